@@ -1,0 +1,72 @@
+import path from 'node:path';
+import express, { type Express } from 'express';
+import cookieParser from 'cookie-parser';
+import { authRoutes } from './auth/routes';
+import { configurePassport } from './auth/passport';
+import { healthRoutes } from './health/routes';
+import { homeRoutes } from './home/routes';
+import { csrfProtection } from './http/csrf';
+import { currentUser } from './http/current-user';
+import { errorHandler, notFound } from './http/errors';
+import { flash } from './http/flash';
+import { requestId } from './http/request-id';
+import { noStore, securityHeaders } from './http/security';
+import { sessionMiddleware, sessionTimeouts } from './http/session';
+import { configureViews } from './http/views';
+import { notificationRoutes } from './notifications/routes';
+import { organisationRoutes } from './organisations/routes';
+import type { Services } from './services';
+import { userRoutes } from './users/routes';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** Static assets: our own files and the vendored front-end libraries, all served locally (strict CSP). */
+function staticAssets(app: Express): void {
+  const options = { maxAge: '7d', immutable: false, index: false as const };
+  app.use('/public', express.static(path.join(ROOT, 'public'), options));
+  app.use('/vendor/bootstrap', express.static(path.join(ROOT, 'node_modules/bootstrap/dist'), options));
+  app.use('/vendor/htmx', express.static(path.join(ROOT, 'node_modules/htmx.org/dist'), options));
+}
+
+/**
+ * The Express application, wired in one fixed order: request id → security headers → static →
+ * body parsing → session → passport → CSRF → current user → routes → 404 → error handler.
+ */
+export function createApp(services: Services): Express {
+  const { config, logger } = services;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy ? 1 : false);
+  configureViews(app, { watch: config.env === 'development' });
+
+  app.use(requestId);
+  app.use(securityHeaders({ hsts: config.trustProxy }));
+  staticAssets(app);
+  app.use(healthRoutes(services));
+  app.use(noStore);
+  app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 500 }));
+  app.use(express.json({ limit: '200kb' }));
+  app.use(cookieParser());
+  app.use(sessionMiddleware(services.knex, config, { cleanup: config.env !== 'test' }));
+  app.use(flash);
+
+  const passport = configurePassport(services);
+  app.use(passport.initialize());
+  app.use(passport.session());
+  app.use(sessionTimeouts(services.clock, config));
+
+  const csrf = csrfProtection(config);
+  app.use(csrf.exposeToken);
+  app.use(csrf.protect);
+  app.use(currentUser);
+
+  app.use(authRoutes(services, passport));
+  app.use(homeRoutes(services));
+  app.use(organisationRoutes(services));
+  app.use(userRoutes(services));
+  app.use(notificationRoutes(services));
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

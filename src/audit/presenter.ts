@@ -1,0 +1,43 @@
+import type { AuditEvent } from './repository';
+
+export interface HistoryChange {
+  field: string;
+  from: string;
+  to: string;
+}
+
+export interface HistoryRow {
+  at: Date;
+  by: string;
+  action: string;
+  changes: HistoryChange[];
+}
+
+export interface HistoryLabels {
+  actions: Record<string, string>;
+  fields: Record<string, string>;
+  /** Turns a stored value into what a person reads (role code → label, ISO date → 31/12/2026…). */
+  value?: (field: string, value: unknown) => string;
+}
+
+const plain = (_field: string, value: unknown): string =>
+  value === null || value === undefined || value === '' ? '—' : typeof value === 'boolean' ? (value ? 'oui' : 'non') : String(value);
+
+/** The "Suivi des modifications" list: who changed which field from what to what, when. */
+export function presentHistory(events: AuditEvent[], labels: HistoryLabels): HistoryRow[] {
+  const show = labels.value ?? plain;
+  return events.map((e) => {
+    const keys = Object.keys(e.after ?? e.before ?? {}).filter((k) => k in labels.fields);
+    const isCreation = e.before === null;
+    return {
+      at: e.occurredAt,
+      by: e.actorLabel,
+      action: labels.actions[e.action] ?? e.action,
+      changes: keys.map((k) => ({
+        field: labels.fields[k] ?? k,
+        from: isCreation ? '—' : show(k, e.before?.[k]),
+        to: e.after === null ? '—' : show(k, e.after[k]),
+      })),
+    };
+  });
+}

@@ -1,0 +1,88 @@
+import type { Db } from '../db/types';
+import type { Actor } from '../permissions';
+import type { Clock } from '../shared/clock';
+import { AuditRepository, type AuditEvent } from './repository';
+
+/** Fields never written to the audit trail, whatever the entity. */
+const SECRET_FIELDS = new Set(['passwordHash', 'password_hash', 'password', 'token', 'tokenHash', 'token_hash']);
+
+type Snapshot = Record<string, unknown>;
+
+function clean(snapshot: Snapshot | null): Snapshot | null {
+  if (!snapshot) return null;
+  const out: Snapshot = {};
+  for (const [k, v] of Object.entries(snapshot)) {
+    if (SECRET_FIELDS.has(k) || v === undefined) continue;
+    out[k] = v instanceof Date ? v.toISOString() : v;
+  }
+  return out;
+}
+
+/** Keeps only the fields whose value changed, on both sides. */
+export function changedFields(before: Snapshot | null, after: Snapshot | null): { before: Snapshot | null; after: Snapshot | null } {
+  if (!before || !after) return { before, after };
+  const b: Snapshot = {};
+  const a: Snapshot = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (JSON.stringify(before[key] ?? null) !== JSON.stringify(after[key] ?? null)) {
+      b[key] = before[key] ?? null;
+      a[key] = after[key] ?? null;
+    }
+  }
+  return { before: b, after: a };
+}
+
+export interface AuditChange {
+  entityType: string;
+  entityId: string;
+  organisationId: string | null;
+  action: string;
+  before?: Snapshot | null;
+  after?: Snapshot | null;
+}
+
+/** Who did something when no user is logged in (command line, scheduled job, the user themself before login). */
+export interface SystemActor {
+  readonly userId: null;
+  readonly name: string;
+}
+
+export interface LastUpdate {
+  at: Date;
+  by: string;
+}
+
+export class AuditService {
+  constructor(
+    private readonly repository: AuditRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Writes one audit line inside the caller's transaction, so the change and its trace commit together. */
+  async record(trx: Db, actor: Actor | SystemActor, change: AuditChange): Promise<void> {
+    const { before, after } = changedFields(clean(change.before ?? null), clean(change.after ?? null));
+    const isUser = actor.userId !== null;
+    await this.repository.insert(trx, {
+      actorUserId: actor.userId,
+      actorLabel: actor.name,
+      organisationId: change.organisationId,
+      entityType: change.entityType,
+      entityId: change.entityId,
+      action: change.action,
+      before,
+      after,
+      ip: isUser ? ((actor as Actor).ip ?? null) : null,
+      requestId: isUser ? ((actor as Actor).requestId ?? null) : null,
+      occurredAt: this.clock.now(),
+    });
+  }
+
+  history(db: Db, entityType: string, entityId: string): Promise<AuditEvent[]> {
+    return this.repository.listForEntity(db, entityType, entityId);
+  }
+
+  async lastUpdate(db: Db, entityType: string, entityId: string): Promise<LastUpdate | null> {
+    const e = await this.repository.lastForEntity(db, entityType, entityId);
+    return e ? { at: e.occurredAt, by: e.actorLabel } : null;
+  }
+}

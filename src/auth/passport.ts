@@ -1,0 +1,29 @@
+import passport from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import type { Services } from '../services';
+import type { User } from '../users/repository';
+
+/**
+ * Passport with the local strategy: the check itself (lockout, constant time) lives in the
+ * AuthService; the session only keeps the user id, reloaded on each request so that a
+ * deactivated user or a suspended organisation is cut off at once.
+ */
+export function configurePassport(services: Services): passport.PassportStatic {
+  const instance = new passport.Passport();
+  instance.use(
+    new LocalStrategy({ usernameField: 'email', passwordField: 'password', passReqToCallback: true }, (req, email, password, done) => {
+      services.auth
+        .authenticate(email, password, { ip: req.ip, requestId: req.id })
+        .then((result) => (result.ok ? done(null, result.user) : done(null, false, { message: result.message })))
+        .catch(done);
+    }),
+  );
+  instance.serializeUser((user, done) => done(null, (user as User).id));
+  instance.deserializeUser((id: string, done) => {
+    services.auth
+      .sessionUser(id)
+      .then((user) => done(null, user ?? false))
+      .catch(done);
+  });
+  return instance as unknown as passport.PassportStatic;
+}

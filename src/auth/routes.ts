@@ -1,0 +1,133 @@
+import { type Request, type Response, Router } from 'express';
+import rateLimit from 'express-rate-limit';
+import type passport from 'passport';
+import { actor, requirePermission } from '../http/guards';
+import { emptyForm, type FormState, postForm } from '../http/forms';
+import type { Services } from '../services';
+import { routes, safeReturnPath, urls } from '../urls';
+import type { User } from '../users/repository';
+import { changePasswordSchema, forgotPasswordSchema, loginSchema, setPasswordSchema } from './schemas';
+import { PASSWORD_MIN_LENGTH } from './passwords';
+
+export function authRoutes(services: Services, passportInstance: passport.PassportStatic): Router {
+  const router = Router();
+  const { logger, clock } = services;
+
+  const limitPerIp = (limit: number) =>
+    rateLimit({
+      windowMs: 15 * 60_000,
+      limit,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      skipSuccessfulRequests: true, // only failures count: a whole office behind one address can still log in
+      handler: (req, res) => {
+        logger.warn('rate limit reached', { event: 'security.rate_limited', path: req.path, ip: req.ip, requestId: req.id });
+        res.status(429).render('errors/429', { message: 'Trop de tentatives depuis votre poste. Patientez quelques minutes avant de réessayer.' });
+      },
+    });
+  const loginLimiter = limitPerIp(services.config.loginRateLimitPer15Min);
+  const resetLimiter = limitPerIp(10);
+
+  const renderLogin = (req: Request, res: Response, form: FormState) =>
+    res.render('auth/login', { form, loggedOut: req.query.deconnecte === '1' });
+
+  router.get(urls.login(), (req, res) => {
+    if (req.actor) return res.redirect(urls.home());
+    renderLogin(req, res, emptyForm(req));
+  });
+
+  router.post(urls.login(), loginLimiter);
+  postForm(router, urls.login(), logger, {
+    permission: null,
+    schema: loginSchema,
+    render: renderLogin,
+    handle: (req, res) =>
+      new Promise<void>((resolve, reject) => {
+        const returnTo = req.session.returnTo;
+        const savedForm = req.session.savedForm;
+        passportInstance.authenticate('local', (err: unknown, user: User | false, info?: { message?: string }) => {
+          if (err) return reject(err);
+          if (!user) {
+            res.status(401);
+            renderLogin(req, res, { values: { email: req.body.email }, errors: { _form: info?.message ?? '' }, errorSummary: [{ href: '#email', text: info?.message ?? '' }] });
+            return resolve();
+          }
+          // passport regenerates the session (no fixation); we carry over where to go and what was typed
+          req.logIn(user, (loginErr) => {
+            if (loginErr) return reject(loginErr);
+            const now = clock.now().getTime();
+            req.session.authenticatedAt = now;
+            req.session.lastSeenAt = now;
+            req.session.savedForm = savedForm;
+            res.redirect(safeReturnPath(returnTo) ?? urls.home());
+            resolve();
+          });
+        })(req, res, reject);
+      }),
+  });
+
+  router.post(urls.logout(), (req, res, next) => {
+    req.logout((err) => {
+      if (err) return next(err);
+      req.session.destroy(() => {
+        res.clearCookie('entraide.sid');
+        res.redirect(`${urls.login()}?deconnecte=1`);
+      });
+    });
+  });
+
+  // --- forgotten password (self-service) and one-time links ---
+
+  const renderForgot = (_req: Request, res: Response, form: FormState) => res.render('auth/forgot-password', { form });
+  router.get(urls.forgotPassword(), (req, res) => renderForgot(req, res, emptyForm(req)));
+  router.post(urls.forgotPassword(), resetLimiter);
+  postForm(router, urls.forgotPassword(), logger, {
+    permission: null,
+    schema: forgotPasswordSchema,
+    render: renderForgot,
+    handle: async (req, res, data) => {
+      await services.auth.requestPasswordReset(data.email, { ip: req.ip });
+      req.flash('info', 'Si un compte actif correspond à cette adresse, un courriel vient de lui être envoyé avec un lien valable 1 heure.');
+      res.redirect(urls.login());
+    },
+  });
+
+  const renderSetPassword = async (req: Request, res: Response, form: FormState) => {
+    const { user, purpose } = await services.auth.userForToken(String(req.params.token));
+    res.render('auth/set-password', { form, email: user.email, purpose, minLength: PASSWORD_MIN_LENGTH });
+  };
+  router.get(routes.setPassword, (req, res) => renderSetPassword(req, res, emptyForm(req)));
+  postForm(router, routes.setPassword, logger, {
+    permission: null,
+    schema: setPasswordSchema,
+    render: renderSetPassword,
+    handle: async (req, res, data) => {
+      await services.auth.setPasswordWithToken(String(req.params.token), data);
+      req.flash('success', 'Votre mot de passe est enregistré. Vous pouvez vous connecter.');
+      res.redirect(urls.login());
+    },
+  });
+
+  // --- my account ---
+
+  router.get(urls.account(), ...requirePermission('account:manage'), async (req, res) => {
+    const me = await services.users.me(actor(req));
+    res.render('account/show', { me });
+  });
+
+  const renderChangePassword = (_req: Request, res: Response, form: FormState) =>
+    res.render('account/password', { form, minLength: PASSWORD_MIN_LENGTH });
+  router.get(urls.accountPassword(), ...requirePermission('account:manage'), (req, res) => renderChangePassword(req, res, emptyForm(req)));
+  postForm(router, urls.accountPassword(), logger, {
+    permission: 'account:manage',
+    schema: changePasswordSchema,
+    render: renderChangePassword,
+    handle: async (req, res, data) => {
+      await services.auth.changePassword(actor(req), data, req.session.id);
+      req.flash('success', 'Votre mot de passe a été modifié. Vos autres sessions ont été fermées.');
+      res.redirect(urls.account());
+    },
+  });
+
+  return router;
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { requiredEmail } from '../shared/form-fields';
+
+const password = (missing: string) => z.string({ error: missing }).min(1, { error: missing }).max(1024, { error: 'Ce mot de passe est trop long' });
+
+export const loginSchema = z.object({
+  email: requiredEmail('Saisissez votre adresse e-mail'),
+  password: password('Saisissez votre mot de passe'),
+});
+
+export const forgotPasswordSchema = z.object({
+  email: requiredEmail('Saisissez votre adresse e-mail'),
+});
+
+const newPasswordFields = {
+  newPassword: password('Saisissez un nouveau mot de passe'),
+  confirmPassword: password('Confirmez le nouveau mot de passe'),
+};
+
+const samePasswords = (v: { newPassword: string; confirmPassword: string }, ctx: z.RefinementCtx) => {
+  if (v.newPassword !== v.confirmPassword) {
+    ctx.addIssue({ code: 'custom', path: ['confirmPassword'], message: 'Les deux mots de passe ne sont pas identiques' });
+  }
+};
+
+export const setPasswordSchema = z.object(newPasswordFields).superRefine(samePasswords);
+
+export const changePasswordSchema = z
+  .object({ currentPassword: password('Saisissez votre mot de passe actuel'), ...newPasswordFields })
+  .superRefine(samePasswords);
+
+export type LoginInput = z.infer<typeof loginSchema>;
+export type SetPasswordInput = z.infer<typeof setPasswordSchema>;
+export type ChangePasswordInput = z.infer<typeof changePasswordSchema>;

@@ -1,0 +1,101 @@
+import { Command } from 'commander';
+import readline from 'node:readline';
+import { Writable } from 'node:stream';
+import { DEMO_PASSWORD, seedDemo } from '../seeds/demo';
+import { AuditRepository } from './audit/repository';
+import { AuditService } from './audit/service';
+import { openConfiguredDatabase } from './bootstrap';
+import { ConfigError, loadConfig } from './config';
+import { DataDirLockedError } from './db/data-dir-lock';
+import { OrganisationRepository } from './organisations/repository';
+import { systemClock } from './shared/clock';
+import { ValidationError } from './shared/errors';
+import { bootstrapAdmin } from './users/bootstrap-admin';
+import { UserRepository } from './users/repository';
+
+/** Operators' command line: `npm run cli -- <command>`. */
+const program = new Command();
+program.name('entraide').description('Commandes d’exploitation d’Entraide').showHelpAfterError();
+
+async function withDatabase<T>(fn: (opened: Awaited<ReturnType<typeof openConfiguredDatabase>>) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const opened = await openConfiguredDatabase(config);
+  try {
+    return await fn(opened);
+  } finally {
+    await opened.shutdown();
+  }
+}
+
+program
+  .command('migrate')
+  .description('applique les migrations en attente')
+  .action(() =>
+    withDatabase(async (opened) => {
+      process.stdout.write(opened.appliedMigrations.length ? `Migrations appliquées : ${opened.appliedMigrations.join(', ')}\n` : 'Base déjà à jour.\n');
+    }),
+  );
+
+program
+  .command('seed:demo')
+  .description('charge les données de démonstration dans une base vide')
+  .action(() =>
+    withDatabase(async ({ db }) => {
+      const logins = await seedDemo(db.knex);
+      process.stdout.write(`Données de démonstration chargées (mot de passe : ${DEMO_PASSWORD}) :\n${logins.map((l) => `  ${l.email} (${l.role})`).join('\n')}\n`);
+    }),
+  );
+
+program
+  .command('create-admin')
+  .description('crée un administrateur de l’association (et l’association si elle n’existe pas)')
+  .requiredOption('--email <email>', 'adresse e-mail de connexion')
+  .requiredOption('--name <name>', 'prénom et nom, par exemple "Claire Martin"')
+  .option('--organisation <name>', 'nom de l’association à créer si aucune n’existe', 'Association')
+  .option('--password-stdin', 'lit le mot de passe sur l’entrée standard au lieu de le demander')
+  .action(async (opts: { email: string; name: string; organisation: string; passwordStdin?: boolean }) => {
+    const password = opts.passwordStdin ? await readStdin() : await askHidden('Mot de passe (12 caractères au moins) : ');
+    const [firstName, ...rest] = opts.name.trim().split(/\s+/);
+    await withDatabase(async ({ db }) => {
+      const result = await bootstrapAdmin(
+        db.knex,
+        { users: new UserRepository(), organisations: new OrganisationRepository(), audit: new AuditService(new AuditRepository(), systemClock), clock: systemClock },
+        { email: opts.email, firstName: firstName ?? opts.name, lastName: rest.join(' ') || '-', password, organisationName: opts.organisation },
+      );
+      process.stdout.write(
+        `Administrateur créé : ${opts.email}${result.createdOrganisation ? ` (association « ${opts.organisation} » créée)` : ''}\n`,
+      );
+    });
+  });
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+function askHidden(question: string): Promise<string> {
+  let muted = false;
+  const output = new Writable({
+    write(chunk, _encoding, callback) {
+      if (!muted) process.stdout.write(chunk);
+      callback();
+    },
+  });
+  const rl = readline.createInterface({ input: process.stdin, output, terminal: true });
+  return new Promise((resolve) => {
+    rl.question(question, (answer) => {
+      rl.close();
+      process.stdout.write('\n');
+      resolve(answer);
+    });
+    muted = true;
+  });
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ValidationError) process.stderr.write(`${Object.values(err.fieldErrors).join('\n')}\n`);
+  else if (err instanceof ConfigError || err instanceof DataDirLockedError) process.stderr.write(`${err.message}\n`);
+  else process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});

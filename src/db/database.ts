@@ -1,0 +1,62 @@
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import knexFactory, { type Knex } from 'knex';
+import ClientPGLite from 'knex-pglite';
+import pg from 'pg';
+
+/** PostgreSQL type oids we parse the same way on both drivers. */
+const OID = { INT8: 20, NUMERIC: 1700, DATE: 1082 } as const;
+
+// node-pg: bigint and numeric stay strings (exact money); dates stay 'YYYY-MM-DD' (no timezone shift).
+pg.types.setTypeParser(OID.DATE, (v: string) => v);
+
+export type DatabaseKind = 'postgres' | 'pglite';
+
+export interface Database {
+  readonly knex: Knex;
+  readonly kind: DatabaseKind;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions =
+  | { kind: 'postgres'; url: string; poolMax?: number }
+  | { kind: 'pglite'; dir?: string; loadDataDir?: Blob };
+
+const identity = (v: string): string => v;
+
+/** The PGlite parsers that make it answer like node-pg. */
+export const pgliteParsers = {
+  [pgliteTypes.INT8]: identity,
+  [pgliteTypes.NUMERIC]: identity,
+  [pgliteTypes.DATE]: identity,
+};
+
+export function createPglite(options: { dir?: string; loadDataDir?: Blob }): PGlite {
+  return new PGlite({ dataDir: options.dir, loadDataDir: options.loadDataDir, parsers: pgliteParsers });
+}
+
+/** One knex instance on PostgreSQL (pool) or on an embedded PGlite (one connection). */
+export function openDatabase(options: DatabaseOptions): Database {
+  if (options.kind === 'postgres') {
+    const knex = knexFactory({
+      client: 'pg',
+      connection: options.url,
+      pool: { min: 0, max: options.poolMax ?? 10 },
+      acquireConnectionTimeout: 15000,
+    });
+    return { knex, kind: 'postgres', close: () => knex.destroy() };
+  }
+  const pglite = createPglite(options);
+  const knex = knexFactory({
+    client: ClientPGLite as unknown as typeof knexFactory.Client,
+    connection: { pglite } as unknown as Knex.StaticConnectionConfig,
+    acquireConnectionTimeout: 15000,
+  });
+  return {
+    knex,
+    kind: 'pglite',
+    close: async () => {
+      await knex.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { actor, requirePermission } from '../http/guards';
+import { can, type Role } from '../permissions';
+import type { Services } from '../services';
+import { urls } from '../urls';
+
+interface HomeCard {
+  title: string;
+  text: string;
+  href: string;
+  link: string;
+}
+
+/** The home page of each role: what this person can do from here. */
+export function homeRoutes(services: Services): Router {
+  const router = Router();
+  router.get(urls.home(), ...requirePermission('home:view'), async (req, res) => {
+    const a = actor(req);
+    const me = await services.users.me(a);
+    const cards: HomeCard[] = [];
+    if (can(a, 'organisations:manage')) {
+      cards.push({ title: 'Membres', text: 'Les bailleurs adhérents, leurs agences et leur statut.', href: urls.organisations(), link: 'Gérer les membres' });
+    }
+    if (can(a, 'users:manage')) {
+      cards.push({
+        title: 'Utilisateurs',
+        text: a.organisationKind === 'landlord' ? 'Les comptes de votre organisation.' : 'Les comptes de toutes les organisations.',
+        href: urls.users(),
+        link: 'Gérer les utilisateurs',
+      });
+    }
+    if (can(a, 'mail:read')) {
+      cards.push({ title: 'Courriels', text: 'Les courriels envoyés par Entraide et leur statut de remise.', href: urls.mails(), link: 'Voir les courriels' });
+    }
+    cards.push({ title: 'Mon compte', text: 'Vos informations, votre dernière connexion et votre mot de passe.', href: urls.account(), link: 'Voir mon compte' });
+    res.render('home/index', { me, cards, intro: ROLE_INTROS[a.role] });
+  });
+  return router;
+}
+
+/** What each role comes to Entraide for, shown at the top of its home page. */
+const ROLE_INTROS: Record<Role, string> = {
+  admin: 'Vous administrez l’association : membres, utilisateurs, paramètres et suivi des envois.',
+  operator: 'Vous instruisez les demandes d’aide des bailleurs et suivez les décisions et les paiements.',
+  social_adviser: 'Vous accompagnez les ménages dans le cadre des missions qui vous sont confiées.',
+  accountant: 'Vous validez les lots de paiement et tenez la comptabilité des aides.',
+  auditor: 'Vous consultez les tableaux de bord et les extraits statistiques, sans données personnelles.',
+  landlord_admin: 'Vous gérez les comptes de votre organisation et suivez toutes ses demandes d’aide.',
+  landlord_instructor: 'Vous déposez et suivez les demandes d’aide pour les ménages locataires de votre organisation.',
+};

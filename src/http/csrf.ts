@@ -1,0 +1,47 @@
+import type { RequestHandler } from 'express';
+import { doubleCsrf } from 'csrf-csrf';
+import type { Config } from '../config';
+
+/**
+ * Double-submit CSRF tokens bound to the session (csrf-csrf). Forms carry a hidden `_csrf`
+ * field, htmx sends the `X-CSRF-Token` header; any POST without a valid token is refused.
+ */
+export function csrfProtection(config: Config): { protect: RequestHandler; exposeToken: RequestHandler } {
+  const secure = config.trustProxy;
+  const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
+    getSecret: () => config.session.secret,
+    getSessionIdentifier: (req) => req.session?.id ?? '',
+    cookieName: secure ? '__Host-entraide.csrf' : 'entraide.csrf',
+    cookieOptions: { sameSite: 'lax', secure, httpOnly: true, path: '/' },
+    getCsrfTokenFromRequest: (req) => {
+      const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
+      return typeof fromBody === 'string' ? fromBody : req.get('x-csrf-token');
+    },
+    errorConfig: { statusCode: 403, message: 'Jeton CSRF invalide', code: 'EBADCSRFTOKEN' },
+  });
+
+  /** Makes the token available to templates (`csrfToken`); the session is kept so the token stays valid. */
+  const exposeToken: RequestHandler = (req, res, next) => {
+    let token: string | undefined;
+    Object.defineProperty(res.locals, 'csrfToken', {
+      configurable: true,
+      enumerable: true,
+      get() {
+        if (token === undefined) {
+          if (!req.session.passport) req.session.anonymous = true; // persists the session behind the token
+          token = generateCsrfToken(req, res);
+        }
+        return token;
+      },
+    });
+    next();
+  };
+
+  return { protect: doubleCsrfProtection, exposeToken };
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    passport?: { user?: string };
+  }
+}

@@ -1,0 +1,65 @@
+import type { RequestHandler } from 'express';
+import { type Actor, can, type Permission } from '../permissions';
+import type { User } from '../users/repository';
+import { urls } from '../urls';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    // passport's req.user is our User
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+    interface User extends Omit<import('../users/repository').User, never> {}
+  }
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    actor?: Actor;
+  }
+}
+
+export interface NavItem {
+  href: string;
+  label: string;
+  permission: Permission;
+}
+
+/** The navigation: each item shows only to roles holding its permission. Later areas add theirs here. */
+export const NAV_ITEMS: readonly NavItem[] = [
+  { href: urls.home(), label: 'Accueil', permission: 'home:view' },
+  { href: urls.organisations(), label: 'Membres', permission: 'organisations:manage' },
+  { href: urls.users(), label: 'Utilisateurs', permission: 'users:manage' },
+  { href: urls.mails(), label: 'Courriels', permission: 'mail:read' },
+];
+
+export function actorOf(user: User, ip: string | undefined, requestId: string): Actor {
+  return {
+    userId: user.id,
+    role: user.role,
+    organisationId: user.organisationId,
+    organisationKind: user.organisationKind,
+    name: `${user.firstName} ${user.lastName}`,
+    ip,
+    requestId,
+  };
+}
+
+/** Builds `req.actor` and what every template needs to know about the person logged in. */
+export const currentUser: RequestHandler = (req, res, next) => {
+  const user = req.user as User | undefined;
+  res.locals.currentPath = req.path;
+  if (user) {
+    const actor = actorOf(user, req.ip, req.id);
+    req.actor = actor;
+    res.locals.currentUser = user;
+    res.locals.can = (permission: Permission) => can(actor, permission);
+    res.locals.nav = NAV_ITEMS.filter((item) => can(actor, item.permission)).map((item) => ({
+      ...item,
+      current: item.href === '/' ? req.path === '/' : req.path.startsWith(item.href),
+    }));
+  } else {
+    res.locals.can = () => false;
+    res.locals.nav = [];
+  }
+  next();
+};

@@ -1,0 +1,71 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../logger';
+import { ConflictError, ForbiddenError, InvalidTransitionError, NotFoundError, ValidationError } from '../shared/errors';
+import { urls } from '../urls';
+import { keepableValues, returnPathFor } from './session';
+
+export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError());
+
+interface HttpishError {
+  status?: number;
+  statusCode?: number;
+  code?: string;
+  type?: string;
+  expose?: boolean;
+}
+
+/** Maps every error to a French page and a status; a 500 shows only the request id (the stack is logged). */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const e = err as HttpishError & Error;
+    const base = { requestId: req.id, userId: req.actor?.userId, organisationId: req.actor?.organisationId, method: req.method, path: req.path };
+
+    if (e?.code === 'EBADCSRFTOKEN') {
+      if (!req.user && req.method === 'POST' && req.path !== urls.login()) {
+        // the session behind the form has gone (expired, server restarted): keep what was typed, log in again
+        const back = returnPathFor(req.method, req.originalUrl, req.get('referer'));
+        if (back) req.session.savedForm = { path: back, values: keepableValues(req.body) };
+        req.session.returnTo = back ?? undefined;
+        req.flash('info', 'Votre session a expiré. Reconnectez-vous pour continuer : vos saisies ont été conservées.');
+        return res.redirect(urls.login());
+      }
+      logger.warn('csrf token rejected', { ...base, event: 'security.csrf_rejected' });
+      return render(res, 403, 'errors/403', {
+        message: 'La page a expiré ou le formulaire ne provient pas d’Entraide. Rechargez la page et recommencez.',
+      });
+    }
+    if (err instanceof NotFoundError) {
+      logger.info('not found', { ...base, event: 'access.not_found' });
+      return render(res, 404, 'errors/404', { message: err.message });
+    }
+    if (err instanceof ForbiddenError) {
+      logger.warn('access denied', { ...base, event: 'access.denied' });
+      return render(res, 403, 'errors/403', { message: err.message });
+    }
+    if (err instanceof ConflictError || err instanceof InvalidTransitionError || err instanceof ValidationError) {
+      return render(res, 409, 'errors/409', { message: err.message });
+    }
+    const status = e?.status ?? e?.statusCode;
+    if (status && status >= 400 && status < 500) {
+      // body-parser and other client errors: too large, malformed…
+      logger.info('client error', { ...base, status, type: e.type });
+      const message =
+        status === 413 ? 'Les données envoyées sont trop volumineuses.' : 'La requête envoyée n’a pas pu être comprise. Rechargez la page et recommencez.';
+      return render(res, status, 'errors/400', { message });
+    }
+    logger.error('unhandled error', { ...base, error: e?.message, stack: e?.stack });
+    return render(res, 500, 'errors/500', {});
+  };
+}
+
+function render(res: Parameters<ErrorRequestHandler>[2], status: number, view: string, locals: Record<string, unknown>) {
+  res.status(status);
+  res.render(view, locals, (renderErr, html) => {
+    if (renderErr) {
+      res.type('text/plain').send(`Erreur ${status}. Identifiant de la requête : ${res.getHeader('X-Request-Id') ?? ''}`);
+      return;
+    }
+    res.send(html);
+  });
+}

@@ -1,0 +1,78 @@
+import type { Request, RequestHandler, Response, Router } from 'express';
+import type { z } from 'zod';
+import type { Logger } from '../logger';
+import type { Permission } from '../permissions';
+import { ConflictError, type FieldErrors, ValidationError } from '../shared/errors';
+import { requirePermission } from './guards';
+import { keepableValues } from './session';
+
+/** What a form template receives: the values to show, each field's error, and the summary. */
+export interface FormState {
+  values: Record<string, unknown>;
+  errors: FieldErrors;
+  errorSummary: Array<{ href: string; text: string }>;
+}
+
+export type FormRenderer = (req: Request, res: Response, form: FormState) => Promise<void> | void;
+
+/** A fresh form, prefilled with `values`, or with what was typed before the session expired. */
+export function emptyForm(req: Request, values: Record<string, unknown> = {}): FormState {
+  const saved = req.session?.savedForm;
+  if (saved && saved.path === req.originalUrl) {
+    delete req.session.savedForm;
+    return { values: { ...values, ...saved.values }, errors: {}, errorSummary: [] };
+  }
+  return { values, errors: {}, errorSummary: [] };
+}
+
+export function invalidForm(body: unknown, errors: FieldErrors): FormState {
+  return {
+    values: keepableValues(body),
+    errors,
+    errorSummary: Object.entries(errors).map(([field, text]) => ({ href: field === '_form' ? '#main' : `#${field}`, text })),
+  };
+}
+
+/** zod issues → one French message per field (the first one), keyed by the field name. */
+export function fieldErrors(error: z.ZodError): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length > 0 ? String(issue.path[0]) : '_form';
+    errors[key] ??= issue.message;
+  }
+  return errors;
+}
+
+export interface FormRoute<S extends z.ZodType> {
+  permission: Permission | null;
+  schema: S;
+  /** Renders the page with the form (used for the GET and for a rejected POST). */
+  render: FormRenderer;
+  /** Runs once the body is valid: one service call, a flash, a redirect. */
+  handle: (req: Request, res: Response, data: z.output<S>) => Promise<void>;
+}
+
+/**
+ * Declares a POST route: it cannot exist without a permission decision and a schema. A rejected
+ * body (schema or service ValidationError/ConflictError) re-renders the form with status 400,
+ * every typed value kept (passwords excepted) and each message next to its field.
+ */
+export function postForm<S extends z.ZodType>(router: Router, path: string, logger: Logger, route: FormRoute<S>): void {
+  const guards: RequestHandler[] = route.permission ? requirePermission(route.permission) : [];
+  router.post(path, ...guards, async (req, res) => {
+    const rejected = async (errors: FieldErrors) => {
+      logger.info('form rejected', { event: 'input.invalid', path: req.route?.path, fields: Object.keys(errors), requestId: req.id, userId: req.actor?.userId });
+      res.status(400);
+      await route.render(req, res, invalidForm(req.body, errors));
+    };
+    const parsed = route.schema.safeParse(req.body ?? {});
+    if (!parsed.success) return rejected(fieldErrors(parsed.error));
+    try {
+      await route.handle(req, res, parsed.data);
+    } catch (err) {
+      if (err instanceof ValidationError) return rejected(err.fieldErrors);
+      if (err instanceof ConflictError) return rejected({ _form: err.message });
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,77 @@
+import type { Knex } from 'knex';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Config } from '../config';
+import type { Db, Page } from '../db/types';
+import { isUuid } from '../db/types';
+import type { Logger } from '../logger';
+import { type Actor, scopeFor } from '../permissions';
+import type { Clock } from '../shared/clock';
+import { NotFoundError } from '../shared/errors';
+import type { MailRecord, MailRepository, OutgoingMail } from './repository';
+
+/**
+ * Every mail is first written to `mail_outbox` inside the caller's transaction (so a rolled-back
+ * change sends nothing), then delivered after commit. Without SMTP settings mails are only stored
+ * and shown to administrators (development default).
+ */
+export class Mailer {
+  private readonly transport: Transporter | null;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly repository: MailRepository,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly config: Pick<Config, 'smtp' | 'mailFrom'>,
+  ) {
+    this.transport = config.smtp
+      ? nodemailer.createTransport({
+          host: config.smtp.host,
+          port: config.smtp.port,
+          secure: config.smtp.secure,
+          auth: config.smtp.user ? { user: config.smtp.user, pass: config.smtp.password ?? '' } : undefined,
+          connectionTimeout: 10_000,
+          greetingTimeout: 10_000,
+          socketTimeout: 20_000,
+        })
+      : null;
+  }
+
+  /** Records the mail in the caller's transaction; call `deliver` with the id once committed. */
+  queue(trx: Db, mail: OutgoingMail): Promise<string> {
+    return this.repository.insert(trx, mail, this.transport ? 'pending' : 'stored', this.clock.now());
+  }
+
+  /** Sends queued mails; a failure is recorded on the mail (to be retried), never thrown at the user. */
+  async deliver(ids: string[]): Promise<void> {
+    if (!this.transport) return;
+    for (const mail of await this.repository.findPending(this.db, ids)) {
+      try {
+        const info = (await this.transport.sendMail({ from: this.config.mailFrom, to: mail.to, subject: mail.subject, text: mail.text })) as {
+          messageId?: string;
+        };
+        await this.repository.markSent(this.db, mail.id, info.messageId ?? null, this.clock.now());
+        this.logger.info('mail sent', { mailId: mail.id, kind: mail.kind });
+      } catch (err) {
+        await this.repository.markFailed(this.db, mail.id, (err as Error).message);
+        this.logger.warn('mail delivery failed', { mailId: mail.id, kind: mail.kind, error: (err as Error).message });
+      }
+    }
+  }
+
+  list(actor: Actor, page: number): Promise<Page<MailRecord>> {
+    scopeFor(actor, 'mail:read');
+    return this.repository.list(this.db, page);
+  }
+
+  async get(actor: Actor, id: string): Promise<MailRecord> {
+    scopeFor(actor, 'mail:read');
+    const mail = isUuid(id) ? await this.repository.findById(this.db, id) : null;
+    if (!mail) throw new NotFoundError();
+    return mail;
+  }
+
+  close(): void {
+    this.transport?.close();
+  }
+}

@@ -1,0 +1,85 @@
+import type { Db, Page } from '../db/types';
+import { toPage } from '../db/types';
+
+export type MailStatus = 'pending' | 'sent' | 'failed' | 'stored';
+
+export interface OutgoingMail {
+  kind: string;
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface MailRecord extends OutgoingMail {
+  id: string;
+  status: MailStatus;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+interface MailRow {
+  id: string;
+  kind: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  status: MailStatus;
+  attempts: number;
+  last_error: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+}
+
+const toRecord = (r: MailRow): MailRecord => ({
+  id: r.id,
+  kind: r.kind,
+  to: r.to_address,
+  subject: r.subject,
+  text: r.text_body,
+  status: r.status,
+  attempts: r.attempts,
+  lastError: r.last_error,
+  createdAt: r.created_at,
+  sentAt: r.sent_at,
+});
+
+export class MailRepository {
+  async insert(db: Db, mail: OutgoingMail, status: MailStatus, now: Date): Promise<string> {
+    const [row] = await db('mail_outbox')
+      .insert({ kind: mail.kind, to_address: mail.to, subject: mail.subject, text_body: mail.text, status, created_at: now })
+      .returning('id');
+    return (row as { id: string }).id;
+  }
+
+  async findPending(db: Db, ids: string[]): Promise<MailRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await db<MailRow>('mail_outbox').whereIn('id', ids).whereIn('status', ['pending', 'failed']);
+    return rows.map(toRecord);
+  }
+
+  async markSent(db: Db, id: string, messageId: string | null, now: Date): Promise<void> {
+    await db('mail_outbox')
+      .where({ id })
+      .update({ status: 'sent', message_id: messageId, sent_at: now, attempts: db.raw('attempts + 1'), last_error: null });
+  }
+
+  async markFailed(db: Db, id: string, error: string): Promise<void> {
+    await db('mail_outbox').where({ id }).update({ status: 'failed', attempts: db.raw('attempts + 1'), last_error: error.slice(0, 500) });
+  }
+
+  async list(db: Db, page: number, pageSize = 50): Promise<Page<MailRecord>> {
+    const [countRow] = await db('mail_outbox').count<{ count: string }[]>('* as count');
+    const rows = await db<MailRow>('mail_outbox')
+      .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .limit(pageSize)
+      .offset((page - 1) * pageSize);
+    return toPage(rows.map(toRecord), Number(countRow?.count ?? 0), page, pageSize);
+  }
+
+  async findById(db: Db, id: string): Promise<MailRecord | null> {
+    const row = await db<MailRow>('mail_outbox').where({ id }).first();
+    return row ? toRecord(row) : null;
+  }
+}

@@ -1,0 +1,20 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { actor, requirePermission } from '../http/guards';
+import type { Services } from '../services';
+import { routes, urls } from '../urls';
+
+const listQuery = z.object({ page: z.coerce.number().int().min(1).max(100000).catch(1).default(1) });
+
+/** The outbox: every mail with its delivery status (and, without SMTP, the only place to read them). */
+export function notificationRoutes(services: Services): Router {
+  const router = Router();
+  router.get(urls.mails(), ...requirePermission('mail:read'), async (req, res) => {
+    const { page } = listQuery.parse(req.query);
+    res.render('notifications/list', { page: await services.mailer.list(actor(req), page), smtp: services.config.smtp !== null });
+  });
+  router.get(routes.mail, ...requirePermission('mail:read'), async (req, res) => {
+    res.render('notifications/show', { mail: await services.mailer.get(actor(req), String(req.params.id)) });
+  });
+  return router;
+}

@@ -1,0 +1,53 @@
+import type { OutgoingMail } from './repository';
+
+const SIGNATURE = '\n\n— Entraide, l’extranet des aides et de l’accompagnement\nCe message est envoyé automatiquement, merci de ne pas y répondre.';
+
+export function invitationMail(to: string, firstName: string, organisationName: string, link: string, hours: number): OutgoingMail {
+  return {
+    kind: 'user.invitation',
+    to,
+    subject: 'Votre accès à Entraide',
+    text:
+      `Bonjour ${firstName},\n\nUn compte Entraide a été créé pour vous (${organisationName}).\n` +
+      `Pour choisir votre mot de passe, ouvrez ce lien dans les ${hours} heures :\n${link}\n\n` +
+      'Ce lien ne fonctionne qu’une fois.' +
+      SIGNATURE,
+  };
+}
+
+export function passwordResetMail(to: string, firstName: string, link: string, minutes: number): OutgoingMail {
+  return {
+    kind: 'user.password_reset',
+    to,
+    subject: 'Réinitialisation de votre mot de passe Entraide',
+    text:
+      `Bonjour ${firstName},\n\nUne réinitialisation de votre mot de passe a été demandée.\n` +
+      `Pour choisir un nouveau mot de passe, ouvrez ce lien dans les ${minutes} minutes :\n${link}\n\n` +
+      'Ce lien ne fonctionne qu’une fois. Si vous n’êtes pas à l’origine de cette demande, ignorez ce message : votre mot de passe actuel reste valable.' +
+      SIGNATURE,
+  };
+}
+
+export function accountLockedMail(to: string, firstName: string, minutes: number): OutgoingMail {
+  return {
+    kind: 'user.locked',
+    to,
+    subject: 'Votre compte Entraide est temporairement verrouillé',
+    text:
+      `Bonjour ${firstName},\n\nPlusieurs tentatives de connexion ont échoué sur votre compte : il est verrouillé pendant ${minutes} minutes.\n` +
+      'Si ce n’était pas vous, prévenez l’administrateur de votre organisation.' +
+      SIGNATURE,
+  };
+}
+
+export function passwordChangedMail(to: string, firstName: string): OutgoingMail {
+  return {
+    kind: 'user.password_changed',
+    to,
+    subject: 'Votre mot de passe Entraide a été modifié',
+    text:
+      `Bonjour ${firstName},\n\nLe mot de passe de votre compte vient d’être modifié et vos autres sessions ont été fermées.\n` +
+      'Si ce n’était pas vous, prévenez immédiatement l’administrateur de votre organisation.' +
+      SIGNATURE,
+  };
+}

@@ -1,0 +1,65 @@
+import { ForbiddenError } from '../shared/errors';
+import type { OrganisationKind, Role } from './roles';
+
+export * from './roles';
+
+/** The acting user, as every service receives it. */
+export interface Actor {
+  readonly userId: string;
+  readonly role: Role;
+  readonly organisationId: string;
+  readonly organisationKind: OrganisationKind;
+  readonly name: string;
+  readonly ip?: string;
+  readonly requestId?: string;
+}
+
+/** Where a permission applies: every organisation, or only the actor's own. */
+type Reach = 'all' | 'own';
+
+/**
+ * The single table of who may do what, on which organisations' data. Routes declare the
+ * permission they need; services and repositories ask for the scope it grants.
+ */
+const GRANTS = {
+  'home:view': {
+    admin: 'all', operator: 'all', social_adviser: 'all', accountant: 'all', auditor: 'all', landlord_admin: 'own', landlord_instructor: 'own',
+  },
+  'account:manage': {
+    admin: 'own', operator: 'own', social_adviser: 'own', accountant: 'own', auditor: 'own', landlord_admin: 'own', landlord_instructor: 'own',
+  },
+  'organisations:read': { admin: 'all', operator: 'all', landlord_admin: 'own' },
+  'organisations:manage': { admin: 'all' },
+  'users:manage': { admin: 'all', landlord_admin: 'own' },
+  'mail:read': { admin: 'all' },
+  'audit:read': { admin: 'all', landlord_admin: 'own' },
+} as const satisfies Record<string, Partial<Record<Role, Reach>>>;
+
+export type Permission = keyof typeof GRANTS;
+export const PERMISSIONS = Object.keys(GRANTS) as Permission[];
+
+/** Repositories filter tenant data with this: all organisations, or exactly one. */
+export type Scope = { readonly all: true } | { readonly all: false; readonly organisationId: string };
+
+function reachOf(role: Role, permission: Permission): Reach | undefined {
+  return (GRANTS[permission] as Partial<Record<Role, Reach>>)[role];
+}
+
+export function can(actor: Pick<Actor, 'role'>, permission: Permission): boolean {
+  return reachOf(actor.role, permission) !== undefined;
+}
+
+/** The scope a permission gives this actor; throws ForbiddenError when the role lacks it. */
+export function scopeFor(actor: Actor, permission: Permission): Scope {
+  const reach = reachOf(actor.role, permission);
+  if (!reach) throw new ForbiddenError();
+  return reach === 'all' ? { all: true } : { all: false, organisationId: actor.organisationId };
+}
+
+export function inScope(scope: Scope, organisationId: string): boolean {
+  return scope.all || scope.organisationId === organisationId;
+}
+
+export function permissionsOf(role: Role): Permission[] {
+  return PERMISSIONS.filter((p) => reachOf(role, p) !== undefined);
+}

@@ -1,0 +1,66 @@
+import type { Server } from 'node:http';
+import { seedDemo } from '../seeds/demo';
+import { createApp } from './app';
+import { openConfiguredDatabase } from './bootstrap';
+import { ConfigError, loadConfig } from './config';
+import { DataDirLockedError } from './db/data-dir-lock';
+import { createLogger } from './logger';
+import { OrganisationRepository } from './organisations/repository';
+import { createServices } from './services';
+import { systemClock } from './shared/clock';
+
+/** Starts the extranet: configuration, database (migrated), demo data when empty, HTTP. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const opened = await openConfiguredDatabase(config);
+  const { db } = opened;
+  if (opened.appliedMigrations.length) logger.info('migrations applied', { count: opened.appliedMigrations.length });
+
+  const empty = !(await new OrganisationRepository().hasAny(db.knex));
+  if (empty && config.seedDemo) {
+    const logins = await seedDemo(db.knex);
+    process.stdout.write(
+      '\nDonnées de démonstration chargées. Connexions (mot de passe commun : demo-Entraide-2026) :\n' +
+        logins.map((l) => `  ${l.email.padEnd(30)} ${l.role.padEnd(20)} ${l.organisation}`).join('\n') +
+        '\n\n',
+    );
+  } else if (empty) {
+    process.stdout.write('\nBase vide : créez le premier administrateur avec  npm run cli -- create-admin --email … --name "…"\n\n');
+  }
+
+  const services = createServices(db, config, systemClock, logger);
+  const app = createApp(services);
+  const server: Server = app.listen(config.port, () => {
+    const where = db.kind === 'pglite' ? `PGlite (${config.database.kind === 'pglite' ? config.database.dir : ''})` : 'PostgreSQL';
+    process.stdout.write(`Entraide est prêt sur ${config.baseUrl} — base : ${where}\n`);
+    logger.info('server started', { port: config.port, database: db.kind });
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('server stopping', { signal });
+    server.close(() => {
+      services.mailer.close();
+      opened.shutdown().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+    server.closeAllConnections();
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof DataDirLockedError) {
+    process.stderr.write(`${err.message}\n`);
+  } else {
+    process.stderr.write(`Échec du démarrage : ${(err as Error)?.stack ?? String(err)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+/** Every URL of the extranet, in one typed place: templates and redirects never concatenate paths. */
+export const urls = {
+  home: () => '/',
+  login: () => '/connexion',
+  logout: () => '/deconnexion',
+  forgotPassword: () => '/mot-de-passe/oublie',
+  setPassword: (token: string) => `/mot-de-passe/definir/${encodeURIComponent(token)}`,
+  account: () => '/mon-compte',
+  accountPassword: () => '/mon-compte/mot-de-passe',
+
+  organisations: () => '/admin/membres',
+  organisationNew: () => '/admin/membres/nouveau',
+  organisation: (id: string) => `/admin/membres/${id}`,
+  organisationEdit: (id: string) => `/admin/membres/${id}/modifier`,
+  organisationAgencies: (id: string) => `/admin/membres/${id}/agences`,
+  agencyEdit: (organisationId: string, agencyId: string) => `/admin/membres/${organisationId}/agences/${agencyId}/modifier`,
+
+  users: () => '/utilisateurs',
+  userNew: () => '/utilisateurs/nouveau',
+  user: (id: string) => `/utilisateurs/${id}`,
+  userEdit: (id: string) => `/utilisateurs/${id}/modifier`,
+  userDeactivate: (id: string) => `/utilisateurs/${id}/desactiver`,
+  userReactivate: (id: string) => `/utilisateurs/${id}/reactiver`,
+  userSendPasswordLink: (id: string) => `/utilisateurs/${id}/envoyer-lien`,
+
+  mails: () => '/admin/courriels',
+  mail: (id: string) => `/admin/courriels/${id}`,
+
+  healthz: () => '/healthz',
+  readyz: () => '/readyz',
+} as const;
+
+export type Urls = typeof urls;
+
+/** Express route patterns derived from the same functions (":id" placeholders). */
+export const routes = {
+  setPassword: urls.setPassword(':token').replace('%3A', ':'),
+  organisation: urls.organisation(':id'),
+  organisationEdit: urls.organisationEdit(':id'),
+  organisationAgencies: urls.organisationAgencies(':id'),
+  agencyEdit: urls.agencyEdit(':id', ':agencyId'),
+  user: urls.user(':id'),
+  userEdit: urls.userEdit(':id'),
+  userDeactivate: urls.userDeactivate(':id'),
+  userReactivate: urls.userReactivate(':id'),
+  userSendPasswordLink: urls.userSendPasswordLink(':id'),
+  mail: urls.mail(':id'),
+} as const;
+
+/** A path that is safe to redirect to after login (same site, no scheme, no protocol-relative trick). */
+export function safeReturnPath(value: unknown): string | null {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return null;
+  if (value.length > 500 || /[\r\n]/.test(value)) return null;
+  return value;
+}

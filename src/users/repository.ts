@@ -1,0 +1,224 @@
+import type { Db, Page } from '../db/types';
+import { isUuid, likePattern, toPage } from '../db/types';
+import type { OrganisationKind, Role, Scope } from '../permissions';
+
+export interface User {
+  id: string;
+  organisationId: string;
+  organisationName: string;
+  organisationKind: OrganisationKind;
+  organisationStatus: 'active' | 'suspended';
+  agencyId: string | null;
+  agencyName: string | null;
+  role: Role;
+  email: string;
+  firstName: string;
+  lastName: string;
+  phone: string | null;
+  status: 'active' | 'deactivated';
+  hasPassword: boolean;
+  failedLogins: number;
+  lockedUntil: Date | null;
+  lastLoginAt: Date | null;
+  previousLoginAt: Date | null;
+  passwordChangedAt: Date | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Only the authentication code reads the hash. */
+export interface UserWithSecret extends User {
+  passwordHash: string | null;
+}
+
+export interface UserFields {
+  organisationId: string;
+  agencyId: string | null;
+  role: Role;
+  email: string;
+  firstName: string;
+  lastName: string;
+  phone: string | null;
+  status: 'active' | 'deactivated';
+}
+
+interface UserRow {
+  id: string;
+  organisation_id: string;
+  organisation_name: string;
+  organisation_kind: OrganisationKind;
+  organisation_status: 'active' | 'suspended';
+  agency_id: string | null;
+  agency_name: string | null;
+  role: Role;
+  email: string;
+  first_name: string;
+  last_name: string;
+  phone: string | null;
+  status: 'active' | 'deactivated';
+  password_hash: string | null;
+  failed_logins: number;
+  locked_until: Date | null;
+  last_login_at: Date | null;
+  previous_login_at: Date | null;
+  password_changed_at: Date | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toUser = (r: UserRow): User => ({
+  id: r.id,
+  organisationId: r.organisation_id,
+  organisationName: r.organisation_name,
+  organisationKind: r.organisation_kind,
+  organisationStatus: r.organisation_status,
+  agencyId: r.agency_id,
+  agencyName: r.agency_name,
+  role: r.role,
+  email: r.email,
+  firstName: r.first_name,
+  lastName: r.last_name,
+  phone: r.phone,
+  status: r.status,
+  hasPassword: r.password_hash !== null,
+  failedLogins: r.failed_logins,
+  lockedUntil: r.locked_until,
+  lastLoginAt: r.last_login_at,
+  previousLoginAt: r.previous_login_at,
+  passwordChangedAt: r.password_changed_at,
+  version: r.version,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const columns = (f: UserFields) => ({
+  organisation_id: f.organisationId,
+  agency_id: f.agencyId,
+  role: f.role,
+  email: f.email,
+  first_name: f.firstName,
+  last_name: f.lastName,
+  phone: f.phone,
+  status: f.status,
+});
+
+/** Users joined with their organisation and agency, limited to a scope. */
+function scopedUsers(db: Db, scope: Scope) {
+  const q = db('users as u')
+    .join('organisations as o', 'o.id', 'u.organisation_id')
+    .leftJoin('agencies as a', 'a.id', 'u.agency_id')
+    .select(
+      'u.*',
+      'o.name as organisation_name',
+      'o.kind as organisation_kind',
+      'o.status as organisation_status',
+      'a.name as agency_name',
+    );
+  return scope.all ? q : q.where('u.organisation_id', scope.organisationId);
+}
+
+export interface UserFilters {
+  q?: string;
+  organisationId?: string;
+  role?: Role;
+  status?: 'active' | 'deactivated';
+}
+
+export class UserRepository {
+  async list(db: Db, scope: Scope, filters: UserFilters, page: number, pageSize = 50): Promise<Page<User>> {
+    const q = scopedUsers(db, scope);
+    if (filters.q) {
+      const p = likePattern(filters.q);
+      q.where((w) =>
+        w.whereILike('u.email', p).orWhereILike('u.last_name', p).orWhereILike('u.first_name', p).orWhereILike('o.name', p),
+      );
+    }
+    if (filters.organisationId && isUuid(filters.organisationId)) q.where('u.organisation_id', filters.organisationId);
+    if (filters.role) q.where('u.role', filters.role);
+    if (filters.status) q.where('u.status', filters.status);
+    const [countRow] = await q.clone().clearSelect().clearOrder().count<{ count: string }[]>('* as count');
+    const rows = (await q
+      .orderByRaw('lower(u.last_name), lower(u.first_name), u.id')
+      .limit(pageSize)
+      .offset((page - 1) * pageSize)) as UserRow[];
+    return toPage(rows.map(toUser), Number(countRow?.count ?? 0), page, pageSize);
+  }
+
+  async findById(db: Db, scope: Scope, id: string): Promise<User | null> {
+    if (!isUuid(id)) return null;
+    const row = (await scopedUsers(db, scope).where('u.id', id).first()) as UserRow | undefined;
+    return row ? toUser(row) : null;
+  }
+
+  /** Authentication only: looks a user up by e-mail across all organisations, with the hash. */
+  async findForLogin(db: Db, email: string): Promise<UserWithSecret | null> {
+    const row = (await scopedUsers(db, { all: true }).whereRaw('lower(u.email) = lower(?)', [email]).first()) as UserRow | undefined;
+    return row ? { ...toUser(row), passwordHash: row.password_hash } : null;
+  }
+
+  async findWithSecret(db: Db, id: string): Promise<UserWithSecret | null> {
+    if (!isUuid(id)) return null;
+    const row = (await scopedUsers(db, { all: true }).where('u.id', id).first()) as UserRow | undefined;
+    return row ? { ...toUser(row), passwordHash: row.password_hash } : null;
+  }
+
+  async emailTaken(db: Db, email: string, exceptId?: string): Promise<boolean> {
+    const q = db('users').whereRaw('lower(email) = lower(?)', [email]);
+    if (exceptId) q.whereNot('id', exceptId);
+    return Boolean(await q.first('id'));
+  }
+
+  async insert(db: Db, fields: UserFields, now: Date): Promise<string> {
+    const [row] = await db('users')
+      .insert({ ...columns(fields), created_at: now, updated_at: now })
+      .returning('id');
+    return (row as { id: string }).id;
+  }
+
+  async update(db: Db, id: string, version: number, fields: UserFields, now: Date): Promise<boolean> {
+    const count = await db('users')
+      .where({ id, version })
+      .update({ ...columns(fields), version: version + 1, updated_at: now });
+    return count === 1;
+  }
+
+  async setPassword(db: Db, id: string, passwordHash: string, now: Date): Promise<void> {
+    await db('users')
+      .where('id', id)
+      .update({ password_hash: passwordHash, password_changed_at: now, failed_logins: 0, locked_until: null, updated_at: now });
+  }
+
+  /**
+   * Counts a failed login and locks the account when the count reaches the limit. A lock that has
+   * expired starts a fresh count. Returns the new count.
+   */
+  async recordFailedLogin(db: Db, id: string, now: Date, maxFailures: number, lockUntil: Date): Promise<number> {
+    const fresh = 'coalesce(locked_until <= ?::timestamptz, false)';
+    const [row] = await db('users')
+      .where('id', id)
+      .update({
+        failed_logins: db.raw(`case when ${fresh} then 1 else failed_logins + 1 end`, [now]),
+        locked_until: db.raw(
+          `case when (case when ${fresh} then 1 else failed_logins + 1 end) >= ? then ?::timestamptz when ${fresh} then null else locked_until end`,
+          [now, maxFailures, lockUntil, now],
+        ),
+      })
+      .returning('failed_logins');
+    return Number((row as { failed_logins: number }).failed_logins);
+  }
+
+  async recordSuccessfulLogin(db: Db, id: string, now: Date): Promise<void> {
+    await db('users')
+      .where('id', id)
+      .update({ failed_logins: 0, locked_until: null, previous_login_at: db.raw('last_login_at'), last_login_at: now });
+  }
+
+  /** Ends every session of a user (deactivation, password change), except optionally the current one. */
+  async destroySessions(db: Db, userId: string, exceptSid?: string): Promise<void> {
+    const q = db('sessions').whereRaw(`sess::jsonb #>> '{passport,user}' = ?`, [userId]);
+    if (exceptSid) q.whereNot('sid', exceptSid);
+    await q.delete();
+  }
+}

@@ -1,0 +1,169 @@
+import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { presentHistory } from '../audit/presenter';
+import { emptyForm, type FormState, postForm } from '../http/forms';
+import { actor, requirePermission } from '../http/guards';
+import { type Actor, ROLE_LABELS, ROLES, type Role, scopeFor } from '../permissions';
+import type { Services } from '../services';
+import { routes, urls } from '../urls';
+import type { User } from './repository';
+import { createUserSchema, updateUserSchema, userListQuery } from './schemas';
+import { assignableRoles } from './service';
+
+const roleLabel = (role: unknown) => ROLE_LABELS[role as Role] ?? String(role);
+
+const HISTORY_LABELS = {
+  actions: {
+    'user.created': 'Création du compte',
+    'user.updated': 'Modification',
+    'user.role_changed': 'Changement de rôle',
+    'user.deactivated': 'Désactivation',
+    'user.reactivated': 'Réactivation',
+    'user.invitation_sent': 'Envoi d’un lien d’invitation',
+    'user.invitation_accepted': 'Mot de passe choisi (invitation)',
+    'user.password_reset_sent': 'Envoi d’un lien de réinitialisation',
+    'user.password_reset_requested': 'Demande de réinitialisation (mot de passe oublié)',
+    'user.password_reset': 'Mot de passe réinitialisé',
+    'user.password_changed': 'Mot de passe modifié',
+  },
+  fields: {
+    firstName: 'Prénom',
+    lastName: 'Nom',
+    email: 'E-mail',
+    phone: 'Téléphone',
+    role: 'Rôle',
+    agencyId: 'Agence',
+    status: 'Statut',
+  },
+  value: (field: string, value: unknown) => {
+    if (value === null || value === undefined || value === '') return '—';
+    if (field === 'role') return roleLabel(value);
+    if (field === 'status') return value === 'active' ? 'Actif' : 'Désactivé';
+    return String(value);
+  },
+};
+
+const noBody = z.object({});
+
+const editValues = (u: User) => ({
+  firstName: u.firstName,
+  lastName: u.lastName,
+  email: u.email,
+  phone: u.phone ?? '',
+  role: u.role,
+  agencyId: u.agencyId ?? '',
+  version: u.version,
+});
+
+export function userRoutes(services: Services): Router {
+  const router = Router();
+  const { users, organisations, logger } = services;
+
+  const roleOptions = (a: Actor, kind: User['organisationKind'] | null) =>
+    (kind ? assignableRoles(a, kind) : ROLES.filter((r) => ['landlord', 'association', 'funder'].some((k) => assignableRoles(a, k as User['organisationKind']).includes(r)))).map((r) => ({
+      value: r,
+      text: ROLE_LABELS[r],
+    }));
+
+  router.get(urls.users(), ...requirePermission('users:manage'), async (req, res) => {
+    const a = actor(req);
+    const query = userListQuery.parse(req.query);
+    const page = await users.list(a, query);
+    const scope = scopeFor(a, 'users:manage');
+    const organisationOptions = scope.all ? (await organisations.listForUserAdmin(a)).map((o) => ({ value: o.id, text: o.name })) : [];
+    res.render('users/list', { page, query, organisationOptions, roleOptions: roleOptions(a, null), showOrganisation: scope.all });
+  });
+
+  const renderNew = async (req: Request, res: Response, form: FormState) => {
+    const a = actor(req);
+    const orgs = await organisations.listForUserAdmin(a);
+    const selectedId = String(form.values.organisationId ?? (orgs.length === 1 ? orgs[0]?.id : '') ?? '');
+    const selected = orgs.find((o) => o.id === selectedId) ?? null;
+    const agencies = selected ? await organisations.agenciesOf(a, selected.id) : [];
+    res.render('users/new', {
+      form: { ...form, values: { organisationId: selectedId, ...form.values } },
+      organisationOptions: orgs.map((o) => ({ value: o.id, text: `${o.name} (${o.kind === 'landlord' ? 'bailleur' : o.kind === 'association' ? 'association' : 'financeur'})` })),
+      fixedOrganisation: orgs.length === 1 ? orgs[0] : null,
+      selected,
+      roleOptions: roleOptions(a, selected?.kind ?? null),
+      agencyOptions: agencies.filter((ag) => ag.status === 'active').map((ag) => ({ value: ag.id, text: ag.name })),
+    });
+  };
+  router.get(urls.userNew(), ...requirePermission('users:manage'), (req, res) =>
+    renderNew(req, res, emptyForm(req, typeof req.query.organisation === 'string' ? { organisationId: req.query.organisation } : {})),
+  );
+  postForm(router, urls.users(), logger, {
+    permission: 'users:manage',
+    schema: createUserSchema,
+    render: renderNew,
+    handle: async (req, res, data) => {
+      const created = await users.create(actor(req), data);
+      req.flash('success', `Le compte de ${created.firstName} ${created.lastName} est créé : un lien pour choisir son mot de passe lui a été envoyé.`);
+      res.redirect(urls.user(created.id));
+    },
+  });
+
+  router.get(routes.user, ...requirePermission('users:manage'), async (req, res) => {
+    const a = actor(req);
+    const detail = await users.detail(a, String(req.params.id));
+    res.render('users/show', {
+      user: detail.user,
+      history: presentHistory(detail.history, HISTORY_LABELS),
+      lastUpdate: detail.history[0] ? { at: detail.history[0].occurredAt, by: detail.history[0].actorLabel } : null,
+      isSelf: detail.user.id === a.userId,
+    });
+  });
+
+  const renderEdit = async (req: Request, res: Response, form: FormState) => {
+    const a = actor(req);
+    const user = await users.get(a, String(req.params.id));
+    const agencies = await organisations.agenciesOf(a, user.organisationId);
+    res.render('users/edit', {
+      user,
+      form,
+      roleOptions: roleOptions(a, user.organisationKind),
+      agencyOptions: agencies.filter((ag) => ag.status === 'active' || ag.id === user.agencyId).map((ag) => ({ value: ag.id, text: ag.name })),
+    });
+  };
+  router.get(routes.userEdit, ...requirePermission('users:manage'), async (req, res) => {
+    const user = await users.get(actor(req), String(req.params.id));
+    await renderEdit(req, res, emptyForm(req, editValues(user)));
+  });
+  postForm(router, routes.userEdit, logger, {
+    permission: 'users:manage',
+    schema: updateUserSchema,
+    render: renderEdit,
+    handle: async (req, res, data) => {
+      const updated = await users.update(actor(req), String(req.params.id), data);
+      req.flash('success', 'Les modifications sont enregistrées.');
+      res.redirect(urls.user(updated.id));
+    },
+  });
+
+  const statusAction = (path: string, status: 'active' | 'deactivated', message: string) =>
+    postForm(router, path, logger, {
+      permission: 'users:manage',
+      schema: noBody,
+      render: async (req, res) => res.redirect(urls.user(String(req.params.id))),
+      handle: async (req, res) => {
+        await users.setStatus(actor(req), String(req.params.id), status);
+        req.flash('success', message);
+        res.redirect(urls.user(String(req.params.id)));
+      },
+    });
+  statusAction(routes.userDeactivate, 'deactivated', 'Le compte est désactivé : ses sessions ont été fermées.');
+  statusAction(routes.userReactivate, 'active', 'Le compte est réactivé.');
+
+  postForm(router, routes.userSendPasswordLink, logger, {
+    permission: 'users:manage',
+    schema: noBody,
+    render: async (req, res) => res.redirect(urls.user(String(req.params.id))),
+    handle: async (req, res) => {
+      const user = await users.sendPasswordLink(actor(req), String(req.params.id));
+      req.flash('success', `Un lien à usage unique a été envoyé à ${user.email}.`);
+      res.redirect(urls.user(user.id));
+    },
+  });
+
+  return router;
+}

@@ -1,0 +1,234 @@
+import type { Knex } from 'knex';
+import type { AuditEvent } from '../audit/repository';
+import type { AuditService } from '../audit/service';
+import { verifyPassword } from '../auth/passwords';
+import { type PasswordTokenRepository, TOKEN_TTL_MINUTES } from '../auth/tokens';
+import type { Db, Page } from '../db/types';
+import type { Mailer } from '../notifications/mailer';
+import { invitationMail, passwordResetMail } from '../notifications/templates';
+import type { OrganisationRepository } from '../organisations/repository';
+import { type Actor, type OrganisationKind, ROLES_BY_KIND, type Role, type Scope, scopeFor } from '../permissions';
+import type { Clock } from '../shared/clock';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
+import type { User, UserFields, UserRepository } from './repository';
+import type { CreateUserInput, UpdateUserInput, UserListQuery } from './schemas';
+
+const ENTITY = 'user';
+
+const snapshot = (u: UserFields | User): Record<string, unknown> => ({
+  firstName: u.firstName,
+  lastName: u.lastName,
+  email: u.email,
+  phone: u.phone,
+  role: u.role,
+  agencyId: u.agencyId,
+  status: u.status,
+});
+
+export interface UserDetail {
+  user: User;
+  history: AuditEvent[];
+}
+
+/** Roles this actor may give to a user of an organisation of this kind. */
+export function assignableRoles(actor: Actor, kind: OrganisationKind): readonly Role[] {
+  const scope = scopeFor(actor, 'users:manage');
+  if (scope.all) return ROLES_BY_KIND[kind];
+  return actor.organisationKind === kind ? ROLES_BY_KIND[kind] : [];
+}
+
+export class UserService {
+  constructor(
+    private readonly db: Knex,
+    private readonly users: UserRepository,
+    private readonly organisations: OrganisationRepository,
+    private readonly tokens: PasswordTokenRepository,
+    private readonly audit: AuditService,
+    private readonly mailer: Mailer,
+    private readonly clock: Clock,
+    private readonly setPasswordLink: (token: string) => string,
+  ) {}
+
+  list(actor: Actor, query: UserListQuery): Promise<Page<User>> {
+    const scope = scopeFor(actor, 'users:manage');
+    return this.users.list(this.db, scope, query, query.page);
+  }
+
+  async get(actor: Actor, id: string): Promise<User> {
+    const user = await this.users.findById(this.db, scopeFor(actor, 'users:manage'), id);
+    if (!user) throw new NotFoundError();
+    return user;
+  }
+
+  async detail(actor: Actor, id: string): Promise<UserDetail> {
+    const user = await this.get(actor, id);
+    return { user, history: await this.audit.history(this.db, ENTITY, id) };
+  }
+
+  /** The current user's own account (any role). */
+  async me(actor: Actor): Promise<User> {
+    const user = await this.users.findById(this.db, { all: false, organisationId: actor.organisationId }, actor.userId);
+    if (!user) throw new NotFoundError();
+    return user;
+  }
+
+  /** Creates the account without a password and mails a one-time link to choose it. */
+  async create(actor: Actor, input: CreateUserInput): Promise<User> {
+    const scope = scopeFor(actor, 'users:manage');
+    const { id, mailId } = await this.db.transaction(async (trx) => {
+      const organisation = await this.organisations.findById(trx, scope, input.organisationId);
+      if (!organisation) throw new ValidationError({ organisationId: 'Choisissez une organisation de la liste' });
+      const fields = await this.checkedFields(trx, actor, scope, organisation.id, organisation.kind, input, 'active');
+      if (await this.users.emailTaken(trx, fields.email)) {
+        throw new ValidationError({ email: 'Un compte existe déjà avec cette adresse e-mail' });
+      }
+      const now = this.clock.now();
+      const id = await this.users.insert(trx, fields, now);
+      await this.audit.record(trx, actor, {
+        entityType: ENTITY,
+        entityId: id,
+        organisationId: organisation.id,
+        action: 'user.created',
+        before: null,
+        after: snapshot(fields),
+      });
+      const token = await this.tokens.issue(trx, id, 'invitation', now, actor.userId);
+      const mailId = await this.mailer.queue(
+        trx,
+        invitationMail(fields.email, fields.firstName, organisation.name, this.setPasswordLink(token), TOKEN_TTL_MINUTES.invitation / 60),
+      );
+      return { id, mailId };
+    });
+    await this.mailer.deliver([mailId]);
+    return this.get(actor, id);
+  }
+
+  async update(actor: Actor, id: string, input: UpdateUserInput): Promise<User> {
+    const scope = scopeFor(actor, 'users:manage');
+    await this.db.transaction(async (trx) => {
+      const current = await this.users.findById(trx, scope, id);
+      if (!current) throw new NotFoundError();
+      if (current.version !== input.version) throw new ConflictError();
+      const fields = await this.checkedFields(trx, actor, scope, current.organisationId, current.organisationKind, input, current.status);
+      if (fields.role !== current.role) {
+        if (current.id === actor.userId) throw new ValidationError({ role: 'Vous ne pouvez pas changer votre propre rôle' });
+        await this.reauthenticate(trx, actor, input.confirmPassword);
+      }
+      if (await this.users.emailTaken(trx, fields.email, id)) {
+        throw new ValidationError({ email: 'Un compte existe déjà avec cette adresse e-mail' });
+      }
+      if (!(await this.users.update(trx, id, input.version, fields, this.clock.now()))) throw new ConflictError();
+      await this.audit.record(trx, actor, {
+        entityType: ENTITY,
+        entityId: id,
+        organisationId: current.organisationId,
+        action: fields.role !== current.role ? 'user.role_changed' : 'user.updated',
+        before: snapshot(current),
+        after: snapshot(fields),
+      });
+    });
+    return this.get(actor, id);
+  }
+
+  /** Deactivation ends the user's sessions at once; an account is never deleted (its history stays). */
+  async setStatus(actor: Actor, id: string, status: 'active' | 'deactivated'): Promise<User> {
+    const scope = scopeFor(actor, 'users:manage');
+    await this.db.transaction(async (trx) => {
+      const current = await this.users.findById(trx, scope, id);
+      if (!current) throw new NotFoundError();
+      if (current.id === actor.userId) throw new ForbiddenError('Vous ne pouvez pas désactiver votre propre compte');
+      if (current.status === status) return;
+      const fields: UserFields = { ...fieldsOf(current), status };
+      if (!(await this.users.update(trx, id, current.version, fields, this.clock.now()))) throw new ConflictError();
+      if (status === 'deactivated') await this.users.destroySessions(trx, id);
+      await this.audit.record(trx, actor, {
+        entityType: ENTITY,
+        entityId: id,
+        organisationId: current.organisationId,
+        action: status === 'deactivated' ? 'user.deactivated' : 'user.reactivated',
+        before: snapshot(current),
+        after: snapshot(fields),
+      });
+    });
+    return this.get(actor, id);
+  }
+
+  /** Mails a one-time link: an invitation again when no password was ever set, a reset otherwise. */
+  async sendPasswordLink(actor: Actor, id: string): Promise<User> {
+    const scope = scopeFor(actor, 'users:manage');
+    const mailId = await this.db.transaction(async (trx) => {
+      const user = await this.users.findById(trx, scope, id);
+      if (!user) throw new NotFoundError();
+      if (user.status !== 'active') throw new ValidationError({ status: 'Réactivez d’abord ce compte' });
+      const purpose = user.hasPassword ? 'reset' : 'invitation';
+      const token = await this.tokens.issue(trx, id, purpose, this.clock.now(), actor.userId);
+      await this.audit.record(trx, actor, {
+        entityType: ENTITY,
+        entityId: id,
+        organisationId: user.organisationId,
+        action: purpose === 'reset' ? 'user.password_reset_sent' : 'user.invitation_sent',
+      });
+      const link = this.setPasswordLink(token);
+      return this.mailer.queue(
+        trx,
+        purpose === 'reset'
+          ? passwordResetMail(user.email, user.firstName, link, TOKEN_TTL_MINUTES.reset)
+          : invitationMail(user.email, user.firstName, user.organisationName, link, TOKEN_TTL_MINUTES.invitation / 60),
+      );
+    });
+    await this.mailer.deliver([mailId]);
+    return this.get(actor, id);
+  }
+
+  /** Checks role and agency against the organisation and what the actor may grant. */
+  private async checkedFields(
+    trx: Db,
+    actor: Actor,
+    scope: Scope,
+    organisationId: string,
+    kind: OrganisationKind,
+    input: Omit<CreateUserInput, 'organisationId'>,
+    status: 'active' | 'deactivated',
+  ): Promise<UserFields> {
+    if (!assignableRoles(actor, kind).includes(input.role)) {
+      throw new ValidationError({ role: 'Ce rôle n’est pas possible pour un utilisateur de cette organisation' });
+    }
+    if (!scope.all && scope.organisationId !== organisationId) throw new NotFoundError();
+    let agencyId: string | null = null;
+    if (input.agencyId) {
+      const agency = await this.organisations.findAgency(trx, organisationId, input.agencyId);
+      if (!agency) throw new ValidationError({ agencyId: 'Choisissez une agence de cette organisation' });
+      agencyId = agency.id;
+    }
+    return {
+      organisationId,
+      agencyId,
+      role: input.role,
+      email: input.email,
+      firstName: input.firstName,
+      lastName: input.lastName,
+      phone: input.phone ?? null,
+      status,
+    };
+  }
+
+  private async reauthenticate(trx: Db, actor: Actor, password: string | undefined): Promise<void> {
+    const me = await this.users.findWithSecret(trx, actor.userId);
+    if (!password || !me?.passwordHash || !(await verifyPassword(me.passwordHash, password))) {
+      throw new ValidationError({ confirmPassword: 'Pour changer un rôle, saisissez votre mot de passe (il est incorrect ou manquant)' });
+    }
+  }
+}
+
+function fieldsOf(u: User): UserFields {
+  return {
+    organisationId: u.organisationId,
+    agencyId: u.agencyId,
+    role: u.role,
+    email: u.email,
+    firstName: u.firstName,
+    lastName: u.lastName,
+    phone: u.phone,
+    status: u.status,
+  };
+}
