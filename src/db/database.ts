@@ -14,6 +14,8 @@ export type DatabaseKind = 'postgres' | 'pglite';
 export interface Database {
   readonly knex: Knex;
   readonly kind: DatabaseKind;
+  /** The embedded instance, when kind is 'pglite' (tests dump it as a template). */
+  readonly pglite?: PGlite;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export function openDatabase(options: DatabaseOptions): Database {
   return {
     knex,
     kind: 'pglite',
+    pglite,
     close: async () => {
       await knex.destroy();
       if (!pglite.closed) await pglite.close();

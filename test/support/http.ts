@@ -1,0 +1,36 @@
+import * as cheerio from 'cheerio';
+import type { Express } from 'express';
+import request from 'supertest';
+import { TEST_PASSWORD } from '../factories/user';
+
+export type Agent = ReturnType<typeof request.agent>;
+
+/** The CSRF token of a page (the layout's meta tag, or the first form's hidden field). */
+export async function csrfToken(agent: Agent, path = '/connexion'): Promise<string> {
+  const res = await agent.get(path);
+  const $ = cheerio.load(res.text);
+  const token = $('meta[name="csrf-token"]').attr('content') || $('input[name="_csrf"]').first().attr('value');
+  if (!token) throw new Error(`no CSRF token on ${path} (status ${res.status})`);
+  return token;
+}
+
+/** Posts a form the way a browser does: urlencoded, with the page's CSRF token. */
+export async function postForm(agent: Agent, path: string, fields: Record<string, string>, tokenFrom = path) {
+  const token = await csrfToken(agent, tokenFrom);
+  return agent.post(path).type('form').send({ _csrf: token, ...fields });
+}
+
+/** A logged-in browser-like agent. */
+export async function loginAs(app: Express, email: string, password = TEST_PASSWORD): Promise<Agent> {
+  const agent = request.agent(app);
+  const res = await postForm(agent, '/connexion', { email, password });
+  if (res.status !== 302) throw new Error(`login of ${email} failed with status ${res.status}`);
+  return agent;
+}
+
+export const $ = (html: string) => cheerio.load(html);
+
+/** Text of a field's inline error, by field name. */
+export function fieldError(html: string, name: string): string {
+  return cheerio.load(html)(`#${name}-error`).text().replace('Erreur :', '').trim();
+}
