@@ -1,0 +1,167 @@
+import type { Express } from 'express';
+import request from 'supertest';
+import { startTestApp, type TestContext } from '../support/app';
+import { csrfToken, loginAs, type Agent } from '../support/http';
+import { buildWorld, type World } from '../factories/world';
+import { insertUser } from '../factories/user';
+
+/**
+ * Every route of the app, tried as every role and as another organisation (ASVS 4.1.3, 4.2.1).
+ * The table below must list each route: a new route without an entry fails this test.
+ */
+type Persona = 'anonymous' | 'admin' | 'operator' | 'social_adviser' | 'accountant' | 'auditor' | 'adminA' | 'instructorA' | 'adminB';
+const ASSOCIATION: Persona[] = ['admin', 'operator', 'social_adviser', 'accountant', 'auditor'];
+const LOGGED_IN: Persona[] = [...ASSOCIATION, 'adminA', 'instructorA', 'adminB'];
+
+interface Expectation {
+  /** who gets the page; everyone else logged in gets 403, anonymous goes to the login page */
+  allowed: Persona[] | 'public';
+  /** personas allowed by role but outside the record's organisation: 404 */
+  otherOrganisation?: Persona[];
+}
+
+const ROUTES: Record<string, Expectation> = {
+  'GET /connexion': { allowed: 'public' },
+  'POST /connexion': { allowed: 'public' },
+  'POST /deconnexion': { allowed: 'public' },
+  'GET /mot-de-passe/oublie': { allowed: 'public' },
+  'POST /mot-de-passe/oublie': { allowed: 'public' },
+  'GET /mot-de-passe/definir/:token': { allowed: 'public' },
+  'POST /mot-de-passe/definir/:token': { allowed: 'public' },
+  'GET /healthz': { allowed: 'public' },
+  'GET /readyz': { allowed: 'public' },
+  'GET /': { allowed: LOGGED_IN },
+  'GET /mon-compte': { allowed: LOGGED_IN },
+  'GET /mon-compte/mot-de-passe': { allowed: LOGGED_IN },
+  'POST /mon-compte/mot-de-passe': { allowed: LOGGED_IN },
+  'GET /admin/membres': { allowed: ['admin'] },
+  'POST /admin/membres': { allowed: ['admin'] },
+  'GET /admin/membres/nouveau': { allowed: ['admin'] },
+  'GET /admin/membres/:id': { allowed: ['admin'] },
+  'GET /admin/membres/:id/modifier': { allowed: ['admin'] },
+  'POST /admin/membres/:id/modifier': { allowed: ['admin'] },
+  'POST /admin/membres/:id/agences': { allowed: ['admin'] },
+  'GET /admin/membres/:id/agences/:agencyId/modifier': { allowed: ['admin'] },
+  'POST /admin/membres/:id/agences/:agencyId/modifier': { allowed: ['admin'] },
+  'GET /utilisateurs': { allowed: ['admin', 'adminA', 'adminB'] },
+  'POST /utilisateurs': { allowed: ['admin', 'adminA', 'adminB'] },
+  'GET /utilisateurs/nouveau': { allowed: ['admin', 'adminA', 'adminB'] },
+  'GET /utilisateurs/:id': { allowed: ['admin', 'adminA'], otherOrganisation: ['adminB'] },
+  'GET /utilisateurs/:id/modifier': { allowed: ['admin', 'adminA'], otherOrganisation: ['adminB'] },
+  'POST /utilisateurs/:id/modifier': { allowed: ['admin', 'adminA'], otherOrganisation: ['adminB'] },
+  'POST /utilisateurs/:id/desactiver': { allowed: ['admin', 'adminA'], otherOrganisation: ['adminB'] },
+  'POST /utilisateurs/:id/reactiver': { allowed: ['admin', 'adminA'], otherOrganisation: ['adminB'] },
+  'POST /utilisateurs/:id/envoyer-lien': { allowed: ['admin', 'adminA'], otherOrganisation: ['adminB'] },
+  'GET /admin/courriels': { allowed: ['admin'] },
+  'GET /admin/courriels/:id': { allowed: ['admin'] },
+};
+
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+}
+
+/** Lists "METHOD /path" for every route registered in the app. */
+function registeredRoutes(app: Express): string[] {
+  const out = new Set<string>();
+  const walk = (stack: Layer[]) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const [method, on] of Object.entries(layer.route.methods)) if (on) out.add(`${method.toUpperCase()} ${layer.route.path}`);
+      } else if (layer.handle?.stack) walk(layer.handle.stack);
+    }
+  };
+  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
+  return [...out].sort();
+}
+
+let ctx: TestContext;
+let world: World;
+const agents = new Map<Persona, Agent>();
+let params: Record<string, string>;
+/** The user the /utilisateurs/:id routes act on (a landlord A account that is none of the personas). */
+let targetUserId: string;
+
+beforeAll(async () => {
+  ctx = await startTestApp();
+  world = await buildWorld(ctx.knex);
+  targetUserId = (await insertUser(ctx.knex, { organisationId: world.landlordA.id, role: 'landlord_instructor', email: 'cible@alpha.test' })).id;
+  const [mail] = await ctx.knex('mail_outbox')
+    .insert({ kind: 'test', to_address: 'x@exemple.fr', subject: 'Test', text_body: 'Bonjour', status: 'stored' })
+    .returning('id');
+  params = {
+    ':id/agences/:agencyId': `${world.landlordA.id}/agences/${world.landlordA.agencyId}`,
+    ':token': 'unknown-token-aaaaaaaaaaaaaaaaaaaaaaaa',
+  };
+  const mailId = (mail as { id: string }).id;
+  params.mail = mailId;
+  agents.set('anonymous', request.agent(ctx.app));
+  const emails: Record<Exclude<Persona, 'anonymous'>, string> = {
+    admin: world.users.admin.email,
+    operator: world.users.operator.email,
+    social_adviser: world.users.social_adviser.email,
+    accountant: world.users.accountant.email,
+    auditor: world.users.auditor.email,
+    adminA: world.users.adminA.email,
+    instructorA: world.users.instructorA.email,
+    adminB: world.users.adminB.email,
+  };
+  for (const [persona, email] of Object.entries(emails)) agents.set(persona as Persona, await loginAs(ctx.app, email));
+});
+afterAll(() => ctx.close());
+
+/** A concrete URL for a pattern: records of landlord A (or the association's admin pages). */
+function concrete(path: string): string {
+  if (path.startsWith('/admin/courriels/:id')) return path.replace(':id', params.mail as string);
+  if (path.includes(':agencyId')) return path.replace(':id/agences/:agencyId', params[':id/agences/:agencyId'] as string);
+  if (path.startsWith('/admin/membres/:id')) return path.replace(':id', world.landlordA.id);
+  if (path.startsWith('/utilisateurs/:id')) return path.replace(':id', targetUserId);
+  return path.replace(':token', params[':token'] as string);
+}
+
+describe('route × role matrix', () => {
+  it('lists every registered route in the expectation table', () => {
+    expect(registeredRoutes(ctx.app)).toEqual(Object.keys(ROUTES).sort());
+  });
+
+  const protectedRoutes = Object.entries(ROUTES).filter(([, e]) => e.allowed !== 'public');
+
+  it.each(protectedRoutes)('%s answers each persona as declared', async (route, expectation) => {
+    const [method, path] = route.split(' ') as ['GET' | 'POST', string];
+    const url = concrete(path);
+    const allowed = expectation.allowed as Persona[];
+    for (const persona of ['anonymous', ...LOGGED_IN] as Persona[]) {
+      const agent = agents.get(persona) as Agent;
+      let status: number;
+      let location: string | undefined;
+      if (method === 'GET') {
+        const res = await agent.get(url);
+        status = res.status;
+        location = res.headers.location;
+      } else {
+        const token = persona === 'anonymous' ? await csrfToken(agent, '/connexion') : await csrfToken(agent, '/mon-compte');
+        // an empty body: allowed personas get a validation answer (400) or a redirect, never a 500
+        const res = await agent.post(url).type('form').send({ _csrf: token });
+        status = res.status;
+        location = res.headers.location;
+      }
+      const label = `${route} as ${persona}`;
+      if (persona === 'anonymous') {
+        expect({ label, status, location }).toEqual({ label, status: 302, location: '/connexion' });
+      } else if (allowed.includes(persona)) {
+        expect({ label, ok: [200, 302, 400].includes(status) }).toEqual({ label, ok: true });
+      } else if (expectation.otherOrganisation?.includes(persona)) {
+        expect({ label, status }).toEqual({ label, status: 404 });
+      } else {
+        expect({ label, status }).toEqual({ label, status: 403 });
+      }
+    }
+  });
+
+  it('answers 404, never 500, for ids that are not ids', async () => {
+    const admin = agents.get('admin') as Agent;
+    for (const url of ['/admin/membres/abc', '/utilisateurs/1%27%20or%201=1', '/admin/courriels/../../etc', '/admin/membres/00000000-0000-0000-0000-000000000000']) {
+      expect((await admin.get(url)).status).toBe(404);
+    }
+  });
+});

@@ -1,0 +1,49 @@
+import { type Actor, can, inScope, PERMISSIONS, permissionsOf, ROLES, ROLES_BY_KIND, type Role, scopeFor } from '../../src/permissions';
+import { ForbiddenError } from '../../src/shared/errors';
+import { assignableRoles } from '../../src/users/service';
+
+const actor = (role: Role, organisationId = 'org-1'): Actor => ({
+  userId: 'u',
+  role,
+  organisationId,
+  organisationKind: role.startsWith('landlord') ? 'landlord' : 'association',
+  name: 'Test',
+});
+
+describe('permission module', () => {
+  it('gives exactly these permissions to each role', () => {
+    const table = Object.fromEntries(ROLES.map((r) => [r, permissionsOf(r)]));
+    expect(table).toEqual({
+      admin: ['home:view', 'account:manage', 'organisations:read', 'organisations:manage', 'users:manage', 'mail:read', 'audit:read'],
+      operator: ['home:view', 'account:manage', 'organisations:read'],
+      social_adviser: ['home:view', 'account:manage'],
+      accountant: ['home:view', 'account:manage'],
+      auditor: ['home:view', 'account:manage'],
+      landlord_admin: ['home:view', 'account:manage', 'organisations:read', 'users:manage', 'audit:read'],
+      landlord_instructor: ['home:view', 'account:manage'],
+    });
+  });
+
+  it('scopes association admins to all organisations and landlord admins to their own', () => {
+    expect(scopeFor(actor('admin'), 'users:manage')).toEqual({ all: true });
+    expect(scopeFor(actor('landlord_admin', 'org-7'), 'users:manage')).toEqual({ all: false, organisationId: 'org-7' });
+    expect(inScope({ all: false, organisationId: 'org-7' }, 'org-8')).toBe(false);
+    expect(inScope({ all: true }, 'org-8')).toBe(true);
+  });
+
+  it('throws ForbiddenError when a role lacks the permission', () => {
+    expect(() => scopeFor(actor('landlord_instructor'), 'users:manage')).toThrow(ForbiddenError);
+    expect(can(actor('operator'), 'organisations:manage')).toBe(false);
+  });
+
+  it('lets landlord admins grant only landlord roles, and only inside a landlord organisation', () => {
+    expect(assignableRoles(actor('landlord_admin'), 'landlord')).toEqual(['landlord_admin', 'landlord_instructor']);
+    expect(assignableRoles(actor('landlord_admin'), 'association')).toEqual([]);
+    expect(assignableRoles(actor('admin'), 'association')).toEqual(ROLES_BY_KIND.association);
+    expect(assignableRoles(actor('admin'), 'funder')).toEqual(['auditor']);
+  });
+
+  it('every permission is held by at least one role', () => {
+    for (const p of PERMISSIONS) expect(ROLES.some((r) => can({ role: r }, p))).toBe(true);
+  });
+});

@@ -1,0 +1,34 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('configuration', () => {
+  it('defaults to PGlite under ./data with demo data and exports under DATA_DIR/exports', () => {
+    const c = loadConfig({});
+    expect(c.database.kind).toBe('pglite');
+    expect(c.dataDir.endsWith('/data')).toBe(true);
+    expect(c.exportDir.endsWith('/data/exports')).toBe(true);
+    expect(c.seedDemo).toBe(true);
+    expect(c.port).toBe(3000);
+    expect(c.session.idleMinutes).toBe(30);
+  });
+
+  it('uses PostgreSQL with DATABASE_URL and no demo data unless asked', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://u@h/db' });
+    expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db', poolMax: 10 });
+    expect(c.seedDemo).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', SEED_DEMO: 'true' }).seedDemo).toBe(true);
+  });
+
+  it('stops on a bad value with one clear line', () => {
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow(/^Invalid configuration — PORT:/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+  });
+
+  it('requires secrets, database, SMTP and base URL in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET.*DATABASE_URL.*SMTP_HOST.*BASE_URL/);
+  });
+
+  it('is frozen', () => {
+    expect(Object.isFrozen(loadConfig({}))).toBe(true);
+  });
+});
