@@ -27,17 +27,16 @@ const plain = (_field: string, value: unknown): string =>
 export function presentHistory(events: AuditEvent[], labels: HistoryLabels): HistoryRow[] {
   const show = labels.value ?? plain;
   return events.map((e) => {
-    const keys = Object.keys(e.after ?? e.before ?? {}).filter((k) => k in labels.fields);
+    const present = new Set(Object.keys({ ...(e.before ?? {}), ...(e.after ?? {}) }));
     const isCreation = e.before === null;
-    return {
-      at: e.occurredAt,
-      by: e.actorLabel,
-      action: labels.actions[e.action] ?? e.action,
-      changes: keys.map((k) => ({
+    const changes = Object.keys(labels.fields)
+      .filter((k) => present.has(k))
+      .map((k) => ({
         field: labels.fields[k] ?? k,
         from: isCreation ? '—' : show(k, e.before?.[k]),
         to: e.after === null ? '—' : show(k, e.after[k]),
-      })),
-    };
+      }))
+      .filter((c) => c.from !== c.to); // a creation lists only the fields it filled
+    return { at: e.occurredAt, by: e.actorLabel, action: labels.actions[e.action] ?? e.action, changes };
   });
 }

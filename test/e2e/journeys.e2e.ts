@@ -1,0 +1,154 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import AxeBuilder from '@axe-core/playwright';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import winston from 'winston';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import type { Database } from '../../src/db/database';
+import { createServices, type Services } from '../../src/services';
+import { systemClock } from '../../src/shared/clock';
+import { DEMO_PASSWORD, seedDemo } from '../../seeds/demo';
+import { createTestDatabase } from '../support/database';
+
+/** Browser journeys on the real app with the demo data, in Debian Chromium, checked with axe. */
+const SCREENSHOTS = path.resolve(__dirname, 'screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let db: Database;
+let services: Services;
+let server: Server;
+let baseUrl: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  db = await createTestDatabase();
+  await seedDemo(db.knex);
+  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789', DATA_DIR: '/tmp/entraide-e2e' });
+  const logger = winston.createLogger({ silent: true });
+  services = createServices(db, config, systemClock, logger);
+  server = createApp(services).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  services?.mailer.close();
+  await db?.close();
+});
+
+/** 0 violations of WCAG 2.1 A/AA on the page as it is now. */
+async function expectAccessible(page: Page, label: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const violations = results.violations.map((v) => `${label}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(violations).toEqual([]);
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+async function login(page: Page, email: string): Promise<void> {
+  await page.goto(`${baseUrl}/connexion`);
+  await page.getByLabel('Adresse e-mail').fill(email);
+  await page.getByLabel('Mot de passe').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${baseUrl}/`);
+}
+
+const DEMO_LOGINS: Array<[string, string[]]> = [
+  ['admin@asso.demo', ['Accueil', 'Membres', 'Utilisateurs', 'Courriels']],
+  ['operateur@asso.demo', ['Accueil']],
+  ['conseiller@asso.demo', ['Accueil']],
+  ['comptable@asso.demo', ['Accueil']],
+  ['auditeur@asso.demo', ['Accueil']],
+  ['admin@bailleur-a.demo', ['Accueil', 'Utilisateurs']],
+  ['instructeur@bailleur-a.demo', ['Accueil']],
+  ['admin@bailleur-b.demo', ['Accueil', 'Utilisateurs']],
+  ['instructeur@bailleur-b.demo', ['Accueil']],
+];
+
+describe('every demo role', () => {
+  it('the login page is accessible', async () => {
+    const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/connexion`);
+    await expectAccessible(page, 'connexion');
+    await shot(page, '00-connexion');
+    await context.close();
+  });
+
+  it.each(DEMO_LOGINS)('%s logs in, sees only its navigation, and every page it can open is accessible', async (email, navigation) => {
+    const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+    const page = await context.newPage();
+    await login(page, email);
+    await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toMatch(/^Bonjour /);
+    const items = await page.locator('nav[aria-label="Navigation principale"] .nav-link').allInnerTexts();
+    expect(items).toEqual(navigation);
+    await expect(page.getByRole('button', { name: 'Se déconnecter' }).isVisible()).resolves.toBe(true);
+    const slug = email.replace(/[@.]/g, '-');
+    await expectAccessible(page, `${email} accueil`);
+    await shot(page, `${slug}-accueil`);
+    const hrefs = await page.locator('nav[aria-label="Navigation principale"] .nav-link').evaluateAll((els) => els.map((e) => (e as HTMLAnchorElement).getAttribute('href')));
+    for (const href of [...hrefs, '/mon-compte', '/mon-compte/mot-de-passe']) {
+      await page.goto(`${baseUrl}${href}`);
+      await expectAccessible(page, `${email} ${href}`);
+      await shot(page, `${slug}${(href as string).replace(/\//g, '-')}`);
+    }
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.waitForURL(/\/connexion\?deconnecte=1$/);
+    await context.close();
+  });
+});
+
+describe('association admin journeys', () => {
+  it('creates a member, correcting a wrong SIREN shown next to its field, then adds an agency and a user', async () => {
+    const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+    const page = await context.newPage();
+    await login(page, 'admin@asso.demo');
+    await page.goto(`${baseUrl}/admin/membres/nouveau`);
+    await page.getByLabel('Bailleur').check();
+    await page.getByLabel('Nom', { exact: true }).fill('Habitat du Littoral');
+    await page.getByLabel('SIREN').fill('123 456 789');
+    await page.getByLabel('Ville').fill('Calais');
+    await page.getByRole('button', { name: 'Créer le membre' }).click();
+    await expect(page.locator('.error-summary').innerText()).resolves.toContain('SIREN n’est pas valide');
+    await expect(page.getByLabel('Nom', { exact: true }).inputValue()).resolves.toBe('Habitat du Littoral');
+    await expectAccessible(page, 'membre en erreur');
+    await shot(page, 'admin-membre-erreur');
+    await page.locator('.error-summary a[href="#siren"]').click();
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('siren');
+    await page.getByLabel('SIREN').fill('398 765 438');
+    await page.getByRole('button', { name: 'Créer le membre' }).click();
+    await page.waitForURL(/\/admin\/membres\/[0-9a-f-]{36}$/);
+    await expect(page.locator('.last-update').innerText()).resolves.toContain('par Claire Martin');
+
+    await page.getByLabel('Nom de l’agence').fill('Agence Calais Centre');
+    await page.getByRole('button', { name: 'Ajouter l’agence' }).click();
+    await expect(page.locator('#agences').locator('..').innerText()).resolves.toContain('Agence Calais Centre');
+    await expectAccessible(page, 'fiche membre');
+    await shot(page, 'admin-membre-fiche');
+
+    await page.getByRole('link', { name: 'Ajouter un utilisateur' }).click();
+    await page.getByLabel('Prénom').fill('Hugo');
+    await page.getByLabel('Nom', { exact: true }).fill('Lambert');
+    await page.getByLabel('Adresse e-mail').fill('hugo.lambert@littoral.test');
+    await page.getByLabel('Rôle').selectOption('landlord_admin');
+    await expectAccessible(page, 'nouvel utilisateur');
+    await page.getByRole('button', { name: 'Créer le compte' }).click();
+    await page.waitForURL(/\/utilisateurs\/[0-9a-f-]{36}$/);
+    await expect(page.locator('.alert-success').innerText()).resolves.toContain('lien pour choisir son mot de passe');
+    await expectAccessible(page, 'fiche utilisateur');
+    await shot(page, 'admin-utilisateur-fiche');
+    await context.close();
+  });
+});
