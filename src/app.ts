@@ -15,10 +15,11 @@ import { sessionMiddleware, sessionTimeouts } from './http/session';
 import { configureViews } from './http/views';
 import { notificationRoutes } from './notifications/routes';
 import { organisationRoutes } from './organisations/routes';
+import { PROJECT_ROOT } from './paths';
 import type { Services } from './services';
 import { userRoutes } from './users/routes';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = PROJECT_ROOT;
 
 /** Static assets: our own files and the vendored front-end libraries, all served locally (strict CSP). */
 function staticAssets(app: Express): void {

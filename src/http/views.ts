@@ -2,9 +2,10 @@ import path from 'node:path';
 import type { Express } from 'express';
 import nunjucks from 'nunjucks';
 import { ORGANISATION_KIND_LABELS, ROLE_LABELS } from '../permissions/roles';
+import { PROJECT_ROOT } from '../paths';
 import { urls } from '../urls';
 
-export const VIEWS_DIR = path.resolve(__dirname, '../../views');
+export const VIEWS_DIR = path.join(PROJECT_ROOT, 'views');
 
 // Formatters are built once: building one per cell costs 4–5× throughput (DESIGN §12).
 const TZ = 'Europe/Paris';
