@@ -148,6 +148,11 @@ export class OrganisationRepository {
     return toPage(items, Number(countRow?.count ?? 0), page, pageSize);
   }
 
+  /** Id, name and kind of every organisation in scope, by name: for select lists. */
+  async listOptions(db: Db, scope: Scope): Promise<Array<Pick<Organisation, 'id' | 'name' | 'kind'>>> {
+    return scoped(db, scope).select('id', 'name', 'kind').orderByRaw('lower(name), id');
+  }
+
   async findById(db: Db, scope: Scope, id: string): Promise<Organisation | null> {
     if (!isUuid(id)) return null;
     const row = await scoped(db, scope).where('id', id).first();

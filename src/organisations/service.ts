@@ -78,10 +78,8 @@ export class OrganisationService {
   }
 
   /** Organisations in which the actor may create users (for the "Organisation" select). */
-  async listForUserAdmin(actor: Actor): Promise<Organisation[]> {
-    const scope = scopeFor(actor, 'users:manage');
-    const page = await this.repository.list(this.db, scope, { status: undefined }, 1, 1000);
-    return page.items;
+  listForUserAdmin(actor: Actor): Promise<Array<Pick<Organisation, 'id' | 'name' | 'kind'>>> {
+    return this.repository.listOptions(this.db, scopeFor(actor, 'users:manage'));
   }
 
   async create(actor: Actor, input: CreateOrganisationInput): Promise<Organisation> {

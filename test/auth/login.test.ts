@@ -66,7 +66,7 @@ describe('login', () => {
   it('gives a new session id at login (no session fixation)', async () => {
     const agent = request.agent(ctx.app);
     const first = await agent.get('/connexion');
-    const before = first.headers['set-cookie']?.find((c: string) => c.startsWith('entraide.sid='));
+    const before = (first.headers['set-cookie'] as unknown as string[] | undefined)?.find((c) => c.startsWith('entraide.sid='));
     expect(before).toBeDefined();
     const res = await loginPost(agent, world.users.admin.email, TEST_PASSWORD);
     const after = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('entraide.sid='));

@@ -98,7 +98,7 @@ describe('every demo role', () => {
     const slug = email.replace(/[@.]/g, '-');
     await expectAccessible(page, `${email} accueil`);
     await shot(page, `${slug}-accueil`);
-    const hrefs = await page.locator('nav[aria-label="Navigation principale"] .nav-link').evaluateAll((els) => els.map((e) => (e as HTMLAnchorElement).getAttribute('href')));
+    const hrefs = await page.locator('nav[aria-label="Navigation principale"] .nav-link').evaluateAll((els) => els.map((e) => e.getAttribute('href')));
     for (const href of [...hrefs, '/mon-compte', '/mon-compte/mot-de-passe']) {
       await page.goto(`${baseUrl}${href}`);
       await expectAccessible(page, `${email} ${href}`);
@@ -126,7 +126,7 @@ describe('association admin journeys', () => {
     await expectAccessible(page, 'membre en erreur');
     await shot(page, 'admin-membre-erreur');
     await page.locator('.error-summary a[href="#siren"]').click();
-    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('siren');
+    await expect(page.locator('#siren:focus').count()).resolves.toBe(1);
     await page.getByLabel('SIREN').fill('398 765 438');
     await page.getByRole('button', { name: 'Créer le membre' }).click();
     await page.waitForURL(/\/admin\/membres\/[0-9a-f-]{36}$/);
