@@ -1,25 +1,18 @@
 import request from 'supertest';
 import { LOGIN_FAILED_MESSAGE } from '../../src/auth/service';
 import { startTestApp, type TestContext } from '../support/app';
+import { useWorld } from '../support/world';
 import { $, csrfToken, loginAs, postForm } from '../support/http';
-import { buildWorld, type World } from '../factories/world';
 import { TEST_PASSWORD } from '../factories/user';
 
-let ctx: TestContext;
-let world: World;
-
-beforeAll(async () => {
-  ctx = await startTestApp();
-  world = await buildWorld(ctx.knex);
-});
-afterAll(() => ctx.close());
+const t = useWorld();
 
 const loginPost = (agent: ReturnType<typeof request.agent>, email: string, password: string) => postForm(agent, '/connexion', { email, password });
 
 describe('login', () => {
   it('logs a user in and lands on the home page of the role, with name, organisation and logout button', async () => {
-    const agent = request.agent(ctx.app);
-    const res = await loginPost(agent, world.users.operator.email, TEST_PASSWORD);
+    const agent = request.agent(t.ctx.app);
+    const res = await loginPost(agent, t.world.users.operator.email, TEST_PASSWORD);
     expect(res.status).toBe(302);
     expect(res.headers.location).toBe('/');
     const home = await agent.get('/');
@@ -31,99 +24,99 @@ describe('login', () => {
   });
 
   it('gives the same message for an unknown e-mail and a wrong password', async () => {
-    const unknown = await loginPost(request.agent(ctx.app), 'personne@nulle-part.fr', 'whatever-password-1');
-    const wrong = await loginPost(request.agent(ctx.app), world.users.auditor.email, 'not-the-password-1');
+    const unknown = await loginPost(request.agent(t.ctx.app), 'personne@nulle-part.fr', 'whatever-password-1');
+    const wrong = await loginPost(request.agent(t.ctx.app), t.world.users.auditor.email, 'not-the-password-1');
     expect(unknown.status).toBe(401);
     expect(wrong.status).toBe(401);
     expect($(unknown.text)('#login-error').text()).toBe(LOGIN_FAILED_MESSAGE);
     expect($(wrong.text)('#login-error').text()).toBe(LOGIN_FAILED_MESSAGE);
-    expect($(wrong.text)('#email').attr('value')).toBe(world.users.auditor.email);
+    expect($(wrong.text)('#email').attr('value')).toBe(t.world.users.auditor.email);
   });
 
   it('stores passwords as argon2id hashes only', async () => {
-    const row = await ctx.knex('users').where({ id: world.users.admin.id }).first('password_hash');
+    const row = await t.ctx.knex('users').where({ id: t.world.users.admin.id }).first('password_hash');
     expect(row.password_hash).toMatch(/^\$argon2id\$/);
     expect(row.password_hash).not.toContain(TEST_PASSWORD);
   });
 
   it('locks the account for 15 minutes after 5 failures, even with the right password, then lets it in again', async () => {
-    const email = world.users.social_adviser.email;
-    for (let i = 0; i < 5; i++) await loginPost(request.agent(ctx.app), email, `wrong-password-${i}`);
-    const locked = await loginPost(request.agent(ctx.app), email, TEST_PASSWORD);
+    const email = t.world.users.social_adviser.email;
+    for (let i = 0; i < 5; i++) await loginPost(request.agent(t.ctx.app), email, `wrong-password-${i}`);
+    const locked = await loginPost(request.agent(t.ctx.app), email, TEST_PASSWORD);
     expect(locked.status).toBe(401);
     expect($(locked.text)('#login-error').text()).toBe(LOGIN_FAILED_MESSAGE);
-    const mail = await ctx.knex('mail_outbox').where({ to_address: email, kind: 'user.locked' }).first();
+    const mail = await t.ctx.knex('mail_outbox').where({ to_address: email, kind: 'user.locked' }).first();
     expect(mail).toBeTruthy();
 
-    ctx.clock.advanceMinutes(16);
-    const again = await loginPost(request.agent(ctx.app), email, TEST_PASSWORD);
+    t.ctx.clock.advanceMinutes(16);
+    const again = await loginPost(request.agent(t.ctx.app), email, TEST_PASSWORD);
     expect(again.status).toBe(302);
-    const row = await ctx.knex('users').where({ email }).first('failed_logins', 'locked_until');
+    const row = await t.ctx.knex('users').where({ email }).first('failed_logins', 'locked_until');
     expect(row.failed_logins).toBe(0);
     expect(row.locked_until).toBeNull();
   });
 
   it('gives a new session id at login (no session fixation)', async () => {
-    const agent = request.agent(ctx.app);
+    const agent = request.agent(t.ctx.app);
     const first = await agent.get('/connexion');
     const before = (first.headers['set-cookie'] as unknown as string[] | undefined)?.find((c) => c.startsWith('entraide.sid='));
     expect(before).toBeDefined();
-    const res = await loginPost(agent, world.users.admin.email, TEST_PASSWORD);
+    const res = await loginPost(agent, t.world.users.admin.email, TEST_PASSWORD);
     const after = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('entraide.sid='));
     expect(after).toBeDefined();
     expect(after?.split(';')[0]).not.toBe(before?.split(';')[0]);
   });
 
   it('destroys the session at logout: the old cookie no longer opens a page', async () => {
-    const agent = await loginAs(ctx.app, world.users.admin.email);
+    const agent = await loginAs(t.ctx.app, t.world.users.admin.email);
     const home = await agent.get('/');
     const cookie = (home.request as unknown as { cookies: string }).cookies;
     const token = await csrfToken(agent, '/');
     const out = await agent.post('/deconnexion').type('form').send({ _csrf: token });
     expect(out.status).toBe(302);
     expect(out.headers.location).toBe('/connexion?deconnecte=1');
-    const replay = await request(ctx.app).get('/').set('Cookie', cookie);
+    const replay = await request(t.ctx.app).get('/').set('Cookie', cookie);
     expect(replay.status).toBe(302);
     expect(replay.headers.location).toBe('/connexion');
   });
 
   it('refuses a deactivated account and the users of a suspended organisation', async () => {
-    await ctx.knex('users').where({ id: world.users.instructorB.id }).update({ status: 'deactivated' });
-    const deactivated = await loginPost(request.agent(ctx.app), world.users.instructorB.email, TEST_PASSWORD);
+    await t.ctx.knex('users').where({ id: t.world.users.instructorB.id }).update({ status: 'deactivated' });
+    const deactivated = await loginPost(request.agent(t.ctx.app), t.world.users.instructorB.email, TEST_PASSWORD);
     expect(deactivated.status).toBe(401);
     expect($(deactivated.text)('#login-error').text()).toContain('désactivé');
 
-    await ctx.knex('organisations').where({ id: world.landlordB.id }).update({ status: 'suspended' });
-    const suspended = await loginPost(request.agent(ctx.app), world.users.adminB.email, TEST_PASSWORD);
+    await t.ctx.knex('organisations').where({ id: t.world.landlordB.id }).update({ status: 'suspended' });
+    const suspended = await loginPost(request.agent(t.ctx.app), t.world.users.adminB.email, TEST_PASSWORD);
     expect(suspended.status).toBe(401);
     expect($(suspended.text)('#login-error').text()).toContain('suspendu');
-    await ctx.knex('organisations').where({ id: world.landlordB.id }).update({ status: 'active' });
-    await ctx.knex('users').where({ id: world.users.instructorB.id }).update({ status: 'active' });
+    await t.ctx.knex('organisations').where({ id: t.world.landlordB.id }).update({ status: 'active' });
+    await t.ctx.knex('users').where({ id: t.world.users.instructorB.id }).update({ status: 'active' });
   });
 
   it('sends an anonymous visitor to the login page and back to the page asked for', async () => {
-    const agent = request.agent(ctx.app);
+    const agent = request.agent(t.ctx.app);
     const first = await agent.get('/utilisateurs?q=alpha');
     expect(first.status).toBe(302);
     expect(first.headers.location).toBe('/connexion');
-    const res = await loginPost(agent, world.users.admin.email, TEST_PASSWORD);
+    const res = await loginPost(agent, t.world.users.admin.email, TEST_PASSWORD);
     expect(res.headers.location).toBe('/utilisateurs?q=alpha');
   });
 
   it('shows the previous login on the home page and the account page', async () => {
-    const email = world.users.accountant.email;
-    await loginAs(ctx.app, email);
-    ctx.clock.advanceMinutes(60);
-    const agent = await loginAs(ctx.app, email);
+    const email = t.world.users.accountant.email;
+    await loginAs(t.ctx.app, email);
+    t.ctx.clock.advanceMinutes(60);
+    const agent = await loginAs(t.ctx.app, email);
     const account = await agent.get('/mon-compte');
     expect($(account.text)('#previous-login').text()).toMatch(/\d{2}\/\d{2}\/\d{4} à \d{2}:\d{2}/);
   });
 
   it('never writes the password into the logs', async () => {
-    await loginPost(request.agent(ctx.app), world.users.operator.email, 'secret-typed-by-mistake-42');
-    expect(ctx.logs.some((l) => l.includes('auth.login_failed'))).toBe(true);
-    expect(ctx.logs.join('\n')).not.toContain('secret-typed-by-mistake-42');
-    expect(ctx.logs.join('\n')).not.toContain(TEST_PASSWORD);
+    await loginPost(request.agent(t.ctx.app), t.world.users.operator.email, 'secret-typed-by-mistake-42');
+    expect(t.ctx.logs.some((l) => l.includes('auth.login_failed'))).toBe(true);
+    expect(t.ctx.logs.join('\n')).not.toContain('secret-typed-by-mistake-42');
+    expect(t.ctx.logs.join('\n')).not.toContain(TEST_PASSWORD);
   });
 });
 

@@ -1,19 +1,11 @@
-import { startTestApp, type TestContext } from '../support/app';
+import { useWorld } from '../support/world';
 import { $, fieldError, loginAs, postForm } from '../support/http';
-import { buildWorld, type World } from '../factories/world';
 
-let ctx: TestContext;
-let world: World;
-
-beforeAll(async () => {
-  ctx = await startTestApp();
-  world = await buildWorld(ctx.knex);
-});
-afterAll(() => ctx.close());
+const t = useWorld();
 
 describe('members administration (association admin)', () => {
   it('creates a landlord member and shows who created it and when', async () => {
-    const agent = await loginAs(ctx.app, world.users.admin.email);
+    const agent = await loginAs(t.ctx.app, t.world.users.admin.email);
     const res = await postForm(
       agent,
       '/admin/membres',
@@ -21,7 +13,7 @@ describe('members administration (association admin)', () => {
       '/admin/membres/nouveau',
     );
     expect(res.status).toBe(302);
-    const org = await ctx.knex('organisations').where({ siren: '398765438' }).first();
+    const org = await t.ctx.knex('organisations').where({ siren: '398765438' }).first();
     expect(org).toMatchObject({ name: 'Logis Méditerranée', kind: 'landlord', member_since: '2025-02-01', status: 'active' });
     const page = $((await agent.get(res.headers.location as string)).text);
     expect(page('.last-update').text()).toMatch(/Dernière mise à jour le \d{2}\/\d{2}\/\d{4} à \d{2}:\d{2} par Camille Durand/);
@@ -29,7 +21,7 @@ describe('members administration (association admin)', () => {
   });
 
   it('rejects an invalid SIREN next to its field and keeps every typed value', async () => {
-    const agent = await loginAs(ctx.app, world.users.admin.email);
+    const agent = await loginAs(t.ctx.app, t.world.users.admin.email);
     const res = await postForm(
       agent,
       '/admin/membres',
@@ -50,25 +42,25 @@ describe('members administration (association admin)', () => {
   });
 
   it('requires a SIREN for a landlord and refuses one already used', async () => {
-    const agent = await loginAs(ctx.app, world.users.admin.email);
+    const agent = await loginAs(t.ctx.app, t.world.users.admin.email);
     const missing = await postForm(agent, '/admin/membres', { kind: 'landlord', name: 'Sans SIREN' }, '/admin/membres/nouveau');
     expect(fieldError(missing.text, 'siren')).toBe('Saisissez le numéro SIREN du bailleur');
-    const existing = await ctx.knex('organisations').where({ id: world.landlordA.id }).first('siren');
+    const existing = await t.ctx.knex('organisations').where({ id: t.world.landlordA.id }).first('siren');
     const dup = await postForm(agent, '/admin/membres', { kind: 'landlord', name: 'Doublon', siren: existing.siren }, '/admin/membres/nouveau');
     expect(dup.status).toBe(400);
     expect(fieldError(dup.text, 'siren')).toContain('Bailleur Alpha');
   });
 
   it('edits a member, records before/after in the audit trail, and refuses a stale version', async () => {
-    const agent = await loginAs(ctx.app, world.users.admin.email);
-    const org = await ctx.knex('organisations').where({ id: world.landlordB.id }).first();
+    const agent = await loginAs(t.ctx.app, t.world.users.admin.email);
+    const org = await t.ctx.knex('organisations').where({ id: t.world.landlordB.id }).first();
     const fields = { kind: 'landlord', name: 'Bailleur Bêta Habitat', siren: org.siren, city: 'Roubaix', status: 'active', version: String(org.version) };
     const ok = await postForm(agent, `/admin/membres/${org.id}/modifier`, fields);
     expect(ok.status).toBe(302);
-    const audit = await ctx.knex('audit_events').where({ entity_type: 'organisation', entity_id: org.id, action: 'organisation.updated' }).first();
+    const audit = await t.ctx.knex('audit_events').where({ entity_type: 'organisation', entity_id: org.id, action: 'organisation.updated' }).first();
     expect(audit.before).toMatchObject({ name: 'Bailleur Bêta', city: 'Paris' });
     expect(audit.after).toMatchObject({ name: 'Bailleur Bêta Habitat', city: 'Roubaix' });
-    expect(audit.actor_user_id).toBe(world.users.admin.id);
+    expect(audit.actor_user_id).toBe(t.world.users.admin.id);
 
     const stale = await postForm(agent, `/admin/membres/${org.id}/modifier`, { ...fields, city: 'Tourcoing' });
     expect(stale.status).toBe(400);
@@ -81,35 +73,35 @@ describe('members administration (association admin)', () => {
   });
 
   it('suspends a member: its users can no longer log in and active sessions stop working', async () => {
-    const landlordAgent = await loginAs(ctx.app, world.users.instructorA.email);
-    const agent = await loginAs(ctx.app, world.users.admin.email);
-    const org = await ctx.knex('organisations').where({ id: world.landlordA.id }).first();
+    const landlordAgent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
+    const agent = await loginAs(t.ctx.app, t.world.users.admin.email);
+    const org = await t.ctx.knex('organisations').where({ id: t.world.landlordA.id }).first();
     const res = await postForm(agent, `/admin/membres/${org.id}/modifier`, {
       kind: 'landlord', name: org.name, siren: org.siren, status: 'suspended', version: String(org.version),
     });
     expect(res.status).toBe(302);
     expect((await landlordAgent.get('/')).status).toBe(302);
-    const audit = await ctx.knex('audit_events').where({ entity_id: org.id, action: 'organisation.suspended' }).first();
+    const audit = await t.ctx.knex('audit_events').where({ entity_id: org.id, action: 'organisation.suspended' }).first();
     expect(audit).toBeTruthy();
-    await ctx.knex('organisations').where({ id: org.id }).update({ status: 'active' });
+    await t.ctx.knex('organisations').where({ id: org.id }).update({ status: 'active' });
   });
 
   it('adds and renames agencies, refusing a duplicate name', async () => {
-    const agent = await loginAs(ctx.app, world.users.admin.email);
-    const path = `/admin/membres/${world.landlordB.id}`;
+    const agent = await loginAs(t.ctx.app, t.world.users.admin.email);
+    const path = `/admin/membres/${t.world.landlordB.id}`;
     const added = await postForm(agent, `${path}/agences`, { name: 'Agence Roubaix', postcode: '59100', city: 'Roubaix' }, path);
     expect(added.status).toBe(302);
     const dup = await postForm(agent, `${path}/agences`, { name: 'agence roubaix' }, path);
     expect(dup.status).toBe(400);
     expect(fieldError(dup.text, 'name')).toBe('Une agence porte déjà ce nom dans cette organisation');
-    const agency = await ctx.knex('agencies').where({ organisation_id: world.landlordB.id, name: 'Agence Roubaix' }).first();
+    const agency = await t.ctx.knex('agencies').where({ organisation_id: t.world.landlordB.id, name: 'Agence Roubaix' }).first();
     const renamed = await postForm(agent, `${path}/agences/${agency.id}/modifier`, { name: 'Agence Roubaix Centre', status: 'active', version: String(agency.version) });
     expect(renamed.status).toBe(302);
-    expect((await ctx.knex('agencies').where({ id: agency.id }).first()).name).toBe('Agence Roubaix Centre');
+    expect((await t.ctx.knex('agencies').where({ id: agency.id }).first()).name).toBe('Agence Roubaix Centre');
   });
 
   it('lists and filters members', async () => {
-    const agent = await loginAs(ctx.app, world.users.admin.email);
+    const agent = await loginAs(t.ctx.app, t.world.users.admin.email);
     const page = $((await agent.get('/admin/membres?q=alpha')).text);
     expect(page('tbody tr').length).toBe(1);
     expect(page('tbody').text()).toContain('Bailleur Alpha');
@@ -127,9 +119,9 @@ describe('members administration is for association admins only', () => {
     ['landlord admin', 'adminA'],
     ['landlord instructor', 'instructorA'],
   ] as const)('refuses the %s with 403', async (_label, key) => {
-    const agent = await loginAs(ctx.app, world.users[key].email);
+    const agent = await loginAs(t.ctx.app, t.world.users[key].email);
     expect((await agent.get('/admin/membres')).status).toBe(403);
-    expect((await agent.get(`/admin/membres/${world.landlordA.id}`)).status).toBe(403);
+    expect((await agent.get(`/admin/membres/${t.world.landlordA.id}`)).status).toBe(403);
     const res = await postForm(agent, '/admin/membres', { kind: 'landlord', name: 'Intrus', siren: '412345670' }, '/');
     expect(res.status).toBe(403);
   });
