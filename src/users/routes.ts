@@ -12,7 +12,8 @@ import { assignableRoles } from './service';
 
 const roleLabel = (role: unknown) => ROLE_LABELS[role as Role] ?? String(role);
 
-const HISTORY_LABELS = {
+/** History labels; agency ids are shown by name (`agencyNames`). */
+const historyLabels = (agencyNames: Map<string, string>) => ({
   actions: {
     'user.created': 'Création du compte',
     'user.updated': 'Modification',
@@ -39,9 +40,10 @@ const HISTORY_LABELS = {
     if (value === null || value === undefined || value === '') return '—';
     if (field === 'role') return roleLabel(value);
     if (field === 'status') return value === 'active' ? 'Actif' : 'Désactivé';
+    if (field === 'agencyId') return agencyNames.get(String(value)) ?? 'agence supprimée';
     return String(value);
   },
-};
+});
 
 const noBody = z.object({});
 
@@ -106,9 +108,10 @@ export function userRoutes(services: Services): Router {
   router.get(routes.user, ...requirePermission('users:manage'), async (req, res) => {
     const a = actor(req);
     const detail = await users.detail(a, String(req.params.id));
+    const agencies = await organisations.agenciesOf(a, detail.user.organisationId);
     res.render('users/show', {
       user: detail.user,
-      history: presentHistory(detail.history, HISTORY_LABELS),
+      history: presentHistory(detail.history, historyLabels(new Map(agencies.map((ag) => [ag.id, ag.name])))),
       lastUpdate: detail.history[0] ? { at: detail.history[0].occurredAt, by: detail.history[0].actorLabel } : null,
       isSelf: detail.user.id === a.userId,
     });

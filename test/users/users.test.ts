@@ -169,6 +169,9 @@ describe('user administration by a landlord admin', () => {
 
     const ok = await postForm(agent, '/utilisateurs', { organisationId: world.landlordB.id, firstName: 'Eve', lastName: 'Martin', email: 'eve@beta.test', role: 'landlord_instructor', agencyId: world.landlordB.agencyId }, '/utilisateurs/nouveau');
     expect(ok.status).toBe(302);
+    const created = await ctx.knex('users').where({ email: 'eve@beta.test' }).first();
+    const page = $((await agent.get(`/utilisateurs/${created.id}`)).text);
+    expect(page('#historique').parent().text()).toContain('Agence : — → Agence Sud');
   });
 
   it('ignores fields it may not set (mass assignment): organisation and status are not taken from the edit form', async () => {
