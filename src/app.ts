@@ -14,6 +14,8 @@ import { noStore, securityHeaders } from './http/security';
 import { sessionMiddleware, sessionTimeouts } from './http/session';
 import { configureViews } from './http/views';
 import { notificationRoutes } from './notifications/routes';
+import { duplicateRoutes } from './households/duplicate-routes';
+import { householdRoutes } from './households/routes';
 import { organisationRoutes } from './organisations/routes';
 import { PROJECT_ROOT } from './paths';
 import type { Services } from './services';
@@ -66,6 +68,8 @@ export function createApp(services: Services): Express {
   app.use(organisationRoutes(services));
   app.use(userRoutes(services));
   app.use(notificationRoutes(services));
+  app.use(householdRoutes(services));
+  app.use(duplicateRoutes(services));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -6,6 +6,13 @@ import { PasswordTokenRepository } from './auth/tokens';
 import type { Config } from './config';
 import type { Database } from './db/database';
 import { HealthService } from './health/service';
+import { AccessLogRepository } from './audit/access-repository';
+import { DuplicateService } from './households/duplicates-service';
+import { MembershipService } from './households/membership-service';
+import { PersonRepository } from './households/persons-repository';
+import { HouseholdRepository } from './households/repository';
+import { HouseholdService } from './households/service';
+import { SuspicionRepository } from './households/suspicions-repository';
 import type { Logger } from './logger';
 import { Mailer } from './notifications/mailer';
 import { MailRepository } from './notifications/repository';
@@ -27,6 +34,9 @@ export interface Services {
   readonly organisations: OrganisationService;
   readonly users: UserService;
   readonly health: HealthService;
+  readonly households: HouseholdService;
+  readonly memberships: MembershipService;
+  readonly duplicates: DuplicateService;
 }
 
 /** Builds every repository and service once; handlers receive them, never import singletons. */
@@ -45,5 +55,10 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     auth.setPasswordLink(t),
   );
   const health = new HealthService(knex);
-  return { config, db, knex, clock, logger, audit, auth, mailer, organisations, users, health };
+  const householdRepository = new HouseholdRepository();
+  const personRepository = new PersonRepository();
+  const duplicates = new DuplicateService(knex, personRepository, householdRepository, new SuspicionRepository(), audit, clock);
+  const households = new HouseholdService(knex, householdRepository, personRepository, organisationRepository, duplicates, audit, new AccessLogRepository(), clock);
+  const memberships = new MembershipService(knex, householdRepository, personRepository, audit, clock);
+  return { config, db, knex, clock, logger, audit, auth, mailer, organisations, users, health, households, memberships, duplicates };
 }

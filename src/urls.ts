@@ -23,6 +23,22 @@ export const urls = {
   userReactivate: (id: string) => `/utilisateurs/${id}/reactiver`,
   userSendPasswordLink: (id: string) => `/utilisateurs/${id}/envoyer-lien`,
 
+  households: () => '/menages',
+  householdsCsv: () => '/menages/export.csv',
+  householdNew: () => '/menages/nouveau',
+  household: (id: string) => `/menages/${id}`,
+  householdEdit: (id: string) => `/menages/${id}/modifier`,
+  householdAddPerson: (id: string) => `/menages/${id}/personnes/nouvelle`,
+  householdJoin: (id: string) => `/menages/${id}/rattacher`,
+  householdSplit: (id: string) => `/menages/${id}/separer`,
+  householdMerge: (id: string) => `/menages/${id}/fusionner`,
+  memberLeave: (id: string, memberId: string) => `/menages/${id}/membres/${memberId}/depart`,
+  personEdit: (id: string) => `/personnes/${id}/modifier`,
+  personDuplicateCheck: () => '/personnes/doublons',
+  duplicates: () => '/doublons',
+  duplicateMerge: (id: string) => `/doublons/${id}/fusionner`,
+  duplicateDismiss: (id: string) => `/doublons/${id}/ecarter`,
+
   mails: () => '/admin/courriels',
   mail: (id: string) => `/admin/courriels/${id}`,
 
@@ -45,6 +61,16 @@ export const routes = {
   userReactivate: urls.userReactivate(':id'),
   userSendPasswordLink: urls.userSendPasswordLink(':id'),
   mail: urls.mail(':id'),
+  household: urls.household(':id'),
+  householdEdit: urls.householdEdit(':id'),
+  householdAddPerson: urls.householdAddPerson(':id'),
+  householdJoin: urls.householdJoin(':id'),
+  householdSplit: urls.householdSplit(':id'),
+  householdMerge: urls.householdMerge(':id'),
+  memberLeave: urls.memberLeave(':id', ':memberId'),
+  personEdit: urls.personEdit(':id'),
+  duplicateMerge: urls.duplicateMerge(':id'),
+  duplicateDismiss: urls.duplicateDismiss(':id'),
 } as const;
 
 /** A path that is safe to redirect to after login (same site, no scheme, no protocol-relative trick). */

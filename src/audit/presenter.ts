@@ -18,6 +18,8 @@ export interface HistoryLabels {
   fields: Record<string, string>;
   /** Turns a stored value into what a person reads (role code → label, ISO date → 31/12/2026…). */
   value?: (field: string, value: unknown) => string;
+  /** Who or what the line is about when a page mixes several entities ("Marie Dupont"). */
+  subject?: (event: AuditEvent) => string | null;
 }
 
 const plain = (_field: string, value: unknown): string =>
@@ -37,6 +39,8 @@ export function presentHistory(events: AuditEvent[], labels: HistoryLabels): His
         to: e.after === null ? '—' : show(k, e.after[k]),
       }))
       .filter((c) => c.from !== c.to); // a creation lists only the fields it filled
-    return { at: e.occurredAt, by: e.actorLabel, action: labels.actions[e.action] ?? e.action, changes };
+    const action = labels.actions[e.action] ?? e.action;
+    const subject = labels.subject?.(e);
+    return { at: e.occurredAt, by: e.actorLabel, action: subject ? `${action} — ${subject}` : action, changes };
   });
 }

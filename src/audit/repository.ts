@@ -74,6 +74,19 @@ export class AuditRepository {
     return rows.map(toEvent);
   }
 
+  /** The history of several entities together (a household and its people), newest first. */
+  async listForEntities(db: Db, entities: Array<{ type: string; ids: string[] }>, limit = 500): Promise<AuditEvent[]> {
+    const wanted = entities.filter((e) => e.ids.length > 0);
+    if (wanted.length === 0) return [];
+    const rows = await db<AuditRow>('audit_events')
+      .where((w) => {
+        for (const e of wanted) w.orWhere((x) => x.where('entity_type', e.type).whereIn('entity_id', e.ids));
+      })
+      .orderBy([{ column: 'occurred_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .limit(limit);
+    return rows.map(toEvent);
+  }
+
   async lastForEntity(db: Db, entityType: string, entityId: string): Promise<AuditEvent | null> {
     const [event] = await this.listForEntity(db, entityType, entityId, 1);
     return event ?? null;

@@ -81,6 +81,11 @@ export class AuditService {
     return this.repository.listForEntity(db, entityType, entityId);
   }
 
+  /** The history of several entities at once (a household page shows its people's changes too). */
+  historyOf(db: Db, entities: Array<{ type: string; ids: string[] }>): Promise<AuditEvent[]> {
+    return this.repository.listForEntities(db, entities);
+  }
+
   async lastUpdate(db: Db, entityType: string, entityId: string): Promise<LastUpdate | null> {
     const e = await this.repository.lastForEntity(db, entityType, entityId);
     return e ? { at: e.occurredAt, by: e.actorLabel } : null;

@@ -27,6 +27,8 @@ export interface NavItem {
 /** The navigation: each item shows only to roles holding its permission. Later areas add theirs here. */
 export const NAV_ITEMS: readonly NavItem[] = [
   { href: urls.home(), label: 'Accueil', permission: 'home:view' },
+  { href: urls.households(), label: 'Ménages', permission: 'households:read' },
+  { href: urls.duplicates(), label: 'Doublons', permission: 'households:merge' },
   { href: urls.organisations(), label: 'Membres', permission: 'organisations:manage' },
   { href: urls.users(), label: 'Utilisateurs', permission: 'users:manage' },
   { href: urls.mails(), label: 'Courriels', permission: 'mail:read' },

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Logger } from '../logger';
 import type { Permission } from '../permissions';
 import { ConflictError, type FieldErrors, ValidationError } from '../shared/errors';
@@ -45,7 +45,8 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
 
 export interface FormRoute<S extends z.ZodType> {
   permission: Permission | null;
-  schema: S;
+  /** The schema, or a function building it for this request (rules that depend on today's date). */
+  schema: S | ((req: Request) => S);
   /** Renders the page with the form (used for the GET and for a rejected POST). */
   render: FormRenderer;
   /** Runs once the body is valid: one service call, a flash, a redirect. */
@@ -65,7 +66,8 @@ export function postForm<S extends z.ZodType>(router: Router, path: string, logg
       res.status(400);
       await route.render(req, res, invalidForm(req.body, errors));
     };
-    const parsed = route.schema.safeParse(req.body ?? {});
+    const schema = typeof route.schema === 'function' && !(route.schema instanceof z.ZodType) ? route.schema(req) : (route.schema as S);
+    const parsed = schema.safeParse(req.body ?? {});
     if (!parsed.success) return rejected(fieldErrors(parsed.error));
     try {
       await route.handle(req, res, parsed.data);

@@ -61,6 +61,8 @@ export function configureViews(app: Express, options: { watch: boolean }): nunju
   env.addFilter('roleLabel', (role: string) => ROLE_LABELS[role as keyof typeof ROLE_LABELS] ?? role);
   env.addFilter('kindLabel', (kind: string) => ORGANISATION_KIND_LABELS[kind as keyof typeof ORGANISATION_KIND_LABELS] ?? kind);
   env.addFilter('statut', (s: string) => STATUS_LABELS[s] ?? s);
+  env.addFilter('civilityShort', (c: string | null) => (c === 'mme' ? 'Mme' : c === 'm' ? 'M.' : ''));
+  env.addFilter('resourcesTotal', (r: Record<string, number> | null) => (r ? Object.values(r).reduce((a, b) => a + b, 0) : 0));
   env.addGlobal('urls', urls);
   return env;
 }

@@ -32,6 +32,10 @@ const GRANTS = {
   'organisations:manage': { admin: 'all' },
   'users:manage': { admin: 'all', landlord_admin: 'own' },
   'mail:read': { admin: 'all' },
+  // households and persons: personal data, for the landlord and the association's instructors only
+  'households:read': { admin: 'all', operator: 'all', landlord_admin: 'own', landlord_instructor: 'own' },
+  'households:manage': { admin: 'all', operator: 'all', landlord_admin: 'own', landlord_instructor: 'own' },
+  'households:merge': { admin: 'all', operator: 'all' },
   'audit:read': { admin: 'all', landlord_admin: 'own' },
 } as const satisfies Record<string, Partial<Record<Role, Reach>>>;
 

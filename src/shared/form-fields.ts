@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compactDigits, isValidSiren } from './luhn';
+import { compactDigits, isValidSiren, isValidSiret } from './luhn';
 import { parseEurosToCents } from './money';
 
 /** Empty strings posted by forms mean "not given". */
@@ -97,30 +97,36 @@ export function parseFrenchDate(input: string): string | null {
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
-function dateSchema(missing: string | null) {
-  const invalid = 'Saisissez une date valide, par exemple 31/12/2026';
+const INVALID_DATE = 'Saisissez une date valide, par exemple 31/12/2026';
+
+export function requiredDate(missing: string) {
   return z.preprocess(
     blankToUndefined,
-    missing === null
-      ? z.string().optional().transform((v, ctx) => {
-          if (v === undefined) return undefined;
-          const iso = parseFrenchDate(v);
-          if (!iso) ctx.addIssue({ code: 'custom', message: invalid });
-          return iso ?? undefined;
-        })
-      : z.string({ error: missing }).transform((v, ctx) => {
-          const iso = parseFrenchDate(v);
-          if (!iso) {
-            ctx.addIssue({ code: 'custom', message: invalid });
-            return z.NEVER;
-          }
-          return iso;
-        }),
+    z.string({ error: missing }).transform((v, ctx): string => {
+      const iso = parseFrenchDate(v);
+      if (!iso) {
+        ctx.addIssue({ code: 'custom', message: INVALID_DATE });
+        return z.NEVER;
+      }
+      return iso;
+    }),
   );
 }
 
-export const requiredDate = (missing: string) => dateSchema(missing);
-export const optionalDate = () => dateSchema(null);
+export function optionalDate() {
+  return z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .optional()
+      .transform((v, ctx): string | undefined => {
+        if (v === undefined) return undefined;
+        const iso = parseFrenchDate(v);
+        if (!iso) ctx.addIssue({ code: 'custom', message: INVALID_DATE });
+        return iso ?? undefined;
+      }),
+  );
+}
 
 /** An amount typed in euros ("1 234,56"), as integer cents. */
 export function requiredAmountCents(missing: string) {
@@ -148,3 +154,33 @@ export function checkbox() {
 
 /** The optimistic-locking version carried by edit forms. */
 export const versionField = () => z.coerce.number({ error: 'Version manquante' }).int().min(1);
+
+/** An optional amount in euros: blank means 0 cents. */
+export function optionalAmountCents() {
+  return z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return 0;
+        const cents = parseEurosToCents(v);
+        if (cents === null) {
+          ctx.addIssue({ code: 'custom', message: 'Saisissez un montant positif en euros, par exemple 1 234,56' });
+          return z.NEVER;
+        }
+        return cents;
+      }),
+  );
+}
+
+export function optionalSiret() {
+  return z.preprocess(
+    (v) => blankToUndefined(typeof v === 'string' ? compactDigits(v) : v),
+    z
+      .string()
+      .regex(/^\d{14}$/, { error: 'Le SIRET compte 14 chiffres' })
+      .refine(isValidSiret, { error: 'Ce numéro SIRET n’est pas valide (clé de contrôle incorrecte)' })
+      .optional(),
+  );
+}

@@ -4,6 +4,7 @@ import { startTestApp, type TestContext } from '../support/app';
 import { csrfToken, loginAs, type Agent } from '../support/http';
 import { buildWorld, type World } from '../factories/world';
 import { insertUser } from '../factories/user';
+import { insertHousehold, insertPerson } from '../factories/household';
 
 /**
  * Every route of the app, tried as every role and as another organisation (ASVS 4.1.3, 4.2.1).
@@ -12,6 +13,8 @@ import { insertUser } from '../factories/user';
 type Persona = 'anonymous' | 'admin' | 'operator' | 'social_adviser' | 'accountant' | 'auditor' | 'adminA' | 'instructorA' | 'adminB';
 const ASSOCIATION: Persona[] = ['admin', 'operator', 'social_adviser', 'accountant', 'auditor'];
 const LOGGED_IN: Persona[] = [...ASSOCIATION, 'adminA', 'instructorA', 'adminB'];
+/** Who may work on a household of landlord A. */
+const HOUSEHOLD_A: Persona[] = ['admin', 'operator', 'adminA', 'instructorA'];
 
 interface Expectation {
   /** who gets the page; everyone else logged in gets 403, anonymous goes to the login page */
@@ -52,6 +55,27 @@ const ROUTES: Record<string, Expectation> = {
   'POST /utilisateurs/:id/desactiver': { allowed: ['admin', 'adminA'], otherOrganisation: ['adminB'] },
   'POST /utilisateurs/:id/reactiver': { allowed: ['admin', 'adminA'], otherOrganisation: ['adminB'] },
   'POST /utilisateurs/:id/envoyer-lien': { allowed: ['admin', 'adminA'], otherOrganisation: ['adminB'] },
+  'GET /menages': { allowed: ['admin', 'operator', 'adminA', 'instructorA', 'adminB'] },
+  'POST /menages': { allowed: ['admin', 'operator', 'adminA', 'instructorA', 'adminB'] },
+  'GET /menages/export.csv': { allowed: ['admin', 'operator', 'adminA', 'instructorA', 'adminB'] },
+  'GET /menages/nouveau': { allowed: ['admin', 'operator', 'adminA', 'instructorA', 'adminB'] },
+  'GET /menages/:id': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'GET /menages/:id/modifier': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'POST /menages/:id/modifier': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'GET /menages/:id/personnes/nouvelle': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'POST /menages/:id/personnes/nouvelle': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'GET /menages/:id/rattacher': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'POST /menages/:id/rattacher': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'GET /menages/:id/separer': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'POST /menages/:id/separer': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'POST /menages/:id/membres/:memberId/depart': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'POST /menages/:id/fusionner': { allowed: ['admin', 'operator'] },
+  'GET /personnes/:id/modifier': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'POST /personnes/:id/modifier': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'GET /personnes/doublons': { allowed: ['admin', 'operator', 'adminA', 'instructorA', 'adminB'] },
+  'GET /doublons': { allowed: ['admin', 'operator'] },
+  'POST /doublons/:id/fusionner': { allowed: ['admin', 'operator'] },
+  'POST /doublons/:id/ecarter': { allowed: ['admin', 'operator'] },
   'GET /admin/courriels': { allowed: ['admin'] },
   'GET /admin/courriels/:id': { allowed: ['admin'] },
 };
@@ -81,11 +105,19 @@ const agents = new Map<Persona, Agent>();
 let params: Record<string, string>;
 /** The user the /utilisateurs/:id routes act on (a landlord A account that is none of the personas). */
 let targetUserId: string;
+/** A household of landlord A (two members), its second membership, and a duplicate suspicion. */
+let householdA: { id: string; holderId: string; membershipIds: string[] };
+let suspicionId: string;
 
 beforeAll(async () => {
   ctx = await startTestApp();
   world = await buildWorld(ctx.knex);
   targetUserId = (await insertUser(ctx.knex, { organisationId: world.landlordA.id, role: 'landlord_instructor', email: 'cible@alpha.test' })).id;
+  householdA = await insertHousehold(ctx.knex, world.landlordA.id, { members: [{ personId: await insertPerson(ctx.knex) }, { personId: await insertPerson(ctx.knex), relationship: 'child' }] });
+  const [s] = await ctx.knex('duplicate_suspicions')
+    .insert({ person_id: householdA.holderId, match_id: await insertPerson(ctx.knex), reasons: ['identity'], reported_by: world.users.instructorA.id })
+    .returning('id');
+  suspicionId = (s as { id: string }).id;
   const [mail] = await ctx.knex('mail_outbox')
     .insert({ kind: 'test', to_address: 'x@exemple.fr', subject: 'Test', text_body: 'Bonjour', status: 'stored' })
     .returning('id');
@@ -116,6 +148,10 @@ function concrete(path: string): string {
   if (path.includes(':agencyId')) return path.replace(':id/agences/:agencyId', params[':id/agences/:agencyId'] as string);
   if (path.startsWith('/admin/membres/:id')) return path.replace(':id', world.landlordA.id);
   if (path.startsWith('/utilisateurs/:id')) return path.replace(':id', targetUserId);
+  if (path.includes(':memberId')) return path.replace(':id', householdA.id).replace(':memberId', householdA.membershipIds[1] as string);
+  if (path.startsWith('/menages/:id')) return path.replace(':id', householdA.id);
+  if (path.startsWith('/personnes/:id')) return path.replace(':id', householdA.holderId);
+  if (path.startsWith('/doublons/:id')) return path.replace(':id', suspicionId);
   return path.replace(':token', params[':token'] as string);
 }
 

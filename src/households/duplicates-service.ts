@@ -1,0 +1,147 @@
+import type { Knex } from 'knex';
+import type { AuditService } from '../audit/service';
+import { type Db, isUuid } from '../db/types';
+import { type Actor, can, scopeFor } from '../permissions';
+import type { Clock } from '../shared/clock';
+import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
+import type { DuplicateProbe, PersonMatch, PersonRepository } from './persons-repository';
+import type { HouseholdRepository } from './repository';
+import { personSnapshot } from './snapshots';
+import type { SuspicionRepository } from './suspicions-repository';
+import { parisDate } from '../shared/dates';
+
+export interface Suspicion {
+  id: string;
+  reasons: string[];
+  reportedAt: Date;
+  person: PersonMatch;
+  match: PersonMatch;
+}
+
+/** The field a duplicate warning is attached to: ticking it confirms the save. */
+export const CONFIRM_FIELD = 'confirmNotDuplicate';
+
+/**
+ * Likely duplicates across every organisation. Landlord users only learn that such a person is
+ * known (no one else's data); the association sees the matches and merges or dismisses them.
+ */
+export class DuplicateService {
+  constructor(
+    private readonly db: Knex,
+    private readonly persons: PersonRepository,
+    private readonly households: HouseholdRepository,
+    private readonly suspicions: SuspicionRepository,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  findFor(probe: DuplicateProbe, excludeIds: string[] = []): Promise<PersonMatch[]> {
+    return this.persons.findDuplicates(this.db, probe, excludeIds);
+  }
+
+  /** The live check while typing: what this actor may be told about matches. */
+  async check(actor: Actor, probe: DuplicateProbe, excludeIds: string[] = []): Promise<{ known: boolean; matches: PersonMatch[] }> {
+    scopeFor(actor, 'households:manage');
+    const matches = await this.findFor(probe, excludeIds);
+    return { known: matches.length > 0, matches: can(actor, 'households:merge') ? matches : [] };
+  }
+
+  /** The warning shown on save, asking for a confirmation. */
+  warning(actor: Actor, matches: PersonMatch[]): ValidationError {
+    const detail = can(actor, 'households:merge')
+      ? ` : ${matches.map((m) => `${m.firstNames} ${m.lastName}${m.organisationName ? ` (${m.organisationName})` : ''}`).join(', ')}`
+      : '';
+    return new ValidationError({
+      [CONFIRM_FIELD]: `Une personne avec ces informations est déjà connue d’Entraide${detail}. Si c’est bien la même, l’association peut la rattacher : cochez la case pour enregistrer quand même, l’association sera prévenue.`,
+    });
+  }
+
+  /** Hands the matches of a saved person to the association (once per pair). */
+  async report(trx: Db, actor: Actor, personId: string, matches: PersonMatch[]): Promise<void> {
+    for (const m of matches) await this.suspicions.report(trx, personId, m.id, m.reasons, actor.userId, this.clock.now());
+  }
+
+  async openSuspicions(actor: Actor): Promise<Suspicion[]> {
+    scopeFor(actor, 'households:merge');
+    const out: Suspicion[] = [];
+    for (const r of await this.suspicions.listOpen(this.db)) {
+      const [person] = await this.describe([r.personId]);
+      const [match] = await this.describe([r.matchId]);
+      if (person && match) out.push({ id: r.id, reasons: r.reasons, reportedAt: r.reportedAt, person, match });
+    }
+    return out;
+  }
+
+  private async describe(ids: string[]): Promise<PersonMatch[]> {
+    const people = await this.persons.findManyByIds(this.db, ids);
+    const out: PersonMatch[] = [];
+    for (const p of people) {
+      const m = await this.households.currentMembership(this.db, p.id);
+      const h = m ? await this.households.findById(this.db, { all: true }, m.householdId) : null;
+      out.push({
+        id: p.id, lastName: p.lastName, firstNames: p.firstNames, birthDate: p.birthDate, email: p.email, phone: p.phone,
+        householdId: h?.id ?? null, organisationId: h?.organisationId ?? null, organisationName: h?.organisationName ?? null, reasons: [],
+      });
+    }
+    return out;
+  }
+
+  async dismiss(actor: Actor, suspicionId: string): Promise<void> {
+    scopeFor(actor, 'households:merge');
+    if (!isUuid(suspicionId) || !(await this.suspicions.dismiss(this.db, suspicionId, actor.userId, this.clock.now()))) throw new NotFoundError();
+  }
+
+  /**
+   * Merges `mergedId` into `survivorId`: every membership (history included) moves to the
+   * survivor, the merged person is kept, marked merged, and the merge is recorded with a snapshot.
+   */
+  async mergePersons(actor: Actor, survivorId: string, mergedId: string): Promise<void> {
+    const scope = scopeFor(actor, 'households:merge');
+    if (survivorId === mergedId) throw new ValidationError({ _form: 'Choisissez deux personnes différentes' });
+    await this.db.transaction(async (trx) => {
+      const survivor = await this.persons.findById(trx, scope, survivorId);
+      const merged = await this.persons.findById(trx, scope, mergedId);
+      if (!survivor || !merged || survivor.status !== 'active' || merged.status !== 'active') throw new NotFoundError();
+      const a = await this.households.currentMembership(trx, survivorId);
+      const b = await this.households.currentMembership(trx, mergedId);
+      if (a && b && a.householdId !== b.householdId) {
+        throw new ConflictError('Ces deux personnes sont membres actuels de deux ménages différents : faites d’abord sortir l’une d’elles de son ménage.');
+      }
+      const today = parisDate(this.clock.now());
+      if (a && b) await this.households.endMembership(trx, b.id, today < b.fromDate ? b.fromDate : today);
+      const moved = await this.households.reassignMemberships(trx, 'person_id', mergedId, survivorId);
+      await this.persons.markMerged(trx, mergedId, survivorId, this.clock.now());
+      await this.suspicions.resolvePair(trx, survivorId, mergedId, actor.userId, this.clock.now());
+      await this.suspicions.recordMerge(trx, {
+        entityType: 'person', survivorId, mergedId, snapshot: personSnapshot(merged), moved: { memberships: moved }, by: actor.userId, at: this.clock.now(),
+      });
+      const label = `${merged.firstNames} ${merged.lastName} (${merged.birthDate})`;
+      await this.audit.record(trx, actor, { entityType: 'person', entityId: survivorId, organisationId: null, action: 'person.absorbed', before: null, after: { merged: label } });
+      await this.audit.record(trx, actor, { entityType: 'person', entityId: mergedId, organisationId: null, action: 'person.merged', before: null, after: { mergedInto: `${survivor.firstNames} ${survivor.lastName}` } });
+    });
+  }
+
+  /** Merges two households of the same landlord: the absorbed one's members (and their history) move over. */
+  async mergeHouseholds(actor: Actor, survivorId: string, mergedReference: string): Promise<string> {
+    const scope = scopeFor(actor, 'households:merge');
+    return this.db.transaction(async (trx) => {
+      const survivor = await this.households.findById(trx, scope, survivorId);
+      if (!survivor || survivor.status !== 'active') throw new NotFoundError();
+      const candidates = await this.households.findByReference(trx, survivor.organisationId, mergedReference, survivorId);
+      if (candidates.length !== 1) {
+        throw new ValidationError({ mergedReference: candidates.length ? 'Plusieurs ménages ont cette référence : précisez-la' : 'Aucun autre ménage de ce bailleur n’a cette référence de bail' });
+      }
+      const merged = await this.households.findById(trx, scope, candidates[0] as string);
+      if (!merged) throw new NotFoundError();
+      const moved = await this.households.reassignMemberships(trx, 'household_id', merged.id, survivorId);
+      await this.households.markMerged(trx, merged.id, survivorId, this.clock.now());
+      await this.households.touch(trx, survivorId, this.clock.now());
+      await this.suspicions.recordMerge(trx, {
+        entityType: 'household', survivorId, mergedId: merged.id, snapshot: merged, moved: { memberships: moved }, by: actor.userId, at: this.clock.now(),
+      });
+      await this.audit.record(trx, actor, { entityType: 'household', entityId: survivorId, organisationId: survivor.organisationId, action: 'household.absorbed', before: null, after: { merged: merged.tenancyReference } });
+      await this.audit.record(trx, actor, { entityType: 'household', entityId: merged.id, organisationId: merged.organisationId, action: 'household.merged', before: null, after: { mergedInto: survivor.tenancyReference } });
+      return merged.id;
+    });
+  }
+}
