@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { hashPassword } from '../src/auth/passwords';
 import type { Role } from '../src/permissions/roles';
+import { normalizeFirstName, normalizeName } from '../src/households/normalize';
 
 /** Demo data only: never loaded by a migration nor in production unless asked (SEED_DEMO / seed:demo). */
 export const DEMO_PASSWORD = 'demo-Entraide-2026';
@@ -120,9 +121,125 @@ export async function seedDemo(knex: Knex): Promise<DemoLogin[]> {
         await audit(trx, 'user', (row as { id: string }).id, organisationId, 'user.created', { email: u.email, role: u.role });
         logins.push({ email: u.email, role: u.role, organisation: o.name });
       }
+      for (const h of HOUSEHOLDS[o.key] ?? []) await insertHousehold(trx, organisationId, h);
     }
+    await reportDemoDuplicate(trx);
     return logins;
   });
+}
+
+interface DemoPerson {
+  civility: 'mme' | 'm';
+  lastName: string;
+  firstNames: string;
+  birthDate: string;
+  relationship: 'holder' | 'co_holder' | 'spouse' | 'child' | 'other';
+  employmentStatus: string;
+  employerName?: string;
+  salary?: number;
+  unemployment?: number;
+  caf?: number;
+  rsa?: number;
+  pension?: number;
+  email?: string;
+  phone?: string;
+}
+
+interface DemoHousehold {
+  addressLine1: string;
+  postcode: string;
+  city: string;
+  housingEstate: string;
+  tenancyReference: string;
+  entryDate: string;
+  rent: number;
+  charges: number;
+  housingAllowance: number;
+  persons: DemoPerson[];
+}
+
+/** Realistic households (amounts in cents), with one person known at both landlords (a duplicate to merge). */
+const HOUSEHOLDS: Record<string, DemoHousehold[]> = {
+  a: [
+    {
+      addressLine1: '14 rue Paul Bert', postcode: '69003', city: 'Lyon', housingEstate: 'Résidence Les Tilleuls', tenancyReference: 'A-2019-00417',
+      entryDate: '2019-09-01', rent: 52000, charges: 9500, housingAllowance: 18000,
+      persons: [
+        { civility: 'mme', lastName: 'Lefèvre-Dupont', firstNames: 'Éloïse', birthDate: '1986-03-14', relationship: 'holder', employmentStatus: 'private_employee', employerName: 'Transports Rhône', salary: 138000, email: 'eloise.lefevre@exemple.fr', phone: '0612345678' },
+        { civility: 'm', lastName: 'Lefèvre-Dupont', firstNames: 'Noah', birthDate: '2012-06-02', relationship: 'child', employmentStatus: 'student' },
+      ],
+    },
+    {
+      addressLine1: '3 allée des Érables', postcode: '69100', city: 'Villeurbanne', housingEstate: 'Cité Jardin', tenancyReference: 'A-2021-01288',
+      entryDate: '2021-02-15', rent: 61000, charges: 11000, housingAllowance: 0,
+      persons: [
+        { civility: 'm', lastName: 'Haddad', firstNames: 'Karim', birthDate: '1979-11-20', relationship: 'holder', employmentStatus: 'job_seeker', unemployment: 112000 },
+        { civility: 'mme', lastName: 'Haddad', firstNames: 'Leïla', birthDate: '1982-01-05', relationship: 'spouse', employmentStatus: 'private_employee', employerName: 'Clinique du Parc', salary: 96000 },
+        { civility: 'mme', lastName: 'Haddad', firstNames: 'Inès', birthDate: '2010-09-30', relationship: 'child', employmentStatus: 'student' },
+      ],
+    },
+    {
+      addressLine1: '27 boulevard des Belges', postcode: '69006', city: 'Lyon', housingEstate: 'Le Parc', tenancyReference: 'A-2015-00051',
+      entryDate: '2015-05-01', rent: 43000, charges: 7000, housingAllowance: 21000,
+      persons: [{ civility: 'mme', lastName: 'Roche', firstNames: 'Monique', birthDate: '1951-08-17', relationship: 'holder', employmentStatus: 'retired', pension: 98000 }],
+    },
+  ],
+  b: [
+    {
+      addressLine1: '8 rue de Wazemmes', postcode: '59000', city: 'Lille', housingEstate: 'Résidence Wazemmes', tenancyReference: 'B-2020-07731',
+      entryDate: '2020-10-01', rent: 48000, charges: 8500, housingAllowance: 15000,
+      persons: [
+        { civility: 'm', lastName: 'Diallo', firstNames: 'Mamadou', birthDate: '1990-04-22', relationship: 'holder', employmentStatus: 'private_employee', employerName: 'Logistique Nord', salary: 152000 },
+        { civility: 'mme', lastName: 'Diallo', firstNames: 'Aminata', birthDate: '1992-12-08', relationship: 'spouse', employmentStatus: 'inactive', caf: 31000 },
+      ],
+    },
+    {
+      addressLine1: '2 place du Concert', postcode: '59800', city: 'Lille', housingEstate: 'Vieux-Lille', tenancyReference: 'B-2023-00912',
+      entryDate: '2023-01-01', rent: 39000, charges: 6000, housingAllowance: 9000,
+      // the same woman as at Bailleur A, typed differently: a likely duplicate
+      persons: [{ civility: 'mme', lastName: 'LEFEVRE DUPONT', firstNames: 'Eloise', birthDate: '1986-03-14', relationship: 'holder', employmentStatus: 'private_employee', employerName: 'Transports Rhône', salary: 138000, rsa: 0 }],
+    },
+  ],
+};
+
+async function insertHousehold(trx: Knex.Transaction, organisationId: string, h: DemoHousehold): Promise<void> {
+  const [row] = await trx('households')
+    .insert({
+      organisation_id: organisationId, address_line1: h.addressLine1, postcode: h.postcode, city: h.city, housing_estate: h.housingEstate,
+      tenancy_reference: h.tenancyReference, entry_date: h.entryDate, rent_cents: h.rent, charges_cents: h.charges, housing_allowance_cents: h.housingAllowance,
+    })
+    .returning('id');
+  const householdId = (row as { id: string }).id;
+  await audit(trx, 'household', householdId, organisationId, 'household.created', { tenancyReference: h.tenancyReference });
+  for (const p of h.persons) {
+    const [person] = await trx('persons')
+      .insert({
+        civility: p.civility, last_name: p.lastName, first_names: p.firstNames, birth_date: p.birthDate, email: p.email ?? null, phone: p.phone ?? null,
+        employment_status: p.employmentStatus, employer_name: p.employerName ?? null,
+        resource_salary_cents: p.salary ?? 0, resource_unemployment_cents: p.unemployment ?? 0, resource_caf_cents: p.caf ?? 0,
+        resource_pension_cents: p.pension ?? 0, resource_rsa_cents: p.rsa ?? 0,
+        search_last_name: normalizeName(p.lastName), search_first_name: normalizeFirstName(p.firstNames),
+      })
+      .returning('id');
+    await trx('household_members').insert({ household_id: householdId, person_id: (person as { id: string }).id, relationship: p.relationship, from_date: h.entryDate });
+  }
+}
+
+/** The Bailleur B instructor confirmed "Eloise LEFEVRE DUPONT" although she was known at Bailleur A. */
+async function reportDemoDuplicate(trx: Knex.Transaction): Promise<void> {
+  const find = (landlord: string) =>
+    trx('persons as p')
+      .join('household_members as m', 'm.person_id', 'p.id')
+      .join('households as h', 'h.id', 'm.household_id')
+      .join('organisations as o', 'o.id', 'h.organisation_id')
+      .where({ 'p.search_last_name': 'lefevredupont', 'p.search_first_name': 'eloise', 'o.name': landlord })
+      .first('p.id');
+  const a = await find('Bailleur A');
+  const b = await find('Bailleur B');
+  const reporter = await trx('users').where({ email: 'instructeur@bailleur-b.demo' }).first('id');
+  if (a && b && reporter) {
+    await trx('duplicate_suspicions').insert({ person_id: (b as { id: string }).id, match_id: (a as { id: string }).id, reasons: ['identity'], reported_by: reporter.id });
+  }
 }
 
 function audit(trx: Knex.Transaction, entityType: string, entityId: string, organisationId: string, action: string, after: Record<string, unknown>) {

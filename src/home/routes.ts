@@ -18,6 +18,12 @@ export function homeRoutes(services: Services): Router {
     const a = actor(req);
     const me = await services.users.me(a);
     const cards: HomeCard[] = [];
+    if (can(a, 'households:read')) {
+      cards.push({ title: 'Ménages', text: 'Les ménages locataires, leurs membres et leurs ressources.', href: urls.households(), link: 'Voir les ménages' });
+    }
+    if (can(a, 'households:merge')) {
+      cards.push({ title: 'Doublons', text: 'Les personnes signalées comme déjà connues, à fusionner ou écarter.', href: urls.duplicates(), link: 'Traiter les doublons' });
+    }
     if (can(a, 'organisations:manage')) {
       cards.push({ title: 'Membres', text: 'Les bailleurs adhérents, leurs agences et leur statut.', href: urls.organisations(), link: 'Gérer les membres' });
     }

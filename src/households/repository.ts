@@ -240,7 +240,9 @@ export class HouseholdRepository {
   // --- memberships ---
 
   async members(db: Db, householdId: string): Promise<Membership[]> {
-    const rows = await db('household_members').where({ household_id: householdId }).orderByRaw('to_date is not null, from_date, id');
+    const rows = await db('household_members')
+      .where({ household_id: householdId })
+      .orderByRaw("to_date is not null, array_position(array['holder','co_holder','spouse','other','child'], relationship), from_date, id");
     return rows.map(toMembership);
   }
 

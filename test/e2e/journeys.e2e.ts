@@ -66,15 +66,15 @@ async function login(page: Page, email: string): Promise<void> {
 }
 
 const DEMO_LOGINS: Array<[string, string[]]> = [
-  ['admin@asso.demo', ['Accueil', 'Membres', 'Utilisateurs', 'Courriels']],
-  ['operateur@asso.demo', ['Accueil']],
+  ['admin@asso.demo', ['Accueil', 'Ménages', 'Doublons', 'Membres', 'Utilisateurs', 'Courriels']],
+  ['operateur@asso.demo', ['Accueil', 'Ménages', 'Doublons']],
   ['conseiller@asso.demo', ['Accueil']],
   ['comptable@asso.demo', ['Accueil']],
   ['auditeur@asso.demo', ['Accueil']],
-  ['admin@bailleur-a.demo', ['Accueil', 'Utilisateurs']],
-  ['instructeur@bailleur-a.demo', ['Accueil']],
-  ['admin@bailleur-b.demo', ['Accueil', 'Utilisateurs']],
-  ['instructeur@bailleur-b.demo', ['Accueil']],
+  ['admin@bailleur-a.demo', ['Accueil', 'Ménages', 'Utilisateurs']],
+  ['instructeur@bailleur-a.demo', ['Accueil', 'Ménages']],
+  ['admin@bailleur-b.demo', ['Accueil', 'Ménages', 'Utilisateurs']],
+  ['instructeur@bailleur-b.demo', ['Accueil', 'Ménages']],
 ];
 
 describe('every demo role', () => {
@@ -150,5 +150,50 @@ describe('association admin journeys', () => {
     await expectAccessible(page, 'fiche utilisateur');
     await shot(page, 'admin-utilisateur-fiche');
     await context.close();
+  });
+});
+
+describe('households journeys', () => {
+  it('an instructor files a household; the live check warns that the holder is already known; the operator reviews the suspicion and dismisses it', async () => {
+    const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+    const page = await context.newPage();
+    await login(page, 'instructeur@bailleur-b.demo');
+    await page.goto(`${baseUrl}/menages/nouveau`);
+    await page.getByLabel('Adresse', { exact: true }).fill('5 rue Nationale');
+    await page.getByLabel('Code postal').fill('59000');
+    await page.getByLabel('Ville').fill('Lille');
+    await page.getByLabel('Référence du bail').fill('B-2026-00001');
+    await page.getByLabel('Loyer mensuel hors charges').fill('455,30');
+    await page.getByLabel('Nom de famille').fill('Haddad');
+    await page.getByLabel('Prénoms').fill('Karim');
+    await page.getByLabel('Date de naissance').fill('1979-11-20');
+    await page.getByLabel('Date de naissance').blur();
+    await expect(page.locator('#duplicate-check .alert-warning').innerText()).resolves.toContain('déjà connue');
+    await expectAccessible(page, 'nouveau ménage, doublon détecté');
+    await shot(page, 'menage-doublon-en-direct');
+    await page.getByLabel('Situation professionnelle').selectOption('job_seeker');
+    await page.getByRole('button', { name: 'Créer le ménage' }).click();
+    await expect(page.locator('#confirmNotDuplicate-error').innerText()).resolves.toContain('déjà connue');
+    await expect(page.getByLabel('Loyer mensuel hors charges').inputValue()).resolves.toBe('455,30');
+    await page.getByLabel('Enregistrer quand même et prévenir l’association').check();
+    await page.getByRole('button', { name: 'Créer le ménage' }).click();
+    await page.waitForURL(/\/menages\/[0-9a-f-]{36}$/);
+    await expect(page.locator('h1').innerText()).resolves.toBe('Karim Haddad');
+    await expectAccessible(page, 'fiche ménage');
+    await shot(page, 'menage-fiche');
+    await context.close();
+
+    const operatorContext = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+    const operator = await operatorContext.newPage();
+    await login(operator, 'operateur@asso.demo');
+    await operator.goto(`${baseUrl}/doublons`);
+    await expectAccessible(operator, 'doublons');
+    await shot(operator, 'doublons');
+    const cards = operator.locator('section.card');
+    await expect(cards.count()).resolves.toBe(2);
+    await cards.filter({ hasText: 'Karim' }).getByRole('button', { name: 'Ce ne sont pas les mêmes personnes' }).click();
+    await expect(operator.locator('.alert-success').innerText()).resolves.toContain('écarté');
+    await expect(operator.locator('section.card').count()).resolves.toBe(1);
+    await operatorContext.close();
   });
 });
