@@ -1,0 +1,38 @@
+/** French formatting of money, dates and rates, built once (a formatter per call costs 4–5× throughput). */
+const TZ = 'Europe/Paris';
+const dateFormat = new Intl.DateTimeFormat('fr-FR', { timeZone: TZ, day: '2-digit', month: '2-digit', year: 'numeric' });
+const timeFormat = new Intl.DateTimeFormat('fr-FR', { timeZone: TZ, hour: '2-digit', minute: '2-digit' });
+const euroFormat = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' });
+const percentFormat = new Intl.NumberFormat('fr-FR', { style: 'percent', minimumFractionDigits: 0, maximumFractionDigits: 1 });
+export const integerFormat = new Intl.NumberFormat('fr-FR');
+
+/** "2026-12-31" (a date column) or a Date → "31/12/2026". */
+export function formatDate(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '';
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const [y, m, d] = value.split('-');
+    return `${d}/${m}/${y}`;
+  }
+  const date = value instanceof Date ? value : new Date(String(value));
+  return Number.isNaN(date.getTime()) ? '' : dateFormat.format(date);
+}
+
+/** A timestamp → "30/01/2026 à 15:15" (Paris time). */
+export function formatDateTime(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '';
+  const date = value instanceof Date ? value : new Date(String(value));
+  return Number.isNaN(date.getTime()) ? '' : `${dateFormat.format(date)} à ${timeFormat.format(date)}`;
+}
+
+/** Integer cents → "1 234,56 €". */
+export function formatEuros(cents: unknown): string {
+  if (cents === null || cents === undefined || cents === '') return '';
+  const n = typeof cents === 'number' ? cents : Number(cents);
+  if (!Number.isFinite(n)) return '';
+  return euroFormat.format(n / 100);
+}
+
+/** Basis points (1/10,000) → "33,5 %". */
+export function formatBasisPoints(bp: number): string {
+  return percentFormat.format(bp / 10000);
+}
