@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { hashPassword } from '../src/auth/passwords';
 import type { Role } from '../src/permissions/roles';
 import { normalizeFirstName, normalizeName } from '../src/households/normalize';
+import { DEMO_AID_TYPES } from './aid-types';
 
 /** Demo data only: never loaded by a migration nor in production unless asked (SEED_DEMO / seed:demo). */
 export const DEMO_PASSWORD = 'demo-Entraide-2026';
@@ -124,6 +125,7 @@ export async function seedDemo(knex: Knex): Promise<DemoLogin[]> {
       for (const h of HOUSEHOLDS[o.key] ?? []) await insertHousehold(trx, organisationId, h);
     }
     await reportDemoDuplicate(trx);
+    await insertAidTypes(trx);
     return logins;
   });
 }
@@ -242,7 +244,7 @@ async function reportDemoDuplicate(trx: Knex.Transaction): Promise<void> {
   }
 }
 
-function audit(trx: Knex.Transaction, entityType: string, entityId: string, organisationId: string, action: string, after: Record<string, unknown>) {
+function audit(trx: Knex.Transaction, entityType: string, entityId: string, organisationId: string | null, action: string, after: Record<string, unknown>) {
   return trx('audit_events').insert({
     actor_label: 'Données de démonstration',
     organisation_id: organisationId,
@@ -251,4 +253,20 @@ function audit(trx: Knex.Transaction, entityType: string, entityId: string, orga
     action,
     after: JSON.stringify(after),
   });
+}
+
+/** The three demo aid types; each version ends the day before the next one starts. */
+async function insertAidTypes(trx: Knex.Transaction): Promise<void> {
+  for (const t of DEMO_AID_TYPES) {
+    const [row] = await trx('aid_types')
+      .insert({ code: t.code, label: t.label, description: t.description, payees: t.payees, group_code: t.groupCode })
+      .returning('id');
+    const id = (row as { id: string }).id;
+    for (const [i, v] of t.versions.entries()) {
+      const next = t.versions[i + 1];
+      const effectiveTo = next ? new Date(Date.parse(`${next.effectiveFrom}T12:00:00Z`) - 86_400_000).toISOString().slice(0, 10) : null;
+      await trx('aid_type_versions').insert({ aid_type_id: id, number: i + 1, effective_from: v.effectiveFrom, effective_to: effectiveTo, rules: JSON.stringify(v.rules), notes: v.notes });
+    }
+    await audit(trx, 'aid_type', id, null, 'aid_type.created', { code: t.code, label: t.label });
+  }
 }

@@ -16,6 +16,7 @@ import { configureViews } from './http/views';
 import { notificationRoutes } from './notifications/routes';
 import { duplicateRoutes } from './households/duplicate-routes';
 import { householdRoutes } from './households/routes';
+import { aidTypeRoutes } from './aid-types/routes';
 import { organisationRoutes } from './organisations/routes';
 import { PROJECT_ROOT } from './paths';
 import type { Services } from './services';
@@ -70,6 +71,7 @@ export function createApp(services: Services): Express {
   app.use(notificationRoutes(services));
   app.use(householdRoutes(services));
   app.use(duplicateRoutes(services));
+  app.use(aidTypeRoutes(services));
 
   app.use(notFound);
   app.use(errorHandler(logger));

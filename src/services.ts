@@ -6,6 +6,8 @@ import { PasswordTokenRepository } from './auth/tokens';
 import type { Config } from './config';
 import type { Database } from './db/database';
 import { HealthService } from './health/service';
+import { AidTypeRepository } from './aid-types/repository';
+import { AidTypeService } from './aid-types/service';
 import { AccessLogRepository } from './audit/access-repository';
 import { DuplicateService } from './households/duplicates-service';
 import { MembershipService } from './households/membership-service';
@@ -37,6 +39,7 @@ export interface Services {
   readonly households: HouseholdService;
   readonly memberships: MembershipService;
   readonly duplicates: DuplicateService;
+  readonly aidTypes: AidTypeService;
 }
 
 /** Builds every repository and service once; handlers receive them, never import singletons. */
@@ -60,5 +63,6 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const duplicates = new DuplicateService(knex, personRepository, householdRepository, new SuspicionRepository(), audit, clock);
   const households = new HouseholdService(knex, householdRepository, personRepository, organisationRepository, duplicates, audit, new AccessLogRepository(), clock);
   const memberships = new MembershipService(knex, householdRepository, personRepository, audit, clock);
-  return { config, db, knex, clock, logger, audit, auth, mailer, organisations, users, health, households, memberships, duplicates };
+  const aidTypes = new AidTypeService(knex, new AidTypeRepository(), audit, clock);
+  return { config, db, knex, clock, logger, audit, auth, mailer, organisations, users, health, households, memberships, duplicates, aidTypes };
 }

@@ -39,6 +39,12 @@ export const urls = {
   duplicateMerge: (id: string) => `/doublons/${id}/fusionner`,
   duplicateDismiss: (id: string) => `/doublons/${id}/ecarter`,
 
+  aidTypes: () => '/aides',
+  aidTypeNew: () => '/aides/nouvelle',
+  aidType: (id: string) => `/aides/${id}`,
+  aidTypeEdit: (id: string) => `/aides/${id}/modifier`,
+  aidTypeVersionNew: (id: string) => `/aides/${id}/versions/nouvelle`,
+
   mails: () => '/admin/courriels',
   mail: (id: string) => `/admin/courriels/${id}`,
 
@@ -71,6 +77,9 @@ export const routes = {
   personEdit: urls.personEdit(':id'),
   duplicateMerge: urls.duplicateMerge(':id'),
   duplicateDismiss: urls.duplicateDismiss(':id'),
+  aidType: urls.aidType(':id'),
+  aidTypeEdit: urls.aidTypeEdit(':id'),
+  aidTypeVersionNew: urls.aidTypeVersionNew(':id'),
 } as const;
 
 /** A path that is safe to redirect to after login (same site, no scheme, no protocol-relative trick). */

@@ -29,6 +29,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: urls.home(), label: 'Accueil', permission: 'home:view' },
   { href: urls.households(), label: 'Ménages', permission: 'households:read' },
   { href: urls.duplicates(), label: 'Doublons', permission: 'households:merge' },
+  { href: urls.aidTypes(), label: 'Aides', permission: 'catalogue:read' },
   { href: urls.organisations(), label: 'Membres', permission: 'organisations:manage' },
   { href: urls.users(), label: 'Utilisateurs', permission: 'users:manage' },
   { href: urls.mails(), label: 'Courriels', permission: 'mail:read' },

@@ -36,6 +36,9 @@ const GRANTS = {
   'households:read': { admin: 'all', operator: 'all', landlord_admin: 'own', landlord_instructor: 'own' },
   'households:manage': { admin: 'all', operator: 'all', landlord_admin: 'own', landlord_instructor: 'own' },
   'households:merge': { admin: 'all', operator: 'all' },
+  // the aid catalogue is the association's: everyone who files, instructs or accounts reads it, admins change it
+  'catalogue:read': { admin: 'all', operator: 'all', accountant: 'all', landlord_admin: 'all', landlord_instructor: 'all' },
+  'catalogue:manage': { admin: 'all' },
   'audit:read': { admin: 'all', landlord_admin: 'own' },
 } as const satisfies Record<string, Partial<Record<Role, Reach>>>;
 

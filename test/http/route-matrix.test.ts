@@ -15,6 +15,7 @@ const ASSOCIATION: Persona[] = ['admin', 'operator', 'social_adviser', 'accounta
 const LOGGED_IN: Persona[] = [...ASSOCIATION, 'adminA', 'instructorA', 'adminB'];
 /** Who may work on a household of landlord A. */
 const HOUSEHOLD_A: Persona[] = ['admin', 'operator', 'adminA', 'instructorA'];
+const CATALOGUE_READERS: Persona[] = ['admin', 'operator', 'accountant', 'adminA', 'instructorA', 'adminB'];
 
 interface Expectation {
   /** who gets the page; everyone else logged in gets 403, anonymous goes to the login page */
@@ -76,6 +77,14 @@ const ROUTES: Record<string, Expectation> = {
   'GET /doublons': { allowed: ['admin', 'operator'] },
   'POST /doublons/:id/fusionner': { allowed: ['admin', 'operator'] },
   'POST /doublons/:id/ecarter': { allowed: ['admin', 'operator'] },
+  'GET /aides': { allowed: CATALOGUE_READERS },
+  'POST /aides': { allowed: ['admin'] },
+  'GET /aides/nouvelle': { allowed: ['admin'] },
+  'GET /aides/:id': { allowed: CATALOGUE_READERS },
+  'GET /aides/:id/modifier': { allowed: ['admin'] },
+  'POST /aides/:id/modifier': { allowed: ['admin'] },
+  'GET /aides/:id/versions/nouvelle': { allowed: ['admin'] },
+  'POST /aides/:id/versions/nouvelle': { allowed: ['admin'] },
   'GET /admin/courriels': { allowed: ['admin'] },
   'GET /admin/courriels/:id': { allowed: ['admin'] },
 };
@@ -108,6 +117,7 @@ let targetUserId: string;
 /** A household of landlord A (two members), its second membership, and a duplicate suspicion. */
 let householdA: { id: string; holderId: string; membershipIds: string[] };
 let suspicionId: string;
+let aidTypeId: string;
 
 beforeAll(async () => {
   ctx = await startTestApp();
@@ -118,6 +128,8 @@ beforeAll(async () => {
     .insert({ person_id: householdA.holderId, match_id: await insertPerson(ctx.knex), reasons: ['identity'], reported_by: world.users.instructorA.id })
     .returning('id');
   suspicionId = (s as { id: string }).id;
+  const [aid] = await ctx.knex('aid_types').insert({ code: 'TST', label: 'Aide test', payees: ['landlord'] }).returning('id');
+  aidTypeId = (aid as { id: string }).id;
   const [mail] = await ctx.knex('mail_outbox')
     .insert({ kind: 'test', to_address: 'x@exemple.fr', subject: 'Test', text_body: 'Bonjour', status: 'stored' })
     .returning('id');
@@ -152,6 +164,7 @@ function concrete(path: string): string {
   if (path.startsWith('/menages/:id')) return path.replace(':id', householdA.id);
   if (path.startsWith('/personnes/:id')) return path.replace(':id', householdA.holderId);
   if (path.startsWith('/doublons/:id')) return path.replace(':id', suspicionId);
+  if (path.startsWith('/aides/:id')) return path.replace(':id', aidTypeId);
   return path.replace(':token', params[':token'] as string);
 }
 

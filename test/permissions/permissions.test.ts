@@ -14,13 +14,13 @@ describe('permission module', () => {
   it('gives exactly these permissions to each role', () => {
     const table = Object.fromEntries(ROLES.map((r) => [r, permissionsOf(r)]));
     expect(table).toEqual({
-      admin: ['home:view', 'account:manage', 'organisations:read', 'organisations:manage', 'users:manage', 'mail:read', 'households:read', 'households:manage', 'households:merge', 'audit:read'],
-      operator: ['home:view', 'account:manage', 'organisations:read', 'households:read', 'households:manage', 'households:merge'],
+      admin: ['home:view', 'account:manage', 'organisations:read', 'organisations:manage', 'users:manage', 'mail:read', 'households:read', 'households:manage', 'households:merge', 'catalogue:read', 'catalogue:manage', 'audit:read'],
+      operator: ['home:view', 'account:manage', 'organisations:read', 'households:read', 'households:manage', 'households:merge', 'catalogue:read'],
       social_adviser: ['home:view', 'account:manage'],
-      accountant: ['home:view', 'account:manage'],
+      accountant: ['home:view', 'account:manage', 'catalogue:read'],
       auditor: ['home:view', 'account:manage'],
-      landlord_admin: ['home:view', 'account:manage', 'organisations:read', 'users:manage', 'households:read', 'households:manage', 'audit:read'],
-      landlord_instructor: ['home:view', 'account:manage', 'households:read', 'households:manage'],
+      landlord_admin: ['home:view', 'account:manage', 'organisations:read', 'users:manage', 'households:read', 'households:manage', 'catalogue:read', 'audit:read'],
+      landlord_instructor: ['home:view', 'account:manage', 'households:read', 'households:manage', 'catalogue:read'],
     });
   });
 
