@@ -66,15 +66,15 @@ async function login(page: Page, email: string): Promise<void> {
 }
 
 const DEMO_LOGINS: Array<[string, string[]]> = [
-  ['admin@asso.demo', ['Accueil', 'Ménages', 'Doublons', 'Membres', 'Utilisateurs', 'Courriels']],
-  ['operateur@asso.demo', ['Accueil', 'Ménages', 'Doublons']],
+  ['admin@asso.demo', ['Accueil', 'Ménages', 'Doublons', 'Aides', 'Membres', 'Utilisateurs', 'Courriels']],
+  ['operateur@asso.demo', ['Accueil', 'Ménages', 'Doublons', 'Aides']],
   ['conseiller@asso.demo', ['Accueil']],
-  ['comptable@asso.demo', ['Accueil']],
+  ['comptable@asso.demo', ['Accueil', 'Aides']],
   ['auditeur@asso.demo', ['Accueil']],
-  ['admin@bailleur-a.demo', ['Accueil', 'Ménages', 'Utilisateurs']],
-  ['instructeur@bailleur-a.demo', ['Accueil', 'Ménages']],
-  ['admin@bailleur-b.demo', ['Accueil', 'Ménages', 'Utilisateurs']],
-  ['instructeur@bailleur-b.demo', ['Accueil', 'Ménages']],
+  ['admin@bailleur-a.demo', ['Accueil', 'Ménages', 'Aides', 'Utilisateurs']],
+  ['instructeur@bailleur-a.demo', ['Accueil', 'Ménages', 'Aides']],
+  ['admin@bailleur-b.demo', ['Accueil', 'Ménages', 'Aides', 'Utilisateurs']],
+  ['instructeur@bailleur-b.demo', ['Accueil', 'Ménages', 'Aides']],
 ];
 
 describe('every demo role', () => {
@@ -195,5 +195,28 @@ describe('households journeys', () => {
     await expect(operator.locator('.alert-success').innerText()).resolves.toContain('écarté');
     await expect(operator.locator('section.card').count()).resolves.toBe(1);
     await operatorContext.close();
+  });
+});
+
+describe('aid catalogue journey', () => {
+  it('an admin reads the rent aid and prepares a new version of its rules from the current one', async () => {
+    const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+    const page = await context.newPage();
+    await login(page, 'admin@asso.demo');
+    await page.goto(`${baseUrl}/aides`);
+    await expectAccessible(page, 'catalogue');
+    await page.getByRole('link', { name: 'Aide sur quittance' }).click();
+    await expect(page.locator('.badge.text-bg-primary').innerText()).resolves.toBe('En vigueur');
+    await expectAccessible(page, 'fiche aide');
+    await shot(page, 'aide-sur-quittance');
+    await page.getByRole('link', { name: 'Nouvelle version des règles' }).click();
+    await expect(page.getByLabel('Plafond par demande').inputValue()).resolves.toBe('3000,00');
+    await page.getByLabel('Plafond par demande').fill('3 200');
+    await page.getByRole('button', { name: 'Enregistrer la nouvelle version' }).click();
+    await expect(page.locator('.error-summary').innerText()).resolves.toContain('date d’entrée en vigueur');
+    await expect(page.getByLabel('Plafond par demande').inputValue()).resolves.toBe('3 200');
+    await expectAccessible(page, 'nouvelle version en erreur');
+    await shot(page, 'aide-nouvelle-version');
+    await context.close();
   });
 });
