@@ -168,12 +168,13 @@ export class PersonRepository {
    * Likely duplicates across all organisations: same normalised last name, first name and birth
    * date; or the same e-mail; or the same phone. Each branch uses its own index.
    */
-  async findDuplicates(db: Db, probe: DuplicateProbe, excludeIds: string[] = [], limit = 10): Promise<PersonMatch[]> {
+  /** The duplicate query itself (the bench prints its plan). */
+  duplicatesQuery(db: Db, probe: DuplicateProbe, excludeIds: string[] = [], limit = 10) {
     const last = normalizeName(probe.lastName);
     const first = normalizeFirstName(probe.firstNames);
     const email = probe.email?.trim().toLowerCase() || null;
     const phone = probe.phone || null;
-    const rows = await db('persons as p')
+    return db('persons as p')
       .leftJoin('household_members as m', (j) => j.on('m.person_id', 'p.id').andOnNull('m.to_date'))
       .leftJoin('households as h', 'h.id', 'm.household_id')
       .leftJoin('organisations as o', 'o.id', 'h.organisation_id')
@@ -184,14 +185,22 @@ export class PersonRepository {
         db.raw('(lower(p.email) = ?) as same_email', [email]),
         db.raw('(p.phone = ?) as same_phone', [phone]),
       )
-      .where('p.status', 'active')
-      .whereNotIn('p.id', excludeIds.length ? excludeIds : ['00000000-0000-0000-0000-000000000000'])
-      .andWhere((w) => {
-        w.where((i) => i.where('p.search_last_name', last).andWhere('p.birth_date', probe.birthDate).andWhere('p.search_first_name', first));
-        if (email) w.orWhereRaw('lower(p.email) = ?', [email]);
-        if (phone) w.orWhere('p.phone', phone);
+      // one indexed lookup per reason, united: an OR across columns would make the planner scan the table
+      .whereIn('p.id', (sub) => {
+        sub.select('id').from('persons').where({ status: 'active', search_last_name: last, birth_date: probe.birthDate, search_first_name: first });
+        if (email) sub.union((u) => u.select('id').from('persons').where('status', 'active').whereRaw('lower(email) = ?', [email]));
+        if (phone) sub.union((u) => u.select('id').from('persons').where({ status: 'active', phone }));
       })
+      .whereNotIn('p.id', excludeIds.length ? excludeIds : ['00000000-0000-0000-0000-000000000000'])
       .limit(limit);
+  }
+
+  /**
+   * Likely duplicates across all organisations: same normalised last name, first name and birth
+   * date; or the same e-mail; or the same phone. Each branch uses its own index.
+   */
+  async findDuplicates(db: Db, probe: DuplicateProbe, excludeIds: string[] = [], limit = 10): Promise<PersonMatch[]> {
+    const rows = await this.duplicatesQuery(db, probe, excludeIds, limit);
     return rows.map((r: Record<string, unknown>) => ({
       id: r.id as string,
       lastName: r.last_name as string,
