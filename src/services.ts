@@ -61,8 +61,8 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const householdRepository = new HouseholdRepository();
   const personRepository = new PersonRepository();
   const duplicates = new DuplicateService(knex, personRepository, householdRepository, new SuspicionRepository(), audit, clock);
-  const households = new HouseholdService(knex, householdRepository, personRepository, organisationRepository, duplicates, audit, new AccessLogRepository(), clock);
   const memberships = new MembershipService(knex, householdRepository, personRepository, audit, clock);
+  const households = new HouseholdService(knex, householdRepository, personRepository, organisationRepository, duplicates, memberships, audit, new AccessLogRepository(), clock);
   const aidTypes = new AidTypeService(knex, new AidTypeRepository(), audit, clock);
   return { config, db, knex, clock, logger, audit, auth, mailer, organisations, users, health, households, memberships, duplicates, aidTypes };
 }

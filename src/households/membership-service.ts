@@ -3,8 +3,10 @@ import type { AuditService } from '../audit/service';
 import { type Actor, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import type { PersonRepository } from './persons-repository';
-import type { HouseholdRepository } from './repository';
+import type { Db } from '../db/types';
+import type { Relationship } from './labels';
+import type { Person, PersonRepository } from './persons-repository';
+import type { Household, HouseholdRepository } from './repository';
 import type { JoinInput, SplitInput } from './schemas';
 import { parisDate } from '../shared/dates';
 
@@ -54,16 +56,21 @@ export class MembershipService {
           after: { toDate: input.fromDate, movedTo: household.tenancyReference },
         });
       }
-      await this.households.addMember(trx, householdId, person.id, input.relationship, input.fromDate, this.clock.now());
-      await this.households.touch(trx, householdId, this.clock.now());
-      await this.audit.record(trx, actor, {
-        entityType: 'household',
-        entityId: householdId,
-        organisationId: household.organisationId,
-        action: 'member.arrived',
-        before: null,
-        after: { member: `${person.firstNames} ${person.lastName}`, relationship: input.relationship, fromDate: input.fromDate },
-      });
+      await this.arrive(trx, actor, household, person, input.relationship, input.fromDate);
+    });
+  }
+
+  /** A person starts living in a household from a date: membership, household touched, audit line. */
+  async arrive(trx: Db, actor: Actor, household: Household, person: Pick<Person, 'id' | 'firstNames' | 'lastName'>, relationship: Relationship, fromDate: string): Promise<void> {
+    await this.households.addMember(trx, household.id, person.id, relationship, fromDate, this.clock.now());
+    await this.households.touch(trx, household.id, this.clock.now());
+    await this.audit.record(trx, actor, {
+      entityType: 'household',
+      entityId: household.id,
+      organisationId: household.organisationId,
+      action: 'member.arrived',
+      before: null,
+      after: { member: `${person.firstNames} ${person.lastName}`, relationship, fromDate },
     });
   }
 

@@ -8,6 +8,7 @@ import { type Actor, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import type { DuplicateService } from './duplicates-service';
+import type { MembershipService } from './membership-service';
 import type { Relationship } from './labels';
 import type { Person, PersonRepository } from './persons-repository';
 import type { Household, HouseholdRepository, HouseholdSummary, Membership } from './repository';
@@ -34,6 +35,7 @@ export class HouseholdService {
     private readonly persons: PersonRepository,
     private readonly organisations: OrganisationRepository,
     private readonly duplicates: DuplicateService,
+    private readonly memberships: MembershipService,
     private readonly audit: AuditService,
     private readonly accessLog: AccessLogRepository,
     private readonly clock: Clock,
@@ -154,17 +156,8 @@ export class HouseholdService {
       if (household.status !== 'active') throw new ConflictError('Ce ménage a été fusionné.');
       const now = this.clock.now();
       const personId = await this.persons.insert(trx, person, now);
-      await this.households.addMember(trx, householdId, personId, input.relationship, input.fromDate, now);
-      await this.households.touch(trx, householdId, now);
       await this.audit.record(trx, actor, { entityType: 'person', entityId: personId, organisationId: household.organisationId, action: 'person.created', before: null, after: personSnapshot(person) });
-      await this.audit.record(trx, actor, {
-        entityType: 'household',
-        entityId: householdId,
-        organisationId: household.organisationId,
-        action: 'member.arrived',
-        before: null,
-        after: { member: `${person.firstNames} ${person.lastName}`, relationship: input.relationship, fromDate: input.fromDate },
-      });
+      await this.memberships.arrive(trx, actor, household, { ...person, id: personId }, input.relationship, input.fromDate);
       await this.duplicates.report(trx, actor, personId, matches);
       return personId;
     });
