@@ -244,7 +244,7 @@ async function reportDemoDuplicate(trx: Knex.Transaction): Promise<void> {
   }
 }
 
-function audit(trx: Knex.Transaction, entityType: string, entityId: string, organisationId: string | null, action: string, after: Record<string, unknown>) {
+function audit(trx: Knex | Knex.Transaction, entityType: string, entityId: string, organisationId: string | null, action: string, after: Record<string, unknown>) {
   return trx('audit_events').insert({
     actor_label: 'Données de démonstration',
     organisation_id: organisationId,
@@ -256,7 +256,7 @@ function audit(trx: Knex.Transaction, entityType: string, entityId: string, orga
 }
 
 /** The three demo aid types; each version ends the day before the next one starts. */
-async function insertAidTypes(trx: Knex.Transaction): Promise<void> {
+export async function insertAidTypes(trx: Knex | Knex.Transaction): Promise<void> {
   for (const t of DEMO_AID_TYPES) {
     const [row] = await trx('aid_types')
       .insert({ code: t.code, label: t.label, description: t.description, payees: t.payees, group_code: t.groupCode })

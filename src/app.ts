@@ -17,6 +17,7 @@ import { notificationRoutes } from './notifications/routes';
 import { duplicateRoutes } from './households/duplicate-routes';
 import { householdRoutes } from './households/routes';
 import { aidTypeRoutes } from './aid-types/routes';
+import { aidRequestRoutes } from './aid-requests/routes';
 import { organisationRoutes } from './organisations/routes';
 import { PROJECT_ROOT } from './paths';
 import type { Services } from './services';
@@ -72,6 +73,7 @@ export function createApp(services: Services): Express {
   app.use(householdRoutes(services));
   app.use(duplicateRoutes(services));
   app.use(aidTypeRoutes(services));
+  app.use(aidRequestRoutes(services));
 
   app.use(notFound);
   app.use(errorHandler(logger));

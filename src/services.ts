@@ -7,6 +7,8 @@ import type { Config } from './config';
 import type { Database } from './db/database';
 import { HealthService } from './health/service';
 import { AidTypeRepository } from './aid-types/repository';
+import { AidRequestRepository } from './aid-requests/repository';
+import { AidRequestService } from './aid-requests/service';
 import { AidTypeService } from './aid-types/service';
 import { AccessLogRepository } from './audit/access-repository';
 import { DuplicateService } from './households/duplicates-service';
@@ -40,6 +42,7 @@ export interface Services {
   readonly memberships: MembershipService;
   readonly duplicates: DuplicateService;
   readonly aidTypes: AidTypeService;
+  readonly aidRequests: AidRequestService;
 }
 
 /** Builds every repository and service once; handlers receive them, never import singletons. */
@@ -63,6 +66,8 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const duplicates = new DuplicateService(knex, personRepository, householdRepository, new SuspicionRepository(), audit, clock);
   const memberships = new MembershipService(knex, householdRepository, personRepository, audit, clock);
   const households = new HouseholdService(knex, householdRepository, personRepository, organisationRepository, duplicates, memberships, audit, new AccessLogRepository(), clock);
-  const aidTypes = new AidTypeService(knex, new AidTypeRepository(), audit, clock);
-  return { config, db, knex, clock, logger, audit, auth, mailer, organisations, users, health, households, memberships, duplicates, aidTypes };
+  const aidTypeRepository = new AidTypeRepository();
+  const aidTypes = new AidTypeService(knex, aidTypeRepository, audit, clock);
+  const aidRequests = new AidRequestService(knex, new AidRequestRepository(), householdRepository, personRepository, aidTypeRepository, organisationRepository, audit, clock);
+  return { config, db, knex, clock, logger, audit, auth, mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests };
 }

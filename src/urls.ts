@@ -45,6 +45,14 @@ export const urls = {
   aidTypeEdit: (id: string) => `/aides/${id}/modifier`,
   aidTypeVersionNew: (id: string) => `/aides/${id}/versions/nouvelle`,
 
+  requests: () => '/demandes',
+  requestNew: () => '/demandes/nouvelle',
+  request: (id: string) => `/demandes/${id}`,
+  requestSituation: (id: string) => `/demandes/${id}/situation`,
+  requestCheck: (id: string) => `/demandes/${id}/verifications`,
+  requestSubmit: (id: string) => `/demandes/${id}/deposer`,
+  requestWithdraw: (id: string) => `/demandes/${id}/retirer`,
+
   mails: () => '/admin/courriels',
   mail: (id: string) => `/admin/courriels/${id}`,
 
@@ -80,6 +88,11 @@ export const routes = {
   aidType: urls.aidType(':id'),
   aidTypeEdit: urls.aidTypeEdit(':id'),
   aidTypeVersionNew: urls.aidTypeVersionNew(':id'),
+  request: urls.request(':id'),
+  requestSituation: urls.requestSituation(':id'),
+  requestCheck: urls.requestCheck(':id'),
+  requestSubmit: urls.requestSubmit(':id'),
+  requestWithdraw: urls.requestWithdraw(':id'),
 } as const;
 
 /** A path that is safe to redirect to after login (same site, no scheme, no protocol-relative trick). */

@@ -27,6 +27,7 @@ export interface NavItem {
 /** The navigation: each item shows only to roles holding its permission. Later areas add theirs here. */
 export const NAV_ITEMS: readonly NavItem[] = [
   { href: urls.home(), label: 'Accueil', permission: 'home:view' },
+  { href: urls.requests(), label: 'Demandes', permission: 'requests:read' },
   { href: urls.households(), label: 'Ménages', permission: 'households:read' },
   { href: urls.duplicates(), label: 'Doublons', permission: 'households:merge' },
   { href: urls.aidTypes(), label: 'Aides', permission: 'catalogue:read' },

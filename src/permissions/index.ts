@@ -39,6 +39,9 @@ const GRANTS = {
   // the aid catalogue is the association's: everyone who files, instructs or accounts reads it, admins change it
   'catalogue:read': { admin: 'all', operator: 'all', accountant: 'all', landlord_admin: 'all', landlord_instructor: 'all' },
   'catalogue:manage': { admin: 'all' },
+  // aid requests: landlords file for their households; the association instructs all of them
+  'requests:read': { admin: 'all', operator: 'all', landlord_admin: 'own', landlord_instructor: 'own' },
+  'requests:file': { landlord_admin: 'own', landlord_instructor: 'own' },
   'audit:read': { admin: 'all', landlord_admin: 'own' },
 } as const satisfies Record<string, Partial<Record<Role, Reach>>>;
 

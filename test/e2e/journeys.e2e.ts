@@ -66,15 +66,15 @@ async function login(page: Page, email: string): Promise<void> {
 }
 
 const DEMO_LOGINS: Array<[string, string[]]> = [
-  ['admin@asso.demo', ['Accueil', 'Ménages', 'Doublons', 'Aides', 'Membres', 'Utilisateurs', 'Courriels']],
-  ['operateur@asso.demo', ['Accueil', 'Ménages', 'Doublons', 'Aides']],
+  ['admin@asso.demo', ['Accueil', 'Demandes', 'Ménages', 'Doublons', 'Aides', 'Membres', 'Utilisateurs', 'Courriels']],
+  ['operateur@asso.demo', ['Accueil', 'Demandes', 'Ménages', 'Doublons', 'Aides']],
   ['conseiller@asso.demo', ['Accueil']],
   ['comptable@asso.demo', ['Accueil', 'Aides']],
   ['auditeur@asso.demo', ['Accueil']],
-  ['admin@bailleur-a.demo', ['Accueil', 'Ménages', 'Aides', 'Utilisateurs']],
-  ['instructeur@bailleur-a.demo', ['Accueil', 'Ménages', 'Aides']],
-  ['admin@bailleur-b.demo', ['Accueil', 'Ménages', 'Aides', 'Utilisateurs']],
-  ['instructeur@bailleur-b.demo', ['Accueil', 'Ménages', 'Aides']],
+  ['admin@bailleur-a.demo', ['Accueil', 'Demandes', 'Ménages', 'Aides', 'Utilisateurs']],
+  ['instructeur@bailleur-a.demo', ['Accueil', 'Demandes', 'Ménages', 'Aides']],
+  ['admin@bailleur-b.demo', ['Accueil', 'Demandes', 'Ménages', 'Aides', 'Utilisateurs']],
+  ['instructeur@bailleur-b.demo', ['Accueil', 'Demandes', 'Ménages', 'Aides']],
 ];
 
 describe('every demo role', () => {
@@ -217,6 +217,37 @@ describe('aid catalogue journey', () => {
     await expect(page.getByLabel('Plafond par demande').inputValue()).resolves.toBe('3 200');
     await expectAccessible(page, 'nouvelle version en erreur');
     await shot(page, 'aide-nouvelle-version');
+    await context.close();
+  });
+});
+
+describe('aid request journey', () => {
+  it('an instructor drafts a rent aid, sees the checks change while typing, and submits with the tenant’s consent', async () => {
+    const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+    const page = await context.newPage();
+    await login(page, 'instructeur@bailleur-a.demo');
+    await page.goto(`${baseUrl}/menages`);
+    await page.getByRole('link', { name: 'Lefèvre-Dupont Éloïse' }).click();
+    await page.getByRole('link', { name: 'Nouvelle demande d’aide' }).click();
+    await page.getByLabel('Aide sur quittance').check();
+    await page.getByRole('button', { name: 'Créer le brouillon' }).click();
+    await page.waitForURL(/\/situation$/);
+    await page.getByLabel('Montant demandé').fill('3 500');
+    await page.getByLabel('Nombre de mensualités').fill('6');
+    await expect(page.locator('#checks .check-error').first().innerText()).resolves.toContain('dépasse le plafond');
+    await page.getByLabel('Montant demandé').fill('1 800');
+    await page.getByLabel('Nombre de mensualités').press('Tab');
+    await page.locator('#checks .check-ok', { hasText: 'respecte le plafond' }).waitFor();
+    await expectAccessible(page, 'situation');
+    await shot(page, 'demande-situation');
+    await page.getByRole('button', { name: 'Enregistrer la situation' }).click();
+    await page.getByLabel('Le locataire a reçu la notice', { exact: false }).check();
+    await page.getByLabel('Comment il a été recueilli').selectOption('paper_signed');
+    await page.getByRole('button', { name: 'Déposer la demande' }).click();
+    await expect(page.locator('.alert-success').innerText()).resolves.toMatch(/La demande 2026-\d{5} est déposée/);
+    await expect(page.locator('.status').innerText()).resolves.toBe('Déposée');
+    await expectAccessible(page, 'demande déposée');
+    await shot(page, 'demande-deposee');
     await context.close();
   });
 });

@@ -5,6 +5,7 @@ import { csrfToken, loginAs, type Agent } from '../support/http';
 import { buildWorld, type World } from '../factories/world';
 import { insertUser } from '../factories/user';
 import { insertHousehold, insertPerson } from '../factories/household';
+import { insertDraftRequest } from '../factories/request';
 
 /**
  * Every route of the app, tried as every role and as another organisation (ASVS 4.1.3, 4.2.1).
@@ -15,6 +16,7 @@ const ASSOCIATION: Persona[] = ['admin', 'operator', 'social_adviser', 'accounta
 const LOGGED_IN: Persona[] = [...ASSOCIATION, 'adminA', 'instructorA', 'adminB'];
 /** Who may work on a household of landlord A. */
 const HOUSEHOLD_A: Persona[] = ['admin', 'operator', 'adminA', 'instructorA'];
+const LANDLORDS: Persona[] = ['adminA', 'instructorA', 'adminB'];
 const CATALOGUE_READERS: Persona[] = ['admin', 'operator', 'accountant', 'adminA', 'instructorA', 'adminB'];
 
 interface Expectation {
@@ -85,6 +87,15 @@ const ROUTES: Record<string, Expectation> = {
   'POST /aides/:id/modifier': { allowed: ['admin'] },
   'GET /aides/:id/versions/nouvelle': { allowed: ['admin'] },
   'POST /aides/:id/versions/nouvelle': { allowed: ['admin'] },
+  'GET /demandes': { allowed: ['admin', 'operator', 'adminA', 'instructorA', 'adminB'] },
+  'POST /demandes': { allowed: LANDLORDS },
+  'GET /demandes/nouvelle': { allowed: LANDLORDS },
+  'GET /demandes/:id': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'GET /demandes/:id/situation': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] },
+  'POST /demandes/:id/situation': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] },
+  'POST /demandes/:id/verifications': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'POST /demandes/:id/deposer': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] },
+  'POST /demandes/:id/retirer': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] },
   'GET /admin/courriels': { allowed: ['admin'] },
   'GET /admin/courriels/:id': { allowed: ['admin'] },
 };
@@ -118,6 +129,7 @@ let targetUserId: string;
 let householdA: { id: string; holderId: string; membershipIds: string[] };
 let suspicionId: string;
 let aidTypeId: string;
+let requestId: string;
 
 beforeAll(async () => {
   ctx = await startTestApp();
@@ -130,6 +142,7 @@ beforeAll(async () => {
   suspicionId = (s as { id: string }).id;
   const [aid] = await ctx.knex('aid_types').insert({ code: 'TST', label: 'Aide test', payees: ['landlord'] }).returning('id');
   aidTypeId = (aid as { id: string }).id;
+  requestId = await insertDraftRequest(ctx.knex, { organisationId: world.landlordA.id, householdId: householdA.id, aidTypeId, createdBy: world.users.instructorA.id });
   const [mail] = await ctx.knex('mail_outbox')
     .insert({ kind: 'test', to_address: 'x@exemple.fr', subject: 'Test', text_body: 'Bonjour', status: 'stored' })
     .returning('id');
@@ -165,6 +178,7 @@ function concrete(path: string): string {
   if (path.startsWith('/personnes/:id')) return path.replace(':id', householdA.holderId);
   if (path.startsWith('/doublons/:id')) return path.replace(':id', suspicionId);
   if (path.startsWith('/aides/:id')) return path.replace(':id', aidTypeId);
+  if (path.startsWith('/demandes/:id')) return path.replace(':id', requestId);
   return path.replace(':token', params[':token'] as string);
 }
 
