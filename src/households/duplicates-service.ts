@@ -134,10 +134,11 @@ export class DuplicateService {
       const merged = await this.households.findById(trx, scope, candidates[0] as string);
       if (!merged) throw new NotFoundError();
       const moved = await this.households.reassignMemberships(trx, 'household_id', merged.id, survivorId);
+      const requests = await this.households.reassignRequests(trx, merged.id, survivorId);
       await this.households.markMerged(trx, merged.id, survivorId, this.clock.now());
       await this.households.touch(trx, survivorId, this.clock.now());
       await this.suspicions.recordMerge(trx, {
-        entityType: 'household', survivorId, mergedId: merged.id, snapshot: merged, moved: { memberships: moved }, by: actor.userId, at: this.clock.now(),
+        entityType: 'household', survivorId, mergedId: merged.id, snapshot: merged, moved: { memberships: moved, requests }, by: actor.userId, at: this.clock.now(),
       });
       await this.audit.record(trx, actor, { entityType: 'household', entityId: survivorId, organisationId: survivor.organisationId, action: 'household.absorbed', before: null, after: { merged: merged.tenancyReference } });
       await this.audit.record(trx, actor, { entityType: 'household', entityId: merged.id, organisationId: merged.organisationId, action: 'household.merged', before: null, after: { mergedInto: survivor.tenancyReference } });

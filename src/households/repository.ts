@@ -266,6 +266,12 @@ export class HouseholdRepository {
     await db('household_members').where({ id: membershipId }).whereNull('to_date').update({ to_date: toDate });
   }
 
+  /** Moves a merged household's aid requests to the household that absorbs it; returns their ids. */
+  async reassignRequests(db: Db, fromHouseholdId: string, toHouseholdId: string): Promise<string[]> {
+    const rows = await db('aid_requests').where({ household_id: fromHouseholdId }).update({ household_id: toHouseholdId }).returning('id');
+    return rows.map((r: { id: string }) => r.id);
+  }
+
   /** Moves memberships to another household or person (merges); returns the moved ids. */
   async reassignMemberships(db: Db, column: 'household_id' | 'person_id', fromId: string, toId: string): Promise<string[]> {
     const rows = await db('household_members').where(column, fromId).update({ [column]: toId }).returning('id');

@@ -1,6 +1,7 @@
 import { useWorld } from '../support/world';
 import { $, csrfToken, fieldError, loginAs, postForm } from '../support/http';
 import { insertHousehold, insertPerson } from '../factories/household';
+import { insertDraftRequest } from '../factories/request';
 
 const t = useWorld();
 
@@ -204,11 +205,15 @@ describe('members over time', () => {
   it('merges two households of the same landlord, moving members and history', async () => {
     const a = await insertHousehold(t.ctx.knex, t.world.landlordA.id, { tenancyReference: 'A-KEEP' });
     const b = await insertHousehold(t.ctx.knex, t.world.landlordA.id, { tenancyReference: 'A-GONE' });
+    const [aid] = await t.ctx.knex('aid_types').insert({ code: 'MRG', label: 'Aide', payees: ['landlord'] }).returning('id');
+    const requestId = await insertDraftRequest(t.ctx.knex, { organisationId: t.world.landlordA.id, householdId: b.id, aidTypeId: (aid as { id: string }).id, createdBy: t.world.users.instructorA.id });
     const operator = await loginAs(t.ctx.app, t.world.users.operator.email);
     const res = await postForm(operator, `/menages/${a.id}/fusionner`, { mergedReference: 'a-gone' }, `/menages/${a.id}`);
     expect(res.status).toBe(302);
     expect((await t.ctx.knex('household_members').where({ id: b.membershipIds[0] }).first()).household_id).toBe(a.id);
     expect(await t.ctx.knex('households').where({ id: b.id }).first()).toMatchObject({ status: 'merged', merged_into_id: a.id });
+    expect((await t.ctx.knex('aid_requests').where({ id: requestId }).first()).household_id).toBe(a.id);
+    expect((await t.ctx.knex('merges').where({ merged_id: b.id }).first()).moved.requests).toEqual([requestId]);
     const gone = $((await operator.get(`/menages/${b.id}`)).text);
     expect(gone('.alert-warning').text()).toContain('fusionné');
     const landlord = await loginAs(t.ctx.app, t.world.users.adminA.email);
