@@ -63,6 +63,10 @@ export function createApp(services: Services): Express {
   const csrf = csrfProtection(config);
   app.use(csrf.exposeToken);
   app.use(csrf.protect);
+  app.use((req, _res, next) => {
+    req.checkCsrf = () => csrf.validate(req);
+    next();
+  });
   app.use(currentUser);
 
   app.use(authRoutes(services, passport));

@@ -9,6 +9,9 @@ import { HealthService } from './health/service';
 import { AidTypeRepository } from './aid-types/repository';
 import { AidRequestRepository } from './aid-requests/repository';
 import { AidRequestService } from './aid-requests/service';
+import { RequestDocumentService } from './aid-requests/documents';
+import { RequestDocumentRepository } from './aid-requests/documents-repository';
+import { DatabaseBlobStore } from './files/storage';
 import { AidTypeService } from './aid-types/service';
 import { AccessLogRepository } from './audit/access-repository';
 import { DuplicateService } from './households/duplicates-service';
@@ -43,6 +46,7 @@ export interface Services {
   readonly duplicates: DuplicateService;
   readonly aidTypes: AidTypeService;
   readonly aidRequests: AidRequestService;
+  readonly requestDocuments: RequestDocumentService;
 }
 
 /** Builds every repository and service once; handlers receive them, never import singletons. */
@@ -68,6 +72,9 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const households = new HouseholdService(knex, householdRepository, personRepository, organisationRepository, duplicates, memberships, audit, new AccessLogRepository(), clock);
   const aidTypeRepository = new AidTypeRepository();
   const aidTypes = new AidTypeService(knex, aidTypeRepository, audit, clock);
-  const aidRequests = new AidRequestService(knex, new AidRequestRepository(), householdRepository, personRepository, aidTypeRepository, organisationRepository, audit, clock);
-  return { config, db, knex, clock, logger, audit, auth, mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests };
+  const aidRequestRepository = new AidRequestRepository();
+  const documentRepository = new RequestDocumentRepository();
+  const aidRequests = new AidRequestService(knex, aidRequestRepository, householdRepository, personRepository, aidTypeRepository, organisationRepository, documentRepository, audit, clock);
+  const requestDocuments = new RequestDocumentService(knex, aidRequestRepository, documentRepository, new DatabaseBlobStore(), audit, clock);
+  return { config, db, knex, clock, logger, audit, auth, mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments };
 }

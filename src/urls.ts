@@ -52,6 +52,8 @@ export const urls = {
   requestCheck: (id: string) => `/demandes/${id}/verifications`,
   requestSubmit: (id: string) => `/demandes/${id}/deposer`,
   requestWithdraw: (id: string) => `/demandes/${id}/retirer`,
+  requestDocuments: (id: string) => `/demandes/${id}/pieces`,
+  requestDocument: (id: string, documentId: string) => `/demandes/${id}/pieces/${documentId}`,
 
   mails: () => '/admin/courriels',
   mail: (id: string) => `/admin/courriels/${id}`,
@@ -93,6 +95,8 @@ export const routes = {
   requestCheck: urls.requestCheck(':id'),
   requestSubmit: urls.requestSubmit(':id'),
   requestWithdraw: urls.requestWithdraw(':id'),
+  requestDocuments: urls.requestDocuments(':id'),
+  requestDocument: urls.requestDocument(':id', ':documentId'),
 } as const;
 
 /** A path that is safe to redirect to after login (same site, no scheme, no protocol-relative trick). */

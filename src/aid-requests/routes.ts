@@ -9,6 +9,9 @@ import { versionField } from '../shared/form-fields';
 import { routes, urls } from '../urls';
 import { CAUSES, CONSENT_METHODS, newRequestSchema, situationSchema, submitSchema } from './schemas';
 import { situationValues } from './situation';
+import { singleFileUpload } from '../http/uploads';
+import { ValidationError } from '../shared/errors';
+import { DOCUMENT_KIND_CODES, DOCUMENT_KINDS, type DocumentKind } from '../aid-types/rules';
 import { availableActions, REQUEST_STATUSES, STATUS_LABELS } from './state-machine';
 
 const listQuery = z.object({
@@ -52,8 +55,15 @@ export function aidRequestRoutes(services: Services): Router {
     const a = actor(req);
     const request = await aidRequests.get(a, String(req.params.id));
     await households.logRead(a, 'request.view', 'aid_request', request.id);
+    const rules = await aidRequests.rulesOf(request);
+    const documents = await services.requestDocuments.list(a, request.id);
     res.render('aid-requests/show', {
       request,
+      documents,
+      requiredDocuments: (rules?.rules.documents ?? []).map((d) => ({ ...d, label: DOCUMENT_KINDS[d.kind], provided: documents.some((x) => x.current && x.kind === d.kind) })),
+      documentOptions: Object.entries(DOCUMENT_KINDS).map(([value, text]) => ({ value, text })),
+      documentLabels: DOCUMENT_KINDS,
+      canAddDocuments: can(a, 'requests:file') && ['draft', 'awaiting_information'].includes(request.status),
       events: await aidRequests.events(a, request),
       check: await aidRequests.check(a, request.id),
       actions: availableActions(a.role, request.status).map((x) => x.action),
@@ -122,6 +132,32 @@ export function aidRequestRoutes(services: Services): Router {
       req.flash('success', 'La demande est retirée.');
       res.redirect(urls.request(String(req.params.id)));
     },
+  });
+
+  postForm(router, routes.requestDocuments, logger, {
+    permission: 'requests:file',
+    before: singleFileUpload('file'),
+    schema: z.object({ kind: z.enum(DOCUMENT_KIND_CODES as [DocumentKind, ...DocumentKind[]], { error: 'Choisissez le type de pièce' }) }),
+    render: async (req, res, form) => {
+      await aidRequests.get(actor(req), String(req.params.id));
+      req.flash('error', Object.values(form.errors).join(' '));
+      res.redirect(`${urls.request(String(req.params.id))}#pieces`);
+    },
+    handle: async (req, res, data) => {
+      if (req.uploadError) throw new ValidationError({ file: req.uploadError });
+      await services.requestDocuments.add(actor(req), String(req.params.id), data.kind, req.file);
+      req.flash('success', `Pièce ajoutée : ${DOCUMENT_KINDS[data.kind]}.`);
+      res.redirect(`${urls.request(String(req.params.id))}#pieces`);
+    },
+  });
+
+  /** Downloads are attachments, never rendered by the browser (ASVS 12.5.2). */
+  router.get(routes.requestDocument, ...requirePermission('requests:read'), async (req, res) => {
+    const file = await services.requestDocuments.download(actor(req), String(req.params.id), String(req.params.documentId));
+    res.setHeader('Content-Type', file.contentType);
+    res.setHeader('Content-Disposition', `attachment; filename="${file.filename.replace(/"/g, '')}"`);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.send(file.data);
   });
 
   return router;

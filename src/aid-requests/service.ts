@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { evaluateEligibility, type Evaluation } from '../aid-types/eligibility';
+import type { DocumentKind } from '../aid-types/rules';
 import type { AidTypeRepository } from '../aid-types/repository';
 import type { AuditService } from '../audit/service';
 import type { Db, Page } from '../db/types';
@@ -12,6 +13,7 @@ import { parisDate } from '../shared/dates';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { formatEuros } from '../shared/format';
 import { nextRequestReference } from './references';
+import type { RequestDocumentRepository } from './documents-repository';
 import type { AidRequest, AidRequestRepository, RequestEvent } from './repository';
 import { CONSENT_METHODS, type SituationInput } from './schemas';
 import { applySituation, snapshotFromHousehold, type SituationSnapshot, toEligibilitySituation } from './situation';
@@ -34,7 +36,7 @@ export interface CheckResult {
   blocking: CheckLine[];
 }
 
-const BLOCKING = new Set(['ceiling', 'months', 'rolling_ceiling', 'version']);
+const BLOCKING = new Set(['ceiling', 'months', 'rolling_ceiling', 'version', 'documents']);
 
 /** Aid requests: drafts filed by landlords, live checks, submission with consent, withdrawal. */
 export class AidRequestService {
@@ -45,6 +47,7 @@ export class AidRequestService {
     private readonly persons: PersonRepository,
     private readonly aidTypes: AidTypeRepository,
     private readonly organisations: OrganisationRepository,
+    private readonly documents: RequestDocumentRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
@@ -61,6 +64,12 @@ export class AidRequestService {
 
   events(actor: Actor, request: AidRequest): Promise<RequestEvent[]> {
     return this.requests.events(this.db, request.id, can(actor, 'households:merge'));
+  }
+
+  /** The rules that apply to a request: its bound version once submitted, the one in force today before. */
+  async rulesOf(request: AidRequest) {
+    if (request.aidTypeVersionId) return (await this.aidTypes.versions(this.db, request.aidTypeId)).find((v) => v.id === request.aidTypeVersionId) ?? null;
+    return this.aidTypes.versionOn(this.db, request.aidTypeId, parisDate(this.clock.now()));
   }
 
   /** Active aid types in force today, to choose from. */
@@ -138,7 +147,8 @@ export class AidRequestService {
           landlordActive: landlord?.status === 'active',
           requestedCents,
           requestedMonths,
-          previousAids: (await this.requests.grantedAidsOf(this.db, request.householdId)),
+          previousAids: await this.requests.grantedAidsOf(this.db, request.householdId),
+          documents: (await this.documents.list(this.db, request.id)).filter((d) => d.current).map((d) => d.kind as DocumentKind),
         }),
       );
       for (const c of evaluation.checks) lines.push({ code: c.code, level: c.ok ? 'ok' : 'error', message: c.message });

@@ -82,7 +82,7 @@ export function situationValues(s: SituationSnapshot, requestedCents: number | n
 /** The snapshot as the eligibility rules read it. */
 export function toEligibilitySituation(
   s: SituationSnapshot,
-  extra: { today: string; landlordActive: boolean; requestedCents: number | null; requestedMonths: number | null; previousAids: Situation['previousAids'] },
+  extra: { today: string; landlordActive: boolean; requestedCents: number | null; requestedMonths: number | null; previousAids: Situation['previousAids']; documents?: Situation['documents'] },
 ): Situation {
   return {
     today: extra.today,
@@ -99,5 +99,6 @@ export function toEligibilitySituation(
     chargesIncreaseMonthlyCents: s.chargesIncreaseMonthlyCents,
     chargesRegularisationCents: s.chargesRegularisationCents,
     previousAids: extra.previousAids,
+    documents: extra.documents,
   };
 }

@@ -6,9 +6,9 @@ import type { Config } from '../config';
  * Double-submit CSRF tokens bound to the session (csrf-csrf). Forms carry a hidden `_csrf`
  * field, htmx sends the `X-CSRF-Token` header; any POST without a valid token is refused.
  */
-export function csrfProtection(config: Config): { protect: RequestHandler; exposeToken: RequestHandler } {
+export function csrfProtection(config: Config): { protect: RequestHandler; exposeToken: RequestHandler; validate: (req: import('express').Request) => boolean } {
   const secure = config.trustProxy;
-  const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
+  const { doubleCsrfProtection, generateCsrfToken, validateRequest } = doubleCsrf({
     getSecret: () => config.session.secret,
     getSessionIdentifier: (req) => req.session?.id ?? '',
     cookieName: secure ? '__Host-entraide.csrf' : 'entraide.csrf',
@@ -18,6 +18,8 @@ export function csrfProtection(config: Config): { protect: RequestHandler; expos
       return typeof fromBody === 'string' ? fromBody : req.get('x-csrf-token');
     },
     errorConfig: { statusCode: 403, message: 'Jeton CSRF invalide', code: 'EBADCSRFTOKEN' },
+    // multipart bodies are parsed by the upload route, which checks the token itself (uploads.ts)
+    skipCsrfProtection: (req) => Boolean(req.is('multipart/form-data')),
   });
 
   /** Makes the token available to templates (`csrfToken`); the session is kept so the token stays valid. */
@@ -37,7 +39,7 @@ export function csrfProtection(config: Config): { protect: RequestHandler; expos
     next();
   };
 
-  return { protect: doubleCsrfProtection, exposeToken };
+  return { protect: doubleCsrfProtection, exposeToken, validate: validateRequest };
 }
 
 declare module 'express-session' {

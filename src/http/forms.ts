@@ -49,6 +49,8 @@ export interface FormRoute<S extends z.ZodType> {
   schema: S | ((req: Request) => S);
   /** Renders the page with the form (used for the GET and for a rejected POST). */
   render: FormRenderer;
+  /** Middlewares run after the permission check and before validation (multipart parsing). */
+  before?: RequestHandler[];
   /** Runs once the body is valid: one service call, a flash, a redirect. */
   handle: (req: Request, res: Response, data: z.output<S>) => Promise<void>;
 }
@@ -60,7 +62,7 @@ export interface FormRoute<S extends z.ZodType> {
  */
 export function postForm<S extends z.ZodType>(router: Router, path: string, logger: Logger, route: FormRoute<S>): void {
   const guards: RequestHandler[] = route.permission ? requirePermission(route.permission) : [];
-  router.post(path, ...guards, async (req, res) => {
+  router.post(path, ...guards, ...(route.before ?? []), async (req, res) => {
     const rejected = async (errors: FieldErrors) => {
       logger.info('form rejected', { event: 'input.invalid', path: req.route?.path, fields: Object.keys(errors), requestId: req.id, userId: req.actor?.userId });
       res.status(400);

@@ -18,12 +18,71 @@ beforeAll(async () => {
 
 const situation = { rent: '520', charges: '80', housingAllowance: '100', resources_0: '1 200', resources_1: '300', arrears: '1 040', arrearsMonths: '2', cause: 'job_loss', requested: '1 800', requestedMonths: '6' };
 
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n');
+
+/** Uploads a file the way the browser form does (the CSRF field first, then the kind, then the file). */
+async function upload(agent: Awaited<ReturnType<typeof loginAs>>, id: string, kind: string, data: Buffer, name: string) {
+  const token = await csrfToken(agent, `/demandes/${id}`);
+  return agent.post(`/demandes/${id}/pieces`).field('_csrf', token).field('kind', kind).attach('file', data, name);
+}
+
+async function attachMandatory(agent: Awaited<ReturnType<typeof loginAs>>, id: string) {
+  for (const kind of ['rent_receipt', 'payslips', 'tax_notice']) expect((await upload(agent, id, kind, PDF, `${kind}.pdf`)).status).toBe(302);
+}
+
 async function draft(): Promise<string> {
   const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
   const res = await postForm(agent, '/demandes', { householdId, aidTypeId: aqId }, `/demandes/nouvelle?menage=${householdId}`);
   expect(res.status).toBe(302);
   return (res.headers.location as string).split('/')[2] as string;
 }
+
+describe('supporting documents', () => {
+  it('accepts a PDF checked by its content, keeps replaced versions, and serves downloads as attachments', async () => {
+    const id = await draft();
+    const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
+    expect((await upload(agent, id, 'tax_notice', PDF, 'avis 2025.pdf')).status).toBe(302);
+    expect((await upload(agent, id, 'tax_notice', Buffer.concat([PDF, Buffer.from('v2')]), 'avis corrigé.pdf')).status).toBe(302);
+    const docs = await t.ctx.knex('request_documents').where({ request_id: id }).orderBy('version');
+    expect(docs.map((d) => [d.version, d.current, d.filename])).toEqual([[1, false, 'avis 2025.pdf'], [2, true, 'avis corrigé.pdf']]);
+    const blob = await t.ctx.knex('blobs').where({ id: docs[0].blob_id }).first();
+    expect(blob.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const download = await agent.get(`/demandes/${id}/pieces/${docs[0].id}`);
+    expect(download.headers['content-type']).toBe('application/pdf');
+    expect(download.headers['content-disposition']).toBe('attachment; filename="avis 2025.pdf"');
+    expect(download.headers['x-content-type-options']).toBe('nosniff');
+    const page = $((await agent.get(`/demandes/${id}`)).text);
+    expect(page('#pieces').parent().text()).toContain('(remplacée)');
+    const other = await loginAs(t.ctx.app, t.world.users.adminB.email);
+    expect((await other.get(`/demandes/${id}/pieces/${docs[0].id}`)).status).toBe(404);
+  });
+
+  it('refuses a program renamed .pdf, an empty file and a file over 10 MB, with French messages', async () => {
+    const id = await draft();
+    const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
+    const exe = await upload(agent, id, 'tax_notice', Buffer.from('MZ\x90\x00 this is a program'), 'avis.pdf');
+    expect(exe.status).toBe(302);
+    expect($((await agent.get(`/demandes/${id}`)).text)('.alert-danger').text()).toContain('ni un PDF, ni une image JPEG ou PNG');
+    const big = await upload(agent, id, 'tax_notice', Buffer.concat([PDF, Buffer.alloc(10 * 1024 * 1024)]), 'gros.pdf');
+    expect(big.status).toBe(302);
+    expect($((await agent.get(`/demandes/${id}`)).text)('.alert-danger').text()).toContain('dépasse 10 Mo');
+    expect(await t.ctx.knex('request_documents').where({ request_id: id })).toHaveLength(0);
+    const noToken = await agent.post(`/demandes/${id}/pieces`).field('kind', 'tax_notice').attach('file', PDF, 'a.pdf');
+    expect(noToken.status).toBe(403);
+  });
+
+  it('a request cannot be submitted while a mandatory document is missing', async () => {
+    const id = await draft();
+    const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
+    let row = await t.ctx.knex('aid_requests').where({ id }).first();
+    await postForm(agent, `/demandes/${id}/situation`, { ...situation, version: String(row.version) });
+    await upload(agent, id, 'tax_notice', PDF, 'avis.pdf');
+    row = await t.ctx.knex('aid_requests').where({ id }).first();
+    await postForm(agent, `/demandes/${id}/deposer`, { consentInformed: 'on', consentDate: '2026-11-20', consentMethod: 'email', version: String(row.version) }, `/demandes/${id}`);
+    expect((await t.ctx.knex('aid_requests').where({ id }).first()).status).toBe('draft');
+    expect($((await agent.get(`/demandes/${id}`)).text)('.alert-danger').text()).toContain('Pièces obligatoires manquantes : Quittance ou avis d’échéance de loyer, Trois derniers bulletins de salaire');
+  });
+});
 
 describe('filing an aid request (landlord)', () => {
   it('creates a draft whose situation is prefilled from the household, by member', async () => {
@@ -46,7 +105,8 @@ describe('filing an aid request (landlord)', () => {
     const lines = $(over.text)('.check-error').map((_i, e) => $(over.text)(e).text()).get();
     expect(lines.some((l) => l.includes('Le montant dépasse le plafond de l’aide'))).toBe(true);
     const ok = await agent.post(`/demandes/${id}/verifications`).type('form').send({ _csrf: token, ...situation, version: String(row.version) });
-    expect($(ok.text)('.check-error')).toHaveLength(0);
+    // only the documents are missing at this stage
+    expect($(ok.text)('.check-error').map((_i, e) => $(ok.text)(e).text()).get()).toEqual([expect.stringContaining('Pièces obligatoires manquantes')]);
     expect(ok.text).toMatch(/Taux d’effort : <strong>33,3\s%<\/strong>/);
     expect($(ok.text)('p').text()).toMatch(/Reste à vivre : 16,66\s€/);
     const typo = await agent.post(`/demandes/${id}/verifications`).type('form').send({ _csrf: token, ...situation, rent: 'abc', version: String(row.version) });
@@ -63,6 +123,7 @@ describe('filing an aid request (landlord)', () => {
     expect(row).toMatchObject({ requested_cents: '180000', requested_months: 6 });
     expect(row.situation.members.map((m: { resourcesCents: number }) => m.resourcesCents)).toEqual([120000, 30000]);
 
+    await attachMandatory(agent, id);
     const noConsent = await postForm(agent, `/demandes/${id}/deposer`, { consentDate: '2026-11-20', consentMethod: 'paper_signed', version: String(row.version) }, `/demandes/${id}`);
     expect(noConsent.status).toBe(302);
     expect($((await agent.get(`/demandes/${id}`)).text)('.alert-danger').text()).toContain('Confirmez que le locataire a reçu l’information');

@@ -241,6 +241,13 @@ describe('aid request journey', () => {
     await expectAccessible(page, 'situation');
     await shot(page, 'demande-situation');
     await page.getByRole('button', { name: 'Enregistrer la situation' }).click();
+    await expect(page.locator('#pieces').locator('..').innerText()).resolves.toContain('manquante');
+    for (const [kind, name] of [['rent_receipt', 'quittance.pdf'], ['payslips', 'bulletins.pdf'], ['tax_notice', 'avis d’imposition.pdf']]) {
+      await page.getByLabel('Type de pièce').selectOption(kind as string);
+      await page.getByLabel('Fichier').setInputFiles({ name: name as string, mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+      await page.getByRole('button', { name: 'Ajouter', exact: true }).click();
+      await expect(page.locator('.alert-success').innerText()).resolves.toContain('Pièce ajoutée');
+    }
     await page.getByLabel('Le locataire a reçu la notice', { exact: false }).check();
     await page.getByLabel('Comment il a été recueilli').selectOption('paper_signed');
     await page.getByRole('button', { name: 'Déposer la demande' }).click();

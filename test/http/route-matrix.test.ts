@@ -96,6 +96,8 @@ const ROUTES: Record<string, Expectation> = {
   'POST /demandes/:id/verifications': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   'POST /demandes/:id/deposer': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] },
   'POST /demandes/:id/retirer': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] },
+  'POST /demandes/:id/pieces': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] },
+  'GET /demandes/:id/pieces/:documentId': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   'GET /admin/courriels': { allowed: ['admin'] },
   'GET /admin/courriels/:id': { allowed: ['admin'] },
 };
@@ -130,6 +132,7 @@ let householdA: { id: string; holderId: string; membershipIds: string[] };
 let suspicionId: string;
 let aidTypeId: string;
 let requestId: string;
+let documentId: string;
 
 beforeAll(async () => {
   ctx = await startTestApp();
@@ -143,6 +146,11 @@ beforeAll(async () => {
   const [aid] = await ctx.knex('aid_types').insert({ code: 'TST', label: 'Aide test', payees: ['landlord'] }).returning('id');
   aidTypeId = (aid as { id: string }).id;
   requestId = await insertDraftRequest(ctx.knex, { organisationId: world.landlordA.id, householdId: householdA.id, aidTypeId, createdBy: world.users.instructorA.id });
+  const [blob] = await ctx.knex('blobs').insert({ content_type: 'application/pdf', size: 5, sha256: 'x', data: Buffer.from('%PDF-') }).returning('id');
+  const [doc] = await ctx.knex('request_documents')
+    .insert({ request_id: requestId, kind: 'tax_notice', filename: 'avis.pdf', blob_id: (blob as { id: string }).id, version: 1, uploaded_by: world.users.instructorA.id })
+    .returning('id');
+  documentId = (doc as { id: string }).id;
   const [mail] = await ctx.knex('mail_outbox')
     .insert({ kind: 'test', to_address: 'x@exemple.fr', subject: 'Test', text_body: 'Bonjour', status: 'stored' })
     .returning('id');
@@ -178,6 +186,7 @@ function concrete(path: string): string {
   if (path.startsWith('/personnes/:id')) return path.replace(':id', householdA.holderId);
   if (path.startsWith('/doublons/:id')) return path.replace(':id', suspicionId);
   if (path.startsWith('/aides/:id')) return path.replace(':id', aidTypeId);
+  if (path.includes(':documentId')) return path.replace(':id', requestId).replace(':documentId', documentId);
   if (path.startsWith('/demandes/:id')) return path.replace(':id', requestId);
   return path.replace(':token', params[':token'] as string);
 }

@@ -1,0 +1,42 @@
+import type { Db } from '../db/types';
+
+export interface RequestDocument {
+  id: string;
+  kind: string;
+  filename: string;
+  blobId: string;
+  version: number;
+  current: boolean;
+  size: number;
+  sha256: string;
+  uploadedAt: Date;
+}
+
+/** Documents of a request, every version kept; one current version per kind. */
+export class RequestDocumentRepository {
+  async list(db: Db, requestId: string): Promise<RequestDocument[]> {
+    const rows = await db('request_documents as d')
+      .join('blobs as b', 'b.id', 'd.blob_id')
+      .where('d.request_id', requestId)
+      .select('d.id', 'd.kind', 'd.filename', 'd.blob_id', 'd.version', 'd.current', 'b.size', 'b.sha256', 'd.uploaded_at')
+      .orderBy([{ column: 'd.kind' }, { column: 'd.version', order: 'desc' }]);
+    return rows.map((r: Record<string, unknown>) => ({
+      id: r.id as string, kind: r.kind as string, filename: r.filename as string, blobId: r.blob_id as string, version: r.version as number,
+      current: r.current as boolean, size: r.size as number, sha256: r.sha256 as string, uploadedAt: r.uploaded_at as Date,
+    }));
+  }
+
+  /** Marks the current document of a kind as replaced; returns whether there was one. */
+  async retireCurrent(db: Db, requestId: string, kind: string): Promise<boolean> {
+    return (await db('request_documents').where({ request_id: requestId, kind, current: true }).update({ current: false })) > 0;
+  }
+
+  async nextVersion(db: Db, requestId: string, kind: string): Promise<number> {
+    const [row] = await db('request_documents').where({ request_id: requestId, kind }).max<{ max: number | null }[]>('version as max');
+    return (row?.max ?? 0) + 1;
+  }
+
+  async insert(db: Db, d: { requestId: string; kind: string; filename: string; blobId: string; version: number; uploadedBy: string; uploadedAt: Date }): Promise<void> {
+    await db('request_documents').insert({ request_id: d.requestId, kind: d.kind, filename: d.filename, blob_id: d.blobId, version: d.version, uploaded_by: d.uploadedBy, uploaded_at: d.uploadedAt });
+  }
+}

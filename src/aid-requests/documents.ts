@@ -1,0 +1,68 @@
+import type { Knex } from 'knex';
+import type { AuditService } from '../audit/service';
+import { type Db, isUuid } from '../db/types';
+import { sniffType } from '../files/sniff';
+import type { BlobStore } from '../files/storage';
+import { type Actor, scopeFor } from '../permissions';
+import type { Clock } from '../shared/clock';
+import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
+import type { RequestDocument, RequestDocumentRepository } from './documents-repository';
+import type { AidRequestRepository } from './repository';
+
+/** Statuses in which the landlord may add or replace documents. */
+const EDITABLE = new Set(['draft', 'awaiting_information']);
+
+/** Supporting documents: checked by content, stored with a checksum, replaced without losing the old one. */
+export class RequestDocumentService {
+  constructor(
+    private readonly db: Knex,
+    private readonly requests: AidRequestRepository,
+    private readonly documents: RequestDocumentRepository,
+    private readonly blobs: BlobStore,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(actor: Actor, requestId: string): Promise<RequestDocument[]> {
+    const request = await this.requests.findById(this.db, scopeFor(actor, 'requests:read'), requestId);
+    if (!request) throw new NotFoundError();
+    return this.documents.list(this.db, requestId);
+  }
+
+  /** Kinds of the current documents (what the eligibility "documents" check reads). */
+  async currentKinds(db: Db, requestId: string): Promise<string[]> {
+    return (await this.documents.list(db, requestId)).filter((d) => d.current).map((d) => d.kind);
+  }
+
+  async add(actor: Actor, requestId: string, kind: string, file: { originalname: string; buffer: Buffer } | undefined): Promise<void> {
+    const scope = scopeFor(actor, 'requests:file');
+    if (!file || file.buffer.length === 0) throw new ValidationError({ file: 'Choisissez un fichier' });
+    const type = sniffType(file.buffer);
+    if (!type) throw new ValidationError({ file: 'Ce fichier n’est ni un PDF, ni une image JPEG ou PNG (son contenu a été vérifié, pas seulement son nom)' });
+    await this.db.transaction(async (trx) => {
+      const request = await this.requests.findById(trx, scope, requestId);
+      if (!request) throw new NotFoundError();
+      if (!EDITABLE.has(request.status)) throw new ConflictError('Les pièces de cette demande ne se modifient plus à ce stade.');
+      const blob = await this.blobs.put(trx, file.buffer, type);
+      const previous = await this.documents.retireCurrent(trx, requestId, kind);
+      const version = await this.documents.nextVersion(trx, requestId, kind);
+      const filename = file.originalname.replace(/[^\p{L}\p{N} ._()-]/gu, '_').slice(0, 120) || 'document';
+      await this.documents.insert(trx, { requestId, kind, filename, blobId: blob.id, version, uploadedBy: actor.userId, uploadedAt: this.clock.now() });
+      await this.audit.record(trx, actor, {
+        entityType: 'aid_request', entityId: requestId, organisationId: request.organisationId, action: previous ? 'document.replaced' : 'document.added',
+        before: null, after: { kind, filename, sha256: blob.sha256, size: blob.size },
+      });
+    });
+  }
+
+  /** A document of a request the actor may read, to download. */
+  async download(actor: Actor, requestId: string, documentId: string): Promise<{ filename: string; contentType: string; data: Buffer }> {
+    const request = await this.requests.findById(this.db, scopeFor(actor, 'requests:read'), requestId);
+    if (!request || !isUuid(documentId)) throw new NotFoundError();
+    const doc = (await this.documents.list(this.db, requestId)).find((d) => d.id === documentId);
+    if (!doc) throw new NotFoundError();
+    const blob = await this.blobs.get(this.db, doc.blobId);
+    if (!blob) throw new NotFoundError();
+    return { filename: doc.filename, contentType: blob.contentType, data: blob.data };
+  }
+}
