@@ -3,6 +3,7 @@ import { hashPassword } from '../src/auth/passwords';
 import type { Role } from '../src/permissions/roles';
 import { normalizeFirstName, normalizeName } from '../src/households/normalize';
 import { DEMO_AID_TYPES } from './aid-types';
+import { nextRequestReference } from '../src/aid-requests/references';
 
 /** Demo data only: never loaded by a migration nor in production unless asked (SEED_DEMO / seed:demo). */
 export const DEMO_PASSWORD = 'demo-Entraide-2026';
@@ -126,6 +127,7 @@ export async function seedDemo(knex: Knex): Promise<DemoLogin[]> {
     }
     await reportDemoDuplicate(trx);
     await insertAidTypes(trx);
+    await insertDemoRequests(trx);
     return logins;
   });
 }
@@ -269,4 +271,40 @@ export async function insertAidTypes(trx: Knex | Knex.Transaction): Promise<void
     }
     await audit(trx, 'aid_type', id, null, 'aid_type.created', { code: t.code, label: t.label });
   }
+}
+
+/** Two requests at Bailleur A: a submitted rent aid (Haddad) and an energy-aid draft (Roche). More statuses come with instruction. */
+async function insertDemoRequests(trx: Knex.Transaction): Promise<void> {
+  const instructor = await trx('users').where({ email: 'instructeur@bailleur-a.demo' }).first('id', 'first_name', 'last_name');
+  const make = async (tenancyReference: string, code: string, submit: boolean, extra: Record<string, unknown>, requestedCents: number, requestedMonths: number | null) => {
+    const household = await trx('households').where({ tenancy_reference: tenancyReference }).first();
+    const type = await trx('aid_types').where({ code }).first();
+    const version = await trx('aid_type_versions').where({ aid_type_id: type.id }).whereNull('effective_to').first();
+    const members = await trx('household_members as m').join('persons as p', 'p.id', 'm.person_id').where('m.household_id', household.id).whereNull('m.to_date').select('p.*');
+    const situation = {
+      rentCents: Number(household.rent_cents), chargesCents: Number(household.charges_cents), housingAllowanceCents: Number(household.housing_allowance_cents),
+      fixedChargesCents: 0, arrearsCents: 0, arrearsMonths: null, cause: null, causeComment: null, chargesIncreaseMonthlyCents: 0, chargesRegularisationCents: 0,
+      members: members.map((p: Record<string, string>) => ({
+        personId: p.id, name: `${p.first_names} ${p.last_name}`, employmentStatus: p.employment_status,
+        resourcesCents: ['salary', 'unemployment', 'caf', 'pension', 'rsa', 'other'].reduce((sum, k) => sum + Number(p[`resource_${k}_cents`]), 0),
+      })),
+      ...extra,
+    };
+    const now = new Date();
+    const reference = submit ? await nextRequestReference(trx, now.getFullYear()) : null;
+    const [row] = await trx('aid_requests')
+      .insert({
+        organisation_id: household.organisation_id, household_id: household.id, aid_type_id: type.id, aid_type_version_id: submit ? version.id : null,
+        status: submit ? 'submitted' : 'draft', situation: JSON.stringify(situation), requested_cents: requestedCents, requested_months: requestedMonths,
+        reference, submitted_at: submit ? now : null, created_by: instructor.id,
+        consent: submit ? JSON.stringify({ date: now.toISOString().slice(0, 10), method: 'paper_signed', recordedBy: `${instructor.first_name} ${instructor.last_name}`, noticeVersion: '2026-01' }) : null,
+      })
+      .returning('id');
+    const id = (row as { id: string }).id;
+    const label = `${instructor.first_name} ${instructor.last_name}`;
+    await trx('request_events').insert({ request_id: id, actor_user_id: instructor.id, actor_label: label, kind: 'status_change', to_status: 'draft' });
+    if (submit) await trx('request_events').insert({ request_id: id, actor_user_id: instructor.id, actor_label: label, kind: 'status_change', from_status: 'draft', to_status: 'submitted' });
+  };
+  await make('A-2021-01288', 'AQ', true, { arrearsCents: 144000, arrearsMonths: 2, cause: 'job_loss', causeComment: 'Licenciement économique en septembre, allocations chômage depuis octobre.' }, 180000, 6);
+  await make('A-2015-00051', 'AE', false, { cause: 'income_drop', chargesRegularisationCents: 124000 }, 45000, null);
 }

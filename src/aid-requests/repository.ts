@@ -65,7 +65,8 @@ function scoped(db: Db, scope: Scope) {
     .join('organisations as o', 'o.id', 'r.organisation_id')
     .join('aid_types as t', 't.id', 'r.aid_type_id')
     .select('r.*', 'o.name as organisation_name', 't.code as aid_type_code', 't.label as aid_type_label');
-  return scope.all ? q : q.where('r.organisation_id', scope.organisationId);
+  // a draft is the landlord's work in progress: the association only sees requests once submitted
+  return scope.all ? q.whereNot('r.status', 'draft') : q.where('r.organisation_id', scope.organisationId);
 }
 
 export class AidRequestRepository {

@@ -139,6 +139,8 @@ describe('filing an aid request (landlord)', () => {
     expect(submitted.consent).toMatchObject({ date: '2026-11-20', method: 'paper_signed', noticeVersion: '2026-01' });
     expect((await t.ctx.knex('request_events').where({ request_id: id }).orderBy('id')).map((e) => e.to_status)).toEqual(['draft', 'submitted']);
     expect(await t.ctx.knex('audit_events').where({ entity_id: id, action: 'request.submitted' }).first()).toBeTruthy();
+    const operator = await loginAs(t.ctx.app, t.world.users.operator.email);
+    expect($((await operator.get(`/demandes/${id}`)).text)('.status').text()).toBe('Déposée');
     // a submitted request's situation is frozen
     const frozen = await postForm(agent, `/demandes/${id}/situation`, { ...situation, version: String(submitted.version) });
     expect($(frozen.text)('.alert-danger').text()).toContain('ne se modifie plus');
@@ -175,7 +177,7 @@ describe('filing an aid request (landlord)', () => {
     const list = $((await other.get('/demandes')).text);
     expect(list('tbody').text()).toContain('Aucune demande');
     const operator = await loginAs(t.ctx.app, t.world.users.operator.email);
-    expect((await operator.get(`/demandes/${id}`)).status).toBe(200);
+    expect((await operator.get(`/demandes/${id}`)).status).toBe(404); // a draft is the landlord's, until submitted
     expect((await operator.get(`/demandes/${id}/situation`)).status).toBe(403);
     const auditor = await loginAs(t.ctx.app, t.world.users.auditor.email);
     expect((await auditor.get('/demandes')).status).toBe(403);

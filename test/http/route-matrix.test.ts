@@ -90,14 +90,15 @@ const ROUTES: Record<string, Expectation> = {
   'GET /demandes': { allowed: ['admin', 'operator', 'adminA', 'instructorA', 'adminB'] },
   'POST /demandes': { allowed: LANDLORDS },
   'GET /demandes/nouvelle': { allowed: LANDLORDS },
-  'GET /demandes/:id': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  // the request of the matrix is a draft: the association does not see drafts (404, like another organisation)
+  'GET /demandes/:id': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB', 'admin', 'operator'] },
   'GET /demandes/:id/situation': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] },
   'POST /demandes/:id/situation': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] },
-  'POST /demandes/:id/verifications': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'POST /demandes/:id/verifications': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB', 'admin', 'operator'] },
   'POST /demandes/:id/deposer': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] },
   'POST /demandes/:id/retirer': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] },
   'POST /demandes/:id/pieces': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] },
-  'GET /demandes/:id/pieces/:documentId': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'GET /demandes/:id/pieces/:documentId': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB', 'admin', 'operator'] },
   'GET /admin/courriels': { allowed: ['admin'] },
   'GET /admin/courriels/:id': { allowed: ['admin'] },
 };
