@@ -1,6 +1,7 @@
 import type { Db, Page } from '../db/types';
 import { isUuid, toPage } from '../db/types';
 import type { Scope } from '../permissions';
+import { parisDate } from '../shared/dates';
 import type { SituationSnapshot } from './situation';
 import type { RequestStatus } from './state-machine';
 
@@ -123,7 +124,7 @@ export class AidRequestRepository {
     return rows.map((r: Record<string, unknown>) => ({
       aidTypeCode: r.code as string,
       groupCode: (r.group_code as string | null) ?? null,
-      grantedOn: new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(r.decided_at as Date),
+      grantedOn: parisDate(r.decided_at as Date),
       amountCents: Number(r.granted_cents ?? 0),
     }));
   }

@@ -1,6 +1,6 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { emptyForm, type FormState, postForm } from '../http/forms';
+import { backWithErrors, emptyForm, type FormState, postForm } from '../http/forms';
 import { actor, requirePermission } from '../http/guards';
 import { can } from '../permissions';
 import type { Services } from '../services';
@@ -108,11 +108,10 @@ export function aidRequestRoutes(services: Services): Router {
     },
   });
 
-  const backToRequest = async (req: Request, res: Response, form: FormState) => {
-    await aidRequests.get(actor(req), String(req.params.id));
-    req.flash('error', Object.values(form.errors).join(' '));
-    res.redirect(urls.request(String(req.params.id)));
-  };
+  const backToRequest = backWithErrors(
+    (req) => urls.request(String(req.params.id)),
+    (req) => aidRequests.get(actor(req), String(req.params.id)),
+  );
   postForm(router, routes.requestSubmit, logger, {
     permission: 'requests:file',
     schema: () => submitSchema(parisDate(clock.now())),
@@ -138,11 +137,7 @@ export function aidRequestRoutes(services: Services): Router {
     permission: 'requests:file',
     before: singleFileUpload('file'),
     schema: z.object({ kind: z.enum(DOCUMENT_KIND_CODES as [DocumentKind, ...DocumentKind[]], { error: 'Choisissez le type de pièce' }) }),
-    render: async (req, res, form) => {
-      await aidRequests.get(actor(req), String(req.params.id));
-      req.flash('error', Object.values(form.errors).join(' '));
-      res.redirect(`${urls.request(String(req.params.id))}#pieces`);
-    },
+    render: backToRequest,
     handle: async (req, res, data) => {
       if (req.uploadError) throw new ValidationError({ file: req.uploadError });
       await services.requestDocuments.add(actor(req), String(req.params.id), data.kind, req.file);

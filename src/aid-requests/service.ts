@@ -130,9 +130,7 @@ export class AidRequestService {
   private async evaluate(request: AidRequest, situation: SituationSnapshot, requestedCents: number | null, requestedMonths: number | null): Promise<CheckResult> {
     const today = parisDate(this.clock.now());
     const lines: CheckLine[] = [];
-    const version = request.aidTypeVersionId
-      ? (await this.aidTypes.versions(this.db, request.aidTypeId)).find((v) => v.id === request.aidTypeVersionId) ?? null
-      : await this.aidTypes.versionOn(this.db, request.aidTypeId, today);
+    const version = await this.rulesOf(request);
     let evaluation: Evaluation | null = null;
     if (!version) {
       lines.push({ code: 'version', level: 'error', message: 'Cette aide n’est pas en vigueur aujourd’hui' });

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { postForm } from '../http/forms';
+import { backWithErrors, postForm } from '../http/forms';
 import { actor, requirePermission } from '../http/guards';
 import type { Services } from '../services';
 import { parseFrenchDate } from '../shared/form-fields';
@@ -39,10 +39,7 @@ export function duplicateRoutes(services: Services): Router {
   postForm(router, routes.duplicateMerge, logger, {
     permission: 'households:merge',
     schema: z.object({ survivorId: z.uuid({ error: 'Choisissez la fiche à garder' }), mergedId: z.uuid({ error: 'Choisissez la fiche à fusionner' }) }),
-    render: async (req, res, form) => {
-      req.flash('error', Object.values(form.errors)[0] ?? 'Fusion impossible');
-      res.redirect(urls.duplicates());
-    },
+    render: backWithErrors(() => urls.duplicates()),
     handle: async (req, res, data) => {
       await duplicates.mergePersons(actor(req), data.survivorId, data.mergedId);
       req.flash('success', 'Les deux fiches sont fusionnées : les appartenances aux ménages et leur historique sont réunis.');
@@ -53,7 +50,7 @@ export function duplicateRoutes(services: Services): Router {
   postForm(router, routes.duplicateDismiss, logger, {
     permission: 'households:merge',
     schema: z.object({}),
-    render: async (_req, res) => res.redirect(urls.duplicates()),
+    render: backWithErrors(() => urls.duplicates()),
     handle: async (req, res) => {
       await duplicates.dismiss(actor(req), String(req.params.id));
       req.flash('success', 'Le signalement est écarté : ce ne sont pas les mêmes personnes.');

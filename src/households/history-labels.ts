@@ -1,5 +1,5 @@
 import type { HistoryLabels } from '../audit/presenter';
-import { formatDate, formatEuros } from '../http/views';
+import { formatDate, formatEuros } from '../shared/format';
 import { CIVILITY_LABELS, EMPLOYMENT_LABELS, RELATIONSHIP_LABELS } from './labels';
 
 const MONEY = new Set(['rentCents', 'chargesCents', 'housingAllowanceCents', 'resourceSalary', 'resourceUnemployment', 'resourceCaf', 'resourcePension', 'resourceRsa', 'resourceOther']);

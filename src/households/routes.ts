@@ -1,9 +1,9 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { presentHistory } from '../audit/presenter';
-import { emptyForm, type FormState, postForm } from '../http/forms';
+import { backWithErrors, emptyForm, type FormState, postForm } from '../http/forms';
 import { actor, requirePermission } from '../http/guards';
-import { formatDate } from '../http/views';
+import { formatDate } from '../shared/format';
 import { can } from '../permissions';
 import type { Services } from '../services';
 import { sendCsv } from '../shared/csv';
@@ -27,6 +27,8 @@ export function householdRoutes(services: Services): Router {
   const router = Router();
   const { households, memberships, logger } = services;
   const today = () => households.today();
+  const householdPage = (req: Request) => urls.household(String(req.params.id));
+  const canManage = (req: Request) => households.get(actor(req), String(req.params.id), 'households:manage');
 
   router.get(urls.households(), ...requirePermission('households:read'), async (req, res) => {
     const a = actor(req);
@@ -178,11 +180,7 @@ export function householdRoutes(services: Services): Router {
   postForm(router, routes.memberLeave, logger, {
     permission: 'households:manage',
     schema: z.object({ date: requiredDate('Saisissez la date de départ') }),
-    render: async (req, res, form) => {
-      await households.get(actor(req), String(req.params.id), 'households:manage'); // a rejected form on someone else's record is still a 404
-      req.flash('error', Object.values(form.errors)[0] ?? 'Date invalide');
-      res.redirect(urls.household(String(req.params.id)));
-    },
+    render: backWithErrors(householdPage, canManage),
     handle: async (req, res, data) => {
       await memberships.leave(actor(req), String(req.params.id), String(req.params.memberId), data.date);
       req.flash('success', 'Le départ est enregistré.');
@@ -193,11 +191,7 @@ export function householdRoutes(services: Services): Router {
   postForm(router, routes.householdMerge, logger, {
     permission: 'households:merge',
     schema: z.object({ mergedReference: requiredText('Saisissez la référence du bail du ménage à absorber', 60) }),
-    render: async (req, res, form) => {
-      await households.get(actor(req), String(req.params.id), 'households:manage');
-      req.flash('error', Object.values(form.errors)[0] ?? 'Fusion impossible');
-      res.redirect(urls.household(String(req.params.id)));
-    },
+    render: backWithErrors(householdPage, canManage),
     handle: async (req, res, data) => {
       await services.duplicates.mergeHouseholds(actor(req), String(req.params.id), data.mergedReference);
       req.flash('success', 'Les deux ménages sont fusionnés : les personnes et leur historique sont réunis ici.');

@@ -43,6 +43,20 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
   return errors;
 }
 
+/**
+ * For a button that posts without a page of its own (deactivate, withdraw, merge…): a rejected
+ * post goes back to `target` with the messages as a flash. `check` first proves the record is
+ * visible to the actor, so a rejected post on someone else's record is still a 404.
+ */
+export function backWithErrors(target: (req: Request) => string, check?: (req: Request) => Promise<unknown>): FormRenderer {
+  return async (req, res, form) => {
+    if (check) await check(req);
+    const messages = Object.values(form.errors);
+    if (messages.length) req.flash('error', messages.join(' '));
+    res.redirect(target(req));
+  };
+}
+
 export interface FormRoute<S extends z.ZodType> {
   permission: Permission | null;
   /** The schema, or a function building it for this request (rules that depend on today's date). */

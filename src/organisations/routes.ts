@@ -2,7 +2,7 @@ import { type Request, type Response, Router } from 'express';
 import { presentHistory } from '../audit/presenter';
 import { emptyForm, type FormState, postForm } from '../http/forms';
 import { actor, requirePermission } from '../http/guards';
-import { formatDate } from '../http/views';
+import { formatDate } from '../shared/format';
 import { ORGANISATION_KIND_LABELS, ORGANISATION_KINDS } from '../permissions/roles';
 import type { Services } from '../services';
 import { routes, urls } from '../urls';

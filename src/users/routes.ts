@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { presentHistory } from '../audit/presenter';
-import { emptyForm, type FormState, postForm } from '../http/forms';
+import { backWithErrors, emptyForm, type FormState, postForm } from '../http/forms';
 import { actor, requirePermission } from '../http/guards';
 import { type Actor, ROLE_LABELS, ROLES, type Role, scopeFor } from '../permissions';
 import type { Services } from '../services';
@@ -147,7 +147,7 @@ export function userRoutes(services: Services): Router {
     postForm(router, path, logger, {
       permission: 'users:manage',
       schema: noBody,
-      render: async (req, res) => res.redirect(urls.user(String(req.params.id))),
+      render: backWithErrors((req) => urls.user(String(req.params.id))),
       handle: async (req, res) => {
         await users.setStatus(actor(req), String(req.params.id), status);
         req.flash('success', message);
@@ -160,7 +160,7 @@ export function userRoutes(services: Services): Router {
   postForm(router, routes.userSendPasswordLink, logger, {
     permission: 'users:manage',
     schema: noBody,
-    render: async (req, res) => res.redirect(urls.user(String(req.params.id))),
+    render: backWithErrors((req) => urls.user(String(req.params.id))),
     handle: async (req, res) => {
       const user = await users.sendPasswordLink(actor(req), String(req.params.id));
       req.flash('success', `Un lien à usage unique a été envoyé à ${user.email}.`);
