@@ -1,7 +1,11 @@
 import type { Role } from '../permissions/roles';
 import { InvalidTransitionError } from '../shared/errors';
 
-/** The life of an aid request (DESIGN §5). Only the transitions below exist. */
+/**
+ * The life of an aid request (DESIGN §5, with issue 4's two additions: a landlord may withdraw
+ * until the decision, and an adjourned request that will not be resumed can be closed).
+ * Only the transitions below exist.
+ */
 export const REQUEST_STATUSES = [
   'draft',
   'submitted',
@@ -60,7 +64,7 @@ interface Transition {
 
 export const TRANSITIONS: readonly Transition[] = [
   { action: 'submit', from: ['draft'], to: 'submitted', roles: LANDLORD, label: 'Déposer la demande' },
-  { action: 'withdraw', from: ['draft', 'submitted'], to: 'withdrawn', roles: LANDLORD, label: 'Retirer la demande' },
+  { action: 'withdraw', from: ['draft', 'submitted', 'in_review', 'awaiting_information'], to: 'withdrawn', roles: LANDLORD, label: 'Retirer la demande' },
   { action: 'take', from: ['submitted'], to: 'in_review', roles: INSTRUCTORS, label: 'Prendre en instruction' },
   { action: 'ask_information', from: ['in_review'], to: 'awaiting_information', roles: INSTRUCTORS, label: 'Demander des informations' },
   { action: 'answer_information', from: ['awaiting_information'], to: 'in_review', roles: [...LANDLORD, ...INSTRUCTORS], label: 'Répondre' },
@@ -70,7 +74,7 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'reopen', from: ['adjourned'], to: 'in_review', roles: INSTRUCTORS, label: 'Reprendre l’instruction' },
   { action: 'start_payment', from: ['granted'], to: 'in_payment', roles: PAYMENT, label: 'Mettre en paiement' },
   { action: 'complete_payment', from: ['in_payment'], to: 'paid', roles: PAYMENT, label: 'Constater le paiement' },
-  { action: 'close', from: ['paid'], to: 'closed', roles: INSTRUCTORS, label: 'Clôturer' },
+  { action: 'close', from: ['paid', 'adjourned'], to: 'closed', roles: INSTRUCTORS, label: 'Clôturer' },
 ];
 
 /** The transition an action takes from a status, for a role; throws a French InvalidTransitionError otherwise. */

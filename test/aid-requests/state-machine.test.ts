@@ -2,11 +2,13 @@ import { availableActions, REQUEST_STATUSES, type RequestAction, type RequestSta
 import { ROLES } from '../../src/permissions/roles';
 import { InvalidTransitionError } from '../../src/shared/errors';
 
-/** DESIGN §5, written out: every (from, action) → to that exists. */
+/** DESIGN §5 with issue 4's additions (withdraw until the decision, close an adjourned request), written out. */
 const ALLOWED: Array<[RequestStatus, RequestAction, RequestStatus]> = [
   ['draft', 'submit', 'submitted'],
   ['draft', 'withdraw', 'withdrawn'],
   ['submitted', 'withdraw', 'withdrawn'],
+  ['in_review', 'withdraw', 'withdrawn'],
+  ['awaiting_information', 'withdraw', 'withdrawn'],
   ['submitted', 'take', 'in_review'],
   ['in_review', 'ask_information', 'awaiting_information'],
   ['awaiting_information', 'answer_information', 'in_review'],
@@ -17,6 +19,7 @@ const ALLOWED: Array<[RequestStatus, RequestAction, RequestStatus]> = [
   ['granted', 'start_payment', 'in_payment'],
   ['in_payment', 'complete_payment', 'paid'],
   ['paid', 'close', 'closed'],
+  ['adjourned', 'close', 'closed'],
 ];
 
 describe('aid request state machine', () => {
@@ -51,7 +54,8 @@ describe('aid request state machine', () => {
 
   it('lists what a role may do now', () => {
     expect(availableActions('operator', 'in_review').map((a) => a.action)).toEqual(['ask_information', 'grant', 'refuse', 'adjourn']);
-    expect(availableActions('landlord_instructor', 'in_review')).toEqual([]);
+    expect(availableActions('landlord_instructor', 'in_review').map((a) => a.action)).toEqual(['withdraw']);
+    expect(availableActions('landlord_instructor', 'granted')).toEqual([]);
     expect(availableActions('landlord_instructor', 'draft').map((a) => a.action)).toEqual(['submit', 'withdraw']);
     expect(availableActions('auditor', 'submitted')).toEqual([]);
   });
