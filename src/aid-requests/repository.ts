@@ -1,103 +1,177 @@
-import type { Db, Page } from '../db/types';
-import { isUuid, toPage } from '../db/types';
+import type { Db } from '../db/types';
+import { isUuid } from '../db/types';
+import type { PayeeKind } from '../aid-types/rules';
 import type { Scope } from '../permissions';
 import { parisDate } from '../shared/dates';
 import type { SituationSnapshot } from './situation';
 import type { RequestStatus } from './state-machine';
+
+/** Where an actor may look for requests: an organisation scope, narrowed to one agency for restricted users. */
+export type RequestScope = Scope & { readonly agencyId?: string };
+
+export interface Consent {
+  informed: boolean;
+  date: string;
+  method: string;
+  recordedBy: string;
+  noticeVersion: string;
+}
+
+export interface Payee {
+  kind: PayeeKind;
+  name: string;
+  iban: string;
+  bic: string | null;
+}
 
 export interface AidRequest {
   id: string;
   reference: string | null;
   organisationId: string;
   organisationName: string;
+  agencyId: string | null;
+  agencyName: string | null;
   householdId: string;
   aidTypeId: string;
   aidTypeCode: string;
   aidTypeLabel: string;
+  aidTypePayees: PayeeKind[];
+  validationThresholdCents: number | null;
   aidTypeVersionId: string | null;
   status: RequestStatus;
   situation: SituationSnapshot;
+  tenantName: string | null;
   requestedCents: number | null;
   requestedMonths: number | null;
   grantedCents: number | null;
-  consent: { date: string; method: string; recordedBy: string; noticeVersion: string } | null;
+  payee: Payee | null;
+  consent: Consent | null;
+  assignedTo: string | null;
+  assignedToName: string | null;
   createdBy: string;
   submittedAt: Date | null;
+  decidedAt: Date | null;
+  informationRequestedAt: Date | null;
+  informationAnsweredAt: Date | null;
+  adjournedUntil: string | null;
+  submitChecks: Array<{ code: string; level: string; message: string }> | null;
   version: number;
   createdAt: Date;
   updatedAt: Date;
 }
 
+export type EventKind = 'status_change' | 'message' | 'note' | 'information_request' | 'information_answer' | 'assignment' | 'proposal' | 'decision' | 'reminder';
+
 export interface RequestEvent {
+  id: string;
   occurredAt: Date;
   actorLabel: string;
-  kind: 'status_change' | 'message' | 'note';
+  actorSide: 'association' | 'landlord' | 'system';
+  kind: EventKind;
   fromStatus: string | null;
   toStatus: string | null;
   message: string | null;
   visibility: 'shared' | 'internal';
+  attachments: Array<{ id: string; filename: string }>;
 }
 
-const toRequest = (r: Record<string, unknown>): AidRequest => ({
+export interface NewEvent {
+  actorUserId: string | null;
+  actorLabel: string;
+  kind: EventKind;
+  fromStatus?: string | null;
+  toStatus?: string | null;
+  message?: string | null;
+  visibility: 'shared' | 'internal';
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export const toRequest = (r: Record<string, unknown>): AidRequest => ({
   id: r.id as string,
   reference: (r.reference as string | null) ?? null,
   organisationId: r.organisation_id as string,
   organisationName: r.organisation_name as string,
+  agencyId: (r.agency_id as string | null) ?? null,
+  agencyName: (r.agency_name as string | null) ?? null,
   householdId: r.household_id as string,
   aidTypeId: r.aid_type_id as string,
   aidTypeCode: r.aid_type_code as string,
   aidTypeLabel: r.aid_type_label as string,
+  aidTypePayees: (r.aid_type_payees as PayeeKind[] | null) ?? [],
+  validationThresholdCents: num(r.validation_threshold_cents),
   aidTypeVersionId: (r.aid_type_version_id as string | null) ?? null,
   status: r.status as RequestStatus,
   situation: r.situation as SituationSnapshot,
-  requestedCents: r.requested_cents === null ? null : Number(r.requested_cents),
+  tenantName: (r.tenant_name as string | null) ?? null,
+  requestedCents: num(r.requested_cents),
   requestedMonths: (r.requested_months as number | null) ?? null,
-  grantedCents: r.granted_cents === null ? null : Number(r.granted_cents),
-  consent: (r.consent as AidRequest['consent']) ?? null,
+  grantedCents: num(r.granted_cents),
+  payee: r.payee_kind ? { kind: r.payee_kind as PayeeKind, name: (r.payee_name as string) ?? '', iban: (r.payee_iban as string) ?? '', bic: (r.payee_bic as string | null) ?? null } : null,
+  consent: (r.consent as Consent | null) ?? null,
+  assignedTo: (r.assigned_to as string | null) ?? null,
+  assignedToName: (r.assigned_to_name as string | null) ?? null,
   createdBy: r.created_by as string,
   submittedAt: (r.submitted_at as Date | null) ?? null,
+  decidedAt: (r.decided_at as Date | null) ?? null,
+  informationRequestedAt: (r.information_requested_at as Date | null) ?? null,
+  informationAnsweredAt: (r.information_answered_at as Date | null) ?? null,
+  adjournedUntil: (r.adjourned_until as string | null) ?? null,
+  submitChecks: (r.submit_checks as AidRequest['submitChecks']) ?? null,
   version: r.version as number,
   createdAt: r.created_at as Date,
   updatedAt: r.updated_at as Date,
 });
 
-function scoped(db: Db, scope: Scope) {
+/**
+ * Requests an actor may see. A draft is the landlord's work in progress: the association only sees
+ * requests once submitted. A restricted landlord user sees only their agency's requests.
+ */
+export function scopedRequests(db: Db, scope: RequestScope) {
   const q = db('aid_requests as r')
     .join('organisations as o', 'o.id', 'r.organisation_id')
     .join('aid_types as t', 't.id', 'r.aid_type_id')
-    .select('r.*', 'o.name as organisation_name', 't.code as aid_type_code', 't.label as aid_type_label');
-  // a draft is the landlord's work in progress: the association only sees requests once submitted
-  return scope.all ? q.whereNot('r.status', 'draft') : q.where('r.organisation_id', scope.organisationId);
+    .leftJoin('agencies as ag', 'ag.id', 'r.agency_id')
+    .leftJoin('users as au', 'au.id', 'r.assigned_to');
+  if (scope.all) q.whereNot('r.status', 'draft');
+  else q.where('r.organisation_id', scope.organisationId);
+  if (scope.agencyId) q.where('r.agency_id', scope.agencyId);
+  return q;
+}
+
+export function selectRequest(db: Db, scope: RequestScope) {
+  return scopedRequests(db, scope).select(
+    'r.*', 'o.name as organisation_name', 't.code as aid_type_code', 't.label as aid_type_label', 't.payees as aid_type_payees',
+    't.validation_threshold_cents', 'ag.name as agency_name', db.raw("au.first_name || ' ' || au.last_name as assigned_to_name"),
+  );
 }
 
 export class AidRequestRepository {
-  async findById(db: Db, scope: Scope, id: string): Promise<AidRequest | null> {
+  async findById(db: Db, scope: RequestScope, id: string, forUpdate = false): Promise<AidRequest | null> {
     if (!isUuid(id)) return null;
-    const row = await scoped(db, scope).where('r.id', id).first();
+    const q = selectRequest(db, scope).where('r.id', id);
+    if (forUpdate) q.forUpdate('r');
+    const row = await q.first();
     return row ? toRequest(row) : null;
   }
 
-  async list(db: Db, scope: Scope, f: { status?: RequestStatus; householdId?: string }, page: number, pageSize = 50): Promise<Page<AidRequest>> {
-    const q = scoped(db, scope);
-    if (f.status) q.where('r.status', f.status);
-    if (f.householdId && isUuid(f.householdId)) q.where('r.household_id', f.householdId);
-    const [c] = await q.clone().clearSelect().count<{ count: string }[]>('* as count');
-    const rows = await q.orderBy([{ column: 'r.updated_at', order: 'desc' }, { column: 'r.id' }]).limit(pageSize).offset((page - 1) * pageSize);
-    return toPage(rows.map(toRequest), Number(c?.count ?? 0), page, pageSize);
-  }
-
-  async insert(db: Db, r: { organisationId: string; householdId: string; aidTypeId: string; situation: SituationSnapshot; createdBy: string }, now: Date): Promise<string> {
+  async insert(
+    db: Db,
+    r: { organisationId: string; agencyId: string | null; householdId: string; aidTypeId: string; situation: SituationSnapshot; tenantName: string; searchName: string; createdBy: string },
+    now: Date,
+  ): Promise<string> {
     const [row] = await db('aid_requests')
-      .insert({ organisation_id: r.organisationId, household_id: r.householdId, aid_type_id: r.aidTypeId, situation: JSON.stringify(r.situation), created_by: r.createdBy, created_at: now, updated_at: now })
+      .insert({
+        organisation_id: r.organisationId, agency_id: r.agencyId, household_id: r.householdId, aid_type_id: r.aidTypeId, situation: JSON.stringify(r.situation),
+        tenant_name: r.tenantName, search_name: r.searchName, created_by: r.createdBy, created_at: now, updated_at: now,
+      })
       .returning('id');
     return (row as { id: string }).id;
   }
 
-  /** Saves the draft's situation when the version still matches. */
-  async saveSituation(db: Db, id: string, version: number, s: SituationSnapshot, requestedCents: number | null, requestedMonths: number | null, now: Date): Promise<boolean> {
-    const n = await db('aid_requests')
-      .where({ id, version, status: 'draft' })
-      .update({ situation: JSON.stringify(s), requested_cents: requestedCents, requested_months: requestedMonths, version: version + 1, updated_at: now });
+  /** Saves fields of a draft when its version still matches; false when someone saved in between. */
+  async saveDraft(db: Db, id: string, version: number, patch: Record<string, unknown>, now: Date): Promise<boolean> {
+    const n = await db('aid_requests').where({ id, version, status: 'draft' }).update({ ...patch, version: version + 1, updated_at: now });
     return n === 1;
   }
 
@@ -107,20 +181,51 @@ export class AidRequestRepository {
     return n === 1;
   }
 
+  /** Changes fields without a status change (assignment, pending proposal), still under optimistic locking. */
+  async touch(db: Db, id: string, version: number, patch: Record<string, unknown>, now: Date): Promise<boolean> {
+    const n = await db('aid_requests').where({ id, version }).update({ ...patch, version: version + 1, updated_at: now });
+    return n === 1;
+  }
+
   /** Another open request of the same household for the same aid type. */
   async openOfSameType(db: Db, householdId: string, aidTypeId: string, exceptId: string, openStatuses: readonly string[]): Promise<string | null> {
     const row = await db('aid_requests').where({ household_id: householdId, aid_type_id: aidTypeId }).whereIn('status', openStatuses).whereNot('id', exceptId).first('reference', 'id');
     return row ? ((row.reference as string | null) ?? 'un brouillon') : null;
   }
 
-  /** Aids granted to a household (any landlord), for rolling ceilings and frequency limits. */
-  async grantedAidsOf(db: Db, householdId: string) {
+  /** Requests of other households paid to the same IBAN (a classic fraud path), newest first. */
+  async sameIbanElsewhere(db: Db, iban: string, householdId: string, limit = 5): Promise<Array<{ reference: string | null; organisationName: string }>> {
     const rows = await db('aid_requests as r')
+      .join('organisations as o', 'o.id', 'r.organisation_id')
+      .where('r.payee_iban', iban)
+      .whereNot('r.household_id', householdId)
+      .whereNotIn('r.status', ['draft', 'withdrawn'])
+      .orderBy('r.created_at', 'desc')
+      .limit(limit)
+      .select('r.reference', 'o.name');
+    return rows.map((r: Record<string, unknown>) => ({ reference: (r.reference as string | null) ?? null, organisationName: r.name as string }));
+  }
+
+  /** The bank details this landlord gave last time it was the payee, to prefill the next request. */
+  async lastLandlordPayee(db: Db, organisationId: string): Promise<{ iban: string; bic: string | null; name: string } | null> {
+    const row = await db('aid_requests')
+      .where({ organisation_id: organisationId, payee_kind: 'landlord' })
+      .whereNotNull('payee_iban')
+      .orderBy('updated_at', 'desc')
+      .first('payee_iban', 'payee_bic', 'payee_name');
+    return row ? { iban: row.payee_iban as string, bic: (row.payee_bic as string | null) ?? null, name: row.payee_name as string } : null;
+  }
+
+  /** Aids granted to a household (any landlord), for rolling ceilings and frequency limits. */
+  async grantedAidsOf(db: Db, householdId: string, exceptId?: string) {
+    const q = db('aid_requests as r')
       .join('aid_types as t', 't.id', 'r.aid_type_id')
       .where('r.household_id', householdId)
       .whereIn('r.status', ['granted', 'in_payment', 'paid', 'closed'])
       .whereNotNull('r.decided_at')
       .select('t.code', 't.group_code', 'r.decided_at', 'r.granted_cents');
+    if (exceptId) q.whereNot('r.id', exceptId);
+    const rows = await q;
     return rows.map((r: Record<string, unknown>) => ({
       aidTypeCode: r.code as string,
       groupCode: (r.group_code as string | null) ?? null,
@@ -129,20 +234,51 @@ export class AidRequestRepository {
     }));
   }
 
-  async addEvent(db: Db, requestId: string, e: Omit<RequestEvent, 'occurredAt'> & { actorUserId: string | null }, now: Date): Promise<void> {
-    await db('request_events').insert({
-      request_id: requestId, occurred_at: now, actor_user_id: e.actorUserId, actor_label: e.actorLabel, kind: e.kind,
-      from_status: e.fromStatus, to_status: e.toStatus, message: e.message, visibility: e.visibility,
-    });
+  async addEvent(db: Db, requestId: string, e: NewEvent, now: Date): Promise<string> {
+    const [row] = await db('request_events')
+      .insert({
+        request_id: requestId, occurred_at: now, actor_user_id: e.actorUserId, actor_label: e.actorLabel, kind: e.kind,
+        from_status: e.fromStatus ?? null, to_status: e.toStatus ?? null, message: e.message ?? null, visibility: e.visibility,
+      })
+      .returning('id');
+    return String((row as { id: string | number }).id);
+  }
+
+  async addAttachment(db: Db, a: { requestId: string; eventId: string; blobId: string; filename: string }, now: Date): Promise<void> {
+    await db('request_attachments').insert({ request_id: a.requestId, event_id: a.eventId, blob_id: a.blobId, filename: a.filename, created_at: now });
+  }
+
+  async attachment(db: Db, requestId: string, attachmentId: string, includeInternal: boolean): Promise<{ blobId: string; filename: string } | null> {
+    if (!isUuid(attachmentId)) return null;
+    const q = db('request_attachments as a').join('request_events as e', 'e.id', 'a.event_id').where({ 'a.id': attachmentId, 'a.request_id': requestId });
+    if (!includeInternal) q.where('e.visibility', 'shared');
+    const row = await q.first('a.blob_id', 'a.filename');
+    return row ? { blobId: row.blob_id as string, filename: row.filename as string } : null;
   }
 
   async events(db: Db, requestId: string, includeInternal: boolean): Promise<RequestEvent[]> {
-    const q = db('request_events').where({ request_id: requestId }).orderBy([{ column: 'occurred_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
-    if (!includeInternal) q.where('visibility', 'shared');
-    return (await q).map((r: Record<string, unknown>) => ({
-      occurredAt: r.occurred_at as Date, actorLabel: r.actor_label as string, kind: r.kind as RequestEvent['kind'],
-      fromStatus: (r.from_status as string | null) ?? null, toStatus: (r.to_status as string | null) ?? null,
-      message: (r.message as string | null) ?? null, visibility: r.visibility as RequestEvent['visibility'],
+    const q = db('request_events as e')
+      .leftJoin('users as u', 'u.id', 'e.actor_user_id')
+      .leftJoin('organisations as o', 'o.id', 'u.organisation_id')
+      .where('e.request_id', requestId)
+      .orderBy([{ column: 'e.occurred_at', order: 'desc' }, { column: 'e.id', order: 'desc' }])
+      .select('e.*', 'o.kind as actor_org_kind');
+    if (!includeInternal) q.where('e.visibility', 'shared');
+    const rows = await q;
+    const attachments = rows.length
+      ? await db('request_attachments').whereIn('event_id', rows.map((r: Record<string, unknown>) => r.id as string)).select('id', 'event_id', 'filename').orderBy('created_at')
+      : [];
+    return rows.map((r: Record<string, unknown>) => ({
+      id: String(r.id),
+      occurredAt: r.occurred_at as Date,
+      actorLabel: r.actor_label as string,
+      actorSide: r.actor_org_kind === 'landlord' ? 'landlord' : r.actor_org_kind ? 'association' : 'system',
+      kind: r.kind as EventKind,
+      fromStatus: (r.from_status as string | null) ?? null,
+      toStatus: (r.to_status as string | null) ?? null,
+      message: (r.message as string | null) ?? null,
+      visibility: r.visibility as RequestEvent['visibility'],
+      attachments: attachments.filter((a: Record<string, unknown>) => String(a.event_id) === String(r.id)).map((a: Record<string, unknown>) => ({ id: a.id as string, filename: a.filename as string })),
     }));
   }
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { optionalAmountCents, optionalText, requiredDate, versionField } from '../shared/form-fields';
+import { PAYEE_KINDS, type PayeeKind } from '../aid-types/rules';
+import { optionalAmountCents, optionalText, requiredDate, requiredText, versionField } from '../shared/form-fields';
+import { bicProblem, compactIban, ibanProblem } from '../shared/iban';
 
 export const CAUSES = {
   job_loss: 'Perte d’emploi',
@@ -21,8 +23,8 @@ const optionalInt = (label: string, min: number, max: number) =>
 const memberResources = Object.fromEntries(Array.from({ length: MAX_MEMBERS }, (_, i) => [`resources_${i}`, optionalAmountCents()])) as Record<string, ReturnType<typeof optionalAmountCents>>;
 
 /**
- * The situation step: the same schema serves the live check (htmx, while typing) and the save,
- * so a message shown while typing is the message shown on save.
+ * Each step of the filing has one schema; the same schema serves the live check (htmx, while
+ * typing) and the save, so a message shown while typing is the message shown on save.
  */
 export const situationSchema = z.object({
   rent: optionalAmountCents(),
@@ -36,29 +38,74 @@ export const situationSchema = z.object({
   causeComment: optionalText(2000),
   chargesIncrease: optionalAmountCents(),
   chargesRegularisation: optionalAmountCents(),
+  version: versionField(),
+});
+export type SituationInput = z.infer<typeof situationSchema>;
+
+export const amountSchema = z.object({
   requested: optionalAmountCents(),
   requestedMonths: optionalInt('Nombre de mensualités', 1, 120),
   version: versionField(),
 });
+export type AmountInput = z.infer<typeof amountSchema>;
 
-export type SituationInput = z.infer<typeof situationSchema>;
+const PAYEE_CODES = Object.keys(PAYEE_KINDS) as [PayeeKind, ...PayeeKind[]];
+
+/** The payee of the payments: IBAN checked by its mod-97 key, BIC by its shape. */
+export const payeeSchema = z.object({
+  payeeKind: z.enum(PAYEE_CODES, { error: 'Choisissez qui reçoit le versement' }),
+  payeeName: requiredText('Saisissez le nom du titulaire du compte', 140),
+  payeeIban: z.preprocess(
+    blank,
+    z
+      .string({ error: 'Saisissez l’IBAN du bénéficiaire' })
+      .max(60, { error: 'Saisissez l’IBAN du bénéficiaire' })
+      .superRefine((v, ctx) => {
+        const problem = ibanProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .transform(compactIban),
+  ),
+  payeeBic: z.preprocess(
+    blank,
+    z
+      .string()
+      .max(20)
+      .superRefine((v, ctx) => {
+        const problem = bicProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .transform((v) => v.replace(/\s/g, '').toUpperCase())
+      .optional(),
+  ),
+  version: versionField(),
+});
+export type PayeeInput = z.infer<typeof payeeSchema>;
 
 export const CONSENT_METHODS = {
   paper_signed: 'Formulaire papier signé par le locataire',
   in_person: 'Information donnée en entretien, accord oral noté',
   email: 'Accord reçu par courriel',
 } as const;
+export type ConsentMethod = keyof typeof CONSENT_METHODS;
 
-/** Submission: the tenant was informed and consented (date, how), GDPR art. 13 and 9. */
-export const submitSchema = (today: string) =>
+/** The tenant was informed and consented (date, how): GDPR art. 13 and 9, recorded before submission. */
+export const consentSchema = (today: string) =>
   z.object({
     consentInformed: z.literal('on', { error: 'Confirmez que le locataire a reçu l’information sur le traitement de ses données' }),
     consentDate: requiredDate('Saisissez la date du consentement').refine((d) => d <= today, { error: 'La date du consentement ne peut pas être dans le futur' }),
-    consentMethod: z.enum(Object.keys(CONSENT_METHODS) as [keyof typeof CONSENT_METHODS, ...Array<keyof typeof CONSENT_METHODS>], { error: 'Choisissez comment le consentement a été recueilli' }),
+    consentMethod: z.enum(Object.keys(CONSENT_METHODS) as [ConsentMethod, ...ConsentMethod[]], { error: 'Choisissez comment le consentement a été recueilli' }),
     version: versionField(),
   });
+export type ConsentInput = z.infer<ReturnType<typeof consentSchema>>;
 
 export const newRequestSchema = z.object({
   householdId: z.uuid({ error: 'Choisissez le ménage' }),
   aidTypeId: z.uuid({ error: 'Choisissez l’aide demandée' }),
 });
+
+export const versionOnlySchema = z.object({ version: versionField() });
+
+/** The steps of a filing, in order: each has its page, and the live check knows which form it reads. */
+export const FILING_STEPS = ['situation', 'aide', 'versement', 'pieces', 'consentement', 'recapitulatif'] as const;
+export type FilingStep = (typeof FILING_STEPS)[number];

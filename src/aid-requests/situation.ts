@@ -58,8 +58,8 @@ export function applySituation(s: SituationSnapshot, i: SituationInput): Situati
   };
 }
 
-/** What the situation form shows for a snapshot and requested amounts. */
-export function situationValues(s: SituationSnapshot, requestedCents: number | null, requestedMonths: number | null, version: number): Record<string, unknown> {
+/** What the situation form shows for a snapshot. */
+export function situationValues(s: SituationSnapshot, version: number): Record<string, unknown> {
   const amount = (c: number) => (c ? centsToInput(c) : '');
   return {
     rent: centsToInput(s.rentCents),
@@ -72,11 +72,14 @@ export function situationValues(s: SituationSnapshot, requestedCents: number | n
     causeComment: s.causeComment ?? '',
     chargesIncrease: amount(s.chargesIncreaseMonthlyCents),
     chargesRegularisation: amount(s.chargesRegularisationCents),
-    requested: requestedCents ? centsToInput(requestedCents) : '',
-    requestedMonths: requestedMonths ?? '',
     version,
     ...Object.fromEntries(s.members.map((m, i) => [`resources_${i}`, amount(m.resourcesCents)])),
   };
+}
+
+/** The person the request is filed for: the holder, or the first member of the snapshot. */
+export function tenantOf(s: SituationSnapshot): string {
+  return s.members[0]?.name ?? '';
 }
 
 /** The snapshot as the eligibility rules read it. */

@@ -43,6 +43,8 @@ export function actorOf(user: User, ip: string | undefined, requestId: string): 
     organisationId: user.organisationId,
     organisationKind: user.organisationKind,
     name: `${user.firstName} ${user.lastName}`,
+    agencyId: user.agencyId,
+    agencyRestricted: user.agencyRestricted,
     ip,
     requestId,
   };

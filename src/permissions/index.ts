@@ -10,6 +10,9 @@ export interface Actor {
   readonly organisationId: string;
   readonly organisationKind: OrganisationKind;
   readonly name: string;
+  /** The user's agency, and whether they only see its dossiers. */
+  readonly agencyId?: string | null;
+  readonly agencyRestricted?: boolean;
   readonly ip?: string;
   readonly requestId?: string;
 }

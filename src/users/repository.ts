@@ -10,6 +10,8 @@ export interface User {
   organisationStatus: 'active' | 'suspended';
   agencyId: string | null;
   agencyName: string | null;
+  /** Sees only the dossiers of their agency (landlord users). */
+  agencyRestricted: boolean;
   role: Role;
   email: string;
   firstName: string;
@@ -35,6 +37,7 @@ export interface UserWithSecret extends User {
 export interface UserFields {
   organisationId: string;
   agencyId: string | null;
+  agencyRestricted: boolean;
   role: Role;
   email: string;
   firstName: string;
@@ -51,6 +54,7 @@ interface UserRow {
   organisation_status: 'active' | 'suspended';
   agency_id: string | null;
   agency_name: string | null;
+  agency_restricted: boolean;
   role: Role;
   email: string;
   first_name: string;
@@ -76,6 +80,7 @@ const toUser = (r: UserRow): User => ({
   organisationStatus: r.organisation_status,
   agencyId: r.agency_id,
   agencyName: r.agency_name,
+  agencyRestricted: r.agency_restricted,
   role: r.role,
   email: r.email,
   firstName: r.first_name,
@@ -96,6 +101,7 @@ const toUser = (r: UserRow): User => ({
 const columns = (f: UserFields) => ({
   organisation_id: f.organisationId,
   agency_id: f.agencyId,
+  agency_restricted: f.agencyRestricted && f.agencyId !== null,
   role: f.role,
   email: f.email,
   first_name: f.firstName,

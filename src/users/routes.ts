@@ -34,11 +34,13 @@ const historyLabels = (agencyNames: Map<string, string>) => ({
     phone: 'Téléphone',
     role: 'Rôle',
     agencyId: 'Agence',
+    agencyRestricted: 'Limité aux dossiers de son agence',
     status: 'Statut',
   },
   value: (field: string, value: unknown) => {
     if (value === null || value === undefined || value === '') return '—';
     if (field === 'role') return roleLabel(value);
+    if (field === 'agencyRestricted') return value ? 'oui' : 'non';
     if (field === 'status') return value === 'active' ? 'Actif' : 'Désactivé';
     if (field === 'agencyId') return agencyNames.get(String(value)) ?? 'agence supprimée';
     return String(value);
@@ -54,6 +56,7 @@ const editValues = (u: User) => ({
   phone: u.phone ?? '',
   role: u.role,
   agencyId: u.agencyId ?? '',
+  agencyRestricted: u.agencyRestricted,
   version: u.version,
 });
 

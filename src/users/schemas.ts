@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '../permissions/roles';
-import { choice, optionalPhone, optionalText, requiredEmail, requiredText, versionField } from '../shared/form-fields';
+import { checkbox, choice, optionalPhone, optionalText, requiredEmail, requiredText, versionField } from '../shared/form-fields';
 
 const uuidOrEmpty = z.preprocess((v) => (v === '' ? undefined : v), z.uuid({ error: 'Choisissez une valeur de la liste' }).optional());
 
@@ -11,6 +11,7 @@ const userFields = {
   phone: optionalPhone(),
   role: choice(ROLES, 'Choisissez un rôle'),
   agencyId: uuidOrEmpty,
+  agencyRestricted: checkbox(),
 };
 
 export const createUserSchema = z.object({

@@ -22,6 +22,7 @@ const snapshot = (u: UserFields | User): Record<string, unknown> => ({
   phone: u.phone,
   role: u.role,
   agencyId: u.agencyId,
+  agencyRestricted: u.agencyRestricted,
   status: u.status,
 });
 
@@ -200,9 +201,11 @@ export class UserService {
       if (!agency) throw new ValidationError({ agencyId: 'Choisissez une agence de cette organisation' });
       agencyId = agency.id;
     }
+    if (input.agencyRestricted && !agencyId) throw new ValidationError({ agencyRestricted: 'Choisissez l’agence à laquelle limiter ses accès' });
     return {
       organisationId,
       agencyId,
+      agencyRestricted: input.agencyRestricted && agencyId !== null,
       role: input.role,
       email: input.email,
       firstName: input.firstName,
@@ -224,6 +227,7 @@ function fieldsOf(u: User): UserFields {
   return {
     organisationId: u.organisationId,
     agencyId: u.agencyId,
+    agencyRestricted: u.agencyRestricted,
     role: u.role,
     email: u.email,
     firstName: u.firstName,
