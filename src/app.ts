@@ -18,6 +18,11 @@ import { duplicateRoutes } from './households/duplicate-routes';
 import { householdRoutes } from './households/routes';
 import { aidTypeRoutes } from './aid-types/routes';
 import { aidRequestRoutes } from './aid-requests/routes';
+import { instructionRoutes } from './aid-requests/instruction-routes';
+import { requestListRoutes } from './aid-requests/list-routes';
+import { requestPageRoutes } from './aid-requests/page-routes';
+import { dashboardRoutes } from './dashboard/routes';
+import { settingsRoutes } from './settings/routes';
 import { organisationRoutes } from './organisations/routes';
 import { PROJECT_ROOT } from './paths';
 import type { Services } from './services';
@@ -77,7 +82,12 @@ export function createApp(services: Services): Express {
   app.use(householdRoutes(services));
   app.use(duplicateRoutes(services));
   app.use(aidTypeRoutes(services));
+  app.use(requestListRoutes(services));
+  app.use(instructionRoutes(services));
   app.use(aidRequestRoutes(services));
+  app.use(requestPageRoutes(services));
+  app.use(dashboardRoutes(services));
+  app.use(settingsRoutes(services));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -12,6 +12,19 @@ import { AidRequestService } from './aid-requests/service';
 import { RequestDocumentService } from './aid-requests/documents';
 import { RequestDocumentRepository } from './aid-requests/documents-repository';
 import { DatabaseBlobStore } from './files/storage';
+import { DecisionRepository } from './aid-requests/decisions-repository';
+import { DecisionService } from './aid-requests/decisions';
+import { InstructionService } from './aid-requests/instruction';
+import { RequestListRepository } from './aid-requests/list-repository';
+import { RequestListService } from './aid-requests/list-service';
+import { SavedFilterRepository } from './aid-requests/saved-filters-repository';
+import { PaymentRepository } from './payments/repository';
+import { SettingsRepository } from './settings/repository';
+import { SettingsService } from './settings/service';
+import { DashboardRepository } from './dashboard/repository';
+import { DashboardService } from './dashboard/service';
+import { JobRunRepository } from './jobs/repository';
+import { JobRunner } from './jobs/runner';
 import { AidTypeService } from './aid-types/service';
 import { AccessLogRepository } from './audit/access-repository';
 import { DuplicateService } from './households/duplicates-service';
@@ -47,6 +60,13 @@ export interface Services {
   readonly aidTypes: AidTypeService;
   readonly aidRequests: AidRequestService;
   readonly requestDocuments: RequestDocumentService;
+  readonly requestLists: RequestListService;
+  readonly decisions: DecisionService;
+  readonly instruction: InstructionService;
+  readonly payments: PaymentRepository;
+  readonly settings: SettingsService;
+  readonly dashboard: DashboardService;
+  readonly jobs: JobRunner;
 }
 
 /** Builds every repository and service once; handlers receive them, never import singletons. */
@@ -74,7 +94,19 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const aidTypes = new AidTypeService(knex, aidTypeRepository, audit, clock);
   const aidRequestRepository = new AidRequestRepository();
   const documentRepository = new RequestDocumentRepository();
-  const aidRequests = new AidRequestService(knex, aidRequestRepository, householdRepository, personRepository, aidTypeRepository, organisationRepository, documentRepository, audit, clock);
-  const requestDocuments = new RequestDocumentService(knex, aidRequestRepository, documentRepository, new DatabaseBlobStore(), audit, clock);
-  return { config, db, knex, clock, logger, audit, auth, mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments };
+  const decisionRepository = new DecisionRepository();
+  const blobs = new DatabaseBlobStore();
+  const settings = new SettingsService(knex, new SettingsRepository(), audit, clock);
+  const payments = new PaymentRepository();
+  const aidRequests = new AidRequestService(knex, aidRequestRepository, householdRepository, personRepository, aidTypeRepository, documentRepository, decisionRepository, audit, clock);
+  const requestDocuments = new RequestDocumentService(knex, aidRequests, documentRepository, blobs, audit, clock);
+  const requestLists = new RequestListService(knex, new RequestListRepository(), new SavedFilterRepository(), aidRequests, clock);
+  const decisions = new DecisionService(knex, aidRequestRepository, decisionRepository, payments, aidRequests, householdRepository, organisationRepository, userRepository, blobs, mailer, settings, audit, clock, config.baseUrl);
+  const instruction = new InstructionService(knex, aidRequestRepository, decisionRepository, aidRequests, userRepository, blobs, mailer, settings, audit, clock, config.baseUrl);
+  const dashboard = new DashboardService(knex, new DashboardRepository(), settings, clock);
+  const jobs = new JobRunner(knex, new JobRunRepository(), clock, logger);
+  return {
+    config, db, knex, clock, logger, audit, auth, mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
+    requestLists, decisions, instruction, payments, settings, dashboard, jobs,
+  };
 }

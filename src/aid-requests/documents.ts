@@ -1,13 +1,13 @@
 import type { Knex } from 'knex';
 import type { AuditService } from '../audit/service';
-import { type Db, isUuid } from '../db/types';
+import { isUuid } from '../db/types';
 import { sniffType } from '../files/sniff';
 import type { BlobStore } from '../files/storage';
-import { type Actor, scopeFor } from '../permissions';
+import type { Actor } from '../permissions';
 import type { Clock } from '../shared/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import type { RequestDocument, RequestDocumentRepository } from './documents-repository';
-import type { AidRequestRepository } from './repository';
+import type { AidRequestService } from './service';
 
 /** Statuses in which the landlord may add or replace documents. */
 const EDITABLE = new Set(['draft', 'awaiting_information']);
@@ -16,7 +16,7 @@ const EDITABLE = new Set(['draft', 'awaiting_information']);
 export class RequestDocumentService {
   constructor(
     private readonly db: Knex,
-    private readonly requests: AidRequestRepository,
+    private readonly requests: AidRequestService,
     private readonly documents: RequestDocumentRepository,
     private readonly blobs: BlobStore,
     private readonly audit: AuditService,
@@ -24,24 +24,16 @@ export class RequestDocumentService {
   ) {}
 
   async list(actor: Actor, requestId: string): Promise<RequestDocument[]> {
-    const request = await this.requests.findById(this.db, scopeFor(actor, 'requests:read'), requestId);
-    if (!request) throw new NotFoundError();
-    return this.documents.list(this.db, requestId);
-  }
-
-  /** Kinds of the current documents (what the eligibility "documents" check reads). */
-  async currentKinds(db: Db, requestId: string): Promise<string[]> {
-    return (await this.documents.list(db, requestId)).filter((d) => d.current).map((d) => d.kind);
+    const request = await this.requests.get(actor, requestId);
+    return this.documents.list(this.db, request.id);
   }
 
   async add(actor: Actor, requestId: string, kind: string, file: { originalname: string; buffer: Buffer } | undefined): Promise<void> {
-    const scope = scopeFor(actor, 'requests:file');
     if (!file || file.buffer.length === 0) throw new ValidationError({ file: 'Choisissez un fichier' });
     const type = sniffType(file.buffer);
     if (!type) throw new ValidationError({ file: 'Ce fichier n’est ni un PDF, ni une image JPEG ou PNG (son contenu a été vérifié, pas seulement son nom)' });
     await this.db.transaction(async (trx) => {
-      const request = await this.requests.findById(trx, scope, requestId);
-      if (!request) throw new NotFoundError();
+      const request = await this.requests.get(actor, requestId, trx, 'requests:file');
       if (!EDITABLE.has(request.status)) throw new ConflictError('Les pièces de cette demande ne se modifient plus à ce stade.');
       const blob = await this.blobs.put(trx, file.buffer, type);
       const previous = await this.documents.retireCurrent(trx, requestId, kind);
@@ -57,8 +49,8 @@ export class RequestDocumentService {
 
   /** A document of a request the actor may read, to download. */
   async download(actor: Actor, requestId: string, documentId: string): Promise<{ filename: string; contentType: string; data: Buffer }> {
-    const request = await this.requests.findById(this.db, scopeFor(actor, 'requests:read'), requestId);
-    if (!request || !isUuid(documentId)) throw new NotFoundError();
+    const request = await this.requests.get(actor, requestId);
+    if (!isUuid(documentId)) throw new NotFoundError();
     const doc = (await this.documents.list(this.db, requestId)).find((d) => d.id === documentId);
     if (!doc) throw new NotFoundError();
     const blob = await this.blobs.get(this.db, doc.blobId);

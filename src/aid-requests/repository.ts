@@ -35,6 +35,8 @@ export interface AidRequest {
   aidTypeId: string;
   aidTypeCode: string;
   aidTypeLabel: string;
+  aidTypeGroup: string | null;
+  organisationActive: boolean;
   aidTypePayees: PayeeKind[];
   validationThresholdCents: number | null;
   aidTypeVersionId: string | null;
@@ -98,6 +100,8 @@ export const toRequest = (r: Record<string, unknown>): AidRequest => ({
   aidTypeId: r.aid_type_id as string,
   aidTypeCode: r.aid_type_code as string,
   aidTypeLabel: r.aid_type_label as string,
+  aidTypeGroup: (r.aid_type_group as string | null) ?? null,
+  organisationActive: r.organisation_status === 'active',
   aidTypePayees: (r.aid_type_payees as PayeeKind[] | null) ?? [],
   validationThresholdCents: num(r.validation_threshold_cents),
   aidTypeVersionId: (r.aid_type_version_id as string | null) ?? null,
@@ -141,7 +145,7 @@ export function scopedRequests(db: Db, scope: RequestScope) {
 
 export function selectRequest(db: Db, scope: RequestScope) {
   return scopedRequests(db, scope).select(
-    'r.*', 'o.name as organisation_name', 't.code as aid_type_code', 't.label as aid_type_label', 't.payees as aid_type_payees',
+    'r.*', 'o.name as organisation_name', 'o.status as organisation_status', 't.code as aid_type_code', 't.label as aid_type_label', 't.group_code as aid_type_group', 't.payees as aid_type_payees',
     't.validation_threshold_cents', 'ag.name as agency_name', db.raw("au.first_name || ' ' || au.last_name as assigned_to_name"),
   );
 }

@@ -1,43 +1,75 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
+import { DOCUMENT_KIND_CODES, DOCUMENT_KINDS, type DocumentKind, PAYEE_KINDS } from '../aid-types/rules';
+import { householdListQuery } from '../households/schemas';
 import { backWithErrors, emptyForm, type FormState, postForm } from '../http/forms';
 import { actor, requirePermission } from '../http/guards';
-import { can } from '../permissions';
+import { singleFileUpload } from '../http/uploads';
 import type { Services } from '../services';
 import { parisDate } from '../shared/dates';
-import { versionField } from '../shared/form-fields';
-import { routes, urls } from '../urls';
-import { CAUSES, CONSENT_METHODS, newRequestSchema, situationSchema, submitSchema } from './schemas';
-import { situationValues } from './situation';
-import { singleFileUpload } from '../http/uploads';
 import { ValidationError } from '../shared/errors';
-import { DOCUMENT_KIND_CODES, DOCUMENT_KINDS, type DocumentKind } from '../aid-types/rules';
-import { availableActions, REQUEST_STATUSES, STATUS_LABELS } from './state-machine';
-
-const listQuery = z.object({
-  status: z.enum(REQUEST_STATUSES).optional().catch(undefined),
-  menage: z.uuid().optional().catch(undefined),
-  page: z.coerce.number().int().min(1).max(100000).catch(1).default(1),
-});
+import { formatIban } from '../shared/iban';
+import { centsToInput } from '../shared/money';
+import { routes, urls } from '../urls';
+import type { AidRequest } from './repository';
+import { amountSchema, CAUSES, CONSENT_METHODS, consentSchema, FILING_STEPS, type FilingStep, newRequestSchema, payeeSchema, situationSchema, versionOnlySchema } from './schemas';
+import type { StepInput } from './service';
+import { situationValues } from './situation';
+import { stepUrl, wizard } from './wizard';
 
 const causeOptions = Object.entries(CAUSES).map(([value, text]) => ({ value, text }));
 const consentOptions = Object.entries(CONSENT_METHODS).map(([value, text]) => ({ value, text }));
+const stepField = z.object({ step: z.enum(['situation', 'aide', 'versement', 'consentement']).catch('situation') });
 
+/** A step of the filing: its schema, what its form shows, and what its valid input changes on the draft. */
+interface StepDefinition {
+  step: FilingStep;
+  url: (id: string) => string;
+  view: string;
+  schema: (today: string) => z.ZodType;
+  values: (r: AidRequest, services: Services) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  change: (data: never) => StepInput;
+}
+
+const STEPS: StepDefinition[] = [
+  {
+    step: 'situation', url: urls.requestSituation, view: 'aid-requests/situation', schema: () => situationSchema,
+    values: (r) => situationValues(r.situation, r.version), change: (input) => ({ step: 'situation', input }),
+  },
+  {
+    step: 'aide', url: urls.requestAmount, view: 'aid-requests/amount', schema: () => amountSchema,
+    values: (r) => ({ requested: r.requestedCents ? centsToInput(r.requestedCents) : '', requestedMonths: r.requestedMonths ?? '', version: r.version }),
+    change: (input) => ({ step: 'aide', input }),
+  },
+  {
+    step: 'versement', url: urls.requestPayee, view: 'aid-requests/payee', schema: () => payeeSchema,
+    values: async (r, services) => {
+      const payee = await services.aidRequests.payeeDefaults(r);
+      return { payeeKind: payee?.kind ?? (r.aidTypePayees.length === 1 ? r.aidTypePayees[0] : ''), payeeName: payee?.name ?? '', payeeIban: payee?.iban ? formatIban(payee.iban) : '', payeeBic: payee?.bic ?? '', version: r.version };
+    },
+    change: (input) => ({ step: 'versement', input }),
+  },
+  {
+    step: 'consentement', url: urls.requestConsent, view: 'aid-requests/consent', schema: (today) => consentSchema(today),
+    values: (r) => ({ consentInformed: r.consent ? 'on' : '', consentDate: r.consent?.date ?? '', consentMethod: r.consent?.method ?? '', version: r.version }),
+    change: (input) => ({ step: 'consentement', input }),
+  },
+];
+
+/** The landlord's filing: household and aid, then one page per step, a draft saved at each, the recap and the submission. */
 export function aidRequestRoutes(services: Services): Router {
   const router = Router();
   const { aidRequests, households, logger, clock } = services;
-
-  router.get(urls.requests(), ...requirePermission('requests:read'), async (req, res) => {
-    const query = listQuery.parse(req.query);
-    const page = await aidRequests.list(actor(req), { status: query.status, householdId: query.menage }, query.page);
-    res.render('aid-requests/list', { page, query, statusLabels: STATUS_LABELS, statusOptions: REQUEST_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s] })), canFile: can(actor(req), 'requests:file') });
-  });
+  const today = () => parisDate(clock.now());
+  const requestId = (req: Request) => String(req.params.id);
 
   const renderNew = async (req: Request, res: Response, form: FormState) => {
     const a = actor(req);
     const householdId = String(form.values.householdId ?? req.query.menage ?? '');
     const household = householdId ? await households.get(a, householdId).catch(() => null) : null;
-    res.render('aid-requests/new', { form, household, aidTypeOptions: await aidRequests.aidTypeOptions() });
+    const search = householdListQuery.parse({ q: req.query.q ?? undefined });
+    const found = !household && search.q ? await households.list(a, { ...search, page: 1 }) : null;
+    res.render('aid-requests/new', { form, household, found, q: search.q ?? '', aidTypeOptions: await aidRequests.aidTypeOptions() });
   };
   router.get(urls.requestNew(), ...requirePermission('requests:file'), (req, res) => renderNew(req, res, emptyForm(req, { householdId: req.query.menage })));
   postForm(router, urls.requests(), logger, {
@@ -46,114 +78,143 @@ export function aidRequestRoutes(services: Services): Router {
     render: renderNew,
     handle: async (req, res, data) => {
       const id = await aidRequests.createDraft(actor(req), data.householdId, data.aidTypeId);
-      req.flash('success', 'Le brouillon est créé : complétez la situation du ménage.');
+      req.flash('success', 'Le brouillon est créé : il est enregistré à chaque étape, vous pouvez le reprendre plus tard.');
       res.redirect(urls.requestSituation(id));
     },
   });
 
-  router.get(routes.request, ...requirePermission('requests:read'), async (req, res) => {
-    const a = actor(req);
-    const request = await aidRequests.get(a, String(req.params.id));
-    await households.logRead(a, 'request.view', 'aid_request', request.id);
-    const rules = await aidRequests.rulesOf(request);
-    const documents = await services.requestDocuments.list(a, request.id);
-    res.render('aid-requests/show', {
-      request,
-      documents,
-      requiredDocuments: (rules?.rules.documents ?? []).map((d) => ({ ...d, label: DOCUMENT_KINDS[d.kind], provided: documents.some((x) => x.current && x.kind === d.kind) })),
-      documentOptions: Object.entries(DOCUMENT_KINDS).map(([value, text]) => ({ value, text })),
-      documentLabels: DOCUMENT_KINDS,
-      canAddDocuments: can(a, 'requests:file') && ['draft', 'awaiting_information'].includes(request.status),
-      events: await aidRequests.events(a, request),
-      check: await aidRequests.check(a, request.id),
-      actions: availableActions(a.role, request.status).map((x) => x.action),
-      statusLabels: STATUS_LABELS,
-      causes: CAUSES,
-      consentMethods: CONSENT_METHODS,
-      consentOptions,
-      submitForm: emptyForm(req, { consentDate: parisDate(clock.now()), version: request.version }),
+  for (const def of STEPS) {
+    const render = async (req: Request, res: Response, form: FormState) => {
+      const a = actor(req);
+      const request = await aidRequests.get(a, requestId(req), undefined, 'requests:file');
+      if (request.status !== 'draft') return res.redirect(urls.request(request.id));
+      res.render(def.view, { ...(await wizard(services, a, request, def.step)), form, causeOptions, consentOptions, payeeOptions: request.aidTypePayees.map((k) => ({ value: k, text: PAYEE_KINDS[k] })) });
+    };
+    const path = def.url(':id');
+    router.get(path, ...requirePermission('requests:file'), async (req, res) => {
+      const request = await aidRequests.get(actor(req), requestId(req), undefined, 'requests:file');
+      await render(req, res, emptyForm(req, await def.values(request, services)));
     });
-  });
+    postForm(router, path, logger, {
+      permission: 'requests:file',
+      schema: () => def.schema(today()),
+      render,
+      handle: async (req, res, data) => {
+        await aidRequests.saveStep(actor(req), requestId(req), def.change(data as never));
+        const next = FILING_STEPS[FILING_STEPS.indexOf(def.step) + 1] ?? 'recapitulatif';
+        req.flash('success', 'Enregistré.');
+        res.redirect(req.body?.suite ? stepUrl(next, requestId(req)) : def.url(requestId(req)));
+      },
+    });
+  }
 
-  const renderSituation = async (req: Request, res: Response, form: FormState) => {
+  router.get(urls.requestDocuments(':id'), ...requirePermission('requests:file'), async (req, res) => {
     const a = actor(req);
-    const request = await aidRequests.get(a, String(req.params.id));
-    res.render('aid-requests/situation', { request, form, causeOptions, check: await aidRequests.check(a, request.id) });
-  };
-  router.get(routes.requestSituation, ...requirePermission('requests:file'), async (req, res) => {
-    const request = await aidRequests.get(actor(req), String(req.params.id));
-    await renderSituation(req, res, emptyForm(req, situationValues(request.situation, request.requestedCents, request.requestedMonths, request.version)));
-  });
-  postForm(router, routes.requestSituation, logger, {
-    permission: 'requests:file',
-    schema: situationSchema,
-    render: renderSituation,
-    handle: async (req, res, data) => {
-      await aidRequests.saveSituation(actor(req), String(req.params.id), data);
-      req.flash('success', 'La situation est enregistrée.');
-      res.redirect(urls.request(String(req.params.id)));
-    },
+    const request = await aidRequests.get(a, requestId(req), undefined, 'requests:file');
+    if (request.status !== 'draft') return res.redirect(urls.requestTab(request.id, 'pieces'));
+    res.render('aid-requests/documents-step', { ...(await wizard(services, a, request, 'pieces')), ...(await documentsView(services, req, request)), form: emptyForm(req) });
   });
 
-  /** htmx: the checks for what is typed now (same schema and rules as on save and submit). */
+  router.get(routes.requestRecap, ...requirePermission('requests:file'), async (req, res) => {
+    const a = actor(req);
+    const request = await aidRequests.get(a, requestId(req), undefined, 'requests:file');
+    if (request.status !== 'draft') return res.redirect(urls.request(request.id));
+    res.render('aid-requests/recap', { ...(await wizard(services, a, request, 'recapitulatif')), ...(await documentsView(services, req, request)), causes: CAUSES, consentMethods: CONSENT_METHODS, payeeKinds: PAYEE_KINDS });
+  });
+
+  /** htmx: the checks for what is typed now on a step (same schema and rules as on save and submit). */
   postForm(router, routes.requestCheck, logger, {
     permission: 'requests:read',
-    schema: situationSchema,
+    schema: (req: Request) => {
+      const step = stepField.parse(req.body ?? {}).step;
+      return (STEPS.find((s) => s.step === step) as StepDefinition).schema(today()) as z.ZodType<unknown>;
+    },
     render: async (req, res, form) => {
-      await aidRequests.get(actor(req), String(req.params.id));
-      res.status(200).render('aid-requests/_checks', { check: { lines: Object.values(form.errors).map((message) => ({ level: 'error', message })), evaluation: null } });
+      await aidRequests.get(actor(req), requestId(req));
+      res.status(200).render('aid-requests/_checks', { check: { lines: Object.values(form.errors).map((message) => ({ level: 'error', message })), evaluation: null }, requestId: requestId(req) });
     },
     handle: async (req, res, data) => {
-      res.render('aid-requests/_checks', { check: await aidRequests.check(actor(req), String(req.params.id), data) });
+      const step = stepField.parse(req.body ?? {}).step;
+      const def = STEPS.find((s) => s.step === step) as StepDefinition;
+      res.render('aid-requests/_checks', { check: await aidRequests.check(actor(req), requestId(req), def.change(data as never)), requestId: requestId(req) });
+    },
+  });
+
+  const backToRecap = backWithErrors(
+    (req) => urls.requestRecap(requestId(req)),
+    (req) => aidRequests.get(actor(req), requestId(req)),
+  );
+  postForm(router, routes.requestSubmit, logger, {
+    permission: 'requests:file',
+    schema: versionOnlySchema,
+    render: backToRecap,
+    handle: async (req, res, data) => {
+      const reference = await aidRequests.submit(actor(req), requestId(req), data.version);
+      req.flash('success', `La demande ${reference} est déposée : l’association va l’instruire. Vous suivrez ici son avancement et ses échanges.`);
+      res.redirect(urls.request(requestId(req)));
     },
   });
 
   const backToRequest = backWithErrors(
-    (req) => urls.request(String(req.params.id)),
-    (req) => aidRequests.get(actor(req), String(req.params.id)),
+    (req) => urls.request(requestId(req)),
+    (req) => aidRequests.get(actor(req), requestId(req)),
   );
-  postForm(router, routes.requestSubmit, logger, {
-    permission: 'requests:file',
-    schema: () => submitSchema(parisDate(clock.now())),
-    render: backToRequest,
-    handle: async (req, res, data) => {
-      const reference = await aidRequests.submit(actor(req), String(req.params.id), data);
-      req.flash('success', `La demande ${reference} est déposée : l’association va l’instruire.`);
-      res.redirect(urls.request(String(req.params.id)));
-    },
-  });
   postForm(router, routes.requestWithdraw, logger, {
     permission: 'requests:file',
-    schema: z.object({ version: versionField() }),
+    schema: versionOnlySchema,
     render: backToRequest,
     handle: async (req, res, data) => {
-      await aidRequests.withdraw(actor(req), String(req.params.id), data.version);
+      await aidRequests.withdraw(actor(req), requestId(req), data.version);
       req.flash('success', 'La demande est retirée.');
-      res.redirect(urls.request(String(req.params.id)));
+      res.redirect(urls.request(requestId(req)));
     },
   });
 
+  /** Where an upload returns: the documents step of a draft, the documents tab otherwise. */
+  const backToDocuments = backWithErrors(
+    (req) => (req.body?.retour === 'etape' ? urls.requestDocuments(requestId(req)) : urls.requestTab(requestId(req), 'pieces')),
+    (req) => aidRequests.get(actor(req), requestId(req)),
+  );
   postForm(router, routes.requestDocuments, logger, {
     permission: 'requests:file',
     before: singleFileUpload('file'),
     schema: z.object({ kind: z.enum(DOCUMENT_KIND_CODES as [DocumentKind, ...DocumentKind[]], { error: 'Choisissez le type de pièce' }) }),
-    render: backToRequest,
+    render: backToDocuments,
     handle: async (req, res, data) => {
       if (req.uploadError) throw new ValidationError({ file: req.uploadError });
-      await services.requestDocuments.add(actor(req), String(req.params.id), data.kind, req.file);
+      await services.requestDocuments.add(actor(req), requestId(req), data.kind, req.file);
       req.flash('success', `Pièce ajoutée : ${DOCUMENT_KINDS[data.kind]}.`);
-      res.redirect(`${urls.request(String(req.params.id))}#pieces`);
+      await backToDocuments(req, res, { values: {}, errors: {}, errorSummary: [] });
     },
   });
 
   /** Downloads are attachments, never rendered by the browser (ASVS 12.5.2). */
   router.get(routes.requestDocument, ...requirePermission('requests:read'), async (req, res) => {
-    const file = await services.requestDocuments.download(actor(req), String(req.params.id), String(req.params.documentId));
-    res.setHeader('Content-Type', file.contentType);
-    res.setHeader('Content-Disposition', `attachment; filename="${file.filename.replace(/"/g, '')}"`);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.send(file.data);
+    const file = await services.requestDocuments.download(actor(req), requestId(req), String(req.params.documentId));
+    sendAttachment(res, file.filename, file.contentType, file.data);
   });
 
   return router;
+}
+
+/** The documents of a request with its required kinds (provided or missing), for the step, the recap and the tab. */
+export async function documentsView(services: Services, req: Request, request: AidRequest) {
+  const documents = await services.requestDocuments.list(actor(req), request.id);
+  const rules = await services.aidRequests.rulesOf(request);
+  return {
+    documents,
+    requiredDocuments: (rules?.rules.documents ?? []).map((d) => ({ ...d, label: DOCUMENT_KINDS[d.kind], provided: documents.some((x) => x.current && x.kind === d.kind) })),
+    documentOptions: Object.entries(DOCUMENT_KINDS).map(([value, text]) => ({ value, text })),
+    documentLabels: DOCUMENT_KINDS,
+  };
+}
+
+/** A stored file sent as a download, never displayed inline. */
+export function sendAttachment(res: Response, filename: string, contentType: string, data: Buffer): void {
+  res.setHeader('Content-Type', contentType);
+  // an ASCII name for old clients, the exact UTF-8 name for the others (RFC 6266): a header never carries raw UTF-8
+  const ascii = filename.normalize('NFD').replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, '') || 'document';
+  res.setHeader('Content-Disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.send(data);
 }

@@ -1,44 +1,40 @@
 import type { Knex } from 'knex';
-import { evaluateEligibility, type Evaluation } from '../aid-types/eligibility';
 import type { DocumentKind } from '../aid-types/rules';
 import type { AidTypeRepository } from '../aid-types/repository';
 import type { AuditService } from '../audit/service';
-import type { Db, Page } from '../db/types';
+import type { Db } from '../db/types';
+import { normalizeName } from '../households/normalize';
 import type { PersonRepository } from '../households/persons-repository';
 import type { HouseholdRepository } from '../households/repository';
-import type { OrganisationRepository } from '../organisations/repository';
-import { type Actor, can, scopeFor } from '../permissions';
+import { type Actor, can, type Permission, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
 import { parisDate } from '../shared/dates';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import { formatEuros } from '../shared/format';
-import { nextRequestReference } from './references';
+import { buildChecks, type CheckResult } from './checks';
+import type { DecisionRepository } from './decisions-repository';
 import type { RequestDocumentRepository } from './documents-repository';
-import type { AidRequest, AidRequestRepository, RequestEvent } from './repository';
-import { CONSENT_METHODS, type SituationInput } from './schemas';
-import { applySituation, snapshotFromHousehold, type SituationSnapshot, toEligibilitySituation } from './situation';
-import { OPEN_STATUSES, type RequestStatus, STATUS_LABELS, transition } from './state-machine';
+import { nextRequestReference } from './references';
+import type { AidRequest, AidRequestRepository, Consent, Payee, RequestEvent, RequestScope } from './repository';
+import type { AmountInput, ConsentInput, FilingStep, PayeeInput, SituationInput } from './schemas';
+import { applySituation, snapshotFromHousehold, tenantOf } from './situation';
+import { OPEN_STATUSES, transition } from './state-machine';
 
 /** Version of the information notice on data processing shown to tenants (GDPR art. 13). */
 export const CONSENT_NOTICE_VERSION = '2026-01';
 
-/** One line of the live check: green, amber or red, with a French sentence. */
-export interface CheckLine {
-  code: string;
-  level: 'ok' | 'warn' | 'error';
-  message: string;
+/** What a step's form changes on the draft, before it is saved or checked. */
+export type StepInput =
+  | { step: 'situation'; input: SituationInput }
+  | { step: 'aide'; input: AmountInput }
+  | { step: 'versement'; input: PayeeInput }
+  | { step: 'consentement'; input: ConsentInput };
+
+/** The normalised "last first" of a tenant, for prefix searches ("garnier lucie"). */
+export function searchNameOf(lastName: string, firstNames: string): string {
+  return `${normalizeName(lastName)} ${normalizeName(firstNames)}`.trim();
 }
 
-export interface CheckResult {
-  lines: CheckLine[];
-  evaluation: Evaluation | null;
-  /** Red lines that stop a submission (the amounts asked: the landlord can fix them). */
-  blocking: CheckLine[];
-}
-
-const BLOCKING = new Set(['ceiling', 'months', 'rolling_ceiling', 'version', 'documents']);
-
-/** Aid requests: drafts filed by landlords, live checks, submission with consent, withdrawal. */
+/** Aid requests as landlords file them: drafts saved step by step, live checks, submission, withdrawal. */
 export class AidRequestService {
   constructor(
     private readonly db: Knex,
@@ -46,30 +42,33 @@ export class AidRequestService {
     private readonly households: HouseholdRepository,
     private readonly persons: PersonRepository,
     private readonly aidTypes: AidTypeRepository,
-    private readonly organisations: OrganisationRepository,
     private readonly documents: RequestDocumentRepository,
+    private readonly decisions: DecisionRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
 
-  list(actor: Actor, filters: { status?: RequestStatus; householdId?: string }, page: number): Promise<Page<AidRequest>> {
-    return this.requests.list(this.db, scopeFor(actor, 'requests:read'), filters, page);
+  /** The requests a permission lets the actor reach; restricted landlord users stay in their agency. */
+  scope(actor: Actor, permission: Permission = 'requests:read'): RequestScope {
+    const scope = scopeFor(actor, permission);
+    return actor.agencyRestricted && actor.agencyId && !scope.all ? { ...scope, agencyId: actor.agencyId } : scope;
   }
 
-  async get(actor: Actor, id: string, db: Db = this.db): Promise<AidRequest> {
-    const request = await this.requests.findById(db, scopeFor(actor, 'requests:read'), id);
+  async get(actor: Actor, id: string, db: Db = this.db, permission: Permission = 'requests:read'): Promise<AidRequest> {
+    const request = await this.requests.findById(db, this.scope(actor, permission), id);
     if (!request) throw new NotFoundError();
     return request;
   }
 
+  /** The timeline; internal notes and proposals only for the association. */
   events(actor: Actor, request: AidRequest): Promise<RequestEvent[]> {
-    return this.requests.events(this.db, request.id, can(actor, 'households:merge'));
+    return this.requests.events(this.db, request.id, can(actor, 'requests:instruct'));
   }
 
   /** The rules that apply to a request: its bound version once submitted, the one in force today before. */
-  async rulesOf(request: AidRequest) {
-    if (request.aidTypeVersionId) return (await this.aidTypes.versions(this.db, request.aidTypeId)).find((v) => v.id === request.aidTypeVersionId) ?? null;
-    return this.aidTypes.versionOn(this.db, request.aidTypeId, parisDate(this.clock.now()));
+  async rulesOf(request: AidRequest, db: Db = this.db) {
+    if (request.aidTypeVersionId) return (await this.aidTypes.versions(db, request.aidTypeId)).find((v) => v.id === request.aidTypeVersionId) ?? null;
+    return this.aidTypes.versionOn(db, request.aidTypeId, parisDate(this.clock.now()));
   }
 
   /** Active aid types in force today, to choose from. */
@@ -95,110 +94,147 @@ export class AidRequestService {
       const members = (await this.households.members(trx, householdId)).filter((m) => m.toDate === null);
       const people = await this.persons.findManyByIds(trx, members.map((m) => m.personId));
       const ordered = members.map((m) => people.find((p) => p.id === m.personId)).filter((p) => p !== undefined);
+      const holder = ordered[0];
       const now = this.clock.now();
-      const id = await this.requests.insert(trx, { organisationId: household.organisationId, householdId, aidTypeId, situation: snapshotFromHousehold(household, ordered), createdBy: actor.userId }, now);
-      await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'status_change', fromStatus: null, toStatus: 'draft', message: null, visibility: 'shared' }, now);
+      const situation = snapshotFromHousehold(household, ordered);
+      const agencyId = household.agencyId ?? (actor.agencyId && actor.organisationId === household.organisationId ? actor.agencyId : null);
+      const id = await this.requests.insert(
+        trx,
+        {
+          organisationId: household.organisationId, agencyId, householdId, aidTypeId, situation, createdBy: actor.userId,
+          tenantName: tenantOf(situation), searchName: holder ? searchNameOf(holder.lastName, holder.firstNames) : '',
+        },
+        now,
+      );
+      await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'status_change', toStatus: 'draft', visibility: 'shared' }, now);
       await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: id, organisationId: household.organisationId, action: 'request.created', before: null, after: { aidType: aidType.code, householdId } });
       return id;
     });
   }
 
-  /** Saves the situation step of a draft. */
-  async saveSituation(actor: Actor, id: string, input: SituationInput): Promise<void> {
-    scopeFor(actor, 'requests:file');
+  /** The draft with a step's input applied, in memory (what the live check evaluates). */
+  private applyStep(request: AidRequest, change: StepInput): AidRequest {
+    switch (change.step) {
+      case 'situation':
+        return { ...request, situation: applySituation(request.situation, change.input) };
+      case 'aide':
+        return { ...request, requestedCents: change.input.requested || null, requestedMonths: change.input.requestedMonths ?? null };
+      case 'versement':
+        return { ...request, payee: { kind: change.input.payeeKind, name: change.input.payeeName, iban: change.input.payeeIban, bic: change.input.payeeBic ?? null } };
+      case 'consentement':
+        return { ...request, consent: this.consentOf(change.input, request.consent?.recordedBy ?? '') };
+    }
+  }
+
+  private consentOf(input: ConsentInput, recordedBy: string): Consent {
+    return { informed: true, date: input.consentDate, method: input.consentMethod, recordedBy, noticeVersion: CONSENT_NOTICE_VERSION };
+  }
+
+  /** Saves one step of a draft (a draft is saved at every step), under optimistic locking. */
+  async saveStep(actor: Actor, id: string, change: StepInput): Promise<void> {
     await this.db.transaction(async (trx) => {
-      const request = await this.get(actor, id, trx);
-      if (request.status !== 'draft') throw new ConflictError('Cette demande est déposée : sa situation ne se modifie plus.');
-      if (request.version !== input.version) throw new ConflictError();
-      const situation = applySituation(request.situation, input);
-      if (!(await this.requests.saveSituation(trx, id, input.version, situation, input.requested || null, input.requestedMonths ?? null, this.clock.now()))) throw new ConflictError();
+      const request = await this.get(actor, id, trx, 'requests:file');
+      if (request.status !== 'draft') throw new ConflictError('Cette demande est déposée : elle ne se modifie plus. Pour compléter le dossier, utilisez les échanges.');
+      if (change.step === 'versement' && !request.aidTypePayees.includes(change.input.payeeKind)) {
+        throw new ValidationError({ payeeKind: 'Cette aide n’est pas versée à ce bénéficiaire' });
+      }
+      const next = this.applyStep(request, change);
+      const patch: Record<string, unknown> = {
+        situation: change.step === 'situation' ? JSON.stringify(next.situation) : undefined,
+        requested_cents: change.step === 'aide' ? next.requestedCents : undefined,
+        requested_months: change.step === 'aide' ? next.requestedMonths : undefined,
+        payee_kind: next.payee?.kind,
+        payee_name: next.payee?.name,
+        payee_iban: next.payee?.iban,
+        payee_bic: change.step === 'versement' ? (next.payee?.bic ?? null) : undefined,
+        consent: change.step === 'consentement' ? JSON.stringify(this.consentOf(change.input as ConsentInput, actor.name)) : undefined,
+      };
+      for (const k of Object.keys(patch)) if (patch[k] === undefined) delete patch[k];
+      if (!(await this.requests.saveDraft(trx, id, change.input.version, patch, this.clock.now()))) throw new ConflictError();
+      if (change.step === 'versement' || change.step === 'consentement') {
+        await this.audit.record(trx, actor, {
+          entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: change.step === 'versement' ? 'request.payee_set' : 'request.consent_recorded',
+          before: change.step === 'versement' ? { payeeName: request.payee?.name, payeeIban: request.payee?.iban } : { consentDate: request.consent?.date },
+          after: change.step === 'versement' ? { payeeName: next.payee?.name, payeeIban: next.payee?.iban } : { consentDate: next.consent?.date, consentMethod: next.consent?.method },
+        });
+      }
     });
   }
 
+  /** What the payee step shows first: the request's payee, or the landlord's known bank details. */
+  async payeeDefaults(request: AidRequest): Promise<Payee | null> {
+    if (request.payee) return request.payee;
+    if (!request.aidTypePayees.includes('landlord')) return null;
+    const known = await this.requests.lastLandlordPayee(this.db, request.organisationId);
+    return { kind: 'landlord', name: known?.name ?? request.organisationName, iban: known?.iban ?? '', bic: known?.bic ?? null };
+  }
+
   /**
-   * The live check, same code as on submit: eligibility rules of the version in force today,
-   * plus coherence checks (arrears vs rent, another open request of the same aid).
+   * The checks of a request, with what is being typed applied when given: the same function runs
+   * while typing, on the recap, at submission and on the operator's panel.
    */
-  async check(actor: Actor, id: string, input?: SituationInput): Promise<CheckResult> {
+  async check(actor: Actor, id: string, change?: StepInput): Promise<CheckResult> {
     const request = await this.get(actor, id);
-    const situation = input ? applySituation(request.situation, input) : request.situation;
-    const requestedCents = input ? input.requested || null : request.requestedCents;
-    const requestedMonths = input ? (input.requestedMonths ?? null) : request.requestedMonths;
-    return this.evaluate(request, situation, requestedCents, requestedMonths);
+    return this.evaluate(actor, change ? this.applyStep(request, change) : request);
   }
 
-  private async evaluate(request: AidRequest, situation: SituationSnapshot, requestedCents: number | null, requestedMonths: number | null): Promise<CheckResult> {
-    const today = parisDate(this.clock.now());
-    const lines: CheckLine[] = [];
-    const version = await this.rulesOf(request);
-    let evaluation: Evaluation | null = null;
-    if (!version) {
-      lines.push({ code: 'version', level: 'error', message: 'Cette aide n’est pas en vigueur aujourd’hui' });
-    } else {
-      const aidType = await this.aidTypes.findById(this.db, request.aidTypeId);
-      const landlord = await this.organisations.findById(this.db, { all: true }, request.organisationId);
-      evaluation = evaluateEligibility(
-        { code: aidType?.code ?? '', groupCode: aidType?.groupCode ?? null },
-        version.rules,
-        toEligibilitySituation(situation, {
-          today,
-          landlordActive: landlord?.status === 'active',
-          requestedCents,
-          requestedMonths,
-          previousAids: await this.requests.grantedAidsOf(this.db, request.householdId),
-          documents: (await this.documents.list(this.db, request.id)).filter((d) => d.current).map((d) => d.kind as DocumentKind),
-        }),
-      );
-      for (const c of evaluation.checks) lines.push({ code: c.code, level: c.ok ? 'ok' : 'error', message: c.message });
-      if (requestedCents === null) lines.push({ code: 'amount_missing', level: 'warn', message: 'Indiquez le montant demandé' });
-    }
-    const other = await this.requests.openOfSameType(this.db, request.householdId, request.aidTypeId, request.id, OPEN_STATUSES);
-    if (other) lines.push({ code: 'open_request', level: 'warn', message: `Une autre demande de cette aide est déjà ouverte pour ce ménage (${other})` });
-    const monthly = situation.rentCents + situation.chargesCents;
-    if (situation.arrearsCents > 0 && situation.arrearsMonths && monthly > 0 && situation.arrearsCents > situation.arrearsMonths * monthly) {
-      lines.push({ code: 'arrears', level: 'warn', message: `La dette (${formatEuros(situation.arrearsCents)}) dépasse ${situation.arrearsMonths} mois de loyer et charges (${formatEuros(situation.arrearsMonths * monthly)}) : vérifiez les montants` });
-    }
-    return { lines, evaluation, blocking: lines.filter((l) => l.level === 'error' && BLOCKING.has(l.code)) };
+  async evaluate(actor: Actor, request: AidRequest, db: Db = this.db): Promise<CheckResult> {
+    const version = await this.rulesOf(request, db);
+    const household = await this.households.findById(db, { all: true }, request.householdId);
+    const forAssociation = can(actor, 'requests:instruct');
+    return buildChecks({
+      aidType: { code: request.aidTypeCode, groupCode: request.aidTypeGroup },
+      rules: version?.rules ?? null,
+      situation: request.situation,
+      requestedCents: request.requestedCents,
+      requestedMonths: request.requestedMonths,
+      payee: request.payee,
+      consent: request.consent,
+      today: parisDate(this.clock.now()),
+      landlordActive: request.organisationActive,
+      previousAids: await this.requests.grantedAidsOf(db, request.householdId, request.id),
+      documents: (await this.documents.list(db, request.id)).filter((d) => d.current).map((d) => d.kind as DocumentKind),
+      householdEntryDate: household?.entryDate ?? null,
+      openOther: await this.requests.openOfSameType(db, request.householdId, request.aidTypeId, request.id, OPEN_STATUSES),
+      sameIban: forAssociation && request.payee?.iban ? await this.requests.sameIbanElsewhere(db, request.payee.iban, request.householdId) : null,
+    });
   }
 
-  /** Submission: consent recorded, reference and rules version bound, timeline and audit. */
-  async submit(actor: Actor, id: string, input: { consentDate: string; consentMethod: keyof typeof CONSENT_METHODS; version: number }): Promise<string> {
+  /** Submission: every blocking check passed, reference and rules version bound, checks kept as they were. */
+  async submit(actor: Actor, id: string, version: number): Promise<string> {
     scopeFor(actor, 'requests:file');
-    const request = await this.get(actor, id);
+    const request = await this.get(actor, id, this.db, 'requests:file');
     const to = transition(actor.role, request.status, 'submit');
-    const result = await this.evaluate(request, request.situation, request.requestedCents, request.requestedMonths);
-    if (request.requestedCents === null) throw new ValidationError({ _form: 'Indiquez le montant demandé dans la situation avant de déposer la demande.' });
+    const result = await this.evaluate(actor, request);
     if (result.blocking.length) throw new ValidationError({ _form: `La demande ne peut pas être déposée : ${result.blocking.map((l) => l.message).join(' ; ')}` });
     return this.db.transaction(async (trx) => {
       const now = this.clock.now();
       const today = parisDate(now);
-      const version = await this.aidTypes.versionOn(trx, request.aidTypeId, today);
-      if (!version) throw new ValidationError({ _form: 'Cette aide n’est pas en vigueur aujourd’hui' });
+      const rules = await this.aidTypes.versionOn(trx, request.aidTypeId, today);
+      if (!rules) throw new ValidationError({ _form: 'Cette aide n’est pas en vigueur aujourd’hui' });
       const reference = await nextRequestReference(trx, Number(today.slice(0, 4)));
-      const consent = { date: input.consentDate, method: input.consentMethod, recordedBy: actor.name, noticeVersion: CONSENT_NOTICE_VERSION };
-      const ok = await this.requests.changeStatus(trx, id, input.version, request.status, to, { reference, aid_type_version_id: version.id, consent: JSON.stringify(consent), submitted_at: now }, now);
+      const checks = JSON.stringify(result.lines.map((l) => ({ code: l.code, level: l.level, message: l.message })));
+      const ok = await this.requests.changeStatus(trx, id, version, request.status, to, { reference, aid_type_version_id: rules.id, submitted_at: now, submit_checks: checks }, now);
       if (!ok) throw new ConflictError();
-      await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'status_change', fromStatus: request.status, toStatus: to, message: null, visibility: 'shared' }, now);
+      await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'status_change', fromStatus: request.status, toStatus: to, visibility: 'shared' }, now);
       await this.audit.record(trx, actor, {
         entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.submitted',
-        before: { status: request.status }, after: { status: to, reference, rulesVersion: version.number, consentDate: input.consentDate },
+        before: { status: request.status }, after: { status: to, reference, rulesVersion: rules.number, consentDate: request.consent?.date },
       });
       return reference;
     });
   }
 
+  /** The landlord withdraws its request, any time before the decision. */
   async withdraw(actor: Actor, id: string, version: number): Promise<void> {
     await this.db.transaction(async (trx) => {
-      const request = await this.get(actor, id, trx);
+      const request = await this.get(actor, id, trx, 'requests:file');
       const to = transition(actor.role, request.status, 'withdraw');
       const now = this.clock.now();
       if (!(await this.requests.changeStatus(trx, id, version, request.status, to, {}, now))) throw new ConflictError();
-      await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'status_change', fromStatus: request.status, toStatus: to, message: null, visibility: 'shared' }, now);
+      await this.decisions.cancelPending(trx, id, 'Demande retirée par le bailleur', now);
+      await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'status_change', fromStatus: request.status, toStatus: to, visibility: 'shared' }, now);
       await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.withdrawn', before: { status: request.status }, after: { status: to } });
     });
-  }
-
-  statusLabel(status: RequestStatus): string {
-    return STATUS_LABELS[status];
   }
 }

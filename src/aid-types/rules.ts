@@ -13,6 +13,7 @@ export const DOCUMENT_KINDS = {
   charges_statement: 'Décompte de régularisation des charges',
   bank_details: 'RIB du bénéficiaire',
   id_document: 'Pièce d’identité',
+  consent: 'Consentement signé du locataire',
   other: 'Autre justificatif',
 } as const;
 export type DocumentKind = keyof typeof DOCUMENT_KINDS;

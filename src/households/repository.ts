@@ -8,6 +8,8 @@ export interface Household {
   id: string;
   organisationId: string;
   organisationName: string;
+  /** The agency managing the household, if the landlord has agencies. */
+  agencyId: string | null;
   addressLine1: string;
   addressLine2: string | null;
   postcode: string;
@@ -54,6 +56,7 @@ interface HouseholdRow {
   id: string;
   organisation_id: string;
   organisation_name: string;
+  agency_id: string | null;
   address_line1: string;
   address_line2: string | null;
   postcode: string;
@@ -75,6 +78,7 @@ const toHousehold = (r: HouseholdRow): Household => ({
   id: r.id,
   organisationId: r.organisation_id,
   organisationName: r.organisation_name,
+  agencyId: r.agency_id ?? null,
   addressLine1: r.address_line1,
   addressLine2: r.address_line2,
   postcode: r.postcode,

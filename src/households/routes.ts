@@ -54,15 +54,17 @@ export function householdRoutes(services: Services): Router {
     const landlordOptions = can(a, 'households:merge') ? (await households.landlordOptions(a)).map((o) => ({ value: o.id, text: o.name })) : null;
     res.render('households/new', { form, ...personOptions, landlordOptions });
   };
-  router.get(urls.householdNew(), ...requirePermission('households:manage'), (req, res) => renderNew(req, res, emptyForm(req, { employmentStatus: '' })));
+  router.get(urls.householdNew(), ...requirePermission('households:manage'), (req, res) => renderNew(req, res, emptyForm(req, { employmentStatus: '', demande: req.query.demande === '1' ? '1' : '' })));
   postForm(router, urls.households(), logger, {
     permission: 'households:manage',
     schema: () => createHouseholdSchema(today()),
     render: renderNew,
     handle: async (req, res, data) => {
       const id = await households.create(actor(req), data, data.confirmNotDuplicate);
-      req.flash('success', 'Le ménage est créé.');
-      res.redirect(urls.household(id));
+      // created from "Nouvelle demande": back to the request, with the household chosen
+      const forRequest = req.body?.demande === '1' && can(actor(req), 'requests:file');
+      req.flash('success', forRequest ? 'Le ménage est créé : choisissez maintenant l’aide demandée.' : 'Le ménage est créé.');
+      res.redirect(forRequest ? `${urls.requestNew()}?menage=${id}` : urls.household(id));
     },
   });
 

@@ -27,6 +27,8 @@ export interface NavItem {
 /** The navigation: each item shows only to roles holding its permission. Later areas add theirs here. */
 export const NAV_ITEMS: readonly NavItem[] = [
   { href: urls.home(), label: 'Accueil', permission: 'home:view' },
+  { href: urls.dashboard(), label: 'Tableau de bord', permission: 'dashboard:view' },
+  { href: urls.queue(), label: 'Instruction', permission: 'requests:instruct' },
   { href: urls.requests(), label: 'Demandes', permission: 'requests:read' },
   { href: urls.households(), label: 'Ménages', permission: 'households:read' },
   { href: urls.duplicates(), label: 'Doublons', permission: 'households:merge' },
@@ -34,6 +36,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: urls.organisations(), label: 'Membres', permission: 'organisations:manage' },
   { href: urls.users(), label: 'Utilisateurs', permission: 'users:manage' },
   { href: urls.mails(), label: 'Courriels', permission: 'mail:read' },
+  { href: urls.settings(), label: 'Paramètres', permission: 'settings:manage' },
 ];
 
 export function actorOf(user: User, ip: string | undefined, requestId: string): Actor {

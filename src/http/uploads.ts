@@ -12,18 +12,17 @@ declare module 'express-serve-static-core' {
 }
 
 /**
- * Parses a multipart form with one file (in memory, 10 MB at most), then checks its CSRF token:
- * the global CSRF middleware skips multipart bodies because it cannot read them. The `_csrf`
- * field must come before the file in the form so it is read even when the file is too large.
+ * Parses a multipart form (in memory, 10 MB per file at most), then checks its CSRF token: the
+ * global CSRF middleware skips multipart bodies because it cannot read them. The `_csrf` field
+ * must come before the files in the form so it is read even when a file is too large.
  */
-export function singleFileUpload(field: string): RequestHandler[] {
-  const parser = multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 30, fieldSize: 100_000 } }).single(field);
+function multipart(parse: RequestHandler, maxFiles: number): RequestHandler[] {
   return [
     (req: Request, res: Response, next: NextFunction) => {
-      parser(req, res, (err: unknown) => {
+      parse(req, res, (err: unknown) => {
         const code = (err as { code?: string } | undefined)?.code;
         if (code === 'LIMIT_FILE_SIZE') req.uploadError = 'Le fichier dépasse 10 Mo : réduisez-le (par exemple en le numérisant en noir et blanc) puis recommencez';
-        else if (code?.startsWith('LIMIT_')) req.uploadError = 'Un seul fichier à la fois';
+        else if (code?.startsWith('LIMIT_')) req.uploadError = maxFiles === 1 ? 'Un seul fichier à la fois' : `${maxFiles} fichiers au plus par envoi`;
         else if (err) return next(err);
         req.body ??= {};
         next();
@@ -37,4 +36,22 @@ export function singleFileUpload(field: string): RequestHandler[] {
       next();
     },
   ];
+}
+
+const limits = (files: number) => ({ fileSize: MAX_UPLOAD_BYTES, files, fields: 30, fieldSize: 100_000 });
+
+export function singleFileUpload(field: string): RequestHandler[] {
+  return multipart(multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: limits(1) }).single(field), 1);
+}
+
+/** Up to `max` files in one field (attachments of a message); `req.files` is then an array. */
+export function multiFileUpload(field: string, max: number): RequestHandler[] {
+  return multipart(multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: limits(max) }).array(field, max), max);
+}
+
+/** The files of a multipart request, whatever the parser put there. */
+export function uploadedFiles(req: Request): Array<{ originalname: string; buffer: Buffer }> {
+  const files = req.files;
+  if (Array.isArray(files)) return files.filter((f) => f.size > 0 || f.originalname);
+  return req.file ? [req.file] : [];
 }

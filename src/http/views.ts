@@ -5,6 +5,7 @@ import { ORGANISATION_KIND_LABELS, ROLE_LABELS } from '../permissions/roles';
 import { PROJECT_ROOT } from '../paths';
 import { urls } from '../urls';
 import { formatBasisPoints, formatDate, formatDateTime, formatEuros, integerFormat } from '../shared/format';
+import { formatIban, maskIban } from '../shared/iban';
 
 export const VIEWS_DIR = path.join(PROJECT_ROOT, 'views');
 
@@ -34,6 +35,8 @@ export function configureViews(app: Express, options: { watch: boolean }): nunju
   env.addFilter('statut', (s: string) => STATUS_LABELS[s] ?? s);
   env.addFilter('civilityShort', (c: string | null) => (c === 'mme' ? 'Mme' : c === 'm' ? 'M.' : ''));
   env.addFilter('resourcesTotal', (r: Record<string, number> | null) => (r ? Object.values(r).reduce((a, b) => a + b, 0) : 0));
+  env.addFilter('iban', (v: string | null) => (v ? formatIban(v) : ''));
+  env.addFilter('ibanMasked', (v: string | null) => (v ? maskIban(v) : ''));
   env.addGlobal('urls', urls);
   return env;
 }

@@ -77,6 +77,11 @@ export class OrganisationService {
     return this.repository.listAgencies(this.db, organisationId);
   }
 
+  /** The open agencies of the actor's own organisation (list filters, household forms). */
+  async ownAgencies(actor: Actor): Promise<Agency[]> {
+    return (await this.repository.listAgencies(this.db, actor.organisationId)).filter((a) => a.status === 'active');
+  }
+
   /** Organisations in which the actor may create users (for the "Organisation" select). */
   listForUserAdmin(actor: Actor): Promise<Array<Pick<Organisation, 'id' | 'name' | 'kind'>>> {
     return this.repository.listOptions(this.db, scopeFor(actor, 'users:manage'));

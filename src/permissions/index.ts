@@ -45,6 +45,12 @@ const GRANTS = {
   // aid requests: landlords file for their households; the association instructs all of them
   'requests:read': { admin: 'all', operator: 'all', landlord_admin: 'own', landlord_instructor: 'own' },
   'requests:file': { landlord_admin: 'own', landlord_instructor: 'own' },
+  // instruction: assign, note, ask for information, propose, validate (never one's own proposal), reopen, close
+  'requests:instruct': { admin: 'all', operator: 'all' },
+  // exchanges between the landlord and the association on a request
+  'requests:message': { admin: 'all', operator: 'all', landlord_admin: 'own', landlord_instructor: 'own' },
+  'dashboard:view': { admin: 'all', operator: 'all' },
+  'settings:manage': { admin: 'all' },
   'audit:read': { admin: 'all', landlord_admin: 'own' },
 } as const satisfies Record<string, Partial<Record<Role, Reach>>>;
 

@@ -1,0 +1,99 @@
+import type { Db } from '../db/types';
+import { isUuid } from '../db/types';
+
+export type DecisionKind = 'grant' | 'refuse' | 'adjourn';
+
+export interface Decision {
+  id: string;
+  requestId: string;
+  kind: DecisionKind;
+  status: 'pending' | 'applied' | 'returned';
+  amountCents: number | null;
+  instalments: number | null;
+  firstDueDate: string | null;
+  reasonCode: string | null;
+  comment: string | null;
+  adjournedUntil: string | null;
+  needsValidation: boolean;
+  proposedBy: string;
+  proposedByLabel: string;
+  proposedAt: Date;
+  validatedBy: string | null;
+  validatedByLabel: string | null;
+  validatedAt: Date | null;
+  validationComment: string | null;
+  letterBlobId: string | null;
+}
+
+export type NewDecision = Pick<Decision, 'requestId' | 'kind' | 'amountCents' | 'instalments' | 'firstDueDate' | 'reasonCode' | 'comment' | 'adjournedUntil' | 'needsValidation' | 'proposedBy' | 'proposedByLabel' | 'proposedAt'>;
+
+const toDecision = (r: Record<string, unknown>): Decision => ({
+  id: r.id as string,
+  requestId: r.request_id as string,
+  kind: r.kind as DecisionKind,
+  status: r.status as Decision['status'],
+  amountCents: r.amount_cents === null ? null : Number(r.amount_cents),
+  instalments: (r.instalments as number | null) ?? null,
+  firstDueDate: (r.first_due_date as string | null) ?? null,
+  reasonCode: (r.reason_code as string | null) ?? null,
+  comment: (r.comment as string | null) ?? null,
+  adjournedUntil: (r.adjourned_until as string | null) ?? null,
+  needsValidation: r.needs_validation as boolean,
+  proposedBy: r.proposed_by as string,
+  proposedByLabel: r.proposed_by_label as string,
+  proposedAt: r.proposed_at as Date,
+  validatedBy: (r.validated_by as string | null) ?? null,
+  validatedByLabel: (r.validated_by_label as string | null) ?? null,
+  validatedAt: (r.validated_at as Date | null) ?? null,
+  validationComment: (r.validation_comment as string | null) ?? null,
+  letterBlobId: (r.letter_blob_id as string | null) ?? null,
+});
+
+/** Decisions of requests: a pending proposal at most per request (unique index), applied or returned. */
+export class DecisionRepository {
+  async insert(db: Db, d: NewDecision, status: 'pending' | 'applied'): Promise<string> {
+    const [row] = await db('decisions')
+      .insert({
+        request_id: d.requestId, kind: d.kind, status, amount_cents: d.amountCents, instalments: d.instalments, first_due_date: d.firstDueDate,
+        reason_code: d.reasonCode, comment: d.comment, adjourned_until: d.adjournedUntil, needs_validation: d.needsValidation,
+        proposed_by: d.proposedBy, proposed_by_label: d.proposedByLabel, proposed_at: d.proposedAt,
+      })
+      .returning('id');
+    return (row as { id: string }).id;
+  }
+
+  async pending(db: Db, requestId: string): Promise<Decision | null> {
+    const row = await db('decisions').where({ request_id: requestId, status: 'pending' }).first();
+    return row ? toDecision(row) : null;
+  }
+
+  async forRequest(db: Db, requestId: string): Promise<Decision[]> {
+    return (await db('decisions').where({ request_id: requestId }).orderBy('proposed_at', 'desc')).map(toDecision);
+  }
+
+  async find(db: Db, requestId: string, id: string): Promise<Decision | null> {
+    if (!isUuid(id)) return null;
+    const row = await db('decisions').where({ request_id: requestId, id }).first();
+    return row ? toDecision(row) : null;
+  }
+
+  /** The second person's validation (or the proposer's own decision below the threshold). */
+  async markApplied(db: Db, id: string, validator: { userId: string; label: string } | null, comment: string | null, now: Date): Promise<void> {
+    await db('decisions')
+      .where({ id })
+      .update({ status: 'applied', validated_by: validator?.userId ?? null, validated_by_label: validator?.label ?? null, validated_at: validator ? now : null, validation_comment: comment });
+  }
+
+  async markReturned(db: Db, id: string, validator: { userId: string; label: string }, comment: string, now: Date): Promise<void> {
+    await db('decisions').where({ id, status: 'pending' }).update({ status: 'returned', validated_by: validator.userId, validated_by_label: validator.label, validated_at: now, validation_comment: comment });
+  }
+
+  /** A withdrawn request leaves no proposal waiting. */
+  async cancelPending(db: Db, requestId: string, reason: string, now: Date): Promise<void> {
+    await db('decisions').where({ request_id: requestId, status: 'pending' }).update({ status: 'returned', validated_at: now, validation_comment: reason });
+  }
+
+  async setLetter(db: Db, id: string, blobId: string): Promise<void> {
+    await db('decisions').where({ id }).update({ letter_blob_id: blobId });
+  }
+}

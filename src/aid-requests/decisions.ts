@@ -1,0 +1,235 @@
+import type { Knex } from 'knex';
+import { evaluateEligibility } from '../aid-types/eligibility';
+import type { AuditService } from '../audit/service';
+import type { Db } from '../db/types';
+import type { BlobStore } from '../files/storage';
+import type { HouseholdRepository } from '../households/repository';
+import type { Mailer } from '../notifications/mailer';
+import type { OrganisationRepository } from '../organisations/repository';
+import { type Actor, scopeFor } from '../permissions';
+import type { PaymentRepository } from '../payments/repository';
+import { buildSchedule } from '../payments/schedule';
+import type { SettingsService } from '../settings/service';
+import type { Clock } from '../shared/clock';
+import { parisDate } from '../shared/dates';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
+import { formatDate, formatEuros } from '../shared/format';
+import type { UserRepository } from '../users/repository';
+import type { Decision, DecisionRepository, NewDecision } from './decisions-repository';
+import { type ProposalInput, REFUSAL_REASONS, type ValidationInput } from './instruction-schemas';
+import { buildDecisionLetter } from './letter';
+import { decisionMail } from './mails';
+import type { AidRequest, AidRequestRepository } from './repository';
+import type { AidRequestService } from './service';
+import { toEligibilitySituation } from './situation';
+import { transition } from './state-machine';
+
+/** The amount a decision puts at stake: granted, or asked for when refused; an adjournment decides nothing. */
+export function amountAtStake(kind: Decision['kind'], amountCents: number | null, requestedCents: number | null): number | null {
+  if (kind === 'grant') return amountCents;
+  if (kind === 'refuse') return requestedCents;
+  return null;
+}
+
+/** Two levels apply when the aid type has a threshold and the amount at stake is above it. */
+export function needsSecondLevel(thresholdCents: number | null, stake: number | null): boolean {
+  return thresholdCents !== null && stake !== null && stake > thresholdCents;
+}
+
+/**
+ * Decisions: an operator proposes; below the aid type's threshold the proposal is the decision,
+ * above it a second operator or an admin validates it (never the proposer: the database refuses it
+ * too). Applying a decision changes the status, schedules the payments of a grant, writes the
+ * letter, mails the landlord's instructor, the timeline and the audit trail, in one transaction.
+ */
+export class DecisionService {
+  constructor(
+    private readonly db: Knex,
+    private readonly requests: AidRequestRepository,
+    private readonly decisions: DecisionRepository,
+    private readonly payments: PaymentRepository,
+    private readonly aidRequests: AidRequestService,
+    private readonly households: HouseholdRepository,
+    private readonly organisations: OrganisationRepository,
+    private readonly users: UserRepository,
+    private readonly blobs: BlobStore,
+    private readonly mailer: Mailer,
+    private readonly settings: SettingsService,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    private readonly baseUrl: string,
+  ) {}
+
+  pending(requestId: string): Promise<Decision | null> {
+    return this.decisions.pending(this.db, requestId);
+  }
+
+  history(requestId: string): Promise<Decision[]> {
+    return this.decisions.forRequest(this.db, requestId);
+  }
+
+  async propose(actor: Actor, id: string, input: ProposalInput): Promise<'applied' | 'pending'> {
+    scopeFor(actor, 'requests:instruct');
+    const mails: string[] = [];
+    const outcome = await this.db.transaction(async (trx) => {
+      const request = await this.lock(actor, id, trx);
+      transition(actor.role, request.status, input.kind);
+      if (request.version !== input.version) throw new ConflictError();
+      if (await this.decisions.pending(trx, id)) throw new ConflictError('Une proposition de décision attend déjà sa validation sur cette demande.');
+      if (input.kind === 'grant') await this.checkGrant(trx, request, input.amountCents as number, input.instalments as number);
+      const now = this.clock.now();
+      const stake = amountAtStake(input.kind, input.amountCents, request.requestedCents);
+      const proposal: NewDecision = {
+        requestId: id, kind: input.kind, amountCents: input.amountCents, instalments: input.kind === 'grant' ? (input.instalments ?? 1) : null,
+        firstDueDate: input.kind === 'grant' ? (input.firstDueDate ?? null) : null, reasonCode: input.kind === 'refuse' ? (input.reasonCode ?? null) : null,
+        comment: input.comment ?? null, adjournedUntil: input.kind === 'adjourn' ? (input.adjournedUntil ?? null) : null,
+        needsValidation: needsSecondLevel(request.validationThresholdCents, stake), proposedBy: actor.userId, proposedByLabel: actor.name, proposedAt: now,
+      };
+      if (!proposal.needsValidation) {
+        const decisionId = await this.decisions.insert(trx, proposal, 'applied');
+        await this.apply(trx, actor, request, { ...proposal, id: decisionId }, null, mails);
+        return 'applied' as const;
+      }
+      const decisionId = await this.decisions.insert(trx, proposal, 'pending');
+      if (!(await this.requests.touch(trx, id, input.version, {}, now))) throw new ConflictError();
+      await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'proposal', message: `Proposition à valider : ${this.summary(proposal)}`, visibility: 'internal' }, now);
+      await this.audit.record(trx, actor, {
+        entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.decision_proposed',
+        before: null, after: { decisionId, kind: proposal.kind, amountCents: proposal.amountCents, threshold: request.validationThresholdCents },
+      });
+      return 'pending' as const;
+    });
+    await this.mailer.deliver(mails);
+    return outcome;
+  }
+
+  /** The second level: validate (the decision applies) or return the proposal to its author. */
+  async validate(actor: Actor, id: string, input: ValidationInput): Promise<'applied' | 'returned'> {
+    scopeFor(actor, 'requests:instruct');
+    const mails: string[] = [];
+    const outcome = await this.db.transaction(async (trx) => {
+      const request = await this.lock(actor, id, trx);
+      if (request.version !== input.version) throw new ConflictError();
+      const proposal = await this.decisions.pending(trx, id);
+      if (!proposal) throw new ConflictError('Aucune proposition n’attend de validation sur cette demande.');
+      if (proposal.proposedBy === actor.userId) throw new ForbiddenError('Vous ne pouvez pas valider votre propre proposition : un autre chargé d’instruction ou un administrateur doit le faire.');
+      const now = this.clock.now();
+      if (input.outcome === 'return') {
+        await this.decisions.markReturned(trx, proposal.id, { userId: actor.userId, label: actor.name }, input.validationComment ?? '', now);
+        if (!(await this.requests.touch(trx, id, input.version, {}, now))) throw new ConflictError();
+        await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'proposal', message: `Proposition renvoyée à ${proposal.proposedByLabel} : ${input.validationComment}`, visibility: 'internal' }, now);
+        await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.decision_returned', before: { decisionId: proposal.id }, after: { comment: input.validationComment } });
+        return 'returned' as const;
+      }
+      transition(actor.role, request.status, proposal.kind);
+      if (proposal.kind === 'grant') await this.checkGrant(trx, request, proposal.amountCents as number, proposal.instalments as number);
+      await this.apply(trx, actor, request, proposal, input.validationComment ?? null, mails);
+      return 'applied' as const;
+    });
+    await this.mailer.deliver(mails);
+    return outcome;
+  }
+
+  /** A decision's letter, for whoever may read the request. */
+  async letter(actor: Actor, requestId: string, decisionId: string): Promise<{ filename: string; data: Buffer }> {
+    const request = await this.aidRequests.get(actor, requestId);
+    const decision = await this.decisions.find(this.db, request.id, decisionId);
+    if (!decision?.letterBlobId) throw new NotFoundError();
+    const blob = await this.blobs.get(this.db, decision.letterBlobId);
+    if (!blob) throw new NotFoundError();
+    return { filename: `decision-${request.reference}.pdf`, data: blob.data };
+  }
+
+  private async lock(actor: Actor, id: string, trx: Db): Promise<AidRequest> {
+    const request = await this.requests.findById(trx, this.aidRequests.scope(actor, 'requests:instruct'), id, true);
+    if (!request) throw new NotFoundError();
+    return request;
+  }
+
+  /** A grant stays within the aid's ceilings (amount, instalments, 12 rolling months) and has a valid payee. */
+  private async checkGrant(trx: Db, request: AidRequest, amountCents: number, instalments: number): Promise<void> {
+    const version = await this.aidRequests.rulesOf(request, trx);
+    if (!version) throw new ValidationError({ _form: 'Les règles de cette aide sont introuvables.' });
+    const evaluation = evaluateEligibility(
+      { code: request.aidTypeCode, groupCode: request.aidTypeGroup },
+      version.rules,
+      toEligibilitySituation(request.situation, {
+        today: parisDate(this.clock.now()), landlordActive: request.organisationActive, requestedCents: amountCents,
+        requestedMonths: version.rules.monthly ? instalments : null, previousAids: await this.requests.grantedAidsOf(trx, request.householdId, request.id),
+      }),
+    );
+    const failed = evaluation.checks.filter((c) => !c.ok && ['ceiling', 'rolling_ceiling'].includes(c.code));
+    if (failed.length) throw new ValidationError({ amount: failed.map((c) => c.message).join(' ; ') });
+    const months = evaluation.checks.find((c) => c.code === 'months' && !c.ok);
+    if (months) throw new ValidationError({ instalments: months.message });
+    const max = version.rules.maxInstalments ?? (version.rules.monthly ? version.rules.maxMonths : 1) ?? 1;
+    if (instalments > max) throw new ValidationError({ instalments: `Cette aide se verse en ${max} échéance${max > 1 ? 's' : ''} au plus` });
+    if (instalments > amountCents) throw new ValidationError({ instalments: 'Trop d’échéances pour ce montant' });
+    if (!request.payee?.iban) throw new ValidationError({ _form: 'Le bénéficiaire du versement et son IBAN manquent : demandez-les au bailleur avant d’accorder l’aide.' });
+  }
+
+  private summary(d: Pick<Decision, 'kind' | 'amountCents' | 'instalments' | 'reasonCode' | 'adjournedUntil'>): string {
+    if (d.kind === 'grant') return `accorder ${formatEuros(d.amountCents)}${d.instalments && d.instalments > 1 ? ` en ${d.instalments} échéances` : ''}`;
+    if (d.kind === 'refuse') return `refuser (${REFUSAL_REASONS[d.reasonCode as keyof typeof REFUSAL_REASONS] ?? d.reasonCode})`;
+    return `ajourner jusqu’au ${formatDate(d.adjournedUntil)}`;
+  }
+
+  private async apply(trx: Knex.Transaction, actor: Actor, request: AidRequest, d: NewDecision & { id: string }, comment: string | null, mails: string[]): Promise<void> {
+    const to = transition(actor.role, request.status, d.kind);
+    const now = this.clock.now();
+    const schedule = d.kind === 'grant' ? buildSchedule(d.amountCents as number, d.instalments as number, d.firstDueDate as string) : [];
+    const patch = {
+      decided_at: now,
+      granted_cents: d.kind === 'grant' ? d.amountCents : null,
+      adjourned_until: d.kind === 'adjourn' ? d.adjournedUntil : null,
+    };
+    if (!(await this.requests.changeStatus(trx, request.id, request.version, request.status, to, patch, now))) throw new ConflictError();
+    const secondLevel = d.needsValidation ? { userId: actor.userId, label: actor.name } : null;
+    await this.decisions.markApplied(trx, d.id, secondLevel, comment, now);
+    if (d.kind === 'grant' && request.payee) {
+      await this.payments.insertSchedule(trx, { requestId: request.id, decisionId: d.id, organisationId: request.organisationId, payee: request.payee }, schedule, now);
+    }
+    const letter = await this.buildLetter(trx, request, d, schedule, now);
+    const blob = await this.blobs.put(trx, letter, 'application/pdf');
+    await this.decisions.setLetter(trx, d.id, blob.id);
+    const by = secondLevel ? `proposée par ${d.proposedByLabel}, validée par ${actor.name}` : `par ${actor.name}`;
+    await this.requests.addEvent(trx, request.id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'status_change', fromStatus: request.status, toStatus: to, message: `Décision : ${this.summary(d)}`, visibility: 'shared' }, now);
+    if (secondLevel) await this.requests.addEvent(trx, request.id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'proposal', message: `Décision ${by}`, visibility: 'internal' }, now);
+    await this.audit.record(trx, actor, {
+      entityType: 'aid_request', entityId: request.id, organisationId: request.organisationId, action: `request.${to}`,
+      before: { status: request.status },
+      after: { status: to, decisionId: d.id, grantedCents: patch.granted_cents, instalments: schedule.length || null, reason: d.reasonCode, adjournedUntil: patch.adjourned_until, proposedBy: d.proposedByLabel, validatedBy: secondLevel?.label ?? null, letterSha256: blob.sha256 },
+    });
+    const creator = await this.users.findById(trx, { all: true }, request.createdBy);
+    if (creator?.status === 'active') {
+      const about = { reference: request.reference ?? '', aidLabel: request.aidTypeLabel, link: `${this.baseUrl}/demandes/${request.id}` };
+      mails.push(await this.mailer.queue(trx, decisionMail(creator.email, creator.firstName, about, { kind: d.kind, grantedCents: patch.granted_cents, adjournedUntil: patch.adjourned_until })));
+    }
+  }
+
+  private async buildLetter(trx: Db, request: AidRequest, d: NewDecision, schedule: ReturnType<typeof buildSchedule>, now: Date): Promise<Buffer> {
+    const household = await this.households.findById(trx, { all: true }, request.householdId);
+    const landlord = await this.organisations.findById(trx, { all: true }, request.organisationId);
+    const settings = await this.settings.get(trx);
+    return buildDecisionLetter({
+      letterhead: settings.letterhead,
+      date: parisDate(now),
+      reference: request.reference ?? '',
+      landlord: { name: request.organisationName, addressLines: [landlord?.addressLine1, landlord?.addressLine2, [landlord?.postcode, landlord?.city].filter(Boolean).join(' ')].filter((l): l is string => Boolean(l)) },
+      household: {
+        holderName: request.tenantName ?? request.situation.members[0]?.name ?? '',
+        addressLines: household ? [household.addressLine1, household.addressLine2, `${household.postcode} ${household.city}`].filter((l): l is string => Boolean(l)) : [],
+        tenancyReference: household?.tenancyReference ?? '',
+      },
+      aidLabel: request.aidTypeLabel,
+      kind: d.kind,
+      requestedCents: request.requestedCents,
+      grantedCents: d.amountCents,
+      schedule,
+      payeeName: request.payee?.name ?? null,
+      reasonLabel: d.reasonCode ? (REFUSAL_REASONS[d.reasonCode as keyof typeof REFUSAL_REASONS] ?? d.reasonCode) : null,
+      comment: d.comment,
+      adjournedUntil: d.adjournedUntil,
+    });
+  }
+}

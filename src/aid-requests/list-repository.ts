@@ -1,0 +1,174 @@
+import type { Knex } from 'knex';
+import type { Db, Page } from '../db/types';
+import { toPage } from '../db/types';
+import { normalizeName } from '../households/normalize';
+import { type RequestScope, scopedRequests } from './repository';
+import { type ListQuery, type QueueQuery, SORTS } from './list-schemas';
+import type { RequestStatus } from './state-machine';
+
+/** One line of a list of requests: what a table shows, never the situation itself. */
+export interface RequestRow {
+  id: string;
+  reference: string | null;
+  organisationName: string;
+  agencyName: string | null;
+  tenantName: string | null;
+  aidTypeLabel: string;
+  status: RequestStatus;
+  requestedCents: number | null;
+  requestedMonths: number | null;
+  grantedCents: number | null;
+  submittedAt: Date | null;
+  decidedAt: Date | null;
+  updatedAt: Date;
+  assignedToName: string | null;
+  informationAnsweredAt: Date | null;
+  pending: { kind: string; amountCents: number | null; proposedBy: string; proposedByLabel: string } | null;
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+const toRow = (r: Record<string, unknown>): RequestRow => ({
+  id: r.id as string,
+  reference: (r.reference as string | null) ?? null,
+  organisationName: r.organisation_name as string,
+  agencyName: (r.agency_name as string | null) ?? null,
+  tenantName: (r.tenant_name as string | null) ?? null,
+  aidTypeLabel: r.aid_type_label as string,
+  status: r.status as RequestStatus,
+  requestedCents: num(r.requested_cents),
+  requestedMonths: (r.requested_months as number | null) ?? null,
+  grantedCents: num(r.granted_cents),
+  submittedAt: (r.submitted_at as Date | null) ?? null,
+  decidedAt: (r.decided_at as Date | null) ?? null,
+  updatedAt: r.updated_at as Date,
+  assignedToName: (r.assigned_to_name as string | null) ?? null,
+  informationAnsweredAt: (r.information_answered_at as Date | null) ?? null,
+  pending: r.pending_kind
+    ? { kind: r.pending_kind as string, amountCents: num(r.pending_amount_cents), proposedBy: r.pending_proposed_by as string, proposedByLabel: r.pending_proposed_by_label as string }
+    : null,
+});
+
+function rowColumns(db: Db) {
+  return [
+    'r.id', 'r.reference', 'r.tenant_name', 'r.status', 'r.requested_cents', 'r.requested_months', 'r.granted_cents', 'r.submitted_at', 'r.decided_at', 'r.updated_at',
+    'r.information_answered_at', 'o.name as organisation_name', 't.label as aid_type_label', 'ag.name as agency_name',
+    db.raw("au.first_name || ' ' || au.last_name as assigned_to_name"),
+  ];
+}
+
+/** The words typed in the search box, as prefix patterns on the normalised tenant name (both orders). */
+export function namePatterns(q: string): string[] {
+  const words = q.split(/\s+/).map(normalizeName).filter(Boolean);
+  if (words.length === 0) return [];
+  const forward = `${words.join(' ')}%`;
+  return words.length > 1 ? [forward, `${[...words].reverse().join(' ')}%`] : [forward];
+}
+
+/** The list's filters (everything but the status, which the counters split by). */
+function applyFilters(q: Knex.QueryBuilder, f: Omit<ListQuery, 'status' | 'tri' | 'ordre' | 'page'>, scope: RequestScope): void {
+  if (f.type) q.where('r.aid_type_id', f.type);
+  if (f.agence) q.where('r.agency_id', f.agence);
+  if (f.bailleur && scope.all) q.where('r.organisation_id', f.bailleur);
+  if (f.menage) q.where('r.household_id', f.menage);
+  // dates are days in Paris
+  if (f.du) q.whereRaw("r.submitted_at >= (?::date)::timestamp at time zone 'Europe/Paris'", [f.du]);
+  if (f.au) q.whereRaw("r.submitted_at < (?::date + 1)::timestamp at time zone 'Europe/Paris'", [f.au]);
+  if (f.q) {
+    const text = f.q.trim();
+    if (/^\d{4}-\d{0,5}$/.test(text)) q.where('r.reference', 'like', `${text}%`);
+    else {
+      const patterns = namePatterns(text);
+      if (patterns.length) q.where((w) => patterns.forEach((p) => w.orWhere('r.search_name', 'like', p)));
+    }
+  }
+}
+
+export class RequestListRepository {
+  async list(db: Db, scope: RequestScope, f: ListQuery, pageSize = 50): Promise<Page<RequestRow>> {
+    const q = scopedRequests(db, scope);
+    applyFilters(q, f, scope);
+    if (f.status) q.where('r.status', f.status);
+    const [c] = await q.clone().clearSelect().count<{ count: string }[]>('* as count');
+    const column = SORTS[f.tri];
+    const rows = await q
+      .select(rowColumns(db))
+      .orderByRaw(`${column} ${f.ordre} nulls last, r.id ${f.ordre}`)
+      .limit(pageSize)
+      .offset((f.page - 1) * pageSize);
+    return toPage(rows.map(toRow), Number(c?.count ?? 0), f.page, pageSize);
+  }
+
+  /** How many requests per status, with the same filters (the counters above the list). */
+  async countsByStatus(db: Db, scope: RequestScope, f: ListQuery): Promise<Partial<Record<RequestStatus, number>>> {
+    const q = db('aid_requests as r');
+    if (scope.all) q.whereNot('r.status', 'draft');
+    else q.where('r.organisation_id', scope.organisationId);
+    if (scope.agencyId) q.where('r.agency_id', scope.agencyId);
+    applyFilters(q, f, scope);
+    const rows = await q.groupBy('r.status').select('r.status').count('* as n');
+    return Object.fromEntries(rows.map((r: Record<string, unknown>) => [r.status as string, Number(r.n)]));
+  }
+
+  /** The filtered list in id order, a batch at a time (exports never load every row). */
+  async batch(db: Db, scope: RequestScope, f: ListQuery, afterId: string | null, limit: number): Promise<RequestRow[]> {
+    const q = scopedRequests(db, scope);
+    applyFilters(q, f, scope);
+    if (f.status) q.where('r.status', f.status);
+    if (afterId) q.where('r.id', '>', afterId);
+    return (await q.select(rowColumns(db)).orderBy('r.id').limit(limit)).map(toRow);
+  }
+
+  /** A tab of the instruction queue, with the queue's filters. */
+  async queue(db: Db, userId: string, f: QueueQuery, now: Date, pageSize = 50): Promise<Page<RequestRow>> {
+    const q = scopedRequests(db, { all: true });
+    this.queueTab(q, f.onglet, userId, now);
+    if (f.bailleur) q.where('r.organisation_id', f.bailleur);
+    if (f.type) q.where('r.aid_type_id', f.type);
+    if (f.age) q.where('r.submitted_at', '<=', new Date(now.getTime() - f.age * 86_400_000));
+    if (f.min !== undefined) q.where('r.requested_cents', '>=', f.min);
+    if (f.max !== undefined) q.where('r.requested_cents', '<=', f.max);
+    const [c] = await q.clone().clearSelect().clearOrder().count<{ count: string }[]>('* as count');
+    const columns = [...rowColumns(db), 'd.kind as pending_kind', 'd.amount_cents as pending_amount_cents', 'd.proposed_by as pending_proposed_by', 'd.proposed_by_label as pending_proposed_by_label'];
+    if (f.onglet !== 'a_valider') q.leftJoin('decisions as d', function () {
+      this.on('d.request_id', 'r.id').andOnVal('d.status', 'pending');
+    });
+    const order = f.onglet === 'decides' ? 'r.decided_at desc' : 'r.submitted_at asc';
+    const rows = await q.select(columns).orderByRaw(`${order}, r.id`).limit(pageSize).offset((f.page - 1) * pageSize);
+    return toPage(rows.map(toRow), Number(c?.count ?? 0), f.page, pageSize);
+  }
+
+  /** How many requests wait in each tab (for the tab labels). */
+  async queueCounts(db: Db, userId: string, now: Date): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const tab of ['a_prendre', 'mes_dossiers', 'attente', 'a_valider', 'decides'] as const) {
+      const q = db('aid_requests as r');
+      this.queueTab(q, tab, userId, now);
+      const [c] = await q.count<{ n: string }[]>('* as n');
+      out[tab] = Number(c?.n ?? 0);
+    }
+    return out;
+  }
+
+  private queueTab(q: Knex.QueryBuilder, tab: QueueQuery['onglet'], userId: string, now: Date): void {
+    switch (tab) {
+      case 'a_prendre':
+        q.where('r.status', 'submitted');
+        break;
+      case 'mes_dossiers':
+        q.where({ 'r.assigned_to': userId }).whereIn('r.status', ['in_review', 'adjourned']);
+        break;
+      case 'attente':
+        q.where('r.status', 'awaiting_information');
+        break;
+      case 'a_valider':
+        q.join('decisions as d', function () {
+          this.on('d.request_id', 'r.id').andOnVal('d.status', 'pending');
+        }).whereNot('d.proposed_by', userId);
+        break;
+      case 'decides':
+        q.whereIn('r.status', ['granted', 'refused', 'adjourned', 'in_payment', 'paid', 'closed']).where('r.decided_at', '>=', new Date(now.getTime() - 90 * 86_400_000));
+        break;
+    }
+  }
+}

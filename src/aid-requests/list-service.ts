@@ -1,0 +1,65 @@
+import type { Knex } from 'knex';
+import type { Page } from '../db/types';
+import { type Actor, scopeFor } from '../permissions';
+import type { Clock } from '../shared/clock';
+import { NotFoundError } from '../shared/errors';
+import type { RequestListRepository, RequestRow } from './list-repository';
+import type { ListQuery, QueueQuery } from './list-schemas';
+import type { SavedFilterRepository, SavedFilter } from './saved-filters-repository';
+import type { AidRequestService } from './service';
+import type { RequestStatus } from './state-machine';
+
+const QUEUE = 'instruction';
+
+/** Lists of requests: landlords' "Mes demandes", the association's list and queue, exports, saved filters. */
+export class RequestListService {
+  constructor(
+    private readonly db: Knex,
+    private readonly lists: RequestListRepository,
+    private readonly savedFilters: SavedFilterRepository,
+    private readonly aidRequests: AidRequestService,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(actor: Actor, query: ListQuery): Promise<{ page: Page<RequestRow>; counts: Partial<Record<RequestStatus, number>> }> {
+    const scope = this.aidRequests.scope(actor);
+    const [page, counts] = [await this.lists.list(this.db, scope, query), await this.lists.countsByStatus(this.db, scope, query)];
+    return { page, counts };
+  }
+
+  /** The whole filtered list, a thousand rows at a time. */
+  async *exportRows(actor: Actor, query: ListQuery): AsyncGenerator<RequestRow> {
+    const scope = this.aidRequests.scope(actor);
+    let after: string | null = null;
+    for (;;) {
+      const rows = await this.lists.batch(this.db, scope, query, after, 1000);
+      if (rows.length === 0) return;
+      yield* rows;
+      after = rows[rows.length - 1]?.id ?? null;
+    }
+  }
+
+  async queue(actor: Actor, query: QueueQuery): Promise<{ page: Page<RequestRow>; counts: Record<string, number> }> {
+    scopeFor(actor, 'requests:instruct');
+    const now = this.clock.now();
+    return { page: await this.lists.queue(this.db, actor.userId, query, now), counts: await this.lists.queueCounts(this.db, actor.userId, now) };
+  }
+
+  savedQueueFilters(actor: Actor): Promise<SavedFilter[]> {
+    scopeFor(actor, 'requests:instruct');
+    return this.savedFilters.list(this.db, actor.userId, QUEUE);
+  }
+
+  async saveQueueFilter(actor: Actor, name: string, query: string): Promise<void> {
+    scopeFor(actor, 'requests:instruct');
+    // only the query string of the queue is kept, never another page's address
+    const clean = new URLSearchParams(query.replace(/^\?/, ''));
+    clean.delete('page');
+    await this.savedFilters.save(this.db, actor.userId, QUEUE, name, clean.toString(), this.clock.now());
+  }
+
+  async deleteQueueFilter(actor: Actor, id: string): Promise<void> {
+    scopeFor(actor, 'requests:instruct');
+    if (!(await this.savedFilters.delete(this.db, actor.userId, id))) throw new NotFoundError();
+  }
+}

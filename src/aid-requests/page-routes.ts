@@ -1,0 +1,146 @@
+import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { presentHistory } from '../audit/presenter';
+import { PAYEE_KINDS } from '../aid-types/rules';
+import { emptyForm, type FormState } from '../http/forms';
+import { actor, requirePermission } from '../http/guards';
+import { can } from '../permissions';
+import { defaultFirstDueDate } from '../payments/schedule';
+import type { Services } from '../services';
+import { parisDate } from '../shared/dates';
+import { formatDate, formatEuros } from '../shared/format';
+import { centsToInput } from '../shared/money';
+import { routes } from '../urls';
+import { DECISION_KINDS, REFUSAL_REASONS } from './instruction-schemas';
+import type { AidRequest } from './repository';
+import { documentsView, sendAttachment } from './routes';
+import { CAUSES, CONSENT_METHODS } from './schemas';
+import { availableActions, STATUS_LABELS } from './state-machine';
+import { nextStep, STEP_LABELS, stepsDone, stepUrl } from './wizard';
+
+export const TABS = { synthese: 'Synthèse', menage: 'Ménage', situation: 'Situation', pieces: 'Pièces', echanges: 'Échanges', historique: 'Historique' } as const;
+export type Tab = keyof typeof TABS;
+const tabQuery = z.object({ onglet: z.enum(Object.keys(TABS) as [Tab, ...Tab[]]).catch('synthese').default('synthese') });
+
+const options = (o: Record<string, string>) => Object.entries(o).map(([value, text]) => ({ value, text }));
+
+/** What the request's next step is, in one sentence for the person reading it. */
+function nextStepText(r: AidRequest, forAssociation: boolean, pendingByMe: boolean | null): string {
+  switch (r.status) {
+    case 'draft': return 'Compléter le dossier puis le déposer.';
+    case 'submitted': return forAssociation ? 'À prendre en instruction.' : 'L’association va prendre la demande en instruction.';
+    case 'in_review':
+      if (pendingByMe === null) return forAssociation ? 'Instruire puis proposer une décision.' : 'L’association instruit la demande.';
+      return pendingByMe ? 'Votre proposition attend la validation d’un collègue ou d’un administrateur.' : 'Une proposition de décision attend une validation.';
+    case 'awaiting_information': return forAssociation ? 'En attente de la réponse du bailleur.' : 'L’association attend votre réponse : voyez l’onglet Échanges.';
+    case 'granted': return 'Les versements sont programmés.';
+    case 'adjourned': return `Ajournée jusqu’au ${formatDate(r.adjournedUntil)}.`;
+    default: return '';
+  }
+}
+
+const HISTORY_LABELS = {
+  actions: {
+    'request.created': 'Brouillon créé', 'request.submitted': 'Demande déposée', 'request.withdrawn': 'Demande retirée', 'request.assigned': 'Attribution',
+    'request.payee_set': 'Bénéficiaire du versement', 'request.consent_recorded': 'Consentement enregistré', 'document.added': 'Pièce ajoutée', 'document.replaced': 'Pièce remplacée',
+    'request.information_requested': 'Informations demandées', 'request.information_answered': 'Réponse du bailleur', 'request.information_reminded': 'Relance automatique',
+    'request.message_posted': 'Message', 'request.note_added': 'Note interne', 'request.decision_proposed': 'Décision proposée', 'request.decision_returned': 'Proposition renvoyée',
+    'request.granted': 'Aide accordée', 'request.refused': 'Aide refusée', 'request.adjourned': 'Demande ajournée', 'request.reopened': 'Instruction reprise', 'request.closed': 'Demande clôturée',
+  },
+  fields: {
+    status: 'Statut', assignedTo: 'Chargé d’instruction', reference: 'Référence', payeeName: 'Titulaire du compte', payeeIban: 'IBAN', consentDate: 'Date du consentement',
+    grantedCents: 'Montant accordé', instalments: 'Échéances', reason: 'Motif', adjournedUntil: 'Ajournée jusqu’au', proposedBy: 'Proposée par', validatedBy: 'Validée par',
+    kind: 'Pièce', filename: 'Fichier', amountCents: 'Montant proposé', comment: 'Commentaire',
+  },
+  value: (field: string, value: unknown) => {
+    if (value === null || value === undefined || value === '') return '—';
+    if (field === 'status') return STATUS_LABELS[value as keyof typeof STATUS_LABELS] ?? String(value);
+    if (field === 'grantedCents' || field === 'amountCents') return formatEuros(value);
+    if (field === 'payeeIban') return `${String(value).slice(0, 4)}…${String(value).slice(-4)}`;
+    if (field === 'consentDate' || field === 'adjournedUntil') return formatDate(value);
+    if (field === 'reason') return REFUSAL_REASONS[value as keyof typeof REFUSAL_REASONS] ?? String(value);
+    return String(value);
+  },
+};
+
+/**
+ * Renders the request page on a tab. A rejected instruction form comes back here with its values
+ * and errors (`form`), on the tab that holds it; every form of the page reads the same FormState.
+ */
+export async function renderRequest(services: Services, req: Request, res: Response, tab: Tab, form?: FormState): Promise<void> {
+  const { aidRequests, decisions, instruction, households, clock } = services;
+  const a = actor(req);
+  const request = await aidRequests.get(a, String(req.params.id));
+  await households.logRead(a, `request.view.${tab}`, 'aid_request', request.id);
+  const forAssociation = can(a, 'requests:instruct');
+  const check = await aidRequests.evaluate(a, request);
+  const pending = await decisions.pending(request.id);
+  const isLandlord = can(a, 'requests:file');
+  const defaults = { ...proposalDefaults(request, parisDate(clock.now())), version: request.version };
+  const model: Record<string, unknown> = {
+    request, tab, tabs: TABS, check, pending, forAssociation, isLandlord,
+    form: form ? { ...form, values: { ...defaults, ...form.values, version: request.version } } : emptyForm(req, defaults),
+    actions: availableActions(a.role, request.status).map((x) => x.action),
+    statusLabels: STATUS_LABELS, causes: CAUSES, consentMethods: CONSENT_METHODS, payeeKinds: PAYEE_KINDS, refusalReasons: REFUSAL_REASONS, decisionKinds: DECISION_KINDS,
+    nextStepText: nextStepText(request, forAssociation, pending ? pending.proposedBy === a.userId : null),
+  };
+  if (request.status === 'draft' && isLandlord) {
+    const step = nextStep(stepsDone(request, check));
+    model.resume = { href: stepUrl(step, request.id), label: STEP_LABELS[step] };
+  }
+  if (tab === 'synthese') {
+    Object.assign(model, {
+      events: await aidRequests.events(a, request),
+      decisions: await decisions.history(request.id),
+      payments: await services.payments.forRequest(services.knex, request.id),
+      canValidate: forAssociation && pending !== null && pending.proposedBy !== a.userId,
+      instructors: forAssociation ? await instruction.instructors(a) : [],
+      kindOptions: options(DECISION_KINDS),
+      reasonOptions: options(REFUSAL_REASONS),
+    });
+  } else if (tab === 'menage') {
+    model.household = await households.get(a, request.householdId).catch(() => null);
+    model.canOpenHousehold = can(a, 'households:read') && model.household !== null;
+  } else if (tab === 'pieces') {
+    Object.assign(model, await documentsView(services, req, request), { canAddDocuments: isLandlord && ['draft', 'awaiting_information'].includes(request.status) });
+  } else if (tab === 'echanges') {
+    const events = await aidRequests.events(a, request);
+    model.messages = events.filter((e) => ['message', 'information_request', 'information_answer'].includes(e.kind)).reverse();
+    model.canMessage = can(a, 'requests:message') && request.status !== 'draft';
+    model.canAnswer = isLandlord && request.status === 'awaiting_information';
+  } else if (tab === 'historique') {
+    model.history = presentHistory(await services.audit.history(services.knex, 'aid_request', request.id), HISTORY_LABELS);
+  }
+  if (form) res.status(400);
+  res.render('aid-requests/show', model);
+}
+
+/** The request page and its tabs, and the downloads that hang off it (letters, attachments). */
+export function requestPageRoutes(services: Services): Router {
+  const router = Router();
+  const { decisions, instruction } = services;
+
+  router.get(routes.request, ...requirePermission('requests:read'), async (req, res) => {
+    await renderRequest(services, req, res, tabQuery.parse(req.query).onglet);
+  });
+
+  router.get(routes.requestLetter, ...requirePermission('requests:read'), async (req: Request, res) => {
+    const file = await decisions.letter(actor(req), String(req.params.id), String(req.params.decisionId));
+    sendAttachment(res, file.filename, 'application/pdf', file.data);
+  });
+
+  router.get(routes.requestAttachment, ...requirePermission('requests:read'), async (req, res) => {
+    const file = await instruction.attachment(actor(req), String(req.params.id), String(req.params.attachmentId));
+    sendAttachment(res, file.filename, file.contentType, file.data);
+  });
+
+  return router;
+}
+
+/** The decision form starts from what the landlord asked: amount, instalments, the 5th of next month. */
+function proposalDefaults(r: AidRequest, today: string): Record<string, unknown> {
+  return {
+    kind: '', amount: r.requestedCents ? centsToInput(r.requestedCents) : '', instalments: r.requestedMonths ?? 1, firstDueDate: defaultFirstDueDate(today),
+    reasonCode: '', adjournedUntil: '', comment: '', assignee: '', version: r.version,
+  };
+}

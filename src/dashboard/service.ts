@@ -1,0 +1,40 @@
+import type { Knex } from 'knex';
+import { type Actor, scopeFor } from '../permissions';
+import type { SettingsService } from '../settings/service';
+import type { Clock } from '../shared/clock';
+import { parisDate } from '../shared/dates';
+import type { DashboardRepository } from './repository';
+
+/** Start of a Paris day "AAAA-MM-JJ" as an instant (good to the hour, enough for monthly sums). */
+const parisMidnight = (day: string) => new Date(`${day}T00:00:00+01:00`);
+
+/** The operators' and administrators' dashboard: where requests stand and what was granted. */
+export class DashboardService {
+  constructor(
+    private readonly db: Knex,
+    private readonly repository: DashboardRepository,
+    private readonly settings: SettingsService,
+    private readonly clock: Clock,
+  ) {}
+
+  async overview(actor: Actor) {
+    scopeFor(actor, 'dashboard:view');
+    const now = this.clock.now();
+    const today = parisDate(now);
+    const monthStart = parisMidnight(`${today.slice(0, 7)}-01`);
+    const yearStart = parisMidnight(`${today.slice(0, 4)}-01-01`);
+    const { waitingAlertDays } = (await this.settings.get()).instruction;
+    const since = new Date(now.getTime() - waitingAlertDays * 86_400_000);
+    return {
+      today,
+      waitingAlertDays,
+      counts: await this.repository.countsByStatus(this.db),
+      openByAge: await this.repository.openByAge(this.db, now),
+      waiting: await this.repository.waitingSince(this.db, since),
+      waitingCount: await this.repository.waitingCount(this.db, since),
+      month: { byAidType: await this.repository.grantedBy(this.db, 'aid_type', monthStart, now), byLandlord: await this.repository.grantedBy(this.db, 'landlord', monthStart, now) },
+      year: { byAidType: await this.repository.grantedBy(this.db, 'aid_type', yearStart, now), byLandlord: await this.repository.grantedBy(this.db, 'landlord', yearStart, now) },
+      processing: await this.repository.averageProcessingDays(this.db, new Date(now.getTime() - 365 * 86_400_000)),
+    };
+  }
+}

@@ -1,0 +1,10 @@
+import type { Services } from '../services';
+import { informationReminders } from './information-reminders';
+import type { JobDefinition } from './runner';
+
+/** Every batch job of the extranet; the scheduler and the command line read this list. */
+export const JOBS: ReadonlyArray<JobDefinition<Services>> = [informationReminders];
+
+export function findJob(name: string): JobDefinition<Services> | undefined {
+  return JOBS.find((j) => j.name === name);
+}

@@ -1,0 +1,55 @@
+import type { Db } from '../db/types';
+
+export interface JobRun {
+  id: string;
+  job: string;
+  periodKey: string;
+  status: 'running' | 'succeeded' | 'failed';
+  startedBy: string;
+  startedAt: Date;
+  finishedAt: Date | null;
+  counts: Record<string, number> | null;
+  error: string | null;
+  attempts: number;
+}
+
+const toRun = (r: Record<string, unknown>): JobRun => ({
+  id: r.id as string, job: r.job as string, periodKey: r.period_key as string, status: r.status as JobRun['status'], startedBy: r.started_by as string,
+  startedAt: r.started_at as Date, finishedAt: (r.finished_at as Date | null) ?? null, counts: (r.counts as JobRun['counts']) ?? null,
+  error: (r.error as string | null) ?? null, attempts: r.attempts as number,
+});
+
+/** `job_runs`: one row per (job, period); claiming it is what makes a run exclusive and re-runnable. */
+export class JobRunRepository {
+  /**
+   * Claims the run of a job for a period: a new row, or a failed (or stale running) one taken
+   * again. Null when another process holds it or it already succeeded.
+   */
+  async claim(db: Db, job: string, periodKey: string, startedBy: string, now: Date, staleBefore: Date): Promise<JobRun | null> {
+    const inserted = await db('job_runs')
+      .insert({ job, period_key: periodKey, status: 'running', started_by: startedBy, started_at: now })
+      .onConflict(['job', 'period_key'])
+      .ignore()
+      .returning('*');
+    if (inserted.length) return toRun(inserted[0]);
+    const retaken = await db('job_runs')
+      .where({ job, period_key: periodKey })
+      .where((w) => w.where('status', 'failed').orWhere((s) => s.where('status', 'running').where('started_at', '<', staleBefore)))
+      .update({ status: 'running', started_by: startedBy, started_at: now, finished_at: null, error: null, attempts: db.raw('attempts + 1') })
+      .returning('*');
+    return retaken.length ? toRun(retaken[0]) : null;
+  }
+
+  async finish(db: Db, id: string, status: 'succeeded' | 'failed', counts: Record<string, number> | null, error: string | null, now: Date): Promise<void> {
+    await db('job_runs').where({ id }).update({ status, counts: counts ? JSON.stringify(counts) : null, error: error?.slice(0, 2000) ?? null, finished_at: now });
+  }
+
+  async find(db: Db, job: string, periodKey: string): Promise<JobRun | null> {
+    const row = await db('job_runs').where({ job, period_key: periodKey }).first();
+    return row ? toRun(row) : null;
+  }
+
+  async recent(db: Db, limit = 50): Promise<JobRun[]> {
+    return (await db('job_runs').orderBy('started_at', 'desc').limit(limit)).map(toRun);
+  }
+}
