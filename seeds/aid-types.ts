@@ -10,6 +10,8 @@ export interface DemoAidType {
   description: string;
   payees: PayeeKind[];
   groupCode: string | null;
+  /** Above this amount a decision needs a second person's validation. */
+  validationThresholdCents: number | null;
   versions: Array<{ effectiveFrom: string; rules: Rules; notes: string }>;
 }
 
@@ -40,6 +42,7 @@ export const DEMO_AID_TYPES: DemoAidType[] = [
     description: 'Prise en charge d’une partie du loyer, versée chaque mois au bailleur, pour un salarié du secteur privé qui traverse une baisse de ressources.',
     payees: ['landlord'],
     groupCode: 'loyer',
+    validationThresholdCents: 150000,
     versions: [
       { effectiveFrom: '2025-01-01', rules: rentAid(250000), notes: 'Barème 2025 : plafond de 2 500 € par demande.' },
       { effectiveFrom: '2026-01-01', rules: rentAid(300000), notes: 'Barème 2026 : plafond porté à 3 000 €, jusqu’à 6 mensualités.' },
@@ -51,6 +54,7 @@ export const DEMO_AID_TYPES: DemoAidType[] = [
     description: 'Aide ponctuelle aux locataires du parc social, salariés ou non, dont les charges d’énergie ont fortement augmenté.',
     payees: ['landlord', 'supplier'],
     groupCode: 'energie',
+    validationThresholdCents: 40000,
     versions: [
       {
         effectiveFrom: '2026-01-01',
@@ -86,6 +90,7 @@ export const DEMO_AID_TYPES: DemoAidType[] = [
     description: 'Versement unique au bailleur pour solder tout ou partie d’une dette de loyer, avec un plan d’apurement.',
     payees: ['landlord'],
     groupCode: 'loyer',
+    validationThresholdCents: 200000,
     versions: [
       {
         effectiveFrom: '2026-01-01',

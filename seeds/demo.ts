@@ -3,7 +3,6 @@ import { hashPassword } from '../src/auth/passwords';
 import type { Role } from '../src/permissions/roles';
 import { normalizeFirstName, normalizeName } from '../src/households/normalize';
 import { DEMO_AID_TYPES } from './aid-types';
-import { nextRequestReference } from '../src/aid-requests/references';
 
 /** Demo data only: never loaded by a migration nor in production unless asked (SEED_DEMO / seed:demo). */
 export const DEMO_PASSWORD = 'demo-Entraide-2026';
@@ -123,11 +122,10 @@ export async function seedDemo(knex: Knex): Promise<DemoLogin[]> {
         await audit(trx, 'user', (row as { id: string }).id, organisationId, 'user.created', { email: u.email, role: u.role });
         logins.push({ email: u.email, role: u.role, organisation: o.name });
       }
-      for (const h of HOUSEHOLDS[o.key] ?? []) await insertHousehold(trx, organisationId, h);
+      for (const h of HOUSEHOLDS[o.key] ?? []) await insertHousehold(trx, organisationId, h, h.agency ? (agencyIds.get(h.agency) ?? null) : null);
     }
     await reportDemoDuplicate(trx);
     await insertAidTypes(trx);
-    await insertDemoRequests(trx);
     return logins;
   });
 }
@@ -150,6 +148,7 @@ interface DemoPerson {
 }
 
 interface DemoHousehold {
+  agency?: string;
   addressLine1: string;
   postcode: string;
   city: string;
@@ -166,6 +165,7 @@ interface DemoHousehold {
 const HOUSEHOLDS: Record<string, DemoHousehold[]> = {
   a: [
     {
+      agency: 'Agence Lyon Centre',
       addressLine1: '14 rue Paul Bert', postcode: '69003', city: 'Lyon', housingEstate: 'Résidence Les Tilleuls', tenancyReference: 'A-2019-00417',
       entryDate: '2019-09-01', rent: 52000, charges: 9500, housingAllowance: 18000,
       persons: [
@@ -174,6 +174,7 @@ const HOUSEHOLDS: Record<string, DemoHousehold[]> = {
       ],
     },
     {
+      agency: 'Agence Villeurbanne',
       addressLine1: '3 allée des Érables', postcode: '69100', city: 'Villeurbanne', housingEstate: 'Cité Jardin', tenancyReference: 'A-2021-01288',
       entryDate: '2021-02-15', rent: 61000, charges: 11000, housingAllowance: 0,
       persons: [
@@ -183,13 +184,51 @@ const HOUSEHOLDS: Record<string, DemoHousehold[]> = {
       ],
     },
     {
+      agency: 'Agence Lyon Centre',
       addressLine1: '27 boulevard des Belges', postcode: '69006', city: 'Lyon', housingEstate: 'Le Parc', tenancyReference: 'A-2015-00051',
       entryDate: '2015-05-01', rent: 43000, charges: 7000, housingAllowance: 21000,
       persons: [{ civility: 'mme', lastName: 'Roche', firstNames: 'Monique', birthDate: '1951-08-17', relationship: 'holder', employmentStatus: 'retired', pension: 98000 }],
     },
+
+    {
+      agency: 'Agence Lyon Centre', addressLine1: '9 rue Duguesclin', postcode: '69006', city: 'Lyon', housingEstate: 'Les Brotteaux', tenancyReference: 'A-2018-00733',
+      entryDate: '2018-03-01', rent: 48000, charges: 8000, housingAllowance: 12000,
+      persons: [
+        { civility: 'mme', lastName: 'Nguyen', firstNames: 'Thi Lan', birthDate: '1984-07-09', relationship: 'holder', employmentStatus: 'private_employee', employerName: 'Hôtel Bellecour', salary: 118000 },
+        { civility: 'm', lastName: 'Nguyen', firstNames: 'Minh', birthDate: '2014-02-11', relationship: 'child', employmentStatus: 'student' },
+      ],
+    },
+    {
+      agency: 'Agence Lyon Centre', addressLine1: '41 cours Gambetta', postcode: '69007', city: 'Lyon', housingEstate: 'Guillotière', tenancyReference: 'A-2020-00918',
+      entryDate: '2020-06-15', rent: 56000, charges: 9000, housingAllowance: 0,
+      persons: [{ civility: 'm', lastName: 'Moreau', firstNames: 'Julien', birthDate: '1988-10-30', relationship: 'holder', employmentStatus: 'private_employee', employerName: 'Garage des Quais', salary: 121000 }],
+    },
+    {
+      agency: 'Agence Villeurbanne', addressLine1: '18 avenue Galline', postcode: '69100', city: 'Villeurbanne', housingEstate: 'Cusset', tenancyReference: 'A-2016-00342',
+      entryDate: '2016-09-01', rent: 64000, charges: 10500, housingAllowance: 9000,
+      persons: [
+        { civility: 'm', lastName: 'Fernandes', firstNames: 'Paulo', birthDate: '1976-05-21', relationship: 'holder', employmentStatus: 'private_employee', employerName: 'BTP Rhône', salary: 142000 },
+        { civility: 'mme', lastName: 'Fernandes', firstNames: 'Ana', birthDate: '1979-12-03', relationship: 'spouse', employmentStatus: 'job_seeker', unemployment: 61000 },
+        { civility: 'mme', lastName: 'Fernandes', firstNames: 'Lucia', birthDate: '2009-08-14', relationship: 'child', employmentStatus: 'student' },
+      ],
+    },
+    {
+      agency: 'Agence Villeurbanne', addressLine1: '5 rue Francis de Pressensé', postcode: '69100', city: 'Villeurbanne', housingEstate: 'Gratte-Ciel', tenancyReference: 'A-2012-00087',
+      entryDate: '2012-01-01', rent: 39000, charges: 6500, housingAllowance: 16000,
+      persons: [{ civility: 'mme', lastName: 'Bernard', firstNames: 'Chantal', birthDate: '1956-04-02', relationship: 'holder', employmentStatus: 'retired', pension: 102000 }],
+    },
+    {
+      agency: 'Agence Lyon Centre', addressLine1: '2 place Guichard', postcode: '69003', city: 'Lyon', housingEstate: 'Part-Dieu', tenancyReference: 'A-2022-01544',
+      entryDate: '2022-11-01', rent: 47000, charges: 7500, housingAllowance: 19000,
+      persons: [
+        { civility: 'mme', lastName: 'Koné', firstNames: 'Aïcha', birthDate: '1993-01-17', relationship: 'holder', employmentStatus: 'private_employee', employerName: 'Propreté Services', salary: 98000, caf: 21000 },
+        { civility: 'm', lastName: 'Koné', firstNames: 'Ibrahim', birthDate: '2019-05-05', relationship: 'child', employmentStatus: 'student' },
+      ],
+    },
   ],
   b: [
     {
+      agency: 'Agence Lille Sud',
       addressLine1: '8 rue de Wazemmes', postcode: '59000', city: 'Lille', housingEstate: 'Résidence Wazemmes', tenancyReference: 'B-2020-07731',
       entryDate: '2020-10-01', rent: 48000, charges: 8500, housingAllowance: 15000,
       persons: [
@@ -198,18 +237,45 @@ const HOUSEHOLDS: Record<string, DemoHousehold[]> = {
       ],
     },
     {
+      agency: 'Agence Lille Sud',
       addressLine1: '2 place du Concert', postcode: '59800', city: 'Lille', housingEstate: 'Vieux-Lille', tenancyReference: 'B-2023-00912',
       entryDate: '2023-01-01', rent: 39000, charges: 6000, housingAllowance: 9000,
       // the same woman as at Bailleur A, typed differently: a likely duplicate
       persons: [{ civility: 'mme', lastName: 'LEFEVRE DUPONT', firstNames: 'Eloise', birthDate: '1986-03-14', relationship: 'holder', employmentStatus: 'private_employee', employerName: 'Transports Rhône', salary: 138000, rsa: 0 }],
     },
+    {
+      agency: 'Agence Lille Sud',
+      addressLine1: '15 rue Solférino', postcode: '59000', city: 'Lille', housingEstate: 'Vauban', tenancyReference: 'B-2019-04410',
+      entryDate: '2019-04-01', rent: 52000, charges: 9500, housingAllowance: 11000,
+      persons: [
+        { civility: 'm', lastName: 'Lefebvre', firstNames: 'Kévin', birthDate: '1987-03-27', relationship: 'holder', employmentStatus: 'private_employee', employerName: 'Transports Lillois', salary: 134000 },
+        { civility: 'mme', lastName: 'Lefebvre', firstNames: 'Laura', birthDate: '1989-09-12', relationship: 'spouse', employmentStatus: 'inactive', caf: 18000 },
+      ],
+    },
+    {
+      agency: 'Agence Lille Sud',
+      addressLine1: '31 rue d’Arras', postcode: '59000', city: 'Lille', housingEstate: 'Moulins', tenancyReference: 'B-2017-02205',
+      entryDate: '2017-07-01', rent: 44000, charges: 7000, housingAllowance: 14000,
+      persons: [{ civility: 'mme', lastName: 'Mercier', firstNames: 'Sandrine', birthDate: '1981-11-25', relationship: 'holder', employmentStatus: 'private_employee', employerName: 'Clinique du Nord', salary: 112000 }],
+    },
+    {
+      addressLine1: '6 avenue de Dunkerque', postcode: '59160', city: 'Lomme', housingEstate: 'Bourg', tenancyReference: 'B-2021-03118',
+      entryDate: '2021-09-01', rent: 58000, charges: 10000, housingAllowance: 8000,
+      persons: [{ civility: 'm', lastName: 'Boulanger', firstNames: 'Rachid', birthDate: '1975-06-08', relationship: 'holder', employmentStatus: 'private_employee', employerName: 'Métallerie Flandres', salary: 165000 }],
+    },
+    {
+      agency: 'Agence Lille Sud',
+      addressLine1: '12 rue Nationale', postcode: '59000', city: 'Lille', housingEstate: 'Centre', tenancyReference: 'B-2024-00377',
+      entryDate: '2024-02-01', rent: 41000, charges: 6000, housingAllowance: 13000,
+      persons: [{ civility: 'mme', lastName: 'Dupuis', firstNames: 'Océane', birthDate: '1998-02-19', relationship: 'holder', employmentStatus: 'private_employee', employerName: 'Boulangerie Paul', salary: 101000 }],
+    },
   ],
 };
 
-async function insertHousehold(trx: Knex.Transaction, organisationId: string, h: DemoHousehold): Promise<void> {
+async function insertHousehold(trx: Knex.Transaction, organisationId: string, h: DemoHousehold, agencyId: string | null): Promise<void> {
   const [row] = await trx('households')
     .insert({
-      organisation_id: organisationId, address_line1: h.addressLine1, postcode: h.postcode, city: h.city, housing_estate: h.housingEstate,
+      organisation_id: organisationId, agency_id: agencyId, address_line1: h.addressLine1, postcode: h.postcode, city: h.city, housing_estate: h.housingEstate,
       tenancy_reference: h.tenancyReference, entry_date: h.entryDate, rent_cents: h.rent, charges_cents: h.charges, housing_allowance_cents: h.housingAllowance,
     })
     .returning('id');
@@ -261,7 +327,7 @@ function audit(trx: Knex | Knex.Transaction, entityType: string, entityId: strin
 export async function insertAidTypes(trx: Knex | Knex.Transaction): Promise<void> {
   for (const t of DEMO_AID_TYPES) {
     const [row] = await trx('aid_types')
-      .insert({ code: t.code, label: t.label, description: t.description, payees: t.payees, group_code: t.groupCode })
+      .insert({ code: t.code, label: t.label, description: t.description, payees: t.payees, group_code: t.groupCode, validation_threshold_cents: t.validationThresholdCents })
       .returning('id');
     const id = (row as { id: string }).id;
     for (const [i, v] of t.versions.entries()) {
@@ -271,40 +337,4 @@ export async function insertAidTypes(trx: Knex | Knex.Transaction): Promise<void
     }
     await audit(trx, 'aid_type', id, null, 'aid_type.created', { code: t.code, label: t.label });
   }
-}
-
-/** Two requests at Bailleur A: a submitted rent aid (Haddad) and an energy-aid draft (Roche). More statuses come with instruction. */
-async function insertDemoRequests(trx: Knex.Transaction): Promise<void> {
-  const instructor = await trx('users').where({ email: 'instructeur@bailleur-a.demo' }).first('id', 'first_name', 'last_name');
-  const make = async (tenancyReference: string, code: string, submit: boolean, extra: Record<string, unknown>, requestedCents: number, requestedMonths: number | null) => {
-    const household = await trx('households').where({ tenancy_reference: tenancyReference }).first();
-    const type = await trx('aid_types').where({ code }).first();
-    const version = await trx('aid_type_versions').where({ aid_type_id: type.id }).whereNull('effective_to').first();
-    const members = await trx('household_members as m').join('persons as p', 'p.id', 'm.person_id').where('m.household_id', household.id).whereNull('m.to_date').select('p.*');
-    const situation = {
-      rentCents: Number(household.rent_cents), chargesCents: Number(household.charges_cents), housingAllowanceCents: Number(household.housing_allowance_cents),
-      fixedChargesCents: 0, arrearsCents: 0, arrearsMonths: null, cause: null, causeComment: null, chargesIncreaseMonthlyCents: 0, chargesRegularisationCents: 0,
-      members: members.map((p: Record<string, string>) => ({
-        personId: p.id, name: `${p.first_names} ${p.last_name}`, employmentStatus: p.employment_status,
-        resourcesCents: ['salary', 'unemployment', 'caf', 'pension', 'rsa', 'other'].reduce((sum, k) => sum + Number(p[`resource_${k}_cents`]), 0),
-      })),
-      ...extra,
-    };
-    const now = new Date();
-    const reference = submit ? await nextRequestReference(trx, now.getFullYear()) : null;
-    const [row] = await trx('aid_requests')
-      .insert({
-        organisation_id: household.organisation_id, household_id: household.id, aid_type_id: type.id, aid_type_version_id: submit ? version.id : null,
-        status: submit ? 'submitted' : 'draft', situation: JSON.stringify(situation), requested_cents: requestedCents, requested_months: requestedMonths,
-        reference, submitted_at: submit ? now : null, created_by: instructor.id,
-        consent: submit ? JSON.stringify({ date: now.toISOString().slice(0, 10), method: 'paper_signed', recordedBy: `${instructor.first_name} ${instructor.last_name}`, noticeVersion: '2026-01' }) : null,
-      })
-      .returning('id');
-    const id = (row as { id: string }).id;
-    const label = `${instructor.first_name} ${instructor.last_name}`;
-    await trx('request_events').insert({ request_id: id, actor_user_id: instructor.id, actor_label: label, kind: 'status_change', to_status: 'draft' });
-    if (submit) await trx('request_events').insert({ request_id: id, actor_user_id: instructor.id, actor_label: label, kind: 'status_change', from_status: 'draft', to_status: 'submitted' });
-  };
-  await make('A-2021-01288', 'AQ', true, { arrearsCents: 144000, arrearsMonths: 2, cause: 'job_loss', causeComment: 'Licenciement économique en septembre, allocations chômage depuis octobre.' }, 180000, 6);
-  await make('A-2015-00051', 'AE', false, { cause: 'income_drop', chargesRegularisationCents: 124000 }, 45000, null);
 }

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import readline from 'node:readline';
 import { Writable } from 'node:stream';
-import { DEMO_PASSWORD, seedDemo } from '../seeds/demo';
+import { DEMO_PASSWORD } from '../seeds/demo';
+import { loadDemo } from '../seeds/load-demo';
+import { createLogger } from './logger';
 import { AuditRepository } from './audit/repository';
 import { AuditService } from './audit/service';
 import { openConfiguredDatabase } from './bootstrap';
@@ -41,7 +43,8 @@ program
   .description('charge les données de démonstration dans une base vide')
   .action(() =>
     withDatabase(async ({ db }) => {
-      const logins = await seedDemo(db.knex);
+      const config = loadConfig();
+      const logins = await loadDemo(db, config, createLogger(config.logLevel));
       process.stdout.write(`Données de démonstration chargées (mot de passe : ${DEMO_PASSWORD}) :\n${logins.map((l) => `  ${l.email} (${l.role})`).join('\n')}\n`);
     }),
   );

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { seedDemo } from '../seeds/demo';
+import { loadDemo } from '../seeds/load-demo';
 import { createApp } from './app';
 import { openConfiguredDatabase } from './bootstrap';
 import { ConfigError, loadConfig } from './config';
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
 
   const empty = !(await new OrganisationRepository().hasAny(db.knex));
   if (empty && config.seedDemo) {
-    const logins = await seedDemo(db.knex);
+    const logins = await loadDemo(db, config, logger);
     process.stdout.write(
       '\nDonnées de démonstration chargées. Connexions (mot de passe commun : demo-Entraide-2026) :\n' +
         logins.map((l) => `  ${l.email.padEnd(30)} ${l.role.padEnd(20)} ${l.organisation}`).join('\n') +

@@ -95,7 +95,7 @@ export class DecisionService {
       await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'proposal', message: `Proposition à valider : ${this.summary(proposal)}`, visibility: 'internal' }, now);
       await this.audit.record(trx, actor, {
         entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.decision_proposed',
-        before: null, after: { decisionId, kind: proposal.kind, amountCents: proposal.amountCents, threshold: request.validationThresholdCents },
+        before: null, after: { decisionId, decision: proposal.kind, amountCents: proposal.amountCents, threshold: request.validationThresholdCents },
       });
       return 'pending' as const;
     });

@@ -38,7 +38,7 @@ export class RequestDocumentService {
       const blob = await this.blobs.put(trx, file.buffer, type);
       const previous = await this.documents.retireCurrent(trx, requestId, kind);
       const version = await this.documents.nextVersion(trx, requestId, kind);
-      const filename = file.originalname.replace(/[^\p{L}\p{N} ._()-]/gu, '_').slice(0, 120) || 'document';
+      const filename = file.originalname.replace(/[^\p{L}\p{N} ._()’'-]/gu, '_').slice(0, 120) || 'document';
       await this.documents.insert(trx, { requestId, kind, filename, blobId: blob.id, version, uploadedBy: actor.userId, uploadedAt: this.clock.now() });
       await this.audit.record(trx, actor, {
         entityType: 'aid_request', entityId: requestId, organisationId: request.organisationId, action: previous ? 'document.replaced' : 'document.added',

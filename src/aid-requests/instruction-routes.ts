@@ -7,7 +7,7 @@ import type { Services } from '../services';
 import { parisDate } from '../shared/dates';
 import { ValidationError } from '../shared/errors';
 import { routes, urls } from '../urls';
-import { answerSchema, askInformationSchema, assignSchema, bulkAssignSchema, messageSchema, noteSchema, proposalSchema, validationSchema } from './instruction-schemas';
+import { DECISION_KINDS, answerSchema, askInformationSchema, assignSchema, bulkAssignSchema, messageSchema, noteSchema, proposalSchema, validationSchema } from './instruction-schemas';
 import { QUEUE_TABS, queueQuery, saveFilterSchema } from './list-schemas';
 import { renderRequest, type Tab } from './page-routes';
 import { versionOnlySchema } from './schemas';
@@ -129,7 +129,7 @@ export function instructionRoutes(services: Services): Router {
     const raw = new URLSearchParams(req.query as Record<string, string>);
     raw.delete('page');
     res.render('aid-requests/queue', {
-      page, counts, query, tabs: QUEUE_TABS, form, queryString: raw.toString(), statusLabels: STATUS_LABELS,
+      page, counts, query, tabs: QUEUE_TABS, form, queryString: raw.toString(), statusLabels: STATUS_LABELS, decisionKinds: DECISION_KINDS,
       instructors: await instruction.instructors(a),
       savedFilters: await requestLists.savedQueueFilters(a),
       landlords: (await households.landlordOptions(a)).map((o) => ({ value: o.id, text: o.name })),

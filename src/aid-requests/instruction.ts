@@ -23,7 +23,7 @@ export interface UploadedFile {
 /** Statuses where an operator may (re)assign a request. */
 const ASSIGNABLE: readonly RequestStatus[] = ['submitted', 'in_review', 'awaiting_information', 'adjourned'];
 
-const safeFilename = (name: string) => name.replace(/[^\p{L}\p{N} ._()-]/gu, '_').slice(0, 120) || 'piece-jointe';
+const safeFilename = (name: string) => name.replace(/[^\p{L}\p{N} ._()’'-]/gu, '_').slice(0, 120) || 'piece-jointe';
 
 /**
  * Instruction: assignment, information asked and answered, exchanges with attachments, private

@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { presentHistory } from '../audit/presenter';
-import { PAYEE_KINDS } from '../aid-types/rules';
+import { DOCUMENT_KINDS, type DocumentKind, PAYEE_KINDS } from '../aid-types/rules';
 import { emptyForm, type FormState } from '../http/forms';
 import { actor, requirePermission } from '../http/guards';
 import { can } from '../permissions';
@@ -50,7 +50,7 @@ const HISTORY_LABELS = {
   fields: {
     status: 'Statut', assignedTo: 'Chargé d’instruction', reference: 'Référence', payeeName: 'Titulaire du compte', payeeIban: 'IBAN', consentDate: 'Date du consentement',
     grantedCents: 'Montant accordé', instalments: 'Échéances', reason: 'Motif', adjournedUntil: 'Ajournée jusqu’au', proposedBy: 'Proposée par', validatedBy: 'Validée par',
-    kind: 'Pièce', filename: 'Fichier', amountCents: 'Montant proposé', comment: 'Commentaire',
+    kind: 'Pièce', decision: 'Décision', filename: 'Fichier', amountCents: 'Montant proposé', comment: 'Commentaire',
   },
   value: (field: string, value: unknown) => {
     if (value === null || value === undefined || value === '') return '—';
@@ -58,6 +58,8 @@ const HISTORY_LABELS = {
     if (field === 'grantedCents' || field === 'amountCents') return formatEuros(value);
     if (field === 'payeeIban') return `${String(value).slice(0, 4)}…${String(value).slice(-4)}`;
     if (field === 'consentDate' || field === 'adjournedUntil') return formatDate(value);
+    if (field === 'kind') return DOCUMENT_KINDS[value as DocumentKind] ?? String(value);
+    if (field === 'decision') return DECISION_KINDS[value as keyof typeof DECISION_KINDS] ?? String(value);
     if (field === 'reason') return REFUSAL_REASONS[value as keyof typeof REFUSAL_REASONS] ?? String(value);
     return String(value);
   },
@@ -91,7 +93,7 @@ export async function renderRequest(services: Services, req: Request, res: Respo
   if (tab === 'synthese') {
     Object.assign(model, {
       events: await aidRequests.events(a, request),
-      decisions: await decisions.history(request.id),
+      decisions: (await decisions.history(request.id)).filter((d) => d.status === 'applied' || (forAssociation && d.status === 'returned')),
       payments: await services.payments.forRequest(services.knex, request.id),
       canValidate: forAssociation && pending !== null && pending.proposedBy !== a.userId,
       instructors: forAssociation ? await instruction.instructors(a) : [],

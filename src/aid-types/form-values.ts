@@ -40,6 +40,7 @@ export const typeValues = (t: AidType) => ({
   description: t.description,
   payees: t.payees,
   groupCode: t.groupCode ?? '',
+  validationThreshold: t.validationThresholdCents === null ? '' : centsToInput(t.validationThresholdCents),
   status: t.status,
   version: t.version,
 });

@@ -9,6 +9,8 @@ export interface AidType {
   description: string;
   payees: PayeeKind[];
   groupCode: string | null;
+  /** Above this amount, a decision needs a second person's validation (null: one level). */
+  validationThresholdCents: number | null;
   status: 'active' | 'archived';
   version: number;
   updatedAt: Date;
@@ -34,6 +36,7 @@ const toType = (r: Record<string, unknown>): AidType => ({
   description: r.description as string,
   payees: r.payees as PayeeKind[],
   groupCode: (r.group_code as string | null) ?? null,
+  validationThresholdCents: r.validation_threshold_cents === null || r.validation_threshold_cents === undefined ? null : Number(r.validation_threshold_cents),
   status: r.status as AidType['status'],
   version: r.version as number,
   updatedAt: r.updated_at as Date,
@@ -50,7 +53,7 @@ const toVersion = (r: Record<string, unknown>): AidTypeVersion => ({
   createdAt: r.created_at as Date,
 });
 
-const columns = (f: AidTypeFields) => ({ code: f.code, label: f.label, description: f.description, payees: f.payees, group_code: f.groupCode, status: f.status });
+const columns = (f: AidTypeFields) => ({ code: f.code, label: f.label, description: f.description, payees: f.payees, group_code: f.groupCode, validation_threshold_cents: f.validationThresholdCents, status: f.status });
 
 /** The aid catalogue: not tenant data (the association's), read by every role that files or instructs. */
 export class AidTypeRepository {

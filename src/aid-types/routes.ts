@@ -5,7 +5,7 @@ import { actor, requirePermission } from '../http/guards';
 import { can } from '../permissions';
 import type { Services } from '../services';
 import { parisDate } from '../shared/dates';
-import { formatDate } from '../shared/format';
+import { formatDate, formatEuros } from '../shared/format';
 import { routes, urls } from '../urls';
 import { EFFORT_RATE_FORMULA, REMAINING_INCOME_FORMULA } from './eligibility';
 import { rulesValues, typeValues } from './form-values';
@@ -34,10 +34,11 @@ const HISTORY = {
     'aid_type.version_added': 'Nouvelle version des règles',
   },
   fields: {
-    code: 'Code', label: 'Nom', description: 'Description', payees: 'Bénéficiaires', groupCode: 'Groupe', status: 'Statut',
+    code: 'Code', label: 'Nom', description: 'Description', payees: 'Bénéficiaires', groupCode: 'Groupe', validationThresholdCents: 'Seuil de double validation', status: 'Statut',
     effectiveFrom: 'En vigueur à partir du', versionNumber: 'Version',
   },
-  value: (field: string, value: unknown) => (value === null || value === undefined || value === '' ? '—' : field === 'effectiveFrom' ? formatDate(value) : String(value)),
+  value: (field: string, value: unknown) =>
+    value === null || value === undefined || value === '' ? '—' : field === 'effectiveFrom' ? formatDate(value) : field === 'validationThresholdCents' ? formatEuros(value) : String(value),
 };
 
 export function aidTypeRoutes(services: Services): Router {

@@ -85,6 +85,15 @@ const typeFields = {
       .min(1, { error: 'Cochez au moins un bénéficiaire du versement' }),
   ),
   groupCode: z.preprocess(blank, z.string().trim().toLowerCase().regex(/^[a-z0-9_-]{1,30}$/, { error: 'Un groupe s’écrit en minuscules, sans espace, par exemple « loyer »' }).optional()),
+  validationThreshold: z.preprocess(blank, z.string().max(30).optional()).transform((v, ctx) => {
+    if (v === undefined) return null;
+    const cents = parseEurosToCents(v);
+    if (cents === null) {
+      ctx.addIssue({ code: 'custom', message: 'Saisissez un montant en euros, par exemple 1 500' });
+      return z.NEVER;
+    }
+    return cents;
+  }),
 };
 
 export const createAidTypeSchema = z

@@ -59,7 +59,7 @@ export class AidTypeService {
 
   async create(actor: Actor, input: CreateAidTypeInput): Promise<string> {
     scopeFor(actor, 'catalogue:manage');
-    const fields: AidTypeFields = { code: input.code, label: input.label, description: input.description ?? '', payees: input.payees, groupCode: input.groupCode ?? null, status: 'active' };
+    const fields: AidTypeFields = { code: input.code, label: input.label, description: input.description ?? '', payees: input.payees, groupCode: input.groupCode ?? null, validationThresholdCents: input.validationThreshold, status: 'active' };
     const rules = toRules(input);
     return this.db.transaction(async (trx) => {
       if (await this.repository.codeTaken(trx, fields.code)) throw new ValidationError({ code: 'Une aide porte déjà ce code' });
@@ -77,13 +77,13 @@ export class AidTypeService {
       const current = await this.repository.findById(trx, id);
       if (!current) throw new NotFoundError();
       if (current.version !== input.version) throw new ConflictError();
-      const fields: AidTypeFields = { code: current.code, label: input.label, description: input.description ?? '', payees: input.payees, groupCode: input.groupCode ?? null, status: input.status };
+      const fields: AidTypeFields = { code: current.code, label: input.label, description: input.description ?? '', payees: input.payees, groupCode: input.groupCode ?? null, validationThresholdCents: input.validationThreshold, status: input.status };
       if (!(await this.repository.update(trx, id, input.version, fields, this.clock.now()))) throw new ConflictError();
       await this.audit.record(trx, actor, {
         entityType: 'aid_type', entityId: id, organisationId: null,
         action: current.status !== fields.status ? (fields.status === 'archived' ? 'aid_type.archived' : 'aid_type.reactivated') : 'aid_type.updated',
-        before: { label: current.label, description: current.description, payees: current.payees.join(', '), groupCode: current.groupCode, status: current.status },
-        after: { label: fields.label, description: fields.description, payees: fields.payees.join(', '), groupCode: fields.groupCode, status: fields.status },
+        before: { label: current.label, description: current.description, payees: current.payees.join(', '), groupCode: current.groupCode, validationThresholdCents: current.validationThresholdCents, status: current.status },
+        after: { label: fields.label, description: fields.description, payees: fields.payees.join(', '), groupCode: fields.groupCode, validationThresholdCents: fields.validationThresholdCents, status: fields.status },
       });
     });
   }

@@ -10,7 +10,8 @@ import { loadConfig } from '../../src/config';
 import type { Database } from '../../src/db/database';
 import { createServices, type Services } from '../../src/services';
 import { systemClock } from '../../src/shared/clock';
-import { DEMO_PASSWORD, seedDemo } from '../../seeds/demo';
+import { DEMO_PASSWORD } from '../../seeds/demo';
+import { loadDemo } from '../../seeds/load-demo';
 import { createTestDatabase } from '../support/database';
 
 /** Browser journeys on the real app with the demo data, in Debian Chromium, checked with axe. */
@@ -26,9 +27,9 @@ let browser: Browser;
 beforeAll(async () => {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   db = await createTestDatabase();
-  await seedDemo(db.knex);
   const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789', DATA_DIR: '/tmp/entraide-e2e' });
   const logger = winston.createLogger({ silent: true });
+  await loadDemo(db, config, logger);
   services = createServices(db, config, systemClock, logger);
   server = createApp(services).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
