@@ -87,7 +87,11 @@ export function aidRequestRoutes(services: Services): Router {
     const render = async (req: Request, res: Response, form: FormState) => {
       const a = actor(req);
       const request = await aidRequests.get(a, requestId(req), undefined, 'requests:file');
-      if (request.status !== 'draft') return res.redirect(urls.request(request.id));
+      if (request.status !== 'draft') {
+        // a submitted request is not edited any more: say so on its page
+        if (form.errors._form) req.flash('error', form.errors._form);
+        return res.redirect(urls.request(request.id));
+      }
       res.render(def.view, { ...(await wizard(services, a, request, def.step)), form, causeOptions, consentOptions, payeeOptions: request.aidTypePayees.map((k) => ({ value: k, text: PAYEE_KINDS[k] })) });
     };
     const path = def.url(':id');
