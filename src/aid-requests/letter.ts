@@ -1,6 +1,6 @@
 import PDFDocument from 'pdfkit';
 import type { Settings } from '../settings/schemas';
-import { formatDate, formatEuros } from '../shared/format';
+import { formatDate, formatEuros as euros } from '../shared/format';
 import type { Instalment } from '../payments/schedule';
 
 /** What a decision letter says: who decided what for whom, with the schedule or the reason. */
@@ -22,6 +22,9 @@ export interface LetterData {
 }
 
 const MARGIN = 56;
+
+/** Amounts in the PDF: the narrow no-break space of French formatting is not in the standard fonts' set. */
+const formatEuros = (cents: number | null) => euros(cents).replace(/\u202f/g, '\u00a0');
 
 /** The decision letter as a PDF (A4), built in memory: a few pages at most. */
 export function buildDecisionLetter(d: LetterData): Promise<Buffer> {

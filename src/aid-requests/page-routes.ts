@@ -107,7 +107,7 @@ export async function renderRequest(services: Services, req: Request, res: Respo
     Object.assign(model, await documentsView(services, req, request), { canAddDocuments: isLandlord && ['draft', 'awaiting_information'].includes(request.status) });
   } else if (tab === 'echanges') {
     const events = await aidRequests.events(a, request);
-    model.messages = events.filter((e) => ['message', 'information_request', 'information_answer'].includes(e.kind)).reverse();
+    model.exchanges = events.filter((e) => ['message', 'information_request', 'information_answer'].includes(e.kind)).reverse();
     model.canMessage = can(a, 'requests:message') && request.status !== 'draft';
     model.canAnswer = isLandlord && request.status === 'awaiting_information';
   } else if (tab === 'historique') {
