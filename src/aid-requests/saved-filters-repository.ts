@@ -24,6 +24,6 @@ export class SavedFilterRepository {
 
   async delete(db: Db, userId: string, id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
-    return (await db('saved_filters').where({ id, user_id: userId }).delete()) === 1;
+    return (await db('saved_filters').where({ id, user_id: userId }).delete().returning('id')).length === 1;
   }
 }

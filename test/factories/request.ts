@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { RequestStatus } from '../../src/aid-requests/state-machine';
+import { DEMO_AID_TYPES } from '../../seeds/aid-types';
 
 let sequence = 0;
 
@@ -38,7 +39,7 @@ export async function insertRequest(knex: Knex, o: RequestOverrides): Promise<st
   const version = submitted ? await knex('aid_type_versions').where({ aid_type_id: o.aidTypeId }).orderBy('number', 'desc').first('id') : null;
   let versionId = version?.id as string | undefined;
   if (submitted && !versionId) {
-    const [v] = await knex('aid_type_versions').insert({ aid_type_id: o.aidTypeId, number: 1, effective_from: '2026-01-01', rules: JSON.stringify({}), notes: '' }).returning('id');
+    const [v] = await knex('aid_type_versions').insert({ aid_type_id: o.aidTypeId, number: 1, effective_from: '2026-01-01', rules: JSON.stringify(DEMO_AID_TYPES[0]?.versions[1]?.rules), notes: '' }).returning('id');
     versionId = (v as { id: string }).id;
   }
   const [row] = await knex('aid_requests')

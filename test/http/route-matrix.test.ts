@@ -5,7 +5,7 @@ import { csrfToken, loginAs, type Agent } from '../support/http';
 import { buildWorld, type World } from '../factories/world';
 import { insertUser } from '../factories/user';
 import { insertHousehold, insertPerson } from '../factories/household';
-import { insertDraftRequest } from '../factories/request';
+import { insertDraftRequest, insertRequest } from '../factories/request';
 
 /**
  * Every route of the app, tried as every role and as another organisation (ASVS 4.1.3, 4.2.1).
@@ -18,6 +18,12 @@ const LOGGED_IN: Persona[] = [...ASSOCIATION, 'adminA', 'instructorA', 'adminB']
 const HOUSEHOLD_A: Persona[] = ['admin', 'operator', 'adminA', 'instructorA'];
 const LANDLORDS: Persona[] = ['adminA', 'instructorA', 'adminB'];
 const CATALOGUE_READERS: Persona[] = ['admin', 'operator', 'accountant', 'adminA', 'instructorA', 'adminB'];
+const REQUEST_READERS: Persona[] = ['admin', 'operator', 'adminA', 'instructorA', 'adminB'];
+const INSTRUCTORS: Persona[] = ['admin', 'operator'];
+/** A submitted request of landlord A: landlord A and the association reach it, landlord B gets 404. */
+const SUBMITTED_A: Expectation = { allowed: ['admin', 'operator', 'adminA', 'instructorA'], otherOrganisation: ['adminB'] };
+/** The draft of landlord A: only its landlord reaches the filing steps. */
+const DRAFT_STEP: Expectation = { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] };
 
 interface Expectation {
   /** who gets the page; everyone else logged in gets 403, anonymous goes to the login page */
@@ -87,18 +93,48 @@ const ROUTES: Record<string, Expectation> = {
   'POST /aides/:id/modifier': { allowed: ['admin'] },
   'GET /aides/:id/versions/nouvelle': { allowed: ['admin'] },
   'POST /aides/:id/versions/nouvelle': { allowed: ['admin'] },
-  'GET /demandes': { allowed: ['admin', 'operator', 'adminA', 'instructorA', 'adminB'] },
+  'GET /demandes': { allowed: REQUEST_READERS },
+  'GET /demandes/export.csv': { allowed: REQUEST_READERS },
+  'GET /demandes/export.xlsx': { allowed: REQUEST_READERS },
   'POST /demandes': { allowed: LANDLORDS },
   'GET /demandes/nouvelle': { allowed: LANDLORDS },
-  // the request of the matrix is a draft: the association does not see drafts (404, like another organisation)
+  // the request of these routes is a draft: the association does not see drafts (404, like another organisation)
   'GET /demandes/:id': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB', 'admin', 'operator'] },
-  'GET /demandes/:id/situation': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] },
-  'POST /demandes/:id/situation': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] },
+  'GET /demandes/:id/situation': DRAFT_STEP,
+  'POST /demandes/:id/situation': DRAFT_STEP,
+  'GET /demandes/:id/aide': DRAFT_STEP,
+  'POST /demandes/:id/aide': DRAFT_STEP,
+  'GET /demandes/:id/versement': DRAFT_STEP,
+  'POST /demandes/:id/versement': DRAFT_STEP,
+  'GET /demandes/:id/pieces': DRAFT_STEP,
+  'GET /demandes/:id/consentement': DRAFT_STEP,
+  'POST /demandes/:id/consentement': DRAFT_STEP,
+  'GET /demandes/:id/recapitulatif': DRAFT_STEP,
   'POST /demandes/:id/verifications': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB', 'admin', 'operator'] },
-  'POST /demandes/:id/deposer': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] },
-  'POST /demandes/:id/retirer': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] },
-  'POST /demandes/:id/pieces': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] },
+  'POST /demandes/:id/deposer': DRAFT_STEP,
+  'POST /demandes/:id/retirer': DRAFT_STEP,
+  'POST /demandes/:id/pieces': DRAFT_STEP,
   'GET /demandes/:id/pieces/:documentId': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB', 'admin', 'operator'] },
+  // these act on a submitted request of landlord A
+  'POST /demandes/:id/messages': SUBMITTED_A,
+  'GET /demandes/:id/pieces-jointes/:attachmentId': SUBMITTED_A,
+  'GET /demandes/:id/decisions/:decisionId/courrier.pdf': SUBMITTED_A,
+  'POST /demandes/:id/repondre': DRAFT_STEP,
+  'POST /demandes/:id/notes': { allowed: INSTRUCTORS },
+  'POST /demandes/:id/attribuer': { allowed: INSTRUCTORS },
+  'POST /demandes/:id/demander-informations': { allowed: INSTRUCTORS },
+  'POST /demandes/:id/proposer': { allowed: INSTRUCTORS },
+  'POST /demandes/:id/valider': { allowed: INSTRUCTORS },
+  'POST /demandes/:id/reprendre': { allowed: INSTRUCTORS },
+  'POST /demandes/:id/cloturer': { allowed: INSTRUCTORS },
+  'GET /instruction': { allowed: INSTRUCTORS },
+  'POST /instruction/attribuer': { allowed: INSTRUCTORS },
+  'POST /instruction/filtres': { allowed: INSTRUCTORS },
+  // a saved filter is its owner's: another instructor gets 404
+  'POST /instruction/filtres/:id/supprimer': { allowed: ['operator'], otherOrganisation: ['admin'] },
+  'GET /tableau-de-bord': { allowed: INSTRUCTORS },
+  'GET /admin/parametres': { allowed: ['admin'] },
+  'POST /admin/parametres': { allowed: ['admin'] },
   'GET /admin/courriels': { allowed: ['admin'] },
   'GET /admin/courriels/:id': { allowed: ['admin'] },
 };
@@ -134,6 +170,11 @@ let suspicionId: string;
 let aidTypeId: string;
 let requestId: string;
 let documentId: string;
+/** A submitted request of landlord A with a message attachment and a decision letter, and a filter of the operator. */
+let submittedId: string;
+let attachmentId: string;
+let decisionId: string;
+let filterId: string;
 
 beforeAll(async () => {
   ctx = await startTestApp();
@@ -152,6 +193,16 @@ beforeAll(async () => {
     .insert({ request_id: requestId, kind: 'tax_notice', filename: 'avis.pdf', blob_id: (blob as { id: string }).id, version: 1, uploaded_by: world.users.instructorA.id })
     .returning('id');
   documentId = (doc as { id: string }).id;
+  submittedId = await insertRequest(ctx.knex, { organisationId: world.landlordA.id, householdId: householdA.id, aidTypeId, createdBy: world.users.instructorA.id, status: 'in_review' });
+  const [event] = await ctx.knex('request_events').insert({ request_id: submittedId, actor_label: 'Test', kind: 'message', message: 'Bonjour', visibility: 'shared' }).returning('id');
+  const [att] = await ctx.knex('request_attachments').insert({ request_id: submittedId, event_id: (event as { id: string }).id, blob_id: (blob as { id: string }).id, filename: 'a.pdf' }).returning('id');
+  attachmentId = (att as { id: string }).id;
+  const [decision] = await ctx.knex('decisions')
+    .insert({ request_id: submittedId, kind: 'refuse', status: 'returned', reason_code: 'other', needs_validation: true, proposed_by: world.users.operator.id, proposed_by_label: 'Op', proposed_at: new Date(), letter_blob_id: (blob as { id: string }).id })
+    .returning('id');
+  decisionId = (decision as { id: string }).id;
+  const [filter] = await ctx.knex('saved_filters').insert({ user_id: world.users.operator.id, list: 'instruction', name: 'Mes AQ', query: JSON.stringify({ q: 'onglet=a_prendre' }) }).returning('id');
+  filterId = (filter as { id: string }).id;
   const [mail] = await ctx.knex('mail_outbox')
     .insert({ kind: 'test', to_address: 'x@exemple.fr', subject: 'Test', text_body: 'Bonjour', status: 'stored' })
     .returning('id');
@@ -188,6 +239,11 @@ function concrete(path: string): string {
   if (path.startsWith('/doublons/:id')) return path.replace(':id', suspicionId);
   if (path.startsWith('/aides/:id')) return path.replace(':id', aidTypeId);
   if (path.includes(':documentId')) return path.replace(':id', requestId).replace(':documentId', documentId);
+  if (path.includes(':attachmentId')) return path.replace(':id', submittedId).replace(':attachmentId', attachmentId);
+  if (path.includes(':decisionId')) return path.replace(':id', submittedId).replace(':decisionId', decisionId);
+  if (path.startsWith('/instruction/filtres/:id')) return path.replace(':id', filterId);
+  const action = path.split('/')[3];
+  if (path.startsWith('/demandes/:id') && ['messages', 'notes', 'attribuer', 'demander-informations', 'proposer', 'valider', 'reprendre', 'cloturer'].includes(action ?? '')) return path.replace(':id', submittedId);
   if (path.startsWith('/demandes/:id')) return path.replace(':id', requestId);
   return path.replace(':token', params[':token'] as string);
 }
