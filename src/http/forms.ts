@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Logger } from '../logger';
 import type { Permission } from '../permissions';
-import { ConflictError, type FieldErrors, ValidationError } from '../shared/errors';
+import { ConflictError, type FieldErrors, InvalidTransitionError, ValidationError } from '../shared/errors';
 import { requirePermission } from './guards';
 import { keepableValues } from './session';
 
@@ -89,7 +89,7 @@ export function postForm<S extends z.ZodType>(router: Router, path: string, logg
       await route.handle(req, res, parsed.data);
     } catch (err) {
       if (err instanceof ValidationError) return rejected(err.fieldErrors);
-      if (err instanceof ConflictError) return rejected({ _form: err.message });
+      if (err instanceof ConflictError || err instanceof InvalidTransitionError) return rejected({ _form: err.message });
       throw err;
     }
   });
