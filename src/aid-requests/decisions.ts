@@ -73,8 +73,9 @@ export class DecisionService {
     const mails: string[] = [];
     const outcome = await this.db.transaction(async (trx) => {
       const request = await this.lock(actor, id, trx);
-      transition(actor.role, request.status, input.kind);
+      // someone changed the request since the page was opened: say so before anything else
       if (request.version !== input.version) throw new ConflictError();
+      transition(actor.role, request.status, input.kind);
       if (await this.decisions.pending(trx, id)) throw new ConflictError('Une proposition de décision attend déjà sa validation sur cette demande.');
       if (input.kind === 'grant') await this.checkGrant(trx, request, input.amountCents as number, input.instalments as number);
       const now = this.clock.now();
