@@ -3,6 +3,10 @@ import readline from 'node:readline';
 import { Writable } from 'node:stream';
 import { DEMO_PASSWORD } from '../seeds/demo';
 import { loadDemo } from '../seeds/load-demo';
+import { SCALE_PASSWORD, seedScale } from '../seeds/scale';
+import { JobRunRepository } from './jobs/repository';
+import { findJob, JOBS } from './jobs/registry';
+import { createServices } from './services';
 import { createLogger } from './logger';
 import { AuditRepository } from './audit/repository';
 import { AuditService } from './audit/service';
@@ -46,6 +50,52 @@ program
       const config = loadConfig();
       const logins = await loadDemo(db, config, createLogger(config.logLevel));
       process.stdout.write(`Données de démonstration chargées (mot de passe : ${DEMO_PASSWORD}) :\n${logins.map((l) => `  ${l.email} (${l.role})`).join('\n')}\n`);
+    }),
+  );
+
+program
+  .command('seed:scale')
+  .description('ajoute un jeu de données volumineux pour les mesures de performance (150 bailleurs, N demandes)')
+  .option('--requests <n>', 'nombre de demandes', '500000')
+  .action((opts: { requests: string }) =>
+    withDatabase(async ({ db }) => {
+      const n = Number(opts.requests);
+      if (!Number.isInteger(n) || n < 1 || n > 5_000_000) throw new ValidationError({ requests: '--requests : un nombre entier entre 1 et 5 000 000' });
+      await seedScale(db.knex, n, (line) => process.stdout.write(`${line}\n`));
+      process.stdout.write(`Connexions : operateur@echelle.test, instructeur1@echelle.test … (mot de passe : ${SCALE_PASSWORD})\n`);
+    }),
+  );
+
+program
+  .command('jobs:list')
+  .description('liste les tâches planifiées et leurs dernières exécutions')
+  .action(() =>
+    withDatabase(async ({ db }) => {
+      for (const job of JOBS) process.stdout.write(`${job.name.padEnd(24)} ${job.schedule.padEnd(12)} ${job.description}\n`);
+      const runs = await new JobRunRepository().recent(db.knex, 20);
+      for (const r of runs) process.stdout.write(`${JSON.stringify({ job: r.job, period: r.periodKey, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, counts: r.counts, error: r.error })}\n`);
+    }),
+  );
+
+program
+  .command('jobs:run <name>')
+  .description('exécute une tâche maintenant, pour une période (par défaut : aujourd’hui)')
+  .option('--date <date>', 'période, AAAA-MM-JJ')
+  .action((name: string, opts: { date?: string }) =>
+    withDatabase(async ({ db }) => {
+      const job = findJob(name);
+      if (!job) throw new ValidationError({ name: `Tâche inconnue : ${name} (voir jobs:list)` });
+      if (opts.date && !/^\d{4}-\d{2}-\d{2}$/.test(opts.date)) throw new ValidationError({ date: '--date : une date AAAA-MM-JJ' });
+      const config = loadConfig();
+      const logger = createLogger(config.logLevel);
+      const services = createServices(db, config, systemClock, logger);
+      try {
+        const outcome = await services.jobs.run(job, services, 'Ligne de commande', opts.date);
+        process.stdout.write(`${JSON.stringify({ job: name, period: opts.date ?? job.periodKey(new Date()), ...outcome })}\n`);
+        if (outcome.status === 'failed') process.exitCode = 1;
+      } finally {
+        services.mailer.close();
+      }
     }),
   );
 

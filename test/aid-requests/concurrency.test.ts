@@ -1,4 +1,5 @@
 import { insertAidTypes } from '../../seeds/demo';
+import { JOBS } from '../../src/jobs/registry';
 import { insertHousehold } from '../factories/household';
 import { insertRequest } from '../factories/request';
 import { onPostgres } from '../support/database';
@@ -57,7 +58,6 @@ describe(`concurrent decisions (${onPostgres() ? 'PostgreSQL' : 'PGlite'})`, () 
   });
 
   it('two reminder jobs for the same day: one runs, the other records that it skipped', async () => {
-    const { JOBS } = await import('../../src/jobs/registry');
     const job = JOBS[0] as (typeof JOBS)[number];
     const results = await Promise.all([t.ctx.services.jobs.run(job, t.ctx.services, 'replica-1', '2026-11-30'), t.ctx.services.jobs.run(job, t.ctx.services, 'replica-2', '2026-11-30')]);
     expect(results.map((r) => r.status).sort()).toEqual(['skipped', 'succeeded']);

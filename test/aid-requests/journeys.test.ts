@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { insertAidTypes } from '../../seeds/demo';
+import { JOBS } from '../../src/jobs/registry';
 import { buildWorld, type World } from '../factories/world';
 import { insertHousehold, insertPerson } from '../factories/household';
 import { startTestApp, type TestContext } from '../support/app';
@@ -58,7 +59,7 @@ function pdfText(data: Buffer): string {
   }
 }
 
-const JOURNEYS = [
+const JOURNEYS: Array<{ code: string; amount: string; months: string; situation: Record<string, string>; twoLevels: boolean; instalments: number; grantedCents: number }> = [
   { code: 'AQ', amount: '2 400', months: '6', situation: { cause: 'job_loss' }, twoLevels: true, instalments: 6, grantedCents: 240000 },
   { code: 'AE', amount: '350', months: '', situation: { cause: 'income_drop', chargesRegularisation: '1 200' }, twoLevels: false, instalments: 1, grantedCents: 35000 },
   { code: 'AD', amount: '3 000', months: '', situation: { cause: 'job_loss', arrears: '3 100', arrearsMonths: '5' }, twoLevels: true, instalments: 1, grantedCents: 300000 },
@@ -267,7 +268,6 @@ describe('information reminders', () => {
     expect(mailsTo(world.users.instructorA.email, /ne nous sont pas encore parvenues/, id).length).toBe(before + 1);
     expect($((await landlord.get(`/demandes/${id}`)).text)('.timeline').text()).toContain('Rappel envoyé au bailleur');
     // the job runs once per day: a second run of the same day is skipped
-    const { JOBS } = await import('../../src/jobs/registry');
     const job = JOBS.find((x) => x.name === 'information-reminders');
     expect((await jobs.run(job as NonNullable<typeof job>, ctx.services, 'test', '2026-11-23')).status).toBe('succeeded');
     expect(await jobs.run(job as NonNullable<typeof job>, ctx.services, 'test', '2026-11-23')).toMatchObject({ status: 'skipped' });

@@ -108,7 +108,7 @@ describe('"Mes demandes" and the association list', () => {
     });
     expect(xlsx.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     const book = new ExcelJS.Workbook();
-    await book.xlsx.load(xlsx.body as Buffer);
+    await book.xlsx.load(xlsx.body as never);
     const sheet = book.getWorksheet('Demandes') as ExcelJS.Worksheet;
     expect(sheet.getRow(1).values).toEqual([undefined, 'Référence', 'Locataire', 'Montant demandé (€)']);
     const values = sheet.getSheetValues().slice(2) as unknown[][];
@@ -138,7 +138,7 @@ describe('the instruction queue', () => {
 
     const res = await postForm(operator, '/instruction/attribuer', { ids: [ids.garnier, ids.other] as unknown as string, assignee: t.world.users.admin.id }, '/instruction');
     expect(res.status).toBe(302);
-    const rows = await t.ctx.knex('aid_requests').whereIn('id', [ids.garnier, ids.other]);
+    const rows = await t.ctx.knex('aid_requests').whereIn('id', [ids.garnier as string, ids.other as string]);
     expect(rows.map((r) => [r.status, r.assigned_to])).toEqual([['in_review', t.world.users.admin.id], ['in_review', t.world.users.admin.id]]);
     expect($((await admin.get('/instruction?onglet=mes_dossiers')).text)('tbody tr')).toHaveLength(2);
     const none = await postForm(operator, '/instruction/attribuer', {}, '/instruction');

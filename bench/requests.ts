@@ -1,0 +1,107 @@
+/**
+ * Aid-request pages at volume: the operators' queue, a landlord's filtered list and a request page,
+ * on a PostgreSQL database holding BENCH_SCALE_REQUESTS requests (500,000 by default, generated
+ * once by seed:scale). The extranet runs as its own process (as in production); autocannon drives
+ * it with BENCH_CONCURRENCY connections for BENCH_SECONDS per page and the latencies of every
+ * response give p50/p95/p99.
+ *   BENCH_DATABASE_URL=postgres://root@127.0.0.1:5432/entraide_bench npm run bench:requests
+ */
+import { spawn } from 'node:child_process';
+import autocannon from 'autocannon';
+import { openDatabase } from '../src/db/database';
+import { migrateLatest } from '../src/db/migrations';
+import { SCALE_PASSWORD, seedScale } from '../seeds/scale';
+
+const URL_ = process.env.BENCH_DATABASE_URL;
+const REQUESTS = Number(process.env.BENCH_SCALE_REQUESTS ?? 500_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
+const PORT = Number(process.env.BENCH_PORT ?? 3907);
+
+async function main(): Promise<void> {
+  if (!URL_) throw new Error('BENCH_DATABASE_URL is required: this bench measures PostgreSQL at volume');
+  const db = openDatabase({ kind: 'postgres', url: URL_, poolMax: 2 });
+  await migrateLatest(db.knex);
+  const have = Number((await db.knex('aid_requests').whereRaw("tenant_name is not null and created_by in (select id from users where email like '%@echelle.test')").count<{ n: string }[]>('* as n'))[0]?.n ?? 0);
+  if (have < REQUESTS) {
+    process.stdout.write(`Génération de ${REQUESTS - have} demandes…\n`);
+    await seedScale(db.knex, REQUESTS - have, (l) => process.stdout.write(`  ${l}\n`));
+  }
+  const total = Number((await db.knex('aid_requests').count<{ n: string }[]>('* as n'))[0]?.n);
+  const landlord = await db.knex('users').where({ email: 'instructeur1@echelle.test' }).first('organisation_id');
+  const landlordCount = Number((await db.knex('aid_requests').where({ organisation_id: landlord.organisation_id }).count<{ n: string }[]>('* as n'))[0]?.n);
+  const sample = await db.knex('aid_requests').where({ organisation_id: landlord.organisation_id, status: 'in_review' }).first('id');
+  await db.close();
+
+  const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...process.env, DATABASE_URL: URL_, PORT: String(PORT), LOG_LEVEL: 'error', SEED_DEMO: 'false', NODE_ENV: 'development', DATABASE_POOL_MAX: '10' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${PORT}`;
+  try {
+    await waitReady(base);
+    const operator = await login(base, 'operateur@echelle.test');
+    const instructor = await login(base, 'instructeur1@echelle.test');
+    const scenarios: Array<[string, string, string]> = [
+      ['operator queue, « À prendre »', '/instruction', operator],
+      ['operator queue, filtered (type, amount)', '/instruction?onglet=decides&min=500', operator],
+      ['landlord list, filters + search', '/demandes?status=closed&q=martin&tri=depot', instructor],
+      ['landlord list, page 1', '/demandes', instructor],
+      ['request page (synthèse)', `/demandes/${sample?.id}`, operator],
+    ];
+    process.stdout.write(`Entraide bench:requests — PostgreSQL, ${total} demandes (${landlordCount} pour le bailleur mesuré), ${CONCURRENCY} connexions, ${SECONDS} s par page\n`);
+    for (const [label, path, cookie] of scenarios) {
+      const r = await hammer(`${base}${path}`, cookie);
+      process.stdout.write(`${label.padEnd(42)} ${r.rps.toFixed(0).padStart(5)} req/s   p50 ${r.p50.toFixed(0).padStart(4)} ms   p95 ${r.p95.toFixed(0).padStart(4)} ms   p99 ${r.p99.toFixed(0).padStart(4)} ms   (${r.count} requêtes, ${r.errors} erreurs)\n`);
+    }
+  } finally {
+    server.kill('SIGTERM');
+  }
+}
+
+async function waitReady(base: string): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    try {
+      if ((await fetch(`${base}/readyz`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('the extranet did not start');
+}
+
+async function login(base: string, email: string): Promise<string> {
+  const page = await fetch(`${base}/connexion`);
+  const jar = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+  const res = await fetch(`${base}/connexion`, {
+    method: 'POST', redirect: 'manual',
+    headers: { cookie: jar, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token, email, password: SCALE_PASSWORD }),
+  });
+  if (res.status !== 302) throw new Error(`login of ${email} failed: ${res.status}`);
+  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+}
+
+function hammer(url: string, cookie: string): Promise<{ rps: number; p50: number; p95: number; p99: number; count: number; errors: number }> {
+  return new Promise((resolve, reject) => {
+    const latencies: number[] = [];
+    let errors = 0;
+    const instance = autocannon({ url, connections: CONCURRENCY, duration: SECONDS, headers: { cookie } }, (err, result) => {
+      if (err) return reject(err);
+      latencies.sort((a, b) => a - b);
+      const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+      resolve({ rps: result.requests.average, p50: pct(0.5), p95: pct(0.95), p99: pct(0.99), count: latencies.length, errors: errors + result.errors });
+    });
+    instance.on('response', (_client, status, _bytes, responseTime) => {
+      latencies.push(responseTime);
+      if (status !== 200) errors++;
+    });
+  });
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+});
