@@ -34,7 +34,11 @@ async function main(): Promise<void> {
   await db.close();
 
   const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, DATABASE_URL: URL_, PORT: String(PORT), LOG_LEVEL: 'error', SEED_DEMO: 'false', NODE_ENV: 'development', DATABASE_POOL_MAX: '10' },
+    // as in production: templates compiled once, no demo data; no mail leaves during these GETs
+    env: {
+      ...process.env, NODE_ENV: 'production', DATABASE_URL: URL_, PORT: String(PORT), BASE_URL: `http://127.0.0.1:${PORT}`, LOG_LEVEL: 'silent', SEED_DEMO: 'false',
+      SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-0123', SMTP_HOST: '127.0.0.1', SMTP_PORT: '2525', DATABASE_POOL_MAX: '10',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${PORT}`;

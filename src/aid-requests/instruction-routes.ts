@@ -16,7 +16,7 @@ import { STATUS_LABELS } from './state-machine';
 /** The association's work on a request (and the landlord's answers), and the operators' queue. */
 export function instructionRoutes(services: Services): Router {
   const router = Router();
-  const { instruction, decisions, requestLists, aidRequests, aidTypes, households, logger, clock } = services;
+  const { instruction, decisions, requestLists, aidRequests, households, logger, clock } = services;
   const id = (req: Request) => String(req.params.id);
   /** A rejected form comes back on its tab with what was typed and each message next to its field. */
   const onTab = (tab: Tab) => (req: Request, res: Response, form: FormState) => renderRequest(services, req, res, tab, form);
@@ -133,7 +133,7 @@ export function instructionRoutes(services: Services): Router {
       instructors: await instruction.instructors(a),
       savedFilters: await requestLists.savedQueueFilters(a),
       landlords: (await households.landlordOptions(a)).map((o) => ({ value: o.id, text: o.name })),
-      aidTypes: (await aidTypes.list(a)).map((t) => ({ value: t.id, text: t.label })),
+      aidTypes: await aidRequests.aidTypeFilterOptions(),
     });
   };
   router.get(urls.queue(), ...requirePermission('requests:instruct'), (req, res) => renderQueue(req, res, { values: {}, errors: {}, errorSummary: [] }));

@@ -2,8 +2,10 @@ import type { Knex } from 'knex';
 import type { Db, Page } from '../db/types';
 import { toPage } from '../db/types';
 import { normalizeName } from '../households/normalize';
-import { type RequestScope, scopedRequests } from './repository';
-import { type ListQuery, type QueueQuery, SORTS } from './list-schemas';
+import { type RequestScope, scopedRequests, visibleRequests } from './repository';
+import { type ListQuery, type QueueQuery, type Sort, SORTS } from './list-schemas';
+
+const NULLABLE_SORTS = new Set<Sort>(['depot', 'reference', 'montant', 'locataire']);
 import type { RequestStatus } from './state-machine';
 
 /** One line of a list of requests: what a table shows, never the situation itself. */
@@ -84,27 +86,40 @@ function applyFilters(q: Knex.QueryBuilder, f: Omit<ListQuery, 'status' | 'tri' 
   }
 }
 
+/** Counting stops here: past it a list shows "10 000 ou plus" (an exact count of a huge set helps nobody and costs a scan). */
+export const COUNT_CAP = 10_000;
+
+/** "Décidés" lists the decisions of the last 30 days (older ones are found in the list of requests). */
+export const DECIDED_DAYS = 30;
+
+async function cappedCount(db: Db, q: Knex.QueryBuilder): Promise<number> {
+  const [row] = await db.from(q.clearSelect().clearOrder().select(db.raw('1')).limit(COUNT_CAP + 1).as('x')).count<{ n: string }[]>('* as n');
+  return Number(row?.n ?? 0);
+}
+
 export class RequestListRepository {
   async list(db: Db, scope: RequestScope, f: ListQuery, pageSize = 50): Promise<Page<RequestRow>> {
+    const counted = visibleRequests(db, scope);
+    applyFilters(counted, f, scope);
+    if (f.status) counted.where('r.status', f.status);
+    const total = await cappedCount(db, counted);
     const q = scopedRequests(db, scope);
     applyFilters(q, f, scope);
     if (f.status) q.where('r.status', f.status);
-    const [c] = await q.clone().clearSelect().count<{ count: string }[]>('* as count');
     const column = SORTS[f.tri];
+    // nullable columns put their blanks last; the others keep the plain order their indexes serve
+    const nulls = NULLABLE_SORTS.has(f.tri) ? ' nulls last' : '';
     const rows = await q
       .select(rowColumns(db))
-      .orderByRaw(`${column} ${f.ordre} nulls last, r.id ${f.ordre}`)
+      .orderByRaw(`${column} ${f.ordre}${nulls}, r.id ${f.ordre}`)
       .limit(pageSize)
       .offset((f.page - 1) * pageSize);
-    return toPage(rows.map(toRow), Number(c?.count ?? 0), f.page, pageSize);
+    return toPage(rows.map(toRow), total, f.page, pageSize);
   }
 
   /** How many requests per status, with the same filters (the counters above the list). */
   async countsByStatus(db: Db, scope: RequestScope, f: ListQuery): Promise<Partial<Record<RequestStatus, number>>> {
-    const q = db('aid_requests as r');
-    if (scope.all) q.whereNot('r.status', 'draft');
-    else q.where('r.organisation_id', scope.organisationId);
-    if (scope.agencyId) q.where('r.agency_id', scope.agencyId);
+    const q = visibleRequests(db, scope);
     applyFilters(q, f, scope);
     const rows = await q.groupBy('r.status').select('r.status').count('* as n');
     return Object.fromEntries(rows.map((r: Record<string, unknown>) => [r.status as string, Number(r.n)]));
@@ -121,36 +136,47 @@ export class RequestListRepository {
 
   /** A tab of the instruction queue, with the queue's filters. */
   async queue(db: Db, userId: string, f: QueueQuery, now: Date, pageSize = 50): Promise<Page<RequestRow>> {
-    const q = scopedRequests(db, { all: true });
-    this.queueTab(q, f.onglet, userId, now);
-    if (f.bailleur) q.where('r.organisation_id', f.bailleur);
-    if (f.type) q.where('r.aid_type_id', f.type);
-    if (f.age) q.where('r.submitted_at', '<=', new Date(now.getTime() - f.age * 86_400_000));
-    if (f.min !== undefined) q.where('r.requested_cents', '>=', f.min);
-    if (f.max !== undefined) q.where('r.requested_cents', '<=', f.max);
-    const [c] = await q.clone().clearSelect().clearOrder().count<{ count: string }[]>('* as count');
+    const filter = (q: Knex.QueryBuilder) => {
+      this.queueTab(q, f.onglet, userId, now);
+      if (f.bailleur) q.where('r.organisation_id', f.bailleur);
+      if (f.type) q.where('r.aid_type_id', f.type);
+      if (f.age) q.where('r.submitted_at', '<=', new Date(now.getTime() - f.age * 86_400_000));
+      if (f.min !== undefined) q.where('r.requested_cents', '>=', f.min);
+      if (f.max !== undefined) q.where('r.requested_cents', '<=', f.max);
+      return q;
+    };
+    const total = await cappedCount(db, filter(visibleRequests(db, { all: true })));
+    const q = filter(scopedRequests(db, { all: true }));
     const columns = [...rowColumns(db), 'd.kind as pending_kind', 'd.amount_cents as pending_amount_cents', 'd.proposed_by as pending_proposed_by', 'd.proposed_by_label as pending_proposed_by_label'];
     if (f.onglet !== 'a_valider') q.leftJoin('decisions as d', function () {
       this.on('d.request_id', 'r.id').andOnVal('d.status', 'pending');
     });
     const order = f.onglet === 'decides' ? 'r.decided_at desc' : 'r.submitted_at asc';
     const rows = await q.select(columns).orderByRaw(`${order}, r.id`).limit(pageSize).offset((f.page - 1) * pageSize);
-    return toPage(rows.map(toRow), Number(c?.count ?? 0), f.page, pageSize);
+    return toPage(rows.map(toRow), total, f.page, pageSize);
   }
 
-  /** How many requests wait in each tab (for the tab labels). */
+  /**
+   * How many requests wait in each tab (for the tab labels): the open ones in one pass over the
+   * open statuses, the proposals and the recent decisions apart (the latter capped).
+   */
   async queueCounts(db: Db, userId: string, now: Date): Promise<Record<string, number>> {
-    const out: Record<string, number> = {};
-    for (const tab of ['a_prendre', 'mes_dossiers', 'attente', 'a_valider', 'decides'] as const) {
-      const q = db('aid_requests as r');
-      this.queueTab(q, tab, userId, now);
-      const [c] = await q.count<{ n: string }[]>('* as n');
-      out[tab] = Number(c?.n ?? 0);
-    }
-    return out;
+    const [open] = await db('aid_requests')
+      .whereIn('status', ['submitted', 'in_review', 'adjourned', 'awaiting_information'])
+      .select(
+        db.raw("count(*) filter (where status = 'submitted') as a_prendre"),
+        db.raw("count(*) filter (where assigned_to = ? and status in ('in_review', 'adjourned')) as mes_dossiers", [userId]),
+        db.raw("count(*) filter (where status = 'awaiting_information') as attente"),
+      );
+    const row = open as Record<string, string>;
+    return {
+      a_prendre: Number(row.a_prendre), mes_dossiers: Number(row.mes_dossiers), attente: Number(row.attente),
+      a_valider: await cappedCount(db, this.queueTab(db('aid_requests as r'), 'a_valider', userId, now)),
+      decides: await cappedCount(db, this.queueTab(db('aid_requests as r'), 'decides', userId, now)),
+    };
   }
 
-  private queueTab(q: Knex.QueryBuilder, tab: QueueQuery['onglet'], userId: string, now: Date): void {
+  private queueTab(q: Knex.QueryBuilder, tab: QueueQuery['onglet'], userId: string, now: Date): Knex.QueryBuilder {
     switch (tab) {
       case 'a_prendre':
         q.where('r.status', 'submitted');
@@ -167,8 +193,9 @@ export class RequestListRepository {
         }).whereNot('d.proposed_by', userId);
         break;
       case 'decides':
-        q.whereIn('r.status', ['granted', 'refused', 'adjourned', 'in_payment', 'paid', 'closed']).where('r.decided_at', '>=', new Date(now.getTime() - 90 * 86_400_000));
+        q.whereIn('r.status', ['granted', 'refused', 'adjourned', 'in_payment', 'paid', 'closed']).where('r.decided_at', '>=', new Date(now.getTime() - DECIDED_DAYS * 86_400_000));
         break;
     }
+    return q;
   }
 }

@@ -40,7 +40,7 @@ const csvCell = (column: ExportColumn, r: RequestRow): unknown => {
 /** "Mes demandes" for landlords, all submitted requests for the association: filters, counters, exports. */
 export function requestListRoutes(services: Services): Router {
   const router = Router();
-  const { requestLists, aidTypes, households, clock } = services;
+  const { requestLists, households, clock } = services;
 
   router.get(urls.requests(), ...requirePermission('requests:read'), async (req, res) => {
     const a = actor(req);
@@ -54,7 +54,7 @@ export function requestListRoutes(services: Services): Router {
       page, counts, query, queryString: params.toString(), statusLessQuery: withoutStatus.toString(),
       statusLabels: STATUS_LABELS,
       statusOptions: REQUEST_STATUSES.filter((s) => s !== 'draft' || can(a, 'requests:file')).map((s) => ({ value: s, text: STATUS_LABELS[s] })),
-      aidTypeOptions: (await aidTypes.list(a)).map((t) => ({ value: t.id, text: t.label })),
+      aidTypeOptions: await services.aidRequests.aidTypeFilterOptions(),
       agencyOptions: can(a, 'requests:file') && !a.agencyRestricted ? (await services.organisations.ownAgencies(a)).map((ag) => ({ value: ag.id, text: ag.name })) : [],
       landlordOptions: can(a, 'requests:instruct') ? (await households.landlordOptions(a)).map((o) => ({ value: o.id, text: o.name })) : [],
       sorts: Object.keys(SORTS),

@@ -43,7 +43,7 @@ export const QUEUE_TABS = {
   mes_dossiers: 'Mes dossiers',
   attente: 'En attente du bailleur',
   a_valider: 'À valider',
-  decides: 'Décidés',
+  decides: 'Décidés (30 jours)',
 } as const;
 export type QueueTab = keyof typeof QUEUE_TABS;
 

@@ -132,11 +132,16 @@ export const toRequest = (r: Record<string, unknown>): AidRequest => ({
  * requests once submitted. A restricted landlord user sees only their agency's requests.
  */
 export function scopedRequests(db: Db, scope: RequestScope) {
-  const q = db('aid_requests as r')
+  return visibleRequests(db, scope)
     .join('organisations as o', 'o.id', 'r.organisation_id')
     .join('aid_types as t', 't.id', 'r.aid_type_id')
     .leftJoin('agencies as ag', 'ag.id', 'r.agency_id')
     .leftJoin('users as au', 'au.id', 'r.assigned_to');
+}
+
+/** The same scope on the requests table alone (what counts need: no join). */
+export function visibleRequests(db: Db, scope: RequestScope) {
+  const q = db('aid_requests as r');
   if (scope.all) q.whereNot('r.status', 'draft');
   else q.where('r.organisation_id', scope.organisationId);
   if (scope.agencyId) q.where('r.agency_id', scope.agencyId);

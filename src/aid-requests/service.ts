@@ -71,6 +71,11 @@ export class AidRequestService {
     return this.aidTypes.versionOn(db, request.aidTypeId, parisDate(this.clock.now()));
   }
 
+  /** Every aid type, for list filters (archived ones too: old requests have them). */
+  async aidTypeFilterOptions(): Promise<Array<{ value: string; text: string }>> {
+    return (await this.aidTypes.types(this.db)).map((t) => ({ value: t.id, text: t.label }));
+  }
+
   /** Active aid types in force today, to choose from. */
   async aidTypeOptions(): Promise<Array<{ value: string; text: string }>> {
     const today = parisDate(this.clock.now());
@@ -196,7 +201,8 @@ export class AidRequestService {
       documents: (await this.documents.list(db, request.id)).filter((d) => d.current).map((d) => d.kind as DocumentKind),
       householdEntryDate: household?.entryDate ?? null,
       openOther: await this.requests.openOfSameType(db, request.householdId, request.aidTypeId, request.id, OPEN_STATUSES),
-      sameIban: forAssociation && request.payee?.iban ? await this.requests.sameIbanElsewhere(db, request.payee.iban, request.householdId) : null,
+      // a landlord's own account is naturally shared by its tenants: only other payees are compared
+      sameIban: forAssociation && request.payee?.iban && request.payee.kind !== 'landlord' ? await this.requests.sameIbanElsewhere(db, request.payee.iban, request.householdId) : null,
     });
   }
 

@@ -66,6 +66,11 @@ export class AidTypeRepository {
     });
   }
 
+  /** The types alone, without their versions (filter options). */
+  async types(db: Db): Promise<AidType[]> {
+    return (await db('aid_types').orderBy('code')).map(toType);
+  }
+
   async findById(db: Db, id: string): Promise<AidType | null> {
     if (!isUuid(id)) return null;
     const row = await db('aid_types').where({ id }).first();

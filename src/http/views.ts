@@ -29,6 +29,7 @@ export function configureViews(app: Express, options: { watch: boolean }): nunju
   env.addFilter('datetime', formatDateTime);
   env.addFilter('euros', formatEuros);
   env.addFilter('percent', (bp: number) => (bp === null || bp === undefined ? '' : formatBasisPoints(bp)));
+  env.addFilter('total', (n: unknown) => (Number(n) > 10_000 ? 'plus de 10 000' : integerFormat.format(Number(n ?? 0))));
   env.addFilter('int', (n: unknown) => (n === null || n === undefined ? '' : integerFormat.format(Number(n))));
   env.addFilter('roleLabel', (role: string) => ROLE_LABELS[role as keyof typeof ROLE_LABELS] ?? role);
   env.addFilter('kindLabel', (kind: string) => ORGANISATION_KIND_LABELS[kind as keyof typeof ORGANISATION_KIND_LABELS] ?? kind);

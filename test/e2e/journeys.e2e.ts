@@ -67,8 +67,8 @@ async function login(page: Page, email: string): Promise<void> {
 }
 
 const DEMO_LOGINS: Array<[string, string[]]> = [
-  ['admin@asso.demo', ['Accueil', 'Demandes', 'Ménages', 'Doublons', 'Aides', 'Membres', 'Utilisateurs', 'Courriels']],
-  ['operateur@asso.demo', ['Accueil', 'Demandes', 'Ménages', 'Doublons', 'Aides']],
+  ['admin@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Ménages', 'Doublons', 'Aides', 'Membres', 'Utilisateurs', 'Courriels', 'Paramètres']],
+  ['operateur@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Ménages', 'Doublons', 'Aides']],
   ['conseiller@asso.demo', ['Accueil']],
   ['comptable@asso.demo', ['Accueil', 'Aides']],
   ['auditeur@asso.demo', ['Accueil']],
@@ -223,39 +223,115 @@ describe('aid catalogue journey', () => {
 });
 
 describe('aid request journey', () => {
-  it('an instructor drafts a rent aid, sees the checks change while typing, and submits with the tenant’s consent', async () => {
+  it('a landlord files a rent aid step by step with live checks; the association asks, gets an answer, decides in two levels; the letter is ready', async () => {
     const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
     const page = await context.newPage();
     await login(page, 'instructeur@bailleur-a.demo');
     await page.goto(`${baseUrl}/menages`);
-    await page.getByRole('link', { name: 'Lefèvre-Dupont Éloïse' }).click();
+    await page.getByRole('link', { name: 'Koné Aïcha' }).click();
     await page.getByRole('link', { name: 'Nouvelle demande d’aide' }).click();
     await page.getByLabel('Aide sur quittance').check();
-    await page.getByRole('button', { name: 'Créer le brouillon' }).click();
+    await page.getByRole('button', { name: 'Créer le brouillon et continuer' }).click();
     await page.waitForURL(/\/situation$/);
+    await page.getByLabel('Cause de la difficulté').selectOption('job_loss');
+    await page.getByLabel('Dette de loyer').fill('1 090');
+    await page.getByLabel('Mois d’impayés').fill('2');
+    await page.locator('#checks', { hasText: 'Taux d’effort' }).waitFor();
+    await expectAccessible(page, 'étape situation');
+    await shot(page, 'demande-1-situation');
+    await page.getByRole('button', { name: 'Enregistrer et continuer' }).click();
+    await page.waitForURL(/\/aide$/);
     await page.getByLabel('Montant demandé').fill('3 500');
     await page.getByLabel('Nombre de mensualités').fill('6');
     await expect(page.locator('#checks .check-error').first().innerText()).resolves.toContain('dépasse le plafond');
     await page.getByLabel('Montant demandé').fill('1 800');
     await page.getByLabel('Nombre de mensualités').press('Tab');
     await page.locator('#checks .check-ok', { hasText: 'respecte le plafond' }).waitFor();
-    await expectAccessible(page, 'situation');
-    await shot(page, 'demande-situation');
-    await page.getByRole('button', { name: 'Enregistrer la situation' }).click();
-    await expect(page.locator('#pieces').locator('..').innerText()).resolves.toContain('manquante');
+    await expectAccessible(page, 'étape aide');
+    await shot(page, 'demande-2-aide');
+    await page.getByRole('button', { name: 'Enregistrer et continuer' }).click();
+    await page.waitForURL(/\/versement$/);
+    await expect(page.getByLabel('IBAN').inputValue()).resolves.toBe('FR76 3000 4000 0312 3456 7890 143');
+    await page.getByLabel('IBAN').fill('FR76 3000 4000 0312 3456 7890 144');
+    await expect(page.locator('#checks .check-error').first().innerText()).resolves.toContain('clé de contrôle');
+    await page.getByLabel('IBAN').fill('FR76 3000 4000 0312 3456 7890 143');
+    await page.locator('#checks .check-ok', { hasText: 'IBAN valide' }).waitFor();
+    await expectAccessible(page, 'étape versement');
+    await shot(page, 'demande-3-versement');
+    await page.getByRole('button', { name: 'Enregistrer et continuer' }).click();
+    await page.waitForURL(/\/pieces$/);
     for (const [kind, name] of [['rent_receipt', 'quittance.pdf'], ['payslips', 'bulletins.pdf'], ['tax_notice', 'avis d’imposition.pdf']]) {
       await page.getByLabel('Type de pièce').selectOption(kind as string);
       await page.getByLabel('Fichier').setInputFiles({ name: name as string, mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
       await page.getByRole('button', { name: 'Ajouter', exact: true }).click();
       await expect(page.locator('.alert-success').innerText()).resolves.toContain('Pièce ajoutée');
     }
-    await page.getByLabel('Le locataire a reçu la notice', { exact: false }).check();
+    await expectAccessible(page, 'étape pièces');
+    await page.getByRole('link', { name: 'Continuer' }).click();
+    await page.getByLabel('Le locataire a reçu cette information', { exact: false }).check();
+    await page.getByLabel('Date du consentement').fill('2026-11-20');
     await page.getByLabel('Comment il a été recueilli').selectOption('paper_signed');
+    await expectAccessible(page, 'étape consentement');
+    await page.getByRole('button', { name: 'Enregistrer et continuer' }).click();
+    await page.waitForURL(/\/recapitulatif$/);
+    await expectAccessible(page, 'récapitulatif');
+    await shot(page, 'demande-4-recapitulatif');
     await page.getByRole('button', { name: 'Déposer la demande' }).click();
     await expect(page.locator('.alert-success').innerText()).resolves.toMatch(/La demande 2026-\d{5} est déposée/);
-    await expect(page.locator('.status').innerText()).resolves.toBe('Déposée');
+    const reference = (await page.locator('h1').innerText()).split('— ')[1] as string;
+    const requestUrl = page.url();
     await expectAccessible(page, 'demande déposée');
-    await shot(page, 'demande-deposee');
+    await shot(page, 'demande-5-deposee');
+
+    const opContext = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+    const operator = await opContext.newPage();
+    await login(operator, 'operateur@asso.demo');
+    await operator.goto(`${baseUrl}/instruction`);
+    await expectAccessible(operator, 'file À prendre');
+    await shot(operator, 'instruction-a-prendre');
+    await operator.getByRole('link', { name: reference }).click();
+    await operator.getByRole('button', { name: 'Prendre en instruction' }).click();
+    await expect(operator.locator('.status').innerText()).resolves.toBe('En instruction');
+    await operator.getByLabel('Demander des informations au bailleur').fill('Merci de joindre l’attestation de l’employeur.');
+    await operator.getByRole('button', { name: 'Envoyer la demande d’informations' }).click();
+    await expect(operator.locator('.status').innerText()).resolves.toBe('En attente du bailleur');
+
+    await page.goto(requestUrl);
+    await page.getByRole('link', { name: 'Voir la demande et répondre' }).click();
+    await page.getByLabel('Votre réponse').fill('Voici l’attestation de l’employeur.');
+    await page.getByLabel('Pièces jointes').setInputFiles({ name: 'attestation.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+    await expectAccessible(page, 'échanges, réponse');
+    await page.getByRole('button', { name: 'Envoyer la réponse' }).click();
+    await expect(page.locator('.message').last().innerText()).resolves.toContain('attestation.pdf');
+    await shot(page, 'demande-6-echanges');
+
+    await operator.goto(requestUrl);
+    await operator.getByLabel('Accorder').check();
+    await operator.getByLabel('Montant accordé').fill('1 800');
+    await operator.getByRole('button', { name: 'Enregistrer la décision' }).click();
+    await expect(operator.locator('.alert-success').innerText()).resolves.toContain('attend la validation');
+    await expectAccessible(operator, 'proposition à valider');
+    await shot(operator, 'instruction-proposition');
+    await opContext.close();
+
+    const adminContext = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+    const admin = await adminContext.newPage();
+    await login(admin, 'admin@asso.demo');
+    await admin.goto(`${baseUrl}/instruction?onglet=a_valider`);
+    await admin.getByRole('link', { name: reference }).click();
+    await admin.getByLabel('Valider la décision').check();
+    await admin.getByRole('button', { name: 'Enregistrer la validation' }).click();
+    await expect(admin.locator('.status').innerText()).resolves.toBe('Accordée');
+    await expect(admin.locator('#echeancier').locator('..').innerText()).resolves.toContain('300,00');
+    await expectAccessible(admin, 'demande accordée');
+    await shot(admin, 'instruction-accordee');
+    await admin.goto(`${baseUrl}/tableau-de-bord`);
+    await expectAccessible(admin, 'tableau de bord');
+    await shot(admin, 'tableau-de-bord');
+    await adminContext.close();
+
+    await page.goto(requestUrl);
+    await expect(page.getByRole('link', { name: 'Courrier de décision (PDF)' }).count()).resolves.toBe(1);
     await context.close();
   });
 });
