@@ -243,7 +243,7 @@ describe('aid request journey', () => {
     await page.waitForURL(/\/aide$/);
     await page.getByLabel('Montant demandé').fill('3 500');
     await page.getByLabel('Nombre de mensualités').fill('6');
-    await expect(page.locator('#checks .check-error').first().innerText()).resolves.toContain('dépasse le plafond');
+    await page.locator('#checks .check-error', { hasText: 'dépasse le plafond' }).waitFor();
     await page.getByLabel('Montant demandé').fill('1 800');
     await page.getByLabel('Nombre de mensualités').press('Tab');
     await page.locator('#checks .check-ok', { hasText: 'respecte le plafond' }).waitFor();
@@ -253,7 +253,7 @@ describe('aid request journey', () => {
     await page.waitForURL(/\/versement$/);
     await expect(page.getByLabel('IBAN').inputValue()).resolves.toBe('FR76 3000 4000 0312 3456 7890 143');
     await page.getByLabel('IBAN').fill('FR76 3000 4000 0312 3456 7890 144');
-    await expect(page.locator('#checks .check-error').first().innerText()).resolves.toContain('clé de contrôle');
+    await page.locator('#checks .check-error', { hasText: 'clé de contrôle' }).waitFor();
     await page.getByLabel('IBAN').fill('FR76 3000 4000 0312 3456 7890 143');
     await page.locator('#checks .check-ok', { hasText: 'IBAN valide' }).waitFor();
     await expectAccessible(page, 'étape versement');
