@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config';
 import { DataDirLockedError } from './db/data-dir-lock';
 import { createLogger } from './logger';
 import { OrganisationRepository } from './organisations/repository';
+import { startScheduler } from './jobs/scheduler';
 import { createServices } from './services';
 import { systemClock } from './shared/clock';
 
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
 
   const services = createServices(db, config, systemClock, logger);
   const app = createApp(services);
+  const scheduler = config.env === 'test' ? null : startScheduler(services);
   const server: Server = app.listen(config.port, () => {
     const where = db.kind === 'pglite' ? `PGlite (${config.database.kind === 'pglite' ? config.database.dir : ''})` : 'PostgreSQL';
     process.stdout.write(`Entraide est prêt sur ${config.baseUrl} — base : ${where}\n`);
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('server stopping', { signal });
+    scheduler?.stop();
     server.close(() => {
       services.mailer.close();
       opened.shutdown().then(
