@@ -18,7 +18,7 @@ import type { UserRepository } from '../users/repository';
 import type { Decision, DecisionRepository, NewDecision } from './decisions-repository';
 import { type ProposalInput, REFUSAL_REASONS, type ValidationInput } from './instruction-schemas';
 import { buildDecisionLetter } from './letter';
-import { decisionMail } from './mails';
+import { aboutRequest, decisionMail } from './mails';
 import type { AidRequest, AidRequestRepository } from './repository';
 import type { AidRequestService } from './service';
 import { toEligibilitySituation } from './situation';
@@ -72,7 +72,7 @@ export class DecisionService {
     scopeFor(actor, 'requests:instruct');
     const mails: string[] = [];
     const outcome = await this.db.transaction(async (trx) => {
-      const request = await this.lock(actor, id, trx);
+      const request = await this.aidRequests.lock(actor, id, trx, 'requests:instruct');
       // someone changed the request since the page was opened: say so before anything else
       if (request.version !== input.version) throw new ConflictError();
       transition(actor.role, request.status, input.kind);
@@ -109,7 +109,7 @@ export class DecisionService {
     scopeFor(actor, 'requests:instruct');
     const mails: string[] = [];
     const outcome = await this.db.transaction(async (trx) => {
-      const request = await this.lock(actor, id, trx);
+      const request = await this.aidRequests.lock(actor, id, trx, 'requests:instruct');
       if (request.version !== input.version) throw new ConflictError();
       const proposal = await this.decisions.pending(trx, id);
       if (!proposal) throw new ConflictError('Aucune proposition n’attend de validation sur cette demande.');
@@ -141,11 +141,6 @@ export class DecisionService {
     return { filename: `decision-${request.reference}.pdf`, data: blob.data };
   }
 
-  private async lock(actor: Actor, id: string, trx: Db): Promise<AidRequest> {
-    const request = await this.requests.findById(trx, this.aidRequests.scope(actor, 'requests:instruct'), id, true);
-    if (!request) throw new NotFoundError();
-    return request;
-  }
 
   /** A grant stays within the aid's ceilings (amount, instalments, 12 rolling months) and has a valid payee. */
   private async checkGrant(trx: Db, request: AidRequest, amountCents: number, instalments: number): Promise<void> {
@@ -184,27 +179,26 @@ export class DecisionService {
       granted_cents: d.kind === 'grant' ? d.amountCents : null,
       adjourned_until: d.kind === 'adjourn' ? d.adjournedUntil : null,
     };
-    if (!(await this.requests.changeStatus(trx, request.id, request.version, request.status, to, patch, now))) throw new ConflictError();
     const secondLevel = d.needsValidation ? { userId: actor.userId, label: actor.name } : null;
+    const letter = await this.blobs.put(trx, await this.buildLetter(trx, request, d, schedule, now), 'application/pdf');
+    await this.aidRequests.move(trx, actor, request, {
+      to, version: request.version, patch, action: `request.${to}`, event: { kind: 'status_change', message: `Décision : ${this.summary(d)}` },
+      after: {
+        decisionId: d.id, grantedCents: patch.granted_cents, instalments: schedule.length || null, reason: d.reasonCode, adjournedUntil: patch.adjourned_until,
+        proposedBy: d.proposedByLabel, validatedBy: secondLevel?.label ?? null, letterSha256: letter.sha256,
+      },
+    }, now);
     await this.decisions.markApplied(trx, d.id, secondLevel, comment, now);
+    await this.decisions.setLetter(trx, d.id, letter.id);
     if (d.kind === 'grant' && request.payee) {
       await this.payments.insertSchedule(trx, { requestId: request.id, decisionId: d.id, organisationId: request.organisationId, payee: request.payee }, schedule, now);
     }
-    const letter = await this.buildLetter(trx, request, d, schedule, now);
-    const blob = await this.blobs.put(trx, letter, 'application/pdf');
-    await this.decisions.setLetter(trx, d.id, blob.id);
-    const by = secondLevel ? `proposée par ${d.proposedByLabel}, validée par ${actor.name}` : `par ${actor.name}`;
-    await this.requests.addEvent(trx, request.id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'status_change', fromStatus: request.status, toStatus: to, message: `Décision : ${this.summary(d)}`, visibility: 'shared' }, now);
-    if (secondLevel) await this.requests.addEvent(trx, request.id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'proposal', message: `Décision ${by}`, visibility: 'internal' }, now);
-    await this.audit.record(trx, actor, {
-      entityType: 'aid_request', entityId: request.id, organisationId: request.organisationId, action: `request.${to}`,
-      before: { status: request.status },
-      after: { status: to, decisionId: d.id, grantedCents: patch.granted_cents, instalments: schedule.length || null, reason: d.reasonCode, adjournedUntil: patch.adjourned_until, proposedBy: d.proposedByLabel, validatedBy: secondLevel?.label ?? null, letterSha256: blob.sha256 },
-    });
+    if (secondLevel) {
+      await this.requests.addEvent(trx, request.id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'proposal', message: `Décision proposée par ${d.proposedByLabel}, validée par ${actor.name}`, visibility: 'internal' }, now);
+    }
     const creator = await this.users.findById(trx, { all: true }, request.createdBy);
     if (creator?.status === 'active') {
-      const about = { reference: request.reference ?? '', aidLabel: request.aidTypeLabel, link: `${this.baseUrl}/demandes/${request.id}` };
-      mails.push(await this.mailer.queue(trx, decisionMail(creator.email, creator.firstName, about, { kind: d.kind, grantedCents: patch.granted_cents, adjournedUntil: patch.adjourned_until })));
+      mails.push(await this.mailer.queue(trx, decisionMail(creator.email, creator.firstName, aboutRequest(request, this.baseUrl), { kind: d.kind, grantedCents: patch.granted_cents, adjournedUntil: patch.adjourned_until })));
     }
   }
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { AuditService } from '../audit/service';
 import { isUuid } from '../db/types';
-import { sniffType } from '../files/sniff';
+import { safeFilename, uploadProblem } from '../files/sniff';
 import type { BlobStore } from '../files/storage';
 import type { Actor } from '../permissions';
 import type { Clock } from '../shared/clock';
@@ -30,15 +30,16 @@ export class RequestDocumentService {
 
   async add(actor: Actor, requestId: string, kind: string, file: { originalname: string; buffer: Buffer } | undefined): Promise<void> {
     if (!file || file.buffer.length === 0) throw new ValidationError({ file: 'Choisissez un fichier' });
-    const type = sniffType(file.buffer);
-    if (!type) throw new ValidationError({ file: 'Ce fichier n’est ni un PDF, ni une image JPEG ou PNG (son contenu a été vérifié, pas seulement son nom)' });
+    const checked = uploadProblem(file);
+    if ('problem' in checked) throw new ValidationError({ file: checked.problem });
+    const { type } = checked;
     await this.db.transaction(async (trx) => {
       const request = await this.requests.get(actor, requestId, trx, 'requests:file');
       if (!EDITABLE.has(request.status)) throw new ConflictError('Les pièces de cette demande ne se modifient plus à ce stade.');
       const blob = await this.blobs.put(trx, file.buffer, type);
       const previous = await this.documents.retireCurrent(trx, requestId, kind);
       const version = await this.documents.nextVersion(trx, requestId, kind);
-      const filename = file.originalname.replace(/[^\p{L}\p{N} ._()’'-]/gu, '_').slice(0, 120) || 'document';
+      const filename = safeFilename(file.originalname);
       await this.documents.insert(trx, { requestId, kind, filename, blobId: blob.id, version, uploadedBy: actor.userId, uploadedAt: this.clock.now() });
       await this.audit.record(trx, actor, {
         entityType: 'aid_request', entityId: requestId, organisationId: request.organisationId, action: previous ? 'document.replaced' : 'document.added',
@@ -51,7 +52,7 @@ export class RequestDocumentService {
   async download(actor: Actor, requestId: string, documentId: string): Promise<{ filename: string; contentType: string; data: Buffer }> {
     const request = await this.requests.get(actor, requestId);
     if (!isUuid(documentId)) throw new NotFoundError();
-    const doc = (await this.documents.list(this.db, requestId)).find((d) => d.id === documentId);
+    const doc = (await this.documents.list(this.db, request.id)).find((d) => d.id === documentId);
     if (!doc) throw new NotFoundError();
     const blob = await this.blobs.get(this.db, doc.blobId);
     if (!blob) throw new NotFoundError();

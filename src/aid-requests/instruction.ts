@@ -1,17 +1,17 @@
 import type { Knex } from 'knex';
 import type { AuditService } from '../audit/service';
 import type { Db } from '../db/types';
-import { sniffType } from '../files/sniff';
+import { safeFilename, uploadProblem } from '../files/sniff';
 import type { BlobStore } from '../files/storage';
 import type { Mailer } from '../notifications/mailer';
 import { type Actor, can, scopeFor } from '../permissions';
 import type { SettingsService } from '../settings/service';
 import type { Clock } from '../shared/clock';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import type { UserRepository } from '../users/repository';
 import type { DecisionRepository } from './decisions-repository';
-import { informationAnsweredMail, informationRequestedMail, informationReminderMail, newMessageMail } from './mails';
-import type { AidRequest, AidRequestRepository } from './repository';
+import { aboutRequest, informationAnsweredMail, informationRequestedMail, informationReminderMail, newMessageMail } from './mails';
+import type { AidRequestRepository } from './repository';
 import type { AidRequestService } from './service';
 import { type RequestStatus, transition } from './state-machine';
 
@@ -23,7 +23,6 @@ export interface UploadedFile {
 /** Statuses where an operator may (re)assign a request. */
 const ASSIGNABLE: readonly RequestStatus[] = ['submitted', 'in_review', 'awaiting_information', 'adjourned'];
 
-const safeFilename = (name: string) => name.replace(/[^\p{L}\p{N} ._()’'-]/gu, '_').slice(0, 120) || 'piece-jointe';
 
 /**
  * Instruction: assignment, information asked and answered, exchanges with attachments, private
@@ -57,7 +56,7 @@ export class InstructionService {
    * into review by its assignment. With a version (request page), a stale page is a conflict.
    */
   async assign(actor: Actor, ids: string[], assigneeId: string | undefined, version?: number): Promise<number> {
-    const scope = this.aidRequests.scope(actor, 'requests:instruct');
+    scopeFor(actor, 'requests:instruct');
     const assignee = await this.users.findById(this.db, { all: true }, assigneeId ?? actor.userId);
     if (!assignee || assignee.status !== 'active' || !['operator', 'admin'].includes(assignee.role) || assignee.organisationKind !== 'association') {
       throw new ValidationError({ assignee: 'Choisissez un chargé d’instruction actif de l’association' });
@@ -66,8 +65,7 @@ export class InstructionService {
     return this.db.transaction(async (trx) => {
       let count = 0;
       for (const id of ids) {
-        const request = await this.requests.findById(trx, scope, id, true);
-        if (!request) throw new NotFoundError();
+        const request = await this.aidRequests.lock(actor, id, trx, 'requests:instruct');
         if (version !== undefined && request.version !== version) throw new ConflictError();
         if (!ASSIGNABLE.includes(request.status)) throw new ConflictError(`La demande ${request.reference} n’est plus à instruire (${request.status === 'draft' ? 'brouillon' : 'décidée ou retirée'}).`);
         if (request.assignedTo === assignee.id && request.status !== 'submitted') continue;
@@ -87,18 +85,16 @@ export class InstructionService {
   async askInformation(actor: Actor, id: string, input: { message: string; version: number }): Promise<void> {
     const mails: string[] = [];
     await this.db.transaction(async (trx) => {
-      const request = await this.lock(actor, id, trx, 'requests:instruct');
+      const request = await this.aidRequests.lock(actor, id, trx, 'requests:instruct');
       const to = transition(actor.role, request.status, 'ask_information');
       if (await this.decisions.pending(trx, id)) throw new ConflictError('Une proposition de décision attend sa validation : renvoyez-la avant de demander des informations.');
       const now = this.clock.now();
       const patch: Record<string, unknown> = { information_requested_at: now, information_reminded_at: null, information_answered_at: null };
       if (!request.assignedTo) Object.assign(patch, { assigned_to: actor.userId, assigned_at: now });
-      if (!(await this.requests.changeStatus(trx, id, input.version, request.status, to, patch, now))) throw new ConflictError();
-      await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'information_request', fromStatus: request.status, toStatus: to, message: input.message, visibility: 'shared' }, now);
-      await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.information_requested', before: { status: request.status }, after: { status: to } });
+      await this.aidRequests.move(trx, actor, request, { to, version: input.version, patch, action: 'request.information_requested', event: { kind: 'information_request', message: input.message } }, now);
       const days = (await this.settings.get(trx)).instruction.informationReminderDays;
       const creator = await this.users.findById(trx, { all: true }, request.createdBy);
-      if (creator?.status === 'active') mails.push(await this.mailer.queue(trx, informationRequestedMail(creator.email, creator.firstName, this.about(request), days)));
+      if (creator?.status === 'active') mails.push(await this.mailer.queue(trx, informationRequestedMail(creator.email, creator.firstName, aboutRequest(request, this.baseUrl), days)));
     });
     await this.mailer.deliver(mails);
   }
@@ -108,16 +104,17 @@ export class InstructionService {
     const checked = this.checkFiles(files);
     const mails: string[] = [];
     await this.db.transaction(async (trx) => {
-      const request = await this.lock(actor, id, trx, 'requests:message');
+      const request = await this.aidRequests.lock(actor, id, trx, 'requests:message');
       const to = transition(actor.role, request.status, 'answer_information');
       const now = this.clock.now();
-      if (!(await this.requests.changeStatus(trx, id, input.version, request.status, to, { information_answered_at: now }, now))) throw new ConflictError();
-      const eventId = await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'information_answer', fromStatus: request.status, toStatus: to, message: input.message, visibility: 'shared' }, now);
+      const eventId = await this.aidRequests.move(trx, actor, request, {
+        to, version: input.version, patch: { information_answered_at: now }, action: 'request.information_answered',
+        event: { kind: 'information_answer', message: input.message }, after: { attachments: checked.length },
+      }, now);
       await this.attach(trx, request.id, eventId, checked, now);
-      await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.information_answered', before: { status: request.status }, after: { status: to, attachments: checked.length } });
       if (request.assignedTo) {
         const instructor = await this.users.findById(trx, { all: true }, request.assignedTo);
-        if (instructor?.status === 'active') mails.push(await this.mailer.queue(trx, informationAnsweredMail(instructor.email, instructor.firstName, this.about(request), request.organisationName)));
+        if (instructor?.status === 'active') mails.push(await this.mailer.queue(trx, informationAnsweredMail(instructor.email, instructor.firstName, aboutRequest(request, this.baseUrl), request.organisationName)));
       }
     });
     await this.mailer.deliver(mails);
@@ -128,7 +125,7 @@ export class InstructionService {
     const checked = this.checkFiles(files);
     const mails: string[] = [];
     await this.db.transaction(async (trx) => {
-      const request = await this.lock(actor, id, trx, 'requests:message');
+      const request = await this.aidRequests.lock(actor, id, trx, 'requests:message');
       if (request.status === 'draft') throw new ConflictError('Les échanges avec l’association s’ouvrent quand la demande est déposée.');
       const now = this.clock.now();
       const eventId = await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'message', message, visibility: 'shared' }, now);
@@ -138,7 +135,7 @@ export class InstructionService {
       const recipientId = fromAssociation ? request.createdBy : request.assignedTo;
       const recipient = recipientId ? await this.users.findById(trx, { all: true }, recipientId) : null;
       if (recipient?.status === 'active' && recipient.id !== actor.userId) {
-        mails.push(await this.mailer.queue(trx, newMessageMail(recipient.email, recipient.firstName, this.about(request), fromAssociation ? 'L’association' : request.organisationName)));
+        mails.push(await this.mailer.queue(trx, newMessageMail(recipient.email, recipient.firstName, aboutRequest(request, this.baseUrl), fromAssociation ? 'L’association' : request.organisationName)));
       }
     });
     await this.mailer.deliver(mails);
@@ -147,7 +144,7 @@ export class InstructionService {
   /** A private note: never shown to the landlord. */
   async addNote(actor: Actor, id: string, note: string): Promise<void> {
     await this.db.transaction(async (trx) => {
-      const request = await this.lock(actor, id, trx, 'requests:instruct');
+      const request = await this.aidRequests.lock(actor, id, trx, 'requests:instruct');
       const now = this.clock.now();
       await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'note', message: note, visibility: 'internal' }, now);
       await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.note_added', before: null, after: { length: note.length } });
@@ -192,7 +189,7 @@ export class InstructionService {
         await this.requests.addEvent(trx, id, { actorUserId: null, actorLabel: 'Entraide (relance automatique)', kind: 'reminder', message: `Rappel envoyé au bailleur : informations demandées il y a ${days} jours`, visibility: 'shared' }, now);
         await this.audit.record(trx, { userId: null, name: 'Tâche planifiée' }, { entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.information_reminded', before: null, after: { days } });
         const creator = await this.users.findById(trx, { all: true }, request.createdBy);
-        if (creator?.status === 'active') mails.push(await this.mailer.queue(trx, informationReminderMail(creator.email, creator.firstName, this.about(request), request.informationRequestedAt ?? now)));
+        if (creator?.status === 'active') mails.push(await this.mailer.queue(trx, informationReminderMail(creator.email, creator.firstName, aboutRequest(request, this.baseUrl), request.informationRequestedAt ?? now)));
       }
       return due.length;
     });
@@ -202,38 +199,26 @@ export class InstructionService {
 
   private async simpleTransition(actor: Actor, id: string, version: number, action: 'reopen' | 'close', patch: Record<string, unknown>): Promise<void> {
     await this.db.transaction(async (trx) => {
-      const request = await this.lock(actor, id, trx, 'requests:instruct');
+      const request = await this.aidRequests.lock(actor, id, trx, 'requests:instruct');
       const to = transition(actor.role, request.status, action);
       const now = this.clock.now();
-      if (!(await this.requests.changeStatus(trx, id, version, request.status, to, patch, now))) throw new ConflictError();
-      await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'status_change', fromStatus: request.status, toStatus: to, visibility: 'shared' }, now);
-      await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: `request.${action === 'reopen' ? 'reopened' : 'closed'}`, before: { status: request.status }, after: { status: to } });
+      await this.aidRequests.move(trx, actor, request, { to, version, patch, action: `request.${action === 'reopen' ? 'reopened' : 'closed'}` }, now);
     });
   }
 
-  private async lock(actor: Actor, id: string, trx: Db, permission: 'requests:instruct' | 'requests:message'): Promise<AidRequest> {
-    if (!can(actor, permission)) throw new ForbiddenError();
-    const request = await this.requests.findById(trx, this.aidRequests.scope(actor, permission), id, true);
-    if (!request) throw new NotFoundError();
-    return request;
-  }
 
   private checkFiles(files: UploadedFile[]): Array<UploadedFile & { type: string }> {
     return files.map((f) => {
-      const type = f.buffer.length ? sniffType(f.buffer) : null;
-      if (!type) throw new ValidationError({ files: `« ${safeFilename(f.originalname)} » n’est ni un PDF, ni une image JPEG ou PNG (son contenu a été vérifié, pas seulement son nom)` });
-      return { ...f, type };
+      const checked = uploadProblem(f);
+      if ('problem' in checked) throw new ValidationError({ files: checked.problem });
+      return { ...f, type: checked.type };
     });
   }
 
   private async attach(trx: Db, requestId: string, eventId: string, files: Array<UploadedFile & { type: string }>, now: Date): Promise<void> {
     for (const f of files) {
       const blob = await this.blobs.put(trx, f.buffer, f.type);
-      await this.requests.addAttachment(trx, { requestId, eventId, blobId: blob.id, filename: safeFilename(f.originalname) }, now);
+      await this.requests.addAttachment(trx, { requestId, eventId, blobId: blob.id, filename: safeFilename(f.originalname, 'piece-jointe') }, now);
     }
-  }
-
-  private about(request: AidRequest) {
-    return { reference: request.reference ?? '', aidLabel: request.aidTypeLabel, link: `${this.baseUrl}/demandes/${request.id}` };
   }
 }

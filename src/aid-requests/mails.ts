@@ -13,6 +13,11 @@ interface About {
   link: string;
 }
 
+/** What a mail says of a request: its reference, its aid and the link to it. */
+export function aboutRequest(r: { id: string; reference: string | null; aidTypeLabel: string }, baseUrl: string): About {
+  return { reference: r.reference ?? '', aidLabel: r.aidTypeLabel, link: `${baseUrl}/demandes/${r.id}` };
+}
+
 export function informationRequestedMail(to: string, firstName: string, r: About, days: number): OutgoingMail {
   return {
     kind: 'request.information_requested',

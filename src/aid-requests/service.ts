@@ -14,10 +14,10 @@ import { buildChecks, type CheckResult } from './checks';
 import type { DecisionRepository } from './decisions-repository';
 import type { RequestDocumentRepository } from './documents-repository';
 import { nextRequestReference } from './references';
-import type { AidRequest, AidRequestRepository, Consent, Payee, RequestEvent, RequestScope } from './repository';
-import type { AmountInput, ConsentInput, FilingStep, PayeeInput, SituationInput } from './schemas';
+import type { AidRequest, AidRequestRepository, Consent, EventKind, Payee, RequestEvent, RequestScope } from './repository';
+import type { AmountInput, ConsentInput, PayeeInput, SituationInput } from './schemas';
 import { applySituation, snapshotFromHousehold, tenantOf } from './situation';
-import { OPEN_STATUSES, transition } from './state-machine';
+import { OPEN_STATUSES, type RequestStatus, transition } from './state-machine';
 
 /** Version of the information notice on data processing shown to tenants (GDPR art. 13). */
 export const CONSENT_NOTICE_VERSION = '2026-01';
@@ -58,6 +58,38 @@ export class AidRequestService {
     const request = await this.requests.findById(db, this.scope(actor, permission), id);
     if (!request) throw new NotFoundError();
     return request;
+  }
+
+  /** The request locked for the rest of the caller's transaction (decisions and instruction steps). */
+  async lock(actor: Actor, id: string, trx: Db, permission: Permission): Promise<AidRequest> {
+    const request = await this.requests.findById(trx, this.scope(actor, permission), id, true);
+    if (!request) throw new NotFoundError();
+    return request;
+  }
+
+  /**
+   * Moves a request to a status (the caller checked the state machine) when it is still in the
+   * version the person saw, with its timeline event and its audit line, in the caller's transaction.
+   * Returns the timeline event's id (attachments hang on it).
+   */
+  async move(
+    trx: Db,
+    actor: Actor,
+    request: AidRequest,
+    m: { to: RequestStatus; version: number; action: string; patch?: Record<string, unknown>; event?: { kind: EventKind; message: string | null }; after?: Record<string, unknown> },
+    now: Date,
+  ): Promise<string> {
+    if (!(await this.requests.changeStatus(trx, request.id, m.version, request.status, m.to, m.patch ?? {}, now))) throw new ConflictError();
+    const eventId = await this.requests.addEvent(
+      trx, request.id,
+      { actorUserId: actor.userId, actorLabel: actor.name, kind: m.event?.kind ?? 'status_change', fromStatus: request.status, toStatus: m.to, message: m.event?.message ?? null, visibility: 'shared' },
+      now,
+    );
+    await this.audit.record(trx, actor, {
+      entityType: 'aid_request', entityId: request.id, organisationId: request.organisationId, action: m.action,
+      before: { status: request.status }, after: { status: m.to, ...m.after },
+    });
+    return eventId;
   }
 
   /** The timeline; internal notes and proposals only for the association. */
@@ -220,13 +252,11 @@ export class AidRequestService {
       if (!rules) throw new ValidationError({ _form: 'Cette aide n’est pas en vigueur aujourd’hui' });
       const reference = await nextRequestReference(trx, Number(today.slice(0, 4)));
       const checks = JSON.stringify(result.lines.map((l) => ({ code: l.code, level: l.level, message: l.message })));
-      const ok = await this.requests.changeStatus(trx, id, version, request.status, to, { reference, aid_type_version_id: rules.id, submitted_at: now, submit_checks: checks }, now);
-      if (!ok) throw new ConflictError();
-      await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'status_change', fromStatus: request.status, toStatus: to, visibility: 'shared' }, now);
-      await this.audit.record(trx, actor, {
-        entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.submitted',
-        before: { status: request.status }, after: { status: to, reference, rulesVersion: rules.number, consentDate: request.consent?.date },
-      });
+      await this.move(trx, actor, request, {
+        to, version, action: 'request.submitted',
+        patch: { reference, aid_type_version_id: rules.id, submitted_at: now, submit_checks: checks },
+        after: { reference, rulesVersion: rules.number, consentDate: request.consent?.date },
+      }, now);
       return reference;
     });
   }
@@ -237,10 +267,8 @@ export class AidRequestService {
       const request = await this.get(actor, id, trx, 'requests:file');
       const to = transition(actor.role, request.status, 'withdraw');
       const now = this.clock.now();
-      if (!(await this.requests.changeStatus(trx, id, version, request.status, to, {}, now))) throw new ConflictError();
+      await this.move(trx, actor, request, { to, version, action: 'request.withdrawn' }, now);
       await this.decisions.cancelPending(trx, id, 'Demande retirée par le bailleur', now);
-      await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'status_change', fromStatus: request.status, toStatus: to, visibility: 'shared' }, now);
-      await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.withdrawn', before: { status: request.status }, after: { status: to } });
     });
   }
 }

@@ -18,3 +18,18 @@ export function sniffType(data: Buffer): AcceptedType | null {
 }
 
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+
+/** A file name kept for display and download: letters, digits and a few signs, 120 characters at most. */
+export function safeFilename(name: string, fallback = 'document'): string {
+  return name.replace(/[^\p{L}\p{N} ._()’'-]/gu, '_').slice(0, 120) || fallback;
+}
+
+/**
+ * The checked type of an uploaded file, or why it is refused, in French: empty, or not a PDF, JPEG
+ * or PNG by its content (whatever its name says). One rule for documents and message attachments.
+ */
+export function uploadProblem(file: { originalname: string; buffer: Buffer }): { type: AcceptedType } | { problem: string } {
+  if (file.buffer.length === 0) return { problem: `« ${safeFilename(file.originalname)} » est vide` };
+  const type = sniffType(file.buffer);
+  return type ? { type } : { problem: `« ${safeFilename(file.originalname)} » n’est ni un PDF, ni une image JPEG ou PNG (son contenu a été vérifié, pas seulement son nom)` };
+}

@@ -8,7 +8,7 @@ import { buildWorld, type World } from '../factories/world';
 import { insertHousehold, insertPerson } from '../factories/household';
 import { startTestApp, type TestContext } from '../support/app';
 import { MANDATORY, PDF, fileRequest, pageVersion } from '../support/filing';
-import { $, csrfToken, fieldError, loginAs, postForm, type Agent } from '../support/http';
+import { $, csrfToken, fieldError, loginAs, postForm, type Agent, download } from '../support/http';
 import { decodeBody, startSmtpServer, type ReceivedMail } from '../support/smtp';
 
 /**
@@ -125,13 +125,9 @@ describe.each(JOURNEYS)('the journey of a $code request', (j) => {
     expect(decodeBody(mail[0]?.raw ?? '')).toContain(`/demandes/${id}`);
     const page = $((await landlord.get(`/demandes/${id}`)).text);
     const letterUrl = page('a:contains("Courrier de décision")').attr('href') as string;
-    const letter = await landlord.get(letterUrl).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const letter = await download(landlord, letterUrl);
     expect(letter.headers['content-type']).toBe('application/pdf');
-    const text = pdfText(letter.body as Buffer);
+    const text = pdfText(letter.body);
     expect(text).toContain(decided.reference);
     expect(text.replace(/\s+/g, ' ')).toMatch(new RegExp(`accorde une .*${j.amount.replace(' ', '.')},00.€`));
     expect(text).toContain('Claire Martin');

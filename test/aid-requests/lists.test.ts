@@ -3,7 +3,7 @@ import { insertAidTypes } from '../../seeds/demo';
 import { insertHousehold, insertPerson } from '../factories/household';
 import { insertRequest } from '../factories/request';
 import { insertUser } from '../factories/user';
-import { $, loginAs, postForm } from '../support/http';
+import { $, loginAs, postForm, download } from '../support/http';
 import { useWorld } from '../support/world';
 
 const t = useWorld();
@@ -101,11 +101,7 @@ describe('"Mes demandes" and the association list', () => {
     const filtered = await landlord.get(`/demandes/export.csv?type=${ae}`);
     expect(filtered.text.trim().split('\r\n')).toHaveLength(2);
 
-    const xlsx = await landlord.get('/demandes/export.xlsx?colonnes=reference&colonnes=locataire&colonnes=demande').buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const xlsx = await download(landlord, '/demandes/export.xlsx?colonnes=reference&colonnes=locataire&colonnes=demande');
     expect(xlsx.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(xlsx.body as never);

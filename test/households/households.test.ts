@@ -1,5 +1,5 @@
 import { useWorld } from '../support/world';
-import { $, csrfToken, fieldError, loginAs, postForm } from '../support/http';
+import { $, csrfToken, fieldError, loginAs, postForm, download } from '../support/http';
 import { insertHousehold, insertPerson } from '../factories/household';
 import { insertDraftRequest } from '../factories/request';
 
@@ -254,11 +254,7 @@ describe('history, access log, list and export', () => {
     const search = $((await agent.get('/menages').query({ q: 'celik' })).text);
     expect(search('tbody tr')).toHaveLength(1);
     expect(search('tbody').text()).toContain('Çelik');
-    const csv = await agent.get('/menages/export.csv').buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const csv = await download(agent, '/menages/export.csv');
     expect(csv.headers['content-type']).toContain('text/csv');
     const body = csv.body as Buffer;
     expect(body.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));

@@ -34,3 +34,13 @@ export const $ = (html: string) => cheerio.load(html);
 export function fieldError(html: string, name: string): string {
   return cheerio.load(html)(`#${name}-error`).text().replace('Erreur :', '').trim();
 }
+
+/** GETs a download and keeps its body as bytes (PDF, XLSX, CSV with its BOM). */
+export async function download(agent: Agent, path: string) {
+  const res = await agent.get(path).buffer(true).parse((r, cb) => {
+    const chunks: Buffer[] = [];
+    r.on('data', (c: Buffer) => chunks.push(c));
+    r.on('end', () => cb(null, Buffer.concat(chunks)));
+  });
+  return { status: res.status, headers: res.headers, body: res.body as Buffer };
+}
