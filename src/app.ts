@@ -46,6 +46,8 @@ export function createApp(services: Services): Express {
   const { config, logger } = services;
   const app = express();
   app.disable('x-powered-by');
+  // pages are never cached (no-store): an ETag would only cost a hash of every page
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy ? 1 : false);
   configureViews(app, { watch: config.env === 'development' });
 

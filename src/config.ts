@@ -27,6 +27,7 @@ const envSchema = z
     SMTP_PASSWORD: z.string().optional(),
     MAIL_FROM: z.string().min(3).default('Entraide <ne-pas-repondre@entraide.local>'),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug', 'silent']).default('info'),
+    REFERENCE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -49,6 +50,8 @@ export interface Config {
   readonly smtp: { readonly host: string; readonly port: number; readonly secure: boolean; readonly user?: string; readonly password?: string } | null;
   readonly mailFrom: string;
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  /** How long a process keeps reference lists (landlords, aid types, instructors) for forms and filters. */
+  readonly referenceCacheSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -84,6 +87,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       : null,
     mailFrom: env.MAIL_FROM,
     logLevel: env.LOG_LEVEL,
+    // tests insert reference data behind the services' back: no cache unless a test asks for one
+    referenceCacheSeconds: env.REFERENCE_CACHE_SECONDS ?? (env.NODE_ENV === 'test' ? 0 : 30),
   };
   return Object.freeze(config);
 }

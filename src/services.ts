@@ -39,6 +39,7 @@ import { MailRepository } from './notifications/repository';
 import { OrganisationRepository } from './organisations/repository';
 import { OrganisationService } from './organisations/service';
 import type { Clock } from './shared/clock';
+import { ReferenceCache } from './shared/reference-cache';
 import { UserRepository } from './users/repository';
 import { UserService } from './users/service';
 
@@ -77,7 +78,8 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const userRepository = new UserRepository();
   const tokenRepository = new PasswordTokenRepository();
 
-  const audit = new AuditService(auditRepository, clock);
+  const cache = new ReferenceCache(config.referenceCacheSeconds * 1000);
+  const audit = new AuditService(auditRepository, clock, (entityType) => cache.changed(entityType));
   const mailer = new Mailer(knex, new MailRepository(), clock, logger, config);
   const auth = new AuthService(knex, userRepository, tokenRepository, audit, mailer, clock, logger, config.baseUrl);
   const organisations = new OrganisationService(knex, organisationRepository, audit, clock);
@@ -89,7 +91,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const personRepository = new PersonRepository();
   const duplicates = new DuplicateService(knex, personRepository, householdRepository, new SuspicionRepository(), audit, clock);
   const memberships = new MembershipService(knex, householdRepository, personRepository, audit, clock);
-  const households = new HouseholdService(knex, householdRepository, personRepository, organisationRepository, duplicates, memberships, audit, new AccessLogRepository(), clock);
+  const households = new HouseholdService(knex, householdRepository, personRepository, organisationRepository, duplicates, memberships, audit, new AccessLogRepository(), clock, cache);
   const aidTypeRepository = new AidTypeRepository();
   const aidTypes = new AidTypeService(knex, aidTypeRepository, audit, clock);
   const aidRequestRepository = new AidRequestRepository();
@@ -98,11 +100,11 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const blobs = new DatabaseBlobStore();
   const settings = new SettingsService(knex, new SettingsRepository(), audit, clock);
   const payments = new PaymentRepository();
-  const aidRequests = new AidRequestService(knex, aidRequestRepository, householdRepository, personRepository, aidTypeRepository, documentRepository, decisionRepository, audit, clock);
+  const aidRequests = new AidRequestService(knex, aidRequestRepository, householdRepository, personRepository, aidTypeRepository, documentRepository, decisionRepository, audit, clock, cache);
   const requestDocuments = new RequestDocumentService(knex, aidRequests, documentRepository, blobs, audit, clock);
   const requestLists = new RequestListService(knex, new RequestListRepository(), new SavedFilterRepository(), aidRequests, clock);
   const decisions = new DecisionService(knex, aidRequestRepository, decisionRepository, payments, aidRequests, householdRepository, organisationRepository, userRepository, blobs, mailer, settings, audit, clock, config.baseUrl);
-  const instruction = new InstructionService(knex, aidRequestRepository, decisionRepository, aidRequests, userRepository, blobs, mailer, settings, audit, clock, config.baseUrl);
+  const instruction = new InstructionService(knex, aidRequestRepository, decisionRepository, aidRequests, userRepository, blobs, mailer, settings, audit, clock, config.baseUrl, cache);
   const dashboard = new DashboardService(knex, new DashboardRepository(), settings, clock);
   const jobs = new JobRunner(knex, new JobRunRepository(), clock, logger);
   return {

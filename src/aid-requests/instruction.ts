@@ -14,6 +14,7 @@ import { aboutRequest, informationAnsweredMail, informationRequestedMail, inform
 import type { AidRequestRepository } from './repository';
 import type { AidRequestService } from './service';
 import { type RequestStatus, transition } from './state-machine';
+import { ReferenceCache } from '../shared/reference-cache';
 
 export interface UploadedFile {
   originalname: string;
@@ -42,13 +43,14 @@ export class InstructionService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly baseUrl: string,
+    private readonly cache: ReferenceCache = new ReferenceCache(0),
   ) {}
 
   /** Active operators and admins of the association, to assign requests to. */
   async instructors(actor: Actor): Promise<Array<{ value: string; text: string }>> {
     scopeFor(actor, 'requests:instruct');
-    const rows = await this.db('users').where({ organisation_id: actor.organisationId, status: 'active' }).whereIn('role', ['operator', 'admin']).orderBy(['last_name', 'first_name']).select('id', 'first_name', 'last_name');
-    return rows.map((u: Record<string, string>) => ({ value: u.id as string, text: `${u.first_name} ${u.last_name}` }));
+    const people = await this.cache.get(`instructors:${actor.organisationId}`, ['user'], () => this.users.activeWithRoles(this.db, actor.organisationId, ['operator', 'admin']));
+    return people.map((u) => ({ value: u.id, text: `${u.firstName} ${u.lastName}` }));
   }
 
   /**

@@ -2,11 +2,11 @@ import type { Knex } from 'knex';
 import type { Db, Page } from '../db/types';
 import { toPage } from '../db/types';
 import { normalizeName } from '../households/normalize';
-import { type RequestScope, scopedRequests, visibleRequests } from './repository';
+import { type RequestScope, requestNameColumns, visibleRequests } from './repository';
 import { type ListQuery, type QueueQuery, type Sort, SORTS } from './list-schemas';
 
 const NULLABLE_SORTS = new Set<Sort>(['depot', 'reference', 'montant', 'locataire']);
-import type { RequestStatus } from './state-machine';
+import { REQUEST_STATUSES, type RequestStatus } from './state-machine';
 
 /** One line of a list of requests: what a table shows, never the situation itself. */
 export interface RequestRow {
@@ -54,8 +54,7 @@ const toRow = (r: Record<string, unknown>): RequestRow => ({
 function rowColumns(db: Db) {
   return [
     'r.id', 'r.reference', 'r.tenant_name', 'r.status', 'r.requested_cents', 'r.requested_months', 'r.granted_cents', 'r.submitted_at', 'r.decided_at', 'r.updated_at',
-    'r.information_answered_at', 'o.name as organisation_name', 't.label as aid_type_label', 'ag.name as agency_name',
-    db.raw("au.first_name || ' ' || au.last_name as assigned_to_name"),
+    'r.information_answered_at', ...requestNameColumns(db),
   ];
 }
 
@@ -98,12 +97,13 @@ async function cappedCount(db: Db, q: Knex.QueryBuilder): Promise<number> {
 }
 
 export class RequestListRepository {
-  async list(db: Db, scope: RequestScope, f: ListQuery, pageSize = 50): Promise<Page<RequestRow>> {
-    const counted = visibleRequests(db, scope);
-    applyFilters(counted, f, scope);
-    if (f.status) counted.where('r.status', f.status);
-    const total = await cappedCount(db, counted);
-    const q = scopedRequests(db, scope);
+  /**
+   * A page of the list. Its total comes from the counters (the same filters, split by status), so
+   * the page costs one count query, not two.
+   */
+  async list(db: Db, scope: RequestScope, f: ListQuery, counts: Partial<Record<RequestStatus, number>>, pageSize = 50): Promise<Page<RequestRow>> {
+    const total = f.status ? (counts[f.status] ?? 0) : Object.values(counts).reduce((a, n) => a + n, 0);
+    const q = visibleRequests(db, scope);
     applyFilters(q, f, scope);
     if (f.status) q.where('r.status', f.status);
     const column = SORTS[f.tri];
@@ -117,25 +117,50 @@ export class RequestListRepository {
     return toPage(rows.map(toRow), total, f.page, pageSize);
   }
 
-  /** How many requests per status, with the same filters (the counters above the list). */
+  /**
+   * How many requests per status, with the same filters (the counters above the list), in one
+   * query. A landlord's requests are grouped at once (their number is bounded by the landlord's
+   * size); over every landlord, each status is counted on its own index range and stops past
+   * COUNT_CAP, so the association's counters never scan the whole table.
+   */
   async countsByStatus(db: Db, scope: RequestScope, f: ListQuery): Promise<Partial<Record<RequestStatus, number>>> {
-    const q = visibleRequests(db, scope);
-    applyFilters(q, f, scope);
-    const rows = await q.groupBy('r.status').select('r.status').count('* as n');
-    return Object.fromEntries(rows.map((r: Record<string, unknown>) => [r.status as string, Number(r.n)]));
+    const out: Partial<Record<RequestStatus, number>> = {};
+    if (!scope.all) {
+      const q = visibleRequests(db, scope);
+      applyFilters(q, f, scope);
+      for (const r of await q.groupBy('r.status').select('r.status').count('* as n')) out[r.status as RequestStatus] = Number(r.n);
+      return out;
+    }
+    const statuses = REQUEST_STATUSES.filter((s) => s !== 'draft');
+    const columns = statuses.map((status) => {
+      const q = visibleRequests(db, scope);
+      applyFilters(q, f, scope);
+      q.where('r.status', status).select(db.raw('1')).limit(COUNT_CAP + 1);
+      return db.raw('(select count(*) from (?) as x) as ??', [q, status]);
+    });
+    const [row] = await db.select(columns);
+    for (const s of statuses) {
+      const n = Number((row as Record<string, string>)[s] ?? 0);
+      if (n > 0) out[s] = n;
+    }
+    return out;
   }
 
   /** The filtered list in id order, a batch at a time (exports never load every row). */
   async batch(db: Db, scope: RequestScope, f: ListQuery, afterId: string | null, limit: number): Promise<RequestRow[]> {
-    const q = scopedRequests(db, scope);
+    const q = visibleRequests(db, scope);
     applyFilters(q, f, scope);
     if (f.status) q.where('r.status', f.status);
     if (afterId) q.where('r.id', '>', afterId);
     return (await q.select(rowColumns(db)).orderBy('r.id').limit(limit)).map(toRow);
   }
 
-  /** A tab of the instruction queue, with the queue's filters. */
-  async queue(db: Db, userId: string, f: QueueQuery, now: Date, pageSize = 50): Promise<Page<RequestRow>> {
+  /**
+   * A tab of the instruction queue, with the queue's filters. Without filters the tab's total is
+   * its counter (`tabTotal`); with filters it is counted here.
+   */
+  async queue(db: Db, userId: string, f: QueueQuery, now: Date, tabTotal: number, pageSize = 50): Promise<Page<RequestRow>> {
+    const filtered = Boolean(f.bailleur || f.type || f.age || f.min !== undefined || f.max !== undefined);
     const filter = (q: Knex.QueryBuilder) => {
       this.queueTab(q, f.onglet, userId, now);
       if (f.bailleur) q.where('r.organisation_id', f.bailleur);
@@ -145,8 +170,8 @@ export class RequestListRepository {
       if (f.max !== undefined) q.where('r.requested_cents', '<=', f.max);
       return q;
     };
-    const total = await cappedCount(db, filter(visibleRequests(db, { all: true })));
-    const q = filter(scopedRequests(db, { all: true }));
+    const total = filtered ? await cappedCount(db, filter(visibleRequests(db, { all: true }))) : tabTotal;
+    const q = filter(visibleRequests(db, { all: true }));
     const columns = [...rowColumns(db), 'd.kind as pending_kind', 'd.amount_cents as pending_amount_cents', 'd.proposed_by as pending_proposed_by', 'd.proposed_by_label as pending_proposed_by_label'];
     if (f.onglet !== 'a_valider') q.leftJoin('decisions as d', function () {
       this.on('d.request_id', 'r.id').andOnVal('d.status', 'pending');
@@ -157,23 +182,22 @@ export class RequestListRepository {
   }
 
   /**
-   * How many requests wait in each tab (for the tab labels): the open ones in one pass over the
-   * open statuses, the proposals and the recent decisions apart (the latter capped).
+   * How many requests wait in each tab (for the tab labels), in one query: the open ones in one
+   * pass over the open statuses, the proposals and the recent decisions (capped) beside them.
    */
-  async queueCounts(db: Db, userId: string, now: Date): Promise<Record<string, number>> {
-    const [open] = await db('aid_requests')
+  async queueCounts(db: Db, userId: string, now: Date): Promise<Record<QueueQuery['onglet'], number>> {
+    const capped = (tab: QueueQuery['onglet']) => db.raw('(select count(*) from (?) as x)', [this.queueTab(db('aid_requests as r'), tab, userId, now).select(db.raw('1')).limit(COUNT_CAP + 1)]);
+    const [row] = await db('aid_requests')
       .whereIn('status', ['submitted', 'in_review', 'adjourned', 'awaiting_information'])
       .select(
         db.raw("count(*) filter (where status = 'submitted') as a_prendre"),
         db.raw("count(*) filter (where assigned_to = ? and status in ('in_review', 'adjourned')) as mes_dossiers", [userId]),
         db.raw("count(*) filter (where status = 'awaiting_information') as attente"),
+        db.raw('? as a_valider', [capped('a_valider')]),
+        db.raw('? as decides', [capped('decides')]),
       );
-    const row = open as Record<string, string>;
-    return {
-      a_prendre: Number(row.a_prendre), mes_dossiers: Number(row.mes_dossiers), attente: Number(row.attente),
-      a_valider: await cappedCount(db, this.queueTab(db('aid_requests as r'), 'a_valider', userId, now)),
-      decides: await cappedCount(db, this.queueTab(db('aid_requests as r'), 'decides', userId, now)),
-    };
+    const r = row as Record<string, string>;
+    return { a_prendre: Number(r.a_prendre), mes_dossiers: Number(r.mes_dossiers), attente: Number(r.attente), a_valider: Number(r.a_valider), decides: Number(r.decides) };
   }
 
   private queueTab(q: Knex.QueryBuilder, tab: QueueQuery['onglet'], userId: string, now: Date): Knex.QueryBuilder {

@@ -23,8 +23,8 @@ export class RequestListService {
 
   async list(actor: Actor, query: ListQuery): Promise<{ page: Page<RequestRow>; counts: Partial<Record<RequestStatus, number>> }> {
     const scope = this.aidRequests.scope(actor);
-    const [page, counts] = [await this.lists.list(this.db, scope, query), await this.lists.countsByStatus(this.db, scope, query)];
-    return { page, counts };
+    const counts = await this.lists.countsByStatus(this.db, scope, query);
+    return { page: await this.lists.list(this.db, scope, query, counts), counts };
   }
 
   /** The whole filtered list, a thousand rows at a time. */
@@ -42,7 +42,8 @@ export class RequestListService {
   async queue(actor: Actor, query: QueueQuery): Promise<{ page: Page<RequestRow>; counts: Record<string, number> }> {
     scopeFor(actor, 'requests:instruct');
     const now = this.clock.now();
-    return { page: await this.lists.queue(this.db, actor.userId, query, now), counts: await this.lists.queueCounts(this.db, actor.userId, now) };
+    const counts = await this.lists.queueCounts(this.db, actor.userId, now);
+    return { page: await this.lists.queue(this.db, actor.userId, query, now, counts[query.onglet]), counts };
   }
 
   savedQueueFilters(actor: Actor): Promise<SavedFilter[]> {

@@ -73,10 +73,14 @@ export async function renderRequest(services: Services, req: Request, res: Respo
   const { aidRequests, decisions, instruction, households, clock } = services;
   const a = actor(req);
   const request = await aidRequests.get(a, String(req.params.id));
-  await households.logRead(a, `request.view.${tab}`, 'aid_request', request.id);
   const forAssociation = can(a, 'requests:instruct');
-  const check = await aidRequests.evaluate(a, request);
-  const pending = await decisions.pending(request.id);
+  // what the page needs is read at once, the access trace written alongside
+  const [, check, allDecisions] = await Promise.all([
+    households.logRead(a, `request.view.${tab}`, 'aid_request', request.id),
+    aidRequests.evaluate(a, request),
+    decisions.history(request.id),
+  ]);
+  const pending = allDecisions.find((d) => d.status === 'pending') ?? null;
   const isLandlord = can(a, 'requests:file');
   const defaults = { ...proposalDefaults(request, parisDate(clock.now())), version: request.version };
   const model: Record<string, unknown> = {
@@ -91,12 +95,15 @@ export async function renderRequest(services: Services, req: Request, res: Respo
     model.resume = { href: stepUrl(step, request.id), label: STEP_LABELS[step] };
   }
   if (tab === 'synthese') {
+    const [events, payments, instructors] = await Promise.all([
+      aidRequests.events(a, request),
+      services.payments.forRequest(services.knex, request.id),
+      forAssociation ? instruction.instructors(a) : [],
+    ]);
     Object.assign(model, {
-      events: await aidRequests.events(a, request),
-      decisions: (await decisions.history(request.id)).filter((d) => d.status === 'applied' || (forAssociation && d.status === 'returned')),
-      payments: await services.payments.forRequest(services.knex, request.id),
+      events, payments, instructors,
+      decisions: allDecisions.filter((d) => d.status === 'applied' || (forAssociation && d.status === 'returned')),
       canValidate: forAssociation && pending !== null && pending.proposedBy !== a.userId,
-      instructors: forAssociation ? await instruction.instructors(a) : [],
       kindOptions: options(DECISION_KINDS),
       reasonOptions: options(REFUSAL_REASONS),
     });

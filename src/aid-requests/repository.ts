@@ -130,16 +130,9 @@ export const toRequest = (r: Record<string, unknown>): AidRequest => ({
 /**
  * Requests an actor may see. A draft is the landlord's work in progress: the association only sees
  * requests once submitted. A restricted landlord user sees only their agency's requests.
+ * The requests table alone: names of the landlord, aid, agency and instructor come from
+ * `requestNameColumns`, looked up for the rows returned only.
  */
-export function scopedRequests(db: Db, scope: RequestScope) {
-  return visibleRequests(db, scope)
-    .join('organisations as o', 'o.id', 'r.organisation_id')
-    .join('aid_types as t', 't.id', 'r.aid_type_id')
-    .leftJoin('agencies as ag', 'ag.id', 'r.agency_id')
-    .leftJoin('users as au', 'au.id', 'r.assigned_to');
-}
-
-/** The same scope on the requests table alone (what counts need: no join). */
 export function visibleRequests(db: Db, scope: RequestScope) {
   const q = db('aid_requests as r');
   if (scope.all) q.whereNot('r.status', 'draft');
@@ -148,11 +141,31 @@ export function visibleRequests(db: Db, scope: RequestScope) {
   return q;
 }
 
+/**
+ * The names a line of a list shows, as lookups by primary key evaluated for the returned rows
+ * only. Joining the four tables instead made PostgreSQL plan a six-way join on every page:
+ * planning cost ten times the execution of a 50-row page (2.7 ms against 0.25 ms).
+ */
+export function requestNameColumns(db: Db) {
+  return [
+    db.raw('(select o.name from organisations o where o.id = r.organisation_id) as organisation_name'),
+    db.raw('(select t.label from aid_types t where t.id = r.aid_type_id) as aid_type_label'),
+    db.raw('(select ag.name from agencies ag where ag.id = r.agency_id) as agency_name'),
+    db.raw("(select au.first_name || ' ' || au.last_name from users au where au.id = r.assigned_to) as assigned_to_name"),
+  ];
+}
+
+/** One request with what its pages need of its landlord and aid type. */
 export function selectRequest(db: Db, scope: RequestScope) {
-  return scopedRequests(db, scope).select(
-    'r.*', 'o.name as organisation_name', 'o.status as organisation_status', 't.code as aid_type_code', 't.label as aid_type_label', 't.group_code as aid_type_group', 't.payees as aid_type_payees',
-    't.validation_threshold_cents', 'ag.name as agency_name', db.raw("au.first_name || ' ' || au.last_name as assigned_to_name"),
-  );
+  return visibleRequests(db, scope)
+    .join('organisations as o', 'o.id', 'r.organisation_id')
+    .join('aid_types as t', 't.id', 'r.aid_type_id')
+    .select(
+      'r.*', 'o.name as organisation_name', 'o.status as organisation_status', 't.code as aid_type_code', 't.label as aid_type_label', 't.group_code as aid_type_group', 't.payees as aid_type_payees',
+      't.validation_threshold_cents',
+      db.raw('(select ag.name from agencies ag where ag.id = r.agency_id) as agency_name'),
+      db.raw("(select au.first_name || ' ' || au.last_name from users au where au.id = r.assigned_to) as assigned_to_name"),
+    );
 }
 
 export class AidRequestRepository {

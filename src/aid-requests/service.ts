@@ -18,6 +18,7 @@ import type { AidRequest, AidRequestRepository, Consent, EventKind, Payee, Reque
 import type { AmountInput, ConsentInput, PayeeInput, SituationInput } from './schemas';
 import { applySituation, snapshotFromHousehold, tenantOf } from './situation';
 import { OPEN_STATUSES, type RequestStatus, transition } from './state-machine';
+import { ReferenceCache } from '../shared/reference-cache';
 
 /** Version of the information notice on data processing shown to tenants (GDPR art. 13). */
 export const CONSENT_NOTICE_VERSION = '2026-01';
@@ -46,6 +47,7 @@ export class AidRequestService {
     private readonly decisions: DecisionRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly cache: ReferenceCache = new ReferenceCache(0),
   ) {}
 
   /** The requests a permission lets the actor reach; restricted landlord users stay in their agency. */
@@ -99,13 +101,14 @@ export class AidRequestService {
 
   /** The rules that apply to a request: its bound version once submitted, the one in force today before. */
   async rulesOf(request: AidRequest, db: Db = this.db) {
-    if (request.aidTypeVersionId) return (await this.aidTypes.versions(db, request.aidTypeId)).find((v) => v.id === request.aidTypeVersionId) ?? null;
+    if (request.aidTypeVersionId) return this.aidTypes.versionById(db, request.aidTypeId, request.aidTypeVersionId);
     return this.aidTypes.versionOn(db, request.aidTypeId, parisDate(this.clock.now()));
   }
 
   /** Every aid type, for list filters (archived ones too: old requests have them). */
   async aidTypeFilterOptions(): Promise<Array<{ value: string; text: string }>> {
-    return (await this.aidTypes.types(this.db)).map((t) => ({ value: t.id, text: t.label }));
+    const types = await this.cache.get('aid-types', ['aid_type'], () => this.aidTypes.types(this.db));
+    return types.map((t) => ({ value: t.id, text: t.label }));
   }
 
   /** Active aid types in force today, to choose from. */
@@ -216,9 +219,17 @@ export class AidRequestService {
   }
 
   async evaluate(actor: Actor, request: AidRequest, db: Db = this.db): Promise<CheckResult> {
-    const version = await this.rulesOf(request, db);
-    const household = await this.households.findById(db, { all: true }, request.householdId);
     const forAssociation = can(actor, 'requests:instruct');
+    // a landlord's own account is naturally shared by its tenants: only other payees are compared
+    const compareIban = forAssociation && request.payee?.iban && request.payee.kind !== 'landlord' ? request.payee.iban : null;
+    const [version, household, previousAids, documents, openOther, sameIban] = await Promise.all([
+      this.rulesOf(request, db),
+      this.households.findById(db, { all: true }, request.householdId),
+      this.requests.grantedAidsOf(db, request.householdId, request.id),
+      this.documents.list(db, request.id),
+      this.requests.openOfSameType(db, request.householdId, request.aidTypeId, request.id, OPEN_STATUSES),
+      compareIban ? this.requests.sameIbanElsewhere(db, compareIban, request.householdId) : null,
+    ]);
     return buildChecks({
       aidType: { code: request.aidTypeCode, groupCode: request.aidTypeGroup },
       rules: version?.rules ?? null,
@@ -229,12 +240,11 @@ export class AidRequestService {
       consent: request.consent,
       today: parisDate(this.clock.now()),
       landlordActive: request.organisationActive,
-      previousAids: await this.requests.grantedAidsOf(db, request.householdId, request.id),
-      documents: (await this.documents.list(db, request.id)).filter((d) => d.current).map((d) => d.kind as DocumentKind),
+      previousAids,
+      documents: documents.filter((d) => d.current).map((d) => d.kind as DocumentKind),
       householdEntryDate: household?.entryDate ?? null,
-      openOther: await this.requests.openOfSameType(db, request.householdId, request.aidTypeId, request.id, OPEN_STATUSES),
-      // a landlord's own account is naturally shared by its tenants: only other payees are compared
-      sameIban: forAssociation && request.payee?.iban && request.payee.kind !== 'landlord' ? await this.requests.sameIbanElsewhere(db, request.payee.iban, request.householdId) : null,
+      openOther,
+      sameIban,
     });
   }
 

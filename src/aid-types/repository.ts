@@ -90,6 +90,11 @@ export class AidTypeRepository {
     return (await db('aid_types').where({ id, version }).update({ ...columns(f), version: version + 1, updated_at: now })) === 1;
   }
 
+  async versionById(db: Db, aidTypeId: string, id: string): Promise<AidTypeVersion | null> {
+    const row = await db('aid_type_versions').where({ aid_type_id: aidTypeId, id }).first();
+    return row ? toVersion(row) : null;
+  }
+
   async versions(db: Db, aidTypeId: string): Promise<AidTypeVersion[]> {
     return (await db('aid_type_versions').where({ aid_type_id: aidTypeId }).orderBy('number', 'desc')).map(toVersion);
   }

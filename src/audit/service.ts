@@ -56,6 +56,8 @@ export class AuditService {
   constructor(
     private readonly repository: AuditRepository,
     private readonly clock: Clock,
+    /** Told the entity type of every change (the reference cache drops what it is made of). */
+    private readonly onChange: (entityType: string) => void = () => {},
   ) {}
 
   /** Writes one audit line inside the caller's transaction, so the change and its trace commit together. */
@@ -75,6 +77,7 @@ export class AuditService {
       requestId: isUser ? ((actor as Actor).requestId ?? null) : null,
       occurredAt: this.clock.now(),
     });
+    this.onChange(change.entityType);
   }
 
   history(db: Db, entityType: string, entityId: string): Promise<AuditEvent[]> {

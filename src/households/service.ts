@@ -15,6 +15,7 @@ import type { Household, HouseholdRepository, HouseholdSummary, Membership } fro
 import type { CreateHouseholdInput, HouseholdListQuery, PersonInput, UpdateHouseholdInput, UpdatePersonInput } from './schemas';
 import { dwellingSnapshot, personSnapshot, toDwelling, toPersonFields } from './snapshots';
 import { parisDate } from '../shared/dates';
+import { ReferenceCache } from '../shared/reference-cache';
 
 export interface MemberView extends Membership {
   person: Person;
@@ -39,6 +40,7 @@ export class HouseholdService {
     private readonly audit: AuditService,
     private readonly accessLog: AccessLogRepository,
     private readonly clock: Clock,
+    private readonly cache: ReferenceCache = new ReferenceCache(0),
   ) {}
 
   today(): string {
@@ -189,6 +191,7 @@ export class HouseholdService {
   /** Landlord organisations the actor may create a household for (association users choose). */
   async landlordOptions(actor: Actor): Promise<Array<{ id: string; name: string }>> {
     const scope = scopeFor(actor, 'households:manage');
-    return (await this.organisations.listOptions(this.db, scope)).filter((o) => o.kind === 'landlord');
+    const all = await this.cache.get('organisations', ['organisation'], () => this.organisations.listOptions(this.db, { all: true }));
+    return all.filter((o) => o.kind === 'landlord' && (scope.all || o.id === scope.organisationId));
   }
 }

@@ -19,9 +19,27 @@ declare module 'express-session' {
 
 export const SESSION_COOKIE = 'entraide.sid';
 
+/**
+ * How stale the recorded last activity may be: a session is written back at most once a minute
+ * while it is only being read (a page view is then one session read, no write). The idle timeout
+ * is thus enforced to the minute, on the short side.
+ */
+export const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+/**
+ * The knex store without `touch`: express-session would otherwise update the row's expiry on every
+ * request. The expiry moves forward each time the session is saved, i.e. at least once a minute
+ * while the person is active (`lastSeenAt`), which keeps an active session alive.
+ */
+class SessionStore extends ConnectSessionKnexStore {
+  override async touch(_sid: string, _session: unknown, callback?: () => void): Promise<void> {
+    callback?.();
+  }
+}
+
 /** Sessions live in PostgreSQL (table `sessions`), so every replica shares them. */
 export function sessionMiddleware(knex: Knex, config: Config, options: { cleanup: boolean }): RequestHandler {
-  const store = new ConnectSessionKnexStore({
+  const store = new SessionStore({
     knex,
     tableName: 'sessions',
     createTable: false,
@@ -33,7 +51,8 @@ export function sessionMiddleware(knex: Knex, config: Config, options: { cleanup
     store,
     resave: false,
     saveUninitialized: false,
-    rolling: true,
+    // the cookie's expiry is renewed whenever the session is saved (see LAST_SEEN_RESOLUTION_MS)
+    rolling: false,
     proxy: config.trustProxy,
     cookie: {
       httpOnly: true,
@@ -57,7 +76,7 @@ export function keepableValues(body: unknown): Record<string, unknown> {
 
 /**
  * Ends a logged-in session after 30 minutes without a request or 12 hours in all (ASVS 3.3.2),
- * by the injected clock. A form posted into an expired session is kept and given back after login.
+ * by the injected clock (the last activity is recorded to the minute). A form posted into an expired session is kept and given back after login.
  */
 export function sessionTimeouts(clock: Clock, config: Config): RequestHandler {
   const idleMs = config.session.idleMinutes * 60_000;
@@ -69,7 +88,7 @@ export function sessionTimeouts(clock: Clock, config: Config): RequestHandler {
     const idle = s.lastSeenAt !== undefined && now - s.lastSeenAt > idleMs;
     const tooOld = s.authenticatedAt !== undefined && now - s.authenticatedAt > absoluteMs;
     if (!idle && !tooOld) {
-      s.lastSeenAt = now;
+      if (s.lastSeenAt === undefined || now - s.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) s.lastSeenAt = now;
       return next();
     }
     const back = returnPathFor(req.method, req.originalUrl, req.get('referer'));

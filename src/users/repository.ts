@@ -152,6 +152,12 @@ export class UserRepository {
     return toPage(rows.map(toUser), Number(countRow?.count ?? 0), page, pageSize);
   }
 
+  /** Active people of an organisation holding one of these roles, by name (to assign work to). */
+  async activeWithRoles(db: Db, organisationId: string, roles: readonly Role[]): Promise<Array<{ id: string; firstName: string; lastName: string }>> {
+    const rows = await db('users').where({ organisation_id: organisationId, status: 'active' }).whereIn('role', roles).orderBy(['last_name', 'first_name']).select('id', 'first_name', 'last_name');
+    return rows.map((u: Record<string, string>) => ({ id: u.id as string, firstName: u.first_name as string, lastName: u.last_name as string }));
+  }
+
   async findById(db: Db, scope: Scope, id: string): Promise<User | null> {
     if (!isUuid(id)) return null;
     const row = (await scopedUsers(db, scope).where('u.id', id).first()) as UserRow | undefined;

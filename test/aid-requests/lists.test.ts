@@ -59,6 +59,11 @@ describe('"Mes demandes" and the association list', () => {
     const operator = await loginAs(t.ctx.app, t.world.users.operator.email);
     const seen = (await operator.get('/demandes')).text;
     expect(refs(seen)).toHaveLength(4); // three of A without its draft, one of B
+    // the association's counters (counted status by status over every landlord) and the total agree with the rows
+    expect($(seen)('.counter-list').text()).toMatch(/Déposée : 2/);
+    expect($(seen)('.counter-list').text()).not.toMatch(/Brouillon/);
+    expect($(seen)('main').text()).toMatch(/4 demandes/);
+    expect($((await operator.get('/demandes?status=submitted')).text)('main').text()).toMatch(/2 demandes/);
     expect(refs((await operator.get(`/demandes?bailleur=${t.world.landlordB.id}`)).text)).toHaveLength(1);
   });
 

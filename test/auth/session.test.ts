@@ -95,3 +95,22 @@ describe('behind a TLS proxy (TRUST_PROXY=true)', () => {
     expect(res.headers['strict-transport-security']).toContain('max-age=31536000');
   });
 });
+
+describe('session writes', () => {
+  const stored = async (knex: TestContext['knex']) => (await knex('sessions').select('sid', 'sess')).map((r: { sid: string; sess: unknown }) => JSON.stringify(r.sess)).sort();
+
+  it('reads the session on each page but writes it back at most once a minute while only reading', async () => {
+    const agent = await loginAs(ctx.app, adminEmail);
+    await agent.get('/utilisateurs');
+    const before = await stored(ctx.knex);
+    ctx.clock.advanceMinutes(0.5);
+    expect((await agent.get('/utilisateurs')).status).toBe(200);
+    expect(await stored(ctx.knex)).toEqual(before);
+    ctx.clock.advanceMinutes(1);
+    const res = await agent.get('/utilisateurs');
+    expect(res.status).toBe(200);
+    expect(await stored(ctx.knex)).not.toEqual(before);
+    // the cookie's expiry moves forward with that write
+    expect(sessionCookie(res)).toMatch(/Expires=/);
+  });
+});
