@@ -1,10 +1,9 @@
-import PDFDocument from 'pdfkit';
-import type { Actor } from '../src/permissions';
 import type { Services } from '../src/services';
 import type { FakeClock } from '../src/shared/clock';
 import { parisDate } from '../src/shared/dates';
 import { DOCUMENT_KINDS, type DocumentKind } from '../src/aid-types/rules';
 import type { SituationInput } from '../src/aid-requests/schemas';
+import { BANK, demoActors, demoMoment, demoPdf } from './demo-support';
 
 /**
  * Demo requests of both landlords in every status, filed and instructed through the real services
@@ -12,12 +11,6 @@ import type { SituationInput } from '../src/aid-requests/schemas';
  * schedules are exactly what the extranet itself produces.
  */
 
-const BANK = {
-  a: { name: 'Bailleur A', iban: 'FR7630004000031234567890143', bic: 'BNPAFRPPXXX' },
-  b: { name: 'Bailleur B', iban: 'FR7611315000011234567890138', bic: 'CEPAFRPP131' },
-  edf: { name: 'EDF Collectivités', iban: 'FR7630001007941234567890185', bic: 'PSSTFRPPLIL' },
-  engie: { name: 'Engie Particuliers', iban: 'FR7610107001011234567890129', bic: 'BREDFRPPXXX' },
-};
 
 type Step =
   | { do: 'file'; situation?: Partial<Record<keyof SituationInput, string>>; amount: string; months?: string; payee: keyof typeof BANK; payeeKind?: 'landlord' | 'supplier'; submit: boolean }
@@ -51,7 +44,7 @@ const REQUESTS: DemoRequest[] = [
   { tenancy: 'A-2015-00051', aid: 'AE', instructor: INS_A, steps: [[1, { do: 'file', situation: { cause: 'income_drop', chargesRegularisation: '1 240' }, amount: '450', payee: 'a', submit: false }]] },
   {
     tenancy: 'A-2019-00417', aid: 'AQ', instructor: INS_A,
-    steps: [[20, { do: 'file', situation: { arrears: '820', arrearsMonths: '1', cause: 'illness' }, amount: '1 200', months: '4', payee: 'a', submit: true }], [18, { do: 'take', by: OP }], [10, { do: 'grant', by: OP, amount: '1 200', instalments: 4, firstDueInDays: 12 }]],
+    steps: [[20, { do: 'file', situation: { arrears: '820', arrearsMonths: '1', cause: 'illness' }, amount: '1 200', months: '4', payee: 'a', submit: true }], [18, { do: 'take', by: OP }], [10, { do: 'grant', by: OP, amount: '1 200', instalments: 4, firstDueInDays: 5 }]],
   },
   {
     tenancy: 'A-2018-00733', aid: 'AE', instructor: INS_A,
@@ -86,34 +79,10 @@ const REQUESTS: DemoRequest[] = [
 
 const NO_PROPOSAL = { amount: undefined, instalments: undefined, firstDueDate: undefined, reasonCode: undefined, adjournedUntil: undefined, comment: undefined };
 
-/** A one-page PDF standing for a scanned supporting document. */
-function demoPdf(title: string, subject: string): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', margin: 56, info: { Title: title } });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
-  doc.fontSize(16).text(title).moveDown().fontSize(11).text(subject).moveDown().fillColor('#666666').text('Document de démonstration : aucune donnée réelle.');
-  doc.end();
-  return done;
-}
-
 export async function seedDemoRequests(services: Services, clock: FakeClock, now: Date): Promise<number> {
   const { knex } = services;
-  const actors = new Map<string, Actor>();
-  const actorFor = async (email: string): Promise<Actor> => {
-    const cached = actors.get(email);
-    if (cached) return cached;
-    const u = await knex('users as u').join('organisations as o', 'o.id', 'u.organisation_id').where('u.email', email).first('u.*', 'o.kind as organisation_kind');
-    const a: Actor = { userId: u.id, role: u.role, organisationId: u.organisation_id, organisationKind: u.organisation_kind, name: `${u.first_name} ${u.last_name}`, agencyId: u.agency_id, agencyRestricted: u.agency_restricted };
-    actors.set(email, a);
-    return a;
-  };
-  /** A working day's moment, `daysAgo` days before now: 9:00 (Paris) plus a few minutes per step. */
-  const at = (daysAgo: number, minutes = 0) => {
-    const day = new Date(now.getTime() - daysAgo * 86_400_000);
-    day.setUTCHours(8, 0, 0, 0);
-    clock.set(new Date(day.getTime() + minutes * 60_000));
-  };
+  const actorFor = demoActors(knex);
+  const at = demoMoment(clock, now);
   const version = async (id: string) => Number((await knex('aid_requests').where({ id }).first('version')).version);
   const aidTypes = await knex('aid_types').select('id', 'code');
 

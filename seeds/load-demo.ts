@@ -5,15 +5,18 @@ import { createServices } from '../src/services';
 import { FakeClock } from '../src/shared/clock';
 import { type DemoLogin, seedDemo } from './demo';
 import { seedDemoRequests } from './demo-requests';
+import { seedDemoBankAccounts, seedDemoPaymentHistory } from './demo-payments';
 
 /**
- * The whole demo: organisations, people and catalogue, then requests in every status filed and
- * instructed through the services. Its mails are only stored (never sent to the demo addresses).
+ * The whole demo: organisations, people and catalogue, bank accounts, then requests in every
+ * status filed and instructed through the services, and the payment batches of the oldest grant. Its mails are only stored (never sent to the demo addresses).
  */
 export async function loadDemo(db: Database, config: Config, logger: Logger, now = new Date()): Promise<DemoLogin[]> {
   const logins = await seedDemo(db.knex);
   const clock = new FakeClock(now);
   const services = createServices(db, { ...config, smtp: null } as Config, clock, logger);
+  await seedDemoBankAccounts(services, clock, now);
   await seedDemoRequests(services, clock, now);
+  await seedDemoPaymentHistory(services, clock, now);
   return logins;
 }

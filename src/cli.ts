@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
 import { Writable } from 'node:stream';
 import { DEMO_PASSWORD } from '../seeds/demo';
@@ -15,6 +17,7 @@ import { ConfigError, loadConfig } from './config';
 import { DataDirLockedError } from './db/data-dir-lock';
 import { OrganisationRepository } from './organisations/repository';
 import { systemClock } from './shared/clock';
+import { DatabaseBlobStore } from './files/storage';
 import { ValidationError } from './shared/errors';
 import { bootstrapAdmin } from './users/bootstrap-admin';
 import { UserRepository } from './users/repository';
@@ -91,7 +94,21 @@ program
       const services = createServices(db, config, systemClock, logger);
       try {
         const outcome = await services.jobs.run(job, services, 'Ligne de commande', opts.date);
-        process.stdout.write(`${JSON.stringify({ job: name, period: opts.date ?? job.periodKey(new Date()), ...outcome })}\n`);
+        if (outcome.status === 'succeeded' && job.exportFolder) {
+          // each file also lands in EXPORT_DIR/<folder>/, written whole or not at all
+          const dir = path.join(config.exportDir, job.exportFolder);
+          fs.mkdirSync(dir, { recursive: true });
+          for (const output of outcome.outputs) {
+            const blob = await new DatabaseBlobStore().get(db.knex, output.blobId);
+            if (!blob) continue;
+            const file = path.join(dir, output.fileName);
+            fs.writeFileSync(`${file}.part`, blob.data);
+            fs.renameSync(`${file}.part`, file);
+            process.stdout.write(`${JSON.stringify({ ...output.meta, file, sha256: blob.sha256 })}\n`);
+          }
+        }
+        const summary = outcome.status === 'succeeded' ? { counts: outcome.counts } : outcome.status === 'skipped' ? { reason: outcome.reason } : { error: outcome.error };
+        process.stdout.write(`${JSON.stringify({ job: name, period: opts.date ?? job.periodKey(new Date()), status: outcome.status, ...summary })}\n`);
         if (outcome.status === 'failed') process.exitCode = 1;
       } finally {
         services.mailer.close();

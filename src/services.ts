@@ -19,6 +19,12 @@ import { RequestListRepository } from './aid-requests/list-repository';
 import { RequestListService } from './aid-requests/list-service';
 import { SavedFilterRepository } from './aid-requests/saved-filters-repository';
 import { PaymentRepository } from './payments/repository';
+import { PayeeRepository } from './payments/payees-repository';
+import { PayeeService } from './payments/payees';
+import { DebtorAccountRepository, DebtorAccountService } from './payments/debtor-accounts';
+import { BatchRepository } from './payments/batches-repository';
+import { BatchService } from './payments/batches';
+import { RejectionService } from './payments/rejections';
 import { SettingsRepository } from './settings/repository';
 import { SettingsService } from './settings/service';
 import { DashboardRepository } from './dashboard/repository';
@@ -68,6 +74,10 @@ export interface Services {
   readonly settings: SettingsService;
   readonly dashboard: DashboardService;
   readonly jobs: JobRunner;
+  readonly payees: PayeeService;
+  readonly debtorAccounts: DebtorAccountService;
+  readonly batches: BatchService;
+  readonly rejections: RejectionService;
 }
 
 /** Builds every repository and service once; handlers receive them, never import singletons. */
@@ -80,7 +90,8 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
 
   const cache = new ReferenceCache(config.referenceCacheSeconds * 1000);
   const audit = new AuditService(auditRepository, clock, (entityType) => cache.changed(entityType));
-  const mailer = new Mailer(knex, new MailRepository(), clock, logger, config);
+  const blobs = new DatabaseBlobStore();
+  const mailer = new Mailer(knex, new MailRepository(), clock, logger, config, blobs);
   const auth = new AuthService(knex, userRepository, tokenRepository, audit, mailer, clock, logger, config.baseUrl);
   const organisations = new OrganisationService(knex, organisationRepository, audit, clock);
   const users = new UserService(knex, userRepository, organisationRepository, tokenRepository, audit, mailer, clock, (t) =>
@@ -97,18 +108,24 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const aidRequestRepository = new AidRequestRepository();
   const documentRepository = new RequestDocumentRepository();
   const decisionRepository = new DecisionRepository();
-  const blobs = new DatabaseBlobStore();
   const settings = new SettingsService(knex, new SettingsRepository(), audit, clock);
   const payments = new PaymentRepository();
   const aidRequests = new AidRequestService(knex, aidRequestRepository, householdRepository, personRepository, aidTypeRepository, documentRepository, decisionRepository, audit, clock, cache);
   const requestDocuments = new RequestDocumentService(knex, aidRequests, documentRepository, blobs, audit, clock);
   const requestLists = new RequestListService(knex, new RequestListRepository(), new SavedFilterRepository(), aidRequests, clock);
-  const decisions = new DecisionService(knex, aidRequestRepository, decisionRepository, payments, aidRequests, householdRepository, organisationRepository, userRepository, blobs, mailer, settings, audit, clock, config.baseUrl);
+  const payeeRepository = new PayeeRepository();
+  const payees = new PayeeService(knex, payeeRepository, blobs, audit, clock);
+  const debtorAccountRepository = new DebtorAccountRepository();
+  const debtorAccounts = new DebtorAccountService(knex, debtorAccountRepository, audit, clock);
+  const decisions = new DecisionService(knex, aidRequestRepository, decisionRepository, payments, aidRequests, householdRepository, organisationRepository, userRepository, blobs, mailer, settings, audit, clock, config.baseUrl, payees);
+  const batchRepository = new BatchRepository();
+  const batches = new BatchService(knex, batchRepository, debtorAccountRepository, payments, payeeRepository, aidRequests, aidRequestRepository, userRepository, blobs, mailer, settings, audit, clock);
+  const rejections = new RejectionService(knex, payments, batchRepository, batches, aidRequestRepository, userRepository, mailer, audit, clock, config.baseUrl);
   const instruction = new InstructionService(knex, aidRequestRepository, decisionRepository, aidRequests, userRepository, blobs, mailer, settings, audit, clock, config.baseUrl, cache);
   const dashboard = new DashboardService(knex, new DashboardRepository(), settings, clock);
   const jobs = new JobRunner(knex, new JobRunRepository(), clock, logger);
   return {
     config, db, knex, clock, logger, audit, auth, mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
-    requestLists, decisions, instruction, payments, settings, dashboard, jobs,
+    requestLists, decisions, instruction, payments, settings, dashboard, jobs, payees, debtorAccounts, batches, rejections,
   };
 }

@@ -8,6 +8,7 @@ import type { Mailer } from '../notifications/mailer';
 import type { OrganisationRepository } from '../organisations/repository';
 import { type Actor, scopeFor } from '../permissions';
 import type { PaymentRepository } from '../payments/repository';
+import type { PayeeService } from '../payments/payees';
 import { buildSchedule } from '../payments/schedule';
 import type { SettingsService } from '../settings/service';
 import type { Clock } from '../shared/clock';
@@ -58,6 +59,7 @@ export class DecisionService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly baseUrl: string,
+    private readonly payees: PayeeService,
   ) {}
 
   pending(requestId: string): Promise<Decision | null> {
@@ -191,7 +193,8 @@ export class DecisionService {
     await this.decisions.markApplied(trx, d.id, secondLevel, comment, now);
     await this.decisions.setLetter(trx, d.id, letter.id);
     if (d.kind === 'grant' && request.payee) {
-      await this.payments.insertSchedule(trx, { requestId: request.id, decisionId: d.id, organisationId: request.organisationId, payee: request.payee }, schedule, now);
+      const payeeId = await this.payees.resolveForGrant(trx, { organisationId: request.organisationId, organisationName: request.organisationName, reference: request.reference, payee: request.payee });
+      await this.payments.insertSchedule(trx, { requestId: request.id, decisionId: d.id, organisationId: request.organisationId, reference: request.reference as string, payeeId, payee: request.payee }, schedule, now);
     }
     if (secondLevel) {
       await this.requests.addEvent(trx, request.id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'proposal', message: `Décision proposée par ${d.proposedByLabel}, validée par ${actor.name}`, visibility: 'internal' }, now);

@@ -62,7 +62,7 @@ export interface AidRequest {
   updatedAt: Date;
 }
 
-export type EventKind = 'status_change' | 'message' | 'note' | 'information_request' | 'information_answer' | 'assignment' | 'proposal' | 'decision' | 'reminder';
+export type EventKind = 'status_change' | 'message' | 'note' | 'information_request' | 'information_answer' | 'assignment' | 'proposal' | 'decision' | 'reminder' | 'payment';
 
 export interface RequestEvent {
   id: string;
@@ -254,6 +254,16 @@ export class AidRequestRepository {
       grantedOn: parisDate(r.decided_at as Date),
       amountCents: Number(r.granted_cents ?? 0),
     }));
+  }
+
+  /** What a payment notice shows of each request: the tenant and the aid. */
+  async noticeDetails(db: Db, ids: string[]): Promise<Map<string, { tenantName: string; aidLabel: string }>> {
+    const out = new Map<string, { tenantName: string; aidLabel: string }>();
+    for (let i = 0; i < ids.length; i += 5000) {
+      const rows = await db('aid_requests as r').join('aid_types as t', 't.id', 'r.aid_type_id').whereIn('r.id', ids.slice(i, i + 5000)).select('r.id', 'r.tenant_name', 't.label');
+      for (const r of rows) out.set(r.id as string, { tenantName: (r.tenant_name as string | null) ?? '', aidLabel: r.label as string });
+    }
+    return out;
   }
 
   async addEvent(db: Db, requestId: string, e: NewEvent, now: Date): Promise<string> {

@@ -8,5 +8,5 @@ export const informationReminders: JobDefinition<Services> = {
   description: 'Relance les bailleurs dont les informations demandées sont attendues depuis le délai paramétré',
   schedule: '0 8 * * *',
   periodKey: (now) => parisDate(now),
-  run: async (services, _period, now) => services.instruction.sendInformationReminders(now),
+  run: async (services, { now }) => ({ counts: await services.instruction.sendInformationReminders(now) }),
 };

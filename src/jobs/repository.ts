@@ -1,5 +1,14 @@
 import type { Db } from '../db/types';
 
+/** A file a run produced, stored as a blob. */
+export interface JobOutput {
+  label: string;
+  fileName: string;
+  blobId: string;
+  contentType: string;
+  meta?: Record<string, string | number>;
+}
+
 export interface JobRun {
   id: string;
   job: string;
@@ -11,12 +20,17 @@ export interface JobRun {
   counts: Record<string, number> | null;
   error: string | null;
   attempts: number;
+  outputs: JobOutput[];
+  skippedCount: number;
+  lastSkippedAt: Date | null;
+  lastSkippedBy: string | null;
 }
 
 const toRun = (r: Record<string, unknown>): JobRun => ({
   id: r.id as string, job: r.job as string, periodKey: r.period_key as string, status: r.status as JobRun['status'], startedBy: r.started_by as string,
   startedAt: r.started_at as Date, finishedAt: (r.finished_at as Date | null) ?? null, counts: (r.counts as JobRun['counts']) ?? null,
-  error: (r.error as string | null) ?? null, attempts: r.attempts as number,
+  error: (r.error as string | null) ?? null, attempts: r.attempts as number, outputs: (r.outputs as JobOutput[] | null) ?? [],
+  skippedCount: (r.skipped_count as number) ?? 0, lastSkippedAt: (r.last_skipped_at as Date | null) ?? null, lastSkippedBy: (r.last_skipped_by as string | null) ?? null,
 });
 
 /** `job_runs`: one row per (job, period); claiming it is what makes a run exclusive and re-runnable. */
@@ -40,8 +54,22 @@ export class JobRunRepository {
     return retaken.length ? toRun(retaken[0]) : null;
   }
 
-  async finish(db: Db, id: string, status: 'succeeded' | 'failed', counts: Record<string, number> | null, error: string | null, now: Date): Promise<void> {
-    await db('job_runs').where({ id }).update({ status, counts: counts ? JSON.stringify(counts) : null, error: error?.slice(0, 2000) ?? null, finished_at: now });
+  async finish(db: Db, id: string, status: 'succeeded' | 'failed', counts: Record<string, number> | null, error: string | null, now: Date, outputs: JobOutput[]): Promise<void> {
+    await db('job_runs').where({ id }).update({
+      status, counts: counts ? JSON.stringify(counts) : null, error: error?.slice(0, 2000) ?? null, finished_at: now, outputs: JSON.stringify(outputs),
+    });
+  }
+
+  /** Another process found the run taken: counted on the run, so the jobs page shows it. */
+  async recordSkip(db: Db, job: string, periodKey: string, by: string, now: Date): Promise<JobRun | null> {
+    const [row] = await db('job_runs').where({ job, period_key: periodKey })
+      .update({ skipped_count: db.raw('skipped_count + 1'), last_skipped_at: now, last_skipped_by: by }).returning('*');
+    return row ? toRun(row) : null;
+  }
+
+  async findById(db: Db, id: string): Promise<JobRun | null> {
+    const row = await db('job_runs').where({ id }).first();
+    return row ? toRun(row) : null;
   }
 
   async find(db: Db, job: string, periodKey: string): Promise<JobRun | null> {

@@ -1,7 +1,29 @@
 import type { Knex } from 'knex';
+import { isUuid } from '../db/types';
 import type { Logger } from '../logger';
+import { type Actor, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
-import type { JobRun, JobRunRepository } from './repository';
+import { InvalidTransitionError, NotFoundError } from '../shared/errors';
+import type { JobOutput, JobRun, JobRunRepository } from './repository';
+
+/** Who starts a run: the scheduler, the command line, or a person (then the approver of what it makes must be someone else). */
+export interface JobStarter {
+  userId: string | null;
+  label: string;
+}
+
+export interface JobContext {
+  period: string;
+  now: Date;
+  startedBy: JobStarter;
+  runId: string;
+}
+
+export interface JobResult {
+  counts: Record<string, number>;
+  /** files the run produced (kept as blobs, listed on the jobs page) */
+  outputs?: JobOutput[];
+}
 
 /** A batch job: a thin shell around one service method that takes a period and can run again safely. */
 export interface JobDefinition<S> {
@@ -9,16 +31,25 @@ export interface JobDefinition<S> {
   description: string;
   /** node-cron expression, Paris time. */
   schedule: string;
+  /** The folder of EXPORT_DIR where the command line also writes the run's files. */
+  exportFolder?: string;
   /** The period a run covers ("2026-11-23" for a daily job): one successful run per period. */
   periodKey(now: Date): string;
-  run(services: S, period: string, now: Date): Promise<Record<string, number>>;
+  run(services: S, context: JobContext): Promise<JobResult>;
 }
 
-export type RunOutcome = { status: 'succeeded'; run: JobRun; counts: Record<string, number> } | { status: 'skipped'; reason: string } | { status: 'failed'; error: string };
+export type RunOutcome =
+  | { status: 'succeeded'; run: JobRun; counts: Record<string, number>; outputs: JobOutput[] }
+  | { status: 'skipped'; reason: string }
+  | { status: 'failed'; error: string };
 
 const STALE_MS = 2 * 3600_000;
 
-/** Runs jobs exclusively per (job, period) through `job_runs`, recording counts, duration and errors. */
+/**
+ * Runs jobs exclusively per (job, period) through `job_runs` (unique key): with N replicas firing
+ * at once, one claims the run, the others record that they skipped. Counts, outputs, duration and
+ * errors are kept; a failed run can be run again for its period.
+ */
 export class JobRunner {
   constructor(
     private readonly db: Knex,
@@ -27,31 +58,56 @@ export class JobRunner {
     private readonly logger: Logger,
   ) {}
 
-  async run<S>(job: JobDefinition<S>, services: S, startedBy: string, period?: string): Promise<RunOutcome> {
+  async run<S>(job: JobDefinition<S>, services: S, startedBy: JobStarter | string, period?: string): Promise<RunOutcome> {
+    const starter = typeof startedBy === 'string' ? { userId: null, label: startedBy } : startedBy;
     const now = this.clock.now();
     const key = period ?? job.periodKey(now);
-    const run = await this.runs.claim(this.db, job.name, key, startedBy, now, new Date(now.getTime() - STALE_MS));
+    const run = await this.runs.claim(this.db, job.name, key, starter.label, now, new Date(now.getTime() - STALE_MS));
     if (!run) {
-      const existing = await this.runs.find(this.db, job.name, key);
+      const existing = await this.runs.recordSkip(this.db, job.name, key, starter.label, now);
       const reason = existing?.status === 'succeeded' ? 'déjà exécutée pour cette période' : 'en cours dans un autre processus';
       this.logger.info('job skipped', { job: job.name, period: key, reason });
       return { status: 'skipped', reason };
     }
     const started = Date.now();
     try {
-      const counts = await job.run(services, key, now);
-      await this.runs.finish(this.db, run.id, 'succeeded', counts, null, this.clock.now());
-      this.logger.info('job finished', { job: job.name, period: key, ...counts, durationMs: Date.now() - started });
-      return { status: 'succeeded', run, counts };
+      const result = await job.run(services, { period: key, now, startedBy: starter, runId: run.id });
+      const outputs = result.outputs ?? [];
+      await this.runs.finish(this.db, run.id, 'succeeded', result.counts, null, this.clock.now(), outputs);
+      this.logger.info('job finished', { job: job.name, period: key, ...result.counts, durationMs: Date.now() - started });
+      return { status: 'succeeded', run, counts: result.counts, outputs };
     } catch (err) {
       const message = (err as Error).message ?? String(err);
-      await this.runs.finish(this.db, run.id, 'failed', null, message, this.clock.now());
+      await this.runs.finish(this.db, run.id, 'failed', null, message, this.clock.now(), []);
       this.logger.error('job failed', { job: job.name, period: key, error: message, durationMs: Date.now() - started });
       return { status: 'failed', error: message };
     }
   }
 
+  /** Runs a failed run again, for the same period (jobs page). */
+  async rerun<S>(actor: Actor, runId: string, jobs: ReadonlyArray<JobDefinition<S>>, services: S): Promise<RunOutcome> {
+    scopeFor(actor, 'jobs:manage');
+    const run = isUuid(runId) ? await this.runs.findById(this.db, runId) : null;
+    const job = run ? jobs.find((j) => j.name === run.job) : undefined;
+    if (!run || !job) throw new NotFoundError();
+    if (run.status !== 'failed') throw new InvalidTransitionError('Seule une exécution en échec peut être relancée.');
+    return this.run(job, services, { userId: actor.userId, label: actor.name }, run.periodKey);
+  }
+
   recent(limit?: number): Promise<JobRun[]> {
     return this.runs.recent(this.db, limit);
+  }
+
+  list(actor: Actor, limit = 100): Promise<JobRun[]> {
+    scopeFor(actor, 'jobs:manage');
+    return this.runs.recent(this.db, limit);
+  }
+
+  async output(actor: Actor, runId: string, index: number): Promise<JobOutput> {
+    scopeFor(actor, 'jobs:manage');
+    const run = isUuid(runId) ? await this.runs.findById(this.db, runId) : null;
+    const output = run?.outputs[index];
+    if (!output) throw new NotFoundError();
+    return output;
   }
 }

@@ -7,7 +7,11 @@ import type { Logger } from '../logger';
 import { type Actor, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
 import { NotFoundError } from '../shared/errors';
+import { type BlobStore, DatabaseBlobStore } from '../files/storage';
 import type { MailRecord, MailRepository, OutgoingMail } from './repository';
+
+/** A mail is tried this many times before it stays failed (shown to administrators). */
+export const MAX_ATTEMPTS = 6;
 
 /**
  * Every mail is first written to `mail_outbox` inside the caller's transaction (so a rolled-back
@@ -23,6 +27,7 @@ export class Mailer {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly config: Pick<Config, 'smtp' | 'mailFrom'>,
+    private readonly blobs: BlobStore = new DatabaseBlobStore(),
   ) {
     this.transport = config.smtp
       ? nodemailer.createTransport({
@@ -47,16 +52,29 @@ export class Mailer {
     if (!this.transport) return;
     for (const mail of await this.repository.findPending(this.db, ids)) {
       try {
-        const info = (await this.transport.sendMail({ from: this.config.mailFrom, to: mail.to, subject: mail.subject, text: mail.text })) as {
+        const attachments = [];
+        for (const a of await this.repository.attachments(this.db, mail.id)) {
+          const blob = await this.blobs.get(this.db, a.blobId);
+          if (blob) attachments.push({ filename: a.filename, contentType: a.contentType, content: blob.data });
+        }
+        const info = (await this.transport.sendMail({ from: this.config.mailFrom, to: mail.to, subject: mail.subject, text: mail.text, attachments })) as {
           messageId?: string;
         };
         await this.repository.markSent(this.db, mail.id, info.messageId ?? null, this.clock.now());
         this.logger.info('mail sent', { mailId: mail.id, kind: mail.kind });
       } catch (err) {
-        await this.repository.markFailed(this.db, mail.id, (err as Error).message);
+        await this.repository.markFailed(this.db, mail.id, (err as Error).message, this.clock.now());
         this.logger.warn('mail delivery failed', { mailId: mail.id, kind: mail.kind, error: (err as Error).message });
       }
     }
+  }
+
+  /** Tries again the mails that failed (with a growing delay) or were left pending; for the `mail-retry` job. */
+  async retry(now: Date): Promise<{ retried: number; sent: number; failed: number }> {
+    const ids = await this.repository.dueForRetry(this.db, now, MAX_ATTEMPTS, new Date(now.getTime() - 10 * 60_000));
+    await this.deliver(ids);
+    const after = await this.repository.findStatuses(this.db, ids);
+    return { retried: ids.length, sent: after.filter((s) => s === 'sent').length, failed: after.filter((s) => s === 'failed').length };
   }
 
   list(actor: Actor, page: number): Promise<Page<MailRecord>> {

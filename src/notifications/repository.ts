@@ -3,11 +3,19 @@ import { toPage } from '../db/types';
 
 export type MailStatus = 'pending' | 'sent' | 'failed' | 'stored';
 
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  blobId: string;
+}
+
 export interface OutgoingMail {
   kind: string;
   to: string;
   subject: string;
   text: string;
+  /** files already stored as blobs (payment notices…) */
+  attachments?: MailAttachment[];
 }
 
 export interface MailRecord extends OutgoingMail {
@@ -50,7 +58,25 @@ export class MailRepository {
     const [row] = await db('mail_outbox')
       .insert({ kind: mail.kind, to_address: mail.to, subject: mail.subject, text_body: mail.text, status, created_at: now })
       .returning('id');
-    return (row as { id: string }).id;
+    const id = (row as { id: string }).id;
+    if (mail.attachments?.length) {
+      await db('mail_attachments').insert(mail.attachments.map((a) => ({ mail_id: id, filename: a.filename, content_type: a.contentType, blob_id: a.blobId })));
+    }
+    return id;
+  }
+
+  async attachments(db: Db, mailId: string): Promise<MailAttachment[]> {
+    const rows = await db('mail_attachments').where({ mail_id: mailId }).orderBy('filename');
+    return rows.map((r: Record<string, string>) => ({ filename: r.filename as string, contentType: r.content_type as string, blobId: r.blob_id as string }));
+  }
+
+  /** Mails to try again: pending ones left behind (a crash after commit) and failed ones, a few times at most. */
+  async dueForRetry(db: Db, now: Date, maxAttempts: number, olderThan: Date): Promise<string[]> {
+    const rows = await db('mail_outbox')
+      .where((w) => w.where((f) => f.where('status', 'failed').where('attempts', '<', maxAttempts).where((n) => n.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', now)))
+        .orWhere((p) => p.where('status', 'pending').where('created_at', '<', olderThan)))
+      .orderBy('created_at').limit(500).select('id');
+    return rows.map((r: { id: string }) => r.id);
   }
 
   async findPending(db: Db, ids: string[]): Promise<MailRecord[]> {
@@ -65,8 +91,17 @@ export class MailRepository {
       .update({ status: 'sent', message_id: messageId, sent_at: now, attempts: db.raw('attempts + 1'), last_error: null });
   }
 
-  async markFailed(db: Db, id: string, error: string): Promise<void> {
-    await db('mail_outbox').where({ id }).update({ status: 'failed', attempts: db.raw('attempts + 1'), last_error: error.slice(0, 500) });
+  /** A failed attempt; the next one waits longer each time (5, 10, 20… minutes). */
+  async markFailed(db: Db, id: string, error: string, now: Date = new Date()): Promise<void> {
+    await db('mail_outbox').where({ id }).update({
+      status: 'failed', attempts: db.raw('attempts + 1'), last_error: error.slice(0, 500),
+      next_attempt_at: db.raw("?::timestamptz + (interval '5 minutes' * power(2, least(attempts, 6)))", [now.toISOString()]),
+    });
+  }
+
+  async findStatuses(db: Db, ids: string[]): Promise<MailStatus[]> {
+    if (ids.length === 0) return [];
+    return (await db('mail_outbox').whereIn('id', ids).select('status')).map((r: { status: MailStatus }) => r.status);
   }
 
   async list(db: Db, page: number, pageSize = 50): Promise<Page<MailRecord>> {

@@ -52,6 +52,15 @@ const GRANTS = {
   'dashboard:view': { admin: 'all', operator: 'all' },
   'settings:manage': { admin: 'all' },
   'audit:read': { admin: 'all', landlord_admin: 'own' },
+  // payments: the association follows and runs them; a batch is approved by an admin or the accountant (four eyes)
+  'payments:read': { admin: 'all', operator: 'all', accountant: 'all' },
+  'payments:manage': { admin: 'all', operator: 'all' },
+  'payments:approve': { admin: 'all', accountant: 'all' },
+  // bank accounts: a landlord administrator gives its organisation's, the association checks each new IBAN
+  'bank-accounts:own': { landlord_admin: 'own' },
+  'bank-accounts:review': { admin: 'all', operator: 'all' },
+  'payees:manage': { admin: 'all', operator: 'all' },
+  'jobs:manage': { admin: 'all' },
 } as const satisfies Record<string, Partial<Record<Role, Reach>>>;
 
 export type Permission = keyof typeof GRANTS;

@@ -153,9 +153,9 @@ export class UserRepository {
   }
 
   /** Active people of an organisation holding one of these roles, by name (to assign work to). */
-  async activeWithRoles(db: Db, organisationId: string, roles: readonly Role[]): Promise<Array<{ id: string; firstName: string; lastName: string }>> {
-    const rows = await db('users').where({ organisation_id: organisationId, status: 'active' }).whereIn('role', roles).orderBy(['last_name', 'first_name']).select('id', 'first_name', 'last_name');
-    return rows.map((u: Record<string, string>) => ({ id: u.id as string, firstName: u.first_name as string, lastName: u.last_name as string }));
+  async activeWithRoles(db: Db, organisationId: string, roles: readonly Role[]): Promise<Array<{ id: string; firstName: string; lastName: string; email: string }>> {
+    const rows = await db('users').where({ organisation_id: organisationId, status: 'active' }).whereIn('role', roles).orderBy(['last_name', 'first_name']).select('id', 'first_name', 'last_name', 'email');
+    return rows.map((u: Record<string, string>) => ({ id: u.id as string, firstName: u.first_name as string, lastName: u.last_name as string, email: u.email as string }));
   }
 
   async findById(db: Db, scope: Scope, id: string): Promise<User | null> {

@@ -1,0 +1,161 @@
+import type { Db } from '../db/types';
+
+export type PayeeKind = 'landlord' | 'supplier';
+export type BankAccountStatus = 'pending' | 'confirmed' | 'rejected' | 'replaced';
+
+export interface Payee {
+  id: string;
+  kind: PayeeKind;
+  organisationId: string | null;
+  name: string;
+  noticeEmail: string | null;
+  status: 'active' | 'archived';
+  version: number;
+}
+
+export interface BankAccount {
+  id: string;
+  payeeId: string;
+  holderName: string;
+  iban: string;
+  bic: string | null;
+  ribBlobId: string | null;
+  ribFilename: string | null;
+  status: BankAccountStatus;
+  submittedBy: string | null;
+  submittedByLabel: string;
+  submittedAt: Date;
+  reviewedByLabel: string | null;
+  reviewedAt: Date | null;
+  reviewComment: string | null;
+  version: number;
+}
+
+/** A payee with its confirmed account and the change waiting for confirmation, if any. */
+export interface PayeeWithAccounts extends Payee {
+  confirmed: BankAccount | null;
+  pending: BankAccount | null;
+}
+
+const toPayee = (r: Record<string, unknown>): Payee => ({
+  id: r.id as string, kind: r.kind as PayeeKind, organisationId: (r.organisation_id as string | null) ?? null, name: r.name as string,
+  noticeEmail: (r.notice_email as string | null) ?? null, status: r.status as Payee['status'], version: r.version as number,
+});
+
+const toAccount = (r: Record<string, unknown>): BankAccount => ({
+  id: r.id as string, payeeId: r.payee_id as string, holderName: r.holder_name as string, iban: r.iban as string, bic: (r.bic as string | null) ?? null,
+  ribBlobId: (r.rib_blob_id as string | null) ?? null, ribFilename: (r.rib_filename as string | null) ?? null, status: r.status as BankAccountStatus,
+  submittedBy: (r.submitted_by as string | null) ?? null, submittedByLabel: r.submitted_by_label as string, submittedAt: r.submitted_at as Date,
+  reviewedByLabel: (r.reviewed_by_label as string | null) ?? null, reviewedAt: (r.reviewed_at as Date | null) ?? null, reviewComment: (r.review_comment as string | null) ?? null,
+  version: r.version as number,
+});
+
+/** Payees and their bank accounts. */
+export class PayeeRepository {
+  async findById(db: Db, id: string): Promise<Payee | null> {
+    const row = await db('payees').where({ id }).first();
+    return row ? toPayee(row) : null;
+  }
+
+  async findByOrganisation(db: Db, organisationId: string): Promise<Payee | null> {
+    const row = await db('payees').where({ organisation_id: organisationId }).first();
+    return row ? toPayee(row) : null;
+  }
+
+  async organisationName(db: Db, organisationId: string): Promise<string | null> {
+    const row = await db('organisations').where({ id: organisationId }).first('name');
+    return row ? (row.name as string) : null;
+  }
+
+  /** The landlord's payee, created the first time it is needed (concurrent callers get the same row). */
+  async ensureLandlord(db: Db, organisationId: string, name: string, now: Date): Promise<Payee> {
+    await db('payees').insert({ kind: 'landlord', organisation_id: organisationId, name, created_at: now, updated_at: now }).onConflict('organisation_id').ignore();
+    return (await this.findByOrganisation(db, organisationId)) as Payee;
+  }
+
+  async insertSupplier(db: Db, p: { name: string; noticeEmail: string | null }, now: Date): Promise<Payee> {
+    const [row] = await db('payees').insert({ kind: 'supplier', name: p.name, notice_email: p.noticeEmail, created_at: now, updated_at: now }).returning('*');
+    return toPayee(row);
+  }
+
+  async update(db: Db, id: string, version: number, patch: { name?: string; notice_email?: string | null; status?: string }, now: Date): Promise<boolean> {
+    const n = await db('payees').where({ id, version }).update({ ...patch, version: version + 1, updated_at: now }).returning('id');
+    return n.length === 1;
+  }
+
+  async suppliers(db: Db): Promise<PayeeWithAccounts[]> {
+    return this.withAccounts(db, (await db('payees').where({ kind: 'supplier' }).orderByRaw('status, lower(name)')).map(toPayee));
+  }
+
+  async withAccounts(db: Db, payees: Payee[]): Promise<PayeeWithAccounts[]> {
+    if (payees.length === 0) return [];
+    const accounts = (await db('bank_accounts').whereIn('payee_id', payees.map((p) => p.id)).whereIn('status', ['confirmed', 'pending'])).map(toAccount);
+    return payees.map((p) => ({
+      ...p,
+      confirmed: accounts.find((a) => a.payeeId === p.id && a.status === 'confirmed') ?? null,
+      pending: accounts.find((a) => a.payeeId === p.id && a.status === 'pending') ?? null,
+    }));
+  }
+
+  /** A supplier already known with this IBAN (confirmed or waiting), to pay a new grant to. */
+  async supplierByIban(db: Db, iban: string): Promise<Payee | null> {
+    const row = await db('payees as y')
+      .join('bank_accounts as a', 'a.payee_id', 'y.id')
+      .where({ 'y.kind': 'supplier', 'a.iban': iban })
+      .whereIn('a.status', ['confirmed', 'pending'])
+      .orderByRaw("a.status = 'confirmed' desc")
+      .first('y.*');
+    return row ? toPayee(row) : null;
+  }
+
+  async accounts(db: Db, payeeId: string): Promise<BankAccount[]> {
+    return (await db('bank_accounts').where({ payee_id: payeeId }).orderBy('submitted_at', 'desc')).map(toAccount);
+  }
+
+  async account(db: Db, id: string, forUpdate = false): Promise<BankAccount | null> {
+    const q = db('bank_accounts').where({ id });
+    if (forUpdate) q.forUpdate();
+    const row = await q.first();
+    return row ? toAccount(row) : null;
+  }
+
+  async insertAccount(
+    db: Db,
+    a: { payeeId: string; holderName: string; iban: string; bic: string | null; ribBlobId: string | null; ribFilename: string | null; status: 'pending' | 'confirmed'; submittedBy: string | null; submittedByLabel: string; reviewed?: { by: string | null; label: string } },
+    now: Date,
+  ): Promise<BankAccount> {
+    const [row] = await db('bank_accounts')
+      .insert({
+        payee_id: a.payeeId, holder_name: a.holderName, iban: a.iban, bic: a.bic, rib_blob_id: a.ribBlobId, rib_filename: a.ribFilename, status: a.status,
+        submitted_by: a.submittedBy, submitted_by_label: a.submittedByLabel, submitted_at: now,
+        reviewed_by: a.reviewed?.by ?? null, reviewed_by_label: a.reviewed?.label ?? null, reviewed_at: a.reviewed ? now : null,
+      })
+      .returning('*');
+    return toAccount(row);
+  }
+
+  /** Withdraws the change waiting for confirmation (replaced by a newer one). */
+  async dropPending(db: Db, payeeId: string, label: string, now: Date): Promise<void> {
+    await db('bank_accounts').where({ payee_id: payeeId, status: 'pending' }).update({ status: 'rejected', reviewed_by_label: label, reviewed_at: now, review_comment: 'Remplacé par une saisie plus récente', version: db.raw('version + 1') });
+  }
+
+  async review(db: Db, id: string, version: number, status: 'confirmed' | 'rejected', by: { id: string; label: string }, comment: string | null, now: Date): Promise<boolean> {
+    const n = await db('bank_accounts').where({ id, version, status: 'pending' })
+      .update({ status, reviewed_by: by.id, reviewed_by_label: by.label, reviewed_at: now, review_comment: comment, version: version + 1 }).returning('id');
+    return n.length === 1;
+  }
+
+  async replaceConfirmed(db: Db, payeeId: string): Promise<void> {
+    await db('bank_accounts').where({ payee_id: payeeId, status: 'confirmed' }).update({ status: 'replaced', version: db.raw('version + 1') });
+  }
+
+  /** Changes waiting for someone of the association, oldest first. */
+  async pendingReviews(db: Db): Promise<Array<BankAccount & { payeeName: string; payeeKind: PayeeKind; previousIban: string | null }>> {
+    const rows = await db('bank_accounts as a')
+      .join('payees as y', 'y.id', 'a.payee_id')
+      .where('a.status', 'pending')
+      .orderBy('a.submitted_at')
+      .select('a.*', 'y.name as payee_name', 'y.kind as payee_kind', db.raw("(select c.iban from bank_accounts c where c.payee_id = a.payee_id and c.status = 'confirmed') as previous_iban"));
+    return rows.map((r: Record<string, unknown>) => ({ ...toAccount(r), payeeName: r.payee_name as string, payeeKind: r.payee_kind as PayeeKind, previousIban: (r.previous_iban as string | null) ?? null }));
+  }
+}
