@@ -23,6 +23,9 @@ import { requestListRoutes } from './aid-requests/list-routes';
 import { requestPageRoutes } from './aid-requests/page-routes';
 import { dashboardRoutes } from './dashboard/routes';
 import { settingsRoutes } from './settings/routes';
+import { paymentRoutes } from './payments/routes';
+import { accountRoutes } from './payments/account-routes';
+import { jobRoutes } from './jobs/routes';
 import { organisationRoutes } from './organisations/routes';
 import { PROJECT_ROOT } from './paths';
 import type { Services } from './services';
@@ -90,6 +93,9 @@ export function createApp(services: Services): Express {
   app.use(requestPageRoutes(services));
   app.use(dashboardRoutes(services));
   app.use(settingsRoutes(services));
+  app.use(paymentRoutes(services));
+  app.use(accountRoutes(services));
+  app.use(jobRoutes(services));
 
   app.use(notFound);
   app.use(errorHandler(logger));

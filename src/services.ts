@@ -123,7 +123,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const rejections = new RejectionService(knex, payments, batchRepository, batches, aidRequestRepository, userRepository, mailer, audit, clock, config.baseUrl);
   const instruction = new InstructionService(knex, aidRequestRepository, decisionRepository, aidRequests, userRepository, blobs, mailer, settings, audit, clock, config.baseUrl, cache);
   const dashboard = new DashboardService(knex, new DashboardRepository(), settings, clock);
-  const jobs = new JobRunner(knex, new JobRunRepository(), clock, logger);
+  const jobs = new JobRunner(knex, new JobRunRepository(), clock, logger, blobs);
   return {
     config, db, knex, clock, logger, audit, auth, mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
     requestLists, decisions, instruction, payments, settings, dashboard, jobs, payees, debtorAccounts, batches, rejections,

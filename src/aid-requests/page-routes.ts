@@ -12,8 +12,10 @@ import { formatDate, formatEuros } from '../shared/format';
 import { centsToInput } from '../shared/money';
 import { routes } from '../urls';
 import { DECISION_KINDS, REFUSAL_REASONS } from './instruction-schemas';
+import { reasonLabel, REJECTION_REASONS } from '../payments/rejections';
 import type { AidRequest } from './repository';
-import { documentsView, sendAttachment } from './routes';
+import { sendAttachment } from '../http/download';
+import { documentsView } from './routes';
 import { CAUSES, CONSENT_METHODS } from './schemas';
 import { availableActions, STATUS_LABELS } from './state-machine';
 import { nextStep, STEP_LABELS, stepsDone, stepUrl } from './wizard';
@@ -102,6 +104,10 @@ export async function renderRequest(services: Services, req: Request, res: Respo
     ]);
     Object.assign(model, {
       events, payments, instructors,
+      canManagePayments: can(a, 'payments:manage'), canOwnAccount: can(a, 'bank-accounts:own'),
+      rejectionOptions: Object.entries(REJECTION_REASONS).map(([value, text]) => ({ value, text: `${value} — ${text}` })), rejectionLabel: reasonLabel,
+      hasScheduled: payments.some((p) => p.status === 'scheduled'),
+      paymentRejected: payments.some((p) => p.status === 'rejected' && !p.reissuedBy),
       decisions: allDecisions.filter((d) => d.status === 'applied' || (forAssociation && d.status === 'returned')),
       canValidate: forAssociation && pending !== null && pending.proposedBy !== a.userId,
       kindOptions: options(DECISION_KINDS),

@@ -1,4 +1,5 @@
 import { type Request, type Response, Router } from 'express';
+import { sendAttachment } from '../http/download';
 import { z } from 'zod';
 import { DOCUMENT_KIND_CODES, DOCUMENT_KINDS, type DocumentKind, PAYEE_KINDS } from '../aid-types/rules';
 import { householdListQuery } from '../households/schemas';
@@ -214,11 +215,3 @@ export async function documentsView(services: Services, req: Request, request: A
 }
 
 /** A stored file sent as a download, never displayed inline. */
-export function sendAttachment(res: Response, filename: string, contentType: string, data: Buffer): void {
-  res.setHeader('Content-Type', contentType);
-  // an ASCII name for old clients, the exact UTF-8 name for the others (RFC 6266): a header never carries raw UTF-8
-  const ascii = filename.normalize('NFD').replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, '') || 'document';
-  res.setHeader('Content-Disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.send(data);
-}

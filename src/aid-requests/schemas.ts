@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { PAYEE_KINDS, type PayeeKind } from '../aid-types/rules';
-import { optionalAmountCents, optionalText, requiredDate, requiredText, versionField } from '../shared/form-fields';
-import { bicProblem, compactIban, ibanProblem } from '../shared/iban';
+import { ibanField, optionalAmountCents, optionalBicField, optionalText, requiredDate, requiredText, versionField } from '../shared/form-fields';
 
 export const CAUSES = {
   job_loss: 'Perte d’emploi',
@@ -55,29 +54,8 @@ const PAYEE_CODES = Object.keys(PAYEE_KINDS) as [PayeeKind, ...PayeeKind[]];
 export const payeeSchema = z.object({
   payeeKind: z.enum(PAYEE_CODES, { error: 'Choisissez qui reçoit le versement' }),
   payeeName: requiredText('Saisissez le nom du titulaire du compte', 140),
-  payeeIban: z.preprocess(
-    blank,
-    z
-      .string({ error: 'Saisissez l’IBAN du bénéficiaire' })
-      .max(60, { error: 'Saisissez l’IBAN du bénéficiaire' })
-      .superRefine((v, ctx) => {
-        const problem = ibanProblem(v);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      })
-      .transform(compactIban),
-  ),
-  payeeBic: z.preprocess(
-    blank,
-    z
-      .string()
-      .max(20)
-      .superRefine((v, ctx) => {
-        const problem = bicProblem(v);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      })
-      .transform((v) => v.replace(/\s/g, '').toUpperCase())
-      .optional(),
-  ),
+  payeeIban: ibanField('Saisissez l’IBAN du bénéficiaire'),
+  payeeBic: optionalBicField(),
   version: versionField(),
 });
 export type PayeeInput = z.infer<typeof payeeSchema>;

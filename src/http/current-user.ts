@@ -30,12 +30,15 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: urls.dashboard(), label: 'Tableau de bord', permission: 'dashboard:view' },
   { href: urls.queue(), label: 'Instruction', permission: 'requests:instruct' },
   { href: urls.requests(), label: 'Demandes', permission: 'requests:read' },
+  { href: urls.payments(), label: 'Paiements', permission: 'payments:read' },
   { href: urls.households(), label: 'Ménages', permission: 'households:read' },
   { href: urls.duplicates(), label: 'Doublons', permission: 'households:merge' },
   { href: urls.aidTypes(), label: 'Aides', permission: 'catalogue:read' },
   { href: urls.organisations(), label: 'Membres', permission: 'organisations:manage' },
   { href: urls.users(), label: 'Utilisateurs', permission: 'users:manage' },
+  { href: urls.ownBankAccount(), label: 'Compte bancaire', permission: 'bank-accounts:own' },
   { href: urls.mails(), label: 'Courriels', permission: 'mail:read' },
+  { href: urls.jobs(), label: 'Tâches', permission: 'jobs:manage' },
   { href: urls.settings(), label: 'Paramètres', permission: 'settings:manage' },
 ];
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { isUuid } from '../db/types';
+import type { BlobStore } from '../files/storage';
 import type { Logger } from '../logger';
 import { type Actor, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
@@ -56,6 +57,7 @@ export class JobRunner {
     private readonly runs: JobRunRepository,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly blobs: BlobStore,
   ) {}
 
   async run<S>(job: JobDefinition<S>, services: S, startedBy: JobStarter | string, period?: string): Promise<RunOutcome> {
@@ -103,11 +105,13 @@ export class JobRunner {
     return this.runs.recent(this.db, limit);
   }
 
-  async output(actor: Actor, runId: string, index: number): Promise<JobOutput> {
+  /** A file a run produced, to download. */
+  async output(actor: Actor, runId: string, index: number): Promise<{ fileName: string; contentType: string; data: Buffer }> {
     scopeFor(actor, 'jobs:manage');
     const run = isUuid(runId) ? await this.runs.findById(this.db, runId) : null;
-    const output = run?.outputs[index];
-    if (!output) throw new NotFoundError();
-    return output;
+    const output = Number.isInteger(index) ? run?.outputs[index] : undefined;
+    const blob = output ? await this.blobs.get(this.db, output.blobId) : null;
+    if (!output || !blob) throw new NotFoundError();
+    return { fileName: output.fileName, contentType: output.contentType, data: blob.data };
   }
 }

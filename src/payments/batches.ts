@@ -3,7 +3,7 @@ import type { AuditService, SystemActor } from '../audit/service';
 import type { AidRequestRepository } from '../aid-requests/repository';
 import type { AidRequestService } from '../aid-requests/service';
 import { transition } from '../aid-requests/state-machine';
-import { type Db, isUuid, type Page } from '../db/types';
+import { type Db, isUuid } from '../db/types';
 import type { BlobStore } from '../files/storage';
 import type { Mailer } from '../notifications/mailer';
 import { type Actor, can, scopeFor } from '../permissions';
@@ -19,7 +19,7 @@ import type { DebtorAccount, DebtorAccountRepository } from './debtor-accounts';
 import { buildPaymentNotice, type NoticeLine } from './notice';
 import type { PayeeRepository } from './payees-repository';
 import type { PaymentRepository } from './repository';
-import { nextExecutionDate } from './sepa/business-days';
+import { addDays, nextExecutionDate } from './sepa/business-days';
 import { buildPain001, SepaBuildError } from './sepa/pain001';
 import { validatePain001 } from './sepa/xsd';
 
@@ -47,6 +47,18 @@ export const BATCH_STATUS_LABELS: Record<BatchStatus, string> = {
   settled: 'Réglé',
   cancelled: 'Annulé',
 };
+
+/** Items grouped by a key, in their order (one pass). */
+function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
 
 /** "AIDE 2026-00042 AQ 12/2026": what the payee reads on its statement (140 characters at most). */
 export function remittanceText(p: Pick<DuePayment, 'reference' | 'aidCode' | 'dueDate' | 'instalment' | 'instalments'>): string {
@@ -91,11 +103,7 @@ export class BatchService {
       if (due.length === 0) return { batches: [], skipped: 0, payments: 0 };
       if (!fallback) throw new SepaBuildError('Aucun compte émetteur de l’association n’est paramétré (Administration → Comptes émetteurs) : aucun virement ne peut partir.');
       const mapping = await this.debtors.aidTypeAccounts(trx);
-      const groups = new Map<DebtorAccount, DuePayment[]>();
-      for (const p of due) {
-        const account = accounts.find((a) => a.id === mapping.get(p.aidTypeId)) ?? fallback;
-        groups.set(account, [...(groups.get(account) ?? []), p]);
-      }
+      const groups = groupBy(due, (p) => accounts.find((a) => a.id === mapping.get(p.aidTypeId)) ?? fallback);
       const made: GeneratedBatch[] = [];
       let skipped = 0;
       const settings = await this.settings.get(trx);
@@ -140,9 +148,18 @@ export class BatchService {
     return { batchId, msgId, debtorLabel: account.label, executionDate, transactions: count, controlSumCents, fileName, blobId: blob.id };
   }
 
-  list(actor: Actor, page: number): Promise<Page<Batch>> {
+  /** The payments page: what is due soon and why some of it waits, rejections to handle, the batches. */
+  async overview(actor: Actor, page: number) {
     scopeFor(actor, 'payments:read');
-    return this.batches.list(this.db, page);
+    const today = parisDate(this.clock.now());
+    const horizon = addDays(today, 45);
+    const [waiting, rejected, batches, reviews] = await Promise.all([
+      this.payments.waiting(this.db, horizon),
+      this.payments.rejectedOpen(this.db),
+      this.batches.list(this.db, page),
+      this.payees.pendingReviews(this.db),
+    ]);
+    return { waiting, rejected, batches, pendingAccounts: reviews.length, nextExecutionDate: nextExecutionDate(today), horizon };
   }
 
   async get(actor: Actor, id: string): Promise<{ batch: Batch; items: BatchItem[] }> {
@@ -238,9 +255,7 @@ export class BatchService {
   }
 
   private async startPayments(trx: Db, actor: Actor, items: BatchItem[], batch: Batch, now: Date): Promise<void> {
-    const byRequest = new Map<string, BatchItem[]>();
-    for (const i of items) byRequest.set(i.requestId, [...(byRequest.get(i.requestId) ?? []), i]);
-    for (const [requestId, its] of byRequest) {
+    for (const [requestId, its] of groupBy(items, (i) => i.requestId)) {
       const request = await this.requests.findById(trx, { all: true }, requestId, true);
       if (!request) continue;
       const message = `Avis de mise en paiement : ${its.map((i) => `${formatEuros(i.amountCents)} (${i.endToEndId})`).join(', ')}, virement${its.length > 1 ? 's' : ''} exécuté${its.length > 1 ? 's' : ''} le ${formatDate(batch.executionDate)}.`;
@@ -256,10 +271,8 @@ export class BatchService {
   private async sendNotices(trx: Db, batch: Batch, items: BatchItem[], now: Date): Promise<string[]> {
     const letterhead = (await this.settings.get(trx)).letterhead;
     const details = await this.requests.noticeDetails(trx, [...new Set(items.map((i) => i.requestId))]);
-    const byPayee = new Map<string, BatchItem[]>();
-    for (const i of items) byPayee.set(i.payeeId, [...(byPayee.get(i.payeeId) ?? []), i]);
     const ids: string[] = [];
-    for (const [payeeId, its] of byPayee) {
+    for (const [payeeId, its] of groupBy(items, (i) => i.payeeId)) {
       const payee = await this.payees.findById(trx, payeeId);
       if (!payee) continue;
       const recipients = payee.noticeEmail ? [payee.noticeEmail]

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { compactDigits, isValidSiren, isValidSiret } from './luhn';
 import { parseEurosToCents } from './money';
+import { bicProblem, compactIban, ibanProblem } from './iban';
 
 /** Empty strings posted by forms mean "not given". */
 const blankToUndefined = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -181,6 +182,37 @@ export function optionalSiret() {
       .string()
       .regex(/^\d{14}$/, { error: 'Le SIRET compte 14 chiffres' })
       .refine(isValidSiret, { error: 'Ce numéro SIRET n’est pas valide (clé de contrôle incorrecte)' })
+      .optional(),
+  );
+}
+
+/** An IBAN, checked by its mod-97 key and the SEPA zone, stored compact ("FR7630006000011234567890189"). */
+export function ibanField(missing = 'Saisissez l’IBAN') {
+  return z.preprocess(
+    blankToUndefined,
+    z
+      .string({ error: missing })
+      .max(60, { error: missing })
+      .superRefine((v, ctx) => {
+        const problem = ibanProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .transform(compactIban),
+  );
+}
+
+/** A BIC (8 or 11 characters), when given; stored without spaces, in capitals. */
+export function optionalBicField() {
+  return z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .max(20)
+      .superRefine((v, ctx) => {
+        const problem = bicProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .transform((v) => v.replace(/\s/g, '').toUpperCase())
       .optional(),
   );
 }

@@ -67,14 +67,14 @@ async function login(page: Page, email: string): Promise<void> {
 }
 
 const DEMO_LOGINS: Array<[string, string[]]> = [
-  ['admin@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Ménages', 'Doublons', 'Aides', 'Membres', 'Utilisateurs', 'Courriels', 'Paramètres']],
-  ['operateur@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Ménages', 'Doublons', 'Aides']],
+  ['admin@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Paiements', 'Ménages', 'Doublons', 'Aides', 'Membres', 'Utilisateurs', 'Courriels', 'Tâches', 'Paramètres']],
+  ['operateur@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Paiements', 'Ménages', 'Doublons', 'Aides']],
   ['conseiller@asso.demo', ['Accueil']],
-  ['comptable@asso.demo', ['Accueil', 'Aides']],
+  ['comptable@asso.demo', ['Accueil', 'Paiements', 'Aides']],
   ['auditeur@asso.demo', ['Accueil']],
-  ['admin@bailleur-a.demo', ['Accueil', 'Demandes', 'Ménages', 'Aides', 'Utilisateurs']],
+  ['admin@bailleur-a.demo', ['Accueil', 'Demandes', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire']],
   ['instructeur@bailleur-a.demo', ['Accueil', 'Demandes', 'Ménages', 'Aides']],
-  ['admin@bailleur-b.demo', ['Accueil', 'Demandes', 'Ménages', 'Aides', 'Utilisateurs']],
+  ['admin@bailleur-b.demo', ['Accueil', 'Demandes', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire']],
   ['instructeur@bailleur-b.demo', ['Accueil', 'Demandes', 'Ménages', 'Aides']],
 ];
 
@@ -332,6 +332,62 @@ describe('aid request journey', () => {
 
     await page.goto(requestUrl);
     await expect(page.getByRole('link', { name: 'Courrier de décision (PDF)' }).count()).resolves.toBe(1);
+    await context.close();
+  });
+});
+
+describe('payment journey', () => {
+  it('an operator prepares the virements, checks a new IBAN against its RIB; the accountant approves and transmits; the notice leaves', async () => {
+    const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', acceptDownloads: true });
+    const page = await context.newPage();
+    await login(page, 'operateur@asso.demo');
+    await page.goto(`${baseUrl}/paiements`);
+    await page.getByRole('button', { name: 'Préparer les virements' }).click();
+    await page.locator('.alert-success', { hasText: 'préparé' }).waitFor();
+    await expectAccessible(page, 'paiements');
+    await shot(page, 'paiements-1-lot-prepare');
+    await page.getByRole('link', { name: 'RIB à vérifier' }).click();
+    await page.getByRole('heading', { name: 'Coordonnées bancaires à vérifier' }).waitFor();
+    await expectAccessible(page, 'rib à vérifier');
+    await shot(page, 'paiements-2-rib');
+    await page.getByRole('button', { name: /Confirmer/ }).first().click();
+    await page.locator('.alert-success', { hasText: 'Compte confirmé' }).waitFor();
+    await page.goto(`${baseUrl}/admin/beneficiaires`);
+    await expectAccessible(page, 'bénéficiaires');
+    await page.getByRole('link', { name: 'EDF Collectivités' }).click();
+    await expectAccessible(page, 'fiche bénéficiaire');
+    await context.clearCookies();
+
+    await login(page, 'comptable@asso.demo');
+    await page.goto(`${baseUrl}/paiements`);
+    await page.locator('table tbody tr', { hasText: 'Préparé — à approuver' }).getByRole('link').click();
+    await page.getByRole('button', { name: 'Approuver le lot' }).click();
+    await page.locator('.alert-success', { hasText: 'Lot approuvé' }).waitFor();
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Télécharger le fichier pour la banque' }).click();
+    const file = fs.readFileSync((await (await download).path()) as string, 'utf8');
+    expect(file).toContain('urn:iso:std:iso:20022:tech:xsd:pain.001.001.03');
+    await page.getByRole('button', { name: /Marquer transmis/ }).click();
+    await page.locator('.alert-success', { hasText: 'Lot transmis' }).waitFor();
+    await expectAccessible(page, 'lot transmis');
+    await shot(page, 'paiements-3-lot-transmis');
+    await context.clearCookies();
+
+    await login(page, 'admin@asso.demo');
+    await page.goto(`${baseUrl}/admin/courriels`);
+    await expect(page.locator('tbody tr', { hasText: 'Avis de mise en paiement' }).count()).resolves.toBeGreaterThan(2);
+    await page.goto(`${baseUrl}/admin/comptes-emetteurs`);
+    await expectAccessible(page, 'comptes émetteurs');
+    await page.goto(`${baseUrl}/admin/taches`);
+    await expect(page.locator('table').nth(1).locator('tbody tr', { hasText: 'sepa-batches' }).count()).resolves.toBeGreaterThan(0);
+    await shot(page, 'paiements-4-taches');
+    await context.clearCookies();
+
+    await login(page, 'admin@bailleur-b.demo');
+    await page.goto(`${baseUrl}/comptes-bancaires`);
+    await expect(page.locator('main').innerText()).resolves.toContain('Vérifié — utilisé pour les virements');
+    await expectAccessible(page, 'compte bancaire du bailleur');
+    await shot(page, 'paiements-5-compte-bailleur');
     await context.close();
   });
 });

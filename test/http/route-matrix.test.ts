@@ -20,6 +20,8 @@ const LANDLORDS: Persona[] = ['adminA', 'instructorA', 'adminB'];
 const CATALOGUE_READERS: Persona[] = ['admin', 'operator', 'accountant', 'adminA', 'instructorA', 'adminB'];
 const REQUEST_READERS: Persona[] = ['admin', 'operator', 'adminA', 'instructorA', 'adminB'];
 const INSTRUCTORS: Persona[] = ['admin', 'operator'];
+const PAYMENT_READERS: Persona[] = ['admin', 'operator', 'accountant'];
+const APPROVERS: Persona[] = ['admin', 'accountant'];
 /** A submitted request of landlord A: landlord A and the association reach it, landlord B gets 404. */
 const SUBMITTED_A: Expectation = { allowed: ['admin', 'operator', 'adminA', 'instructorA'], otherOrganisation: ['adminB'] };
 /** The draft of landlord A: only its landlord reaches the filing steps. */
@@ -135,6 +137,38 @@ const ROUTES: Record<string, Expectation> = {
   'GET /tableau-de-bord': { allowed: INSTRUCTORS },
   'GET /admin/parametres': { allowed: ['admin'] },
   'POST /admin/parametres': { allowed: ['admin'] },
+  'GET /paiements': { allowed: PAYMENT_READERS },
+  'POST /paiements/preparer': { allowed: INSTRUCTORS },
+  'POST /paiements/rapport-banque': { allowed: INSTRUCTORS },
+  'GET /paiements/lots/:id': { allowed: PAYMENT_READERS },
+  'POST /paiements/lots/:id/approuver': { allowed: APPROVERS },
+  'POST /paiements/lots/:id/transmettre': { allowed: APPROVERS },
+  'POST /paiements/lots/:id/regler': { allowed: APPROVERS },
+  'POST /paiements/lots/:id/annuler': { allowed: PAYMENT_READERS },
+  'GET /paiements/lots/:id/fichier.xml': { allowed: APPROVERS },
+  'POST /paiements/virements/:id/rejeter': { allowed: INSTRUCTORS },
+  'POST /paiements/virements/:id/reemettre': { allowed: INSTRUCTORS },
+  'POST /demandes/:id/annuler-echeances': { allowed: INSTRUCTORS },
+  'GET /paiements/rib': { allowed: INSTRUCTORS },
+  'POST /paiements/rib/:id/verifier': { allowed: INSTRUCTORS },
+  // a RIB: the association's reviewers and the landlord whose account it is; anyone else, 404
+  'GET /comptes-bancaires/:id/rib': { allowed: ['admin', 'operator', 'adminA'], otherOrganisation: ['social_adviser', 'accountant', 'auditor', 'instructorA', 'adminB'] },
+  'GET /comptes-bancaires': { allowed: ['adminA', 'adminB'] },
+  'POST /comptes-bancaires': { allowed: ['adminA', 'adminB'] },
+  'GET /admin/beneficiaires': { allowed: INSTRUCTORS },
+  'POST /admin/beneficiaires': { allowed: INSTRUCTORS },
+  'GET /admin/beneficiaires/nouveau': { allowed: INSTRUCTORS },
+  'GET /admin/beneficiaires/:id': { allowed: INSTRUCTORS },
+  'POST /admin/beneficiaires/:id/modifier': { allowed: INSTRUCTORS },
+  'POST /admin/beneficiaires/:id/compte': { allowed: INSTRUCTORS },
+  'GET /admin/comptes-emetteurs': { allowed: ['admin'] },
+  'POST /admin/comptes-emetteurs': { allowed: ['admin'] },
+  'GET /admin/comptes-emetteurs/:id/modifier': { allowed: ['admin'] },
+  'POST /admin/comptes-emetteurs/:id/modifier': { allowed: ['admin'] },
+  'POST /admin/comptes-emetteurs/affectation': { allowed: ['admin'] },
+  'GET /admin/taches': { allowed: ['admin'] },
+  'POST /admin/taches/:id/relancer': { allowed: ['admin'] },
+  'GET /admin/taches/:id/fichiers/:index': { allowed: ['admin'] },
   'GET /admin/courriels': { allowed: ['admin'] },
   'GET /admin/courriels/:id': { allowed: ['admin'] },
 };
@@ -175,6 +209,8 @@ let submittedId: string;
 let attachmentId: string;
 let decisionId: string;
 let filterId: string;
+/** Payments: a bank account with its RIB, a supplier, a debtor account, an approved batch and its paid payment, job runs. */
+const pay: Record<string, string> = {};
 
 beforeAll(async () => {
   ctx = await startTestApp();
@@ -203,6 +239,37 @@ beforeAll(async () => {
   decisionId = (decision as { id: string }).id;
   const [filter] = await ctx.knex('saved_filters').insert({ user_id: world.users.operator.id, list: 'instruction', name: 'Mes AQ', query: JSON.stringify({ q: 'onglet=a_prendre' }) }).returning('id');
   filterId = (filter as { id: string }).id;
+  const [payee] = await ctx.knex('payees').insert({ kind: 'landlord', organisation_id: world.landlordA.id, name: 'Bailleur Alpha' }).returning('id');
+  pay.payee = (payee as { id: string }).id;
+  const [account] = await ctx.knex('bank_accounts')
+    .insert({ payee_id: pay.payee, holder_name: 'Bailleur Alpha', iban: 'FR7630006000011234567890189', rib_blob_id: (blob as { id: string }).id, rib_filename: 'rib.pdf', status: 'pending', submitted_by: world.users.adminA.id, submitted_by_label: 'Admin A', submitted_at: new Date() })
+    .returning('id');
+  pay.account = (account as { id: string }).id;
+  const [supplier] = await ctx.knex('payees').insert({ kind: 'supplier', name: 'Fournisseur' }).returning('id');
+  pay.supplier = (supplier as { id: string }).id;
+  const [debtor] = await ctx.knex('debtor_accounts').insert({ label: 'Courant', holder_name: 'Association', iban: 'FR1420041010050500013M02606', is_default: true }).returning('id');
+  pay.debtor = (debtor as { id: string }).id;
+  const [grant] = await ctx.knex('decisions')
+    .insert({ request_id: submittedId, kind: 'grant', status: 'applied', amount_cents: 1000, instalments: 1, first_due_date: '2026-11-01', needs_validation: false, proposed_by: world.users.operator.id, proposed_by_label: 'Op', proposed_at: new Date() })
+    .returning('id');
+  const [payment] = await ctx.knex('payments')
+    .insert({ request_id: submittedId, decision_id: (grant as { id: string }).id, organisation_id: world.landlordA.id, instalment: 1, instalments: 1, amount_cents: 1000, due_date: '2026-11-01', payee_kind: 'landlord', payee_name: 'Bailleur Alpha', payee_iban: 'FR7630006000011234567890189', payee_id: pay.payee, status: 'sent', end_to_end_id: 'E2099-00001-01' })
+    .returning('id');
+  pay.payment = (payment as { id: string }).id;
+  const [confirmed] = await ctx.knex('bank_accounts')
+    .insert({ payee_id: pay.payee, holder_name: 'Bailleur Alpha', iban: 'FR7630001007941234567890185', status: 'confirmed', submitted_by_label: 'X', submitted_at: new Date(), reviewed_by_label: 'Y', reviewed_at: new Date() })
+    .returning('id');
+  const [batch] = await ctx.knex('payment_batches')
+    .insert({ number: 1, debtor_account_id: pay.debtor, execution_date: '2026-11-02', msg_id: 'ENTRAIDE-20261102-000001', payment_info_id: 'LOT-1', status: 'approved', transaction_count: 1, control_sum_cents: 1000, file_blob_id: (blob as { id: string }).id, file_name: 'lot.xml', file_sha256: 'x', generated_by_label: 'Planificateur', generated_at: new Date(), approved_by: world.users.accountant.id, approved_by_label: 'Compta', approved_at: new Date() })
+    .returning('id');
+  pay.batch = (batch as { id: string }).id;
+  await ctx.knex('payment_batch_items').insert({ batch_id: pay.batch, payment_id: pay.payment, end_to_end_id: 'E2099-00001-01', amount_cents: 1000, bank_account_id: (confirmed as { id: string }).id, creditor_name: 'Bailleur Alpha', iban: 'FR7630001007941234567890185', remittance: 'AIDE' });
+  const [failedRun] = await ctx.knex('job_runs').insert({ job: 'sepa-batches', period_key: '2020-01-01', status: 'failed', started_by: 'Test', started_at: new Date(), error: 'panne' }).returning('id');
+  pay.failedRun = (failedRun as { id: string }).id;
+  const [doneRun] = await ctx.knex('job_runs')
+    .insert({ job: 'sepa-batches', period_key: '2020-01-02', status: 'succeeded', started_by: 'Test', started_at: new Date(), outputs: JSON.stringify([{ label: 'Lot', fileName: 'lot.xml', blobId: (blob as { id: string }).id, contentType: 'application/xml' }]) })
+    .returning('id');
+  pay.doneRun = (doneRun as { id: string }).id;
   const [mail] = await ctx.knex('mail_outbox')
     .insert({ kind: 'test', to_address: 'x@exemple.fr', subject: 'Test', text_body: 'Bonjour', status: 'stored' })
     .returning('id');
@@ -230,6 +297,14 @@ afterAll(() => ctx.close());
 /** A concrete URL for a pattern: records of landlord A (or the association's admin pages). */
 function concrete(path: string): string {
   if (path.startsWith('/admin/courriels/:id')) return path.replace(':id', params.mail as string);
+  if (path.startsWith('/paiements/lots/:id')) return path.replace(':id', pay.batch as string);
+  if (path.startsWith('/paiements/virements/:id')) return path.replace(':id', pay.payment as string);
+  if (path.startsWith('/paiements/rib/:id') || path.startsWith('/comptes-bancaires/:id')) return path.replace(':id', pay.account as string);
+  if (path.startsWith('/admin/beneficiaires/:id')) return path.replace(':id', pay.supplier as string);
+  if (path.startsWith('/admin/comptes-emetteurs/:id')) return path.replace(':id', pay.debtor as string);
+  if (path === '/admin/taches/:id/relancer') return path.replace(':id', pay.failedRun as string);
+  if (path.startsWith('/admin/taches/:id')) return path.replace(':id', pay.doneRun as string).replace(':index', '0');
+  if (path === '/demandes/:id/annuler-echeances') return path.replace(':id', submittedId);
   if (path.includes(':agencyId')) return path.replace(':id/agences/:agencyId', params[':id/agences/:agencyId'] as string);
   if (path.startsWith('/admin/membres/:id')) return path.replace(':id', world.landlordA.id);
   if (path.startsWith('/utilisateurs/:id')) return path.replace(':id', targetUserId);

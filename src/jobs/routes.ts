@@ -1,0 +1,39 @@
+import { type Request, Router } from 'express';
+import { z } from 'zod';
+import { sendAttachment } from '../http/download';
+import { backWithErrors, postForm } from '../http/forms';
+import { actor, requirePermission } from '../http/guards';
+import type { Services } from '../services';
+import { routes, urls } from '../urls';
+import { JOBS } from './registry';
+
+/** Every run of every job, for administrators: status, counts, files, errors; a failed run can be run again. */
+export function jobRoutes(services: Services): Router {
+  const router = Router();
+  const { jobs, logger } = services;
+  const id = (req: Request) => String(req.params.id);
+
+  router.get(urls.jobs(), ...requirePermission('jobs:manage'), async (req, res) => {
+    res.render('jobs/index', { runs: await jobs.list(actor(req)), jobs: JOBS.map((j) => ({ name: j.name, description: j.description, schedule: j.schedule })) });
+  });
+
+  postForm(router, routes.jobRerun, logger, {
+    permission: 'jobs:manage',
+    schema: z.object({}),
+    render: backWithErrors(() => urls.jobs()),
+    handle: async (req, res) => {
+      const outcome = await jobs.rerun(actor(req), id(req), JOBS, services);
+      if (outcome.status === 'succeeded') req.flash('success', 'Exécution relancée et terminée.');
+      else if (outcome.status === 'skipped') req.flash('info', `Exécution non relancée : ${outcome.reason}.`);
+      else req.flash('error', `L’exécution a de nouveau échoué : ${outcome.error}`);
+      res.redirect(urls.jobs());
+    },
+  });
+
+  router.get(routes.jobOutput, ...requirePermission('jobs:manage'), async (req, res) => {
+    const file = await jobs.output(actor(req), id(req), Number(req.params.index));
+    sendAttachment(res, file.fileName, file.contentType, file.data);
+  });
+
+  return router;
+}
