@@ -1,6 +1,6 @@
-import PDFDocument from 'pdfkit';
 import type { Settings } from '../settings/schemas';
-import { formatDate, formatEuros as euros } from '../shared/format';
+import { formatDate } from '../shared/format';
+import { a4Document, letterheadBlock, pdfEuros } from '../shared/pdf';
 import type { Instalment } from '../payments/schedule';
 
 /** What a decision letter says: who decided what for whom, with the schedule or the reason. */
@@ -23,26 +23,13 @@ export interface LetterData {
 
 const MARGIN = 56;
 
-/** Amounts in the PDF: the narrow no-break space of French formatting is not in the standard fonts' set. */
-const formatEuros = (cents: number | null) => euros(cents).replace(/\u202f/g, '\u00a0');
+const formatEuros = pdfEuros;
 
 /** The decision letter as a PDF (A4), built in memory: a few pages at most. */
 export function buildDecisionLetter(d: LetterData): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', margin: MARGIN, info: { Title: `Décision ${d.reference}`, Author: d.letterhead.name, Subject: d.aidLabel } });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const { doc, bytes: done } = a4Document(MARGIN, { Title: `Décision ${d.reference}`, Author: d.letterhead.name, Subject: d.aidLabel });
   const width = doc.page.width - 2 * MARGIN;
-
-  // letterhead
-  doc.font('Helvetica-Bold').fontSize(14).fillColor('#0d47a1').text(d.letterhead.name);
-  doc.font('Helvetica').fontSize(9).fillColor('#333333');
-  for (const line of d.letterhead.addressLines) doc.text(line);
-  const contact = [d.letterhead.phone ? `Tél. ${d.letterhead.phone}` : null, d.letterhead.email].filter(Boolean).join(' · ');
-  if (contact) doc.text(contact);
+  letterheadBlock(doc, d.letterhead);
   doc.moveDown(2);
 
   // addressee (the landlord, who informs the household)

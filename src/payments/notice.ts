@@ -1,6 +1,6 @@
-import PDFDocument from 'pdfkit';
 import type { Settings } from '../settings/schemas';
-import { formatDate, formatEuros as euros } from '../shared/format';
+import { formatDate } from '../shared/format';
+import { a4Document, letterheadBlock, pdfEuros } from '../shared/pdf';
 
 /** One line of a payment notice ("avis de mise en paiement"). */
 export interface NoticeLine {
@@ -23,21 +23,13 @@ export interface NoticeData {
 }
 
 const MARGIN = 48;
-const formatEuros = (cents: number | null) => euros(cents).replace(/\u202f/g, '\u00a0');
+const formatEuros = pdfEuros;
 
 /** The PDF sent to a payee when a batch is transmitted: every transfer it will receive, with its EndToEndId. */
 export function buildPaymentNotice(d: NoticeData): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', margin: MARGIN, info: { Title: `Avis de mise en paiement ${d.msgId}`, Author: d.letterhead.name } });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const { doc, bytes: done } = a4Document(MARGIN, { Title: `Avis de mise en paiement ${d.msgId}`, Author: d.letterhead.name });
   const width = doc.page.width - 2 * MARGIN;
-  doc.font('Helvetica-Bold').fontSize(14).fillColor('#0d47a1').text(d.letterhead.name);
-  doc.font('Helvetica').fontSize(9).fillColor('#333333');
-  for (const line of d.letterhead.addressLines) doc.text(line);
+  letterheadBlock(doc, d.letterhead);
   doc.moveDown(1.5).fillColor('#000000').fontSize(12).font('Helvetica-Bold').text('Avis de mise en paiement', { width });
   doc.font('Helvetica').fontSize(10).moveDown(0.5);
   doc.text(`Bénéficiaire : ${d.payeeName}`, { width });
