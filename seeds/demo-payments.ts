@@ -1,6 +1,8 @@
 import type { Services } from '../src/services';
 import type { FakeClock } from '../src/shared/clock';
 import { parisDate } from '../src/shared/dates';
+import { addMonths } from '../src/payments/schedule';
+import type { TimedEvent } from './demo-requests';
 import { BANK, demoActors, demoMoment, demoPdf } from './demo-support';
 
 const OP = 'operateur@asso.demo';
@@ -40,41 +42,52 @@ export async function seedDemoBankAccounts(services: Services, clock: FakeClock,
   }
 }
 
+/** Days from a date to now, whole days (a date 3 days ago → 3). */
+const daysAgoOf = (date: string, now: Date) => Math.round((now.getTime() - new Date(`${date}T12:00:00Z`).getTime()) / 86_400_000);
+
 /**
- * After the requests: the history of Bailleur B's first grant — two nightly batches approved by the
- * accountant and transmitted (notices mailed), the first settled, the second rejected by the bank
- * (account closed), and Bailleur B's new IBAN waiting for confirmation (its payments wait too).
+ * The history of Bailleur B's oldest grant (900 € in 3 instalments from 60 days ago, first due 5
+ * days later), as events in the demo's timeline: the nightly batch before each of the first two
+ * instalments, approved and transmitted by the accountant (notices mailed); the first settled; the
+ * second rejected by the bank (account closed); Bailleur B's new IBAN, waiting for confirmation
+ * (its payments wait with it).
  */
-export async function seedDemoPaymentHistory(services: Services, clock: FakeClock, now: Date): Promise<void> {
+export function paymentHistoryEvents(services: Services, clock: FakeClock, now: Date): TimedEvent[] {
   const actor = demoActors(services.knex);
-  const at = demoMoment(clock, now);
-  const accountant = await actor(ACCOUNTANT);
   const night = { userId: null, label: 'Planificateur' };
-  const batchOf = async (daysAgo: number) => {
-    at(daysAgo);
-    const { batches } = await services.batches.generate(parisDate(clock.now()), night, null);
-    for (const b of batches) {
-      at(daysAgo, 60);
-      await services.batches.approve(accountant, b.batchId, 1);
-      at(daysAgo, 75);
-      await services.batches.transmit(accountant, b.batchId, 2);
-    }
-    return batches;
-  };
-  // the nights before Bailleur B's first two instalments fell due
-  const dues = (await services.knex('payments as p').join('payees as y', 'y.id', 'p.payee_id').where('y.name', BANK.b.name).orderBy('p.due_date').limit(2).select('p.due_date'))
-    .map((r: { due_date: string }) => Math.round((now.getTime() - new Date(`${r.due_date}T12:00:00Z`).getTime()) / 86_400_000) + 1);
-  const first = await batchOf(dues[0] as number);
-  at((dues[0] as number) - 3);
-  for (const b of first) await services.batches.settle(accountant, b.batchId, 3);
-  const second = await batchOf(dues[1] as number);
-  at((dues[1] as number) - 4);
-  for (const b of second) {
-    const { items } = await services.batches.get(accountant, b.batchId);
-    const rejected = items.find((i) => i.creditorName === BANK.b.name);
-    if (rejected) await services.rejections.reject(await actor(OP), rejected.paymentId, 'AC04', 'Retour de la banque : compte clôturé');
-  }
-  at(3);
-  await services.payees.submitOwn(await actor(ADMIN_B), { holderName: NEW_ACCOUNT_B.name, iban: NEW_ACCOUNT_B.iban, bic: NEW_ACCOUNT_B.bic }, { originalname: 'Nouveau RIB.pdf', buffer: await rib(NEW_ACCOUNT_B.name, NEW_ACCOUNT_B.iban) });
-  clock.set(now);
+  const firstDue = parisDate(new Date(new Date(now.getTime() - 60 * 86_400_000).setUTCHours(8, 0, 0, 0) + 5 * 86_400_000));
+  const [d1, d2] = [daysAgoOf(firstDue, now) + 1, daysAgoOf(addMonths(firstDue, 1), now) + 1];
+  const batches: Record<number, string[]> = {};
+  const nightly = (daysAgo: number): TimedEvent => ({
+    daysAgo, minutes: -60, run: async () => {
+      const accountant = await actor(ACCOUNTANT);
+      const made = (await services.batches.generate(parisDate(clock.now()), night, null)).batches;
+      batches[daysAgo] = made.map((b) => b.batchId);
+      for (const b of made) {
+        clock.set(new Date(clock.now().getTime() + 60 * 60_000));
+        await services.batches.approve(accountant, b.batchId, 1);
+        clock.set(new Date(clock.now().getTime() + 15 * 60_000));
+        await services.batches.transmit(accountant, b.batchId, 2);
+      }
+    },
+  });
+  return [
+    nightly(d1),
+    { daysAgo: d1 - 3, minutes: 0, run: async () => { for (const id of batches[d1] ?? []) await services.batches.settle(await actor(ACCOUNTANT), id, 3); } },
+    nightly(d2),
+    {
+      daysAgo: d2 - 4, minutes: 0, run: async () => {
+        for (const id of batches[d2] ?? []) {
+          const { items } = await services.batches.get(await actor(ACCOUNTANT), id);
+          const rejected = items.find((i) => i.creditorName === BANK.b.name);
+          if (rejected) await services.rejections.reject(await actor(OP), rejected.paymentId, 'AC04', 'Retour de la banque : compte clôturé');
+        }
+      },
+    },
+    {
+      daysAgo: 3, minutes: 0, run: async () => {
+        await services.payees.submitOwn(await actor(ADMIN_B), { holderName: NEW_ACCOUNT_B.name, iban: NEW_ACCOUNT_B.iban, bic: NEW_ACCOUNT_B.bic }, { originalname: 'Nouveau RIB.pdf', buffer: await rib(NEW_ACCOUNT_B.name, NEW_ACCOUNT_B.iban) });
+      },
+    },
+  ];
 }

@@ -79,24 +79,44 @@ const REQUESTS: DemoRequest[] = [
 
 const NO_PROPOSAL = { amount: undefined, instalments: undefined, firstDueDate: undefined, reasonCode: undefined, adjournedUntil: undefined, comment: undefined };
 
-export async function seedDemoRequests(services: Services, clock: FakeClock, now: Date): Promise<number> {
+/** Something that happens in the demo's past, `daysAgo` days before now (the payment events). */
+export interface TimedEvent {
+  daysAgo: number;
+  minutes: number;
+  order?: number;
+  run(): Promise<void>;
+}
+
+export async function seedDemoRequests(services: Services, clock: FakeClock, now: Date, more: TimedEvent[] = []): Promise<number> {
   const { knex } = services;
   const actorFor = demoActors(knex);
   const at = demoMoment(clock, now);
   const version = async (id: string) => Number((await knex('aid_requests').where({ id }).first('version')).version);
   const aidTypes = await knex('aid_types').select('id', 'code');
 
-  let count = 0;
-  for (const r of REQUESTS) {
+  // every step of every request (and the payment events given) in the order they happened, so
+  // that what is numbered in time (references, accounting entries) follows the calendar
+  const timeline: TimedEvent[] = [...more];
+  for (const [order, r] of REQUESTS.entries()) {
+    const state = { id: '' };
+    for (const [index, [daysAgo, step]] of r.steps.entries()) timeline.push({ daysAgo, minutes: index * 47, order, run: () => runStep(r, state, step) });
+  }
+  timeline.sort((x, y) => y.daysAgo - x.daysAgo || x.minutes - y.minutes || (x.order ?? -1) - (y.order ?? -1));
+  for (const t of timeline) {
+    at(t.daysAgo, t.minutes);
+    await t.run();
+  }
+
+  async function runStep(r: DemoRequest, state: { id: string }, step: Step): Promise<void> {
     const household = await knex('households').where({ tenancy_reference: r.tenancy }).first('id');
     const aidTypeId = aidTypes.find((t: { code: string }) => t.code === r.aid).id as string;
     const landlord = await actorFor(r.instructor);
-    let id = '';
-    for (const [index, [daysAgo, step]] of r.steps.entries()) {
-      at(daysAgo, index * 47);
+    const id = state.id;
+    {
       switch (step.do) {
         case 'file': {
-          id = await services.aidRequests.createDraft(landlord, household.id, aidTypeId);
+          const id = await services.aidRequests.createDraft(landlord, household.id, aidTypeId);
+          state.id = id;
           const request = await services.aidRequests.get(landlord, id);
           const situation = { ...Object.fromEntries(Object.entries({ rent: request.situation.rentCents, charges: request.situation.chargesCents, housingAllowance: request.situation.housingAllowanceCents }).map(([k, v]) => [k, v])), ...step.situation };
           const resources = Object.fromEntries(request.situation.members.map((m, i) => [`resources_${i}`, m.resourcesCents]));
@@ -157,8 +177,7 @@ export async function seedDemoRequests(services: Services, clock: FakeClock, now
           break;
       }
     }
-    count++;
   }
   clock.set(now);
-  return count;
+  return REQUESTS.length;
 }

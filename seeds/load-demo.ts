@@ -5,7 +5,7 @@ import { createServices } from '../src/services';
 import { FakeClock } from '../src/shared/clock';
 import { type DemoLogin, seedDemo } from './demo';
 import { seedDemoRequests } from './demo-requests';
-import { seedDemoBankAccounts, seedDemoPaymentHistory } from './demo-payments';
+import { paymentHistoryEvents, seedDemoBankAccounts } from './demo-payments';
 
 /**
  * The whole demo: organisations, people and catalogue, bank accounts, then requests in every
@@ -16,7 +16,6 @@ export async function loadDemo(db: Database, config: Config, logger: Logger, now
   const clock = new FakeClock(now);
   const services = createServices(db, { ...config, smtp: null } as Config, clock, logger);
   await seedDemoBankAccounts(services, clock, now);
-  await seedDemoRequests(services, clock, now);
-  await seedDemoPaymentHistory(services, clock, now);
+  await seedDemoRequests(services, clock, now, paymentHistoryEvents(services, clock, now));
   return logins;
 }

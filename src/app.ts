@@ -26,6 +26,7 @@ import { settingsRoutes } from './settings/routes';
 import { paymentRoutes } from './payments/routes';
 import { accountRoutes } from './payments/account-routes';
 import { jobRoutes } from './jobs/routes';
+import { accountingRoutes } from './accounting/routes';
 import { organisationRoutes } from './organisations/routes';
 import { PROJECT_ROOT } from './paths';
 import type { Services } from './services';
@@ -96,6 +97,7 @@ export function createApp(services: Services): Express {
   app.use(paymentRoutes(services));
   app.use(accountRoutes(services));
   app.use(jobRoutes(services));
+  app.use(accountingRoutes(services));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -117,6 +117,41 @@ program
   );
 
 program
+  .command('fec')
+  .description('écrit le FEC (fichier des écritures comptables) d’un exercice dans EXPORT_DIR/fec/')
+  .requiredOption('--year <year>', 'exercice, par l’année où il commence, par exemple 2026')
+  .action((opts: { year: string }) =>
+    withDatabase(async ({ db }) => {
+      const year = Number(opts.year);
+      if (!Number.isInteger(year) || year < 2000 || year > 2100) throw new ValidationError({ year: '--year : une année, par exemple 2026' });
+      const config = loadConfig();
+      const services = createServices(db, config, systemClock, createLogger(config.logLevel));
+      try {
+        const fec = await services.accounting.fec(null, year);
+        const dir = path.join(config.exportDir, 'fec');
+        fs.mkdirSync(dir, { recursive: true });
+        const file = path.join(dir, fec.fileName);
+        // streamed to a temporary file, renamed once complete
+        const out = fs.createWriteStream(`${file}.part`);
+        let lines = 0;
+        for await (const line of fec.lines) {
+          lines++;
+          if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
+        }
+        await new Promise<void>((resolve, reject) => {
+          out.once('error', reject);
+          out.once('finish', resolve);
+          out.end();
+        });
+        fs.renameSync(`${file}.part`, file);
+        process.stdout.write(`${JSON.stringify({ file, lines: lines - 1 })}\n`);
+      } finally {
+        services.mailer.close();
+      }
+    }),
+  );
+
+program
   .command('create-admin')
   .description('crée un administrateur de l’association (et l’association si elle n’existe pas)')
   .requiredOption('--email <email>', 'adresse e-mail de connexion')

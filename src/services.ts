@@ -25,6 +25,9 @@ import { DebtorAccountRepository, DebtorAccountService } from './payments/debtor
 import { BatchRepository } from './payments/batches-repository';
 import { BatchService } from './payments/batches';
 import { RejectionService } from './payments/rejections';
+import { LedgerRepository } from './accounting/repository';
+import { LedgerService } from './accounting/ledger';
+import { AccountingService } from './accounting/service';
 import { SettingsRepository } from './settings/repository';
 import { SettingsService } from './settings/service';
 import { DashboardRepository } from './dashboard/repository';
@@ -78,6 +81,8 @@ export interface Services {
   readonly debtorAccounts: DebtorAccountService;
   readonly batches: BatchService;
   readonly rejections: RejectionService;
+  readonly ledger: LedgerService;
+  readonly accounting: AccountingService;
 }
 
 /** Builds every repository and service once; handlers receive them, never import singletons. */
@@ -117,15 +122,18 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const payees = new PayeeService(knex, payeeRepository, blobs, audit, clock);
   const debtorAccountRepository = new DebtorAccountRepository();
   const debtorAccounts = new DebtorAccountService(knex, debtorAccountRepository, audit, clock);
-  const decisions = new DecisionService(knex, aidRequestRepository, decisionRepository, payments, aidRequests, householdRepository, organisationRepository, userRepository, blobs, mailer, settings, audit, clock, config.baseUrl, payees);
+  const ledgerRepository = new LedgerRepository();
+  const ledger = new LedgerService(ledgerRepository, settings);
+  const decisions = new DecisionService(knex, aidRequestRepository, decisionRepository, payments, aidRequests, householdRepository, organisationRepository, userRepository, blobs, mailer, settings, audit, clock, config.baseUrl, payees, ledger);
   const batchRepository = new BatchRepository();
-  const batches = new BatchService(knex, batchRepository, debtorAccountRepository, payments, payeeRepository, aidRequests, aidRequestRepository, userRepository, blobs, mailer, settings, audit, clock);
-  const rejections = new RejectionService(knex, payments, batchRepository, batches, aidRequestRepository, userRepository, mailer, audit, clock, config.baseUrl);
+  const batches = new BatchService(knex, batchRepository, debtorAccountRepository, payments, payeeRepository, aidRequests, aidRequestRepository, userRepository, blobs, mailer, settings, audit, clock, ledger);
+  const rejections = new RejectionService(knex, payments, batchRepository, batches, aidRequestRepository, userRepository, mailer, audit, clock, config.baseUrl, ledger);
   const instruction = new InstructionService(knex, aidRequestRepository, decisionRepository, aidRequests, userRepository, blobs, mailer, settings, audit, clock, config.baseUrl, cache);
   const dashboard = new DashboardService(knex, new DashboardRepository(), settings, clock);
   const jobs = new JobRunner(knex, new JobRunRepository(), clock, logger, blobs);
+  const accounting = new AccountingService(knex, ledgerRepository, settings, blobs, audit, clock, config.exportDir);
   return {
     config, db, knex, clock, logger, audit, auth, mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
-    requestLists, decisions, instruction, payments, settings, dashboard, jobs, payees, debtorAccounts, batches, rejections,
+    requestLists, decisions, instruction, payments, settings, dashboard, jobs, payees, debtorAccounts, batches, rejections, ledger, accounting,
   };
 }

@@ -108,6 +108,24 @@ export const urls = {
   jobRerun: (id: string) => `/admin/taches/${id}/relancer`,
   jobOutput: (id: string, index: number | string) => `/admin/taches/${id}/fichiers/${index}`,
 
+  accounting: () => '/comptabilite',
+  accountingCsv: () => '/comptabilite/journal.csv',
+  accountingXlsx: () => '/comptabilite/journal.xlsx',
+  accountingEntry: (id: string) => `/comptabilite/ecritures/${id}`,
+  accountingBalance: () => '/comptabilite/balance',
+  accountingBalanceCsv: () => '/comptabilite/balance.csv',
+  accountingBalanceXlsx: () => '/comptabilite/balance.xlsx',
+  accountingPayees: () => '/comptabilite/tiers',
+  accountingPayeesCsv: () => '/comptabilite/tiers.csv',
+  accountingPayeesXlsx: () => '/comptabilite/tiers.xlsx',
+  accountingPeriods: () => '/comptabilite/periodes',
+  accountingSettings: () => '/comptabilite/parametres',
+  accountingAccounts: () => '/comptabilite/parametres/comptes',
+  accountingAidTypes: () => '/comptabilite/parametres/aides',
+  accountingExports: () => '/comptabilite/exports',
+  accountingExport: (id: string) => `/comptabilite/exports/${id}`,
+  accountingFec: () => '/comptabilite/fec',
+
   mails: () => '/admin/courriels',
   mail: (id: string) => `/admin/courriels/${id}`,
 
@@ -182,6 +200,8 @@ export const routes = {
   supplierAccount: urls.supplierAccount(':id'),
   debtorAccountEdit: urls.debtorAccountEdit(':id'),
   jobRerun: urls.jobRerun(':id'),
+  accountingEntry: urls.accountingEntry(':id'),
+  accountingExport: urls.accountingExport(':id'),
   jobOutput: urls.jobOutput(':id', ':index'),
 } as const;
 

@@ -9,6 +9,7 @@ import type { OrganisationRepository } from '../organisations/repository';
 import { type Actor, scopeFor } from '../permissions';
 import type { PaymentRepository } from '../payments/repository';
 import type { PayeeService } from '../payments/payees';
+import type { LedgerService } from '../accounting/ledger';
 import { buildSchedule } from '../payments/schedule';
 import type { SettingsService } from '../settings/service';
 import type { Clock } from '../shared/clock';
@@ -60,6 +61,7 @@ export class DecisionService {
     private readonly clock: Clock,
     private readonly baseUrl: string,
     private readonly payees: PayeeService,
+    private readonly ledger: LedgerService,
   ) {}
 
   pending(requestId: string): Promise<Decision | null> {
@@ -194,7 +196,12 @@ export class DecisionService {
     await this.decisions.setLetter(trx, d.id, letter.id);
     if (d.kind === 'grant' && request.payee) {
       const payeeId = await this.payees.resolveForGrant(trx, { organisationId: request.organisationId, organisationName: request.organisationName, reference: request.reference, payee: request.payee });
-      await this.payments.insertSchedule(trx, { requestId: request.id, decisionId: d.id, organisationId: request.organisationId, reference: request.reference as string, payeeId, payee: request.payee }, schedule, now);
+      const payments = await this.payments.insertSchedule(trx, { requestId: request.id, decisionId: d.id, organisationId: request.organisationId, reference: request.reference as string, payeeId, payee: request.payee }, schedule, now);
+      const rules = await this.aidRequests.rulesOf(request, trx);
+      await this.ledger.onGrant(trx, {
+        requestId: request.id, reference: request.reference as string, aidCode: request.aidTypeCode, rulesAccounts: rules?.rules.accounting ?? null, by: actor.name,
+        payments: payments.map((p) => ({ ...p, payeeId, instalments: payments.length })),
+      }, now);
     }
     if (secondLevel) {
       await this.requests.addEvent(trx, request.id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'proposal', message: `Décision proposée par ${d.proposedByLabel}, validée par ${actor.name}`, visibility: 'internal' }, now);

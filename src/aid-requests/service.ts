@@ -111,6 +111,12 @@ export class AidRequestService {
     return types.map((t) => ({ value: t.id, text: t.label }));
   }
 
+  /** Every aid type's code and label (the accountant maps each to its accounts). */
+  async aidTypeCodes(): Promise<Array<{ code: string; label: string }>> {
+    const types = await this.cache.get('aid-types', ['aid_type'], () => this.aidTypes.types(this.db));
+    return types.map((t) => ({ code: t.code, label: t.label }));
+  }
+
   /** Active aid types in force today, to choose from. */
   async aidTypeOptions(): Promise<Array<{ value: string; text: string }>> {
     const today = parisDate(this.clock.now());

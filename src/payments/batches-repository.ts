@@ -44,6 +44,9 @@ export interface BatchItem {
   requestId: string;
   reference: string | null;
   payeeId: string;
+  instalment: number;
+  instalments: number;
+  reissueOf: string | null;
 }
 
 /** A payment the nightly job may pay: due, its request still granted, its payee's account confirmed. */
@@ -172,12 +175,13 @@ export class BatchRepository {
   async items(db: Db, batchId: string, limit?: number): Promise<BatchItem[]> {
     const q = db('payment_batch_items as i').join('payments as p', 'p.id', 'i.payment_id').join('aid_requests as r', 'r.id', 'p.request_id')
       .where('i.batch_id', batchId).orderBy('i.end_to_end_id')
-      .select('i.*', 'p.status as payment_status', 'p.request_id', 'p.payee_id', 'r.reference');
+      .select('i.*', 'p.status as payment_status', 'p.request_id', 'p.payee_id', 'p.instalment', 'p.instalments', 'p.reissue_of', 'r.reference');
     if (limit) q.limit(limit);
     return (await q).map((r: Record<string, unknown>) => ({
       paymentId: r.payment_id as string, endToEndId: r.end_to_end_id as string, amountCents: Number(r.amount_cents), creditorName: r.creditor_name as string,
       iban: r.iban as string, bic: (r.bic as string | null) ?? null, remittance: r.remittance as string, paymentStatus: r.payment_status as string,
       requestId: r.request_id as string, reference: (r.reference as string | null) ?? null, payeeId: r.payee_id as string,
+      instalment: r.instalment as number, instalments: r.instalments as number, reissueOf: (r.reissue_of as string | null) ?? null,
     }));
   }
 

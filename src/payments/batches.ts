@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { AuditService, SystemActor } from '../audit/service';
 import type { AidRequestRepository } from '../aid-requests/repository';
+import type { LedgerService } from '../accounting/ledger';
 import type { AidRequestService } from '../aid-requests/service';
 import { transition } from '../aid-requests/state-machine';
 import { type Db, isUuid } from '../db/types';
@@ -86,6 +87,7 @@ export class BatchService {
     private readonly settings: SettingsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly ledger: LedgerService,
   ) {}
 
   /**
@@ -193,6 +195,10 @@ export class BatchService {
       if (!(await this.batches.move(trx, id, version, ['approved'], 'transmitted', { transmitted_by: actor.userId, transmitted_by_label: actor.name, transmitted_at: now }))) throw new ConflictError();
       const items = await this.batches.items(trx, id);
       await this.batches.setPaymentStatus(trx, items.map((i) => i.paymentId), 'batched', 'sent', now);
+      await this.ledger.onBatchTransmitted(trx, {
+        batchId: id, msgId: batch.msgId, by: actor.name,
+        items: items.map((i) => ({ id: i.paymentId, amountCents: i.amountCents, payeeId: i.payeeId, instalment: i.instalment, instalments: i.instalments, reissueOf: i.reissueOf, requestId: i.requestId, reference: i.reference })),
+      }, now);
       await this.startPayments(trx, actor, items, batch, now);
       mails.push(...(await this.sendNotices(trx, batch, items, now)));
       await this.audit.record(trx, actor, {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { AuditService } from '../audit/service';
 import type { AidRequestRepository } from '../aid-requests/repository';
+import type { LedgerService } from '../accounting/ledger';
 import { type Db, isUuid } from '../db/types';
 import type { Mailer } from '../notifications/mailer';
 import { type Actor, scopeFor } from '../permissions';
@@ -48,6 +49,7 @@ export class RejectionService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly baseUrl: string,
+    private readonly ledger: LedgerService,
   ) {}
 
   /** An operator records a rejection from the bank by hand, with its ISO reason code. */
@@ -134,6 +136,7 @@ export class RejectionService {
       const now = this.clock.now();
       const cancelled = await this.payments.cancelScheduled(trx, request.id, reason, now);
       if (cancelled.length === 0) throw new InvalidTransitionError('Aucune échéance à venir à annuler : celles déjà dans un lot se retirent en annulant le lot.');
+      await this.ledger.onInstalmentsCancelled(trx, { requestId: request.id, reference: request.reference ?? '', payments: cancelled, reason, by: actor.name }, now);
       const total = cancelled.reduce((a, p) => a + p.amountCents, 0);
       await this.requests.addEvent(trx, request.id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'payment', message: `${cancelled.length} échéance${cancelled.length > 1 ? 's' : ''} annulée${cancelled.length > 1 ? 's' : ''} (${formatEuros(total)}) : ${reason}`, visibility: 'shared' }, now);
       await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: request.id, organisationId: request.organisationId, action: 'payments.cancelled', after: { instalments: cancelled.length, amountCents: total, reason } });
@@ -147,6 +150,7 @@ export class RejectionService {
     const now = this.clock.now();
     if (!(await this.payments.update(trx, payment.id, payment.version, ['sent', 'settled'], { status: 'rejected', rejection_code: code, rejection_comment: comment, rejected_at: now }, now))) throw new ConflictError();
     const request = await this.requests.findById(trx, { all: true }, payment.requestId);
+    await this.ledger.onPaymentRejected(trx, { ...payment, reason: code, by: actor.name, reference: request?.reference ?? payment.endToEndId ?? '', requestId: payment.requestId }, now);
     await this.requests.addEvent(trx, payment.requestId, {
       actorUserId: actor.userId, actorLabel: actor.name, kind: 'payment', visibility: 'shared',
       message: `Virement de ${formatEuros(payment.amountCents)} (${payment.endToEndId}) rejeté par la banque : ${reasonLabel(code)}. Le bailleur doit vérifier les coordonnées bancaires.`,

@@ -61,14 +61,15 @@ export class PaymentRepository {
     p: { requestId: string; decisionId: string; organisationId: string; reference: string; payeeId: string; payee: { kind: string; name: string; iban: string; bic: string | null } },
     schedule: Instalment[],
     now: Date,
-  ): Promise<void> {
-    await db('payments').insert(
+  ): Promise<Array<{ id: string; instalment: number; amountCents: number }>> {
+    const rows = await db('payments').insert(
       schedule.map((i) => ({
         request_id: p.requestId, decision_id: p.decisionId, organisation_id: p.organisationId, instalment: i.instalment, instalments: schedule.length,
         amount_cents: i.amountCents, due_date: i.dueDate, payee_kind: p.payee.kind, payee_name: p.payee.name, payee_iban: p.payee.iban, payee_bic: p.payee.bic,
         payee_id: p.payeeId, end_to_end_id: endToEndId(p.reference, i.instalment), status: 'scheduled', created_at: now, updated_at: now,
       })),
-    );
+    ).returning(['id', 'instalment', 'amount_cents']);
+    return rows.map((r: Record<string, unknown>) => ({ id: r.id as string, instalment: r.instalment as number, amountCents: Number(r.amount_cents) }));
   }
 
   async forRequest(db: Db, requestId: string): Promise<Payment[]> {

@@ -61,6 +61,10 @@ const GRANTS = {
   'bank-accounts:review': { admin: 'all', operator: 'all' },
   'payees:manage': { admin: 'all', operator: 'all' },
   'jobs:manage': { admin: 'all' },
+  // accounting: the ledger and its exports for the accountant (and administrators); closing a period is the accountant's alone
+  'accounting:read': { admin: 'all', accountant: 'all' },
+  'accounting:manage': { admin: 'all', accountant: 'all' },
+  'accounting:close': { accountant: 'all' },
 } as const satisfies Record<string, Partial<Record<Role, Reach>>>;
 
 export type Permission = keyof typeof GRANTS;
