@@ -43,7 +43,7 @@ export function fecAmount(cents: number | bigint | string): string {
 }
 
 /** A text field: no tab, no line break, no pipe (the other allowed separator), trimmed. */
-export const fecText = (v: string | null): string => (v ?? '').replace(/[\t\r\n|]+/g, ' ').trim();
+export const fecText = (v: string | null): string => (v ?? '').replace(/[\t\r\n|]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
 
 export function fecLine(r: FecRow): string {
   return [

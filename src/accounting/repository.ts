@@ -282,7 +282,7 @@ export class LedgerRepository {
   /** Entries no export has taken yet, oldest first (the nightly export takes them all, a page at a time). */
   async unexportedEntryIds(trx: Db, until: Date): Promise<string[]> {
     const rows = await trx('ledger_entries as e').whereNotExists((q) => q.from('accounting_export_entries as x').whereRaw('x.entry_id = e.id'))
-      .where('e.validated_at', '<', until).orderBy([{ column: 'e.fiscal_year' }, { column: 'e.number' }]).select('e.id');
+      .where('e.validated_at', '<=', until).orderBy([{ column: 'e.fiscal_year' }, { column: 'e.number' }]).select('e.id');
     return rows.map((r: { id: string }) => r.id);
   }
 

@@ -6,12 +6,12 @@ import { actor, requirePermission } from '../http/guards';
 import { can } from '../permissions';
 import type { Services } from '../services';
 import { sendCsv } from '../shared/csv';
-import { optionalDate, versionField } from '../shared/form-fields';
+import { optionalDate } from '../shared/form-fields';
 import { centsToInput } from '../shared/money';
 import { sendXlsx } from '../shared/xlsx';
 import { routes, urls } from '../urls';
 import { CSV_FIELDS, CSV_PRESETS } from './software-csv';
-import { accountingSettingsSchema, accountSchema, aidTypeAccountsSchema, closePeriodSchema } from './settings';
+import { accountingSettingsSchema, accountSchema, aidTypeAccountsSchema, closePeriodSchema, settingsVersion } from './settings';
 import type { LedgerLine } from './repository';
 
 const maybeDate = optionalDate().catch(undefined);
@@ -138,7 +138,7 @@ export function accountingRoutes(services: Services): Router {
     };
     const aidTypes = await services.aidRequests.aidTypeCodes();
     res.render('accounting/settings', {
-      ...view, form: { ...form, values: { ...values, ...form.values } }, months: MONTHS.map((text, i) => ({ value: i + 1, text })), csvFields: CSV_FIELDS, presets: CSV_PRESETS,
+      ...view, form: { ...form, values: { ...values, ...form.values } }, months: MONTHS.map((text, i) => ({ value: i + 1, text })), csvFieldList: Object.entries(CSV_FIELDS).map(([k, v]) => `${k} (${v})`).join(', '), presets: CSV_PRESETS,
       aidTypes: aidTypes.map((t) => ({ ...t, accounts: s.aidTypeAccounts[t.code] ?? null })), canManage: can(a, 'accounting:manage'),
     });
   };
@@ -165,7 +165,7 @@ export function accountingRoutes(services: Services): Router {
   });
   postForm(router, urls.accountingAidTypes(), logger, {
     permission: 'accounting:manage',
-    schema: aidTypeAccountsSchema.extend({ version: versionField() }),
+    schema: aidTypeAccountsSchema.extend({ version: settingsVersion }),
     render: backWithErrors(() => urls.accountingSettings()),
     handle: async (req, res, data) => {
       await accounting.setAidTypeAccounts(actor(req), data.code, { expense: data.expense, payable: data.payable }, data.version);

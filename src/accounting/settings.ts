@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requiredText, versionField } from '../shared/form-fields';
+import { requiredText } from '../shared/form-fields';
 import { CSV_FIELDS, CSV_PRESETS, type CsvField, type CsvFormat } from './software-csv';
 
 /** The accountant's settings (stored under the `accounting` key of the settings table). */
@@ -44,6 +44,9 @@ export function fiscalYear(year: number, startMonth: number): { year: number; st
   return { year, start, end: `${endYear}-${String(endMonth).padStart(2, '0')}-${String(lastDay).padStart(2, '0')}` };
 }
 
+/** The stored settings' version (0 while only the defaults apply). */
+export const settingsVersion = z.coerce.number({ error: 'Version manquante' }).int().min(0);
+
 const account = (label: string) => z.string({ error: `${label} : saisissez un numéro de compte` }).trim().regex(/^[0-9]{3}[0-9A-Za-z]{0,17}$/, { error: `${label} : trois chiffres du plan comptable d’abord, par exemple 6571` });
 const journal = (label: string) => z.string({ error: `${label} : saisissez un code` }).trim().toUpperCase().regex(/^[A-Z0-9]{1,6}$/, { error: `${label} : 1 à 6 lettres ou chiffres, par exemple OD` });
 
@@ -61,7 +64,7 @@ export const accountingSettingsSchema = z.object({
   csvDateFormat: z.enum(['DD/MM/YYYY', 'YYYY-MM-DD', 'YYYYMMDD'], { error: 'Choisissez le format des dates' }),
   csvDecimal: z.enum([',', '.'], { error: 'Choisissez le séparateur décimal' }),
   csvHeader: z.preprocess((v) => v === 'on' || v === 'true' || v === true, z.boolean()),
-  version: versionField(),
+  version: settingsVersion,
 });
 export type AccountingSettingsInput = z.infer<typeof accountingSettingsSchema>;
 

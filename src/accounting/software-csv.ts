@@ -55,7 +55,7 @@ const amount = (cents: bigint, decimal: ',' | '.') => {
 
 /** A cell, quoted when it holds the separator, a quote or a line break; formulas neutralised. */
 function cell(value: string, separator: string): string {
-  let v = value.replace(/[\r\n]+/g, ' ');
+  let v = value.replace(/[\r\n\t]+/g, ' ');
   if (/^[=+\-@]/.test(v) && !/^-?\d/.test(v)) v = `'${v}`;
   return v.includes(separator) || v.includes('"') ? `"${v.replace(/"/g, '""')}"` : v;
 }

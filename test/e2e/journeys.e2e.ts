@@ -67,10 +67,10 @@ async function login(page: Page, email: string): Promise<void> {
 }
 
 const DEMO_LOGINS: Array<[string, string[]]> = [
-  ['admin@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Paiements', 'Ménages', 'Doublons', 'Aides', 'Membres', 'Utilisateurs', 'Courriels', 'Tâches', 'Paramètres']],
+  ['admin@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Paiements', 'Comptabilité', 'Ménages', 'Doublons', 'Aides', 'Membres', 'Utilisateurs', 'Courriels', 'Tâches', 'Paramètres']],
   ['operateur@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Paiements', 'Ménages', 'Doublons', 'Aides']],
   ['conseiller@asso.demo', ['Accueil']],
-  ['comptable@asso.demo', ['Accueil', 'Paiements', 'Aides']],
+  ['comptable@asso.demo', ['Accueil', 'Paiements', 'Comptabilité', 'Aides']],
   ['auditeur@asso.demo', ['Accueil']],
   ['admin@bailleur-a.demo', ['Accueil', 'Demandes', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire']],
   ['instructeur@bailleur-a.demo', ['Accueil', 'Demandes', 'Ménages', 'Aides']],
@@ -388,6 +388,33 @@ describe('payment journey', () => {
     await expect(page.locator('main').innerText()).resolves.toContain('Vérifié — utilisé pour les virements');
     await expectAccessible(page, 'compte bancaire du bailleur');
     await shot(page, 'paiements-5-compte-bailleur');
+    await context.close();
+  });
+});
+
+describe('accounting journey', () => {
+  it('the accountant reads the ledger, the trial balance and the payee balances, closes last month and downloads the FEC', async () => {
+    const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', acceptDownloads: true });
+    const page = await context.newPage();
+    await login(page, 'comptable@asso.demo');
+    await page.goto(`${baseUrl}/comptabilite`);
+    await expect(page.locator('tbody tr').count()).resolves.toBeGreaterThan(5);
+    await shot(page, 'comptabilite-1-journal');
+    for (const [tab, name] of [['Balance générale', 'balance'], ['Soldes des tiers', 'tiers'], ['Exports', 'exports'], ['Paramètres', 'parametres'], ['Périodes', 'periodes']] as const) {
+      await page.getByRole('navigation', { name: 'Comptabilité' }).getByRole('link', { name: tab }).click();
+      await page.waitForURL(new RegExp(`/comptabilite/${name}`));
+      await expectAccessible(page, `comptabilité ${name}`);
+      await shot(page, `comptabilite-${name}`);
+    }
+    await page.getByLabel('Mois à clore').selectOption({ index: 1 });
+    await page.getByRole('button', { name: 'Clore' }).click();
+    await page.locator('.alert-success', { hasText: 'est close' }).waitFor();
+    await page.goto(`${baseUrl}/comptabilite/exports`);
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: /FEC de l’exercice/ }).first().click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/^\d{9}FEC\d{8}\.txt$/);
+    expect(fs.readFileSync((await file.path()) as string, 'utf8').split('\n')[0]).toBe('JournalCode\tJournalLib\tEcritureNum\tEcritureDate\tCompteNum\tCompteLib\tCompAuxNum\tCompAuxLib\tPieceRef\tPieceDate\tEcritureLib\tDebit\tCredit\tEcritureLet\tDateLet\tValidDate\tMontantdevise\tIdevise');
     await context.close();
   });
 });

@@ -169,6 +169,26 @@ const ROUTES: Record<string, Expectation> = {
   'GET /admin/taches': { allowed: ['admin'] },
   'POST /admin/taches/:id/relancer': { allowed: ['admin'] },
   'GET /admin/taches/:id/fichiers/:index': { allowed: ['admin'] },
+  'GET /comptabilite': { allowed: APPROVERS },
+  'GET /comptabilite/journal.csv': { allowed: APPROVERS },
+  'GET /comptabilite/journal.xlsx': { allowed: APPROVERS },
+  'GET /comptabilite/ecritures/:id': { allowed: APPROVERS },
+  'GET /comptabilite/balance': { allowed: APPROVERS },
+  'GET /comptabilite/balance.csv': { allowed: APPROVERS },
+  'GET /comptabilite/balance.xlsx': { allowed: APPROVERS },
+  'GET /comptabilite/tiers': { allowed: APPROVERS },
+  'GET /comptabilite/tiers.csv': { allowed: APPROVERS },
+  'GET /comptabilite/tiers.xlsx': { allowed: APPROVERS },
+  'GET /comptabilite/periodes': { allowed: APPROVERS },
+  // closing a period is the accountant's alone
+  'POST /comptabilite/periodes': { allowed: ['accountant'] },
+  'GET /comptabilite/parametres': { allowed: APPROVERS },
+  'POST /comptabilite/parametres': { allowed: APPROVERS },
+  'POST /comptabilite/parametres/comptes': { allowed: APPROVERS },
+  'POST /comptabilite/parametres/aides': { allowed: APPROVERS },
+  'GET /comptabilite/exports': { allowed: APPROVERS },
+  'GET /comptabilite/exports/:id': { allowed: APPROVERS },
+  'GET /comptabilite/fec': { allowed: APPROVERS },
   'GET /admin/courriels': { allowed: ['admin'] },
   'GET /admin/courriels/:id': { allowed: ['admin'] },
 };
@@ -270,6 +290,17 @@ beforeAll(async () => {
     .insert({ job: 'sepa-batches', period_key: '2020-01-02', status: 'succeeded', started_by: 'Test', started_at: new Date(), outputs: JSON.stringify([{ label: 'Lot', fileName: 'lot.xml', blobId: (blob as { id: string }).id, contentType: 'application/xml' }]) })
     .returning('id');
   pay.doneRun = (doneRun as { id: string }).id;
+  // an entry and its lines commit together (the balance is checked at commit)
+  pay.entry = await ctx.knex.transaction(async (trx) => {
+    const [entry] = await trx('ledger_entries').insert({ fiscal_year: 2026, journal_code: 'OD', number: 1, number_text: '2026-000001', entry_date: '2026-11-23', piece_ref: '2099-00001', piece_date: '2026-11-23', label: 'Aide', validated_at: new Date(), source_type: 'grant', created_by_label: 'Test' }).returning('id');
+    await trx('ledger_lines').insert([
+      { entry_id: (entry as { id: string }).id, line_no: 1, account_number: '6571', account_label: 'Aides', label: 'Aide', debit_cents: 1000 },
+      { entry_id: (entry as { id: string }).id, line_no: 2, account_number: '4672', account_label: 'Tiers', label: 'Aide', credit_cents: 1000 },
+    ]);
+    return (entry as { id: string }).id;
+  });
+  const [accExport] = await ctx.knex('accounting_exports').insert({ number: 1, created_at: new Date(), file_blob_id: (blob as { id: string }).id, file_name: 'ecritures.csv', entries: 1, lines: 2, debit_cents: 1000, credit_cents: 1000 }).returning('id');
+  pay.export = (accExport as { id: string }).id;
   const [mail] = await ctx.knex('mail_outbox')
     .insert({ kind: 'test', to_address: 'x@exemple.fr', subject: 'Test', text_body: 'Bonjour', status: 'stored' })
     .returning('id');
@@ -298,6 +329,8 @@ afterAll(() => ctx.close());
 function concrete(path: string): string {
   if (path.startsWith('/admin/courriels/:id')) return path.replace(':id', params.mail as string);
   if (path.startsWith('/paiements/lots/:id')) return path.replace(':id', pay.batch as string);
+  if (path.startsWith('/comptabilite/ecritures/:id')) return path.replace(':id', pay.entry as string);
+  if (path.startsWith('/comptabilite/exports/:id')) return path.replace(':id', pay.export as string);
   if (path.startsWith('/paiements/virements/:id')) return path.replace(':id', pay.payment as string);
   if (path.startsWith('/paiements/rib/:id') || path.startsWith('/comptes-bancaires/:id')) return path.replace(':id', pay.account as string);
   if (path.startsWith('/admin/beneficiaires/:id')) return path.replace(':id', pay.supplier as string);
