@@ -16,6 +16,7 @@ import { createLogger } from '../src/logger';
 import { createServices } from '../src/services';
 import { FakeClock } from '../src/shared/clock';
 import { checkFec } from '../test/support/fec-check';
+import { measure } from './measure';
 
 const SERVER = process.env.BENCH_SERVER_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
 const LINES = Number(process.env.BENCH_LINES ?? 2_000_000);
@@ -62,30 +63,24 @@ async function main(): Promise<void> {
   const total = Number((await knex('ledger_lines').count<{ n: string }[]>('* as n'))[0]?.n);
   const config = loadConfig({ ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', NODE_ENV: 'development' });
   const services = createServices(db, config, new FakeClock(new Date('2027-01-15T09:00:00Z')), createLogger('silent'));
-  global.gc?.();
-  const baseline = process.memoryUsage().rss;
-  let peak = baseline;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 20);
-  const started = performance.now();
   const fec = await services.accounting.fec(null, 2026);
   const file = path.join(os.tmpdir(), fec.fileName);
-  const out = fs.createWriteStream(file);
-  let written = 0;
-  for await (const line of fec.lines) {
-    written++;
-    if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
-  }
-  await new Promise<void>((resolve) => out.end(() => resolve()));
-  const seconds = (performance.now() - started) / 1000;
-  clearInterval(sampler);
+  const { result: written, seconds, peakMb, baselineMb } = await measure(async () => {
+    const out = fs.createWriteStream(file);
+    let n = 0;
+    for await (const line of fec.lines) {
+      n++;
+      if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
+    }
+    await new Promise<void>((resolve) => out.end(() => resolve()));
+    return n;
+  });
   process.stdout.write(
     `Entraide bench:fec — PostgreSQL, ${total} lignes d’écriture : FEC de ${written - 1} lignes (${(fs.statSync(file).size / 1e6).toFixed(0)} Mo) écrit en ${seconds.toFixed(1)} s, ` +
-      `RSS de pointe ${(peak / 1e6).toFixed(0)} Mo (au départ ${(baseline / 1e6).toFixed(0)} Mo)\n`,
+      `RSS de pointe ${peakMb.toFixed(0)} Mo (au départ ${baselineMb.toFixed(0)} Mo)\n`,
   );
   if (process.env.BENCH_CHECK) {
-    const errors = checkFec(fec.fileName.replace(/^0+/, (z) => z), fs.readFileSync(file, 'utf8'), { start: '2026-01-01', end: '2026-12-31' });
+    const errors = checkFec(fec.fileName, fs.readFileSync(file, 'utf8'), { start: '2026-01-01', end: '2026-12-31' });
     process.stdout.write(`contrôles du FEC : ${errors.length} anomalie(s)${errors.length ? ` — ${errors.slice(0, 3).join(' ; ')}` : ''}\n`);
   }
   fs.unlinkSync(file);

@@ -13,6 +13,7 @@ import { createLogger } from '../src/logger';
 import { createServices } from '../src/services';
 import { FakeClock } from '../src/shared/clock';
 import { insertAidTypes } from '../seeds/demo';
+import { measure } from './measure';
 
 const SERVER = process.env.BENCH_SERVER_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
 const PAYMENTS = Number(process.env.BENCH_PAYMENTS ?? 20_000);
@@ -61,23 +62,13 @@ async function main(): Promise<void> {
 
   const config = loadConfig({ ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', NODE_ENV: 'development' });
   const services = createServices(db, config, new FakeClock(new Date('2026-11-30T01:00:00Z')), createLogger('silent'));
-  global.gc?.();
-  const baseline = process.memoryUsage().rss;
-  let peak = baseline;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 20);
-  const started = performance.now();
-  const result = await services.batches.generate('2026-11-30', { userId: null, label: 'Banc d’essai' }, null);
-  const seconds = (performance.now() - started) / 1000;
-  clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
+  const { result, seconds, peakMb, baselineMb } = await measure(() => services.batches.generate('2026-11-30', { userId: null, label: 'Banc d’essai' }, null));
   const batch = result.batches[0];
   const stored = await knex('payment_batches').first('transaction_count', 'control_sum_cents', 'file_sha256');
   const size = (await knex('blobs').whereIn('id', knex('payment_batches').select('file_blob_id')).first(knex.raw('octet_length(data) as n'))) as { n: number };
   process.stdout.write(
     `lot ${batch?.msgId} : ${batch?.transactions} virements, ${stored.control_sum_cents} centimes (attendu ${expected}), fichier de ${(size.n / 1e6).toFixed(1)} Mo validé par les deux schémas\n` +
-      `génération + validation + enregistrement : ${seconds.toFixed(2)} s, RSS de pointe ${(peak / 1e6).toFixed(0)} Mo (au départ ${(baseline / 1e6).toFixed(0)} Mo)\n`,
+      `génération + validation + enregistrement : ${seconds.toFixed(2)} s, RSS de pointe ${peakMb.toFixed(0)} Mo (au départ ${baselineMb.toFixed(0)} Mo)\n`,
   );
   if (String(stored.control_sum_cents) !== String(expected) || batch?.transactions !== PAYMENTS) process.exitCode = 1;
   services.mailer.close();

@@ -144,7 +144,10 @@ program
           out.end();
         });
         fs.renameSync(`${file}.part`, file);
-        process.stdout.write(`${JSON.stringify({ file, lines: lines - 1 })}\n`);
+        // the description that must come with the file (A47 A-1 XI)
+        const description = file.replace(/\.txt$/, '-description.txt');
+        fs.writeFileSync(description, `${fec.description(lines - 1)}\n`);
+        process.stdout.write(`${JSON.stringify({ file, description, lines: lines - 1 })}\n`);
       } finally {
         services.mailer.close();
       }

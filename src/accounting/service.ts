@@ -9,7 +9,7 @@ import type { SettingsService } from '../settings/service';
 import type { Clock } from '../shared/clock';
 import { parisDate } from '../shared/dates';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import { FEC_HEADER, type FecRow, fecFileName, fecLine } from './fec';
+import { FEC_HEADER, type FecRow, fecDescription, fecFileName, fecLine } from './fec';
 import type { LedgerFilter, LedgerLine, LedgerRepository } from './repository';
 import { type AccountingSettings, type AccountingSettingsInput, fiscalYear, fiscalYearOf } from './settings';
 import { csvHeader, csvRow } from './software-csv';
@@ -127,7 +127,7 @@ export class AccountingService {
    * The FEC of a fiscal year, line by line from a database cursor (never all lines in memory):
    * the header, then every line in validation order.
    */
-  async fec(actor: Actor | null, year: number): Promise<{ fileName: string; lines: AsyncGenerator<string> }> {
+  async fec(actor: Actor | null, year: number): Promise<{ fileName: string; lines: AsyncGenerator<string>; description(lines: number): string }> {
     if (actor) scopeFor(actor, 'accounting:read');
     const s = await this.settings.accounting();
     const fy = fiscalYear(year, s.fiscalYearStartMonth);
@@ -137,7 +137,7 @@ export class AccountingService {
       const stream = query.stream({ highWaterMark: 1000 });
       for await (const row of stream) yield `${fecLine(row as FecRow)}\n`;
     }
-    return { fileName: fecFileName(s.siren, fy.end), lines: lines() };
+    return { fileName: fecFileName(s.siren, fy.end), lines: lines(), description: (n) => fecDescription(s.siren, fy, n) };
   }
 
   /**
