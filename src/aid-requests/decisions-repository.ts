@@ -27,7 +27,7 @@ export interface Decision {
 
 export type NewDecision = Pick<Decision, 'requestId' | 'kind' | 'amountCents' | 'instalments' | 'firstDueDate' | 'reasonCode' | 'comment' | 'adjournedUntil' | 'needsValidation' | 'proposedBy' | 'proposedByLabel' | 'proposedAt'>;
 
-const toDecision = (r: Record<string, unknown>): Decision => ({
+export const toDecision = (r: Record<string, unknown>): Decision => ({
   id: r.id as string,
   requestId: r.request_id as string,
   kind: r.kind as DecisionKind,
@@ -67,8 +67,12 @@ export class DecisionRepository {
     return row ? toDecision(row) : null;
   }
 
+  forRequestQuery(db: Db, requestId: string) {
+    return db('decisions').where({ request_id: requestId }).orderBy('proposed_at', 'desc');
+  }
+
   async forRequest(db: Db, requestId: string): Promise<Decision[]> {
-    return (await db('decisions').where({ request_id: requestId }).orderBy('proposed_at', 'desc')).map(toDecision);
+    return (await this.forRequestQuery(db, requestId)).map(toDecision);
   }
 
   async find(db: Db, requestId: string, id: string): Promise<Decision | null> {

@@ -13,17 +13,22 @@ export interface RequestDocument {
 }
 
 /** Documents of a request, every version kept; one current version per kind. */
+export const toDocument = (r: Record<string, unknown>): RequestDocument => ({
+  id: r.id as string, kind: r.kind as string, filename: r.filename as string, blobId: r.blob_id as string, version: r.version as number,
+  current: r.current as boolean, size: Number(r.size), sha256: r.sha256 as string, uploadedAt: r.uploaded_at as Date,
+});
+
 export class RequestDocumentRepository {
-  async list(db: Db, requestId: string): Promise<RequestDocument[]> {
-    const rows = await db('request_documents as d')
+  listQuery(db: Db, requestId: string) {
+    return db('request_documents as d')
       .join('blobs as b', 'b.id', 'd.blob_id')
       .where('d.request_id', requestId)
       .select('d.id', 'd.kind', 'd.filename', 'd.blob_id', 'd.version', 'd.current', 'b.size', 'b.sha256', 'd.uploaded_at')
       .orderBy([{ column: 'd.kind' }, { column: 'd.version', order: 'desc' }]);
-    return rows.map((r: Record<string, unknown>) => ({
-      id: r.id as string, kind: r.kind as string, filename: r.filename as string, blobId: r.blob_id as string, version: r.version as number,
-      current: r.current as boolean, size: r.size as number, sha256: r.sha256 as string, uploadedAt: r.uploaded_at as Date,
-    }));
+  }
+
+  async list(db: Db, requestId: string): Promise<RequestDocument[]> {
+    return (await this.listQuery(db, requestId)).map(toDocument);
   }
 
   /** Marks the current document of a kind as replaced; returns whether there was one. */

@@ -72,16 +72,13 @@ const HISTORY_LABELS = {
  * and errors (`form`), on the tab that holds it; every form of the page reads the same FormState.
  */
 export async function renderRequest(services: Services, req: Request, res: Response, tab: Tab, form?: FormState): Promise<void> {
-  const { aidRequests, decisions, instruction, households, clock } = services;
+  const { aidRequests, instruction, households, clock } = services;
   const a = actor(req);
   const request = await aidRequests.get(a, String(req.params.id));
   const forAssociation = can(a, 'requests:instruct');
   // what the page needs is read at once, the access trace written alongside
-  const [, check, allDecisions] = await Promise.all([
-    households.logRead(a, `request.view.${tab}`, 'aid_request', request.id),
-    aidRequests.evaluate(a, request),
-    decisions.history(request.id),
-  ]);
+  const [, data] = await Promise.all([households.logRead(a, `request.view.${tab}`, 'aid_request', request.id), aidRequests.pageData(a, request)]);
+  const { check, decisions: allDecisions, payments, events } = data;
   const pending = allDecisions.find((d) => d.status === 'pending') ?? null;
   const isLandlord = can(a, 'requests:file');
   const defaults = { ...proposalDefaults(request, parisDate(clock.now())), version: request.version };
@@ -97,11 +94,7 @@ export async function renderRequest(services: Services, req: Request, res: Respo
     model.resume = { href: stepUrl(step, request.id), label: STEP_LABELS[step] };
   }
   if (tab === 'synthese') {
-    const [events, payments, instructors] = await Promise.all([
-      aidRequests.events(a, request),
-      services.payments.forRequest(services.knex, request.id),
-      forAssociation ? instruction.instructors(a) : [],
-    ]);
+    const instructors = forAssociation ? await instruction.instructors(a) : [];
     Object.assign(model, {
       events, payments, instructors,
       canManagePayments: can(a, 'payments:manage'), canOwnAccount: can(a, 'bank-accounts:own'),
@@ -119,7 +112,6 @@ export async function renderRequest(services: Services, req: Request, res: Respo
   } else if (tab === 'pieces') {
     Object.assign(model, await documentsView(services, req, request), { canAddDocuments: isLandlord && ['draft', 'awaiting_information'].includes(request.status) });
   } else if (tab === 'echanges') {
-    const events = await aidRequests.events(a, request);
     model.exchanges = events.filter((e) => ['message', 'information_request', 'information_answer'].includes(e.kind)).reverse();
     model.canMessage = can(a, 'requests:message') && request.status !== 'draft';
     model.canAnswer = isLandlord && request.status === 'awaiting_information';

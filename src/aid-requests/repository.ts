@@ -155,17 +155,42 @@ export function requestNameColumns(db: Db) {
   ];
 }
 
-/** One request with what its pages need of its landlord and aid type. */
+/** One request with what its pages need of its landlord and aid type, looked up by key (no join to plan). */
 export function selectRequest(db: Db, scope: RequestScope) {
-  return visibleRequests(db, scope)
-    .join('organisations as o', 'o.id', 'r.organisation_id')
-    .join('aid_types as t', 't.id', 'r.aid_type_id')
-    .select(
-      'r.*', 'o.name as organisation_name', 'o.status as organisation_status', 't.code as aid_type_code', 't.label as aid_type_label', 't.group_code as aid_type_group', 't.payees as aid_type_payees',
-      't.validation_threshold_cents',
-      db.raw('(select ag.name from agencies ag where ag.id = r.agency_id) as agency_name'),
-      db.raw("(select au.first_name || ' ' || au.last_name from users au where au.id = r.assigned_to) as assigned_to_name"),
-    );
+  const org = (column: string) => db.raw(`(select o.${column} from organisations o where o.id = r.organisation_id) as organisation_${column}`);
+  const type = (column: string, as: string) => db.raw(`(select t.${column} from aid_types t where t.id = r.aid_type_id) as ${as}`);
+  return visibleRequests(db, scope).select(
+    'r.*', org('name'), org('status'), type('code', 'aid_type_code'), type('label', 'aid_type_label'), type('group_code', 'aid_type_group'), type('payees', 'aid_type_payees'),
+    type('validation_threshold_cents', 'validation_threshold_cents'),
+    db.raw('(select ag.name from agencies ag where ag.id = r.agency_id) as agency_name'),
+    db.raw("(select au.first_name || ' ' || au.last_name from users au where au.id = r.assigned_to) as assigned_to_name"),
+  );
+}
+
+
+/** Granted aids of a household, for the 12-month ceiling and the frequency rules. */
+export const toGrantedAid = (r: Record<string, unknown>) => ({
+  aidTypeCode: r.code as string,
+  groupCode: (r.group_code as string | null) ?? null,
+  grantedOn: parisDate(r.decided_at instanceof Date ? r.decided_at : new Date(r.decided_at as string)),
+  amountCents: Number(r.granted_cents ?? 0),
+});
+
+export const toOpenOther = (rows: Array<Record<string, unknown>>): string | null => (rows[0] ? ((rows[0].reference as string | null) ?? 'un brouillon') : null);
+
+export function toEvents(rows: Array<Record<string, unknown>>, attachments: Array<Record<string, unknown>>): RequestEvent[] {
+  return rows.map((r) => ({
+    id: String(r.id),
+    occurredAt: r.occurred_at as Date,
+    actorLabel: r.actor_label as string,
+    actorSide: r.actor_org_kind === 'landlord' ? 'landlord' : r.actor_org_kind ? 'association' : 'system',
+    kind: r.kind as EventKind,
+    fromStatus: (r.from_status as string | null) ?? null,
+    toStatus: (r.to_status as string | null) ?? null,
+    message: (r.message as string | null) ?? null,
+    visibility: r.visibility as RequestEvent['visibility'],
+    attachments: attachments.filter((a) => String(a.event_id) === String(r.id)).map((a) => ({ id: a.id as string, filename: a.filename as string })),
+  }));
 }
 
 export class AidRequestRepository {
@@ -210,9 +235,12 @@ export class AidRequestRepository {
   }
 
   /** Another open request of the same household for the same aid type. */
+  openOfSameTypeQuery(db: Db, householdId: string, aidTypeId: string, exceptId: string, openStatuses: readonly string[]) {
+    return db('aid_requests').where({ household_id: householdId, aid_type_id: aidTypeId }).whereIn('status', openStatuses).whereNot('id', exceptId).limit(1).select('reference', 'id');
+  }
+
   async openOfSameType(db: Db, householdId: string, aidTypeId: string, exceptId: string, openStatuses: readonly string[]): Promise<string | null> {
-    const row = await db('aid_requests').where({ household_id: householdId, aid_type_id: aidTypeId }).whereIn('status', openStatuses).whereNot('id', exceptId).first('reference', 'id');
-    return row ? ((row.reference as string | null) ?? 'un brouillon') : null;
+    return toOpenOther(await this.openOfSameTypeQuery(db, householdId, aidTypeId, exceptId, openStatuses));
   }
 
   /** Requests of other households paid to the same IBAN (a classic fraud path), newest first. */
@@ -239,7 +267,7 @@ export class AidRequestRepository {
   }
 
   /** Aids granted to a household (any landlord), for rolling ceilings and frequency limits. */
-  async grantedAidsOf(db: Db, householdId: string, exceptId?: string) {
+  grantedAidsQuery(db: Db, householdId: string, exceptId?: string) {
     const q = db('aid_requests as r')
       .join('aid_types as t', 't.id', 'r.aid_type_id')
       .where('r.household_id', householdId)
@@ -247,13 +275,11 @@ export class AidRequestRepository {
       .whereNotNull('r.decided_at')
       .select('t.code', 't.group_code', 'r.decided_at', 'r.granted_cents');
     if (exceptId) q.whereNot('r.id', exceptId);
-    const rows = await q;
-    return rows.map((r: Record<string, unknown>) => ({
-      aidTypeCode: r.code as string,
-      groupCode: (r.group_code as string | null) ?? null,
-      grantedOn: parisDate(r.decided_at as Date),
-      amountCents: Number(r.granted_cents ?? 0),
-    }));
+    return q;
+  }
+
+  async grantedAidsOf(db: Db, householdId: string, exceptId?: string) {
+    return (await this.grantedAidsQuery(db, householdId, exceptId)).map(toGrantedAid);
   }
 
   /** What a payment notice shows of each request: the tenant and the aid. */
@@ -288,7 +314,7 @@ export class AidRequestRepository {
     return row ? { blobId: row.blob_id as string, filename: row.filename as string } : null;
   }
 
-  async events(db: Db, requestId: string, includeInternal: boolean): Promise<RequestEvent[]> {
+  eventsQuery(db: Db, requestId: string, includeInternal: boolean) {
     const q = db('request_events as e')
       .leftJoin('users as u', 'u.id', 'e.actor_user_id')
       .leftJoin('organisations as o', 'o.id', 'u.organisation_id')
@@ -296,21 +322,16 @@ export class AidRequestRepository {
       .orderBy([{ column: 'e.occurred_at', order: 'desc' }, { column: 'e.id', order: 'desc' }])
       .select('e.*', 'o.kind as actor_org_kind');
     if (!includeInternal) q.where('e.visibility', 'shared');
-    const rows = await q;
-    const attachments = rows.length
-      ? await db('request_attachments').whereIn('event_id', rows.map((r: Record<string, unknown>) => r.id as string)).select('id', 'event_id', 'filename').orderBy('created_at')
-      : [];
-    return rows.map((r: Record<string, unknown>) => ({
-      id: String(r.id),
-      occurredAt: r.occurred_at as Date,
-      actorLabel: r.actor_label as string,
-      actorSide: r.actor_org_kind === 'landlord' ? 'landlord' : r.actor_org_kind ? 'association' : 'system',
-      kind: r.kind as EventKind,
-      fromStatus: (r.from_status as string | null) ?? null,
-      toStatus: (r.to_status as string | null) ?? null,
-      message: (r.message as string | null) ?? null,
-      visibility: r.visibility as RequestEvent['visibility'],
-      attachments: attachments.filter((a: Record<string, unknown>) => String(a.event_id) === String(r.id)).map((a: Record<string, unknown>) => ({ id: a.id as string, filename: a.filename as string })),
-    }));
+    return q;
+  }
+
+  /** The attachments of a request's messages (all of them: the events shown pick theirs). */
+  attachmentsQuery(db: Db, requestId: string) {
+    return db('request_attachments').where({ request_id: requestId }).select('id', 'event_id', 'filename').orderBy('created_at');
+  }
+
+  async events(db: Db, requestId: string, includeInternal: boolean): Promise<RequestEvent[]> {
+    const [rows, attachments] = [await this.eventsQuery(db, requestId, includeInternal), await this.attachmentsQuery(db, requestId)];
+    return toEvents(rows, attachments);
   }
 }

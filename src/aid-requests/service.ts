@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { DocumentKind } from '../aid-types/rules';
-import type { AidTypeRepository } from '../aid-types/repository';
+import type { AidTypeRepository, AidTypeVersion } from '../aid-types/repository';
+import { type Payment, PaymentRepository } from '../payments/repository';
 import type { AuditService } from '../audit/service';
 import type { Db } from '../db/types';
 import { normalizeName } from '../households/normalize';
@@ -11,10 +12,10 @@ import type { Clock } from '../shared/clock';
 import { parisDate } from '../shared/dates';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { buildChecks, type CheckResult } from './checks';
-import type { DecisionRepository } from './decisions-repository';
-import type { RequestDocumentRepository } from './documents-repository';
+import type { Decision, DecisionRepository } from './decisions-repository';
+import type { RequestDocument, RequestDocumentRepository } from './documents-repository';
 import { nextRequestReference } from './references';
-import type { AidRequest, AidRequestRepository, Consent, EventKind, Payee, RequestEvent, RequestScope } from './repository';
+import type { AidRequest, AidRequestRepository, Consent, EventKind, Payee, RequestEvent, RequestScope, toGrantedAid } from './repository';
 import type { AmountInput, ConsentInput, PayeeInput, SituationInput } from './schemas';
 import { applySituation, snapshotFromHousehold, tenantOf } from './situation';
 import { OPEN_STATUSES, type RequestStatus, transition } from './state-machine';
@@ -48,6 +49,7 @@ export class AidRequestService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly cache: ReferenceCache = new ReferenceCache(0),
+    private readonly payments: PaymentRepository = new PaymentRepository(),
   ) {}
 
   /** The requests a permission lets the actor reach; restricted landlord users stay in their agency. */
@@ -225,20 +227,43 @@ export class AidRequestService {
   }
 
   async evaluate(actor: Actor, request: AidRequest, db: Db = this.db): Promise<CheckResult> {
-    const forAssociation = can(actor, 'requests:instruct');
-    // a landlord's own account is naturally shared by its tenants: only other payees are compared
-    const compareIban = forAssociation && request.payee?.iban && request.payee.kind !== 'landlord' ? request.payee.iban : null;
     const [version, household, previousAids, documents, openOther, sameIban] = await Promise.all([
       this.rulesOf(request, db),
       this.households.findById(db, { all: true }, request.householdId),
       this.requests.grantedAidsOf(db, request.householdId, request.id),
       this.documents.list(db, request.id),
       this.requests.openOfSameType(db, request.householdId, request.aidTypeId, request.id, OPEN_STATUSES),
-      compareIban ? this.requests.sameIbanElsewhere(db, compareIban, request.householdId) : null,
+      this.sameIban(actor, request, db),
     ]);
+    return this.checksFrom(request, { rules: version?.rules ?? null, householdEntryDate: household?.entryDate ?? null, previousAids, documents, openOther, sameIban });
+  }
+
+  /**
+   * What a request's page shows, read concurrently: the checks (the same as `evaluate`), its
+   * decisions, payments and timeline. (Read in one round trip as JSON columns instead, PostgreSQL
+   * spent more than the round trips saved: 1.05 ms against 0.57 ms for four parts.)
+   */
+  async pageData(actor: Actor, request: AidRequest): Promise<{ check: CheckResult; decisions: Decision[]; payments: Payment[]; events: RequestEvent[] }> {
+    const db = this.db;
+    const [check, decisions, payments, events] = await Promise.all([
+      this.evaluate(actor, request, db),
+      this.decisions.forRequest(db, request.id),
+      this.payments.forRequest(db, request.id),
+      this.requests.events(db, request.id, can(actor, 'requests:instruct')),
+    ]);
+    return { check, decisions, payments, events };
+  }
+
+  /** "The same IBAN pays other households", for the association only and never for the landlord's own account. */
+  private sameIban(actor: Actor, request: AidRequest, db: Db) {
+    const compare = can(actor, 'requests:instruct') && request.payee?.iban && request.payee.kind !== 'landlord' ? request.payee.iban : null;
+    return compare ? this.requests.sameIbanElsewhere(db, compare, request.householdId) : Promise.resolve(null);
+  }
+
+  private checksFrom(request: AidRequest, r: { rules: AidTypeVersion['rules'] | null; householdEntryDate: string | null; previousAids: ReturnType<typeof toGrantedAid>[]; documents: RequestDocument[]; openOther: string | null; sameIban: Awaited<ReturnType<AidRequestRepository['sameIbanElsewhere']>> | null }): CheckResult {
     return buildChecks({
       aidType: { code: request.aidTypeCode, groupCode: request.aidTypeGroup },
-      rules: version?.rules ?? null,
+      rules: r.rules,
       situation: request.situation,
       requestedCents: request.requestedCents,
       requestedMonths: request.requestedMonths,
@@ -246,11 +271,11 @@ export class AidRequestService {
       consent: request.consent,
       today: parisDate(this.clock.now()),
       landlordActive: request.organisationActive,
-      previousAids,
-      documents: documents.filter((d) => d.current).map((d) => d.kind as DocumentKind),
-      householdEntryDate: household?.entryDate ?? null,
-      openOther,
-      sameIban,
+      previousAids: r.previousAids,
+      documents: r.documents.filter((d) => d.current).map((d) => d.kind as DocumentKind),
+      householdEntryDate: r.householdEntryDate,
+      openOther: r.openOther,
+      sameIban: r.sameIban,
     });
   }
 

@@ -42,7 +42,7 @@ const toType = (r: Record<string, unknown>): AidType => ({
   updatedAt: r.updated_at as Date,
 });
 
-const toVersion = (r: Record<string, unknown>): AidTypeVersion => ({
+export const toVersion = (r: Record<string, unknown>): AidTypeVersion => ({
   id: r.id as string,
   aidTypeId: r.aid_type_id as string,
   number: r.number as number,
@@ -90,8 +90,12 @@ export class AidTypeRepository {
     return (await db('aid_types').where({ id, version }).update({ ...columns(f), version: version + 1, updated_at: now })) === 1;
   }
 
+  versionByIdQuery(db: Db, aidTypeId: string, id: string) {
+    return db('aid_type_versions').where({ aid_type_id: aidTypeId, id }).limit(1);
+  }
+
   async versionById(db: Db, aidTypeId: string, id: string): Promise<AidTypeVersion | null> {
-    const row = await db('aid_type_versions').where({ aid_type_id: aidTypeId, id }).first();
+    const [row] = await this.versionByIdQuery(db, aidTypeId, id);
     return row ? toVersion(row) : null;
   }
 

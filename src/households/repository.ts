@@ -143,6 +143,7 @@ const HOLDER_NAME = `(select p.last_name || ' ' || p.first_names from household_
   where m.household_id = h.id and m.to_date is null order by (m.relationship = 'holder') desc, m.from_date limit 1)`;
 
 export class HouseholdRepository {
+
   private filtered(db: Db, scope: Scope, f: Omit<HouseholdFilters, 'sort'>) {
     const q = scopedHouseholds(db, scope).where('h.status', 'active');
     if (f.organisationId && isUuid(f.organisationId)) q.where('h.organisation_id', f.organisationId);

@@ -27,7 +27,7 @@ export interface Payment {
   version: number;
 }
 
-const toPayment = (r: Record<string, unknown>): Payment => ({
+export const toPayment = (r: Record<string, unknown>): Payment => ({
   id: r.id as string, requestId: r.request_id as string, organisationId: r.organisation_id as string, decisionId: r.decision_id as string,
   instalment: r.instalment as number, instalments: r.instalments as number, amountCents: Number(r.amount_cents), dueDate: r.due_date as string,
   payeeId: (r.payee_id as string | null) ?? null, payeeName: r.payee_name as string, payeeIban: r.payee_iban as string, status: r.status as PaymentStatus,
@@ -72,9 +72,12 @@ export class PaymentRepository {
     return rows.map((r: Record<string, unknown>) => ({ id: r.id as string, instalment: r.instalment as number, amountCents: Number(r.amount_cents) }));
   }
 
+  forRequestQuery(db: Db, requestId: string) {
+    return db('payments').where({ request_id: requestId }).orderBy([{ column: 'due_date' }, { column: 'instalment' }, { column: 'reissue_no' }]).select('payments.*', WITH_REISSUE(db));
+  }
+
   async forRequest(db: Db, requestId: string): Promise<Payment[]> {
-    const rows = await db('payments').where({ request_id: requestId }).orderBy([{ column: 'due_date' }, { column: 'instalment' }, { column: 'reissue_no' }]).select('payments.*', WITH_REISSUE(db));
-    return rows.map(toPayment);
+    return (await this.forRequestQuery(db, requestId)).map(toPayment);
   }
 
   async findById(db: Db, id: string, forUpdate = false): Promise<Payment | null> {
