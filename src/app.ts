@@ -27,6 +27,9 @@ import { paymentRoutes } from './payments/routes';
 import { accountRoutes } from './payments/account-routes';
 import { jobRoutes } from './jobs/routes';
 import { accountingRoutes } from './accounting/routes';
+import { missionAdminRoutes } from './missions/admin-routes';
+import { appointmentLinkRoutes } from './missions/link-routes';
+import { missionRoutes } from './missions/routes';
 import { organisationRoutes } from './organisations/routes';
 import { PROJECT_ROOT } from './paths';
 import type { Services } from './services';
@@ -98,6 +101,9 @@ export function createApp(services: Services): Express {
   app.use(accountRoutes(services));
   app.use(jobRoutes(services));
   app.use(accountingRoutes(services));
+  app.use(missionAdminRoutes(services)); // before missionRoutes: /accompagnement/facturation is not a mission id
+  app.use(missionRoutes(services));
+  app.use(appointmentLinkRoutes(services));
 
   app.use(notFound);
   app.use(errorHandler(logger));

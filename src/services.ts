@@ -46,6 +46,10 @@ import type { Logger } from './logger';
 import { Mailer } from './notifications/mailer';
 import { MailRepository } from './notifications/repository';
 import { OrganisationRepository } from './organisations/repository';
+import { AppointmentRepository } from './missions/appointments-repository';
+import { AppointmentService } from './missions/appointments';
+import { MissionRepository } from './missions/repository';
+import { MissionService } from './missions/service';
 import { OrganisationService } from './organisations/service';
 import type { Clock } from './shared/clock';
 import { ReferenceCache } from './shared/reference-cache';
@@ -83,6 +87,8 @@ export interface Services {
   readonly rejections: RejectionService;
   readonly ledger: LedgerService;
   readonly accounting: AccountingService;
+  readonly missions: MissionService;
+  readonly appointments: AppointmentService;
 }
 
 /** Builds every repository and service once; handlers receive them, never import singletons. */
@@ -132,8 +138,11 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const dashboard = new DashboardService(knex, new DashboardRepository(), settings, clock);
   const jobs = new JobRunner(knex, new JobRunRepository(), clock, logger, blobs);
   const accounting = new AccountingService(knex, ledgerRepository, settings, blobs, audit, clock, config.exportDir);
+  const missions = new MissionService(knex, new MissionRepository(), householdRepository, aidRequestRepository, userRepository, blobs, settings, audit, clock);
+  const appointments = new AppointmentService(knex, new AppointmentRepository(), missions, mailer, blobs, settings, audit, clock, config.baseUrl, config.session.secret);
   return {
     config, db, knex, clock, logger, audit, auth, mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
     requestLists, decisions, instruction, payments, settings, dashboard, jobs, payees, debtorAccounts, batches, rejections, ledger, accounting,
+    missions, appointments,
   };
 }

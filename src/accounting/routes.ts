@@ -5,7 +5,7 @@ import { backWithErrors, emptyForm, type FormState, postForm } from '../http/for
 import { actor, requirePermission } from '../http/guards';
 import { can } from '../permissions';
 import type { Services } from '../services';
-import { sendCsv } from '../shared/csv';
+import { sendCsv, toAsync } from '../shared/csv';
 import { optionalDate } from '../shared/form-fields';
 import { centsToInput } from '../shared/money';
 import { sendXlsx } from '../shared/xlsx';
@@ -193,8 +193,4 @@ export function accountingRoutes(services: Services): Router {
   });
 
   return router;
-}
-
-async function* toAsync<T>(rows: T[]): AsyncGenerator<T> {
-  yield* rows;
 }

@@ -1,3 +1,5 @@
+import { APPOINTMENT_STATUS_LABELS } from '../missions/history-labels';
+import { APPOINTMENT_MODES, MISSION_STATUS_LABELS, SESSION_KINDS } from '../missions/state-machine';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { presentHistory } from '../audit/presenter';
@@ -71,6 +73,7 @@ export function householdRoutes(services: Services): Router {
   router.get(routes.household, ...requirePermission('households:read'), async (req, res) => {
     const a = actor(req);
     const detail = await households.detail(a, String(req.params.id));
+    const support = can(a, 'missions:read') ? await services.missions.householdOverview(a, detail.household.id) : [];
     const names = new Map([...detail.current, ...detail.former].map((m) => [m.person.id, `${m.person.firstNames} ${m.person.lastName}`]));
     res.render('households/show', {
       ...detail,
@@ -82,6 +85,8 @@ export function householdRoutes(services: Services): Router {
       employmentLabels: EMPLOYMENT_LABELS,
       today: today(),
       mergeForm: emptyForm(req),
+      support,
+      missionLabels: { status: MISSION_STATUS_LABELS, sessionKinds: SESSION_KINDS, modes: APPOINTMENT_MODES, appointmentStatus: APPOINTMENT_STATUS_LABELS },
     });
   });
 

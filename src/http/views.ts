@@ -4,7 +4,7 @@ import nunjucks from 'nunjucks';
 import { ORGANISATION_KIND_LABELS, ROLE_LABELS } from '../permissions/roles';
 import { PROJECT_ROOT } from '../paths';
 import { urls } from '../urls';
-import { formatBasisPoints, formatDate, formatDateTime, formatEuros, integerFormat } from '../shared/format';
+import { formatBasisPoints, formatDate, formatDateTime, formatEuros, formatMinutes, formatPhone, formatWeekday, integerFormat } from '../shared/format';
 import { formatIban, maskIban } from '../shared/iban';
 
 export const VIEWS_DIR = path.join(PROJECT_ROOT, 'views');
@@ -38,6 +38,9 @@ export function configureViews(app: Express, options: { watch: boolean }): nunju
   env.addFilter('resourcesTotal', (r: Record<string, number> | null) => (r ? Object.values(r).reduce((a, b) => a + b, 0) : 0));
   env.addFilter('iban', (v: string | null) => (v ? formatIban(v) : ''));
   env.addFilter('ibanMasked', (v: string | null) => (v ? maskIban(v) : ''));
+  env.addFilter('hours', formatMinutes);
+  env.addFilter('phone', formatPhone);
+  env.addFilter('weekday', formatWeekday);
   env.addGlobal('urls', urls);
   return env;
 }

@@ -1,12 +1,13 @@
 import type { Services } from '../services';
 import { accountingExport } from './accounting-export';
+import { appointmentReminders } from './appointment-reminders';
 import { informationReminders } from './information-reminders';
 import { mailRetry } from './mail-retry';
 import { sepaBatches } from './sepa-batches';
 import type { JobDefinition } from './runner';
 
 /** Every batch job of the extranet; the scheduler and the command line read this list. */
-export const JOBS: ReadonlyArray<JobDefinition<Services>> = [sepaBatches, accountingExport, informationReminders, mailRetry];
+export const JOBS: ReadonlyArray<JobDefinition<Services>> = [sepaBatches, accountingExport, informationReminders, appointmentReminders, mailRetry];
 
 export function findJob(name: string): JobDefinition<Services> | undefined {
   return JOBS.find((j) => j.name === name);

@@ -10,7 +10,7 @@ import type { Mailer } from '../notifications/mailer';
 import { type Actor, can, scopeFor } from '../permissions';
 import type { SettingsService } from '../settings/service';
 import type { Clock } from '../shared/clock';
-import { parisDate } from '../shared/dates';
+import { addDays, parisDate } from '../shared/dates';
 import { ConflictError, ForbiddenError, InvalidTransitionError, NotFoundError } from '../shared/errors';
 import { formatDate, formatEuros } from '../shared/format';
 import { maskIban } from '../shared/iban';
@@ -20,7 +20,7 @@ import type { DebtorAccount, DebtorAccountRepository } from './debtor-accounts';
 import { buildPaymentNotice, type NoticeLine } from './notice';
 import type { PayeeRepository } from './payees-repository';
 import type { PaymentRepository } from './repository';
-import { addDays, nextExecutionDate } from './sepa/business-days';
+import { nextExecutionDate } from './sepa/business-days';
 import { buildPain001, SepaBuildError } from './sepa/pain001';
 import { validatePain001 } from './sepa/xsd';
 

@@ -65,6 +65,14 @@ const GRANTS = {
   'accounting:read': { admin: 'all', accountant: 'all' },
   'accounting:manage': { admin: 'all', accountant: 'all' },
   'accounting:close': { accountant: 'all' },
+  // support missions: the association orders, assigns and follows them all; an adviser works on the ones assigned to them
+  // (the scope narrows to those in the mission service); a landlord asks for one and follows its households' in summary form
+  'missions:read': { admin: 'all', operator: 'all', social_adviser: 'all', landlord_admin: 'own', landlord_instructor: 'own' },
+  'missions:order': { admin: 'all', operator: 'all', landlord_admin: 'own', landlord_instructor: 'own' },
+  'missions:manage': { admin: 'all', operator: 'all' },
+  'missions:work': { admin: 'all', operator: 'all', social_adviser: 'all' },
+  'missions:billing': { admin: 'all' },
+  'mission-types:manage': { admin: 'all' },
 } as const satisfies Record<string, Partial<Record<Role, Reach>>>;
 
 export type Permission = keyof typeof GRANTS;

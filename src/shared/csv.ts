@@ -29,3 +29,8 @@ export async function sendCsv<T>(res: Response, filename: string, header: string
     csv.end();
   });
 }
+
+/** Rows already in memory, as the async iterable sendCsv and sendXlsx stream from. */
+export async function* toAsync<T>(rows: T[]): AsyncGenerator<T> {
+  yield* rows;
+}

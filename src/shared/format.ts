@@ -36,3 +36,24 @@ export function formatEuros(cents: unknown): string {
 export function formatBasisPoints(bp: number): string {
   return percentFormat.format(bp / 10000);
 }
+
+/** A duration in minutes → "1 h 30" (or "45 min"). */
+export function formatMinutes(minutes: unknown): string {
+  const n = Number(minutes ?? 0);
+  if (!Number.isFinite(n)) return '';
+  return n < 60 ? `${n} min` : `${Math.floor(n / 60)} h${n % 60 ? ` ${String(n % 60).padStart(2, '0')}` : ''}`;
+}
+
+/** A compact French phone number → "01 23 45 67 89" ("+33…" kept as typed). */
+export function formatPhone(phone: unknown): string {
+  const s = String(phone ?? '');
+  return /^0\d{9}$/.test(s) ? s.replace(/(\d{2})(?=\d)/g, '$1 ') : s;
+}
+
+const weekdayFormat = new Intl.DateTimeFormat('fr-FR', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long' });
+
+/** A calendar date "2026-11-23" → "lundi 23 novembre". */
+export function formatWeekday(date: unknown): string {
+  const s = String(date ?? '');
+  return /^\d{4}-\d{2}-\d{2}$/.test(s) ? weekdayFormat.format(new Date(`${s}T12:00:00Z`)) : '';
+}

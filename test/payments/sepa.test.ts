@@ -1,5 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
-import { addDays, easterSunday, isTarget2BusinessDay, nextExecutionDate } from '../../src/payments/sepa/business-days';
+import { easterSunday, isTarget2BusinessDay, nextExecutionDate } from '../../src/payments/sepa/business-days';
+import { addDays } from '../../src/shared/dates';
 import { epcText, toEpcLatin } from '../../src/payments/sepa/charset';
 import { buildPain001, type CreditTransferBatch, SepaBuildError, sepaAmount } from '../../src/payments/sepa/pain001';
 import { parsePain002, StatusReportError } from '../../src/payments/sepa/pain002';

@@ -1,3 +1,5 @@
+import { addDays } from '../../shared/dates';
+
 /**
  * TARGET2 business days (the days SEPA credit transfers settle): every day but Saturdays, Sundays,
  * 1 January, Good Friday, Easter Monday, 1 May, 25 and 26 December. Dates are 'YYYY-MM-DD'.
@@ -22,11 +24,6 @@ export function easterSunday(year: number): string {
   return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
-export function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
 
 export function isTarget2BusinessDay(date: string): boolean {
   const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();

@@ -1,0 +1,14 @@
+import type { Services } from '../services';
+import type { JobDefinition } from './runner';
+
+/**
+ * Every 5 minutes: reminders of appointments, the day before and 30 minutes before. A run covers
+ * its 5-minute slot; each reminder is claimed once whatever the number of runs (see AppointmentService).
+ */
+export const appointmentReminders: JobDefinition<Services> = {
+  name: 'appointment-reminders',
+  description: 'Envoie les rappels de rendez-vous d’accompagnement (la veille et 30 minutes avant)',
+  schedule: '*/5 * * * *',
+  periodKey: (now) => `${now.toISOString().slice(0, 14)}${String(Math.floor(now.getUTCMinutes() / 5) * 5).padStart(2, '0')}`,
+  run: async (services, { now }) => ({ counts: await services.appointments.sendReminders(now) }),
+};

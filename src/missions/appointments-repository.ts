@@ -1,0 +1,112 @@
+import type { Db } from '../db/types';
+
+export type AppointmentStatus = 'scheduled' | 'confirmed' | 'cancelled' | 'done' | 'no_show';
+
+export interface Appointment {
+  id: string;
+  missionId: string;
+  missionReference: string;
+  adviserId: string;
+  adviserName: string;
+  adviserEmail: string;
+  startsAt: Date;
+  durationMinutes: number;
+  mode: string;
+  place: string;
+  contactName: string;
+  contactEmail: string | null;
+  status: AppointmentStatus;
+  confirmedAt: Date | null;
+  cancelledAt: Date | null;
+  cancelledByLabel: string | null;
+  version: number;
+}
+
+const toAppointment = (r: Record<string, unknown>): Appointment => ({
+  id: r.id as string, missionId: r.mission_id as string, missionReference: (r.mission_reference as string) ?? '', adviserId: r.adviser_id as string,
+  adviserName: (r.adviser_name as string) ?? '', adviserEmail: (r.adviser_email as string) ?? '', startsAt: r.starts_at as Date, durationMinutes: r.duration_minutes as number, mode: r.mode as string, place: r.place as string,
+  contactName: r.contact_name as string, contactEmail: (r.contact_email as string | null) ?? null, status: r.status as AppointmentStatus,
+  confirmedAt: (r.confirmed_at as Date | null) ?? null, cancelledAt: (r.cancelled_at as Date | null) ?? null, cancelledByLabel: (r.cancelled_by_label as string | null) ?? null,
+  version: r.version as number,
+});
+
+/** Appointments of missions and their reminders. */
+export class AppointmentRepository {
+  private select(db: Db) {
+    return db('appointments as a').join('missions as m', 'm.id', 'a.mission_id')
+      .select('a.*', 'm.reference as mission_reference', db.raw("(select u.first_name || ' ' || u.last_name from users u where u.id = a.adviser_id) as adviser_name"),
+        db.raw('(select u.email from users u where u.id = a.adviser_id) as adviser_email'));
+  }
+
+  async insert(trx: Db, a: { missionId: string; adviserId: string; startsAt: Date; durationMinutes: number; mode: string; place: string; contactName: string; contactEmail: string | null }, now: Date): Promise<string> {
+    const [row] = await trx('appointments')
+      .insert({
+        mission_id: a.missionId, adviser_id: a.adviserId, starts_at: a.startsAt, duration_minutes: a.durationMinutes, mode: a.mode, place: a.place,
+        contact_name: a.contactName, contact_email: a.contactEmail, status: 'scheduled', created_at: now,
+      })
+      .returning('id');
+    return (row as { id: string }).id;
+  }
+
+  async forMission(db: Db, missionId: string): Promise<Appointment[]> {
+    return (await this.select(db).where('a.mission_id', missionId).orderBy('a.starts_at', 'desc')).map(toAppointment);
+  }
+
+  async findById(db: Db, id: string, forUpdate = false): Promise<Appointment | null> {
+    const q = this.select(db).where('a.id', id);
+    if (forUpdate) q.forUpdate('a');
+    const row = await q.first();
+    return row ? toAppointment(row) : null;
+  }
+
+  /** The landlord organisation of a mission (the audit trail of its appointments is filed under it). */
+  async organisationOf(db: Db, missionId: string): Promise<string> {
+    const row = await db('missions').where({ id: missionId }).first('organisation_id');
+    return (row as { organisation_id: string }).organisation_id;
+  }
+
+  /**
+   * An adviser's appointments meeting a time span: the live ones (the overlap check), or all but
+   * the cancelled ones (the week view shows what was held and missed).
+   */
+  async ofAdviser(db: Db, adviserId: string, from: Date, to: Date, withPast = false): Promise<Appointment[]> {
+    return (await this.select(db).where('a.adviser_id', adviserId).whereIn('a.status', withPast ? ['scheduled', 'confirmed', 'done', 'no_show'] : ['scheduled', 'confirmed'])
+      .where('a.starts_at', '<', to).whereRaw("a.starts_at + a.duration_minutes * interval '1 minute' > ?", [from]).orderBy('a.starts_at')).map(toAppointment);
+  }
+
+  async setStatus(trx: Db, id: string, version: number, from: AppointmentStatus[], patch: Record<string, unknown>): Promise<boolean> {
+    const n = await trx('appointments').where({ id, version }).whereIn('status', from).update({ ...patch, version: version + 1 }).returning('id');
+    return n.length === 1;
+  }
+
+  /**
+   * Appointments a reminder is due for at `now`: live, with an e-mail, inside the reminder's window
+   * (from `minutesBefore` to `untilMinutes` before the start), scheduled before that window opened,
+   * and not reminded of this kind yet.
+   */
+  async dueReminders(db: Db, kind: string, minutesBefore: number, untilMinutes: number, now: Date): Promise<Appointment[]> {
+    return (await this.select(db).whereIn('a.status', ['scheduled', 'confirmed']).whereNotNull('a.contact_email')
+      .where('a.starts_at', '>', now)
+      .whereRaw("a.starts_at - ? * interval '1 minute' <= ?", [minutesBefore, now])
+      .whereRaw("a.starts_at - ? * interval '1 minute' > ?", [untilMinutes, now])
+      .whereRaw("a.created_at <= a.starts_at - ? * interval '1 minute'", [minutesBefore])
+      .whereNotExists((q) => q.from('appointment_reminders as r').whereRaw('r.appointment_id = a.id').where('r.kind', kind))
+      .orderBy('a.starts_at')).map(toAppointment);
+  }
+
+  /** Claims a reminder: true for the one process that writes its row (the reminder goes out once). */
+  async claimReminder(trx: Db, appointmentId: string, kind: string, now: Date): Promise<boolean> {
+    const rows = await trx('appointment_reminders').insert({ appointment_id: appointmentId, kind, sent_at: now }).onConflict(['appointment_id', 'kind']).ignore().returning('kind');
+    return rows.length === 1;
+  }
+
+  async attachReminderMail(trx: Db, appointmentId: string, kind: string, mailId: string): Promise<void> {
+    await trx('appointment_reminders').where({ appointment_id: appointmentId, kind }).update({ mail_id: mailId });
+  }
+
+  async reminders(db: Db, appointmentIds: string[]): Promise<Array<{ appointmentId: string; kind: string; sentAt: Date; status: string | null }>> {
+    if (appointmentIds.length === 0) return [];
+    const rows = await db('appointment_reminders as r').leftJoin('mail_outbox as o', 'o.id', 'r.mail_id').whereIn('r.appointment_id', appointmentIds).select('r.appointment_id', 'r.kind', 'r.sent_at', 'o.status');
+    return rows.map((r: Record<string, unknown>) => ({ appointmentId: r.appointment_id as string, kind: r.kind as string, sentAt: r.sent_at as Date, status: (r.status as string | null) ?? null }));
+  }
+}
