@@ -140,6 +140,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const accounting = new AccountingService(knex, ledgerRepository, settings, blobs, audit, clock, config.exportDir);
   const missions = new MissionService(knex, new MissionRepository(), householdRepository, aidRequestRepository, userRepository, blobs, settings, audit, clock);
   const appointments = new AppointmentService(knex, new AppointmentRepository(), missions, mailer, blobs, settings, audit, clock, config.baseUrl, config.session.secret);
+  missions.onClose((trx, actor, mission) => appointments.cancelForClosedMission(trx, actor, mission));
   return {
     config, db, knex, clock, logger, audit, auth, mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
     requestLists, decisions, instruction, payments, settings, dashboard, jobs, payees, debtorAccounts, batches, rejections, ledger, accounting,

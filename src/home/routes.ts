@@ -2,6 +2,8 @@ import { Router } from 'express';
 import { actor, requirePermission } from '../http/guards';
 import { can, type Role } from '../permissions';
 import type { Services } from '../services';
+import { APPOINTMENT_STATUS_LABELS } from '../missions/history-labels';
+import { MISSION_STATUS_LABELS } from '../missions/state-machine';
 import { urls } from '../urls';
 
 interface HomeCard {
@@ -18,6 +20,13 @@ export function homeRoutes(services: Services): Router {
     const a = actor(req);
     const me = await services.users.me(a);
     const cards: HomeCard[] = [];
+    if (can(a, 'missions:read')) {
+      cards.push({
+        title: 'Accompagnement',
+        text: a.organisationKind === 'landlord' ? 'Les missions d’accompagnement social de vos ménages et leurs bilans.' : 'Les missions d’accompagnement social, leurs entretiens et rendez-vous.',
+        href: urls.missions(), link: a.role === 'social_adviser' ? 'Toutes mes missions' : 'Voir les missions',
+      });
+    }
     if (can(a, 'households:read')) {
       cards.push({ title: 'Ménages', text: 'Les ménages locataires, leurs membres et leurs ressources.', href: urls.households(), link: 'Voir les ménages' });
     }
@@ -39,7 +48,11 @@ export function homeRoutes(services: Services): Router {
       cards.push({ title: 'Courriels', text: 'Les courriels envoyés par Entraide et leur statut de remise.', href: urls.mails(), link: 'Voir les courriels' });
     }
     cards.push({ title: 'Mon compte', text: 'Vos informations, votre dernière connexion et votre mot de passe.', href: urls.account(), link: 'Voir mon compte' });
-    res.render('home/index', { me, cards, intro: ROLE_INTROS[a.role] });
+    // an adviser's week: appointments of the next seven days and the missions still running
+    const adviser = a.role === 'social_adviser'
+      ? { appointments: await services.appointments.upcoming(a, 7), missions: (await services.missions.list(a, { open: true }, 1)).items }
+      : null;
+    res.render('home/index', { me, cards, intro: ROLE_INTROS[a.role], adviser, missionStatus: MISSION_STATUS_LABELS, appointmentStatus: APPOINTMENT_STATUS_LABELS });
   });
   return router;
 }

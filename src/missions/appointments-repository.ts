@@ -86,6 +86,7 @@ export class AppointmentRepository {
    */
   async dueReminders(db: Db, kind: string, minutesBefore: number, untilMinutes: number, now: Date): Promise<Appointment[]> {
     return (await this.select(db).whereIn('a.status', ['scheduled', 'confirmed']).whereNotNull('a.contact_email')
+      .whereIn('m.status', ['proposed', 'accepted', 'in_progress'])
       .where('a.starts_at', '>', now)
       .whereRaw("a.starts_at - ? * interval '1 minute' <= ?", [minutesBefore, now])
       .whereRaw("a.starts_at - ? * interval '1 minute' > ?", [untilMinutes, now])

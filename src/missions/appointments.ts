@@ -8,16 +8,17 @@ import type { Mailer } from '../notifications/mailer';
 import { type Actor, scopeFor } from '../permissions';
 import type { SettingsService } from '../settings/service';
 import type { Clock } from '../shared/clock';
-import { addDays, parisDate, parisDateTime } from '../shared/dates';
+import { addDays, addMonths, parisDate, parisDateTime } from '../shared/dates';
 import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from '../shared/errors';
 import type { Appointment, AppointmentRepository, AppointmentStatus } from './appointments-repository';
 import { appointmentMail, cancellationMail, householdCancelledMail, type ReminderKind, reminderMail } from './appointment-mails';
 import { appointmentIcs } from './ics';
+import type { Mission } from './repository';
 import type { MissionService } from './service';
 import { APPOINTMENT_MODES, type AppointmentMode } from './state-machine';
 
-/** An appointment is set at most this far ahead (six months). */
-export const APPOINTMENT_HORIZON_DAYS = 183;
+/** An appointment is set at most this many months ahead. */
+export const APPOINTMENT_HORIZON_MONTHS = 6;
 /** The household confirms or cancels through its link until this long before the appointment. */
 export const CHANGE_DEADLINE_HOURS = 24;
 /** The reminders: how long before the start each is due. The day-before one gives way to the half-hour one. */
@@ -98,7 +99,7 @@ export class AppointmentService {
     const startsAt = parisDateTime(input.date, input.time);
     if (!startsAt) throw new ValidationError({ time: 'Indiquez une date et une heure valides' });
     if (startsAt.getTime() <= now.getTime()) throw new ValidationError({ date: 'Le rendez-vous doit être dans le futur' });
-    if (input.date > addDays(parisDate(now), APPOINTMENT_HORIZON_DAYS)) throw new ValidationError({ date: 'Un rendez-vous se fixe au plus six mois à l’avance' });
+    if (input.date > addMonths(parisDate(now), APPOINTMENT_HORIZON_MONTHS)) throw new ValidationError({ date: 'Un rendez-vous se fixe au plus six mois à l’avance' });
     const mails: string[] = [];
     const id = await this.db.transaction(async (trx) => {
       const mission = await this.missions.get(actor, missionId, trx, true);
@@ -150,6 +151,25 @@ export class AppointmentService {
     await this.mailer.deliver(mails);
   }
 
+  /**
+   * A closed mission's upcoming appointments are called off, in the closing transaction: the
+   * household gets the cancellation (with its .ics) once the closing is committed.
+   */
+  async cancelForClosedMission(trx: Db, actor: Actor, mission: Mission): Promise<() => Promise<void>> {
+    const mails: string[] = [];
+    const now = this.clock.now();
+    for (const a of await this.appointments.forMission(trx, mission.id)) {
+      if (!['scheduled', 'confirmed'].includes(a.status) || a.startsAt.getTime() <= now.getTime()) continue;
+      if (!(await this.appointments.setStatus(trx, a.id, a.version, ['scheduled', 'confirmed'], { status: 'cancelled', cancelled_at: now, cancelled_by_label: 'Clôture de la mission' }))) continue;
+      if (a.contactEmail) mails.push(await this.mailer.queue(trx, cancellationMail(await this.details(trx, a), await this.icsAttachment(trx, a, true))));
+      await this.audit.record(trx, actor, {
+        entityType: 'mission', entityId: mission.id, organisationId: mission.organisationId, action: 'appointment.cancelled',
+        before: { appointmentId: a.id, status: a.status }, after: { appointmentId: a.id, status: 'cancelled', reason: 'mission close' },
+      });
+    }
+    return () => this.mailer.deliver(mails);
+  }
+
   /** An adviser's appointments over the week starting on a Monday (the calendar). */
   async week(actor: Actor, adviserId: string, monday: string): Promise<Appointment[]> {
     scopeFor(actor, 'missions:work');
@@ -158,6 +178,13 @@ export class AppointmentService {
     const to = parisDateTime(addDays(monday, 7), '00:00');
     if (!from || !to) throw new NotFoundError();
     return this.appointments.ofAdviser(this.db, adviserId, from, to, true);
+  }
+
+  /** The adviser's own appointments of the coming days (their home page). */
+  async upcoming(actor: Actor, days: number): Promise<Appointment[]> {
+    scopeFor(actor, 'missions:work');
+    const now = this.clock.now();
+    return this.appointments.ofAdviser(this.db, actor.userId, now, new Date(now.getTime() + days * 86_400_000));
   }
 
   // --- the household's link ---

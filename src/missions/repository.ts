@@ -100,6 +100,8 @@ export interface MissionFilter {
   status?: MissionStatus | undefined;
   type?: string | undefined;
   adviser?: string | undefined;
+  /** only missions still running (proposed, accepted, in progress) */
+  open?: boolean | undefined;
 }
 
 /** Missions, their objectives and sessions, mission types and billing lines. */
@@ -182,6 +184,7 @@ export class MissionRepository {
     if (f.status) q.where('m.status', f.status);
     if (f.type) q.where('m.mission_type_id', f.type);
     if (f.adviser) q.where('m.adviser_id', f.adviser);
+    if (f.open) q.whereIn('m.status', ['proposed', 'accepted', 'in_progress']);
     const [count] = await db.from(q.clone().clearSelect().select(db.raw('1')).as('x')).count<{ n: string }[]>('* as n');
     const rows = await q.orderBy([{ column: 'm.ordered_at', order: 'desc' }, { column: 'm.id', order: 'desc' }]).limit(pageSize).offset((page - 1) * pageSize);
     return toPage(rows.map(toMission), Number(count?.n ?? 0), page, pageSize);

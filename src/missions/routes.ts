@@ -49,7 +49,7 @@ export function missionRoutes(services: Services): Router {
       a.role === 'social_adviser' ? appointments.week(a, a.userId, monday) : Promise.resolve([]),
     ]);
     res.render('missions/list', {
-      page, filter: q, stats, statusCounts: Object.fromEntries((stats?.byStatus ?? []).map((x) => [x.status, x.n])), week, manage, isAdviser: a.role === 'social_adviser',
+      page, filter: q, stats, statusCounts: Object.fromEntries((stats?.byStatus ?? []).map((x) => [x.status, x.n])), week, manage, isAdviser: a.role === 'social_adviser', forAssociation: a.organisationKind === 'association',
       statusLabels: MISSION_STATUS_LABELS, statusOptions: options(MISSION_STATUS_LABELS),
       typeOptions: types.map((t) => ({ value: t.id, text: t.label })), adviserOptions: advisers.map((u) => ({ value: u.id, text: `${u.firstName} ${u.lastName}` })),
       resultLabels: OBJECTIVE_RESULTS, appointmentStatus: APPOINTMENT_STATUS_LABELS,

@@ -44,12 +44,11 @@ export const assignSchema = z.object({
 /** The household's agreement and the objectives set with it; rows left blank are ignored. */
 export const acceptSchema = (today: string) =>
   z
-    .object({
+    .looseObject({
       consentDate: requiredDate('Saisissez la date de l’accord du ménage').refine((d) => d <= today, { error: 'La date de l’accord ne peut pas être dans le futur' }),
       consentMethod: z.enum(Object.keys(CONSENT_METHODS) as [ConsentMethod, ...ConsentMethod[]], { error: 'Choisissez comment l’accord a été recueilli' }),
       version: versionField(),
     })
-    .and(z.record(z.string(), z.unknown()))
     .transform((v, ctx) => {
       const objectives: Array<{ category: ObjectiveCategory; text: string }> = [];
       for (let i = 1; i <= OBJECTIVE_ROWS; i++) {
@@ -84,12 +83,11 @@ export const sessionSchema = (today: string) =>
 
 /** The end of a mission: a result for each objective (fields result1…resultN), the outcome, recommendations. */
 export const completeSchema = z
-  .object({
+  .looseObject({
     outcome: requiredText('Rédigez le bilan de la mission', 4000),
     recommendations: optionalText(2000),
     version: versionField(),
   })
-  .and(z.record(z.string(), z.unknown()))
   .transform((v, ctx) => {
     const results: Record<number, ObjectiveResult> = {};
     for (const [key, value] of Object.entries(v)) {

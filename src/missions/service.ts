@@ -12,7 +12,12 @@ import { ConflictError, NotFoundError, ValidationError } from '../shared/errors'
 import type { UserRepository } from '../users/repository';
 import type { Mission, MissionFilter, MissionRepository, MissionScope, MissionSession, MissionType, Objective } from './repository';
 import { buildMissionReport } from './report';
-import { INTERRUPTION_REASONS, missionActions, missionTransition, type MissionAction, type ObjectiveResult } from './state-machine';
+import { INTERRUPTION_REASONS, missionActions, missionTransition, type MissionAction, type MissionStatus, type ObjectiveResult } from './state-machine';
+
+/** Runs inside the closing transaction; returns what to do once it is committed (deliver mails). */
+export type ClosingHook = (trx: Db, actor: Actor, mission: Mission) => Promise<() => Promise<void>>;
+
+const CLOSED_STATUSES: readonly MissionStatus[] = ['declined', 'completed', 'interrupted'];
 
 export interface MissionView {
   mission: Mission;
@@ -40,6 +45,8 @@ export function sessionFor<S extends MissionSession>(actor: Actor, s: S): S {
 
 /** Support missions: ordered, accepted with the household's consent, run by an adviser, closed with a report and a billing line. */
 export class MissionService {
+  private readonly closingHooks: ClosingHook[] = [];
+
   constructor(
     private readonly db: Knex,
     private readonly missions: MissionRepository,
@@ -309,13 +316,22 @@ export class MissionService {
   }
 
   /** One change of a mission under its version, in a transaction, with its audit line. */
+  /** What else happens, in the same transaction, when a mission closes (its upcoming appointments are called off). */
+  onClose(hook: ClosingHook): void {
+    this.closingHooks.push(hook);
+  }
+
+  /** One change of a mission under its version, in a transaction, with its audit line; a closing change runs the closing hooks. */
   private async change(actor: Actor, id: string, version: number, apply: (trx: Db, m: Mission) => Promise<{ patch: Record<string, unknown>; action: string; before?: Record<string, unknown>; after: Record<string, unknown> }>): Promise<void> {
+    const afterCommit: Array<() => Promise<void>> = [];
     await this.db.transaction(async (trx) => {
       const m = await this.get(actor, id, trx, true);
       if (m.version !== version) throw new ConflictError();
       const c = await apply(trx, m);
       if (!(await this.missions.update(trx, m.id, version, c.patch, this.clock.now()))) throw new ConflictError();
       await this.audit.record(trx, actor, { entityType: 'mission', entityId: m.id, organisationId: m.organisationId, action: c.action, before: c.before ?? null, after: c.after });
+      if (CLOSED_STATUSES.includes(c.patch.status as MissionStatus)) for (const hook of this.closingHooks) afterCommit.push(await hook(trx, actor, m));
     });
+    for (const run of afterCommit) await run();
   }
 }

@@ -41,6 +41,15 @@ export function addDays(date: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
+/** A calendar date moved by whole months, the day kept or brought back to the month's last ("2026-08-31", 6 → "2027-02-28"). */
+export function addMonths(date: string, months: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const first = new Date(Date.UTC(y, m - 1 + months, 1));
+  const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+  first.setUTCDate(Math.min(d, last));
+  return first.toISOString().slice(0, 10);
+}
+
 /** The Monday of a date's week (weeks start on Monday in France). */
 export function mondayOf(date: string): string {
   const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();

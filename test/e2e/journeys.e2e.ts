@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config';
 import type { Database } from '../../src/db/database';
 import { createServices, type Services } from '../../src/services';
 import { systemClock } from '../../src/shared/clock';
+import { addDays, parisDate } from '../../src/shared/dates';
 import { DEMO_PASSWORD } from '../../seeds/demo';
 import { loadDemo } from '../../seeds/load-demo';
 import { createTestDatabase } from '../support/database';
@@ -67,15 +68,15 @@ async function login(page: Page, email: string): Promise<void> {
 }
 
 const DEMO_LOGINS: Array<[string, string[]]> = [
-  ['admin@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Paiements', 'Comptabilité', 'Ménages', 'Doublons', 'Aides', 'Membres', 'Utilisateurs', 'Courriels', 'Tâches', 'Paramètres']],
-  ['operateur@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Paiements', 'Ménages', 'Doublons', 'Aides']],
-  ['conseiller@asso.demo', ['Accueil']],
+  ['admin@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Accompagnement', 'Paiements', 'Comptabilité', 'Ménages', 'Doublons', 'Aides', 'Membres', 'Utilisateurs', 'Courriels', 'Tâches', 'Paramètres']],
+  ['operateur@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Accompagnement', 'Paiements', 'Ménages', 'Doublons', 'Aides']],
+  ['conseiller@asso.demo', ['Accueil', 'Accompagnement']],
   ['comptable@asso.demo', ['Accueil', 'Paiements', 'Comptabilité', 'Aides']],
   ['auditeur@asso.demo', ['Accueil']],
-  ['admin@bailleur-a.demo', ['Accueil', 'Demandes', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire']],
-  ['instructeur@bailleur-a.demo', ['Accueil', 'Demandes', 'Ménages', 'Aides']],
-  ['admin@bailleur-b.demo', ['Accueil', 'Demandes', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire']],
-  ['instructeur@bailleur-b.demo', ['Accueil', 'Demandes', 'Ménages', 'Aides']],
+  ['admin@bailleur-a.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire']],
+  ['instructeur@bailleur-a.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Ménages', 'Aides']],
+  ['admin@bailleur-b.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire']],
+  ['instructeur@bailleur-b.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Ménages', 'Aides']],
 ];
 
 describe('every demo role', () => {
@@ -415,6 +416,90 @@ describe('accounting journey', () => {
     const file = await download;
     expect(file.suggestedFilename()).toMatch(/^\d{9}FEC\d{8}\.txt$/);
     expect(fs.readFileSync((await file.path()) as string, 'utf8').split('\n')[0]).toBe('JournalCode\tJournalLib\tEcritureNum\tEcritureDate\tCompteNum\tCompteLib\tCompAuxNum\tCompAuxLib\tPieceRef\tPieceDate\tEcritureLib\tDebit\tCredit\tEcritureLet\tDateLet\tValidDate\tMontantdevise\tIdevise');
+    await context.close();
+  });
+});
+
+describe('support mission journey', () => {
+  it('an operator orders a mission; the adviser records the consent, sets an appointment, records a session and completes it; the landlord downloads the report', async () => {
+    const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', acceptDownloads: true });
+    const page = await context.newPage();
+    const household = (await db.knex('households').where({ tenancy_reference: 'A-2020-00918' }).first('id')).id as string;
+    await login(page, 'operateur@asso.demo');
+    await page.goto(`${baseUrl}/menages/${household}`);
+    await page.getByRole('link', { name: 'Nouvelle mission d’accompagnement' }).click();
+    await page.getByLabel('Type d’accompagnement').selectOption({ label: 'Accompagnement budgétaire' });
+    await page.getByLabel('Situation et attentes').fill('Séparation récente, loyer trop lourd pour un seul salaire : accompagnement budgétaire proposé avec l’aide.');
+    await page.getByLabel('Demande d’aide liée').selectOption({ index: 1 });
+    await page.getByLabel('Conseiller·ère').selectOption({ label: 'Sophie Lefèvre' });
+    await expectAccessible(page, 'nouvelle mission');
+    await page.getByRole('button', { name: 'Créer la mission' }).click();
+    await page.locator('.alert-success', { hasText: 'La mission est créée' }).waitFor();
+    const reference = (await page.getByRole('heading', { level: 1 }).innerText()).split('— ')[1] as string;
+    expect(reference).toMatch(/^M2026-\d{5}$/);
+    await expectAccessible(page, 'mission proposée');
+    await shot(page, 'accompagnement-1-mission-proposee');
+    await page.goto(`${baseUrl}/accompagnement`);
+    await expectAccessible(page, 'accompagnement tableau de bord');
+    await context.clearCookies();
+
+    await login(page, 'conseiller@asso.demo');
+    await expect(page.locator('#mes-missions + ul').innerText()).resolves.toContain(reference);
+    await page.getByRole('link', { name: reference }).click();
+    await page.getByLabel('Recueilli par').selectOption('in_person');
+    await page.getByLabel('Domaine 1').selectOption('budget');
+    await page.getByLabel('Objectif 1').fill('Construire un budget tenable avec un seul salaire');
+    await page.getByRole('button', { name: 'Enregistrer l’accord et les objectifs' }).click();
+    await page.locator('.alert-success', { hasText: 'accord du ménage' }).waitFor();
+
+    const day = addDays(parisDate(new Date()), 3);
+    await page.getByText('Fixer un rendez-vous').click();
+    await page.getByLabel('Date', { exact: true }).last().fill(day);
+    await page.getByLabel('Heure').fill('14:30');
+    await page.getByLabel('Lieu ou coordonnées').fill('Permanence de l’association, 21 quai d’Austerlitz');
+    await page.getByLabel('Son courriel').fill('julien.moreau@exemple.fr');
+    await page.getByRole('button', { name: 'Fixer le rendez-vous' }).click();
+    await page.locator('.alert-success', { hasText: 'Le rendez-vous est fixé' }).waitFor();
+    await expect(page.locator('#rdv').locator('..').innerText()).resolves.toContain(`${day.slice(8, 10)}/${day.slice(5, 7)}/${day.slice(0, 4)} à 14:30`);
+
+    await page.getByLabel('Durée', { exact: true }).fill('1h15');
+    await page.getByLabel('Type d’entretien').selectOption('office');
+    await page.getByLabel('Participants').fill('Julien Moreau');
+    await page.getByLabel('Résumé').fill('Budget reconstitué poste par poste ; loyer à 38 % des ressources.');
+    await page.getByLabel('Notes privées').fill('Inquiet pour la garde des enfants.');
+    await page.getByRole('button', { name: 'Enregistrer l’entretien' }).click();
+    await page.locator('.alert-success', { hasText: 'L’entretien est enregistré' }).waitFor();
+    await expect(page.locator('#mission-status').innerText()).resolves.toBe('En cours');
+    await expectAccessible(page, 'mission en cours');
+    await shot(page, 'accompagnement-2-mission-en-cours');
+
+    await page.getByText('Terminer la mission').click();
+    await page.getByLabel('Atteint', { exact: true }).check();
+    await page.getByLabel('Bilan', { exact: true }).fill('Budget construit et tenu le premier mois ; l’aide sur quittance couvre la transition.');
+    await page.getByRole('button', { name: 'Terminer et établir le bilan' }).click();
+    await page.locator('.alert-success', { hasText: 'La mission est terminée' }).waitFor();
+    await expectAccessible(page, 'mission terminée');
+    const report = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Télécharger le bilan (PDF)' }).click();
+    expect(fs.readFileSync((await (await report).path()) as string).subarray(0, 5).toString()).toBe('%PDF-');
+    await page.goto(`${baseUrl}/accompagnement/calendrier?semaine=${day}`);
+    await expect(page.locator('main').innerText()).resolves.toContain(reference);
+    await expectAccessible(page, 'agenda');
+    await shot(page, 'accompagnement-3-agenda');
+    await context.clearCookies();
+
+    await login(page, 'admin@bailleur-a.demo');
+    await page.goto(`${baseUrl}/accompagnement`);
+    await page.getByRole('link', { name: reference }).click();
+    const text = await page.locator('main').innerText();
+    expect(text).toContain('Entretien au bureau, 75 min');
+    expect(text).not.toContain('garde des enfants');
+    expect(text).not.toContain('poste par poste');
+    await expectAccessible(page, 'mission vue du bailleur');
+    await shot(page, 'accompagnement-4-vue-bailleur');
+    const landlordReport = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Télécharger le bilan (PDF)' }).click();
+    expect((await landlordReport).suggestedFilename()).toBe(`bilan-${reference}.pdf`);
     await context.close();
   });
 });

@@ -26,6 +26,11 @@ const APPROVERS: Persona[] = ['admin', 'accountant'];
 const SUBMITTED_A: Expectation = { allowed: ['admin', 'operator', 'adminA', 'instructorA'], otherOrganisation: ['adminB'] };
 /** The draft of landlord A: only its landlord reaches the filing steps. */
 const DRAFT_STEP: Expectation = { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] };
+const MISSION_READERS: Persona[] = ['admin', 'operator', 'social_adviser', 'adminA', 'instructorA', 'adminB'];
+const MISSION_ORDERERS: Persona[] = ['admin', 'operator', 'adminA', 'instructorA', 'adminB'];
+const MISSION_WORKERS: Persona[] = ['admin', 'operator', 'social_adviser'];
+/** A closed mission of landlord A assigned to the adviser: landlord B gets 404. */
+const MISSION_A: Expectation = { allowed: ['admin', 'operator', 'social_adviser', 'adminA', 'instructorA'], otherOrganisation: ['adminB'] };
 
 interface Expectation {
   /** who gets the page; everyone else logged in gets 403, anonymous goes to the login page */
@@ -191,6 +196,32 @@ const ROUTES: Record<string, Expectation> = {
   'GET /comptabilite/fec': { allowed: APPROVERS },
   'GET /admin/courriels': { allowed: ['admin'] },
   'GET /admin/courriels/:id': { allowed: ['admin'] },
+  'GET /accompagnement': { allowed: MISSION_READERS },
+  'GET /accompagnement/nouvelle': { allowed: MISSION_ORDERERS },
+  'POST /accompagnement/nouvelle': { allowed: MISSION_ORDERERS },
+  'GET /accompagnement/calendrier': { allowed: MISSION_WORKERS },
+  'GET /accompagnement/facturation': { allowed: ['admin'] },
+  'GET /accompagnement/facturation.csv': { allowed: ['admin'] },
+  'GET /accompagnement/facturation.xlsx': { allowed: ['admin'] },
+  'GET /accompagnement/:id': MISSION_A,
+  'GET /accompagnement/:id/bilan.pdf': MISSION_A,
+  'POST /accompagnement/:id/attribuer': { allowed: INSTRUCTORS },
+  'POST /accompagnement/:id/accord': { allowed: MISSION_WORKERS },
+  'POST /accompagnement/:id/refus': { allowed: MISSION_WORKERS },
+  'POST /accompagnement/:id/commencer': { allowed: MISSION_WORKERS },
+  'POST /accompagnement/:id/entretiens': { allowed: MISSION_WORKERS },
+  'POST /accompagnement/:id/terminer': { allowed: MISSION_WORKERS },
+  'POST /accompagnement/:id/interrompre': { allowed: MISSION_WORKERS },
+  'POST /accompagnement/:id/rendez-vous': { allowed: MISSION_WORKERS },
+  'POST /accompagnement/:id/rendez-vous/:appointmentId': { allowed: MISSION_WORKERS },
+  'GET /admin/types-accompagnement': { allowed: ['admin'] },
+  'GET /admin/types-accompagnement/nouveau': { allowed: ['admin'] },
+  'POST /admin/types-accompagnement/nouveau': { allowed: ['admin'] },
+  'GET /admin/types-accompagnement/:id': { allowed: ['admin'] },
+  'POST /admin/types-accompagnement/:id': { allowed: ['admin'] },
+  'GET /rdv/:token': { allowed: 'public' },
+  'POST /rdv/:token/confirmer': { allowed: 'public' },
+  'POST /rdv/:token/annuler': { allowed: 'public' },
 };
 
 interface Layer {
@@ -301,6 +332,17 @@ beforeAll(async () => {
   });
   const [accExport] = await ctx.knex('accounting_exports').insert({ number: 1, created_at: new Date(), file_blob_id: (blob as { id: string }).id, file_name: 'ecritures.csv', entries: 1, lines: 2, debit_cents: 1000, credit_cents: 1000 }).returning('id');
   pay.export = (accExport as { id: string }).id;
+  // a mission of landlord A, assigned to the adviser, closed with its report, with one appointment
+  const [missionType] = await ctx.knex('mission_types').insert({ code: 'DIAG', label: 'Diagnostic', default_minutes: 240, billing_mode: 'hourly', rate_cents: 4500 }).returning('id');
+  pay.missionType = (missionType as { id: string }).id;
+  const [mission] = await ctx.knex('missions')
+    .insert({ reference: 'M2026-00001', organisation_id: world.landlordA.id, household_id: householdA.id, mission_type_id: pay.missionType, status: 'completed', origin: 'association', reason: 'Test', planned_minutes: 240, ordered_by: world.users.operator.id, ordered_by_label: 'Op', ordered_at: new Date(), adviser_id: world.users.social_adviser.id, consent: JSON.stringify({ date: '2026-11-20', method: 'in_person', recordedBy: 'x' }), report_blob_id: (blob as { id: string }).id, ended_at: new Date() })
+    .returning('id');
+  pay.mission = (mission as { id: string }).id;
+  const [appointment] = await ctx.knex('appointments')
+    .insert({ mission_id: pay.mission, adviser_id: world.users.social_adviser.id, starts_at: new Date('2026-11-20T09:00:00Z'), duration_minutes: 60, mode: 'phone', place: 'Tél.', contact_name: 'X', status: 'done', created_at: new Date('2026-11-19T09:00:00Z') })
+    .returning('id');
+  pay.appointment = (appointment as { id: string }).id;
   const [mail] = await ctx.knex('mail_outbox')
     .insert({ kind: 'test', to_address: 'x@exemple.fr', subject: 'Test', text_body: 'Bonjour', status: 'stored' })
     .returning('id');
@@ -328,6 +370,8 @@ afterAll(() => ctx.close());
 /** A concrete URL for a pattern: records of landlord A (or the association's admin pages). */
 function concrete(path: string): string {
   if (path.startsWith('/admin/courriels/:id')) return path.replace(':id', params.mail as string);
+  if (path.startsWith('/accompagnement/:id')) return path.replace(':id', pay.mission as string).replace(':appointmentId', pay.appointment as string);
+  if (path.startsWith('/admin/types-accompagnement/:id')) return path.replace(':id', pay.missionType as string);
   if (path.startsWith('/paiements/lots/:id')) return path.replace(':id', pay.batch as string);
   if (path.startsWith('/comptabilite/ecritures/:id')) return path.replace(':id', pay.entry as string);
   if (path.startsWith('/comptabilite/exports/:id')) return path.replace(':id', pay.export as string);

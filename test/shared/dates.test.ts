@@ -1,4 +1,4 @@
-import { mondayOf, parisDate, parisDateTime, parisTime } from '../../src/shared/dates';
+import { addMonths, mondayOf, parisDate, parisDateTime, parisTime } from '../../src/shared/dates';
 
 describe('Paris wall-clock times', () => {
   it('turns a date and time typed in Paris into the right instant, winter and summer', () => {
@@ -24,6 +24,13 @@ describe('Paris wall-clock times', () => {
     const d = new Date('2026-12-31T23:30:00Z');
     expect(parisDate(d)).toBe('2027-01-01');
     expect(parisTime(d)).toBe('00:30');
+  });
+
+  it('moves a date by months, keeping the day or the month’s last', () => {
+    expect(addMonths('2026-11-23', 6)).toBe('2027-05-23');
+    expect(addMonths('2026-08-31', 6)).toBe('2027-02-28');
+    expect(addMonths('2027-08-31', 6)).toBe('2028-02-29');
+    expect(addMonths('2026-12-15', 1)).toBe('2027-01-15');
   });
 
   it('finds the Monday of a date’s week', () => {
