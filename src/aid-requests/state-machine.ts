@@ -1,5 +1,5 @@
 import type { Role } from '../permissions/roles';
-import { InvalidTransitionError } from '../shared/errors';
+import { lifecycle, type Transition } from '../shared/transitions';
 
 /**
  * The life of an aid request (DESIGN §5, with issue 4's two additions: a landlord may withdraw
@@ -54,15 +54,8 @@ const INSTRUCTORS: readonly Role[] = ['operator', 'admin'];
 /** Payment steps are taken by the payment jobs and by the people who run them. */
 const PAYMENT: readonly Role[] = ['operator', 'admin', 'accountant'];
 
-interface Transition {
-  action: RequestAction;
-  from: readonly RequestStatus[];
-  to: RequestStatus;
-  roles: readonly Role[];
-  label: string;
-}
 
-export const TRANSITIONS: readonly Transition[] = [
+export const TRANSITIONS: ReadonlyArray<Transition<RequestStatus, RequestAction>> = [
   { action: 'submit', from: ['draft'], to: 'submitted', roles: LANDLORD, label: 'Déposer la demande' },
   { action: 'withdraw', from: ['draft', 'submitted', 'in_review', 'awaiting_information'], to: 'withdrawn', roles: LANDLORD, label: 'Retirer la demande' },
   { action: 'take', from: ['submitted'], to: 'in_review', roles: INSTRUCTORS, label: 'Prendre en instruction' },
@@ -77,20 +70,16 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'close', from: ['paid', 'adjourned'], to: 'closed', roles: INSTRUCTORS, label: 'Clôturer' },
 ];
 
+const requestLifecycle = lifecycle(TRANSITIONS, STATUS_LABELS, 'une demande');
+
 /** The transition an action takes from a status, for a role; throws a French InvalidTransitionError otherwise. */
 export function transition(role: Role, status: RequestStatus, action: RequestAction): RequestStatus {
-  const t = TRANSITIONS.find((x) => x.action === action);
-  if (!t) throw new InvalidTransitionError('Action inconnue');
-  if (!t.from.includes(status)) {
-    throw new InvalidTransitionError(`« ${t.label} » n’est pas possible pour une demande « ${STATUS_LABELS[status]} ».`);
-  }
-  if (!t.roles.includes(role)) throw new InvalidTransitionError(`Votre rôle ne permet pas de « ${t.label.toLowerCase()} ».`);
-  return t.to;
+  return requestLifecycle.move(role, status, action);
 }
 
 /** What a role may do now on a request in this status (buttons to show; the service checks again). */
 export function availableActions(role: Role, status: RequestStatus): Array<{ action: RequestAction; label: string; to: RequestStatus }> {
-  return TRANSITIONS.filter((t) => t.from.includes(status) && t.roles.includes(role)).map((t) => ({ action: t.action, label: t.label, to: t.to }));
+  return requestLifecycle.available(role, status).map((t) => ({ action: t.action, label: t.label, to: t.to }));
 }
 
 /** A request is "open" (blocks a new one of the same type for the household) until decided or withdrawn. */

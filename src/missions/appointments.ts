@@ -11,7 +11,7 @@ import type { Clock } from '../shared/clock';
 import { addDays, addMonths, parisDate, parisDateTime } from '../shared/dates';
 import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from '../shared/errors';
 import type { Appointment, AppointmentRepository, AppointmentStatus } from './appointments-repository';
-import { appointmentMail, cancellationMail, householdCancelledMail, type ReminderKind, reminderMail } from './appointment-mails';
+import { type AppointmentDetails, appointmentMail, cancellationMail, householdCancelledMail, type ReminderKind, reminderMail } from './appointment-mails';
 import { appointmentIcs } from './ics';
 import type { Mission } from './repository';
 import type { MissionService } from './service';
@@ -41,13 +41,7 @@ export interface ScheduleInput {
 }
 
 /** What the household sees through its link: no personal data beyond the appointment itself. */
-export interface PublicAppointment {
-  startsAt: Date;
-  durationMinutes: number;
-  mode: string;
-  place: string;
-  adviserName: string;
-  associationName: string;
+export interface PublicAppointment extends Pick<AppointmentDetails, 'startsAt' | 'durationMinutes' | 'mode' | 'place' | 'adviserName' | 'associationName'> {
   status: AppointmentStatus;
   /** confirm and cancel are still open (more than 24 hours before) */
   changeable: boolean;

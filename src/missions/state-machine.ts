@@ -1,5 +1,5 @@
 import type { Role } from '../permissions/roles';
-import { InvalidTransitionError } from '../shared/errors';
+import { lifecycle, type Transition } from '../shared/transitions';
 
 /**
  * The life of a support mission: proposed → accepted (the household agreed, consent recorded) |
@@ -19,10 +19,9 @@ export const MISSION_STATUS_LABELS: Record<MissionStatus, string> = {
 
 export type MissionAction = 'accept' | 'decline' | 'start' | 'complete' | 'interrupt';
 
-const ASSOCIATION: readonly Role[] = ['operator', 'admin'];
 const WITH_ADVISER: readonly Role[] = ['operator', 'admin', 'social_adviser'];
 
-const TRANSITIONS: ReadonlyArray<{ action: MissionAction; from: readonly MissionStatus[]; to: MissionStatus; roles: readonly Role[]; label: string }> = [
+const TRANSITIONS: ReadonlyArray<Transition<MissionStatus, MissionAction>> = [
   { action: 'accept', from: ['proposed'], to: 'accepted', roles: WITH_ADVISER, label: 'Enregistrer l’accord du ménage' },
   { action: 'decline', from: ['proposed'], to: 'declined', roles: WITH_ADVISER, label: 'Enregistrer le refus du ménage' },
   { action: 'start', from: ['accepted'], to: 'in_progress', roles: WITH_ADVISER, label: 'Commencer l’accompagnement' },
@@ -30,19 +29,15 @@ const TRANSITIONS: ReadonlyArray<{ action: MissionAction; from: readonly Mission
   { action: 'interrupt', from: ['accepted', 'in_progress'], to: 'interrupted', roles: WITH_ADVISER, label: 'Interrompre' },
 ];
 
+const missionLifecycle = lifecycle(TRANSITIONS, MISSION_STATUS_LABELS, 'une mission');
+
 export function missionTransition(role: Role, status: MissionStatus, action: MissionAction): MissionStatus {
-  const t = TRANSITIONS.find((x) => x.action === action);
-  if (!t) throw new InvalidTransitionError('Action inconnue');
-  if (!t.from.includes(status)) throw new InvalidTransitionError(`« ${t.label} » n’est pas possible pour une mission « ${MISSION_STATUS_LABELS[status]} ».`);
-  if (!t.roles.includes(role)) throw new InvalidTransitionError(`Votre rôle ne permet pas de « ${t.label.toLowerCase()} ».`);
-  return t.to;
+  return missionLifecycle.move(role, status, action);
 }
 
 export function missionActions(role: Role, status: MissionStatus): MissionAction[] {
-  return TRANSITIONS.filter((t) => t.from.includes(status) && t.roles.includes(role)).map((t) => t.action);
+  return missionLifecycle.available(role, status).map((t) => t.action);
 }
-
-export const ASSOCIATION_ROLES = ASSOCIATION;
 
 /** Missions still running: an adviser's week, a household's open support. */
 export const OPEN_MISSION_STATUSES: readonly MissionStatus[] = ['proposed', 'accepted', 'in_progress'];
