@@ -125,6 +125,8 @@ export class MissionService {
     return this.db.transaction(async (trx) => {
       const household = await this.households.findById(trx, scope, input.householdId);
       if (!household) throw new ValidationError({ householdId: 'Choisissez un ménage de la liste' });
+      // a landlord user tied to one agency follows that agency's missions only: it asks for those
+      if (actor.agencyRestricted && actor.agencyId && household.agencyId !== actor.agencyId) throw new ValidationError({ householdId: 'Ce ménage relève d’une autre agence que la vôtre' });
       const type = await this.missions.type(trx, input.missionTypeId);
       if (!type?.active) throw new ValidationError({ missionTypeId: 'Choisissez un type d’accompagnement' });
       if (input.requestId) {

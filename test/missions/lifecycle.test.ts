@@ -156,6 +156,22 @@ describe('a mission from order to report', () => {
     expect((await t.ctx.knex('missions').where({ id: linked }).first()).request_id).toBe(ownRequest);
   });
 
+  it('keeps a landlord user tied to one agency to that agency’s households', async () => {
+    await t.ctx.knex('users').where({ id: t.world.users.instructorA.id }).update({ agency_restricted: true });
+    try {
+      const restricted = await actor('instructorA');
+      await expect(t.ctx.services.missions.order(restricted, { householdId: setup.householdA, missionTypeId: setup.types.diag, reason: 'x' })).rejects.toThrow(/autre agence/);
+      const inAgency = (await insertHousehold(t.ctx.knex, t.world.landlordA.id)).id;
+      await t.ctx.knex('households').where({ id: inAgency }).update({ agency_id: t.world.landlordA.agencyId });
+      const id = await t.ctx.services.missions.order(restricted, { householdId: inAgency, missionTypeId: setup.types.diag, reason: 'Dans mon agence' });
+      const visible = (await t.ctx.services.missions.list(restricted, {}, 1)).items.map((m) => m.id);
+      expect(visible).toContain(id);
+      expect((await t.ctx.services.missions.list(await actor('adminA'), {}, 1)).total).toBeGreaterThan(visible.length);
+    } finally {
+      await t.ctx.knex('users').where({ id: t.world.users.instructorA.id }).update({ agency_restricted: false });
+    }
+  });
+
   it('refuses an inactive mission type and a user who is not an active adviser', async () => {
     const admin = await actor('admin');
     const inactive = await t.ctx.services.missions.saveType(admin, null, { code: 'OLD', label: 'Ancien', defaultMinutes: 60, billingMode: 'flat', rateCents: 100, active: false });
