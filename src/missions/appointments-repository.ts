@@ -6,6 +6,8 @@ export interface Appointment {
   id: string;
   missionId: string;
   missionReference: string;
+  /** the landlord of the mission's household (its audit lines are filed under it) */
+  organisationId: string;
   adviserId: string;
   adviserName: string;
   adviserEmail: string;
@@ -23,7 +25,7 @@ export interface Appointment {
 }
 
 const toAppointment = (r: Record<string, unknown>): Appointment => ({
-  id: r.id as string, missionId: r.mission_id as string, missionReference: (r.mission_reference as string) ?? '', adviserId: r.adviser_id as string,
+  id: r.id as string, missionId: r.mission_id as string, missionReference: (r.mission_reference as string) ?? '', organisationId: r.mission_organisation_id as string, adviserId: r.adviser_id as string,
   adviserName: (r.adviser_name as string) ?? '', adviserEmail: (r.adviser_email as string) ?? '', startsAt: r.starts_at as Date, durationMinutes: r.duration_minutes as number, mode: r.mode as string, place: r.place as string,
   contactName: r.contact_name as string, contactEmail: (r.contact_email as string | null) ?? null, status: r.status as AppointmentStatus,
   confirmedAt: (r.confirmed_at as Date | null) ?? null, cancelledAt: (r.cancelled_at as Date | null) ?? null, cancelledByLabel: (r.cancelled_by_label as string | null) ?? null,
@@ -34,7 +36,7 @@ const toAppointment = (r: Record<string, unknown>): Appointment => ({
 export class AppointmentRepository {
   private select(db: Db) {
     return db('appointments as a').join('missions as m', 'm.id', 'a.mission_id')
-      .select('a.*', 'm.reference as mission_reference', db.raw("(select u.first_name || ' ' || u.last_name from users u where u.id = a.adviser_id) as adviser_name"),
+      .select('a.*', 'm.reference as mission_reference', 'm.organisation_id as mission_organisation_id', db.raw("(select u.first_name || ' ' || u.last_name from users u where u.id = a.adviser_id) as adviser_name"),
         db.raw('(select u.email from users u where u.id = a.adviser_id) as adviser_email'));
   }
 
@@ -59,12 +61,6 @@ export class AppointmentRepository {
     return row ? toAppointment(row) : null;
   }
 
-  /** The landlord organisation of a mission (the audit trail of its appointments is filed under it). */
-  async organisationOf(db: Db, missionId: string): Promise<string> {
-    const row = await db('missions').where({ id: missionId }).first('organisation_id');
-    return (row as { organisation_id: string }).organisation_id;
-  }
-
   /**
    * An adviser's appointments meeting a time span: the live ones (the overlap check), or all but
    * the cancelled ones (the week view shows what was held and missed).
@@ -87,9 +83,9 @@ export class AppointmentRepository {
   async dueReminders(db: Db, kind: string, minutesBefore: number, untilMinutes: number, now: Date): Promise<Appointment[]> {
     return (await this.select(db).whereIn('a.status', ['scheduled', 'confirmed']).whereNotNull('a.contact_email')
       .whereIn('m.status', ['proposed', 'accepted', 'in_progress'])
-      .where('a.starts_at', '>', now)
-      .whereRaw("a.starts_at - ? * interval '1 minute' <= ?", [minutesBefore, now])
-      .whereRaw("a.starts_at - ? * interval '1 minute' > ?", [untilMinutes, now])
+      // bounds on starts_at itself, so that the partial index of upcoming appointments serves
+      .where('a.starts_at', '>', new Date(now.getTime() + untilMinutes * 60_000))
+      .where('a.starts_at', '<=', new Date(now.getTime() + minutesBefore * 60_000))
       .whereRaw("a.created_at <= a.starts_at - ? * interval '1 minute'", [minutesBefore])
       .whereNotExists((q) => q.from('appointment_reminders as r').whereRaw('r.appointment_id = a.id').where('r.kind', kind))
       .orderBy('a.starts_at')).map(toAppointment);

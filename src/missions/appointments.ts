@@ -209,6 +209,7 @@ export class AppointmentService {
   async sendReminders(now: Date): Promise<{ dayBefore: number; halfHour: number }> {
     const sent: Record<ReminderKind, number> = { day_before: 0, half_hour: 0 };
     const mails: string[] = [];
+    const associationName = (await this.settings.get()).letterhead.name;
     for (const { kind, minutesBefore } of REMINDERS) {
       const until = REMINDERS.find((r) => r.minutesBefore < minutesBefore)?.minutesBefore ?? 0;
       for (const due of await this.appointments.dueReminders(this.db, kind, minutesBefore, until, now)) {
@@ -216,7 +217,7 @@ export class AppointmentService {
           const a = await this.appointments.findById(trx, due.id, true);
           if (!a?.contactEmail || !['scheduled', 'confirmed'].includes(a.status) || a.startsAt.getTime() <= now.getTime()) return null;
           if (!(await this.appointments.claimReminder(trx, a.id, kind, now))) return null;
-          const details = await this.details(trx, a);
+          const details = await this.details(trx, a, associationName);
           const id = await this.mailer.queue(trx, reminderMail(details, kind, this.link(a.id), a.startsAt.getTime() - now.getTime() > CHANGE_DEADLINE_HOURS * 3600_000));
           await this.appointments.attachReminderMail(trx, a.id, kind, id);
           await this.audit.record(trx, REMINDER_JOB, { entityType: 'mission', entityId: a.missionId, organisationId: details.organisationId, action: 'appointment.reminded', after: { appointmentId: a.id, kind } });
@@ -287,12 +288,11 @@ export class AppointmentService {
     return `${this.baseUrl}/rdv/${appointmentId}.${this.sign(appointmentId)}`;
   }
 
-  private async details(db: Db, a: Appointment) {
-    const settings = await this.settings.get(db);
-    const organisationId = await this.appointments.organisationOf(db, a.missionId);
+  /** What the mails say of an appointment; `associationName` when the caller already read it (a run of reminders). */
+  private async details(db: Db, a: Appointment, associationName?: string): Promise<AppointmentDetails> {
     return {
       to: a.contactEmail ?? '', contactName: a.contactName, startsAt: a.startsAt, durationMinutes: a.durationMinutes, mode: APPOINTMENT_MODES[a.mode as AppointmentMode] ?? a.mode,
-      place: a.place, adviserName: a.adviserName, associationName: settings.letterhead.name, missionReference: a.missionReference, organisationId,
+      place: a.place, adviserName: a.adviserName, associationName: associationName ?? (await this.settings.get(db)).letterhead.name, missionReference: a.missionReference, organisationId: a.organisationId,
     };
   }
 

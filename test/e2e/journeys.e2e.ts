@@ -461,6 +461,12 @@ describe('support mission journey', () => {
     await page.getByRole('button', { name: 'Fixer le rendez-vous' }).click();
     await page.locator('.alert-success', { hasText: 'Le rendez-vous est fixé' }).waitFor();
     await expect(page.locator('#rdv').locator('..').innerText()).resolves.toContain(`${day.slice(8, 10)}/${day.slice(5, 7)}/${day.slice(0, 4)} à 14:30`);
+    const missionUrl = page.url();
+    await page.goto(`${baseUrl}/accompagnement/calendrier?semaine=${day}`);
+    await expect(page.locator('main').innerText()).resolves.toContain(reference);
+    await expectAccessible(page, 'agenda');
+    await shot(page, 'accompagnement-3-agenda');
+    await page.goto(missionUrl);
 
     await page.getByLabel('Durée', { exact: true }).fill('1h15');
     await page.getByLabel('Type d’entretien').selectOption('office');
@@ -482,10 +488,8 @@ describe('support mission journey', () => {
     const report = page.waitForEvent('download');
     await page.getByRole('link', { name: 'Télécharger le bilan (PDF)' }).click();
     expect(fs.readFileSync((await (await report).path()) as string).subarray(0, 5).toString()).toBe('%PDF-');
-    await page.goto(`${baseUrl}/accompagnement/calendrier?semaine=${day}`);
-    await expect(page.locator('main').innerText()).resolves.toContain(reference);
-    await expectAccessible(page, 'agenda');
-    await shot(page, 'accompagnement-3-agenda');
+    // closing the mission called its upcoming appointment off
+    await expect(page.locator('#rdv').locator('..').innerText()).resolves.toContain('Annulé');
     await context.clearCookies();
 
     await login(page, 'admin@bailleur-a.demo');
