@@ -138,7 +138,9 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const dashboard = new DashboardService(knex, new DashboardRepository(), settings, clock);
   const jobs = new JobRunner(knex, new JobRunRepository(), clock, logger, blobs);
   const accounting = new AccountingService(knex, ledgerRepository, settings, blobs, audit, clock, config.exportDir);
-  const missions = new MissionService(knex, new MissionRepository(), householdRepository, aidRequestRepository, userRepository, blobs, settings, audit, clock);
+  const missionRepository = new MissionRepository();
+  households.allowAssigned((db, adviserId, householdId) => missionRepository.adviserHasHousehold(db, adviserId, householdId));
+  const missions = new MissionService(knex, missionRepository, householdRepository, aidRequestRepository, userRepository, blobs, settings, audit, clock);
   const appointments = new AppointmentService(knex, new AppointmentRepository(), missions, mailer, blobs, settings, audit, clock, config.baseUrl, config.session.secret);
   missions.onClose((trx, actor, mission) => appointments.cancelForClosedMission(trx, actor, mission));
   return {

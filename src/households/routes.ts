@@ -4,7 +4,7 @@ import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { presentHistory } from '../audit/presenter';
 import { backWithErrors, emptyForm, type FormState, postForm } from '../http/forms';
-import { actor, requirePermission } from '../http/guards';
+import { actor, requireAnyPermission, requirePermission } from '../http/guards';
 import { formatDate } from '../shared/format';
 import { can } from '../permissions';
 import type { Services } from '../services';
@@ -70,7 +70,7 @@ export function householdRoutes(services: Services): Router {
     },
   });
 
-  router.get(routes.household, ...requirePermission('households:read'), async (req, res) => {
+  router.get(routes.household, ...requireAnyPermission('households:read', 'households:read-assigned'), async (req, res) => {
     const a = actor(req);
     const detail = await households.detail(a, String(req.params.id));
     const support = can(a, 'missions:read') ? await services.missions.householdOverview(a, detail.household.id) : [];

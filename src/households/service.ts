@@ -4,7 +4,8 @@ import type { AuditEvent } from '../audit/repository';
 import type { AuditService } from '../audit/service';
 import type { Db, Page } from '../db/types';
 import type { OrganisationRepository } from '../organisations/repository';
-import { type Actor, scopeFor } from '../permissions';
+import { type Actor, can, type Scope, scopeFor } from '../permissions';
+import { isUuid } from '../db/types';
 import type { Clock } from '../shared/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import type { DuplicateService } from './duplicates-service';
@@ -30,6 +31,9 @@ export interface HouseholdDetail {
 
 /** Households and their people: registry, history, access traces. Membership moves live in MembershipService. */
 export class HouseholdService {
+  /** Whether a household is one of the adviser's missions' (set by the mission area, which owns the assignment). */
+  private assigned: (db: Db, adviserId: string, householdId: string) => Promise<boolean> = async () => false;
+
   constructor(
     private readonly db: Knex,
     private readonly households: HouseholdRepository,
@@ -45,6 +49,19 @@ export class HouseholdService {
 
   today(): string {
     return parisDate(this.clock.now());
+  }
+
+  allowAssigned(check: (db: Db, adviserId: string, householdId: string) => Promise<boolean>): void {
+    this.assigned = check;
+  }
+
+  /** The scope for one household: an adviser without the general read reaches only their missions' households. */
+  private async scopeOf(actor: Actor, id: string, permission: 'households:read' | 'households:manage', db: Db): Promise<Scope> {
+    if (permission === 'households:read' && !can(actor, permission) && can(actor, 'households:read-assigned')) {
+      if (isUuid(id) && (await this.assigned(db, actor.userId, id))) return { all: true };
+      throw new NotFoundError();
+    }
+    return scopeFor(actor, permission);
   }
 
   list(actor: Actor, query: HouseholdListQuery): Promise<Page<HouseholdSummary>> {
@@ -65,7 +82,7 @@ export class HouseholdService {
 
   /** A household the actor may see (merged ones too, to follow the link); 404 otherwise. */
   async get(actor: Actor, id: string, permission: 'households:read' | 'households:manage' = 'households:read', db: Db = this.db): Promise<Household> {
-    const household = await this.households.findById(db, scopeFor(actor, permission), id);
+    const household = await this.households.findById(db, await this.scopeOf(actor, id, permission, db), id);
     if (!household) throw new NotFoundError();
     return household;
   }

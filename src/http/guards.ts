@@ -27,6 +27,17 @@ export function requirePermission(permission: Permission): RequestHandler[] {
   ];
 }
 
+/** Login, then at least one of the permissions (the service decides which one applies to the record). */
+export function requireAnyPermission(...permissions: Permission[]): RequestHandler[] {
+  return [
+    requireLogin,
+    (req: Request, _res: Response, next: NextFunction) => {
+      if (!permissions.some((p) => can(req.actor as Actor, p))) return next(new ForbiddenError());
+      next();
+    },
+  ];
+}
+
 /** The actor of a request that went through requirePermission. */
 export function actor(req: Request): Actor {
   if (!req.actor) throw new ForbiddenError();

@@ -172,6 +172,12 @@ export class MissionRepository {
     return q;
   }
 
+  /** Whether one of the missions assigned to this adviser is for this household (what lets them read it). */
+  async adviserHasHousehold(db: Db, adviserId: string, householdId: string): Promise<boolean> {
+    const row = await db('missions').where({ adviser_id: adviserId, household_id: householdId }).first('id');
+    return row !== undefined;
+  }
+
   async findById(db: Db, scope: MissionScope, id: string, forUpdate = false): Promise<Mission | null> {
     const q = this.select(db, scope).where('m.id', id);
     if (forUpdate) q.forUpdate('m');

@@ -39,6 +39,8 @@ const GRANTS = {
   'households:read': { admin: 'all', operator: 'all', landlord_admin: 'own', landlord_instructor: 'own' },
   'households:manage': { admin: 'all', operator: 'all', landlord_admin: 'own', landlord_instructor: 'own' },
   'households:merge': { admin: 'all', operator: 'all' },
+  // an adviser reads the households of the missions assigned to them (the household service checks the assignment)
+  'households:read-assigned': { social_adviser: 'all' },
   // the aid catalogue is the association's: everyone who files, instructs or accounts reads it, admins change it
   'catalogue:read': { admin: 'all', operator: 'all', accountant: 'all', landlord_admin: 'all', landlord_instructor: 'all' },
   'catalogue:manage': { admin: 'all' },

@@ -75,7 +75,8 @@ const ROUTES: Record<string, Expectation> = {
   'POST /menages': { allowed: ['admin', 'operator', 'adminA', 'instructorA', 'adminB'] },
   'GET /menages/export.csv': { allowed: ['admin', 'operator', 'adminA', 'instructorA', 'adminB'] },
   'GET /menages/nouveau': { allowed: ['admin', 'operator', 'adminA', 'instructorA', 'adminB'] },
-  'GET /menages/:id': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  // the adviser's mission is for household A: the adviser reads that household (and no other, see missions/access)
+  'GET /menages/:id': { allowed: [...HOUSEHOLD_A, 'social_adviser'], otherOrganisation: ['adminB'] },
   'GET /menages/:id/modifier': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   'POST /menages/:id/modifier': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   'GET /menages/:id/personnes/nouvelle': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },

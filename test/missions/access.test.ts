@@ -36,8 +36,22 @@ describe('a social adviser', () => {
     expect(page.text).toContain(PRIVATE);
     const list = await me.get('/accompagnement');
     expect($(list.text)('tbody a[href^="/accompagnement/"]').length).toBe(1);
-    // the household pages stay closed to advisers: they reach a household through its mission only
-    expect((await me.get(`/menages/${setup.householdA}`)).status).toBe(403);
+  });
+
+  it('reads the household of its mission (the read is traced), and no other household', async () => {
+    const me = await agent(t.world.users.social_adviser.email);
+    const page = await me.get(`/menages/${setup.householdA}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Durand');
+    expect(page.text).not.toContain('Modifier le logement');
+    expect(page.text).not.toContain(PRIVATE);
+    const trace = await t.ctx.knex('access_events').where({ user_id: t.world.users.social_adviser.id, entity_type: 'household', entity_id: setup.householdA });
+    expect(trace.length).toBeGreaterThan(0);
+    // the list and the other households stay closed: a household is reached through its mission only
+    expect((await me.get('/menages')).status).toBe(403);
+    expect((await me.get(`/menages/${setup.householdB}`)).status).toBe(404);
+    expect((await me.get('/menages/pas-un-identifiant')).status).toBe(404);
+    expect((await me.get(`/menages/${setup.householdA}/modifier`)).status).toBe(403);
   });
 
   it('does not reach another adviser’s mission, by list or by URL', async () => {

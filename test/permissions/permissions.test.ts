@@ -16,7 +16,7 @@ describe('permission module', () => {
     expect(table).toEqual({
       admin: ['home:view', 'account:manage', 'organisations:read', 'organisations:manage', 'users:manage', 'mail:read', 'households:read', 'households:manage', 'households:merge', 'catalogue:read', 'catalogue:manage', 'requests:read', 'requests:instruct', 'requests:message', 'dashboard:view', 'settings:manage', 'audit:read', 'payments:read', 'payments:manage', 'payments:approve', 'bank-accounts:review', 'payees:manage', 'jobs:manage', 'accounting:read', 'accounting:manage', 'missions:read', 'missions:order', 'missions:manage', 'missions:work', 'missions:billing', 'mission-types:manage'],
       operator: ['home:view', 'account:manage', 'organisations:read', 'households:read', 'households:manage', 'households:merge', 'catalogue:read', 'requests:read', 'requests:instruct', 'requests:message', 'dashboard:view', 'payments:read', 'payments:manage', 'bank-accounts:review', 'payees:manage', 'missions:read', 'missions:order', 'missions:manage', 'missions:work'],
-      social_adviser: ['home:view', 'account:manage', 'missions:read', 'missions:work'],
+      social_adviser: ['home:view', 'account:manage', 'households:read-assigned', 'missions:read', 'missions:work'],
       accountant: ['home:view', 'account:manage', 'catalogue:read', 'payments:read', 'payments:approve', 'accounting:read', 'accounting:manage', 'accounting:close'],
       auditor: ['home:view', 'account:manage'],
       landlord_admin: ['home:view', 'account:manage', 'organisations:read', 'users:manage', 'households:read', 'households:manage', 'catalogue:read', 'requests:read', 'requests:file', 'requests:message', 'audit:read', 'bank-accounts:own', 'missions:read', 'missions:order'],
