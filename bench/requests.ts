@@ -5,6 +5,7 @@
  * it with BENCH_CONCURRENCY connections for BENCH_SECONDS per page and the latencies of every
  * response give p50/p95/p99.
  *   BENCH_DATABASE_URL=postgres://root@127.0.0.1:5432/entraide_bench npm run bench:requests
+ * BENCH_ONLY=<part of a label> measures only those pages.
  */
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
     const instructor = await login(base, 'instructeur1@echelle.test');
     const scenarios: Array<[string, string, string]> = [
       ['operator queue, « À prendre »', '/instruction', operator],
+      ['operator queue, « Mes dossiers »', '/instruction?onglet=mes_dossiers', operator],
+      ['operator queue, « Décidés »', '/instruction?onglet=decides', operator],
       ['operator queue, filtered (type, amount)', '/instruction?onglet=decides&min=500', operator],
       ['landlord list, filters + search', '/demandes?status=closed&q=martin&tri=depot', instructor],
       ['landlord list, page 1', '/demandes', instructor],
@@ -57,7 +60,9 @@ async function main(): Promise<void> {
       ['request page (synthèse)', `/demandes/${sample?.id}`, operator],
     ];
     process.stdout.write(`Entraide bench:requests — PostgreSQL, ${total} demandes (${landlordCount} pour le bailleur mesuré), ${CONCURRENCY} connexions, ${SECONDS} s par page après ${WARMUP_SECONDS} s de mise en route\n`);
-    for (const [label, path, cookie] of scenarios) {
+    // BENCH_ONLY=association measures only the pages whose label contains it
+    const only = process.env.BENCH_ONLY;
+    for (const [label, path, cookie] of scenarios.filter(([label]) => !only || label.includes(only))) {
       // a running extranet is warm: compiled code, PostgreSQL's caches; the first seconds are not counted
       await hammer(`${base}${path}`, cookie, WARMUP_SECONDS);
       const r = await hammer(`${base}${path}`, cookie, SECONDS);

@@ -52,7 +52,8 @@ async function main(): Promise<void> {
         () => process.exit(1),
       );
     });
-    server.closeAllConnections();
+    // requests under way finish (their database connections are still there); idle keep-alive connections go now
+    server.closeIdleConnections();
     setTimeout(() => process.exit(1), 10_000).unref();
   };
   process.on('SIGINT', () => stop('SIGINT'));

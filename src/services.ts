@@ -123,7 +123,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const payments = new PaymentRepository();
   const aidRequests = new AidRequestService(knex, aidRequestRepository, householdRepository, personRepository, aidTypeRepository, documentRepository, decisionRepository, audit, clock, cache);
   const requestDocuments = new RequestDocumentService(knex, aidRequests, documentRepository, blobs, audit, clock);
-  const requestLists = new RequestListService(knex, new RequestListRepository(), new SavedFilterRepository(), aidRequests, clock);
+  const requestLists = new RequestListService(knex, new RequestListRepository(), new SavedFilterRepository(), aidRequests, clock, cache);
   const payeeRepository = new PayeeRepository();
   const payees = new PayeeService(knex, payeeRepository, blobs, audit, clock);
   const debtorAccountRepository = new DebtorAccountRepository();

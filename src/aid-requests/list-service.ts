@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Page } from '../db/types';
 import { type Actor, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
+import { ReferenceCache } from '../shared/reference-cache';
 import { NotFoundError } from '../shared/errors';
 import type { RequestListRepository, RequestRow } from './list-repository';
 import type { ListQuery, QueueQuery } from './list-schemas';
@@ -19,11 +20,13 @@ export class RequestListService {
     private readonly savedFilters: SavedFilterRepository,
     private readonly aidRequests: AidRequestService,
     private readonly clock: Clock,
+    private readonly cache: ReferenceCache = new ReferenceCache(0),
   ) {}
 
   async list(actor: Actor, query: ListQuery): Promise<{ page: Page<RequestRow>; counts: Partial<Record<RequestStatus, number>> }> {
     const scope = this.aidRequests.scope(actor);
-    const counts = await this.lists.countsByStatus(this.db, scope, query);
+    const estimates = scope.all ? await this.cache.get('request-status-estimates', [], () => this.lists.statusEstimates(this.db)) : undefined;
+    const counts = await this.lists.countsByStatus(this.db, scope, query, estimates);
     return { page: await this.lists.list(this.db, scope, query, counts), counts };
   }
 
