@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { presentHistory } from '../audit/presenter';
 import { DOCUMENT_KINDS, type DocumentKind, PAYEE_KINDS } from '../aid-types/rules';
 import { emptyForm, type FormState } from '../http/forms';
-import { actor, requirePermission } from '../http/guards';
+import { actor, requireAnyPermission } from '../http/guards';
 import { can } from '../permissions';
 import { defaultFirstDueDate } from '../payments/schedule';
 import type { Services } from '../services';
@@ -81,13 +81,15 @@ export async function renderRequest(services: Services, req: Request, res: Respo
   const { check, decisions: allDecisions, payments, events } = data;
   const pending = allDecisions.find((d) => d.status === 'pending') ?? null;
   const isLandlord = can(a, 'requests:file');
+  // an adviser reads the request of its mission: no instruction tools, the association's wording
+  const isAdviser = !forAssociation && !isLandlord;
   const defaults = { ...proposalDefaults(request, parisDate(clock.now())), version: request.version };
   const model: Record<string, unknown> = {
-    request, tab, tabs: TABS, check, pending, forAssociation, isLandlord,
+    request, tab, tabs: TABS, check, pending, forAssociation, isLandlord, isAdviser,
     form: form ? { ...form, values: { ...defaults, ...form.values, version: request.version } } : emptyForm(req, defaults),
     actions: availableActions(a.role, request.status).map((x) => x.action),
     statusLabels: STATUS_LABELS, causes: CAUSES, consentMethods: CONSENT_METHODS, payeeKinds: PAYEE_KINDS, refusalReasons: REFUSAL_REASONS, decisionKinds: DECISION_KINDS,
-    nextStepText: nextStepText(request, forAssociation, pending ? pending.proposedBy === a.userId : null),
+    nextStepText: nextStepText(request, forAssociation || isAdviser, pending ? pending.proposedBy === a.userId : null),
   };
   if (request.status === 'draft' && isLandlord) {
     const step = nextStep(stepsDone(request, check));
@@ -108,7 +110,7 @@ export async function renderRequest(services: Services, req: Request, res: Respo
     });
   } else if (tab === 'menage') {
     model.household = await households.get(a, request.householdId).catch(() => null);
-    model.canOpenHousehold = can(a, 'households:read') && model.household !== null;
+    model.canOpenHousehold = (can(a, 'households:read') || can(a, 'households:read-assigned')) && model.household !== null;
   } else if (tab === 'pieces') {
     Object.assign(model, await documentsView(services, req, request), { canAddDocuments: isLandlord && ['draft', 'awaiting_information'].includes(request.status) });
   } else if (tab === 'echanges') {
@@ -125,18 +127,20 @@ export async function renderRequest(services: Services, req: Request, res: Respo
 /** The request page and its tabs, and the downloads that hang off it (letters, attachments). */
 export function requestPageRoutes(services: Services): Router {
   const router = Router();
+  // landlords and instructors, and advisers for the requests of their missions (the service checks which)
+  const READ = requireAnyPermission('requests:read', 'requests:read-assigned');
   const { decisions, instruction } = services;
 
-  router.get(routes.request, ...requirePermission('requests:read'), async (req, res) => {
+  router.get(routes.request, ...READ, async (req, res) => {
     await renderRequest(services, req, res, tabQuery.parse(req.query).onglet);
   });
 
-  router.get(routes.requestLetter, ...requirePermission('requests:read'), async (req: Request, res) => {
+  router.get(routes.requestLetter, ...READ, async (req: Request, res) => {
     const file = await decisions.letter(actor(req), String(req.params.id), String(req.params.decisionId));
     sendAttachment(res, file.filename, 'application/pdf', file.data);
   });
 
-  router.get(routes.requestAttachment, ...requirePermission('requests:read'), async (req, res) => {
+  router.get(routes.requestAttachment, ...READ, async (req, res) => {
     const file = await instruction.attachment(actor(req), String(req.params.id), String(req.params.attachmentId));
     sendAttachment(res, file.filename, file.contentType, file.data);
   });

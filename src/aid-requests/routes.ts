@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DOCUMENT_KIND_CODES, DOCUMENT_KINDS, type DocumentKind, PAYEE_KINDS } from '../aid-types/rules';
 import { householdListQuery } from '../households/schemas';
 import { backWithErrors, emptyForm, type FormState, postForm } from '../http/forms';
-import { actor, requirePermission } from '../http/guards';
+import { actor, requireAnyPermission, requirePermission } from '../http/guards';
 import { singleFileUpload } from '../http/uploads';
 import type { Services } from '../services';
 import { parisDate } from '../shared/dates';
@@ -194,7 +194,7 @@ export function aidRequestRoutes(services: Services): Router {
   });
 
   /** Downloads are attachments, never rendered by the browser (ASVS 12.5.2). */
-  router.get(routes.requestDocument, ...requirePermission('requests:read'), async (req, res) => {
+  router.get(routes.requestDocument, ...requireAnyPermission('requests:read', 'requests:read-assigned'), async (req, res) => {
     const file = await services.requestDocuments.download(actor(req), requestId(req), String(req.params.documentId));
     sendAttachment(res, file.filename, file.contentType, file.data);
   });

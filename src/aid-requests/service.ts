@@ -3,7 +3,7 @@ import type { DocumentKind } from '../aid-types/rules';
 import type { AidTypeRepository, AidTypeVersion } from '../aid-types/repository';
 import { type Payment, PaymentRepository } from '../payments/repository';
 import type { AuditService } from '../audit/service';
-import type { Db } from '../db/types';
+import { type Db, isUuid } from '../db/types';
 import { normalizeName } from '../households/normalize';
 import type { PersonRepository } from '../households/persons-repository';
 import type { HouseholdRepository } from '../households/repository';
@@ -52,6 +52,13 @@ export class AidRequestService {
     private readonly payments: PaymentRepository = new PaymentRepository(),
   ) {}
 
+  /** Whether a request is linked to one of the adviser's missions (set by the mission area, which owns the assignment). */
+  private assigned: (db: Db, adviserId: string, requestId: string) => Promise<boolean> = async () => false;
+
+  allowAssigned(check: (db: Db, adviserId: string, requestId: string) => Promise<boolean>): void {
+    this.assigned = check;
+  }
+
   /** The requests a permission lets the actor reach; restricted landlord users stay in their agency. */
   scope(actor: Actor, permission: Permission = 'requests:read'): RequestScope {
     const scope = scopeFor(actor, permission);
@@ -59,9 +66,18 @@ export class AidRequestService {
   }
 
   async get(actor: Actor, id: string, db: Db = this.db, permission: Permission = 'requests:read'): Promise<AidRequest> {
-    const request = await this.requests.findById(db, this.scope(actor, permission), id);
+    const request = await this.requests.findById(db, await this.scopeOf(actor, id, permission, db), id);
     if (!request) throw new NotFoundError();
     return request;
+  }
+
+  /** The scope for one request: an adviser without the general read reaches only its missions' requests. */
+  private async scopeOf(actor: Actor, id: string, permission: Permission, db: Db): Promise<RequestScope> {
+    if (permission === 'requests:read' && !can(actor, permission) && can(actor, 'requests:read-assigned')) {
+      if (isUuid(id) && (await this.assigned(db, actor.userId, id))) return { all: true };
+      throw new NotFoundError();
+    }
+    return this.scope(actor, permission);
   }
 
   /** The request locked for the rest of the caller's transaction (decisions and instruction steps). */

@@ -178,6 +178,12 @@ export class MissionRepository {
     return row !== undefined;
   }
 
+  /** Whether one of the missions assigned to this adviser is linked to this request (what lets them read it). */
+  async adviserHasRequest(db: Db, adviserId: string, requestId: string): Promise<boolean> {
+    const row = await db('missions').where({ adviser_id: adviserId, request_id: requestId }).first('id');
+    return row !== undefined;
+  }
+
   async findById(db: Db, scope: MissionScope, id: string, forUpdate = false): Promise<Mission | null> {
     const q = this.select(db, scope).where('m.id', id);
     if (forUpdate) q.forUpdate('m');

@@ -136,7 +136,7 @@ export function missionRoutes(services: Services): Router {
     if (m.adviserId && m.adviserName) names.set(m.adviserId, m.adviserName);
     res.render('missions/show', {
       ...view, appointments: list, contacts, work, manage: can(a, 'missions:manage'), forAssociation: a.organisationKind === 'association',
-      canReadRequest: can(a, 'requests:read'), canReadHousehold: can(a, 'households:read') || can(a, 'households:read-assigned'),
+      canReadRequest: can(a, 'requests:read') || can(a, 'requests:read-assigned'), canReadHousehold: can(a, 'households:read') || can(a, 'households:read-assigned'),
       form: form ? { ...form, values: { ...defaults, ...form.values, version: m.version } } : emptyForm(req, defaults),
       history: presentHistory(history, missionHistoryLabels(names)),
       adviserOptions: advisers.map((u) => ({ value: u.id, text: `${u.firstName} ${u.lastName}` })),

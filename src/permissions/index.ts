@@ -46,6 +46,8 @@ const GRANTS = {
   'catalogue:manage': { admin: 'all' },
   // aid requests: landlords file for their households; the association instructs all of them
   'requests:read': { admin: 'all', operator: 'all', landlord_admin: 'own', landlord_instructor: 'own' },
+  // an adviser reads the requests its missions are linked to (the request service checks the assignment)
+  'requests:read-assigned': { social_adviser: 'all' },
   'requests:file': { landlord_admin: 'own', landlord_instructor: 'own' },
   // instruction: assign, note, ask for information, propose, validate (never one's own proposal), reopen, close
   'requests:instruct': { admin: 'all', operator: 'all' },

@@ -451,6 +451,16 @@ describe('support mission journey', () => {
     await page.getByLabel('Objectif 1').fill('Construire un budget tenable avec un seul salaire');
     await page.getByRole('button', { name: 'Enregistrer l’accord et les objectifs' }).click();
     await page.locator('.alert-success', { hasText: 'accord du ménage' }).waitFor();
+    // the adviser reads the request the mission is linked to, and the household, never the instruction tools
+    const missionPage = page.url();
+    await page.locator('main a[href^="/demandes/"]').first().click();
+    await expect(page.locator('#instruction').count()).resolves.toBe(0);
+    await expectAccessible(page, 'demande lue par la conseillère');
+    await page.getByRole('link', { name: 'Ménage', exact: true }).click();
+    await page.getByRole('link', { name: 'Fiche du ménage' }).click();
+    await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toContain('Moreau');
+    await expectAccessible(page, 'ménage lu par la conseillère');
+    await page.goto(missionPage);
 
     const day = addDays(parisDate(new Date()), 3);
     await page.getByText('Fixer un rendez-vous').click();

@@ -24,6 +24,8 @@ const PAYMENT_READERS: Persona[] = ['admin', 'operator', 'accountant'];
 const APPROVERS: Persona[] = ['admin', 'accountant'];
 /** A submitted request of landlord A: landlord A and the association reach it, landlord B gets 404. */
 const SUBMITTED_A: Expectation = { allowed: ['admin', 'operator', 'adminA', 'instructorA'], otherOrganisation: ['adminB'] };
+/** The same for the downloads an adviser may open on its missions' requests (the matrix's mission has none: 404). */
+const SUBMITTED_A_OR_ADVISER: Expectation = { ...SUBMITTED_A, otherOrganisation: ['adminB', 'social_adviser'] };
 /** The draft of landlord A: only its landlord reaches the filing steps. */
 const DRAFT_STEP: Expectation = { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] };
 const MISSION_READERS: Persona[] = ['admin', 'operator', 'social_adviser', 'adminA', 'instructorA', 'adminB'];
@@ -107,7 +109,8 @@ const ROUTES: Record<string, Expectation> = {
   'POST /demandes': { allowed: LANDLORDS },
   'GET /demandes/nouvelle': { allowed: LANDLORDS },
   // the request of these routes is a draft: the association does not see drafts (404, like another organisation)
-  'GET /demandes/:id': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB', 'admin', 'operator'] },
+  // an adviser reads only the requests of its missions (the matrix's mission has none): 404 like another organisation
+  'GET /demandes/:id': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB', 'admin', 'operator', 'social_adviser'] },
   'GET /demandes/:id/situation': DRAFT_STEP,
   'POST /demandes/:id/situation': DRAFT_STEP,
   'GET /demandes/:id/aide': DRAFT_STEP,
@@ -122,11 +125,11 @@ const ROUTES: Record<string, Expectation> = {
   'POST /demandes/:id/deposer': DRAFT_STEP,
   'POST /demandes/:id/retirer': DRAFT_STEP,
   'POST /demandes/:id/pieces': DRAFT_STEP,
-  'GET /demandes/:id/pieces/:documentId': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB', 'admin', 'operator'] },
+  'GET /demandes/:id/pieces/:documentId': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB', 'admin', 'operator', 'social_adviser'] },
   // these act on a submitted request of landlord A
   'POST /demandes/:id/messages': SUBMITTED_A,
-  'GET /demandes/:id/pieces-jointes/:attachmentId': SUBMITTED_A,
-  'GET /demandes/:id/decisions/:decisionId/courrier.pdf': SUBMITTED_A,
+  'GET /demandes/:id/pieces-jointes/:attachmentId': SUBMITTED_A_OR_ADVISER,
+  'GET /demandes/:id/decisions/:decisionId/courrier.pdf': SUBMITTED_A_OR_ADVISER,
   'POST /demandes/:id/repondre': DRAFT_STEP,
   'POST /demandes/:id/notes': { allowed: INSTRUCTORS },
   'POST /demandes/:id/attribuer': { allowed: INSTRUCTORS },

@@ -1,3 +1,5 @@
+import { insertAidTypes } from '../../seeds/demo';
+import { insertRequest } from '../factories/request';
 import { insertUser } from '../factories/user';
 import { actorOf } from '../factories/payment';
 import { acceptedMission, type MissionSetup, missionSetup, missionVersion } from '../factories/mission';
@@ -52,6 +54,35 @@ describe('a social adviser', () => {
     expect((await me.get(`/menages/${setup.householdB}`)).status).toBe(404);
     expect((await me.get('/menages/pas-un-identifiant')).status).toBe(404);
     expect((await me.get(`/menages/${setup.householdA}/modifier`)).status).toBe(403);
+  });
+
+  it('reads the aid request its mission is linked to, without the instruction tools, and no other request', async () => {
+    await insertAidTypes(t.ctx.knex);
+    const aq = (await t.ctx.knex('aid_types').where({ code: 'AQ' }).first('id')).id as string;
+    const make = (status: 'in_review' | 'submitted') =>
+      insertRequest(t.ctx.knex, { organisationId: t.world.landlordA.id, householdId: setup.householdA, aidTypeId: aq, createdBy: t.world.users.instructorA.id, status });
+    const linked = await make('in_review');
+    const other = await make('submitted');
+    const operator = await actorOf(t.ctx.knex, t.world.users.operator.id);
+    await t.ctx.services.instruction.addNote(operator, linked, 'Note réservée aux chargés d’instruction');
+    const mission = await t.ctx.services.missions.order(operator, { householdId: setup.householdA, missionTypeId: setup.types.flat, reason: 'Montage du dossier', requestId: linked, adviserId: t.world.users.social_adviser.id });
+    const me = await agent(t.world.users.social_adviser.email);
+    expect((await me.get(`/accompagnement/${mission}`)).text).toContain(`href="/demandes/${linked}"`);
+    const page = await me.get(`/demandes/${linked}`);
+    expect(page.status).toBe(200);
+    expect($(page.text)('#instruction')).toHaveLength(0);
+    expect(page.text).not.toContain('Note réservée aux chargés d’instruction');
+    expect($(page.text)('.breadcrumb a').first().attr('href')).toBe('/accompagnement');
+    const household = await me.get(`/demandes/${linked}?onglet=menage`);
+    expect(household.text).toContain(`href="/menages/${setup.householdA}"`);
+    expect((await me.get(`/demandes/${linked}?onglet=historique`)).status).toBe(200);
+    expect(await t.ctx.knex('access_events').where({ user_id: t.world.users.social_adviser.id, entity_type: 'aid_request', entity_id: linked })).toHaveLength(3);
+    // another request of the same household, the list, a bad id: closed; acting on the linked one: forbidden
+    expect((await me.get(`/demandes/${other}`)).status).toBe(404);
+    expect((await me.get('/demandes')).status).toBe(403);
+    expect((await me.get('/demandes/pas-un-identifiant')).status).toBe(404);
+    const take = await postForm(me, `/demandes/${linked}/attribuer`, { assignee: t.world.users.social_adviser.id, version: '1' }, `/accompagnement/${mission}`);
+    expect(take.status).toBe(403);
   });
 
   it('does not reach another adviser’s mission, by list or by URL', async () => {
