@@ -155,6 +155,23 @@ program
   );
 
 program
+  .command('reset-second-factor')
+  .description('oublie la clé du second facteur d’un utilisateur (téléphone perdu) : il en enrôle une nouvelle à sa prochaine connexion')
+  .requiredOption('--email <email>', 'adresse e-mail de connexion de l’utilisateur')
+  .action((opts: { email: string }) =>
+    withDatabase(async ({ db }) => {
+      const config = loadConfig();
+      const services = createServices(db, config, systemClock, createLogger(config.logLevel));
+      try {
+        const done = await services.secondFactor.reset({ userId: null, name: 'Ligne de commande' }, opts.email);
+        process.stdout.write(done ? `Second facteur réinitialisé pour ${opts.email}.\n` : `Aucun second facteur enregistré pour ${opts.email}.\n`);
+      } finally {
+        services.mailer.close();
+      }
+    }),
+  );
+
+program
   .command('create-admin')
   .description('crée un administrateur de l’association (et l’association si elle n’existe pas)')
   .requiredOption('--email <email>', 'adresse e-mail de connexion')

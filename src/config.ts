@@ -28,6 +28,7 @@ const envSchema = z
     MAIL_FROM: z.string().min(3).default('Entraide <ne-pas-repondre@entraide.local>'),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug', 'silent']).default('info'),
     REFERENCE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).optional(),
+    ADMIN_SECOND_FACTOR: z.enum(['required', 'off']).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -52,6 +53,8 @@ export interface Config {
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug' | 'silent';
   /** How long a process keeps reference lists (landlords, aid types, instructors) for forms and filters. */
   readonly referenceCacheSeconds: number;
+  /** Association administrators confirm their login with a TOTP code (on by default in production). */
+  readonly adminSecondFactor: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -89,6 +92,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     // tests insert reference data behind the services' back: no cache unless a test asks for one
     referenceCacheSeconds: env.REFERENCE_CACHE_SECONDS ?? (env.NODE_ENV === 'test' ? 0 : 30),
+    // the demo and the tests log in without an authenticator app unless asked; production never does
+    adminSecondFactor: (env.ADMIN_SECOND_FACTOR ?? (env.NODE_ENV === 'production' ? 'required' : 'off')) === 'required',
   };
   return Object.freeze(config);
 }

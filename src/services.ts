@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { AuditRepository } from './audit/repository';
 import { AuditService } from './audit/service';
 import { AuthService } from './auth/service';
+import { SECOND_FACTOR_ROLES, SecondFactorService } from './auth/second-factor';
 import { PasswordTokenRepository } from './auth/tokens';
 import type { Config } from './config';
 import type { Database } from './db/database';
@@ -64,6 +65,7 @@ export interface Services {
   readonly logger: Logger;
   readonly audit: AuditService;
   readonly auth: AuthService;
+  readonly secondFactor: SecondFactorService;
   readonly mailer: Mailer;
   readonly organisations: OrganisationService;
   readonly users: UserService;
@@ -103,7 +105,8 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const audit = new AuditService(auditRepository, clock, (entityType) => cache.changed(entityType));
   const blobs = new DatabaseBlobStore();
   const mailer = new Mailer(knex, new MailRepository(), clock, logger, config, blobs);
-  const auth = new AuthService(knex, userRepository, tokenRepository, audit, mailer, clock, logger, config.baseUrl);
+  const auth = new AuthService(knex, userRepository, tokenRepository, audit, mailer, clock, logger, config.baseUrl, config.adminSecondFactor ? SECOND_FACTOR_ROLES : []);
+  const secondFactor = new SecondFactorService(knex, userRepository, auth, audit, clock, logger, config.adminSecondFactor);
   const organisations = new OrganisationService(knex, organisationRepository, audit, clock);
   const users = new UserService(knex, userRepository, organisationRepository, tokenRepository, audit, mailer, clock, (t) =>
     auth.setPasswordLink(t),
@@ -145,7 +148,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const appointments = new AppointmentService(knex, new AppointmentRepository(), missions, mailer, blobs, settings, audit, clock, config.baseUrl, config.session.secret);
   missions.onClose((trx, actor, mission) => appointments.cancelForClosedMission(trx, actor, mission));
   return {
-    config, db, knex, clock, logger, audit, auth, mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
+    config, db, knex, clock, logger, audit, auth, secondFactor, mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
     requestLists, decisions, instruction, payments, settings, dashboard, jobs, payees, debtorAccounts, batches, rejections, ledger, accounting,
     missions, appointments,
   };

@@ -2,6 +2,7 @@
 export const urls = {
   home: () => '/',
   login: () => '/connexion',
+  secondFactor: () => '/connexion/second-facteur',
   logout: () => '/deconnexion',
   forgotPassword: () => '/mot-de-passe/oublie',
   setPassword: (token: string) => `/mot-de-passe/definir/${encodeURIComponent(token)}`,

@@ -6,7 +6,10 @@ import { emptyForm, type FormState, postForm } from '../http/forms';
 import type { Services } from '../services';
 import { routes, safeReturnPath, urls } from '../urls';
 import type { User } from '../users/repository';
-import { changePasswordSchema, forgotPasswordSchema, loginSchema, setPasswordSchema } from './schemas';
+import { changePasswordSchema, forgotPasswordSchema, loginSchema, secondFactorSchema, setPasswordSchema } from './schemas';
+import { SECOND_FACTOR_PENDING_MINUTES } from './second-factor';
+import { actorOf } from '../http/current-user';
+import { ValidationError } from '../shared/errors';
 import { PASSWORD_MIN_LENGTH } from './passwords';
 
 export function authRoutes(services: Services, passportInstance: passport.PassportStatic): Router {
@@ -52,18 +55,78 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
             renderLogin(req, res, { values: { email: req.body.email }, errors: { _form: info?.message ?? '' }, errorSummary: [{ href: '#email', text: info?.message ?? '' }] });
             return resolve();
           }
-          // passport regenerates the session (no fixation); we carry over where to go and what was typed
-          req.logIn(user, (loginErr) => {
-            if (loginErr) return reject(loginErr);
-            const now = clock.now().getTime();
-            req.session.authenticatedAt = now;
-            req.session.lastSeenAt = now;
-            req.session.savedForm = savedForm;
-            res.redirect(safeReturnPath(returnTo) ?? urls.home());
-            resolve();
-          });
+          if (services.secondFactor.requiredFor(user)) {
+            // the password is right; the login waits for the code, in a new session (no fixation)
+            req.session.regenerate((regenErr) => {
+              if (regenErr) return reject(regenErr);
+              req.session.secondFactor = { userId: user.id, startedAt: clock.now().getTime() };
+              req.session.returnTo = returnTo;
+              req.session.savedForm = savedForm;
+              req.session.save((saveErr) => (saveErr ? reject(saveErr) : (res.redirect(urls.secondFactor()), resolve())));
+            });
+            return;
+          }
+          logIn(req, res, user, { returnTo, savedForm }).then(resolve, reject);
         })(req, res, reject);
       }),
+  });
+
+  /** Opens the session of a user whose login is complete: passport regenerates it (no fixation); where to go and what was typed carry over. */
+  const logIn = (req: Request, res: Response, user: User, carry: { returnTo?: string | undefined; savedForm?: typeof req.session.savedForm }) =>
+    new Promise<void>((resolve, reject) => {
+      req.logIn(user, (loginErr) => {
+        if (loginErr) return reject(loginErr);
+        const now = clock.now().getTime();
+        req.session.authenticatedAt = now;
+        req.session.lastSeenAt = now;
+        req.session.savedForm = carry.savedForm;
+        res.redirect(safeReturnPath(carry.returnTo) ?? urls.home());
+        resolve();
+      });
+    });
+
+  // --- second factor of association administrators (TOTP) ---
+
+  /** The user whose password was accepted a moment ago, or null (nothing pending, too late, account gone). */
+  const pendingUser = async (req: Request): Promise<User | null> => {
+    const pending = req.session.secondFactor;
+    if (!pending) return null;
+    if (clock.now().getTime() - pending.startedAt > SECOND_FACTOR_PENDING_MINUTES * 60_000) return null;
+    return services.auth.sessionUser(pending.userId);
+  };
+  const backToLogin = (req: Request, res: Response, text: string) => {
+    req.session.secondFactor = undefined;
+    req.flash('info', text);
+    res.redirect(urls.login());
+  };
+  const renderSecondFactor = async (req: Request, res: Response, form: FormState) => {
+    const user = await pendingUser(req);
+    if (!user) return backToLogin(req, res, 'Saisissez de nouveau votre mot de passe.');
+    const pending = req.session.secondFactor as NonNullable<typeof req.session.secondFactor>;
+    let enrolment = null;
+    if (!(await services.secondFactor.enrolled(user.id))) {
+      pending.secret ??= services.secondFactor.newSecret();
+      enrolment = await services.secondFactor.enrolment(user.email, pending.secret);
+    }
+    res.render('auth/second-factor', { form: { ...form, values: {} }, enrolment });
+  };
+
+  router.get(urls.secondFactor(), (req, res) => renderSecondFactor(req, res, emptyForm(req)));
+  router.post(urls.secondFactor(), loginLimiter);
+  postForm(router, urls.secondFactor(), logger, {
+    permission: null,
+    schema: secondFactorSchema,
+    render: renderSecondFactor,
+    handle: async (req, res, data) => {
+      const user = await pendingUser(req);
+      if (!user) return backToLogin(req, res, 'Saisissez de nouveau votre mot de passe.');
+      const pending = req.session.secondFactor as NonNullable<typeof req.session.secondFactor>;
+      const outcome = await services.secondFactor.verify(actorOf(user, req.ip, req.id), data.code, pending.secret);
+      if (outcome === 'wrong') throw new ValidationError({ code: 'Ce code est incorrect. Vérifiez l’heure de votre téléphone et saisissez le code affiché maintenant.' });
+      if (outcome === 'replayed') throw new ValidationError({ code: 'Ce code a déjà servi. Attendez le code suivant de votre application.' });
+      if (outcome === 'locked') return backToLogin(req, res, 'Trop d’essais infructueux : le compte est verrouillé 15 minutes.');
+      await logIn(req, res, user, { returnTo: req.session.returnTo, savedForm: req.session.savedForm });
+    },
   });
 
   router.post(urls.logout(), (req, res, next) => {

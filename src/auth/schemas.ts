@@ -8,6 +8,14 @@ export const loginSchema = z.object({
   password: password('Saisissez votre mot de passe'),
 });
 
+/** A TOTP code: six digits, spaces and dashes forgiven. */
+export const secondFactorSchema = z.object({
+  code: z
+    .string({ error: 'Saisissez le code à 6 chiffres' })
+    .transform((v) => v.replace(/[\s-]/g, ''))
+    .pipe(z.string().regex(/^\d{6}$/, { error: 'Saisissez les 6 chiffres du code affiché par votre application' })),
+});
+
 export const forgotPasswordSchema = z.object({
   email: requiredEmail('Saisissez votre adresse e-mail'),
 });

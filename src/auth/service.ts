@@ -3,7 +3,7 @@ import type { AuditService } from '../audit/service';
 import type { Logger } from '../logger';
 import type { Mailer } from '../notifications/mailer';
 import { accountLockedMail, passwordChangedMail, passwordResetMail } from '../notifications/templates';
-import type { Actor } from '../permissions';
+import type { Actor, Role } from '../permissions';
 import type { Clock } from '../shared/clock';
 import { NotFoundError, ValidationError } from '../shared/errors';
 import type { User, UserRepository } from '../users/repository';
@@ -32,6 +32,8 @@ export class AuthService {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly baseUrl: string,
+    /** Roles whose login ends with a second factor: their password alone is not a successful login. */
+    private readonly secondFactorRoles: readonly Role[] = [],
   ) {}
 
   /**
@@ -54,14 +56,7 @@ export class AuthService {
       return { ...failed, reason: 'locked' };
     }
     if (!passwordOk) {
-      const lockUntil = new Date(now.getTime() + LOCK_MINUTES * 60_000);
-      const count = await this.users.recordFailedLogin(this.db, user.id, now, MAX_FAILED_LOGINS, lockUntil);
-      this.logger.warn('login failed', { event: 'auth.login_failed', reason: 'bad_password', userId: user.id, ip: context.ip, requestId: context.requestId });
-      if (count === MAX_FAILED_LOGINS) {
-        const mailId = await this.mailer.queue(this.db, accountLockedMail(user.email, user.firstName, LOCK_MINUTES));
-        await this.mailer.deliver([mailId]);
-        this.logger.warn('account locked', { event: 'auth.account_locked', userId: user.id, ip: context.ip });
-      }
+      await this.recordFailure(user, 'bad_password', context);
       return { ...failed, reason: 'bad_credentials' };
     }
     if (user.status !== 'active') {
@@ -74,10 +69,30 @@ export class AuthService {
         message: 'L’accès de votre organisation à Entraide est suspendu. Adressez-vous à l’association.',
       };
     }
-    await this.users.recordSuccessfulLogin(this.db, user.id, now);
-    this.logger.info('login succeeded', { event: 'auth.login_succeeded', userId: user.id, organisationId: user.organisationId, ip: context.ip, requestId: context.requestId });
+    if (this.secondFactorRoles.includes(user.role)) {
+      // the failure count and the login date wait for the second factor
+      this.logger.info('password accepted, second factor awaited', { event: 'auth.second_factor_awaited', userId: user.id, ip: context.ip, requestId: context.requestId });
+    } else {
+      await this.users.recordSuccessfulLogin(this.db, user.id, now);
+      this.logger.info('login succeeded', { event: 'auth.login_succeeded', userId: user.id, organisationId: user.organisationId, ip: context.ip, requestId: context.requestId });
+    }
     const fresh = await this.users.findById(this.db, { all: true }, user.id);
     return { ok: true, user: fresh as User };
+  }
+
+  /** A failed attempt (password or second factor) counts toward the lockout; true when it locks the account. */
+  async recordFailure(user: Pick<User, 'id' | 'email' | 'firstName'>, reason: string, context: { ip?: string; requestId?: string }): Promise<boolean> {
+    const now = this.clock.now();
+    const lockUntil = new Date(now.getTime() + LOCK_MINUTES * 60_000);
+    const count = await this.users.recordFailedLogin(this.db, user.id, now, MAX_FAILED_LOGINS, lockUntil);
+    this.logger.warn('login failed', { event: 'auth.login_failed', reason, userId: user.id, ip: context.ip, requestId: context.requestId });
+    if (count < MAX_FAILED_LOGINS) return false;
+    if (count === MAX_FAILED_LOGINS) {
+      const mailId = await this.mailer.queue(this.db, accountLockedMail(user.email, user.firstName, LOCK_MINUTES));
+      await this.mailer.deliver([mailId]);
+      this.logger.warn('account locked', { event: 'auth.account_locked', userId: user.id, ip: context.ip });
+    }
+    return true;
   }
 
   /** The user behind a session, or null when the account or its organisation may no longer log in. */

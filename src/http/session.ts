@@ -14,6 +14,8 @@ declare module 'express-session' {
     /** What a person had typed when their session expired, given back to the same form after login. */
     savedForm?: { path: string; values: Record<string, unknown> };
     anonymous?: boolean;
+    /** A correct password of a user who must still give a second factor (and, to enrol, the key shown). */
+    secondFactor?: { userId: string; startedAt: number; secret?: string };
   }
 }
 

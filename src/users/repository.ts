@@ -221,6 +221,32 @@ export class UserRepository {
     return Number((row as { failed_logins: number }).failed_logins);
   }
 
+  /** The user's second factor: its key once enrolled, and the last time step a code was accepted for. */
+  async secondFactor(db: Db, id: string): Promise<{ secret: string | null; enabledAt: Date | null; lastStep: number | null }> {
+    const row = await db('users').where('id', id).first('totp_secret', 'totp_enabled_at', 'totp_last_step');
+    return { secret: row?.totp_secret ?? null, enabledAt: row?.totp_enabled_at ?? null, lastStep: row?.totp_last_step === null || row?.totp_last_step === undefined ? null : Number(row.totp_last_step) };
+  }
+
+  /** Enrols a key, unless one was enrolled meanwhile (then false). */
+  async enableSecondFactor(db: Db, id: string, secret: string, step: number, now: Date): Promise<boolean> {
+    const rows = await db('users').where('id', id).whereNull('totp_enabled_at').update({ totp_secret: secret, totp_enabled_at: now, totp_last_step: step, updated_at: now }).returning('id');
+    return rows.length === 1;
+  }
+
+  /** Takes a time step as used: false when it, or a later one, already was (a code is accepted once). */
+  async useSecondFactorStep(db: Db, id: string, step: number): Promise<boolean> {
+    const rows = await db('users').where('id', id).whereNotNull('totp_enabled_at')
+      .where((w) => w.whereNull('totp_last_step').orWhere('totp_last_step', '<', step))
+      .update({ totp_last_step: step }).returning('id');
+    return rows.length === 1;
+  }
+
+  /** Forgets the key: the next login enrols a new one. */
+  async resetSecondFactor(db: Db, id: string, now: Date): Promise<boolean> {
+    const rows = await db('users').where('id', id).whereNotNull('totp_secret').update({ totp_secret: null, totp_enabled_at: null, totp_last_step: null, updated_at: now }).returning('id');
+    return rows.length === 1;
+  }
+
   async recordSuccessfulLogin(db: Db, id: string, now: Date): Promise<void> {
     await db('users')
       .where('id', id)

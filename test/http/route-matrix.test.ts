@@ -44,6 +44,8 @@ interface Expectation {
 const ROUTES: Record<string, Expectation> = {
   'GET /connexion': { allowed: 'public' },
   'POST /connexion': { allowed: 'public' },
+  'GET /connexion/second-facteur': { allowed: 'public' },
+  'POST /connexion/second-facteur': { allowed: 'public' },
   'POST /deconnexion': { allowed: 'public' },
   'GET /mot-de-passe/oublie': { allowed: 'public' },
   'POST /mot-de-passe/oublie': { allowed: 'public' },

@@ -1,0 +1,128 @@
+import request from 'supertest';
+import { authenticator } from 'otplib';
+import { loadConfig } from '../../src/config';
+import { TEST_PASSWORD } from '../factories/user';
+import { $, type Agent, csrfToken, fieldError, postForm } from '../support/http';
+import { useWorld } from '../support/world';
+
+/**
+ * ASVS 4.3.1: association administrators confirm their login with a TOTP code (enrolled at their
+ * first login); other roles log in with their password alone. A code is accepted once, a wrong
+ * code counts toward the lockout, and nothing of the extranet opens before the code.
+ */
+const t = useWorld({ ADMIN_SECOND_FACTOR: 'required' });
+const CODE_PAGE = '/connexion/second-facteur';
+
+const codeFor = (secret: string) => authenticator.clone({ epoch: t.ctx.clock.now().getTime() }).generate(secret);
+
+/** The password step: the answer sends to the code page (or not). */
+async function password(email: string): Promise<{ agent: Agent; location: string | undefined }> {
+  const agent = request.agent(t.ctx.app);
+  const res = await postForm(agent, '/connexion', { email, password: TEST_PASSWORD });
+  expect(res.status).toBe(302);
+  return { agent, location: res.headers.location };
+}
+
+const sendCode = (agent: Agent, code: string) => postForm(agent, CODE_PAGE, { code }, CODE_PAGE);
+const storedSecret = async () => (await t.ctx.knex('users').where({ id: t.world.users.admin.id }).first('totp_secret')).totp_secret as string;
+
+describe('the second factor of association administrators', () => {
+  it('is enrolled at the first login: QR code and key shown, a wrong code refused next to its field, the right one opens the session (audited)', async () => {
+    const { agent, location } = await password(t.world.users.admin.email);
+    expect(location).toBe(CODE_PAGE);
+    // nothing opens with the password alone
+    expect((await agent.get('/admin/membres')).headers.location).toBe('/connexion');
+    const page = await agent.get(CODE_PAGE);
+    expect(page.status).toBe(200);
+    expect($(page.text)('.qr-code svg')).toHaveLength(1);
+    const key = $(page.text)('#totp-key').text().replace(/\s/g, '');
+    expect(key).toMatch(/^[A-Z2-7]{32}$/);
+    // the same key on every showing of the page until it is confirmed
+    expect($((await agent.get(CODE_PAGE)).text)('#totp-key').text().replace(/\s/g, '')).toBe(key);
+
+    const wrong = await sendCode(agent, '000000');
+    expect(wrong.status).toBe(400);
+    expect(fieldError(wrong.text, 'code')).toContain('incorrect');
+    const malformed = await sendCode(agent, '12ab');
+    expect(fieldError(malformed.text, 'code')).toBe('Saisissez les 6 chiffres du code affiché par votre application');
+
+    const ok = await sendCode(agent, codeFor(key).replace(/^(\d{3})/, '$1 '));
+    expect(ok.status).toBe(302);
+    // where the administrator was going before the code
+    expect(ok.headers.location).toBe('/admin/membres');
+    expect((await agent.get('/admin/membres')).status).toBe(200);
+    expect(await storedSecret()).toBe(key);
+    const audit = await t.ctx.knex('audit_events').where({ entity_id: t.world.users.admin.id, action: 'user.second_factor_enabled' });
+    expect(audit).toHaveLength(1);
+    // a wrong code counted as a failure; the successful login cleared the count
+    expect((await t.ctx.knex('users').where({ id: t.world.users.admin.id }).first('failed_logins')).failed_logins).toBe(0);
+  });
+
+  it('asks for a code at every later login, accepts each code once, and the next one after 30 seconds', async () => {
+    const secret = await storedSecret();
+    t.ctx.clock.advanceMinutes(1);
+    const first = await password(t.world.users.admin.email);
+    const page = await first.agent.get(CODE_PAGE);
+    expect($(page.text)('.qr-code')).toHaveLength(0);
+    expect($(page.text)('#totp-key')).toHaveLength(0);
+    const code = codeFor(secret);
+    expect((await sendCode(first.agent, code)).headers.location).toBe('/');
+
+    // the same code again (another browser, same 30 seconds): refused
+    const second = await password(t.world.users.admin.email);
+    const replay = await sendCode(second.agent, code);
+    expect(replay.status).toBe(400);
+    expect(fieldError(replay.text, 'code')).toContain('déjà servi');
+    expect(t.ctx.logs.some((l) => l.includes('auth.second_factor_replayed'))).toBe(true);
+    t.ctx.clock.advanceMinutes(0.5);
+    expect((await sendCode(second.agent, codeFor(secret))).headers.location).toBe('/');
+  });
+
+  it('leaves the other roles with their password alone', async () => {
+    for (const key of ['operator', 'accountant', 'adminA'] as const) {
+      const { agent, location } = await password(t.world.users[key].email);
+      expect(location).toBe('/');
+      expect((await agent.get('/')).status).toBe(200);
+    }
+  });
+
+  it('locks the account after five failures (wrong codes count like wrong passwords) and forgets the pending login', async () => {
+    t.ctx.clock.advanceMinutes(1);
+    const { agent } = await password(t.world.users.admin.email);
+    for (let i = 0; i < 4; i++) expect((await sendCode(agent, '000000')).status).toBe(400);
+    const last = await sendCode(agent, '000000');
+    expect(last.status).toBe(302);
+    expect(last.headers.location).toBe('/connexion');
+    expect((await agent.get('/connexion')).text).toContain('verrouillé');
+    const user = await t.ctx.knex('users').where({ id: t.world.users.admin.id }).first('locked_until');
+    expect(new Date(user.locked_until).getTime()).toBeGreaterThan(t.ctx.clock.now().getTime());
+    // the code page is closed now: the password must be typed again (and the account is locked)
+    expect((await agent.get(CODE_PAGE)).headers.location).toBe('/connexion');
+    t.ctx.clock.advanceMinutes(16);
+  });
+
+  it('sends back to the password after five minutes on the code page', async () => {
+    const { agent } = await password(t.world.users.admin.email);
+    const token = await csrfToken(agent, CODE_PAGE);
+    t.ctx.clock.advanceMinutes(6);
+    const late = await agent.post(CODE_PAGE).type('form').send({ _csrf: token, code: codeFor(await storedSecret()) });
+    expect(late.status).toBe(302);
+    expect(late.headers.location).toBe('/connexion');
+  });
+
+  it('is reset from the command line (lost phone): the next login enrols a new key', async () => {
+    expect(await t.ctx.services.secondFactor.reset({ userId: null, name: 'Ligne de commande' }, t.world.users.admin.email)).toBe(true);
+    expect(await storedSecret()).toBeNull();
+    expect(await t.ctx.knex('audit_events').where({ entity_id: t.world.users.admin.id, action: 'user.second_factor_reset' })).toHaveLength(1);
+    const { agent } = await password(t.world.users.admin.email);
+    const page = await agent.get(CODE_PAGE);
+    expect($(page.text)('#totp-key').text().replace(/\s/g, '')).not.toBe('');
+  });
+
+  it('is required by default in production and off by default elsewhere', () => {
+    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/x', SMTP_HOST: 'smtp', BASE_URL: 'https://entraide.example' };
+    expect(loadConfig(production).adminSecondFactor).toBe(true);
+    expect(loadConfig({ ...production, ADMIN_SECOND_FACTOR: 'off' }).adminSecondFactor).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'development' }).adminSecondFactor).toBe(false);
+  });
+});
