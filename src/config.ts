@@ -29,6 +29,8 @@ const envSchema = z
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug', 'silent']).default('info'),
     REFERENCE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).optional(),
     ADMIN_SECOND_FACTOR: z.enum(['required', 'off']).optional(),
+    ACCESS_LOG_RETENTION_MONTHS: z.coerce.number().int().min(6, 'six months at least (CNIL)').max(36, 'three years at most (CNIL)').default(12),
+    ACCESS_ALERT_RECORDS_PER_HOUR: z.coerce.number().int().min(10).default(150),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -55,6 +57,10 @@ export interface Config {
   readonly referenceCacheSeconds: number;
   /** Association administrators confirm their login with a TOTP code (on by default in production). */
   readonly adminSecondFactor: boolean;
+  /** Read traces older than this are purged every night. */
+  readonly accessLogRetentionMonths: number;
+  /** A user reading more distinct records than this in an hour raises an alert to the association's administrators. */
+  readonly accessAlertRecordsPerHour: number;
 }
 
 export class ConfigError extends Error {}
@@ -93,6 +99,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     // tests insert reference data behind the services' back: no cache unless a test asks for one
     referenceCacheSeconds: env.REFERENCE_CACHE_SECONDS ?? (env.NODE_ENV === 'test' ? 0 : 30),
     // the demo and the tests log in without an authenticator app unless asked; production never does
+    accessLogRetentionMonths: env.ACCESS_LOG_RETENTION_MONTHS,
+    accessAlertRecordsPerHour: env.ACCESS_ALERT_RECORDS_PER_HOUR,
     adminSecondFactor: (env.ADMIN_SECOND_FACTOR ?? (env.NODE_ENV === 'production' ? 'required' : 'off')) === 'required',
   };
   return Object.freeze(config);

@@ -1,3 +1,4 @@
+import { parisTime } from '../shared/dates';
 import path from 'node:path';
 import type { Express } from 'express';
 import nunjucks from 'nunjucks';
@@ -39,6 +40,7 @@ export function configureViews(app: Express, options: { watch: boolean }): nunju
   env.addFilter('iban', (v: string | null) => (v ? formatIban(v) : ''));
   env.addFilter('ibanMasked', (v: string | null) => (v ? maskIban(v) : ''));
   env.addFilter('hours', formatMinutes);
+  env.addFilter('time', (d: Date | string | null) => (d ? parisTime(new Date(d)) : ''));
   env.addFilter('phone', formatPhone);
   env.addFilter('weekday', formatWeekday);
   env.addGlobal('urls', urls);

@@ -1,4 +1,6 @@
 import type { Services } from '../services';
+import { accessAlerts } from './access-alerts';
+import { accessLogRetention } from './access-log-retention';
 import { accountingExport } from './accounting-export';
 import { appointmentReminders } from './appointment-reminders';
 import { informationReminders } from './information-reminders';
@@ -7,7 +9,7 @@ import { sepaBatches } from './sepa-batches';
 import type { JobDefinition } from './runner';
 
 /** Every batch job of the extranet; the scheduler and the command line read this list. */
-export const JOBS: ReadonlyArray<JobDefinition<Services>> = [sepaBatches, accountingExport, informationReminders, appointmentReminders, mailRetry];
+export const JOBS: ReadonlyArray<JobDefinition<Services>> = [sepaBatches, accountingExport, informationReminders, appointmentReminders, mailRetry, accessLogRetention, accessAlerts];
 
 export function findJob(name: string): JobDefinition<Services> | undefined {
   return JOBS.find((j) => j.name === name);

@@ -40,6 +40,19 @@ export function accountLockedMail(to: string, firstName: string, minutes: number
   };
 }
 
+/** To the association's administrators: someone read many records in an hour (a count, never what was read). */
+export function accessAlertMail(to: string, firstName: string, alert: { userName: string; organisationName: string; records: number; period: string; link: string }): OutgoingMail {
+  return {
+    kind: 'security.access_alert',
+    to,
+    subject: 'Entraide : lectures inhabituelles de dossiers',
+    text:
+      `Bonjour ${firstName},\n\n${alert.userName} (${alert.organisationName}) a consulté ${alert.records} dossiers différents (ménages, demandes, missions) ${alert.period}.\n` +
+      `Ce volume dépasse le seuil d’alerte. Vérifiez que ces consultations sont justifiées ; le compte se trouve ici : ${alert.link}\n` +
+      SIGNATURE,
+  };
+}
+
 export function passwordChangedMail(to: string, firstName: string): OutgoingMail {
   return {
     kind: 'user.password_changed',

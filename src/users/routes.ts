@@ -117,6 +117,8 @@ export function userRoutes(services: Services): Router {
       history: presentHistory(detail.history, historyLabels(new Map(agencies.map((ag) => [ag.id, ag.name])))),
       lastUpdate: detail.history[0] ? { at: detail.history[0].occurredAt, by: detail.history[0].actorLabel } : null,
       isSelf: detail.user.id === a.userId,
+      // unusual volumes of reads are the association's to review
+      accessAlerts: a.organisationKind === 'association' ? await services.accessWatch.alertsFor(detail.user.id) : [],
     });
   });
 
