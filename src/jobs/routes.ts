@@ -7,6 +7,12 @@ import type { Services } from '../services';
 import { routes, urls } from '../urls';
 import { JOBS } from './registry';
 
+/** The counts jobs report, in the administrators' words (a key not listed shows as it is). */
+const COUNT_LABELS: Record<string, string> = {
+  batches: 'lots', payments: 'virements', skipped: 'écartés', entries: 'écritures', lines: 'lignes', sent: 'envoyés', failed: 'en échec', retried: 'retentés',
+  dayBefore: 'rappels la veille', halfHour: 'rappels 30 min avant', reminded: 'relances', deleted: 'supprimées', alerts: 'alertes',
+};
+
 /** Every run of every job, for administrators: status, counts, files, errors; a failed run can be run again. */
 export function jobRoutes(services: Services): Router {
   const router = Router();
@@ -14,7 +20,7 @@ export function jobRoutes(services: Services): Router {
   const id = (req: Request) => String(req.params.id);
 
   router.get(urls.jobs(), ...requirePermission('jobs:manage'), async (req, res) => {
-    res.render('jobs/index', { runs: await jobs.list(actor(req)), jobs: JOBS.map((j) => ({ name: j.name, description: j.description, schedule: j.schedule })) });
+    res.render('jobs/index', { countLabels: COUNT_LABELS, runs: await jobs.list(actor(req)), jobs: JOBS.map((j) => ({ name: j.name, description: j.description, schedule: j.schedule })) });
   });
 
   postForm(router, routes.jobRerun, logger, {

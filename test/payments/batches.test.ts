@@ -101,6 +101,8 @@ describe('the nightly SEPA batch', () => {
     const run = await ctx.knex('job_runs').where({ job: 'sepa-batches', period_key: '2026-11-27' }).first();
     expect((await postForm(admin, `/admin/taches/${run.id}/relancer`, {}, '/admin/taches')).status).toBe(302);
     expect(await ctx.knex('job_runs').where({ id: run.id }).first()).toMatchObject({ status: 'succeeded', attempts: 2 });
+    // the run's counts read in French
+    expect($((await admin.get('/admin/taches')).text)('main').text()).toMatch(/lots : 1, écartés : \d+, virements : 1/);
     const [batch] = await batchesFor('2026-11-30');
     const file = await download(admin, `/admin/taches/${run.id}/fichiers/0`);
     expect(file.status).toBe(200);
