@@ -6,6 +6,7 @@ import { FakeClock } from '../src/shared/clock';
 import { type DemoLogin, seedDemo } from './demo';
 import { seedDemoRequests } from './demo-requests';
 import { seedDemoMissions } from './demo-missions';
+import { seedDemoRights } from './demo-rights';
 import { paymentHistoryEvents, seedDemoBankAccounts } from './demo-payments';
 
 /**
@@ -20,5 +21,6 @@ export async function loadDemo(db: Database, config: Config, logger: Logger, now
   await seedDemoBankAccounts(services, clock, now);
   await seedDemoRequests(services, clock, now, paymentHistoryEvents(services, clock, now));
   await seedDemoMissions(services, clock, now);
+  await seedDemoRights(services, clock, now);
   return logins;
 }

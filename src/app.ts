@@ -25,6 +25,7 @@ import { dashboardRoutes } from './dashboard/routes';
 import { settingsRoutes } from './settings/routes';
 import { paymentRoutes } from './payments/routes';
 import { accountRoutes } from './payments/account-routes';
+import { rightsRoutes } from './rights/routes';
 import { jobRoutes } from './jobs/routes';
 import { accountingRoutes } from './accounting/routes';
 import { missionAdminRoutes } from './missions/admin-routes';
@@ -100,6 +101,7 @@ export function createApp(services: Services): Express {
   app.use(paymentRoutes(services));
   app.use(accountRoutes(services));
   app.use(jobRoutes(services));
+  app.use(rightsRoutes(services));
   app.use(accountingRoutes(services));
   app.use(missionAdminRoutes(services)); // before missionRoutes: /accompagnement/facturation is not a mission id
   app.use(missionRoutes(services));

@@ -77,6 +77,8 @@ const GRANTS = {
   'missions:work': { admin: 'all', operator: 'all', social_adviser: 'all' },
   'missions:billing': { admin: 'all' },
   'mission-types:manage': { admin: 'all' },
+  // GDPR rights requests (access, rectification, erasure…): the register and the export of a person's data
+  'rights:manage': { admin: 'all' },
 } as const satisfies Record<string, Partial<Record<Role, Reach>>>;
 
 export type Permission = keyof typeof GRANTS;

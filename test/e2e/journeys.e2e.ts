@@ -68,7 +68,7 @@ async function login(page: Page, email: string): Promise<void> {
 }
 
 const DEMO_LOGINS: Array<[string, string[]]> = [
-  ['admin@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Accompagnement', 'Paiements', 'Comptabilité', 'Ménages', 'Doublons', 'Aides', 'Membres', 'Utilisateurs', 'Courriels', 'Tâches', 'Paramètres']],
+  ['admin@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Accompagnement', 'Paiements', 'Comptabilité', 'Ménages', 'Doublons', 'Aides', 'Membres', 'Utilisateurs', 'Courriels', 'Tâches', 'Droits RGPD', 'Paramètres']],
   ['operateur@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Accompagnement', 'Paiements', 'Ménages', 'Doublons', 'Aides']],
   ['conseiller@asso.demo', ['Accueil', 'Accompagnement']],
   ['comptable@asso.demo', ['Accueil', 'Paiements', 'Comptabilité', 'Aides']],

@@ -178,6 +178,13 @@ const ROUTES: Record<string, Expectation> = {
   'POST /admin/comptes-emetteurs/:id/modifier': { allowed: ['admin'] },
   'POST /admin/comptes-emetteurs/affectation': { allowed: ['admin'] },
   'GET /admin/taches': { allowed: ['admin'] },
+  // GDPR rights register: the association's administrators only
+  'GET /admin/droits': { allowed: ['admin'] },
+  'POST /admin/droits': { allowed: ['admin'] },
+  'GET /admin/droits/nouvelle': { allowed: ['admin'] },
+  'GET /admin/droits/:id': { allowed: ['admin'] },
+  'POST /admin/droits/:id/reponse': { allowed: ['admin'] },
+  'GET /admin/droits/:id/donnees.json': { allowed: ['admin'] },
   'POST /admin/taches/:id/relancer': { allowed: ['admin'] },
   'GET /admin/taches/:id/fichiers/:index': { allowed: ['admin'] },
   'GET /comptabilite': { allowed: APPROVERS },
@@ -345,6 +352,10 @@ beforeAll(async () => {
     .insert({ reference: 'M2026-00001', organisation_id: world.landlordA.id, household_id: householdA.id, mission_type_id: pay.missionType, status: 'completed', origin: 'association', reason: 'Test', planned_minutes: 240, ordered_by: world.users.operator.id, ordered_by_label: 'Op', ordered_at: new Date(), adviser_id: world.users.social_adviser.id, consent: JSON.stringify({ date: '2026-11-20', method: 'in_person', recordedBy: 'x' }), report_blob_id: (blob as { id: string }).id, ended_at: new Date() })
     .returning('id');
   pay.mission = (mission as { id: string }).id;
+  const [rightsRequest] = await ctx.knex('rights_requests')
+    .insert({ person_id: householdA.holderId, kind: 'access', received_on: '2026-11-20', due_on: '2026-12-20', channel: 'mail', requester: 'La personne', created_by: world.users.admin.id, created_at: new Date() })
+    .returning('id');
+  pay.rightsRequest = (rightsRequest as { id: string }).id;
   const [appointment] = await ctx.knex('appointments')
     .insert({ mission_id: pay.mission, adviser_id: world.users.social_adviser.id, starts_at: new Date('2026-11-20T09:00:00Z'), duration_minutes: 60, mode: 'phone', place: 'Tél.', contact_name: 'X', status: 'done', created_at: new Date('2026-11-19T09:00:00Z') })
     .returning('id');
@@ -386,6 +397,7 @@ function concrete(path: string): string {
   if (path.startsWith('/admin/beneficiaires/:id')) return path.replace(':id', pay.supplier as string);
   if (path.startsWith('/admin/comptes-emetteurs/:id')) return path.replace(':id', pay.debtor as string);
   if (path === '/admin/taches/:id/relancer') return path.replace(':id', pay.failedRun as string);
+  if (path.startsWith('/admin/droits/:id')) return path.replace(':id', pay.rightsRequest as string);
   if (path.startsWith('/admin/taches/:id')) return path.replace(':id', pay.doneRun as string).replace(':index', '0');
   if (path === '/demandes/:id/annuler-echeances') return path.replace(':id', submittedId);
   if (path.includes(':agencyId')) return path.replace(':id/agences/:agencyId', params[':id/agences/:agencyId'] as string);

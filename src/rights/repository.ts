@@ -1,0 +1,72 @@
+import type { Db } from '../db/types';
+import { isUuid } from '../db/types';
+import type { RightChannel, RightKind } from './labels';
+
+export interface RightsRequest {
+  id: string;
+  personId: string;
+  personName: string;
+  kind: RightKind;
+  receivedOn: string;
+  dueOn: string;
+  channel: RightChannel;
+  requester: string;
+  details: string | null;
+  answeredOn: string | null;
+  answer: string | null;
+  createdAt: Date;
+  version: number;
+}
+
+const day = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10));
+
+const toRequest = (r: Record<string, unknown>): RightsRequest => ({
+  id: r.id as string,
+  personId: r.person_id as string,
+  personName: r.person_name as string,
+  kind: r.kind as RightKind,
+  receivedOn: day(r.received_on) as string,
+  dueOn: day(r.due_on) as string,
+  channel: r.channel as RightChannel,
+  requester: r.requester as string,
+  details: (r.details as string | null) ?? null,
+  answeredOn: day(r.answered_on),
+  answer: (r.answer as string | null) ?? null,
+  createdAt: r.created_at as Date,
+  version: Number(r.version),
+});
+
+const selectRequests = (db: Db) =>
+  db('rights_requests as q').select('q.*', db.raw("(select p.first_names || ' ' || p.last_name from persons p where p.id = q.person_id) as person_name"));
+
+/** The register of rights requests (the association's, not tenant data of one landlord). */
+export class RightsRepository {
+  async insert(db: Db, r: { personId: string; kind: RightKind; receivedOn: string; dueOn: string; channel: RightChannel; requester: string; details: string | null; createdBy: string }, now: Date): Promise<string> {
+    const [row] = await db('rights_requests')
+      .insert({ person_id: r.personId, kind: r.kind, received_on: r.receivedOn, due_on: r.dueOn, channel: r.channel, requester: r.requester, details: r.details, created_by: r.createdBy, created_at: now })
+      .returning('id');
+    return (row as { id: string }).id;
+  }
+
+  /** Open requests first (the nearest deadline first), then the answered ones, newest first. */
+  async list(db: Db): Promise<RightsRequest[]> {
+    const rows = await selectRequests(db).orderByRaw('q.answered_on is not null, case when q.answered_on is null then q.due_on end asc, q.answered_on desc, q.created_at desc').limit(500);
+    return rows.map(toRequest);
+  }
+
+  async forPerson(db: Db, personId: string): Promise<RightsRequest[]> {
+    return (await selectRequests(db).where('q.person_id', personId).orderBy('q.received_on', 'desc')).map(toRequest);
+  }
+
+  async findById(db: Db, id: string): Promise<RightsRequest | null> {
+    if (!isUuid(id)) return null;
+    const row = await selectRequests(db).where('q.id', id).first();
+    return row ? toRequest(row) : null;
+  }
+
+  async answer(db: Db, id: string, version: number, answeredOn: string, answer: string): Promise<boolean> {
+    const rows = await db('rights_requests').where({ id, version }).whereNull('answered_on')
+      .update({ answered_on: answeredOn, answer, version: db.raw('version + 1') }).returning('id');
+    return rows.length === 1;
+  }
+}
