@@ -1,5 +1,6 @@
 import { type Request, type Response, Router } from 'express';
 import rateLimit from 'express-rate-limit';
+import { DatabaseRateLimitStore } from '../http/rate-limit-store';
 import type passport from 'passport';
 import { actor, requirePermission } from '../http/guards';
 import { emptyForm, type FormState, postForm } from '../http/forms';
@@ -16,10 +17,12 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
   const router = Router();
   const { logger, clock } = services;
 
-  const limitPerIp = (limit: number) =>
+  const limitPerIp = (name: string, limit: number) =>
     rateLimit({
       windowMs: 15 * 60_000,
       limit,
+      // counted in the database: every replica sees the same failures
+      store: new DatabaseRateLimitStore(services.knex, `${name}:`, services.config.env !== 'test'),
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       skipSuccessfulRequests: true, // only failures count: a whole office behind one address can still log in
@@ -28,8 +31,8 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
         res.status(429).render('errors/429', { message: 'Trop de tentatives depuis votre poste. Patientez quelques minutes avant de réessayer.' });
       },
     });
-  const loginLimiter = limitPerIp(services.config.loginRateLimitPer15Min);
-  const resetLimiter = limitPerIp(10);
+  const loginLimiter = limitPerIp('login', services.config.loginRateLimitPer15Min);
+  const resetLimiter = limitPerIp('reset', 10);
 
   const renderLogin = (req: Request, res: Response, form: FormState) =>
     res.render('auth/login', { form, loggedOut: req.query.deconnecte === '1' });

@@ -1,3 +1,4 @@
+import { createApp } from '../../src/app';
 import request from 'supertest';
 import { LOGIN_FAILED_MESSAGE } from '../../src/auth/service';
 import { startTestApp, type TestContext } from '../support/app';
@@ -134,5 +135,19 @@ describe('login rate limit', () => {
       statuses.push(res.status);
     }
     expect(statuses).toEqual([401, 401, 401, 429]);
+  });
+
+  it('counts the failures of every replica together (the counters are in the database)', async () => {
+    const shared = await startTestApp({ LOGIN_RATE_LIMIT_PER_15_MIN: '3' });
+    try {
+      // two processes of the extranet on one database
+      const [one, two] = [shared.app, createApp(shared.services)];
+      const statuses: number[] = [];
+      for (const app of [one, two, one, two, one]) statuses.push((await loginPost(request.agent(app), 'inconnu@exemple.fr', 'wrong-password-123')).status);
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+      expect(await shared.knex('rate_limits').where('key', 'like', 'login:%').first('hits')).toMatchObject({ hits: 5 });
+    } finally {
+      await shared.close();
+    }
   });
 });
