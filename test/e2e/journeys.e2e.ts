@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import winston from 'winston';
+import { authenticator } from 'otplib';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import type { Database } from '../../src/db/database';
@@ -515,5 +516,41 @@ describe('support mission journey', () => {
     await page.getByRole('link', { name: 'Télécharger le bilan (PDF)' }).click();
     expect((await landlordReport).suggestedFilename()).toBe(`bilan-${reference}.pdf`);
     await context.close();
+  });
+});
+
+describe('second factor journey', () => {
+  it('an association administrator enrols an authenticator at the first login (QR code and key), a wrong code is refused next to the field, the right one opens the extranet', async () => {
+    // a second process of the extranet on the same database, with the second factor required (as in production)
+    const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789', DATA_DIR: '/tmp/entraide-e2e', ADMIN_SECOND_FACTOR: 'required' });
+    const strictServices = createServices(db, config, systemClock, winston.createLogger({ silent: true }));
+    const strict = createApp(strictServices).listen(0, '127.0.0.1');
+    await new Promise((resolve) => strict.once('listening', resolve));
+    const strictUrl = `http://127.0.0.1:${(strict.address() as AddressInfo).port}`;
+    const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${strictUrl}/connexion`);
+      await page.getByLabel('Adresse e-mail').fill('admin@asso.demo');
+      await page.getByLabel('Mot de passe').fill(DEMO_PASSWORD);
+      await page.getByRole('button', { name: 'Se connecter' }).click();
+      await page.getByRole('heading', { name: 'Activer le second facteur' }).waitFor();
+      await expect(page.locator('.qr-code svg').count()).resolves.toBe(1);
+      await expectAccessible(page, 'activation du second facteur');
+      await shot(page, 'second-facteur-1-activation');
+      const key = (await page.locator('#totp-key').innerText()).replace(/\s/g, '');
+      await page.getByLabel('Code à usage unique').fill('000000');
+      await page.getByRole('button', { name: 'Activer et se connecter' }).click();
+      await expect(page.locator('#code-error').innerText()).resolves.toContain('Ce code est incorrect');
+      await expectAccessible(page, 'code refusé');
+      await page.getByLabel('Code à usage unique').fill(authenticator.generate(key));
+      await page.getByRole('button', { name: 'Activer et se connecter' }).click();
+      await page.waitForURL(`${strictUrl}/`);
+      await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toContain('Bonjour');
+    } finally {
+      await context.close();
+      await new Promise((resolve) => strict.close(resolve));
+      strictServices.mailer.close();
+    }
   });
 });
