@@ -155,6 +155,24 @@ program
   );
 
 program
+  .command('retention:missions')
+  .description('efface le contenu des missions dont le ménage n’a plus eu de contact depuis SUPPORT_RETENTION_MONTHS mois (24) ; --dry-run les liste seulement')
+  .option('--dry-run', 'liste les missions concernées sans rien effacer')
+  .action((opts: { dryRun?: boolean }) =>
+    withDatabase(async ({ db }) => {
+      const config = loadConfig();
+      const services = createServices(db, config, systemClock, createLogger(config.logLevel));
+      try {
+        const result = await services.supportRetention.run(systemClock.now(), config.supportRetentionMonths, opts.dryRun === true);
+        for (const c of result.candidates) process.stdout.write(`${JSON.stringify({ mission: c.reference, lastContact: c.lastContact.toISOString().slice(0, 10) })}\n`);
+        process.stdout.write(opts.dryRun ? `${result.candidates.length} mission(s) à effacer (rien n’a été effacé).\n` : `${result.erased} mission(s) effacée(s).\n`);
+      } finally {
+        services.mailer.close();
+      }
+    }),
+  );
+
+program
   .command('reset-second-factor')
   .description('oublie la clé du second facteur d’un utilisateur (téléphone perdu) : il en enrôle une nouvelle à sa prochaine connexion')
   .requiredOption('--email <email>', 'adresse e-mail de connexion de l’utilisateur')

@@ -31,6 +31,7 @@ const envSchema = z
     ADMIN_SECOND_FACTOR: z.enum(['required', 'off']).optional(),
     ACCESS_LOG_RETENTION_MONTHS: z.coerce.number().int().min(6, 'six months at least (CNIL)').max(36, 'three years at most (CNIL)').default(12),
     ACCESS_ALERT_RECORDS_PER_HOUR: z.coerce.number().int().min(10).default(150),
+    SUPPORT_RETENTION_MONTHS: z.coerce.number().int().min(12, 'one year at least').max(120).default(24),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -61,6 +62,8 @@ export interface Config {
   readonly accessLogRetentionMonths: number;
   /** A user reading more distinct records than this in an hour raises an alert to the association's administrators. */
   readonly accessAlertRecordsPerHour: number;
+  /** The content of support missions is erased this long after the household's last contact (CNIL: 2 years). */
+  readonly supportRetentionMonths: number;
 }
 
 export class ConfigError extends Error {}
@@ -101,6 +104,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     // the demo and the tests log in without an authenticator app unless asked; production never does
     accessLogRetentionMonths: env.ACCESS_LOG_RETENTION_MONTHS,
     accessAlertRecordsPerHour: env.ACCESS_ALERT_RECORDS_PER_HOUR,
+    supportRetentionMonths: env.SUPPORT_RETENTION_MONTHS,
     adminSecondFactor: (env.ADMIN_SECOND_FACTOR ?? (env.NODE_ENV === 'production' ? 'required' : 'off')) === 'required',
   };
   return Object.freeze(config);

@@ -6,10 +6,11 @@ import { appointmentReminders } from './appointment-reminders';
 import { informationReminders } from './information-reminders';
 import { mailRetry } from './mail-retry';
 import { sepaBatches } from './sepa-batches';
+import { supportRetention } from './support-retention';
 import type { JobDefinition } from './runner';
 
 /** Every batch job of the extranet; the scheduler and the command line read this list. */
-export const JOBS: ReadonlyArray<JobDefinition<Services>> = [sepaBatches, accountingExport, informationReminders, appointmentReminders, mailRetry, accessLogRetention, accessAlerts];
+export const JOBS: ReadonlyArray<JobDefinition<Services>> = [sepaBatches, accountingExport, informationReminders, appointmentReminders, mailRetry, accessLogRetention, accessAlerts, supportRetention];
 
 export function findJob(name: string): JobDefinition<Services> | undefined {
   return JOBS.find((j) => j.name === name);

@@ -45,6 +45,8 @@ export interface Mission {
   outcome: string | null;
   recommendations: string | null;
   reportBlobId: string | null;
+  /** when its content was erased at the end of the retention period */
+  anonymisedAt: Date | null;
   version: number;
   /** the household, as the mission page shows it */
   householdAddress: string;
@@ -88,6 +90,7 @@ const toMission = (r: Record<string, unknown>): Mission => ({
   consent: (r.consent as Mission['consent']) ?? null, acceptedAt: (r.accepted_at as Date | null) ?? null, startedAt: (r.started_at as Date | null) ?? null,
   endedAt: (r.ended_at as Date | null) ?? null, declineReason: (r.decline_reason as string | null) ?? null, interruptionReason: (r.interruption_reason as string | null) ?? null,
   outcome: (r.outcome as string | null) ?? null, recommendations: (r.recommendations as string | null) ?? null, reportBlobId: (r.report_blob_id as string | null) ?? null,
+  anonymisedAt: (r.anonymised_at as Date | null) ?? null,
   version: r.version as number, householdAddress: r.household_address as string, holderName: (r.holder_name as string | null) ?? null,
 });
 
