@@ -20,6 +20,9 @@ import { systemClock } from './shared/clock';
 import { DatabaseBlobStore } from './files/storage';
 import { ValidationError } from './shared/errors';
 import { bootstrapAdmin } from './users/bootstrap-admin';
+import { BackupService, restorePglite } from './backup/service';
+import { createPglite, type Database } from './db/database';
+import { lockDataDir } from './db/data-dir-lock';
 import { UserRepository } from './users/repository';
 
 /** Operators' command line: `npm run cli -- <command>`. */
@@ -153,6 +156,49 @@ program
       }
     }),
   );
+
+program
+  .command('backup')
+  .description('sauvegarde toute la base dans BACKUP_DIR (dossier de données de PGlite compressé, ou pg_dump) et garde les BACKUP_KEEP plus récentes')
+  .action(() =>
+    withDatabase(async ({ db }) => {
+      const config = loadConfig();
+      const made = await new BackupService(db, config.backup.dir, config.backup.keep, createLogger(config.logLevel)).create(systemClock.now());
+      process.stdout.write(`${JSON.stringify(made)}\n`);
+    }),
+  );
+
+program
+  .command('restore')
+  .description('restaure une sauvegarde (extranet arrêté) : la base embarquée actuelle est mise de côté, une base PostgreSQL est remplacée')
+  .requiredOption('--file <path>', 'le fichier de sauvegarde (.tar.gz pour PGlite, .dump pour PostgreSQL)')
+  .option('--yes', 'confirme le remplacement de la base PostgreSQL')
+  .action(async (opts: { file: string; yes?: boolean }) => {
+    const config = loadConfig();
+    const logger = createLogger(config.logLevel);
+    const file = path.resolve(opts.file);
+    if (config.database.kind === 'pglite') {
+      const pgdata = config.database.dir;
+      const release = lockDataDir(config.dataDir);
+      try {
+        const service = new BackupService({ kind: 'pglite' } as Database, config.backup.dir, config.backup.keep, logger);
+        const aside = await restorePglite(service, file, pgdata, async (dir, dump) => {
+          const pglite = createPglite({ dir, loadDataDir: dump });
+          await pglite.query('select 1');
+          await pglite.close();
+        }, systemClock.now());
+        process.stdout.write(`Base restaurée depuis ${file}${aside ? ` ; l’ancienne est gardée dans ${aside}` : ''}.\n`);
+      } finally {
+        release();
+      }
+      return;
+    }
+    if (!opts.yes) throw new ValidationError({ yes: 'La base PostgreSQL va être remplacée : relancez avec --yes pour confirmer' });
+    await withDatabase(async ({ db }) => {
+      await new BackupService(db, config.backup.dir, config.backup.keep, logger).restorePostgres(file);
+      process.stdout.write(`Base PostgreSQL restaurée depuis ${file}.\n`);
+    });
+  });
 
 program
   .command('retention:missions')

@@ -31,6 +31,8 @@ const envSchema = z
     ADMIN_SECOND_FACTOR: z.enum(['required', 'off']).optional(),
     ACCESS_LOG_RETENTION_MONTHS: z.coerce.number().int().min(6, 'six months at least (CNIL)').max(36, 'three years at most (CNIL)').default(12),
     ACCESS_ALERT_RECORDS_PER_HOUR: z.coerce.number().int().min(10).default(150),
+    BACKUP_DIR: z.string().min(1).optional(),
+    BACKUP_KEEP: z.coerce.number().int().min(1).max(365).default(14),
     SUPPORT_RETENTION_MONTHS: z.coerce.number().int().min(12, 'one year at least').max(120).default(24),
   })
   .superRefine((env, ctx) => {
@@ -64,6 +66,8 @@ export interface Config {
   readonly accessAlertRecordsPerHour: number;
   /** The content of support missions is erased this long after the household's last contact (CNIL: 2 years). */
   readonly supportRetentionMonths: number;
+  /** Where the nightly backups go, and how many of them stay. */
+  readonly backup: { readonly dir: string; readonly keep: number };
 }
 
 export class ConfigError extends Error {}
@@ -105,6 +109,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     accessLogRetentionMonths: env.ACCESS_LOG_RETENTION_MONTHS,
     accessAlertRecordsPerHour: env.ACCESS_ALERT_RECORDS_PER_HOUR,
     supportRetentionMonths: env.SUPPORT_RETENTION_MONTHS,
+    backup: { dir: path.resolve(env.BACKUP_DIR ?? path.join(dataDir, 'backups')), keep: env.BACKUP_KEEP },
     adminSecondFactor: (env.ADMIN_SECOND_FACTOR ?? (env.NODE_ENV === 'production' ? 'required' : 'off')) === 'required',
   };
   return Object.freeze(config);

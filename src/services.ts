@@ -6,6 +6,7 @@ import { AccessWatchService } from './audit/access-watch';
 import { RightsRepository } from './rights/repository';
 import { RightsService } from './rights/service';
 import { SupportRetentionService } from './missions/retention';
+import { BackupService } from './backup/service';
 import { SECOND_FACTOR_ROLES, SecondFactorService } from './auth/second-factor';
 import { PasswordTokenRepository } from './auth/tokens';
 import type { Config } from './config';
@@ -73,6 +74,7 @@ export interface Services {
   readonly accessWatch: AccessWatchService;
   readonly rights: RightsService;
   readonly supportRetention: SupportRetentionService;
+  readonly backups: BackupService;
   readonly mailer: Mailer;
   readonly organisations: OrganisationService;
   readonly users: UserService;
@@ -155,7 +157,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const appointments = new AppointmentService(knex, new AppointmentRepository(), missions, mailer, blobs, settings, audit, clock, config.baseUrl, config.session.secret);
   missions.onClose((trx, actor, mission) => appointments.cancelForClosedMission(trx, actor, mission));
   return {
-    config, db, knex, clock, logger, audit, auth, secondFactor, accessWatch: new AccessWatchService(knex, mailer, logger, config.baseUrl), rights: new RightsService(knex, new RightsRepository(), audit, new AccessLogRepository(), clock), supportRetention: new SupportRetentionService(knex, audit, logger), mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
+    config, db, knex, clock, logger, audit, auth, secondFactor, accessWatch: new AccessWatchService(knex, mailer, logger, config.baseUrl), rights: new RightsService(knex, new RightsRepository(), audit, new AccessLogRepository(), clock), supportRetention: new SupportRetentionService(knex, audit, logger), backups: new BackupService(db, config.backup.dir, config.backup.keep, logger), mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
     requestLists, decisions, instruction, payments, settings, dashboard, jobs, payees, debtorAccounts, batches, rejections, ledger, accounting,
     missions, appointments,
   };

@@ -16,6 +16,8 @@ export interface Database {
   readonly kind: DatabaseKind;
   /** The embedded instance, when kind is 'pglite' (tests dump it as a template). */
   readonly pglite?: PGlite;
+  /** The server's address, when kind is 'postgres' (backups run pg_dump on it). */
+  readonly url?: string;
   close(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ export function openDatabase(options: DatabaseOptions): Database {
       pool: { min: 0, max: options.poolMax ?? 10 },
       acquireConnectionTimeout: 15000,
     });
-    return { knex, kind: 'postgres', close: () => knex.destroy() };
+    return { knex, kind: 'postgres', url: options.url, close: () => knex.destroy() };
   }
   const pglite = createPglite(options);
   const knex = knexFactory({

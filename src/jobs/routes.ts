@@ -10,7 +10,7 @@ import { JOBS } from './registry';
 /** The counts jobs report, in the administrators' words (a key not listed shows as it is). */
 const COUNT_LABELS: Record<string, string> = {
   batches: 'lots', payments: 'virements', skipped: 'écartés', entries: 'écritures', lines: 'lignes', sent: 'envoyés', failed: 'en échec', retried: 'retentés',
-  dayBefore: 'rappels la veille', halfHour: 'rappels 30 min avant', reminded: 'relances', deleted: 'supprimées', alerts: 'alertes',
+  dayBefore: 'rappels la veille', halfHour: 'rappels 30 min avant', reminded: 'relances', deleted: 'supprimées', alerts: 'alertes', erased: 'missions effacées', bytes: 'octets', kept: 'sauvegardes gardées',
 };
 
 /** Every run of every job, for administrators: status, counts, files, errors; a failed run can be run again. */

@@ -58,7 +58,7 @@ describe(`concurrent decisions (${onPostgres() ? 'PostgreSQL' : 'PGlite'})`, () 
   });
 
   it('two reminder jobs for the same day: one runs, the other records that it skipped', async () => {
-    const job = JOBS[0] as (typeof JOBS)[number];
+    const job = JOBS.find((x) => x.name === 'information-reminders') as (typeof JOBS)[number];
     const results = await Promise.all([t.ctx.services.jobs.run(job, t.ctx.services, 'replica-1', '2026-11-30'), t.ctx.services.jobs.run(job, t.ctx.services, 'replica-2', '2026-11-30')]);
     expect(results.map((r) => r.status).sort()).toEqual(['skipped', 'succeeded']);
     expect(await t.ctx.knex('job_runs').where({ job: job.name, period_key: '2026-11-30' })).toHaveLength(1);

@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Database } from '../db/database';
+import type { Logger } from '../logger';
+import { ValidationError } from '../shared/errors';
+
+export interface Backup {
+  file: string;
+  bytes: number;
+  sha256: string;
+}
+
+const PREFIX = 'entraide-';
+const stamp = (now: Date) => now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+
+/** Runs a command, resolving on exit code 0 and rejecting with its standard error otherwise. */
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'ENOENT' ? new Error(`${command} introuvable : installez le client PostgreSQL de la version du serveur (paquet postgresql-client)`) : err),
+    );
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} a échoué (${code}) : ${stderr.trim().slice(0, 500)}`))));
+  });
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Backups of the whole database into BACKUP_DIR: the embedded database as a gzipped copy of its
+ * data folder (PGlite's own dump, taken while the application's single connection is held, so no
+ * change slips in), a PostgreSQL server with pg_dump (custom format). Each file is written under a
+ * temporary name and renamed once complete, with its SHA-256 beside it; the newest `keep` stay.
+ */
+export class BackupService {
+  constructor(
+    private readonly db: Database,
+    private readonly dir: string,
+    private readonly keep: number,
+    private readonly logger: Logger,
+  ) {}
+
+  async create(now: Date): Promise<Backup> {
+    fs.mkdirSync(this.dir, { recursive: true });
+    const base = path.join(this.dir, `${PREFIX}${stamp(now)}${this.db.kind === 'pglite' ? '.tar.gz' : '.dump'}`);
+    const part = `${base}.part`;
+    try {
+      if (this.db.kind === 'pglite') {
+        const pglite = this.db.pglite;
+        if (!pglite) throw new Error('embedded database not open');
+        // holding the one connection keeps every other query waiting while the folder is copied
+        const dump = await this.db.knex.transaction(async () => pglite.dumpDataDir('gzip'));
+        fs.writeFileSync(part, Buffer.from(await dump.arrayBuffer()));
+      } else {
+        await run('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--file=${part}`, this.connectionUrl()]);
+      }
+      fs.renameSync(part, base);
+    } finally {
+      fs.rmSync(part, { force: true });
+    }
+    const sha256 = await sha256Of(base);
+    fs.writeFileSync(`${base}.sha256`, `${sha256}  ${path.basename(base)}\n`);
+    const bytes = fs.statSync(base).size;
+    this.prune();
+    this.logger.info('backup written', { event: 'backup.created', file: path.basename(base), bytes });
+    return { file: base, bytes, sha256 };
+  }
+
+  /** The backups present, newest first. */
+  list(): string[] {
+    if (!fs.existsSync(this.dir)) return [];
+    return fs.readdirSync(this.dir).filter((f) => f.startsWith(PREFIX) && (f.endsWith('.tar.gz') || f.endsWith('.dump'))).sort().reverse().map((f) => path.join(this.dir, f));
+  }
+
+  /** Checks a backup against its SHA-256 file before anything is restored from it. */
+  async verify(file: string): Promise<void> {
+    if (!fs.existsSync(file)) throw new ValidationError({ file: `Fichier introuvable : ${file}` });
+    const sidecar = `${file}.sha256`;
+    if (!fs.existsSync(sidecar)) throw new ValidationError({ file: `Empreinte absente (${path.basename(sidecar)}) : sauvegarde incomplète ?` });
+    const expected = fs.readFileSync(sidecar, 'utf8').split(/\s+/)[0];
+    if ((await sha256Of(file)) !== expected) throw new ValidationError({ file: 'L’empreinte SHA-256 ne correspond pas : fichier altéré ou incomplet' });
+  }
+
+  /** Restores a PostgreSQL backup into a database (the server's one by default): its objects are replaced. */
+  async restorePostgres(file: string, targetUrl = this.connectionUrl()): Promise<void> {
+    await this.verify(file);
+    await run('pg_restore', ['--clean', '--if-exists', '--no-owner', '--no-privileges', '--single-transaction', `--dbname=${targetUrl}`, file]);
+  }
+
+  private prune(): void {
+    for (const old of this.list().slice(this.keep)) {
+      fs.rmSync(old, { force: true });
+      fs.rmSync(`${old}.sha256`, { force: true });
+    }
+  }
+
+  private connectionUrl(): string {
+    if (!this.db.url) throw new Error('PostgreSQL address unknown');
+    return this.db.url;
+  }
+}
+
+/** Restores an embedded database folder from a backup: the current folder is kept aside, never deleted. */
+export async function restorePglite(backup: BackupService, file: string, pgdataDir: string, load: (dir: string, dump: Blob) => Promise<void>, now: Date): Promise<string | null> {
+  await backup.verify(file);
+  let aside: string | null = null;
+  if (fs.existsSync(pgdataDir)) {
+    aside = `${pgdataDir}.avant-restauration-${stamp(now)}`;
+    fs.renameSync(pgdataDir, aside);
+  }
+  await load(pgdataDir, new Blob([fs.readFileSync(file)]));
+  return aside;
+}
