@@ -116,6 +116,9 @@ describe('the register of rights requests', () => {
     // an old request left unanswered is flagged
     await postForm(admin, '/admin/droits', { personId: holderId, kind: 'rectification', receivedOn: '01/09/2026', channel: 'landlord', requester: 'Le bailleur, pour la locataire' }, `/admin/droits/nouvelle?personne=${holderId}`);
     const register = $((await admin.get('/admin/droits')).text);
+    // a rectification leads to the person's form
+    const rectification = await t.ctx.knex('rights_requests').where({ kind: 'rectification' }).first('id');
+    expect($((await admin.get(`/admin/droits/${rectification.id}`)).text)(`a[href="/personnes/${holderId}/modifier"]`)).toHaveLength(1);
     expect(register('tbody tr').first().text()).toContain('En retard');
     expect(register('tbody tr').first().text()).toContain('Rectification');
   });
