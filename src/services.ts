@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { AuditRepository } from './audit/repository';
 import { AuditService } from './audit/service';
 import { AuthService } from './auth/service';
+import { jobFailureNotice } from './jobs/failure-notice';
 import { AccessWatchService } from './audit/access-watch';
 import { RightsRepository } from './rights/repository';
 import { RightsService } from './rights/service';
@@ -156,6 +157,8 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const missions = new MissionService(knex, missionRepository, householdRepository, aidRequestRepository, userRepository, blobs, settings, audit, clock);
   const appointments = new AppointmentService(knex, new AppointmentRepository(), missions, mailer, blobs, settings, audit, clock, config.baseUrl, config.session.secret);
   missions.onClose((trx, actor, mission) => appointments.cancelForClosedMission(trx, actor, mission));
+  // a failed batch job is mailed to the association's administrators, once a day per job at most
+  jobs.onFailure(jobFailureNotice(knex, mailer, config.baseUrl));
   return {
     config, db, knex, clock, logger, audit, auth, secondFactor, accessWatch: new AccessWatchService(knex, mailer, logger, config.baseUrl), rights: new RightsService(knex, new RightsRepository(), audit, new AccessLogRepository(), clock), supportRetention: new SupportRetentionService(knex, audit, logger), backups: new BackupService(db, config.backup.dir, config.backup.keep, logger), mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
     requestLists, decisions, instruction, payments, settings, dashboard, jobs, payees, debtorAccounts, batches, rejections, ledger, accounting,

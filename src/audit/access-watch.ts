@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../logger';
 import type { Mailer } from '../notifications/mailer';
+import { associationAdmins } from '../notifications/admins';
 import { accessAlertMail } from '../notifications/templates';
 import { parisDate, parisTime } from '../shared/dates';
 import { formatDate } from '../shared/format';
@@ -74,12 +75,11 @@ export class AccessWatchService {
         if (!inserted) return null;
         const who = await trx('users as u').join('organisations as o', 'o.id', 'u.organisation_id').where('u.id', row.user_id).first('u.first_name', 'u.last_name', 'o.name as organisation_name');
         const found: AccessAlert = { userId: row.user_id, userName: `${who.first_name} ${who.last_name}`, organisationName: who.organisation_name, records: Number(row.records) };
-        const admins = await trx('users as u').join('organisations as o', 'o.id', 'u.organisation_id')
-          .where({ 'u.role': 'admin', 'u.status': 'active', 'o.kind': 'association' }).select('u.email', 'u.first_name');
+        const admins = await associationAdmins(trx);
         const period = `le ${formatDate(parisDate(start))} entre ${parisTime(start)} et ${parisTime(end)}`;
         const mailIds: string[] = [];
-        for (const admin of admins as Array<{ email: string; first_name: string }>) {
-          mailIds.push(await this.mailer.queue(trx, accessAlertMail(admin.email, admin.first_name, { ...found, period, link: `${this.baseUrl}${urls.user(row.user_id)}` })));
+        for (const admin of admins) {
+          mailIds.push(await this.mailer.queue(trx, accessAlertMail(admin.email, admin.firstName, { ...found, period, link: `${this.baseUrl}${urls.user(row.user_id)}` })));
         }
         return { found, mailIds };
       });

@@ -52,6 +52,8 @@ const STALE_MS = 2 * 3600_000;
  * errors are kept; a failed run can be run again for its period.
  */
 export class JobRunner {
+  private failureHooks: Array<(job: string, period: string, message: string, at: Date) => Promise<void>> = [];
+
   constructor(
     private readonly db: Knex,
     private readonly runs: JobRunRepository,
@@ -59,6 +61,11 @@ export class JobRunner {
     private readonly logger: Logger,
     private readonly blobs: BlobStore,
   ) {}
+
+  /** Called after a run failed (the administrators are told); a hook that fails itself is only logged. */
+  onFailure(hook: (job: string, period: string, message: string, at: Date) => Promise<void>): void {
+    this.failureHooks.push(hook);
+  }
 
   async run<S>(job: JobDefinition<S>, services: S, startedBy: JobStarter | string, period?: string): Promise<RunOutcome> {
     const starter = typeof startedBy === 'string' ? { userId: null, label: startedBy } : startedBy;
@@ -82,6 +89,7 @@ export class JobRunner {
       const message = (err as Error).message ?? String(err);
       await this.runs.finish(this.db, run.id, 'failed', null, message, this.clock.now(), []);
       this.logger.error('job failed', { job: job.name, period: key, error: message, durationMs: Date.now() - started });
+      for (const hook of this.failureHooks) await hook(job.name, key, message, this.clock.now()).catch((hookErr: unknown) => this.logger.error('job failure hook failed', { job: job.name, error: (hookErr as Error).message }));
       return { status: 'failed', error: message };
     }
   }

@@ -40,6 +40,19 @@ export function accountLockedMail(to: string, firstName: string, minutes: number
   };
 }
 
+/** To the association's administrators: a batch job failed (at most one mail per job and day). */
+export function jobFailedMail(to: string, firstName: string, failure: { job: string; period: string; message: string; link: string }): OutgoingMail {
+  return {
+    kind: 'job.failed',
+    to,
+    subject: `Entraide : la tâche ${failure.job} a échoué`,
+    text:
+      `Bonjour ${firstName},\n\nLa tâche planifiée « ${failure.job} » (période ${failure.period}) a échoué :\n${failure.message}\n\n` +
+      `Une fois la cause corrigée, relancez-la depuis la page Tâches : ${failure.link}\n` +
+      SIGNATURE,
+  };
+}
+
 /** To the association's administrators: someone read many records in an hour (a count, never what was read). */
 export function accessAlertMail(to: string, firstName: string, alert: { userName: string; organisationName: string; records: number; period: string; link: string }): OutgoingMail {
   return {
