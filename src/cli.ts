@@ -227,7 +227,7 @@ program
       const config = loadConfig();
       const services = createServices(db, config, systemClock, createLogger(config.logLevel));
       try {
-        const done = await services.secondFactor.reset({ userId: null, name: 'Ligne de commande' }, opts.email);
+        const done = await services.secondFactor.reset({ userId: null, name: 'Ligne de commande' }, { email: opts.email });
         process.stdout.write(done ? `Second facteur réinitialisé pour ${opts.email}.\n` : `Aucun second facteur enregistré pour ${opts.email}.\n`);
       } finally {
         services.mailer.close();

@@ -23,6 +23,7 @@ export const urls = {
   userDeactivate: (id: string) => `/utilisateurs/${id}/desactiver`,
   userReactivate: (id: string) => `/utilisateurs/${id}/reactiver`,
   userSendPasswordLink: (id: string) => `/utilisateurs/${id}/envoyer-lien`,
+  userResetSecondFactor: (id: string) => `/utilisateurs/${id}/second-facteur`,
 
   households: () => '/menages',
   householdsCsv: () => '/menages/export.csv',
@@ -177,6 +178,7 @@ export const routes = {
   userDeactivate: urls.userDeactivate(':id'),
   userReactivate: urls.userReactivate(':id'),
   userSendPasswordLink: urls.userSendPasswordLink(':id'),
+  userResetSecondFactor: urls.userResetSecondFactor(':id'),
   mail: urls.mail(':id'),
   household: urls.household(':id'),
   householdEdit: urls.householdEdit(':id'),

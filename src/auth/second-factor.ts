@@ -3,7 +3,9 @@ import { authenticator } from 'otplib';
 import QRCode from 'qrcode';
 import type { AuditService } from '../audit/service';
 import type { Logger } from '../logger';
-import type { Actor, Role } from '../permissions';
+import { type Actor, type Role, scopeFor } from '../permissions';
+import { ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
+import { verifyPassword } from './passwords';
 import type { Clock } from '../shared/clock';
 import type { User, UserRepository } from '../users/repository';
 import type { AuthService } from './service';
@@ -99,14 +101,31 @@ export class SecondFactorService {
   }
 
   /** Forgets a user's key (lost phone): the next login enrols a new one. Audited. */
-  async reset(actor: Actor | { userId: null; name: string }, email: string): Promise<boolean> {
-    const user = await this.users.findForLogin(this.db, email);
+  async reset(actor: Actor | { userId: null; name: string }, who: { email: string } | { userId: string }): Promise<boolean> {
+    const user = 'email' in who ? await this.users.findForLogin(this.db, who.email) : await this.users.findById(this.db, { all: true }, who.userId);
     if (!user) return false;
     return this.db.transaction(async (trx) => {
       if (!(await this.users.resetSecondFactor(trx, user.id, this.clock.now()))) return false;
       await this.audit.record(trx, actor, { entityType: 'user', entityId: user.id, organisationId: user.organisationId, action: 'user.second_factor_reset', before: null, after: null });
       return true;
     });
+  }
+
+  /**
+   * Another association administrator resets a colleague's key from the account page, confirming
+   * with their own password (a sensitive change, ASVS 3.7.1); nobody resets their own.
+   */
+  async resetByAdmin(actor: Actor, userId: string, password: string | undefined): Promise<boolean> {
+    const scope = scopeFor(actor, 'users:manage');
+    if (!scope.all) throw new ForbiddenError();
+    const target = await this.users.findById(this.db, scope, userId);
+    if (!target) throw new NotFoundError();
+    if (target.id === actor.userId) throw new ValidationError({ confirmPassword: 'Vous ne pouvez pas réinitialiser votre propre second facteur : demandez-le à un autre administrateur' });
+    const me = await this.users.findWithSecret(this.db, actor.userId);
+    if (!password || !me?.passwordHash || !(await verifyPassword(me.passwordHash, password))) {
+      throw new ValidationError({ confirmPassword: 'Saisissez votre mot de passe pour confirmer (il est incorrect ou manquant)' });
+    }
+    return this.reset(actor, { userId: target.id });
   }
 
   /** The time step a code belongs to (now or one step either side), or null when it matches none. */

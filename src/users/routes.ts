@@ -108,11 +108,15 @@ export function userRoutes(services: Services): Router {
     },
   });
 
-  router.get(routes.user, ...requirePermission('users:manage'), async (req, res) => {
+  const renderShow = async (req: Request, res: Response, form: FormState) => {
     const a = actor(req);
     const detail = await users.detail(a, String(req.params.id));
     const agencies = await organisations.agenciesOf(a, detail.user.organisationId);
+    // an association administrator may reset a colleague administrator's second factor
+    const resettable = a.organisationKind === 'association' && detail.user.role === 'admin' && detail.user.id !== a.userId;
     res.render('users/show', {
+      form,
+      secondFactor: resettable ? { enrolled: await services.secondFactor.enrolled(detail.user.id) } : null,
       user: detail.user,
       history: presentHistory(detail.history, historyLabels(new Map(agencies.map((ag) => [ag.id, ag.name])))),
       lastUpdate: detail.history[0] ? { at: detail.history[0].occurredAt, by: detail.history[0].actorLabel } : null,
@@ -120,6 +124,18 @@ export function userRoutes(services: Services): Router {
       // unusual volumes of reads are the association's to review
       accessAlerts: a.organisationKind === 'association' ? await services.accessWatch.alertsFor(detail.user.id) : [],
     });
+  };
+  router.get(routes.user, ...requirePermission('users:manage'), (req, res) => renderShow(req, res, emptyForm(req)));
+
+  postForm(router, routes.userResetSecondFactor, logger, {
+    permission: 'users:manage',
+    schema: z.object({ confirmPassword: z.string().max(1024).optional() }),
+    render: renderShow,
+    handle: async (req, res, data) => {
+      const done = await services.secondFactor.resetByAdmin(actor(req), String(req.params.id), data.confirmPassword);
+      req.flash(done ? 'success' : 'info', done ? 'Le second facteur est réinitialisé : la personne en activera un nouveau à sa prochaine connexion.' : 'Aucun second facteur n’était activé pour ce compte.');
+      res.redirect(urls.user(String(req.params.id)));
+    },
   });
 
   const renderEdit = async (req: Request, res: Response, form: FormState) => {

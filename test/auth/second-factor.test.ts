@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { authenticator } from 'otplib';
 import { loadConfig } from '../../src/config';
-import { TEST_PASSWORD } from '../factories/user';
+import { insertUser, TEST_PASSWORD } from '../factories/user';
 import { $, type Agent, csrfToken, fieldError, postForm } from '../support/http';
 import { useWorld } from '../support/world';
 
@@ -111,7 +111,7 @@ describe('the second factor of association administrators', () => {
   });
 
   it('is reset from the command line (lost phone): the next login enrols a new key', async () => {
-    expect(await t.ctx.services.secondFactor.reset({ userId: null, name: 'Ligne de commande' }, t.world.users.admin.email)).toBe(true);
+    expect(await t.ctx.services.secondFactor.reset({ userId: null, name: 'Ligne de commande' }, { email: t.world.users.admin.email })).toBe(true);
     expect(await storedSecret()).toBeNull();
     expect(await t.ctx.knex('audit_events').where({ entity_id: t.world.users.admin.id, action: 'user.second_factor_reset' })).toHaveLength(1);
     const { agent } = await password(t.world.users.admin.email);
@@ -124,5 +124,38 @@ describe('the second factor of association administrators', () => {
     expect(loadConfig(production).adminSecondFactor).toBe(true);
     expect(loadConfig({ ...production, ADMIN_SECOND_FACTOR: 'off' }).adminSecondFactor).toBe(false);
     expect(loadConfig({ NODE_ENV: 'development' }).adminSecondFactor).toBe(false);
+  });
+});
+
+describe('resetting a colleague’s second factor', () => {
+  it('is done from the account page by another association administrator who confirms with their password, audited', async () => {
+    const colleague = await insertUser(t.ctx.knex, { organisationId: t.world.association.id, role: 'admin', email: 'collegue.admin@asso.test' });
+    // the world's administrator enrols first (a login with a code)
+    t.ctx.clock.advanceMinutes(1);
+    const { agent } = await password(t.world.users.admin.email);
+    const key = $((await agent.get(CODE_PAGE)).text)('#totp-key').text().replace(/\s/g, '');
+    if (key) expect((await sendCode(agent, codeFor(key))).status).toBe(302);
+    else expect((await sendCode(agent, codeFor(await storedSecret()))).status).toBe(302);
+    expect(await storedSecret()).not.toBeNull();
+
+    // the colleague (second factor off for this login: enrol then log in)
+    const other = await password(colleague.email);
+    const otherKey = $((await other.agent.get(CODE_PAGE)).text)('#totp-key').text().replace(/\s/g, '');
+    expect((await sendCode(other.agent, codeFor(otherKey))).status).toBe(302);
+    const page = `/utilisateurs/${t.world.users.admin.id}`;
+    expect($((await other.agent.get(page)).text)('#second-facteur')).toHaveLength(1);
+    const wrong = await postForm(other.agent, `${page}/second-facteur`, { confirmPassword: 'pas-le-bon-mot-de-passe' }, page);
+    expect(wrong.status).toBe(400);
+    expect(fieldError(wrong.text, 'confirmPassword')).toContain('Saisissez votre mot de passe');
+    expect(await storedSecret()).not.toBeNull();
+    const ok = await postForm(other.agent, `${page}/second-facteur`, { confirmPassword: TEST_PASSWORD }, page);
+    expect(ok.status).toBe(302);
+    expect(await storedSecret()).toBeNull();
+    const audit = await t.ctx.knex('audit_events').where({ entity_id: t.world.users.admin.id, action: 'user.second_factor_reset' }).orderBy('occurred_at', 'desc').first();
+    expect(audit.actor_user_id).toBe(colleague.id);
+    // nobody resets their own, and a landlord administrator sees no such thing
+    expect($((await other.agent.get(`/utilisateurs/${colleague.id}`)).text)('#second-facteur')).toHaveLength(0);
+    const landlordAdmin = await password(t.world.users.adminA.email);
+    expect((await postForm(landlordAdmin.agent, `/utilisateurs/${t.world.users.instructorA.id}/second-facteur`, { confirmPassword: TEST_PASSWORD }, '/')).status).toBe(403);
   });
 });

@@ -75,6 +75,8 @@ const ROUTES: Record<string, Expectation> = {
   'POST /utilisateurs/:id/desactiver': { allowed: ['admin', 'adminA'], otherOrganisation: ['adminB'] },
   'POST /utilisateurs/:id/reactiver': { allowed: ['admin', 'adminA'], otherOrganisation: ['adminB'] },
   'POST /utilisateurs/:id/envoyer-lien': { allowed: ['admin', 'adminA'], otherOrganisation: ['adminB'] },
+  // resetting a second factor is for the association's administrators only
+  'POST /utilisateurs/:id/second-facteur': { allowed: ['admin'] },
   'GET /menages': { allowed: ['admin', 'operator', 'adminA', 'instructorA', 'adminB'] },
   'POST /menages': { allowed: ['admin', 'operator', 'adminA', 'instructorA', 'adminB'] },
   'GET /menages/export.csv': { allowed: ['admin', 'operator', 'adminA', 'instructorA', 'adminB'] },
