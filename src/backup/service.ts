@@ -80,6 +80,14 @@ export class BackupService {
     return fs.readdirSync(this.dir).filter((f) => f.startsWith(PREFIX) && (f.endsWith('.tar.gz') || f.endsWith('.dump'))).sort().reverse().map((f) => path.join(this.dir, f));
   }
 
+  /** The newest backup, with its size and date, or null when there is none. */
+  latest(): { name: string; bytes: number; at: Date } | null {
+    const file = this.list()[0];
+    if (!file) return null;
+    const stat = fs.statSync(file);
+    return { name: path.basename(file), bytes: stat.size, at: stat.mtime };
+  }
+
   /** Checks a backup against its SHA-256 file before anything is restored from it. */
   async verify(file: string): Promise<void> {
     if (!fs.existsSync(file)) throw new ValidationError({ file: `Fichier introuvable : ${file}` });

@@ -20,7 +20,10 @@ export function jobRoutes(services: Services): Router {
   const id = (req: Request) => String(req.params.id);
 
   router.get(urls.jobs(), ...requirePermission('jobs:manage'), async (req, res) => {
-    res.render('jobs/index', { countLabels: COUNT_LABELS, runs: await jobs.list(actor(req)), jobs: JOBS.map((j) => ({ name: j.name, description: j.description, schedule: j.schedule })) });
+    const latest = services.backups.latest();
+    // a backup older than a day and a half means last night's did not happen
+    const backupLate = !latest || services.clock.now().getTime() - latest.at.getTime() > 36 * 3_600_000;
+    res.render('jobs/index', { latestBackup: latest, backupLate, backupDir: services.config.backup.dir, countLabels: COUNT_LABELS, runs: await jobs.list(actor(req)), jobs: JOBS.map((j) => ({ name: j.name, description: j.description, schedule: j.schedule })) });
   });
 
   postForm(router, routes.jobRerun, logger, {

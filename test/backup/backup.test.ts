@@ -11,20 +11,25 @@ import { adminUrl, databaseUrl } from '../support/env';
 import { onPostgres } from '../support/database';
 import { TEST_NOW } from '../support/app';
 import { useWorld } from '../support/world';
+import { $, loginAs } from '../support/http';
 
 /**
  * Backups of the whole database (the embedded folder, or pg_dump on PostgreSQL): complete files
  * with their SHA-256, the newest kept, a tampered file refused, and a restore that gives back the
  * data as it was when the backup was taken.
  */
-const t = useWorld();
+const jobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'entraide-job-backups-'));
+const t = useWorld({ BACKUP_DIR: jobDir });
 const silent = winston.createLogger({ silent: true });
 let dir: string;
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'entraide-backups-'));
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(jobDir, { recursive: true, force: true });
+});
 
 const marker = (name: string) => t.ctx.knex('organisations').insert({ kind: 'landlord', name, city: 'Lyon' });
 
@@ -49,10 +54,15 @@ describe('backups', () => {
     await expect(service.verify(copy)).rejects.toThrow(ValidationError);
   });
 
-  it('runs every night as the backup job', async () => {
+  it('runs every night as the backup job; the jobs page shows the latest backup, and warns when there is none', async () => {
+    const admin = await loginAs(t.ctx.app, t.world.users.admin.email);
+    expect($((await admin.get('/admin/taches')).text)('#derniere-sauvegarde').text()).toContain('Aucune sauvegarde');
     const run = await t.ctx.services.jobs.run(backup, t.ctx.services, { userId: null, label: 'Planificateur' }, backup.periodKey(TEST_NOW));
     expect(run).toMatchObject({ status: 'succeeded' });
     expect(run.status === 'succeeded' && run.counts.bytes).toBeGreaterThan(1000);
+    const notice = $((await admin.get('/admin/taches')).text)('#derniere-sauvegarde');
+    expect(notice.text()).toContain('Dernière sauvegarde : entraide-');
+    expect(notice.hasClass('alert-warning')).toBe(false);
   });
 
   it('restores the data as it was when the backup was taken', async () => {
