@@ -1,3 +1,4 @@
+import { centsToDecimal } from '../shared/money';
 /**
  * The FEC (Fichier des Écritures Comptables, LPF art. A47 A-1): the 18 columns in their order,
  * tab-separated, dates AAAAMMJJ, amounts with a decimal comma and no thousands separator, UTF-8
@@ -36,10 +37,7 @@ export const fecDate = (isoDate: string | null): string => (isoDate ? isoDate.sl
 
 /** 125050 cents → "1250,50" (from integers: no float ever touches an amount). */
 export function fecAmount(cents: number | bigint | string): string {
-  const c = BigInt(cents);
-  const sign = c < 0n ? '-' : '';
-  const abs = c < 0n ? -c : c;
-  return `${sign}${abs / 100n},${String(abs % 100n).padStart(2, '0')}`;
+  return centsToDecimal(cents, ',');
 }
 
 /** A text field: no tab, no line break, no pipe (the other allowed separator), trimmed. */

@@ -1,4 +1,5 @@
 import type { FecRow } from './fec';
+import { centsToDecimal } from '../shared/money';
 
 /** The fields an accounting software may take from the ledger, in the order the accountant chooses. */
 export const CSV_FIELDS = {
@@ -47,11 +48,7 @@ const date = (iso: string, f: CsvFormat['dateFormat']) => {
   return f === 'DD/MM/YYYY' ? `${d}/${m}/${y}` : f === 'YYYYMMDD' ? `${y}${m}${d}` : `${y}-${m}-${d}`;
 };
 
-const amount = (cents: bigint, decimal: ',' | '.') => {
-  const sign = cents < 0n ? '-' : '';
-  const abs = cents < 0n ? -cents : cents;
-  return `${sign}${abs / 100n}${decimal}${String(abs % 100n).padStart(2, '0')}`;
-};
+const amount = (cents: bigint, decimal: ',' | '.') => centsToDecimal(cents, decimal);
 
 /** A cell, quoted when it holds the separator, a quote or a line break; formulas neutralised. */
 function cell(value: string, separator: string): string {

@@ -1,12 +1,13 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/types';
+import { centsToDecimal } from '../shared/money';
 
 /** Traces of consultation listed at most (the oldest beyond are counted, not listed). */
 const MAX_TRACES = 5_000;
 
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : String(v));
 const day = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10));
-const euros = (cents: unknown): string | null => (cents === null || cents === undefined ? null : (Number(cents) / 100).toFixed(2));
+const euros = (cents: unknown): string | null => (cents === null || cents === undefined ? null : centsToDecimal(cents as number | string, '.'));
 const json = <T>(v: unknown): T | null => (v === null || v === undefined ? null : typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
 
 /** What the export leaves out, and why — written into the file so the person reads it too. */

@@ -13,9 +13,15 @@ export function parseEurosToCents(input: string): number | null {
   return Number.isSafeInteger(total) ? total : null;
 }
 
+/** Integer cents → "1234,56" or "1234.56": computed on integers, never through a float (files, exports, inputs all use it). */
+export function centsToDecimal(cents: number | bigint | string, separator: ',' | '.' = ','): string {
+  const c = BigInt(cents);
+  const sign = c < 0n ? '-' : '';
+  const abs = c < 0n ? -c : c;
+  return `${sign}${abs / 100n}${separator}${String(abs % 100n).padStart(2, '0')}`;
+}
+
 /** 123456 → "1234,56" (the value put back into an amount input). */
 export function centsToInput(cents: number): string {
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(cents);
-  return `${sign}${Math.trunc(abs / 100)},${String(abs % 100).padStart(2, '0')}`;
+  return centsToDecimal(cents, ',');
 }

@@ -1,6 +1,7 @@
 import { isValidBIC, isValidIBAN } from 'ibantools';
 import { XMLBuilder } from 'fast-xml-parser';
 import { epcText, isSepaIdentifier } from './charset';
+import { centsToDecimal } from '../../shared/money';
 
 export const PAIN001_NAMESPACE = 'urn:iso:std:iso:20022:tech:xsd:pain.001.001.03';
 
@@ -31,8 +32,7 @@ const BUILDER = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '
 
 /** Cents → "1234.56": two decimals, a dot, no separator (computed on integers, never a float). */
 export function sepaAmount(cents: number | bigint): string {
-  const c = BigInt(cents);
-  return `${c / 100n}.${String(c % 100n).padStart(2, '0')}`;
+  return centsToDecimal(cents, '.');
 }
 
 const parisDateTime = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
