@@ -1,10 +1,10 @@
-import { centsToDecimal } from '../shared/money';
 /**
  * The FEC (Fichier des Écritures Comptables, LPF art. A47 A-1): the 18 columns in their order,
  * tab-separated, dates AAAAMMJJ, amounts with a decimal comma and no thousands separator, UTF-8
  * without BOM, named <SIREN>FEC<closing date>.txt. Pure functions: the export streams lines
  * through `fecLine`.
  */
+import { centsToDecimal } from '../shared/money';
 export const FEC_COLUMNS = [
   'JournalCode', 'JournalLib', 'EcritureNum', 'EcritureDate', 'CompteNum', 'CompteLib', 'CompAuxNum', 'CompAuxLib', 'PieceRef',
   'PieceDate', 'EcritureLib', 'Debit', 'Credit', 'EcritureLet', 'DateLet', 'ValidDate', 'Montantdevise', 'Idevise',
