@@ -4,9 +4,11 @@ import { AuditService } from './audit/service';
 import { AuthService } from './auth/service';
 import { jobFailureNotice } from './jobs/failure-notice';
 import { AccessWatchService } from './audit/access-watch';
+import { AccessWatchRepository } from './audit/access-repository';
 import { RightsRepository } from './rights/repository';
 import { RightsService } from './rights/service';
 import { SupportRetentionService } from './missions/retention';
+import { RetentionRepository } from './missions/retention-repository';
 import { BackupService } from './backup/service';
 import { SECOND_FACTOR_ROLES, SecondFactorService } from './auth/second-factor';
 import { PasswordTokenRepository } from './auth/tokens';
@@ -114,7 +116,8 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const cache = new ReferenceCache(config.referenceCacheSeconds * 1000);
   const audit = new AuditService(auditRepository, clock, (entityType) => cache.changed(entityType));
   const blobs = new DatabaseBlobStore();
-  const mailer = new Mailer(knex, new MailRepository(), clock, logger, config, blobs);
+  const mailRepository = new MailRepository();
+  const mailer = new Mailer(knex, mailRepository, clock, logger, config, blobs);
   const auth = new AuthService(knex, userRepository, tokenRepository, audit, mailer, clock, logger, config.baseUrl, config.adminSecondFactor ? SECOND_FACTOR_ROLES : []);
   const secondFactor = new SecondFactorService(knex, userRepository, auth, audit, clock, logger, config.adminSecondFactor);
   const organisations = new OrganisationService(knex, organisationRepository, audit, clock);
@@ -158,9 +161,9 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const appointments = new AppointmentService(knex, new AppointmentRepository(), missions, mailer, blobs, settings, audit, clock, config.baseUrl, config.session.secret);
   missions.onClose((trx, actor, mission) => appointments.cancelForClosedMission(trx, actor, mission));
   // a failed batch job is mailed to the association's administrators, once a day per job at most
-  jobs.onFailure(jobFailureNotice(knex, mailer, config.baseUrl));
+  jobs.onFailure(jobFailureNotice(knex, mailer, mailRepository, organisationRepository, userRepository, config.baseUrl));
   return {
-    config, db, knex, clock, logger, audit, auth, secondFactor, accessWatch: new AccessWatchService(knex, mailer, logger, config.baseUrl), rights: new RightsService(knex, new RightsRepository(), audit, new AccessLogRepository(), clock), supportRetention: new SupportRetentionService(knex, audit, logger), backups: new BackupService(db, config.backup.dir, config.backup.keep, logger), mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
+    config, db, knex, clock, logger, audit, auth, secondFactor, accessWatch: new AccessWatchService(knex, new AccessWatchRepository(), organisationRepository, userRepository, mailer, logger, config.baseUrl), rights: new RightsService(knex, new RightsRepository(), audit, new AccessLogRepository(), clock), supportRetention: new SupportRetentionService(knex, new RetentionRepository(), audit, logger), backups: new BackupService(db, config.backup.dir, config.backup.keep, logger), mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
     requestLists, decisions, instruction, payments, settings, dashboard, jobs, payees, debtorAccounts, batches, rejections, ledger, accounting,
     missions, appointments,
   };

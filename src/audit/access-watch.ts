@@ -1,11 +1,14 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../logger';
-import type { Mailer } from '../notifications/mailer';
 import { associationAdmins } from '../notifications/admins';
+import type { Mailer } from '../notifications/mailer';
 import { accessAlertMail } from '../notifications/templates';
-import { parisDate, parisTime } from '../shared/dates';
+import type { OrganisationRepository } from '../organisations/repository';
+import { monthsBefore, parisDate, parisTime } from '../shared/dates';
 import { formatDate } from '../shared/format';
 import { urls } from '../urls';
+import type { UserRepository } from '../users/repository';
+import type { AccessWatchRepository } from './access-repository';
 
 /** Deleted per transaction by the purge, so that no transaction holds millions of rows. */
 const PURGE_BATCH = 5_000;
@@ -25,6 +28,9 @@ export interface AccessAlert {
 export class AccessWatchService {
   constructor(
     private readonly db: Knex,
+    private readonly traces: AccessWatchRepository,
+    private readonly organisations: OrganisationRepository,
+    private readonly users: UserRepository,
     private readonly mailer: Mailer,
     private readonly logger: Logger,
     private readonly baseUrl: string,
@@ -32,19 +38,10 @@ export class AccessWatchService {
 
   /** Deletes the traces older than `months` before `now`, a batch per transaction; returns how many went. */
   async purge(now: Date, months: number): Promise<number> {
-    const cutoff = new Date(now);
-    cutoff.setUTCMonth(cutoff.getUTCMonth() - months);
+    const cutoff = monthsBefore(now, months);
     let total = 0;
     for (;;) {
-      const deleted = await this.db.transaction(async (trx) => {
-        // the database lets only traces older than this declared cutoff go (see migration 050)
-        await trx.raw("select set_config('entraide.access_purge_before', ?, true)", [cutoff.toISOString()]);
-        const rows = await trx('access_events')
-          .whereIn('id', trx('access_events').where('occurred_at', '<', cutoff).orderBy('occurred_at').limit(PURGE_BATCH).select('id'))
-          .delete()
-          .returning('id');
-        return rows.length;
-      });
+      const deleted = await this.db.transaction((trx) => this.traces.purgeBatch(trx, cutoff, PURGE_BATCH));
       total += deleted;
       if (deleted < PURGE_BATCH) break;
     }
@@ -58,42 +55,27 @@ export class AccessWatchService {
    * active administrators. Returns the new alerts.
    */
   async watch(start: Date, end: Date, threshold: number, now: Date): Promise<AccessAlert[]> {
-    const heavy = await this.db('access_events as e')
-      .where('e.occurred_at', '>=', start)
-      .andWhere('e.occurred_at', '<', end)
-      .groupBy('e.user_id')
-      .havingRaw('count(distinct (e.entity_type, e.entity_id)) > ?', [threshold])
-      .select('e.user_id', this.db.raw('count(distinct (e.entity_type, e.entity_id))::int as records'));
     const alerts: AccessAlert[] = [];
-    for (const row of heavy as Array<{ user_id: string; records: number }>) {
-      const alert = await this.db.transaction(async (trx) => {
-        const [inserted] = await trx('access_alerts')
-          .insert({ user_id: row.user_id, period_start: start, period_end: end, records: Number(row.records), threshold, created_at: now })
-          .onConflict(['user_id', 'period_start'])
-          .ignore()
-          .returning('id');
-        if (!inserted) return null;
-        const who = await trx('users as u').join('organisations as o', 'o.id', 'u.organisation_id').where('u.id', row.user_id).first('u.first_name', 'u.last_name', 'o.name as organisation_name');
-        const found: AccessAlert = { userId: row.user_id, userName: `${who.first_name} ${who.last_name}`, organisationName: who.organisation_name, records: Number(row.records) };
-        const admins = await associationAdmins(trx);
-        const period = `le ${formatDate(parisDate(start))} entre ${parisTime(start)} et ${parisTime(end)}`;
-        const mailIds: string[] = [];
-        for (const admin of admins) {
-          mailIds.push(await this.mailer.queue(trx, accessAlertMail(admin.email, admin.firstName, { ...found, period, link: `${this.baseUrl}${urls.user(row.user_id)}` })));
+    const period = `le ${formatDate(parisDate(start))} entre ${parisTime(start)} et ${parisTime(end)}`;
+    for (const found of await this.traces.heavyReaders(this.db, start, end, threshold)) {
+      const mailIds = await this.db.transaction(async (trx) => {
+        if (!(await this.traces.insertAlert(trx, { userId: found.userId, periodStart: start, periodEnd: end, records: found.records, threshold }, now))) return null;
+        const ids: string[] = [];
+        for (const admin of await associationAdmins(trx, this.organisations, this.users)) {
+          ids.push(await this.mailer.queue(trx, accessAlertMail(admin.email, admin.firstName, { ...found, period, link: `${this.baseUrl}${urls.user(found.userId)}` })));
         }
-        return { found, mailIds };
+        return ids;
       });
-      if (!alert) continue;
-      await this.mailer.deliver(alert.mailIds);
-      this.logger.warn('unusual volume of reads', { event: 'security.access_anomaly', userId: alert.found.userId, records: alert.found.records, threshold, periodStart: start.toISOString() });
-      alerts.push(alert.found);
+      if (!mailIds) continue;
+      await this.mailer.deliver(mailIds);
+      this.logger.warn('unusual volume of reads', { event: 'security.access_anomaly', userId: found.userId, records: found.records, threshold, periodStart: start.toISOString() });
+      alerts.push(found);
     }
     return alerts;
   }
 
   /** The alerts raised about a user, newest first (their account page). */
   alertsFor(userId: string): Promise<Array<{ periodStart: Date; periodEnd: Date; records: number }>> {
-    return this.db('access_alerts').where({ user_id: userId }).orderBy('period_start', 'desc').limit(20)
-      .select('period_start as periodStart', 'period_end as periodEnd', 'records');
+    return this.traces.alertsFor(this.db, userId);
   }
 }

@@ -1,10 +1,9 @@
 import type { Db } from '../db/types';
+import type { OrganisationRepository } from '../organisations/repository';
+import type { UserRepository } from '../users/repository';
 
 /** The association's active administrators: who is told about security alerts and failed jobs. */
-export async function associationAdmins(db: Db): Promise<Array<{ email: string; firstName: string }>> {
-  const rows = await db('users as u').join('organisations as o', 'o.id', 'u.organisation_id')
-    .where({ 'u.role': 'admin', 'u.status': 'active', 'o.kind': 'association' })
-    .orderBy('u.email')
-    .select('u.email', 'u.first_name');
-  return rows.map((r: { email: string; first_name: string }) => ({ email: r.email, firstName: r.first_name }));
+export async function associationAdmins(db: Db, organisations: OrganisationRepository, users: UserRepository): Promise<Array<{ email: string; firstName: string }>> {
+  const association = await organisations.firstAssociation(db);
+  return association ? users.activeWithRoles(db, association.id, ['admin']) : [];
 }

@@ -65,6 +65,11 @@ export class MailRepository {
     return id;
   }
 
+  /** Whether a mail of this kind and subject was queued since then (to tell something once a day). */
+  async queuedSince(db: Db, kind: string, subject: string, since: Date): Promise<boolean> {
+    return (await db('mail_outbox').where({ kind, subject }).where('created_at', '>=', since).first('id')) !== undefined;
+  }
+
   async attachments(db: Db, mailId: string): Promise<MailAttachment[]> {
     const rows = await db('mail_attachments').where({ mail_id: mailId }).orderBy('filename');
     return rows.map((r: Record<string, string>) => ({ filename: r.filename as string, contentType: r.content_type as string, blobId: r.blob_id as string }));

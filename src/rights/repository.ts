@@ -64,6 +64,14 @@ export class RightsRepository {
     return row ? toRequest(row) : null;
   }
 
+  /** A person a request is about: name and current (or last) household, or null. */
+  async person(db: Db, personId: string): Promise<{ id: string; name: string; householdId: string | null } | null> {
+    const p = await db('persons').where({ id: personId }).first('id', 'first_names', 'last_name');
+    if (!p) return null;
+    const home = await db('household_members').where({ person_id: personId }).orderByRaw('to_date is not null, from_date desc').first('household_id');
+    return { id: p.id as string, name: `${p.first_names} ${p.last_name}`, householdId: (home?.household_id as string | undefined) ?? null };
+  }
+
   async answer(db: Db, id: string, version: number, answeredOn: string, answer: string): Promise<boolean> {
     const rows = await db('rights_requests').where({ id, version }).whereNull('answered_on')
       .update({ answered_on: answeredOn, answer, version: db.raw('version + 1') }).returning('id');

@@ -45,10 +45,7 @@ export class RightsService {
   async person(actor: Actor, personId: string | undefined): Promise<{ id: string; name: string; householdId: string | null } | null> {
     scopeFor(actor, 'rights:manage');
     if (!personId || !isUuid(personId)) return null;
-    const p = await this.db('persons').where({ id: personId }).first('id', 'first_names', 'last_name');
-    if (!p) return null;
-    const home = await this.db('household_members').where({ person_id: personId }).orderByRaw('to_date is not null, from_date desc').first('household_id');
-    return { id: p.id, name: `${p.first_names} ${p.last_name}`, householdId: (home?.household_id as string | undefined) ?? null };
+    return this.rights.person(this.db, personId);
   }
 
   async record(actor: Actor, input: RightsRequestInput): Promise<string> {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/types';
 import { centsToDecimal } from '../shared/money';
+import { OrganisationRepository } from '../organisations/repository';
 
 /** Traces of consultation listed at most (the oldest beyond are counted, not listed). */
 const MAX_TRACES = 5_000;
@@ -30,7 +31,7 @@ interface SituationMember { personId: string; name: string; employmentStatus: st
 export async function subjectExport(db: Db, personId: string, now: Date): Promise<Record<string, unknown> | null> {
   const person = await db('persons').where({ id: personId }).first();
   if (!person) return null;
-  const association = await db('organisations').where({ kind: 'association' }).orderBy('created_at').first('name', 'siren');
+  const association = await new OrganisationRepository().firstAssociation(db);
   const memberships = await db('household_members as m')
     .join('households as h', 'h.id', 'm.household_id')
     .join('organisations as o', 'o.id', 'h.organisation_id')

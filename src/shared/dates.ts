@@ -42,6 +42,13 @@ export function addDays(date: string, days: number): string {
 }
 
 /** A calendar date moved by whole months, the day kept or brought back to the month's last ("2026-08-31", 6 → "2027-02-28"). */
+/** The instant `months` calendar months before `now` (retention cut-offs). */
+export function monthsBefore(now: Date, months: number): Date {
+  const cutoff = new Date(now);
+  cutoff.setUTCMonth(cutoff.getUTCMonth() - months);
+  return cutoff;
+}
+
 export function addMonths(date: string, months: number): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   const first = new Date(Date.UTC(y, m - 1 + months, 1));
