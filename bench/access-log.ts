@@ -7,16 +7,13 @@
  * (entraide_bench_access).
  *   npm run bench:access-log
  */
-import knexFactory from 'knex';
 import { loadConfig } from '../src/config';
-import { openDatabase } from '../src/db/database';
-import { migrateLatest } from '../src/db/migrations';
 import { createLogger } from '../src/logger';
 import { createServices } from '../src/services';
 import { FakeClock } from '../src/shared/clock';
+import { freshBenchDatabase } from './database';
 import { measure } from './measure';
 
-const SERVER = process.env.BENCH_SERVER_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
 const TRACES = Number(process.env.BENCH_TRACES ?? 3_000_000);
 const USERS = 3_000;
 const NAME = 'entraide_bench_access';
@@ -24,15 +21,8 @@ const NOW = new Date('2026-12-01T03:00:00Z');
 const SPAN_DAYS = 548;
 
 async function main(): Promise<void> {
-  const admin = knexFactory({ client: 'pg', connection: SERVER, pool: { min: 0, max: 1 } });
-  await admin.raw(`drop database if exists ${NAME} with (force)`);
-  await admin.raw(`create database ${NAME}`);
-  await admin.destroy();
-  const url = new URL(SERVER);
-  url.pathname = `/${NAME}`;
-  const db = openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 4 });
+  const { db, url } = await freshBenchDatabase(NAME);
   const knex = db.knex;
-  await migrateLatest(knex);
   const t0 = Date.now();
   const [org] = await knex('organisations').insert({ kind: 'association', name: 'Association Entraide Logement', city: 'Paris' }).returning('id');
   const orgId = (org as { id: string }).id;
@@ -62,7 +52,7 @@ async function main(): Promise<void> {
   const young = Number((await knex('access_events').where('occurred_at', '>=', cutoff).count<{ n: string }[]>('* as n'))[0]?.n);
   process.stdout.write(`Entraide bench:access-log — PostgreSQL, ${TRACES + 400} traces de consultation sur 18 mois par ${USERS} utilisateurs, préparées en ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 
-  const config = loadConfig({ ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', NODE_ENV: 'development' });
+  const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent', NODE_ENV: 'development' });
   const services = createServices(db, config, new FakeClock(NOW), createLogger('silent'));
 
   const hourEnd = new Date(Math.floor(NOW.getTime() / 3_600_000) * 3_600_000);

@@ -6,31 +6,21 @@
  * development. Runs on PostgreSQL, in a database it creates afresh (entraide_bench_reminders).
  *   npm run bench:reminders
  */
-import knexFactory from 'knex';
 import { loadConfig } from '../src/config';
-import { openDatabase } from '../src/db/database';
-import { migrateLatest } from '../src/db/migrations';
 import { createLogger } from '../src/logger';
 import { createServices } from '../src/services';
 import { FakeClock } from '../src/shared/clock';
+import { freshBenchDatabase } from './database';
 import { measure } from './measure';
 
-const SERVER = process.env.BENCH_SERVER_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
 const APPOINTMENTS = Number(process.env.BENCH_APPOINTMENTS ?? 100_000);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 2_000);
 const NAME = 'entraide_bench_reminders';
 const NOW = new Date('2026-12-01T09:00:00Z');
 
 async function main(): Promise<void> {
-  const admin = knexFactory({ client: 'pg', connection: SERVER, pool: { min: 0, max: 1 } });
-  await admin.raw(`drop database if exists ${NAME} with (force)`);
-  await admin.raw(`create database ${NAME}`);
-  await admin.destroy();
-  const url = new URL(SERVER);
-  url.pathname = `/${NAME}`;
-  const db = openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 4 });
+  const { db, url } = await freshBenchDatabase(NAME);
   const knex = db.knex;
-  await migrateLatest(knex);
   const t0 = Date.now();
   const [assoc] = await knex('organisations').insert({ kind: 'association', name: 'Association Entraide Logement', city: 'Paris' }).returning('id');
   const [org] = await knex('organisations').insert({ kind: 'landlord', name: 'Bailleur du banc', city: 'Lyon' }).returning('id');
@@ -65,7 +55,7 @@ async function main(): Promise<void> {
   await knex.raw('vacuum analyze');
   process.stdout.write(`Entraide bench:reminders — PostgreSQL, ${APPOINTMENTS} rendez-vous sur six mois dont ${BACKLOG} en retard de rappel, préparés en ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 
-  const config = loadConfig({ ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', NODE_ENV: 'development' });
+  const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent', NODE_ENV: 'development' });
   const clock = new FakeClock(NOW);
   const services = createServices(db, config, clock, createLogger('silent'));
 

@@ -5,30 +5,20 @@
  * creates afresh each time (entraide_bench_sepa on BENCH_SERVER_URL).
  *   npm run bench:sepa
  */
-import knexFactory from 'knex';
 import { loadConfig } from '../src/config';
-import { openDatabase } from '../src/db/database';
-import { migrateLatest } from '../src/db/migrations';
 import { createLogger } from '../src/logger';
 import { createServices } from '../src/services';
 import { FakeClock } from '../src/shared/clock';
 import { insertAidTypes } from '../seeds/demo';
+import { freshBenchDatabase } from './database';
 import { measure } from './measure';
 
-const SERVER = process.env.BENCH_SERVER_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
 const PAYMENTS = Number(process.env.BENCH_PAYMENTS ?? 20_000);
 const NAME = 'entraide_bench_sepa';
 
 async function main(): Promise<void> {
-  const admin = knexFactory({ client: 'pg', connection: SERVER, pool: { min: 0, max: 1 } });
-  await admin.raw(`drop database if exists ${NAME} with (force)`);
-  await admin.raw(`create database ${NAME}`);
-  await admin.destroy();
-  const url = new URL(SERVER);
-  url.pathname = `/${NAME}`;
-  const db = openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 4 });
+  const { db, url } = await freshBenchDatabase(NAME);
   const knex = db.knex;
-  await migrateLatest(knex);
   await insertAidTypes(knex);
   const t0 = Date.now();
   const [org] = await knex('organisations').insert({ kind: 'landlord', name: 'Société d’HLM Île-de-France — Œuvre', city: 'Paris' }).returning('id');
@@ -60,7 +50,7 @@ async function main(): Promise<void> {
   const expected = (await knex('payments').sum<{ s: string }[]>('amount_cents as s'))[0]?.s;
   process.stdout.write(`Entraide bench:sepa — PostgreSQL, ${PAYMENTS} échéances dues préparées en ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 
-  const config = loadConfig({ ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', NODE_ENV: 'development' });
+  const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent', NODE_ENV: 'development' });
   const services = createServices(db, config, new FakeClock(new Date('2026-11-30T01:00:00Z')), createLogger('silent'));
   const { result, seconds, peakMb, baselineMb } = await measure(() => services.batches.generate('2026-11-30', { userId: null, label: 'Banc d’essai' }, null));
   const batch = result.batches[0];

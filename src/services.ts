@@ -118,8 +118,9 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const blobs = new DatabaseBlobStore();
   const mailRepository = new MailRepository();
   const mailer = new Mailer(knex, mailRepository, clock, logger, config, blobs);
-  const auth = new AuthService(knex, userRepository, tokenRepository, audit, mailer, clock, logger, config.baseUrl, config.adminSecondFactor ? SECOND_FACTOR_ROLES : []);
-  const secondFactor = new SecondFactorService(knex, userRepository, auth, audit, clock, logger, config.adminSecondFactor);
+  const secondFactorRoles = config.adminSecondFactor ? SECOND_FACTOR_ROLES : [];
+  const auth = new AuthService(knex, userRepository, tokenRepository, audit, mailer, clock, logger, config.baseUrl, secondFactorRoles);
+  const secondFactor = new SecondFactorService(knex, userRepository, auth, audit, clock, logger, secondFactorRoles);
   const organisations = new OrganisationService(knex, organisationRepository, audit, clock);
   const users = new UserService(knex, userRepository, organisationRepository, tokenRepository, audit, mailer, clock, (t) =>
     auth.setPasswordLink(t),

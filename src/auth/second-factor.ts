@@ -42,13 +42,9 @@ export class SecondFactorService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    readonly required: boolean,
+    /** SECOND_FACTOR_ROLES when the second factor is required, none otherwise (the same list AuthService gets). */
+    private readonly roles: readonly Role[],
   ) {}
-
-  /** The roles AuthService must hand over to this service (none when the second factor is off). */
-  get roles(): readonly Role[] {
-    return this.required ? SECOND_FACTOR_ROLES : [];
-  }
 
   requiredFor(user: Pick<User, 'role'>): boolean {
     return this.roles.includes(user.role);
