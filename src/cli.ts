@@ -21,7 +21,6 @@ import { DatabaseBlobStore } from './files/storage';
 import { ValidationError } from './shared/errors';
 import { bootstrapAdmin } from './users/bootstrap-admin';
 import { BackupService, restorePglite } from './backup/service';
-import { createPglite, type Database } from './db/database';
 import { lockDataDir } from './db/data-dir-lock';
 import { UserRepository } from './users/repository';
 
@@ -181,12 +180,7 @@ program
       const pgdata = config.database.dir;
       const release = lockDataDir(config.dataDir);
       try {
-        const service = new BackupService({ kind: 'pglite' } as Database, config.backup.dir, config.backup.keep, logger);
-        const aside = await restorePglite(service, file, pgdata, async (dir, dump) => {
-          const pglite = createPglite({ dir, loadDataDir: dump });
-          await pglite.query('select 1');
-          await pglite.close();
-        }, systemClock.now());
+        const aside = await restorePglite(file, pgdata, systemClock.now());
         process.stdout.write(`Base restaurée depuis ${file}${aside ? ` ; l’ancienne est gardée dans ${aside}` : ''}.\n`);
       } finally {
         release();

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Database } from '../db/database';
+import { createPglite, type Database } from '../db/database';
 import type { Logger } from '../logger';
 import { ValidationError } from '../shared/errors';
 
@@ -89,17 +89,13 @@ export class BackupService {
   }
 
   /** Checks a backup against its SHA-256 file before anything is restored from it. */
-  async verify(file: string): Promise<void> {
-    if (!fs.existsSync(file)) throw new ValidationError({ file: `Fichier introuvable : ${file}` });
-    const sidecar = `${file}.sha256`;
-    if (!fs.existsSync(sidecar)) throw new ValidationError({ file: `Empreinte absente (${path.basename(sidecar)}) : sauvegarde incomplète ?` });
-    const expected = fs.readFileSync(sidecar, 'utf8').split(/\s+/)[0];
-    if ((await sha256Of(file)) !== expected) throw new ValidationError({ file: 'L’empreinte SHA-256 ne correspond pas : fichier altéré ou incomplet' });
+  verify(file: string): Promise<void> {
+    return verifyBackup(file);
   }
 
   /** Restores a PostgreSQL backup into a database (the server's one by default): its objects are replaced. */
   async restorePostgres(file: string, targetUrl = this.connectionUrl()): Promise<void> {
-    await this.verify(file);
+    await verifyBackup(file);
     await run('pg_restore', ['--clean', '--if-exists', '--no-owner', '--no-privileges', '--single-transaction', `--dbname=${targetUrl}`, file]);
   }
 
@@ -116,14 +112,26 @@ export class BackupService {
   }
 }
 
+/** A backup file matches the SHA-256 written beside it (checked before anything is restored from it). */
+export async function verifyBackup(file: string): Promise<void> {
+  if (!fs.existsSync(file)) throw new ValidationError({ file: `Fichier introuvable : ${file}` });
+  const sidecar = `${file}.sha256`;
+  if (!fs.existsSync(sidecar)) throw new ValidationError({ file: `Empreinte absente (${path.basename(sidecar)}) : sauvegarde incomplète ?` });
+  const expected = fs.readFileSync(sidecar, 'utf8').split(/\s+/)[0];
+  if ((await sha256Of(file)) !== expected) throw new ValidationError({ file: 'L’empreinte SHA-256 ne correspond pas : fichier altéré ou incomplet' });
+}
+
 /** Restores an embedded database folder from a backup: the current folder is kept aside, never deleted. */
-export async function restorePglite(backup: BackupService, file: string, pgdataDir: string, load: (dir: string, dump: Blob) => Promise<void>, now: Date): Promise<string | null> {
-  await backup.verify(file);
+export async function restorePglite(file: string, pgdataDir: string, now: Date): Promise<string | null> {
+  await verifyBackup(file);
   let aside: string | null = null;
   if (fs.existsSync(pgdataDir)) {
     aside = `${pgdataDir}.avant-restauration-${stamp(now)}`;
     fs.renameSync(pgdataDir, aside);
   }
-  await load(pgdataDir, new Blob([fs.readFileSync(file)]));
+  // PGlite unpacks the dump into the folder when it opens it
+  const pglite = createPglite({ dir: pgdataDir, loadDataDir: new Blob([fs.readFileSync(file)]) });
+  await pglite.query('select 1');
+  await pglite.close();
   return aside;
 }

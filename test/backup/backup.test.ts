@@ -4,7 +4,7 @@ import path from 'node:path';
 import knexFactory from 'knex';
 import winston from 'winston';
 import { BackupService, restorePglite } from '../../src/backup/service';
-import { createPglite, openDatabase } from '../../src/db/database';
+import { openDatabase } from '../../src/db/database';
 import { backup } from '../../src/jobs/backup';
 import { ValidationError } from '../../src/shared/errors';
 import { adminUrl, databaseUrl } from '../support/env';
@@ -92,11 +92,7 @@ describe('backups', () => {
     const pgdata = path.join(dir, 'pgdata');
     fs.mkdirSync(pgdata);
     fs.writeFileSync(path.join(pgdata, 'ancien'), 'la base remplacée');
-    const aside = await restorePglite(service, made.file, pgdata, async (target, dump) => {
-      const pglite = createPglite({ dir: target, loadDataDir: dump });
-      await pglite.query('select 1');
-      await pglite.close();
-    }, TEST_NOW);
+    const aside = await restorePglite(made.file, pgdata, TEST_NOW);
     // the replaced folder is kept aside, never deleted
     expect(fs.readFileSync(path.join(aside as string, 'ancien'), 'utf8')).toBe('la base remplacée');
     const restored = openDatabase({ kind: 'pglite', dir: pgdata });
