@@ -156,8 +156,8 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const jobs = new JobRunner(knex, new JobRunRepository(), clock, logger, blobs);
   const accounting = new AccountingService(knex, ledgerRepository, settings, blobs, audit, clock, config.exportDir);
   const missionRepository = new MissionRepository();
-  households.allowAssigned((db, adviserId, householdId) => missionRepository.adviserHasHousehold(db, adviserId, householdId));
-  aidRequests.allowAssigned((db, adviserId, requestId) => missionRepository.adviserHasRequest(db, adviserId, requestId));
+  households.assigned.allow((db, adviserId, householdId) => missionRepository.adviserHasHousehold(db, adviserId, householdId));
+  aidRequests.assigned.allow((db, adviserId, requestId) => missionRepository.adviserHasRequest(db, adviserId, requestId));
   const missions = new MissionService(knex, missionRepository, householdRepository, aidRequestRepository, userRepository, blobs, settings, audit, clock);
   const appointments = new AppointmentService(knex, new AppointmentRepository(), missions, mailer, blobs, settings, audit, clock, config.baseUrl, config.session.secret);
   missions.onClose((trx, actor, mission) => appointments.cancelForClosedMission(trx, actor, mission));

@@ -3,7 +3,8 @@ import type { DocumentKind } from '../aid-types/rules';
 import type { AidTypeRepository, AidTypeVersion } from '../aid-types/repository';
 import { type Payment, PaymentRepository } from '../payments/repository';
 import type { AuditService } from '../audit/service';
-import { type Db, isUuid } from '../db/types';
+import type { Db } from '../db/types';
+import { AssignedReach } from '../permissions/assigned';
 import { normalizeName } from '../households/normalize';
 import type { PersonRepository } from '../households/persons-repository';
 import type { HouseholdRepository } from '../households/repository';
@@ -52,12 +53,8 @@ export class AidRequestService {
     private readonly payments: PaymentRepository = new PaymentRepository(),
   ) {}
 
-  /** Whether a request is linked to one of the adviser's missions (set by the mission area, which owns the assignment). */
-  private assigned: (db: Db, adviserId: string, requestId: string) => Promise<boolean> = async () => false;
-
-  allowAssigned(check: (db: Db, adviserId: string, requestId: string) => Promise<boolean>): void {
-    this.assigned = check;
-  }
+  /** Advisers read the requests their missions are linked to (the mission area registers the check). */
+  readonly assigned = new AssignedReach('requests:read', 'requests:read-assigned');
 
   /** The requests a permission lets the actor reach; restricted landlord users stay in their agency. */
   scope(actor: Actor, permission: Permission = 'requests:read'): RequestScope {
@@ -73,11 +70,7 @@ export class AidRequestService {
 
   /** The scope for one request: an adviser without the general read reaches only its missions' requests. */
   private async scopeOf(actor: Actor, id: string, permission: Permission, db: Db): Promise<RequestScope> {
-    if (permission === 'requests:read' && !can(actor, permission) && can(actor, 'requests:read-assigned')) {
-      if (isUuid(id) && (await this.assigned(db, actor.userId, id))) return { all: true };
-      throw new NotFoundError();
-    }
-    return this.scope(actor, permission);
+    return (permission === 'requests:read' ? await this.assigned.scope(actor, id, db) : null) ?? this.scope(actor, permission);
   }
 
   /** The request locked for the rest of the caller's transaction (decisions and instruction steps). */

@@ -4,8 +4,8 @@ import type { AuditEvent } from '../audit/repository';
 import type { AuditService } from '../audit/service';
 import type { Db, Page } from '../db/types';
 import type { OrganisationRepository } from '../organisations/repository';
-import { type Actor, can, type Scope, scopeFor } from '../permissions';
-import { isUuid } from '../db/types';
+import { type Actor, type Scope, scopeFor } from '../permissions';
+import { AssignedReach } from '../permissions/assigned';
 import type { Clock } from '../shared/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import type { DuplicateService } from './duplicates-service';
@@ -31,8 +31,8 @@ export interface HouseholdDetail {
 
 /** Households and their people: registry, history, access traces. Membership moves live in MembershipService. */
 export class HouseholdService {
-  /** Whether a household is one of the adviser's missions' (set by the mission area, which owns the assignment). */
-  private assigned: (db: Db, adviserId: string, householdId: string) => Promise<boolean> = async () => false;
+  /** Advisers read the households of their missions (the mission area registers the check). */
+  readonly assigned = new AssignedReach('households:read', 'households:read-assigned');
 
   constructor(
     private readonly db: Knex,
@@ -51,17 +51,9 @@ export class HouseholdService {
     return parisDate(this.clock.now());
   }
 
-  allowAssigned(check: (db: Db, adviserId: string, householdId: string) => Promise<boolean>): void {
-    this.assigned = check;
-  }
-
   /** The scope for one household: an adviser without the general read reaches only their missions' households. */
   private async scopeOf(actor: Actor, id: string, permission: 'households:read' | 'households:manage', db: Db): Promise<Scope> {
-    if (permission === 'households:read' && !can(actor, permission) && can(actor, 'households:read-assigned')) {
-      if (isUuid(id) && (await this.assigned(db, actor.userId, id))) return { all: true };
-      throw new NotFoundError();
-    }
-    return scopeFor(actor, permission);
+    return (permission === 'households:read' ? await this.assigned.scope(actor, id, db) : null) ?? scopeFor(actor, permission);
   }
 
   list(actor: Actor, query: HouseholdListQuery): Promise<Page<HouseholdSummary>> {
