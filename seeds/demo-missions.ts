@@ -1,6 +1,7 @@
 import type { Services } from '../src/services';
 import type { FakeClock } from '../src/shared/clock';
-import { addDays, parisDate, parisDateTime } from '../src/shared/dates';
+import { parisDate, parisDateTime } from '../src/shared/dates';
+import { addWorkingDays } from '../src/shared/working-days';
 import type { AppointmentMode, ObjectiveCategory, ObjectiveResult, SessionKind } from '../src/missions/state-machine';
 import { demoActors, demoMoment } from './demo-support';
 
@@ -140,11 +141,12 @@ const MISSIONS: DemoMission[] = [
   },
 ];
 
-/** The working day `inDays` days from `now` (weekends skipped forward), as a date. */
+/**
+ * The `inDays`-th working day from today (before it when negative): distinct counts are distinct
+ * days whatever today is, so two demo appointments of different days never share a slot.
+ */
 function workingDay(now: Date, inDays: number): string {
-  let date = addDays(parisDate(now), inDays);
-  while ([0, 6].includes(new Date(`${date}T12:00:00Z`).getUTCDay())) date = addDays(date, inDays < 0 ? -1 : 1);
-  return date;
+  return addWorkingDays(parisDate(now), inDays);
 }
 
 export async function seedDemoMissions(services: Services, clock: FakeClock, now: Date): Promise<number> {

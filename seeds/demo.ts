@@ -81,12 +81,14 @@ const ORGANISATIONS: DemoOrganisation[] = [
 ];
 
 /** Loads the demo organisations and logins into an empty database; returns the logins to print. */
-export async function seedDemo(knex: Knex): Promise<DemoLogin[]> {
+export async function seedDemo(knex: Knex, now = new Date()): Promise<DemoLogin[]> {
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   return knex.transaction(async (trx) => {
     if (await trx('organisations').first('id')) throw new Error('The database already holds organisations: demo data goes into an empty database only.');
     const logins: DemoLogin[] = [];
-    const now = new Date();
+    /** The demo's members, people and catalogue were there before its story (five months) began. */
+    const since = new Date(now.getTime() - 150 * 86_400_000);
+    const dated = { created_at: since, updated_at: since };
     for (const o of ORGANISATIONS) {
       const [org] = await trx('organisations')
         .insert({
@@ -97,10 +99,11 @@ export async function seedDemo(knex: Knex): Promise<DemoLogin[]> {
           postcode: o.postcode,
           city: o.city,
           member_since: o.memberSince,
+          ...dated,
         })
         .returning('id');
       const organisationId = (org as { id: string }).id;
-      await audit(trx, 'organisation', organisationId, organisationId, 'organisation.created', { name: o.name, kind: o.kind, siren: o.siren });
+      await audit(trx, 'organisation', organisationId, organisationId, 'organisation.created', { name: o.name, kind: o.kind, siren: o.siren }, since);
       const agencyIds = new Map<string, string>();
       for (const a of o.agencies) {
         const [row] = await trx('agencies').insert({ organisation_id: organisationId, ...a }).returning('id');
@@ -116,16 +119,17 @@ export async function seedDemo(knex: Knex): Promise<DemoLogin[]> {
             first_name: u.firstName,
             last_name: u.lastName,
             password_hash: passwordHash,
-            password_changed_at: now,
+            password_changed_at: since,
+            ...dated,
           })
           .returning('id');
-        await audit(trx, 'user', (row as { id: string }).id, organisationId, 'user.created', { email: u.email, role: u.role });
+        await audit(trx, 'user', (row as { id: string }).id, organisationId, 'user.created', { email: u.email, role: u.role }, since);
         logins.push({ email: u.email, role: u.role, organisation: o.name });
       }
-      for (const h of HOUSEHOLDS[o.key] ?? []) await insertHousehold(trx, organisationId, h, h.agency ? (agencyIds.get(h.agency) ?? null) : null);
+      for (const h of HOUSEHOLDS[o.key] ?? []) await insertHousehold(trx, organisationId, h, h.agency ? (agencyIds.get(h.agency) ?? null) : null, since);
     }
     await reportDemoDuplicate(trx);
-    await insertAidTypes(trx);
+    await insertAidTypes(trx, since);
     return logins;
   });
 }
@@ -272,15 +276,16 @@ const HOUSEHOLDS: Record<string, DemoHousehold[]> = {
   ],
 };
 
-async function insertHousehold(trx: Knex.Transaction, organisationId: string, h: DemoHousehold, agencyId: string | null): Promise<void> {
+async function insertHousehold(trx: Knex.Transaction, organisationId: string, h: DemoHousehold, agencyId: string | null, since: Date): Promise<void> {
   const [row] = await trx('households')
     .insert({
       organisation_id: organisationId, agency_id: agencyId, address_line1: h.addressLine1, postcode: h.postcode, city: h.city, housing_estate: h.housingEstate,
       tenancy_reference: h.tenancyReference, entry_date: h.entryDate, rent_cents: h.rent, charges_cents: h.charges, housing_allowance_cents: h.housingAllowance,
+      created_at: since, updated_at: since,
     })
     .returning('id');
   const householdId = (row as { id: string }).id;
-  await audit(trx, 'household', householdId, organisationId, 'household.created', { tenancyReference: h.tenancyReference });
+  await audit(trx, 'household', householdId, organisationId, 'household.created', { tenancyReference: h.tenancyReference }, since);
   for (const p of h.persons) {
     const [person] = await trx('persons')
       .insert({
@@ -289,9 +294,10 @@ async function insertHousehold(trx: Knex.Transaction, organisationId: string, h:
         resource_salary_cents: p.salary ?? 0, resource_unemployment_cents: p.unemployment ?? 0, resource_caf_cents: p.caf ?? 0,
         resource_pension_cents: p.pension ?? 0, resource_rsa_cents: p.rsa ?? 0,
         search_last_name: normalizeName(p.lastName), search_first_name: normalizeFirstName(p.firstNames),
+        created_at: since, updated_at: since,
       })
       .returning('id');
-    await trx('household_members').insert({ household_id: householdId, person_id: (person as { id: string }).id, relationship: p.relationship, from_date: h.entryDate });
+    await trx('household_members').insert({ household_id: householdId, person_id: (person as { id: string }).id, relationship: p.relationship, from_date: h.entryDate, created_at: since });
   }
 }
 
@@ -312,8 +318,9 @@ async function reportDemoDuplicate(trx: Knex.Transaction): Promise<void> {
   }
 }
 
-function audit(trx: Knex | Knex.Transaction, entityType: string, entityId: string, organisationId: string | null, action: string, after: Record<string, unknown>) {
+function audit(trx: Knex | Knex.Transaction, entityType: string, entityId: string, organisationId: string | null, action: string, after: Record<string, unknown>, at?: Date) {
   return trx('audit_events').insert({
+    ...(at ? { occurred_at: at } : {}),
     actor_label: 'Données de démonstration',
     organisation_id: organisationId,
     entity_type: entityType,
@@ -324,17 +331,17 @@ function audit(trx: Knex | Knex.Transaction, entityType: string, entityId: strin
 }
 
 /** The three demo aid types; each version ends the day before the next one starts. */
-export async function insertAidTypes(trx: Knex | Knex.Transaction): Promise<void> {
+export async function insertAidTypes(trx: Knex | Knex.Transaction, since?: Date): Promise<void> {
   for (const t of DEMO_AID_TYPES) {
     const [row] = await trx('aid_types')
-      .insert({ code: t.code, label: t.label, description: t.description, payees: t.payees, group_code: t.groupCode, validation_threshold_cents: t.validationThresholdCents })
+      .insert({ code: t.code, label: t.label, description: t.description, payees: t.payees, group_code: t.groupCode, validation_threshold_cents: t.validationThresholdCents, ...(since ? { created_at: since, updated_at: since } : {}) })
       .returning('id');
     const id = (row as { id: string }).id;
     for (const [i, v] of t.versions.entries()) {
       const next = t.versions[i + 1];
       const effectiveTo = next ? new Date(Date.parse(`${next.effectiveFrom}T12:00:00Z`) - 86_400_000).toISOString().slice(0, 10) : null;
-      await trx('aid_type_versions').insert({ aid_type_id: id, number: i + 1, effective_from: v.effectiveFrom, effective_to: effectiveTo, rules: JSON.stringify(v.rules), notes: v.notes });
+      await trx('aid_type_versions').insert({ aid_type_id: id, number: i + 1, effective_from: v.effectiveFrom, effective_to: effectiveTo, rules: JSON.stringify(v.rules), notes: v.notes, ...(since ? { created_at: since } : {}) });
     }
-    await audit(trx, 'aid_type', id, null, 'aid_type.created', { code: t.code, label: t.label });
+    await audit(trx, 'aid_type', id, null, 'aid_type.created', { code: t.code, label: t.label }, since);
   }
 }

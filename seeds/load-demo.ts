@@ -8,19 +8,27 @@ import { seedDemoRequests } from './demo-requests';
 import { seedDemoMissions } from './demo-missions';
 import { seedDemoRights } from './demo-rights';
 import { paymentHistoryEvents, seedDemoBankAccounts } from './demo-payments';
+import { DEMO_SEED } from './demo-state';
 
 /**
  * The whole demo: organisations, people and catalogue, bank accounts, then requests in every
  * status filed and instructed through the services, the payment batches of the oldest grant, and
- * support missions in every status with the adviser's appointments. Its mails are only stored (never sent to the demo addresses).
+ * support missions in every status with the adviser's appointments. Its mails are only stored
+ * (never sent to the demo addresses).
+ *
+ * One transaction: the services run on it (theirs become savepoints), and its `seed_runs` row is
+ * written last — the demo is there whole or not at all. Every date comes from `now`.
  */
 export async function loadDemo(db: Database, config: Config, logger: Logger, now = new Date()): Promise<DemoLogin[]> {
-  const logins = await seedDemo(db.knex);
-  const clock = new FakeClock(now);
-  const services = createServices(db, { ...config, smtp: null } as Config, clock, logger);
-  await seedDemoBankAccounts(services, clock, now);
-  await seedDemoRequests(services, clock, now, paymentHistoryEvents(services, clock, now));
-  await seedDemoMissions(services, clock, now);
-  await seedDemoRights(services, clock, now);
-  return logins;
+  return db.knex.transaction(async (trx) => {
+    const logins = await seedDemo(trx, now);
+    const clock = new FakeClock(now);
+    const services = createServices({ ...db, knex: trx }, { ...config, smtp: null } as Config, clock, logger);
+    await seedDemoBankAccounts(services, clock, now);
+    await seedDemoRequests(services, clock, now, paymentHistoryEvents(services, clock, now));
+    await seedDemoMissions(services, clock, now);
+    await seedDemoRights(services, clock, now);
+    await trx('seed_runs').insert({ name: DEMO_SEED, completed_at: new Date(), clock_at: now });
+    return logins;
+  });
 }

@@ -5,6 +5,7 @@ import readline from 'node:readline';
 import { Writable } from 'node:stream';
 import { DEMO_PASSWORD } from '../seeds/demo';
 import { loadDemo } from '../seeds/load-demo';
+import { ROLE_LABELS } from './permissions';
 import { SCALE_PASSWORD, seedScale } from '../seeds/scale';
 import { JobRunRepository } from './jobs/repository';
 import { findJob, JOBS } from './jobs/registry';
@@ -54,7 +55,7 @@ program
     withDatabase(async ({ db }) => {
       const config = loadConfig();
       const logins = await loadDemo(db, config, createLogger(config.logLevel));
-      process.stdout.write(`Données de démonstration chargées (mot de passe : ${DEMO_PASSWORD}) :\n${logins.map((l) => `  ${l.email} (${l.role})`).join('\n')}\n`);
+      process.stdout.write(`Données de démonstration chargées (mot de passe : ${DEMO_PASSWORD}) :\n${logins.map((l) => `  ${l.email} (${ROLE_LABELS[l.role]})`).join('\n')}\n`);
     }),
   );
 

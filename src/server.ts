@@ -1,12 +1,13 @@
 import type { Server } from 'node:http';
 import { loadDemo } from '../seeds/load-demo';
+import { demoState, partialDemoMessage } from '../seeds/demo-state';
 import { createApp } from './app';
 import { openConfiguredDatabase } from './bootstrap';
 import { ConfigError, loadConfig } from './config';
 import { DataDirLockedError } from './db/data-dir-lock';
 import { createLogger } from './logger';
-import { OrganisationRepository } from './organisations/repository';
 import { startScheduler } from './jobs/scheduler';
+import { ROLE_LABELS } from './permissions';
 import { createServices } from './services';
 import { systemClock } from './shared/clock';
 
@@ -18,12 +19,17 @@ async function main(): Promise<void> {
   const { db } = opened;
   if (opened.appliedMigrations.length) logger.info('migrations applied', { count: opened.appliedMigrations.length });
 
-  const empty = !(await new OrganisationRepository().hasAny(db.knex));
+  const state = await demoState(db.knex);
+  if (state === 'partial') {
+    await opened.shutdown();
+    throw new PartialDemoError(partialDemoMessage(config.database.kind === 'pglite' ? { kind: 'pglite', dir: config.database.dir } : { kind: 'postgres' }));
+  }
+  const empty = state === 'empty';
   if (empty && config.seedDemo) {
     const logins = await loadDemo(db, config, logger);
     process.stdout.write(
       '\nDonnées de démonstration chargées. Connexions (mot de passe commun : demo-Entraide-2026) :\n' +
-        logins.map((l) => `  ${l.email.padEnd(30)} ${l.role.padEnd(20)} ${l.organisation}`).join('\n') +
+        logins.map((l) => `  ${l.email.padEnd(30)} ${ROLE_LABELS[l.role].padEnd(36)} ${l.organisation}`).join('\n') +
         '\n\n',
     );
   } else if (empty) {
@@ -60,8 +66,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
+class PartialDemoError extends Error {}
+
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof DataDirLockedError) {
+  if (err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof PartialDemoError) {
     process.stderr.write(`${err.message}\n`);
   } else {
     process.stderr.write(`Échec du démarrage : ${(err as Error)?.stack ?? String(err)}\n`);
