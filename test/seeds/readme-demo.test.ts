@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import winston from 'winston';
+import { loadDemo } from '../../seeds/load-demo';
+import type { Database } from '../../src/db/database';
+import { createTestDatabase } from '../support/database';
+import { demoConfig } from '../support/demo-seed';
+
+/** The README's demo section says what the seed makes: each figure it gives is read back from a seeded database. */
+const README = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8').replace(/\s+/g, ' ');
+const WORDS: Record<number, string> = { 1: 'one', 2: 'two', 3: 'three', 4: 'four', 5: 'five', 6: 'six', 7: 'seven', 8: 'eight', 9: 'nine', 12: 'twelve', 14: 'fourteen', 16: 'sixteen' };
+
+let db: Database;
+const rows = async (sql: string) => (await db.knex.raw(sql)).rows as Array<Record<string, string>>;
+const byKey = async (sql: string) => Object.fromEntries((await rows(sql)).map((r) => [r.k, Number(r.c)]));
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await loadDemo(db, demoConfig(), winston.createLogger({ silent: true }), new Date('2026-12-01T22:00:00+01:00'));
+}, 60_000);
+afterAll(async () => db?.close());
+
+describe('the README’s demo section', () => {
+  it('gives the households per landlord', async () => {
+    const h = await byKey("select o.name as k, count(*) as c from households h join organisations o on o.id = h.organisation_id group by 1");
+    expect(README).toContain(`${WORDS[(h['Bailleur A'] ?? 0) + (h['Bailleur B'] ?? 0)]} households (${WORDS[h['Bailleur A'] ?? 0]} at Bailleur A, ${WORDS[h['Bailleur B'] ?? 0]} at Bailleur B)`);
+  });
+
+  it('gives the requests by status and the proposals waiting for validation', async () => {
+    const s = await byKey('select status as k, count(*) as c from aid_requests group by 1');
+    const total = Object.values(s).reduce((a, b) => a + b, 0);
+    const pending = Number((await rows("select count(*) as c from decisions where status = 'pending'"))[0]?.c);
+    expect(README).toContain(`${WORDS[total]} requests filed and instructed`);
+    expect(README).toContain(`${WORDS[s.draft ?? 0]} drafts, ${WORDS[s.submitted ?? 0]} submitted`);
+    expect(README).toContain(`${WORDS[s.in_review ?? 0]} in instruction`);
+    expect(pending).toBe(1);
+    expect(README).toContain('one whose 2 400 € grant proposal waits');
+    expect(README).toContain(`${WORDS[s.awaiting_information ?? 0]} awaiting the landlord's information`);
+    expect(README).toContain(`${WORDS[(s.granted ?? 0) + (s.in_payment ?? 0)]} grants — ${WORDS[s.granted ?? 0]} granted`);
+    expect(README).toContain(`${WORDS[s.in_payment ?? 0]} in payment — ${WORDS[s.refused ?? 0]} refusals, an adjournment and a withdrawal`);
+    expect([s.adjourned, s.withdrawn]).toEqual([1, 1]);
+  });
+
+  it('gives the missions per status and the adviser’s appointments', async () => {
+    const m = await byKey('select status as k, count(*) as c from missions group by 1');
+    expect(Object.keys(m).sort()).toEqual(['accepted', 'completed', 'declined', 'in_progress', 'interrupted', 'proposed']);
+    expect(new Set(Object.values(m))).toEqual(new Set([2]));
+    expect(README).toContain('Twelve support missions, six per landlord, two in each status');
+    const a = await byKey('select status as k, count(*) as c from appointments group by 1');
+    expect(a).toEqual({ done: 1, no_show: 1, scheduled: 6 });
+    expect(README).toContain('an appointment held and one missed over the last working days, six upcoming ones');
+  });
+});
