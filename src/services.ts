@@ -153,7 +153,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const rejections = new RejectionService(knex, payments, batchRepository, batches, aidRequestRepository, userRepository, mailer, audit, clock, config.baseUrl, ledger);
   const instruction = new InstructionService(knex, aidRequestRepository, decisionRepository, aidRequests, userRepository, blobs, mailer, settings, audit, clock, config.baseUrl, cache);
   const dashboard = new DashboardService(knex, new DashboardRepository(), settings, clock);
-  const jobs = new JobRunner(knex, new JobRunRepository(), clock, logger, blobs);
+  const jobs = new JobRunner(knex, new JobRunRepository(), clock, logger, blobs, audit);
   const accounting = new AccountingService(knex, ledgerRepository, settings, blobs, audit, clock, config.exportDir);
   const missionRepository = new MissionRepository();
   households.assigned.allow((db, adviserId, householdId) => missionRepository.adviserHasHousehold(db, adviserId, householdId));

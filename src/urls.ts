@@ -113,6 +113,7 @@ export const urls = {
   rightExport: (id: string) => `/admin/droits/${id}/donnees.json`,
   jobs: () => '/admin/taches',
   jobRerun: (id: string) => `/admin/taches/${id}/relancer`,
+  jobRunNow: (name: string) => `/admin/taches/${name}/lancer`,
   jobOutput: (id: string, index: number | string) => `/admin/taches/${id}/fichiers/${index}`,
 
   accounting: () => '/comptabilite',
@@ -232,6 +233,7 @@ export const routes = {
   supplierAccount: urls.supplierAccount(':id'),
   debtorAccountEdit: urls.debtorAccountEdit(':id'),
   jobRerun: urls.jobRerun(':id'),
+  jobRunNow: urls.jobRunNow(':job'),
   right: urls.right(':id'),
   rightAnswer: urls.rightAnswer(':id'),
   rightExport: urls.rightExport(':id'),

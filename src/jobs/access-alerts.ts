@@ -9,6 +9,7 @@ const HOUR_MS = 3_600_000;
  */
 export const accessAlerts: JobDefinition<Services> = {
   name: 'access-alerts',
+  label: 'Alertes de consultation inhabituelle',
   description: 'Signale aux administrateurs les volumes de consultation inhabituels (heure écoulée)',
   schedule: '5 * * * *',
   periodKey: (now) => now.toISOString().slice(0, 13),

@@ -9,6 +9,7 @@ import type { JobDefinition } from './runner';
  */
 export const accountingExport: JobDefinition<Services> = {
   name: 'accounting-export',
+  label: 'Export comptable',
   description: 'Exporte vers le logiciel comptable les écritures pas encore exportées (une seule fois chacune)',
   schedule: '0 3 * * *',
   exportFolder: 'accounting',

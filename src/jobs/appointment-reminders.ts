@@ -7,6 +7,7 @@ import type { JobDefinition } from './runner';
  */
 export const appointmentReminders: JobDefinition<Services> = {
   name: 'appointment-reminders',
+  label: 'Rappels de rendez-vous',
   description: 'Envoie les rappels de rendez-vous d’accompagnement (la veille et 30 minutes avant)',
   schedule: '*/5 * * * *',
   periodKey: (now) => `${now.toISOString().slice(0, 14)}${String(Math.floor(now.getUTCMinutes() / 5) * 5).padStart(2, '0')}`,

@@ -77,6 +77,12 @@ export class JobRunRepository {
     return row ? toRun(row) : null;
   }
 
+  /** The newest run of each job. */
+  async latestPerJob(db: Db): Promise<JobRun[]> {
+    const rows = await db('job_runs').distinctOn('job').orderBy([{ column: 'job' }, { column: 'started_at', order: 'desc' }]);
+    return rows.map(toRun);
+  }
+
   async recent(db: Db, limit = 50): Promise<JobRun[]> {
     return (await db('job_runs').orderBy('started_at', 'desc').limit(limit)).map(toRun);
   }

@@ -5,7 +5,9 @@ import { backWithErrors, postForm } from '../http/forms';
 import { actor, requirePermission } from '../http/guards';
 import type { Services } from '../services';
 import { routes, urls } from '../urls';
+import { backup } from './backup';
 import { JOBS } from './registry';
+import { describeSchedule } from './schedule-words';
 
 /** The counts jobs report, in the administrators' words (a key not listed shows as it is). */
 const COUNT_LABELS: Record<string, string> = {
@@ -23,7 +25,25 @@ export function jobRoutes(services: Services): Router {
     const latest = services.backups.latest();
     // a backup older than a day and a half means last night's did not happen
     const backupLate = !latest || services.clock.now().getTime() - latest.at.getTime() > 36 * 3_600_000;
-    res.render('jobs/index', { latestBackup: latest, backupLate, backupDir: services.config.backup.dir, countLabels: COUNT_LABELS, runs: await jobs.list(actor(req)), jobs: JOBS.map((j) => ({ name: j.name, description: j.description, schedule: j.schedule })) });
+    const lastRuns = await jobs.latestByJob(actor(req));
+    res.render('jobs/index', {
+      latestBackup: latest, backupLate, backupDir: services.config.backup.dir, backupSchedule: describeSchedule(backup.schedule), countLabels: COUNT_LABELS, runs: await jobs.list(actor(req)),
+      jobs: JOBS.map((j) => ({ name: j.name, label: j.label, description: j.description, schedule: j.schedule, scheduleWords: describeSchedule(j.schedule), lastRun: lastRuns.get(j.name) ?? null })),
+    });
+  });
+
+  postForm(router, routes.jobRunNow, logger, {
+    permission: 'jobs:manage',
+    schema: z.object({}),
+    render: backWithErrors(() => urls.jobs()),
+    handle: async (req, res) => {
+      const { outcome, period } = await jobs.runNow(actor(req), String(req.params.job), JOBS, services);
+      const label = JOBS.find((j) => j.name === req.params.job)?.label ?? '';
+      if (outcome.status === 'succeeded') req.flash('success', `« ${label} » exécutée pour la période ${period}.`);
+      else if (outcome.status === 'skipped') req.flash('info', `« ${label} » n’a pas été lancée : ${outcome.reason} (${period}). Elle ne s’exécute qu’une fois par période ; une exécution en échec peut être relancée.`);
+      else req.flash('error', `« ${label} » a échoué pour la période ${period} : ${outcome.error}`);
+      res.redirect(urls.jobs());
+    },
   });
 
   postForm(router, routes.jobRerun, logger, {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { AuditService } from '../audit/service';
 import { isUuid } from '../db/types';
 import type { BlobStore } from '../files/storage';
 import type { Logger } from '../logger';
@@ -29,6 +30,8 @@ export interface JobResult {
 /** A batch job: a thin shell around one service method that takes a period and can run again safely. */
 export interface JobDefinition<S> {
   name: string;
+  /** The job's name in the administrators' words ("Lots de virements SEPA"); `name` is its code. */
+  label: string;
   description: string;
   /** node-cron expression, Paris time. */
   schedule: string;
@@ -60,6 +63,7 @@ export class JobRunner {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly blobs: BlobStore,
+    private readonly audit: AuditService,
   ) {}
 
   /** Called after a run failed (the administrators are told); a hook that fails itself is only logged. */
@@ -101,7 +105,34 @@ export class JobRunner {
     const job = run ? jobs.find((j) => j.name === run.job) : undefined;
     if (!run || !job) throw new NotFoundError();
     if (run.status !== 'failed') throw new InvalidTransitionError('Seule une exécution en échec peut être relancée.');
-    return this.run(job, services, { userId: actor.userId, label: actor.name }, run.periodKey);
+    return this.byHand(actor, job, services, 'job.rerun', run.periodKey);
+  }
+
+  /**
+   * "Lancer maintenant" on the jobs page: the job for the current period, through the same claim as
+   * the scheduler — a period that already ran is not run again, a failed one is retried.
+   */
+  async runNow<S>(actor: Actor, name: string, jobs: ReadonlyArray<JobDefinition<S>>, services: S): Promise<{ outcome: RunOutcome; period: string }> {
+    scopeFor(actor, 'jobs:manage');
+    const job = jobs.find((j) => j.name === name);
+    if (!job) throw new NotFoundError();
+    const period = job.periodKey(this.clock.now());
+    return { outcome: await this.byHand(actor, job, services, 'job.run_now', period), period };
+  }
+
+  /** A run a person started, with its outcome in the audit trail (the run holds its own transactions). */
+  private async byHand<S>(actor: Actor, job: JobDefinition<S>, services: S, action: string, period: string): Promise<RunOutcome> {
+    const outcome = await this.run(job, services, { userId: actor.userId, label: actor.name }, period);
+    const after = outcome.status === 'succeeded' ? { status: outcome.status, counts: outcome.counts, files: outcome.outputs.map((o) => o.fileName) }
+      : outcome.status === 'skipped' ? { status: outcome.status, reason: outcome.reason } : { status: outcome.status, error: outcome.error };
+    await this.db.transaction((trx) => this.audit.record(trx, actor, { entityType: 'job', entityId: job.name, organisationId: null, action, after: { period, ...after } }));
+    return outcome;
+  }
+
+  /** The newest run of each job (the jobs page shows its counts and files beside the job). */
+  async latestByJob(actor: Actor): Promise<Map<string, JobRun>> {
+    scopeFor(actor, 'jobs:manage');
+    return new Map((await this.runs.latestPerJob(this.db)).map((r) => [r.job, r]));
   }
 
   recent(limit?: number): Promise<JobRun[]> {

@@ -9,6 +9,7 @@ import type { JobDefinition } from './runner';
  */
 export const sepaBatches: JobDefinition<Services> = {
   name: 'sepa-batches',
+  label: 'Lots de virements SEPA',
   description: 'Prépare les lots de virements SEPA (pain.001.001.03) des échéances dues',
   schedule: '0 2 * * *',
   exportFolder: 'sepa',

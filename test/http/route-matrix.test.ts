@@ -188,6 +188,7 @@ const ROUTES: Record<string, Expectation> = {
   'POST /admin/droits/:id/reponse': { allowed: ['admin'] },
   'GET /admin/droits/:id/donnees.json': { allowed: ['admin'] },
   'POST /admin/taches/:id/relancer': { allowed: ['admin'] },
+  'POST /admin/taches/:job/lancer': { allowed: ['admin'] },
   'GET /admin/taches/:id/fichiers/:index': { allowed: ['admin'] },
   'GET /comptabilite': { allowed: APPROVERS },
   'GET /comptabilite/journal.csv': { allowed: APPROVERS },
@@ -399,6 +400,7 @@ function concrete(path: string): string {
   if (path.startsWith('/admin/beneficiaires/:id')) return path.replace(':id', pay.supplier as string);
   if (path.startsWith('/admin/comptes-emetteurs/:id')) return path.replace(':id', pay.debtor as string);
   if (path === '/admin/taches/:id/relancer') return path.replace(':id', pay.failedRun as string);
+  if (path === '/admin/taches/:job/lancer') return path.replace(':job', 'mail-retry');
   if (path.startsWith('/admin/droits/:id')) return path.replace(':id', pay.rightsRequest as string);
   if (path.startsWith('/admin/taches/:id')) return path.replace(':id', pay.doneRun as string).replace(':index', '0');
   if (path === '/demandes/:id/annuler-echeances') return path.replace(':id', submittedId);

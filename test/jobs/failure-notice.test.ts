@@ -8,6 +8,7 @@ const t = useWorld();
 const SCHEDULER = { userId: null, label: 'Planificateur' };
 const failing: JobDefinition<Services> = {
   name: 'export-test',
+  label: 'Export de test',
   description: 'Une tâche dont le dossier de sortie manque',
   schedule: '*/5 * * * *',
   periodKey: (now) => now.toISOString().slice(0, 16),
