@@ -160,6 +160,7 @@ export const urls = {
 
   mails: () => '/admin/courriels',
   mail: (id: string) => `/admin/courriels/${id}`,
+  mailAttachment: (id: string, attachmentId: string) => `/admin/courriels/${id}/pieces-jointes/${attachmentId}`,
 
   healthz: () => '/healthz',
   readyz: () => '/readyz',
@@ -181,6 +182,7 @@ export const routes = {
   userSendPasswordLink: urls.userSendPasswordLink(':id'),
   userResetSecondFactor: urls.userResetSecondFactor(':id'),
   mail: urls.mail(':id'),
+  mailAttachment: urls.mailAttachment(':id', ':attachmentId'),
   household: urls.household(':id'),
   householdEdit: urls.householdEdit(':id'),
   householdAddPerson: urls.householdAddPerson(':id'),

@@ -8,7 +8,13 @@ import { type Actor, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
 import { NotFoundError } from '../shared/errors';
 import { type BlobStore, DatabaseBlobStore } from '../files/storage';
-import type { MailRecord, MailRepository, OutgoingMail } from './repository';
+import type { MailRecord, MailRepository, OutgoingMail, StoredMailAttachment } from './repository';
+
+/** The types an attachment is downloaded with; anything else is a plain download (never rendered by the browser). */
+const DOWNLOAD_TYPES: Record<string, string> = {
+  'application/pdf': 'application/pdf',
+  'text/calendar': 'text/calendar; charset=utf-8',
+};
 
 /** A mail is tried this many times before it stays failed (shown to administrators). */
 export const MAX_ATTEMPTS = 6;
@@ -87,6 +93,20 @@ export class Mailer {
     const mail = isUuid(id) ? await this.repository.findById(this.db, id) : null;
     if (!mail) throw new NotFoundError();
     return mail;
+  }
+
+  /** The files attached to a mail, listed on its outbox page. */
+  async attachments(actor: Actor, mailId: string): Promise<StoredMailAttachment[]> {
+    const mail = await this.get(actor, mailId);
+    return this.repository.attachmentList(this.db, mail.id);
+  }
+
+  /** One attached file to download, served with a type from a short list (never the stored one as is). */
+  async attachment(actor: Actor, mailId: string, attachmentId: string): Promise<{ fileName: string; contentType: string; data: Buffer }> {
+    const found = isUuid(attachmentId) ? (await this.attachments(actor, mailId)).find((a) => a.id === attachmentId) : undefined;
+    const blob = found ? await this.blobs.get(this.db, found.blobId) : null;
+    if (!found || !blob) throw new NotFoundError();
+    return { fileName: found.filename, contentType: DOWNLOAD_TYPES[found.contentType.split(';')[0]?.trim().toLowerCase() ?? ''] ?? 'application/octet-stream', data: blob.data };
   }
 
   close(): void {

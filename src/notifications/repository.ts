@@ -9,6 +9,12 @@ export interface MailAttachment {
   blobId: string;
 }
 
+/** An attachment as stored, with its id and size (the outbox lists and serves it). */
+export interface StoredMailAttachment extends MailAttachment {
+  id: string;
+  size: number;
+}
+
 export interface OutgoingMail {
   kind: string;
   to: string;
@@ -73,6 +79,13 @@ export class MailRepository {
   async attachments(db: Db, mailId: string): Promise<MailAttachment[]> {
     const rows = await db('mail_attachments').where({ mail_id: mailId }).orderBy('filename');
     return rows.map((r: Record<string, string>) => ({ filename: r.filename as string, contentType: r.content_type as string, blobId: r.blob_id as string }));
+  }
+
+  /** The files of a mail as the outbox lists them: name, type and size. */
+  async attachmentList(db: Db, mailId: string): Promise<StoredMailAttachment[]> {
+    const rows = await db('mail_attachments as a').join('blobs as b', 'b.id', 'a.blob_id').where('a.mail_id', mailId).orderBy('a.filename')
+      .select('a.id', 'a.filename', 'a.content_type', 'a.blob_id', 'b.size');
+    return rows.map((r: Record<string, unknown>) => ({ id: r.id as string, filename: r.filename as string, contentType: r.content_type as string, blobId: r.blob_id as string, size: Number(r.size) }));
   }
 
   /** Mails to try again: pending ones left behind (a crash after commit) and failed ones, a few times at most. */

@@ -1,8 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { sendAttachment } from '../http/download';
 import { actor, requirePermission } from '../http/guards';
 import type { Services } from '../services';
 import { routes, urls } from '../urls';
+import { bodySegments } from './links';
 
 const listQuery = z.object({ page: z.coerce.number().int().min(1).max(100000).catch(1).default(1) });
 
@@ -14,7 +16,12 @@ export function notificationRoutes(services: Services): Router {
     res.render('notifications/list', { page: await services.mailer.list(actor(req), page), smtp: services.config.smtp !== null });
   });
   router.get(routes.mail, ...requirePermission('mail:read'), async (req, res) => {
-    res.render('notifications/show', { mail: await services.mailer.get(actor(req), String(req.params.id)) });
+    const mail = await services.mailer.get(actor(req), String(req.params.id));
+    res.render('notifications/show', { mail, body: bodySegments(mail.text), attachments: await services.mailer.attachments(actor(req), mail.id) });
+  });
+  router.get(routes.mailAttachment, ...requirePermission('mail:read'), async (req, res) => {
+    const file = await services.mailer.attachment(actor(req), String(req.params.id), String(req.params.attachmentId));
+    sendAttachment(res, file.fileName, file.contentType, file.data);
   });
   return router;
 }

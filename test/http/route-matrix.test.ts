@@ -212,6 +212,7 @@ const ROUTES: Record<string, Expectation> = {
   'GET /comptabilite/fec': { allowed: APPROVERS },
   'GET /admin/courriels': { allowed: ['admin'] },
   'GET /admin/courriels/:id': { allowed: ['admin'] },
+  'GET /admin/courriels/:id/pieces-jointes/:attachmentId': { allowed: ['admin'] },
   'GET /accompagnement': { allowed: MISSION_READERS },
   'GET /accompagnement/nouvelle': { allowed: MISSION_ORDERERS },
   'POST /accompagnement/nouvelle': { allowed: MISSION_ORDERERS },
@@ -372,6 +373,8 @@ beforeAll(async () => {
   };
   const mailId = (mail as { id: string }).id;
   params.mail = mailId;
+  const [mailAttachment] = await ctx.knex('mail_attachments').insert({ mail_id: mailId, filename: 'avis.pdf', content_type: 'application/pdf', blob_id: (blob as { id: string }).id }).returning('id');
+  params.mailAttachment = (mailAttachment as { id: string }).id;
   agents.set('anonymous', request.agent(ctx.app));
   const emails: Record<Exclude<Persona, 'anonymous'>, string> = {
     admin: world.users.admin.email,
@@ -389,7 +392,7 @@ afterAll(() => ctx.close());
 
 /** A concrete URL for a pattern: records of landlord A (or the association's admin pages). */
 function concrete(path: string): string {
-  if (path.startsWith('/admin/courriels/:id')) return path.replace(':id', params.mail as string);
+  if (path.startsWith('/admin/courriels/:id')) return path.replace(':id', params.mail as string).replace(':attachmentId', params.mailAttachment as string);
   if (path.startsWith('/accompagnement/:id')) return path.replace(':id', pay.mission as string).replace(':appointmentId', pay.appointment as string);
   if (path.startsWith('/admin/types-accompagnement/:id')) return path.replace(':id', pay.missionType as string);
   if (path.startsWith('/paiements/lots/:id')) return path.replace(':id', pay.batch as string);
