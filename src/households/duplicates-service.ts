@@ -4,8 +4,8 @@ import { type Db, isUuid } from '../db/types';
 import { type Actor, can, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import type { DuplicateProbe, PersonMatch, PersonRepository } from './persons-repository';
-import type { HouseholdRepository } from './repository';
+import type { DuplicateProbe, Person, PersonMatch, PersonRepository } from './persons-repository';
+import type { Household, HouseholdRepository } from './repository';
 import { personSnapshot } from './snapshots';
 import type { SuspicionRepository } from './suspicions-repository';
 import { parisDate } from '../shared/dates';
@@ -121,18 +121,35 @@ export class DuplicateService {
     });
   }
 
+  /** The household to keep and the one its tenancy reference names (same landlord, active). */
+  private async householdPair(db: Db, actor: Actor, survivorId: string, mergedReference: string): Promise<{ survivor: Household; merged: Household }> {
+    const scope = scopeFor(actor, 'households:merge');
+    const survivor = await this.households.findById(db, scope, survivorId);
+    if (!survivor || survivor.status !== 'active') throw new NotFoundError();
+    const candidates = await this.households.findByReference(db, survivor.organisationId, mergedReference, survivorId);
+    if (candidates.length !== 1) {
+      throw new ValidationError({ mergedReference: candidates.length ? 'Plusieurs ménages ont cette référence : précisez-la' : 'Aucun autre ménage de ce bailleur n’a cette référence de bail' });
+    }
+    const merged = await this.households.findById(db, scope, candidates[0] as string);
+    if (!merged) throw new NotFoundError();
+    return { survivor, merged };
+  }
+
+  /** What a household merge will do, for its confirmation page: both households and their current members. */
+  async householdMergePreview(actor: Actor, survivorId: string, mergedReference: string) {
+    const { survivor, merged } = await this.householdPair(this.db, actor, survivorId, mergedReference);
+    const currentOf = async (h: Household) => {
+      const members = (await this.households.members(this.db, h.id)).filter((m) => m.toDate === null);
+      const people = new Map((await this.persons.findManyByIds(this.db, members.map((m) => m.personId))).map((p) => [p.id, p]));
+      return members.map((m) => ({ ...m, person: people.get(m.personId) as Person }));
+    };
+    return { survivor, merged, survivorMembers: await currentOf(survivor), mergedMembers: await currentOf(merged) };
+  }
+
   /** Merges two households of the same landlord: the absorbed one's members (and their history) move over. */
   async mergeHouseholds(actor: Actor, survivorId: string, mergedReference: string): Promise<string> {
-    const scope = scopeFor(actor, 'households:merge');
     return this.db.transaction(async (trx) => {
-      const survivor = await this.households.findById(trx, scope, survivorId);
-      if (!survivor || survivor.status !== 'active') throw new NotFoundError();
-      const candidates = await this.households.findByReference(trx, survivor.organisationId, mergedReference, survivorId);
-      if (candidates.length !== 1) {
-        throw new ValidationError({ mergedReference: candidates.length ? 'Plusieurs ménages ont cette référence : précisez-la' : 'Aucun autre ménage de ce bailleur n’a cette référence de bail' });
-      }
-      const merged = await this.households.findById(trx, scope, candidates[0] as string);
-      if (!merged) throw new NotFoundError();
+      const { survivor, merged } = await this.householdPair(trx, actor, survivorId, mergedReference);
       const moved = await this.households.reassignMemberships(trx, 'household_id', merged.id, survivorId);
       const requests = await this.households.reassignRequests(trx, merged.id, survivorId);
       await this.households.markMerged(trx, merged.id, survivorId, this.clock.now());

@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../shared/errors'
 import type { Db } from '../db/types';
 import type { Relationship } from './labels';
 import type { Person, PersonRepository } from './persons-repository';
-import type { Household, HouseholdRepository } from './repository';
+import type { Household, HouseholdRepository, Membership } from './repository';
 import type { JoinInput, SplitInput } from './schemas';
 import { parisDate } from '../shared/dates';
 
@@ -118,6 +118,16 @@ export class MembershipService {
       });
       return newId;
     });
+  }
+
+  /** The current member about to leave, for the confirmation page (404 outside the actor's households). */
+  async departure(actor: Actor, householdId: string, membershipId: string): Promise<{ household: Household; membership: Membership; person: Person }> {
+    const household = await this.households.findById(this.db, scopeFor(actor, 'households:manage'), householdId);
+    if (!household || household.status !== 'active') throw new NotFoundError();
+    const membership = (await this.households.members(this.db, householdId)).find((m) => m.id === membershipId && m.toDate === null);
+    const [person] = membership ? await this.persons.findManyByIds(this.db, [membership.personId]) : [];
+    if (!membership || !person) throw new NotFoundError();
+    return { household, membership, person };
   }
 
   /** A person leaves (moved out of the landlord's housing, died…): the membership ends at the date. */

@@ -1,26 +1,28 @@
 import { APPOINTMENT_STATUS_LABELS } from '../missions/history-labels';
 import { APPOINTMENT_MODES, MISSION_STATUS_LABELS, SESSION_KINDS } from '../missions/state-machine';
 import { type Request, type Response, Router } from 'express';
-import { z } from 'zod';
 import { presentHistory } from '../audit/presenter';
-import { backWithErrors, emptyForm, type FormState, postForm } from '../http/forms';
+import { emptyForm, type FormState, invalidForm, postForm } from '../http/forms';
 import { actor, requireAnyPermission, requirePermission } from '../http/guards';
 import { formatDate } from '../shared/format';
 import { can } from '../permissions';
 import type { Services } from '../services';
 import { sendCsv } from '../shared/csv';
 import { centsToInput } from '../shared/money';
-import { requiredDate, requiredText } from '../shared/form-fields';
 import { routes, urls } from '../urls';
 import { dwellingValues, personValues } from './form-values';
 import { householdHistoryLabels } from './history-labels';
-import { CIVILITY_LABELS, EMPLOYMENT_LABELS, EMPLOYMENT_STATUSES, RELATIONSHIP_LABELS, RELATIONSHIPS, RESOURCE_KINDS, RESOURCE_LABELS } from './labels';
-import { addPersonSchema, createHouseholdSchema, householdListQuery, joinSchema, splitSchema, updateHouseholdSchema, updatePersonSchema } from './schemas';
+import { CIVILITY_LABELS, EMPLOYED, EMPLOYMENT_LABELS, EMPLOYMENT_STATUSES, RELATIONSHIP_LABELS, RELATIONSHIPS, RESOURCE_KINDS, RESOURCE_LABELS } from './labels';
+import { addPersonSchema, createHouseholdSchema, householdListQuery, householdMergeSchema, joinSchema, leaveSchema, splitSchema, updateHouseholdSchema, updatePersonSchema } from './schemas';
+import { listQuery } from '../aid-requests/list-schemas';
+import { STATUS_LABELS } from '../aid-requests/state-machine';
+import { ValidationError } from '../shared/errors';
 
 /** Options every person form needs. */
 const personOptions = {
   civilityOptions: Object.entries(CIVILITY_LABELS).map(([value, text]) => ({ value, text })),
   employmentOptions: EMPLOYMENT_STATUSES.map((value) => ({ value, text: EMPLOYMENT_LABELS[value] })),
+  employedStatuses: EMPLOYED,
   relationshipOptions: RELATIONSHIPS.map((value) => ({ value, text: RELATIONSHIP_LABELS[value] })),
   resourceFields: RESOURCE_KINDS.map((k) => ({ name: `resource${k[0]?.toUpperCase()}${k.slice(1)}`, label: RESOURCE_LABELS[k] })),
 };
@@ -29,8 +31,6 @@ export function householdRoutes(services: Services): Router {
   const router = Router();
   const { households, memberships, logger } = services;
   const today = () => households.today();
-  const householdPage = (req: Request) => urls.household(String(req.params.id));
-  const canManage = (req: Request) => households.get(actor(req), String(req.params.id), 'households:manage');
 
   router.get(urls.households(), ...requirePermission('households:read'), async (req, res) => {
     const a = actor(req);
@@ -74,6 +74,8 @@ export function householdRoutes(services: Services): Router {
     const a = actor(req);
     const detail = await households.detail(a, String(req.params.id));
     const support = can(a, 'missions:read') ? await services.missions.householdOverview(a, detail.household.id) : [];
+    // the household's requests as the actor's request list shows them (the association never sees a landlord's drafts)
+    const requests = can(a, 'requests:read') ? (await services.requestLists.list(a, listQuery.parse({ menage: detail.household.id }))).page : null;
     const names = new Map([...detail.current, ...detail.former].map((m) => [m.person.id, `${m.person.firstNames} ${m.person.lastName}`]));
     res.render('households/show', {
       ...detail,
@@ -86,6 +88,8 @@ export function householdRoutes(services: Services): Router {
       today: today(),
       mergeForm: emptyForm(req),
       support,
+      requests,
+      requestStatusLabels: STATUS_LABELS,
       missionLabels: { status: MISSION_STATUS_LABELS, sessionKinds: SESSION_KINDS, modes: APPOINTMENT_MODES, appointmentStatus: APPOINTMENT_STATUS_LABELS },
     });
   });
@@ -184,10 +188,16 @@ export function householdRoutes(services: Services): Router {
     },
   });
 
+  // a departure is confirmed on its own page, which says what will happen
+  const renderLeave = async (req: Request, res: Response, form: FormState) => {
+    const departure = await memberships.departure(actor(req), String(req.params.id), String(req.params.memberId));
+    res.render('households/leave', { ...departure, form: { ...form, values: { date: today(), ...form.values } } });
+  };
+  router.get(routes.memberLeave, ...requirePermission('households:manage'), (req, res) => renderLeave(req, res, emptyForm(req)));
   postForm(router, routes.memberLeave, logger, {
     permission: 'households:manage',
-    schema: z.object({ date: requiredDate('Saisissez la date de départ') }),
-    render: backWithErrors(householdPage, canManage),
+    schema: leaveSchema,
+    render: renderLeave,
     handle: async (req, res, data) => {
       await memberships.leave(actor(req), String(req.params.id), String(req.params.memberId), data.date);
       req.flash('success', 'Le départ est enregistré.');
@@ -195,10 +205,30 @@ export function householdRoutes(services: Services): Router {
     },
   });
 
+  // a merge is confirmed on its own page, showing both households
+  const renderMerge = async (req: Request, res: Response, form: FormState) => {
+    const a = actor(req);
+    const survivor = await households.get(a, String(req.params.id), 'households:manage');
+    const reference = String(form.values.mergedReference ?? '').trim();
+    let preview = null;
+    if (reference && !form.errors.mergedReference) {
+      try {
+        preview = await services.duplicates.householdMergePreview(a, survivor.id, reference);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        res.status(400);
+        form = invalidForm(form.values, err.fieldErrors);
+      }
+    }
+    res.render('households/merge', { household: survivor, preview, form, relationshipLabels: RELATIONSHIP_LABELS });
+  };
+  router.get(routes.householdMerge, ...requirePermission('households:merge'), (req, res) =>
+    renderMerge(req, res, emptyForm(req, { mergedReference: typeof req.query.mergedReference === 'string' ? req.query.mergedReference.slice(0, 60) : '' })),
+  );
   postForm(router, routes.householdMerge, logger, {
     permission: 'households:merge',
-    schema: z.object({ mergedReference: requiredText('Saisissez la référence du bail du ménage à absorber', 60) }),
-    render: backWithErrors(householdPage, canManage),
+    schema: householdMergeSchema,
+    render: renderMerge,
     handle: async (req, res, data) => {
       await services.duplicates.mergeHouseholds(actor(req), String(req.params.id), data.mergedReference);
       req.flash('success', 'Les deux ménages sont fusionnés : les personnes et leur historique sont réunis ici.');

@@ -115,8 +115,17 @@ export const splitSchema = z.object({
   tenancyReference: requiredText('Saisissez la référence du bail du nouveau ménage', 60),
 });
 
-/** A person leaves the household (moved out of the landlord's housing). */
-export const leaveSchema = z.object({ date: moveDate() });
+/**
+ * The hidden field of a confirmation page: an irreversible POST acts only with it, so a form
+ * posted from anywhere else comes back to the page that says what will happen.
+ */
+export const confirmation = () => z.literal('oui', { error: 'Vérifiez ce qui va se passer, puis confirmez' });
+
+/** A person leaves the household (moved out of the landlord's housing), once confirmed. */
+export const leaveSchema = z.object({ date: requiredDate('Saisissez la date de départ'), confirmation: confirmation() });
+
+/** Absorbs another household of the same landlord, found by its tenancy reference, once confirmed. */
+export const householdMergeSchema = z.object({ mergedReference: requiredText('Saisissez la référence du bail du ménage à absorber', 60), confirmation: confirmation() });
 
 export const householdListQuery = z.object({
   q: optionalText(100),

@@ -7,6 +7,7 @@ import { PROJECT_ROOT } from '../paths';
 import { urls } from '../urls';
 import { formatBasisPoints, formatDate, formatDateTime, formatEuros, formatMinutes, formatPhone, formatWeekday, integerFormat } from '../shared/format';
 import { formatIban, maskIban } from '../shared/iban';
+import { elidedDe } from '../shared/elision';
 
 export const VIEWS_DIR = path.join(PROJECT_ROOT, 'views');
 
@@ -35,6 +36,7 @@ export function configureViews(app: Express, options: { watch: boolean }): nunju
   env.addFilter('roleLabel', (role: string) => ROLE_LABELS[role as keyof typeof ROLE_LABELS] ?? role);
   env.addFilter('kindLabel', (kind: string) => ORGANISATION_KIND_LABELS[kind as keyof typeof ORGANISATION_KIND_LABELS] ?? kind);
   env.addFilter('statut', (s: string) => STATUS_LABELS[s] ?? s);
+  env.addFilter('de', elidedDe);
   env.addFilter('civilityShort', (c: string | null) => (c === 'mme' ? 'Mme' : c === 'm' ? 'M.' : ''));
   env.addFilter('resourcesTotal', (r: Record<string, number> | null) => (r ? Object.values(r).reduce((a, b) => a + b, 0) : 0));
   env.addFilter('iban', (v: string | null) => (v ? formatIban(v) : ''));

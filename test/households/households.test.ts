@@ -101,7 +101,7 @@ describe('duplicate detection', () => {
     expect($((await operator.get('/doublons')).text)('.alert-danger').text()).toContain('deux ménages différents');
     expect((await t.ctx.knex('persons').where({ id: suspicion.person_id }).first()).status).toBe('active');
     const membership = before.find((m) => m.person_id === suspicion.person_id);
-    await postForm(operator, `/menages/${membership.household_id}/membres/${membership.id}/depart`, { date: '2026-11-01' }, `/menages/${membership.household_id}`);
+    await postForm(operator, `/menages/${membership.household_id}/membres/${membership.id}/depart`, { date: '2026-11-01', confirmation: 'oui' }, `/menages/${membership.household_id}`);
     const merged = await postForm(operator, `/doublons/${suspicion.id}/fusionner`, { survivorId: suspicion.match_id, mergedId: suspicion.person_id }, '/doublons');
     expect(merged.status).toBe(302);
     const after = await t.ctx.knex('household_members').whereIn('id', before.map((m) => m.id));
@@ -188,10 +188,11 @@ describe('members over time', () => {
   it('records a departure and refuses one dated before the arrival', async () => {
     const h = await insertHousehold(t.ctx.knex, t.world.landlordA.id, { members: [{ personId: await insertPerson(t.ctx.knex) }, { personId: await insertPerson(t.ctx.knex), relationship: 'child', fromDate: '2021-01-01' }] });
     const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
-    const early = await postForm(agent, `/menages/${h.id}/membres/${h.membershipIds[1]}/depart`, { date: '2020-06-01' }, `/menages/${h.id}`);
-    expect(early.status).toBe(302);
+    const early = await postForm(agent, `/menages/${h.id}/membres/${h.membershipIds[1]}/depart`, { date: '2020-06-01', confirmation: 'oui' }, `/menages/${h.id}`);
+    expect(early.status).toBe(400);
+    expect(fieldError(early.text, 'date')).toBe('La date de départ ne peut pas précéder la date d’arrivée');
     expect((await t.ctx.knex('household_members').where({ id: h.membershipIds[1] }).first()).to_date).toBeNull();
-    const ok = await postForm(agent, `/menages/${h.id}/membres/${h.membershipIds[1]}/depart`, { date: '2026-01-31' }, `/menages/${h.id}`);
+    const ok = await postForm(agent, `/menages/${h.id}/membres/${h.membershipIds[1]}/depart`, { date: '2026-01-31', confirmation: 'oui' }, `/menages/${h.id}`);
     expect(ok.status).toBe(302);
     expect((await t.ctx.knex('household_members').where({ id: h.membershipIds[1] }).first()).to_date).toBe('2026-01-31');
   });
@@ -208,7 +209,7 @@ describe('members over time', () => {
     const [aid] = await t.ctx.knex('aid_types').insert({ code: 'MRG', label: 'Aide', payees: ['landlord'] }).returning('id');
     const requestId = await insertDraftRequest(t.ctx.knex, { organisationId: t.world.landlordA.id, householdId: b.id, aidTypeId: (aid as { id: string }).id, createdBy: t.world.users.instructorA.id });
     const operator = await loginAs(t.ctx.app, t.world.users.operator.email);
-    const res = await postForm(operator, `/menages/${a.id}/fusionner`, { mergedReference: 'a-gone' }, `/menages/${a.id}`);
+    const res = await postForm(operator, `/menages/${a.id}/fusionner`, { mergedReference: 'a-gone', confirmation: 'oui' }, `/menages/${a.id}`);
     expect(res.status).toBe(302);
     expect((await t.ctx.knex('household_members').where({ id: b.membershipIds[0] }).first()).household_id).toBe(a.id);
     expect(await t.ctx.knex('households').where({ id: b.id }).first()).toMatchObject({ status: 'merged', merged_into_id: a.id });
