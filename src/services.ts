@@ -41,6 +41,9 @@ import { SettingsRepository } from './settings/repository';
 import { SettingsService } from './settings/service';
 import { DashboardRepository } from './dashboard/repository';
 import { DashboardService } from './dashboard/service';
+import { HomeRepository } from './home/repository';
+import { HomeService } from './home/service';
+import { JOBS } from './jobs/registry';
 import { JobRunRepository } from './jobs/repository';
 import { JobRunner } from './jobs/runner';
 import { AidTypeService } from './aid-types/service';
@@ -94,6 +97,7 @@ export interface Services {
   readonly payments: PaymentRepository;
   readonly settings: SettingsService;
   readonly dashboard: DashboardService;
+  readonly home: HomeService;
   readonly jobs: JobRunner;
   readonly payees: PayeeService;
   readonly debtorAccounts: DebtorAccountService;
@@ -153,6 +157,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const rejections = new RejectionService(knex, payments, batchRepository, batches, aidRequestRepository, userRepository, mailer, audit, clock, config.baseUrl, ledger);
   const instruction = new InstructionService(knex, aidRequestRepository, decisionRepository, aidRequests, userRepository, blobs, mailer, settings, audit, clock, config.baseUrl, cache);
   const dashboard = new DashboardService(knex, new DashboardRepository(), settings, clock);
+  const home = new HomeService(knex, new HomeRepository(), new RequestListRepository(), aidRequests, () => JOBS.map((j) => j.name), clock);
   const jobs = new JobRunner(knex, new JobRunRepository(), clock, logger, blobs, audit);
   const accounting = new AccountingService(knex, ledgerRepository, settings, blobs, audit, clock, config.exportDir);
   const missionRepository = new MissionRepository();
@@ -165,7 +170,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   jobs.onFailure(jobFailureNotice(knex, mailer, mailRepository, organisationRepository, userRepository, config.baseUrl));
   return {
     config, db, knex, clock, logger, audit, auth, secondFactor, accessWatch: new AccessWatchService(knex, new AccessWatchRepository(), organisationRepository, userRepository, mailer, logger, config.baseUrl), rights: new RightsService(knex, new RightsRepository(), audit, new AccessLogRepository(), clock), supportRetention: new SupportRetentionService(knex, new RetentionRepository(), audit, logger), backups: new BackupService(db, config.backup.dir, config.backup.keep, logger), mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
-    requestLists, decisions, instruction, payments, settings, dashboard, jobs, payees, debtorAccounts, batches, rejections, ledger, accounting,
+    requestLists, decisions, instruction, payments, settings, dashboard, home, jobs, payees, debtorAccounts, batches, rejections, ledger, accounting,
     missions, appointments,
   };
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { type Actor, scopeFor } from '../permissions';
+import { type Actor, can, scopeFor } from '../permissions';
 import type { SettingsService } from '../settings/service';
 import type { Clock } from '../shared/clock';
 import { parisDate } from '../shared/dates';
@@ -8,7 +8,7 @@ import type { DashboardRepository } from './repository';
 /** Start of a Paris day "AAAA-MM-JJ" as an instant (good to the hour, enough for monthly sums). */
 const parisMidnight = (day: string) => new Date(`${day}T00:00:00+01:00`);
 
-/** The operators' and administrators' dashboard: where requests stand and what was granted. */
+/** The operators', administrators' and auditors' dashboard: where requests stand and what was granted (no personal data for the auditor). */
 export class DashboardService {
   constructor(
     private readonly db: Knex,
@@ -30,7 +30,8 @@ export class DashboardService {
       waitingAlertDays,
       counts: await this.repository.countsByStatus(this.db),
       openByAge: await this.repository.openByAge(this.db, now),
-      waiting: await this.repository.waitingSince(this.db, since),
+      // who follows a request is a person's name: only for those who work on requests (never the auditor)
+      waiting: (await this.repository.waitingSince(this.db, since)).map((w) => (can(actor, 'requests:read') ? w : { ...w, assignedToName: null })),
       waitingCount: await this.repository.waitingCount(this.db, since),
       month: { byAidType: await this.repository.grantedBy(this.db, 'aid_type', monthStart, now), byLandlord: await this.repository.grantedBy(this.db, 'landlord', monthStart, now) },
       year: { byAidType: await this.repository.grantedBy(this.db, 'aid_type', yearStart, now), byLandlord: await this.repository.grantedBy(this.db, 'landlord', yearStart, now) },

@@ -5,6 +5,7 @@ import type { Services } from '../services';
 import { APPOINTMENT_STATUS_LABELS } from '../missions/history-labels';
 import { MISSION_STATUS_LABELS } from '../missions/state-machine';
 import { urls } from '../urls';
+import { todoLines } from './todos';
 
 interface HomeCard {
   title: string;
@@ -19,7 +20,11 @@ export function homeRoutes(services: Services): Router {
   router.get(urls.home(), ...requirePermission('home:view'), async (req, res) => {
     const a = actor(req);
     const me = await services.users.me(a);
+    const todos = todoLines(a, await services.home.todos(a));
     const cards: HomeCard[] = [];
+    if (can(a, 'dashboard:view')) {
+      cards.push({ title: 'Tableau de bord', text: 'Les demandes par statut et par ancienneté, les montants accordés ce mois-ci et cette année.', href: urls.dashboard(), link: 'Voir le tableau de bord' });
+    }
     if (can(a, 'missions:read')) {
       cards.push({
         title: 'Accompagnement',
@@ -52,7 +57,7 @@ export function homeRoutes(services: Services): Router {
     const adviser = a.role === 'social_adviser'
       ? { appointments: await services.appointments.upcoming(a, 7), missions: (await services.missions.list(a, { open: true }, 1)).items }
       : null;
-    res.render('home/index', { me, cards, intro: ROLE_INTROS[a.role], adviser, missionStatus: MISSION_STATUS_LABELS, appointmentStatus: APPOINTMENT_STATUS_LABELS });
+    res.render('home/index', { me, todos, cards, intro: ROLE_INTROS[a.role], adviser, missionStatus: MISSION_STATUS_LABELS, appointmentStatus: APPOINTMENT_STATUS_LABELS });
   });
   return router;
 }
@@ -63,7 +68,7 @@ const ROLE_INTROS: Record<Role, string> = {
   operator: 'Vous instruisez les demandes d’aide des bailleurs et suivez les décisions et les paiements.',
   social_adviser: 'Vous accompagnez les ménages dans le cadre des missions qui vous sont confiées.',
   accountant: 'Vous validez les lots de paiement et tenez la comptabilité des aides.',
-  auditor: 'Vous consultez les tableaux de bord et les extraits statistiques, sans données personnelles.',
+  auditor: 'Vous consultez le tableau de bord de l’association : les demandes par statut et les montants accordés, sans données personnelles.',
   landlord_admin: 'Vous gérez les comptes de votre organisation et suivez toutes ses demandes d’aide.',
   landlord_instructor: 'Vous déposez et suivez les demandes d’aide pour les ménages locataires de votre organisation.',
 };

@@ -53,7 +53,8 @@ const GRANTS = {
   'requests:instruct': { admin: 'all', operator: 'all' },
   // exchanges between the landlord and the association on a request
   'requests:message': { admin: 'all', operator: 'all', landlord_admin: 'own', landlord_instructor: 'own' },
-  'dashboard:view': { admin: 'all', operator: 'all' },
+  // the auditor (management control) reads the dashboard's counts and amounts, never personal data
+  'dashboard:view': { admin: 'all', operator: 'all', auditor: 'all' },
   'settings:manage': { admin: 'all' },
   'audit:read': { admin: 'all', landlord_admin: 'own' },
   // payments: the association follows and runs them; a batch is approved by an admin or the accountant (four eyes)

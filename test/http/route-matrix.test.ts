@@ -149,7 +149,8 @@ const ROUTES: Record<string, Expectation> = {
   'POST /instruction/filtres': { allowed: INSTRUCTORS },
   // a saved filter is its owner's: another instructor gets 404
   'POST /instruction/filtres/:id/supprimer': { allowed: ['operator'], otherOrganisation: ['admin'] },
-  'GET /tableau-de-bord': { allowed: INSTRUCTORS },
+  // the auditor reads the dashboard (counts and amounts, no personal data)
+  'GET /tableau-de-bord': { allowed: [...INSTRUCTORS, 'auditor'] },
   'GET /admin/parametres': { allowed: ['admin'] },
   'POST /admin/parametres': { allowed: ['admin'] },
   'GET /paiements': { allowed: PAYMENT_READERS },

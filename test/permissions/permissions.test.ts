@@ -18,7 +18,7 @@ describe('permission module', () => {
       operator: ['home:view', 'account:manage', 'organisations:read', 'households:read', 'households:manage', 'households:merge', 'catalogue:read', 'requests:read', 'requests:instruct', 'requests:message', 'dashboard:view', 'payments:read', 'payments:manage', 'bank-accounts:review', 'payees:manage', 'missions:read', 'missions:order', 'missions:manage', 'missions:work'],
       social_adviser: ['home:view', 'account:manage', 'households:read-assigned', 'requests:read-assigned', 'missions:read', 'missions:work'],
       accountant: ['home:view', 'account:manage', 'catalogue:read', 'payments:read', 'payments:approve', 'accounting:read', 'accounting:manage', 'accounting:close'],
-      auditor: ['home:view', 'account:manage'],
+      auditor: ['home:view', 'account:manage', 'dashboard:view'],
       landlord_admin: ['home:view', 'account:manage', 'organisations:read', 'users:manage', 'households:read', 'households:manage', 'catalogue:read', 'requests:read', 'requests:file', 'requests:message', 'audit:read', 'bank-accounts:own', 'missions:read', 'missions:order'],
       landlord_instructor: ['home:view', 'account:manage', 'households:read', 'households:manage', 'catalogue:read', 'requests:read', 'requests:file', 'requests:message', 'missions:read', 'missions:order'],
     });
