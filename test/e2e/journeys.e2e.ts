@@ -73,7 +73,7 @@ const DEMO_LOGINS: Array<[string, string[]]> = [
   ['operateur@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Accompagnement', 'Paiements', 'Ménages', 'Doublons', 'Aides']],
   ['conseiller@asso.demo', ['Accueil', 'Accompagnement']],
   ['comptable@asso.demo', ['Accueil', 'Paiements', 'Comptabilité', 'Aides']],
-  ['auditeur@asso.demo', ['Accueil']],
+  ['auditeur@asso.demo', ['Accueil', 'Tableau de bord']],
   ['admin@bailleur-a.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire']],
   ['instructeur@bailleur-a.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Ménages', 'Aides']],
   ['admin@bailleur-b.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire']],
