@@ -45,7 +45,7 @@ export function todoLines(actor: Pick<Actor, 'role'>, t: HomeTodos): TodoLine[] 
     case 'operator':
       return [
         line('to_take', t.toTake, 'Aucune demande à prendre', `${n(t.toTake, 'demande', 'demandes')} à prendre`, 'requests:instruct', queue('a_prendre')),
-        line('mine', t.mine, 'Aucun dossier à vous en instruction', `${n(t.mine, 'dossier', 'dossiers')} à vous en instruction`, 'requests:instruct', queue('mes_dossiers')),
+        line('mine', t.mine, 'Aucun dossier suivi par vous', `${n(t.mine, 'dossier suivi', 'dossiers suivis')} par vous (en instruction ou ajourné)`, 'requests:instruct', queue('mes_dossiers')),
         line('answers', t.answers, 'Aucune réponse de bailleur à lire', `${n(t.answers, 'réponse de bailleur reçue', 'réponses de bailleurs reçues')} sur vos dossiers`, 'requests:instruct', queue('mes_dossiers')),
         line('to_validate', t.toValidate, 'Aucune proposition à valider', `${n(t.toValidate, 'proposition', 'propositions')} de décision à valider`, 'requests:instruct', queue('a_valider')),
       ];

@@ -110,7 +110,7 @@ describe('the association', () => {
     await pending(byOperator, users.operator);
 
     expect(await todo(users.operator.email, 'to_take')).toEqual({ text: `${Number(submitted[0]!.n) + 1} demande${Number(submitted[0]!.n) + 1 > 1 ? 's' : ''} à prendre`, href: '/instruction?onglet=a_prendre' });
-    expect(await todo(users.operator.email, 'mine')).toEqual({ text: '3 dossiers à vous en instruction', href: '/instruction?onglet=mes_dossiers' });
+    expect(await todo(users.operator.email, 'mine')).toEqual({ text: '3 dossiers suivis par vous (en instruction ou ajourné)', href: '/instruction?onglet=mes_dossiers' });
     expect(await todo(users.operator.email, 'answers')).toEqual({ text: '1 réponse de bailleur reçue sur vos dossiers', href: '/instruction?onglet=mes_dossiers' });
     // never one's own proposal
     expect(await todo(users.operator.email, 'to_validate')).toEqual({ text: '1 proposition de décision à valider', href: '/instruction?onglet=a_valider' });
