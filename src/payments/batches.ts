@@ -164,11 +164,13 @@ export class BatchService {
     return { waiting, rejected, batches, pendingAccounts: reviews.length, nextExecutionDate: nextExecutionDate(today), horizon };
   }
 
-  async get(actor: Actor, id: string): Promise<{ batch: Batch; items: BatchItem[] }> {
+  /** A batch, its transfers and who downloaded its file when (from the audit trail, newest first). */
+  async get(actor: Actor, id: string): Promise<{ batch: Batch; items: BatchItem[]; downloads: Array<{ at: Date; by: string }> }> {
     scopeFor(actor, 'payments:read');
     const batch = isUuid(id) ? await this.batches.findById(this.db, id) : null;
     if (!batch) throw new NotFoundError();
-    return { batch, items: await this.batches.items(this.db, id, 500) };
+    const downloads = (await this.audit.history(this.db, 'payment_batch', id)).filter((e) => e.action === 'payment_batch.downloaded').map((e) => ({ at: e.occurredAt, by: e.actorLabel }));
+    return { batch, items: await this.batches.items(this.db, id, 500), downloads };
   }
 
   /** Second pair of eyes: an administrator or the accountant, never the person who made the batch. */
@@ -235,6 +237,15 @@ export class BatchService {
       for (const requestId of new Set(items.map((i) => i.requestId))) await this.completeIfPaid(trx, actor, requestId, now);
       await this.audit.record(trx, actor, { entityType: 'payment_batch', entityId: id, organisationId: null, action: 'payment_batch.settled', before: { status: 'transmitted' }, after: { status: 'settled' } });
     });
+  }
+
+  /** The batch a person is about to cancel, for the confirmation page (a batch sent to the bank no longer cancels). */
+  async cancelPreview(actor: Actor, id: string): Promise<Batch> {
+    if (!can(actor, 'payments:manage') && !can(actor, 'payments:approve')) throw new ForbiddenError();
+    const batch = isUuid(id) ? await this.batches.findById(this.db, id) : null;
+    if (!batch) throw new NotFoundError();
+    if (!['generated', 'approved'].includes(batch.status)) throw new InvalidTransitionError('Un lot transmis à la banque ne s’annule plus : traitez les rejets virement par virement.');
+    return batch;
   }
 
   /** Before transmission a batch can be cancelled: its payments go back to `scheduled`, nothing is lost. */

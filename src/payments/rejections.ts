@@ -128,6 +128,16 @@ export class RejectionService {
   }
 
   /** The remaining instalments of a grant stop (the tenant left, the debt was settled otherwise…), with the reason. */
+  /** What cancelling a request's remaining instalments would cancel, for its confirmation page (possibly nothing). */
+  async remainingInstalments(actor: Actor, requestId: string): Promise<{ requestId: string; reference: string; instalments: Payment[]; totalCents: number; batched: number }> {
+    scopeFor(actor, 'payments:manage');
+    const request = isUuid(requestId) ? await this.requests.findById(this.db, { all: true }, requestId) : null;
+    if (!request) throw new NotFoundError();
+    const payments = await this.payments.forRequest(this.db, request.id);
+    const instalments = payments.filter((p) => p.status === 'scheduled');
+    return { requestId: request.id, reference: request.reference ?? '', instalments, totalCents: instalments.reduce((a, p) => a + p.amountCents, 0), batched: payments.filter((p) => p.status === 'batched').length };
+  }
+
   async cancelRemaining(actor: Actor, requestId: string, reason: string): Promise<number> {
     scopeFor(actor, 'payments:manage');
     return this.db.transaction(async (trx) => {

@@ -1,7 +1,7 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { sendAttachment } from '../http/download';
-import { backWithErrors, postForm } from '../http/forms';
+import { backWithErrors, emptyForm, type FormRenderer, postForm } from '../http/forms';
 import { actor, requirePermission } from '../http/guards';
 import { singleFileUpload } from '../http/uploads';
 import { sepaBatches } from '../jobs/sepa-batches';
@@ -27,7 +27,7 @@ export function paymentRoutes(services: Services): Router {
   router.get(urls.payments(), ...requirePermission('payments:read'), async (req, res) => {
     const a = actor(req);
     res.render('payments/index', {
-      ...(await batches.overview(a, page.parse(req.query.page))), statusLabels: BATCH_STATUS_LABELS, reasonOptions,
+      ...(await batches.overview(a, page.parse(req.query.page))), statusLabels: BATCH_STATUS_LABELS, reasonOptions, canReadRequests: can(a, 'requests:read'),
       canManage: can(a, 'payments:manage'), canReview: can(a, 'bank-accounts:review'), canSettings: can(a, 'settings:manage'), canPayees: can(a, 'payees:manage'),
     });
   });
@@ -84,10 +84,15 @@ export function paymentRoutes(services: Services): Router {
   batchAction(routes.batchTransmit, 'payments:approve', 'Lot transmis : téléchargez le fichier pour le portail de la banque ; les avis de mise en paiement sont envoyés.', (req, v) => batches.transmit(actor(req), id(req), v));
   batchAction(routes.batchSettle, 'payments:approve', 'Lot réglé : les versements sont constatés.', (req, v) => batches.settle(actor(req), id(req), v));
 
+  // cancelling a batch asks first: a page says what will happen, its form carries the confirmation
+  const renderBatchCancel: FormRenderer = async (req, res, form) => {
+    res.render('payments/batch-cancel', { batch: await batches.cancelPreview(actor(req), id(req)), form });
+  };
+  router.get(routes.batchCancel, ...requirePermission('payments:read'), (req, res) => renderBatchCancel(req, res, emptyForm(req)));
   postForm(router, routes.batchCancel, logger, {
     permission: 'payments:read',
     schema: batchCancelSchema,
-    render: back(toBatch),
+    render: renderBatchCancel,
     handle: async (req, res, data) => {
       await batches.cancel(actor(req), id(req), data.version, data.reason);
       req.flash('success', 'Lot annulé : ses échéances reviennent dans les paiements à venir.');
@@ -131,10 +136,14 @@ export function paymentRoutes(services: Services): Router {
       res.redirect(backToReferer(req));
     },
   });
+  const renderCancelInstalments: FormRenderer = async (req, res, form) => {
+    res.render('payments/cancel-instalments', { ...(await rejections.remainingInstalments(actor(req), id(req))), form });
+  };
+  router.get(routes.requestCancelInstalments, ...requirePermission('payments:manage'), (req, res) => renderCancelInstalments(req, res, emptyForm(req)));
   postForm(router, routes.requestCancelInstalments, logger, {
     permission: 'payments:manage',
     schema: cancelInstalmentsSchema,
-    render: back((req) => urls.request(id(req))),
+    render: renderCancelInstalments,
     handle: async (req, res, data) => {
       const n = await rejections.cancelRemaining(actor(req), id(req), data.reason);
       req.flash('success', `${n} échéance${n > 1 ? 's' : ''} annulée${n > 1 ? 's' : ''}.`);

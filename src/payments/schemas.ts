@@ -42,9 +42,13 @@ export const aidTypeAccountSchema = z.object({
 
 export const batchActionSchema = z.object({ version: versionField() });
 
+/** The hidden field of a confirmation page: an irreversible POST acts only with it. */
+const confirmation = () => z.literal('oui', { error: 'Vérifiez ce qui va se passer, puis confirmez' });
+
 export const batchCancelSchema = z.object({
   reason: requiredText('Indiquez pourquoi le lot est annulé', 300),
   version: versionField(),
+  confirmation: confirmation(),
 });
 
 const CODES = Object.keys(REJECTION_REASONS) as [RejectionCode, ...RejectionCode[]];
@@ -58,4 +62,5 @@ export const reissueSchema = z.object({ version: versionField() });
 
 export const cancelInstalmentsSchema = z.object({
   reason: requiredText('Indiquez pourquoi les échéances restantes sont annulées (par exemple : le locataire a quitté le logement)', 300),
+  confirmation: confirmation(),
 });

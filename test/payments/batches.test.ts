@@ -8,7 +8,7 @@ import { buildWorld, type World } from '../factories/world';
 import { insertHousehold } from '../factories/household';
 import { IBAN, actorOf, grantedRequest, paymentSetup, ribFile } from '../factories/payment';
 import { startTestApp, type TestContext } from '../support/app';
-import { $, download, loginAs, postForm } from '../support/http';
+import { $, download, fieldError, loginAs, postForm } from '../support/http';
 import { decodeBody, type ReceivedMail, startSmtpServer } from '../support/smtp';
 
 let ctx: TestContext;
@@ -170,10 +170,17 @@ describe('approval, transmission, notices and settlement', () => {
     const [batch] = await batchesFor('2026-12-01');
     const e2e = (await paymentsOf(requestId))[0].end_to_end_id;
     const operator = await loginAs(ctx.app, world.users.operator.email);
-    const noReason = await postForm(operator, `/paiements/lots/${batch.id}/annuler`, { reason: '', version: String(batch.version) }, `/paiements/lots/${batch.id}`);
-    expect(noReason.status).toBe(302);
+    const noReason = await postForm(operator, `/paiements/lots/${batch.id}/annuler`, { reason: '', version: String(batch.version), confirmation: 'oui' }, `/paiements/lots/${batch.id}`);
+    expect(noReason.status).toBe(400);
+    expect(fieldError(noReason.text, 'reason')).toBe('Indiquez pourquoi le lot est annulé');
     expect((await ctx.knex('payment_batches').where({ id: batch.id }).first()).status).toBe('generated');
-    expect((await postForm(operator, `/paiements/lots/${batch.id}/annuler`, { reason: 'Erreur de montant signalée', version: String(batch.version) }, `/paiements/lots/${batch.id}`)).status).toBe(302);
+    // without the confirmation page's confirmation, nothing happens: the page asks first
+    const unconfirmed = await postForm(operator, `/paiements/lots/${batch.id}/annuler`, { reason: 'Erreur de montant signalée', version: String(batch.version) }, `/paiements/lots/${batch.id}`);
+    expect(unconfirmed.status).toBe(400);
+    expect($(unconfirmed.text)('#consequences').text()).toContain('dans les échéances à venir');
+    expect($(unconfirmed.text)('#reason').val()).toBe('Erreur de montant signalée');
+    expect((await ctx.knex('payment_batches').where({ id: batch.id }).first()).status).toBe('generated');
+    expect((await postForm(operator, `/paiements/lots/${batch.id}/annuler`, { reason: 'Erreur de montant signalée', version: String(batch.version), confirmation: 'oui' }, `/paiements/lots/${batch.id}`)).status).toBe(302);
     expect((await ctx.knex('payment_batches').where({ id: batch.id }).first()).status).toBe('cancelled');
     expect((await paymentsOf(requestId))[0].status).toBe('scheduled');
     expect(await ctx.knex('payment_batch_items').where({ batch_id: batch.id, live: true })).toHaveLength(0);
@@ -265,10 +272,13 @@ describe('rejections, re-issues and cancelled instalments', () => {
     await ctx.services.batches.settle(accountant, batch.id, 3);
     expect((await ctx.knex('aid_requests').where({ id: own }).first()).status).toBe('in_payment');
     const operator = await loginAs(ctx.app, world.users.operator.email);
-    const missing = await postForm(operator, `/demandes/${own}/annuler-echeances`, { reason: '' }, `/demandes/${own}`);
-    expect(missing.status).toBe(302);
+    const missing = await postForm(operator, `/demandes/${own}/annuler-echeances`, { reason: '', confirmation: 'oui' }, `/demandes/${own}`);
+    expect(missing.status).toBe(400);
     expect((await paymentsOf(own)).map((p: { status: string }) => p.status)).toEqual(['settled', 'scheduled', 'scheduled']);
-    expect((await postForm(operator, `/demandes/${own}/annuler-echeances`, { reason: 'Le locataire a quitté le logement' }, `/demandes/${own}`)).status).toBe(302);
+    // without the confirmation page's confirmation, nothing happens: the page asks first
+    expect((await postForm(operator, `/demandes/${own}/annuler-echeances`, { reason: 'Le locataire a quitté le logement' }, `/demandes/${own}`)).status).toBe(400);
+    expect((await paymentsOf(own)).map((p: { status: string }) => p.status)).toEqual(['settled', 'scheduled', 'scheduled']);
+    expect((await postForm(operator, `/demandes/${own}/annuler-echeances`, { reason: 'Le locataire a quitté le logement', confirmation: 'oui' }, `/demandes/${own}`)).status).toBe(302);
     const payments = await paymentsOf(own);
     expect(payments.map((p: { status: string }) => p.status)).toEqual(['settled', 'cancelled', 'cancelled']);
     expect(payments[1].cancel_reason).toBe('Le locataire a quitté le logement');
