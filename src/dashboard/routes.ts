@@ -5,10 +5,14 @@ import { REQUEST_STATUSES, type RequestStatus, STATUS_LABELS } from '../aid-requ
 import { can } from '../permissions';
 import { urls } from '../urls';
 
-/** The lifecycle's main statuses always have their card; the others (withdrawn, closed) once requests are in them. Drafts are the landlords' own. */
+/** The cards in the lifecycle's order: a grant's path to payment, then the other outcomes. Drafts are the landlords' own. */
+const CARD_ORDER: readonly RequestStatus[] = ['submitted', 'in_review', 'awaiting_information', 'granted', 'in_payment', 'paid', 'closed', 'refused', 'adjourned', 'withdrawn'];
+/** These always have their card; closed and withdrawn once requests are in them. */
 const MAIN_STATUSES: readonly RequestStatus[] = ['submitted', 'in_review', 'awaiting_information', 'granted', 'in_payment', 'paid', 'refused', 'adjourned'];
 const statusCards = (counts: Record<string, number>) =>
-  REQUEST_STATUSES.filter((s) => s !== 'draft' && (MAIN_STATUSES.includes(s) || (counts[s] ?? 0) > 0)).map((s) => ({ status: s, label: STATUS_LABELS[s], count: counts[s] ?? 0 }));
+  [...CARD_ORDER, ...REQUEST_STATUSES.filter((s) => s !== 'draft' && !CARD_ORDER.includes(s))]
+    .filter((s) => MAIN_STATUSES.includes(s) || (counts[s] ?? 0) > 0)
+    .map((s) => ({ status: s, label: STATUS_LABELS[s], count: counts[s] ?? 0 }));
 
 const BUCKETS = { lt7: 'moins de 7 jours', lt15: '7 à 15 jours', lt30: '15 à 30 jours', gt30: 'plus de 30 jours' } as const;
 

@@ -52,6 +52,8 @@ describe('dashboard', () => {
     // a status without any request and outside the main ones stays out; drafts are never counted
     expect(Object.keys(c)).not.toContain('Retirée');
     expect(Object.keys(c)).not.toContain('Brouillon');
+    // in the lifecycle's order: a grant's path to payment side by side
+    expect(Object.keys(c).slice(3, 7)).toEqual(['Accordée', 'En paiement', 'Payée', 'Clôturée']);
   });
 
   it('lets the auditor read the counts and amounts, with no one’s name, no address and no link to a request', async () => {
