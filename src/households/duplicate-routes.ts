@@ -3,33 +3,24 @@ import { z } from 'zod';
 import { backWithErrors, postForm } from '../http/forms';
 import { actor, requirePermission } from '../http/guards';
 import type { Services } from '../services';
-import { parseFrenchDate } from '../shared/form-fields';
 import { routes, urls } from '../urls';
+import { probeFrom, ticked } from './duplicate-probe';
 
-const probeQuery = z.object({
-  lastName: z.string().trim().max(100).catch(''),
-  firstNames: z.string().trim().max(120).catch(''),
-  birthDate: z.string().trim().max(20).catch(''),
-  email: z.string().trim().max(254).catch(''),
-  phone: z.string().trim().max(20).catch(''),
-  exclude: z.uuid().optional().catch(undefined),
-});
+const probeQuery = z.object({ exclude: z.uuid().optional().catch(undefined) });
 
 export function duplicateRoutes(services: Services): Router {
   const router = Router();
   const { duplicates, logger } = services;
 
-  /** htmx, on blur of the birth date: is this person already known? (same code as the check on save) */
+  /**
+   * htmx, on change of the birth date: is this person already known? (same code as the check on
+   * save). Where saving asks for it (a new person, not an edit), the box to tick comes with the warning.
+   */
   router.get(urls.personDuplicateCheck(), ...requirePermission('households:manage'), async (req, res) => {
-    const q = probeQuery.parse(req.query);
-    const birthDate = parseFrenchDate(q.birthDate);
-    if (!q.lastName || !q.firstNames || !birthDate) {
-      res.render('households/_duplicate-check', { known: false, matches: [] });
-      return;
-    }
-    const phone = q.phone.replace(/[\s.\-()]/g, '') || null;
-    const result = await duplicates.check(actor(req), { lastName: q.lastName, firstNames: q.firstNames, birthDate, email: q.email || null, phone }, q.exclude ? [q.exclude] : []);
-    res.render('households/_duplicate-check', result);
+    const { exclude } = probeQuery.parse(req.query);
+    const probe = probeFrom(req.query);
+    const result = probe ? await duplicates.check(actor(req), probe, exclude ? [exclude] : []) : { known: false, matches: [] };
+    res.render('households/_duplicate-check', { dup: { ...result, ask: !exclude, checked: ticked(req.query.confirmNotDuplicate) } });
   });
 
   router.get(urls.duplicates(), ...requirePermission('households:merge'), async (req, res) => {

@@ -10,6 +10,7 @@ import type { Services } from '../services';
 import { sendCsv } from '../shared/csv';
 import { centsToInput } from '../shared/money';
 import { routes, urls } from '../urls';
+import { probeFrom } from './duplicate-probe';
 import { dwellingValues, personValues } from './form-values';
 import { householdHistoryLabels } from './history-labels';
 import { CIVILITY_LABELS, EMPLOYED, EMPLOYMENT_LABELS, EMPLOYMENT_STATUSES, RELATIONSHIP_LABELS, RELATIONSHIPS, RESOURCE_KINDS, RESOURCE_LABELS } from './labels';
@@ -51,10 +52,16 @@ export function householdRoutes(services: Services): Router {
     );
   });
 
+  /** On a rejected person form, whether the person typed is known: the live check's answer, without JavaScript. */
+  const knownPerson = async (req: Request, form: FormState) => {
+    const probe = Object.keys(form.errors).length > 0 ? probeFrom(form.values) : null;
+    return probe ? services.duplicates.check(actor(req), probe) : null;
+  };
+
   const renderNew = async (req: Request, res: Response, form: FormState) => {
     const a = actor(req);
     const landlordOptions = can(a, 'households:merge') ? (await households.landlordOptions(a)).map((o) => ({ value: o.id, text: o.name })) : null;
-    res.render('households/new', { form, ...personOptions, landlordOptions });
+    res.render('households/new', { form, ...personOptions, landlordOptions, duplicate: await knownPerson(req, form) });
   };
   router.get(urls.householdNew(), ...requirePermission('households:manage'), (req, res) => renderNew(req, res, emptyForm(req, { employmentStatus: '', demande: req.query.demande === '1' ? '1' : '' })));
   postForm(router, urls.households(), logger, {
@@ -115,7 +122,7 @@ export function householdRoutes(services: Services): Router {
 
   const renderAddPerson = async (req: Request, res: Response, form: FormState) => {
     const household = await households.get(actor(req), String(req.params.id), 'households:manage');
-    res.render('households/add-person', { household, form, ...personOptions });
+    res.render('households/add-person', { household, form, ...personOptions, duplicate: await knownPerson(req, form) });
   };
   router.get(routes.householdAddPerson, ...requirePermission('households:manage'), (req, res) =>
     renderAddPerson(req, res, emptyForm(req, { fromDate: today() })),
