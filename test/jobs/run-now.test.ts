@@ -59,6 +59,13 @@ describe('the jobs page', () => {
     const admin = await loginAs(t.ctx.app, t.world.users.admin.email);
     expect((await postForm(admin, '/admin/taches/mail-retry/lancer', {}, '/admin/taches')).status).toBe(302);
     expect(await runsOf('mail-retry')).toEqual([expect.objectContaining({ period_key: period, status: 'succeeded', attempts: 2, error: null })]);
+    expect(await t.ctx.knex('audit_events').where({ entity_type: 'job', entity_id: 'mail-retry', action: 'job.run_now' }).first()).toMatchObject({ after: { status: 'succeeded', period } });
+
+    // "Relancer" on an older failed run runs it for its own period, audited too
+    const [older] = await t.ctx.knex('job_runs').insert({ job: 'mail-retry', period_key: '2026-11-22T09:00', status: 'failed', started_by: 'Planificateur', started_at: new Date(TEST_NOW.getTime() - 86_400_000), error: 'panne' }).returning('id');
+    expect((await postForm(admin, `/admin/taches/${(older as { id: string }).id}/relancer`, {}, '/admin/taches')).status).toBe(302);
+    expect(await t.ctx.knex('job_runs').where({ id: (older as { id: string }).id }).first()).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(await t.ctx.knex('audit_events').where({ entity_type: 'job', entity_id: 'mail-retry', action: 'job.rerun' }).first()).toMatchObject({ actor_user_id: t.world.users.admin.id, after: { status: 'succeeded', period: '2026-11-22T09:00' } });
   });
 
   it('answers 404 for a job that does not exist and 403 to anyone but the association’s administrators', async () => {
