@@ -51,6 +51,7 @@ describe('the jobs page', () => {
     const row = $((await admin.get('/admin/taches')).text)('#tache-access-log-retention');
     expect(row.text()).toContain(`Réussie, période ${period}`);
     expect(row.text()).toContain('supprimées : 0');
+    expect($((await admin.get('/admin/taches')).text)('main').text()).toContain('1 autre lancement pour cette période écarté (le dernier par ');
   });
 
   it('runs again a period whose run failed', async () => {
