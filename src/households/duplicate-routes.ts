@@ -1,10 +1,16 @@
-import { Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { backWithErrors, postForm } from '../http/forms';
+import { backWithErrors, emptyForm, type FormState, postForm } from '../http/forms';
 import { actor, requirePermission } from '../http/guards';
 import type { Services } from '../services';
 import { routes, urls } from '../urls';
 import { probeFrom, ticked } from './duplicate-probe';
+import { listQuery } from '../aid-requests/list-schemas';
+import { OPEN_STATUSES, STATUS_LABELS } from '../aid-requests/state-machine';
+import { MISSION_STATUS_LABELS, OPEN_MISSION_STATUSES } from '../missions/state-machine';
+import { type Actor, can } from '../permissions';
+import { RELATIONSHIP_LABELS } from './labels';
+import { personMergeSchema } from './schemas';
 
 const probeQuery = z.object({ exclude: z.uuid().optional().catch(undefined) });
 
@@ -27,13 +33,33 @@ export function duplicateRoutes(services: Services): Router {
     res.render('households/duplicates', { suspicions: await duplicates.openSuspicions(actor(req)) });
   });
 
+  /** A household's open requests and missions, as the actor's lists show them (the merge page's two sides). */
+  const openActivity = async (a: Actor, householdId: string | undefined) => {
+    if (!householdId) return null;
+    const requests = can(a, 'requests:read') ? (await services.requestLists.list(a, listQuery.parse({ menage: householdId }))).page.items.filter((r) => OPEN_STATUSES.includes(r.status)) : [];
+    const missions = can(a, 'missions:read') ? (await services.missions.forHousehold(a, householdId)).filter((m) => OPEN_MISSION_STATUSES.includes(m.status)) : [];
+    return { requests, missions };
+  };
+
+  // a merge is confirmed on its own page: both fiches, their households and what is open on each side
+  const renderMerge = async (req: Request, res: Response, form: FormState) => {
+    const a = actor(req);
+    const keep = typeof req.query.garder === 'string' ? req.query.garder : String(form.values.survivorId ?? '');
+    const preview = await duplicates.personMergePreview(a, String(req.params.id), keep);
+    const [survivorActivity, mergedActivity] = await Promise.all([openActivity(a, preview.survivor.household?.id), openActivity(a, preview.merged.household?.id)]);
+    res.render('households/person-merge', {
+      preview, survivorActivity, mergedActivity, form: { ...form, values: { leaveDate: services.households.today(), ...form.values } },
+      relationshipLabels: RELATIONSHIP_LABELS, requestStatusLabels: STATUS_LABELS, missionStatusLabels: MISSION_STATUS_LABELS,
+    });
+  };
+  router.get(routes.duplicateMerge, ...requirePermission('households:merge'), (req, res) => renderMerge(req, res, emptyForm(req)));
   postForm(router, routes.duplicateMerge, logger, {
     permission: 'households:merge',
-    schema: z.object({ survivorId: z.uuid({ error: 'Choisissez la fiche à garder' }), mergedId: z.uuid({ error: 'Choisissez la fiche à fusionner' }) }),
-    render: backWithErrors(() => urls.duplicates()),
+    schema: personMergeSchema,
+    render: renderMerge,
     handle: async (req, res, data) => {
-      await duplicates.mergePersons(actor(req), data.survivorId, data.mergedId);
-      req.flash('success', 'Les deux fiches sont fusionnées : les appartenances aux ménages et leur historique sont réunis.');
+      await duplicates.mergePersons(actor(req), data.survivorId, data.mergedId, { householdId: data.leaveFrom, date: data.leaveDate });
+      req.flash('success', data.leaveFrom ? 'Le départ est enregistré et les deux fiches sont fusionnées : les appartenances aux ménages et leur historique sont réunis.' : 'Les deux fiches sont fusionnées : les appartenances aux ménages et leur historique sont réunis.');
       res.redirect(urls.duplicates());
     },
   });

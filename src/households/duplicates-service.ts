@@ -3,12 +3,28 @@ import type { AuditService } from '../audit/service';
 import { type Db, isUuid } from '../db/types';
 import { type Actor, can, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
+import { NotFoundError, ValidationError } from '../shared/errors';
 import type { DuplicateProbe, Person, PersonMatch, PersonRepository } from './persons-repository';
-import type { Household, HouseholdRepository } from './repository';
+import type { Household, HouseholdRepository, Membership } from './repository';
 import { personSnapshot } from './snapshots';
 import type { SuspicionRepository } from './suspicions-repository';
 import { parisDate } from '../shared/dates';
+
+export interface MergeSide {
+  person: Person;
+  membership: Membership | null;
+  household: Household | null;
+  members: Array<Membership & { person: Person }>;
+}
+
+export interface PersonMergePreview {
+  suspicionId: string;
+  reasons: string[];
+  survivor: MergeSide;
+  merged: MergeSide;
+  /** both live in two different households: the merge records a departure from one of them */
+  conflict: boolean;
+}
 
 export interface Suspicion {
   id: string;
@@ -92,10 +108,38 @@ export class DuplicateService {
   }
 
   /**
+   * What merging the two persons of an open suspicion will do, for its confirmation page: the fiche
+   * kept (`keepId`, the earlier one by default) and the one merged into it, each with its current
+   * household; `conflict` when they live in two different households (one of them must leave).
+   */
+  async personMergePreview(actor: Actor, suspicionId: string, keepId?: string): Promise<PersonMergePreview> {
+    scopeFor(actor, 'households:merge');
+    const suspicion = isUuid(suspicionId) ? await this.suspicions.findOpen(this.db, suspicionId) : null;
+    if (!suspicion) throw new NotFoundError();
+    const survivorId = keepId === suspicion.personId ? suspicion.personId : suspicion.matchId;
+    const mergedId = survivorId === suspicion.personId ? suspicion.matchId : suspicion.personId;
+    const side = async (id: string): Promise<MergeSide> => {
+      const [person] = await this.persons.findManyByIds(this.db, [id]);
+      if (!person || person.status !== 'active') throw new NotFoundError();
+      const membership = await this.households.currentMembership(this.db, id);
+      const household = membership ? await this.households.findById(this.db, { all: true }, membership.householdId) : null;
+      const current = household ? (await this.households.members(this.db, household.id)).filter((m) => m.toDate === null) : [];
+      const people = new Map((await this.persons.findManyByIds(this.db, current.map((m) => m.personId))).map((p) => [p.id, p]));
+      return { person, membership, household, members: current.map((m) => ({ ...m, person: people.get(m.personId) as Person })) };
+    };
+    const survivor = await side(survivorId);
+    const merged = await side(mergedId);
+    const conflict = Boolean(survivor.household && merged.household && survivor.household.id !== merged.household.id);
+    return { suspicionId: suspicion.id, reasons: suspicion.reasons, survivor, merged, conflict };
+  }
+
+  /**
    * Merges `mergedId` into `survivorId`: every membership (history included) moves to the
    * survivor, the merged person is kept, marked merged, and the merge is recorded with a snapshot.
+   * When both live in two different households, `departure` says which one the person leaves and
+   * when: the departure and the merge are one transaction.
    */
-  async mergePersons(actor: Actor, survivorId: string, mergedId: string): Promise<void> {
+  async mergePersons(actor: Actor, survivorId: string, mergedId: string, departure?: { householdId?: string | undefined; date?: string | undefined }): Promise<void> {
     const scope = scopeFor(actor, 'households:merge');
     if (survivorId === mergedId) throw new ValidationError({ _form: 'Choisissez deux personnes différentes' });
     await this.db.transaction(async (trx) => {
@@ -104,11 +148,19 @@ export class DuplicateService {
       if (!survivor || !merged || survivor.status !== 'active' || merged.status !== 'active') throw new NotFoundError();
       const a = await this.households.currentMembership(trx, survivorId);
       const b = await this.households.currentMembership(trx, mergedId);
-      if (a && b && a.householdId !== b.householdId) {
-        throw new ConflictError('Ces deux personnes sont membres actuels de deux ménages différents : faites d’abord sortir l’une d’elles de son ménage.');
-      }
       const today = parisDate(this.clock.now());
-      if (a && b) await this.households.endMembership(trx, b.id, today < b.fromDate ? b.fromDate : today);
+      if (a && b && a.householdId !== b.householdId) {
+        const leaving = [a, b].find((m) => m.householdId === departure?.householdId);
+        const errors: Record<string, string> = {};
+        if (!leaving) errors.leaveFrom = 'Ces deux fiches vivent dans deux ménages différents : choisissez celui que la personne quitte';
+        if (!departure?.date) errors.leaveDate = 'Saisissez la date de départ';
+        else if (departure.date > today) errors.leaveDate = 'La date de départ ne peut pas être dans le futur';
+        else if (leaving && departure.date < leaving.fromDate) errors.leaveDate = 'La date de départ ne peut pas précéder son arrivée dans ce ménage';
+        if (!leaving || Object.keys(errors).length > 0) throw new ValidationError(errors);
+        await this.recordDeparture(trx, actor, leaving, leaving === a ? survivor : merged, departure?.date as string);
+      } else if (a && b) {
+        await this.households.endMembership(trx, b.id, today < b.fromDate ? b.fromDate : today);
+      }
       const moved = await this.households.reassignMemberships(trx, 'person_id', mergedId, survivorId);
       await this.persons.markMerged(trx, mergedId, survivorId, this.clock.now());
       await this.suspicions.resolvePair(trx, survivorId, mergedId, actor.userId, this.clock.now());
@@ -144,6 +196,22 @@ export class DuplicateService {
       return members.map((m) => ({ ...m, person: people.get(m.personId) as Person }));
     };
     return { survivor, merged, survivorMembers: await currentOf(survivor), mergedMembers: await currentOf(merged) };
+  }
+
+  /** A current member leaves a household on a date, with its audit line, in the caller's transaction. */
+  private async recordDeparture(trx: Db, actor: Actor, membership: Membership, person: Person, date: string): Promise<void> {
+    const household = await this.households.findById(trx, { all: true }, membership.householdId);
+    await this.households.endMembership(trx, membership.id, date);
+    await this.households.touch(trx, membership.householdId, this.clock.now());
+    await this.audit.record(trx, actor, {
+      entityType: 'household',
+      entityId: membership.householdId,
+      organisationId: household?.organisationId ?? null,
+      action: 'member.left',
+      before: { member: `${person.firstNames} ${person.lastName}` },
+      // no reason nor destination: the household's landlord must not learn of another landlord's household
+      after: { toDate: date },
+    });
   }
 
   /** Merges two households of the same landlord: the absorbed one's members (and their history) move over. */

@@ -127,6 +127,15 @@ export const leaveSchema = z.object({ date: requiredDate('Saisissez la date de d
 /** Absorbs another household of the same landlord, found by its tenancy reference, once confirmed. */
 export const householdMergeSchema = z.object({ mergedReference: requiredText('Saisissez la référence du bail du ménage à absorber', 60), confirmation: confirmation() });
 
+/** Merges two persons once confirmed; when they live in two households, which one the person leaves and when. */
+export const personMergeSchema = z.object({
+  survivorId: z.uuid({ error: 'Choisissez la fiche à garder' }),
+  mergedId: z.uuid({ error: 'Choisissez la fiche à fusionner' }),
+  leaveFrom: z.preprocess((v) => (v === '' ? undefined : v), z.uuid({ error: 'Choisissez le ménage que la personne quitte' }).optional()),
+  leaveDate: optionalDate(),
+  confirmation: confirmation(),
+});
+
 export const householdListQuery = z.object({
   q: optionalText(100),
   postcode: optionalText(10),

@@ -17,6 +17,11 @@ export class SuspicionRepository {
       .ignore();
   }
 
+  async findOpen(db: Db, id: string): Promise<SuspicionRow | null> {
+    const r = await db('duplicate_suspicions').where({ id, status: 'open' }).first();
+    return r ? { id: r.id, personId: r.person_id, matchId: r.match_id, reasons: r.reasons, reportedAt: r.reported_at } : null;
+  }
+
   async listOpen(db: Db, limit = 200): Promise<SuspicionRow[]> {
     const rows = await db('duplicate_suspicions').where({ status: 'open' }).orderBy('reported_at').limit(limit);
     return rows.map((r: { id: string; person_id: string; match_id: string; reasons: string[]; reported_at: Date }) => ({

@@ -95,14 +95,14 @@ describe('duplicate detection', () => {
     const suspicion = await t.ctx.knex('duplicate_suspicions').where({ status: 'open' }).first();
     const before = await t.ctx.knex('household_members').whereIn('person_id', [suspicion.person_id, suspicion.match_id]);
     expect(before).toHaveLength(2);
-    // both are current members of households of two landlords: the merge is refused until one leaves
-    const refused = await postForm(operator, `/doublons/${suspicion.id}/fusionner`, { survivorId: suspicion.match_id, mergedId: suspicion.person_id }, '/doublons');
-    expect(refused.status).toBe(302);
-    expect($((await operator.get('/doublons')).text)('.alert-danger').text()).toContain('deux ménages différents');
+    // both are current members of households of two landlords: the merge asks which household she leaves
+    const refused = await postForm(operator, `/doublons/${suspicion.id}/fusionner`, { survivorId: suspicion.match_id, mergedId: suspicion.person_id, confirmation: 'oui' }, '/doublons');
+    expect(refused.status).toBe(400);
+    expect(fieldError(refused.text, 'leaveFrom')).toContain('deux ménages différents');
     expect((await t.ctx.knex('persons').where({ id: suspicion.person_id }).first()).status).toBe('active');
     const membership = before.find((m) => m.person_id === suspicion.person_id);
     await postForm(operator, `/menages/${membership.household_id}/membres/${membership.id}/depart`, { date: '2026-11-01', confirmation: 'oui' }, `/menages/${membership.household_id}`);
-    const merged = await postForm(operator, `/doublons/${suspicion.id}/fusionner`, { survivorId: suspicion.match_id, mergedId: suspicion.person_id }, '/doublons');
+    const merged = await postForm(operator, `/doublons/${suspicion.id}/fusionner`, { survivorId: suspicion.match_id, mergedId: suspicion.person_id, confirmation: 'oui' }, '/doublons');
     expect(merged.status).toBe(302);
     const after = await t.ctx.knex('household_members').whereIn('id', before.map((m) => m.id));
     expect(after.every((m) => m.person_id === suspicion.match_id)).toBe(true);

@@ -99,6 +99,7 @@ const ROUTES: Record<string, Expectation> = {
   'POST /personnes/:id/modifier': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   'GET /personnes/doublons': { allowed: ['admin', 'operator', 'adminA', 'instructorA', 'adminB'] },
   'GET /doublons': { allowed: ['admin', 'operator'] },
+  'GET /doublons/:id/fusionner': { allowed: ['admin', 'operator'] },
   'POST /doublons/:id/fusionner': { allowed: ['admin', 'operator'] },
   'POST /doublons/:id/ecarter': { allowed: ['admin', 'operator'] },
   'GET /aides': { allowed: CATALOGUE_READERS },
