@@ -69,7 +69,7 @@ export const personFields = (today: string) => ({
 const employerRule = [
   (p: { employmentStatus?: unknown; employerName?: unknown }, ctx: z.RefinementCtx) => {
     if ((EMPLOYED as readonly unknown[]).includes(p.employmentStatus) && !p.employerName) {
-      ctx.addIssue({ code: 'custom', path: ['employerName'], message: 'Saisissez le nom de l’employeur' });
+      ctx.addIssue({ code: 'custom', path: ['employerName'], message: 'Saisissez le nom de l’employeur : il est obligatoire pour un salarié' });
     }
   },
   { when: () => true },

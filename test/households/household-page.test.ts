@@ -1,5 +1,5 @@
 import { useWorld } from '../support/world';
-import { $, loginAs, postForm } from '../support/http';
+import { $, fieldError, loginAs, postForm } from '../support/http';
 import { insertHousehold, insertPerson } from '../factories/household';
 import { insertDraftRequest, insertRequest } from '../factories/request';
 
@@ -144,7 +144,7 @@ describe('the person form in French', () => {
     const base = { relationship: 'child', fromDate: '01/06/2022', lastName: 'Roux', firstNames: 'Ana', birthDate: '02/02/2001', employerName: '' };
     const employee = await postForm(agent, path, { ...base, employmentStatus: 'public_employee' });
     expect(employee.status).toBe(400);
-    expect($(employee.text)('#employerName-error').text()).toContain('Saisissez le nom de l’employeur');
+    expect(fieldError(employee.text, 'employerName')).toBe('Saisissez le nom de l’employeur : il est obligatoire pour un salarié');
     const student = await postForm(agent, path, { ...base, employmentStatus: 'student' });
     expect(student.status).toBe(302);
   });

@@ -55,7 +55,7 @@ describe('creating a household (landlord instructor)', () => {
     expect(fieldError(res.text, 'rent')).toBe('Le loyer doit être supérieur à 0 €');
     expect(fieldError(res.text, 'birthDate')).toBe('La date de naissance ne peut pas être dans le futur');
     expect(fieldError(res.text, 'resourceSalary')).toContain('montant positif');
-    expect(fieldError(res.text, 'employerName')).toBe('Saisissez le nom de l’employeur');
+    expect(fieldError(res.text, 'employerName')).toBe('Saisissez le nom de l’employeur : il est obligatoire pour un salarié');
     expect(fieldError(res.text, 'employerSiret')).toContain('SIRET n’est pas valide');
     expect(fieldError(res.text, 'entryDate')).toContain('futur');
     const page = $(res.text);
