@@ -44,6 +44,9 @@ function staticAssets(app: Express): void {
   app.use('/public', express.static(path.join(ROOT, 'public'), options));
   app.use('/vendor/bootstrap', express.static(path.join(ROOT, 'node_modules/bootstrap/dist'), options));
   app.use('/vendor/htmx', express.static(path.join(ROOT, 'node_modules/htmx.org/dist'), options));
+  // browsers and tools ask for /favicon.ico whatever the page names (public/favicon.svg): the same icon, never a 404
+  const favicon = path.join(ROOT, 'public/favicon.ico');
+  app.use('/favicon.ico', (req, res, next) => (req.path === '/' && ['GET', 'HEAD'].includes(req.method) ? res.sendFile(favicon, { maxAge: '7d' }) : next()));
 }
 
 /**

@@ -1,11 +1,58 @@
 // Entraide — progressive enhancement only: every page works without this file.
 (function () {
   'use strict';
+
+  // A table wider than the screen scrolls inside its box (app.css): a keyboard must reach it too,
+  // so a scrolling box without a link or a field of its own takes the focus (and a name when it is a wrapper).
+  var FOCUSABLE = 'a[href], button, input, select, textarea, [tabindex]';
+  function markScrollingBoxes(root) {
+    var boxes = root.querySelectorAll('main table, main .table-responsive');
+    for (var i = 0; i < boxes.length; i++) {
+      var box = boxes[i];
+      var overflow = window.getComputedStyle(box).overflowX;
+      var scrolls = (overflow === 'auto' || overflow === 'scroll') && box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute('tabindex') && !box.querySelector(FOCUSABLE)) {
+        box.setAttribute('tabindex', '0');
+        box.setAttribute('data-scroll-box', '');
+        if (box.tagName !== 'TABLE') {
+          var caption = box.querySelector('caption');
+          box.setAttribute('role', 'region');
+          box.setAttribute('aria-label', caption ? caption.textContent.trim() : 'Tableau');
+        }
+      } else if (!scrolls && box.hasAttribute('data-scroll-box')) {
+        box.removeAttribute('tabindex');
+        box.removeAttribute('data-scroll-box');
+        if (box.tagName !== 'TABLE') {
+          box.removeAttribute('role');
+          box.removeAttribute('aria-label');
+        }
+      }
+    }
+  }
+
+  // Browsers that cannot show the content of a closed <details> (app.css) get the menu opened on wide screens.
+  function openWideMenu() {
+    var menu = document.querySelector('details.nav-menu');
+    if (!menu || (window.CSS && CSS.supports && CSS.supports('selector(::details-content)'))) return;
+    var wide = window.matchMedia('(min-width: 992px)');
+    var sync = function () { if (wide.matches) menu.open = true; };
+    sync();
+    if (wide.addEventListener) wide.addEventListener('change', sync);
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     // move focus to the error summary of a rejected form, so screen readers announce it
     var summary = document.querySelector('[data-autofocus]');
     if (summary) summary.focus();
+    openWideMenu();
+    markScrollingBoxes(document);
   });
+  var resizing;
+  window.addEventListener('resize', function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () { markScrollingBoxes(document); }, 150);
+  });
+  document.addEventListener('htmx:afterSettle', function () { markScrollingBoxes(document); });
   // htmx requests carry the CSRF token of the page
   document.addEventListener('htmx:configRequest', function (event) {
     var meta = document.querySelector('meta[name="csrf-token"]');

@@ -5,7 +5,7 @@ import nunjucks from 'nunjucks';
 import { ORGANISATION_KIND_LABELS, ROLE_LABELS } from '../permissions/roles';
 import { PROJECT_ROOT } from '../paths';
 import { urls } from '../urls';
-import { formatBasisPoints, formatDate, formatDateTime, formatEuros, formatMinutes, formatPhone, formatWeekday, integerFormat } from '../shared/format';
+import { formatBasisPoints, formatCount, formatDate, formatDateTime, formatEuros, formatLongDateTime, formatMinutes, formatPhone, formatShortWeekday, formatWeekday, integerFormat } from '../shared/format';
 import { formatIban, maskIban } from '../shared/iban';
 import { elidedDe } from '../shared/elision';
 
@@ -45,6 +45,10 @@ export function configureViews(app: Express, options: { watch: boolean }): nunju
   env.addFilter('time', (d: Date | string | null) => (d ? parisTime(new Date(d)) : ''));
   env.addFilter('phone', formatPhone);
   env.addFilter('weekday', formatWeekday);
+  env.addFilter('weekdayShort', formatShortWeekday);
+  env.addFilter('longDateTime', (d: Date | string | null) => (d ? formatLongDateTime(new Date(d)) : ''));
+  // {{ n | compte('aide', 'aides', 'f') }} → "Aucune aide", "1 aide", "3 aides"
+  env.addFilter('compte', (n: unknown, singular: string, plural?: string, gender?: string) => formatCount(n, singular, { plural: plural || undefined, feminine: gender === 'f' }));
   env.addGlobal('urls', urls);
   return env;
 }

@@ -1,4 +1,5 @@
 import type { MailAttachment, OutgoingMail } from '../notifications/repository';
+import { formatLongDateTime } from '../shared/format';
 
 export type ReminderKind = 'day_before' | 'half_hour';
 
@@ -16,11 +17,9 @@ export interface AppointmentDetails {
   organisationId: string;
 }
 
-const when = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' });
-
-/** "jeudi 3 décembre 2026 à 14:30" */
+/** "jeudi 3 décembre 2026 à 14:30" ("mardi 1er décembre 2026 à 14:30") */
 export function appointmentWhen(d: Date): string {
-  return when.format(d);
+  return formatLongDateTime(d, { year: true });
 }
 
 const signature = (a: AppointmentDetails) => `\n\n— ${a.associationName}\nCe message est envoyé automatiquement, merci de ne pas y répondre.`;

@@ -10,6 +10,7 @@ import type { SettingsService } from '../settings/service';
 import type { Clock } from '../shared/clock';
 import { addDays, addMonths, parisDate, parisDateTime } from '../shared/dates';
 import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from '../shared/errors';
+import { formatLongDateTime } from '../shared/format';
 import type { Appointment, AppointmentRepository, AppointmentStatus } from './appointments-repository';
 import { type AppointmentDetails, appointmentMail, cancellationMail, householdCancelledMail, type ReminderKind, reminderMail } from './appointment-mails';
 import { appointmentIcs } from './ics';
@@ -308,5 +309,5 @@ export class AppointmentService {
 }
 
 function formatClock(d: Date): string {
-  return new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' }).format(d);
+  return formatLongDateTime(d);
 }

@@ -104,8 +104,10 @@ export function missionRoutes(services: Services): Router {
           && o.startsAt.getTime() < x.startsAt.getTime() + x.durationMinutes * 60_000 && x.startsAt.getTime() < o.startsAt.getTime() + o.durationMinutes * 60_000),
       })),
     }));
+    // on a phone the calendar shows one day: today in this week, else the first with an appointment, else Monday
+    const shownDay = days.find((d) => d.date === today())?.date ?? days.find((d) => d.appointments.length)?.date ?? monday;
     res.render('missions/calendar', {
-      days, monday, previous: addDays(monday, -7), next: addDays(monday, 7), today: today(), adviserId,
+      days, shownDay, monday, previous: addDays(monday, -7), next: addDays(monday, 7), today: today(), adviserId,
       adviserOptions: advisers.map((u) => ({ value: u.id, text: `${u.firstName} ${u.lastName}` })),
       modes: APPOINTMENT_MODES, appointmentStatus: APPOINTMENT_STATUS_LABELS,
     });

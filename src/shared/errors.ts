@@ -14,7 +14,7 @@ export class NotFoundError extends DomainError {
 }
 
 export class ForbiddenError extends DomainError {
-  constructor(message = "Vous n'avez pas accès à cette page") {
+  constructor(message = 'Vous n’avez pas accès à cette page.') {
     super(message);
   }
 }

@@ -51,9 +51,39 @@ export function formatPhone(phone: unknown): string {
 }
 
 const weekdayFormat = new Intl.DateTimeFormat('fr-FR', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long' });
+const longDateTimeFormat = new Intl.DateTimeFormat('fr-FR', { timeZone: TZ, weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' });
+const longDateTimeYearFormat = new Intl.DateTimeFormat('fr-FR', { timeZone: TZ, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' });
 
-/** A calendar date "2026-11-23" → "lundi 23 novembre". */
+/** Intl's French long date, the first of the month written "1er" as French does ("mardi 1er décembre"). */
+function withFirstOfMonth(format: Intl.DateTimeFormat, date: Date): string {
+  return format.formatToParts(date).map((p) => (p.type === 'day' && p.value === '1' ? '1er' : p.value)).join('');
+}
+
+/** A calendar date "2026-11-23" → "lundi 23 novembre" ("mardi 1er décembre"). */
 export function formatWeekday(date: unknown): string {
   const s = String(date ?? '');
-  return /^\d{4}-\d{2}-\d{2}$/.test(s) ? weekdayFormat.format(new Date(`${s}T12:00:00Z`)) : '';
+  return /^\d{4}-\d{2}-\d{2}$/.test(s) ? withFirstOfMonth(weekdayFormat, new Date(`${s}T12:00:00Z`)) : '';
+}
+
+const shortWeekdayFormat = new Intl.DateTimeFormat('fr-FR', { timeZone: 'UTC', weekday: 'short', day: 'numeric' });
+
+/** A calendar date "2026-11-30" → "lun. 30" ("mar. 1er"), for a day picker. */
+export function formatShortWeekday(date: unknown): string {
+  const s = String(date ?? '');
+  return /^\d{4}-\d{2}-\d{2}$/.test(s) ? withFirstOfMonth(shortWeekdayFormat, new Date(`${s}T12:00:00Z`)) : '';
+}
+
+/** An instant → "mardi 1er décembre à 14:30" (Paris time), with the year when asked ("mardi 1er décembre 2026 à 14:30"). */
+export function formatLongDateTime(instant: Date, options: { year?: boolean } = {}): string {
+  return withFirstOfMonth(options.year ? longDateTimeYearFormat : longDateTimeFormat, instant);
+}
+
+/**
+ * A count and its noun, in French: "Aucune aide" (never "0 aide"), "1 aide", "3 aides".
+ * `feminine` chooses "Aucune" or "Aucun"; the plural is the noun with an s unless given.
+ */
+export function formatCount(count: unknown, singular: string, options: { plural?: string; feminine?: boolean } = {}): string {
+  const n = Number(count ?? 0);
+  if (!Number.isFinite(n) || n === 0) return `${options.feminine ? 'Aucune' : 'Aucun'} ${singular}`;
+  return `${integerFormat.format(n)} ${Math.abs(n) >= 2 ? (options.plural ?? `${singular}s`) : singular}`;
 }

@@ -1,0 +1,275 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import AxeBuilder from '@axe-core/playwright';
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import winston from 'winston';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import type { Database } from '../../src/db/database';
+import { createServices, type Services } from '../../src/services';
+import { systemClock } from '../../src/shared/clock';
+import { DEMO_PASSWORD } from '../../seeds/demo';
+import { loadDemo } from '../../seeds/load-demo';
+import { createTestDatabase } from '../support/database';
+
+/**
+ * Every page each demo role reaches from its navigation and its home page, plus one detail page of
+ * each kind (a request, a household, a mission, a batch, a mail), opened on a 390 × 844 phone screen:
+ * nothing wider than the screen, 0 axe violations (WCAG 2.1 A/AA), French typography on the page.
+ */
+const SCREENSHOTS = path.resolve(__dirname, 'screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 720 };
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+/** One detail page of each kind, found among the links of the pages visited. */
+const DETAIL_PAGES: Array<[string, RegExp]> = [
+  ['request', new RegExp(`^/demandes/${UUID}$`)],
+  ['household', new RegExp(`^/menages/${UUID}$`)],
+  ['mission', new RegExp(`^/accompagnement/${UUID}$`)],
+  ['batch', new RegExp(`^/paiements/lots/${UUID}$`)],
+  ['mail', new RegExp(`^/admin/courriels/${UUID}$`)],
+];
+/** French typography that must not appear on any page. */
+const TYPOGRAPHY: Array<[string, RegExp]> = [
+  ['"1" instead of "1er" in a long date', /(^|[^\d])1 (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)/],
+  ['a time, a full stop, then a quotation', /\d{2}:\d{2}\.\s*«/],
+  ['"0 aide" instead of "Aucune aide"', /(^|[^\d\s,.\u00a0\u202f])\s*\b0 aides?\b/],
+];
+
+const ROLES = [
+  'admin@asso.demo', 'operateur@asso.demo', 'conseiller@asso.demo', 'comptable@asso.demo', 'auditeur@asso.demo',
+  'admin@bailleur-a.demo', 'instructeur@bailleur-a.demo', 'admin@bailleur-b.demo', 'instructeur@bailleur-b.demo',
+];
+
+let db: Database;
+let services: Services;
+let server: Server;
+let baseUrl: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  db = await createTestDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789', DATA_DIR: '/tmp/entraide-e2e-small' });
+  const logger = winston.createLogger({ silent: true });
+  await loadDemo(db, config, logger);
+  services = createServices(db, config, systemClock, logger);
+  server = createApp(services).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  services?.mailer.close();
+  await db?.close();
+});
+
+async function newContext(viewport: { width: number; height: number }): Promise<BrowserContext> {
+  return browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', viewport });
+}
+
+async function login(page: Page, email: string): Promise<void> {
+  await page.goto(`${baseUrl}/connexion`);
+  await page.getByLabel('Adresse e-mail').fill(email);
+  await page.getByLabel('Mot de passe').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${baseUrl}/`);
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** The page's own links (path and query), in document order, without duplicates. */
+async function linksOf(page: Page, selector: string): Promise<string[]> {
+  const hrefs = await page.locator(selector).evaluateAll((els) => els.map((e) => e.getAttribute('href') ?? ''));
+  return [...new Set(hrefs.filter((h) => h.startsWith('/') && !h.startsWith('//')).map((h) => h.split('#')[0] as string))];
+}
+
+/** The page's width as the browser lays it out (wider than the screen: the page scrolls sideways). */
+async function widthOf(page: Page): Promise<number> {
+  return page.evaluate<number>('document.documentElement.scrollWidth');
+}
+
+/** The elements that stick out of a screen `w` pixels wide, outside any box that scrolls (in the browser: the project has no DOM types). */
+const CULPRITS = `(w) => {
+  const clipped = (el) => { for (let a = el.parentElement; a; a = a.parentElement) if (getComputedStyle(a).overflowX !== 'visible') return true; return false; };
+  const out = [];
+  for (const el of Array.from(document.querySelectorAll('body *'))) {
+    if (el.checkVisibility && !el.checkVisibility()) continue;
+    const r = el.getBoundingClientRect();
+    if (r.right > w + 0.5 && r.width > 0 && !clipped(el)) {
+      out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ' (' + Math.round(r.right) + ' px)');
+    }
+  }
+  return out.slice(-4);
+}`;
+
+interface Findings {
+  /** overflow and axe violations, at 390 px */
+  layout: string[];
+  /** French typography of the text read */
+  typography: string[];
+}
+
+/** What is wrong with the page as it is now at this width: overflow and axe violations; then its typography. */
+async function inspect(page: Page, label: string, width: number, findings: Findings): Promise<void> {
+  const scrollWidth = await widthOf(page);
+  if (scrollWidth > width) {
+    const culprits = await page.evaluate<string[]>(`(${CULPRITS})(${width})`);
+    findings.layout.push(`${label}: ${scrollWidth} px wide at ${width} px — ${culprits.join(', ')}`);
+  }
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  for (const v of results.violations) findings.layout.push(`${label}: axe ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  const text = await page.locator('body').innerText();
+  for (const [rule, pattern] of TYPOGRAPHY) {
+    const m = pattern.exec(text);
+    if (m) findings.typography.push(`${label}: ${rule} — “${text.slice(Math.max(0, m.index - 30), m.index + 40).replace(/\s+/g, ' ')}”`);
+  }
+}
+
+/** Opens a page when it is an HTML page; downloads are skipped, a link answering 403 or 404 is reported. */
+async function open(context: BrowserContext, page: Page, href: string): Promise<'page' | 'download' | 'refused'> {
+  const head = await context.request.get(`${baseUrl}${href}`, { maxRedirects: 0 });
+  if (head.status() === 403 || head.status() === 404) return 'refused';
+  if (head.status() !== 200 || !(head.headers()['content-type'] ?? '').startsWith('text/html')) return 'download';
+  await page.goto(`${baseUrl}${href}`);
+  return 'page';
+}
+
+describe('small screens (390 × 844)', () => {
+  /** Each role's walk through its pages, done once; the tests below read what it found. */
+  const walks = new Map<string, Findings>();
+
+  beforeAll(async () => {
+    for (const email of ROLES) walks.set(email, await walk(email));
+  }, 900_000);
+
+  it('the login page fits the screen', async () => {
+    const context = await newContext(PHONE);
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/connexion`);
+    const findings: Findings = { layout: [], typography: [] };
+    await inspect(page, '/connexion', PHONE.width, findings);
+    expect(findings).toEqual({ layout: [], typography: [] });
+    await context.close();
+  });
+
+  it.each(ROLES)('%s: every page of its navigation and home page, and one detail page of each kind, fits 390 px with 0 axe violations', (email) => {
+    expect(walks.get(email)?.layout).toEqual([]);
+  });
+
+  it('no page says "mardi 1 décembre", "0 aide" or "09:55. « …"', () => {
+    expect([...walks.values()].flatMap((w) => w.typography)).toEqual([]);
+  });
+});
+
+/** Logs in at 390 px and opens every page of the role's navigation and home page, then one detail page of each kind. */
+async function walk(email: string): Promise<Findings> {
+  const findings: Findings = { layout: [], typography: [] };
+  const context = await newContext(PHONE);
+  const page = await context.newPage();
+  await login(page, email);
+  const slug = email.replace(/[@.]/g, '-');
+  await inspect(page, `${email} /`, PHONE.width, findings);
+  await shot(page, `390-${slug}-accueil`);
+  const pages = [...new Set([...(await linksOf(page, 'nav[aria-label="Navigation principale"] a')), ...(await linksOf(page, 'main a')), '/mon-compte'])]
+    .filter((h) => h !== '/');
+  const found = new Map<string, string>();
+  const visited: string[] = [];
+  const refused: string[] = [];
+  const visit = async (href: string) => {
+    const status = await open(context, page, href);
+    if (status === 'refused') refused.push(href);
+    if (status !== 'page') return;
+    visited.push(href);
+    await inspect(page, `${email} ${href}`, PHONE.width, findings);
+    for (const link of await linksOf(page, 'main a')) {
+      for (const [kind, pattern] of DETAIL_PAGES) if (!found.has(kind) && pattern.test(link)) found.set(kind, link);
+    }
+  };
+  for (const href of pages) await visit(href);
+  for (const [kind, href] of found) {
+    if (!visited.includes(href)) await visit(href);
+    if (visited.includes(href)) await shot(page, `390-${slug}-${kind}`);
+  }
+  process.stdout.write(`${email}: ${visited.length + 1} pages at 390 px (detail pages: ${[...found.keys()].join(', ') || 'none'})${refused.length ? `; links answering 403/404: ${refused.join(', ')}` : ''}\n`);
+  await context.close();
+  return findings;
+}
+
+describe('the navigation', () => {
+  it('is a menu that opens without JavaScript on a phone, and stays a visible bar on a desktop', async () => {
+    const phone = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', viewport: PHONE, javaScriptEnabled: false });
+    const page = await phone.newPage();
+    await login(page, 'admin@asso.demo');
+    const menu = page.locator('nav[aria-label="Navigation principale"] summary');
+    await expect(menu.isVisible()).resolves.toBe(true);
+    const accounting = page.locator('nav[aria-label="Navigation principale"]').getByRole('link', { name: 'Comptabilité', exact: true });
+    await expect(accounting.isVisible()).resolves.toBe(false);
+    await expect(page.getByRole('button', { name: 'Se déconnecter' }).isVisible()).resolves.toBe(false);
+    await shot(page, '390-menu-ferme');
+    await menu.click();
+    await expect(accounting.isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('button', { name: 'Se déconnecter' }).isVisible()).resolves.toBe(true);
+    expect(await widthOf(page)).toBeLessThanOrEqual(PHONE.width);
+    await shot(page, '390-menu-ouvert');
+    await accounting.click();
+    await page.waitForURL(`${baseUrl}/comptabilite`);
+    await phone.close();
+
+    for (const javaScriptEnabled of [true, false]) {
+      const desktop = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', viewport: DESKTOP, javaScriptEnabled });
+      const wide = await desktop.newPage();
+      await login(wide, 'admin@asso.demo');
+      await expect(wide.locator('nav[aria-label="Navigation principale"] summary').isVisible()).resolves.toBe(false);
+      await expect(wide.locator('nav[aria-label="Navigation principale"]').getByRole('link', { name: 'Comptabilité', exact: true }).isVisible()).resolves.toBe(true);
+      await expect(wide.getByRole('button', { name: 'Se déconnecter' }).isVisible()).resolves.toBe(true);
+      if (javaScriptEnabled) await shot(wide, '1280-admin-accueil');
+      await desktop.close();
+    }
+  });
+});
+
+describe('the calendar', () => {
+  it('shows one day at a time on a phone, with a link to each day of the week, and the whole week on a desktop', async () => {
+    const phone = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', viewport: PHONE, javaScriptEnabled: false });
+    const page = await phone.newPage();
+    await login(page, 'conseiller@asso.demo');
+    await page.goto(`${baseUrl}/accompagnement/calendrier`);
+    const days = page.locator('.calendar-day');
+    await expect(days.count()).resolves.toBe(7);
+    const visible = async () => (await days.evaluateAll((els) => els.map((e) => (e as unknown as { offsetParent: unknown }).offsetParent !== null))).filter(Boolean).length;
+    await expect(visible()).resolves.toBe(1);
+    expect(await widthOf(page)).toBeLessThanOrEqual(PHONE.width);
+    await shot(page, '390-agenda');
+    const picker = page.locator('nav[aria-label="Jours de la semaine"] a');
+    await expect(picker.count()).resolves.toBe(7);
+    const friday = picker.nth(4);
+    await friday.click();
+    const fridayId = ((await friday.getAttribute('href')) as string).slice(1);
+    await expect(page.locator(`#${fridayId}`).isVisible()).resolves.toBe(true);
+    await expect(visible()).resolves.toBe(1);
+    await shot(page, '390-agenda-vendredi');
+    await phone.close();
+
+    const desktop = await newContext(DESKTOP);
+    const wide = await desktop.newPage();
+    await login(wide, 'conseiller@asso.demo');
+    await wide.goto(`${baseUrl}/accompagnement/calendrier`);
+    const all = await wide.locator('.calendar-day').evaluateAll((els) => els.filter((e) => (e as unknown as { offsetParent: unknown }).offsetParent !== null).length);
+    expect(all).toBe(7);
+    await expect(wide.locator('nav[aria-label="Jours de la semaine"]').isVisible()).resolves.toBe(false);
+    await shot(wide, '1280-agenda');
+    await desktop.close();
+  });
+});
