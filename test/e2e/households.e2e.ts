@@ -1,0 +1,108 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import AxeBuilder from '@axe-core/playwright';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import winston from 'winston';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import type { Database } from '../../src/db/database';
+import { createServices, type Services } from '../../src/services';
+import { systemClock } from '../../src/shared/clock';
+import { DEMO_PASSWORD } from '../../seeds/demo';
+import { loadDemo } from '../../seeds/load-demo';
+import { createTestDatabase } from '../support/database';
+
+/** Households journeys of issue 13 in Chromium, checked with axe: the duplicate box, departures and merges asked first. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let db: Database;
+let services: Services;
+let server: Server;
+let baseUrl: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789', DATA_DIR: '/tmp/entraide-e2e-households' });
+  const logger = winston.createLogger({ silent: true });
+  await loadDemo(db, config, logger);
+  services = createServices(db, config, systemClock, logger);
+  server = createApp(services).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  services?.mailer.close();
+  await db?.close();
+});
+
+async function expectAccessible(page: Page, label: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(results.violations.map((v) => `${label}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+async function login(page: Page, email: string): Promise<void> {
+  await page.goto(`${baseUrl}/connexion`);
+  await page.getByLabel('Adresse e-mail').fill(email);
+  await page.getByLabel('Mot de passe').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${baseUrl}/`);
+}
+
+describe('households journeys (issue 13)', () => {
+  it('the live warning brings the box: ticked, the first submission saves a known person', async () => {
+    const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+    const page = await context.newPage();
+    await login(page, 'instructeur@bailleur-b.demo');
+    await page.goto(`${baseUrl}/menages/nouveau`);
+    await page.getByLabel('Adresse', { exact: true }).fill('7 rue Nationale');
+    await page.getByLabel('Code postal').fill('59000');
+    await page.getByLabel('Ville').fill('Lille');
+    await page.getByLabel('Référence du bail').fill('B-2026-E2E-13');
+    await page.getByLabel('Loyer mensuel hors charges').fill('455,30');
+    await page.getByLabel('Nom de famille').fill('Haddad');
+    await page.getByLabel('Prénoms').fill('Karim');
+    await page.getByLabel('Date de naissance').fill('1979-11-20');
+    await page.getByLabel('Date de naissance').blur();
+    await expect(page.locator('#confirmNotDuplicate-error').innerText()).resolves.toMatch(/cochez .* pour enregistrer quand même/);
+    await page.getByLabel('Enregistrer quand même et prévenir l’association').check();
+    await expectAccessible(page, 'nouveau ménage, doublon détecté, case visible');
+    await page.getByLabel('Situation professionnelle').selectOption('job_seeker');
+    await page.getByRole('button', { name: 'Créer le ménage' }).click();
+    await page.waitForURL(/\/menages\/[0-9a-f-]{36}$/);
+    await expect(page.locator('h1').innerText()).resolves.toBe('Karim Haddad');
+    await expectAccessible(page, 'fiche ménage avec demandes');
+    await page.getByRole('link', { name: /Enregistrer le départ/ }).first().click();
+    await expect(page.locator('h1').innerText()).resolves.toContain('Enregistrer le départ de Karim Haddad');
+    await expectAccessible(page, 'confirmation du départ');
+    await page.getByRole('link', { name: 'Annuler' }).click();
+    await page.waitForURL(/\/menages\/[0-9a-f-]{36}$/);
+    await context.close();
+  });
+
+  it('the operator merges the two fiches of a person living at two landlords, recording the departure in the same step', async () => {
+    const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+    const page = await context.newPage();
+    await login(page, 'operateur@asso.demo');
+    await page.goto(`${baseUrl}/doublons`);
+    await page.locator('section.card').filter({ hasText: 'Lefèvre' }).getByRole('link', { name: /Fusionner en gardant cette fiche/ }).first().click();
+    await expect(page.locator('h1').innerText()).resolves.toBe('Fusionner deux fiches');
+    await expect(page.locator('main').innerText()).resolves.toContain('Demandes en cours');
+    await expectAccessible(page, 'confirmation de fusion de deux fiches');
+    await page.getByRole('button', { name: 'Enregistrer le départ et fusionner' }).click();
+    await expect(page.locator('#leaveFrom-error').innerText()).resolves.toContain('deux ménages différents');
+    await expectAccessible(page, 'fusion refusée, choix du ménage demandé');
+    await page.locator('input[name="leaveFrom"]').last().check();
+    await page.getByRole('button', { name: 'Enregistrer le départ et fusionner' }).click();
+    await page.waitForURL(`${baseUrl}/doublons`);
+    await expect(page.locator('.alert-success').innerText()).resolves.toContain('fusionnées');
+    await context.close();
+  });
+});
