@@ -24,6 +24,9 @@ const STATUS_LABELS: Record<string, string> = {
   stored: 'Conservé (pas de SMTP)',
 };
 
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] as string);
+
 export function configureViews(app: Express, options: { watch: boolean }): nunjucks.Environment {
   const env = nunjucks.configure(VIEWS_DIR, { autoescape: true, express: app, noCache: options.watch, throwOnUndefined: false });
   app.set('view engine', 'njk');
@@ -46,6 +49,8 @@ export function configureViews(app: Express, options: { watch: boolean }): nunju
   env.addFilter('phone', formatPhone);
   env.addFilter('weekday', formatWeekday);
   env.addFilter('weekdayShort', formatShortWeekday);
+  // a reference never breaks at its hyphen: {{ r.reference | ref }} → <span class="ref">2026-00008</span>
+  env.addFilter('ref', (v: unknown) => (v === null || v === undefined || v === '' ? '' : new nunjucks.runtime.SafeString(`<span class="ref">${escapeHtml(String(v))}</span>`)));
   env.addFilter('longDateTime', (d: Date | string | null) => (d ? formatLongDateTime(new Date(d)) : ''));
   // {{ n | compte('aide', 'aides', 'f') }} → "Aucune aide", "1 aide", "3 aides"
   env.addFilter('compte', (n: unknown, singular: string, plural?: string, gender?: string) => formatCount(n, singular, { plural: plural || undefined, feminine: gender === 'f' }));

@@ -114,6 +114,23 @@ const CULPRITS = `(w) => {
   return out.slice(-4);
 }`;
 
+/** The references (2026-00008, M2026-00006, E2026-00001-02, B-2021-03118) of the page that the browser broke over two lines. */
+const BROKEN_REFERENCES = `(() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement && node.parentElement.checkVisibility && !node.parentElement.checkVisibility()) continue;
+    for (const m of node.data.matchAll(/(?<![\\w-])[A-Z]{0,3}-?\\d{4}-\\d{5}(?:-\\d{2})?(?![\\w-])/g)) {
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const tops = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      if (tops.size > 1) out.push(m[0]);
+    }
+  }
+  return out;
+})()`;
+
 interface Findings {
   /** overflow and axe violations, at 390 px */
   layout: string[];
@@ -130,6 +147,8 @@ async function inspect(page: Page, label: string, width: number, findings: Findi
   }
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   for (const v of results.violations) findings.layout.push(`${label}: axe ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  const broken = await page.evaluate<string[]>(BROKEN_REFERENCES);
+  if (broken.length) findings.typography.push(`${label}: references broken over two lines — ${broken.join(', ')}`);
   const text = await page.locator('body').innerText();
   for (const [rule, pattern] of TYPOGRAPHY) {
     const m = pattern.exec(text);
@@ -168,7 +187,7 @@ describe('small screens (390 × 844)', () => {
     expect(walks.get(email)?.layout).toEqual([]);
   });
 
-  it('no page says "mardi 1 décembre", "0 aide" or "09:55. « …"', () => {
+  it('no page says "mardi 1 décembre", "0 aide" or "09:55. « …", nor breaks a reference over two lines', () => {
     expect([...walks.values()].flatMap((w) => w.typography)).toEqual([]);
   });
 });

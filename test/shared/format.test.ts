@@ -47,9 +47,12 @@ describe('the view filters', () => {
   const env: nunjucks.Environment = configureViews(express(), { watch: false });
   const render = (template: string, context: object = {}) => env.renderString(template, context);
 
-  it('render long dates with "1er" and counts in words', () => {
+  it('render long dates with "1er", counts in words and references that never break', () => {
     expect(render('{{ "2026-12-01" | weekday }}')).toBe('mardi 1er décembre');
     expect(render('{{ at | longDateTime }}', { at: new Date('2026-12-01T08:55:00Z') })).toBe('mardi 1er décembre à 09:55');
+    expect(render('{{ r | ref }}', { r: '2026-00008' })).toBe('<span class="ref">2026-00008</span>');
+    expect(render('{{ r | ref }}', { r: '<b>' })).toBe('<span class="ref">&lt;b&gt;</span>');
+    expect(render('{{ r | ref }}', { r: null })).toBe('');
     expect(render('{{ 0 | compte("aide", "aides", "f") }} · {{ 3 | compte("aide", "aides", "f") }} · {{ 0 | compte("lot") }}')).toBe('Aucune aide · 3 aides · Aucun lot');
   });
 });
