@@ -41,6 +41,18 @@ export interface Membership {
   toDate: string | null;
 }
 
+/** One line of the household page's requests. */
+export interface HouseholdRequest {
+  id: string;
+  reference: string | null;
+  aidTypeLabel: string;
+  status: string;
+  requestedCents: number | null;
+  grantedCents: number | null;
+  submittedAt: Date | null;
+  updatedAt: Date;
+}
+
 export interface HouseholdSummary {
   id: string;
   organisationName: string;
@@ -269,6 +281,30 @@ export class HouseholdRepository {
 
   async endMembership(db: Db, membershipId: string, toDate: string): Promise<void> {
     await db('household_members').where({ id: membershipId }).whereNull('to_date').update({ to_date: toDate });
+  }
+
+  /**
+   * A household's requests once submitted (never a landlord's draft), newest change first, for a
+   * reader of the household who has no list of requests (an adviser on one of its missions).
+   */
+  async submittedRequestsOf(db: Db, householdId: string, limit = 50): Promise<HouseholdRequest[]> {
+    const rows = await db('aid_requests as r')
+      .where('r.household_id', householdId)
+      .whereNot('r.status', 'draft')
+      .orderBy('r.updated_at', 'desc')
+      .limit(limit)
+      .select('r.id', 'r.reference', 'r.status', 'r.requested_cents', 'r.granted_cents', 'r.submitted_at', 'r.updated_at', db.raw('(select t.label from aid_types t where t.id = r.aid_type_id) as aid_type_label'));
+    const cents = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+    return rows.map((r: Record<string, unknown>) => ({
+      id: r.id as string,
+      reference: (r.reference as string | null) ?? null,
+      aidTypeLabel: r.aid_type_label as string,
+      status: r.status as string,
+      requestedCents: cents(r.requested_cents),
+      grantedCents: cents(r.granted_cents),
+      submittedAt: (r.submitted_at as Date | null) ?? null,
+      updatedAt: r.updated_at as Date,
+    }));
   }
 
   /** Moves a merged household's aid requests to the household that absorbs it; returns their ids. */

@@ -5,7 +5,7 @@ import { presentHistory } from '../audit/presenter';
 import { emptyForm, type FormState, invalidForm, postForm } from '../http/forms';
 import { actor, requireAnyPermission, requirePermission } from '../http/guards';
 import { formatDate } from '../shared/format';
-import { can } from '../permissions';
+import { type Actor, can } from '../permissions';
 import type { Services } from '../services';
 import { sendCsv } from '../shared/csv';
 import { centsToInput } from '../shared/money';
@@ -77,12 +77,26 @@ export function householdRoutes(services: Services): Router {
     },
   });
 
+  /**
+   * The household's requests as the actor's list of requests shows them, all linked (the association
+   * never sees a landlord's drafts); an adviser sees the submitted ones, linked where one of its
+   * missions reaches the request. Null for anyone else.
+   */
+  const householdRequests = async (a: Actor, householdId: string, missionRequestIds: Array<string | null>) => {
+    if (can(a, 'requests:read')) {
+      const { page } = await services.requestLists.list(a, listQuery.parse({ menage: householdId }));
+      return { total: page.total, items: page.items.map((r) => ({ ...r, linked: true })) };
+    }
+    if (!can(a, 'requests:read-assigned')) return null;
+    const items = (await households.requestsForAssigned(a, householdId)).map((r) => ({ ...r, linked: missionRequestIds.includes(r.id) }));
+    return { total: items.length, items };
+  };
+
   router.get(routes.household, ...requireAnyPermission('households:read', 'households:read-assigned'), async (req, res) => {
     const a = actor(req);
     const detail = await households.detail(a, String(req.params.id));
     const support = can(a, 'missions:read') ? await services.missions.householdOverview(a, detail.household.id) : [];
-    // the household's requests as the actor's request list shows them (the association never sees a landlord's drafts)
-    const requests = can(a, 'requests:read') ? (await services.requestLists.list(a, listQuery.parse({ menage: detail.household.id }))).page : null;
+    const requests = await householdRequests(a, detail.household.id, support.map((s) => s.mission.requestId));
     const names = new Map([...detail.current, ...detail.former].map((m) => [m.person.id, `${m.person.firstNames} ${m.person.lastName}`]));
     res.render('households/show', {
       ...detail,

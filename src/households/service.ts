@@ -12,7 +12,7 @@ import type { DuplicateService } from './duplicates-service';
 import type { MembershipService } from './membership-service';
 import type { Relationship } from './labels';
 import type { Person, PersonRepository } from './persons-repository';
-import type { Household, HouseholdRepository, HouseholdSummary, Membership } from './repository';
+import type { Household, HouseholdRepository, HouseholdRequest, HouseholdSummary, Membership } from './repository';
 import type { CreateHouseholdInput, HouseholdListQuery, PersonInput, UpdateHouseholdInput, UpdatePersonInput } from './schemas';
 import { dwellingSnapshot, personSnapshot, toDwelling, toPersonFields } from './snapshots';
 import { parisDate } from '../shared/dates';
@@ -91,6 +91,15 @@ export class HouseholdService {
     ]);
     await this.logRead(actor, 'household.view', 'household', id);
     return { household, current: views.filter((v) => v.toDate === null), former: views.filter((v) => v.toDate !== null), history };
+  }
+
+  /**
+   * The household's submitted requests for an adviser, who reads the household through one of its
+   * missions and has no list of requests; empty for anyone else (they read the request lists).
+   */
+  async requestsForAssigned(actor: Actor, householdId: string): Promise<HouseholdRequest[]> {
+    if (!(await this.assigned.scope(actor, householdId, this.db))) return [];
+    return this.households.submittedRequestsOf(this.db, householdId);
   }
 
   async logRead(actor: Actor, action: string, entityType: string, entityId: string): Promise<void> {

@@ -52,6 +52,30 @@ describe('the household page lists the household’s aid requests and missions',
   });
 });
 
+describe('the household page for an adviser', () => {
+  it('lists the household’s submitted requests, linked only where the adviser’s mission reaches the request', async () => {
+    const h = await insertHousehold(t.ctx.knex, t.world.landlordA.id, { tenancyReference: 'A-ADV' });
+    const type = await aidType('ADV');
+    const common = { organisationId: t.world.landlordA.id, householdId: h.id, aidTypeId: type, createdBy: t.world.users.instructorA.id };
+    const linked = await insertRequest(t.ctx.knex, { ...common, status: 'in_review', requestedCents: 61000 });
+    const other = await insertRequest(t.ctx.knex, { ...common, status: 'refused', requestedCents: 42000 });
+    await insertDraftRequest(t.ctx.knex, { ...common, requestedCents: 33300 });
+    const [mt] = await t.ctx.knex('mission_types').insert({ code: 'ADVD', label: 'Diagnostic ADV', default_minutes: 240, billing_mode: 'hourly', rate_cents: 4500 }).returning('id');
+    await t.ctx.knex('missions').insert({
+      reference: 'M2026-09201', organisation_id: t.world.landlordA.id, household_id: h.id, request_id: linked, mission_type_id: (mt as { id: string }).id, status: 'accepted', origin: 'association',
+      reason: 'Test', planned_minutes: 240, ordered_by: t.world.users.operator.id, ordered_by_label: 'Op', ordered_at: new Date('2026-11-20T10:00:00Z'), adviser_id: t.world.users.social_adviser.id,
+      consent: JSON.stringify({ date: '2026-11-20', method: 'in_person', recordedBy: 'x' }),
+    });
+    const adviser = await loginAs(t.ctx.app, t.world.users.social_adviser.email);
+    const page = $((await adviser.get(`/menages/${h.id}`)).text);
+    expect(page('#demandes-du-menage tbody tr')).toHaveLength(2);
+    expect(page('#demandes-du-menage').text()).not.toMatch(/333,00/);
+    expect(page(`#demandes-du-menage a[href="/demandes/${linked}"]`)).toHaveLength(1);
+    expect(page(`#demandes-du-menage a[href="/demandes/${other}"]`)).toHaveLength(0);
+    expect(page('#demandes-du-menage').text()).toContain('Refusée');
+  });
+});
+
 describe('recording a departure asks first', () => {
   it('opens a confirmation page saying what will happen, with “Date de départ d’Aminata” and a way back', async () => {
     const aminata = await insertPerson(t.ctx.knex, { lastName: 'Diallo', firstNames: 'Aminata' });
