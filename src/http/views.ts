@@ -5,7 +5,7 @@ import nunjucks from 'nunjucks';
 import { ORGANISATION_KIND_LABELS, ROLE_LABELS } from '../permissions/roles';
 import { PROJECT_ROOT } from '../paths';
 import { urls } from '../urls';
-import { formatBasisPoints, formatCount, formatDate, formatDateTime, formatEuros, formatLongDateTime, formatMinutes, formatPhone, formatShortWeekday, formatWeekday, integerFormat } from '../shared/format';
+import { formatBasisPoints, formatCount, formatDate, formatDateTime, formatEuros, formatLongDateTime, formatMinutes, formatPhone, formatQuotation, formatShortWeekday, formatWeekday, integerFormat } from '../shared/format';
 import { formatIban, maskIban } from '../shared/iban';
 import { elidedDe } from '../shared/elision';
 
@@ -49,6 +49,8 @@ export function configureViews(app: Express, options: { watch: boolean }): nunju
   env.addFilter('phone', formatPhone);
   env.addFilter('weekday', formatWeekday);
   env.addFilter('weekdayShort', formatShortWeekday);
+  // {{ comment | guillemets }} → « comment » with non-breaking spaces inside
+  env.addFilter('guillemets', formatQuotation);
   // a reference never breaks at its hyphen: {{ r.reference | ref }} → <span class="ref">2026-00008</span>
   env.addFilter('ref', (v: unknown) => (v === null || v === undefined || v === '' ? '' : new nunjucks.runtime.SafeString(`<span class="ref">${escapeHtml(String(v))}</span>`)));
   env.addFilter('longDateTime', (d: Date | string | null) => (d ? formatLongDateTime(new Date(d)) : ''));

@@ -87,3 +87,9 @@ export function formatCount(count: unknown, singular: string, options: { plural?
   if (!Number.isFinite(n) || n === 0) return `${options.feminine ? 'Aucune' : 'Aucun'} ${singular}`;
   return `${integerFormat.format(n)} ${Math.abs(n) >= 2 ? (options.plural ?? `${singular}s`) : singular}`;
 }
+
+/** A quotation in French guillemets, held to its words by non-breaking spaces: "« Aide accordée »" (never a lone « at a line's end). */
+export function formatQuotation(text: unknown): string {
+  const s = String(text ?? '').trim();
+  return s ? `«\u00a0${s}\u00a0»` : '';
+}

@@ -1,6 +1,6 @@
 import nunjucks from 'nunjucks';
 import express from 'express';
-import { formatCount, formatLongDateTime, formatShortWeekday, formatWeekday } from '../../src/shared/format';
+import { formatCount, formatLongDateTime, formatQuotation, formatShortWeekday, formatWeekday } from '../../src/shared/format';
 import { appointmentWhen } from '../../src/missions/appointment-mails';
 import { configureViews } from '../../src/http/views';
 
@@ -43,6 +43,14 @@ describe('counts in words', () => {
   });
 });
 
+describe('quotations', () => {
+  it('sit in guillemets held by non-breaking spaces', () => {
+    expect(formatQuotation(' Aide accordée pour trois mois ')).toBe('«\u00a0Aide accordée pour trois mois\u00a0»');
+    expect(formatQuotation('')).toBe('');
+    expect(formatQuotation(null)).toBe('');
+  });
+});
+
 describe('the view filters', () => {
   const env: nunjucks.Environment = configureViews(express(), { watch: false });
   const render = (template: string, context: object = {}) => env.renderString(template, context);
@@ -53,6 +61,7 @@ describe('the view filters', () => {
     expect(render('{{ r | ref }}', { r: '2026-00008' })).toBe('<span class="ref">2026-00008</span>');
     expect(render('{{ r | ref }}', { r: '<b>' })).toBe('<span class="ref">&lt;b&gt;</span>');
     expect(render('{{ r | ref }}', { r: null })).toBe('');
+    expect(render('le {{ at | datetime }} : {{ c | guillemets }}', { at: new Date('2026-12-01T08:55:00Z'), c: 'Aide <b>' })).toBe('le 01/12/2026 à 09:55 : «\u00a0Aide &lt;b&gt;\u00a0»');
     expect(render('{{ 0 | compte("aide", "aides", "f") }} · {{ 3 | compte("aide", "aides", "f") }} · {{ 0 | compte("lot") }}')).toBe('Aucune aide · 3 aides · Aucun lot');
   });
 });
