@@ -1,7 +1,7 @@
 import { type AidTypeRef, evaluateEligibility, type Evaluation, type Situation } from '../aid-types/eligibility';
 import type { Rules } from '../aid-types/rules';
 import { formatDate, formatEuros } from '../shared/format';
-import { bicProblem, ibanProblem } from '../shared/iban';
+import { bicProblem, compactIban, ibanProblem, maskIban } from '../shared/iban';
 import type { Consent, Payee } from './repository';
 import type { FilingStep } from './schemas';
 import { type SituationSnapshot, toEligibilitySituation } from './situation';
@@ -39,16 +39,50 @@ export interface CheckContext {
   openOther: string | null;
   /** Requests of other households paid to the same IBAN: shown to the association only. */
   sameIban: Array<{ reference: string | null; organisationName: string }> | null;
+  /**
+   * The landlord's registered bank account (payments to the landlord go to its confirmed account,
+   * whatever is typed on the request): its confirmed IBAN and the change waiting for a check.
+   */
+  landlordAccount?: { confirmedIban: string | null; pendingIban: string | null } | null;
+  /** This request's own grant once decided: the 12-month counts include it ("celle-ci comprise"). */
+  ownGrant?: Situation['ownGrant'];
+}
+
+/** A rent aid (paid with the rent each month, or conditioned on the effort rate) cannot be assessed without the rent. */
+export function rentRequired(rules: Rules | null): boolean {
+  return rules !== null && (rules.monthly || rules.eligibility.minEffortRateBp !== null);
 }
 
 /** Red or amber lines with these codes stop a submission. */
-const BLOCKING = new Set(['ceiling', 'months', 'rolling_ceiling', 'version', 'documents', 'amount_missing', 'payee', 'consent']);
+const BLOCKING = new Set(['rent_missing', 'ceiling', 'months', 'rolling_ceiling', 'version', 'documents', 'amount_missing', 'payee', 'consent']);
 
 const STEP_OF: Record<string, FilingStep> = {
   ceiling: 'aide', months: 'aide', rolling_ceiling: 'aide', amount_missing: 'aide', frequency: 'aide',
-  effort_rate: 'situation', remaining_income: 'situation', charges_increase: 'situation', private_sector: 'situation', arrears: 'situation', arrears_duration: 'situation',
-  payee: 'versement', same_iban: 'versement', documents: 'pieces', consent: 'consentement',
+  rent_missing: 'situation', effort_rate: 'situation', remaining_income: 'situation', charges_increase: 'situation', private_sector: 'situation', arrears: 'situation', arrears_duration: 'situation',
+  payee: 'versement', payee_account: 'versement', same_iban: 'versement', documents: 'pieces', consent: 'consentement',
 };
+
+/**
+ * A landlord is paid on its registered account: an IBAN typed on the request is used only when it
+ * is that account, so any other one is said plainly (and stops the submission), never shown as valid.
+ */
+function landlordAccountCheck(add: (code: string, level: CheckLine['level'], message: string) => void, payee: Payee, account: { confirmedIban: string | null; pendingIban: string | null }): void {
+  const typed = compactIban(payee.iban);
+  const { confirmedIban: confirmed, pendingIban: pending } = account;
+  if (confirmed && typed === confirmed) return add('payee', 'ok', `Versement à ${payee.name}, sur le compte confirmé du bailleur : IBAN valide`);
+  if (typed === pending) {
+    return add('payee_account', 'warn', confirmed
+      ? `Cet IBAN attend la vérification de l’association : d’ici là, les versements iront sur le compte confirmé du bailleur (IBAN ${maskIban(confirmed)})`
+      : 'Cet IBAN attend la vérification de l’association : aucun versement avant qu’elle l’ait vérifié');
+  }
+  if (confirmed) {
+    return add('payee', 'error', `Cet IBAN (${maskIban(typed)}) diffère du compte confirmé du bailleur (IBAN ${maskIban(confirmed)}) : il ne sera pas utilisé, les versements iront sur le compte confirmé. Reprenez le compte confirmé ; pour changer de compte, l’administrateur du bailleur le déclare avec son RIB dans « Comptes bancaires »`);
+  }
+  if (pending) {
+    return add('payee', 'error', `Cet IBAN (${maskIban(typed)}) diffère du compte déclaré par le bailleur, en attente de vérification (IBAN ${maskIban(pending)}) : il ne sera pas utilisé. Reprenez le compte déclaré, ou faites-le changer dans « Comptes bancaires »`);
+  }
+  add('payee', 'ok', `Versement à ${payee.name} : IBAN valide`);
+}
 
 /** Months between two dates "AAAA-MM-JJ" (whole months, rounded down). */
 function monthsBetween(from: string, to: string): number {
@@ -71,12 +105,13 @@ export function buildChecks(c: CheckContext): CheckResult {
   if (!c.rules) {
     add('version', 'error', 'Cette aide n’est pas en vigueur aujourd’hui');
   } else {
+    if (rentRequired(c.rules) && !(s.rentCents > 0)) add('rent_missing', 'error', 'Indiquez le loyer mensuel : cette aide en dépend');
     evaluation = evaluateEligibility(
       c.aidType,
       c.rules,
       toEligibilitySituation(s, {
         today: c.today, landlordActive: c.landlordActive, requestedCents: c.requestedCents, requestedMonths: c.requestedMonths,
-        previousAids: c.previousAids, documents: c.documents,
+        previousAids: c.previousAids, documents: c.documents, ownGrant: c.ownGrant ?? null,
       }),
     );
     for (const check of evaluation.checks) add(check.code, check.ok ? 'ok' : 'error', check.message);
@@ -100,6 +135,7 @@ export function buildChecks(c: CheckContext): CheckResult {
     const problem = ibanProblem(c.payee.iban) ?? (c.payee.bic ? bicProblem(c.payee.bic) : null);
     if (problem) add('payee', 'error', problem);
     else if (!c.payee.name.trim()) add('payee', 'error', 'Saisissez le nom du titulaire du compte');
+    else if (c.payee.kind === 'landlord' && c.landlordAccount) landlordAccountCheck(add, c.payee, c.landlordAccount);
     else add('payee', 'ok', `Versement à ${c.payee.name} : IBAN valide`);
   }
   if (c.sameIban && c.sameIban.length > 0 && c.payee && c.payee.kind !== 'landlord') {

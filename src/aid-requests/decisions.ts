@@ -135,6 +135,29 @@ export class DecisionService {
     return outcome;
   }
 
+  /**
+   * The proposer takes back a proposal still waiting for validation (to correct it, or because the
+   * situation changed): the request stays in review, the internal timeline and the audit say so.
+   */
+  async withdrawProposal(actor: Actor, id: string, version: number): Promise<void> {
+    scopeFor(actor, 'requests:instruct');
+    await this.db.transaction(async (trx) => {
+      const request = await this.aidRequests.lock(actor, id, trx, 'requests:instruct');
+      if (request.version !== version) throw new ConflictError();
+      const proposal = await this.decisions.pending(trx, id);
+      if (!proposal) throw new ConflictError('Aucune proposition n’attend de validation sur cette demande.');
+      if (proposal.proposedBy !== actor.userId) throw new ForbiddenError('Seul l’auteur d’une proposition peut la retirer : vous pouvez la valider ou la renvoyer à son auteur.');
+      const now = this.clock.now();
+      await this.decisions.cancelPending(trx, id, 'Retirée par son auteur', now);
+      if (!(await this.requests.touch(trx, id, version, {}, now))) throw new ConflictError();
+      await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'proposal', message: `Proposition retirée par son auteur : ${this.summary(proposal)}`, visibility: 'internal' }, now);
+      await this.audit.record(trx, actor, {
+        entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.decision_withdrawn',
+        before: { decisionId: proposal.id, decision: proposal.kind, amountCents: proposal.amountCents }, after: { status: request.status },
+      });
+    });
+  }
+
   /** A decision's letter, for whoever may read the request. */
   async letter(actor: Actor, requestId: string, decisionId: string): Promise<{ filename: string; data: Buffer }> {
     const request = await this.aidRequests.get(actor, requestId);

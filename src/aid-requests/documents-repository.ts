@@ -1,4 +1,5 @@
 import type { Db } from '../db/types';
+import { isUuid } from '../db/types';
 
 export interface RequestDocument {
   id: string;
@@ -43,5 +44,47 @@ export class RequestDocumentRepository {
 
   async insert(db: Db, d: { requestId: string; kind: string; filename: string; blobId: string; version: number; uploadedBy: string; uploadedAt: Date }): Promise<void> {
     await db('request_documents').insert({ request_id: d.requestId, kind: d.kind, filename: d.filename, blob_id: d.blobId, version: d.version, uploaded_by: d.uploadedBy, uploaded_at: d.uploadedAt });
+  }
+}
+
+/** A file received for a request whose type is still to choose. */
+export interface StagedUpload {
+  id: string;
+  filename: string;
+  blobId: string;
+  size: number;
+  sha256: string;
+  uploadedAt: Date;
+}
+
+const toStaged = (r: Record<string, unknown>): StagedUpload => ({
+  id: r.id as string, filename: r.filename as string, blobId: r.blob_id as string, size: Number(r.size), sha256: r.sha256 as string, uploadedAt: r.uploaded_at as Date,
+});
+
+/** Files received before their type was chosen: kept until classified (they become documents) or discarded. */
+export class StagedUploadRepository {
+  async list(db: Db, requestId: string): Promise<StagedUpload[]> {
+    const rows = await db('request_uploads as u').join('blobs as b', 'b.id', 'u.blob_id').where('u.request_id', requestId)
+      .select('u.id', 'u.filename', 'u.blob_id', 'b.size', 'b.sha256', 'u.uploaded_at').orderBy([{ column: 'u.uploaded_at' }, { column: 'u.filename' }]);
+    return rows.map(toStaged);
+  }
+
+  async insert(db: Db, u: { requestId: string; blobId: string; filename: string; uploadedBy: string; uploadedAt: Date }): Promise<void> {
+    await db('request_uploads').insert({ request_id: u.requestId, blob_id: u.blobId, filename: u.filename, uploaded_by: u.uploadedBy, uploaded_at: u.uploadedAt });
+  }
+
+  /** Removes a received file of this request (to classify or discard it); null when it is not one of its files. */
+  async take(db: Db, requestId: string, id: string): Promise<StagedUpload | null> {
+    if (!isUuid(id)) return null;
+    const [found] = await this.listWhere(db, requestId, id);
+    if (!found) return null;
+    await db('request_uploads').where({ id, request_id: requestId }).delete();
+    return found;
+  }
+
+  private async listWhere(db: Db, requestId: string, id: string): Promise<StagedUpload[]> {
+    const rows = await db('request_uploads as u').join('blobs as b', 'b.id', 'u.blob_id').where({ 'u.request_id': requestId, 'u.id': id }).forUpdate('u')
+      .select('u.id', 'u.filename', 'u.blob_id', 'b.size', 'b.sha256', 'u.uploaded_at');
+    return rows.map(toStaged);
   }
 }

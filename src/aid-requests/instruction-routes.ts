@@ -102,6 +102,16 @@ export function instructionRoutes(services: Services): Router {
     },
   });
 
+  postForm(router, routes.requestProposalWithdraw, logger, {
+    permission: 'requests:instruct',
+    schema: versionOnlySchema,
+    render: onTab('synthese'),
+    handle: async (req, res, data) => {
+      await decisions.withdrawProposal(actor(req), id(req), data.version);
+      done(req, res, 'Votre proposition est retirée : la demande reste en instruction, vous pouvez proposer une autre décision.');
+    },
+  });
+
   const backToRequest = backWithErrors((req) => urls.request(id(req)), (req) => aidRequests.get(actor(req), id(req)));
   postForm(router, routes.requestReopen, logger, {
     permission: 'requests:instruct',

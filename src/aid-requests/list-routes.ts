@@ -14,7 +14,7 @@ import { REQUEST_STATUSES, STATUS_LABELS } from './state-machine';
 
 /** One export column: its value for a row, as a spreadsheet cell, and its format. */
 const CELLS: Record<ExportColumn, { format: XlsxFormat; value: (r: RequestRow) => XlsxCell }> = {
-  reference: { format: 'text', value: (r) => r.reference ?? 'Brouillon' },
+  reference: { format: 'text', value: (r) => r.reference ?? (r.status === 'draft' ? 'Brouillon' : 'Non déposée') },
   aide: { format: 'text', value: (r) => r.aidTypeLabel },
   bailleur: { format: 'text', value: (r) => r.organisationName },
   agence: { format: 'text', value: (r) => r.agencyName },

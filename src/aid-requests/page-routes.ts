@@ -23,6 +23,9 @@ import { nextStep, STEP_LABELS, stepsDone, stepUrl } from './wizard';
 export const TABS = { synthese: 'Synthèse', menage: 'Ménage', situation: 'Situation', pieces: 'Pièces', echanges: 'Échanges', historique: 'Historique' } as const;
 export type Tab = keyof typeof TABS;
 const tabQuery = z.object({ onglet: z.enum(Object.keys(TABS) as [Tab, ...Tab[]]).catch('synthese').default('synthese') });
+type DecisionKind = keyof typeof DECISION_KINDS;
+/** The decision the operator chose to propose (its form shows that decision's fields only). */
+const decisionKind = z.enum(Object.keys(DECISION_KINDS) as [DecisionKind, ...DecisionKind[]]).optional().catch(undefined);
 
 const options = (o: Record<string, string>) => Object.entries(o).map(([value, text]) => ({ value, text }));
 
@@ -44,9 +47,9 @@ function nextStepText(r: AidRequest, forAssociation: boolean, pendingByMe: boole
 const HISTORY_LABELS = {
   actions: {
     'request.created': 'Brouillon créé', 'request.submitted': 'Demande déposée', 'request.withdrawn': 'Demande retirée', 'request.assigned': 'Attribution',
-    'request.payee_set': 'Bénéficiaire du versement', 'request.consent_recorded': 'Consentement enregistré', 'document.added': 'Pièce ajoutée', 'document.replaced': 'Pièce remplacée',
+    'request.payee_set': 'Bénéficiaire du versement', 'request.consent_recorded': 'Consentement enregistré', 'document.added': 'Pièce ajoutée', 'document.replaced': 'Pièce remplacée', 'document.received': 'Fichier reçu, à classer', 'document.discarded': 'Fichier reçu écarté',
     'request.information_requested': 'Informations demandées', 'request.information_answered': 'Réponse du bailleur', 'request.information_reminded': 'Relance automatique',
-    'request.message_posted': 'Message', 'request.note_added': 'Note interne', 'request.decision_proposed': 'Décision proposée', 'request.decision_returned': 'Proposition renvoyée',
+    'request.message_posted': 'Message', 'request.note_added': 'Note interne', 'request.decision_proposed': 'Décision proposée', 'request.decision_returned': 'Proposition renvoyée', 'request.decision_withdrawn': 'Proposition retirée par son auteur',
     'request.granted': 'Aide accordée', 'request.refused': 'Aide refusée', 'request.adjourned': 'Demande ajournée', 'request.reopened': 'Instruction reprise', 'request.closed': 'Demande clôturée',
   },
   fields: {
@@ -105,6 +108,8 @@ export async function renderRequest(services: Services, req: Request, res: Respo
       paymentRejected: payments.some((p) => p.status === 'rejected' && !p.reissuedBy),
       decisions: allDecisions.filter((d) => d.status === 'applied' || (forAssociation && d.status === 'returned')),
       canValidate: forAssociation && pending !== null && pending.proposedBy !== a.userId,
+      canWithdrawProposal: forAssociation && pending !== null && pending.proposedBy === a.userId,
+      decisionKind: decisionKind.parse((form?.values.kind as string | undefined) || req.query.decision),
       kindOptions: options(DECISION_KINDS),
       reasonOptions: options(REFUSAL_REASONS),
     });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PAYEE_KINDS, type PayeeKind } from '../aid-types/rules';
+import { DOCUMENT_KIND_CODES, type DocumentKind, PAYEE_KINDS, type PayeeKind } from '../aid-types/rules';
+import { confirmation } from '../households/schemas';
 import { ibanField, optionalAmountCents, optionalBicField, optionalText, requiredDate, requiredText, versionField } from '../shared/form-fields';
 
 export const CAUSES = {
@@ -77,12 +78,51 @@ export const consentSchema = (today: string) =>
   });
 export type ConsentInput = z.infer<ReturnType<typeof consentSchema>>;
 
+/**
+ * What the consent step posts (one multipart form with the signed form): the consent when complete,
+ * or the messages saying what is missing. The route decides: the signed form is attached either
+ * way, so pressing "Joindre" never loses what is typed beside it.
+ */
+export const consentStepSchema = (today: string) =>
+  z
+    .looseObject({ joindre: z.literal('1').optional(), version: versionField() })
+    .transform((v) => {
+      const parsed = consentSchema(today).safeParse(v);
+      const errors: Record<string, string> = {};
+      if (!parsed.success) for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? '_form')] ??= issue.message;
+      return { version: v.version, attach: v.joindre === '1', consent: parsed.success ? parsed.data : null, errors };
+    });
+
+const DOCUMENT_KIND = z.enum(DOCUMENT_KIND_CODES as [DocumentKind, ...DocumentKind[]], { error: 'Choisissez un type de pièce de la liste' });
+
+/**
+ * The documents form: the type of a single new file (optional: without it, or with several files,
+ * they are kept as received), a type for each received file (`classer_<id>`), one to discard.
+ */
+export const documentsSchema = z
+  .looseObject({ kind: z.preprocess(blank, DOCUMENT_KIND.optional()), ecarter: z.preprocess(blank, z.uuid().optional()) })
+  .superRefine((v, ctx) => {
+    for (const [key, value] of Object.entries(v)) {
+      if (key.startsWith('classer_') && typeof value === 'string' && value !== '' && !DOCUMENT_KIND.safeParse(value).success) ctx.addIssue({ code: 'custom', path: [key], message: 'Choisissez un type de pièce de la liste' });
+    }
+  })
+  .transform((v) => ({
+    kind: v.kind ?? null,
+    discard: v.ecarter ?? null,
+    classify: Object.entries(v)
+      .filter(([key, value]) => key.startsWith('classer_') && typeof value === 'string' && value !== '')
+      .map(([key, value]) => ({ uploadId: key.slice('classer_'.length), kind: value as DocumentKind })),
+  }));
+
 export const newRequestSchema = z.object({
   householdId: z.uuid({ error: 'Choisissez le ménage' }),
   aidTypeId: z.uuid({ error: 'Choisissez l’aide demandée' }),
 });
 
 export const versionOnlySchema = z.object({ version: versionField() });
+
+/** Withdrawing a request is final: the POST acts only once confirmed on its page. */
+export const withdrawSchema = z.object({ version: versionField(), confirmation: confirmation() });
 
 /** The steps of a filing, in order: each has its page, and the live check knows which form it reads. */
 export const FILING_STEPS = ['situation', 'aide', 'versement', 'pieces', 'consentement', 'recapitulatif'] as const;

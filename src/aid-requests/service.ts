@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import type { DocumentKind } from '../aid-types/rules';
+import { evaluateEligibility } from '../aid-types/eligibility';
 import type { AidTypeRepository, AidTypeVersion } from '../aid-types/repository';
 import { type Payment, PaymentRepository } from '../payments/repository';
+import { PayeeRepository } from '../payments/payees-repository';
 import type { AuditService } from '../audit/service';
 import type { Db } from '../db/types';
 import { AssignedReach } from '../permissions/assigned';
@@ -12,15 +14,32 @@ import { type Actor, can, type Permission, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
 import { parisDate } from '../shared/dates';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import { buildChecks, type CheckResult } from './checks';
+import { buildChecks, type CheckContext, type CheckResult } from './checks';
 import type { Decision, DecisionRepository } from './decisions-repository';
 import type { RequestDocument, RequestDocumentRepository } from './documents-repository';
 import { nextRequestReference } from './references';
 import type { AidRequest, AidRequestRepository, Consent, EventKind, Payee, RequestEvent, RequestScope, toGrantedAid } from './repository';
 import type { AmountInput, ConsentInput, PayeeInput, SituationInput } from './schemas';
-import { applySituation, snapshotFromHousehold, tenantOf } from './situation';
+import { applySituation, snapshotFromHousehold, tenantOf, toEligibilitySituation } from './situation';
 import { OPEN_STATUSES, type RequestStatus, transition } from './state-machine';
 import { ReferenceCache } from '../shared/reference-cache';
+
+/** An aid to choose, with what decides the choice (ceiling, instalments, the household's eligibility). */
+export interface AidTypeChoice {
+  value: string;
+  text: string;
+  ceilingCents: number | null;
+  monthly: boolean;
+  maxInstalments: number;
+  /** From the household's record, before any amount is typed; null without a household. */
+  eligibility: { ok: boolean; problems: string[] } | null;
+}
+
+/** The conditions that depend on the household alone, known before the request is filled in. */
+const HOUSEHOLD_CONDITIONS = new Set(['frequency', 'private_sector', 'effort_rate', 'remaining_income']);
+
+/** Statuses of a request whose aid is granted: its own grant counts in the 12-month checks. */
+const GRANTED = new Set<RequestStatus>(['granted', 'in_payment', 'paid', 'closed']);
 
 /** Version of the information notice on data processing shown to tenants (GDPR art. 13). */
 export const CONSENT_NOTICE_VERSION = '2026-01';
@@ -51,6 +70,7 @@ export class AidRequestService {
     private readonly clock: Clock,
     private readonly cache: ReferenceCache = new ReferenceCache(0),
     private readonly payments: PaymentRepository = new PaymentRepository(),
+    private readonly payees: PayeeRepository = new PayeeRepository(),
   ) {}
 
   /** Advisers read the requests their missions are linked to (the mission area registers the check). */
@@ -128,14 +148,38 @@ export class AidRequestService {
     return types.map((t) => ({ code: t.code, label: t.label }));
   }
 
-  /** Active aid types in force today, to choose from. */
-  async aidTypeOptions(): Promise<Array<{ value: string; text: string }>> {
+  /**
+   * The aids to choose from, each with its ceiling and instalments and, for the household, what its
+   * record already says of the conditions that are the household's (employment, effort rate,
+   * remaining income, aids already received), so that an ineligible household is seen before the choice.
+   */
+  async aidTypeChoices(actor: Actor, householdId: string | null): Promise<AidTypeChoice[]> {
     const today = parisDate(this.clock.now());
-    const out: Array<{ value: string; text: string }> = [];
+    const household = householdId ? await this.households.findById(this.db, scopeFor(actor, 'requests:file'), householdId) : null;
+    const situation = household ? snapshotFromHousehold(household, await this.currentPeople(this.db, household.id)) : null;
+    const previousAids = household ? await this.requests.grantedAidsOf(this.db, household.id) : [];
+    const out: AidTypeChoice[] = [];
     for (const t of await this.aidTypes.list(this.db)) {
-      if (t.status === 'active' && (await this.aidTypes.versionOn(this.db, t.id, today))) out.push({ value: t.id, text: t.label });
+      const version = t.status === 'active' ? await this.aidTypes.versionOn(this.db, t.id, today) : null;
+      if (!version) continue;
+      const r = version.rules;
+      const problems = situation
+        ? evaluateEligibility({ code: t.code, groupCode: t.groupCode }, r, toEligibilitySituation(situation, { today, landlordActive: true, requestedCents: null, requestedMonths: null, previousAids }))
+          .checks.filter((c) => !c.ok && HOUSEHOLD_CONDITIONS.has(c.code)).map((c) => c.message)
+        : null;
+      out.push({
+        value: t.id, text: t.label, ceilingCents: r.ceilingCents, monthly: r.monthly, maxInstalments: (r.monthly ? (r.maxMonths ?? r.maxInstalments) : r.maxInstalments) ?? 1,
+        eligibility: problems === null ? null : { ok: problems.length === 0, problems },
+      });
     }
     return out;
+  }
+
+  /** The current members of a household, in their order (the first is the holder). */
+  private async currentPeople(db: Db, householdId: string) {
+    const members = (await this.households.members(db, householdId)).filter((m) => m.toDate === null);
+    const people = await this.persons.findManyByIds(db, members.map((m) => m.personId));
+    return members.map((m) => people.find((p) => p.id === m.personId)).filter((p) => p !== undefined);
   }
 
   /** A new draft for a household of the actor's organisation, its situation taken from the household. */
@@ -148,9 +192,7 @@ export class AidRequestService {
       if (!aidType || aidType.status !== 'active' || !(await this.aidTypes.versionOn(trx, aidTypeId, parisDate(this.clock.now())))) {
         throw new ValidationError({ aidTypeId: 'Cette aide n’est pas proposée aujourd’hui' });
       }
-      const members = (await this.households.members(trx, householdId)).filter((m) => m.toDate === null);
-      const people = await this.persons.findManyByIds(trx, members.map((m) => m.personId));
-      const ordered = members.map((m) => people.find((p) => p.id === m.personId)).filter((p) => p !== undefined);
+      const ordered = await this.currentPeople(trx, householdId);
       const holder = ordered[0];
       const now = this.clock.now();
       const situation = snapshotFromHousehold(household, ordered);
@@ -188,8 +230,8 @@ export class AidRequestService {
   }
 
   /** Saves one step of a draft (a draft is saved at every step), under optimistic locking. */
-  async saveStep(actor: Actor, id: string, change: StepInput): Promise<void> {
-    await this.db.transaction(async (trx) => {
+  async saveStep(actor: Actor, id: string, change: StepInput, db: Knex = this.db): Promise<void> {
+    await db.transaction(async (trx) => {
       const request = await this.get(actor, id, trx, 'requests:file');
       if (request.status !== 'draft') throw new ConflictError('Cette demande est déposée : elle ne se modifie plus. Pour compléter le dossier, utilisez les échanges.');
       if (change.step === 'versement' && !request.aidTypePayees.includes(change.input.payeeKind)) {
@@ -218,12 +260,23 @@ export class AidRequestService {
     });
   }
 
-  /** What the payee step shows first: the request's payee, or the landlord's known bank details. */
+  /** What the payee step shows first: the request's payee, or the landlord's registered (else last known) bank details. */
   async payeeDefaults(request: AidRequest): Promise<Payee | null> {
     if (request.payee) return request.payee;
     if (!request.aidTypePayees.includes('landlord')) return null;
+    const registered = await this.landlordAccount(request.organisationId);
+    const account = registered?.confirmed ?? registered?.pending;
+    if (account) return { kind: 'landlord', name: account.holderName, iban: account.iban, bic: account.bic };
     const known = await this.requests.lastLandlordPayee(this.db, request.organisationId);
     return { kind: 'landlord', name: known?.name ?? request.organisationName, iban: known?.iban ?? '', bic: known?.bic ?? null };
+  }
+
+  /** The landlord's registered bank account: the confirmed one payments go to, and a change waiting for a check. */
+  async landlordAccount(organisationId: string, db: Db = this.db) {
+    const payee = await this.payees.findByOrganisation(db, organisationId);
+    if (!payee) return null;
+    const [withAccounts] = await this.payees.withAccounts(db, [payee]);
+    return withAccounts ? { confirmed: withAccounts.confirmed, pending: withAccounts.pending } : null;
   }
 
   /**
@@ -236,15 +289,17 @@ export class AidRequestService {
   }
 
   async evaluate(actor: Actor, request: AidRequest, db: Db = this.db): Promise<CheckResult> {
-    const [version, household, previousAids, documents, openOther, sameIban] = await Promise.all([
+    const [version, household, previousAids, documents, openOther, sameIban, account] = await Promise.all([
       this.rulesOf(request, db),
       this.households.findById(db, { all: true }, request.householdId),
       this.requests.grantedAidsOf(db, request.householdId, request.id),
       this.documents.list(db, request.id),
       this.requests.openOfSameType(db, request.householdId, request.aidTypeId, request.id, OPEN_STATUSES),
       this.sameIban(actor, request, db),
+      request.payee?.kind === 'landlord' ? this.landlordAccount(request.organisationId, db) : Promise.resolve(null),
     ]);
-    return this.checksFrom(request, { rules: version?.rules ?? null, householdEntryDate: household?.entryDate ?? null, previousAids, documents, openOther, sameIban });
+    const landlordAccount = account ? { confirmedIban: account.confirmed?.iban ?? null, pendingIban: account.pending?.iban ?? null } : null;
+    return this.checksFrom(request, { rules: version?.rules ?? null, householdEntryDate: household?.entryDate ?? null, previousAids, documents, openOther, sameIban, landlordAccount });
   }
 
   /**
@@ -269,7 +324,7 @@ export class AidRequestService {
     return compare ? this.requests.sameIbanElsewhere(db, compare, request.householdId) : Promise.resolve(null);
   }
 
-  private checksFrom(request: AidRequest, r: { rules: AidTypeVersion['rules'] | null; householdEntryDate: string | null; previousAids: ReturnType<typeof toGrantedAid>[]; documents: RequestDocument[]; openOther: string | null; sameIban: Awaited<ReturnType<AidRequestRepository['sameIbanElsewhere']>> | null }): CheckResult {
+  private checksFrom(request: AidRequest, r: { rules: AidTypeVersion['rules'] | null; householdEntryDate: string | null; previousAids: ReturnType<typeof toGrantedAid>[]; documents: RequestDocument[]; openOther: string | null; sameIban: Awaited<ReturnType<AidRequestRepository['sameIbanElsewhere']>> | null; landlordAccount: CheckContext['landlordAccount'] }): CheckResult {
     return buildChecks({
       aidType: { code: request.aidTypeCode, groupCode: request.aidTypeGroup },
       rules: r.rules,
@@ -285,6 +340,8 @@ export class AidRequestService {
       householdEntryDate: r.householdEntryDate,
       openOther: r.openOther,
       sameIban: r.sameIban,
+      landlordAccount: r.landlordAccount,
+      ownGrant: GRANTED.has(request.status) && request.decidedAt && request.grantedCents !== null ? { grantedOn: parisDate(request.decidedAt), amountCents: request.grantedCents } : null,
     });
   }
 

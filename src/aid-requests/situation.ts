@@ -85,7 +85,7 @@ export function tenantOf(s: SituationSnapshot): string {
 /** The snapshot as the eligibility rules read it. */
 export function toEligibilitySituation(
   s: SituationSnapshot,
-  extra: { today: string; landlordActive: boolean; requestedCents: number | null; requestedMonths: number | null; previousAids: Situation['previousAids']; documents?: Situation['documents'] },
+  extra: { today: string; landlordActive: boolean; requestedCents: number | null; requestedMonths: number | null; previousAids: Situation['previousAids']; documents?: Situation['documents']; ownGrant?: Situation['ownGrant'] },
 ): Situation {
   return {
     today: extra.today,
@@ -103,5 +103,6 @@ export function toEligibilitySituation(
     chargesRegularisationCents: s.chargesRegularisationCents,
     previousAids: extra.previousAids,
     documents: extra.documents,
+    ownGrant: extra.ownGrant ?? null,
   };
 }

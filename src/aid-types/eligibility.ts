@@ -23,6 +23,16 @@ export interface Situation {
   documents?: DocumentKind[];
   /** Aids granted to this household (all landlords), for rolling ceilings and frequency limits. */
   previousAids: Array<{ aidTypeCode: string; groupCode: string | null; grantedOn: string; amountCents: number }>;
+  /**
+   * The grant of the request evaluated, once decided (not in `previousAids`): counted with the
+   * others, with its granted amount, so that the checks after the grant say "celle-ci comprise".
+   */
+  ownGrant?: { grantedOn: string; amountCents: number } | null;
+}
+
+/** "Aucune aide", "1 aide", "2 aides" … of this type. */
+function aidCount(n: number): string {
+  return n === 0 ? 'Aucune aide de ce type accordée' : `${n} aide${n > 1 ? 's' : ''} de ce type accordée${n > 1 ? 's' : ''}`;
 }
 
 export interface AidTypeRef {
@@ -107,35 +117,65 @@ export function evaluateEligibility(aidType: AidTypeRef, rules: Rules, s: Situat
       add('months', ok, ok ? `${months} mensualité${months > 1 ? 's' : ''}, dans la limite de ${max}` : `Le nombre de mensualités doit être compris entre ${min} et ${max}`, String(months), `${min} à ${max}`);
     }
   }
-  if (rules.rollingCeilingCents !== null && requested !== null) {
+  const own = s.ownGrant ?? null;
+  if (rules.rollingCeilingCents !== null && (requested !== null || own)) {
     const since = monthsBefore(s.today, 12);
-    const granted = s.previousAids.filter((a) => a.aidTypeCode === aidType.code && a.grantedOn > since).reduce((sum, a) => sum + a.amountCents, 0);
-    const ok = granted + requested <= rules.rollingCeilingCents;
-    add(
-      'rolling_ceiling',
-      ok,
-      ok
-        ? `Avec les aides accordées depuis le ${formatDate(since)} (${formatEuros(granted)}), le plafond sur 12 mois glissants est respecté`
-        : `Le plafond sur 12 mois glissants (${formatEuros(rules.rollingCeilingCents)}) serait dépassé : ${formatEuros(granted)} déjà accordés depuis le ${formatDate(since)}`,
-      formatEuros(granted + requested),
-      formatEuros(rules.rollingCeilingCents),
-    );
+    const others = s.previousAids.filter((a) => a.aidTypeCode === aidType.code && a.grantedOn > since).reduce((sum, a) => sum + a.amountCents, 0);
+    if (own) {
+      // decided: this grant is one of the aids of the period, counted once with its granted amount
+      const granted = others + (own.grantedOn > since ? own.amountCents : 0);
+      const ok = granted <= rules.rollingCeilingCents;
+      add(
+        'rolling_ceiling',
+        ok,
+        ok
+          ? `Avec les aides accordées depuis le ${formatDate(since)} (${formatEuros(granted)}, celle-ci comprise), le plafond sur 12 mois glissants est respecté`
+          : `Le plafond sur 12 mois glissants (${formatEuros(rules.rollingCeilingCents)}) est dépassé : ${formatEuros(granted)} accordés depuis le ${formatDate(since)}, celle-ci comprise`,
+        formatEuros(granted),
+        formatEuros(rules.rollingCeilingCents),
+      );
+    } else if (requested !== null) {
+      const ok = others + requested <= rules.rollingCeilingCents;
+      add(
+        'rolling_ceiling',
+        ok,
+        ok
+          ? `Avec les aides accordées depuis le ${formatDate(since)} (${formatEuros(others)}), le plafond sur 12 mois glissants est respecté`
+          : `Le plafond sur 12 mois glissants (${formatEuros(rules.rollingCeilingCents)}) serait dépassé : ${formatEuros(others)} déjà accordés depuis le ${formatDate(since)}`,
+        formatEuros(others + requested),
+        formatEuros(rules.rollingCeilingCents),
+      );
+    }
   }
   if (rules.frequency) {
     const { maxCount, months, scope } = rules.frequency;
     const since = monthsBefore(s.today, months);
     const same = (a: Situation['previousAids'][number]) => (scope === 'group' && aidType.groupCode ? a.groupCode === aidType.groupCode : a.aidTypeCode === aidType.code);
     const n = s.previousAids.filter((a) => same(a) && a.grantedOn > since).length;
-    const ok = n < maxCount;
-    add(
-      'frequency',
-      ok,
-      ok
-        ? `${n} aide${n > 1 ? 's' : ''} de ce type accordée${n > 1 ? 's' : ''} sur les ${months} derniers mois (au plus ${maxCount})`
-        : `Ce ménage a déjà reçu ${n} aide${n > 1 ? 's' : ''} de ce type sur les ${months} derniers mois : au plus ${maxCount}`,
-      String(n),
-      `< ${maxCount}`,
-    );
+    if (own && own.grantedOn > since) {
+      // decided: this grant counts among the aids of the period
+      const ok = n + 1 <= maxCount;
+      add(
+        'frequency',
+        ok,
+        ok
+          ? `${aidCount(n + 1)} sur les ${months} derniers mois, celle-ci comprise (au plus ${maxCount})`
+          : `Avec celle-ci, ce ménage a reçu ${n + 1} aides de ce type sur les ${months} derniers mois : au plus ${maxCount}`,
+        String(n + 1),
+        `≤ ${maxCount}`,
+      );
+    } else {
+      const ok = n < maxCount;
+      add(
+        'frequency',
+        ok,
+        ok
+          ? `${aidCount(n)} sur les ${months} derniers mois (au plus ${maxCount})`
+          : `Ce ménage a déjà reçu ${n} aide${n > 1 ? 's' : ''} de ce type sur les ${months} derniers mois : au plus ${maxCount}`,
+        String(n),
+        `< ${maxCount}`,
+      );
+    }
   }
   const e = rules.eligibility;
   if (e.requirePrivateSectorEmployee) {

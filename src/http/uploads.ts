@@ -49,9 +49,15 @@ export function multiFileUpload(field: string, max: number): RequestHandler[] {
   return multipart(multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: limits(max) }).array(field, max), max);
 }
 
+/** One file in `single` or up to `max` files in `many` (a request's documents: one with its type, or several at once). */
+export function oneOrManyFilesUpload(single: string, many: string, max: number): RequestHandler[] {
+  return multipart(multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: limits(max) }).fields([{ name: single, maxCount: 1 }, { name: many, maxCount: max }]), max);
+}
+
 /** The files of a multipart request, whatever the parser put there. */
 export function uploadedFiles(req: Request): Array<{ originalname: string; buffer: Buffer }> {
   const files = req.files;
   if (Array.isArray(files)) return files.filter((f) => f.size > 0 || f.originalname);
+  if (files) return Object.values(files).flat().filter((f) => f.size > 0 || f.originalname);
   return req.file ? [req.file] : [];
 }

@@ -170,7 +170,7 @@ describe('filing an aid request step by step (landlord)', () => {
     const page = $((await agent.get(`/demandes/${id}`)).text);
     expect(page('.check-warn').text()).toContain('Une autre demande de cette aide est déjà ouverte');
     expect(page('a.btn-primary').text()).toContain('Reprendre la saisie');
-    expect((await postForm(agent, `/demandes/${id}/retirer`, { version: await version(id) }, `/demandes/${id}`)).status).toBe(302);
+    expect((await postForm(agent, `/demandes/${id}/retirer`, { version: await version(id), confirmation: 'oui' }, `/demandes/${id}/retirer`)).status).toBe(302);
     expect((await row(id)).status).toBe('withdrawn');
     expect(await t.ctx.knex('access_events').where({ entity_id: id, action: 'request.view.synthese' }).first()).toBeTruthy();
   });

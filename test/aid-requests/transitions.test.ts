@@ -31,7 +31,7 @@ interface Action {
 const from = (action: string) => TRANSITIONS.find((x) => x.action === action)?.from ?? [];
 const ACTIONS: Action[] = [
   { path: 'deposer', by: 'landlord', from: [], fields: {} }, // a draft of the factory misses its documents: refused with the reasons, tested elsewhere
-  { path: 'retirer', by: 'landlord', from: from('withdraw'), fields: {} },
+  { path: 'retirer', by: 'landlord', from: from('withdraw'), fields: { confirmation: 'oui' } }, // the form of its confirmation page
   { path: 'repondre', by: 'landlord', from: from('answer_information'), fields: { message: 'Voici les pièces.' } },
   { path: 'attribuer', by: 'operator', from: ['submitted', 'in_review', 'awaiting_information', 'adjourned'], fields: {} },
   { path: 'demander-informations', by: 'operator', from: from('ask_information'), fields: { information: 'Le RIB manque.' } },

@@ -130,6 +130,7 @@ const ROUTES: Record<string, Expectation> = {
   'GET /demandes/:id/recapitulatif': DRAFT_STEP,
   'POST /demandes/:id/verifications': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB', 'admin', 'operator'] },
   'POST /demandes/:id/deposer': DRAFT_STEP,
+  'GET /demandes/:id/retirer': DRAFT_STEP,
   'POST /demandes/:id/retirer': DRAFT_STEP,
   'POST /demandes/:id/pieces': DRAFT_STEP,
   'GET /demandes/:id/pieces/:documentId': { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB', 'admin', 'operator', 'social_adviser'] },
@@ -143,6 +144,7 @@ const ROUTES: Record<string, Expectation> = {
   'POST /demandes/:id/demander-informations': { allowed: INSTRUCTORS },
   'POST /demandes/:id/proposer': { allowed: INSTRUCTORS },
   'POST /demandes/:id/valider': { allowed: INSTRUCTORS },
+  'POST /demandes/:id/retirer-proposition': { allowed: INSTRUCTORS },
   'POST /demandes/:id/reprendre': { allowed: INSTRUCTORS },
   'POST /demandes/:id/cloturer': { allowed: INSTRUCTORS },
   'GET /instruction': { allowed: INSTRUCTORS },
@@ -426,7 +428,7 @@ function concrete(path: string): string {
   if (path.includes(':decisionId')) return path.replace(':id', submittedId).replace(':decisionId', decisionId);
   if (path.startsWith('/instruction/filtres/:id')) return path.replace(':id', filterId);
   const action = path.split('/')[3];
-  if (path.startsWith('/demandes/:id') && ['messages', 'notes', 'attribuer', 'demander-informations', 'proposer', 'valider', 'reprendre', 'cloturer'].includes(action ?? '')) return path.replace(':id', submittedId);
+  if (path.startsWith('/demandes/:id') && ['messages', 'notes', 'attribuer', 'demander-informations', 'proposer', 'valider', 'retirer-proposition', 'reprendre', 'cloturer'].includes(action ?? '')) return path.replace(':id', submittedId);
   if (path.startsWith('/demandes/:id')) return path.replace(':id', requestId);
   return path.replace(':token', params[':token'] as string);
 }
