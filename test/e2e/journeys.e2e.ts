@@ -264,8 +264,8 @@ describe('aid request journey', () => {
     await page.waitForURL(/\/pieces$/);
     for (const [kind, name] of [['rent_receipt', 'quittance.pdf'], ['payslips', 'bulletins.pdf'], ['tax_notice', 'avis d’imposition.pdf']]) {
       await page.getByLabel('Type de pièce').selectOption(kind as string);
-      await page.getByLabel('Fichier').setInputFiles({ name: name as string, mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
-      await page.getByRole('button', { name: 'Ajouter', exact: true }).click();
+      await page.getByLabel('Ajouter des fichiers').setInputFiles({ name: name as string, mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+      await page.getByRole('button', { name: 'Enregistrer les pièces' }).click();
       await expect(page.locator('.alert-success').innerText()).resolves.toContain('Pièce ajoutée');
     }
     await expectAccessible(page, 'étape pièces');
@@ -308,7 +308,7 @@ describe('aid request journey', () => {
     await shot(page, 'demande-6-echanges');
 
     await operator.goto(requestUrl);
-    await operator.getByLabel('Accorder').check();
+    await operator.getByRole('link', { name: 'Accorder', exact: true }).click();
     await operator.getByLabel('Montant accordé').fill('1 800');
     await operator.getByRole('button', { name: 'Enregistrer la décision' }).click();
     await expect(operator.locator('.alert-success').innerText()).resolves.toContain('attend la validation');
