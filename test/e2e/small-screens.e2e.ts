@@ -15,9 +15,10 @@ import { loadDemo } from '../../seeds/load-demo';
 import { createTestDatabase } from '../support/database';
 
 /**
- * Every page each demo role reaches from its navigation and its home page, plus one detail page of
- * each kind (a request, a household, a mission, a batch, a mail), opened on a 390 × 844 phone screen:
- * nothing wider than the screen, 0 axe violations (WCAG 2.1 A/AA), French typography on the page.
+ * Every page each demo role reaches from its navigation and its home page (and one click further:
+ * forms and sub-pages), plus one detail page of each kind (a request, a household, a mission, a batch,
+ * a mail) with its tabs and steps, opened on a 390 × 844 phone screen: nothing wider than the screen,
+ * 0 axe violations (WCAG 2.1 A/AA), French typography on the page.
  */
 const SCREENSHOTS = path.resolve(__dirname, 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -183,7 +184,7 @@ describe('small screens (390 × 844)', () => {
     await context.close();
   });
 
-  it.each(ROLES)('%s: every page of its navigation and home page, and one detail page of each kind, fits 390 px with 0 axe violations', (email) => {
+  it.each(ROLES)('%s: every page it reaches (navigation, home page, one click further, a detail page of each kind with its tabs) fits 390 px with 0 axe violations', (email) => {
     expect(walks.get(email)?.layout).toEqual([]);
   });
 
@@ -192,7 +193,7 @@ describe('small screens (390 × 844)', () => {
   });
 });
 
-/** Logs in at 390 px and opens every page of the role's navigation and home page, then one detail page of each kind. */
+/** Logs in at 390 px and opens every page of the role's navigation and home page, one click further, then one detail page of each kind with its tabs. */
 async function walk(email: string): Promise<Findings> {
   const findings: Findings = { layout: [], typography: [] };
   const context = await newContext(PHONE);
@@ -206,7 +207,10 @@ async function walk(email: string): Promise<Findings> {
   const found = new Map<string, string>();
   const visited: string[] = [];
   const refused: string[] = [];
+  /** pages one click further: lists' forms and sub-pages (no record id, no query), then each detail page's tabs and steps */
+  const further = new Set<string>();
   const visit = async (href: string) => {
+    if (visited.includes(href)) return;
     const status = await open(context, page, href);
     if (status === 'refused') refused.push(href);
     if (status !== 'page') return;
@@ -214,12 +218,16 @@ async function walk(email: string): Promise<Findings> {
     await inspect(page, `${email} ${href}`, PHONE.width, findings);
     for (const link of await linksOf(page, 'main a')) {
       for (const [kind, pattern] of DETAIL_PAGES) if (!found.has(kind) && pattern.test(link)) found.set(kind, link);
+      if (!/[0-9a-f]{8}-|\?/.test(link)) further.add(link);
     }
   };
   for (const href of pages) await visit(href);
+  for (const href of [...further]) await visit(href);
   for (const [kind, href] of found) {
-    if (!visited.includes(href)) await visit(href);
-    if (visited.includes(href)) await shot(page, `390-${slug}-${kind}`);
+    await visit(href);
+    if (!visited.includes(href)) continue;
+    await shot(page, `390-${slug}-${kind}`);
+    for (const sub of await linksOf(page, 'main a')) if (sub.startsWith(href) && sub !== href) await visit(sub);
   }
   process.stdout.write(`${email}: ${visited.length + 1} pages at 390 px (detail pages: ${[...found.keys()].join(', ') || 'none'})${refused.length ? `; links answering 403/404: ${refused.join(', ')}` : ''}\n`);
   await context.close();
