@@ -106,7 +106,6 @@ export function householdRoutes(services: Services): Router {
       canMerge: can(a, 'households:merge') && detail.household.status === 'active',
       relationshipLabels: RELATIONSHIP_LABELS,
       employmentLabels: EMPLOYMENT_LABELS,
-      today: today(),
       mergeForm: emptyForm(req),
       support,
       requests,
