@@ -12,7 +12,7 @@ const WORDS: Record<number, string> = { 1: 'one', 2: 'two', 3: 'three', 4: 'four
 
 let db: Database;
 const rows = async (sql: string) => (await db.knex.raw(sql)).rows as Array<Record<string, string>>;
-const byKey = async (sql: string) => Object.fromEntries((await rows(sql)).map((r) => [r.k, Number(r.c)]));
+const byKey = async (sql: string): Promise<Record<string, number>> => Object.fromEntries((await rows(sql)).map((r) => [String(r.k), Number(r.c)]));
 
 beforeAll(async () => {
   db = await createTestDatabase();
