@@ -47,7 +47,7 @@ export function informationAnsweredMail(to: string, firstName: string, r: About,
     kind: 'request.information_answered',
     to,
     subject: `Demande ${r.reference} : le bailleur a répondu`,
-    text: `Bonjour ${firstName},\n\n${landlord} a répondu à votre demande d’informations sur la demande ${r.reference} (${r.aidLabel}). Elle revient dans « Mes dossiers » :\n${r.link}` + SIGNATURE,
+    text: `Bonjour ${firstName},\n\n${landlord} a répondu à votre demande d’informations sur la demande ${r.reference} (${r.aidLabel}). Elle revient dans « Mes dossiers » :\n${r.link}` + SIGNATURE,
   };
 }
 

@@ -50,6 +50,7 @@ export async function subjectExport(db: Db, personId: string, now: Date): Promis
   const decisions = await byRequest('decisions', ['kind', 'amount_cents', 'instalments', 'first_due_date', 'reason_code', 'adjourned_until', 'validated_at', 'proposed_at', 'status'], 'proposed_at');
   const payments = await byRequest('payments', ['instalment', 'amount_cents', 'due_date', 'status', 'settled_at'], 'due_date');
   const documents = await byRequest('request_documents', ['kind', 'filename', 'version', 'current', 'uploaded_at'], 'uploaded_at');
+  const uploads = await byRequest('request_uploads', ['filename', 'uploaded_at'], 'uploaded_at');
   const exchanges = requestIds.length
     ? await db('request_events').whereIn('request_id', requestIds).where('visibility', 'shared').whereNot('kind', 'note').orderBy('occurred_at').select('request_id', 'occurred_at', 'kind', 'to_status', 'message')
     : [];
@@ -117,6 +118,7 @@ export async function subjectExport(db: Db, personId: string, now: Date): Promis
         })),
         versements: bySource(payments, 'request_id', r.id).map((p) => ({ echeance: p.instalment, montant_euros: euros(p.amount_cents), date_prevue: day(p.due_date), statut: p.status, regle_le: iso(p.settled_at) })),
         pieces: bySource(documents, 'request_id', r.id).map((d) => ({ type: d.kind, fichier: d.filename, version: d.version, actuelle: d.current, deposee_le: iso(d.uploaded_at) })),
+        pieces_a_classer: bySource(uploads, 'request_id', r.id).map((u) => ({ fichier: u.filename, deposee_le: iso(u.uploaded_at) })),
         echanges: bySource(exchanges, 'request_id', r.id).map((e) => ({ le: iso(e.occurred_at), type: e.kind, statut: e.to_status, message: e.message })),
       };
     }),

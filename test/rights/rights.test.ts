@@ -34,6 +34,9 @@ beforeAll(async () => {
       members: [{ personId: holderId, name: 'Léa Durand', employmentStatus: 'unemployed', resourcesCents: 98000 }, { personId: spouse, name: SPOUSE, employmentStatus: 'employed', resourcesCents: 143000 }],
     }),
   });
+  // a file the landlord sent before choosing its type: waiting to be classified, it is the person's data too
+  const [blob] = await t.ctx.knex('blobs').insert({ content_type: 'application/pdf', size: 4, sha256: '0'.repeat(64), data: Buffer.from('%PDF') }).returning('id');
+  await t.ctx.knex('request_uploads').insert({ request_id: requestId, blob_id: blob.id, filename: 'releve-caf.pdf', uploaded_by: t.world.users.instructorA.id });
   const mission = await acceptedMission(t.ctx.services, t.ctx.knex, t.world, setup);
   const adviser = await actorOf(t.ctx.knex, t.world.users.social_adviser.id);
   await t.ctx.services.missions.recordSession(adviser, mission, { heldOn: '2026-11-23', durationMinutes: 60, kind: 'office', participants: 'Léa Durand', summary: SUMMARY, privateNotes: PRIVATE });
@@ -82,6 +85,7 @@ describe('the register of rights requests', () => {
     expect(data.foyers[0]).toMatchObject({ bailleur: 'Bailleur Alpha', lien: 'holder' });
     expect(data.demandes_d_aide).toHaveLength(1);
     expect(data.demandes_d_aide[0].situation).toMatchObject({ loyer_euros: '610.00', impayes_euros: '1220.00', vos_ressources_euros: '980.00', autres_membres: 1 });
+    expect(data.demandes_d_aide[0].pieces_a_classer).toEqual([expect.objectContaining({ fichier: 'releve-caf.pdf' })]);
     expect(data.accompagnements[0].entretiens[0]).toMatchObject({ resume: SUMMARY, duree_minutes: 60 });
     expect(data.accompagnements[0].objectifs).toHaveLength(2);
     expect(data.consultations.traces.some((c: { organisation: string; objet: string }) => c.organisation === 'Association Test' && c.objet === 'household')).toBe(true);

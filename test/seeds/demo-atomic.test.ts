@@ -66,7 +66,7 @@ describe('the demo seed is whole or nothing', () => {
       await seedDemo(db.knex, NOW);
       await db.close();
       const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', DATA_DIR: dataDir, PORT: String(40_000 + Math.floor(Math.random() * 20_000)), LOG_LEVEL: 'silent' };
-      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: path.resolve(__dirname, '../..'), env, encoding: 'utf8', timeout: 60_000 });
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: path.resolve(__dirname, '../..'), env, encoding: 'utf8', timeout: 120_000 });
       expect(run.status).toBe(1);
       expect(run.stderr).toContain('Démarrage refusé : la base contient des données de démonstration incomplètes');
       expect(run.stderr).toContain(`supprimez le dossier ${path.join(dataDir, 'pgdata')}`);
@@ -75,5 +75,5 @@ describe('the demo seed is whole or nothing', () => {
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 150_000);
 });
