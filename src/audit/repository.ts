@@ -74,13 +74,22 @@ export class AuditRepository {
     return rows.map(toEvent);
   }
 
-  /** The history of several entities together (a household and its people), newest first. */
-  async listForEntities(db: Db, entities: Array<{ type: string; ids: string[] }>, limit = 500): Promise<AuditEvent[]> {
+  /**
+   * The history of several entities together (a household and its people), newest first. An
+   * entity given with `organisationId` keeps only the lines of that organisation or of none (the
+   * association's): a person known at two landlords shows each only its own lines.
+   */
+  async listForEntities(db: Db, entities: Array<{ type: string; ids: string[]; organisationId?: string }>, limit = 500): Promise<AuditEvent[]> {
     const wanted = entities.filter((e) => e.ids.length > 0);
     if (wanted.length === 0) return [];
     const rows = await db<AuditRow>('audit_events')
       .where((w) => {
-        for (const e of wanted) w.orWhere((x) => x.where('entity_type', e.type).whereIn('entity_id', e.ids));
+        for (const e of wanted) {
+          w.orWhere((x) => {
+            x.where('entity_type', e.type).whereIn('entity_id', e.ids);
+            if (e.organisationId) x.where((o) => o.whereNull('organisation_id').orWhere('organisation_id', e.organisationId as string));
+          });
+        }
       })
       .orderBy([{ column: 'occurred_at', order: 'desc' }, { column: 'id', order: 'desc' }])
       .limit(limit);

@@ -85,7 +85,7 @@ export class AuditService {
   }
 
   /** The history of several entities at once (a household page shows its people's changes too). */
-  historyOf(db: Db, entities: Array<{ type: string; ids: string[] }>): Promise<AuditEvent[]> {
+  historyOf(db: Db, entities: Array<{ type: string; ids: string[]; organisationId?: string }>): Promise<AuditEvent[]> {
     return this.repository.listForEntities(db, entities);
   }
 

@@ -87,7 +87,8 @@ export class HouseholdService {
     const views = memberships.map((m) => ({ ...m, person: people.get(m.personId) as Person }));
     const history = await this.audit.historyOf(this.db, [
       { type: 'household', ids: [id] },
-      { type: 'person', ids: [...people.keys()] },
+      // a person may also be known at another landlord (a move, a merge): a landlord reads only its own lines of them
+      { type: 'person', ids: [...people.keys()], organisationId: actor.organisationKind === 'landlord' ? household.organisationId : undefined },
     ]);
     await this.logRead(actor, 'household.view', 'household', id);
     return { household, current: views.filter((v) => v.toDate === null), former: views.filter((v) => v.toDate !== null), history };

@@ -77,6 +77,8 @@ describe('merging two persons who live in two households', () => {
 
   it('records the departure and the merge in one step, audited, and refuses a missing or impossible departure', async () => {
     const { a, b, ha, hb, suspicionId } = await twoHouseholds('Y');
+    // landlord A's own history of the person it keeps (its staff, its copy of her record)
+    await t.ctx.knex('audit_events').insert({ actor_label: 'Agent Secret-Alpha', organisation_id: t.world.landlordA.id, entity_type: 'person', entity_id: a, action: 'person.updated', after: JSON.stringify({ employerName: 'Employeur-Alpha' }) });
     const operator = await loginAs(t.ctx.app, t.world.users.operator.email);
     const path = `/doublons/${suspicionId}/fusionner`;
     const missing = await postForm(operator, path, { survivorId: a, mergedId: b, confirmation: 'oui' }, `${path}?garder=${a}`);
@@ -102,5 +104,9 @@ describe('merging two persons who live in two households', () => {
     expect($(landlordB)('#former-members').text()).toContain('Aminata');
     expect(landlordB).not.toContain('Bailleur Alpha');
     expect(landlordB).not.toContain('A-Y');
+    expect(landlordB).not.toContain('Secret-Alpha');
+    expect(landlordB).not.toContain('Employeur-Alpha');
+    // the association reads every line
+    expect((await operator.get(`/menages/${hb.id}`)).text).toContain('Secret-Alpha');
   });
 });
