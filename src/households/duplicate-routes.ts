@@ -58,7 +58,7 @@ export function duplicateRoutes(services: Services): Router {
     schema: personMergeSchema,
     render: renderMerge,
     handle: async (req, res, data) => {
-      await duplicates.mergePersons(actor(req), data.survivorId, data.mergedId, { householdId: data.leaveFrom, date: data.leaveDate });
+      await duplicates.mergeReported(actor(req), String(req.params.id), data.survivorId, data.mergedId, { householdId: data.leaveFrom, date: data.leaveDate });
       req.flash('success', data.leaveFrom ? 'Le départ est enregistré et les deux fiches sont fusionnées : les appartenances aux ménages et leur historique sont réunis.' : 'Les deux fiches sont fusionnées : les appartenances aux ménages et leur historique sont réunis.');
       res.redirect(urls.duplicates());
     },

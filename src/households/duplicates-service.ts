@@ -139,6 +139,15 @@ export class DuplicateService {
    * When both live in two different households, `departure` says which one the person leaves and
    * when: the departure and the merge are one transaction.
    */
+  /** Merges the two persons of an open report, and only them (a posted pair that is not the report's is not found). */
+  async mergeReported(actor: Actor, suspicionId: string, survivorId: string, mergedId: string, departure?: { householdId?: string | undefined; date?: string | undefined }): Promise<void> {
+    scopeFor(actor, 'households:merge');
+    const suspicion = isUuid(suspicionId) ? await this.suspicions.findOpen(this.db, suspicionId) : null;
+    const pair = suspicion ? [suspicion.personId, suspicion.matchId].sort().join() : null;
+    if (!pair || pair !== [survivorId, mergedId].sort().join()) throw new NotFoundError();
+    await this.mergePersons(actor, survivorId, mergedId, departure);
+  }
+
   async mergePersons(actor: Actor, survivorId: string, mergedId: string, departure?: { householdId?: string | undefined; date?: string | undefined }): Promise<void> {
     const scope = scopeFor(actor, 'households:merge');
     if (survivorId === mergedId) throw new ValidationError({ _form: 'Choisissez deux personnes différentes' });

@@ -35,6 +35,11 @@ describe('merging two persons asks first', () => {
     const unconfirmed = await postForm(operator, `/doublons/${id}/fusionner`, { survivorId: p, mergedId: q }, `/doublons/${id}/fusionner`);
     expect(unconfirmed.status).toBe(400);
     expect((await t.ctx.knex('persons').where({ id: q }).first()).status).toBe('active');
+    // the page confirms this report's pair: any other two persons posted to it are not found, and nothing merges
+    const stranger = await insertPerson(t.ctx.knex, { lastName: 'Autre', firstNames: 'Paul', birthDate: '1980-02-02' });
+    const forged = await postForm(operator, `/doublons/${id}/fusionner`, { survivorId: p, mergedId: stranger, confirmation: 'oui' }, `/doublons/${id}/fusionner`);
+    expect(forged.status).toBe(404);
+    expect((await t.ctx.knex('persons').where({ id: stranger }).first()).status).toBe('active');
     const merged = await postForm(operator, `/doublons/${id}/fusionner`, { survivorId: p, mergedId: q, confirmation: 'oui' }, `/doublons/${id}/fusionner`);
     expect(merged.status).toBe(302);
     expect((await t.ctx.knex('persons').where({ id: q }).first()).status).toBe('merged');
