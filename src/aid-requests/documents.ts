@@ -107,6 +107,7 @@ export class RequestDocumentService {
       if (input.discard) {
         const upload = await this.staged.take(trx, request.id, input.discard);
         if (!upload) throw new NotFoundError();
+        await this.blobs.remove(trx, upload.blobId);
         await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: request.id, organisationId: request.organisationId, action: 'document.discarded', before: { filename: upload.filename, sha256: upload.sha256 }, after: null });
         out.discarded++;
       }

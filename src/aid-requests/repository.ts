@@ -239,6 +239,12 @@ export class AidRequestRepository {
     return db('aid_requests').where({ household_id: householdId, aid_type_id: aidTypeId }).whereIn('status', openStatuses).whereNot('id', exceptId).limit(1).select('reference', 'id');
   }
 
+  /** How many files of a request still wait for their type (received several at once, or without one). */
+  async unclassifiedUploads(db: Db, requestId: string): Promise<number> {
+    const row = await db('request_uploads').where({ request_id: requestId }).count<{ count: string }[]>('* as count').first();
+    return Number(row?.count ?? 0);
+  }
+
   async openOfSameType(db: Db, householdId: string, aidTypeId: string, exceptId: string, openStatuses: readonly string[]): Promise<string | null> {
     return toOpenOther(await this.openOfSameTypeQuery(db, householdId, aidTypeId, exceptId, openStatuses));
   }

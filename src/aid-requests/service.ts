@@ -350,8 +350,13 @@ export class AidRequestService {
     scopeFor(actor, 'requests:file');
     const request = await this.get(actor, id, this.db, 'requests:file');
     const to = transition(actor.role, request.status, 'submit');
-    const result = await this.evaluate(actor, request);
-    if (result.blocking.length) throw new ValidationError({ _form: `La demande ne peut pas être déposée : ${result.blocking.map((l) => l.message).join(' ; ')}` });
+    const [result, unclassified] = await Promise.all([this.evaluate(actor, request), this.requests.unclassifiedUploads(this.db, request.id)]);
+    // a file received without its type would never reach the association: it is classified or discarded first
+    const waiting = unclassified === 0 ? [] : unclassified === 1
+      ? ['un fichier reçu attend son type (étape « Pièces » : classez-le ou écartez-le)']
+      : [`${unclassified} fichiers reçus attendent leur type (étape « Pièces » : classez-les ou écartez-les)`];
+    const blocking = [...result.blocking.map((l) => l.message), ...waiting];
+    if (blocking.length) throw new ValidationError({ _form: `La demande ne peut pas être déposée : ${blocking.join(' ; ')}` });
     return this.db.transaction(async (trx) => {
       const now = this.clock.now();
       const today = parisDate(now);

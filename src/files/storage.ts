@@ -12,6 +12,8 @@ export interface StoredBlob {
 export interface BlobStore {
   put(db: Db, data: Buffer, contentType: string): Promise<StoredBlob>;
   get(db: Db, id: string): Promise<(StoredBlob & { data: Buffer }) | null>;
+  /** Deletes a blob nothing refers to any more (a received file discarded). */
+  remove(db: Db, id: string): Promise<void>;
 }
 
 export class DatabaseBlobStore implements BlobStore {
@@ -19,6 +21,10 @@ export class DatabaseBlobStore implements BlobStore {
     const sha256 = createHash('sha256').update(data).digest('hex');
     const [row] = await db('blobs').insert({ content_type: contentType, size: data.length, sha256, data }).returning('id');
     return { id: (row as { id: string }).id, contentType, size: data.length, sha256 };
+  }
+
+  async remove(db: Db, id: string): Promise<void> {
+    await db('blobs').where({ id }).delete();
   }
 
   async get(db: Db, id: string): Promise<(StoredBlob & { data: Buffer }) | null> {

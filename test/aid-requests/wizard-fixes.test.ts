@@ -305,6 +305,24 @@ describe('choosing the aid', () => {
 });
 
 describe('documents step', () => {
+  it('refuses the submission while a received file waits for its type (it would never reach the association), and takes it once classified', async () => {
+    const agent = await landlord();
+    const id = await fileRequest(agent, { householdId: await newHousehold('Aclasser'), aidTypeId: aqId, amount: '600', months: '2', iban: IBAN.alpha, documents: MANDATORY.AQ, submit: false });
+    const sent = await postDocuments(agent, id, (r) => r.attach('files', PDF, 'avis-1.pdf').attach('files', PDF, 'avis-2.pdf'));
+    expect(sent.status).toBe(302);
+    const refused = await postForm(agent, `/demandes/${id}/deposer`, { version: await version(id) }, `/demandes/${id}/recapitulatif`);
+    expect(refused.headers.location).toBe(`/demandes/${id}/recapitulatif`);
+    expect($((await agent.get(`/demandes/${id}/recapitulatif`)).text)('main').text()).toContain('2 fichiers reçus attendent leur type');
+    expect((await row(id)).status).toBe('draft');
+    for (const u of await t.ctx.knex('request_uploads').where({ request_id: id })) {
+      const token = await csrfToken(agent, `/demandes/${id}/pieces`);
+      expect((await agent.post(`/demandes/${id}/pieces`).field('_csrf', token).field('ecarter', u.id)).status).toBe(302);
+    }
+    const ok = await postForm(agent, `/demandes/${id}/deposer`, { version: await version(id) }, `/demandes/${id}/recapitulatif`);
+    expect(ok.status).toBe(302);
+    expect((await row(id)).status).toBe('submitted');
+  });
+
   const postDocuments = async (agent: Agent, id: string, build: (r: ReturnType<Agent['post']>) => ReturnType<Agent['post']>) => {
     const token = await csrfToken(agent, `/demandes/${id}/pieces`);
     return build(agent.post(`/demandes/${id}/pieces`).field('_csrf', token).field('retour', 'etape'));
@@ -346,8 +364,10 @@ describe('documents step', () => {
     // discarded on request, audited
     const token = await csrfToken(agent, `/demandes/${id}/pieces`);
     const uploadId = page('#a-classer input[name="ecarter"]').attr('value') as string;
+    const blobId = (await t.ctx.knex('request_uploads').where({ id: uploadId }).first()).blob_id as string;
     expect((await agent.post(`/demandes/${id}/pieces`).field('_csrf', token).field('ecarter', uploadId)).status).toBe(302);
     expect(await t.ctx.knex('request_uploads').where({ request_id: id })).toHaveLength(0);
+    expect(await t.ctx.knex('blobs').where({ id: blobId }).first()).toBeUndefined(); // nothing kept of a discarded file
     expect(await t.ctx.knex('audit_events').where({ entity_id: id, action: 'document.discarded' }).first()).toBeTruthy();
     // another landlord cannot classify this request's files
     const again = await postDocuments(agent, id, (r) => r.attach('files', PDF, 'avis.pdf'));
