@@ -22,6 +22,7 @@ function multipart(parse: RequestHandler, maxFiles: number): RequestHandler[] {
       parse(req, res, (err: unknown) => {
         const code = (err as { code?: string } | undefined)?.code;
         if (code === 'LIMIT_FILE_SIZE') req.uploadError = 'Le fichier dépasse 10 Mo : réduisez-le (par exemple en le numérisant en noir et blanc) puis recommencez';
+        else if (code === 'LIMIT_FIELD_COUNT' || code === 'LIMIT_FIELD_KEY' || code === 'LIMIT_FIELD_VALUE') req.uploadError = 'Le formulaire envoyé est trop long : enregistrez-le en plusieurs fois';
         else if (code?.startsWith('LIMIT_')) req.uploadError = maxFiles === 1 ? 'Un seul fichier à la fois' : `${maxFiles} fichiers au plus par envoi`;
         else if (err) return next(err);
         req.body ??= {};
@@ -38,7 +39,10 @@ function multipart(parse: RequestHandler, maxFiles: number): RequestHandler[] {
   ];
 }
 
-const limits = (files: number) => ({ fileSize: MAX_UPLOAD_BYTES, files, fields: 30, fieldSize: 100_000 });
+const limits = (files: number, fields = 30) => ({ fileSize: MAX_UPLOAD_BYTES, files, fields, fieldSize: 100_000 });
+
+/** The documents form also carries one type per file waiting to be classified. */
+const DOCUMENT_FORM_FIELDS = 230;
 
 export function singleFileUpload(field: string): RequestHandler[] {
   return multipart(multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: limits(1) }).single(field), 1);
@@ -51,7 +55,7 @@ export function multiFileUpload(field: string, max: number): RequestHandler[] {
 
 /** One file in `single` or up to `max` files in `many` (a request's documents: one with its type, or several at once). */
 export function oneOrManyFilesUpload(single: string, many: string, max: number): RequestHandler[] {
-  return multipart(multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: limits(max) }).fields([{ name: single, maxCount: 1 }, { name: many, maxCount: max }]), max);
+  return multipart(multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: limits(max, DOCUMENT_FORM_FIELDS) }).fields([{ name: single, maxCount: 1 }, { name: many, maxCount: max }]), max);
 }
 
 /** The files of a multipart request, whatever the parser put there. */

@@ -305,6 +305,23 @@ describe('choosing the aid', () => {
 });
 
 describe('documents step', () => {
+  it('classifies many received files in one sending (one type per file is more than the 30 fields a form used to carry)', async () => {
+    const agent = await landlord();
+    const id = await draft(agent, 'Beaucoup');
+    for (let i = 0; i < 4; i++) {
+      const sent = await postDocuments(agent, id, (r) => { for (let j = 0; j < 10; j++) r.attach('files', PDF, `releve-${i}-${j}.pdf`); return r; });
+      expect(sent.status).toBe(302);
+    }
+    const waiting = await t.ctx.knex('request_uploads').where({ request_id: id }).select('id');
+    expect(waiting).toHaveLength(40);
+    const token = await csrfToken(agent, `/demandes/${id}/pieces`);
+    let post = agent.post(`/demandes/${id}/pieces`).field('_csrf', token);
+    for (const u of waiting) post = post.field(`classer_${u.id}`, 'other');
+    expect((await post).status).toBe(302);
+    expect(await t.ctx.knex('request_uploads').where({ request_id: id })).toHaveLength(0);
+    expect(await t.ctx.knex('request_documents').where({ request_id: id })).toHaveLength(40);
+  });
+
   it('refuses the submission while a received file waits for its type (it would never reach the association), and takes it once classified', async () => {
     const agent = await landlord();
     const id = await fileRequest(agent, { householdId: await newHousehold('Aclasser'), aidTypeId: aqId, amount: '600', months: '2', iban: IBAN.alpha, documents: MANDATORY.AQ, submit: false });
