@@ -88,7 +88,8 @@ export function householdRoutes(services: Services): Router {
       return { total: page.total, items: page.items.map((r) => ({ ...r, linked: true })) };
     }
     if (!can(a, 'requests:read-assigned')) return null;
-    const items = (await households.requestsForAssigned(a, householdId)).map((r) => ({ ...r, linked: missionRequestIds.includes(r.id) }));
+    // an adviser reads the requests its missions reach, no other (DESIGN §1: the household and requests of its missions)
+    const items = (await households.requestsForAssigned(a, householdId)).filter((r) => missionRequestIds.includes(r.id)).map((r) => ({ ...r, linked: true }));
     return { total: items.length, items };
   };
 
