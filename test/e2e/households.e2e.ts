@@ -1,52 +1,21 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import AxeBuilder from '@axe-core/playwright';
-import { type Browser, type Page, chromium } from 'playwright-core';
-import winston from 'winston';
-import { createApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import type { Database } from '../../src/db/database';
-import { createServices, type Services } from '../../src/services';
-import { systemClock } from '../../src/shared/clock';
+import { type Browser, type Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../seeds/demo';
-import { loadDemo } from '../../seeds/load-demo';
-import { createTestDatabase } from '../support/database';
+import { type DemoBrowser, expectAccessible, startDemoBrowser } from '../support/demo-browser';
 
 /** Households journeys of issue 13 in Chromium, checked with axe: the duplicate box, departures and merges asked first. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-let db: Database;
-let services: Services;
-let server: Server;
+let demo: DemoBrowser;
 let baseUrl: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789', DATA_DIR: '/tmp/entraide-e2e-households' });
-  const logger = winston.createLogger({ silent: true });
-  await loadDemo(db, config, logger);
-  services = createServices(db, config, systemClock, logger);
-  server = createApp(services).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  demo = await startDemoBrowser('/tmp/entraide-e2e-households');
+  ({ baseUrl, browser } = demo);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-  services?.mailer.close();
-  await db?.close();
+  await demo?.close();
 });
-
-async function expectAccessible(page: Page, label: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  expect(results.violations.map((v) => `${label}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
 
 async function login(page: Page, email: string): Promise<void> {
   await page.goto(`${baseUrl}/connexion`);

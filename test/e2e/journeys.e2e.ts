@@ -1,60 +1,35 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import AxeBuilder from '@axe-core/playwright';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import winston from 'winston';
 import { authenticator } from 'otplib';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import type { Database } from '../../src/db/database';
-import { createServices, type Services } from '../../src/services';
+import { createServices } from '../../src/services';
 import { systemClock } from '../../src/shared/clock';
 import { addDays, parisDate } from '../../src/shared/dates';
 import { DEMO_PASSWORD } from '../../seeds/demo';
-import { loadDemo } from '../../seeds/load-demo';
-import { createTestDatabase } from '../support/database';
+import { type DemoBrowser, E2E_SECRET, expectAccessible, startDemoBrowser } from '../support/demo-browser';
 
 /** Browser journeys on the real app with the demo data, in Debian Chromium, checked with axe. */
 const SCREENSHOTS = path.resolve(__dirname, 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+let demo: DemoBrowser;
 let db: Database;
-let services: Services;
-let server: Server;
 let baseUrl: string;
 let browser: Browser;
 
 beforeAll(async () => {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  db = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789', DATA_DIR: '/tmp/entraide-e2e' });
-  const logger = winston.createLogger({ silent: true });
-  await loadDemo(db, config, logger);
-  services = createServices(db, config, systemClock, logger);
-  server = createApp(services).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  demo = await startDemoBrowser('/tmp/entraide-e2e');
+  ({ db, baseUrl, browser } = demo);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-  services?.mailer.close();
-  await db?.close();
+  await demo?.close();
 });
-
-/** 0 violations of WCAG 2.1 A/AA on the page as it is now. */
-async function expectAccessible(page: Page, label: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  const violations = results.violations.map((v) => `${label}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(violations).toEqual([]);
-}
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
@@ -522,7 +497,7 @@ describe('support mission journey', () => {
 describe('second factor journey', () => {
   it('an association administrator enrols an authenticator at the first login (QR code and key), a wrong code is refused next to the field, the right one opens the extranet', async () => {
     // a second process of the extranet on the same database, with the second factor required (as in production)
-    const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789', DATA_DIR: '/tmp/entraide-e2e', ADMIN_SECOND_FACTOR: 'required' });
+    const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: E2E_SECRET, DATA_DIR: '/tmp/entraide-e2e', ADMIN_SECOND_FACTOR: 'required' });
     const strictServices = createServices(db, config, systemClock, winston.createLogger({ silent: true }));
     const strict = createApp(strictServices).listen(0, '127.0.0.1');
     await new Promise((resolve) => strict.once('listening', resolve));

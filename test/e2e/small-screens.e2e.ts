@@ -1,18 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import AxeBuilder from '@axe-core/playwright';
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
-import winston from 'winston';
-import { createApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import type { Database } from '../../src/db/database';
-import { createServices, type Services } from '../../src/services';
-import { systemClock } from '../../src/shared/clock';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../seeds/demo';
-import { loadDemo } from '../../seeds/load-demo';
-import { createTestDatabase } from '../support/database';
+import { type DemoBrowser, axeViolations, startDemoBrowser } from '../support/demo-browser';
 
 /**
  * Every page each demo role reaches from its navigation and its home page (and one click further:
@@ -21,7 +11,6 @@ import { createTestDatabase } from '../support/database';
  * 0 axe violations (WCAG 2.1 A/AA), French typography on the page.
  */
 const SCREENSHOTS = path.resolve(__dirname, 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 720 };
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -45,33 +34,18 @@ const ROLES = [
   'admin@bailleur-a.demo', 'instructeur@bailleur-a.demo', 'admin@bailleur-b.demo', 'instructeur@bailleur-b.demo',
 ];
 
-let db: Database;
-let services: Services;
-let server: Server;
+let demo: DemoBrowser;
 let baseUrl: string;
 let browser: Browser;
 
 beforeAll(async () => {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  db = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789', DATA_DIR: '/tmp/entraide-e2e-small' });
-  const logger = winston.createLogger({ silent: true });
-  await loadDemo(db, config, logger);
-  services = createServices(db, config, systemClock, logger);
-  server = createApp(services).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  demo = await startDemoBrowser('/tmp/entraide-e2e-small');
+  ({ baseUrl, browser } = demo);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-  services?.mailer.close();
-  await db?.close();
+  await demo?.close();
 });
 
 async function newContext(viewport: { width: number; height: number }): Promise<BrowserContext> {
@@ -146,8 +120,7 @@ async function inspect(page: Page, label: string, width: number, findings: Findi
     const culprits = await page.evaluate<string[]>(`(${CULPRITS})(${width})`);
     findings.layout.push(`${label}: ${scrollWidth} px wide at ${width} px — ${culprits.join(', ')}`);
   }
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  for (const v of results.violations) findings.layout.push(`${label}: axe ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  findings.layout.push(...(await axeViolations(page, label)));
   const broken = await page.evaluate<string[]>(BROKEN_REFERENCES);
   if (broken.length) findings.typography.push(`${label}: references broken over two lines — ${broken.join(', ')}`);
   const text = await page.locator('body').innerText();
