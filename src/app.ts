@@ -13,6 +13,7 @@ import { requestId } from './http/request-id';
 import { noStore, securityHeaders } from './http/security';
 import { sessionMiddleware, sessionTimeouts } from './http/session';
 import { configureViews } from './http/views';
+import { refuseControlCharacters } from './http/control-characters';
 import { notificationRoutes } from './notifications/routes';
 import { duplicateRoutes } from './households/duplicate-routes';
 import { householdRoutes } from './households/routes';
@@ -86,6 +87,7 @@ export function createApp(services: Services): Express {
     next();
   });
   app.use(currentUser);
+  app.use(refuseControlCharacters);
 
   app.use(authRoutes(services, passport));
   app.use(homeRoutes(services));

@@ -51,7 +51,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       // body-parser and other client errors: too large, malformed…
       logger.info('client error', { ...base, status, type: e.type });
       const message =
-        status === 413 ? 'Les données envoyées sont trop volumineuses.' : 'La requête envoyée n’a pas pu être comprise. Rechargez la page et recommencez.';
+        status === 413
+          ? 'Les données envoyées sont trop volumineuses.'
+          : e.type === 'control.characters'
+            ? 'Les données envoyées contiennent des caractères de contrôle (par exemple un caractère nul) qui ne peuvent pas être saisis : rien n’a été enregistré. Retirez-les, puis recommencez.'
+            : 'La requête envoyée n’a pas pu être comprise. Rechargez la page et recommencez.';
       return render(res, status, 'errors/400', { message });
     }
     logger.error('unhandled error', { ...base, error: e?.message, stack: e?.stack });
