@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
 import type { Logger } from '../logger';
 import { ConflictError, ForbiddenError, InvalidTransitionError, NotFoundError, ValidationError } from '../shared/errors';
 import { urls } from '../urls';
@@ -45,6 +46,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (err instanceof ConflictError || err instanceof InvalidTransitionError || err instanceof ValidationError) {
       return render(res, 409, 'errors/409', { message: err.message });
+    }
+    if (err instanceof ZodError) {
+      // a query string a page's schema refuses (a filter too long, an unknown value): its French messages, never a 500
+      logger.info('client error', { ...base, status: 400, type: 'query.invalid', fields: err.issues.map((i) => i.path.join('.')) });
+      const messages = [...new Set(err.issues.map((i) => `${i.path.length ? `« ${i.path.join('.')} » : ` : ''}${i.message}`))];
+      return render(res, 400, 'errors/400', { message: `Un filtre ou un paramètre de la page est incorrect : ${messages.join(' ; ')}. Corrigez-le, puis recommencez.` });
     }
     const status = e?.status ?? e?.statusCode;
     if (status && status >= 400 && status < 500) {
