@@ -56,7 +56,7 @@ export const acceptSchema = (today: string) =>
         const category = v[`objective${i}Category`];
         if (!text) continue;
         if (text.length > 500) ctx.addIssue({ code: 'custom', path: [`objective${i}`], message: 'Un objectif tient en 500 caractères au plus' });
-        if (typeof category !== 'string' || !(category in OBJECTIVE_CATEGORIES)) ctx.addIssue({ code: 'custom', path: [`objective${i}Category`], message: 'Choisissez le domaine de cet objectif' });
+        if (typeof category !== 'string' || !Object.hasOwn(OBJECTIVE_CATEGORIES, category)) ctx.addIssue({ code: 'custom', path: [`objective${i}Category`], message: 'Choisissez le domaine de cet objectif' });
         else objectives.push({ category: category as ObjectiveCategory, text });
       }
       if (objectives.length === 0) ctx.addIssue({ code: 'custom', path: ['objective1'], message: 'Fixez au moins un objectif avec le ménage' });
@@ -93,7 +93,7 @@ export const completeSchema = z
     for (const [key, value] of Object.entries(v)) {
       const m = /^result(\d{1,2})$/.exec(key);
       if (!m) continue;
-      if (typeof value === 'string' && value in OBJECTIVE_RESULTS) results[Number(m[1])] = value as ObjectiveResult;
+      if (typeof value === 'string' && Object.hasOwn(OBJECTIVE_RESULTS, value)) results[Number(m[1])] = value as ObjectiveResult;
       else if (value !== '' && value !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'Choisissez un résultat' });
     }
     return { outcome: v.outcome, recommendations: v.recommendations, version: v.version, results };

@@ -34,7 +34,7 @@ export const REJECTION_REASONS = {
 } as const;
 export type RejectionCode = keyof typeof REJECTION_REASONS;
 
-export const reasonLabel = (code: string | null): string => (code && code in REJECTION_REASONS ? `${code} — ${REJECTION_REASONS[code as RejectionCode]}` : (code ?? ''));
+export const reasonLabel = (code: string | null): string => (code && Object.hasOwn(REJECTION_REASONS, code) ? `${code} — ${REJECTION_REASONS[code as RejectionCode]}` : (code ?? ''));
 
 /** Transfers that come back: bank status reports, rejections by hand, re-issues, and instalments cancelled. */
 export class RejectionService {

@@ -182,6 +182,10 @@ describe('the association', () => {
     expect(none.status).toBe(400);
     expect(fieldError(none.text, 'objective2Category')).toBe('Choisissez le domaine de cet objectif');
     expect($(none.text)('#objective2').val()).toBe('Sans domaine');
+    // a prototype key as a domain is no domain (it answered 500 when looked up through the prototype chain)
+    const proto = await postForm(adviser, `${page}/accord`, { version: '1', consentDate: '23/11/2026', consentMethod: 'in_person', objective1Category: 'constructor', objective1: 'Tenir un budget' }, page);
+    expect(proto.status).toBe(400);
+    expect(fieldError(proto.text, 'objective1Category')).toBe('Choisissez le domaine de cet objectif');
     const ok = await postForm(adviser, `${page}/accord`, { version: '1', consentDate: '23/11/2026', consentMethod: 'in_person', objective1Category: 'budget', objective1: 'Tenir un budget', objective2Category: 'rights', objective2: 'Ouvrir les droits' }, page);
     expect(ok.status).toBe(302);
     await postForm(adviser, `${page}/entretiens`, { heldOn: '23/11/2026', durationMinutes: '1h', kind: 'office', participants: 'Léa Durand', summary: 'Premier entretien' }, page);
@@ -193,6 +197,9 @@ describe('the association', () => {
     const odd = await postForm(adviser, `${page}/terminer`, { version, result1: 'reached', result2: 'peut-être', outcome: 'Bilan rédigé' }, page);
     expect(odd.status).toBe(400);
     expect(fieldError(odd.text, 'result2')).toBe('Choisissez un résultat');
+    const proto2 = await postForm(adviser, `${page}/terminer`, { version, result1: 'reached', result2: 'constructor', outcome: 'Bilan rédigé' }, page);
+    expect(proto2.status).toBe(400);
+    expect(fieldError(proto2.text, 'result2')).toBe('Choisissez un résultat');
     const done = await postForm(adviser, `${page}/terminer`, { version, result1: 'reached', result2: 'partly', outcome: 'Bilan rédigé' }, page);
     expect(done.status).toBe(302);
     expect(await t.ctx.knex('missions').where({ id }).first()).toMatchObject({ status: 'completed', outcome: 'Bilan rédigé' });
