@@ -9,6 +9,7 @@ import type { Household, HouseholdRepository, Membership } from './repository';
 import { personSnapshot } from './snapshots';
 import type { SuspicionRepository } from './suspicions-repository';
 import { parisDate } from '../shared/dates';
+import { recordDeparture } from './departure';
 
 export interface MergeSide {
   person: Person;
@@ -207,20 +208,10 @@ export class DuplicateService {
     return { survivor, merged, survivorMembers: await currentOf(survivor), mergedMembers: await currentOf(merged) };
   }
 
-  /** A current member leaves a household on a date, with its audit line, in the caller's transaction. */
+  /** A current member leaves a household on a date (the merge's departure), in the caller's transaction. */
   private async recordDeparture(trx: Db, actor: Actor, membership: Membership, person: Person, date: string): Promise<void> {
     const household = await this.households.findById(trx, { all: true }, membership.householdId);
-    await this.households.endMembership(trx, membership.id, date);
-    await this.households.touch(trx, membership.householdId, this.clock.now());
-    await this.audit.record(trx, actor, {
-      entityType: 'household',
-      entityId: membership.householdId,
-      organisationId: household?.organisationId ?? null,
-      action: 'member.left',
-      before: { member: `${person.firstNames} ${person.lastName}` },
-      // no reason nor destination: the household's landlord must not learn of another landlord's household
-      after: { toDate: date },
-    });
+    await recordDeparture(trx, { households: this.households, audit: this.audit, clock: this.clock }, actor, { membership, organisationId: household?.organisationId ?? null, member: `${person.firstNames} ${person.lastName}`, date });
   }
 
   /** Merges two households of the same landlord: the absorbed one's members (and their history) move over. */

@@ -9,6 +9,7 @@ import type { Person, PersonRepository } from './persons-repository';
 import type { Household, HouseholdRepository, Membership } from './repository';
 import type { JoinInput, SplitInput } from './schemas';
 import { parisDate } from '../shared/dates';
+import { recordDeparture } from './departure';
 
 /**
  * Who lives where, over time. A person has at most one current membership (a unique index
@@ -140,17 +141,8 @@ export class MembershipService {
       const membership = (await this.households.members(trx, householdId)).find((m) => m.id === membershipId && m.toDate === null);
       if (!membership) throw new NotFoundError();
       if (date < membership.fromDate) throw new ValidationError({ date: 'La date de départ ne peut pas précéder la date d’arrivée' });
-      await this.households.endMembership(trx, membership.id, date);
-      await this.households.touch(trx, householdId, this.clock.now());
       const [p] = await this.persons.findManyByIds(trx, [membership.personId]);
-      await this.audit.record(trx, actor, {
-        entityType: 'household',
-        entityId: householdId,
-        organisationId: household.organisationId,
-        action: 'member.left',
-        before: { member: p ? `${p.firstNames} ${p.lastName}` : membership.personId },
-        after: { toDate: date },
-      });
+      await recordDeparture(trx, { households: this.households, audit: this.audit, clock: this.clock }, actor, { membership, organisationId: household.organisationId, member: p ? `${p.firstNames} ${p.lastName}` : membership.personId, date });
     });
   }
 
