@@ -1,6 +1,5 @@
 import { type Browser, type Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../../seeds/demo';
-import { type DemoBrowser, expectAccessible, startDemoBrowser } from '../support/demo-browser';
+import { type DemoBrowser, expectAccessible, startDemoBrowser, loginDemo } from '../support/demo-browser';
 
 /** Households journeys of issue 13 in Chromium, checked with axe: the duplicate box, departures and merges asked first. */
 
@@ -17,13 +16,7 @@ afterAll(async () => {
   await demo?.close();
 });
 
-async function login(page: Page, email: string): Promise<void> {
-  await page.goto(`${baseUrl}/connexion`);
-  await page.getByLabel('Adresse e-mail').fill(email);
-  await page.getByLabel('Mot de passe').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${baseUrl}/`);
-}
+const login = (page: Page, email: string): Promise<void> => loginDemo(page, baseUrl, email);
 
 describe('households journeys (issue 13)', () => {
   it('the live warning brings the box: ticked, the first submission saves a known person', async () => {

@@ -11,7 +11,7 @@ import { createServices } from '../../src/services';
 import { systemClock } from '../../src/shared/clock';
 import { addDays, parisDate } from '../../src/shared/dates';
 import { DEMO_PASSWORD } from '../../seeds/demo';
-import { type DemoBrowser, E2E_SECRET, expectAccessible, startDemoBrowser } from '../support/demo-browser';
+import { type DemoBrowser, E2E_SECRET, expectAccessible, startDemoBrowser, loginDemo } from '../support/demo-browser';
 
 /** Browser journeys on the real app with the demo data, in Debian Chromium, checked with axe. */
 const SCREENSHOTS = path.resolve(__dirname, 'screenshots');
@@ -35,13 +35,7 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-async function login(page: Page, email: string): Promise<void> {
-  await page.goto(`${baseUrl}/connexion`);
-  await page.getByLabel('Adresse e-mail').fill(email);
-  await page.getByLabel('Mot de passe').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${baseUrl}/`);
-}
+const login = (page: Page, email: string): Promise<void> => loginDemo(page, baseUrl, email);
 
 const DEMO_LOGINS: Array<[string, string[]]> = [
   ['admin@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Accompagnement', 'Paiements', 'Comptabilité', 'Ménages', 'Doublons', 'Aides', 'Membres', 'Utilisateurs', 'Courriels', 'Tâches', 'Droits RGPD', 'Paramètres']],

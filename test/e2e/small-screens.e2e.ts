@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../../seeds/demo';
-import { type DemoBrowser, axeViolations, startDemoBrowser } from '../support/demo-browser';
+import { type DemoBrowser, axeViolations, startDemoBrowser, loginDemo } from '../support/demo-browser';
 
 /**
  * Every page each demo role reaches from its navigation and its home page (and one click further:
@@ -52,13 +51,7 @@ async function newContext(viewport: { width: number; height: number }): Promise<
   return browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', viewport });
 }
 
-async function login(page: Page, email: string): Promise<void> {
-  await page.goto(`${baseUrl}/connexion`);
-  await page.getByLabel('Adresse e-mail').fill(email);
-  await page.getByLabel('Mot de passe').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${baseUrl}/`);
-}
+const login = (page: Page, email: string): Promise<void> => loginDemo(page, baseUrl, email);
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });

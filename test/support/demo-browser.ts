@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import winston from 'winston';
+import { DEMO_PASSWORD } from '../../seeds/demo';
 import { loadDemo } from '../../seeds/load-demo';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
@@ -57,4 +58,13 @@ export async function axeViolations(page: Page, label: string): Promise<string[]
 /** 0 violations of WCAG 2.1 A/AA on the page as it is now. */
 export async function expectAccessible(page: Page, label: string): Promise<void> {
   expect(await axeViolations(page, label)).toEqual([]);
+}
+
+/** Logs a demo account in through the login form and waits for its home page. */
+export async function loginDemo(page: Page, baseUrl: string, email: string): Promise<void> {
+  await page.goto(`${baseUrl}/connexion`);
+  await page.getByLabel('Adresse e-mail').fill(email);
+  await page.getByLabel('Mot de passe').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${baseUrl}/`);
 }
