@@ -1,5 +1,20 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import { ROLES, type Role } from './permissions/roles';
+
+/** `<key id>:<32 random bytes in base64>`; the id is written beside every value it encrypts. */
+const KEY_PATTERN = /^[a-z0-9]{1,12}:[A-Za-z0-9+/]{43}=$/;
+
+/** The roles that move money or manage access: they confirm each login with a second factor in production. */
+export const DEFAULT_SECOND_FACTOR_ROLES: readonly Role[] = ['admin', 'operator', 'accountant', 'landlord_admin'];
+
+/** Values printed in the documentation or the compose file as examples: never accepted in production. */
+export const PLACEHOLDER_SECRETS: readonly string[] = [
+  'entraide-development-secret-not-for-production-use',
+  'change-me-to-a-long-random-secret-of-64-characters-at-least',
+  'k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+];
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -29,6 +44,11 @@ const envSchema = z
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug', 'silent']).default('info'),
     REFERENCE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).optional(),
     ADMIN_SECOND_FACTOR: z.enum(['required', 'off']).optional(),
+    SECOND_FACTOR: z.enum(['required', 'off']).optional(),
+    SECOND_FACTOR_ROLES: z.string().max(200).optional(),
+    DATA_ENCRYPTION_KEY: z.string().regex(KEY_PATTERN, 'must be <id>:<32 bytes in base64>, e.g. k1:$(openssl rand -base64 32)').optional(),
+    DATA_ENCRYPTION_OLD_KEYS: z.string().max(2000).optional(),
+    LINK_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     ACCESS_LOG_RETENTION_MONTHS: z.coerce.number().int().min(6, 'six months at least (CNIL)').max(36, 'three years at most (CNIL)').default(12),
     ACCESS_ALERT_RECORDS_PER_HOUR: z.coerce.number().int().min(10).default(150),
     BACKUP_DIR: z.string().min(1).optional(),
@@ -36,9 +56,42 @@ const envSchema = z
     SUPPORT_RETENTION_MONTHS: z.coerce.number().int().min(12, 'one year at least').max(120).default(24),
   })
   .superRefine((env, ctx) => {
+    for (const key of ['DATA_ENCRYPTION_OLD_KEYS'] as const) {
+      const value = env[key];
+      if (value && !value.split(',').every((k) => KEY_PATTERN.test(k.trim()))) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'must be a comma-separated list of <id>:<32 bytes in base64>' });
+      }
+    }
+    if (env.SECOND_FACTOR_ROLES) {
+      for (const role of env.SECOND_FACTOR_ROLES.split(',').map((r) => r.trim()).filter(Boolean)) {
+        if (!(ROLES as readonly string[]).includes(role)) ctx.addIssue({ code: 'custom', path: ['SECOND_FACTOR_ROLES'], message: `unknown role « ${role} » (roles: ${ROLES.join(', ')})` });
+      }
+    }
     if (env.NODE_ENV !== 'production') return;
-    for (const key of ['SESSION_SECRET', 'DATABASE_URL', 'SMTP_HOST', 'BASE_URL'] as const) {
-      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when NODE_ENV=production' });
+    const missing = (key: string) => ctx.addIssue({ code: 'custom', path: [key], message: 'est obligatoire en production (NODE_ENV=production)' });
+    for (const key of ['SESSION_SECRET', 'DATABASE_URL', 'SMTP_HOST', 'BASE_URL', 'DATA_ENCRYPTION_KEY', 'LINK_SIGNING_SECRET'] as const) {
+      if (!env[key]) missing(key);
+    }
+    for (const key of ['SESSION_SECRET', 'DATA_ENCRYPTION_KEY', 'LINK_SIGNING_SECRET'] as const) {
+      const value = env[key];
+      if (value && (PLACEHOLDER_SECRETS.includes(value) || /change-?me|changez|exemple|example|placeholder/i.test(value))) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'vaut une valeur d’exemple de la documentation : générez-en une (voir README, « En production »)' });
+      }
+    }
+    if (env.SESSION_SECRET && env.LINK_SIGNING_SECRET && env.SESSION_SECRET === env.LINK_SIGNING_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['LINK_SIGNING_SECRET'], message: 'doit différer de SESSION_SECRET' });
+    }
+    if (env.SEED_DEMO === true) {
+      ctx.addIssue({ code: 'custom', path: ['SEED_DEMO'], message: 'les données de démonstration (comptes au mot de passe connu) sont refusées en production : retirez SEED_DEMO' });
+    }
+    if (!env.TRUST_PROXY) {
+      ctx.addIssue({ code: 'custom', path: ['TRUST_PROXY'], message: 'doit valoir true en production : Entraide tourne derrière son proxy TLS (cookies Secure, HSTS)' });
+    }
+    if (env.BASE_URL && !env.BASE_URL.startsWith('https://')) {
+      ctx.addIssue({ code: 'custom', path: ['BASE_URL'], message: 'doit commencer par https:// en production (cookies Secure, HSTS)' });
+    }
+    if (env.ADMIN_SECOND_FACTOR === 'off' || env.SECOND_FACTOR === 'off') {
+      ctx.addIssue({ code: 'custom', path: [env.SECOND_FACTOR === 'off' ? 'SECOND_FACTOR' : 'ADMIN_SECOND_FACTOR'], message: 'le second facteur ne peut pas être désactivé en production' });
     }
   });
 
@@ -58,8 +111,12 @@ export interface Config {
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug' | 'silent';
   /** How long a process keeps reference lists (landlords, aid types, instructors) for forms and filters. */
   readonly referenceCacheSeconds: number;
-  /** Association administrators confirm their login with a TOTP code (on by default in production). */
-  readonly adminSecondFactor: boolean;
+  /** The roles that confirm each login with a second factor (none unless required; in production always required). */
+  readonly secondFactorRoles: readonly Role[];
+  /** Keys of the column encryption (AES-256-GCM): `current` encrypts, every key of `keys` decrypts (rotation). */
+  readonly dataEncryption: { readonly currentKeyId: string; readonly keys: Readonly<Record<string, Buffer>> };
+  /** Signs the links mailed to households (appointments): changing it voids the links already sent. */
+  readonly linkSigningSecret: string;
   /** Read traces older than this are purged every night. */
   readonly accessLogRetentionMonths: number;
   /** A user reading more distinct records than this in an hour raises an alert to the association's administrators. */
@@ -110,7 +167,36 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     accessAlertRecordsPerHour: env.ACCESS_ALERT_RECORDS_PER_HOUR,
     supportRetentionMonths: env.SUPPORT_RETENTION_MONTHS,
     backup: { dir: path.resolve(env.BACKUP_DIR ?? path.join(dataDir, 'backups')), keep: env.BACKUP_KEEP },
-    adminSecondFactor: (env.ADMIN_SECOND_FACTOR ?? (env.NODE_ENV === 'production' ? 'required' : 'off')) === 'required',
+    secondFactorRoles: secondFactorRoles(
+      env.SECOND_FACTOR ?? env.ADMIN_SECOND_FACTOR ?? (env.NODE_ENV === 'production' ? 'required' : 'off'),
+      // ADMIN_SECOND_FACTOR alone (its former name) keeps its former meaning: association administrators only
+      env.SECOND_FACTOR_ROLES ?? (env.SECOND_FACTOR === undefined && env.ADMIN_SECOND_FACTOR !== undefined ? 'admin' : undefined),
+    ),
+    dataEncryption: encryptionKeys(env.DATA_ENCRYPTION_KEY, env.DATA_ENCRYPTION_OLD_KEYS, env.NODE_ENV === 'production'),
+    // outside production a value derived from the session secret keeps the demo and the tests at two commands
+    linkSigningSecret: env.LINK_SIGNING_SECRET ?? `links:${createHash('sha256').update(env.SESSION_SECRET ?? 'entraide-development-secret-not-for-production-use').digest('hex')}`,
   };
   return Object.freeze(config);
+}
+
+function secondFactorRoles(mode: 'required' | 'off', list: string | undefined): readonly Role[] {
+  if (mode === 'off') return [];
+  const roles = list ? list.split(',').map((r) => r.trim()).filter(Boolean) : DEFAULT_SECOND_FACTOR_ROLES;
+  return Object.freeze([...new Set(roles)] as Role[]);
+}
+
+/** The development key: only for the embedded demo and the tests (production requires DATA_ENCRYPTION_KEY and refuses this one). */
+const DEMO_KEY = 'demo:ZW50cmFpZGUtZGVtby1rZXktbm90LWZvci1wcm9kISE=';
+
+function encryptionKeys(current: string | undefined, old: string | undefined, production: boolean): Config['dataEncryption'] {
+  const keys: Record<string, Buffer> = {};
+  const add = (spec: string) => {
+    const [id, material] = spec.trim().split(':') as [string, string];
+    keys[id] = Buffer.from(material, 'base64');
+  };
+  for (const spec of (old ?? '').split(',').filter((k) => k.trim())) add(spec);
+  if (!production) add(DEMO_KEY); // outside production, rows written by the demo stay readable when a real key is set
+  const chosen = current ?? DEMO_KEY;
+  add(chosen);
+  return Object.freeze({ currentKeyId: chosen.split(':')[0] as string, keys: Object.freeze(keys) });
 }

@@ -10,7 +10,7 @@ import { RightsService } from './rights/service';
 import { SupportRetentionService } from './missions/retention';
 import { RetentionRepository } from './missions/retention-repository';
 import { BackupService } from './backup/service';
-import { SECOND_FACTOR_ROLES, SecondFactorService } from './auth/second-factor';
+import { SecondFactorService } from './auth/second-factor';
 import { PasswordTokenRepository } from './auth/tokens';
 import type { Config } from './config';
 import type { Database } from './db/database';
@@ -122,7 +122,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const blobs = new DatabaseBlobStore();
   const mailRepository = new MailRepository();
   const mailer = new Mailer(knex, mailRepository, clock, logger, config, blobs);
-  const secondFactorRoles = config.adminSecondFactor ? SECOND_FACTOR_ROLES : [];
+  const secondFactorRoles = config.secondFactorRoles;
   const auth = new AuthService(knex, userRepository, tokenRepository, audit, mailer, clock, logger, config.baseUrl, secondFactorRoles);
   const secondFactor = new SecondFactorService(knex, userRepository, auth, audit, clock, logger, secondFactorRoles);
   const organisations = new OrganisationService(knex, organisationRepository, audit, clock);
@@ -164,7 +164,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   households.assigned.allow((db, adviserId, householdId) => missionRepository.adviserHasHousehold(db, adviserId, householdId));
   aidRequests.assigned.allow((db, adviserId, requestId) => missionRepository.adviserHasRequest(db, adviserId, requestId));
   const missions = new MissionService(knex, missionRepository, householdRepository, aidRequestRepository, userRepository, blobs, settings, audit, clock);
-  const appointments = new AppointmentService(knex, new AppointmentRepository(), missions, mailer, blobs, settings, audit, clock, config.baseUrl, config.session.secret);
+  const appointments = new AppointmentService(knex, new AppointmentRepository(), missions, mailer, blobs, settings, audit, clock, config.baseUrl, config.linkSigningSecret);
   missions.onClose((trx, actor, mission) => appointments.cancelForClosedMission(trx, actor, mission));
   // a failed batch job is mailed to the association's administrators, once a day per job at most
   jobs.onFailure(jobFailureNotice(knex, mailer, mailRepository, organisationRepository, userRepository, config.baseUrl));

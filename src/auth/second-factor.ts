@@ -10,9 +10,6 @@ import type { Clock } from '../shared/clock';
 import type { User, UserRepository } from '../users/repository';
 import type { AuthService } from './service';
 
-/** Who confirms a login with a TOTP code when the second factor is required (ASVS 4.3.1: administrative interfaces). */
-export const SECOND_FACTOR_ROLES: readonly Role[] = ['admin'];
-
 /** How long the code page waits after a correct password before the password must be typed again. */
 export const SECOND_FACTOR_PENDING_MINUTES = 5;
 
@@ -42,7 +39,7 @@ export class SecondFactorService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    /** SECOND_FACTOR_ROLES when the second factor is required, none otherwise (the same list AuthService gets). */
+    /** config.secondFactorRoles: the roles that confirm each login with a code (the same list AuthService gets). */
     private readonly roles: readonly Role[],
   ) {}
 

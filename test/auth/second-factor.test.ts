@@ -119,11 +119,19 @@ describe('the second factor of association administrators', () => {
     expect($(page.text)('#totp-key').text().replace(/\s/g, '')).not.toBe('');
   });
 
-  it('is required by default in production and off by default elsewhere', () => {
-    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://db/x', SMTP_HOST: 'smtp', BASE_URL: 'https://entraide.example' };
-    expect(loadConfig(production).adminSecondFactor).toBe(true);
-    expect(loadConfig({ ...production, ADMIN_SECOND_FACTOR: 'off' }).adminSecondFactor).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'development' }).adminSecondFactor).toBe(false);
+  it('is required by default in production for the roles that move money or manage access, cannot be switched off there, and is off by default elsewhere', () => {
+    const production = {
+      NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), LINK_SIGNING_SECRET: 'y'.repeat(40), DATA_ENCRYPTION_KEY: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      DATABASE_URL: 'postgres://db/x', SMTP_HOST: 'smtp', BASE_URL: 'https://entraide.example', TRUST_PROXY: 'true',
+    };
+    expect(loadConfig(production).secondFactorRoles).toEqual(['admin', 'operator', 'accountant', 'landlord_admin']);
+    expect(() => loadConfig({ ...production, ADMIN_SECOND_FACTOR: 'off' })).toThrow(/ADMIN_SECOND_FACTOR: le second facteur ne peut pas être désactivé en production/);
+    expect(() => loadConfig({ ...production, SECOND_FACTOR: 'off' })).toThrow(/SECOND_FACTOR: le second facteur ne peut pas être désactivé en production/);
+    expect(loadConfig({ ...production, SECOND_FACTOR_ROLES: 'admin,accountant,auditor' }).secondFactorRoles).toEqual(['admin', 'accountant', 'auditor']);
+    expect(() => loadConfig({ ...production, SECOND_FACTOR_ROLES: 'admin,boss' })).toThrow(/unknown role « boss »/);
+    expect(loadConfig({ NODE_ENV: 'development' }).secondFactorRoles).toEqual([]);
+    // the former variable keeps its former meaning outside production: association administrators only
+    expect(loadConfig({ NODE_ENV: 'development', ADMIN_SECOND_FACTOR: 'required' }).secondFactorRoles).toEqual(['admin']);
   });
 });
 
