@@ -27,10 +27,10 @@ const envSchema = z
     BASE_URL: z.url().optional(),
     DATA_DIR: z.string().min(1).default('./data'),
     EXPORT_DIR: z.string().min(1).optional(),
-    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(),
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'doit commencer par postgres://').optional(),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
     SEED_DEMO: booleanFlag.optional(),
-    SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    SESSION_SECRET: z.string().min(32, 'doit compter au moins 32 caractères').optional(),
     SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
     SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(72).default(12),
     TRUST_PROXY: booleanFlag.default(false),
@@ -46,25 +46,25 @@ const envSchema = z
     ADMIN_SECOND_FACTOR: z.enum(['required', 'off']).optional(),
     SECOND_FACTOR: z.enum(['required', 'off']).optional(),
     SECOND_FACTOR_ROLES: z.string().max(200).optional(),
-    DATA_ENCRYPTION_KEY: z.string().regex(KEY_PATTERN, 'must be <id>:<32 bytes in base64>, e.g. k1:$(openssl rand -base64 32)').optional(),
+    DATA_ENCRYPTION_KEY: z.string().regex(KEY_PATTERN, 'doit avoir la forme <identifiant>:<32 octets en base64>, par exemple k1:$(openssl rand -base64 32)').optional(),
     DATA_ENCRYPTION_OLD_KEYS: z.string().max(2000).optional(),
-    LINK_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    ACCESS_LOG_RETENTION_MONTHS: z.coerce.number().int().min(6, 'six months at least (CNIL)').max(36, 'three years at most (CNIL)').default(12),
+    LINK_SIGNING_SECRET: z.string().min(32, 'doit compter au moins 32 caractères').optional(),
+    ACCESS_LOG_RETENTION_MONTHS: z.coerce.number().int().min(6, 'six mois au moins (CNIL)').max(36, 'trois ans au plus (CNIL)').default(12),
     ACCESS_ALERT_RECORDS_PER_HOUR: z.coerce.number().int().min(10).default(150),
     BACKUP_DIR: z.string().min(1).optional(),
     BACKUP_KEEP: z.coerce.number().int().min(1).max(365).default(14),
-    SUPPORT_RETENTION_MONTHS: z.coerce.number().int().min(12, 'one year at least').max(120).default(24),
+    SUPPORT_RETENTION_MONTHS: z.coerce.number().int().min(12, 'un an au moins').max(120).default(24),
   })
   .superRefine((env, ctx) => {
     for (const key of ['DATA_ENCRYPTION_OLD_KEYS'] as const) {
       const value = env[key];
       if (value && !value.split(',').every((k) => KEY_PATTERN.test(k.trim()))) {
-        ctx.addIssue({ code: 'custom', path: [key], message: 'must be a comma-separated list of <id>:<32 bytes in base64>' });
+        ctx.addIssue({ code: 'custom', path: [key], message: 'doit être une liste, séparée par des virgules, de <identifiant>:<32 octets en base64>' });
       }
     }
     if (env.SECOND_FACTOR_ROLES) {
       for (const role of env.SECOND_FACTOR_ROLES.split(',').map((r) => r.trim()).filter(Boolean)) {
-        if (!(ROLES as readonly string[]).includes(role)) ctx.addIssue({ code: 'custom', path: ['SECOND_FACTOR_ROLES'], message: `unknown role « ${role} » (roles: ${ROLES.join(', ')})` });
+        if (!(ROLES as readonly string[]).includes(role)) ctx.addIssue({ code: 'custom', path: ['SECOND_FACTOR_ROLES'], message: `rôle inconnu « ${role} » (rôles : ${ROLES.join(', ')})` });
       }
     }
     if (env.NODE_ENV !== 'production') return;
@@ -133,8 +133,8 @@ export class ConfigError extends Error {}
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigError(`Invalid configuration — ${problems}`);
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')} : ${i.message}`).join(' ; ');
+    throw new ConfigError(`Configuration refusée — ${problems}`);
   }
   const env = parsed.data;
   const dataDir = path.resolve(env.DATA_DIR);

@@ -125,10 +125,10 @@ describe('the second factor of association administrators', () => {
       DATABASE_URL: 'postgres://db/x', SMTP_HOST: 'smtp', BASE_URL: 'https://entraide.example', TRUST_PROXY: 'true',
     };
     expect(loadConfig(production).secondFactorRoles).toEqual(['admin', 'operator', 'accountant', 'landlord_admin']);
-    expect(() => loadConfig({ ...production, ADMIN_SECOND_FACTOR: 'off' })).toThrow(/ADMIN_SECOND_FACTOR: le second facteur ne peut pas être désactivé en production/);
-    expect(() => loadConfig({ ...production, SECOND_FACTOR: 'off' })).toThrow(/SECOND_FACTOR: le second facteur ne peut pas être désactivé en production/);
+    expect(() => loadConfig({ ...production, ADMIN_SECOND_FACTOR: 'off' })).toThrow(/ADMIN_SECOND_FACTOR : le second facteur ne peut pas être désactivé en production/);
+    expect(() => loadConfig({ ...production, SECOND_FACTOR: 'off' })).toThrow(/SECOND_FACTOR : le second facteur ne peut pas être désactivé en production/);
     expect(loadConfig({ ...production, SECOND_FACTOR_ROLES: 'admin,accountant,auditor' }).secondFactorRoles).toEqual(['admin', 'accountant', 'auditor']);
-    expect(() => loadConfig({ ...production, SECOND_FACTOR_ROLES: 'admin,boss' })).toThrow(/unknown role « boss »/);
+    expect(() => loadConfig({ ...production, SECOND_FACTOR_ROLES: 'admin,boss' })).toThrow(/rôle inconnu « boss »/);
     expect(loadConfig({ NODE_ENV: 'development' }).secondFactorRoles).toEqual([]);
     // the former variable keeps its former meaning outside production: association administrators only
     expect(loadConfig({ NODE_ENV: 'development', ADMIN_SECOND_FACTOR: 'required' }).secondFactorRoles).toEqual(['admin']);

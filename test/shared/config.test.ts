@@ -20,7 +20,7 @@ describe('configuration', () => {
 
   it('stops on a bad value with one clear line', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(ConfigError);
-    expect(() => loadConfig({ PORT: 'abc' })).toThrow(/^Invalid configuration — PORT:/);
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow(/^Configuration refusée — PORT :/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
 
