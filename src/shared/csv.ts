@@ -12,7 +12,8 @@ export function safeCell(value: unknown): string {
 }
 
 /** Streams rows as a French-Excel-friendly CSV download: UTF-8 with BOM, `;` separator. */
-export async function sendCsv<T>(res: Response, filename: string, header: string[], rows: AsyncIterable<T>, toCells: (row: T) => unknown[]): Promise<void> {
+export async function sendCsv<T>(res: Response, filename: string, header: string[], source: AsyncIterable<T>, toCells: (row: T) => unknown[]): Promise<void> {
+  const rows = await primed(source);
   res.setHeader('Content-Type', 'text/csv; charset=utf-8');
   res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
   const csv = stringify({ delimiter: ';', bom: true, record_delimiter: '\r\n' });
@@ -28,6 +29,23 @@ export async function sendCsv<T>(res: Response, filename: string, header: string
     res.once('finish', () => resolve());
     csv.end();
   });
+}
+
+/**
+ * Reads the first row before anything is sent: a query that fails at once (a filter the database
+ * refuses, a lost connection) reaches the error page with its status, instead of a download cut
+ * after its header line.
+ */
+export async function primed<T>(rows: AsyncIterable<T>): Promise<AsyncIterable<T>> {
+  const iterator = rows[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  return {
+    async *[Symbol.asyncIterator]() {
+      if (first.done) return;
+      yield first.value;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    },
+  };
 }
 
 /** Rows already in memory, as the async iterable sendCsv and sendXlsx stream from. */

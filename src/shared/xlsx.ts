@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import ExcelJS from 'exceljs';
-import { safeCell } from './csv';
+import { primed, safeCell } from './csv';
 
 export type XlsxCell = string | number | Date | null;
 export type XlsxFormat = 'text' | 'euros' | 'date' | 'integer';
@@ -9,7 +9,8 @@ export type XlsxFormat = 'text' | 'euros' | 'date' | 'integer';
  * Streams rows as an XLSX workbook (exceljs' streaming writer: rows are committed as they come,
  * never held all at once). Text cells are neutralised like CSV cells (no formula injection).
  */
-export async function sendXlsx<T>(res: Response, filename: string, sheet: string, columns: Array<{ header: string; format: XlsxFormat }>, rows: AsyncIterable<T>, toCells: (row: T) => XlsxCell[]): Promise<void> {
+export async function sendXlsx<T>(res: Response, filename: string, sheet: string, columns: Array<{ header: string; format: XlsxFormat }>, source: AsyncIterable<T>, toCells: (row: T) => XlsxCell[]): Promise<void> {
+  const rows = await primed(source);
   res.setHeader('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
   res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: res, useStyles: true, useSharedStrings: false });
