@@ -64,6 +64,7 @@ import { MissionRepository } from './missions/repository';
 import { MissionService } from './missions/service';
 import { OrganisationService } from './organisations/service';
 import type { Clock } from './shared/clock';
+import { FieldCipher } from './shared/field-cipher';
 import { ReferenceCache } from './shared/reference-cache';
 import { UserRepository } from './users/repository';
 import { UserService } from './users/service';
@@ -114,7 +115,9 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const knex = db.knex;
   const auditRepository = new AuditRepository();
   const organisationRepository = new OrganisationRepository();
-  const userRepository = new UserRepository();
+  // one cipher for the columns encrypted at rest (IBANs, second-factor keys, notes): repositories encrypt on write, decrypt on read
+  const cipher = new FieldCipher(config.dataEncryption);
+  const userRepository = new UserRepository(cipher);
   const tokenRepository = new PasswordTokenRepository();
 
   const cache = new ReferenceCache(config.referenceCacheSeconds * 1000);
@@ -137,22 +140,22 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const households = new HouseholdService(knex, householdRepository, personRepository, organisationRepository, duplicates, memberships, audit, new AccessLogRepository(), clock, cache);
   const aidTypeRepository = new AidTypeRepository();
   const aidTypes = new AidTypeService(knex, aidTypeRepository, audit, clock);
-  const aidRequestRepository = new AidRequestRepository();
+  const aidRequestRepository = new AidRequestRepository(cipher);
   const documentRepository = new RequestDocumentRepository();
   const decisionRepository = new DecisionRepository();
   const settings = new SettingsService(knex, new SettingsRepository(), audit, clock);
-  const payments = new PaymentRepository();
-  const aidRequests = new AidRequestService(knex, aidRequestRepository, householdRepository, personRepository, aidTypeRepository, documentRepository, decisionRepository, audit, clock, cache);
+  const payments = new PaymentRepository(cipher);
+  const payeeRepository = new PayeeRepository(cipher);
+  const aidRequests = new AidRequestService(knex, aidRequestRepository, householdRepository, personRepository, aidTypeRepository, documentRepository, decisionRepository, audit, clock, cache, payments, payeeRepository);
   const requestDocuments = new RequestDocumentService(knex, aidRequests, documentRepository, blobs, audit, clock);
   const requestLists = new RequestListService(knex, new RequestListRepository(), new SavedFilterRepository(), aidRequests, clock, cache);
-  const payeeRepository = new PayeeRepository();
   const payees = new PayeeService(knex, payeeRepository, blobs, audit, clock);
-  const debtorAccountRepository = new DebtorAccountRepository();
+  const debtorAccountRepository = new DebtorAccountRepository(cipher);
   const debtorAccounts = new DebtorAccountService(knex, debtorAccountRepository, audit, clock);
   const ledgerRepository = new LedgerRepository();
   const ledger = new LedgerService(ledgerRepository, settings);
   const decisions = new DecisionService(knex, aidRequestRepository, decisionRepository, payments, aidRequests, householdRepository, organisationRepository, userRepository, blobs, mailer, settings, audit, clock, config.baseUrl, payees, ledger);
-  const batchRepository = new BatchRepository();
+  const batchRepository = new BatchRepository(cipher);
   const batches = new BatchService(knex, batchRepository, debtorAccountRepository, payments, payeeRepository, aidRequests, aidRequestRepository, userRepository, blobs, mailer, settings, audit, clock, ledger);
   const rejections = new RejectionService(knex, payments, batchRepository, batches, aidRequestRepository, userRepository, mailer, audit, clock, config.baseUrl, ledger);
   const instruction = new InstructionService(knex, aidRequestRepository, decisionRepository, aidRequests, userRepository, blobs, mailer, settings, audit, clock, config.baseUrl, cache);
@@ -160,7 +163,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const home = new HomeService(knex, new HomeRepository(), new RequestListRepository(), aidRequests, () => JOBS.map((j) => j.name), clock);
   const jobs = new JobRunner(knex, new JobRunRepository(), clock, logger, blobs, audit);
   const accounting = new AccountingService(knex, ledgerRepository, settings, blobs, audit, clock, config.exportDir);
-  const missionRepository = new MissionRepository();
+  const missionRepository = new MissionRepository(cipher);
   households.assigned.allow((db, adviserId, householdId) => missionRepository.adviserHasHousehold(db, adviserId, householdId));
   aidRequests.assigned.allow((db, adviserId, requestId) => missionRepository.adviserHasRequest(db, adviserId, requestId));
   const missions = new MissionService(knex, missionRepository, householdRepository, aidRequestRepository, userRepository, blobs, settings, audit, clock);
@@ -169,7 +172,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   // a failed batch job is mailed to the association's administrators, once a day per job at most
   jobs.onFailure(jobFailureNotice(knex, mailer, mailRepository, organisationRepository, userRepository, config.baseUrl));
   return {
-    config, db, knex, clock, logger, audit, auth, secondFactor, accessWatch: new AccessWatchService(knex, new AccessWatchRepository(), organisationRepository, userRepository, mailer, logger, config.baseUrl), rights: new RightsService(knex, new RightsRepository(), audit, new AccessLogRepository(), clock), supportRetention: new SupportRetentionService(knex, new RetentionRepository(), audit, logger), backups: new BackupService(db, config.backup.dir, config.backup.keep, logger), mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
+    config, db, knex, clock, logger, audit, auth, secondFactor, accessWatch: new AccessWatchService(knex, new AccessWatchRepository(), organisationRepository, userRepository, mailer, logger, config.baseUrl), rights: new RightsService(knex, new RightsRepository(), audit, new AccessLogRepository(), clock, cipher), supportRetention: new SupportRetentionService(knex, new RetentionRepository(cipher), audit, logger), backups: new BackupService(db, config.backup.dir, config.backup.keep, logger), mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
     requestLists, decisions, instruction, payments, settings, dashboard, home, jobs, payees, debtorAccounts, batches, rejections, ledger, accounting,
     missions, appointments,
   };

@@ -3,6 +3,7 @@ import { isUuid } from '../db/types';
 import type { PayeeKind } from '../aid-types/rules';
 import type { Scope } from '../permissions';
 import { parisDate } from '../shared/dates';
+import type { FieldCipher } from '../shared/field-cipher';
 import type { SituationSnapshot } from './situation';
 import type { RequestStatus } from './state-machine';
 
@@ -193,13 +194,27 @@ export function toEvents(rows: Array<Record<string, unknown>>, attachments: Arra
   }));
 }
 
+/**
+ * Requests and their timeline. The payee's IBAN is stored encrypted, with its keyed hash for the
+ * same-IBAN lookup; internal events (notes, proposals, assignments) have their text encrypted.
+ */
 export class AidRequestRepository {
+  constructor(private readonly cipher: FieldCipher) {}
+
   async findById(db: Db, scope: RequestScope, id: string, forUpdate = false): Promise<AidRequest | null> {
     if (!isUuid(id)) return null;
     const q = selectRequest(db, scope).where('r.id', id);
     if (forUpdate) q.forUpdate('r');
     const row = await q.first();
-    return row ? toRequest(row) : null;
+    return row ? toRequest({ ...row, payee_iban: this.cipher.decryptNullable(row.payee_iban, 'aid_requests.payee_iban') }) : null;
+  }
+
+  /** A patch of the requests table as stored: the payee's IBAN encrypted, with its keyed hash. */
+  private sealed(patch: Record<string, unknown>): Record<string, unknown> {
+    if (!('payee_iban' in patch)) return patch;
+    const iban = patch.payee_iban as string | null | undefined;
+    if (iban === undefined) return patch;
+    return { ...patch, payee_iban: this.cipher.encryptNullable(iban, 'aid_requests.payee_iban'), payee_iban_hash: iban === null ? null : this.cipher.blindIndex(iban) };
   }
 
   async insert(
@@ -218,19 +233,19 @@ export class AidRequestRepository {
 
   /** Saves fields of a draft when its version still matches; false when someone saved in between. */
   async saveDraft(db: Db, id: string, version: number, patch: Record<string, unknown>, now: Date): Promise<boolean> {
-    const n = await db('aid_requests').where({ id, version, status: 'draft' }).update({ ...patch, version: version + 1, updated_at: now });
+    const n = await db('aid_requests').where({ id, version, status: 'draft' }).update({ ...this.sealed(patch), version: version + 1, updated_at: now });
     return n === 1;
   }
 
   /** Moves the request to a status when it is still in the expected status and version. */
   async changeStatus(db: Db, id: string, version: number, from: RequestStatus, to: RequestStatus, patch: Record<string, unknown>, now: Date): Promise<boolean> {
-    const n = await db('aid_requests').where({ id, version, status: from }).update({ ...patch, status: to, version: version + 1, updated_at: now });
+    const n = await db('aid_requests').where({ id, version, status: from }).update({ ...this.sealed(patch), status: to, version: version + 1, updated_at: now });
     return n === 1;
   }
 
   /** Changes fields without a status change (assignment, pending proposal), still under optimistic locking. */
   async touch(db: Db, id: string, version: number, patch: Record<string, unknown>, now: Date): Promise<boolean> {
-    const n = await db('aid_requests').where({ id, version }).update({ ...patch, version: version + 1, updated_at: now });
+    const n = await db('aid_requests').where({ id, version }).update({ ...this.sealed(patch), version: version + 1, updated_at: now });
     return n === 1;
   }
 
@@ -249,11 +264,15 @@ export class AidRequestRepository {
     return toOpenOther(await this.openOfSameTypeQuery(db, householdId, aidTypeId, exceptId, openStatuses));
   }
 
-  /** Requests of other households paid to the same IBAN (a classic fraud path), newest first. */
+  /**
+   * Requests of other households paid to the same IBAN (a classic fraud path), newest first: by its
+   * keyed hash under every known key (a rotation may be under way), and among rows still in
+   * plaintext (written before encryption, until rotate-key has run).
+   */
   async sameIbanElsewhere(db: Db, iban: string, householdId: string, limit = 5): Promise<Array<{ reference: string | null; organisationName: string }>> {
     const rows = await db('aid_requests as r')
       .join('organisations as o', 'o.id', 'r.organisation_id')
-      .where('r.payee_iban', iban)
+      .where((w) => w.whereIn('r.payee_iban_hash', this.cipher.blindIndexes(iban)).orWhere((x) => x.where('r.payee_iban', iban).whereRaw("r.payee_iban not like 'enc:%'")))
       .whereNot('r.household_id', householdId)
       .whereNotIn('r.status', ['draft', 'withdrawn'])
       .orderBy('r.created_at', 'desc')
@@ -269,7 +288,7 @@ export class AidRequestRepository {
       .whereNotNull('payee_iban')
       .orderBy('updated_at', 'desc')
       .first('payee_iban', 'payee_bic', 'payee_name');
-    return row ? { iban: row.payee_iban as string, bic: (row.payee_bic as string | null) ?? null, name: row.payee_name as string } : null;
+    return row ? { iban: this.cipher.decrypt(row.payee_iban as string, 'aid_requests.payee_iban'), bic: (row.payee_bic as string | null) ?? null, name: row.payee_name as string } : null;
   }
 
   /** Aids granted to a household (any landlord), for rolling ceilings and frequency limits. */
@@ -302,7 +321,9 @@ export class AidRequestRepository {
     const [row] = await db('request_events')
       .insert({
         request_id: requestId, occurred_at: now, actor_user_id: e.actorUserId, actor_label: e.actorLabel, kind: e.kind,
-        from_status: e.fromStatus ?? null, to_status: e.toStatus ?? null, message: e.message ?? null, visibility: e.visibility,
+        from_status: e.fromStatus ?? null, to_status: e.toStatus ?? null, visibility: e.visibility,
+        // what stays inside the association (notes, proposals) is encrypted; messages shared with the landlord are not
+        message: e.visibility === 'internal' ? this.cipher.encryptNullable(e.message ?? null, 'request_events.message') : (e.message ?? null),
       })
       .returning('id');
     return String((row as { id: string | number }).id);
@@ -338,6 +359,6 @@ export class AidRequestRepository {
 
   async events(db: Db, requestId: string, includeInternal: boolean): Promise<RequestEvent[]> {
     const [rows, attachments] = [await this.eventsQuery(db, requestId, includeInternal), await this.attachmentsQuery(db, requestId)];
-    return toEvents(rows, attachments);
+    return toEvents(rows.map((r: Record<string, unknown>) => (r.visibility === 'internal' ? { ...r, message: this.cipher.decryptNullable(r.message, 'request_events.message') } : r)), attachments);
   }
 }

@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import type { DocumentKind } from '../aid-types/rules';
 import { evaluateEligibility } from '../aid-types/eligibility';
 import type { AidTypeRepository, AidTypeVersion } from '../aid-types/repository';
-import { type Payment, PaymentRepository } from '../payments/repository';
-import { PayeeRepository } from '../payments/payees-repository';
+import type { Payment, PaymentRepository } from '../payments/repository';
+import type { PayeeRepository } from '../payments/payees-repository';
 import type { AuditService } from '../audit/service';
 import type { Db } from '../db/types';
 import { AssignedReach } from '../permissions/assigned';
@@ -69,8 +69,8 @@ export class AidRequestService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly cache: ReferenceCache = new ReferenceCache(0),
-    private readonly payments: PaymentRepository = new PaymentRepository(),
-    private readonly payees: PayeeRepository = new PayeeRepository(),
+    private readonly payments: PaymentRepository,
+    private readonly payees: PayeeRepository,
   ) {}
 
   /** Advisers read the requests their missions are linked to (the mission area registers the check). */

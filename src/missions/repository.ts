@@ -1,5 +1,6 @@
 import type { Db, Page } from '../db/types';
 import { toPage } from '../db/types';
+import type { FieldCipher } from '../shared/field-cipher';
 import type { MissionStatus, ObjectiveResult } from './state-machine';
 
 export interface MissionType {
@@ -107,8 +108,16 @@ export interface MissionFilter {
   open?: boolean | undefined;
 }
 
-/** Missions, their objectives and sessions, mission types and billing lines. */
+/** Missions, their objectives and sessions, mission types and billing lines. A session's summary and private notes are stored encrypted. */
 export class MissionRepository {
+  constructor(private readonly cipher: FieldCipher) {}
+
+  private toSession(r: Record<string, unknown>): MissionSession {
+    return toSession({
+      ...r, summary: this.cipher.decrypt(r.summary as string, 'mission_sessions.summary'), private_notes: this.cipher.decryptNullable(r.private_notes, 'mission_sessions.private_notes'),
+    });
+  }
+
   // --- mission types ---
   async types(db: Db): Promise<MissionType[]> {
     return (await db('mission_types').orderByRaw('active desc, lower(label)')).map(toType);
@@ -238,14 +247,14 @@ export class MissionRepository {
   }
 
   async sessions(db: Db, missionId: string): Promise<MissionSession[]> {
-    return (await db('mission_sessions').where({ mission_id: missionId }).orderBy([{ column: 'held_on', order: 'desc' }, { column: 'created_at', order: 'desc' }])).map(toSession);
+    return (await db('mission_sessions').where({ mission_id: missionId }).orderBy([{ column: 'held_on', order: 'desc' }, { column: 'created_at', order: 'desc' }])).map((r: Record<string, unknown>) => this.toSession(r));
   }
 
   async insertSession(trx: Db, missionId: string, s: Omit<MissionSession, 'id' | 'recordedByLabel'>, by: { id: string; label: string }, now: Date): Promise<string> {
     const [row] = await trx('mission_sessions')
       .insert({
-        mission_id: missionId, held_on: s.heldOn, duration_minutes: s.durationMinutes, kind: s.kind, participants: s.participants, summary: s.summary,
-        private_notes: s.privateNotes, next_steps: s.nextSteps, recorded_by: by.id, recorded_by_label: by.label, created_at: now,
+        mission_id: missionId, held_on: s.heldOn, duration_minutes: s.durationMinutes, kind: s.kind, participants: s.participants,
+        summary: this.cipher.encrypt(s.summary, 'mission_sessions.summary'), private_notes: this.cipher.encryptNullable(s.privateNotes, 'mission_sessions.private_notes'), next_steps: s.nextSteps, recorded_by: by.id, recorded_by_label: by.label, created_at: now,
       })
       .returning('id');
     return (row as { id: string }).id;
@@ -254,7 +263,7 @@ export class MissionRepository {
   /** The sessions of several missions (the household page). */
   async sessionsOf(db: Db, missionIds: string[]): Promise<Array<MissionSession & { missionId: string }>> {
     if (missionIds.length === 0) return [];
-    return (await db('mission_sessions').whereIn('mission_id', missionIds).orderBy('held_on', 'desc')).map((r: Record<string, unknown>) => ({ ...toSession(r), missionId: r.mission_id as string }));
+    return (await db('mission_sessions').whereIn('mission_id', missionIds).orderBy('held_on', 'desc')).map((r: Record<string, unknown>) => ({ ...this.toSession(r), missionId: r.mission_id as string }));
   }
 
   /** The appointments of several missions, as the household page lists them (no contact details). */

@@ -1,4 +1,5 @@
 import type { Db } from '../db/types';
+import type { FieldCipher } from '../shared/field-cipher';
 import { OPEN_MISSION_STATUSES } from './state-machine';
 
 /** What stands where a text was erased. */
@@ -13,6 +14,8 @@ export interface RetentionCandidate {
 
 /** The SQL of the support data's retention: which missions are past it, and erasing one. */
 export class RetentionRepository {
+  constructor(private readonly cipher: FieldCipher) {}
+
   /**
    * The missions not erased yet of households with no open mission whose last contact — the
    * latest of their missions' end, sessions and appointments — is before the cutoff.
@@ -57,7 +60,7 @@ export class RetentionRepository {
       await trx('blobs').where({ id: mission.report_blob_id }).whereNotExists((q) => q.from('mail_attachments').where('blob_id', mission.report_blob_id).select(trx.raw('1'))).delete().returning('id');
     }
     await trx('mission_objectives').where({ mission_id: missionId }).update({ text: ERASED });
-    await trx('mission_sessions').where({ mission_id: missionId }).update({ participants: ERASED, summary: ERASED, next_steps: null, private_notes: null });
+    await trx('mission_sessions').where({ mission_id: missionId }).update({ participants: ERASED, summary: this.cipher.encrypt(ERASED, 'mission_sessions.summary'), next_steps: null, private_notes: null });
     await trx('appointments').where({ mission_id: missionId }).update({ place: ERASED, contact_name: ERASED, contact_email: null });
     return { organisationId: mission.organisation_id as string };
   }

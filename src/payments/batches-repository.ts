@@ -1,5 +1,6 @@
 import type { Db, Page } from '../db/types';
 import { toPage } from '../db/types';
+import type { FieldCipher } from '../shared/field-cipher';
 
 export type BatchStatus = 'generated' | 'approved' | 'transmitted' | 'settled' | 'cancelled';
 
@@ -83,8 +84,10 @@ const toBatch = (r: Record<string, unknown>): Batch => ({
 
 const PAYABLE_REQUEST_STATUSES = ['granted', 'in_payment', 'paid'];
 
-/** Payment batches and their items. */
+/** Payment batches and their items. The creditors' IBANs are stored encrypted, in the items as in the accounts. */
 export class BatchRepository {
+  constructor(private readonly cipher: FieldCipher) {}
+
   /** Takes the lock that serialises every batch generation (two replicas, a night run and an operator's). */
   async lockGeneration(trx: Db): Promise<void> {
     await trx.raw("select pg_advisory_xact_lock(hashtext('entraide:sepa-batches'))");
@@ -119,7 +122,7 @@ export class BatchRepository {
       id: r.id as string, requestId: r.request_id as string, reference: r.reference as string, aidTypeId: r.aid_type_id as string, aidCode: r.aid_code as string,
       organisationId: r.organisation_id as string, instalment: r.instalment as number, instalments: r.instalments as number, amountCents: Number(r.amount_cents),
       dueDate: r.due_date as string, endToEndId: r.end_to_end_id as string, payeeId: r.payee_id as string, accountId: r.account_id as string,
-      holderName: r.holder_name as string, iban: r.iban as string, bic: (r.bic as string | null) ?? null,
+      holderName: r.holder_name as string, iban: this.cipher.decrypt(r.iban as string, 'bank_accounts.iban'), bic: (r.bic as string | null) ?? null,
     }));
   }
 
@@ -145,7 +148,7 @@ export class BatchRepository {
   async insertItems(trx: Db, batchId: string, items: Array<{ paymentId: string; endToEndId: string; amountCents: number; accountId: string; creditorName: string; iban: string; bic: string | null; remittance: string }>): Promise<void> {
     const rows = items.map((i) => ({
       batch_id: batchId, payment_id: i.paymentId, end_to_end_id: i.endToEndId, amount_cents: i.amountCents, bank_account_id: i.accountId,
-      creditor_name: i.creditorName, iban: i.iban, bic: i.bic, remittance: i.remittance,
+      creditor_name: i.creditorName, iban: this.cipher.encrypt(i.iban, 'payment_batch_items.iban'), bic: i.bic, remittance: i.remittance,
     }));
     for (let i = 0; i < rows.length; i += 1000) await trx('payment_batch_items').insert(rows.slice(i, i + 1000));
   }
@@ -179,7 +182,7 @@ export class BatchRepository {
     if (limit) q.limit(limit);
     return (await q).map((r: Record<string, unknown>) => ({
       paymentId: r.payment_id as string, endToEndId: r.end_to_end_id as string, amountCents: Number(r.amount_cents), creditorName: r.creditor_name as string,
-      iban: r.iban as string, bic: (r.bic as string | null) ?? null, remittance: r.remittance as string, paymentStatus: r.payment_status as string,
+      iban: this.cipher.decrypt(r.iban as string, 'payment_batch_items.iban'), bic: (r.bic as string | null) ?? null, remittance: r.remittance as string, paymentStatus: r.payment_status as string,
       requestId: r.request_id as string, reference: (r.reference as string | null) ?? null, payeeId: r.payee_id as string,
       instalment: r.instalment as number, instalments: r.instalments as number, reissueOf: (r.reissue_of as string | null) ?? null,
     }));

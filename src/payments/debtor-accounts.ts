@@ -3,6 +3,7 @@ import type { AuditService } from '../audit/service';
 import { type Db, isUuid } from '../db/types';
 import { type Actor, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
+import type { FieldCipher } from '../shared/field-cipher';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { compactIban } from '../shared/iban';
 
@@ -31,28 +32,35 @@ const toAccount = (r: Record<string, unknown>): DebtorAccount => ({
   isDefault: r.is_default as boolean, active: r.active as boolean, version: r.version as number,
 });
 
+/** The debtor accounts; the IBAN is stored encrypted, its keyed hash unique (one account per IBAN). */
 export class DebtorAccountRepository {
+  constructor(private readonly cipher: FieldCipher) {}
+
+  private toAccount(r: Record<string, unknown>): DebtorAccount {
+    return toAccount({ ...r, iban: this.cipher.decrypt(r.iban as string, 'debtor_accounts.iban') });
+  }
+
   async list(db: Db): Promise<DebtorAccount[]> {
-    return (await db('debtor_accounts').orderByRaw('is_default desc, lower(label)')).map(toAccount);
+    return (await db('debtor_accounts').orderByRaw('is_default desc, lower(label)')).map((r: Record<string, unknown>) => this.toAccount(r));
   }
 
   async findById(db: Db, id: string): Promise<DebtorAccount | null> {
     const row = await db('debtor_accounts').where({ id }).first();
-    return row ? toAccount(row) : null;
+    return row ? this.toAccount(row) : null;
   }
 
   async insert(db: Db, a: Omit<DebtorAccountInput, 'bic'> & { bic: string | null }, now: Date): Promise<DebtorAccount> {
     if (a.isDefault) await db('debtor_accounts').where({ is_default: true }).update({ is_default: false, version: db.raw('version + 1') });
     const [row] = await db('debtor_accounts')
-      .insert({ label: a.label, holder_name: a.holderName, iban: a.iban, bic: a.bic, is_default: a.isDefault, active: a.active, created_at: now, updated_at: now })
+      .insert({ label: a.label, holder_name: a.holderName, iban: this.cipher.encrypt(a.iban, 'debtor_accounts.iban'), iban_hash: this.cipher.blindIndex(a.iban), bic: a.bic, is_default: a.isDefault, active: a.active, created_at: now, updated_at: now })
       .returning('*');
-    return toAccount(row);
+    return this.toAccount(row);
   }
 
   async update(db: Db, id: string, version: number, a: Omit<DebtorAccountInput, 'bic'> & { bic: string | null }, now: Date): Promise<boolean> {
     if (a.isDefault) await db('debtor_accounts').where({ is_default: true }).whereNot({ id }).update({ is_default: false, version: db.raw('version + 1') });
     const n = await db('debtor_accounts').where({ id, version })
-      .update({ label: a.label, holder_name: a.holderName, iban: a.iban, bic: a.bic, is_default: a.isDefault, active: a.active, version: version + 1, updated_at: now })
+      .update({ label: a.label, holder_name: a.holderName, iban: this.cipher.encrypt(a.iban, 'debtor_accounts.iban'), iban_hash: this.cipher.blindIndex(a.iban), bic: a.bic, is_default: a.isDefault, active: a.active, version: version + 1, updated_at: now })
       .returning('id');
     return n.length === 1;
   }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/types';
+import type { FieldCipher } from '../shared/field-cipher';
 
 export type PayeeKind = 'landlord' | 'supplier';
 export type BankAccountStatus = 'pending' | 'confirmed' | 'rejected' | 'replaced';
@@ -50,8 +51,14 @@ const toAccount = (r: Record<string, unknown>): BankAccount => ({
   version: r.version as number,
 });
 
-/** Payees and their bank accounts. */
+/** Payees and their bank accounts. An account's IBAN is stored encrypted, with its keyed hash for the lookups. */
 export class PayeeRepository {
+  constructor(private readonly cipher: FieldCipher) {}
+
+  private toAccount(r: Record<string, unknown>): BankAccount {
+    return toAccount({ ...r, iban: this.cipher.decrypt(r.iban as string, 'bank_accounts.iban') });
+  }
+
   async findById(db: Db, id: string): Promise<Payee | null> {
     const row = await db('payees').where({ id }).first();
     return row ? toPayee(row) : null;
@@ -89,7 +96,7 @@ export class PayeeRepository {
 
   async withAccounts(db: Db, payees: Payee[]): Promise<PayeeWithAccounts[]> {
     if (payees.length === 0) return [];
-    const accounts = (await db('bank_accounts').whereIn('payee_id', payees.map((p) => p.id)).whereIn('status', ['confirmed', 'pending'])).map(toAccount);
+    const accounts = (await db('bank_accounts').whereIn('payee_id', payees.map((p) => p.id)).whereIn('status', ['confirmed', 'pending'])).map((r: Record<string, unknown>) => this.toAccount(r));
     return payees.map((p) => ({
       ...p,
       confirmed: accounts.find((a) => a.payeeId === p.id && a.status === 'confirmed') ?? null,
@@ -97,11 +104,15 @@ export class PayeeRepository {
     }));
   }
 
-  /** A supplier already known with this IBAN (confirmed or waiting), to pay a new grant to. */
+  /**
+   * A supplier already known with this IBAN (confirmed or waiting), to pay a new grant to: by the
+   * keyed hash under every known key, or among accounts still in plaintext (before rotate-key).
+   */
   async supplierByIban(db: Db, iban: string): Promise<Payee | null> {
     const row = await db('payees as y')
       .join('bank_accounts as a', 'a.payee_id', 'y.id')
-      .where({ 'y.kind': 'supplier', 'a.iban': iban })
+      .where('y.kind', 'supplier')
+      .where((w) => w.whereIn('a.iban_hash', this.cipher.blindIndexes(iban)).orWhere((x) => x.where('a.iban', iban).whereRaw("a.iban not like 'enc:%'")))
       .whereIn('a.status', ['confirmed', 'pending'])
       .orderByRaw("a.status = 'confirmed' desc")
       .first('y.*');
@@ -109,14 +120,14 @@ export class PayeeRepository {
   }
 
   async accounts(db: Db, payeeId: string): Promise<BankAccount[]> {
-    return (await db('bank_accounts').where({ payee_id: payeeId }).orderBy('submitted_at', 'desc')).map(toAccount);
+    return (await db('bank_accounts').where({ payee_id: payeeId }).orderBy('submitted_at', 'desc')).map((r: Record<string, unknown>) => this.toAccount(r));
   }
 
   async account(db: Db, id: string, forUpdate = false): Promise<BankAccount | null> {
     const q = db('bank_accounts').where({ id });
     if (forUpdate) q.forUpdate();
     const row = await q.first();
-    return row ? toAccount(row) : null;
+    return row ? this.toAccount(row) : null;
   }
 
   async insertAccount(
@@ -126,12 +137,12 @@ export class PayeeRepository {
   ): Promise<BankAccount> {
     const [row] = await db('bank_accounts')
       .insert({
-        payee_id: a.payeeId, holder_name: a.holderName, iban: a.iban, bic: a.bic, rib_blob_id: a.ribBlobId, rib_filename: a.ribFilename, status: a.status,
+        payee_id: a.payeeId, holder_name: a.holderName, iban: this.cipher.encrypt(a.iban, 'bank_accounts.iban'), iban_hash: this.cipher.blindIndex(a.iban), bic: a.bic, rib_blob_id: a.ribBlobId, rib_filename: a.ribFilename, status: a.status,
         submitted_by: a.submittedBy, submitted_by_label: a.submittedByLabel, submitted_at: now,
         reviewed_by: a.reviewed?.by ?? null, reviewed_by_label: a.reviewed?.label ?? null, reviewed_at: a.reviewed ? now : null,
       })
       .returning('*');
-    return toAccount(row);
+    return this.toAccount(row);
   }
 
   /** Withdraws the change waiting for confirmation (replaced by a newer one). */
@@ -156,6 +167,8 @@ export class PayeeRepository {
       .where('a.status', 'pending')
       .orderBy('a.submitted_at')
       .select('a.*', 'y.name as payee_name', 'y.kind as payee_kind', db.raw("(select c.iban from bank_accounts c where c.payee_id = a.payee_id and c.status = 'confirmed') as previous_iban"));
-    return rows.map((r: Record<string, unknown>) => ({ ...toAccount(r), payeeName: r.payee_name as string, payeeKind: r.payee_kind as PayeeKind, previousIban: (r.previous_iban as string | null) ?? null }));
+    return rows.map((r: Record<string, unknown>) => ({
+      ...this.toAccount(r), payeeName: r.payee_name as string, payeeKind: r.payee_kind as PayeeKind, previousIban: this.cipher.decryptNullable(r.previous_iban, 'bank_accounts.iban'),
+    }));
   }
 }

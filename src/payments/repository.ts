@@ -1,4 +1,5 @@
 import type { Db } from '../db/types';
+import type { FieldCipher } from '../shared/field-cipher';
 import type { Instalment } from './schedule';
 
 export type PaymentStatus = 'scheduled' | 'batched' | 'sent' | 'settled' | 'rejected' | 'cancelled';
@@ -54,8 +55,14 @@ export interface WaitingPayment {
 
 const WITH_REISSUE = (db: Db) => db.raw('(select x.id from payments x where x.reissue_of = payments.id) as reissued_by');
 
-/** Payments of granted aids: created `scheduled` by the decision, taken by the payment batches. */
+/** Payments of granted aids: created `scheduled` by the decision, taken by the payment batches. The payee's IBAN is stored encrypted. */
 export class PaymentRepository {
+  constructor(private readonly cipher: FieldCipher) {}
+
+  private toPayment(r: Record<string, unknown>): Payment {
+    return toPayment({ ...r, payee_iban: this.cipher.decryptNullable(r.payee_iban, 'payments.payee_iban') });
+  }
+
   async insertSchedule(
     db: Db,
     p: { requestId: string; decisionId: string; organisationId: string; reference: string; payeeId: string; payee: { kind: string; name: string; iban: string; bic: string | null } },
@@ -65,7 +72,7 @@ export class PaymentRepository {
     const rows = await db('payments').insert(
       schedule.map((i) => ({
         request_id: p.requestId, decision_id: p.decisionId, organisation_id: p.organisationId, instalment: i.instalment, instalments: schedule.length,
-        amount_cents: i.amountCents, due_date: i.dueDate, payee_kind: p.payee.kind, payee_name: p.payee.name, payee_iban: p.payee.iban, payee_bic: p.payee.bic,
+        amount_cents: i.amountCents, due_date: i.dueDate, payee_kind: p.payee.kind, payee_name: p.payee.name, payee_iban: this.cipher.encrypt(p.payee.iban, 'payments.payee_iban'), payee_bic: p.payee.bic,
         payee_id: p.payeeId, end_to_end_id: endToEndId(p.reference, i.instalment), status: 'scheduled', created_at: now, updated_at: now,
       })),
     ).returning(['id', 'instalment', 'amount_cents']);
@@ -77,14 +84,14 @@ export class PaymentRepository {
   }
 
   async forRequest(db: Db, requestId: string): Promise<Payment[]> {
-    return (await this.forRequestQuery(db, requestId)).map(toPayment);
+    return (await this.forRequestQuery(db, requestId)).map((r: Record<string, unknown>) => this.toPayment(r));
   }
 
   async findById(db: Db, id: string, forUpdate = false): Promise<Payment | null> {
     const q = db('payments').where({ id }).select('payments.*', WITH_REISSUE(db));
     if (forUpdate) q.forUpdate();
     const row = await q.first();
-    return row ? toPayment(row) : null;
+    return row ? this.toPayment(row) : null;
   }
 
   async update(db: Db, id: string, version: number, from: PaymentStatus[], patch: Record<string, unknown>, now: Date): Promise<boolean> {
@@ -99,7 +106,7 @@ export class PaymentRepository {
     const [row] = await db('payments')
       .insert({
         request_id: original.request_id, decision_id: original.decision_id, organisation_id: original.organisation_id, instalment: original.instalment, instalments: original.instalments,
-        amount_cents: original.amount_cents, due_date: dueDate, payee_kind: original.payee_kind, payee_name: original.payee_name, payee_iban: original.payee_iban, payee_bic: original.payee_bic,
+        amount_cents: original.amount_cents, due_date: dueDate, payee_kind: original.payee_kind, payee_name: original.payee_name, payee_iban: this.cipher.encrypt(this.cipher.decrypt(original.payee_iban as string, 'payments.payee_iban'), 'payments.payee_iban'), payee_bic: original.payee_bic,
         payee_id: original.payee_id, end_to_end_id: endToEndId(reference, original.instalment, reissueNo), reissue_no: reissueNo, reissue_of: rejected.id,
         status: 'scheduled', created_at: now, updated_at: now,
       })
@@ -110,7 +117,7 @@ export class PaymentRepository {
   async cancelScheduled(db: Db, requestId: string, reason: string, now: Date): Promise<Payment[]> {
     const rows = await db('payments').where({ request_id: requestId, status: 'scheduled' })
       .update({ status: 'cancelled', cancel_reason: reason, cancelled_at: now, updated_at: now, version: db.raw('version + 1') }).returning('*');
-    return rows.map(toPayment);
+    return rows.map((r: Record<string, unknown>) => this.toPayment(r));
   }
 
   /** Whether every payment of a request is done with: settled or cancelled, a rejected one replaced by a re-issue. */
@@ -154,6 +161,6 @@ export class PaymentRepository {
     const rows = await db('payments as p').join('aid_requests as r', 'r.id', 'p.request_id')
       .where('p.status', 'rejected').whereNotExists((q) => q.from('payments as x').whereRaw('x.reissue_of = p.id'))
       .orderBy('p.rejected_at', 'desc').select('p.*', 'r.reference', db.raw('null as reissued_by'));
-    return rows.map((r: Record<string, unknown>) => ({ ...toPayment(r), reference: (r.reference as string | null) ?? null }));
+    return rows.map((r: Record<string, unknown>) => ({ ...this.toPayment(r), reference: (r.reference as string | null) ?? null }));
   }
 }

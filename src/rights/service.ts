@@ -6,6 +6,7 @@ import { type Actor, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
 import { addMonths, parisDate } from '../shared/dates';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
+import type { FieldCipher } from '../shared/field-cipher';
 import type { RightsRepository, RightsRequest } from './repository';
 import type { RightsAnswerInput, RightsRequestInput } from './schemas';
 import { subjectExport } from './subject-export';
@@ -23,6 +24,8 @@ export class RightsService {
     private readonly audit: AuditService,
     private readonly accessLog: AccessLogRepository,
     private readonly clock: Clock,
+    /** Decrypts what the export shows of encrypted columns (sessions' summaries). */
+    private readonly cipher: FieldCipher,
   ) {}
 
   today(): string {
@@ -79,7 +82,7 @@ export class RightsService {
   async exportData(actor: Actor, id: string): Promise<{ fileName: string; body: string }> {
     const request = await this.get(actor, id);
     const now = this.clock.now();
-    const data = await subjectExport(this.db, request.personId, now);
+    const data = await subjectExport(this.db, this.cipher, request.personId, now);
     if (!data) throw new NotFoundError();
     await this.db.transaction(async (trx) => {
       await this.audit.record(trx, actor, { entityType: 'rights_request', entityId: id, organisationId: actor.organisationId, action: 'rights.data_exported', before: null, after: null });

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/types';
+import type { FieldCipher } from '../shared/field-cipher';
 import { centsToDecimal } from '../shared/money';
 import { OrganisationRepository } from '../organisations/repository';
 
@@ -28,7 +29,7 @@ interface SituationMember { personId: string; name: string; employmentStatus: st
  * sessions and appointments, the history of changes to the person, who consulted their files
  * (organisation and date), and their rights requests. Read in one pass, no change made.
  */
-export async function subjectExport(db: Db, personId: string, now: Date): Promise<Record<string, unknown> | null> {
+export async function subjectExport(db: Db, cipher: FieldCipher, personId: string, now: Date): Promise<Record<string, unknown> | null> {
   const person = await db('persons').where({ id: personId }).first();
   if (!person) return null;
   const association = await new OrganisationRepository().firstAssociation(db);
@@ -126,7 +127,7 @@ export async function subjectExport(db: Db, personId: string, now: Date): Promis
       reference: m.reference, type: m.type, statut: m.status, motif: m.reason, commandee_le: iso(m.ordered_at), acceptee_le: iso(m.accepted_at), commencee_le: iso(m.started_at), terminee_le: iso(m.ended_at),
       consentement: json(m.consent), bilan: m.outcome, recommandations: m.recommendations, motif_de_refus: m.decline_reason, motif_d_interruption: m.interruption_reason,
       objectifs: bySource(objectives, 'mission_id', m.id).map((o) => ({ domaine: o.category, objectif: o.text, resultat: o.result })),
-      entretiens: bySource(sessions, 'mission_id', m.id).map((s) => ({ le: day(s.held_on), duree_minutes: s.duration_minutes, type: s.kind, participants: s.participants, resume: s.summary, prochaines_etapes: s.next_steps })),
+      entretiens: bySource(sessions, 'mission_id', m.id).map((s) => ({ le: day(s.held_on), duree_minutes: s.duration_minutes, type: s.kind, participants: s.participants, resume: cipher.decrypt(s.summary as string, 'mission_sessions.summary'), prochaines_etapes: s.next_steps })),
       rendez_vous: bySource(appointments, 'mission_id', m.id).map((a) => ({ le: iso(a.starts_at), duree_minutes: a.duration_minutes, mode: a.mode, lieu: a.place, statut: a.status })),
     })),
     historique_des_modifications: history.map((h) => ({ le: iso(h.occurred_at), action: h.action, avant: json(h.before), apres: json(h.after) })),

@@ -1,5 +1,6 @@
 import type { Db, Page } from '../db/types';
 import { isUuid, likePattern, toPage } from '../db/types';
+import type { FieldCipher } from '../shared/field-cipher';
 import type { OrganisationKind, Role, Scope } from '../permissions';
 
 export interface User {
@@ -133,6 +134,14 @@ export interface UserFilters {
 }
 
 export class UserRepository {
+  /** The cipher of the second factor's key (stored encrypted); only the TOTP methods need it. */
+  constructor(private readonly cipher?: FieldCipher) {}
+
+  private get totpCipher(): FieldCipher {
+    if (!this.cipher) throw new Error('UserRepository built without a FieldCipher: the second factor’s key is stored encrypted');
+    return this.cipher;
+  }
+
   async list(db: Db, scope: Scope, filters: UserFilters, page: number, pageSize = 50): Promise<Page<User>> {
     const q = scopedUsers(db, scope);
     if (filters.q) {
@@ -224,12 +233,12 @@ export class UserRepository {
   /** The user's second factor: its key once enrolled, and the last time step a code was accepted for. */
   async secondFactor(db: Db, id: string): Promise<{ secret: string | null; enabledAt: Date | null; lastStep: number | null }> {
     const row = await db('users').where('id', id).first('totp_secret', 'totp_enabled_at', 'totp_last_step');
-    return { secret: row?.totp_secret ?? null, enabledAt: row?.totp_enabled_at ?? null, lastStep: row?.totp_last_step === null || row?.totp_last_step === undefined ? null : Number(row.totp_last_step) };
+    return { secret: this.totpCipher.decryptNullable(row?.totp_secret, 'users.totp_secret'), enabledAt: row?.totp_enabled_at ?? null, lastStep: row?.totp_last_step === null || row?.totp_last_step === undefined ? null : Number(row.totp_last_step) };
   }
 
   /** Enrols a key, unless one was enrolled meanwhile (then false). */
   async enableSecondFactor(db: Db, id: string, secret: string, step: number, now: Date): Promise<boolean> {
-    const rows = await db('users').where('id', id).whereNull('totp_enabled_at').update({ totp_secret: secret, totp_enabled_at: now, totp_last_step: step, updated_at: now }).returning('id');
+    const rows = await db('users').where('id', id).whereNull('totp_enabled_at').update({ totp_secret: this.totpCipher.encrypt(secret, 'users.totp_secret'), totp_enabled_at: now, totp_last_step: step, updated_at: now }).returning('id');
     return rows.length === 1;
   }
 
