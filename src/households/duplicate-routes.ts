@@ -12,6 +12,8 @@ import { type Actor, can } from '../permissions';
 import { RELATIONSHIP_LABELS } from './labels';
 import { personMergeSchema } from './schemas';
 
+const PROBE_LIMITED = 'Trop de vérifications de doublons en peu de temps : patientez quelques minutes avant de réessayer. Vous pouvez enregistrer la personne, l’association vérifiera les doublons.';
+
 const probeQuery = z.object({ exclude: z.uuid().optional().catch(undefined) });
 
 export function duplicateRoutes(services: Services): Router {
@@ -21,11 +23,17 @@ export function duplicateRoutes(services: Services): Router {
   /**
    * htmx, on change of the birth date: is this person already known? (same code as the check on
    * save). Where saving asks for it (a new person, not an edit), the box to tick comes with the warning.
+   * A landlord user is told only about the same identity, within a limit per user (duplicates.check).
    */
   router.get(urls.personDuplicateCheck(), ...requirePermission('households:manage'), async (req, res) => {
     const { exclude } = probeQuery.parse(req.query);
     const probe = probeFrom(req.query);
-    const result = probe ? await duplicates.check(actor(req), probe, exclude ? [exclude] : []) : { known: false, matches: [] };
+    const result = probe ? await duplicates.check(actor(req), probe, exclude ? [exclude] : []) : { known: false, matches: [], limited: false };
+    if (result.limited) {
+      logger.warn('rate limit reached', { event: 'security.rate_limited', path: req.path, userId: req.actor?.userId, requestId: req.id });
+      res.status(429).render(req.get('hx-request') ? 'households/_duplicate-check' : 'errors/429', { dup: { limited: true }, message: PROBE_LIMITED });
+      return;
+    }
     res.render('households/_duplicate-check', { dup: { ...result, ask: !exclude, checked: ticked(req.query.confirmNotDuplicate) } });
   });
 

@@ -1,5 +1,8 @@
 import type { Knex } from 'knex';
+import type { Options } from 'express-rate-limit';
+import { AccessLogRepository } from '../audit/access-repository';
 import type { AuditService } from '../audit/service';
+import { DatabaseRateLimitStore } from '../http/rate-limit-store';
 import { type Db, isUuid } from '../db/types';
 import { type Actor, can, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
@@ -38,11 +41,36 @@ export interface Suspicion {
 /** The field a duplicate warning is attached to: ticking it confirms the save. */
 export const CONFIRM_FIELD = 'confirmNotDuplicate';
 
+/** How many duplicate probes a landlord user may make per window (live check and re-rendered forms alike). */
+export const PROBE_LIMIT = 30;
+export const PROBE_WINDOW_MS = 15 * 60_000;
+
+export interface DuplicateCheck {
+  known: boolean;
+  /** who matched: the association only */
+  matches: PersonMatch[];
+  /** the actor made too many probes in the window: nothing is said until it ends */
+  limited: boolean;
+}
+
 /**
- * Likely duplicates across every organisation. Landlord users only learn that such a person is
- * known (no one else's data); the association sees the matches and merges or dismisses them.
+ * Whether the actor is told about a match on a contact detail alone. Only the association: being
+ * known to Entraide means being helped (sensitive, RGPD art. 9), so a landlord user typing someone
+ * else's tenant's e-mail or phone must learn nothing; it is told only about the same identity
+ * (normalised names and birth date), which it must already know to type it.
+ */
+const fullMatching = (actor: Actor): boolean => can(actor, 'households:merge');
+
+/**
+ * Likely duplicates across every organisation. Landlord users only learn that a person with the
+ * same identity is known (no one else's data), within a rate limit, and every probe that found
+ * someone is traced as a read of that person; the association sees the matches (identity, e-mail,
+ * phone) and merges or dismisses them.
  */
 export class DuplicateService {
+  /** Probe counters in PostgreSQL (table rate_limits), so every replica counts the same probes. */
+  private readonly probes: DatabaseRateLimitStore;
+
   constructor(
     private readonly db: Knex,
     private readonly persons: PersonRepository,
@@ -50,23 +78,49 @@ export class DuplicateService {
     private readonly suspicions: SuspicionRepository,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-  ) {}
+    private readonly accessLog = new AccessLogRepository(),
+  ) {
+    this.probes = new DatabaseRateLimitStore(db, 'duplicate-probe:', false);
+    this.probes.init({ windowMs: PROBE_WINDOW_MS } as Options);
+  }
 
+  /** Every likely duplicate, whatever the reason (for the association's suspicions). */
   findFor(probe: DuplicateProbe, excludeIds: string[] = []): Promise<PersonMatch[]> {
     return this.persons.findDuplicates(this.db, probe, excludeIds);
   }
 
-  /** The live check while typing: what this actor may be told about matches. */
-  async check(actor: Actor, probe: DuplicateProbe, excludeIds: string[] = []): Promise<{ known: boolean; matches: PersonMatch[] }> {
-    scopeFor(actor, 'households:manage');
-    const matches = await this.findFor(probe, excludeIds);
-    return { known: matches.length > 0, matches: can(actor, 'households:merge') ? matches : [] };
+  /** The matches this actor may be warned about: all of them for the association, the same identity only for a landlord. */
+  visibleTo(actor: Actor, matches: PersonMatch[]): PersonMatch[] {
+    return fullMatching(actor) ? matches : matches.filter((m) => m.reasons.includes('identity'));
   }
 
-  /** The warning shown on save, asking for a confirmation. */
+  /** Whether saving this person must first ask the actor to confirm (a match the actor may be told about). */
+  asksConfirmation(actor: Actor, matches: PersonMatch[]): boolean {
+    return this.visibleTo(actor, matches).length > 0;
+  }
+
+  /**
+   * The check while typing (and on a re-rendered form): what this actor may be told. A landlord
+   * user's probe never looks at the e-mail or phone at all (same answer, same work, whatever they
+   * hold) and counts against its limit; a probe that found someone is traced as a read of them.
+   */
+  async check(actor: Actor, probe: DuplicateProbe, excludeIds: string[] = []): Promise<DuplicateCheck> {
+    scopeFor(actor, 'households:manage');
+    const full = fullMatching(actor);
+    if (!full && (await this.probes.increment(actor.userId)).totalHits > PROBE_LIMIT) return { known: false, matches: [], limited: true };
+    const matches = this.visibleTo(actor, await this.findFor(full ? probe : { ...probe, email: null, phone: null }, excludeIds));
+    for (const m of matches) {
+      await this.accessLog.record(this.db, {
+        userId: actor.userId, organisationId: actor.organisationId, action: 'person.duplicate_check', entityType: 'person', entityId: m.id, requestId: actor.requestId ?? null, occurredAt: this.clock.now(),
+      });
+    }
+    return { known: matches.length > 0, matches: full ? matches : [], limited: false };
+  }
+
+  /** The warning shown on save, asking for a confirmation (a landlord user is told nothing about who). */
   warning(actor: Actor, matches: PersonMatch[]): ValidationError {
-    const detail = can(actor, 'households:merge')
-      ? ` : ${matches.map((m) => `${m.firstNames} ${m.lastName}${m.organisationName ? ` (${m.organisationName})` : ''}`).join(', ')}`
+    const detail = fullMatching(actor)
+      ? ` : ${this.visibleTo(actor, matches).map((m) => `${m.firstNames} ${m.lastName}${m.organisationName ? ` (${m.organisationName})` : ''}`).join(', ')}`
       : '';
     return new ValidationError({
       [CONFIRM_FIELD]: `Une personne avec ces informations est déjà connue d’Entraide${detail}. Si c’est bien la même, l’association peut la rattacher : cochez la case pour enregistrer quand même, l’association sera prévenue.`,

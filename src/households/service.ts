@@ -128,7 +128,7 @@ export class HouseholdService {
     if (!organisation || organisation.kind !== 'landlord') throw new ValidationError({ organisationId: 'Choisissez un bailleur de la liste' });
     const person = toPersonFields(input);
     const matches = await this.duplicates.findFor(person);
-    if (matches.length > 0 && !confirmedNotDuplicate) throw this.duplicates.warning(actor, matches);
+    if (!confirmedNotDuplicate && this.duplicates.asksConfirmation(actor, matches)) throw this.duplicates.warning(actor, matches);
     const dwelling = toDwelling(input);
     const now = this.clock.now();
     return this.db.transaction(async (trx) => {
@@ -171,7 +171,7 @@ export class HouseholdService {
   async addPerson(actor: Actor, householdId: string, input: PersonInput & { relationship: Relationship; fromDate: string }, confirmedNotDuplicate: boolean): Promise<string> {
     const person = toPersonFields(input);
     const matches = await this.duplicates.findFor(person);
-    if (matches.length > 0 && !confirmedNotDuplicate) throw this.duplicates.warning(actor, matches);
+    if (!confirmedNotDuplicate && this.duplicates.asksConfirmation(actor, matches)) throw this.duplicates.warning(actor, matches);
     return this.db.transaction(async (trx) => {
       const household = await this.get(actor, householdId, 'households:manage', trx);
       if (household.status !== 'active') throw new ConflictError('Ce ménage a été fusionné.');
