@@ -43,6 +43,8 @@ export function householdRoutes(services: Services): Router {
 
   router.get(urls.householdsCsv(), ...requirePermission('households:read'), async (req, res) => {
     const query = householdListQuery.parse(req.query);
+    // an export reads many records at once: one trace naming the export (its filters are not kept: a search may hold a name)
+    await households.logRead(actor(req), 'households.export', 'export', 'menages.csv');
     await sendCsv(
       res,
       `menages-${today()}.csv`,

@@ -52,8 +52,8 @@ describe('read traces: retention', () => {
   });
 
   it('refuses a retention outside six months to three years at start', () => {
-    expect(() => loadConfig({ ACCESS_LOG_RETENTION_MONTHS: '3' })).toThrow(/six months/);
-    expect(() => loadConfig({ ACCESS_LOG_RETENTION_MONTHS: '48' })).toThrow(/three years/);
+    expect(() => loadConfig({ ACCESS_LOG_RETENTION_MONTHS: '3' })).toThrow(/six mois/);
+    expect(() => loadConfig({ ACCESS_LOG_RETENTION_MONTHS: '48' })).toThrow(/trois ans/);
   });
 });
 
