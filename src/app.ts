@@ -113,6 +113,6 @@ export function createApp(services: Services): Express {
   app.use(appointmentLinkRoutes(services));
 
   app.use(notFound);
-  app.use(errorHandler(logger));
+  app.use(errorHandler(logger, config.baseUrl));
   return app;
 }

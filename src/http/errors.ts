@@ -3,7 +3,7 @@ import { ZodError } from 'zod';
 import type { Logger } from '../logger';
 import { ConflictError, ForbiddenError, InvalidTransitionError, NotFoundError, ValidationError } from '../shared/errors';
 import { urls } from '../urls';
-import { keepableValues, returnPathFor } from './session';
+import { fromOurPages, keepableValues, rememberedPath } from './session';
 
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError());
 
@@ -15,20 +15,27 @@ interface HttpishError {
   expose?: boolean;
 }
 
-/** Maps every error to a French page and a status; a 500 shows only the request id (the stack is logged). */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+/**
+ * Maps every error to a French page and a status; a 500 shows only the request id (the stack is logged).
+ * `baseUrl` is the app's own origin, which a form must come from to be kept across a login.
+ */
+export function errorHandler(logger: Logger, baseUrl?: string): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     const e = err as HttpishError & Error;
     const base = { requestId: req.id, userId: req.actor?.userId, organisationId: req.actor?.organisationId, method: req.method, path: req.path };
 
     if (e?.code === 'EBADCSRFTOKEN') {
-      if (!req.user && req.method === 'POST' && req.path !== urls.login()) {
-        // the session behind the form has gone (expired, server restarted): keep what was typed, log in again
-        const back = returnPathFor(req.method, req.originalUrl, req.get('referer'));
-        if (back) req.session.savedForm = { path: back, values: keepableValues(req.body) };
-        req.session.returnTo = back ?? undefined;
-        req.flash('info', 'Votre session a expiré. Reconnectez-vous pour continuer : vos saisies ont été conservées.');
+      // the session behind one of our forms has gone (expired, cleaned up, cookie dropped by the
+      // browser): keep what was typed, log in again. Only a form that provably comes from our pages:
+      // a cross-site POST is refused below and nothing of it is kept (no replay, no pre-fill).
+      if (!req.user && req.method === 'POST' && req.path !== urls.login() && fromOurPages(req, baseUrl)) {
+        const back = rememberedPath(req, baseUrl);
+        if (back) {
+          req.session.savedForm = { path: back, values: keepableValues(req.body) };
+          req.session.returnTo = back;
+        }
+        req.flash('info', back ? 'Votre session a expiré. Reconnectez-vous pour continuer : vos saisies ont été conservées.' : 'Votre session a expiré. Reconnectez-vous pour continuer.');
         return res.redirect(urls.login());
       }
       logger.warn('csrf token rejected', { ...base, event: 'security.csrf_rejected' });

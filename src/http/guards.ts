@@ -3,11 +3,19 @@ import type { Actor, Permission } from '../permissions';
 import { can } from '../permissions';
 import { ForbiddenError } from '../shared/errors';
 import { urls } from '../urls';
+import { rememberedPath } from './session';
 
-/** Sends anonymous visitors to the login page, remembering where they were going. */
+/**
+ * Sends anonymous visitors to the login page, remembering where they were going: only a page of
+ * ours asked for with a plain GET (a safe same-origin path, never an htmx fragment); a POST's
+ * destination is never remembered here (see rememberedPath for the forms kept across a login).
+ */
 export const requireLogin: RequestHandler = (req, res, next) => {
   if (req.actor) return next();
-  if (req.method === 'GET') req.session.returnTo = req.originalUrl;
+  if (req.method === 'GET') {
+    const back = rememberedPath(req);
+    if (back) req.session.returnTo = back;
+  }
   if (req.get('hx-request')) {
     res.setHeader('HX-Redirect', urls.login());
     res.status(204).end();

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import session from 'express-session';
 import type { Knex } from 'knex';
 import { ConnectSessionKnexStore } from 'connect-session-knex';
@@ -93,14 +93,14 @@ export function sessionTimeouts(clock: Clock, config: Config): RequestHandler {
       if (s.lastSeenAt === undefined || now - s.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) s.lastSeenAt = now;
       return next();
     }
-    const back = returnPathFor(req.method, req.originalUrl, req.get('referer'));
+    const back = rememberedPath(req, config.baseUrl);
     const savedForm = req.method === 'POST' && back ? { path: back, values: keepableValues(req.body) } : undefined;
     req.session.regenerate((err) => {
       if (err) return next(err);
       req.user = undefined;
       req.session.returnTo = back ?? undefined;
       req.session.savedForm = savedForm;
-      req.session.flash = [{ kind: 'info', text: 'Votre session a expiré. Reconnectez-vous pour continuer : vos saisies ont été conservées.' }];
+      req.session.flash = [{ kind: 'info', text: savedForm ? 'Votre session a expiré. Reconnectez-vous pour continuer : vos saisies ont été conservées.' : 'Votre session a expiré. Reconnectez-vous pour continuer.' }];
       req.session.save(() => {
         if (req.get('hx-request')) {
           res.setHeader('HX-Redirect', urls.login());
@@ -111,6 +111,49 @@ export function sessionTimeouts(clock: Clock, config: Config): RequestHandler {
       });
     });
   };
+}
+
+/** Our cookies: the session's and the CSRF one (both SameSite=Lax, so a cross-site POST never carries them). */
+const OUR_COOKIE = new RegExp(`^(${SESSION_COOKIE.replace('.', '\\.')}|(__Host-)?entraide\\.csrf)$`);
+
+const originOf = (url: string | undefined): string | null => {
+  if (!url) return null;
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? null : origin;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * Whether a request provably comes from our own pages: its Origin (or, when a browser sent none,
+ * its Referer) is the app's origin (BASE_URL, or the request's own protocol and host as the proxy
+ * forwards them), and it carries one of our cookies. Only such a POST may be remembered across a
+ * login: a cross-site form (no cookie under SameSite=Lax, a foreign or opaque origin) never is, so
+ * an attacker cannot have the victim's page open pre-filled with their values after login.
+ * The session cookie alone would not do: the browser drops it when the idle timeout ends (its
+ * expiry is the idle timeout), and a form typed meanwhile must still be given back.
+ */
+export function fromOurPages(req: Request, baseUrl?: string): boolean {
+  const own = new Set([`${req.protocol}://${req.host}`]);
+  const configured = originOf(baseUrl);
+  if (configured) own.add(configured);
+  const origin = req.get('origin');
+  const source = origin !== undefined ? originOf(origin) : originOf(req.get('referer'));
+  if (!source || !own.has(source)) return false;
+  const cookies = (req as Request & { cookies?: Record<string, unknown> }).cookies ?? {};
+  return Object.keys(cookies).some((name) => OUR_COOKIE.test(name));
+}
+
+/**
+ * Where to come back after login, if anywhere: the page itself for a plain GET (never an htmx
+ * fragment), the form's page for a POST that provably comes from our pages (fromOurPages).
+ */
+export function rememberedPath(req: Request, baseUrl?: string): string | null {
+  if (req.method === 'GET') return req.get('hx-request') ? null : safeReturnPath(req.originalUrl);
+  if (req.method !== 'POST' || !fromOurPages(req, baseUrl)) return null;
+  return returnPathFor(req.method, req.originalUrl, req.get('referer'));
 }
 
 /** Where to come back after login: the page itself for a GET, the form's page for a POST. */
