@@ -19,6 +19,14 @@ export class StatusReportError extends Error {}
 
 const PARSER = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true, parseTagValue: false, isArray: (name) => ['OrgnlPmtInfAndSts', 'TxInfAndSts', 'StsRsnInf'].includes(name) });
 
+/**
+ * A pain.002 never has a DTD (ISO 20022 messages are defined by their XSD). Any DOCTYPE or entity
+ * declaration is refused before parsing (ASVS 5.5.2): no external entity (XXE: reading a server
+ * file, reaching a URL), no entity expansion (billion laughs), no internal entity smuggling a
+ * value past what the operator sees in the file. The five predefined entities (&amp; …) still work.
+ */
+const DTD = /<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)\b/i;
+
 const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v.trim() : null);
 const reason = (node: Record<string, unknown> | undefined): string | null => {
   const first = (node?.StsRsnInf as Array<Record<string, { Cd?: unknown; Prtry?: unknown }>> | undefined)?.[0];
@@ -27,6 +35,9 @@ const reason = (node: Record<string, unknown> | undefined): string | null => {
 
 /** Reads a pain.002.001.03 (or later) status report: the file it answers and each transfer's status and reason. */
 export function parsePain002(xml: string): StatusReport {
+  if (DTD.test(xml)) {
+    throw new StatusReportError('Ce fichier contient une déclaration DOCTYPE ou des entités XML, qu’un rapport de la banque ne contient jamais : il est refusé et rien n’a été appliqué. Demandez à la banque le rapport d’origine.');
+  }
   let doc: Record<string, unknown>;
   try {
     doc = PARSER.parse(xml, true) as Record<string, unknown>;
