@@ -127,7 +127,8 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const mailer = new Mailer(knex, mailRepository, clock, logger, config, blobs);
   const secondFactorRoles = config.secondFactorRoles;
   const auth = new AuthService(knex, userRepository, tokenRepository, audit, mailer, clock, logger, config.baseUrl, secondFactorRoles);
-  const secondFactor = new SecondFactorService(knex, userRepository, auth, audit, clock, logger, secondFactorRoles);
+  // the mailed enrolment codes are hashed with a key derived from the session secret
+  const secondFactor = new SecondFactorService(knex, userRepository, auth, audit, clock, logger, secondFactorRoles, mailer, `enrolment-codes:${config.session.secret}`);
   const organisations = new OrganisationService(knex, organisationRepository, audit, clock);
   const users = new UserService(knex, userRepository, organisationRepository, tokenRepository, audit, mailer, clock, (t) =>
     auth.setPasswordLink(t),

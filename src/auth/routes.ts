@@ -1,5 +1,6 @@
 import { type Request, type Response, Router } from 'express';
-import rateLimit from 'express-rate-limit';
+import rateLimit, { ipKeyGenerator } from 'express-rate-limit';
+import { z } from 'zod';
 import { DatabaseRateLimitStore } from '../http/rate-limit-store';
 import type passport from 'passport';
 import { actor, requirePermission } from '../http/guards';
@@ -7,17 +8,40 @@ import { emptyForm, type FormState, postForm } from '../http/forms';
 import type { Services } from '../services';
 import { routes, safeReturnPath, urls } from '../urls';
 import type { User } from '../users/repository';
-import { changePasswordSchema, forgotPasswordSchema, loginSchema, secondFactorSchema, setPasswordSchema } from './schemas';
-import { SECOND_FACTOR_PENDING_MINUTES } from './second-factor';
+import { changePasswordSchema, enrolmentCodeSchema, forgotPasswordSchema, identityFields, loginSchema, secondFactorSchema, setPasswordSchema } from './schemas';
+import { ENROLMENT_CODE_MINUTES, ENROLMENT_PENDING_MINUTES, maskEmail, RECOVERY_CODE_COUNT, SECOND_FACTOR_PENDING_MINUTES } from './second-factor';
 import { actorOf } from '../http/current-user';
 import { ValidationError } from '../shared/errors';
 import { PASSWORD_MIN_LENGTH } from './passwords';
+import { identityGate } from './reauth';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** A user who must enrol a key: when they proved they read the account's mail (mailed code or one-time link). */
+    enrolment?: { userId: string; mailVerifiedAt?: number };
+  }
+}
+
+/** Failed logins per account (e-mail) in 15 minutes, whatever the source address. */
+export const ACCOUNT_FAILURES_PER_15_MIN = 10;
+/** Forgotten-password requests per source address in 15 minutes (each request counts). */
+export const RESET_REQUESTS_PER_15_MIN = 10;
+
+/** The same answer to every forgotten-password request: known or unknown address, throttled or not. */
+const RESET_ANSWER = 'Si un compte actif correspond à cette adresse, un courriel vient de lui être envoyé avec un lien valable 1 heure.';
+
+const normalisedEmail = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v.normalize('NFC').trim().toLowerCase() : null);
 
 export function authRoutes(services: Services, passportInstance: passport.PassportStatic): Router {
   const router = Router();
   const { logger, clock } = services;
+  const gate = identityGate(services);
 
-  const limitPerIp = (name: string, limit: number) =>
+  const tooMany = (message: string) => (req: Request, res: Response) => {
+    logger.warn('rate limit reached', { event: 'security.rate_limited', path: req.path, ip: req.ip, requestId: req.id });
+    res.status(429).render('errors/429', { message });
+  };
+  const limiter = (name: string, limit: number, options: { key?: (req: Request) => string | null; countAll?: boolean; handler: (req: Request, res: Response) => void }) =>
     rateLimit({
       windowMs: 15 * 60_000,
       limit,
@@ -25,14 +49,35 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
       store: new DatabaseRateLimitStore(services.knex, `${name}:`, services.config.env !== 'test'),
       standardHeaders: 'draft-7',
       legacyHeaders: false,
-      skipSuccessfulRequests: true, // only failures count: a whole office behind one address can still log in
-      handler: (req, res) => {
-        logger.warn('rate limit reached', { event: 'security.rate_limited', path: req.path, ip: req.ip, requestId: req.id });
-        res.status(429).render('errors/429', { message: 'Trop de tentatives depuis votre poste. Patientez quelques minutes avant de réessayer.' });
-      },
+      // by default only failures count: a whole office behind one address can still log in
+      skipSuccessfulRequests: !options.countAll,
+      ...(options.key
+        ? { keyGenerator: (req: Request) => (options.key as (r: Request) => string | null)(req) ?? 'none', skip: (req: Request) => (options.key as (r: Request) => string | null)(req) === null }
+        : { keyGenerator: (req: Request) => ipKeyGenerator(req.ip ?? '') }),
+      handler: options.handler,
     });
-  const loginLimiter = limitPerIp('login', services.config.loginRateLimitPer15Min);
-  const resetLimiter = limitPerIp('reset', 10);
+  // failed logins per source address: high, so that one person behind an office's (or a proxy's) address does not lock everyone out
+  const loginLimiter = limiter('login', services.config.loginRateLimitPer15Min, {
+    handler: tooMany('Trop de tentatives depuis votre poste. Patientez quelques minutes avant de réessayer.'),
+  });
+  // failed logins per account, from any address: a password tried from many addresses is stopped too
+  const accountLimiter = limiter('login-account', ACCOUNT_FAILURES_PER_15_MIN, {
+    key: (req) => {
+      const email = normalisedEmail((req.body as Record<string, unknown> | undefined)?.email);
+      if (email) return `email:${email}`;
+      return req.session.secondFactor ? `user:${req.session.secondFactor.userId}` : null;
+    },
+    handler: tooMany('Trop de tentatives de connexion sur ce compte. Patientez quelques minutes avant de réessayer.'),
+  });
+  // forgotten password: every request counts per source address; past the limit the answer stays the same, no mail leaves
+  const resetLimiter = limiter('reset', RESET_REQUESTS_PER_15_MIN, {
+    countAll: true,
+    handler: (req, res) => {
+      logger.warn('password reset requests throttled', { event: 'auth.reset_throttled', scope: 'address', ip: req.ip, requestId: req.id });
+      req.flash('info', RESET_ANSWER);
+      res.redirect(urls.login());
+    },
+  });
 
   const renderLogin = (req: Request, res: Response, form: FormState) =>
     res.render('auth/login', { form, loggedOut: req.query.deconnecte === '1' });
@@ -42,7 +87,24 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
     renderLogin(req, res, emptyForm(req));
   });
 
-  router.post(urls.login(), loginLimiter);
+  /** A new session (no fixation) waiting for the second factor of `user`; a user still to enrol is mailed a code. */
+  const awaitSecondFactor = async (req: Request, res: Response, user: User, carry: { returnTo?: string | undefined; savedForm?: typeof req.session.savedForm }, mailVerified: boolean, flash?: string) => {
+    const enrolled = await services.secondFactor.enrolled(user.id);
+    await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+    const now = clock.now().getTime();
+    req.session.secondFactor = { userId: user.id, startedAt: now };
+    req.session.returnTo = carry.returnTo;
+    req.session.savedForm = carry.savedForm;
+    if (!enrolled) {
+      req.session.enrolment = { userId: user.id, ...(mailVerified ? { mailVerifiedAt: now } : {}) };
+      if (!mailVerified) await services.secondFactor.sendEnrolmentCode(user, { ip: req.ip, requestId: req.id });
+    }
+    if (flash) req.flash('success', flash);
+    await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+    res.redirect(urls.secondFactor());
+  };
+
+  router.post(urls.login(), loginLimiter, accountLimiter);
   postForm(router, urls.login(), logger, {
     permission: null,
     schema: loginSchema,
@@ -58,24 +120,19 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
             renderLogin(req, res, { values: { email: req.body.email }, errors: { _form: info?.message ?? '' }, errorSummary: [{ href: '#email', text: info?.message ?? '' }] });
             return resolve();
           }
-          if (services.secondFactor.requiredFor(user)) {
-            // the password is right; the login waits for the code, in a new session (no fixation)
-            req.session.regenerate((regenErr) => {
-              if (regenErr) return reject(regenErr);
-              req.session.secondFactor = { userId: user.id, startedAt: clock.now().getTime() };
-              req.session.returnTo = returnTo;
-              req.session.savedForm = savedForm;
-              req.session.save((saveErr) => (saveErr ? reject(saveErr) : (res.redirect(urls.secondFactor()), resolve())));
-            });
-            return;
-          }
+          // the password is right; for these roles the login waits for the code
+          if (services.secondFactor.requiredFor(user)) return awaitSecondFactor(req, res, user, { returnTo, savedForm }, false).then(resolve, reject);
           logIn(req, res, user, { returnTo, savedForm }).then(resolve, reject);
         })(req, res, reject);
       }),
   });
 
-  /** Opens the session of a user whose login is complete: passport regenerates it (no fixation); where to go and what was typed carry over. */
-  const logIn = (req: Request, res: Response, user: User, carry: { returnTo?: string | undefined; savedForm?: typeof req.session.savedForm }) =>
+  /**
+   * Opens the session of a user whose login is complete: passport regenerates it (no fixation); where
+   * to go and what was typed carry over. `recoveryCodes`, just generated at enrolment, are shown
+   * once instead of redirecting.
+   */
+  const logIn = (req: Request, res: Response, user: User, carry: { returnTo?: string | undefined; savedForm?: typeof req.session.savedForm }, then: { recoveryCodes?: string[]; flash?: { kind: 'info' | 'warning'; text: string } } = {}) =>
     new Promise<void>((resolve, reject) => {
       req.logIn(user, (loginErr) => {
         if (loginErr) return reject(loginErr);
@@ -83,39 +140,89 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
         req.session.authenticatedAt = now;
         req.session.lastSeenAt = now;
         req.session.savedForm = carry.savedForm;
-        res.redirect(safeReturnPath(carry.returnTo) ?? urls.home());
+        if (then.flash) req.flash(then.flash.kind, then.flash.text);
+        if (then.recoveryCodes) {
+          req.session.returnTo = safeReturnPath(carry.returnTo) ?? urls.home();
+          res.render('auth/recovery-codes', { codes: then.recoveryCodes, enrolment: true });
+        } else {
+          res.redirect(safeReturnPath(carry.returnTo) ?? urls.home());
+        }
         resolve();
       });
     });
 
-  // --- second factor of association administrators (TOTP) ---
+  // --- second factor (TOTP) of the roles in SECOND_FACTOR_ROLES ---
 
   /** The user whose password was accepted a moment ago, or null (nothing pending, too late, account gone). */
   const pendingUser = async (req: Request): Promise<User | null> => {
     const pending = req.session.secondFactor;
     if (!pending) return null;
-    if (clock.now().getTime() - pending.startedAt > SECOND_FACTOR_PENDING_MINUTES * 60_000) return null;
+    const minutes = req.session.enrolment?.userId === pending.userId ? ENROLMENT_PENDING_MINUTES : SECOND_FACTOR_PENDING_MINUTES;
+    if (clock.now().getTime() - pending.startedAt > minutes * 60_000) return null;
     return services.auth.sessionUser(pending.userId);
   };
+  /** The pending user proved, by a mailed code or a one-time link, that they read the account's mail. */
+  const mailVerified = (req: Request, user: User) => req.session.enrolment?.userId === user.id && req.session.enrolment.mailVerifiedAt !== undefined;
   const backToLogin = (req: Request, res: Response, text: string) => {
     req.session.secondFactor = undefined;
+    req.session.enrolment = undefined;
     req.flash('info', text);
     res.redirect(urls.login());
   };
+  const LOCKED = 'Trop d’essais infructueux : le compte est verrouillé 15 minutes.';
   const renderSecondFactor = async (req: Request, res: Response, form: FormState) => {
     const user = await pendingUser(req);
     if (!user) return backToLogin(req, res, 'Saisissez de nouveau votre mot de passe.');
     const pending = req.session.secondFactor as NonNullable<typeof req.session.secondFactor>;
-    let enrolment = null;
+    const view = { form: { ...form, values: {} }, stage: 'code', enrolment: null as unknown, maskedEmail: maskEmail(user.email), codeMinutes: ENROLMENT_CODE_MINUTES };
     if (!(await services.secondFactor.enrolled(user.id))) {
-      pending.secret ??= services.secondFactor.newSecret();
-      enrolment = await services.secondFactor.enrolment(user.email, pending.secret);
+      if (!mailVerified(req, user)) {
+        view.stage = 'mail';
+      } else {
+        view.stage = 'enrol';
+        pending.secret ??= services.secondFactor.newSecret();
+        view.enrolment = await services.secondFactor.enrolment(user.email, pending.secret);
+      }
     }
-    res.render('auth/second-factor', { form: { ...form, values: {} }, enrolment });
+    res.render('auth/second-factor', view);
   };
 
   router.get(urls.secondFactor(), (req, res) => renderSecondFactor(req, res, emptyForm(req)));
-  router.post(urls.secondFactor(), loginLimiter);
+
+  // enrolment, first step: the 6-digit code mailed to the account's address
+  router.post(urls.secondFactorMailCode(), loginLimiter, accountLimiter);
+  postForm(router, urls.secondFactorMailCode(), logger, {
+    permission: null,
+    schema: enrolmentCodeSchema,
+    render: renderSecondFactor,
+    handle: async (req, res, data) => {
+      const user = await pendingUser(req);
+      if (!user) return backToLogin(req, res, 'Saisissez de nouveau votre mot de passe.');
+      if ((await services.secondFactor.enrolled(user.id)) || mailVerified(req, user)) return res.redirect(urls.secondFactor());
+      const outcome = await services.secondFactor.checkEnrolmentCode(actorOf(user, req.ip, req.id), data.code);
+      if (outcome === 'wrong') throw new ValidationError({ code: 'Ce code est incorrect. Saisissez le code du dernier courriel reçu.' });
+      if (outcome === 'expired') throw new ValidationError({ code: 'Ce code n’est plus valable (expiré, déjà utilisé ou trop d’essais) : demandez un nouveau code.' });
+      if (outcome === 'locked') return backToLogin(req, res, LOCKED);
+      req.session.enrolment = { userId: user.id, mailVerifiedAt: clock.now().getTime() };
+      res.redirect(urls.secondFactor());
+    },
+  });
+  postForm(router, urls.secondFactorResend(), logger, {
+    permission: null,
+    schema: z.object({}),
+    render: renderSecondFactor,
+    handle: async (req, res) => {
+      const user = await pendingUser(req);
+      if (!user) return backToLogin(req, res, 'Saisissez de nouveau votre mot de passe.');
+      if (!(await services.secondFactor.enrolled(user.id)) && !mailVerified(req, user)) {
+        const sent = await services.secondFactor.sendEnrolmentCode(user, { ip: req.ip, requestId: req.id });
+        req.flash(sent === 'sent' ? 'success' : 'warning', sent === 'sent' ? 'Un nouveau code vient de vous être envoyé.' : 'Un code vous a été envoyé il y a moins d’une minute, ou trop de codes ont été demandés : patientez avant d’en demander un autre.');
+      }
+      res.redirect(urls.secondFactor());
+    },
+  });
+
+  router.post(urls.secondFactor(), loginLimiter, accountLimiter);
   postForm(router, urls.secondFactor(), logger, {
     permission: null,
     schema: secondFactorSchema,
@@ -124,11 +231,22 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
       const user = await pendingUser(req);
       if (!user) return backToLogin(req, res, 'Saisissez de nouveau votre mot de passe.');
       const pending = req.session.secondFactor as NonNullable<typeof req.session.secondFactor>;
-      const outcome = await services.secondFactor.verify(actorOf(user, req.ip, req.id), data.code, pending.secret);
+      const enrolled = await services.secondFactor.enrolled(user.id);
+      // no key is enrolled on the strength of the password alone
+      if (!enrolled && (!mailVerified(req, user) || !pending.secret)) return res.redirect(urls.secondFactor());
+      const a = actorOf(user, req.ip, req.id);
+      const outcome = await services.secondFactor.verify(a, data.code, enrolled ? undefined : pending.secret);
       if (outcome === 'wrong') throw new ValidationError({ code: 'Ce code est incorrect. Vérifiez l’heure de votre téléphone et saisissez le code affiché maintenant.' });
       if (outcome === 'replayed') throw new ValidationError({ code: 'Ce code a déjà servi. Attendez le code suivant de votre application.' });
-      if (outcome === 'locked') return backToLogin(req, res, 'Trop d’essais infructueux : le compte est verrouillé 15 minutes.');
-      await logIn(req, res, user, { returnTo: req.session.returnTo, savedForm: req.session.savedForm });
+      if (outcome === 'locked') return backToLogin(req, res, LOCKED);
+      const carry = { returnTo: req.session.returnTo, savedForm: req.session.savedForm };
+      if (outcome === 'recovered') {
+        const left = await services.secondFactor.remainingRecoveryCodes(user.id);
+        const text = `Code de secours accepté : il ne servira plus. Il vous en reste ${left}.${left <= 2 ? ' Générez-en de nouveaux depuis « Mon compte ».' : ''}`;
+        return logIn(req, res, user, carry, { flash: { kind: left > 2 ? 'info' : 'warning', text } });
+      }
+      // a key enrolled just now: the recovery codes are shown once
+      await logIn(req, res, user, carry, enrolled ? {} : { recoveryCodes: await services.secondFactor.generateRecoveryCodes(a) });
     },
   });
 
@@ -153,7 +271,7 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
     render: renderForgot,
     handle: async (req, res, data) => {
       await services.auth.requestPasswordReset(data.email, { ip: req.ip });
-      req.flash('info', 'Si un compte actif correspond à cette adresse, un courriel vient de lui être envoyé avec un lien valable 1 heure.');
+      req.flash('info', RESET_ANSWER);
       res.redirect(urls.login());
     },
   });
@@ -168,7 +286,11 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
     schema: setPasswordSchema,
     render: renderSetPassword,
     handle: async (req, res, data) => {
-      await services.auth.setPasswordWithToken(String(req.params.token), data);
+      const user = await services.auth.setPasswordWithToken(String(req.params.token), data);
+      if (services.secondFactor.requiredFor(user) && !(await services.secondFactor.enrolled(user.id))) {
+        // the one-time link proved the mailbox: the second factor is enrolled right away
+        return awaitSecondFactor(req, res, user, {}, true, 'Votre mot de passe est enregistré. Votre rôle demande aussi un second facteur : activez-le maintenant.');
+      }
       req.flash('success', 'Votre mot de passe est enregistré. Vous pouvez vous connecter.');
       res.redirect(urls.login());
     },
@@ -177,8 +299,17 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
   // --- my account ---
 
   router.get(urls.account(), ...requirePermission('account:manage'), async (req, res) => {
-    const me = await services.users.me(actor(req));
-    res.render('account/show', { me });
+    const a = actor(req);
+    const me = await services.users.me(a);
+    const enrolledAt = await services.secondFactor.enrolledAt(a.userId);
+    res.render('account/show', {
+      me,
+      secondFactor: {
+        required: services.secondFactor.requiredFor(a),
+        enrolledAt,
+        recoveryLeft: enrolledAt ? await services.secondFactor.remainingRecoveryCodes(a.userId) : 0,
+      },
+    });
   });
 
   const renderChangePassword = (_req: Request, res: Response, form: FormState) =>
@@ -192,6 +323,38 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
       await services.auth.changePassword(actor(req), data, req.session.id);
       req.flash('success', 'Votre mot de passe a été modifié. Vos autres sessions ont été fermées.');
       res.redirect(urls.account());
+    },
+  });
+
+  // recovery codes: regenerated after re-authentication, shown once
+  const renderRecovery = async (req: Request, res: Response, form: FormState) => {
+    const a = actor(req);
+    if (!(await services.secondFactor.enrolled(a.userId))) {
+      req.flash('info', 'Les codes de secours accompagnent le second facteur : il n’est pas activé sur votre compte.');
+      return res.redirect(urls.account());
+    }
+    res.render('account/recovery-codes', { form, left: await services.secondFactor.remainingRecoveryCodes(a.userId), count: RECOVERY_CODE_COUNT, reauth: await gate.prompt(req) });
+  };
+  router.get(urls.accountRecoveryCodes(), ...requirePermission('account:manage'), (req, res) => renderRecovery(req, res, emptyForm(req)));
+  postForm(router, urls.accountRecoveryCodes(), logger, {
+    permission: 'account:manage',
+    schema: z.object(identityFields),
+    render: renderRecovery,
+    handle: async (req, res) => {
+      const a = actor(req);
+      if (!(await services.secondFactor.enrolled(a.userId))) return renderRecovery(req, res, emptyForm(req));
+      await gate.confirm(req);
+      res.render('auth/recovery-codes', { codes: await services.secondFactor.generateRecoveryCodes(a), enrolment: false });
+    },
+  });
+  postForm(router, urls.recoveryCodesNoted(), logger, {
+    permission: 'account:manage',
+    schema: z.object({}),
+    render: (_req, res) => res.redirect(urls.account()),
+    handle: async (req, res) => {
+      const to = safeReturnPath(req.session.returnTo) ?? urls.account();
+      req.session.returnTo = undefined;
+      res.redirect(to);
     },
   });
 

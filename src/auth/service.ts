@@ -13,6 +13,8 @@ import { type PasswordTokenRepository, TOKEN_TTL_MINUTES } from './tokens';
 
 export const MAX_FAILED_LOGINS = 5;
 export const LOCK_MINUTES = 15;
+/** Password-reset mails per account and hour; past it the request is answered the same, and no mail leaves. */
+export const RESET_MAILS_PER_HOUR = 3;
 
 /** One message for every failure, so a login attempt never tells whether an e-mail exists. */
 export const LOGIN_FAILED_MESSAGE =
@@ -135,6 +137,11 @@ export class AuthService {
     const user = await this.users.findForLogin(this.db, email);
     if (!user || user.status !== 'active' || user.organisationStatus !== 'active') {
       this.logger.info('password reset requested for unknown or inactive account', { event: 'auth.reset_ignored', ip: context.ip });
+      return;
+    }
+    const since = new Date(this.clock.now().getTime() - 3_600_000);
+    if ((await this.tokens.issuedSince(this.db, user.id, 'reset', since)) >= RESET_MAILS_PER_HOUR) {
+      this.logger.warn('password reset requests throttled', { event: 'auth.reset_throttled', scope: 'account', userId: user.id, ip: context.ip });
       return;
     }
     const mailId = await this.db.transaction(async (trx) => {

@@ -46,6 +46,12 @@ export class PasswordTokenRepository {
       : null;
   }
 
+  /** How many links of this purpose were issued to the user since `since` (to throttle the mails). */
+  async issuedSince(db: Db, userId: string, purpose: TokenPurpose, since: Date): Promise<number> {
+    const row = await db('password_tokens').where({ user_id: userId, purpose }).where('created_at', '>', since).first(db.raw('count(*)::int as count'));
+    return Number(row?.count ?? 0);
+  }
+
   /** Marks the token used; false when it was already used (two tabs, replay). */
   async consume(db: Db, id: string, now: Date): Promise<boolean> {
     const count = await db('password_tokens').where({ id }).whereNull('used_at').update({ used_at: now });

@@ -77,3 +77,16 @@ export function passwordChangedMail(to: string, firstName: string): OutgoingMail
       SIGNATURE,
   };
 }
+
+/** The code that proves, before a second factor is enrolled, that the person reads the account's mail. */
+export function enrolmentCodeMail(to: string, firstName: string, code: string, minutes: number): OutgoingMail {
+  return {
+    kind: 'user.second_factor_code',
+    to,
+    subject: 'Votre code pour activer le second facteur Entraide',
+    text:
+      `Bonjour ${firstName},\n\nPour activer le second facteur de votre compte Entraide, saisissez ce code dans les ${minutes} minutes :\n\n${code}\n\n` +
+      'Il ne sert qu’une fois. Si vous n’êtes pas en train de vous connecter, quelqu’un connaît votre mot de passe : changez-le et prévenez l’administrateur de votre organisation.' +
+      SIGNATURE,
+  };
+}

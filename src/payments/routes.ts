@@ -10,6 +10,7 @@ import type { Services } from '../services';
 import { ValidationError } from '../shared/errors';
 import { routes, urls } from '../urls';
 import { BATCH_STATUS_LABELS } from './batches';
+import { identityGate } from '../auth/reauth';
 import { REJECTION_REASONS } from './rejections';
 import { batchActionSchema, batchCancelSchema, cancelInstalmentsSchema, reissueSchema, rejectSchema } from './schemas';
 
@@ -22,6 +23,8 @@ export function paymentRoutes(services: Services): Router {
   const id = (req: Request) => String(req.params.id);
   const toBatch = (req: Request) => urls.batch(id(req));
   const back = (to: (req: Request) => string) => backWithErrors(to);
+  // approving a batch asks the password (and code) again (ASVS 3.7.1)
+  const gate = identityGate(services);
   const reasonOptions = Object.entries(REJECTION_REASONS).map(([value, text]) => ({ value, text: `${value} — ${text}` }));
 
   router.get(urls.payments(), ...requirePermission('payments:read'), async (req, res) => {
@@ -66,21 +69,23 @@ export function paymentRoutes(services: Services): Router {
     res.render('payments/batch', {
       ...(await batches.get(a, id(req))), statusLabels: BATCH_STATUS_LABELS, reasonOptions,
       canApprove: can(a, 'payments:approve'), canManage: can(a, 'payments:manage'), canReadRequests: can(a, 'requests:read'), me: a.userId,
+      reauth: can(a, 'payments:approve') ? await gate.prompt(req) : null,
     });
   });
 
-  const batchAction = (path: string, permission: 'payments:approve' | 'payments:read', message: string, act: (req: Request, version: number) => Promise<void>) =>
+  const batchAction = (path: string, permission: 'payments:approve' | 'payments:read', message: string, act: (req: Request, version: number) => Promise<void>, sensitive = false) =>
     postForm(router, path, logger, {
       permission,
       schema: batchActionSchema,
       render: back(toBatch),
       handle: async (req, res, data) => {
+        if (sensitive) await gate.confirm(req);
         await act(req, data.version);
         req.flash('success', message);
         res.redirect(toBatch(req));
       },
     });
-  batchAction(routes.batchApprove, 'payments:approve', 'Lot approuvé : il peut être transmis à la banque.', (req, v) => batches.approve(actor(req), id(req), v));
+  batchAction(routes.batchApprove, 'payments:approve', 'Lot approuvé : il peut être transmis à la banque.', (req, v) => batches.approve(actor(req), id(req), v), true);
   batchAction(routes.batchTransmit, 'payments:approve', 'Lot transmis : téléchargez le fichier pour le portail de la banque ; les avis de mise en paiement sont envoyés.', (req, v) => batches.transmit(actor(req), id(req), v));
   batchAction(routes.batchSettle, 'payments:approve', 'Lot réglé : les versements sont constatés.', (req, v) => batches.settle(actor(req), id(req), v));
 

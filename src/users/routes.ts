@@ -9,6 +9,8 @@ import { routes, urls } from '../urls';
 import type { User } from './repository';
 import { createUserSchema, updateUserSchema, userListQuery } from './schemas';
 import { assignableRoles } from './service';
+import { identityGate } from '../auth/reauth';
+import { identityFields } from '../auth/schemas';
 
 const roleLabel = (role: unknown) => ROLE_LABELS[role as Role] ?? String(role);
 
@@ -26,6 +28,10 @@ const historyLabels = (agencyNames: Map<string, string>) => ({
     'user.password_reset_requested': 'Demande de réinitialisation (mot de passe oublié)',
     'user.password_reset': 'Mot de passe réinitialisé',
     'user.password_changed': 'Mot de passe modifié',
+    'user.second_factor_enabled': 'Second facteur activé',
+    'user.second_factor_reset': 'Second facteur réinitialisé',
+    'user.recovery_codes_generated': 'Codes de secours générés',
+    'user.recovery_code_used': 'Code de secours utilisé',
   },
   fields: {
     firstName: 'Prénom',
@@ -63,6 +69,7 @@ const editValues = (u: User) => ({
 export function userRoutes(services: Services): Router {
   const router = Router();
   const { users, organisations, logger } = services;
+  const gate = identityGate(services);
 
   const roleOptions = (a: Actor, kind: User['organisationKind'] | null) =>
     (kind ? assignableRoles(a, kind) : ROLES.filter((r) => ['landlord', 'association', 'funder'].some((k) => assignableRoles(a, k as User['organisationKind']).includes(r)))).map((r) => ({
@@ -76,7 +83,12 @@ export function userRoutes(services: Services): Router {
     const page = await users.list(a, query);
     const scope = scopeFor(a, 'users:manage');
     const organisationOptions = scope.all ? (await organisations.listForUserAdmin(a)).map((o) => ({ value: o.id, text: o.name })) : [];
-    res.render('users/list', { page, query, organisationOptions, roleOptions: roleOptions(a, null), showOrganisation: scope.all });
+    const enrolled = await services.secondFactor.enrolledAmong(page.items.map((u) => u.id));
+    res.render('users/list', {
+      page, query, organisationOptions, roleOptions: roleOptions(a, null), showOrganisation: scope.all,
+      // read-only: the roles come from the configuration (SECOND_FACTOR_ROLES)
+      secondFactor: { roles: services.secondFactor.requiredRoles.map((r) => ROLE_LABELS[r]), enrolled: Object.fromEntries(page.items.map((u) => [u.id, enrolled.has(u.id)])) },
+    });
   });
 
   const renderNew = async (req: Request, res: Response, form: FormState) => {
@@ -112,11 +124,12 @@ export function userRoutes(services: Services): Router {
     const a = actor(req);
     const detail = await users.detail(a, String(req.params.id));
     const agencies = await organisations.agenciesOf(a, detail.user.organisationId);
-    // an association administrator may reset a colleague administrator's second factor
-    const resettable = a.organisationKind === 'association' && detail.user.role === 'admin' && detail.user.id !== a.userId;
+    // an association administrator may reset a colleague's second factor (lost phone)
+    const resettable = scopeFor(a, 'users:manage').all && detail.user.id !== a.userId;
     res.render('users/show', {
       form,
-      secondFactor: resettable ? { enrolled: await services.secondFactor.enrolled(detail.user.id) } : null,
+      secondFactor: resettable ? { enrolled: await services.secondFactor.enrolled(detail.user.id), required: services.secondFactor.requiredFor(detail.user) } : null,
+      reauth: resettable ? await gate.prompt(req) : null,
       user: detail.user,
       history: presentHistory(detail.history, historyLabels(new Map(agencies.map((ag) => [ag.id, ag.name])))),
       lastUpdate: detail.history[0] ? { at: detail.history[0].occurredAt, by: detail.history[0].actorLabel } : null,
@@ -129,10 +142,12 @@ export function userRoutes(services: Services): Router {
 
   postForm(router, routes.userResetSecondFactor, logger, {
     permission: 'users:manage',
-    schema: z.object({ confirmPassword: z.string().max(1024).optional() }),
+    schema: z.object(identityFields),
     render: renderShow,
-    handle: async (req, res, data) => {
-      const done = await services.secondFactor.resetByAdmin(actor(req), String(req.params.id), data.confirmPassword);
+    handle: async (req, res) => {
+      const done = await services.secondFactor.resetByAdmin(actor(req), String(req.params.id), () =>
+        gate.confirm(req, { password: 'Saisissez votre mot de passe pour confirmer (il est incorrect ou manquant)' }),
+      );
       req.flash(done ? 'success' : 'info', done ? 'Le second facteur est réinitialisé : la personne en activera un nouveau à sa prochaine connexion.' : 'Aucun second facteur n’était activé pour ce compte.');
       res.redirect(urls.user(String(req.params.id)));
     },
@@ -145,6 +160,7 @@ export function userRoutes(services: Services): Router {
     res.render('users/edit', {
       user,
       form,
+      reauth: await gate.prompt(req),
       roleOptions: roleOptions(a, user.organisationKind),
       agencyOptions: agencies.filter((ag) => ag.status === 'active' || ag.id === user.agencyId).map((ag) => ({ value: ag.id, text: ag.name })),
     });
@@ -158,7 +174,9 @@ export function userRoutes(services: Services): Router {
     schema: updateUserSchema,
     render: renderEdit,
     handle: async (req, res, data) => {
-      const updated = await users.update(actor(req), String(req.params.id), data);
+      const updated = await users.update(actor(req), String(req.params.id), data, () =>
+        gate.confirm(req, { password: 'Pour changer un rôle, saisissez votre mot de passe (il est incorrect ou manquant)' }),
+      );
       req.flash('success', 'Les modifications sont enregistrées.');
       res.redirect(urls.user(updated.id));
     },

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { AuditEvent } from '../audit/repository';
 import type { AuditService } from '../audit/service';
-import { verifyPassword } from '../auth/passwords';
+import { checkIdentityProof, type IdentityProof } from '../auth/second-factor';
 import { type PasswordTokenRepository, TOKEN_TTL_MINUTES } from '../auth/tokens';
 import type { Db, Page } from '../db/types';
 import type { Mailer } from '../notifications/mailer';
@@ -104,8 +104,16 @@ export class UserService {
     return this.get(actor, id);
   }
 
-  async update(actor: Actor, id: string, input: UpdateUserInput): Promise<User> {
+  /**
+   * Changing a role is sensitive (ASVS 3.7.1): `confirmIdentity` re-authenticates the actor (or
+   * returns their re-authentication of the last 5 minutes) before anything is written.
+   */
+  async update(actor: Actor, id: string, input: UpdateUserInput, confirmIdentity?: () => Promise<IdentityProof>): Promise<User> {
     const scope = scopeFor(actor, 'users:manage');
+    const before = await this.users.findById(this.db, scope, id);
+    if (!before) throw new NotFoundError();
+    // asked before the transaction: the check reads and counts failures on its own connection
+    const proof = input.role !== before.role && before.id !== actor.userId && confirmIdentity ? await confirmIdentity() : null;
     await this.db.transaction(async (trx) => {
       const current = await this.users.findById(trx, scope, id);
       if (!current) throw new NotFoundError();
@@ -113,7 +121,7 @@ export class UserService {
       const fields = await this.checkedFields(trx, actor, scope, current.organisationId, current.organisationKind, input, current.status);
       if (fields.role !== current.role) {
         if (current.id === actor.userId) throw new ValidationError({ role: 'Vous ne pouvez pas changer votre propre rôle' });
-        await this.reauthenticate(trx, actor, input.confirmPassword);
+        checkIdentityProof(actor, proof, this.clock.now());
       }
       if (await this.users.emailTaken(trx, fields.email, id)) {
         throw new ValidationError({ email: 'Un compte existe déjà avec cette adresse e-mail' });
@@ -213,13 +221,6 @@ export class UserService {
       phone: input.phone ?? null,
       status,
     };
-  }
-
-  private async reauthenticate(trx: Db, actor: Actor, password: string | undefined): Promise<void> {
-    const me = await this.users.findWithSecret(trx, actor.userId);
-    if (!password || !me?.passwordHash || !(await verifyPassword(me.passwordHash, password))) {
-      throw new ValidationError({ confirmPassword: 'Pour changer un rôle, saisissez votre mot de passe (il est incorrect ou manquant)' });
-    }
   }
 }
 

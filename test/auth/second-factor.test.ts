@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config';
 import { insertUser, TEST_PASSWORD } from '../factories/user';
 import { $, type Agent, csrfToken, fieldError, postForm } from '../support/http';
 import { useWorld } from '../support/world';
+import { enrolAndLogIn, MAIL_CODE, mailedCode } from '../support/second-factor';
 
 /**
  * ASVS 4.3.1: association administrators confirm their login with a TOTP code (enrolled at their
@@ -32,6 +33,12 @@ describe('the second factor of association administrators', () => {
     expect(location).toBe(CODE_PAGE);
     // nothing opens with the password alone
     expect((await agent.get('/admin/membres')).headers.location).toBe('/connexion');
+    // no key before the code mailed to the account's address: the password alone enrols nothing
+    const mailStage = $((await agent.get(CODE_PAGE)).text);
+    expect(mailStage('#mail-sent').text()).toMatch(/Nous venons de vous envoyer un code à \S•••\S?@/);
+    expect(mailStage('#totp-key')).toHaveLength(0);
+    expect((await sendCode(agent, '123456')).headers.location).toBe(CODE_PAGE);
+    expect((await postForm(agent, MAIL_CODE, { code: await mailedCode(t.ctx.knex, t.world.users.admin.email) }, CODE_PAGE)).headers.location).toBe(CODE_PAGE);
     const page = await agent.get(CODE_PAGE);
     expect(page.status).toBe(200);
     expect($(page.text)('.qr-code svg')).toHaveLength(1);
@@ -47,9 +54,11 @@ describe('the second factor of association administrators', () => {
     expect(fieldError(malformed.text, 'code')).toBe('Saisissez les 6 chiffres du code affiché par votre application');
 
     const ok = await sendCode(agent, codeFor(key).replace(/^(\d{3})/, '$1 '));
-    expect(ok.status).toBe(302);
-    // where the administrator was going before the code
-    expect(ok.headers.location).toBe('/admin/membres');
+    // the ten recovery codes are shown once; then on to where the administrator was going before the code
+    expect(ok.status).toBe(200);
+    expect($(ok.text)('#recovery-codes li')).toHaveLength(10);
+    const noted = await postForm(agent, '/mon-compte/codes-de-secours/notes', {}, '/mon-compte');
+    expect(noted.headers.location).toBe('/admin/membres');
     expect((await agent.get('/admin/membres')).status).toBe(200);
     expect(await storedSecret()).toBe(key);
     const audit = await t.ctx.knex('audit_events').where({ entity_id: t.world.users.admin.id, action: 'user.second_factor_enabled' });
@@ -114,7 +123,11 @@ describe('the second factor of association administrators', () => {
     expect(await t.ctx.services.secondFactor.reset({ userId: null, name: 'Ligne de commande' }, { email: t.world.users.admin.email })).toBe(true);
     expect(await storedSecret()).toBeNull();
     expect(await t.ctx.knex('audit_events').where({ entity_id: t.world.users.admin.id, action: 'user.second_factor_reset' })).toHaveLength(1);
+    expect(await t.ctx.knex('recovery_codes').where({ user_id: t.world.users.admin.id })).toHaveLength(0);
     const { agent } = await password(t.world.users.admin.email);
+    // a new key, after a new code mailed to the account's address
+    expect($((await agent.get(CODE_PAGE)).text)('#totp-key')).toHaveLength(0);
+    await postForm(agent, MAIL_CODE, { code: await mailedCode(t.ctx.knex, t.world.users.admin.email) }, CODE_PAGE);
     const page = await agent.get(CODE_PAGE);
     expect($(page.text)('#totp-key').text().replace(/\s/g, '')).not.toBe('');
   });
@@ -136,27 +149,28 @@ describe('the second factor of association administrators', () => {
 });
 
 describe('resetting a colleague’s second factor', () => {
-  it('is done from the account page by another association administrator who confirms with their password, audited', async () => {
+  it('is done from the account page by another association administrator who confirms with their password and code, audited', async () => {
     const colleague = await insertUser(t.ctx.knex, { organisationId: t.world.association.id, role: 'admin', email: 'collegue.admin@asso.test' });
     // the world's administrator enrols first (a login with a code)
     t.ctx.clock.advanceMinutes(1);
-    const { agent } = await password(t.world.users.admin.email);
-    const key = $((await agent.get(CODE_PAGE)).text)('#totp-key').text().replace(/\s/g, '');
-    if (key) expect((await sendCode(agent, codeFor(key))).status).toBe(302);
-    else expect((await sendCode(agent, codeFor(await storedSecret()))).status).toBe(302);
+    await enrolAndLogIn(t.ctx, t.world.users.admin.email);
     expect(await storedSecret()).not.toBeNull();
 
-    // the colleague (second factor off for this login: enrol then log in)
-    const other = await password(colleague.email);
-    const otherKey = $((await other.agent.get(CODE_PAGE)).text)('#totp-key').text().replace(/\s/g, '');
-    expect((await sendCode(other.agent, codeFor(otherKey))).status).toBe(302);
+    // the colleague enrols and logs in
+    const other = await enrolAndLogIn(t.ctx, colleague.email);
     const page = `/utilisateurs/${t.world.users.admin.id}`;
     expect($((await other.agent.get(page)).text)('#second-facteur')).toHaveLength(1);
     const wrong = await postForm(other.agent, `${page}/second-facteur`, { confirmPassword: 'pas-le-bon-mot-de-passe' }, page);
     expect(wrong.status).toBe(400);
     expect(fieldError(wrong.text, 'confirmPassword')).toContain('Saisissez votre mot de passe');
     expect(await storedSecret()).not.toBeNull();
-    const ok = await postForm(other.agent, `${page}/second-facteur`, { confirmPassword: TEST_PASSWORD }, page);
+    // the password alone is not enough: the colleague has a key, the current code is asked too
+    const noCode = await postForm(other.agent, `${page}/second-facteur`, { confirmPassword: TEST_PASSWORD }, page);
+    expect(noCode.status).toBe(400);
+    expect(fieldError(noCode.text, 'confirmCode')).toContain('Saisissez le code');
+    expect(await storedSecret()).not.toBeNull();
+    t.ctx.clock.advanceMinutes(0.5); // the login's code cannot serve again
+    const ok = await postForm(other.agent, `${page}/second-facteur`, { confirmPassword: TEST_PASSWORD, confirmCode: codeFor(other.key) }, page);
     expect(ok.status).toBe(302);
     expect(await storedSecret()).toBeNull();
     const audit = await t.ctx.knex('audit_events').where({ entity_id: t.world.users.admin.id, action: 'user.second_factor_reset' }).orderBy('occurred_at', 'desc').first();

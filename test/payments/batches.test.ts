@@ -9,6 +9,7 @@ import { insertHousehold } from '../factories/household';
 import { IBAN, actorOf, grantedRequest, paymentSetup, ribFile } from '../factories/payment';
 import { startTestApp, type TestContext } from '../support/app';
 import { $, download, fieldError, loginAs, postForm } from '../support/http';
+import { withIdentity } from '../support/second-factor';
 import { decodeBody, type ReceivedMail, startSmtpServer } from '../support/smtp';
 
 let ctx: TestContext;
@@ -120,14 +121,14 @@ describe('approval, transmission, notices and settlement', () => {
     const version = String(batch.version);
     // the operator runs payments but does not approve them; the admin prepared this one
     const operator = await loginAs(ctx.app, world.users.operator.email);
-    expect((await postForm(operator, `/paiements/lots/${batch.id}/approuver`, { version }, `/paiements/lots/${batch.id}`)).status).toBe(403);
-    const ownApproval = await postForm(admin, `/paiements/lots/${batch.id}/approuver`, { version }, `/paiements/lots/${batch.id}`);
+    expect((await postForm(operator, `/paiements/lots/${batch.id}/approuver`, withIdentity({ version }), `/paiements/lots/${batch.id}`)).status).toBe(403);
+    const ownApproval = await postForm(admin, `/paiements/lots/${batch.id}/approuver`, withIdentity({ version }), `/paiements/lots/${batch.id}`);
     expect(ownApproval.status).toBe(403);
     expect(ownApproval.text).toContain('Vous avez préparé ce lot');
     await expect(ctx.knex('payment_batches').where({ id: batch.id }).update({ status: 'approved', approved_by: world.users.admin.id })).rejects.toThrow(/payment_batches_four_eyes/);
     const accountant = await loginAs(ctx.app, world.users.accountant.email);
     expect((await accountant.get(`/paiements/lots/${batch.id}/fichier.xml`)).status).toBe(404); // not before approval
-    expect((await postForm(accountant, `/paiements/lots/${batch.id}/approuver`, { version }, `/paiements/lots/${batch.id}`)).status).toBe(302);
+    expect((await postForm(accountant, `/paiements/lots/${batch.id}/approuver`, withIdentity({ version }), `/paiements/lots/${batch.id}`)).status).toBe(302);
     const file = await download(accountant, `/paiements/lots/${batch.id}/fichier.xml`);
     expect(file.headers['content-disposition']).toContain(`${batch.msg_id}.xml`);
     expect((await validatePain001(file.body.toString('utf8'))).valid).toBe(true);
