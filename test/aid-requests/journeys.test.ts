@@ -7,6 +7,7 @@ import { JOBS } from '../../src/jobs/registry';
 import { buildWorld, type World } from '../factories/world';
 import { insertHousehold, insertPerson } from '../factories/household';
 import { startTestApp, type TestContext } from '../support/app';
+import { cipherOf } from '../support/encryption';
 import { MANDATORY, PDF, fileRequest, pageVersion } from '../support/filing';
 import { $, csrfToken, fieldError, loginAs, postForm, type Agent, download } from '../support/http';
 import { decodeBody, startSmtpServer, type ReceivedMail } from '../support/smtp';
@@ -115,7 +116,8 @@ describe.each(JOURNEYS)('the journey of a $code request', (j) => {
     const payments = await ctx.knex('payments').where({ request_id: id }).orderBy('instalment');
     expect(payments).toHaveLength(j.instalments);
     expect(payments.reduce((s, p) => s + Number(p.amount_cents), 0)).toBe(j.grantedCents);
-    expect(payments.every((p) => p.status === 'scheduled' && p.payee_iban === 'FR7630006000011234567890189')).toBe(true);
+    // the IBAN is stored encrypted: it reads back whole through the key, never as plain text in the row
+    expect(payments.every((p) => p.status === 'scheduled' && p.payee_iban.startsWith('enc:v1:') && cipherOf(ctx.services).decrypt(p.payee_iban, 'payments.payee_iban') === 'FR7630006000011234567890189')).toBe(true);
     expect(payments[0].due_date).toBe('2026-12-05');
     if (j.instalments > 1) expect(payments[1].due_date).toBe('2027-01-05');
 

@@ -1,5 +1,6 @@
 import { insertAidTypes } from '../../seeds/demo';
 import { useWorld } from '../support/world';
+import { cipherOf } from '../support/encryption';
 import { $, csrfToken, fieldError, loginAs, postForm } from '../support/http';
 import { MANDATORY, PDF, fileRequest, upload } from '../support/filing';
 import { insertHousehold, insertPerson } from '../factories/household';
@@ -129,7 +130,11 @@ describe('filing an aid request step by step (landlord)', () => {
     const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
     const id = await fileRequest(agent, { householdId, aidTypeId: aqId, situation, amount: '1 800', months: '6', documents: MANDATORY.AQ });
     const submitted = await row(id);
-    expect(submitted).toMatchObject({ status: 'submitted', requested_cents: '180000', requested_months: 6, payee_iban: 'FR7630006000011234567890189', payee_kind: 'landlord' });
+    expect(submitted).toMatchObject({ status: 'submitted', requested_cents: '180000', requested_months: 6, payee_kind: 'landlord' });
+    // stored encrypted, with its keyed hash for the same-IBAN check
+    expect(submitted.payee_iban).toMatch(/^enc:v1:/);
+    expect(cipherOf(t.ctx.services).decrypt(submitted.payee_iban, 'aid_requests.payee_iban')).toBe('FR7630006000011234567890189');
+    expect(submitted.payee_iban_hash).toBe(cipherOf(t.ctx.services).blindIndex('FR7630006000011234567890189'));
     expect(submitted.reference).toMatch(/^2026-\d{5}$/);
     expect((await t.ctx.knex('aid_type_versions').where({ id: submitted.aid_type_version_id }).first()).number).toBe(2);
     expect(submitted.consent).toMatchObject({ informed: true, date: '2026-11-20', method: 'paper_signed', noticeVersion: '2026-01' });

@@ -5,6 +5,7 @@ import { insertUser, TEST_PASSWORD } from '../factories/user';
 import { $, type Agent, csrfToken, fieldError, postForm } from '../support/http';
 import { useWorld } from '../support/world';
 import { enrolAndLogIn, MAIL_CODE, mailedCode } from '../support/second-factor';
+import { cipherOf } from '../support/encryption';
 
 /**
  * ASVS 4.3.1: association administrators confirm their login with a TOTP code (enrolled at their
@@ -25,7 +26,12 @@ async function password(email: string): Promise<{ agent: Agent; location: string
 }
 
 const sendCode = (agent: Agent, code: string) => postForm(agent, CODE_PAGE, { code }, CODE_PAGE);
-const storedSecret = async () => (await t.ctx.knex('users').where({ id: t.world.users.admin.id }).first('totp_secret')).totp_secret as string;
+/** The enrolled key as stored: encrypted at rest, decrypted here (null when none). */
+const storedSecret = async () => {
+  const stored = (await t.ctx.knex('users').where({ id: t.world.users.admin.id }).first('totp_secret')).totp_secret as string | null;
+  if (stored !== null) expect(stored).toMatch(/^enc:v1:/);
+  return cipherOf(t.ctx.services).decryptNullable(stored, 'users.totp_secret') as string;
+};
 
 describe('the second factor of association administrators', () => {
   it('is enrolled at the first login: QR code and key shown, a wrong code refused next to its field, the right one opens the session (audited)', async () => {

@@ -1,9 +1,12 @@
 import { IBAN, actorOf, ribFile } from '../factories/payment';
+import { cipherOf } from '../support/encryption';
 import { $, fieldError, loginAs, postForm } from '../support/http';
 import { useWorld } from '../support/world';
 import { withIdentity } from '../support/second-factor';
 
 const t = useWorld();
+/** The accounts holding an IBAN: by its keyed hash (the IBAN itself is stored encrypted), or in plaintext when inserted raw. */
+const byIban = (iban: string) => t.ctx.knex('bank_accounts').where((w) => w.whereIn('iban_hash', cipherOf(t.ctx.services).blindIndexes(iban)).orWhere('iban', iban));
 const pdf = Buffer.from('%PDF-1.4\n% RIB\n');
 
 /** Posts a multipart form the way a browser does: the CSRF token first, then the fields (with the re-authentication, ASVS 3.7.1), then the file. */
@@ -24,8 +27,10 @@ describe('a landlord’s bank account', () => {
     expect(page('main').text()).toContain('FR76 •••• •••• •••• •••• ••90 189');
     expect(page('.col-md-6').text()).not.toContain('3000 6000 0112 3456');
     expect(page('main').text()).toContain('À vérifier');
-    const row = await t.ctx.knex('bank_accounts').where({ iban: IBAN.alpha }).first();
+    const row = await byIban(IBAN.alpha).first();
     expect(row).toMatchObject({ status: 'pending', bic: 'AGRIFRPPXXX', rib_filename: 'RIB Alpha.pdf' });
+    expect(row.iban).toMatch(/^enc:v1:/);
+    expect(cipherOf(t.ctx.services).decrypt(row.iban, 'bank_accounts.iban')).toBe(IBAN.alpha);
     expect(await t.ctx.knex('audit_events').where({ entity_id: row.id, action: 'bank_account.submitted' })).toHaveLength(1);
   });
 
@@ -42,11 +47,11 @@ describe('a landlord’s bank account', () => {
     const spoofed = await postMultipart(admin, '/comptes-bancaires', '/comptes-bancaires', { holderName: 'Bailleur Alpha', iban: IBAN.beta }, { field: 'rib', name: 'rib.pdf', data: Buffer.from('MZ\x90\x00 not a pdf') });
     expect(spoofed.status).toBe(400);
     expect(fieldError(spoofed.text, 'rib')).toMatch(/ni un PDF/);
-    expect(await t.ctx.knex('bank_accounts').where({ iban: IBAN.beta })).toHaveLength(0);
+    expect(await byIban(IBAN.beta)).toHaveLength(0);
   });
 
   it('is checked by an operator against its RIB, never by the person who entered it (service and database)', async () => {
-    const account = await t.ctx.knex('bank_accounts').where({ iban: IBAN.alpha }).first();
+    const account = await byIban(IBAN.alpha).first();
     const operator = await loginAs(t.ctx.app, t.world.users.operator.email);
     const reviews = $((await operator.get('/paiements/rib')).text);
     expect(reviews('main').text()).toContain('FR76 3000 6000 0112 3456 7890 189');
