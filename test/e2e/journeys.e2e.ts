@@ -321,6 +321,8 @@ describe('payment journey', () => {
     await page.getByRole('heading', { name: 'Coordonnées bancaires à vérifier' }).waitFor();
     await expectAccessible(page, 'rib à vérifier');
     await shot(page, 'paiements-2-rib');
+    // confirming an IBAN asks the password again (ASVS 3.7.1)
+    await page.locator('#confirmPassword-1').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: /Confirmer/ }).first().click();
     await page.locator('.alert-success', { hasText: 'Compte confirmé' }).waitFor();
     await page.goto(`${baseUrl}/admin/beneficiaires`);
@@ -332,6 +334,7 @@ describe('payment journey', () => {
     await login(page, 'comptable@asso.demo');
     await page.goto(`${baseUrl}/paiements`);
     await page.locator('table tbody tr', { hasText: 'Préparé — à approuver' }).getByRole('link').click();
+    await page.getByLabel('Votre mot de passe').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Approuver le lot' }).click();
     await page.locator('.alert-success', { hasText: 'Lot approuvé' }).waitFor();
     const download = page.waitForEvent('download');
@@ -489,7 +492,7 @@ describe('support mission journey', () => {
 });
 
 describe('second factor journey', () => {
-  it('an association administrator enrols an authenticator at the first login (QR code and key), a wrong code is refused next to the field, the right one opens the extranet', async () => {
+  it('an association administrator enrols an authenticator at the first login (code mailed first, then QR code and key), a wrong code is refused next to the field, the right one shows the recovery codes once and opens the extranet', async () => {
     // a second process of the extranet on the same database, with the second factor required (as in production)
     const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: E2E_SECRET, DATA_DIR: '/tmp/entraide-e2e', ADMIN_SECOND_FACTOR: 'required' });
     const strictServices = createServices(db, config, systemClock, winston.createLogger({ silent: true }));
@@ -503,6 +506,13 @@ describe('second factor journey', () => {
       await page.getByLabel('Adresse e-mail').fill('admin@asso.demo');
       await page.getByLabel('Mot de passe').fill(DEMO_PASSWORD);
       await page.getByRole('button', { name: 'Se connecter' }).click();
+      // the password alone enrols nothing: first the code mailed to the account's address
+      await page.getByRole('heading', { name: 'Vérifier votre adresse e-mail' }).waitFor();
+      await expectAccessible(page, 'code envoyé par courriel');
+      await shot(page, 'second-facteur-0-code-courriel');
+      const mail = await db.knex('mail_outbox').where({ to_address: 'admin@asso.demo', kind: 'user.second_factor_code' }).orderBy('created_at', 'desc').first('text_body');
+      await page.getByLabel('Code reçu par courriel').fill(/\n(\d{6})\n/.exec(mail.text_body)?.[1] ?? '');
+      await page.getByRole('button', { name: 'Continuer' }).click();
       await page.getByRole('heading', { name: 'Activer le second facteur' }).waitFor();
       await expect(page.locator('.qr-code svg').count()).resolves.toBe(1);
       await expectAccessible(page, 'activation du second facteur');
@@ -514,6 +524,11 @@ describe('second factor journey', () => {
       await expectAccessible(page, 'code refusé');
       await page.getByLabel('Code à usage unique').fill(authenticator.generate(key));
       await page.getByRole('button', { name: 'Activer et se connecter' }).click();
+      await page.getByRole('heading', { name: 'Vos codes de secours' }).waitFor();
+      await expect(page.locator('#recovery-codes li').count()).resolves.toBe(10);
+      await expectAccessible(page, 'codes de secours');
+      await shot(page, 'second-facteur-2-codes-de-secours');
+      await page.getByRole('button', { name: 'J’ai noté mes codes' }).click();
       await page.waitForURL(`${strictUrl}/`);
       await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toContain('Bonjour');
     } finally {
