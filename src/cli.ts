@@ -24,6 +24,8 @@ import { bootstrapAdmin } from './users/bootstrap-admin';
 import { BackupService, restorePglite } from './backup/service';
 import { lockDataDir } from './db/data-dir-lock';
 import { UserRepository } from './users/repository';
+import { FieldCipher, FieldCipherError } from './shared/field-cipher';
+import { rotateKeys } from './db/rotate-key';
 
 /** Operators' command line: `npm run cli -- <command>`. */
 const program = new Command();
@@ -231,6 +233,36 @@ program
   );
 
 program
+  .command('rotate-key')
+  .description('chiffre sous la clé DATA_ENCRYPTION_KEY tout ce qui ne l’est pas encore (IBAN, clés de second facteur, notes) et rechiffre ce qui l’est sous une ancienne clé (DATA_ENCRYPTION_OLD_KEYS), par lots ; l’extranet reste en service, la commande peut être interrompue et relancée')
+  .option('--batch <n>', 'lignes par transaction', '500')
+  .action((opts: { batch: string }) =>
+    withDatabase(async ({ db }) => {
+      const batchSize = Number(opts.batch);
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new ValidationError({ batch: '--batch : un nombre entier entre 1 et 10 000' });
+      const config = loadConfig();
+      const cipher = new FieldCipher(config.dataEncryption);
+      process.stdout.write(`Clé courante : ${cipher.keyId}.\n`);
+      const started = Date.now();
+      let lastReport = started;
+      const counts = await rotateKeys(db.knex, cipher, {
+        batchSize,
+        onBatch: (table, rewritten) => {
+          if (Date.now() - lastReport < 5000) return;
+          lastReport = Date.now();
+          process.stdout.write(`  ${table} : ${rewritten} ligne(s) rechiffrée(s) jusqu’ici…\n`);
+        },
+      });
+      for (const c of counts) {
+        process.stdout.write(`${c.table} : ${c.rewritten} ligne(s) rechiffrée(s)${c.skipped ? `, ${c.skipped} modifiée(s) entre-temps par l’application (déjà sous la clé courante)` : ''}\n`);
+      }
+      const total = counts.reduce((n, c) => n + c.rewritten, 0);
+      const seconds = (Date.now() - started) / 1000;
+      process.stdout.write(total ? `Terminé : ${total} ligne(s) rechiffrée(s) en ${seconds.toFixed(1)} s. Les anciennes clés peuvent quitter DATA_ENCRYPTION_OLD_KEYS ; gardez-les à part tant que des sauvegardes faites avant ce jour sont conservées.\n` : 'Rien à rechiffrer : tout est déjà sous la clé courante.\n');
+    }),
+  );
+
+program
   .command('create-admin')
   .description('crée un administrateur de l’association (et l’association si elle n’existe pas)')
   .requiredOption('--email <email>', 'adresse e-mail de connexion')
@@ -279,7 +311,7 @@ function askHidden(question: string): Promise<string> {
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ValidationError) process.stderr.write(`${Object.values(err.fieldErrors).join('\n')}\n`);
-  else if (err instanceof ConfigError || err instanceof DataDirLockedError) process.stderr.write(`${err.message}\n`);
+  else if (err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof FieldCipherError) process.stderr.write(`${err.message}\n`);
   else process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
   process.exit(1);
 });
