@@ -14,9 +14,15 @@ export function holdsControlCharacters(value: unknown, depth = 0): boolean {
   return Object.keys(value).some((k) => FORBIDDEN.test(k) || holdsControlCharacters((value as Record<string, unknown>)[k], depth + 1));
 }
 
+/** The error the error handler turns into the French 400 page about control characters. */
+export function controlCharactersError(): Error {
+  return Object.assign(new Error('control characters in the request'), { status: 400, type: 'control.characters', expose: true });
+}
+
 /**
  * Refuses, at the edge and before any handler, a path, query string or parsed body holding control
- * characters: a 400 page in French, nothing done. (Multipart bodies are read by their routes.)
+ * characters: a 400 page in French, nothing done. (Multipart bodies are parsed by their routes,
+ * which refuse the same way: see uploads.ts.)
  */
 export const refuseControlCharacters: RequestHandler = (req, _res, next) => {
   let path = req.path;
@@ -26,7 +32,7 @@ export const refuseControlCharacters: RequestHandler = (req, _res, next) => {
     // a malformed escape is not a control character; the router answers it
   }
   if (FORBIDDEN.test(path) || holdsControlCharacters(req.query) || holdsControlCharacters(req.body)) {
-    next(Object.assign(new Error('control characters in the request'), { status: 400, type: 'control.characters', expose: true }));
+    next(controlCharactersError());
     return;
   }
   next();

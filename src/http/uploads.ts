@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import { MAX_UPLOAD_BYTES } from '../files/sniff';
+import { controlCharactersError, holdsControlCharacters } from './control-characters';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -12,9 +13,35 @@ declare module 'express-serve-static-core' {
 }
 
 /**
+ * The multipart parser turns a bracketed name (`holderName[y]`, `a[__proto__]`) into nested objects
+ * without a prototype, which no schema expects and no template can print. The urlencoded parser
+ * keeps such a name as it was written: so does this one, giving back a plain object whose values
+ * are strings or lists of strings (a `__proto__` name is dropped, as the urlencoded parser does).
+ */
+export function flatFields(body: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const add = (name: string, value: unknown) => {
+    if (name === '__proto__') return;
+    if (typeof value === 'string') {
+      const previous = Object.hasOwn(out, name) ? out[name] : undefined;
+      out[name] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => (typeof item === 'string' ? add(name, item) : add(`${name}[${i}]`, item)));
+    } else if (value !== null && typeof value === 'object') {
+      // the key '' holds the value of the plain name when it came before or after a bracketed one
+      for (const key of Object.keys(value)) add(key === '' ? name : `${name}[${key}]`, (value as Record<string, unknown>)[key]);
+    }
+  };
+  if (body && typeof body === 'object') for (const key of Object.keys(body)) add(key, (body as Record<string, unknown>)[key]);
+  return out;
+}
+
+/**
  * Parses a multipart form (in memory, 10 MB per file at most), then checks its CSRF token: the
  * global CSRF middleware skips multipart bodies because it cannot read them. The `_csrf` field
- * must come before the files in the form so it is read even when a file is too large.
+ * must come before the files in the form so it is read even when a file is too large. Then, like
+ * the edge does for urlencoded bodies, a field or a file name holding a control character is
+ * refused with the French 400, and so is a body the parser could not read (a malformed part header).
  */
 function multipart(parse: RequestHandler, maxFiles: number): RequestHandler[] {
   return [
@@ -24,8 +51,15 @@ function multipart(parse: RequestHandler, maxFiles: number): RequestHandler[] {
         if (code === 'LIMIT_FILE_SIZE') req.uploadError = 'Le fichier dépasse 10 Mo : réduisez-le (par exemple en le numérisant en noir et blanc) puis recommencez';
         else if (code === 'LIMIT_FIELD_COUNT' || code === 'LIMIT_FIELD_KEY' || code === 'LIMIT_FIELD_VALUE') req.uploadError = 'Le formulaire envoyé est trop long : enregistrez-le en plusieurs fois';
         else if (code?.startsWith('LIMIT_')) req.uploadError = maxFiles === 1 ? 'Un seul fichier à la fois' : `${maxFiles} fichiers au plus par envoi`;
-        else if (err) return next(err);
-        req.body ??= {};
+        else if (err) {
+          const status = (err as { status?: number }).status;
+          if (status && status < 500) return next(err);
+          // busboy refuses a part header holding a control character (a NUL in a field or file name)
+          if ((err as Error).message === 'Malformed part header') return next(controlCharactersError());
+          // "Unexpected end of form", "Boundary not found"…: a body no browser sends
+          return next(Object.assign(new Error(`unreadable multipart body: ${(err as Error).message}`), { status: 400, type: 'multipart.unreadable', expose: true }));
+        }
+        req.body = flatFields(req.body);
         next();
       });
     },
@@ -34,6 +68,8 @@ function multipart(parse: RequestHandler, maxFiles: number): RequestHandler[] {
         next(Object.assign(new Error('Jeton CSRF invalide'), { code: 'EBADCSRFTOKEN', status: 403 }));
         return;
       }
+      const names = uploadedFiles(req).flatMap((f) => [f.originalname, (f as { fieldname?: string }).fieldname ?? '']);
+      if (holdsControlCharacters(req.body) || holdsControlCharacters(names)) return next(controlCharactersError());
       next();
     },
   ];
