@@ -246,7 +246,7 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
         return logIn(req, res, user, carry, { flash: { kind: left > 2 ? 'info' : 'warning', text } });
       }
       // a key enrolled just now: the recovery codes are shown once
-      await logIn(req, res, user, carry, enrolled ? {} : { recoveryCodes: await services.secondFactor.generateRecoveryCodes(a) });
+      await logIn(req, res, user, carry, enrolled ? {} : { recoveryCodes: await services.secondFactor.generateRecoveryCodes(a, { notify: false }) });
     },
   });
 

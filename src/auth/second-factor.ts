@@ -11,7 +11,7 @@ import type { Clock } from '../shared/clock';
 import type { User, UserRepository } from '../users/repository';
 import type { AuthService } from './service';
 import type { Mailer } from '../notifications/mailer';
-import { enrolmentCodeMail } from '../notifications/templates';
+import { enrolmentCodeMail, type SecondFactorChange, secondFactorChangedMail } from '../notifications/templates';
 import { SecondFactorRepository } from './second-factor-repository';
 
 /** How long the code page waits after a correct password before the password must be typed again. */
@@ -157,14 +157,16 @@ export class SecondFactorService {
   // --- recovery codes ---
 
   /** Ten new single-use recovery codes (the previous ones stop working), returned once to be shown; audited. */
-  async generateRecoveryCodes(actor: Actor): Promise<string[]> {
+  async generateRecoveryCodes(actor: Actor, options: { notify: boolean } = { notify: true }): Promise<string[]> {
     const user = await this.users.findById(this.db, { all: true }, actor.userId);
     if (!user) throw new NotFoundError();
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => Array.from({ length: RECOVERY_LENGTH }, () => RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)]).join(''));
-    await this.db.transaction(async (trx) => {
+    const mailId = await this.db.transaction(async (trx) => {
       await this.codes.replaceRecoveryCodes(trx, user.id, codes.map(sha256), this.clock.now());
       await this.audit.record(trx, actor, { entityType: 'user', entityId: user.id, organisationId: user.organisationId, action: 'user.recovery_codes_generated', before: null, after: null });
+      return options.notify ? this.notify(trx, user, 'recovery_codes') : null;
     });
+    if (mailId) await this.mailer.deliver([mailId]);
     return codes.map((c) => c.replace(/(.{4})(?=.)/g, '$1-'));
   }
 
@@ -172,14 +174,22 @@ export class SecondFactorService {
     return this.codes.remainingRecoveryCodes(this.db, userId);
   }
 
-  /** Uses a recovery code of the user; audited. */
-  private async useRecoveryCode(actor: Actor, user: Pick<User, 'id' | 'organisationId'>, code: string): Promise<boolean> {
-    return this.db.transaction(async (trx) => {
-      if (!(await this.codes.useRecoveryCode(trx, user.id, sha256(code), this.clock.now()))) return false;
+  /** Uses a recovery code of the user; audited, and the user is told by mail. */
+  private async useRecoveryCode(actor: Actor, user: Pick<User, 'id' | 'organisationId' | 'email' | 'firstName'>, code: string): Promise<boolean> {
+    const mailId = await this.db.transaction(async (trx) => {
+      if (!(await this.codes.useRecoveryCode(trx, user.id, sha256(code), this.clock.now()))) return null;
       await this.audit.record(trx, actor, { entityType: 'user', entityId: user.id, organisationId: user.organisationId, action: 'user.recovery_code_used', before: null, after: null });
       this.logger.warn('recovery code used', { event: 'auth.recovery_code_used', userId: user.id, ip: actor.ip, requestId: actor.requestId });
-      return true;
+      return this.notify(trx, user, 'recovery_code_used');
     });
+    if (!mailId) return false;
+    await this.mailer.deliver([mailId]);
+    return true;
+  }
+
+  /** Queues the mail telling the user of a change to their second factor (ASVS 2.2.3). */
+  private notify(trx: Knex.Transaction, user: Pick<User, 'email' | 'firstName'>, change: SecondFactorChange): Promise<string> {
+    return this.mailer.queue(trx, secondFactorChangedMail(user.email, user.firstName, change));
   }
 
   /**
@@ -265,13 +275,14 @@ export class SecondFactorService {
         return 'replayed';
       }
     } else {
-      const enabled = await this.db.transaction(async (trx) => {
-        if (!(await this.users.enableSecondFactor(trx, user.id, secret as string, step, now))) return false;
+      const mailId = await this.db.transaction(async (trx) => {
+        if (!(await this.users.enableSecondFactor(trx, user.id, secret as string, step, now))) return null;
         await this.audit.record(trx, actor, { entityType: 'user', entityId: user.id, organisationId: user.organisationId, action: 'user.second_factor_enabled', before: null, after: null });
-        return true;
+        return this.notify(trx, user, 'enabled');
       });
       // another tab enrolled a key meanwhile: this code belongs to a key that is not the account's
-      if (!enabled) return 'wrong';
+      if (!mailId) return 'wrong';
+      await this.mailer.deliver([mailId]);
     }
     await this.users.recordSuccessfulLogin(this.db, user.id, now);
     this.logger.info('login succeeded', { event: 'auth.login_succeeded', secondFactor: true, userId: user.id, organisationId: user.organisationId, ip: context.ip, requestId: context.requestId });
@@ -282,12 +293,15 @@ export class SecondFactorService {
   async reset(actor: Actor | { userId: null; name: string }, who: { email: string } | { userId: string }): Promise<boolean> {
     const user = 'email' in who ? await this.users.findForLogin(this.db, who.email) : await this.users.findById(this.db, { all: true }, who.userId);
     if (!user) return false;
-    return this.db.transaction(async (trx) => {
-      if (!(await this.users.resetSecondFactor(trx, user.id, this.clock.now()))) return false;
+    const mailId = await this.db.transaction(async (trx) => {
+      if (!(await this.users.resetSecondFactor(trx, user.id, this.clock.now()))) return null;
       await this.codes.deleteRecoveryCodes(trx, user.id);
       await this.audit.record(trx, actor, { entityType: 'user', entityId: user.id, organisationId: user.organisationId, action: 'user.second_factor_reset', before: null, after: null });
-      return true;
+      return this.notify(trx, user, 'reset');
     });
+    if (!mailId) return false;
+    await this.mailer.deliver([mailId]);
+    return true;
   }
 
   /**

@@ -90,3 +90,24 @@ export function enrolmentCodeMail(to: string, firstName: string, code: string, m
       SIGNATURE,
   };
 }
+
+export type SecondFactorChange = 'enabled' | 'reset' | 'recovery_codes' | 'recovery_code_used';
+
+/** ASVS 2.2.3: the person is told of every change to their second factor, so a change they did not make shows. */
+export function secondFactorChangedMail(to: string, firstName: string, change: SecondFactorChange): OutgoingMail {
+  const what: Record<SecondFactorChange, string> = {
+    enabled: 'Un second facteur (application d’authentification) vient d’être activé sur votre compte Entraide.',
+    reset: 'Le second facteur de votre compte Entraide vient d’être réinitialisé : vous en activerez un nouveau à votre prochaine connexion.',
+    recovery_codes: 'De nouveaux codes de secours viennent d’être générés pour votre compte Entraide : les anciens ne fonctionnent plus.',
+    recovery_code_used: 'Un code de secours vient d’être utilisé pour vous connecter à Entraide : il ne servira plus.',
+  };
+  return {
+    kind: 'user.second_factor_changed',
+    to,
+    subject: 'Le second facteur de votre compte Entraide a changé',
+    text:
+      `Bonjour ${firstName},\n\n${what[change]}\n` +
+      'Si ce n’était pas vous, prévenez immédiatement l’administrateur de votre organisation.' +
+      SIGNATURE,
+  };
+}

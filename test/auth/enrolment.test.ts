@@ -18,6 +18,9 @@ const passwordStep = async (email: string) => {
   const res = await postForm(agent, '/connexion', { email, password: TEST_PASSWORD });
   return { agent, location: res.headers.location as string | undefined };
 };
+/** The mails telling a user of a change to their second factor (ASVS 2.2.3). */
+const changeMails = async (email: string) =>
+  (await t.ctx.knex('mail_outbox').where({ to_address: email, kind: 'user.second_factor_changed' }).select('text_body')).map((m: { text_body: string }) => m.text_body);
 const mailsTo = (email: string) => t.ctx.knex('mail_outbox').where({ to_address: email, kind: 'user.second_factor_code' });
 let adminKey = '';
 const sendMailCode = (agent: request.Agent, code: string) => postForm(agent, MAIL_CODE, { code }, CODE_PAGE);
@@ -107,6 +110,10 @@ describe('enrolling a second factor', () => {
     for (const c of recoveryCodes) expect(stored).not.toContain(c.replace(/-/g, ''));
     expect(await t.ctx.knex('audit_events').where({ entity_id: t.world.users.adminA.id, action: 'user.second_factor_enabled' })).toHaveLength(1);
     expect(await t.ctx.knex('audit_events').where({ entity_id: t.world.users.adminA.id, action: 'user.recovery_codes_generated' })).toHaveLength(1);
+    // the person is told by mail (one mail: the recovery codes come with the activation)
+    const told = await changeMails(t.world.users.adminA.email);
+    expect(told).toHaveLength(1);
+    expect(told[0]).toContain('vient d’être activé');
   });
 
   it('lets an invited user enrol right after choosing the password: the one-time link proved the mailbox', async () => {
@@ -144,6 +151,14 @@ describe('recovery codes', () => {
     const reused = await postForm(again.agent, CODE_PAGE, { code }, CODE_PAGE);
     expect(reused.status).toBe(400);
     expect(fieldError(reused.text, 'code')).toContain('incorrect');
+    expect(await changeMails(email)).toContainEqual(expect.stringContaining('Un code de secours vient d’être utilisé'));
+  });
+
+  it('are forgotten with the key when the second factor is reset, and the person is told', async () => {
+    const email = t.world.users.adminB.email;
+    expect(await t.ctx.services.secondFactor.reset({ userId: null, name: 'Ligne de commande' }, { email })).toBe(true);
+    expect(await t.ctx.knex('recovery_codes').where({ user_id: t.world.users.adminB.id })).toHaveLength(0);
+    expect(await changeMails(email)).toContainEqual(expect.stringContaining('vient d’être réinitialisé'));
   });
 
   it('are regenerated from “Mon compte” after re-authentication; the former ones stop working', async () => {
@@ -167,6 +182,7 @@ describe('recovery codes', () => {
     expect(fresh).toHaveLength(10);
     expect(fresh).not.toContain(recoveryCodes[0]);
     expect((await postForm(agent, '/mon-compte/codes-de-secours/notes', {}, '/mon-compte')).headers.location).toBe('/mon-compte');
+    expect(await changeMails(email)).toContainEqual(expect.stringContaining('De nouveaux codes de secours'));
     const login = await passwordStep(email);
     expect((await postForm(login.agent, CODE_PAGE, { code: recoveryCodes[0] as string }, CODE_PAGE)).status).toBe(400);
     expect((await postForm(login.agent, CODE_PAGE, { code: fresh[0] as string }, CODE_PAGE)).status).toBe(302);
