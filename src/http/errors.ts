@@ -23,7 +23,8 @@ export function errorHandler(logger: Logger, baseUrl?: string): ErrorRequestHand
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     const e = err as HttpishError & Error;
-    const base = { requestId: req.id, userId: req.actor?.userId, organisationId: req.actor?.organisationId, method: req.method, path: req.path };
+    // a CSRF refusal comes before the actor is set: the session's user still says who it was
+    const base = { requestId: req.id, userId: req.actor?.userId ?? req.user?.id, organisationId: req.actor?.organisationId ?? req.user?.organisationId, method: req.method, path: req.path };
 
     if (e?.code === 'EBADCSRFTOKEN') {
       // the session behind one of our forms has gone (expired, cleaned up, cookie dropped by the
