@@ -1,5 +1,6 @@
 import { type Request, type Response, Router } from 'express';
 import rateLimit, { ipKeyGenerator } from 'express-rate-limit';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DatabaseRateLimitStore } from '../http/rate-limit-store';
 import type passport from 'passport';
@@ -41,6 +42,9 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
     logger.warn('rate limit reached', { event: 'security.rate_limited', path: req.path, ip: req.ip, requestId: req.id });
     res.status(429).render('errors/429', { message });
   };
+  /** A limiter keyed by `key` (requests without one pass uncounted), or by source address. */
+  const keyOf = (key: ((req: Request) => string | null) | undefined) =>
+    key ? { keyGenerator: (req: Request) => key(req) ?? 'none', skip: (req: Request) => key(req) === null } : { keyGenerator: (req: Request) => ipKeyGenerator(req.ip ?? '') };
   const limiter = (name: string, limit: number, options: { key?: (req: Request) => string | null; countAll?: boolean; handler: (req: Request, res: Response) => void }) =>
     rateLimit({
       windowMs: 15 * 60_000,
@@ -51,9 +55,7 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
       legacyHeaders: false,
       // by default only failures count: a whole office behind one address can still log in
       skipSuccessfulRequests: !options.countAll,
-      ...(options.key
-        ? { keyGenerator: (req: Request) => (options.key as (r: Request) => string | null)(req) ?? 'none', skip: (req: Request) => (options.key as (r: Request) => string | null)(req) === null }
-        : { keyGenerator: (req: Request) => ipKeyGenerator(req.ip ?? '') }),
+      ...keyOf(options.key),
       handler: options.handler,
     });
   // failed logins per source address: high, so that one person behind an office's (or a proxy's) address does not lock everyone out
@@ -64,7 +66,8 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
   const accountLimiter = limiter('login-account', ACCOUNT_FAILURES_PER_15_MIN, {
     key: (req) => {
       const email = normalisedEmail((req.body as Record<string, unknown> | undefined)?.email);
-      if (email) return `email:${email}`;
+      // the counter's key holds a digest, not the address itself
+      if (email) return `email:${createHash('sha256').update(email).digest('hex').slice(0, 32)}`;
       return req.session.secondFactor ? `user:${req.session.secondFactor.userId}` : null;
     },
     handler: tooMany('Trop de tentatives de connexion sur ce compte. Patientez quelques minutes avant de réessayer.'),
