@@ -1,0 +1,607 @@
+import * as cheerio from 'cheerio';
+import type { Express } from 'express';
+import request from 'supertest';
+import { startTestApp, type TestContext } from '../support/app';
+import { csrfToken, loginAs, type Agent } from '../support/http';
+import { requireLogin } from '../../src/http/guards';
+import { buildWorld, type World } from '../factories/world';
+import { insertUser } from '../factories/user';
+import { insertHousehold, insertPerson } from '../factories/household';
+import { insertDraftRequest, insertRequest } from '../factories/request';
+
+/**
+ * Issue 14, "no 500 from any input": every registered route, as the personas allowed to use it,
+ * receives hostile inputs (NUL bytes, 10,000-character values, prototype words as keys and values,
+ * repeated and bracketed keys, numbers and dates out of range, multipart bodies holding the same).
+ * Not one answer may be a 500, nor may anything be logged at level error.
+ *
+ * The world (records of landlord A, a draft, a submitted request, a mission…) and the way `:id`
+ * parameters are substituted are those of route-matrix.test.ts. The forms each page renders give
+ * the fields of its POST routes and their valid values: each field is then made hostile in turn
+ * while the others keep a valid value, so a bad value goes as deep as the schema lets it.
+ */
+type Persona = 'anonymous' | 'admin' | 'operator' | 'social_adviser' | 'accountant' | 'auditor' | 'adminA' | 'instructorA' | 'adminB';
+const ASSOCIATION: Persona[] = ['admin', 'operator', 'social_adviser', 'accountant', 'auditor'];
+const LANDLORDS: Persona[] = ['adminA', 'instructorA', 'adminB'];
+
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+}
+
+/** Every route registered in the app, as [METHOD, path]. */
+function registeredRoutes(app: Express): Array<['GET' | 'POST', string]> {
+  const out = new Set<string>();
+  const walk = (stack: Layer[]) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const [method, on] of Object.entries(layer.route.methods)) if (on) out.add(`${method.toUpperCase()} ${layer.route.path}`);
+      } else if (layer.handle?.stack) walk(layer.handle.stack);
+    }
+  };
+  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
+  return [...out].sort().map((r) => r.split(' ') as ['GET' | 'POST', string]);
+}
+
+let ctx: TestContext;
+let world: World;
+const agents = new Map<Persona, Agent>();
+let params: Record<string, string>;
+/** The user the /utilisateurs/:id routes act on (a landlord A account that is none of the personas). */
+let targetUserId: string;
+/** A household of landlord A (two members), its second membership, and a duplicate suspicion. */
+let householdA: { id: string; holderId: string; membershipIds: string[] };
+let suspicionId: string;
+let aidTypeId: string;
+let requestId: string;
+let documentId: string;
+/** A submitted request of landlord A with a message attachment and a decision letter, and a filter of the operator. */
+let submittedId: string;
+let attachmentId: string;
+let decisionId: string;
+let filterId: string;
+/** Payments: a bank account with its RIB, a supplier, a debtor account, an approved batch and its paid payment, job runs. */
+const pay: Record<string, string> = {};
+
+beforeAll(async () => {
+  ctx = await startTestApp();
+  world = await buildWorld(ctx.knex);
+  targetUserId = (await insertUser(ctx.knex, { organisationId: world.landlordA.id, role: 'landlord_instructor', email: 'cible@alpha.test' })).id;
+  householdA = await insertHousehold(ctx.knex, world.landlordA.id, { members: [{ personId: await insertPerson(ctx.knex) }, { personId: await insertPerson(ctx.knex), relationship: 'child' }] });
+  const [s] = await ctx.knex('duplicate_suspicions')
+    .insert({ person_id: householdA.holderId, match_id: await insertPerson(ctx.knex), reasons: ['identity'], reported_by: world.users.instructorA.id })
+    .returning('id');
+  suspicionId = (s as { id: string }).id;
+  const [aid] = await ctx.knex('aid_types').insert({ code: 'TST', label: 'Aide test', payees: ['landlord'] }).returning('id');
+  aidTypeId = (aid as { id: string }).id;
+  requestId = await insertDraftRequest(ctx.knex, { organisationId: world.landlordA.id, householdId: householdA.id, aidTypeId, createdBy: world.users.instructorA.id });
+  const [blob] = await ctx.knex('blobs').insert({ content_type: 'application/pdf', size: 5, sha256: 'x', data: Buffer.from('%PDF-') }).returning('id');
+  const [doc] = await ctx.knex('request_documents')
+    .insert({ request_id: requestId, kind: 'tax_notice', filename: 'avis.pdf', blob_id: (blob as { id: string }).id, version: 1, uploaded_by: world.users.instructorA.id })
+    .returning('id');
+  documentId = (doc as { id: string }).id;
+  submittedId = await insertRequest(ctx.knex, { organisationId: world.landlordA.id, householdId: householdA.id, aidTypeId, createdBy: world.users.instructorA.id, status: 'in_review' });
+  const [event] = await ctx.knex('request_events').insert({ request_id: submittedId, actor_label: 'Test', kind: 'message', message: 'Bonjour', visibility: 'shared' }).returning('id');
+  const [att] = await ctx.knex('request_attachments').insert({ request_id: submittedId, event_id: (event as { id: string }).id, blob_id: (blob as { id: string }).id, filename: 'a.pdf' }).returning('id');
+  attachmentId = (att as { id: string }).id;
+  const [decision] = await ctx.knex('decisions')
+    .insert({ request_id: submittedId, kind: 'refuse', status: 'returned', reason_code: 'other', needs_validation: true, proposed_by: world.users.operator.id, proposed_by_label: 'Op', proposed_at: new Date(), letter_blob_id: (blob as { id: string }).id })
+    .returning('id');
+  decisionId = (decision as { id: string }).id;
+  const [filter] = await ctx.knex('saved_filters').insert({ user_id: world.users.operator.id, list: 'instruction', name: 'Mes AQ', query: JSON.stringify({ q: 'onglet=a_prendre' }) }).returning('id');
+  filterId = (filter as { id: string }).id;
+  const [payee] = await ctx.knex('payees').insert({ kind: 'landlord', organisation_id: world.landlordA.id, name: 'Bailleur Alpha' }).returning('id');
+  pay.payee = (payee as { id: string }).id;
+  const [account] = await ctx.knex('bank_accounts')
+    .insert({ payee_id: pay.payee, holder_name: 'Bailleur Alpha', iban: 'FR7630006000011234567890189', rib_blob_id: (blob as { id: string }).id, rib_filename: 'rib.pdf', status: 'pending', submitted_by: world.users.adminA.id, submitted_by_label: 'Admin A', submitted_at: new Date() })
+    .returning('id');
+  pay.account = (account as { id: string }).id;
+  const [supplier] = await ctx.knex('payees').insert({ kind: 'supplier', name: 'Fournisseur' }).returning('id');
+  pay.supplier = (supplier as { id: string }).id;
+  const [debtor] = await ctx.knex('debtor_accounts').insert({ label: 'Courant', holder_name: 'Association', iban: 'FR1420041010050500013M02606', is_default: true }).returning('id');
+  pay.debtor = (debtor as { id: string }).id;
+  const [grant] = await ctx.knex('decisions')
+    .insert({ request_id: submittedId, kind: 'grant', status: 'applied', amount_cents: 1000, instalments: 1, first_due_date: '2026-11-01', needs_validation: false, proposed_by: world.users.operator.id, proposed_by_label: 'Op', proposed_at: new Date() })
+    .returning('id');
+  const [payment] = await ctx.knex('payments')
+    .insert({ request_id: submittedId, decision_id: (grant as { id: string }).id, organisation_id: world.landlordA.id, instalment: 1, instalments: 1, amount_cents: 1000, due_date: '2026-11-01', payee_kind: 'landlord', payee_name: 'Bailleur Alpha', payee_iban: 'FR7630006000011234567890189', payee_id: pay.payee, status: 'sent', end_to_end_id: 'E2099-00001-01' })
+    .returning('id');
+  pay.payment = (payment as { id: string }).id;
+  const [confirmed] = await ctx.knex('bank_accounts')
+    .insert({ payee_id: pay.payee, holder_name: 'Bailleur Alpha', iban: 'FR7630001007941234567890185', status: 'confirmed', submitted_by_label: 'X', submitted_at: new Date(), reviewed_by_label: 'Y', reviewed_at: new Date() })
+    .returning('id');
+  const [batch] = await ctx.knex('payment_batches')
+    .insert({ number: 1, debtor_account_id: pay.debtor, execution_date: '2026-11-02', msg_id: 'ENTRAIDE-20261102-000001', payment_info_id: 'LOT-1', status: 'approved', transaction_count: 1, control_sum_cents: 1000, file_blob_id: (blob as { id: string }).id, file_name: 'lot.xml', file_sha256: 'x', generated_by_label: 'Planificateur', generated_at: new Date(), approved_by: world.users.accountant.id, approved_by_label: 'Compta', approved_at: new Date() })
+    .returning('id');
+  pay.batch = (batch as { id: string }).id;
+  await ctx.knex('payment_batch_items').insert({ batch_id: pay.batch, payment_id: pay.payment, end_to_end_id: 'E2099-00001-01', amount_cents: 1000, bank_account_id: (confirmed as { id: string }).id, creditor_name: 'Bailleur Alpha', iban: 'FR7630001007941234567890185', remittance: 'AIDE' });
+  const [failedRun] = await ctx.knex('job_runs').insert({ job: 'sepa-batches', period_key: '2020-01-01', status: 'failed', started_by: 'Test', started_at: new Date(), error: 'panne' }).returning('id');
+  pay.failedRun = (failedRun as { id: string }).id;
+  const [doneRun] = await ctx.knex('job_runs')
+    .insert({ job: 'sepa-batches', period_key: '2020-01-02', status: 'succeeded', started_by: 'Test', started_at: new Date(), outputs: JSON.stringify([{ label: 'Lot', fileName: 'lot.xml', blobId: (blob as { id: string }).id, contentType: 'application/xml' }]) })
+    .returning('id');
+  pay.doneRun = (doneRun as { id: string }).id;
+  // an entry and its lines commit together (the balance is checked at commit)
+  pay.entry = await ctx.knex.transaction(async (trx) => {
+    const [entry] = await trx('ledger_entries').insert({ fiscal_year: 2026, journal_code: 'OD', number: 900001, number_text: '2026-900001', entry_date: '2026-11-23', piece_ref: '2099-00001', piece_date: '2026-11-23', label: 'Aide', validated_at: new Date(), source_type: 'grant', created_by_label: 'Test' }).returning('id');
+    await trx('ledger_lines').insert([
+      { entry_id: (entry as { id: string }).id, line_no: 1, account_number: '6571', account_label: 'Aides', label: 'Aide', debit_cents: 1000 },
+      { entry_id: (entry as { id: string }).id, line_no: 2, account_number: '4672', account_label: 'Tiers', label: 'Aide', credit_cents: 1000 },
+    ]);
+    return (entry as { id: string }).id;
+  });
+  const [accExport] = await ctx.knex('accounting_exports').insert({ number: 1, created_at: new Date(), file_blob_id: (blob as { id: string }).id, file_name: 'ecritures.csv', entries: 1, lines: 2, debit_cents: 1000, credit_cents: 1000 }).returning('id');
+  pay.export = (accExport as { id: string }).id;
+  // a mission of landlord A, assigned to the adviser, closed with its report, with one appointment
+  const [missionType] = await ctx.knex('mission_types').insert({ code: 'DIAG', label: 'Diagnostic', default_minutes: 240, billing_mode: 'hourly', rate_cents: 4500 }).returning('id');
+  pay.missionType = (missionType as { id: string }).id;
+  const [mission] = await ctx.knex('missions')
+    .insert({ reference: 'M2026-00001', organisation_id: world.landlordA.id, household_id: householdA.id, mission_type_id: pay.missionType, status: 'completed', origin: 'association', reason: 'Test', planned_minutes: 240, ordered_by: world.users.operator.id, ordered_by_label: 'Op', ordered_at: new Date(), adviser_id: world.users.social_adviser.id, consent: JSON.stringify({ date: '2026-11-20', method: 'in_person', recordedBy: 'x' }), report_blob_id: (blob as { id: string }).id, ended_at: new Date() })
+    .returning('id');
+  pay.mission = (mission as { id: string }).id;
+  const [rightsRequest] = await ctx.knex('rights_requests')
+    .insert({ person_id: householdA.holderId, kind: 'access', received_on: '2026-11-20', due_on: '2026-12-20', channel: 'mail', requester: 'La personne', created_by: world.users.admin.id, created_at: new Date() })
+    .returning('id');
+  pay.rightsRequest = (rightsRequest as { id: string }).id;
+  const [appointment] = await ctx.knex('appointments')
+    .insert({ mission_id: pay.mission, adviser_id: world.users.social_adviser.id, starts_at: new Date('2026-11-20T09:00:00Z'), duration_minutes: 60, mode: 'phone', place: 'Tél.', contact_name: 'X', status: 'done', created_at: new Date('2026-11-19T09:00:00Z') })
+    .returning('id');
+  pay.appointment = (appointment as { id: string }).id;
+  const [mail] = await ctx.knex('mail_outbox')
+    .insert({ kind: 'test', to_address: 'x@exemple.fr', subject: 'Test', text_body: 'Bonjour', status: 'stored' })
+    .returning('id');
+  params = {
+    ':id/agences/:agencyId': `${world.landlordA.id}/agences/${world.landlordA.agencyId}`,
+    ':token': 'unknown-token-aaaaaaaaaaaaaaaaaaaaaaaa',
+  };
+  const mailId = (mail as { id: string }).id;
+  params.mail = mailId;
+  const [mailAttachment] = await ctx.knex('mail_attachments').insert({ mail_id: mailId, filename: 'avis.pdf', content_type: 'application/pdf', blob_id: (blob as { id: string }).id }).returning('id');
+  params.mailAttachment = (mailAttachment as { id: string }).id;
+  agents.set('anonymous', request.agent(ctx.app));
+  const emails: Record<Exclude<Persona, 'anonymous'>, string> = {
+    admin: world.users.admin.email,
+    operator: world.users.operator.email,
+    social_adviser: world.users.social_adviser.email,
+    accountant: world.users.accountant.email,
+    auditor: world.users.auditor.email,
+    adminA: world.users.adminA.email,
+    instructorA: world.users.instructorA.email,
+    adminB: world.users.adminB.email,
+  };
+  for (const [persona, email] of Object.entries(emails)) {
+    const agent = await loginAs(ctx.app, email);
+    agents.set(persona as Persona, agent);
+    tokens.set(persona as Persona, await csrfToken(agent, '/mon-compte'));
+  }
+  tokens.set('anonymous', await csrfToken(agents.get('anonymous') as Agent, '/connexion'));
+});
+afterAll(() => ctx.close());
+
+function concrete(path: string): string {
+  if (path.startsWith('/admin/courriels/:id')) return path.replace(':id', params.mail as string).replace(':attachmentId', params.mailAttachment as string);
+  if (path.startsWith('/accompagnement/:id')) return path.replace(':id', pay.mission as string).replace(':appointmentId', pay.appointment as string);
+  if (path.startsWith('/admin/types-accompagnement/:id')) return path.replace(':id', pay.missionType as string);
+  if (path.startsWith('/paiements/lots/:id')) return path.replace(':id', pay.batch as string);
+  if (path.startsWith('/comptabilite/ecritures/:id')) return path.replace(':id', pay.entry as string);
+  if (path.startsWith('/comptabilite/exports/:id')) return path.replace(':id', pay.export as string);
+  if (path.startsWith('/paiements/virements/:id')) return path.replace(':id', pay.payment as string);
+  if (path.startsWith('/paiements/rib/:id') || path.startsWith('/comptes-bancaires/:id')) return path.replace(':id', pay.account as string);
+  if (path.startsWith('/admin/beneficiaires/:id')) return path.replace(':id', pay.supplier as string);
+  if (path.startsWith('/admin/comptes-emetteurs/:id')) return path.replace(':id', pay.debtor as string);
+  if (path === '/admin/taches/:id/relancer') return path.replace(':id', pay.failedRun as string);
+  if (path === '/admin/taches/:job/lancer') return path.replace(':job', 'mail-retry');
+  if (path.startsWith('/admin/droits/:id')) return path.replace(':id', pay.rightsRequest as string);
+  if (path.startsWith('/admin/taches/:id')) return path.replace(':id', pay.doneRun as string).replace(':index', '0');
+  if (path === '/demandes/:id/annuler-echeances') return path.replace(':id', submittedId);
+  if (path.includes(':agencyId')) return path.replace(':id/agences/:agencyId', params[':id/agences/:agencyId'] as string);
+  if (path.startsWith('/admin/membres/:id')) return path.replace(':id', world.landlordA.id);
+  if (path.startsWith('/utilisateurs/:id')) return path.replace(':id', targetUserId);
+  if (path.includes(':memberId')) return path.replace(':id', householdA.id).replace(':memberId', householdA.membershipIds[1] as string);
+  if (path.startsWith('/menages/:id')) return path.replace(':id', householdA.id);
+  if (path.startsWith('/personnes/:id')) return path.replace(':id', householdA.holderId);
+  if (path.startsWith('/doublons/:id')) return path.replace(':id', suspicionId);
+  if (path.startsWith('/aides/:id')) return path.replace(':id', aidTypeId);
+  if (path.includes(':documentId')) return path.replace(':id', requestId).replace(':documentId', documentId);
+  if (path.includes(':attachmentId')) return path.replace(':id', submittedId).replace(':attachmentId', attachmentId);
+  if (path.includes(':decisionId')) return path.replace(':id', submittedId).replace(':decisionId', decisionId);
+  if (path.startsWith('/instruction/filtres/:id')) return path.replace(':id', filterId);
+  const action = path.split('/')[3];
+  if (path.startsWith('/demandes/:id') && ['messages', 'notes', 'attribuer', 'demander-informations', 'proposer', 'valider', 'retirer-proposition', 'reprendre', 'cloturer'].includes(action ?? '')) return path.replace(':id', submittedId);
+  if (path.startsWith('/demandes/:id')) return path.replace(':id', requestId);
+  return path.replace(':token', params[':token'] as string);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile values
+
+const LONG = ['a'.repeat(10_000), '9'.repeat(10_000)];
+const PROTO_WORDS = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString'];
+const NUMBERS = ['1e400', '-0', 'NaN', '-1', '99999999999999999999', 'Infinity', '1,5e308'];
+const DATES = ['2026-02-30', '9999-99-99', '0000-00-00', '2026-13-01', '99999-01-01'];
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+
+/** A value of a list, turning with the case number so every value is sent somewhere. */
+const pick = (values: string[], n: number) => values[n % values.length] as string;
+
+/** One field made hostile, the others keeping their valid value. */
+const FIELD_KINDS: Record<string, (name: string, n: number) => Pairs> = {
+  'long value': (name, n) => [[name, pick(LONG, n)]],
+  'repeated key': (name) => [[name, '1'], [name, '2']],
+  'bracketed key': (name, n) => [[`${name}[${pick(['y', '__proto__', 'constructor', '0'], n)}]`, '1']],
+  'empty value': (name) => [[name, '']],
+  'prototype word': (name, n) => [[name, pick(PROTO_WORDS, n)]],
+  'number out of range': (name, n) => [[name, pick(NUMBERS, n)]],
+  'impossible date': (name, n) => [[name, pick(DATES, n)]],
+};
+
+type Pairs = Array<[string, string]>;
+type Method = 'GET' | 'POST';
+
+/** What a page's form posts: its fields with a valid value (the page's own), its file inputs. */
+interface FormSpec {
+  baseline: Pairs;
+  /** each field once, with what the page says of it (input type, select…) */
+  names: string[];
+  types: Record<string, string>;
+  files: string[];
+  multipart: boolean;
+}
+
+interface Case {
+  method: Method;
+  pattern: string;
+  persona: Persona;
+  kind: string;
+  url: string;
+  body?: Pairs;
+  files?: Array<{ field: string; filename: string }>;
+  multipart?: boolean;
+}
+
+interface Outcome {
+  method: Method;
+  pattern: string;
+  persona: Persona;
+  kind: string;
+  status: number;
+  requestId: string;
+  note?: string;
+  csrf?: boolean;
+}
+
+const tokens = new Map<Persona, string>();
+const outcomes: Outcome[] = [];
+/** Forms seen on the pages, by the path they post to; query keys seen in GET forms and links, by path. */
+const postForms = new Map<string, FormSpec>();
+const queryKeys = new Map<string, Set<string>>();
+let sent = 0;
+
+function defaultValue(type: string): string {
+  switch (type) {
+    case 'date': return '2026-11-24';
+    case 'month': return '2026-11';
+    case 'time': return '10:00';
+    case 'datetime-local': return '2026-11-24T10:00';
+    case 'number': return '1';
+    case 'email': return 'fuzz@exemple.fr';
+    case 'tel': return '0601020304';
+    case 'password': return '';
+    default: return 'Texte de test';
+  }
+}
+
+/** Reads the forms and links of a page: the fields of the POST routes and the query keys of the GET ones. */
+function discover(html: string, pageUrl: string): void {
+  const $ = cheerio.load(html);
+  const pathOf = (href: string) => new URL(href, `http://entraide.test${pageUrl}`);
+  $('a[href]').each((_, a) => {
+    const u = pathOf($(a).attr('href') as string);
+    if (u.host !== 'entraide.test' || !u.search) return;
+    const keys = queryKeys.get(u.pathname) ?? new Set<string>();
+    for (const k of u.searchParams.keys()) keys.add(k);
+    queryKeys.set(u.pathname, keys);
+  });
+  $('form').each((_, f) => {
+    const form = $(f);
+    const action = pathOf(form.attr('action') || pageUrl).pathname;
+    const controls = form.find('input[name], select[name], textarea[name], button[name]').toArray().map((el) => $(el));
+    if ((form.attr('method') ?? 'get').toLowerCase() !== 'post') {
+      const keys = queryKeys.get(action) ?? new Set<string>();
+      for (const c of controls) keys.add(c.attr('name') as string);
+      queryKeys.set(action, keys);
+      return;
+    }
+    if (postForms.has(action)) return;
+    const spec: FormSpec = { baseline: [], names: [], types: {}, files: [], multipart: (form.attr('enctype') ?? '').includes('multipart') };
+    const radios = new Set<string>();
+    for (const c of controls) {
+      const name = c.attr('name') as string;
+      if (name === '_csrf') continue;
+      const tag = (c.prop('tagName') as string).toLowerCase();
+      const type = (c.attr('type') ?? (tag === 'button' ? 'submit' : 'text')).toLowerCase();
+      if (type === 'file') {
+        spec.files.push(name);
+        continue;
+      }
+      if (!spec.names.includes(name)) {
+        spec.names.push(name);
+        spec.types[name] = tag === 'input' ? `${type}${c.attr('inputmode') ? ` ${c.attr('inputmode')}` : ''}` : tag;
+      }
+      if (tag === 'select') {
+        const options = c.find('option').toArray().map((o) => $(o));
+        const chosen = options.find((o) => o.attr('selected') !== undefined) ?? options.find((o) => (o.attr('value') ?? o.text()) !== '');
+        if (chosen) spec.baseline.push([name, chosen.attr('value') ?? chosen.text()]);
+      } else if (tag === 'textarea') {
+        spec.baseline.push([name, c.text() || 'Texte de test']);
+      } else if (type === 'checkbox') {
+        if (c.attr('checked') !== undefined) spec.baseline.push([name, c.attr('value') ?? 'on']);
+      } else if (type === 'radio') {
+        const group = form.find(`input[type="radio"][name="${name}"]`);
+        if (radios.has(name)) continue;
+        radios.add(name);
+        const checked = group.filter((_i, r) => $(r).attr('checked') !== undefined).first();
+        spec.baseline.push([name, (checked.length ? checked : group.first()).attr('value') ?? 'on']);
+      } else if (['submit', 'button', 'image', 'reset'].includes(type)) {
+        if (!spec.baseline.some(([k]) => k === name) && c.attr('value') !== undefined) spec.baseline.push([name, c.attr('value') as string]);
+      } else {
+        spec.baseline.push([name, c.attr('value') || defaultValue(type)]);
+      }
+    }
+    postForms.set(action, spec);
+  });
+}
+
+const CSRF_REFUSAL = 'ne provient pas d’Entraide';
+const csrfRefusals: Outcome[] = [];
+
+/**
+ * Sends a case; a CSRF refusal (a public form that renewed the anonymous session, say) renews the
+ * persona's token and sends the case again, so no case is lost to a stale token. A refusal that
+ * remains is reported: it would mean the case tested the token and nothing else.
+ */
+async function send(c: Case): Promise<Outcome> {
+  const outcome = await sendOnce(c);
+  if (c.method !== 'POST' || outcome.status !== 403 || !outcome.csrf) return outcome;
+  outcomes.pop();
+  tokens.set(c.persona, await csrfToken(agents.get(c.persona) as Agent, c.persona === 'anonymous' ? '/connexion' : '/mon-compte'));
+  const again = await sendOnce(c);
+  if (again.status === 403 && again.csrf) csrfRefusals.push(again);
+  return again;
+}
+
+async function sendOnce(c: Case): Promise<Outcome> {
+  const agent = agents.get(c.persona) as Agent;
+  const requestId = `fuzz-${String(++sent).padStart(6, '0')}`;
+  const outcome: Outcome = { method: c.method, pattern: c.pattern, persona: c.persona, kind: c.kind, status: 0, requestId };
+  try {
+    let res: request.Response;
+    if (c.method === 'GET') {
+      res = await agent.get(c.url).set('X-Request-Id', requestId);
+      if (res.status === 200 && /html/.test(String(res.headers['content-type']))) discover(res.text, c.url.split('?')[0] as string);
+    } else if (c.multipart) {
+      let req = agent.post(c.url).set('X-Request-Id', requestId).field('_csrf', tokens.get(c.persona) as string);
+      for (const [k, v] of c.body ?? []) req = req.field(k, v);
+      for (const f of c.files ?? []) req = req.attach(f.field, PDF, { filename: f.filename, contentType: 'application/pdf' });
+      res = await req;
+    } else {
+      const body = new URLSearchParams([['_csrf', tokens.get(c.persona) as string], ...(c.body ?? [])]).toString();
+      res = await agent.post(c.url).set('X-Request-Id', requestId).type('form').send(body);
+    }
+    outcome.status = res.status;
+    if (res.status === 302) outcome.note = res.headers.location;
+    if (res.status === 403) outcome.csrf = res.text.includes(CSRF_REFUSAL);
+  } catch (err) {
+    outcome.note = (err as Error).message.slice(0, 120);
+  }
+  outcomes.push(outcome);
+  return outcome;
+}
+
+/** An allowed persona gets the page or a form answer; a refused one 403, 404 or the login page. */
+const refused = (o: Outcome) => [401, 403, 404].includes(o.status) || (o.status === 302 && o.note === '/connexion');
+
+/** True when the route sends anonymous visitors to the login page before anything else. */
+function isPublic(method: Method, pattern: string): boolean {
+  const layers = (ctx.app as unknown as { router: { stack: Layer[] } }).router.stack;
+  const find = (stack: Layer[]): Array<{ handle: unknown }> | undefined => {
+    for (const layer of stack) {
+      const route = layer.route as (Layer['route'] & { stack: Array<{ handle: unknown }> }) | undefined;
+      if (route?.path === pattern && route.methods[method.toLowerCase()]) return route.stack;
+      const inner = layer.handle?.stack ? find(layer.handle.stack) : undefined;
+      if (inner) return inner;
+    }
+    return undefined;
+  };
+  return !(find(layers) ?? []).some((l) => l.handle === requireLogin);
+}
+
+/** The URL with the path parameter at segment `index` replaced (the value is sent as written: %00 stays a NUL). */
+function withSegment(url: string, index: number, value: string): string {
+  const segments = url.split('/');
+  segments[index] = /^%|%[0-9A-F]{2}/.test(value) ? value : encodeURIComponent(value);
+  return segments.join('/');
+}
+
+/** Hostile path parameters: all of them on a page, two in turn on a form's target (its lookup is the page's). */
+function pathCases(base: Omit<Case, 'persona' | 'kind' | 'url'>, pattern: string, url: string, n: number): Array<Omit<Case, 'persona'>> {
+  const cases: Array<Omit<Case, 'persona'>> = [];
+  pattern.split('/').forEach((segment, index) => {
+    if (!segment.startsWith(':')) return;
+    const all = ['%00', LONG[0] as string, pick(PROTO_WORDS, n + index), pick(['-0', 'NaN', '1e400'], n + index), pick(['9999-99-99', '%E0%A4%A', '..%2F..%2Fetc'], n + index)];
+    const values = base.method === 'GET' ? all : [pick(all, n + index), pick(all, n + index + 1)];
+    for (const value of values) cases.push({ ...base, kind: `path ${segment}: ${value.length > 20 ? `${value.length} chars` : value}`, url: withSegment(url, index, value) });
+  });
+  return cases;
+}
+
+/**
+ * The hostile values sent to one field: a 10,000-character value for all; then a number out of
+ * range where a number may go, an impossible date where a date may go, a prototype word where a
+ * value is looked up in a table, else in turn a repeated, bracketed or empty key; and, in a
+ * multipart body, a bracketed name (the multipart parser nests those).
+ */
+function kindsFor(name: string, type: string, n: number, multipart: boolean): string[] {
+  const kinds = ['long value'];
+  if (/number|numeric|decimal/.test(type) || /amount|montant|version|count|nombre|minutes|rate|cents|instal|year|annee|index|income|revenu|loyer|rent|page|size|limit/i.test(name)) kinds.push('number out of range');
+  else if (/date|month|datetime/.test(type) || /date|_on$|On$|At$|jour|day|from|to$|since|until|debut|fin|echeance|mois|month|period/i.test(name)) kinds.push('impossible date');
+  else if (/select|radio|checkbox|hidden|submit/.test(type)) kinds.push('prototype word');
+  else kinds.push(pick(['repeated key', 'empty value', 'bracketed key', 'prototype word'], n));
+  if (multipart && !kinds.includes('bracketed key')) kinds.push('bracketed key');
+  return kinds;
+}
+
+function getCases(pattern: string, url: string): Array<Omit<Case, 'persona'>> {
+  const base = { method: 'GET' as const, pattern };
+  // the keys the page's filter forms and links use, or `q` for a page that has none
+  const keys = queryKeys.get(url)?.size ? [...(queryKeys.get(url) as Set<string>)] : ['q'];
+  const cases: Array<Omit<Case, 'persona'>> = [
+    { ...base, kind: 'query: prototype words as keys', url: `${url}?__proto__=1&constructor=1&prototype=1&hasOwnProperty=1&toString=1&a[__proto__]=1&items[constructor]=x&${keys[0]}[__proto__]=1` },
+    { ...base, kind: 'query: NUL in every key', url: `${url}?${keys.map((k) => `${encodeURIComponent(k)}=a%00b`).join('&')}` },
+    { ...base, kind: 'query: prototype words as values', url: `${url}?${keys.map((k, i) => `${encodeURIComponent(k)}=${pick(PROTO_WORDS, i)}`).join('&')}` },
+    { ...base, kind: 'query: every key repeated', url: `${url}?${keys.map((k) => `${encodeURIComponent(k)}=1&${encodeURIComponent(k)}=2`).join('&')}` },
+  ];
+  let n = 0;
+  for (const key of keys) {
+    for (const kind of kindsFor(key, '', n, false)) cases.push({ ...base, kind: `query ${key}: ${kind}`, url: `${url}?${new URLSearchParams((FIELD_KINDS[kind] as (k: string, i: number) => Pairs)(key, n)).toString()}` });
+    n += 1;
+  }
+  return [...cases, ...pathCases(base, pattern, url, n)];
+}
+
+function postCases(pattern: string, url: string): Array<Omit<Case, 'persona'>> {
+  const spec: FormSpec = postForms.get(url) ?? { baseline: [['version', '1']], names: ['version', 'reason', 'comment', 'date'], types: { version: 'hidden' }, files: [], multipart: false };
+  const files = spec.files.map((field) => ({ field, filename: 'piece.pdf' }));
+  const base = { method: 'POST' as const, pattern, multipart: spec.multipart, files };
+  const replace = (name: string, pairs: Pairs): Pairs => [...spec.baseline.filter(([k]) => k !== name), ...pairs];
+  const cases: Array<Omit<Case, 'persona'>> = [
+    {
+      ...base, kind: 'body: prototype words as keys', url,
+      body: [...spec.baseline, ...PROTO_WORDS.map((w) => [w, 'x'] as [string, string]), ['a[__proto__]', '1'], ['items[constructor]', 'x'], ['x[constructor][prototype]', '1'], [`${spec.names[0] ?? 'x'}[__proto__]`, '1']],
+    },
+    { ...base, kind: 'body: NUL in every value', url, body: spec.baseline.map(([k, v]) => [k, `${v}\u0000`]) },
+    { ...base, kind: 'body: NUL in a key', url, body: [...spec.baseline, ['x\u0000', '1']] },
+    { ...base, kind: 'query: NUL', url: `${url}?x=%00`, body: spec.baseline },
+    { ...base, kind: 'body: prototype words as values', url, body: spec.names.map((k, i) => [k, pick(PROTO_WORDS, i)]) },
+    { ...base, kind: 'body: every key repeated', url, body: spec.baseline.flatMap(([k, v]) => [[k, v], [k, v]] as Pairs) },
+  ];
+  if (spec.multipart) {
+    const field = spec.files[0] ?? 'file';
+    for (const filename of ['a\u0000b.pdf', `${'a'.repeat(10_000)}.pdf`, '__proto__', 'constructor.pdf', '../../etc/passwd']) {
+      cases.push({ ...base, kind: `file name: ${filename.length > 30 ? `${filename.length} chars` : JSON.stringify(filename)}`, url, body: spec.baseline, files: [{ field, filename }] });
+    }
+  }
+  let n = 0;
+  for (const name of spec.names) {
+    for (const kind of kindsFor(name, spec.types[name] ?? 'text', n, spec.multipart)) {
+      cases.push({ ...base, kind: `field ${name}: ${kind}`, url, body: replace(name, (FIELD_KINDS[kind] as (k: string, i: number) => Pairs)(name, n)) });
+    }
+    n += 1;
+  }
+  return [...cases, ...pathCases(base, pattern, url, n)];
+}
+
+/**
+ * Sends every case as the first persona allowed (the association's when one may, else a
+ * landlord's), and every fifth case also as another persona in turn, so each group gets its share.
+ * Who is allowed is learnt on the way: the first case is sent to each persona of a group until one
+ * gets in; a persona of the rotation that turns out refused leaves it.
+ */
+async function fuzz(method: Method, pattern: string, cases: Array<Omit<Case, 'persona'>>): Promise<Persona[]> {
+  const [first, ...rest] = cases;
+  if (!first) return [];
+  if (isPublic(method, pattern)) {
+    // public routes are fuzzed as anonymous only: a login or a logout would end the personas' sessions
+    for (const c of cases) await send({ ...c, persona: 'anonymous' });
+    return ['anonymous'];
+  }
+  const allowed: Persona[] = [];
+  for (const group of [ASSOCIATION, LANDLORDS]) {
+    for (const persona of group) {
+      if (!refused(await send({ ...first, persona }))) {
+        allowed.push(persona);
+        break;
+      }
+    }
+  }
+  const [primary] = allowed;
+  if (!primary) return [];
+  const others = [...ASSOCIATION, ...LANDLORDS].filter((p) => p !== primary);
+  // the landlord (or association persona) that got in comes first in the rotation
+  const rotation = [...allowed.slice(1), ...others.filter((p) => !allowed.includes(p))];
+  let turn = 0;
+  for (const [i, c] of rest.entries()) {
+    await send({ ...c, persona: primary });
+    if (i % 5 !== 0 || !rotation.length) continue;
+    const persona = rotation[turn % rotation.length] as Persona;
+    const outcome = await send({ ...c, persona });
+    if (refused(outcome) && !c.kind.startsWith('path')) rotation.splice(rotation.indexOf(persona), 1);
+    else turn += 1;
+    if (!allowed.includes(persona) && !refused(outcome) && !/^path|NUL/.test(c.kind)) allowed.push(persona);
+  }
+  return allowed;
+}
+
+/**
+ * Routes that move a record along its path (submit, close, merge…) are fuzzed after the others, and
+ * those that end it (withdraw, dismiss, delete…) last, so the others still find their record as built.
+ */
+const rank = (path: string) =>
+  /\/(retirer|ecarter|supprimer|desactiver|annuler|annuler-echeances)$/.test(path) ? 2 : /\/(deposer|cloturer|fusionner|separer|depart|terminer|interrompre|refus|regler|transmettre|valider)$/.test(path) ? 1 : 0;
+
+function table(rows: Outcome[]): string {
+  return rows.map((o) => `${o.method.padEnd(4)} ${o.pattern.padEnd(52)} ${o.persona.padEnd(14)} ${o.kind.slice(0, 60).padEnd(60)} ${o.status || 'no answer'} ${o.requestId}${o.note ? ` ${o.note}` : ''}`).join('\n');
+}
+
+/** The requests of this file that logged at level error, by request id. */
+function erroredRequests(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of ctx.logs) {
+    try {
+      const entry = JSON.parse(line) as { level?: string; requestId?: string; message?: string; error?: string };
+      if (entry.level === 'error') out.set(entry.requestId ?? '(no request id)', `${entry.message ?? ''}: ${entry.error ?? ''}`.slice(0, 200));
+    } catch {
+      // not JSON: not ours
+    }
+  }
+  return out;
+}
+
+describe('hostile input on every route', () => {
+  it('answers every route, as every allowed persona, without a 500 or an error log', async () => {
+    const started = Date.now();
+    const routes = registeredRoutes(ctx.app);
+    const gets = routes.filter(([m]) => m === 'GET');
+    const posts = routes.filter(([m]) => m === 'POST').sort(([, a], [, b]) => rank(a) - rank(b));
+    // the pages holding the forms of the submitted request (notes, messages, decisions…)
+    for (const persona of ['operator', 'adminA'] as Persona[]) {
+      const agent = agents.get(persona) as Agent;
+      const page = (await agent.get(`/demandes/${submittedId}`)).text;
+      discover(page, `/demandes/${submittedId}`);
+      const tabs = new Set(cheerio.load(page)('a[href]').toArray().map((a) => String(a.attribs.href)).filter((h) => h.startsWith(`/demandes/${submittedId}?`)));
+      for (const tab of tabs) discover((await agent.get(tab)).text, `/demandes/${submittedId}`);
+    }
+    const allowedBy = new Map<string, Persona[]>();
+    for (const [method, pattern] of [...gets, ...posts]) {
+      const url = concrete(pattern);
+      const t0 = Date.now(); const n0 = sent;
+      const allowed = await fuzz(method, pattern, method === 'GET' ? getCases(pattern, url) : postCases(pattern, url));
+      allowedBy.set(`${method} ${pattern}`, allowed);
+      if (process.env.FUZZ_DEBUG) process.stderr.write(`${method} ${pattern} ${allowed.join(',')} ${sent - n0} req ${Date.now() - t0} ms, total ${sent} ${Math.round((Date.now() - started) / 1000)}s\n`);
+    }
+    // no persona lost its session on the way (a lost session would have hidden the routes after it)
+    for (const persona of [...ASSOCIATION, ...LANDLORDS]) expect([persona, (await (agents.get(persona) as Agent).get('/mon-compte')).status]).toEqual([persona, 200]);
+
+    const errors = erroredRequests();
+    const failing = outcomes.filter((o) => o.status >= 500 || o.status === 0 || errors.has(o.requestId)).map((o) => ({ ...o, note: errors.get(o.requestId) ?? o.note }));
+    const seconds = Math.round((Date.now() - started) / 1000);
+    const personas = new Set(outcomes.filter((o) => !refused(o)).map((o) => `${o.method} ${o.pattern} ${o.persona}`)).size;
+    console.log(`${routes.length} routes, ${personas} route × persona pairs, ${outcomes.length} requests in ${seconds} s; forms found for ${posts.filter(([, p]) => postForms.has(concrete(p))).length}/${posts.length} POST routes`);
+    if (process.env.FUZZ_DEBUG) process.stderr.write(`no form: ${posts.filter(([, p]) => !postForms.has(concrete(p))).map(([, p]) => p).join(' ')}\nGET ${outcomes.filter((o) => o.method === 'GET').length} POST ${outcomes.filter((o) => o.method === 'POST').length}\n`);
+    if (process.env.FUZZ_DEBUG) require('node:fs').writeFileSync('/tmp/fuzz-outcomes.json', JSON.stringify(outcomes));
+    const unreached = [...allowedBy].filter(([, a]) => a.length === 0).map(([r]) => r);
+    expect(table(failing)).toBe('');
+    expect({ unreached, csrfRefusals: table(csrfRefusals) }).toEqual({ unreached: [], csrfRefusals: '' });
+    expect([...errors.keys()].filter((id) => !id.startsWith('fuzz-'))).toEqual([]);
+  }, 300_000);
+});
