@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { hashPassword } from '../src/auth/passwords';
+import type { FieldCipher } from '../src/shared/field-cipher';
 import { insertAidTypes } from './demo';
 
 /**
@@ -22,8 +23,15 @@ const STATUS_SHARES: Array<[string, number]> = [
 ];
 const OPERATORS = 10;
 
-export async function seedScale(knex: Knex, requests: number, log: (line: string) => void = () => {}): Promise<void> {
+/**
+ * With a cipher, the payee's IBAN (one for all) is stored as the application writes it: encrypted,
+ * with its keyed hash (one ciphertext shared by every row of the same IBAN). Without one, in
+ * plaintext, like a database written before encryption: `rotate-key` then encrypts it.
+ */
+export async function seedScale(knex: Knex, requests: number, log: (line: string) => void = () => {}, cipher?: FieldCipher): Promise<void> {
   const started = Date.now();
+  const IBAN = 'FR7630006000011234567890189';
+  const payeeIban = cipher ? [cipher.encrypt(IBAN, 'aid_requests.payee_iban'), cipher.blindIndex(IBAN)] : [IBAN, null];
   if (!(await knex('aid_types').first('id'))) await insertAidTypes(knex);
   const hash = await hashPassword(SCALE_PASSWORD);
   let association = await knex('organisations').where({ kind: 'association' }).first('id');
@@ -80,7 +88,7 @@ export async function seedScale(knex: Knex, requests: number, log: (line: string
     const norm = (expr: string) => `lower(translate(replace(${expr}, ' ', ''), 'éèêëàâäîïôöùûüçÉÈ', 'eeeeaaaiioouuucEE'))`;
     await trx.raw(
       `insert into aid_requests (organisation_id, household_id, aid_type_id, aid_type_version_id, status, situation, requested_cents, requested_months, granted_cents,
-                                 tenant_name, search_name, created_by, submitted_at, decided_at, assigned_to, payee_kind, payee_name, payee_iban, payee_bic, consent, created_at, updated_at, reference)
+                                 tenant_name, search_name, created_by, submitted_at, decided_at, assigned_to, payee_kind, payee_name, payee_iban, payee_iban_hash, payee_bic, consent, created_at, updated_at, reference)
        select hh.organisation_id, hh.id, (${typeIds}::uuid[])[r.t_index], case when r.status = 'draft' then null else (${versionIds}::uuid[])[r.t_index] end, r.status, ?::jsonb,
               30000 + (r.i % 270) * 1000, case when r.t_index = 2 then 1 + r.i % 6 else null end,
               case when r.status in ('granted','in_payment','paid','closed') then 30000 + (r.i % 270) * 1000 else null end,
@@ -88,7 +96,7 @@ export async function seedScale(knex: Knex, requests: number, log: (line: string
               hh.user_id, case when r.status = 'draft' then null else s.submitted_at end,
               case when r.status in ('granted','in_payment','paid','closed','refused','adjourned') then s.submitted_at + interval '12 days' else null end,
               case when r.status in ('in_review','awaiting_information','adjourned') then (?::uuid[])[1 + r.i % ${OPERATORS}] else null end,
-              'landlord', 'Bailleur', 'FR7630006000011234567890189', 'BNPAFRPPXXX',
+              'landlord', 'Bailleur', ?, ?, 'BNPAFRPPXXX',
               case when r.status = 'draft' then null else '{"informed":true,"date":"2026-01-01","method":"paper_signed","recordedBy":"Échelle","noticeVersion":"2026-01"}'::jsonb end,
               coalesce(s.submitted_at, now()), coalesce(s.submitted_at + interval '12 days', now()),
               case when r.status = 'draft' then null else 'E' || to_char(s.submitted_at, 'YYYY') || '-' || lpad(r.i::text, 7, '0') end
@@ -98,7 +106,7 @@ export async function seedScale(knex: Knex, requests: number, log: (line: string
        join scale_households hh on hh.n = 1 + (r.i % ?)
        cross join lateral (select case when r.status in ('submitted','in_review','awaiting_information','draft') then now() - ((r.i % 60) || ' days')::interval - ((r.i % 1440) || ' minutes')::interval
                                        else now() - ((60 + r.i % 1800) || ' days')::interval end as submitted_at) s`,
-      [situation, operators, requests, count],
+      [situation, operators, ...payeeIban, requests, count],
     );
   });
   log(`${requests} demandes (${Date.now() - started} ms)`);

@@ -69,7 +69,7 @@ program
     withDatabase(async ({ db }) => {
       const n = Number(opts.requests);
       if (!Number.isInteger(n) || n < 1 || n > 5_000_000) throw new ValidationError({ requests: '--requests : un nombre entier entre 1 et 5 000 000' });
-      await seedScale(db.knex, n, (line) => process.stdout.write(`${line}\n`));
+      await seedScale(db.knex, n, (line) => process.stdout.write(`${line}\n`), new FieldCipher(loadConfig().dataEncryption));
       process.stdout.write(`Connexions : operateur@echelle.test, instructeur1@echelle.test … (mot de passe : ${SCALE_PASSWORD})\n`);
     }),
   );

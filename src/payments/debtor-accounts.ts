@@ -5,7 +5,7 @@ import { type Actor, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
 import type { FieldCipher } from '../shared/field-cipher';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import { compactIban } from '../shared/iban';
+import { compactIban, maskIban } from '../shared/iban';
 
 export interface DebtorAccount {
   id: string;
@@ -103,7 +103,7 @@ export class DebtorAccountService {
       const values = { ...input, iban: compactIban(input.iban), bic: input.bic ? input.bic.replace(/\s/g, '').toUpperCase() : null };
       if ((await this.accounts.list(trx)).some((a) => a.iban === values.iban)) throw new ValidationError({ iban: 'Ce compte est déjà enregistré' });
       const account = await this.accounts.insert(trx, values, this.clock.now());
-      await this.audit.record(trx, actor, { entityType: 'debtor_account', entityId: account.id, organisationId: actor.organisationId, action: 'debtor_account.created', after: { ...values } });
+      await this.audit.record(trx, actor, { entityType: 'debtor_account', entityId: account.id, organisationId: actor.organisationId, action: 'debtor_account.created', after: { ...values, iban: maskIban(values.iban) } });
     });
   }
 
@@ -116,8 +116,9 @@ export class DebtorAccountService {
       if (!(await this.accounts.update(trx, id, input.version, values, this.clock.now()))) throw new ConflictError();
       await this.audit.record(trx, actor, {
         entityType: 'debtor_account', entityId: id, organisationId: actor.organisationId, action: 'debtor_account.updated',
-        before: { label: before.label, holderName: before.holderName, iban: before.iban, bic: before.bic, isDefault: before.isDefault, active: before.active },
-        after: { label: values.label, holderName: values.holderName, iban: values.iban, bic: values.bic, isDefault: values.isDefault, active: values.active },
+        // the audit trail is immutable and outlives a key: it keeps the IBAN masked, the account holds it encrypted
+        before: { label: before.label, holderName: before.holderName, iban: maskIban(before.iban), bic: before.bic, isDefault: before.isDefault, active: before.active },
+        after: { label: values.label, holderName: values.holderName, iban: maskIban(values.iban), bic: values.bic, isDefault: values.isDefault, active: values.active },
       });
     });
   }
