@@ -65,12 +65,15 @@ export function sessionMiddleware(knex: Knex, config: Config, options: { cleanup
   });
 }
 
-/** Keys never kept from a form, whatever happens (passwords, tokens). */
+/** One-time codes typed on a form (second factor, recovery code, re-authentication): never kept either. */
+const SECRET_CODE_FIELDS = new Set(['confirmCode', 'recoveryCode', 'enrolmentCode']);
+
+/** Keys never kept from a form, whatever happens (passwords, tokens, one-time codes). */
 export function keepableValues(body: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!body || typeof body !== 'object') return out;
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
-    if (k === '_csrf' || /password|token/i.test(k)) continue;
+    if (k === '_csrf' || /password|token/i.test(k) || SECRET_CODE_FIELDS.has(k)) continue;
     out[k] = v;
   }
   return out;

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import type { Knex } from 'knex';
-import winston from 'winston';
+import { createLogger } from '../../src/logger';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
@@ -41,11 +41,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       cb();
     },
   });
-  const logger = winston.createLogger({
-    level: 'info',
-    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
-    transports: [new winston.transports.Stream({ stream: sink })],
-  });
+  // the production logger (its redaction included) writing into the capture
+  const logger = createLogger('info', sink);
   const services = createServices(db, config, clock, logger);
   const app = createApp(services);
   return {
