@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Db } from '../db/types';
 import { isUuid } from '../db/types';
 import type { PayeeKind } from '../aid-types/rules';
@@ -267,18 +268,31 @@ export class AidRequestRepository {
   /**
    * Requests of other households paid to the same IBAN (a classic fraud path), newest first: by its
    * keyed hash under every known key (a rotation may be under way), and among rows still in
-   * plaintext (written before encryption, until rotate-key has run).
+   * plaintext (written before encryption, until rotate-key has run). One indexed query per form,
+   * each stopping after `limit` rows (a supplier's IBAN is on thousands of requests: matching them
+   * all at once with an OR read and sorted every one of them, 0.6 s for 100,000), merged here.
    */
   async sameIbanElsewhere(db: Db, iban: string, householdId: string, limit = 5): Promise<Array<{ reference: string | null; organisationName: string }>> {
-    const rows = await db('aid_requests as r')
-      .join('organisations as o', 'o.id', 'r.organisation_id')
-      .where((w) => w.whereIn('r.payee_iban_hash', this.cipher.blindIndexes(iban)).orWhere((x) => x.where('r.payee_iban', iban).whereRaw("r.payee_iban not like 'enc:%'")))
-      .whereNot('r.household_id', householdId)
-      .whereNotIn('r.status', ['draft', 'withdrawn'])
-      .orderBy('r.created_at', 'desc')
-      .limit(limit)
-      .select('r.reference', 'o.name');
-    return rows.map((r: Record<string, unknown>) => ({ reference: (r.reference as string | null) ?? null, organisationName: r.name as string }));
+    const newest = (match: (q: Knex.QueryBuilder) => void) => {
+      const q = db('aid_requests as r')
+        .join('organisations as o', 'o.id', 'r.organisation_id')
+        .whereNot('r.household_id', householdId)
+        .whereNotIn('r.status', ['draft', 'withdrawn'])
+        .orderBy('r.created_at', 'desc')
+        .limit(limit)
+        .select('r.id', 'r.reference', 'r.created_at', 'o.name');
+      match(q);
+      return q;
+    };
+    const found: Array<Record<string, unknown>> = [];
+    for (const hash of this.cipher.blindIndexes(iban)) found.push(...(await newest((q) => q.where('r.payee_iban_hash', hash))));
+    found.push(...(await newest((q) => q.where('r.payee_iban', iban).whereRaw("r.payee_iban not like 'enc:%'"))));
+    const time = (r: Record<string, unknown>) => new Date(r.created_at as string).getTime();
+    return found
+      .sort((x, y) => time(y) - time(x))
+      .filter((r, i, all) => all.findIndex((o) => o.id === r.id) === i)
+      .slice(0, limit)
+      .map((r) => ({ reference: (r.reference as string | null) ?? null, organisationName: r.name as string }));
   }
 
   /** The bank details this landlord gave last time it was the payee, to prefill the next request. */
