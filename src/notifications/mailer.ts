@@ -9,6 +9,7 @@ import type { Clock } from '../shared/clock';
 import { NotFoundError } from '../shared/errors';
 import { type BlobStore, DatabaseBlobStore } from '../files/storage';
 import type { MailRecord, MailRepository, OutgoingMail, StoredMailAttachment } from './repository';
+import { maskOneTimeSecrets, ONE_TIME_SECRET_KINDS } from './one-time-secrets';
 
 /** The types an attachment is downloaded with; anything else is a plain download (never rendered by the browser). */
 const DOWNLOAD_TYPES: Record<string, string> = {
@@ -67,6 +68,8 @@ export class Mailer {
           messageId?: string;
         };
         await this.repository.markSent(this.db, mail.id, info.messageId ?? null, this.clock.now());
+        // the recipient has the link or code now: the outbox keeps it masked (ONE_TIME_SECRET_KINDS)
+        if (ONE_TIME_SECRET_KINDS.has(mail.kind)) await this.repository.replaceText(this.db, mail.id, maskOneTimeSecrets(mail.kind, mail.text));
         this.logger.info('mail sent', { mailId: mail.id, kind: mail.kind });
       } catch (err) {
         await this.repository.markFailed(this.db, mail.id, (err as Error).message, this.clock.now());

@@ -109,6 +109,11 @@ export class MailRepository {
       .update({ status: 'sent', message_id: messageId, sent_at: now, attempts: db.raw('attempts + 1'), last_error: null });
   }
 
+  /** Replaces the kept text of a delivered mail (one-time secrets masked once sent). */
+  async replaceText(db: Db, id: string, text: string): Promise<void> {
+    await db('mail_outbox').where({ id }).update({ text_body: text });
+  }
+
   /** A failed attempt; the next one waits longer each time (5, 10, 20… minutes). */
   async markFailed(db: Db, id: string, error: string, now: Date = new Date()): Promise<void> {
     await db('mail_outbox').where({ id }).update({
