@@ -5,7 +5,7 @@ import { startTestApp, type TestContext } from '../support/app';
 import { csrfToken, loginAs, type Agent } from '../support/http';
 import { requireLogin } from '../../src/http/guards';
 import { buildWorld, type World } from '../factories/world';
-import { insertUser } from '../factories/user';
+import { insertUser, TEST_PASSWORD } from '../factories/user';
 import { insertHousehold, insertPerson } from '../factories/household';
 import { insertDraftRequest, insertRequest } from '../factories/request';
 
@@ -136,7 +136,7 @@ beforeAll(async () => {
   const [missionType] = await ctx.knex('mission_types').insert({ code: 'DIAG', label: 'Diagnostic', default_minutes: 240, billing_mode: 'hourly', rate_cents: 4500 }).returning('id');
   pay.missionType = (missionType as { id: string }).id;
   const [mission] = await ctx.knex('missions')
-    .insert({ reference: 'M2026-00001', organisation_id: world.landlordA.id, household_id: householdA.id, mission_type_id: pay.missionType, status: 'completed', origin: 'association', reason: 'Test', planned_minutes: 240, ordered_by: world.users.operator.id, ordered_by_label: 'Op', ordered_at: new Date(), adviser_id: world.users.social_adviser.id, consent: JSON.stringify({ date: '2026-11-20', method: 'in_person', recordedBy: 'x' }), report_blob_id: (blob as { id: string }).id, ended_at: new Date() })
+    .insert({ reference: 'M2026-90001', organisation_id: world.landlordA.id, household_id: householdA.id, mission_type_id: pay.missionType, status: 'completed', origin: 'association', reason: 'Test', planned_minutes: 240, ordered_by: world.users.operator.id, ordered_by_label: 'Op', ordered_at: new Date(), adviser_id: world.users.social_adviser.id, consent: JSON.stringify({ date: '2026-11-20', method: 'in_person', recordedBy: 'x' }), report_blob_id: (blob as { id: string }).id, ended_at: new Date() })
     .returning('id');
   pay.mission = (mission as { id: string }).id;
   const [rightsRequest] = await ctx.knex('rights_requests')
@@ -147,6 +147,17 @@ beforeAll(async () => {
     .insert({ mission_id: pay.mission, adviser_id: world.users.social_adviser.id, starts_at: new Date('2026-11-20T09:00:00Z'), duration_minutes: 60, mode: 'phone', place: 'Tél.', contact_name: 'X', status: 'done', created_at: new Date('2026-11-19T09:00:00Z') })
     .returning('id');
   pay.appointment = (appointment as { id: string }).id;
+  // unlike the matrix, the fuzz also needs open missions, so their action forms are shown and their posts go deep:
+  // one proposed (accept, decline, assign, start) and one in progress with a planned appointment (sessions, appointments, end)
+  const openMission = (reference: string, status: string) => ctx.knex('missions')
+    .insert({ reference, organisation_id: world.landlordA.id, household_id: householdA.id, mission_type_id: pay.missionType, status, origin: 'association', reason: 'Test', planned_minutes: 240, ordered_by: world.users.operator.id, ordered_by_label: 'Op', ordered_at: new Date(), adviser_id: world.users.social_adviser.id, consent: status === 'proposed' ? null : JSON.stringify({ date: '2026-11-20', method: 'in_person', recordedBy: 'x' }) })
+    .returning('id');
+  pay.proposedMission = ((await openMission('M2026-90002', 'proposed'))[0] as { id: string }).id;
+  pay.openMission = ((await openMission('M2026-90003', 'in_progress'))[0] as { id: string }).id;
+  const [planned] = await ctx.knex('appointments')
+    .insert({ mission_id: pay.openMission, adviser_id: world.users.social_adviser.id, starts_at: new Date('2026-11-25T09:00:00Z'), duration_minutes: 60, mode: 'phone', place: 'Tél.', contact_name: 'X', status: 'scheduled', created_at: new Date('2026-11-19T09:00:00Z') })
+    .returning('id');
+  pay.plannedAppointment = (planned as { id: string }).id;
   const [mail] = await ctx.knex('mail_outbox')
     .insert({ kind: 'test', to_address: 'x@exemple.fr', subject: 'Test', text_body: 'Bonjour', status: 'stored' })
     .returning('id');
@@ -180,6 +191,9 @@ afterAll(() => ctx.close());
 
 function concrete(path: string): string {
   if (path.startsWith('/admin/courriels/:id')) return path.replace(':id', params.mail as string).replace(':attachmentId', params.mailAttachment as string);
+  const missionAction = path.split('/')[3] ?? '';
+  if (path.startsWith('/accompagnement/:id') && ['accord', 'refus', 'attribuer', 'commencer'].includes(missionAction)) return path.replace(':id', pay.proposedMission as string);
+  if (path.startsWith('/accompagnement/:id') && ['entretiens', 'rendez-vous', 'terminer', 'interrompre'].includes(missionAction)) return path.replace(':id', pay.openMission as string).replace(':appointmentId', pay.plannedAppointment as string);
   if (path.startsWith('/accompagnement/:id')) return path.replace(':id', pay.mission as string).replace(':appointmentId', pay.appointment as string);
   if (path.startsWith('/admin/types-accompagnement/:id')) return path.replace(':id', pay.missionType as string);
   if (path.startsWith('/paiements/lots/:id')) return path.replace(':id', pay.batch as string);
@@ -246,6 +260,8 @@ interface FormSpec {
   types: Record<string, string>;
   files: string[];
   multipart: boolean;
+  /** the page (and who opened it) that showed the form: read again for the record's new version */
+  source?: { url: string; persona: Persona };
 }
 
 interface Case {
@@ -257,6 +273,8 @@ interface Case {
   body?: Pairs;
   files?: Array<{ field: string; filename: string }>;
   multipart?: boolean;
+  /** the form's target, whose record version the body carries */
+  form?: string;
 }
 
 interface Outcome {
@@ -275,24 +293,37 @@ const outcomes: Outcome[] = [];
 /** Forms seen on the pages, by the path they post to; query keys seen in GET forms and links, by path. */
 const postForms = new Map<string, FormSpec>();
 const queryKeys = new Map<string, Set<string>>();
+/** Links with a query string, by path: a form may show only for a chosen record (`?menage=…`). */
+const links = new Map<string, Set<string>>();
 let sent = 0;
 
-function defaultValue(type: string): string {
-  switch (type) {
-    case 'date': return '2026-11-24';
-    case 'month': return '2026-11';
-    case 'time': return '10:00';
-    case 'datetime-local': return '2026-11-24T10:00';
-    case 'number': return '1';
-    case 'email': return 'fuzz@exemple.fr';
-    case 'tel': return '0601020304';
-    case 'password': return '';
-    default: return 'Texte de test';
+/** A valid value for an empty field, from its type and name (the schemas check formats: postcode, IBAN, amounts…). */
+function defaultValue(type: string, name: string): string {
+  // a sensitive form asks for the password again: the personas' own, so the post goes past that check
+  if (type === 'password') return /confirm|current/i.test(name) && !/new/i.test(name) ? TEST_PASSWORD : '';
+  if (type === 'email' || /email/i.test(name)) return 'fuzz@exemple.fr';
+  if (['date', 'month', 'datetime-local'].includes(type) || /date|_on$|On$/i.test(name)) {
+    const day = /birth|entry|since|from|received|answered|held/i.test(name) ? '2020-01-15' : '2026-11-30';
+    return type === 'month' ? day.slice(0, 7) : type === 'datetime-local' ? `${day}T10:00` : day;
   }
+  if (type === 'time' || /time$/i.test(name)) return '10:00';
+  if (type === 'tel' || /phone/i.test(name)) return '01 23 45 67 89';
+  if (/postcode/i.test(name)) return '75011';
+  if (/iban/i.test(name)) return 'FR7630006000011234567890189';
+  if (/bic/i.test(name)) return 'BNPAFRPPXXX';
+  if (/siren/i.test(name)) return '732829320';
+  if (/siret/i.test(name)) return '73282932000074';
+  if (/^groupCode$/.test(name)) return 'loyer';
+  if (/^code$/.test(name)) return 'FUZZ';
+  if (/^number$/.test(name)) return '6571';
+  if (/rent|charges|allowance|resource|amount|ceiling|income|arrears|threshold|increase|regularisation|rate|salary|requested$/i.test(name)) return '100,00';
+  if (/months|minutes|instalments|count|days|duration/i.test(name)) return '60';
+  if (type === 'number') return '1';
+  return 'Texte de test';
 }
 
 /** Reads the forms and links of a page: the fields of the POST routes and the query keys of the GET ones. */
-function discover(html: string, pageUrl: string): void {
+function discover(html: string, pageUrl: string, source?: FormSpec['source']): void {
   const $ = cheerio.load(html);
   const pathOf = (href: string) => new URL(href, `http://entraide.test${pageUrl}`);
   $('a[href]').each((_, a) => {
@@ -301,6 +332,9 @@ function discover(html: string, pageUrl: string): void {
     const keys = queryKeys.get(u.pathname) ?? new Set<string>();
     for (const k of u.searchParams.keys()) keys.add(k);
     queryKeys.set(u.pathname, keys);
+    const seen = links.get(u.pathname) ?? new Set<string>();
+    seen.add(u.pathname + u.search);
+    links.set(u.pathname, seen);
   });
   $('form').each((_, f) => {
     const form = $(f);
@@ -313,7 +347,7 @@ function discover(html: string, pageUrl: string): void {
       return;
     }
     if (postForms.has(action)) return;
-    const spec: FormSpec = { baseline: [], names: [], types: {}, files: [], multipart: (form.attr('enctype') ?? '').includes('multipart') };
+    const spec: FormSpec = { baseline: [], names: [], types: {}, files: [], multipart: (form.attr('enctype') ?? '').includes('multipart'), source };
     const radios = new Set<string>();
     for (const c of controls) {
       const name = c.attr('name') as string;
@@ -333,7 +367,7 @@ function discover(html: string, pageUrl: string): void {
         const chosen = options.find((o) => o.attr('selected') !== undefined) ?? options.find((o) => (o.attr('value') ?? o.text()) !== '');
         if (chosen) spec.baseline.push([name, chosen.attr('value') ?? chosen.text()]);
       } else if (tag === 'textarea') {
-        spec.baseline.push([name, c.text() || 'Texte de test']);
+        spec.baseline.push([name, c.text() || defaultValue('textarea', name)]);
       } else if (type === 'checkbox') {
         if (c.attr('checked') !== undefined) spec.baseline.push([name, c.attr('value') ?? 'on']);
       } else if (type === 'radio') {
@@ -345,7 +379,7 @@ function discover(html: string, pageUrl: string): void {
       } else if (['submit', 'button', 'image', 'reset'].includes(type)) {
         if (!spec.baseline.some(([k]) => k === name) && c.attr('value') !== undefined) spec.baseline.push([name, c.attr('value') as string]);
       } else {
-        spec.baseline.push([name, c.attr('value') || defaultValue(type)]);
+        spec.baseline.push([name, c.attr('value') || defaultValue(type, name)]);
       }
     }
     postForms.set(action, spec);
@@ -370,6 +404,32 @@ async function send(c: Case): Promise<Outcome> {
   return again;
 }
 
+/**
+ * The record version each form carries now: a post that went through moved it on, and every later
+ * case would only meet the "modified by someone else" conflict, before its value reached the database.
+ */
+const versions = new Map<string, string>();
+
+/** Reads the form's page again: the version of each form it shows (one record, one version for all its forms). */
+async function refreshVersion(form: string): Promise<void> {
+  const source = postForms.get(form)?.source;
+  if (!source || !versions.has(form)) return;
+  const $ = cheerio.load((await (agents.get(source.persona) as Agent).get(source.url)).text);
+  $('form').each((_i, f) => {
+    const action = new URL($(f).attr('action') || source.url, 'http://entraide.test').pathname;
+    const value = $(f).find('input[name="version"]').attr('value');
+    if (value && versions.has(action)) versions.set(action, value);
+  });
+}
+
+/** The body with the form's stale version replaced by the current one (a hostile version stays as it is). */
+function withCurrentVersion(c: Case): Pairs {
+  const spec = c.form ? postForms.get(c.form) : undefined;
+  const stale = spec?.baseline.find(([k]) => k === 'version')?.[1];
+  const current = c.form ? versions.get(c.form) : undefined;
+  return (c.body ?? []).map(([k, v]) => (k === 'version' && v === stale && current ? [k, current] : [k, v]));
+}
+
 async function sendOnce(c: Case): Promise<Outcome> {
   const agent = agents.get(c.persona) as Agent;
   const requestId = `fuzz-${String(++sent).padStart(6, '0')}`;
@@ -378,19 +438,21 @@ async function sendOnce(c: Case): Promise<Outcome> {
     let res: request.Response;
     if (c.method === 'GET') {
       res = await agent.get(c.url).set('X-Request-Id', requestId);
-      if (res.status === 200 && /html/.test(String(res.headers['content-type']))) discover(res.text, c.url.split('?')[0] as string);
+      if (res.status === 200 && /html/.test(String(res.headers['content-type']))) discover(res.text, c.url.split('?')[0] as string, { url: c.url, persona: c.persona });
     } else if (c.multipart) {
       let req = agent.post(c.url).set('X-Request-Id', requestId).field('_csrf', tokens.get(c.persona) as string);
-      for (const [k, v] of c.body ?? []) req = req.field(k, v);
+      for (const [k, v] of withCurrentVersion(c)) req = req.field(k, v);
       for (const f of c.files ?? []) req = req.attach(f.field, PDF, { filename: f.filename, contentType: 'application/pdf' });
       res = await req;
     } else {
-      const body = new URLSearchParams([['_csrf', tokens.get(c.persona) as string], ...(c.body ?? [])]).toString();
+      const body = new URLSearchParams([['_csrf', tokens.get(c.persona) as string], ...withCurrentVersion(c)]).toString();
       res = await agent.post(c.url).set('X-Request-Id', requestId).type('form').send(body);
     }
     outcome.status = res.status;
     if (res.status === 302) outcome.note = res.headers.location;
+    if (process.env.FUZZ_DEBUG && c.kind === 'body: the page’s own values' && res.status === 400) process.stderr.write(`BASELINE ${c.pattern}: ${JSON.stringify(c.body).slice(0, 600)} => ${cheerio.load(res.text)('.govuk-error-summary, .alert-danger, [role=alert]').text().replace(/\s+/g, ' ').slice(0, 400)}\n`);
     if (res.status === 403) outcome.csrf = res.text.includes(CSRF_REFUSAL);
+    if (c.method === 'POST' && c.form && res.status === 302) await refreshVersion(c.form);
   } catch (err) {
     outcome.note = (err as Error).message.slice(0, 120);
   }
@@ -472,13 +534,16 @@ function getCases(pattern: string, url: string): Array<Omit<Case, 'persona'>> {
 function postCases(pattern: string, url: string): Array<Omit<Case, 'persona'>> {
   const spec: FormSpec = postForms.get(url) ?? { baseline: [['version', '1']], names: ['version', 'reason', 'comment', 'date'], types: { version: 'hidden' }, files: [], multipart: false };
   const files = spec.files.map((field) => ({ field, filename: 'piece.pdf' }));
-  const base = { method: 'POST' as const, pattern, multipart: spec.multipart, files };
+  const base = { method: 'POST' as const, pattern, multipart: spec.multipart, files, form: url };
+  const version = spec.baseline.find(([k]) => k === 'version')?.[1];
+  if (version !== undefined && !versions.has(url)) versions.set(url, version);
   const replace = (name: string, pairs: Pairs): Pairs => [...spec.baseline.filter(([k]) => k !== name), ...pairs];
   const cases: Array<Omit<Case, 'persona'>> = [
     {
       ...base, kind: 'body: prototype words as keys', url,
       body: [...spec.baseline, ...PROTO_WORDS.map((w) => [w, 'x'] as [string, string]), ['a[__proto__]', '1'], ['items[constructor]', 'x'], ['x[constructor][prototype]', '1'], [`${spec.names[0] ?? 'x'}[__proto__]`, '1']],
     },
+    { ...base, kind: 'body: the page’s own values', url, body: spec.baseline },
     { ...base, kind: 'body: NUL in every value', url, body: spec.baseline.map(([k, v]) => [k, `${v}\u0000`]) },
     { ...base, kind: 'body: NUL in a key', url, body: [...spec.baseline, ['x\u0000', '1']] },
     { ...base, kind: 'query: NUL', url: `${url}?x=%00`, body: spec.baseline },
@@ -559,7 +624,9 @@ function erroredRequests(): Map<string, string> {
   for (const line of ctx.logs) {
     try {
       const entry = JSON.parse(line) as { level?: string; requestId?: string; message?: string; error?: string };
-      if (entry.level === 'error') out.set(entry.requestId ?? '(no request id)', `${entry.message ?? ''}: ${entry.error ?? ''}`.slice(0, 200));
+      // a database error ends with its cause (" - duplicate key value…"): keep that part
+      const error = entry.error ?? '';
+      if (entry.level === 'error') out.set(entry.requestId ?? '(no request id)', `${entry.message ?? ''}: ${error.includes(' - ') ? error.slice(error.lastIndexOf(' - ') + 3) : error}`.slice(0, 240));
     } catch {
       // not JSON: not ours
     }
@@ -577,13 +644,26 @@ describe('hostile input on every route', () => {
     for (const persona of ['operator', 'adminA'] as Persona[]) {
       const agent = agents.get(persona) as Agent;
       const page = (await agent.get(`/demandes/${submittedId}`)).text;
-      discover(page, `/demandes/${submittedId}`);
+      discover(page, `/demandes/${submittedId}`, { url: `/demandes/${submittedId}`, persona });
       const tabs = new Set(cheerio.load(page)('a[href]').toArray().map((a) => String(a.attribs.href)).filter((h) => h.startsWith(`/demandes/${submittedId}?`)));
-      for (const tab of tabs) discover((await agent.get(tab)).text, `/demandes/${submittedId}`);
+      for (const tab of tabs) discover((await agent.get(tab)).text, `/demandes/${submittedId}`, { url: tab, persona });
     }
+    for (const url of [`/accompagnement/${pay.proposedMission}`, `/accompagnement/${pay.openMission}`]) discover((await (agents.get('operator') as Agent).get(url)).text, url, { url, persona: 'operator' });
     const allowedBy = new Map<string, Persona[]>();
     for (const [method, pattern] of [...gets, ...posts]) {
       const url = concrete(pattern);
+      if (method === 'POST' && !postForms.has(url)) {
+        // the form may show only on its page opened for a record (`/accompagnement/nouvelle?menage=…`)
+        const [persona] = allowedBy.get(`GET ${pattern}`) ?? [];
+        for (const link of [...(links.get(url) ?? [])].slice(0, 2)) {
+          if (persona && !postForms.has(url)) discover((await (agents.get(persona) as Agent).get(link)).text, url, { url: link, persona });
+        }
+      }
+      // an earlier route may have moved the record on
+      if (method === 'POST' && postForms.get(url)?.baseline.some(([k]) => k === 'version')) {
+        versions.set(url, versions.get(url) ?? (postForms.get(url)?.baseline.find(([k]) => k === 'version')?.[1] as string));
+        await refreshVersion(url);
+      }
       const t0 = Date.now(); const n0 = sent;
       const allowed = await fuzz(method, pattern, method === 'GET' ? getCases(pattern, url) : postCases(pattern, url));
       allowedBy.set(`${method} ${pattern}`, allowed);
