@@ -5,6 +5,10 @@ import type { Permission } from '../permissions';
 import { ConflictError, type FieldErrors, InvalidTransitionError, ValidationError } from '../shared/errors';
 import { requirePermission } from './guards';
 import { keepableValues } from './session';
+import { useFrenchMessages } from './zod-messages';
+
+// every route module declares its forms here: from then on, a rule a schema does not word is told in French
+useFrenchMessages();
 
 /** What a form template receives: the values to show, each field's error, and the summary. */
 export interface FormState {
