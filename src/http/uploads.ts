@@ -60,6 +60,8 @@ function multipart(parse: RequestHandler, maxFiles: number): RequestHandler[] {
           return next(Object.assign(new Error(`unreadable multipart body: ${(err as Error).message}`), { status: 400, type: 'multipart.unreadable', expose: true }));
         }
         req.body = flatFields(req.body);
+        // stored with the file and given back when it is downloaded: no file system takes more
+        if (!req.uploadError && uploadedFiles(req).some((f) => f.originalname.length > MAX_FILE_NAME)) req.uploadError = `Le nom du fichier dépasse ${MAX_FILE_NAME} caractères : renommez-le plus court, puis recommencez`;
         next();
       });
     },
@@ -74,6 +76,8 @@ function multipart(parse: RequestHandler, maxFiles: number): RequestHandler[] {
     },
   ];
 }
+
+const MAX_FILE_NAME = 255;
 
 const limits = (files: number, fields = 30) => ({ fileSize: MAX_UPLOAD_BYTES, files, fields, fieldSize: 100_000 });
 

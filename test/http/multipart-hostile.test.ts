@@ -1,4 +1,5 @@
-import { $, csrfToken, loginAs, type Agent } from '../support/http';
+import { TEST_PASSWORD } from '../factories/user';
+import { $, csrfToken, fieldError, loginAs, type Agent } from '../support/http';
 import { useWorld } from '../support/world';
 
 /**
@@ -60,6 +61,15 @@ describe('hostile multipart bodies', () => {
       expect([name, res.status]).toEqual([name, 400]);
       expect($(res.text)('#holderName').val()).toBe('Bailleur Alpha');
     }
+  });
+
+  it('refuses a file name longer than 255 characters on the form, next to its file field, nothing saved', async () => {
+    const before = await accounts();
+    const res = await post().field('holderName', 'Bailleur Alpha').field('iban', 'FR7630006000011234567890189').field('confirmPassword', TEST_PASSWORD).attach('rib', PDF, `${'r'.repeat(10_000)}.pdf`);
+    expect(res.status).toBe(400);
+    expect(fieldError(res.text, 'rib')).toContain('Le nom du fichier dépasse 255 caractères');
+    expect($(res.text)('#holderName').val()).toBe('Bailleur Alpha');
+    expect(await accounts()).toBe(before);
   });
 
   it('still refuses a multipart post without its CSRF token first', async () => {
