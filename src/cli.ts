@@ -18,7 +18,6 @@ import { ConfigError, loadConfig } from './config';
 import { DataDirLockedError } from './db/data-dir-lock';
 import { OrganisationRepository } from './organisations/repository';
 import { systemClock } from './shared/clock';
-import { DatabaseBlobStore } from './files/storage';
 import { ValidationError } from './shared/errors';
 import { bootstrapAdmin } from './users/bootstrap-admin';
 import { BackupService, restorePglite } from './backup/service';
@@ -104,7 +103,7 @@ program
           const dir = path.join(config.exportDir, job.exportFolder);
           fs.mkdirSync(dir, { recursive: true });
           for (const output of outcome.outputs) {
-            const blob = await new DatabaseBlobStore().get(db.knex, output.blobId);
+            const blob = await services.blobs.get(db.knex, output.blobId);
             if (!blob) continue;
             const file = path.join(dir, output.fileName);
             fs.writeFileSync(`${file}.part`, blob.data);

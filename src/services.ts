@@ -20,7 +20,7 @@ import { AidRequestRepository } from './aid-requests/repository';
 import { AidRequestService } from './aid-requests/service';
 import { RequestDocumentService } from './aid-requests/documents';
 import { RequestDocumentRepository } from './aid-requests/documents-repository';
-import { DatabaseBlobStore } from './files/storage';
+import { type BlobStore, DatabaseBlobStore } from './files/storage';
 import { DecisionRepository } from './aid-requests/decisions-repository';
 import { DecisionService } from './aid-requests/decisions';
 import { InstructionService } from './aid-requests/instruction';
@@ -83,6 +83,8 @@ export interface Services {
   readonly supportRetention: SupportRetentionService;
   readonly backups: BackupService;
   readonly mailer: Mailer;
+  /** Stored files (encrypted at rest): what services and tools read and write files through. */
+  readonly blobs: BlobStore;
   readonly organisations: OrganisationService;
   readonly users: UserService;
   readonly health: HealthService;
@@ -122,7 +124,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
 
   const cache = new ReferenceCache(config.referenceCacheSeconds * 1000);
   const audit = new AuditService(auditRepository, clock, (entityType) => cache.changed(entityType));
-  const blobs = new DatabaseBlobStore();
+  const blobs = new DatabaseBlobStore(cipher);
   const mailRepository = new MailRepository();
   const mailer = new Mailer(knex, mailRepository, clock, logger, config, blobs);
   const secondFactorRoles = config.secondFactorRoles;
@@ -175,6 +177,6 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   return {
     config, db, knex, clock, logger, audit, auth, secondFactor, accessWatch: new AccessWatchService(knex, new AccessWatchRepository(), organisationRepository, userRepository, mailer, logger, config.baseUrl), rights: new RightsService(knex, new RightsRepository(), audit, new AccessLogRepository(), clock, cipher), supportRetention: new SupportRetentionService(knex, new RetentionRepository(cipher), audit, logger), backups: new BackupService(db, config.backup.dir, config.backup.keep, logger), mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
     requestLists, decisions, instruction, payments, settings, dashboard, home, jobs, payees, debtorAccounts, batches, rejections, ledger, accounting,
-    missions, appointments,
+    missions, appointments, blobs,
   };
 }

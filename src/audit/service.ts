@@ -2,6 +2,7 @@ import type { Db } from '../db/types';
 import type { Actor } from '../permissions';
 import type { Clock } from '../shared/clock';
 import { AuditRepository, type AuditEvent } from './repository';
+import { maskIban } from '../shared/iban';
 
 /** Fields never written to the audit trail, whatever the entity. */
 const SECRET_FIELDS = new Set(['passwordHash', 'password_hash', 'password', 'token', 'tokenHash', 'token_hash']);
@@ -15,6 +16,14 @@ function clean(snapshot: Snapshot | null): Snapshot | null {
     if (SECRET_FIELDS.has(k) || v === undefined) continue;
     out[k] = v instanceof Date ? v.toISOString() : v;
   }
+  return out;
+}
+
+/** IBAN fields as `FR76 •••• … 0189`: the history still shows which account, never its number. */
+function maskAccountNumbers(snapshot: Snapshot | null): Snapshot | null {
+  if (!snapshot) return null;
+  const out: Snapshot = {};
+  for (const [k, v] of Object.entries(snapshot)) out[k] = /iban/i.test(k) && typeof v === 'string' && v.length > 9 ? maskIban(v) : v;
   return out;
 }
 
@@ -62,7 +71,10 @@ export class AuditService {
 
   /** Writes one audit line inside the caller's transaction, so the change and its trace commit together. */
   async record(trx: Db, actor: Actor | SystemActor, change: AuditChange): Promise<void> {
-    const { before, after } = changedFields(clean(change.before ?? null), clean(change.after ?? null));
+    const changed = changedFields(clean(change.before ?? null), clean(change.after ?? null));
+    // compared in clear, kept masked: the append-only trail must not keep a bank account number (ASVS 7.1.1, 6.1.1)
+    const before = maskAccountNumbers(changed.before);
+    const after = maskAccountNumbers(changed.after);
     const isUser = actor.userId !== null;
     await this.repository.insert(trx, {
       actorUserId: actor.userId,

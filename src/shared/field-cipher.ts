@@ -120,6 +120,50 @@ export class FieldCipher {
     return !value.startsWith(`${PREFIX}${VERSION}:${this.currentKeyId}:`);
   }
 
+  /**
+   * Encrypts a stored file: `ENC\x01`, the key id's length and the key id, then iv | ciphertext |
+   * tag. The associated data names the file's SHA-256 (kept in clear beside it, of the plain
+   * bytes): a ciphertext copied onto another file's row no longer decrypts.
+   */
+  encryptBytes(plain: Buffer, sha256: string): Buffer {
+    const key = this.keys.get(this.currentKeyId) as Buffer;
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(blobAssociatedData(this.currentKeyId, sha256));
+    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+    const id = Buffer.from(this.currentKeyId, 'ascii');
+    return Buffer.concat([BLOB_MAGIC, Buffer.from([id.length]), id, iv, body, cipher.getAuthTag()]);
+  }
+
+  /** The plain bytes of a stored file; bytes stored before encryption (no marker) are returned as they are. */
+  decryptBytes(stored: Buffer, sha256: string): Buffer {
+    const keyId = blobKeyId(stored);
+    if (keyId === null) return stored;
+    const key = this.keys.get(keyId);
+    if (!key) throw new FieldCipherError(`blobs.data: file encrypted under the key « ${keyId} », which is not configured — set it in DATA_ENCRYPTION_OLD_KEYS`);
+    const start = BLOB_MAGIC.length + 1 + keyId.length;
+    if (stored.length < start + IV_BYTES + TAG_BYTES) throw new FieldCipherError('blobs.data: encrypted file too short');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, stored.subarray(start, start + IV_BYTES));
+      decipher.setAAD(blobAssociatedData(keyId, sha256));
+      decipher.setAuthTag(stored.subarray(stored.length - TAG_BYTES));
+      return Buffer.concat([decipher.update(stored.subarray(start + IV_BYTES, stored.length - TAG_BYTES)), decipher.final()]);
+    } catch {
+      throw new FieldCipherError('blobs.data: encrypted file altered, or moved from another file’s row');
+    }
+  }
+
+  /** True for a stored file in clear or encrypted under another key than the current one. */
+  bytesNeedRotation(stored: Buffer): boolean {
+    return blobKeyId(stored) !== this.currentKeyId;
+  }
+
+  /** The first bytes of a stored file encrypted under the current key (rotate-key selects the others by them). */
+  get currentBlobPrefix(): Buffer {
+    const id = Buffer.from(this.currentKeyId, 'ascii');
+    return Buffer.concat([BLOB_MAGIC, Buffer.from([id.length]), id]);
+  }
+
   /** The keyed hash of a value under the current key: `<keyId>:<hex>`. Spaces are ignored and letters upper-cased (an IBAN typed either way). */
   blindIndex(value: string): string {
     return this.hashUnder(this.currentKeyId, value);
@@ -143,4 +187,20 @@ export class FieldCipher {
 
 function associatedData(keyId: string, field: EncryptedField): Buffer {
   return Buffer.from(`${PREFIX}${VERSION}:${keyId}:${field}`, 'utf8');
+}
+
+/** The marker of an encrypted stored file ("ENC" and format 1): no PDF, image or XML starts with it. */
+const BLOB_MAGIC = Buffer.from([0x45, 0x4e, 0x43, 0x01]);
+
+/** The key id of an encrypted stored file, or null for a file in clear. */
+function blobKeyId(stored: Buffer): string | null {
+  if (stored.length < BLOB_MAGIC.length + 1 || !stored.subarray(0, BLOB_MAGIC.length).equals(BLOB_MAGIC)) return null;
+  const length = stored[BLOB_MAGIC.length] as number;
+  const id = stored.subarray(BLOB_MAGIC.length + 1, BLOB_MAGIC.length + 1 + length).toString('ascii');
+  if (!/^[a-z0-9]{1,12}$/.test(id)) throw new FieldCipherError('blobs.data: unreadable encrypted file (key id)');
+  return id;
+}
+
+function blobAssociatedData(keyId: string, sha256: string): Buffer {
+  return Buffer.from(`${PREFIX}${VERSION}:${keyId}:blobs.data:${sha256}`, 'utf8');
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Express } from 'express';
 import winston from 'winston';
 import { createApp } from '../../src/app';
@@ -121,11 +122,10 @@ describe('secrets at rest', () => {
         }
       }
     }
-    // nowhere else in the database either — except the audit trail, immutable, where the payee services record the
-    // IBAN they set, and the pain.001 file as it was sent to the bank (its hash is frozen with the batch)
-    expect(await tablesHolding(IBAN.alpha)).toEqual(['audit_events', 'blobs']);
-    expect(await tablesHolding(IBAN.supplier)).toEqual(['audit_events']);
-    expect(await tablesHolding(IBAN.debtor)).toEqual(['blobs']); // the debtor accounts' audit keeps it masked
+    // nowhere else in the database either: the audit trail keeps IBANs masked, stored files (RIBs, the pain.001) are encrypted
+    expect(await tablesHolding(IBAN.alpha)).toEqual([]);
+    expect(await tablesHolding(IBAN.supplier)).toEqual([]);
+    expect(await tablesHolding(IBAN.debtor)).toEqual([]);
     for (const text of [spaced(IBAN.alpha), NOTE, SUMMARY, PRIVATE, TOTP_SECRET]) expect([text, await tablesHolding(text)]).toEqual([text, []]);
   });
 
@@ -143,7 +143,7 @@ describe('secrets at rest', () => {
     expect($((await landlordAdmin.get('/comptes-bancaires')).text)('main').text()).toContain('FR76 •••• •••• •••• •••• ••90 189');
 
     const batch = await knex('payment_batches').where({ id: ids.batch }).first();
-    const xml = Buffer.from((await knex('blobs').where({ id: batch.file_blob_id }).first()).data).toString('utf8');
+    const xml = ((await t.ctx.services.blobs.get(knex, batch.file_blob_id))?.data ?? Buffer.alloc(0)).toString('utf8');
     expect(xml).toContain(`<IBAN>${IBAN.alpha}</IBAN>`);
     expect(xml).toContain(`<IBAN>${IBAN.debtor}</IBAN>`);
     expect(await validatePain001(xml)).toEqual({ valid: true, errors: [] });
@@ -209,8 +209,11 @@ describe('secrets at rest', () => {
     expect(await snapshot(rotated)).toEqual(before);
     const after = $((await operator.get(`/demandes/${third}`)).text)('main').text();
     for (const reference of references) expect(after).toContain(reference);
-    const xml = Buffer.from((await knex('blobs').where({ id: (await knex('payment_batches').where({ id: ids.batch }).first()).file_blob_id }).first()).data).toString('utf8');
+    // the stored files too: every one under k2 (its first bytes name the key), the pain.001 read back byte for byte
+    for (const row of await knex('blobs').select('data')) expect(Buffer.from(row.data).subarray(0, 7).toString('latin1')).toBe('ENC\u0001\u0002k2');
+    const xml = ((await rotated.blobs.get(knex, (await knex('payment_batches').where({ id: ids.batch }).first()).file_blob_id))?.data ?? Buffer.alloc(0)).toString('utf8');
     expect(xml).toContain(`<IBAN>${IBAN.alpha}</IBAN>`);
+    expect(createHash('sha256').update(xml).digest('hex')).toBe((await knex('payment_batches').where({ id: ids.batch }).first()).file_sha256);
 
     // once k1 is gone from the configuration, everything still reads
     const k2Only = replica({ DATA_ENCRYPTION_KEY: K2 });
