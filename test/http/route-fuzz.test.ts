@@ -622,20 +622,22 @@ function table(rows: Outcome[]): string {
   return rows.map((o) => `${o.method.padEnd(4)} ${o.pattern.padEnd(52)} ${o.persona.padEnd(14)} ${o.kind.slice(0, 60).padEnd(60)} ${o.status || 'no answer'} ${o.requestId}${o.note ? ` ${o.note}` : ''}`).join('\n');
 }
 
-/** The requests of this file that logged at level error, by request id. */
-function erroredRequests(): Map<string, string> {
-  const out = new Map<string, string>();
+/** The log lines of the fuzz's requests, parsed; and those at level error, by request id. */
+function logsOfRequests(): { seen: number; errors: Map<string, string> } {
+  const errors = new Map<string, string>();
+  let seen = 0;
   for (const line of ctx.logs) {
     try {
       const entry = JSON.parse(line) as { level?: string; requestId?: string; message?: string; error?: string };
+      if (entry.requestId?.startsWith('fuzz-')) seen += 1;
       // a database error ends with its cause (" - duplicate key value…"): keep that part
       const error = entry.error ?? '';
-      if (entry.level === 'error') out.set(entry.requestId ?? '(no request id)', `${entry.message ?? ''}: ${error.includes(' - ') ? error.slice(error.lastIndexOf(' - ') + 3) : error}`.slice(0, 240));
+      if (entry.level === 'error') errors.set(entry.requestId ?? '(no request id)', `${entry.message ?? ''}: ${error.includes(' - ') ? error.slice(error.lastIndexOf(' - ') + 3) : error}`.slice(0, 240));
     } catch {
       // not JSON: not ours
     }
   }
-  return out;
+  return { seen, errors };
 }
 
 describe('hostile input on every route', () => {
@@ -674,7 +676,9 @@ describe('hostile input on every route', () => {
     // no persona lost its session on the way (a lost session would have hidden the routes after it)
     for (const persona of [...ASSOCIATION, ...LANDLORDS]) expect([persona, (await (agents.get(persona) as Agent).get('/mon-compte')).status]).toEqual([persona, 200]);
 
-    const errors = erroredRequests();
+    const { seen, errors } = logsOfRequests();
+    // the capture works: the refused forms and filters of the fuzz were logged (at level info) with their request id
+    expect(seen).toBeGreaterThan(100);
     const failing = outcomes.filter((o) => o.status >= 500 || o.status === 0 || errors.has(o.requestId)).map((o) => ({ ...o, note: errors.get(o.requestId) ?? o.note }));
     const seconds = Math.round((Date.now() - started) / 1000);
     const personas = new Set(outcomes.filter((o) => !refused(o)).map((o) => `${o.method} ${o.pattern} ${o.persona}`)).size;
