@@ -79,4 +79,4 @@ export const aidTypeAccountsSchema = z.object({
   payable: z.preprocess((v) => (v === '' ? undefined : v), account('Compte de tiers').optional()),
 });
 
-export const closePeriodSchema = z.object({ period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: 'Choisissez un mois' }) });
+export const closePeriodSchema = z.object({ period: z.string({ error: 'Choisissez un mois' }).regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: 'Choisissez un mois' }) });

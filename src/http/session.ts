@@ -73,7 +73,7 @@ export function keepableValues(body: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!body || typeof body !== 'object') return out;
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
-    if (k === '_csrf' || /password|token/i.test(k) || SECRET_CODE_FIELDS.has(k)) continue;
+    if (k === '_csrf' || k === '__proto__' || /password|token/i.test(k) || SECRET_CODE_FIELDS.has(k)) continue;
     out[k] = v;
   }
   return out;

@@ -5,4 +5,12 @@ describe('what a form posted into an expired session keeps for after login', () 
     expect(keepableValues({ _csrf: 't', iban: 'FR76…', holderName: 'SA HLM', confirmPassword: 'secret phrase', confirmCode: '123456', recoveryCode: 'abcd-efgh', resetToken: 'x', postcode: '69001', code: 'AM04' }))
       .toEqual({ iban: 'FR76…', holderName: 'SA HLM', postcode: '69001', code: 'AM04' });
   });
+
+  it('never lets a key change the kept object’s prototype', () => {
+    const body = JSON.parse('{"__proto__": {"polluted": true}, "city": "Vienne"}') as Record<string, unknown>;
+    const kept = keepableValues(body);
+    expect(kept).toEqual({ city: 'Vienne' });
+    expect(Object.getPrototypeOf(kept)).toBe(Object.prototype);
+    expect((kept as { polluted?: boolean }).polluted).toBeUndefined();
+  });
 });
