@@ -1,8 +1,8 @@
 import request from 'supertest';
-import { startTestApp, type TestContext } from '../support/app';
+import type { TestContext } from '../support/app';
 import { loginAs, postForm } from '../support/http';
-import { decodeBody, startSmtpServer } from '../support/smtp';
-import { buildWorld, type World } from '../factories/world';
+import { decodeBody, startAppWithSmtp, type startSmtpServer } from '../support/smtp';
+import type { World } from '../factories/world';
 import { maskOneTimeSecrets } from '../../src/notifications/one-time-secrets';
 
 /**
@@ -12,16 +12,12 @@ import { maskOneTimeSecrets } from '../../src/notifications/one-time-secrets';
 let ctx: TestContext;
 let world: World;
 let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  smtp = await startSmtpServer();
-  ctx = await startTestApp({ SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), MAIL_FROM: 'Entraide <ne-pas-repondre@entraide.test>' });
-  world = await buildWorld(ctx.knex);
+  ({ ctx, world, smtp, close } = await startAppWithSmtp());
 });
-afterAll(async () => {
-  await ctx.close();
-  await smtp.stop();
-});
+afterAll(() => close());
 
 describe('one-time secrets in the outbox', () => {
   it('delivers the reset link to its recipient only: the outbox row and page show it masked to the administrators', async () => {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
-import { startTestApp, type TestContext } from '../support/app';
+import type { TestContext } from '../support/app';
 import { loginAs, postForm } from '../support/http';
-import { decodeBody, startSmtpServer } from '../support/smtp';
-import { buildWorld, type World } from '../factories/world';
+import { decodeBody, startAppWithSmtp, type startSmtpServer } from '../support/smtp';
+import type { World } from '../factories/world';
 
 /**
  * ASVS 2.3.1: an invitation is a random one-time link, never an initial password; it expires after
@@ -12,16 +12,12 @@ import { buildWorld, type World } from '../factories/world';
 let ctx: TestContext;
 let world: World;
 let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  smtp = await startSmtpServer();
-  ctx = await startTestApp({ SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), MAIL_FROM: 'Entraide <ne-pas-repondre@entraide.test>' });
-  world = await buildWorld(ctx.knex);
+  ({ ctx, world, smtp, close } = await startAppWithSmtp());
 });
-afterAll(async () => {
-  await ctx.close();
-  await smtp.stop();
-});
+afterAll(() => close());
 
 const invite = async (email: string): Promise<string> => {
   const admin = await loginAs(ctx.app, world.users.admin.email);

@@ -1,23 +1,19 @@
 import request from 'supertest';
-import { startTestApp, type TestContext } from '../support/app';
+import type { TestContext } from '../support/app';
 import { $, fieldError, loginAs, postForm } from '../support/http';
-import { decodeBody, startSmtpServer } from '../support/smtp';
-import { buildWorld, type World } from '../factories/world';
+import { decodeBody, startAppWithSmtp, type startSmtpServer } from '../support/smtp';
+import type { World } from '../factories/world';
 import { TEST_PASSWORD } from '../factories/user';
 
 let ctx: TestContext;
 let world: World;
 let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  smtp = await startSmtpServer();
-  ctx = await startTestApp({ SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), MAIL_FROM: 'Entraide <ne-pas-repondre@entraide.test>' });
-  world = await buildWorld(ctx.knex);
+  ({ ctx, world, smtp, close } = await startAppWithSmtp());
 });
-afterAll(async () => {
-  await ctx.close();
-  await smtp.stop();
-});
+afterAll(() => close());
 
 function linkIn(mailTo: string): string {
   const mail = [...smtp.mails].reverse().find((m) => m.to.includes(mailTo));
