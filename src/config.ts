@@ -1,19 +1,21 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { ROLES, type Role } from './permissions/roles';
+import { PRIVILEGED_ROLES, ROLES, type Role } from './permissions/roles';
 
 /** `<key id>:<32 random bytes in base64>`; the id is written beside every value it encrypts. */
 const KEY_PATTERN = /^[a-z0-9]{1,12}:[A-Za-z0-9+/]{43}=$/;
 
 /** The roles that move money or manage access: they confirm each login with a second factor in production. */
-export const DEFAULT_SECOND_FACTOR_ROLES: readonly Role[] = ['admin', 'operator', 'accountant', 'landlord_admin'];
+export const DEFAULT_SECOND_FACTOR_ROLES: readonly Role[] = PRIVILEGED_ROLES;
 
 /** Values printed in the documentation or the compose file as examples: never accepted in production. */
 export const PLACEHOLDER_SECRETS: readonly string[] = [
   'entraide-development-secret-not-for-production-use',
   'change-me-to-a-long-random-secret-of-64-characters-at-least',
   'k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+  // the embedded demo's key is in the source: it protects nothing
+  'demo:ZW50cmFpZGUtZGVtby1rZXktbm90LWZvci1wcm9kISE=',
 ];
 
 const booleanFlag = z
@@ -74,7 +76,9 @@ const envSchema = z
     }
     for (const key of ['SESSION_SECRET', 'DATA_ENCRYPTION_KEY', 'LINK_SIGNING_SECRET'] as const) {
       const value = env[key];
-      if (value && (PLACEHOLDER_SECRETS.includes(value) || /change-?me|changez|exemple|example|placeholder/i.test(value))) {
+      const material = (v: string) => v.slice(v.indexOf(':') + 1);
+      const placeholder = value && PLACEHOLDER_SECRETS.some((p) => p === value || (key === 'DATA_ENCRYPTION_KEY' && p.includes(':') && material(p) === material(value)));
+      if (value && (placeholder || /change-?me|changez|exemple|example|placeholder/i.test(value))) {
         ctx.addIssue({ code: 'custom', path: [key], message: 'vaut une valeur d’exemple de la documentation : générez-en une (voir README, « En production »)' });
       }
     }

@@ -211,6 +211,10 @@ export class SecondFactorService {
       throw new ValidationError({ confirmPassword: passwordMessage });
     }
     const stored = await this.users.secondFactor(this.db, user.id);
+    // a session opened before the role required a second factor (promotion, SECOND_FACTOR switched on) proves only a password
+    if (this.requiredFor(user) && !(stored.enabledAt && stored.secret)) {
+      throw new ValidationError({ confirmPassword: 'Votre rôle demande un second facteur que vous n’avez pas encore activé : déconnectez-vous puis reconnectez-vous pour l’activer, et recommencez.' });
+    }
     if (stored.enabledAt && stored.secret) {
       const typed = (code ?? '').replace(/[\s-]/g, '');
       const recovery = /^\d{6}$/.test(typed) ? null : normaliseRecoveryCode(typed);

@@ -31,7 +31,9 @@ export function duplicateRoutes(services: Services): Router {
     const result = probe ? await duplicates.check(actor(req), probe, exclude ? [exclude] : []) : { known: false, matches: [], limited: false };
     if (result.limited) {
       logger.warn('rate limit reached', { event: 'security.rate_limited', path: req.path, userId: req.actor?.userId, requestId: req.id });
-      res.status(429).render(req.get('hx-request') ? 'households/_duplicate-check' : 'errors/429', { dup: { limited: true }, message: PROBE_LIMITED });
+      // htmx swaps only 2xx answers: the live check gets its notice in place of the warning, a plain request the 429 page
+      if (req.get('hx-request')) res.render('households/_duplicate-check', { dup: { limited: true }, message: PROBE_LIMITED });
+      else res.status(429).render('errors/429', { message: PROBE_LIMITED });
       return;
     }
     res.render('households/_duplicate-check', { dup: { ...result, ask: !exclude, checked: ticked(req.query.confirmNotDuplicate) } });

@@ -3,7 +3,7 @@ import { ZodError } from 'zod';
 import type { Logger } from '../logger';
 import { ConflictError, ForbiddenError, InvalidTransitionError, NotFoundError, ValidationError } from '../shared/errors';
 import { urls } from '../urls';
-import { fromOurPages, keepableValues, rememberedPath } from './session';
+import { fromOurPages, rememberedPath, storableValues } from './session';
 
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError());
 
@@ -33,7 +33,7 @@ export function errorHandler(logger: Logger, baseUrl?: string): ErrorRequestHand
       if (!req.user && req.method === 'POST' && req.path !== urls.login() && fromOurPages(req, baseUrl)) {
         const back = rememberedPath(req, baseUrl);
         if (back) {
-          req.session.savedForm = { path: back, values: keepableValues(req.body) };
+          req.session.savedForm = { path: back, values: storableValues(req.body) };
           req.session.returnTo = back;
         }
         req.flash('info', back ? 'Votre session a expiré. Reconnectez-vous pour continuer : vos saisies ont été conservées.' : 'Votre session a expiré. Reconnectez-vous pour continuer.');

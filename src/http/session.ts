@@ -80,6 +80,15 @@ export function keepableValues(body: unknown): Record<string, unknown> {
 }
 
 /**
+ * What a form posted into an expired session keeps in the session store until the login: what
+ * keepableValues keeps, except bank details (the sessions table is not encrypted; the form asks
+ * them again).
+ */
+export function storableValues(body: unknown): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(keepableValues(body)).filter(([k]) => !/iban|bic/i.test(k)));
+}
+
+/**
  * Ends a logged-in session after 30 minutes without a request or 12 hours in all (ASVS 3.3.2),
  * by the injected clock (the last activity is recorded to the minute). A form posted into an expired session is kept and given back after login.
  */
@@ -97,7 +106,7 @@ export function sessionTimeouts(clock: Clock, config: Config): RequestHandler {
       return next();
     }
     const back = rememberedPath(req, config.baseUrl);
-    const savedForm = req.method === 'POST' && back ? { path: back, values: keepableValues(req.body) } : undefined;
+    const savedForm = req.method === 'POST' && back ? { path: back, values: storableValues(req.body) } : undefined;
     req.session.regenerate((err) => {
       if (err) return next(err);
       req.user = undefined;

@@ -113,6 +113,7 @@ export class DebtorAccountService {
       const before = isUuid(id) ? await this.accounts.findById(trx, id) : null;
       if (!before) throw new NotFoundError();
       const values = { ...input, iban: compactIban(input.iban), bic: input.bic ? input.bic.replace(/\s/g, '').toUpperCase() : null };
+      if ((await this.accounts.list(trx)).some((a) => a.id !== id && a.iban === values.iban)) throw new ValidationError({ iban: 'Ce compte est déjà enregistré' });
       if (!(await this.accounts.update(trx, id, input.version, values, this.clock.now()))) throw new ConflictError();
       await this.audit.record(trx, actor, {
         entityType: 'debtor_account', entityId: id, organisationId: actor.organisationId, action: 'debtor_account.updated',

@@ -12,6 +12,9 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
+/** The roles that move money or manage access: a second factor in production, re-authentication to create one. */
+export const PRIVILEGED_ROLES: readonly Role[] = ['admin', 'operator', 'accountant', 'landlord_admin'];
+
 /** Which roles a user of each kind of organisation may hold. */
 export const ROLES_BY_KIND: Readonly<Record<OrganisationKind, readonly Role[]>> = {
   association: ['admin', 'operator', 'social_adviser', 'accountant', 'auditor'],

@@ -104,6 +104,7 @@ export function userRoutes(services: Services): Router {
       selected,
       roleOptions: roleOptions(a, selected?.kind ?? null),
       agencyOptions: agencies.filter((ag) => ag.status === 'active').map((ag) => ({ value: ag.id, text: ag.name })),
+      reauth: selected ? await gate.prompt(req) : null,
     });
   };
   router.get(urls.userNew(), ...requirePermission('users:manage'), (req, res) =>
@@ -114,7 +115,9 @@ export function userRoutes(services: Services): Router {
     schema: createUserSchema,
     render: renderNew,
     handle: async (req, res, data) => {
-      const created = await users.create(actor(req), data);
+      const created = await users.create(actor(req), data, () =>
+        gate.confirm(req, { password: 'Pour créer un compte de ce rôle, saisissez votre mot de passe (il est incorrect ou manquant)' }),
+      );
       req.flash('success', `Le compte de ${created.firstName} ${created.lastName} est créé : un lien pour choisir son mot de passe lui a été envoyé.`);
       res.redirect(urls.user(created.id));
     },
@@ -175,7 +178,7 @@ export function userRoutes(services: Services): Router {
     render: renderEdit,
     handle: async (req, res, data) => {
       const updated = await users.update(actor(req), String(req.params.id), data, () =>
-        gate.confirm(req, { password: 'Pour changer un rôle, saisissez votre mot de passe (il est incorrect ou manquant)' }),
+        gate.confirm(req, { password: 'Pour changer un rôle ou une adresse e-mail, saisissez votre mot de passe (il est incorrect ou manquant)' }),
       );
       req.flash('success', 'Les modifications sont enregistrées.');
       res.redirect(urls.user(updated.id));

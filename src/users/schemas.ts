@@ -17,12 +17,14 @@ const userFields = {
 export const createUserSchema = z.object({
   organisationId: z.uuid({ error: 'Choisissez l’organisation' }),
   ...userFields,
+  /** Asked again when the account gets a role that moves money or manages access. */
+  confirmPassword: z.string().max(1024).optional(),
 });
 
 export const updateUserSchema = z.object({
   ...userFields,
   version: versionField(),
-  /** Asked again when the role changes (re-authentication before a sensitive change). */
+  /** Asked again when the role or the e-mail changes (re-authentication before a sensitive change). */
   confirmPassword: z.string().max(1024).optional(),
 });
 

@@ -7,7 +7,7 @@ import type { Db, Page } from '../db/types';
 import type { Mailer } from '../notifications/mailer';
 import { invitationMail, passwordResetMail } from '../notifications/templates';
 import type { OrganisationRepository } from '../organisations/repository';
-import { type Actor, type OrganisationKind, ROLES_BY_KIND, type Role, type Scope, scopeFor } from '../permissions';
+import { type Actor, type OrganisationKind, PRIVILEGED_ROLES, ROLES_BY_KIND, type Role, type Scope, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
 import type { User, UserFields, UserRepository } from './repository';
@@ -73,9 +73,21 @@ export class UserService {
     return user;
   }
 
-  /** Creates the account without a password and mails a one-time link to choose it. */
-  async create(actor: Actor, input: CreateUserInput): Promise<User> {
+  /**
+   * Creates the account without a password and mails a one-time link to choose it. An account
+   * that will move money or manage access (PRIVILEGED_ROLES) is a sensitive creation: its link
+   * lets its holder enrol a second factor, so a session left open must not mint one (ASVS 3.7.1).
+   */
+  async create(actor: Actor, input: CreateUserInput, confirmIdentity?: () => Promise<IdentityProof>): Promise<User> {
     const scope = scopeFor(actor, 'users:manage');
+    const privileged = PRIVILEGED_ROLES.includes(input.role as Role);
+    // asked before the transaction (the check reads and counts failures on its own connection), and only for a
+    // creation that could succeed: a wrong role or a taken address is said first, next to its field
+    let proof: IdentityProof | null = null;
+    if (privileged && confirmIdentity) {
+      const organisation = await this.organisations.findById(this.db, scope, input.organisationId);
+      if (organisation && ROLES_BY_KIND[organisation.kind].includes(input.role as Role) && !(await this.users.emailTaken(this.db, input.email))) proof = await confirmIdentity();
+    }
     const { id, mailId } = await this.db.transaction(async (trx) => {
       const organisation = await this.organisations.findById(trx, scope, input.organisationId);
       if (!organisation) throw new ValidationError({ organisationId: 'Choisissez une organisation de la liste' });
@@ -83,6 +95,7 @@ export class UserService {
       if (await this.users.emailTaken(trx, fields.email)) {
         throw new ValidationError({ email: 'Un compte existe déjà avec cette adresse e-mail' });
       }
+      if (privileged) checkIdentityProof(actor, proof, this.clock.now());
       const now = this.clock.now();
       const id = await this.users.insert(trx, fields, now);
       await this.audit.record(trx, actor, {
@@ -112,8 +125,10 @@ export class UserService {
     const scope = scopeFor(actor, 'users:manage');
     const before = await this.users.findById(this.db, scope, id);
     if (!before) throw new NotFoundError();
-    // asked before the transaction: the check reads and counts failures on its own connection
-    const proof = input.role !== before.role && before.id !== actor.userId && confirmIdentity ? await confirmIdentity() : null;
+    // asked before the transaction: the check reads and counts failures on its own connection; the
+    // e-mail is as sensitive as the role (a password link sent to a new address takes the account)
+    const sensitive = (input.role !== before.role || input.email !== before.email) && before.id !== actor.userId;
+    const proof = sensitive && confirmIdentity ? await confirmIdentity() : null;
     await this.db.transaction(async (trx) => {
       const current = await this.users.findById(trx, scope, id);
       if (!current) throw new NotFoundError();
@@ -123,10 +138,13 @@ export class UserService {
         if (current.id === actor.userId) throw new ValidationError({ role: 'Vous ne pouvez pas changer votre propre rôle' });
         checkIdentityProof(actor, proof, this.clock.now());
       }
+      if (fields.email !== current.email && current.id !== actor.userId) checkIdentityProof(actor, proof, this.clock.now());
       if (await this.users.emailTaken(trx, fields.email, id)) {
         throw new ValidationError({ email: 'Un compte existe déjà avec cette adresse e-mail' });
       }
       if (!(await this.users.update(trx, id, input.version, fields, this.clock.now()))) throw new ConflictError();
+      // a new role or address takes effect at the next login: the sessions opened under the old ones end now
+      if ((fields.role !== current.role || fields.email !== current.email) && current.id !== actor.userId) await this.users.destroySessions(trx, id);
       await this.audit.record(trx, actor, {
         entityType: ENTITY,
         entityId: id,

@@ -93,6 +93,11 @@ describe('the live duplicate check, as a landlord user', () => {
     expect(refused.status).toBe(429);
     expect($(refused.text)('h1').text()).toContain('Trop de');
     expect(refused.text).not.toContain('déjà connue');
+    // the live check (htmx swaps only 2xx answers) shows the notice in place of the warning
+    const live = await agent.get('/personnes/doublons').set('HX-Request', 'true').query({ lastName: 'Keita', firstNames: 'Awa', birthDate: '05/05/1992' });
+    expect(live.status).toBe(200);
+    expect(live.text).toContain('Trop de vérifications');
+    expect(live.text).not.toContain('déjà connue');
     // counted in the database (shared by every replica), per user: another landlord user is not affected
     expect(Number((await t.ctx.knex('rate_limits').where('key', `duplicate-probe:${user.id}`).first('hits')).hits)).toBeGreaterThan(30);
     const other = await loginAs(t.ctx.app, t.world.users.adminB.email);

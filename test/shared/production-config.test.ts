@@ -50,6 +50,9 @@ describe('a production configuration', () => {
     expect(refusal({ ...safe(), SESSION_SECRET: 'change-me-to-a-long-random-secret-of-64-characters-at-least' })).toMatch(/SESSION_SECRET : vaut une valeur d’exemple/);
     expect(refusal({ ...safe(), LINK_SIGNING_SECRET: 'changez-moi-changez-moi-changez-moi-changez-moi' })).toMatch(/LINK_SIGNING_SECRET : vaut une valeur d’exemple/);
     expect(refusal({ ...safe(), DATA_ENCRYPTION_KEY: 'k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' })).toMatch(/DATA_ENCRYPTION_KEY : vaut une valeur d’exemple/);
+    // the embedded demo's key is in the source, under its own id or another
+    expect(refusal({ ...safe(), DATA_ENCRYPTION_KEY: 'demo:ZW50cmFpZGUtZGVtby1rZXktbm90LWZvci1wcm9kISE=' })).toMatch(/DATA_ENCRYPTION_KEY : vaut une valeur d’exemple/);
+    expect(refusal({ ...safe(), DATA_ENCRYPTION_KEY: 'k7:ZW50cmFpZGUtZGVtby1rZXktbm90LWZvci1wcm9kISE=' })).toMatch(/DATA_ENCRYPTION_KEY : vaut une valeur d’exemple/);
     for (const placeholder of PLACEHOLDER_SECRETS.filter((p) => p.length >= 32 && !p.includes(':'))) {
       expect(refusal({ ...safe(), SESSION_SECRET: placeholder })).toMatch(/SESSION_SECRET/);
     }
