@@ -145,7 +145,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const aidTypes = new AidTypeService(knex, aidTypeRepository, audit, clock);
   const aidRequestRepository = new AidRequestRepository(cipher);
   const documentRepository = new RequestDocumentRepository();
-  const decisionRepository = new DecisionRepository();
+  const decisionRepository = new DecisionRepository(cipher);
   const settings = new SettingsService(knex, new SettingsRepository(), audit, clock);
   const payments = new PaymentRepository(cipher);
   const payeeRepository = new PayeeRepository(cipher);

@@ -1,5 +1,6 @@
 import type { Db } from '../db/types';
 import { isUuid } from '../db/types';
+import type { FieldCipher } from '../shared/field-cipher';
 
 export type DecisionKind = 'grant' | 'refuse' | 'adjourn';
 
@@ -51,6 +52,18 @@ export const toDecision = (r: Record<string, unknown>): Decision => ({
 
 /** Decisions of requests: a pending proposal at most per request (unique index), applied or returned. */
 export class DecisionRepository {
+  /** The validator's comment is an internal note of the association: encrypted at rest like the timeline's internal events. */
+  constructor(private readonly cipher: FieldCipher | null = null) {}
+
+  private read(r: Record<string, unknown>): Decision {
+    const d = toDecision(r);
+    return this.cipher && d.validationComment !== null ? { ...d, validationComment: this.cipher.decrypt(d.validationComment, 'decisions.validation_comment') } : d;
+  }
+
+  private seal(comment: string | null): string | null {
+    return this.cipher && comment !== null ? this.cipher.encrypt(comment, 'decisions.validation_comment') : comment;
+  }
+
   async insert(db: Db, d: NewDecision, status: 'pending' | 'applied'): Promise<string> {
     const [row] = await db('decisions')
       .insert({
@@ -64,7 +77,7 @@ export class DecisionRepository {
 
   async pending(db: Db, requestId: string): Promise<Decision | null> {
     const row = await db('decisions').where({ request_id: requestId, status: 'pending' }).first();
-    return row ? toDecision(row) : null;
+    return row ? this.read(row) : null;
   }
 
   forRequestQuery(db: Db, requestId: string) {
@@ -72,29 +85,29 @@ export class DecisionRepository {
   }
 
   async forRequest(db: Db, requestId: string): Promise<Decision[]> {
-    return (await this.forRequestQuery(db, requestId)).map(toDecision);
+    return (await this.forRequestQuery(db, requestId)).map((r: Record<string, unknown>) => this.read(r));
   }
 
   async find(db: Db, requestId: string, id: string): Promise<Decision | null> {
     if (!isUuid(id)) return null;
     const row = await db('decisions').where({ request_id: requestId, id }).first();
-    return row ? toDecision(row) : null;
+    return row ? this.read(row) : null;
   }
 
   /** The second person's validation (or the proposer's own decision below the threshold). */
   async markApplied(db: Db, id: string, validator: { userId: string; label: string } | null, comment: string | null, now: Date): Promise<void> {
     await db('decisions')
       .where({ id })
-      .update({ status: 'applied', validated_by: validator?.userId ?? null, validated_by_label: validator?.label ?? null, validated_at: validator ? now : null, validation_comment: comment });
+      .update({ status: 'applied', validated_by: validator?.userId ?? null, validated_by_label: validator?.label ?? null, validated_at: validator ? now : null, validation_comment: this.seal(comment) });
   }
 
   async markReturned(db: Db, id: string, validator: { userId: string; label: string }, comment: string, now: Date): Promise<void> {
-    await db('decisions').where({ id, status: 'pending' }).update({ status: 'returned', validated_by: validator.userId, validated_by_label: validator.label, validated_at: now, validation_comment: comment });
+    await db('decisions').where({ id, status: 'pending' }).update({ status: 'returned', validated_by: validator.userId, validated_by_label: validator.label, validated_at: now, validation_comment: this.seal(comment) });
   }
 
   /** A withdrawn request leaves no proposal waiting. */
   async cancelPending(db: Db, requestId: string, reason: string, now: Date): Promise<void> {
-    await db('decisions').where({ request_id: requestId, status: 'pending' }).update({ status: 'returned', validated_at: now, validation_comment: reason });
+    await db('decisions').where({ request_id: requestId, status: 'pending' }).update({ status: 'returned', validated_at: now, validation_comment: this.seal(reason) });
   }
 
   async setLetter(db: Db, id: string, blobId: string): Promise<void> {

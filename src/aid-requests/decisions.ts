@@ -123,7 +123,7 @@ export class DecisionService {
         await this.decisions.markReturned(trx, proposal.id, { userId: actor.userId, label: actor.name }, input.validationComment ?? '', now);
         if (!(await this.requests.touch(trx, id, input.version, {}, now))) throw new ConflictError();
         await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'proposal', message: `Proposition renvoyée à ${proposal.proposedByLabel} : ${input.validationComment}`, visibility: 'internal' }, now);
-        await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.decision_returned', before: { decisionId: proposal.id }, after: { comment: input.validationComment } });
+        await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.decision_returned', before: { decisionId: proposal.id }, after: { commented: Boolean(input.validationComment) } }); // the comment is an internal note: encrypted in the timeline, never in the immutable trail
         return 'returned' as const;
       }
       transition(actor.role, request.status, proposal.kind);

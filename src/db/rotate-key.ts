@@ -29,6 +29,7 @@ export const ENCRYPTED_TABLES: readonly EncryptedTable[] = [
   { table: 'users', idType: 'uuid', columns: [{ column: 'totp_secret', field: 'users.totp_secret' }] },
   { table: 'mission_sessions', idType: 'uuid', columns: [{ column: 'summary', field: 'mission_sessions.summary' }, { column: 'private_notes', field: 'mission_sessions.private_notes' }] },
   { table: 'request_events', idType: 'bigint', columns: [{ column: 'message', field: 'request_events.message' }], only: (q) => q.where('visibility', 'internal') },
+  { table: 'decisions', idType: 'uuid', columns: [{ column: 'validation_comment', field: 'decisions.validation_comment' }] },
 ];
 
 export interface RotationCount {

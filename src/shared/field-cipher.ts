@@ -13,7 +13,8 @@ export type EncryptedField =
   | 'users.totp_secret'
   | 'mission_sessions.summary'
   | 'mission_sessions.private_notes'
-  | 'request_events.message';
+  | 'request_events.message'
+  | 'decisions.validation_comment';
 
 export interface FieldKeys {
   readonly currentKeyId: string;

@@ -181,7 +181,12 @@ describe('decisions', () => {
     const noReason = await act(admin, big, 'valider', { outcome: 'return' });
     expect(fieldError(noReason.text, 'validationComment')).toBe('Expliquez pourquoi la proposition est renvoyée');
     expect((await act(admin, big, 'valider', { outcome: 'return', validationComment: 'Proposer 4 mensualités plutôt que 6.' })).status).toBe(302);
-    expect(await ctx.knex('decisions').where({ request_id: big }).first()).toMatchObject({ status: 'returned', validation_comment: 'Proposer 4 mensualités plutôt que 6.' });
+    const returned = await ctx.knex('decisions').where({ request_id: big }).first();
+    expect(returned.status).toBe('returned');
+    // an internal note: encrypted at rest, read back by the application
+    expect(returned.validation_comment).toMatch(/^enc:v1:/);
+    expect(cipherOf(ctx.services).decrypt(returned.validation_comment, 'decisions.validation_comment')).toBe('Proposer 4 mensualités plutôt que 6.');
+    expect(JSON.stringify(await ctx.knex('audit_events').where({ entity_id: big, action: 'request.decision_returned' }).select('before', 'after'))).not.toContain('mensualités');
     expect((await row(big)).status).toBe('in_review');
     const timeline = $((await operator.get(`/demandes/${big}`)).text)('.timeline').text();
     expect(timeline).toContain('Proposition renvoyée à');
