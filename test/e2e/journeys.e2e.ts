@@ -115,6 +115,8 @@ describe('association admin journeys', () => {
     await page.getByLabel('Nom', { exact: true }).fill('Lambert');
     await page.getByLabel('Adresse e-mail').fill('hugo.lambert@littoral.test');
     await page.getByLabel('Rôle').selectOption('landlord_admin');
+    // a landlord administrator manages access and gives the bank account: creating one asks the password again
+    await page.getByLabel('Votre mot de passe').fill(DEMO_PASSWORD);
     await expectAccessible(page, 'nouvel utilisateur');
     await page.getByRole('button', { name: 'Créer le compte' }).click();
     await page.waitForURL(/\/utilisateurs\/[0-9a-f-]{36}$/);
