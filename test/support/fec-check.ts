@@ -1,6 +1,6 @@
 /**
  * The checks of the DGFiP's "Test Compta Demat" tool on a flat FEC, re-implemented for our tests
- * (from ../shared/standards/fec/README.md): file name, header, field count, empty lines, mandatory
+ * (from docs/standards/fec/README.md): file name, header, field count, empty lines, mandatory
  * fields, number and date formats, one side per line, each entry balanced with one journal, date,
  * piece and matching code, dates within the fiscal year, continuous increasing numbering.
  */

@@ -1,7 +1,7 @@
 /**
  * EPC217-08 "SEPA Requirements for an Extended Character Set (UNICODE Subset) – Best Practices",
  * conversion table, column "basic Latin conversion", for the code points it lists one by one
- * (from ../shared/standards/sepa/EPC217-08-conversion-table.tsv, not edited; "space" written as
+ * (from docs/standards/sepa/EPC217-08-conversion-table.tsv, not edited; "space" written as
  * " "). Characters marked "none" are kept and not listed; the table's ranges (U+0460 upward, the
  * euro sign apart) and its "special XML characters" are handled by `toEpcLatin`.
  */
