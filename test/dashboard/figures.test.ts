@@ -66,7 +66,7 @@ async function figures(agent: Agent): Promise<Figures> {
 }
 
 const NONE = 'Aucune aide accordée sur la période.';
-const ids: Record<string, string> = {};
+const ids = {} as Record<'s1' | 's2' | 'r1' | 'r2' | 'w1' | 'w2' | 'g1' | 'g2' | 'g3' | 'g4' | 'refused' | 'g5' | 'g6' | 'g7', string>;
 
 beforeAll(async () => {
   await insertAidTypes(t.ctx.knex);
