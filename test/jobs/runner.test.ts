@@ -1,7 +1,7 @@
 import { DatabaseBlobStore } from '../../src/files/storage';
 import { informationReminders } from '../../src/jobs/information-reminders';
 import { JOBS } from '../../src/jobs/registry';
-import type { JobDefinition } from '../../src/jobs/runner';
+import type { JobDefinition, JobResult } from '../../src/jobs/runner';
 import type { Services } from '../../src/services';
 import { insertAidTypes } from '../../seeds/demo';
 import { insertHousehold } from '../factories/household';
@@ -29,7 +29,7 @@ function countingJob(name: string, effects: string[], options: { fail?: string; 
     description: 'Une tâche de test',
     schedule: '0 3 * * *',
     periodKey: (now) => now.toISOString().slice(0, 10),
-    run: async (_services, { period }) => {
+    run: async (_services, { period }): Promise<JobResult> => {
       if (options.fail) throw new Error(options.fail);
       effects.push(period);
       if (!options.file) return { counts: { lines: 3, skipped: 1 } };
