@@ -27,7 +27,7 @@ export async function seedDemoBankAccounts(services: Services, clock: FakeClock,
   const admin = await actor(ADMIN);
   // the accountant's settings start from the defaults, with the association's SIREN (it names the FEC)
   const association = await services.knex('organisations').where({ kind: 'association' }).first('siren');
-  await services.knex.transaction(async (trx) => services.settings.saveAccounting(trx, admin, { ...(await services.settings.accounting(trx)), siren: association?.siren ?? '000000000' }, 0));
+  await services.knex.transaction(async (trx) => services.accountingSettings.saveAccounting(trx, admin, { ...(await services.accountingSettings.accounting(trx)), siren: association?.siren ?? '000000000' }, 0));
   await services.debtorAccounts.create(admin, { label: 'Compte courant — La Banque Postale', holderName: 'Association Entraide Logement', iban: 'FR14 2004 1010 0505 0001 3M02 606', bic: 'PSSTFRPPXXX', isDefault: true, active: true });
   for (const [email, bank] of [[ADMIN_A, BANK.a], [ADMIN_B, BANK.b]] as const) {
     await services.payees.submitOwn(await actor(email), { holderName: bank.name, iban: bank.iban, bic: bank.bic }, { originalname: 'RIB.pdf', buffer: await rib(bank.name, bank.iban) });

@@ -13,6 +13,7 @@ import { requestId } from './http/request-id';
 import { noStore, securityHeaders } from './http/security';
 import { sessionMiddleware, sessionTimeouts } from './http/session';
 import { configureViews } from './http/views';
+import { LABELS } from './labels';
 import { refuseControlCharacters } from './http/control-characters';
 import { notificationRoutes } from './notifications/routes';
 import { duplicateRoutes } from './households/duplicate-routes';
@@ -61,7 +62,7 @@ export function createApp(services: Services): Express {
   // pages are never cached (no-store): an ETag would only cost a hash of every page
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy ? 1 : false);
-  configureViews(app, { watch: config.env === 'development' });
+  configureViews(app, { watch: config.env === 'development', labels: LABELS });
 
   app.use(requestId);
   app.use(securityHeaders({ hsts: config.trustProxy }));

@@ -22,7 +22,7 @@ import { ValidationError } from './shared/errors';
 import { bootstrapAdmin } from './users/bootstrap-admin';
 import { BackupService, restorePglite } from './backup/service';
 import { lockDataDir } from './db/data-dir-lock';
-import { UserRepository } from './users/repository';
+import { UserRepository } from './accounts/repository';
 import { FieldCipher, FieldCipherError } from './shared/field-cipher';
 import { rotateKeys } from './db/rotate-key';
 

@@ -3,8 +3,8 @@ import { AuditRepository } from './audit/repository';
 import { AuditService } from './audit/service';
 import { AuthService } from './auth/service';
 import { jobFailureNotice } from './jobs/failure-notice';
-import { AccessWatchService } from './audit/access-watch';
-import { AccessWatchRepository } from './audit/access-repository';
+import { AccessWatchService } from './access-watch/service';
+import { AccessWatchRepository } from './access-watch/repository';
 import { RightsRepository } from './rights/repository';
 import { RightsService } from './rights/service';
 import { SupportRetentionService } from './missions/retention';
@@ -37,6 +37,7 @@ import { RejectionService } from './payments/rejections';
 import { LedgerRepository } from './accounting/repository';
 import { LedgerService } from './accounting/ledger';
 import { AccountingService } from './accounting/service';
+import { AccountingSettingsStore } from './accounting/settings-store';
 import { SettingsRepository } from './settings/repository';
 import { SettingsService } from './settings/service';
 import { DashboardRepository } from './dashboard/repository';
@@ -66,7 +67,7 @@ import { OrganisationService } from './organisations/service';
 import type { Clock } from './shared/clock';
 import { FieldCipher } from './shared/field-cipher';
 import { ReferenceCache } from './shared/reference-cache';
-import { UserRepository } from './users/repository';
+import { UserRepository } from './accounts/repository';
 import { UserService } from './users/service';
 
 export interface Services {
@@ -108,6 +109,7 @@ export interface Services {
   readonly rejections: RejectionService;
   readonly ledger: LedgerService;
   readonly accounting: AccountingService;
+  readonly accountingSettings: AccountingSettingsStore;
   readonly missions: MissionService;
   readonly appointments: AppointmentService;
 }
@@ -146,7 +148,8 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const aidRequestRepository = new AidRequestRepository(cipher);
   const documentRepository = new RequestDocumentRepository();
   const decisionRepository = new DecisionRepository(cipher);
-  const settings = new SettingsService(knex, new SettingsRepository(), audit, clock);
+  const settingsRepository = new SettingsRepository();
+  const settings = new SettingsService(knex, settingsRepository, audit, clock);
   const payments = new PaymentRepository(cipher);
   const payeeRepository = new PayeeRepository(cipher);
   const aidRequests = new AidRequestService(knex, aidRequestRepository, householdRepository, personRepository, aidTypeRepository, documentRepository, decisionRepository, audit, clock, cache, payments, payeeRepository);
@@ -156,7 +159,8 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const debtorAccountRepository = new DebtorAccountRepository(cipher);
   const debtorAccounts = new DebtorAccountService(knex, debtorAccountRepository, audit, clock);
   const ledgerRepository = new LedgerRepository();
-  const ledger = new LedgerService(ledgerRepository, settings);
+  const accountingSettings = new AccountingSettingsStore({ db: knex, repository: settingsRepository, audit, clock });
+  const ledger = new LedgerService(ledgerRepository, accountingSettings);
   const decisions = new DecisionService(knex, aidRequestRepository, decisionRepository, payments, aidRequests, householdRepository, organisationRepository, userRepository, blobs, mailer, settings, audit, clock, config.baseUrl, payees, ledger);
   const batchRepository = new BatchRepository(cipher);
   const batches = new BatchService(knex, batchRepository, debtorAccountRepository, payments, payeeRepository, aidRequests, aidRequestRepository, userRepository, blobs, mailer, settings, audit, clock, ledger);
@@ -165,7 +169,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const dashboard = new DashboardService(knex, new DashboardRepository(), settings, clock);
   const home = new HomeService(knex, new HomeRepository(), new RequestListRepository(), aidRequests, () => JOBS.map((j) => j.name), clock);
   const jobs = new JobRunner(knex, new JobRunRepository(), clock, logger, blobs, audit);
-  const accounting = new AccountingService(knex, ledgerRepository, settings, blobs, audit, clock, config.exportDir);
+  const accounting = new AccountingService(knex, ledgerRepository, accountingSettings, blobs, audit, clock, config.exportDir);
   const missionRepository = new MissionRepository(cipher);
   households.assigned.allow((db, adviserId, householdId) => missionRepository.adviserHasHousehold(db, adviserId, householdId));
   aidRequests.assigned.allow((db, adviserId, requestId) => missionRepository.adviserHasRequest(db, adviserId, requestId));
@@ -176,7 +180,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   jobs.onFailure(jobFailureNotice(knex, mailer, mailRepository, organisationRepository, userRepository, config.baseUrl));
   return {
     config, db, knex, clock, logger, audit, auth, secondFactor, accessWatch: new AccessWatchService(knex, new AccessWatchRepository(), organisationRepository, userRepository, mailer, logger, config.baseUrl), rights: new RightsService(knex, new RightsRepository(), audit, new AccessLogRepository(), clock, cipher), supportRetention: new SupportRetentionService(knex, new RetentionRepository(cipher), audit, logger), backups: new BackupService(db, config.backup.dir, config.backup.keep, logger), mailer, organisations, users, health, households, memberships, duplicates, aidTypes, aidRequests, requestDocuments,
-    requestLists, decisions, instruction, payments, settings, dashboard, home, jobs, payees, debtorAccounts, batches, rejections, ledger, accounting,
+    requestLists, decisions, instruction, payments, settings, dashboard, home, jobs, payees, debtorAccounts, batches, rejections, ledger, accounting, accountingSettings,
     missions, appointments, blobs,
   };
 }

@@ -7,8 +7,8 @@ import type { OrganisationRepository } from '../organisations/repository';
 import { monthsBefore, parisDate, parisTime } from '../shared/dates';
 import { formatDate } from '../shared/format';
 import { urls } from '../urls';
-import type { UserRepository } from '../users/repository';
-import type { AccessWatchRepository } from './access-repository';
+import type { UserRepository } from '../accounts/repository';
+import type { AccessWatchRepository } from './repository';
 
 /** Deleted per transaction by the purge, so that no transaction holds millions of rows. */
 const PURGE_BATCH = 5_000;

@@ -1,21 +1,14 @@
+import type { DomainEventMap, EventPayment } from '../shared/domain-events';
 import type { Db } from '../db/types';
-import type { SettingsService } from '../settings/service';
+import type { AccountingSettingsStore } from './settings-store';
 import { parisDate } from '../shared/dates';
 import { ConflictError } from '../shared/errors';
 import type { LedgerRepository, NewEntry, NewLine } from './repository';
 import { type AccountingSettings, fiscalYearOf } from './settings';
 
 /** A payment as the ledger sees it: amount, payee, its request, the payment it replaces when re-issued. */
-export interface LedgerPayment {
-  id: string;
-  amountCents: number;
-  payeeId: string | null;
-  instalment: number;
-  instalments: number;
-  reissueOf?: string | null;
-  requestId?: string;
-  reference?: string | null;
-}
+/** A payment as the ledger books it (the events' shape). */
+export type LedgerPayment = EventPayment;
 
 type Draft = Omit<NewEntry, 'fiscalYear' | 'counter'>;
 
@@ -30,7 +23,7 @@ type Draft = Omit<NewEntry, 'fiscalYear' | 'counter'>;
 export class LedgerService {
   constructor(
     private readonly ledger: LedgerRepository,
-    private readonly settings: SettingsService,
+    private readonly settings: AccountingSettingsStore,
   ) {}
 
   /** Posts entries: each balanced, dated in an open period, numbered in order in the caller's transaction. */
@@ -74,7 +67,7 @@ export class LedgerService {
   }
 
   /** A grant: the expense of the aid, owed to the payee instalment by instalment. */
-  async onGrant(trx: Db, g: { requestId: string; reference: string; aidCode: string; rulesAccounts: { expenseAccount: string; thirdPartyAccount: string } | null; payments: LedgerPayment[]; by: string }, now: Date): Promise<void> {
+  async onGrant(trx: Db, g: DomainEventMap['aid.granted'], now: Date): Promise<void> {
     const s = await this.accountingSettings(trx);
     const own = s.aidTypeAccounts[g.aidCode];
     const expense = own?.expense ?? g.rulesAccounts?.expenseAccount ?? s.accounts.expense;
@@ -96,7 +89,7 @@ export class LedgerService {
    * A batch leaves for the bank: one entry per transfer pays its payable from the bank account
    * (piece: the file's MsgId), and the payable line and the payment line are matched.
    */
-  async onBatchTransmitted(trx: Db, b: { batchId: string; msgId: string; items: Array<LedgerPayment & { requestId: string; reference: string | null }>; by: string }, now: Date): Promise<void> {
+  async onBatchTransmitted(trx: Db, b: DomainEventMap['batch.transmitted'], now: Date): Promise<void> {
     const s = await this.accountingSettings(trx);
     const today = parisDate(now);
     // a re-issue pays what its rejection put back on the payable
@@ -125,7 +118,7 @@ export class LedgerService {
   }
 
   /** The bank returned a transfer: its bank line is reversed, and the payable is owed again (until the re-issue). */
-  async onPaymentRejected(trx: Db, p: LedgerPayment & { reason: string; by: string; reference: string; requestId: string }, now: Date): Promise<void> {
+  async onPaymentRejected(trx: Db, p: DomainEventMap['payment.rejected'], now: Date): Promise<void> {
     const s = await this.accountingSettings(trx);
     const paid = await this.ledger.paidLine(trx, p.id);
     if (!paid) return; // never paid through a batch: nothing was booked
@@ -141,7 +134,7 @@ export class LedgerService {
   }
 
   /** Instalments that will not be paid: their part of the expense is reversed, matched with what was owed. */
-  async onInstalmentsCancelled(trx: Db, c: { requestId: string; reference: string; payments: LedgerPayment[]; reason: string; by: string }, now: Date): Promise<void> {
+  async onInstalmentsCancelled(trx: Db, c: DomainEventMap['instalments.cancelled'], now: Date): Promise<void> {
     const s = await this.accountingSettings(trx);
     const key = (p: LedgerPayment) => p.reissueOf ?? p.id;
     const open = await this.ledger.openPayables(trx, c.payments.map(key));

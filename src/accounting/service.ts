@@ -5,7 +5,7 @@ import type { AuditService } from '../audit/service';
 import { type Db, isUuid, type Page } from '../db/types';
 import type { BlobStore } from '../files/storage';
 import { type Actor, scopeFor } from '../permissions';
-import type { SettingsService } from '../settings/service';
+import type { AccountingSettingsStore } from './settings-store';
 import type { Clock } from '../shared/clock';
 import { parisDate } from '../shared/dates';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
@@ -19,7 +19,7 @@ export class AccountingService {
   constructor(
     private readonly db: Knex,
     private readonly ledger: LedgerRepository,
-    private readonly settings: SettingsService,
+    private readonly settings: AccountingSettingsStore,
     private readonly blobs: BlobStore,
     private readonly audit: AuditService,
     private readonly clock: Clock,

@@ -16,7 +16,7 @@ import type { Clock } from '../shared/clock';
 import { parisDate } from '../shared/dates';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
 import { formatDate, formatEuros } from '../shared/format';
-import type { UserRepository } from '../users/repository';
+import type { UserRepository } from '../accounts/repository';
 import type { Decision, DecisionRepository, NewDecision } from './decisions-repository';
 import { type ProposalInput, REFUSAL_REASONS, type ValidationInput } from './instruction-schemas';
 import { buildDecisionLetter } from './letter';

@@ -8,7 +8,7 @@ import { type Actor, can, scopeFor } from '../permissions';
 import type { SettingsService } from '../settings/service';
 import type { Clock } from '../shared/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import type { UserRepository } from '../users/repository';
+import type { UserRepository } from '../accounts/repository';
 import type { DecisionRepository } from './decisions-repository';
 import { aboutRequest, informationAnsweredMail, informationRequestedMail, informationReminderMail, newMessageMail } from './mails';
 import type { AidRequestRepository } from './repository';

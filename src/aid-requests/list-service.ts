@@ -5,10 +5,10 @@ import type { Clock } from '../shared/clock';
 import { ReferenceCache } from '../shared/reference-cache';
 import { NotFoundError } from '../shared/errors';
 import type { RequestListRepository, RequestRow } from './list-repository';
-import type { ListQuery, QueueQuery } from './list-schemas';
+import { listQuery, type ListQuery, type QueueQuery } from './list-schemas';
 import type { SavedFilterRepository, SavedFilter } from './saved-filters-repository';
 import type { AidRequestService } from './service';
-import type { RequestStatus } from './state-machine';
+import { OPEN_STATUSES, type RequestStatus } from './state-machine';
 
 const QUEUE = 'instruction';
 
@@ -22,6 +22,14 @@ export class RequestListService {
     private readonly clock: Clock,
     private readonly cache: ReferenceCache = new ReferenceCache(0),
   ) {}
+
+  /** A household's requests as the actor's list shows them; with `openOnly`, those still open. */
+  async forHousehold(actor: Actor, householdId: string, options: { openOnly?: boolean } = {}): Promise<{ total: number; items: RequestRow[] }> {
+    const { page } = await this.list(actor, listQuery.parse({ menage: householdId }));
+    if (!options.openOnly) return { total: page.total, items: page.items };
+    const items = page.items.filter((r) => OPEN_STATUSES.includes(r.status));
+    return { total: items.length, items };
+  }
 
   async list(actor: Actor, query: ListQuery): Promise<{ page: Page<RequestRow>; counts: Partial<Record<RequestStatus, number>> }> {
     const scope = this.aidRequests.scope(actor);

@@ -1,7 +1,7 @@
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { Services } from '../services';
-import type { User } from '../users/repository';
+import type { User } from '../accounts/repository';
 
 /**
  * Passport with the local strategy: the check itself (lockout, constant time) lives in the

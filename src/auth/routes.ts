@@ -8,7 +8,7 @@ import { actor, requirePermission } from '../http/guards';
 import { emptyForm, type FormState, postForm } from '../http/forms';
 import type { Services } from '../services';
 import { routes, safeReturnPath, urls } from '../urls';
-import type { User } from '../users/repository';
+import type { User } from '../accounts/repository';
 import { changePasswordSchema, enrolmentCodeSchema, forgotPasswordSchema, identityFields, loginSchema, secondFactorSchema, setPasswordSchema } from './schemas';
 import { ENROLMENT_CODE_MINUTES, ENROLMENT_PENDING_MINUTES, maskEmail, RECOVERY_CODE_COUNT, SECOND_FACTOR_PENDING_MINUTES } from './second-factor';
 import { actorOf } from '../http/current-user';

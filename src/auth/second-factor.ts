@@ -8,7 +8,7 @@ import { type Actor, type Role, scopeFor } from '../permissions';
 import { ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
 import { verifyPassword } from './passwords';
 import type { Clock } from '../shared/clock';
-import type { User, UserRepository } from '../users/repository';
+import type { User, UserRepository } from '../accounts/repository';
 import type { AuthService } from './service';
 import type { Mailer } from '../notifications/mailer';
 import { enrolmentCodeMail, type SecondFactorChange, secondFactorChangedMail } from '../notifications/templates';

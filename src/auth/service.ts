@@ -6,7 +6,7 @@ import { accountLockedMail, passwordChangedMail, passwordResetMail } from '../no
 import type { Actor, Role } from '../permissions';
 import type { Clock } from '../shared/clock';
 import { NotFoundError, ValidationError } from '../shared/errors';
-import type { User, UserRepository } from '../users/repository';
+import type { User, UserRepository } from '../accounts/repository';
 import { hashPassword, passwordProblem, verifyAgainstDummy, verifyPassword } from './passwords';
 import type { ChangePasswordInput, SetPasswordInput } from './schemas';
 import { type PasswordTokenRepository, TOKEN_TTL_MINUTES } from './tokens';

@@ -5,11 +5,7 @@ import { actor, requirePermission } from '../http/guards';
 import type { Services } from '../services';
 import { routes, urls } from '../urls';
 import { probeFrom, ticked } from './duplicate-probe';
-import { listQuery } from '../aid-requests/list-schemas';
-import { OPEN_STATUSES, STATUS_LABELS } from '../aid-requests/state-machine';
-import { MISSION_STATUS_LABELS, OPEN_MISSION_STATUSES } from '../missions/state-machine';
 import { type Actor, can } from '../permissions';
-import { RELATIONSHIP_LABELS } from './labels';
 import { personMergeSchema } from './schemas';
 
 const PROBE_LIMITED = 'Trop de vérifications de doublons en peu de temps : patientez quelques minutes avant de réessayer. Vous pouvez enregistrer la personne, l’association vérifiera les doublons.';
@@ -46,8 +42,8 @@ export function duplicateRoutes(services: Services): Router {
   /** A household's open requests and missions, as the actor's lists show them (the merge page's two sides). */
   const openActivity = async (a: Actor, householdId: string | undefined) => {
     if (!householdId) return null;
-    const requests = can(a, 'requests:read') ? (await services.requestLists.list(a, listQuery.parse({ menage: householdId }))).page.items.filter((r) => OPEN_STATUSES.includes(r.status)) : [];
-    const missions = can(a, 'missions:read') ? (await services.missions.forHousehold(a, householdId)).filter((m) => OPEN_MISSION_STATUSES.includes(m.status)) : [];
+    const requests = can(a, 'requests:read') ? (await services.requestLists.forHousehold(a, householdId, { openOnly: true })).items : [];
+    const missions = can(a, 'missions:read') ? await services.missions.forHousehold(a, householdId, { openOnly: true }) : [];
     return { requests, missions };
   };
 
@@ -59,7 +55,6 @@ export function duplicateRoutes(services: Services): Router {
     const [survivorActivity, mergedActivity] = await Promise.all([openActivity(a, preview.survivor.household?.id), openActivity(a, preview.merged.household?.id)]);
     res.render('households/person-merge', {
       preview, survivorActivity, mergedActivity, form: { ...form, values: { leaveDate: services.households.today(), ...form.values } },
-      relationshipLabels: RELATIONSHIP_LABELS, requestStatusLabels: STATUS_LABELS, missionStatusLabels: MISSION_STATUS_LABELS,
     });
   };
   router.get(routes.duplicateMerge, ...requirePermission('households:merge'), (req, res) => renderMerge(req, res, emptyForm(req)));

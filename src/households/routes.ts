@@ -1,5 +1,3 @@
-import { APPOINTMENT_STATUS_LABELS } from '../missions/history-labels';
-import { APPOINTMENT_MODES, MISSION_STATUS_LABELS, SESSION_KINDS } from '../missions/state-machine';
 import { type Request, type Response, Router } from 'express';
 import { presentHistory } from '../audit/presenter';
 import { emptyForm, type FormState, invalidForm, postForm } from '../http/forms';
@@ -15,8 +13,6 @@ import { dwellingValues, personValues } from './form-values';
 import { householdHistoryLabels } from './history-labels';
 import { CIVILITY_LABELS, EMPLOYED, EMPLOYMENT_LABELS, EMPLOYMENT_STATUSES, RELATIONSHIP_LABELS, RELATIONSHIPS, RESOURCE_KINDS, RESOURCE_LABELS } from './labels';
 import { addPersonSchema, createHouseholdSchema, householdListQuery, householdMergeSchema, joinSchema, leaveSchema, splitSchema, updateHouseholdSchema, updatePersonSchema } from './schemas';
-import { listQuery } from '../aid-requests/list-schemas';
-import { STATUS_LABELS } from '../aid-requests/state-machine';
 import { ValidationError } from '../shared/errors';
 
 /** Options every person form needs. */
@@ -86,8 +82,8 @@ export function householdRoutes(services: Services): Router {
    */
   const householdRequests = async (a: Actor, householdId: string, missionRequestIds: Array<string | null>) => {
     if (can(a, 'requests:read')) {
-      const { page } = await services.requestLists.list(a, listQuery.parse({ menage: householdId }));
-      return { total: page.total, items: page.items.map((r) => ({ ...r, linked: true })) };
+      const { total, items } = await services.requestLists.forHousehold(a, householdId);
+      return { total, items: items.map((r) => ({ ...r, linked: true })) };
     }
     if (!can(a, 'requests:read-assigned')) return null;
     // an adviser reads the requests its missions reach, no other (DESIGN §1: the household and requests of its missions)
@@ -107,13 +103,10 @@ export function householdRoutes(services: Services): Router {
       lastUpdate: detail.history[0] ? { at: detail.history[0].occurredAt, by: detail.history[0].actorLabel } : null,
       canManage: can(a, 'households:manage') && detail.household.status === 'active',
       canMerge: can(a, 'households:merge') && detail.household.status === 'active',
-      relationshipLabels: RELATIONSHIP_LABELS,
       employmentLabels: EMPLOYMENT_LABELS,
       mergeForm: emptyForm(req),
       support,
       requests,
-      requestStatusLabels: STATUS_LABELS,
-      missionLabels: { status: MISSION_STATUS_LABELS, sessionKinds: SESSION_KINDS, modes: APPOINTMENT_MODES, appointmentStatus: APPOINTMENT_STATUS_LABELS },
     });
   });
 
@@ -197,7 +190,7 @@ export function householdRoutes(services: Services): Router {
 
   const renderSplit = async (req: Request, res: Response, form: FormState) => {
     const detail = await households.detail(actor(req), String(req.params.id));
-    res.render('households/split', { ...detail, form: { ...form, values: { date: today(), tenancyReference: `${detail.household.tenancyReference}-2`, ...form.values } }, relationshipLabels: RELATIONSHIP_LABELS });
+    res.render('households/split', { ...detail, form: { ...form, values: { date: today(), tenancyReference: `${detail.household.tenancyReference}-2`, ...form.values } } });
   };
   router.get(routes.householdSplit, ...requirePermission('households:manage'), (req, res) => renderSplit(req, res, emptyForm(req)));
   postForm(router, routes.householdSplit, logger, {
@@ -243,7 +236,7 @@ export function householdRoutes(services: Services): Router {
         form = invalidForm(form.values, err.fieldErrors);
       }
     }
-    res.render('households/merge', { household: survivor, preview, form, relationshipLabels: RELATIONSHIP_LABELS });
+    res.render('households/merge', { household: survivor, preview, form });
   };
   router.get(routes.householdMerge, ...requirePermission('households:merge'), (req, res) =>
     renderMerge(req, res, emptyForm(req, { mergedReference: typeof req.query.mergedReference === 'string' ? req.query.mergedReference.slice(0, 60) : '' })),

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { type Actor, can, type Permission } from '../permissions';
-import type { User } from '../users/repository';
+import type { User } from '../accounts/repository';
 import { urls } from '../urls';
 
 declare global {
@@ -8,7 +8,7 @@ declare global {
   namespace Express {
     // passport's req.user is our User
     // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-    interface User extends Omit<import('../users/repository').User, never> {}
+    interface User extends Omit<import('../accounts/repository').User, never> {}
   }
 }
 

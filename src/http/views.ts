@@ -27,9 +27,21 @@ const STATUS_LABELS: Record<string, string> = {
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] as string);
 
-export function configureViews(app: Express, options: { watch: boolean }): nunjucks.Environment {
+/** `{{ code | label('dictionary') }}`: the French label of a code from one of the registered dictionaries (the code itself when unknown). */
+export function labelFilter(dictionaries: Readonly<Record<string, Readonly<Record<string, string>>>>) {
+  return (code: unknown, dictionary: string): string => {
+    if (code === null || code === undefined || code === '') return '';
+    const labels = Object.hasOwn(dictionaries, dictionary) ? dictionaries[dictionary] : undefined;
+    if (!labels) throw new Error(`unknown label dictionary: ${dictionary}`);
+    const key = String(code);
+    return Object.hasOwn(labels, key) ? (labels[key] as string) : key;
+  };
+}
+
+export function configureViews(app: Express, options: { watch: boolean; labels: Readonly<Record<string, Readonly<Record<string, string>>>> }): nunjucks.Environment {
   const env = nunjucks.configure(VIEWS_DIR, { autoescape: true, express: app, noCache: options.watch, throwOnUndefined: false });
   app.set('view engine', 'njk');
+  env.addFilter('label', labelFilter(options.labels));
   env.addFilter('date', formatDate);
   env.addFilter('datetime', formatDateTime);
   env.addFilter('euros', formatEuros);

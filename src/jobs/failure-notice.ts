@@ -5,7 +5,7 @@ import type { MailRepository } from '../notifications/repository';
 import { jobFailedMail } from '../notifications/templates';
 import type { OrganisationRepository } from '../organisations/repository';
 import { urls } from '../urls';
-import type { UserRepository } from '../users/repository';
+import type { UserRepository } from '../accounts/repository';
 
 /**
  * The hook that tells the association's administrators a batch job failed: one mail per job and

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { STATUS_LABELS } from '../aid-requests/state-machine';
 import { CONSENT_METHODS } from '../aid-requests/schemas';
 import { presentHistory } from '../audit/presenter';
-import { RELATIONSHIP_LABELS } from '../households/labels';
 import { sendAttachment } from '../http/download';
 import { emptyForm, type FormState, postForm } from '../http/forms';
 import { actor, requirePermission } from '../http/guards';
@@ -143,10 +142,10 @@ export function missionRoutes(services: Services): Router {
       form: form ? { ...form, values: { ...defaults, ...form.values, version: m.version } } : emptyForm(req, defaults),
       history: presentHistory(history, missionHistoryLabels(names)),
       adviserOptions: advisers.map((u) => ({ value: u.id, text: `${u.firstName} ${u.lastName}` })),
-      statusLabels: MISSION_STATUS_LABELS, requestStatusLabels: STATUS_LABELS, sessionKinds: SESSION_KINDS, categories: OBJECTIVE_CATEGORIES, results: OBJECTIVE_RESULTS,
+      statusLabels: MISSION_STATUS_LABELS, sessionKinds: SESSION_KINDS, categories: OBJECTIVE_CATEGORIES, results: OBJECTIVE_RESULTS,
       kindOptions: options(SESSION_KINDS), categoryOptions: options(OBJECTIVE_CATEGORIES), resultOptions: options(OBJECTIVE_RESULTS), consentOptions: options(CONSENT_METHODS),
       interruptionOptions: options(INTERRUPTION_REASONS), modeOptions: options(APPOINTMENT_MODES), modes: APPOINTMENT_MODES, appointmentStatus: APPOINTMENT_STATUS_LABELS,
-      relationshipLabels: RELATIONSHIP_LABELS, objectiveRows: Array.from({ length: OBJECTIVE_ROWS }, (_, i) => i + 1), now: clock.now(),
+      objectiveRows: Array.from({ length: OBJECTIVE_ROWS }, (_, i) => i + 1), now: clock.now(),
       consentMethods: CONSENT_METHODS,
     });
   };

@@ -9,10 +9,10 @@ import type { SettingsService } from '../settings/service';
 import type { Clock } from '../shared/clock';
 import { parisDate } from '../shared/dates';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import type { UserRepository } from '../users/repository';
+import type { UserRepository } from '../accounts/repository';
 import type { Mission, MissionFilter, MissionRepository, MissionScope, MissionSession, MissionType, Objective } from './repository';
 import { buildMissionReport } from './report';
-import { INTERRUPTION_REASONS, missionActions, missionTransition, type MissionAction, type MissionStatus, type ObjectiveResult } from './state-machine';
+import { INTERRUPTION_REASONS, OPEN_MISSION_STATUSES, missionActions, missionTransition, type MissionAction, type MissionStatus, type ObjectiveResult } from './state-machine';
 
 /** Runs inside the closing transaction; returns what to do once it is committed (deliver mails). */
 export type ClosingHook = (trx: Db, actor: Actor, mission: Mission) => Promise<() => Promise<void>>;
@@ -72,8 +72,9 @@ export class MissionService {
     return this.missions.list(this.db, this.scope(actor), filter, page);
   }
 
-  async forHousehold(actor: Actor, householdId: string): Promise<Mission[]> {
-    return this.missions.forHousehold(this.db, this.scope(actor), householdId);
+  async forHousehold(actor: Actor, householdId: string, options: { openOnly?: boolean } = {}): Promise<Mission[]> {
+    const missions = await this.missions.forHousehold(this.db, this.scope(actor), householdId);
+    return options.openOnly ? missions.filter((m) => OPEN_MISSION_STATUSES.includes(m.status)) : missions;
   }
 
   async get(actor: Actor, id: string, db: Db = this.db, forUpdate = false): Promise<Mission> {

@@ -14,7 +14,7 @@ import { addDays, parisDate } from '../shared/dates';
 import { ConflictError, ForbiddenError, InvalidTransitionError, NotFoundError } from '../shared/errors';
 import { formatDate, formatEuros } from '../shared/format';
 import { maskIban } from '../shared/iban';
-import type { UserRepository } from '../users/repository';
+import type { UserRepository } from '../accounts/repository';
 import type { Batch, BatchItem, BatchRepository, BatchStatus, DuePayment } from './batches-repository';
 import type { DebtorAccount, DebtorAccountRepository } from './debtor-accounts';
 import { buildPaymentNotice, type NoticeLine } from './notice';

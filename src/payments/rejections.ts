@@ -9,7 +9,7 @@ import type { Clock } from '../shared/clock';
 import { parisDate } from '../shared/dates';
 import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from '../shared/errors';
 import { formatEuros } from '../shared/format';
-import type { UserRepository } from '../users/repository';
+import type { UserRepository } from '../accounts/repository';
 import type { BatchService } from './batches';
 import type { BatchRepository } from './batches-repository';
 import type { Payment, PaymentRepository } from './repository';

@@ -1,5 +1,4 @@
 import PDFDocument from 'pdfkit';
-import type { Settings } from '../settings/schemas';
 import { formatEuros } from './format';
 
 /** An A4 document built in memory, and the promise of its bytes once `doc.end()` is called. */
@@ -14,8 +13,16 @@ export function a4Document(margin: number, info: PDFKit.DocumentInfo): { doc: PD
   return { doc, bytes };
 }
 
+/** What a letterhead prints (the association's settings hold one). */
+export interface Letterhead {
+  name: string;
+  addressLines: string[];
+  phone: string | null;
+  email: string | null;
+}
+
 /** The association's letterhead at the top of a page: name, address lines, contact. */
-export function letterheadBlock(doc: PDFKit.PDFDocument, letterhead: Settings['letterhead']): void {
+export function letterheadBlock(doc: PDFKit.PDFDocument, letterhead: Letterhead): void {
   doc.font('Helvetica-Bold').fontSize(14).fillColor('#0d47a1').text(letterhead.name);
   doc.font('Helvetica').fontSize(9).fillColor('#333333');
   for (const line of letterhead.addressLines) doc.text(line);

@@ -4,7 +4,7 @@ import { hashPassword, passwordProblem } from '../auth/passwords';
 import type { OrganisationRepository } from '../organisations/repository';
 import type { Clock } from '../shared/clock';
 import { ValidationError } from '../shared/errors';
-import type { UserRepository } from './repository';
+import type { UserRepository } from '../accounts/repository';
 
 export interface BootstrapAdminInput {
   email: string;

@@ -6,7 +6,7 @@ import { actor, requirePermission } from '../http/guards';
 import { type Actor, ROLE_LABELS, ROLES, type Role, scopeFor } from '../permissions';
 import type { Services } from '../services';
 import { routes, urls } from '../urls';
-import type { User } from './repository';
+import type { User } from '../accounts/repository';
 import { createUserSchema, updateUserSchema, userListQuery } from './schemas';
 import { assignableRoles } from './service';
 import { identityGate } from '../auth/reauth';

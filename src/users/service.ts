@@ -10,7 +10,7 @@ import type { OrganisationRepository } from '../organisations/repository';
 import { type Actor, type OrganisationKind, PRIVILEGED_ROLES, ROLES_BY_KIND, type Role, type Scope, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
-import type { User, UserFields, UserRepository } from './repository';
+import type { User, UserFields, UserRepository } from '../accounts/repository';
 import type { CreateUserInput, UpdateUserInput, UserListQuery } from './schemas';
 
 const ENTITY = 'user';

@@ -108,13 +108,13 @@ describe('what the database guarantees', () => {
     await expect(t.ctx.knex.transaction(async (trx) => {
       await trx('ledger_entries').insert({ fiscal_year: 2026, journal_code: 'OD', number: 998001, number_text: 'TEST-CLOS', entry_date: '2026-10-15', piece_ref: 'X', piece_date: '2026-10-15', label: 'test', validated_at: new Date(), source_type: 'grant', created_by_label: 'Test' });
     })).rejects.toThrow(/period 2026-10 is closed/);
-    const s = await t.ctx.services.settings.accounting();
+    const s = await t.ctx.services.accountingSettings.accounting();
     await expect(t.ctx.knex.transaction((trx) => t.ctx.services.ledger.post(trx, [{ journalCode: 'OD', entryDate: '2026-10-20', pieceRef: 'X', pieceDate: '2026-10-20', label: 'x', sourceType: 'grant', createdByLabel: 'Test', lines: [{ accountNumber: '6571', label: 'x', debitCents: 1, creditCents: 0 }, { accountNumber: '4672', label: 'x', debitCents: 0, creditCents: 1 }] }], s, t.ctx.clock.now())))
       .rejects.toThrow('La période 10/2026 est close en comptabilité');
   });
 
   it(`numbers entries without a gap even when transactions roll back (${onPostgres() ? 'PostgreSQL, 24 at once' : 'PGlite, one after the other'})`, async () => {
-    const s = await t.ctx.services.settings.accounting();
+    const s = await t.ctx.services.accountingSettings.accounting();
     const before = Number((await t.ctx.knex('ledger_counters').where({ fiscal_year: 2026, journal_code: '*' }).first())?.last_number ?? 0);
     const post = (k: number) =>
       t.ctx.knex.transaction(async (trx) => {

@@ -1,9 +1,10 @@
+import { LABELS } from '../../src/labels';
 import express from 'express';
 import * as cheerio from 'cheerio';
 import { configureViews } from '../../src/http/views';
 
 /** Each form macro renders label, hint, inline error and aria-describedby, with id == name. */
-const env = configureViews(express(), { watch: false });
+const env = configureViews(express(), { watch: false, labels: LABELS });
 const form = {
   values: { nom: 'Dupont', montant: '1 234,56', motif: 'perte_emploi', accord: 'on', note: 'Texte <b>saisi</b>' },
   errors: { nom: 'Saisissez le nom', montant: 'Le montant dépasse le plafond' },

@@ -10,7 +10,7 @@ import { subjectExport } from '../../src/rights/subject-export';
 import { createServices, type Services } from '../../src/services';
 import { FieldCipher } from '../../src/shared/field-cipher';
 import { formatIban } from '../../src/shared/iban';
-import { UserRepository } from '../../src/users/repository';
+import { UserRepository } from '../../src/accounts/repository';
 import { MissionRepository } from '../../src/missions/repository';
 import { insertHousehold } from '../factories/household';
 import { acceptedMission, missionSetup } from '../factories/mission';

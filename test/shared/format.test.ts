@@ -1,3 +1,4 @@
+import { LABELS } from '../../src/labels';
 import nunjucks from 'nunjucks';
 import express from 'express';
 import { formatCount, formatLongDateTime, formatQuotation, formatShortWeekday, formatWeekday } from '../../src/shared/format';
@@ -52,7 +53,7 @@ describe('quotations', () => {
 });
 
 describe('the view filters', () => {
-  const env: nunjucks.Environment = configureViews(express(), { watch: false });
+  const env: nunjucks.Environment = configureViews(express(), { watch: false, labels: LABELS });
   const render = (template: string, context: object = {}) => env.renderString(template, context);
 
   it('render long dates with "1er", counts in words and references that never break', () => {

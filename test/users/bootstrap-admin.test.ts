@@ -4,7 +4,7 @@ import { OrganisationRepository } from '../../src/organisations/repository';
 import { systemClock } from '../../src/shared/clock';
 import { ValidationError } from '../../src/shared/errors';
 import { bootstrapAdmin } from '../../src/users/bootstrap-admin';
-import { UserRepository } from '../../src/users/repository';
+import { UserRepository } from '../../src/accounts/repository';
 import { seedDemo, DEMO_PASSWORD } from '../../seeds/demo';
 import { verifyPassword } from '../../src/auth/passwords';
 import { createTestDatabase } from '../support/database';
