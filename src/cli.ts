@@ -164,7 +164,7 @@ program
   .action(() =>
     withDatabase(async ({ db }) => {
       const config = loadConfig();
-      const made = await new BackupService(db, config.backup.dir, config.backup.keep, createLogger(config.logLevel)).create(systemClock.now());
+      const made = await new BackupService({ db, dir: config.backup.dir, keep: config.backup.keep, logger: createLogger(config.logLevel) }).create(systemClock.now());
       process.stdout.write(`${JSON.stringify(made)}\n`);
     }),
   );
@@ -191,7 +191,7 @@ program
     }
     if (!opts.yes) throw new ValidationError({ yes: 'La base PostgreSQL va être remplacée : relancez avec --yes pour confirmer' });
     await withDatabase(async ({ db }) => {
-      await new BackupService(db, config.backup.dir, config.backup.keep, logger).restorePostgres(file);
+      await new BackupService({ db, dir: config.backup.dir, keep: config.backup.keep, logger }).restorePostgres(file);
       process.stdout.write(`Base PostgreSQL restaurée depuis ${file}.\n`);
     });
   });
@@ -274,7 +274,7 @@ program
     await withDatabase(async ({ db }) => {
       const result = await bootstrapAdmin(
         db.knex,
-        { users: new UserRepository(), organisations: new OrganisationRepository(), audit: new AuditService(new AuditRepository(), systemClock), clock: systemClock },
+        { users: new UserRepository(), organisations: new OrganisationRepository(), audit: new AuditService({ repository: new AuditRepository(), clock: systemClock }), clock: systemClock },
         { email: opts.email, firstName: firstName ?? opts.name, lastName: rest.join(' ') || '-', password, organisationName: opts.organisation },
       );
       process.stdout.write(

@@ -26,15 +26,23 @@ export interface AccessAlert {
  * hour than the threshold raises one alert to the association's administrators.
  */
 export class AccessWatchService {
-  constructor(
-    private readonly db: Knex,
-    private readonly traces: AccessWatchRepository,
-    private readonly organisations: OrganisationRepository,
-    private readonly users: UserRepository,
-    private readonly mailer: Mailer,
-    private readonly logger: Logger,
-    private readonly baseUrl: string,
-  ) {}
+  private readonly db: Knex;
+  private readonly traces: AccessWatchRepository;
+  private readonly organisations: OrganisationRepository;
+  private readonly users: UserRepository;
+  private readonly mailer: Mailer;
+  private readonly logger: Logger;
+  private readonly baseUrl: string;
+
+  constructor(deps: { db: Knex; traces: AccessWatchRepository; organisations: OrganisationRepository; users: UserRepository; mailer: Mailer; logger: Logger; baseUrl: string }) {
+    this.db = deps.db;
+    this.traces = deps.traces;
+    this.organisations = deps.organisations;
+    this.users = deps.users;
+    this.mailer = deps.mailer;
+    this.logger = deps.logger;
+    this.baseUrl = deps.baseUrl;
+  }
 
   /** Deletes the traces older than `months` before `now`, a batch per transaction; returns how many went. */
   async purge(now: Date, months: number): Promise<number> {

@@ -21,10 +21,13 @@ type Draft = Omit<NewEntry, 'fiscalYear' | 'counter'>;
  * one matching code (one code per entry, as the DGFiP tool checks).
  */
 export class LedgerService {
-  constructor(
-    private readonly ledger: LedgerRepository,
-    private readonly settings: AccountingSettingsStore,
-  ) {}
+  private readonly ledger: LedgerRepository;
+  private readonly settings: AccountingSettingsStore;
+
+  constructor(deps: { ledger: LedgerRepository; settings: AccountingSettingsStore }) {
+    this.ledger = deps.ledger;
+    this.settings = deps.settings;
+  }
 
   /** Posts entries: each balanced, dated in an open period, numbered in order in the caller's transaction. */
   async post(trx: Db, drafts: Draft[], s: AccountingSettings, now: Date): Promise<Array<{ id: string; lineIds: string[]; numberText: string }>> {

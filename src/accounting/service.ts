@@ -16,15 +16,23 @@ import { csvHeader, csvRow } from './software-csv';
 
 /** The accountant's screens, settings, period closing and exports (FEC, accounting software CSV). */
 export class AccountingService {
-  constructor(
-    private readonly db: Knex,
-    private readonly ledger: LedgerRepository,
-    private readonly settings: AccountingSettingsStore,
-    private readonly blobs: BlobStore,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-    private readonly exportDir: string,
-  ) {}
+  private readonly db: Knex;
+  private readonly ledger: LedgerRepository;
+  private readonly settings: AccountingSettingsStore;
+  private readonly blobs: BlobStore;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+  private readonly exportDir: string;
+
+  constructor(deps: { db: Knex; ledger: LedgerRepository; settings: AccountingSettingsStore; blobs: BlobStore; audit: AuditService; clock: Clock; exportDir: string }) {
+    this.db = deps.db;
+    this.ledger = deps.ledger;
+    this.settings = deps.settings;
+    this.blobs = deps.blobs;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+    this.exportDir = deps.exportDir;
+  }
 
   journal(actor: Actor, filter: LedgerFilter, page: number): Promise<Page<LedgerLine>> {
     scopeFor(actor, 'accounting:read');

@@ -7,12 +7,11 @@ import type { HouseholdRepository } from '../households/repository';
 import type { Mailer } from '../notifications/mailer';
 import type { OrganisationRepository } from '../organisations/repository';
 import { type Actor, scopeFor } from '../permissions';
-import type { PaymentRepository } from '../payments/repository';
-import type { PayeeService } from '../payments/payees';
-import type { LedgerService } from '../accounting/ledger';
+import type { GrantScheduler } from '../payments/grant-schedule';
 import { buildSchedule } from '../payments/schedule';
 import type { SettingsService } from '../settings/service';
 import type { Clock } from '../shared/clock';
+import type { DomainEvents } from '../shared/domain-events';
 import { parisDate } from '../shared/dates';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
 import { formatDate, formatEuros } from '../shared/format';
@@ -45,24 +44,39 @@ export function needsSecondLevel(thresholdCents: number | null, stake: number | 
  * letter, mails the landlord's instructor, the timeline and the audit trail, in one transaction.
  */
 export class DecisionService {
-  constructor(
-    private readonly db: Knex,
-    private readonly requests: AidRequestRepository,
-    private readonly decisions: DecisionRepository,
-    private readonly payments: PaymentRepository,
-    private readonly aidRequests: AidRequestService,
-    private readonly households: HouseholdRepository,
-    private readonly organisations: OrganisationRepository,
-    private readonly users: UserRepository,
-    private readonly blobs: BlobStore,
-    private readonly mailer: Mailer,
-    private readonly settings: SettingsService,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-    private readonly baseUrl: string,
-    private readonly payees: PayeeService,
-    private readonly ledger: LedgerService,
-  ) {}
+  private readonly db: Knex;
+  private readonly requests: AidRequestRepository;
+  private readonly decisions: DecisionRepository;
+  private readonly aidRequests: AidRequestService;
+  private readonly households: HouseholdRepository;
+  private readonly organisations: OrganisationRepository;
+  private readonly users: UserRepository;
+  private readonly blobs: BlobStore;
+  private readonly mailer: Mailer;
+  private readonly settings: SettingsService;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+  private readonly baseUrl: string;
+  private readonly instalments: GrantScheduler;
+  private readonly events: DomainEvents;
+
+  constructor(deps: { db: Knex; requests: AidRequestRepository; decisions: DecisionRepository; aidRequests: AidRequestService; households: HouseholdRepository; organisations: OrganisationRepository; users: UserRepository; blobs: BlobStore; mailer: Mailer; settings: SettingsService; audit: AuditService; clock: Clock; baseUrl: string; instalments: GrantScheduler; events: DomainEvents }) {
+    this.db = deps.db;
+    this.requests = deps.requests;
+    this.decisions = deps.decisions;
+    this.aidRequests = deps.aidRequests;
+    this.households = deps.households;
+    this.organisations = deps.organisations;
+    this.users = deps.users;
+    this.blobs = deps.blobs;
+    this.mailer = deps.mailer;
+    this.settings = deps.settings;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+    this.baseUrl = deps.baseUrl;
+    this.instalments = deps.instalments;
+    this.events = deps.events;
+  }
 
   pending(requestId: string): Promise<Decision | null> {
     return this.decisions.pending(this.db, requestId);
@@ -218,12 +232,11 @@ export class DecisionService {
     await this.decisions.markApplied(trx, d.id, secondLevel, comment, now);
     await this.decisions.setLetter(trx, d.id, letter.id);
     if (d.kind === 'grant' && request.payee) {
-      const payeeId = await this.payees.resolveForGrant(trx, { organisationId: request.organisationId, organisationName: request.organisationName, reference: request.reference, payee: request.payee });
-      const payments = await this.payments.insertSchedule(trx, { requestId: request.id, decisionId: d.id, organisationId: request.organisationId, reference: request.reference as string, payeeId, payee: request.payee }, schedule, now);
+      const payments = await this.instalments.schedule(trx, { requestId: request.id, decisionId: d.id, organisationId: request.organisationId, organisationName: request.organisationName, reference: request.reference as string, payee: request.payee }, schedule, now);
       const rules = await this.aidRequests.rulesOf(request, trx);
-      await this.ledger.onGrant(trx, {
+      await this.events.emit(trx, 'aid.granted', {
         requestId: request.id, reference: request.reference as string, aidCode: request.aidTypeCode, rulesAccounts: rules?.rules.accounting ?? null, by: actor.name,
-        payments: payments.map((p) => ({ ...p, payeeId, instalments: payments.length })),
+        payments,
       }, now);
     }
     if (secondLevel) {

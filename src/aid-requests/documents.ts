@@ -27,15 +27,23 @@ const EDITABLE = new Set(['draft', 'awaiting_information']);
 
 /** Supporting documents: checked by content, stored with a checksum, replaced without losing the old one. */
 export class RequestDocumentService {
-  constructor(
-    private readonly db: Knex,
-    private readonly requests: AidRequestService,
-    private readonly documents: RequestDocumentRepository,
-    private readonly blobs: BlobStore,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-    private readonly staged: StagedUploadRepository = new StagedUploadRepository(),
-  ) {}
+  private readonly db: Knex;
+  private readonly requests: AidRequestService;
+  private readonly documents: RequestDocumentRepository;
+  private readonly blobs: BlobStore;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+  private readonly staged: StagedUploadRepository;
+
+  constructor(deps: { db: Knex; requests: AidRequestService; documents: RequestDocumentRepository; blobs: BlobStore; audit: AuditService; clock: Clock; staged?: StagedUploadRepository }) {
+    this.db = deps.db;
+    this.requests = deps.requests;
+    this.documents = deps.documents;
+    this.blobs = deps.blobs;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+    this.staged = deps.staged ?? new StagedUploadRepository();
+  }
 
   async list(actor: Actor, requestId: string): Promise<RequestDocument[]> {
     const request = await this.requests.get(actor, requestId);

@@ -31,20 +31,33 @@ const ASSIGNABLE: readonly RequestStatus[] = ['submitted', 'in_review', 'awaitin
  * checked against the state machine, writes the timeline and the audit trail in one transaction.
  */
 export class InstructionService {
-  constructor(
-    private readonly db: Knex,
-    private readonly requests: AidRequestRepository,
-    private readonly decisions: DecisionRepository,
-    private readonly aidRequests: AidRequestService,
-    private readonly users: UserRepository,
-    private readonly blobs: BlobStore,
-    private readonly mailer: Mailer,
-    private readonly settings: SettingsService,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-    private readonly baseUrl: string,
-    private readonly cache: ReferenceCache = new ReferenceCache(0),
-  ) {}
+  private readonly db: Knex;
+  private readonly requests: AidRequestRepository;
+  private readonly decisions: DecisionRepository;
+  private readonly aidRequests: AidRequestService;
+  private readonly users: UserRepository;
+  private readonly blobs: BlobStore;
+  private readonly mailer: Mailer;
+  private readonly settings: SettingsService;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+  private readonly baseUrl: string;
+  private readonly cache: ReferenceCache;
+
+  constructor(deps: { db: Knex; requests: AidRequestRepository; decisions: DecisionRepository; aidRequests: AidRequestService; users: UserRepository; blobs: BlobStore; mailer: Mailer; settings: SettingsService; audit: AuditService; clock: Clock; baseUrl: string; cache?: ReferenceCache }) {
+    this.db = deps.db;
+    this.requests = deps.requests;
+    this.decisions = deps.decisions;
+    this.aidRequests = deps.aidRequests;
+    this.users = deps.users;
+    this.blobs = deps.blobs;
+    this.mailer = deps.mailer;
+    this.settings = deps.settings;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+    this.baseUrl = deps.baseUrl;
+    this.cache = deps.cache ?? new ReferenceCache({ ttlMs: 0 });
+  }
 
   /** Active operators and admins of the association, to assign requests to. */
   async instructors(actor: Actor): Promise<Array<{ value: string; text: string }>> {

@@ -14,14 +14,21 @@ const QUEUE = 'instruction';
 
 /** Lists of requests: landlords' "Mes demandes", the association's list and queue, exports, saved filters. */
 export class RequestListService {
-  constructor(
-    private readonly db: Knex,
-    private readonly lists: RequestListRepository,
-    private readonly savedFilters: SavedFilterRepository,
-    private readonly aidRequests: AidRequestService,
-    private readonly clock: Clock,
-    private readonly cache: ReferenceCache = new ReferenceCache(0),
-  ) {}
+  private readonly db: Knex;
+  private readonly lists: RequestListRepository;
+  private readonly savedFilters: SavedFilterRepository;
+  private readonly aidRequests: AidRequestService;
+  private readonly clock: Clock;
+  private readonly cache: ReferenceCache;
+
+  constructor(deps: { db: Knex; lists: RequestListRepository; savedFilters: SavedFilterRepository; aidRequests: AidRequestService; clock: Clock; cache?: ReferenceCache }) {
+    this.db = deps.db;
+    this.lists = deps.lists;
+    this.savedFilters = deps.savedFilters;
+    this.aidRequests = deps.aidRequests;
+    this.clock = deps.clock;
+    this.cache = deps.cache ?? new ReferenceCache({ ttlMs: 0 });
+  }
 
   /** A household's requests as the actor's list shows them; with `openOnly`, those still open. */
   async forHousehold(actor: Actor, householdId: string, options: { openOnly?: boolean } = {}): Promise<{ total: number; items: RequestRow[] }> {

@@ -6,7 +6,7 @@ import type { Payment, PaymentRepository } from '../payments/repository';
 import type { PayeeRepository } from '../payments/payees-repository';
 import type { AuditService } from '../audit/service';
 import type { Db } from '../db/types';
-import { AssignedReach } from '../permissions/assigned';
+import { type AssignedCheck, AssignedReach } from '../permissions/assigned';
 import { normalizeName } from '../households/normalize';
 import type { PersonRepository } from '../households/persons-repository';
 import type { HouseholdRepository } from '../households/repository';
@@ -58,23 +58,37 @@ export function searchNameOf(lastName: string, firstNames: string): string {
 
 /** Aid requests as landlords file them: drafts saved step by step, live checks, submission, withdrawal. */
 export class AidRequestService {
-  constructor(
-    private readonly db: Knex,
-    private readonly requests: AidRequestRepository,
-    private readonly households: HouseholdRepository,
-    private readonly persons: PersonRepository,
-    private readonly aidTypes: AidTypeRepository,
-    private readonly documents: RequestDocumentRepository,
-    private readonly decisions: DecisionRepository,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-    private readonly cache: ReferenceCache = new ReferenceCache(0),
-    private readonly payments: PaymentRepository,
-    private readonly payees: PayeeRepository,
-  ) {}
+  private readonly db: Knex;
+  private readonly requests: AidRequestRepository;
+  private readonly households: HouseholdRepository;
+  private readonly persons: PersonRepository;
+  private readonly aidTypes: AidTypeRepository;
+  private readonly documents: RequestDocumentRepository;
+  private readonly decisions: DecisionRepository;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+  private readonly cache: ReferenceCache;
+  private readonly payments: PaymentRepository;
+  private readonly payees: PayeeRepository;
+
+  constructor(deps: { db: Knex; requests: AidRequestRepository; households: HouseholdRepository; persons: PersonRepository; aidTypes: AidTypeRepository; documents: RequestDocumentRepository; decisions: DecisionRepository; audit: AuditService; clock: Clock; cache?: ReferenceCache; payments: PaymentRepository; payees: PayeeRepository; assignedCheck?: AssignedCheck }) {
+    this.assigned = new AssignedReach({ general: 'requests:read', assigned: 'requests:read-assigned', check: deps.assignedCheck });
+    this.db = deps.db;
+    this.requests = deps.requests;
+    this.households = deps.households;
+    this.persons = deps.persons;
+    this.aidTypes = deps.aidTypes;
+    this.documents = deps.documents;
+    this.decisions = deps.decisions;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+    this.cache = deps.cache ?? new ReferenceCache({ ttlMs: 0 });
+    this.payments = deps.payments;
+    this.payees = deps.payees;
+  }
 
   /** Advisers read the requests their missions are linked to (the mission area registers the check). */
-  readonly assigned = new AssignedReach('requests:read', 'requests:read-assigned');
+  readonly assigned: AssignedReach;
 
   /** The requests a permission lets the actor reach; restricted landlord users stay in their agency. */
   scope(actor: Actor, permission: Permission = 'requests:read'): RequestScope {

@@ -28,12 +28,17 @@ function dayBefore(date: string): string {
  * change is a new version from a date, which closes the previous one the day before.
  */
 export class AidTypeService {
-  constructor(
-    private readonly db: Knex,
-    private readonly repository: AidTypeRepository,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-  ) {}
+  private readonly db: Knex;
+  private readonly repository: AidTypeRepository;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+
+  constructor(deps: { db: Knex; repository: AidTypeRepository; audit: AuditService; clock: Clock }) {
+    this.db = deps.db;
+    this.repository = deps.repository;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+  }
 
   list(actor: Actor) {
     scopeFor(actor, 'catalogue:read');

@@ -62,12 +62,15 @@ export interface LastUpdate {
 }
 
 export class AuditService {
-  constructor(
-    private readonly repository: AuditRepository,
-    private readonly clock: Clock,
-    /** Told the entity type of every change (the reference cache drops what it is made of). */
-    private readonly onChange: (entityType: string) => void = () => {},
-  ) {}
+  private readonly repository: AuditRepository;
+  private readonly clock: Clock;
+  private readonly onChange: (entityType: string) => void;
+
+  constructor(deps: { repository: AuditRepository; clock: Clock; onChange?: (entityType: string) => void }) {
+    this.repository = deps.repository;
+    this.clock = deps.clock;
+    this.onChange = deps.onChange ?? (() => {});
+  }
 
   /** Writes one audit line inside the caller's transaction, so the change and its trace commit together. */
   async record(trx: Db, actor: Actor | SystemActor, change: AuditChange): Promise<void> {

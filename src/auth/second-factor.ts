@@ -80,20 +80,29 @@ export interface Enrolment {
  * toward the account's lockout like a wrong password.
  */
 export class SecondFactorService {
-  constructor(
-    private readonly db: Knex,
-    private readonly users: UserRepository,
-    private readonly auth: AuthService,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    /** config.secondFactorRoles: the roles that confirm each login with a code (the same list AuthService gets). */
-    private readonly roles: readonly Role[],
-    private readonly mailer: Mailer,
-    /** Keys the hash of the mailed codes (six digits: a plain hash would be reversed by trying them all). */
-    private readonly codeKey: string,
-    private readonly codes: SecondFactorRepository = new SecondFactorRepository(),
-  ) {}
+  private readonly db: Knex;
+  private readonly users: UserRepository;
+  private readonly auth: AuthService;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly roles: readonly Role[];
+  private readonly mailer: Mailer;
+  private readonly codeKey: string;
+  private readonly codes: SecondFactorRepository;
+
+  constructor(deps: { db: Knex; users: UserRepository; auth: AuthService; audit: AuditService; clock: Clock; logger: Logger; roles: readonly Role[]; mailer: Mailer; codeKey: string; codes?: SecondFactorRepository }) {
+    this.db = deps.db;
+    this.users = deps.users;
+    this.auth = deps.auth;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+    this.logger = deps.logger;
+    this.roles = deps.roles;
+    this.mailer = deps.mailer;
+    this.codeKey = deps.codeKey;
+    this.codes = deps.codes ?? new SecondFactorRepository();
+  }
 
   get requiredRoles(): readonly Role[] {
     return this.roles;

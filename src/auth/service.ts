@@ -25,18 +25,27 @@ export type LoginResult =
   | { ok: false; message: string; reason: 'bad_credentials' | 'locked' | 'deactivated' | 'organisation_suspended' };
 
 export class AuthService {
-  constructor(
-    private readonly db: Knex,
-    private readonly users: UserRepository,
-    private readonly tokens: PasswordTokenRepository,
-    private readonly audit: AuditService,
-    private readonly mailer: Mailer,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly baseUrl: string,
-    /** Roles whose login ends with a second factor: their password alone is not a successful login. */
-    private readonly secondFactorRoles: readonly Role[] = [],
-  ) {}
+  private readonly db: Knex;
+  private readonly users: UserRepository;
+  private readonly tokens: PasswordTokenRepository;
+  private readonly audit: AuditService;
+  private readonly mailer: Mailer;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly baseUrl: string;
+  private readonly secondFactorRoles: readonly Role[];
+
+  constructor(deps: { db: Knex; users: UserRepository; tokens: PasswordTokenRepository; audit: AuditService; mailer: Mailer; clock: Clock; logger: Logger; baseUrl: string; secondFactorRoles?: readonly Role[] }) {
+    this.db = deps.db;
+    this.users = deps.users;
+    this.tokens = deps.tokens;
+    this.audit = deps.audit;
+    this.mailer = deps.mailer;
+    this.clock = deps.clock;
+    this.logger = deps.logger;
+    this.baseUrl = deps.baseUrl;
+    this.secondFactorRoles = deps.secondFactorRoles ?? [];
+  }
 
   /**
    * Checks a login. Unknown e-mail, wrong password and locked account all take an argon2

@@ -41,12 +41,17 @@ async function sha256Of(file: string): Promise<string> {
  * temporary name and renamed once complete, with its SHA-256 beside it; the newest `keep` stay.
  */
 export class BackupService {
-  constructor(
-    private readonly db: Database,
-    private readonly dir: string,
-    private readonly keep: number,
-    private readonly logger: Logger,
-  ) {}
+  private readonly db: Database;
+  private readonly dir: string;
+  private readonly keep: number;
+  private readonly logger: Logger;
+
+  constructor(deps: { db: Database; dir: string; keep: number; logger: Logger }) {
+    this.db = deps.db;
+    this.dir = deps.dir;
+    this.keep = deps.keep;
+    this.logger = deps.logger;
+  }
 
   async create(now: Date): Promise<Backup> {
     fs.mkdirSync(this.dir, { recursive: true });

@@ -10,12 +10,17 @@ const parisMidnight = (day: string) => new Date(`${day}T00:00:00+01:00`);
 
 /** The operators', administrators' and auditors' dashboard: where requests stand and what was granted (no personal data for the auditor). */
 export class DashboardService {
-  constructor(
-    private readonly db: Knex,
-    private readonly repository: DashboardRepository,
-    private readonly settings: SettingsService,
-    private readonly clock: Clock,
-  ) {}
+  private readonly db: Knex;
+  private readonly repository: DashboardRepository;
+  private readonly settings: SettingsService;
+  private readonly clock: Clock;
+
+  constructor(deps: { db: Knex; repository: DashboardRepository; settings: SettingsService; clock: Clock }) {
+    this.db = deps.db;
+    this.repository = deps.repository;
+    this.settings = deps.settings;
+    this.clock = deps.clock;
+  }
 
   async overview(actor: Actor) {
     scopeFor(actor, 'dashboard:view');

@@ -23,14 +23,21 @@ export type HomeTodos =
 
 /** The to-do counts of each role's home page, every "now" and "today" from the injected clock. */
 export class HomeService {
-  constructor(
-    private readonly db: Knex,
-    private readonly repository: HomeRepository,
-    private readonly requestLists: RequestListRepository,
-    private readonly aidRequests: AidRequestService,
-    private readonly jobNames: () => readonly string[],
-    private readonly clock: Clock,
-  ) {}
+  private readonly db: Knex;
+  private readonly repository: HomeRepository;
+  private readonly requestLists: RequestListRepository;
+  private readonly aidRequests: AidRequestService;
+  private readonly jobNames: () => readonly string[];
+  private readonly clock: Clock;
+
+  constructor(deps: { db: Knex; repository: HomeRepository; requestLists: RequestListRepository; aidRequests: AidRequestService; jobNames: () => readonly string[]; clock: Clock }) {
+    this.db = deps.db;
+    this.repository = deps.repository;
+    this.requestLists = deps.requestLists;
+    this.aidRequests = deps.aidRequests;
+    this.jobNames = deps.jobNames;
+    this.clock = deps.clock;
+  }
 
   async todos(actor: Actor): Promise<HomeTodos> {
     const now = this.clock.now();

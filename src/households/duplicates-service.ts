@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Options } from 'express-rate-limit';
-import { AccessLogRepository } from '../audit/access-repository';
+import type { AccessLogRepository } from '../audit/access-repository';
 import type { AuditService } from '../audit/service';
 import { DatabaseRateLimitStore } from '../http/rate-limit-store';
 import { type Db, isUuid } from '../db/types';
@@ -71,16 +71,23 @@ export class DuplicateService {
   /** Probe counters in PostgreSQL (table rate_limits), so every replica counts the same probes. */
   private readonly probes: DatabaseRateLimitStore;
 
-  constructor(
-    private readonly db: Knex,
-    private readonly persons: PersonRepository,
-    private readonly households: HouseholdRepository,
-    private readonly suspicions: SuspicionRepository,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-    private readonly accessLog = new AccessLogRepository(),
-  ) {
-    this.probes = new DatabaseRateLimitStore(db, 'duplicate-probe:', false);
+  private readonly db: Knex;
+  private readonly persons: PersonRepository;
+  private readonly households: HouseholdRepository;
+  private readonly suspicions: SuspicionRepository;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+  private readonly accessLog: AccessLogRepository;
+
+  constructor(deps: { db: Knex; persons: PersonRepository; households: HouseholdRepository; suspicions: SuspicionRepository; audit: AuditService; clock: Clock; accessLog: AccessLogRepository }) {
+    this.db = deps.db;
+    this.persons = deps.persons;
+    this.households = deps.households;
+    this.suspicions = deps.suspicions;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+    this.accessLog = deps.accessLog;
+    this.probes = new DatabaseRateLimitStore(deps.db, 'duplicate-probe:', false);
     this.probes.init({ windowMs: PROBE_WINDOW_MS } as Options);
   }
 

@@ -17,13 +17,19 @@ import { recordDeparture } from './departure';
  * so the household pages keep former members with their dates.
  */
 export class MembershipService {
-  constructor(
-    private readonly db: Knex,
-    private readonly households: HouseholdRepository,
-    private readonly persons: PersonRepository,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-  ) {}
+  private readonly db: Knex;
+  private readonly households: HouseholdRepository;
+  private readonly persons: PersonRepository;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+
+  constructor(deps: { db: Knex; households: HouseholdRepository; persons: PersonRepository; audit: AuditService; clock: Clock }) {
+    this.db = deps.db;
+    this.households = deps.households;
+    this.persons = deps.persons;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+  }
 
   /** People of the actor's households matching a name, to bring one into another household. */
   candidates(actor: Actor, name: string) {

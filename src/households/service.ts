@@ -5,7 +5,7 @@ import type { AuditService } from '../audit/service';
 import type { Db, Page } from '../db/types';
 import type { OrganisationRepository } from '../organisations/repository';
 import { type Actor, type Scope, scopeFor } from '../permissions';
-import { AssignedReach } from '../permissions/assigned';
+import { type AssignedCheck, AssignedReach } from '../permissions/assigned';
 import type { Clock } from '../shared/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import type { DuplicateService } from './duplicates-service';
@@ -32,20 +32,32 @@ export interface HouseholdDetail {
 /** Households and their people: registry, history, access traces. Membership moves live in MembershipService. */
 export class HouseholdService {
   /** Advisers read the households of their missions (the mission area registers the check). */
-  readonly assigned = new AssignedReach('households:read', 'households:read-assigned');
+  readonly assigned: AssignedReach;
 
-  constructor(
-    private readonly db: Knex,
-    private readonly households: HouseholdRepository,
-    private readonly persons: PersonRepository,
-    private readonly organisations: OrganisationRepository,
-    private readonly duplicates: DuplicateService,
-    private readonly memberships: MembershipService,
-    private readonly audit: AuditService,
-    private readonly accessLog: AccessLogRepository,
-    private readonly clock: Clock,
-    private readonly cache: ReferenceCache = new ReferenceCache(0),
-  ) {}
+  private readonly db: Knex;
+  private readonly households: HouseholdRepository;
+  private readonly persons: PersonRepository;
+  private readonly organisations: OrganisationRepository;
+  private readonly duplicates: DuplicateService;
+  private readonly memberships: MembershipService;
+  private readonly audit: AuditService;
+  private readonly accessLog: AccessLogRepository;
+  private readonly clock: Clock;
+  private readonly cache: ReferenceCache;
+
+  constructor(deps: { db: Knex; households: HouseholdRepository; persons: PersonRepository; organisations: OrganisationRepository; duplicates: DuplicateService; memberships: MembershipService; audit: AuditService; accessLog: AccessLogRepository; clock: Clock; cache?: ReferenceCache; assignedCheck?: AssignedCheck }) {
+    this.assigned = new AssignedReach({ general: 'households:read', assigned: 'households:read-assigned', check: deps.assignedCheck });
+    this.db = deps.db;
+    this.households = deps.households;
+    this.persons = deps.persons;
+    this.organisations = deps.organisations;
+    this.duplicates = deps.duplicates;
+    this.memberships = deps.memberships;
+    this.audit = deps.audit;
+    this.accessLog = deps.accessLog;
+    this.clock = deps.clock;
+    this.cache = deps.cache ?? new ReferenceCache({ ttlMs: 0 });
+  }
 
   today(): string {
     return parisDate(this.clock.now());

@@ -54,21 +54,28 @@ const STALE_MS = 2 * 3600_000;
  * at once, one claims the run, the others record that they skipped. Counts, outputs, duration and
  * errors are kept; a failed run can be run again for its period.
  */
+/** What runs after a job failed. */
+export type FailureHook = (job: string, period: string, message: string, at: Date) => Promise<void>;
+
 export class JobRunner {
-  private failureHooks: Array<(job: string, period: string, message: string, at: Date) => Promise<void>> = [];
+  private readonly failureHooks: FailureHook[];
 
-  constructor(
-    private readonly db: Knex,
-    private readonly runs: JobRunRepository,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly blobs: BlobStore,
-    private readonly audit: AuditService,
-  ) {}
+  private readonly db: Knex;
+  private readonly runs: JobRunRepository;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly blobs: BlobStore;
+  private readonly audit: AuditService;
 
-  /** Called after a run failed (the administrators are told); a hook that fails itself is only logged. */
-  onFailure(hook: (job: string, period: string, message: string, at: Date) => Promise<void>): void {
-    this.failureHooks.push(hook);
+  /** `onFailure` runs after a run failed (the administrators are told); a hook that fails itself is only logged. */
+  constructor(deps: { db: Knex; runs: JobRunRepository; clock: Clock; logger: Logger; blobs: BlobStore; audit: AuditService; onFailure?: FailureHook[] }) {
+    this.failureHooks = deps.onFailure ?? [];
+    this.db = deps.db;
+    this.runs = deps.runs;
+    this.clock = deps.clock;
+    this.logger = deps.logger;
+    this.blobs = deps.blobs;
+    this.audit = deps.audit;
   }
 
   async run<S>(job: JobDefinition<S>, services: S, startedBy: JobStarter | string, period?: string): Promise<RunOutcome> {

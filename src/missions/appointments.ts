@@ -61,19 +61,28 @@ const REMINDER_JOB: SystemActor = { userId: null, name: 'Tâche appointment-remi
 export class AppointmentService {
   private readonly linkKey: Buffer;
 
-  constructor(
-    private readonly db: Knex,
-    private readonly appointments: AppointmentRepository,
-    private readonly missions: MissionService,
-    private readonly mailer: Mailer,
-    private readonly blobs: BlobStore,
-    private readonly settings: SettingsService,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-    private readonly baseUrl: string,
-    secret: string,
-  ) {
-    this.linkKey = createHmac('sha256', secret).update('entraide:appointment-links').digest();
+  private readonly db: Knex;
+  private readonly appointments: AppointmentRepository;
+  private readonly missions: MissionService;
+  private readonly mailer: Mailer;
+  private readonly blobs: BlobStore;
+  private readonly settings: SettingsService;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+  private readonly baseUrl: string;
+
+  /** `linkSecret` signs the appointment links (LINK_SIGNING_SECRET): a new secret voids the links already mailed. */
+  constructor(deps: { db: Knex; appointments: AppointmentRepository; missions: MissionService; mailer: Mailer; blobs: BlobStore; settings: SettingsService; audit: AuditService; clock: Clock; baseUrl: string; linkSecret: string }) {
+    this.db = deps.db;
+    this.appointments = deps.appointments;
+    this.missions = deps.missions;
+    this.mailer = deps.mailer;
+    this.blobs = deps.blobs;
+    this.settings = deps.settings;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+    this.baseUrl = deps.baseUrl;
+    this.linkKey = createHmac('sha256', deps.linkSecret).update('entraide:appointment-links').digest();
   }
 
   /** A mission's appointments with the state of their reminders. */
@@ -150,7 +159,7 @@ export class AppointmentService {
    * A closed mission's upcoming appointments are called off, in the closing transaction: the
    * household gets the cancellation (with its .ics) once the closing is committed.
    */
-  async cancelForClosedMission(trx: Db, actor: Actor, mission: Mission): Promise<() => Promise<void>> {
+  async cancelForClosedMission(trx: Db, actor: Actor, mission: { id: string; organisationId: string }): Promise<() => Promise<void>> {
     const mails: string[] = [];
     const now = this.clock.now();
     for (const a of await this.appointments.forMission(trx, mission.id)) {

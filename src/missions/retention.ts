@@ -17,12 +17,17 @@ const SYSTEM = { userId: null, name: 'Conservation des données (tâche planifi�
  * and billing lines stay (proof and accounting). Each mission erased writes an audit line.
  */
 export class SupportRetentionService {
-  constructor(
-    private readonly db: Knex,
-    private readonly retention: RetentionRepository,
-    private readonly audit: AuditService,
-    private readonly logger: Logger,
-  ) {}
+  private readonly db: Knex;
+  private readonly retention: RetentionRepository;
+  private readonly audit: AuditService;
+  private readonly logger: Logger;
+
+  constructor(deps: { db: Knex; retention: RetentionRepository; audit: AuditService; logger: Logger }) {
+    this.db = deps.db;
+    this.retention = deps.retention;
+    this.audit = deps.audit;
+    this.logger = deps.logger;
+  }
 
   /** The missions whose household's last contact is older than `months` before `now` (none erased yet). */
   candidates(now: Date, months: number): Promise<RetentionCandidate[]> {

@@ -7,6 +7,7 @@ import type { HouseholdRepository } from '../households/repository';
 import { type Actor, can, scopeFor } from '../permissions';
 import type { SettingsService } from '../settings/service';
 import type { Clock } from '../shared/clock';
+import type { AfterCommit, DomainEvents } from '../shared/domain-events';
 import { parisDate } from '../shared/dates';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import type { UserRepository } from '../accounts/repository';
@@ -15,7 +16,6 @@ import { buildMissionReport } from './report';
 import { INTERRUPTION_REASONS, OPEN_MISSION_STATUSES, missionActions, missionTransition, type MissionAction, type MissionStatus, type ObjectiveResult } from './state-machine';
 
 /** Runs inside the closing transaction; returns what to do once it is committed (deliver mails). */
-export type ClosingHook = (trx: Db, actor: Actor, mission: Mission) => Promise<() => Promise<void>>;
 
 const CLOSED_STATUSES: readonly MissionStatus[] = ['declined', 'completed', 'interrupted'];
 
@@ -45,19 +45,30 @@ export function sessionFor<S extends MissionSession>(actor: Actor, s: S): S {
 
 /** Support missions: ordered, accepted with the household's consent, run by an adviser, closed with a report and a billing line. */
 export class MissionService {
-  private readonly closingHooks: ClosingHook[] = [];
 
-  constructor(
-    private readonly db: Knex,
-    private readonly missions: MissionRepository,
-    private readonly households: HouseholdRepository,
-    private readonly requests: AidRequestRepository,
-    private readonly users: UserRepository,
-    private readonly blobs: BlobStore,
-    private readonly settings: SettingsService,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-  ) {}
+  private readonly db: Knex;
+  private readonly missions: MissionRepository;
+  private readonly households: HouseholdRepository;
+  private readonly requests: AidRequestRepository;
+  private readonly users: UserRepository;
+  private readonly blobs: BlobStore;
+  private readonly settings: SettingsService;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+  private readonly events: DomainEvents;
+
+  constructor(deps: { db: Knex; missions: MissionRepository; households: HouseholdRepository; requests: AidRequestRepository; users: UserRepository; blobs: BlobStore; settings: SettingsService; audit: AuditService; clock: Clock; events: DomainEvents }) {
+    this.db = deps.db;
+    this.missions = deps.missions;
+    this.households = deps.households;
+    this.requests = deps.requests;
+    this.users = deps.users;
+    this.blobs = deps.blobs;
+    this.settings = deps.settings;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+    this.events = deps.events;
+  }
 
   /** The association sees every mission, an adviser the ones assigned to them, a landlord its households'. */
   scope(actor: Actor): MissionScope {
@@ -318,22 +329,17 @@ export class MissionService {
     return blob.id;
   }
 
-  /** One change of a mission under its version, in a transaction, with its audit line. */
-  /** What else happens, in the same transaction, when a mission closes (its upcoming appointments are called off). */
-  onClose(hook: ClosingHook): void {
-    this.closingHooks.push(hook);
-  }
-
-  /** One change of a mission under its version, in a transaction, with its audit line; a closing change runs the closing hooks. */
+  /** One change of a mission under its version, in a transaction, with its audit line; a closing change announces `mission.closed`. */
   private async change(actor: Actor, id: string, version: number, apply: (trx: Db, m: Mission) => Promise<{ patch: Record<string, unknown>; action: string; before?: Record<string, unknown>; after: Record<string, unknown> }>): Promise<void> {
-    const afterCommit: Array<() => Promise<void>> = [];
+    const afterCommit: AfterCommit[] = [];
     await this.db.transaction(async (trx) => {
       const m = await this.get(actor, id, trx, true);
       if (m.version !== version) throw new ConflictError();
       const c = await apply(trx, m);
       if (!(await this.missions.update(trx, m.id, version, c.patch, this.clock.now()))) throw new ConflictError();
       await this.audit.record(trx, actor, { entityType: 'mission', entityId: m.id, organisationId: m.organisationId, action: c.action, before: c.before ?? null, after: c.after });
-      if (CLOSED_STATUSES.includes(c.patch.status as MissionStatus)) for (const hook of this.closingHooks) afterCommit.push(await hook(trx, actor, m));
+      // a closing change is announced: the appointments call themselves off (their mails leave after the commit)
+      if (CLOSED_STATUSES.includes(c.patch.status as MissionStatus)) afterCommit.push(...(await this.events.emit(trx, 'mission.closed', { actor, missionId: m.id, organisationId: m.organisationId }, this.clock.now())));
     });
     for (const run of afterCommit) await run();
   }

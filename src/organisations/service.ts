@@ -40,12 +40,17 @@ const agencySnapshot = (a: Agency | AgencyFields): Record<string, unknown> => ({
 });
 
 export class OrganisationService {
-  constructor(
-    private readonly db: Knex,
-    private readonly repository: OrganisationRepository,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-  ) {}
+  private readonly db: Knex;
+  private readonly repository: OrganisationRepository;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+
+  constructor(deps: { db: Knex; repository: OrganisationRepository; audit: AuditService; clock: Clock }) {
+    this.db = deps.db;
+    this.repository = deps.repository;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+  }
 
   list(actor: Actor, query: OrganisationListQuery): Promise<Page<OrganisationSummary>> {
     const scope = scopeFor(actor, 'organisations:read');

@@ -1,15 +1,12 @@
 import type { Knex } from 'knex';
 import type { AuditService, SystemActor } from '../audit/service';
-import type { AidRequestRepository } from '../aid-requests/repository';
-import type { LedgerService } from '../accounting/ledger';
-import type { AidRequestService } from '../aid-requests/service';
-import { transition } from '../aid-requests/state-machine';
 import { type Db, isUuid } from '../db/types';
 import type { BlobStore } from '../files/storage';
 import type { Mailer } from '../notifications/mailer';
 import { type Actor, can, scopeFor } from '../permissions';
 import type { SettingsService } from '../settings/service';
 import type { Clock } from '../shared/clock';
+import type { DomainEvents } from '../shared/domain-events';
 import { addDays, parisDate } from '../shared/dates';
 import { ConflictError, ForbiddenError, InvalidTransitionError, NotFoundError } from '../shared/errors';
 import { formatDate, formatEuros } from '../shared/format';
@@ -19,6 +16,7 @@ import type { Batch, BatchItem, BatchRepository, BatchStatus, DuePayment } from 
 import type { DebtorAccount, DebtorAccountRepository } from './debtor-accounts';
 import { buildPaymentNotice, type NoticeLine } from './notice';
 import type { PayeeRepository } from './payees-repository';
+import type { RequestProgress } from './ports';
 import type { PaymentRepository } from './repository';
 import { nextExecutionDate } from './sepa/business-days';
 import { buildPain001, SepaBuildError } from './sepa/pain001';
@@ -73,22 +71,35 @@ export function remittanceText(p: Pick<DuePayment, 'reference' | 'aidCode' | 'du
  * stored), four-eyes approval, transmission with payment notices, settlement, cancellation.
  */
 export class BatchService {
-  constructor(
-    private readonly db: Knex,
-    private readonly batches: BatchRepository,
-    private readonly debtors: DebtorAccountRepository,
-    private readonly payments: PaymentRepository,
-    private readonly payees: PayeeRepository,
-    private readonly aidRequests: AidRequestService,
-    private readonly requests: AidRequestRepository,
-    private readonly users: UserRepository,
-    private readonly blobs: BlobStore,
-    private readonly mailer: Mailer,
-    private readonly settings: SettingsService,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-    private readonly ledger: LedgerService,
-  ) {}
+  private readonly db: Knex;
+  private readonly batches: BatchRepository;
+  private readonly debtors: DebtorAccountRepository;
+  private readonly payments: PaymentRepository;
+  private readonly payees: PayeeRepository;
+  private readonly requests: RequestProgress;
+  private readonly users: UserRepository;
+  private readonly blobs: BlobStore;
+  private readonly mailer: Mailer;
+  private readonly settings: SettingsService;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+  private readonly events: DomainEvents;
+
+  constructor(deps: { db: Knex; batches: BatchRepository; debtors: DebtorAccountRepository; payments: PaymentRepository; payees: PayeeRepository; requests: RequestProgress; users: UserRepository; blobs: BlobStore; mailer: Mailer; settings: SettingsService; audit: AuditService; clock: Clock; events: DomainEvents }) {
+    this.db = deps.db;
+    this.batches = deps.batches;
+    this.debtors = deps.debtors;
+    this.payments = deps.payments;
+    this.payees = deps.payees;
+    this.requests = deps.requests;
+    this.users = deps.users;
+    this.blobs = deps.blobs;
+    this.mailer = deps.mailer;
+    this.settings = deps.settings;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+    this.events = deps.events;
+  }
 
   /**
    * Makes the batches of a day: the payments due by the next execution date (the first TARGET2
@@ -197,7 +208,7 @@ export class BatchService {
       if (!(await this.batches.move(trx, id, version, ['approved'], 'transmitted', { transmitted_by: actor.userId, transmitted_by_label: actor.name, transmitted_at: now }))) throw new ConflictError();
       const items = await this.batches.items(trx, id);
       await this.batches.setPaymentStatus(trx, items.map((i) => i.paymentId), 'batched', 'sent', now);
-      await this.ledger.onBatchTransmitted(trx, {
+      await this.events.emit(trx, 'batch.transmitted', {
         batchId: id, msgId: batch.msgId, by: actor.name,
         items: items.map((i) => ({ id: i.paymentId, amountCents: i.amountCents, payeeId: i.payeeId, instalment: i.instalment, instalments: i.instalments, reissueOf: i.reissueOf, requestId: i.requestId, reference: i.reference })),
       }, now);
@@ -266,21 +277,15 @@ export class BatchService {
 
   /** A request whose payments are all settled (or cancelled, a rejected one re-issued) is paid. */
   async completeIfPaid(trx: Db, actor: Actor, requestId: string, now: Date): Promise<void> {
-    const request = await this.requests.findById(trx, { all: true }, requestId, true);
-    if (!request || request.status !== 'in_payment' || !(await this.payments.allSettled(trx, requestId))) return;
-    await this.aidRequests.move(trx, actor, request, { to: transition(actor.role, request.status, 'complete_payment'), version: request.version, action: 'request.paid', event: { kind: 'payment', message: 'Tous les versements ont été effectués.' } }, now);
+    const request = await this.requests.find(trx, requestId, true);
+    if (!request || !request.inPayment || !(await this.payments.allSettled(trx, requestId))) return;
+    await this.requests.paid(trx, actor, requestId, now);
   }
 
   private async startPayments(trx: Db, actor: Actor, items: BatchItem[], batch: Batch, now: Date): Promise<void> {
     for (const [requestId, its] of groupBy(items, (i) => i.requestId)) {
-      const request = await this.requests.findById(trx, { all: true }, requestId, true);
-      if (!request) continue;
       const message = `Avis de mise en paiement : ${its.map((i) => `${formatEuros(i.amountCents)} (${i.endToEndId})`).join(', ')}, virement${its.length > 1 ? 's' : ''} exécuté${its.length > 1 ? 's' : ''} le ${formatDate(batch.executionDate)}.`;
-      if (request.status === 'granted') {
-        await this.aidRequests.move(trx, actor, request, { to: transition(actor.role, 'granted', 'start_payment'), version: request.version, action: 'request.in_payment', event: { kind: 'payment', message } }, now);
-      } else {
-        await this.requests.addEvent(trx, requestId, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'payment', message, visibility: 'shared' }, now);
-      }
+      await this.requests.transferSent(trx, actor, requestId, message, now);
     }
   }
 

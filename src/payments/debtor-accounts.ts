@@ -78,12 +78,17 @@ export class DebtorAccountRepository {
 
 /** The association's own accounts, that transfers leave from (administrators). */
 export class DebtorAccountService {
-  constructor(
-    private readonly db: Knex,
-    private readonly accounts: DebtorAccountRepository,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-  ) {}
+  private readonly db: Knex;
+  private readonly accounts: DebtorAccountRepository;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+
+  constructor(deps: { db: Knex; accounts: DebtorAccountRepository; audit: AuditService; clock: Clock }) {
+    this.db = deps.db;
+    this.accounts = deps.accounts;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+  }
 
   list(actor: Actor): Promise<DebtorAccount[]> {
     scopeFor(actor, 'settings:manage');

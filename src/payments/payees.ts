@@ -19,13 +19,19 @@ export type UploadedFile = { originalname: string; buffer: Buffer } | undefined;
 
 /** Who is paid: landlords' and suppliers' bank accounts, each new IBAN confirmed by someone else. */
 export class PayeeService {
-  constructor(
-    private readonly db: Knex,
-    private readonly payees: PayeeRepository,
-    private readonly blobs: BlobStore,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-  ) {}
+  private readonly db: Knex;
+  private readonly payees: PayeeRepository;
+  private readonly blobs: BlobStore;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+
+  constructor(deps: { db: Knex; payees: PayeeRepository; blobs: BlobStore; audit: AuditService; clock: Clock }) {
+    this.db = deps.db;
+    this.payees = deps.payees;
+    this.blobs = deps.blobs;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+  }
 
   /** The landlord's own payee and the history of its accounts (landlord administrators). */
   async own(actor: Actor): Promise<{ payee: PayeeWithAccounts; history: BankAccount[] }> {

@@ -1,17 +1,17 @@
 import type { Knex } from 'knex';
 import type { AuditService } from '../audit/service';
-import type { AidRequestRepository } from '../aid-requests/repository';
-import type { LedgerService } from '../accounting/ledger';
 import { type Db, isUuid } from '../db/types';
 import type { Mailer } from '../notifications/mailer';
 import { type Actor, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
+import type { DomainEvents } from '../shared/domain-events';
 import { parisDate } from '../shared/dates';
 import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from '../shared/errors';
 import { formatEuros } from '../shared/format';
 import type { UserRepository } from '../accounts/repository';
 import type { BatchService } from './batches';
 import type { BatchRepository } from './batches-repository';
+import type { RequestProgress } from './ports';
 import type { Payment, PaymentRepository } from './repository';
 import { parsePain002, StatusReportError } from './sepa/pain002';
 
@@ -38,19 +38,31 @@ export const reasonLabel = (code: string | null): string => (code && Object.hasO
 
 /** Transfers that come back: bank status reports, rejections by hand, re-issues, and instalments cancelled. */
 export class RejectionService {
-  constructor(
-    private readonly db: Knex,
-    private readonly payments: PaymentRepository,
-    private readonly batchRepository: BatchRepository,
-    private readonly batches: BatchService,
-    private readonly requests: AidRequestRepository,
-    private readonly users: UserRepository,
-    private readonly mailer: Mailer,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-    private readonly baseUrl: string,
-    private readonly ledger: LedgerService,
-  ) {}
+  private readonly db: Knex;
+  private readonly payments: PaymentRepository;
+  private readonly batchRepository: BatchRepository;
+  private readonly batches: BatchService;
+  private readonly requests: RequestProgress;
+  private readonly users: UserRepository;
+  private readonly mailer: Mailer;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+  private readonly baseUrl: string;
+  private readonly events: DomainEvents;
+
+  constructor(deps: { db: Knex; payments: PaymentRepository; batchRepository: BatchRepository; batches: BatchService; requests: RequestProgress; users: UserRepository; mailer: Mailer; audit: AuditService; clock: Clock; baseUrl: string; events: DomainEvents }) {
+    this.db = deps.db;
+    this.payments = deps.payments;
+    this.batchRepository = deps.batchRepository;
+    this.batches = deps.batches;
+    this.requests = deps.requests;
+    this.users = deps.users;
+    this.mailer = deps.mailer;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+    this.baseUrl = deps.baseUrl;
+    this.events = deps.events;
+  }
 
   /** An operator records a rejection from the bank by hand, with its ISO reason code. */
   async reject(actor: Actor, paymentId: string, code: string, comment: string | null): Promise<void> {
@@ -118,11 +130,11 @@ export class RejectionService {
       if (payment.version !== version) throw new ConflictError();
       if (payment.status !== 'rejected') throw new InvalidTransitionError('Seul un virement rejeté peut être réémis.');
       if (payment.reissuedBy) throw new InvalidTransitionError('Ce virement a déjà été réémis.');
-      const request = await this.requests.findById(trx, { all: true }, payment.requestId);
+      const request = await this.requests.find(trx, payment.requestId);
       if (!request?.reference) throw new NotFoundError();
       const now = this.clock.now();
       const id = await this.payments.insertReissue(trx, payment, parisDate(now), request.reference, now);
-      await this.requests.addEvent(trx, request.id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'payment', message: `Virement de ${formatEuros(payment.amountCents)} réémis (il part avec le prochain lot).`, visibility: 'shared' }, now);
+      await this.requests.note(trx, actor, request.id, `Virement de ${formatEuros(payment.amountCents)} réémis (il part avec le prochain lot).`, now);
       await this.audit.record(trx, actor, { entityType: 'payment', entityId: id, organisationId: payment.organisationId, action: 'payment.reissued', after: { reissueOf: payment.id, endToEndId: payment.endToEndId, amountCents: payment.amountCents } });
     });
   }
@@ -131,7 +143,7 @@ export class RejectionService {
   /** What cancelling a request's remaining instalments would cancel, for its confirmation page (possibly nothing). */
   async remainingInstalments(actor: Actor, requestId: string): Promise<{ requestId: string; reference: string; instalments: Payment[]; totalCents: number; batched: number }> {
     scopeFor(actor, 'payments:manage');
-    const request = isUuid(requestId) ? await this.requests.findById(this.db, { all: true }, requestId) : null;
+    const request = isUuid(requestId) ? await this.requests.find(this.db, requestId) : null;
     if (!request) throw new NotFoundError();
     const payments = await this.payments.forRequest(this.db, request.id);
     const instalments = payments.filter((p) => p.status === 'scheduled');
@@ -141,14 +153,14 @@ export class RejectionService {
   async cancelRemaining(actor: Actor, requestId: string, reason: string): Promise<number> {
     scopeFor(actor, 'payments:manage');
     return this.db.transaction(async (trx) => {
-      const request = isUuid(requestId) ? await this.requests.findById(trx, { all: true }, requestId, true) : null;
+      const request = isUuid(requestId) ? await this.requests.find(trx, requestId, true) : null;
       if (!request) throw new NotFoundError();
       const now = this.clock.now();
       const cancelled = await this.payments.cancelScheduled(trx, request.id, reason, now);
       if (cancelled.length === 0) throw new InvalidTransitionError('Aucune échéance à venir à annuler : celles déjà dans un lot se retirent en annulant le lot.');
-      await this.ledger.onInstalmentsCancelled(trx, { requestId: request.id, reference: request.reference ?? '', payments: cancelled, reason, by: actor.name }, now);
+      await this.events.emit(trx, 'instalments.cancelled', { requestId: request.id, reference: request.reference ?? '', payments: cancelled, reason, by: actor.name }, now);
       const total = cancelled.reduce((a, p) => a + p.amountCents, 0);
-      await this.requests.addEvent(trx, request.id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'payment', message: `${cancelled.length} échéance${cancelled.length > 1 ? 's' : ''} annulée${cancelled.length > 1 ? 's' : ''} (${formatEuros(total)}) : ${reason}`, visibility: 'shared' }, now);
+      await this.requests.note(trx, actor, request.id, `${cancelled.length} échéance${cancelled.length > 1 ? 's' : ''} annulée${cancelled.length > 1 ? 's' : ''} (${formatEuros(total)}) : ${reason}`, now);
       await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: request.id, organisationId: request.organisationId, action: 'payments.cancelled', after: { instalments: cancelled.length, amountCents: total, reason } });
       await this.batches.completeIfPaid(trx, actor, request.id, now);
       return cancelled.length;
@@ -159,12 +171,9 @@ export class RejectionService {
     if (!['sent', 'settled'].includes(payment.status)) throw new InvalidTransitionError('Seul un virement transmis à la banque peut être rejeté.');
     const now = this.clock.now();
     if (!(await this.payments.update(trx, payment.id, payment.version, ['sent', 'settled'], { status: 'rejected', rejection_code: code, rejection_comment: comment, rejected_at: now }, now))) throw new ConflictError();
-    const request = await this.requests.findById(trx, { all: true }, payment.requestId);
-    await this.ledger.onPaymentRejected(trx, { ...payment, reason: code, by: actor.name, reference: request?.reference ?? payment.endToEndId ?? '', requestId: payment.requestId }, now);
-    await this.requests.addEvent(trx, payment.requestId, {
-      actorUserId: actor.userId, actorLabel: actor.name, kind: 'payment', visibility: 'shared',
-      message: `Virement de ${formatEuros(payment.amountCents)} (${payment.endToEndId}) rejeté par la banque : ${reasonLabel(code)}. Le bailleur doit vérifier les coordonnées bancaires.`,
-    }, now);
+    const request = await this.requests.find(trx, payment.requestId);
+    await this.events.emit(trx, 'payment.rejected', { ...payment, reason: code, by: actor.name, reference: request?.reference ?? payment.endToEndId ?? '', requestId: payment.requestId }, now);
+    await this.requests.note(trx, actor, payment.requestId, `Virement de ${formatEuros(payment.amountCents)} (${payment.endToEndId}) rejeté par la banque : ${reasonLabel(code)}. Le bailleur doit vérifier les coordonnées bancaires.`, now);
     await this.audit.record(trx, actor, { entityType: 'payment', entityId: payment.id, organisationId: payment.organisationId, action: 'payment.rejected', before: { status: payment.status }, after: { status: 'rejected', code, comment } });
     if (!request) return [];
     // the landlord is told to check its bank details (its administrators manage them)

@@ -4,7 +4,6 @@ import { sendAttachment } from '../http/download';
 import { backWithErrors, emptyForm, type FormRenderer, postForm } from '../http/forms';
 import { actor, requirePermission } from '../http/guards';
 import { singleFileUpload } from '../http/uploads';
-import { sepaBatches } from '../jobs/sepa-batches';
 import { can } from '../permissions';
 import type { Services } from '../services';
 import { ValidationError } from '../shared/errors';
@@ -41,7 +40,7 @@ export function paymentRoutes(services: Services): Router {
     render: back(() => urls.payments()),
     handle: async (req, res) => {
       const a = actor(req);
-      const outcome = await jobs.run(sepaBatches, services, { userId: a.userId, label: a.name });
+      const outcome = await services.runJob('sepa-batches', { userId: a.userId, label: a.name });
       if (outcome.status === 'succeeded') {
         const n = outcome.counts.batches ?? 0;
         req.flash('success', n ? `${n} lot${n > 1 ? 's' : ''} préparé${n > 1 ? 's' : ''} (${outcome.counts.payments} virements) : à faire approuver par une autre personne.` : 'Aucun virement à préparer aujourd’hui.');

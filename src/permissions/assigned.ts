@@ -8,19 +8,19 @@ export type AssignedCheck = (db: Db, userId: string, recordId: string) => Promis
 
 /**
  * A read reaching only the records assigned to the user, for roles that hold the "…-assigned"
- * permission and not the general one. The area that owns the assignment registers the check, so
+ * permission and not the general one. The area that owns the assignment provides the check (the root passes it), so
  * the area that owns the record does not depend on it.
  */
 export class AssignedReach {
-  private check: AssignedCheck = async () => false;
+  private readonly general: Permission;
+  private readonly assigned: Permission;
+  private readonly check: AssignedCheck;
 
-  constructor(
-    private readonly general: Permission,
-    private readonly assigned: Permission,
-  ) {}
-
-  allow(check: AssignedCheck): void {
-    this.check = check;
+  /** Without a check, nothing is assigned to anyone. */
+  constructor(deps: { general: Permission; assigned: Permission; check?: AssignedCheck }) {
+    this.general = deps.general;
+    this.assigned = deps.assigned;
+    this.check = deps.check ?? (async () => false);
   }
 
   /**

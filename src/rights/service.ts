@@ -18,15 +18,21 @@ import { subjectExport } from './subject-export';
  * export is also traced as a read of the person.
  */
 export class RightsService {
-  constructor(
-    private readonly db: Knex,
-    private readonly rights: RightsRepository,
-    private readonly audit: AuditService,
-    private readonly accessLog: AccessLogRepository,
-    private readonly clock: Clock,
-    /** Decrypts what the export shows of encrypted columns (sessions' summaries). */
-    private readonly cipher: FieldCipher,
-  ) {}
+  private readonly db: Knex;
+  private readonly rights: RightsRepository;
+  private readonly audit: AuditService;
+  private readonly accessLog: AccessLogRepository;
+  private readonly clock: Clock;
+  private readonly cipher: FieldCipher;
+
+  constructor(deps: { db: Knex; rights: RightsRepository; audit: AuditService; accessLog: AccessLogRepository; clock: Clock; cipher: FieldCipher }) {
+    this.db = deps.db;
+    this.rights = deps.rights;
+    this.audit = deps.audit;
+    this.accessLog = deps.accessLog;
+    this.clock = deps.clock;
+    this.cipher = deps.cipher;
+  }
 
   today(): string {
     return parisDate(this.clock.now());

@@ -9,12 +9,17 @@ import { DEFAULT_SETTINGS, type Settings, type SettingsInput } from './schemas';
 
 /** The association's settings: defaults until an administrator saves them; every change audited. */
 export class SettingsService {
-  constructor(
-    private readonly db: Knex,
-    private readonly repository: SettingsRepository,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-  ) {}
+  private readonly db: Knex;
+  private readonly repository: SettingsRepository;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+
+  constructor(deps: { db: Knex; repository: SettingsRepository; audit: AuditService; clock: Clock }) {
+    this.db = deps.db;
+    this.repository = deps.repository;
+    this.audit = deps.audit;
+    this.clock = deps.clock;
+  }
 
   /** Current settings (stored values over defaults) and the version the form must send back. */
   async current(db: Db = this.db): Promise<{ settings: Settings; version: number }> {

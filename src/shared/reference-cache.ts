@@ -7,10 +7,13 @@
 export class ReferenceCache {
   private readonly entries = new Map<string, { until: number; dependsOn: readonly string[]; value: Promise<unknown> }>();
 
-  constructor(
-    private readonly ttlMs: number,
-    private readonly now: () => number = () => performance.now(),
-  ) {}
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(deps: { ttlMs: number; now?: () => number }) {
+    this.ttlMs = deps.ttlMs;
+    this.now = deps.now ?? (() => performance.now());
+  }
 
   get<T>(key: string, dependsOn: readonly string[], load: () => Promise<T>): Promise<T> {
     if (this.ttlMs <= 0) return load();

@@ -39,16 +39,25 @@ export function assignableRoles(actor: Actor, kind: OrganisationKind): readonly 
 }
 
 export class UserService {
-  constructor(
-    private readonly db: Knex,
-    private readonly users: UserRepository,
-    private readonly organisations: OrganisationRepository,
-    private readonly tokens: PasswordTokenRepository,
-    private readonly audit: AuditService,
-    private readonly mailer: Mailer,
-    private readonly clock: Clock,
-    private readonly setPasswordLink: (token: string) => string,
-  ) {}
+  private readonly db: Knex;
+  private readonly users: UserRepository;
+  private readonly organisations: OrganisationRepository;
+  private readonly tokens: PasswordTokenRepository;
+  private readonly audit: AuditService;
+  private readonly mailer: Mailer;
+  private readonly clock: Clock;
+  private readonly setPasswordLink: (token: string) => string;
+
+  constructor(deps: { db: Knex; users: UserRepository; organisations: OrganisationRepository; tokens: PasswordTokenRepository; audit: AuditService; mailer: Mailer; clock: Clock; setPasswordLink: (token: string) => string }) {
+    this.db = deps.db;
+    this.users = deps.users;
+    this.organisations = deps.organisations;
+    this.tokens = deps.tokens;
+    this.audit = deps.audit;
+    this.mailer = deps.mailer;
+    this.clock = deps.clock;
+    this.setPasswordLink = deps.setPasswordLink;
+  }
 
   list(actor: Actor, query: UserListQuery): Promise<Page<User>> {
     const scope = scopeFor(actor, 'users:manage');

@@ -35,7 +35,7 @@ const marker = (name: string) => t.ctx.knex('organisations').insert({ kind: 'lan
 
 describe('backups', () => {
   it('writes a complete file with its SHA-256, keeps the newest ones and refuses a tampered file', async () => {
-    const service = new BackupService(t.ctx.db, dir, 2, silent);
+    const service = new BackupService({ db: t.ctx.db, dir, keep: 2, logger: silent });
     const made = [];
     for (let i = 0; i < 3; i++) made.push(await service.create(new Date(TEST_NOW.getTime() + i * 1000)));
     expect(service.list()).toEqual([made[2]?.file, made[1]?.file]);
@@ -67,7 +67,7 @@ describe('backups', () => {
 
   it('restores the data as it was when the backup was taken', async () => {
     await marker('Bailleur sauvegardé');
-    const service = new BackupService(t.ctx.db, dir, 5, silent);
+    const service = new BackupService({ db: t.ctx.db, dir, keep: 5, logger: silent });
     const made = await service.create(new Date(TEST_NOW.getTime() + 60_000));
     await marker('Bailleur arrivé après la sauvegarde');
     const names = async (knex: ReturnType<typeof knexFactory>) => (await knex('organisations').whereIn('name', ['Bailleur sauvegardé', 'Bailleur arrivé après la sauvegarde']).pluck('name')) as string[];

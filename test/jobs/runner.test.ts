@@ -1,3 +1,5 @@
+import { JobRunRepository } from '../../src/jobs/repository';
+import { JobRunner } from '../../src/jobs/runner';
 import { DatabaseBlobStore } from '../../src/files/storage';
 import { informationReminders } from '../../src/jobs/information-reminders';
 import { JOBS } from '../../src/jobs/registry';
@@ -101,10 +103,15 @@ describe('a run', () => {
     const effects: string[] = [];
     const long = `connexion refusée par le serveur ${'x'.repeat(2100)}`;
     const failing = countingJob('panne-essai', effects, { fail: long });
-    t.ctx.services.jobs.onFailure(async (job) => {
-      if (job === 'panne-essai') throw new Error('relais de courriel hors service');
+    // the same runner as the app's, with a failure hook that fails itself
+    const { services } = t.ctx;
+    const runner = new JobRunner({
+      db: services.knex, runs: new JobRunRepository(), clock: services.clock, logger: services.logger, blobs: services.blobs, audit: services.audit,
+      onFailure: [async (job) => {
+        if (job === 'panne-essai') throw new Error('relais de courriel hors service');
+      }],
     });
-    expect(await t.ctx.services.jobs.run(failing, t.ctx.services, SCHEDULER)).toEqual({ status: 'failed', error: long });
+    expect(await runner.run(failing, t.ctx.services, SCHEDULER)).toEqual({ status: 'failed', error: long });
     const run = await runOf('panne-essai', '2026-11-23');
     expect(run).toMatchObject({ status: 'failed', attempts: 1, counts: null });
     expect(run.error).toHaveLength(2000);

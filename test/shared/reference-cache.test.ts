@@ -7,7 +7,7 @@ import { $, loginAs, postForm } from '../support/http';
 describe('ReferenceCache', () => {
   it('reads a list once within its time limit, then again once it has passed', async () => {
     let now = 0;
-    const cache = new ReferenceCache(30_000, () => now);
+    const cache = new ReferenceCache({ ttlMs: 30_000, now: () => now });
     let loads = 0;
     const load = async () => ++loads;
     expect(await cache.get('k', ['organisation'], load)).toBe(1);
@@ -18,7 +18,7 @@ describe('ReferenceCache', () => {
   });
 
   it('drops the entries made of an entity type when such an entity changes, and only those', async () => {
-    const cache = new ReferenceCache(30_000, () => 0);
+    const cache = new ReferenceCache({ ttlMs: 30_000, now: () => 0 });
     let loads = 0;
     const load = async () => ++loads;
     await cache.get('landlords', ['organisation'], load);
@@ -29,13 +29,13 @@ describe('ReferenceCache', () => {
   });
 
   it('does not keep a failed read', async () => {
-    const cache = new ReferenceCache(30_000, () => 0);
+    const cache = new ReferenceCache({ ttlMs: 30_000, now: () => 0 });
     await expect(cache.get('k', [], async () => Promise.reject(new Error('down')))).rejects.toThrow('down');
     expect(await cache.get('k', [], async () => 'up')).toBe('up');
   });
 
   it('reads every time when its time limit is zero', async () => {
-    const cache = new ReferenceCache(0);
+    const cache = new ReferenceCache({ ttlMs: 0 });
     let loads = 0;
     await cache.get('k', [], async () => ++loads);
     expect(await cache.get('k', [], async () => ++loads)).toBe(2);

@@ -10,7 +10,7 @@ import { verifyPassword } from '../../src/auth/passwords';
 import { createTestDatabase } from '../support/database';
 import type { Database } from '../../src/db/database';
 
-const deps = () => ({ users: new UserRepository(), organisations: new OrganisationRepository(), audit: new AuditService(new AuditRepository(), systemClock), clock: systemClock });
+const deps = () => ({ users: new UserRepository(), organisations: new OrganisationRepository(), audit: new AuditService({ repository: new AuditRepository(), clock: systemClock }), clock: systemClock });
 
 describe('create-admin (command line)', () => {
   let db: Database;
