@@ -50,7 +50,9 @@ async function main(): Promise<void> {
   const cutoff = new Date(NOW);
   cutoff.setUTCMonth(cutoff.getUTCMonth() - 12);
   const young = Number((await knex('access_events').where('occurred_at', '>=', cutoff).count<{ n: string }[]>('* as n'))[0]?.n);
-  process.stdout.write(`Entraide bench:access-log — PostgreSQL, ${TRACES + 400} traces de consultation sur 18 mois par ${USERS} utilisateurs, préparées en ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `Entraide bench:access-log — PostgreSQL, ${TRACES + 400} traces de consultation sur 18 mois par ${USERS} utilisateurs, préparées en ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
 
   const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent', NODE_ENV: 'development' });
   const services = createServices(db, config, new FakeClock(NOW), createLogger('silent'));
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
   const left = Number((await knex('access_events').count<{ n: string }[]>('* as n'))[0]?.n);
   process.stdout.write(
     `purge nocturne (access-log-retention, ${config.accessLogRetentionMonths} mois) : ${purge.result} traces supprimées en ${purge.seconds.toFixed(1)} s ` +
-      `(${((purge.result / Math.max(purge.seconds, 0.001)) / 1000).toFixed(0)} 000 par seconde), ${left} restantes — RSS de pointe ${purge.peakMb.toFixed(0)} Mo\n`,
+      `(${(purge.result / Math.max(purge.seconds, 0.001) / 1000).toFixed(0)} 000 par seconde), ${left} restantes — RSS de pointe ${purge.peakMb.toFixed(0)} Mo\n`,
   );
   if (left !== young || watch.result.length !== 1) process.exitCode = 1;
   services.mailer.close();

@@ -13,14 +13,61 @@ const url = process.env.BENCH_DATABASE_URL;
 const PERSONS = Number(process.env.BENCH_PERSONS ?? (url ? 1_000_000 : 200_000));
 const PROBES = Number(process.env.BENCH_PROBES ?? 300);
 
-const LAST = ['martin', 'bernard', 'thomas', 'petit', 'robert', 'richard', 'durand', 'dubois', 'moreau', 'laurent', 'simon', 'michel', 'lefebvre', 'leroy', 'roux', 'david', 'bertrand', 'morel', 'fournier', 'girard', 'haddad', 'diallo', 'nguyen', 'lefevredupont', 'garcia'];
-const FIRST = ['marie', 'jean', 'pierre', 'michel', 'sophie', 'nathalie', 'isabelle', 'karim', 'fatima', 'mamadou', 'aminata', 'eloise', 'hugo', 'lea', 'ines', 'noah', 'julie', 'paul', 'camille', 'lucas'];
+const LAST = [
+  'martin',
+  'bernard',
+  'thomas',
+  'petit',
+  'robert',
+  'richard',
+  'durand',
+  'dubois',
+  'moreau',
+  'laurent',
+  'simon',
+  'michel',
+  'lefebvre',
+  'leroy',
+  'roux',
+  'david',
+  'bertrand',
+  'morel',
+  'fournier',
+  'girard',
+  'haddad',
+  'diallo',
+  'nguyen',
+  'lefevredupont',
+  'garcia',
+];
+const FIRST = [
+  'marie',
+  'jean',
+  'pierre',
+  'michel',
+  'sophie',
+  'nathalie',
+  'isabelle',
+  'karim',
+  'fatima',
+  'mamadou',
+  'aminata',
+  'eloise',
+  'hugo',
+  'lea',
+  'ines',
+  'noah',
+  'julie',
+  'paul',
+  'camille',
+  'lucas',
+];
 
 async function main(): Promise<void> {
   const db = url ? openDatabase({ kind: 'postgres', url, poolMax: 2 }) : openDatabase({ kind: 'pglite' });
   const knex = db.knex;
   await migrateLatest(knex);
-  const n = (((await knex('persons').count('* as n')) as Array<{ n: string }>)[0]?.n ?? '0');
+  const n = (await knex('persons').count<Array<{ n: string }>>('* as n'))[0]?.n ?? '0';
   if (Number(n) < PERSONS) {
     const started = Date.now();
     // names spread so that each (last, first, birth date) is rare, like real people; e-mails and phones for some
@@ -36,10 +83,19 @@ async function main(): Promise<void> {
     process.stdout.write(`inserted ${PERSONS - Number(n)} persons in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }
   const repo = new PersonRepository();
-  const sample = await knex('persons').select('last_name', 'first_names', 'birth_date', 'email', 'phone').orderByRaw('random()').limit(PROBES / 2);
+  const sample = await knex('persons')
+    .select('last_name', 'first_names', 'birth_date', 'email', 'phone')
+    .orderByRaw('random()')
+    .limit(PROBES / 2);
   const probes = [
     ...sample.map((p) => ({ lastName: p.last_name, firstNames: p.first_names, birthDate: p.birth_date, email: p.email, phone: p.phone })),
-    ...sample.map((p, i) => ({ lastName: `Inconnu${i}`, firstNames: 'Personne', birthDate: '1999-12-31', email: `absent${i}@exemple.fr`, phone: '0799999999' })),
+    ...sample.map((p, i) => ({
+      lastName: `Inconnu${i}`,
+      firstNames: 'Personne',
+      birthDate: '1999-12-31',
+      email: `absent${i}@exemple.fr`,
+      phone: '0799999999',
+    })),
   ];
   for (const p of probes.slice(0, 10)) await repo.findDuplicates(knex, p); // warm-up
   const times: number[] = [];
@@ -58,7 +114,7 @@ async function main(): Promise<void> {
   const probe = probes[0];
   if (probe) {
     const plan = await knex.raw(`explain analyze ${repo.duplicatesQuery(knex, probe).toString()}`);
-    const rows = ((plan as { rows?: Array<Record<string, string>> }).rows ?? []) as Array<Record<string, string>>;
+    const rows = (plan as { rows?: Array<Record<string, string>> }).rows ?? [];
     process.stdout.write(`${rows.map((r) => Object.values(r)[0]).join('\n')}\n`);
   }
   await db.close();

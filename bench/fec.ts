@@ -65,7 +65,12 @@ async function main(): Promise<void> {
   const services = createServices(db, config, new FakeClock(new Date('2027-01-15T09:00:00Z')), createLogger('silent'));
   const fec = await services.accounting.fec(null, 2026);
   const file = path.join(os.tmpdir(), fec.fileName);
-  const { result: written, seconds, peakMb, baselineMb } = await measure(async () => {
+  const {
+    result: written,
+    seconds,
+    peakMb,
+    baselineMb,
+  } = await measure(async () => {
     const out = fs.createWriteStream(file);
     let n = 0;
     for await (const line of fec.lines) {

@@ -24,15 +24,44 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const [assoc] = await knex('organisations').insert({ kind: 'association', name: 'Association Entraide Logement', city: 'Paris' }).returning('id');
   const [org] = await knex('organisations').insert({ kind: 'landlord', name: 'Bailleur du banc', city: 'Lyon' }).returning('id');
-  const [adviser] = await knex('users').insert({ organisation_id: (assoc as { id: string }).id, role: 'social_adviser', email: 'conseil@banc.test', first_name: 'Sophie', last_name: 'Banc', password_hash: 'x' }).returning('id');
-  const [household] = await knex('households').insert({ organisation_id: (org as { id: string }).id, address_line1: '1 rue du Banc', postcode: '69003', city: 'Lyon', tenancy_reference: 'BANC-1', rent_cents: 50000, charges_cents: 8000, entry_date: '2020-01-01' }).returning('id');
-  const [type] = await knex('mission_types').insert({ code: 'DIAG', label: 'Diagnostic social', default_minutes: 240, billing_mode: 'hourly', rate_cents: 4500 }).returning('id');
+  const [adviser] = await knex('users')
+    .insert({
+      organisation_id: (assoc as { id: string }).id,
+      role: 'social_adviser',
+      email: 'conseil@banc.test',
+      first_name: 'Sophie',
+      last_name: 'Banc',
+      password_hash: 'x',
+    })
+    .returning('id');
+  const [household] = await knex('households')
+    .insert({
+      organisation_id: (org as { id: string }).id,
+      address_line1: '1 rue du Banc',
+      postcode: '69003',
+      city: 'Lyon',
+      tenancy_reference: 'BANC-1',
+      rent_cents: 50000,
+      charges_cents: 8000,
+      entry_date: '2020-01-01',
+    })
+    .returning('id');
+  const [type] = await knex('mission_types')
+    .insert({ code: 'DIAG', label: 'Diagnostic social', default_minutes: 240, billing_mode: 'hourly', rate_cents: 4500 })
+    .returning('id');
   const missions = Math.ceil(APPOINTMENTS / 10);
   await knex.raw(
     `insert into missions (reference, organisation_id, household_id, mission_type_id, status, origin, reason, planned_minutes, ordered_by, ordered_by_label, ordered_at, adviser_id, consent)
      select 'M2026-' || lpad(i::text, 6, '0'), ?, ?, ?, 'in_progress', 'association', 'Banc', 240, ?, 'Banc', now(), ?, '{"date":"2026-11-01","method":"in_person","recordedBy":"Banc"}'::jsonb
      from generate_series(1, ?) i`,
-    [(org as { id: string }).id, (household as { id: string }).id, (type as { id: string }).id, (adviser as { id: string }).id, (adviser as { id: string }).id, missions],
+    [
+      (org as { id: string }).id,
+      (household as { id: string }).id,
+      (type as { id: string }).id,
+      (adviser as { id: string }).id,
+      (adviser as { id: string }).id,
+      missions,
+    ],
   );
   // ordinary appointments spread over six months from now, created a month ago
   await knex.raw(
@@ -53,7 +82,9 @@ async function main(): Promise<void> {
     [(adviser as { id: string }).id, NOW, BACKLOG, NOW, BACKLOG, missions],
   );
   await knex.raw('vacuum analyze');
-  process.stdout.write(`Entraide bench:reminders — PostgreSQL, ${APPOINTMENTS} rendez-vous sur six mois dont ${BACKLOG} en retard de rappel, préparés en ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `Entraide bench:reminders — PostgreSQL, ${APPOINTMENTS} rendez-vous sur six mois dont ${BACKLOG} en retard de rappel, préparés en ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
 
   const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent', NODE_ENV: 'development' });
   const clock = new FakeClock(NOW);
@@ -80,7 +111,9 @@ async function main(): Promise<void> {
     ordinary += run.result.dayBefore + run.result.halfHour;
   }
   runs.sort((a, b) => a - b);
-  process.stdout.write(`exécution ordinaire toutes les 5 minutes : médiane ${runs[2]?.toFixed(0)} ms, max ${runs[4]?.toFixed(0)} ms (${ordinary} rappels sur 5 exécutions)\n`);
+  process.stdout.write(
+    `exécution ordinaire toutes les 5 minutes : médiane ${runs[2]?.toFixed(0)} ms, max ${runs[4]?.toFixed(0)} ms (${ordinary} rappels sur 5 exécutions)\n`,
+  );
   if (sent !== BACKLOG || rows !== BACKLOG + ordinary || mails !== rows) process.exitCode = 1;
   services.mailer.close();
   await db.close();

@@ -24,7 +24,14 @@ async function main(): Promise<void> {
   if (!URL_) throw new Error('BENCH_DATABASE_URL is required: this bench measures PostgreSQL at volume');
   const db = openDatabase({ kind: 'postgres', url: URL_, poolMax: 2 });
   await migrateLatest(db.knex);
-  const have = Number((await db.knex('aid_requests').whereRaw("tenant_name is not null and created_by in (select id from users where email like '%@echelle.test')").count<{ n: string }[]>('* as n'))[0]?.n ?? 0);
+  const have = Number(
+    (
+      await db
+        .knex('aid_requests')
+        .whereRaw("tenant_name is not null and created_by in (select id from users where email like '%@echelle.test')")
+        .count<{ n: string }[]>('* as n')
+    )[0]?.n ?? 0,
+  );
   if (have < REQUESTS) {
     process.stdout.write(`Génération de ${REQUESTS - have} demandes…\n`);
     await seedScale(db.knex, REQUESTS - have, (l) => process.stdout.write(`  ${l}\n`));
@@ -38,8 +45,17 @@ async function main(): Promise<void> {
   const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     // as in production: templates compiled once, no demo data; no mail leaves during these GETs
     env: {
-      ...process.env, NODE_ENV: 'production', DATABASE_URL: URL_, PORT: String(PORT), BASE_URL: `http://127.0.0.1:${PORT}`, LOG_LEVEL: 'silent', SEED_DEMO: 'false',
-      SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-0123', SMTP_HOST: '127.0.0.1', SMTP_PORT: '2525', DATABASE_POOL_MAX: '10',
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: URL_,
+      PORT: String(PORT),
+      BASE_URL: `http://127.0.0.1:${PORT}`,
+      LOG_LEVEL: 'silent',
+      SEED_DEMO: 'false',
+      SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: '2525',
+      DATABASE_POOL_MAX: '10',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -59,14 +75,18 @@ async function main(): Promise<void> {
       ['association list, name search', '/demandes?q=martin', operator],
       ['request page (synthèse)', `/demandes/${sample?.id}`, operator],
     ];
-    process.stdout.write(`Entraide bench:requests — PostgreSQL, ${total} demandes (${landlordCount} pour le bailleur mesuré), ${CONCURRENCY} connexions, ${SECONDS} s par page après ${WARMUP_SECONDS} s de mise en route\n`);
+    process.stdout.write(
+      `Entraide bench:requests — PostgreSQL, ${total} demandes (${landlordCount} pour le bailleur mesuré), ${CONCURRENCY} connexions, ${SECONDS} s par page après ${WARMUP_SECONDS} s de mise en route\n`,
+    );
     // BENCH_ONLY=association measures only the pages whose label contains it
     const only = process.env.BENCH_ONLY;
     for (const [label, path, cookie] of scenarios.filter(([label]) => !only || label.includes(only))) {
       // a running extranet is warm: compiled code, PostgreSQL's caches; the first seconds are not counted
       await hammer(`${base}${path}`, cookie, WARMUP_SECONDS);
       const r = await hammer(`${base}${path}`, cookie, SECONDS);
-      process.stdout.write(`${label.padEnd(44)} ${r.rps.toFixed(0).padStart(5)} req/s   p50 ${r.p50.toFixed(0).padStart(4)} ms   p95 ${r.p95.toFixed(0).padStart(4)} ms   p99 ${r.p99.toFixed(0).padStart(4)} ms   (${r.count} requêtes, ${r.errors} erreurs)\n`);
+      process.stdout.write(
+        `${label.padEnd(44)} ${r.rps.toFixed(0).padStart(5)} req/s   p50 ${r.p50.toFixed(0).padStart(4)} ms   p95 ${r.p95.toFixed(0).padStart(4)} ms   p99 ${r.p99.toFixed(0).padStart(4)} ms   (${r.count} requêtes, ${r.errors} erreurs)\n`,
+      );
     }
   } finally {
     server.kill('SIGTERM');
@@ -87,15 +107,22 @@ async function waitReady(base: string): Promise<void> {
 
 async function login(base: string, email: string): Promise<string> {
   const page = await fetch(`${base}/connexion`);
-  const jar = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const jar = page.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
   const res = await fetch(`${base}/connexion`, {
-    method: 'POST', redirect: 'manual',
+    method: 'POST',
+    redirect: 'manual',
     headers: { cookie: jar, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ _csrf: token, email, password: SCALE_PASSWORD }),
   });
   if (res.status !== 302) throw new Error(`login of ${email} failed: ${res.status}`);
-  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
 }
 
 function hammer(url: string, cookie: string, seconds: number): Promise<{ rps: number; p50: number; p95: number; p99: number; count: number; errors: number }> {
@@ -103,7 +130,7 @@ function hammer(url: string, cookie: string, seconds: number): Promise<{ rps: nu
     const latencies: number[] = [];
     let errors = 0;
     const instance = autocannon({ url, connections: CONCURRENCY, duration: seconds, headers: { cookie } }, (err, result) => {
-      if (err) return reject(err);
+      if (err) return reject(err instanceof Error ? err : new Error(String(err)));
       latencies.sort((a, b) => a - b);
       const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
       resolve({ rps: result.requests.average, p50: pct(0.5), p95: pct(0.95), p99: pct(0.99), count: latencies.length, errors: errors + result.errors });

@@ -42,9 +42,19 @@ async function main(): Promise<void> {
   if (!(await db.knex('organisations').first('id'))) {
     const hash = await hashPassword(PASSWORD);
     const [asso] = await db.knex('organisations').insert({ kind: 'association', name: 'Association Bench' }).returning('id');
-    await db.knex('users').insert({ organisation_id: (asso as { id: string }).id, role: 'admin', email: 'admin@bench.test', first_name: 'Ada', last_name: 'Bench', password_hash: hash });
+    await db.knex('users').insert({
+      organisation_id: (asso as { id: string }).id,
+      role: 'admin',
+      email: 'admin@bench.test',
+      first_name: 'Ada',
+      last_name: 'Bench',
+      password_hash: hash,
+    });
     for (let o = 0; o < 150; o++) {
-      const [org] = await db.knex('organisations').insert({ kind: 'landlord', name: `Bailleur ${o}`, siren: luhnSiren(o), city: 'Lyon' }).returning('id');
+      const [org] = await db
+        .knex('organisations')
+        .insert({ kind: 'landlord', name: `Bailleur ${o}`, siren: luhnSiren(o), city: 'Lyon' })
+        .returning('id');
       const users = Array.from({ length: 20 }, (_, i) => ({
         organisation_id: (org as { id: string }).id,
         role: i === 0 ? 'landlord_admin' : 'landlord_instructor',
@@ -73,7 +83,9 @@ async function main(): Promise<void> {
   process.stdout.write(`Entraide bench — ${db.kind}, ${CONCURRENCY} concurrent connections, ≤${REQUESTS} requests or ${SECONDS}s per page\n`);
   for (const [label, path, c] of scenarios) {
     const r = await hammer(`${base}${path}`, c);
-    process.stdout.write(`${label.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(1).padStart(6)} ms   p95 ${r.p95.toFixed(1).padStart(6)} ms   (${r.count} requests, ${r.errors} errors)\n`);
+    process.stdout.write(
+      `${label.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(1).padStart(6)} ms   p95 ${r.p95.toFixed(1).padStart(6)} ms   (${r.count} requests, ${r.errors} errors)\n`,
+    );
   }
   server.close();
   services.mailer.close();
@@ -92,7 +104,10 @@ async function login(base: string): Promise<string> {
     body: new URLSearchParams({ _csrf: token, email: 'admin@bench.test', password: PASSWORD }),
   });
   if (res.status !== 302) throw new Error(`bench login failed: ${res.status}`);
-  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
 }
 
 async function hammer(url: string, cookie: string | null): Promise<{ rps: number; p50: number; p95: number; count: number; errors: number }> {

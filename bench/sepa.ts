@@ -23,12 +23,41 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const [org] = await knex('organisations').insert({ kind: 'landlord', name: 'Société d’HLM Île-de-France — Œuvre', city: 'Paris' }).returning('id');
   const orgId = (org as { id: string }).id;
-  const [user] = await knex('users').insert({ organisation_id: orgId, role: 'landlord_instructor', email: 'bench@sepa.test', first_name: 'Banc', last_name: 'Essai', password_hash: 'x' }).returning('id');
-  const [household] = await knex('households').insert({ organisation_id: orgId, address_line1: '1 rue du Banc', postcode: '75011', city: 'Paris', tenancy_reference: 'BANC-1', rent_cents: 50000, charges_cents: 8000, entry_date: '2020-01-01' }).returning('id');
+  const [user] = await knex('users')
+    .insert({ organisation_id: orgId, role: 'landlord_instructor', email: 'bench@sepa.test', first_name: 'Banc', last_name: 'Essai', password_hash: 'x' })
+    .returning('id');
+  const [household] = await knex('households')
+    .insert({
+      organisation_id: orgId,
+      address_line1: '1 rue du Banc',
+      postcode: '75011',
+      city: 'Paris',
+      tenancy_reference: 'BANC-1',
+      rent_cents: 50000,
+      charges_cents: 8000,
+      entry_date: '2020-01-01',
+    })
+    .returning('id');
   const aid = await knex('aid_types').where({ code: 'AQ' }).first('id');
   const [payee] = await knex('payees').insert({ kind: 'landlord', organisation_id: orgId, name: 'Société d’HLM Île-de-France — Œuvre' }).returning('id');
-  await knex('bank_accounts').insert({ payee_id: (payee as { id: string }).id, holder_name: 'Société d’HLM Île-de-France — Œuvre', iban: 'FR7630006000011234567890189', bic: 'AGRIFRPPXXX', status: 'confirmed', submitted_by_label: 'Banc', submitted_at: new Date(), reviewed_by_label: 'Banc', reviewed_at: new Date() });
-  await knex('debtor_accounts').insert({ label: 'Compte courant', holder_name: 'Association Entraide Logement', iban: 'FR1420041010050500013M02606', bic: 'PSSTFRPPXXX', is_default: true });
+  await knex('bank_accounts').insert({
+    payee_id: (payee as { id: string }).id,
+    holder_name: 'Société d’HLM Île-de-France — Œuvre',
+    iban: 'FR7630006000011234567890189',
+    bic: 'AGRIFRPPXXX',
+    status: 'confirmed',
+    submitted_by_label: 'Banc',
+    submitted_at: new Date(),
+    reviewed_by_label: 'Banc',
+    reviewed_at: new Date(),
+  });
+  await knex('debtor_accounts').insert({
+    label: 'Compte courant',
+    holder_name: 'Association Entraide Logement',
+    iban: 'FR1420041010050500013M02606',
+    bic: 'PSSTFRPPXXX',
+    is_default: true,
+  });
   await knex.raw(
     `insert into aid_requests (organisation_id, household_id, aid_type_id, aid_type_version_id, status, situation, requested_cents, granted_cents, tenant_name, created_by, reference, submitted_at, decided_at)
      select ?, ?, ?, (select id from aid_type_versions where aid_type_id = ? order by number desc limit 1), 'granted', '{}'::jsonb, 10000 + (i * 7919) % 190000, 10000 + (i * 7919) % 190000, 'Locataire ' || i, ?, '2026-' || lpad(i::text, 6, '0'), now(), now()
@@ -55,7 +84,7 @@ async function main(): Promise<void> {
   const { result, seconds, peakMb, baselineMb } = await measure(() => services.batches.generate('2026-11-30', { userId: null, label: 'Banc d’essai' }, null));
   const batch = result.batches[0];
   const stored = await knex('payment_batches').first('transaction_count', 'control_sum_cents', 'file_sha256');
-  const size = (await knex('blobs').whereIn('id', knex('payment_batches').select('file_blob_id')).first(knex.raw('octet_length(data) as n'))) as { n: number };
+  const size = await knex('blobs').whereIn('id', knex('payment_batches').select('file_blob_id')).first<{ n: number }>(knex.raw('octet_length(data) as n'));
   process.stdout.write(
     `lot ${batch?.msgId} : ${batch?.transactions} virements, ${stored.control_sum_cents} centimes (attendu ${expected}), fichier de ${(size.n / 1e6).toFixed(1)} Mo validé par les deux schémas\n` +
       `génération + validation + enregistrement : ${seconds.toFixed(2)} s, RSS de pointe ${peakMb.toFixed(0)} Mo (au départ ${baselineMb.toFixed(0)} Mo)\n`,

@@ -25,7 +25,13 @@ const rentAid = (ceilingCents: number): Rules => ({
   maxInstalments: 6,
   rollingCeilingCents: ceilingCents,
   frequency: { maxCount: 1, months: 12, scope: 'type' },
-  eligibility: { requirePrivateSectorEmployee: true, requireActiveLandlord: true, minEffortRateBp: 3000, maxRemainingIncomePerPersonPerDayCents: null, chargesIncrease: null },
+  eligibility: {
+    requirePrivateSectorEmployee: true,
+    requireActiveLandlord: true,
+    minEffortRateBp: 3000,
+    maxRemainingIncomePerPersonPerDayCents: null,
+    chargesIncrease: null,
+  },
   documents: [
     { kind: 'rent_receipt', mandatory: true },
     { kind: 'payslips', mandatory: true },
@@ -39,7 +45,8 @@ export const DEMO_AID_TYPES: DemoAidType[] = [
   {
     code: 'AQ',
     label: 'Aide sur quittance',
-    description: 'Prise en charge d’une partie du loyer, versée chaque mois au bailleur, pour un salarié du secteur privé qui traverse une baisse de ressources.',
+    description:
+      'Prise en charge d’une partie du loyer, versée chaque mois au bailleur, pour un salarié du secteur privé qui traverse une baisse de ressources.',
     payees: ['landlord'],
     groupCode: 'loyer',
     validationThresholdCents: 150000,
@@ -80,7 +87,8 @@ export const DEMO_AID_TYPES: DemoAidType[] = [
           ],
           accounting,
         },
-        notes: 'Hausse des charges de plus de 100 € par mois, ou régularisation de plus de 1 000 € sur les 12 derniers mois ; reste à vivre inférieur à 15 € par personne et par jour.',
+        notes:
+          'Hausse des charges de plus de 100 € par mois, ou régularisation de plus de 1 000 € sur les 12 derniers mois ; reste à vivre inférieur à 15 € par personne et par jour.',
       },
     ],
   },
@@ -102,7 +110,13 @@ export const DEMO_AID_TYPES: DemoAidType[] = [
           maxInstalments: null,
           rollingCeilingCents: null,
           frequency: { maxCount: 1, months: 24, scope: 'type' },
-          eligibility: { requirePrivateSectorEmployee: true, requireActiveLandlord: true, minEffortRateBp: null, maxRemainingIncomePerPersonPerDayCents: null, chargesIncrease: null },
+          eligibility: {
+            requirePrivateSectorEmployee: true,
+            requireActiveLandlord: true,
+            minEffortRateBp: null,
+            maxRemainingIncomePerPersonPerDayCents: null,
+            chargesIncrease: null,
+          },
           documents: [
             { kind: 'debt_statement', mandatory: true },
             { kind: 'repayment_plan', mandatory: false },

@@ -27,15 +27,46 @@ export async function seedDemoBankAccounts(services: Services, clock: FakeClock,
   const admin = await actor(ADMIN);
   // the accountant's settings start from the defaults, with the association's SIREN (it names the FEC)
   const association = await services.knex('organisations').where({ kind: 'association' }).first('siren');
-  await services.knex.transaction(async (trx) => services.accountingSettings.saveAccounting(trx, admin, { ...(await services.accountingSettings.accounting(trx)), siren: association?.siren ?? '000000000' }, 0));
-  await services.debtorAccounts.create(admin, { label: 'Compte courant — La Banque Postale', holderName: 'Association Entraide Logement', iban: 'FR14 2004 1010 0505 0001 3M02 606', bic: 'PSSTFRPPXXX', isDefault: true, active: true });
-  for (const [email, bank] of [[ADMIN_A, BANK.a], [ADMIN_B, BANK.b]] as const) {
-    await services.payees.submitOwn(await actor(email), { holderName: bank.name, iban: bank.iban, bic: bank.bic }, { originalname: 'RIB.pdf', buffer: await rib(bank.name, bank.iban) });
+  await services.knex.transaction(async (trx) =>
+    services.accountingSettings.saveAccounting(
+      trx,
+      admin,
+      { ...(await services.accountingSettings.accounting(trx)), siren: association?.siren ?? '000000000' },
+      0,
+    ),
+  );
+  await services.debtorAccounts.create(admin, {
+    label: 'Compte courant — La Banque Postale',
+    holderName: 'Association Entraide Logement',
+    iban: 'FR14 2004 1010 0505 0001 3M02 606',
+    bic: 'PSSTFRPPXXX',
+    isDefault: true,
+    active: true,
+  });
+  for (const [email, bank] of [
+    [ADMIN_A, BANK.a],
+    [ADMIN_B, BANK.b],
+  ] as const) {
+    await services.payees.submitOwn(
+      await actor(email),
+      { holderName: bank.name, iban: bank.iban, bic: bank.bic },
+      { originalname: 'RIB.pdf', buffer: await rib(bank.name, bank.iban) },
+    );
   }
   at(119);
   const operator = await actor(OP);
   for (const supplier of [BANK.edf, BANK.engie]) {
-    await services.payees.createSupplier(operator, { name: supplier.name, noticeEmail: `paiements@${supplier.name.split(' ')[0]?.toLowerCase()}.demo`, holderName: supplier.name, iban: supplier.iban, bic: supplier.bic }, { originalname: 'RIB.pdf', buffer: await rib(supplier.name, supplier.iban) });
+    await services.payees.createSupplier(
+      operator,
+      {
+        name: supplier.name,
+        noticeEmail: `paiements@${supplier.name.split(' ')[0]?.toLowerCase()}.demo`,
+        holderName: supplier.name,
+        iban: supplier.iban,
+        bic: supplier.bic,
+      },
+      { originalname: 'RIB.pdf', buffer: await rib(supplier.name, supplier.iban) },
+    );
   }
   at(118);
   // the landlords' accounts are checked by the operator, the suppliers' (entered by the operator) by the administrator
@@ -62,7 +93,9 @@ export function paymentHistoryEvents(services: Services, clock: FakeClock, now: 
   const [d1, d2] = [daysAgoOf(firstDue, now) + 1, daysAgoOf(addMonths(firstDue, 1), now) + 1];
   const batches: Record<number, string[]> = {};
   const nightly = (daysAgo: number): TimedEvent => ({
-    daysAgo, minutes: -60, run: async () => {
+    daysAgo,
+    minutes: -60,
+    run: async () => {
       const accountant = await actor(ACCOUNTANT);
       const made = (await services.batches.generate(parisDate(clock.now()), night, null)).batches;
       batches[daysAgo] = made.map((b) => b.batchId);
@@ -76,10 +109,18 @@ export function paymentHistoryEvents(services: Services, clock: FakeClock, now: 
   });
   return [
     nightly(d1),
-    { daysAgo: d1 - 3, minutes: 0, run: async () => { for (const id of batches[d1] ?? []) await services.batches.settle(await actor(ACCOUNTANT), id, 3); } },
+    {
+      daysAgo: d1 - 3,
+      minutes: 0,
+      run: async () => {
+        for (const id of batches[d1] ?? []) await services.batches.settle(await actor(ACCOUNTANT), id, 3);
+      },
+    },
     nightly(d2),
     {
-      daysAgo: d2 - 4, minutes: 0, run: async () => {
+      daysAgo: d2 - 4,
+      minutes: 0,
+      run: async () => {
         for (const id of batches[d2] ?? []) {
           const { items } = await services.batches.get(await actor(ACCOUNTANT), id);
           const rejected = items.find((i) => i.creditorName === BANK.b.name);
@@ -88,8 +129,14 @@ export function paymentHistoryEvents(services: Services, clock: FakeClock, now: 
       },
     },
     {
-      daysAgo: 3, minutes: 0, run: async () => {
-        await services.payees.submitOwn(await actor(ADMIN_B), { holderName: NEW_ACCOUNT_B.name, iban: NEW_ACCOUNT_B.iban, bic: NEW_ACCOUNT_B.bic }, { originalname: 'Nouveau RIB.pdf', buffer: await rib(NEW_ACCOUNT_B.name, NEW_ACCOUNT_B.iban) });
+      daysAgo: 3,
+      minutes: 0,
+      run: async () => {
+        await services.payees.submitOwn(
+          await actor(ADMIN_B),
+          { holderName: NEW_ACCOUNT_B.name, iban: NEW_ACCOUNT_B.iban, bic: NEW_ACCOUNT_B.bic },
+          { originalname: 'Nouveau RIB.pdf', buffer: await rib(NEW_ACCOUNT_B.name, NEW_ACCOUNT_B.iban) },
+        );
       },
     },
   ];

@@ -17,8 +17,19 @@ export function demoActors(knex: Knex): (email: string) => Promise<Actor> {
   return async (email: string) => {
     const cached = actors.get(email);
     if (cached) return cached;
-    const u = await knex('users as u').join('organisations as o', 'o.id', 'u.organisation_id').where('u.email', email).first('u.*', 'o.kind as organisation_kind');
-    const a: Actor = { userId: u.id, role: u.role, organisationId: u.organisation_id, organisationKind: u.organisation_kind, name: `${u.first_name} ${u.last_name}`, agencyId: u.agency_id, agencyRestricted: u.agency_restricted };
+    const u = await knex('users as u')
+      .join('organisations as o', 'o.id', 'u.organisation_id')
+      .where('u.email', email)
+      .first('u.*', 'o.kind as organisation_kind');
+    const a: Actor = {
+      userId: u.id,
+      role: u.role,
+      organisationId: u.organisation_id,
+      organisationKind: u.organisation_kind,
+      name: `${u.first_name} ${u.last_name}`,
+      agencyId: u.agency_id,
+      agencyRestricted: u.agency_restricted,
+    };
     actors.set(email, a);
     return a;
   };

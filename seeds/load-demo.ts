@@ -23,7 +23,7 @@ export async function loadDemo(db: Database, config: Config, logger: Logger, now
   return db.knex.transaction(async (trx) => {
     const logins = await seedDemo(trx, now);
     const clock = new FakeClock(now);
-    const services = createServices({ ...db, knex: trx }, { ...config, smtp: null } as Config, clock, logger);
+    const services = createServices({ ...db, knex: trx }, { ...config, smtp: null }, clock, logger);
     await seedDemoBankAccounts(services, clock, now);
     await seedDemoRequests(services, clock, now, paymentHistoryEvents(services, clock, now));
     await seedDemoMissions(services, clock, now);

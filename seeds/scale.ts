@@ -18,8 +18,17 @@ const LANDLORDS = 150;
  * weeks of filings) is a few thousand requests, and nearly everything else was decided long ago.
  */
 const STATUS_SHARES: Array<[string, number]> = [
-  ['closed', 5000], ['paid', 1500], ['in_payment', 200], ['granted', 200], ['refused', 2000], ['withdrawn', 1000], ['adjourned', 20],
-  ['submitted', 20], ['in_review', 30], ['awaiting_information', 10], ['draft', 20],
+  ['closed', 5000],
+  ['paid', 1500],
+  ['in_payment', 200],
+  ['granted', 200],
+  ['refused', 2000],
+  ['withdrawn', 1000],
+  ['adjourned', 20],
+  ['submitted', 20],
+  ['in_review', 30],
+  ['awaiting_information', 10],
+  ['draft', 20],
 ];
 const OPERATORS = 10;
 
@@ -38,12 +47,29 @@ export async function seedScale(knex: Knex, requests: number, log: (line: string
   if (!association) [association] = await knex('organisations').insert({ kind: 'association', name: 'Association (échelle)' }).returning('id');
   for (let k = 1; k <= OPERATORS; k++) {
     const email = k === 1 ? 'operateur@echelle.test' : `operateur${k}@echelle.test`;
-    if (!(await knex('users').where({ email }).first('id'))) await knex('users').insert({ organisation_id: association.id, role: 'operator', email, first_name: 'Opératrice', last_name: `Échelle ${k}`, password_hash: hash });
+    if (!(await knex('users').where({ email }).first('id')))
+      await knex('users').insert({
+        organisation_id: association.id,
+        role: 'operator',
+        email,
+        first_name: 'Opératrice',
+        last_name: `Échelle ${k}`,
+        password_hash: hash,
+      });
   }
   const existing = Number((await knex('organisations').where('name', 'like', 'Bailleur échelle %').count<{ n: string }[]>('* as n'))[0]?.n ?? 0);
   for (let o = existing + 1; o <= LANDLORDS; o++) {
-    const [org] = await knex('organisations').insert({ kind: 'landlord', name: `Bailleur échelle ${o}`, city: 'Lyon' }).returning('id');
-    await knex('users').insert({ organisation_id: (org as { id: string }).id, role: 'landlord_instructor', email: `instructeur${o}@echelle.test`, first_name: 'Instructeur', last_name: `Échelle ${o}`, password_hash: hash });
+    const [org] = await knex('organisations')
+      .insert({ kind: 'landlord', name: `Bailleur échelle ${o}`, city: 'Lyon' })
+      .returning('id');
+    await knex('users').insert({
+      organisation_id: (org as { id: string }).id,
+      role: 'landlord_instructor',
+      email: `instructeur${o}@echelle.test`,
+      first_name: 'Instructeur',
+      last_name: `Échelle ${o}`,
+      password_hash: hash,
+    });
   }
   log(`organisations et comptes prêts (${Date.now() - started} ms)`);
 
@@ -61,8 +87,16 @@ export async function seedScale(knex: Knex, requests: number, log: (line: string
   const bounds = shares.reduce<number[]>((acc, n) => [...acc, (acc.at(-1) ?? 0) + n], []);
   const statusCase = `case ${STATUS_SHARES.map(([s], k) => `when (i % ${total}) < ${bounds[k]} then '${s}'`).join(' ')} end`;
   const situation = JSON.stringify({
-    rentCents: 52000, chargesCents: 8000, housingAllowanceCents: 10000, fixedChargesCents: 0, arrearsCents: 104000, arrearsMonths: 2, cause: 'job_loss', causeComment: null,
-    chargesIncreaseMonthlyCents: 0, chargesRegularisationCents: 0,
+    rentCents: 52000,
+    chargesCents: 8000,
+    housingAllowanceCents: 10000,
+    fixedChargesCents: 0,
+    arrearsCents: 104000,
+    arrearsMonths: 2,
+    cause: 'job_loss',
+    causeComment: null,
+    chargesIncreaseMonthlyCents: 0,
+    chargesRegularisationCents: 0,
     members: [{ personId: '00000000-0000-0000-0000-000000000001', name: 'Titulaire', employmentStatus: 'private_employee', resourcesCents: 150000 }],
   });
   // households numbered once, then joined by number (no large array indexed per row); one
@@ -80,8 +114,70 @@ export async function seedScale(knex: Knex, requests: number, log: (line: string
       .select('t.id', trx.raw('(select id from aid_type_versions v where v.aid_type_id = t.id order by number desc limit 1) as version_id'))
       .orderBy('t.code');
     const operators = (await trx('users').where('email', 'like', 'operateur%@echelle.test').orderBy('email').select('id')).map((u: { id: string }) => u.id);
-    const lastNames = ['Martin', 'Bernard', 'Dubois', 'Thomas', 'Robert', 'Richard', 'Petit', 'Durand', 'Leroy', 'Moreau', 'Simon', 'Laurent', 'Lefebvre', 'Michel', 'Garcia', 'David', 'Bertrand', 'Roux', 'Vincent', 'Fournier', 'Morel', 'Girard', 'André', 'Lefèvre', 'Mercier', 'Dupont', 'Lambert', 'Bonnet', 'François', 'Martinez', 'Haddad', 'Nguyen', 'Diallo', 'Koné', 'Benali', 'Fernandes', 'Da Silva', 'Rousseau', 'Blanc', 'Guérin'];
-    const firstNames = ['Marie', 'Jean', 'Sophie', 'Karim', 'Lucie', 'Thomas', 'Fatou', 'Julien', 'Amandine', 'Mohamed', 'Camille', 'Nicolas', 'Inès', 'Paulo', 'Chantal', 'Léa', 'Hugo', 'Aïcha', 'Kévin', 'Océane'];
+    const lastNames = [
+      'Martin',
+      'Bernard',
+      'Dubois',
+      'Thomas',
+      'Robert',
+      'Richard',
+      'Petit',
+      'Durand',
+      'Leroy',
+      'Moreau',
+      'Simon',
+      'Laurent',
+      'Lefebvre',
+      'Michel',
+      'Garcia',
+      'David',
+      'Bertrand',
+      'Roux',
+      'Vincent',
+      'Fournier',
+      'Morel',
+      'Girard',
+      'André',
+      'Lefèvre',
+      'Mercier',
+      'Dupont',
+      'Lambert',
+      'Bonnet',
+      'François',
+      'Martinez',
+      'Haddad',
+      'Nguyen',
+      'Diallo',
+      'Koné',
+      'Benali',
+      'Fernandes',
+      'Da Silva',
+      'Rousseau',
+      'Blanc',
+      'Guérin',
+    ];
+    const firstNames = [
+      'Marie',
+      'Jean',
+      'Sophie',
+      'Karim',
+      'Lucie',
+      'Thomas',
+      'Fatou',
+      'Julien',
+      'Amandine',
+      'Mohamed',
+      'Camille',
+      'Nicolas',
+      'Inès',
+      'Paulo',
+      'Chantal',
+      'Léa',
+      'Hugo',
+      'Aïcha',
+      'Kévin',
+      'Océane',
+    ];
     const list = (a: string[]) => `array[${a.map((x) => `'${x.replace(/'/g, "''")}'`).join(',')}]`;
     const typeIds = list(types.map((t: { id: string }) => t.id));
     const versionIds = list(types.map((t: { version_id: string }) => t.version_id));

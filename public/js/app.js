@@ -69,7 +69,9 @@
     var menu = document.querySelector('details.nav-menu');
     if (!menu || (window.CSS && CSS.supports && CSS.supports('selector(::details-content)'))) return;
     var wide = window.matchMedia('(min-width: 992px)');
-    var sync = function () { if (wide.matches) menu.open = true; };
+    var sync = function () {
+      if (wide.matches) menu.open = true;
+    };
     sync();
     if (wide.addEventListener) wide.addEventListener('change', sync);
   }
@@ -85,7 +87,9 @@
   var resizing;
   window.addEventListener('resize', function () {
     clearTimeout(resizing);
-    resizing = setTimeout(function () { markScrollingBoxes(document); }, 150);
+    resizing = setTimeout(function () {
+      markScrollingBoxes(document);
+    }, 150);
   });
   document.addEventListener('htmx:afterSettle', function () {
     keepReferencesWhole(document);

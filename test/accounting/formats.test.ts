@@ -5,9 +5,22 @@ import { matchCode } from '../../src/accounting/repository';
 import { checkFec } from '../support/fec-check';
 
 const row = {
-  journalCode: 'OD', journalLabel: 'Opérations diverses', entryNumber: '2026-000001', entryDate: '2026-03-05', accountNumber: '4672', accountLabel: 'Créditeurs divers',
-  auxNumber: 'T000001', auxLabel: 'Société d’HLM | Nord', pieceRef: '2026-00042', pieceDate: '2026-03-05', label: 'Aide AQ 2026-00042\téchéance 1/3',
-  debitCents: 0, creditCents: 125050, matchCode: 'A', matchDate: '2026-04-03', validatedOn: '2026-03-05',
+  journalCode: 'OD',
+  journalLabel: 'Opérations diverses',
+  entryNumber: '2026-000001',
+  entryDate: '2026-03-05',
+  accountNumber: '4672',
+  accountLabel: 'Créditeurs divers',
+  auxNumber: 'T000001',
+  auxLabel: 'Société d’HLM | Nord',
+  pieceRef: '2026-00042',
+  pieceDate: '2026-03-05',
+  label: 'Aide AQ 2026-00042\téchéance 1/3',
+  debitCents: 0,
+  creditCents: 125050,
+  matchCode: 'A',
+  matchDate: '2026-04-03',
+  validatedOn: '2026-03-05',
 };
 
 describe('FEC format (A47 A-1)', () => {
@@ -20,7 +33,26 @@ describe('FEC format (A47 A-1)', () => {
     expect(fecText('a\tb|c\nd')).toBe('a b c d');
     const line = fecLine(row).split('\t');
     expect(line).toHaveLength(18);
-    expect(line).toEqual(['OD', 'Opérations diverses', '2026-000001', '20260305', '4672', 'Créditeurs divers', 'T000001', 'Société d’HLM Nord', '2026-00042', '20260305', 'Aide AQ 2026-00042 échéance 1/3', '0,00', '1250,50', 'A', '20260403', '20260305', '', '']);
+    expect(line).toEqual([
+      'OD',
+      'Opérations diverses',
+      '2026-000001',
+      '20260305',
+      '4672',
+      'Créditeurs divers',
+      'T000001',
+      'Société d’HLM Nord',
+      '2026-00042',
+      '20260305',
+      'Aide AQ 2026-00042 échéance 1/3',
+      '0,00',
+      '1250,50',
+      'A',
+      '20260403',
+      '20260305',
+      '',
+      '',
+    ]);
     expect(FEC_HEADER.split('\t')).toHaveLength(18);
   });
 
@@ -52,7 +84,9 @@ describe('CSV for the accounting software', () => {
 
   it('follows the other presets and quotes what holds the separator', () => {
     const international = (CSV_PRESETS.international as { format: CsvFormat }).format;
-    expect(csvRow({ ...row, label: 'Aide, quittance' }, international)).toContain('2026-03-05,4672,Créditeurs divers,T000001,Société d’HLM | Nord,2026-00042,"Aide, quittance",0.00,1250.50,A');
+    expect(csvRow({ ...row, label: 'Aide, quittance' }, international)).toContain(
+      '2026-03-05,4672,Créditeurs divers,T000001,Société d’HLM | Nord,2026-00042,"Aide, quittance",0.00,1250.50,A',
+    );
     const signed = (CSV_PRESETS.signed as { format: CsvFormat }).format;
     expect(csvHeader(signed)).toBeNull();
     expect(csvRow(row, signed).split('\t')).toEqual(['OD', '20260305', '4672', 'T000001', '2026-00042', 'Aide AQ 2026-00042 échéance 1/3', '-1250,50']);

@@ -22,7 +22,16 @@ beforeAll(async () => {
 });
 
 const make = (status: 'in_review' | 'awaiting_information') =>
-  insertRequest(t.ctx.knex, { organisationId: t.world.landlordA.id, householdId, aidTypeId, createdBy: t.world.users.instructorA.id, status, requestedCents: 90000, requestedMonths: 3, assignedTo: t.world.users.operator.id });
+  insertRequest(t.ctx.knex, {
+    organisationId: t.world.landlordA.id,
+    householdId,
+    aidTypeId,
+    createdBy: t.world.users.instructorA.id,
+    status,
+    requestedCents: 90000,
+    requestedMonths: 3,
+    assignedTo: t.world.users.operator.id,
+  });
 
 describe(`concurrent decisions (${onPostgres() ? 'PostgreSQL' : 'PGlite'})`, () => {
   it('two operators deciding the same request at once: one decision, the other reads a conflict, nothing overwritten', async () => {
@@ -32,7 +41,10 @@ describe(`concurrent decisions (${onPostgres() ? 'PostgreSQL' : 'PGlite'})`, () 
     const [tokenA, tokenB] = [await csrfToken(operator, `/demandes/${id}`), await csrfToken(admin, `/demandes/${id}`)];
     const version = String((await t.ctx.knex('aid_requests').where({ id }).first()).version);
     const [a, b] = await Promise.all([
-      operator.post(`/demandes/${id}/proposer`).type('form').send({ _csrf: tokenA, kind: 'grant', amount: '900', instalments: '3', firstDueDate: '2026-12-05', version }),
+      operator
+        .post(`/demandes/${id}/proposer`)
+        .type('form')
+        .send({ _csrf: tokenA, kind: 'grant', amount: '900', instalments: '3', firstDueDate: '2026-12-05', version }),
       admin.post(`/demandes/${id}/proposer`).type('form').send({ _csrf: tokenB, kind: 'refuse', reasonCode: 'incomplete', version }),
     ]);
     const statuses = [a.status, b.status].sort();
@@ -49,7 +61,10 @@ describe(`concurrent decisions (${onPostgres() ? 'PostgreSQL' : 'PGlite'})`, () 
 
   it('two reminder runs at the same moment send each reminder once', async () => {
     const ids = [await make('awaiting_information'), await make('awaiting_information')];
-    await t.ctx.knex('aid_requests').whereIn('id', ids).update({ information_requested_at: new Date('2026-11-01T09:00:00Z') });
+    await t.ctx
+      .knex('aid_requests')
+      .whereIn('id', ids)
+      .update({ information_requested_at: new Date('2026-11-01T09:00:00Z') });
     const now = t.ctx.clock.now();
     const runs = await Promise.all([t.ctx.services.instruction.sendInformationReminders(now), t.ctx.services.instruction.sendInformationReminders(now)]);
     expect(runs.reduce((s, r) => s + r.reminded, 0)).toBe(2);
@@ -59,9 +74,11 @@ describe(`concurrent decisions (${onPostgres() ? 'PostgreSQL' : 'PGlite'})`, () 
 
   it('two reminder jobs for the same day: one runs, the other records that it skipped', async () => {
     const job = JOBS.find((x) => x.name === 'information-reminders') as (typeof JOBS)[number];
-    const results = await Promise.all([t.ctx.services.jobs.run(job, t.ctx.services, 'replica-1', '2026-11-30'), t.ctx.services.jobs.run(job, t.ctx.services, 'replica-2', '2026-11-30')]);
+    const results = await Promise.all([
+      t.ctx.services.jobs.run(job, t.ctx.services, 'replica-1', '2026-11-30'),
+      t.ctx.services.jobs.run(job, t.ctx.services, 'replica-2', '2026-11-30'),
+    ]);
     expect(results.map((r) => r.status).sort()).toEqual(['skipped', 'succeeded']);
     expect(await t.ctx.knex('job_runs').where({ job: job.name, period_key: '2026-11-30' })).toHaveLength(1);
   });
-
 });

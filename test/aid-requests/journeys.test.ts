@@ -60,17 +60,48 @@ function pdfText(data: Buffer): string {
   }
 }
 
-const JOURNEYS: Array<{ code: string; amount: string; months: string; situation: Record<string, string>; twoLevels: boolean; instalments: number; grantedCents: number }> = [
+const JOURNEYS: Array<{
+  code: string;
+  amount: string;
+  months: string;
+  situation: Record<string, string>;
+  twoLevels: boolean;
+  instalments: number;
+  grantedCents: number;
+}> = [
   { code: 'AQ', amount: '2 400', months: '6', situation: { cause: 'job_loss' }, twoLevels: true, instalments: 6, grantedCents: 240000 },
-  { code: 'AE', amount: '350', months: '', situation: { cause: 'income_drop', chargesRegularisation: '1 200' }, twoLevels: false, instalments: 1, grantedCents: 35000 },
-  { code: 'AD', amount: '3 000', months: '', situation: { cause: 'job_loss', arrears: '3 100', arrearsMonths: '5' }, twoLevels: true, instalments: 1, grantedCents: 300000 },
+  {
+    code: 'AE',
+    amount: '350',
+    months: '',
+    situation: { cause: 'income_drop', chargesRegularisation: '1 200' },
+    twoLevels: false,
+    instalments: 1,
+    grantedCents: 35000,
+  },
+  {
+    code: 'AD',
+    amount: '3 000',
+    months: '',
+    situation: { cause: 'job_loss', arrears: '3 100', arrearsMonths: '5' },
+    twoLevels: true,
+    instalments: 1,
+    grantedCents: 300000,
+  },
 ];
 
 describe.each(JOURNEYS)('the journey of a $code request', (j) => {
   it('goes from filing to payments scheduled, with letter and mails', async () => {
     const landlord = await loginAs(ctx.app, world.users.instructorA.email);
     const operator = await loginAs(ctx.app, world.users.operator.email);
-    const id = await fileRequest(landlord, { householdId: await household(`Journee${j.code}`), aidTypeId: types[j.code] as string, situation: j.situation, amount: j.amount, months: j.months, documents: MANDATORY[j.code] });
+    const id = await fileRequest(landlord, {
+      householdId: await household(`Journee${j.code}`),
+      aidTypeId: types[j.code] as string,
+      situation: j.situation,
+      amount: j.amount,
+      months: j.months,
+      documents: MANDATORY[j.code],
+    });
     expect((await row(id)).status).toBe('submitted');
 
     // the operator takes it from "À prendre"
@@ -85,7 +116,12 @@ describe.each(JOURNEYS)('the journey of a $code request', (j) => {
     const echanges = $((await landlord.get(`/demandes/${id}?onglet=echanges`)).text);
     expect(echanges('.message').text()).toContain('Merci de joindre le dernier avis d’échéance.');
     const token = await csrfToken(landlord, `/demandes/${id}?onglet=echanges`);
-    const answer = await landlord.post(`/demandes/${id}/repondre`).field('_csrf', token).field('version', String((await row(id)).version)).field('message', 'Voici l’avis d’échéance de novembre.').attach('files', PDF, 'avis échéance.pdf');
+    const answer = await landlord
+      .post(`/demandes/${id}/repondre`)
+      .field('_csrf', token)
+      .field('version', String((await row(id)).version))
+      .field('message', 'Voici l’avis d’échéance de novembre.')
+      .attach('files', PDF, 'avis échéance.pdf');
     expect(answer.status).toBe(302);
     expect((await row(id)).status).toBe('in_review');
     expect(mailsTo(world.users.operator.email, /a répondu à votre demande d’informations/, id)).toHaveLength(1);
@@ -95,7 +131,9 @@ describe.each(JOURNEYS)('the journey of a $code request', (j) => {
     expect($((await operator.get('/instruction?onglet=mes_dossiers')).text)('tbody').text()).toContain('réponse reçue');
 
     // the decision: above the aid's threshold it waits for a second person
-    expect((await act(operator, id, 'proposer', { kind: 'grant', amount: j.amount, instalments: String(j.instalments), firstDueDate: '2026-12-05' })).status).toBe(302);
+    expect(
+      (await act(operator, id, 'proposer', { kind: 'grant', amount: j.amount, instalments: String(j.instalments), firstDueDate: '2026-12-05' })).status,
+    ).toBe(302);
     if (j.twoLevels) {
       expect((await row(id)).status).toBe('in_review');
       const pending = await ctx.knex('decisions').where({ request_id: id, status: 'pending' }).first();
@@ -117,7 +155,14 @@ describe.each(JOURNEYS)('the journey of a $code request', (j) => {
     expect(payments).toHaveLength(j.instalments);
     expect(payments.reduce((s, p) => s + Number(p.amount_cents), 0)).toBe(j.grantedCents);
     // the IBAN is stored encrypted: it reads back whole through the key, never as plain text in the row
-    expect(payments.every((p) => p.status === 'scheduled' && p.payee_iban.startsWith('enc:v1:') && cipherOf(ctx.services).decrypt(p.payee_iban, 'payments.payee_iban') === 'FR7630006000011234567890189')).toBe(true);
+    expect(
+      payments.every(
+        (p) =>
+          p.status === 'scheduled' &&
+          p.payee_iban.startsWith('enc:v1:') &&
+          cipherOf(ctx.services).decrypt(p.payee_iban, 'payments.payee_iban') === 'FR7630006000011234567890189',
+      ),
+    ).toBe(true);
     expect(payments[0].due_date).toBe('2026-12-05');
     if (j.instalments > 1) expect(payments[1].due_date).toBe('2027-01-05');
 
@@ -143,7 +188,13 @@ describe.each(JOURNEYS)('the journey of a $code request', (j) => {
 describe('decisions', () => {
   async function inReview(lastName: string, code = 'AQ', amount = '1 000', months = '4'): Promise<string> {
     const landlord = await loginAs(ctx.app, world.users.instructorA.email);
-    const id = await fileRequest(landlord, { householdId: await household(lastName), aidTypeId: types[code] as string, amount, months, documents: MANDATORY[code] });
+    const id = await fileRequest(landlord, {
+      householdId: await household(lastName),
+      aidTypeId: types[code] as string,
+      amount,
+      months,
+      documents: MANDATORY[code],
+    });
     const operator = await loginAs(ctx.app, world.users.operator.email);
     await act(operator, id, 'attribuer', {});
     return id;
@@ -186,7 +237,9 @@ describe('decisions', () => {
     // an internal note: encrypted at rest, read back by the application
     expect(returned.validation_comment).toMatch(/^enc:v1:/);
     expect(cipherOf(ctx.services).decrypt(returned.validation_comment, 'decisions.validation_comment')).toBe('Proposer 4 mensualités plutôt que 6.');
-    expect(JSON.stringify(await ctx.knex('audit_events').where({ entity_id: big, action: 'request.decision_returned' }).select('before', 'after'))).not.toContain('mensualités');
+    expect(
+      JSON.stringify(await ctx.knex('audit_events').where({ entity_id: big, action: 'request.decision_returned' }).select('before', 'after')),
+    ).not.toContain('mensualités');
     expect((await row(big)).status).toBe('in_review');
     const timeline = $((await operator.get(`/demandes/${big}`)).text)('.timeline').text();
     expect(timeline).toContain('Proposition renvoyée à');
@@ -211,12 +264,36 @@ describe('decisions', () => {
 
   it('keeps the database from letting the proposer validate their own decision', async () => {
     const id = await inReview('Contrainte');
-    const [d] = await ctx.knex('decisions')
-      .insert({ request_id: id, kind: 'refuse', status: 'pending', reason_code: 'other', needs_validation: true, proposed_by: world.users.operator.id, proposed_by_label: 'X', proposed_at: new Date() })
+    const [d] = await ctx
+      .knex('decisions')
+      .insert({
+        request_id: id,
+        kind: 'refuse',
+        status: 'pending',
+        reason_code: 'other',
+        needs_validation: true,
+        proposed_by: world.users.operator.id,
+        proposed_by_label: 'X',
+        proposed_at: new Date(),
+      })
       .returning('id');
-    await expect(ctx.knex('decisions').where({ id: (d as { id: string }).id }).update({ validated_by: world.users.operator.id })).rejects.toMatchObject({ code: '23514' });
     await expect(
-      ctx.knex('decisions').insert({ request_id: id, kind: 'refuse', status: 'pending', reason_code: 'other', needs_validation: true, proposed_by: world.users.admin.id, proposed_by_label: 'Y', proposed_at: new Date() }),
+      ctx
+        .knex('decisions')
+        .where({ id: (d as { id: string }).id })
+        .update({ validated_by: world.users.operator.id }),
+    ).rejects.toMatchObject({ code: '23514' });
+    await expect(
+      ctx.knex('decisions').insert({
+        request_id: id,
+        kind: 'refuse',
+        status: 'pending',
+        reason_code: 'other',
+        needs_validation: true,
+        proposed_by: world.users.admin.id,
+        proposed_by_label: 'Y',
+        proposed_at: new Date(),
+      }),
     ).rejects.toMatchObject({ code: '23505' });
   });
 });
@@ -224,22 +301,43 @@ describe('decisions', () => {
 describe('exchanges and private notes', () => {
   it('carries messages with attachments both ways; notes stay inside the association', async () => {
     const landlord = await loginAs(ctx.app, world.users.instructorA.email);
-    const id = await fileRequest(landlord, { householdId: await household('Echanges'), aidTypeId: types.AQ as string, amount: '900', months: '3', documents: MANDATORY.AQ });
+    const id = await fileRequest(landlord, {
+      householdId: await household('Echanges'),
+      aidTypeId: types.AQ as string,
+      amount: '900',
+      months: '3',
+      documents: MANDATORY.AQ,
+    });
     const operator = await loginAs(ctx.app, world.users.operator.email);
     await act(operator, id, 'attribuer', {});
-    expect((await postForm(operator, `/demandes/${id}/notes`, { note: 'Appel du bailleur : reprise d’emploi en janvier.' }, `/demandes/${id}`)).status).toBe(302);
+    expect((await postForm(operator, `/demandes/${id}/notes`, { note: 'Appel du bailleur : reprise d’emploi en janvier.' }, `/demandes/${id}`)).status).toBe(
+      302,
+    );
     const token = await csrfToken(landlord, `/demandes/${id}?onglet=echanges`);
-    const sent = await landlord.post(`/demandes/${id}/messages`).field('_csrf', token).field('message', 'Le ménage a retrouvé un emploi.').attach('files', PDF, 'contrat.pdf').attach('files', PDF, 'fiche de paie.pdf');
+    const sent = await landlord
+      .post(`/demandes/${id}/messages`)
+      .field('_csrf', token)
+      .field('message', 'Le ménage a retrouvé un emploi.')
+      .attach('files', PDF, 'contrat.pdf')
+      .attach('files', PDF, 'fiche de paie.pdf');
     expect(sent.status).toBe(302);
     expect(mailsTo(world.users.operator.email, /a écrit un message/, id).length).toBeGreaterThan(0);
-    const spoof = await landlord.post(`/demandes/${id}/messages`).field('_csrf', token).field('message', 'Programme').attach('files', Buffer.from('MZ\x90\x00program'), 'photo.png');
+    const spoof = await landlord
+      .post(`/demandes/${id}/messages`)
+      .field('_csrf', token)
+      .field('message', 'Programme')
+      .attach('files', Buffer.from('MZ\x90\x00program'), 'photo.png');
     expect(spoof.status).toBe(400);
     expect(fieldError(spoof.text, 'files')).toContain('ni un PDF, ni une image JPEG ou PNG');
     expect($(spoof.text)('#message').text()).toBe('Programme');
 
     const opPage = $((await operator.get(`/demandes/${id}?onglet=echanges`)).text);
     expect(opPage('.message').text()).toContain('Le ménage a retrouvé un emploi.');
-    expect(opPage('.message a').map((_i, a) => opPage(a).text()).get()).toEqual(['contrat.pdf', 'fiche de paie.pdf']);
+    expect(
+      opPage('.message a')
+        .map((_i, a) => opPage(a).text())
+        .get(),
+    ).toEqual(['contrat.pdf', 'fiche de paie.pdf']);
     expect($((await operator.get(`/demandes/${id}`)).text)('.timeline').text()).toContain('reprise d’emploi en janvier');
 
     for (const tab of ['', '?onglet=echanges', '?onglet=historique']) {
@@ -255,7 +353,13 @@ describe('exchanges and private notes', () => {
 describe('information reminders', () => {
   it('reminds once after the configured delay, from the job, however often it runs', async () => {
     const landlord = await loginAs(ctx.app, world.users.instructorA.email);
-    const id = await fileRequest(landlord, { householdId: await household('Relance'), aidTypeId: types.AQ as string, amount: '900', months: '3', documents: MANDATORY.AQ });
+    const id = await fileRequest(landlord, {
+      householdId: await household('Relance'),
+      aidTypeId: types.AQ as string,
+      amount: '900',
+      months: '3',
+      documents: MANDATORY.AQ,
+    });
     const operator = await loginAs(ctx.app, world.users.operator.email);
     await act(operator, id, 'attribuer', {});
     await act(operator, id, 'demander-informations', { information: 'Le RIB manque.' });

@@ -22,7 +22,13 @@ beforeAll(async () => {
   ae = (await t.ctx.knex('aid_types').where({ code: 'AE' }).first()).id;
   const household = (await insertHousehold(t.ctx.knex, t.world.landlordA.id)).id;
   const make = (status: string, aidTypeId: string) =>
-    insertRequest(t.ctx.knex, { organisationId: t.world.landlordA.id, householdId: household, aidTypeId, createdBy: t.world.users.instructorA.id, status: status as never });
+    insertRequest(t.ctx.knex, {
+      organisationId: t.world.landlordA.id,
+      householdId: household,
+      aidTypeId,
+      createdBy: t.world.users.instructorA.id,
+      status: status as never,
+    });
   for (let i = 0; i < 16; i++) closed.push(await make('closed', i < 2 ? ae : aq));
   await make('submitted', aq);
   await make('submitted', aq);

@@ -23,11 +23,26 @@ beforeAll(async () => {
     const org = o.org ?? t.world.landlordA.id;
     const household = (await insertHousehold(t.ctx.knex, org, { members: [{ personId: person }] })).id;
     ids[key] = await insertRequest(t.ctx.knex, {
-      organisationId: org, householdId: household, aidTypeId: o.aid, createdBy: t.world.users.instructorA.id, status: o.status as never, requestedCents: o.cents,
-      agencyId: o.agency, tenantName: o.name,
+      organisationId: org,
+      householdId: household,
+      aidTypeId: o.aid,
+      createdBy: t.world.users.instructorA.id,
+      status: o.status as never,
+      requestedCents: o.cents,
+      agencyId: o.agency,
+      tenantName: o.name,
     });
     const [last, first] = [o.name.split(' ')[1] as string, o.name.split(' ')[0] as string];
-    await t.ctx.knex('aid_requests').where({ id: ids[key] }).update({ search_name: `${last.toLowerCase().normalize('NFD').replace(/\p{Diacritic}/gu, '').replace(/[^a-z0-9]/g, '')} ${first.toLowerCase()}` });
+    await t.ctx
+      .knex('aid_requests')
+      .where({ id: ids[key] })
+      .update({
+        search_name: `${last
+          .toLowerCase()
+          .normalize('NFD')
+          .replace(/\p{Diacritic}/gu, '')
+          .replace(/[^a-z0-9]/g, '')} ${first.toLowerCase()}`,
+      });
   };
   await make('garnier', { status: 'submitted', aid: aq, cents: 180000, name: 'Lucie Garnier', agency: t.world.landlordA.agencyId });
   await make('cesar', { status: 'granted', aid: ae, cents: 45000, name: 'Jean César', agency: otherAgency });
@@ -36,7 +51,10 @@ beforeAll(async () => {
   await make('other', { status: 'submitted', aid: aq, cents: 70000, name: 'Yves Ailleurs', org: t.world.landlordB.id });
 });
 
-const refs = (html: string) => $(html)('tbody tr td:first-child').map((_i, e) => $(html)(e).text().trim()).get();
+const refs = (html: string) =>
+  $(html)('tbody tr td:first-child')
+    .map((_i, e) => $(html)(e).text().trim())
+    .get();
 
 describe('"Mes demandes" and the association list', () => {
   it('filters by status, aid type, agency, text (reference or name without accents) and counts by status', async () => {
@@ -68,7 +86,12 @@ describe('"Mes demandes" and the association list', () => {
   });
 
   it('restricts an instructor to their agency when the restriction is set, down to the request page', async () => {
-    const restricted = await insertUser(t.ctx.knex, { organisationId: t.world.landlordA.id, role: 'landlord_instructor', email: 'restreint@alpha.test', agencyId: t.world.landlordA.agencyId });
+    const restricted = await insertUser(t.ctx.knex, {
+      organisationId: t.world.landlordA.id,
+      role: 'landlord_instructor',
+      email: 'restreint@alpha.test',
+      agencyId: t.world.landlordA.agencyId,
+    });
     await t.ctx.knex('users').where({ id: restricted.id }).update({ agency_restricted: true });
     const agent = await loginAs(t.ctx.app, restricted.email);
     expect(refs((await agent.get('/demandes')).text)).toHaveLength(2);
@@ -85,11 +108,19 @@ describe('"Mes demandes" and the association list', () => {
     const admin = await loginAs(t.ctx.app, t.world.users.adminA.email);
     const user = await t.ctx.knex('users').where({ id: t.world.users.instructorA.id }).first();
     const res = await postForm(admin, `/utilisateurs/${user.id}/modifier`, {
-      firstName: user.first_name, lastName: user.last_name, email: user.email, role: user.role, agencyId: user.agency_id, agencyRestricted: 'on', version: String(user.version),
+      firstName: user.first_name,
+      lastName: user.last_name,
+      email: user.email,
+      role: user.role,
+      agencyId: user.agency_id,
+      agencyRestricted: 'on',
+      version: String(user.version),
     });
     expect(res.status).toBe(302);
     expect((await t.ctx.knex('users').where({ id: user.id }).first()).agency_restricted).toBe(true);
-    expect(await t.ctx.knex('audit_events').where({ entity_id: user.id, action: 'user.updated' }).orderBy('occurred_at', 'desc').first()).toMatchObject({ after: { agencyRestricted: true } });
+    expect(await t.ctx.knex('audit_events').where({ entity_id: user.id, action: 'user.updated' }).orderBy('occurred_at', 'desc').first()).toMatchObject({
+      after: { agencyRestricted: true },
+    });
     await t.ctx.knex('users').where({ id: user.id }).update({ agency_restricted: false });
   });
 
@@ -97,7 +128,10 @@ describe('"Mes demandes" and the association list', () => {
     const landlord = await loginAs(t.ctx.app, t.world.users.adminA.email);
     const csv = await landlord.get('/demandes/export.csv?colonnes=reference&colonnes=locataire&colonnes=demande&colonnes=statut');
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
-    const lines = csv.text.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = csv.text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(lines[0]).toBe('Référence;Locataire;Statut;Montant demandé (€)');
     expect(lines).toHaveLength(5);
     const injected = lines.find((l) => l.includes('HYPERLINK')) as string;
@@ -131,16 +165,29 @@ describe('the instruction queue', () => {
     expect($(b.text)('tbody tr')).toHaveLength(1);
     expect($((await operator.get('/instruction?min=1000&max=2000')).text)('tbody tr')).toHaveLength(1);
     expect($((await operator.get('/instruction?age=400')).text)('tbody').text()).toContain('Rien dans cette file');
-    expect((await postForm(operator, '/instruction/filtres', { name: 'Gros montants', query: 'onglet=a_prendre&min=1000&page=4' }, '/instruction')).status).toBe(302);
-    expect(await t.ctx.knex('saved_filters').where({ user_id: t.world.users.operator.id }).first()).toMatchObject({ name: 'Gros montants', query: { q: 'onglet=a_prendre&min=1000' } });
+    expect(
+      (await postForm(operator, '/instruction/filtres', { name: 'Gros montants', query: 'onglet=a_prendre&min=1000&page=4' }, '/instruction')).status,
+    ).toBe(302);
+    expect(await t.ctx.knex('saved_filters').where({ user_id: t.world.users.operator.id }).first()).toMatchObject({
+      name: 'Gros montants',
+      query: { q: 'onglet=a_prendre&min=1000' },
+    });
     const admin = await loginAs(t.ctx.app, t.world.users.admin.email);
     expect((await admin.get('/instruction')).text).not.toContain('Gros montants');
     expect($((await operator.get('/instruction')).text)('a:contains("Gros montants")').attr('href')).toBe('/instruction?onglet=a_prendre&min=1000');
 
-    const res = await postForm(operator, '/instruction/attribuer', { ids: [ids.garnier, ids.other] as unknown as string, assignee: t.world.users.admin.id }, '/instruction');
+    const res = await postForm(
+      operator,
+      '/instruction/attribuer',
+      { ids: [ids.garnier, ids.other] as unknown as string, assignee: t.world.users.admin.id },
+      '/instruction',
+    );
     expect(res.status).toBe(302);
     const rows = await t.ctx.knex('aid_requests').whereIn('id', [ids.garnier as string, ids.other as string]);
-    expect(rows.map((r) => [r.status, r.assigned_to])).toEqual([['in_review', t.world.users.admin.id], ['in_review', t.world.users.admin.id]]);
+    expect(rows.map((r) => [r.status, r.assigned_to])).toEqual([
+      ['in_review', t.world.users.admin.id],
+      ['in_review', t.world.users.admin.id],
+    ]);
     expect($((await admin.get('/instruction?onglet=mes_dossiers')).text)('tbody tr')).toHaveLength(2);
     const none = await postForm(operator, '/instruction/attribuer', {}, '/instruction');
     expect(none.status).toBe(302);

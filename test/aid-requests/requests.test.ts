@@ -15,10 +15,21 @@ beforeAll(async () => {
   aqId = (await t.ctx.knex('aid_types').where({ code: 'AQ' }).first()).id;
   const holder = await insertPerson(t.ctx.knex, { lastName: 'Garnier', firstNames: 'Lucie', salaryCents: 120000 });
   const spouse = await insertPerson(t.ctx.knex, { lastName: 'Garnier', firstNames: 'Marc', employmentStatus: 'job_seeker', salaryCents: 30000 });
-  householdId = (await insertHousehold(t.ctx.knex, t.world.landlordA.id, { rentCents: 52000, members: [{ personId: holder }, { personId: spouse, relationship: 'spouse' }] })).id;
+  householdId = (
+    await insertHousehold(t.ctx.knex, t.world.landlordA.id, { rentCents: 52000, members: [{ personId: holder }, { personId: spouse, relationship: 'spouse' }] })
+  ).id;
 });
 
-const situation = { rent: '520', charges: '80', housingAllowance: '100', resources_0: '1 200', resources_1: '300', arrears: '1 040', arrearsMonths: '2', cause: 'job_loss' };
+const situation = {
+  rent: '520',
+  charges: '80',
+  housingAllowance: '100',
+  resources_0: '1 200',
+  resources_1: '300',
+  arrears: '1 040',
+  arrearsMonths: '2',
+  cause: 'job_loss',
+};
 
 async function draft(): Promise<string> {
   const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
@@ -37,7 +48,10 @@ describe('supporting documents', () => {
     expect((await upload(agent, id, 'tax_notice', PDF, 'avis 2025.pdf')).status).toBe(302);
     expect((await upload(agent, id, 'tax_notice', Buffer.concat([PDF, Buffer.from('v2')]), 'avis d’impôt corrigé.pdf')).status).toBe(302);
     const docs = await t.ctx.knex('request_documents').where({ request_id: id }).orderBy('version');
-    expect(docs.map((d) => [d.version, d.current, d.filename])).toEqual([[1, false, 'avis 2025.pdf'], [2, true, 'avis d’impôt corrigé.pdf']]);
+    expect(docs.map((d) => [d.version, d.current, d.filename])).toEqual([
+      [1, false, 'avis 2025.pdf'],
+      [2, true, 'avis d’impôt corrigé.pdf'],
+    ]);
     const blob = await t.ctx.knex('blobs').where({ id: docs[0].blob_id }).first();
     expect(blob.sha256).toMatch(/^[0-9a-f]{64}$/);
     const download = await agent.get(`/demandes/${id}/pieces/${docs[0].id}`);
@@ -86,9 +100,18 @@ describe('filing an aid request step by step (landlord)', () => {
     const id = await draft();
     const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
     const token = await csrfToken(agent, `/demandes/${id}/aide`);
-    const over = await agent.post(`/demandes/${id}/verifications`).type('form').send({ _csrf: token, step: 'aide', requested: '3 000,01', requestedMonths: '6', version: await version(id) });
+    const over = await agent
+      .post(`/demandes/${id}/verifications`)
+      .type('form')
+      .send({ _csrf: token, step: 'aide', requested: '3 000,01', requestedMonths: '6', version: await version(id) });
     expect(over.status).toBe(200);
-    const live = $(over.text)('.check-error').map((_i, e) => $(over.text)(e).text().replace(/^Non conforme : /, '')).get();
+    const live = $(over.text)('.check-error')
+      .map((_i, e) =>
+        $(over.text)(e)
+          .text()
+          .replace(/^Non conforme : /, ''),
+      )
+      .get();
     const ceiling = live.find((l) => l.includes('Le montant dépasse le plafond de l’aide'));
     expect(ceiling).toMatch(/^Le montant dépasse le plafond de l’aide : 3\s000,00\s€$/);
     // the same sentence stops the submission
@@ -98,10 +121,16 @@ describe('filing an aid request step by step (landlord)', () => {
     expect($((await agent.get(`/demandes/${id}/recapitulatif`)).text)('.alert-danger').text()).toContain(ceiling as string);
     expect((await row(id)).status).toBe('draft');
 
-    const ok = await agent.post(`/demandes/${id}/verifications`).type('form').send({ _csrf: token, step: 'situation', ...situation, version: await version(id) });
+    const ok = await agent
+      .post(`/demandes/${id}/verifications`)
+      .type('form')
+      .send({ _csrf: token, step: 'situation', ...situation, version: await version(id) });
     expect(ok.text).toMatch(/Taux d’effort : <strong>33,3\s%<\/strong>/);
     expect($(ok.text)('p').text()).toMatch(/Reste à vivre : 16,66\s€/);
-    const typo = await agent.post(`/demandes/${id}/verifications`).type('form').send({ _csrf: token, step: 'situation', ...situation, rent: 'abc', version: await version(id) });
+    const typo = await agent
+      .post(`/demandes/${id}/verifications`)
+      .type('form')
+      .send({ _csrf: token, step: 'situation', ...situation, rent: 'abc', version: await version(id) });
     expect(typo.status).toBe(200);
     expect($(typo.text)('.check-error').text()).toContain('Saisissez un montant positif');
   });
@@ -111,14 +140,22 @@ describe('filing an aid request step by step (landlord)', () => {
     const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
     const token = await csrfToken(agent, `/demandes/${id}/versement`);
     const bad = { payeeKind: 'landlord', payeeName: 'Bailleur Alpha', payeeIban: 'FR76 3000 6000 0112 3456 7890 188', payeeBic: 'BNPAFRPPXXX' };
-    const live = await agent.post(`/demandes/${id}/verifications`).type('form').send({ _csrf: token, step: 'versement', ...bad, version: await version(id) });
+    const live = await agent
+      .post(`/demandes/${id}/verifications`)
+      .type('form')
+      .send({ _csrf: token, step: 'versement', ...bad, version: await version(id) });
     expect($(live.text)('.check-error').text()).toContain('la clé de contrôle ne correspond pas');
     const saved = await postForm(agent, `/demandes/${id}/versement`, { ...bad, version: await version(id) });
     expect(saved.status).toBe(400);
     expect(fieldError(saved.text, 'payeeIban')).toContain('la clé de contrôle ne correspond pas');
     expect($(saved.text)('#payeeIban').attr('value')).toBe(bad.payeeIban);
     expect($(saved.text)('#payeeName').attr('value')).toBe('Bailleur Alpha');
-    const situationTypo = await postForm(agent, `/demandes/${id}/situation`, { ...situation, rent: '5OO', causeComment: 'Licenciement en octobre', version: await version(id) });
+    const situationTypo = await postForm(agent, `/demandes/${id}/situation`, {
+      ...situation,
+      rent: '5OO',
+      causeComment: 'Licenciement en octobre',
+      version: await version(id),
+    });
     expect(situationTypo.status).toBe(400);
     expect(fieldError(situationTypo.text, 'rent')).toContain('Saisissez un montant positif');
     expect($(situationTypo.text)('#rent').attr('value')).toBe('5OO');
@@ -162,10 +199,19 @@ describe('filing an aid request step by step (landlord)', () => {
     expect(message).toContain('Pièces obligatoires manquantes : Quittance ou avis d’échéance de loyer, Trois derniers bulletins de salaire');
     expect(message).toContain('Indiquez qui reçoit le versement');
     expect(message).toContain('Recueillez le consentement du locataire');
-    const noConsent = await postForm(agent, `/demandes/${id}/consentement`, { consentDate: '2026-11-20', consentMethod: 'paper_signed', version: await version(id) });
+    const noConsent = await postForm(agent, `/demandes/${id}/consentement`, {
+      consentDate: '2026-11-20',
+      consentMethod: 'paper_signed',
+      version: await version(id),
+    });
     expect(noConsent.status).toBe(400);
     expect(fieldError(noConsent.text, 'consentInformed')).toContain('Confirmez que le locataire a reçu l’information');
-    const future = await postForm(agent, `/demandes/${id}/consentement`, { consentInformed: 'on', consentDate: '2026-12-24', consentMethod: 'paper_signed', version: await version(id) });
+    const future = await postForm(agent, `/demandes/${id}/consentement`, {
+      consentInformed: 'on',
+      consentDate: '2026-12-24',
+      consentMethod: 'paper_signed',
+      version: await version(id),
+    });
     expect(fieldError(future.text, 'consentDate')).toContain('ne peut pas être dans le futur');
   });
 
@@ -183,7 +229,8 @@ describe('filing an aid request step by step (landlord)', () => {
   it('keeps requests inside their organisation: another landlord gets 404, operators do not see drafts, auditors are refused', async () => {
     const id = await draft();
     const other = await loginAs(t.ctx.app, t.world.users.instructorB.email);
-    for (const path of [`/demandes/${id}`, `/demandes/${id}/situation`, `/demandes/${id}/aide`, `/demandes/${id}/recapitulatif`]) expect((await other.get(path)).status).toBe(404);
+    for (const path of [`/demandes/${id}`, `/demandes/${id}/situation`, `/demandes/${id}/aide`, `/demandes/${id}/recapitulatif`])
+      expect((await other.get(path)).status).toBe(404);
     expect((await postForm(other, `/demandes/${id}/retirer`, { version: '1' }, '/demandes')).status).toBe(404);
     expect((await postForm(other, '/demandes', { householdId, aidTypeId: aqId }, '/demandes/nouvelle')).status).toBe(400);
     expect($((await other.get('/demandes')).text)('tbody').text()).toContain('Aucune demande');
@@ -203,4 +250,3 @@ describe('filing an aid request step by step (landlord)', () => {
     expect($((await other.get('/demandes/nouvelle?q=garnier')).text)('main').text()).toContain('Aucun ménage');
   });
 });
-

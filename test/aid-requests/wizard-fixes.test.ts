@@ -41,8 +41,14 @@ describe('consent step', () => {
     expect(form.find('button[name="joindre"]').text()).toContain('Joindre');
 
     const token = await csrfToken(agent, `/demandes/${id}/consentement`);
-    const res = await agent.post(`/demandes/${id}/consentement`).field('_csrf', token).field('version', await version(id))
-      .field('consentInformed', 'on').field('consentDate', '2026-11-20').field('consentMethod', 'paper_signed').field('joindre', '1')
+    const res = await agent
+      .post(`/demandes/${id}/consentement`)
+      .field('_csrf', token)
+      .field('version', await version(id))
+      .field('consentInformed', 'on')
+      .field('consentDate', '2026-11-20')
+      .field('consentMethod', 'paper_signed')
+      .field('joindre', '1')
       .attach('file', PDF, 'consentement signé.pdf');
     expect(res.status).toBe(302);
     expect(res.headers.location).toBe(`/demandes/${id}/consentement`);
@@ -60,8 +66,14 @@ describe('consent step', () => {
     const agent = await landlord();
     const id = await draft(agent, 'Incomplet');
     const token = await csrfToken(agent, `/demandes/${id}/consentement`);
-    const res = await agent.post(`/demandes/${id}/consentement`).field('_csrf', token).field('version', await version(id))
-      .field('consentInformed', 'on').field('consentDate', '').field('consentMethod', 'email').field('joindre', '1')
+    const res = await agent
+      .post(`/demandes/${id}/consentement`)
+      .field('_csrf', token)
+      .field('version', await version(id))
+      .field('consentInformed', 'on')
+      .field('consentDate', '')
+      .field('consentMethod', 'email')
+      .field('joindre', '1')
       .attach('file', PDF, 'accord.pdf');
     expect(res.status).toBe(302);
     expect(res.headers.location).toBe(`/demandes/${id}/consentement`);
@@ -77,16 +89,28 @@ describe('consent step', () => {
     const agent = await landlord();
     const id = await draft(agent, 'Sansfichier');
     const token = await csrfToken(agent, `/demandes/${id}/consentement`);
-    const res = await agent.post(`/demandes/${id}/consentement`).field('_csrf', token).field('version', await version(id))
-      .field('consentInformed', 'on').field('consentDate', '').field('consentMethod', 'in_person').field('joindre', '1');
+    const res = await agent
+      .post(`/demandes/${id}/consentement`)
+      .field('_csrf', token)
+      .field('version', await version(id))
+      .field('consentInformed', 'on')
+      .field('consentDate', '')
+      .field('consentMethod', 'in_person')
+      .field('joindre', '1');
     expect(res.status).toBe(400);
     expect(fieldError(res.text, 'file')).toContain('Choisissez le formulaire signé');
     expect(fieldError(res.text, 'consentDate')).toContain('Saisissez la date');
     expect($(res.text)('#consentMethod option[selected]').attr('value')).toBe('in_person');
     expect($(res.text)('#consentInformed').attr('checked')).toBeDefined();
     // Enter in a field presses the first button ("Joindre"): a complete consent is saved all the same
-    const complete = await agent.post(`/demandes/${id}/consentement`).field('_csrf', token).field('version', await version(id))
-      .field('consentInformed', 'on').field('consentDate', '2026-11-19').field('consentMethod', 'in_person').field('joindre', '1');
+    const complete = await agent
+      .post(`/demandes/${id}/consentement`)
+      .field('_csrf', token)
+      .field('version', await version(id))
+      .field('consentInformed', 'on')
+      .field('consentDate', '2026-11-19')
+      .field('consentMethod', 'in_person')
+      .field('joindre', '1');
     expect(complete.status).toBe(302);
     expect((await row(id)).consent).toMatchObject({ date: '2026-11-19', method: 'in_person' });
   });
@@ -95,8 +119,13 @@ describe('consent step', () => {
     const agent = await landlord();
     const id = await draft(agent, 'Enregistrer');
     const token = await csrfToken(agent, `/demandes/${id}/consentement`);
-    const res = await agent.post(`/demandes/${id}/consentement`).field('_csrf', token).field('version', await version(id))
-      .field('consentDate', '2026-11-19').field('consentMethod', 'in_person').attach('file', PDF, 'signé.pdf');
+    const res = await agent
+      .post(`/demandes/${id}/consentement`)
+      .field('_csrf', token)
+      .field('version', await version(id))
+      .field('consentDate', '2026-11-19')
+      .field('consentMethod', 'in_person')
+      .attach('file', PDF, 'signé.pdf');
     expect(res.status).toBe(400);
     expect(fieldError(res.text, 'consentInformed')).toContain('Confirmez');
     expect($(res.text)('#consentDate').attr('value')).toBe('2026-11-19');
@@ -114,7 +143,10 @@ describe('payee step', () => {
     expect(page('main').text()).toContain('Compte confirmé de votre organisation');
     const token = await csrfToken(agent, `/demandes/${id}/versement`);
     const other = { payeeKind: 'landlord', payeeName: 'Bailleur Alpha', payeeIban: IBAN.alphaNew, payeeBic: '' };
-    const live = await agent.post(`/demandes/${id}/verifications`).type('form').send({ _csrf: token, step: 'versement', ...other, version: await version(id) });
+    const live = await agent
+      .post(`/demandes/${id}/verifications`)
+      .type('form')
+      .send({ _csrf: token, step: 'versement', ...other, version: await version(id) });
     const text = $(live.text)('.checks').text();
     expect(text).not.toContain('IBAN valide');
     expect(text).toContain('diffère du compte confirmé');
@@ -126,7 +158,10 @@ describe('payee step', () => {
     const recap = $((await agent.get(`/demandes/${id}/recapitulatif`)).text);
     expect(recap('.stepper-item.done').text()).not.toContain('Versement');
     // the confirmed account is accepted as it is
-    const same = await agent.post(`/demandes/${id}/verifications`).type('form').send({ _csrf: token, step: 'versement', ...other, payeeIban: IBAN.alpha, version: await version(id) });
+    const same = await agent
+      .post(`/demandes/${id}/verifications`)
+      .type('form')
+      .send({ _csrf: token, step: 'versement', ...other, payeeIban: IBAN.alpha, version: await version(id) });
     expect($(same.text)('.check-ok').text()).toContain('compte confirmé');
   });
 });
@@ -137,8 +172,17 @@ describe('live checks and step pills', () => {
     const id = await draft(agent, 'Ibaninvalide');
     expect((await postForm(agent, `/demandes/${id}/aide`, { requested: '9 000', requestedMonths: '6', version: await version(id) })).status).toBe(302);
     const token = await csrfToken(agent, `/demandes/${id}/versement`);
-    const live = await agent.post(`/demandes/${id}/verifications`).type('form')
-      .send({ _csrf: token, step: 'versement', payeeKind: 'landlord', payeeName: 'Bailleur Alpha', payeeIban: 'FR76 3000 6000 0112 3456 7890 188', version: await version(id) });
+    const live = await agent
+      .post(`/demandes/${id}/verifications`)
+      .type('form')
+      .send({
+        _csrf: token,
+        step: 'versement',
+        payeeKind: 'landlord',
+        payeeName: 'Bailleur Alpha',
+        payeeIban: 'FR76 3000 6000 0112 3456 7890 188',
+        version: await version(id),
+      });
     expect(live.status).toBe(200);
     const checks = $(live.text);
     expect(checks('.check-error').text()).toContain('la clé de contrôle ne correspond pas');
@@ -163,15 +207,29 @@ describe('live checks and step pills', () => {
   it('counts the aids granted in 12 months with the request’s own grant, and says "Aucune" before it', async () => {
     const householdId = await newHousehold('Frequence');
     const agent = await landlord();
-    const draftPage = $((await agent.get(`/demandes/${await (async () => {
-      const res = await postForm(agent, '/demandes', { householdId, aidTypeId: aqId }, `/demandes/nouvelle?menage=${householdId}`);
-      return (res.headers.location as string).split('/')[2];
-    })()}`)).text);
+    const draftPage = $(
+      (
+        await agent.get(
+          `/demandes/${await (async () => {
+            const res = await postForm(agent, '/demandes', { householdId, aidTypeId: aqId }, `/demandes/nouvelle?menage=${householdId}`);
+            return (res.headers.location as string).split('/')[2];
+          })()}`,
+        )
+      ).text,
+    );
     expect(draftPage('.checks').text()).toContain('Aucune aide de ce type accordée sur les 12 derniers mois');
     expect(draftPage('.checks').text()).not.toMatch(/\b0 aide/);
-    const id = await grantedRequest(t.ctx.services, t.ctx.knex, t.world, { aqId, householdId: await newHousehold('Accordee'), amountCents: 120000, instalments: 4, firstDueDate: '2026-12-05' });
+    const id = await grantedRequest(t.ctx.services, t.ctx.knex, t.world, {
+      aqId,
+      householdId: await newHousehold('Accordee'),
+      amountCents: 120000,
+      instalments: 4,
+      firstDueDate: '2026-12-05',
+    });
     const operator = await loginAs(t.ctx.app, t.world.users.operator.email);
-    const text = $((await operator.get(`/demandes/${id}`)).text)('.checks').first().text();
+    const text = $((await operator.get(`/demandes/${id}`)).text)('.checks')
+      .first()
+      .text();
     expect(text).toContain('1 aide de ce type accordée sur les 12 derniers mois, celle-ci comprise');
     expect(text).not.toMatch(/\b0 aide/);
   });
@@ -199,9 +257,16 @@ describe('withdrawing', () => {
     expect(unconfirmed.headers.location).toBe(`/demandes/${id}/retirer`);
     expect((await row(id)).status).toBe('draft');
     const form = page(`form[action="/demandes/${id}/retirer"]`);
-    const fields = Object.fromEntries(form.find('input[type="hidden"]').map((_i, e) => [[page(e).attr('name'), page(e).attr('value')]]).get());
+    const fields = Object.fromEntries(
+      form
+        .find('input[type="hidden"]')
+        .map((_i, e) => [[page(e).attr('name'), page(e).attr('value')]])
+        .get(),
+    );
     expect(fields).toMatchObject({ confirmation: 'oui', version: await version(id) });
-    expect((await postForm(agent, `/demandes/${id}/retirer`, { version: fields.version, confirmation: fields.confirmation }, `/demandes/${id}/retirer`)).status).toBe(302);
+    expect(
+      (await postForm(agent, `/demandes/${id}/retirer`, { version: fields.version, confirmation: fields.confirmation }, `/demandes/${id}/retirer`)).status,
+    ).toBe(302);
     expect((await row(id)).status).toBe('withdrawn');
     const after = $((await agent.get(`/demandes/${id}`)).text);
     expect(after('h1').text()).not.toContain('brouillon');
@@ -216,7 +281,14 @@ describe('withdrawing', () => {
 describe('decisions', () => {
   async function inReview(lastName: string, amount = '2 400'): Promise<string> {
     const agent = await landlord();
-    const id = await fileRequest(agent, { householdId: await newHousehold(lastName), aidTypeId: aqId, amount, months: '6', iban: IBAN.alpha, documents: MANDATORY.AQ });
+    const id = await fileRequest(agent, {
+      householdId: await newHousehold(lastName),
+      aidTypeId: aqId,
+      amount,
+      months: '6',
+      iban: IBAN.alpha,
+      documents: MANDATORY.AQ,
+    });
     const operator = await loginAs(t.ctx.app, t.world.users.operator.email);
     await postForm(operator, `/demandes/${id}/attribuer`, { version: await pageVersion(operator, `/demandes/${id}`) }, `/demandes/${id}`);
     return id;
@@ -237,7 +309,12 @@ describe('decisions', () => {
     expect(grant('#reasonCode, #adjournedUntil').length).toBe(0);
     // a rejected grant comes back with the grant's fields only
     const version = await pageVersion(operator, `/demandes/${id}`);
-    const bad = await postForm(operator, `/demandes/${id}/proposer`, { version, kind: 'grant', amount: '3 200', instalments: '6', firstDueDate: '2026-12-05' }, `/demandes/${id}`);
+    const bad = await postForm(
+      operator,
+      `/demandes/${id}/proposer`,
+      { version, kind: 'grant', amount: '3 200', instalments: '6', firstDueDate: '2026-12-05' },
+      `/demandes/${id}`,
+    );
     expect(bad.status).toBe(400);
     expect($(bad.text)('#amount').attr('value')).toBe('3 200');
     expect($(bad.text)('#reasonCode, #adjournedUntil').length).toBe(0);
@@ -246,7 +323,12 @@ describe('decisions', () => {
   it('lets the proposer withdraw a pending proposal: audited, the request stays in review, the timeline says so', async () => {
     const id = await inReview('Proposition');
     const operator = await loginAs(t.ctx.app, t.world.users.operator.email);
-    const proposed = await postForm(operator, `/demandes/${id}/proposer`, { version: await pageVersion(operator, `/demandes/${id}`), kind: 'grant', amount: '2 400', instalments: '6', firstDueDate: '2026-12-05' }, `/demandes/${id}`);
+    const proposed = await postForm(
+      operator,
+      `/demandes/${id}/proposer`,
+      { version: await pageVersion(operator, `/demandes/${id}`), kind: 'grant', amount: '2 400', instalments: '6', firstDueDate: '2026-12-05' },
+      `/demandes/${id}`,
+    );
     expect(proposed.status).toBe(302);
     expect(await t.ctx.knex('decisions').where({ request_id: id, status: 'pending' })).toHaveLength(1);
     const page = $((await operator.get(`/demandes/${id}`)).text);
@@ -254,7 +336,9 @@ describe('decisions', () => {
     // someone else may validate or return it, not withdraw it
     const admin = await loginAs(t.ctx.app, t.world.users.admin.email);
     expect($((await admin.get(`/demandes/${id}`)).text)(`form[action="/demandes/${id}/retirer-proposition"]`).length).toBe(0);
-    expect((await postForm(admin, `/demandes/${id}/retirer-proposition`, { version: await pageVersion(admin, `/demandes/${id}`) }, `/demandes/${id}`)).status).toBe(403);
+    expect(
+      (await postForm(admin, `/demandes/${id}/retirer-proposition`, { version: await pageVersion(admin, `/demandes/${id}`) }, `/demandes/${id}`)).status,
+    ).toBe(403);
 
     const res = await postForm(operator, `/demandes/${id}/retirer-proposition`, { version: await pageVersion(operator, `/demandes/${id}`) }, `/demandes/${id}`);
     expect(res.status).toBe(302);
@@ -277,9 +361,16 @@ describe('choosing the aid', () => {
     const agent = await landlord();
     const page = $((await agent.get(`/demandes/nouvelle?menage=${householdId}`)).text);
     const option = (label: string) => {
-      const input = page('input[name="aidTypeId"]').filter((_i, e) => page(`label[for="${page(e).attr('id')}"]`).text().trim() === label);
+      const input = page('input[name="aidTypeId"]').filter(
+        (_i, e) =>
+          page(`label[for="${page(e).attr('id')}"]`)
+            .text()
+            .trim() === label,
+      );
       expect(input.length).toBe(1);
-      return page(`#${input.attr('aria-describedby')?.split(' ')[0]}`).text().replace(/\s+/g, ' ');
+      return page(`#${input.attr('aria-describedby')?.split(' ')[0]}`)
+        .text()
+        .replace(/\s+/g, ' ');
     };
     const aq = option('Aide sur quittance');
     expect(aq).toMatch(/Plafond : 3 000,00 €/);
@@ -299,7 +390,10 @@ describe('choosing the aid', () => {
     expect(page('label[for="rent"]').text()).not.toContain('facultatif');
     expect(page('label[for="charges"]').text()).toContain('facultatif');
     const token = await csrfToken(agent, `/demandes/${id}/situation`);
-    const live = await agent.post(`/demandes/${id}/verifications`).type('form').send({ _csrf: token, step: 'situation', rent: '', cause: 'job_loss', version: await version(id) });
+    const live = await agent
+      .post(`/demandes/${id}/verifications`)
+      .type('form')
+      .send({ _csrf: token, step: 'situation', rent: '', cause: 'job_loss', version: await version(id) });
     expect($(live.text)('.check-error').text()).toContain('Indiquez le loyer mensuel');
   });
 });
@@ -309,7 +403,10 @@ describe('documents step', () => {
     const agent = await landlord();
     const id = await draft(agent, 'Beaucoup');
     for (let i = 0; i < 4; i++) {
-      const sent = await postDocuments(agent, id, (r) => { for (let j = 0; j < 10; j++) r.attach('files', PDF, `releve-${i}-${j}.pdf`); return r; });
+      const sent = await postDocuments(agent, id, (r) => {
+        for (let j = 0; j < 10; j++) r.attach('files', PDF, `releve-${i}-${j}.pdf`);
+        return r;
+      });
       expect(sent.status).toBe(302);
     }
     const waiting = await t.ctx.knex('request_uploads').where({ request_id: id }).select('id');
@@ -324,7 +421,15 @@ describe('documents step', () => {
 
   it('refuses the submission while a received file waits for its type (it would never reach the association), and takes it once classified', async () => {
     const agent = await landlord();
-    const id = await fileRequest(agent, { householdId: await newHousehold('Aclasser'), aidTypeId: aqId, amount: '600', months: '2', iban: IBAN.alpha, documents: MANDATORY.AQ, submit: false });
+    const id = await fileRequest(agent, {
+      householdId: await newHousehold('Aclasser'),
+      aidTypeId: aqId,
+      amount: '600',
+      months: '2',
+      iban: IBAN.alpha,
+      documents: MANDATORY.AQ,
+      submit: false,
+    });
     const sent = await postDocuments(agent, id, (r) => r.attach('files', PDF, 'avis-1.pdf').attach('files', PDF, 'avis-2.pdf'));
     expect(sent.status).toBe(302);
     const refused = await postForm(agent, `/demandes/${id}/deposer`, { version: await version(id) }, `/demandes/${id}/recapitulatif`);
@@ -348,21 +453,44 @@ describe('documents step', () => {
   it('takes several files at once, keeps them when no type is chosen, then a type for each', async () => {
     const agent = await landlord();
     const id = await draft(agent, 'Plusieurs');
-    const res = await postDocuments(agent, id, (r) => r.field('kind', '').attach('files', PDF, 'quittance.pdf').attach('files', Buffer.concat([PDF, Buffer.from('2')]), 'bulletins.pdf').attach('files', Buffer.concat([PDF, Buffer.from('3')]), 'avis.pdf'));
+    const res = await postDocuments(agent, id, (r) =>
+      r
+        .field('kind', '')
+        .attach('files', PDF, 'quittance.pdf')
+        .attach('files', Buffer.concat([PDF, Buffer.from('2')]), 'bulletins.pdf')
+        .attach('files', Buffer.concat([PDF, Buffer.from('3')]), 'avis.pdf'),
+    );
     expect(res.status).toBe(302);
     expect(res.headers.location).toBe(`/demandes/${id}/pieces`);
     const page = $((await agent.get(`/demandes/${id}/pieces`)).text);
     expect(page('.alert-success').text()).toContain('3 fichiers reçus');
     const selects = page('#a-classer select');
     expect(selects.length).toBe(3);
-    const byFile = Object.fromEntries(selects.map((_i, e) => [[page(`label[for="${page(e).attr('id')}"]`).text().match(/« (.+) »/)?.[1], page(e).attr('name')]]).get());
+    const byFile = Object.fromEntries(
+      selects
+        .map((_i, e) => [
+          [
+            page(`label[for="${page(e).attr('id')}"]`)
+              .text()
+              .match(/« (.+) »/)?.[1],
+            page(e).attr('name'),
+          ],
+        ])
+        .get(),
+    );
     expect(Object.keys(byFile).sort()).toEqual(['avis.pdf', 'bulletins.pdf', 'quittance.pdf']);
     expect(await t.ctx.knex('request_documents').where({ request_id: id })).toHaveLength(0);
 
-    const classify = await postDocuments(agent, id, (r) => r.field(byFile['quittance.pdf'], 'rent_receipt').field(byFile['bulletins.pdf'], 'payslips').field(byFile['avis.pdf'], 'tax_notice'));
+    const classify = await postDocuments(agent, id, (r) =>
+      r.field(byFile['quittance.pdf'], 'rent_receipt').field(byFile['bulletins.pdf'], 'payslips').field(byFile['avis.pdf'], 'tax_notice'),
+    );
     expect(classify.status).toBe(302);
     const docs = await t.ctx.knex('request_documents').where({ request_id: id, current: true }).orderBy('kind');
-    expect(docs.map((d) => [d.kind, d.filename])).toEqual([['payslips', 'bulletins.pdf'], ['rent_receipt', 'quittance.pdf'], ['tax_notice', 'avis.pdf']]);
+    expect(docs.map((d) => [d.kind, d.filename])).toEqual([
+      ['payslips', 'bulletins.pdf'],
+      ['rent_receipt', 'quittance.pdf'],
+      ['tax_notice', 'avis.pdf'],
+    ]);
     const after = $((await agent.get(`/demandes/${id}/pieces`)).text);
     expect(after('#a-classer').length).toBe(0);
     expect(after('.check-error').text()).not.toContain('Pièces obligatoires manquantes');

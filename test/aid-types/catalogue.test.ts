@@ -39,10 +39,24 @@ describe('aid catalogue administration', () => {
     const v = await t.ctx.knex('aid_type_versions').where({ aid_type_id: id }).first();
     expect(v).toMatchObject({ number: 1, effective_from: '2026-11-23', effective_to: null });
     expect(v.rules).toEqual({
-      ceilingCents: 120000, monthly: false, maxMonths: null, minInstalments: null, maxInstalments: null, rollingCeilingCents: null,
+      ceilingCents: 120000,
+      monthly: false,
+      maxMonths: null,
+      minInstalments: null,
+      maxInstalments: null,
+      rollingCeilingCents: null,
       frequency: { maxCount: 1, months: 60, scope: 'type' },
-      eligibility: { requirePrivateSectorEmployee: true, requireActiveLandlord: true, minEffortRateBp: 3350, maxRemainingIncomePerPersonPerDayCents: null, chargesIncrease: null },
-      documents: [{ kind: 'tax_notice', mandatory: true }, { kind: 'rent_receipt', mandatory: false }],
+      eligibility: {
+        requirePrivateSectorEmployee: true,
+        requireActiveLandlord: true,
+        minEffortRateBp: 3350,
+        maxRemainingIncomePerPersonPerDayCents: null,
+        chargesIncrease: null,
+      },
+      documents: [
+        { kind: 'tax_notice', mandatory: true },
+        { kind: 'rent_receipt', mandatory: false },
+      ],
       accounting: { expenseAccount: '6571', thirdPartyAccount: '4672' },
     });
     const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
@@ -54,14 +68,34 @@ describe('aid catalogue administration', () => {
 
   it('rejects bad rules next to each field, keeping what was typed', async () => {
     const agent = await loginAs(t.ctx.app, t.world.users.admin.email);
-    const res = await postForm(agent, '/aides', { ...newAid, code: 'A B', payees: '', monthly: 'on', minInstalments: '4', maxInstalments: '2', minEffortRate: '120', frequencyMonths: '', expenseAccount: 'abc' }, '/aides/nouvelle');
+    const res = await postForm(
+      agent,
+      '/aides',
+      {
+        ...newAid,
+        code: 'A B',
+        payees: '',
+        monthly: 'on',
+        minInstalments: '4',
+        maxInstalments: '2',
+        minEffortRate: '120',
+        frequencyMonths: '',
+        expenseAccount: 'abc',
+      },
+      '/aides/nouvelle',
+    );
     expect(res.status).toBe(400);
     expect(fieldError(res.text, 'code')).toContain('sans espace');
     expect(fieldError(res.text, 'payees')).toBe('Cochez au moins un bénéficiaire du versement');
     expect(fieldError(res.text, 'minEffortRate')).toContain('entre 0 et 100');
     expect(fieldError(res.text, 'expenseAccount')).toContain('3 à 10 chiffres');
     expect($(res.text)('#label').attr('value')).toBe(newAid.label);
-    const second = await postForm(agent, '/aides', { ...newAid, code: 'AG', monthly: 'on', minInstalments: '4', maxInstalments: '2', frequencyMonths: '' }, '/aides/nouvelle');
+    const second = await postForm(
+      agent,
+      '/aides',
+      { ...newAid, code: 'AG', monthly: 'on', minInstalments: '4', maxInstalments: '2', frequencyMonths: '' },
+      '/aides/nouvelle',
+    );
     expect(fieldError(second.text, 'maxMonths')).toContain('durée maximale');
     expect(fieldError(second.text, 'maxInstalments')).toContain('au moins égal');
     expect(fieldError(second.text, 'frequencyMonths')).toContain('période en mois');
@@ -93,7 +127,12 @@ describe('aid catalogue administration', () => {
 
   it('the database refuses to edit or delete a version', async () => {
     const v = await t.ctx.knex('aid_type_versions').where({ number: 1 }).first();
-    await expect(t.ctx.knex('aid_type_versions').where({ id: v.id }).update({ rules: JSON.stringify({ ...v.rules, ceilingCents: 1 }) })).rejects.toThrow(/immutable/);
+    await expect(
+      t.ctx
+        .knex('aid_type_versions')
+        .where({ id: v.id })
+        .update({ rules: JSON.stringify({ ...v.rules, ceilingCents: 1 }) }),
+    ).rejects.toThrow(/immutable/);
     await expect(t.ctx.knex('aid_type_versions').where({ id: v.id }).update({ effective_to: '2027-06-30' })).rejects.toThrow(/immutable/);
     await expect(t.ctx.knex('aid_type_versions').where({ id: v.id }).delete()).rejects.toThrow(/never deleted/);
   });

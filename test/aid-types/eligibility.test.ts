@@ -1,10 +1,4 @@
-import {
-  effortRateBp,
-  evaluateEligibility,
-  monthsBefore,
-  remainingIncomePerPersonPerDayCents,
-  type Situation,
-} from '../../src/aid-types/eligibility';
+import { effortRateBp, evaluateEligibility, monthsBefore, remainingIncomePerPersonPerDayCents, type Situation } from '../../src/aid-types/eligibility';
 import type { Rules } from '../../src/aid-types/rules';
 import { DEMO_AID_TYPES } from '../../seeds/aid-types';
 

@@ -14,7 +14,12 @@ const t = useWorld({ ACCESS_LOG_RETENTION_MONTHS: '12', ACCESS_ALERT_RECORDS_PER
 const SCHEDULER = { userId: null, label: 'Planificateur' };
 
 const trace = (userId: string, organisationId: string, entityId: string, occurredAt: Date) => ({
-  user_id: userId, organisation_id: organisationId, action: 'household.view', entity_type: 'household', entity_id: entityId, occurred_at: occurredAt,
+  user_id: userId,
+  organisation_id: organisationId,
+  action: 'household.view',
+  entity_type: 'household',
+  entity_id: entityId,
+  occurred_at: occurredAt,
 });
 const at = (iso: string) => new Date(iso);
 
@@ -26,16 +31,20 @@ describe('read traces: retention', () => {
     await expect(t.ctx.knex.raw('truncate access_events')).rejects.toThrow(/append-only/);
     await expect(t.ctx.knex('access_events').where({ entity_id: 'h-ancienne' }).delete()).rejects.toThrow(/append-only/);
     // a cutoff of last week does not let anything go
-    await expect(t.ctx.knex.transaction(async (trx) => {
-      await trx.raw("select set_config('entraide.access_purge_before', ?, true)", [new Date(Date.now() - 7 * 86_400_000).toISOString()]);
-      await trx('access_events').where({ entity_id: 'h-ancienne' }).delete();
-    })).rejects.toThrow(/append-only/);
+    await expect(
+      t.ctx.knex.transaction(async (trx) => {
+        await trx.raw("select set_config('entraide.access_purge_before', ?, true)", [new Date(Date.now() - 7 * 86_400_000).toISOString()]);
+        await trx('access_events').where({ entity_id: 'h-ancienne' }).delete();
+      }),
+    ).rejects.toThrow(/append-only/);
     // a proper cutoff lets only older rows go
     await t.ctx.knex('access_events').insert(trace(op.id, t.world.association.id, 'h-recente', at('2026-11-20T10:00:00Z')));
-    await expect(t.ctx.knex.transaction(async (trx) => {
-      await trx.raw("select set_config('entraide.access_purge_before', '2025-01-01T00:00:00Z', true)");
-      await trx('access_events').whereIn('entity_id', ['h-ancienne', 'h-recente']).delete();
-    })).rejects.toThrow(/append-only/);
+    await expect(
+      t.ctx.knex.transaction(async (trx) => {
+        await trx.raw("select set_config('entraide.access_purge_before', '2025-01-01T00:00:00Z', true)");
+        await trx('access_events').whereIn('entity_id', ['h-ancienne', 'h-recente']).delete();
+      }),
+    ).rejects.toThrow(/append-only/);
     expect(await t.ctx.knex('access_events').whereIn('entity_id', ['h-ancienne', 'h-recente'])).toHaveLength(2);
   });
 
@@ -48,7 +57,9 @@ describe('read traces: retention', () => {
     expect(first).toMatchObject({ status: 'succeeded', counts: { deleted: 8 } });
     expect(await t.ctx.knex('access_events').where('entity_id', 'like', 'h-vieux-%')).toHaveLength(0);
     expect(await t.ctx.knex('access_events').whereIn('entity_id', ['h-11-mois', 'h-recente'])).toHaveLength(2);
-    expect(await t.ctx.services.jobs.run(accessLogRetention, t.ctx.services, SCHEDULER, accessLogRetention.periodKey(TEST_NOW))).toMatchObject({ status: 'skipped' });
+    expect(await t.ctx.services.jobs.run(accessLogRetention, t.ctx.services, SCHEDULER, accessLogRetention.periodKey(TEST_NOW))).toMatchObject({
+      status: 'skipped',
+    });
   });
 
   it('refuses a retention outside six months to three years at start', () => {
@@ -62,7 +73,9 @@ describe('read traces: unusual volumes', () => {
     const { instructorA, operator } = t.world.users;
     // in the hour before TEST_NOW (09:00Z): 21 distinct households by the instructor (some read twice), 20 by the operator
     const rows = [
-      ...Array.from({ length: 21 }, (_, i) => trace(instructorA.id, t.world.landlordA.id, `m-${i}`, at(`2026-11-23T08:${String(10 + i).padStart(2, '0')}:00Z`))),
+      ...Array.from({ length: 21 }, (_, i) =>
+        trace(instructorA.id, t.world.landlordA.id, `m-${i}`, at(`2026-11-23T08:${String(10 + i).padStart(2, '0')}:00Z`)),
+      ),
       ...Array.from({ length: 5 }, (_, i) => trace(instructorA.id, t.world.landlordA.id, `m-${i}`, at('2026-11-23T08:50:00Z'))),
       ...Array.from({ length: 20 }, (_, i) => trace(operator.id, t.world.association.id, `o-${i}`, at('2026-11-23T08:30:00Z'))),
       // outside the hour: not counted

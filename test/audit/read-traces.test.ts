@@ -25,6 +25,11 @@ describe('read traces beyond the household and request pages', () => {
     expect((await operator.get('/demandes/export.csv')).status).toBe(200);
     expect((await operator.get('/demandes/export.xlsx')).status).toBe(200);
     expect(await traces(t.world.users.operator.id, 'households.export')).toEqual([{ entity_type: 'export', entity_id: 'menages.csv' }]);
-    expect(await traces(t.world.users.operator.id, 'requests.export')).toEqual(expect.arrayContaining([{ entity_type: 'export', entity_id: 'demandes.csv' }, { entity_type: 'export', entity_id: 'demandes.xlsx' }]));
+    expect(await traces(t.world.users.operator.id, 'requests.export')).toEqual(
+      expect.arrayContaining([
+        { entity_type: 'export', entity_id: 'demandes.csv' },
+        { entity_type: 'export', entity_id: 'demandes.xlsx' },
+      ]),
+    );
   });
 });

@@ -16,11 +16,13 @@ const t = useWorld({ SECOND_FACTOR: 'required' });
 const passwordStep = async (email: string) => {
   const agent = request.agent(t.ctx.app);
   const res = await postForm(agent, '/connexion', { email, password: TEST_PASSWORD });
-  return { agent, location: res.headers.location as string | undefined };
+  return { agent, location: res.headers.location };
 };
 /** The mails telling a user of a change to their second factor (ASVS 2.2.3). */
 const changeMails = async (email: string) =>
-  (await t.ctx.knex('mail_outbox').where({ to_address: email, kind: 'user.second_factor_changed' }).select('text_body')).map((m: { text_body: string }) => m.text_body);
+  (await t.ctx.knex('mail_outbox').where({ to_address: email, kind: 'user.second_factor_changed' }).select('text_body')).map(
+    (m: { text_body: string }) => m.text_body,
+  );
 const mailsTo = (email: string) => t.ctx.knex('mail_outbox').where({ to_address: email, kind: 'user.second_factor_code' });
 let adminKey = '';
 const sendMailCode = (agent: request.Agent, code: string) => postForm(agent, MAIL_CODE, { code }, CODE_PAGE);
@@ -79,7 +81,11 @@ describe('enrolling a second factor', () => {
     const fresh = await mailedCode(t.ctx.knex, email);
     const ok = await sendMailCode(agent, fresh);
     expect(ok.headers.location).toBe(CODE_PAGE);
-    expect($((await agent.get(CODE_PAGE)).text)('#totp-key').text().replace(/\s/g, '')).toMatch(/^[A-Z2-7]{32}$/);
+    expect(
+      $((await agent.get(CODE_PAGE)).text)('#totp-key')
+        .text()
+        .replace(/\s/g, ''),
+    ).toMatch(/^[A-Z2-7]{32}$/);
     // single use: the same code again on another login is refused
     t.ctx.clock.advanceMinutes(1);
     const other = await passwordStep(email);
@@ -117,7 +123,12 @@ describe('enrolling a second factor', () => {
   });
 
   it('lets an invited user enrol right after choosing the password: the one-time link proved the mailbox', async () => {
-    const invited = await insertUser(t.ctx.knex, { organisationId: t.world.association.id, role: 'accountant', email: 'nouvelle.comptable@asso.test', withPassword: false });
+    const invited = await insertUser(t.ctx.knex, {
+      organisationId: t.world.association.id,
+      role: 'accountant',
+      email: 'nouvelle.comptable@asso.test',
+      withPassword: false,
+    });
     const token = await new PasswordTokenRepository().issue(t.ctx.knex, invited.id, 'invitation', t.ctx.clock.now(), null);
     const agent = request.agent(t.ctx.app);
     const link = `/mot-de-passe/definir/${token}`;
@@ -178,7 +189,9 @@ describe('recovery codes', () => {
     t.ctx.clock.advanceMinutes(0.5);
     const ok = await postForm(agent, '/mon-compte/codes-de-secours', { confirmPassword: TEST_PASSWORD, confirmCode: totp(t.ctx.clock, key) });
     expect(ok.status).toBe(200);
-    const fresh = $(ok.text)('#recovery-codes li').map((_i, el) => $(ok.text)(el).text()).get();
+    const fresh = $(ok.text)('#recovery-codes li')
+      .map((_i, el) => $(ok.text)(el).text())
+      .get();
     expect(fresh).toHaveLength(10);
     expect(fresh).not.toContain(recoveryCodes[0]);
     expect((await postForm(agent, '/mon-compte/codes-de-secours/notes', {}, '/mon-compte')).headers.location).toBe('/mon-compte');
@@ -200,7 +213,9 @@ describe('the second factor per role', () => {
     t.ctx.clock.advanceMinutes(1);
     const admin = await logInWithCode(t.ctx, t.world.users.admin.email, adminKey);
     const page = $((await admin.get('/utilisateurs')).text);
-    expect(page('#second-factor-roles').text()).toContain('Second facteur exigé pour : Administrateur de l’association, Chargé d’instruction, Comptable, Administrateur bailleur');
+    expect(page('#second-factor-roles').text()).toContain(
+      'Second facteur exigé pour : Administrateur de l’association, Chargé d’instruction, Comptable, Administrateur bailleur',
+    );
     const rowOf = (email: string) => page('tbody tr').filter((_i, tr) => page(tr).text().includes(email));
     expect(rowOf(t.world.users.admin.email).find('.second-factor').text()).toBe('Activé');
     expect(rowOf(t.world.users.social_adviser.email).find('.second-factor').text()).toBe('Non activé');

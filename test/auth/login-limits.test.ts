@@ -20,7 +20,11 @@ beforeAll(() => {
 
 async function post(agent: Agent, path: string, fields: Record<string, string>, from: string) {
   const token = await csrfToken(agent, path);
-  return agent.post(path).set('X-Forwarded-For', from).type('form').send({ _csrf: token, ...fields });
+  return agent
+    .post(path)
+    .set('X-Forwarded-For', from)
+    .type('form')
+    .send({ _csrf: token, ...fields });
 }
 /** The account counter's key: a digest of the normalised e-mail (no address stored in the counters). */
 const accountKey = (email: string) => `login-account:email:${createHash('sha256').update(email).digest('hex').slice(0, 32)}`;
@@ -41,7 +45,14 @@ describe('the login limits', () => {
     // another account from those same addresses is not concerned
     expect((await login('autre@exemple.fr', 'mauvais', '198.51.100.1')).status).toBe(401);
     // counted under the normalised e-mail (the refused try counts too), never stored in clear
-    expect((await t.ctx.knex('rate_limits').where({ key: accountKey('cible@exemple.fr') }).first('hits')).hits).toBe(11);
+    expect(
+      (
+        await t.ctx
+          .knex('rate_limits')
+          .where({ key: accountKey('cible@exemple.fr') })
+          .first('hits')
+      ).hits,
+    ).toBe(11);
     expect(await t.ctx.knex('rate_limits').where('key', 'like', '%cible%').first()).toBeUndefined();
   });
 
@@ -56,7 +67,15 @@ describe('the login limits', () => {
   it('count a successful login as no failure', async () => {
     for (let i = 0; i < 12; i++) expect((await login(t.world.users.auditor.email, TEST_PASSWORD, `192.0.2.${i + 1}`)).status).toBe(302);
     // the limiter takes a success back once the answer has gone (after the response): wait for the last one to land
-    const hits = async () => Number((await t.ctx.knex('rate_limits').where({ key: accountKey(t.world.users.auditor.email) }).first('hits'))?.hits ?? 0);
+    const hits = async () =>
+      Number(
+        (
+          await t.ctx
+            .knex('rate_limits')
+            .where({ key: accountKey(t.world.users.auditor.email) })
+            .first('hits')
+        )?.hits ?? 0,
+      );
     for (let tries = 0; tries < 40 && (await hits()) !== 0; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await hits()).toBe(0);
   });
@@ -90,10 +109,17 @@ describe('the forgotten-password mails', () => {
   it('are at most 10 per 15 minutes from one address, every request counted, with the same answer past the limit', async () => {
     const from = '198.18.1.1';
     const users = [];
-    for (let i = 0; i < 12; i++) users.push(await insertUser(t.ctx.knex, { organisationId: t.world.landlordA.id, role: 'landlord_instructor', email: `demandeur${i}@alpha.test` }));
+    for (let i = 0; i < 12; i++)
+      users.push(await insertUser(t.ctx.knex, { organisationId: t.world.landlordA.id, role: 'landlord_instructor', email: `demandeur${i}@alpha.test` }));
     const answers = [];
     for (const u of users) answers.push(await answer(u.email, from));
-    const mailed = await t.ctx.knex('mail_outbox').whereIn('to_address', users.map((u) => u.email)).where({ kind: 'user.password_reset' });
+    const mailed = await t.ctx
+      .knex('mail_outbox')
+      .whereIn(
+        'to_address',
+        users.map((u) => u.email),
+      )
+      .where({ kind: 'user.password_reset' });
     expect(mailed).toHaveLength(10);
     expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
     expect(answers[11]).toMatchObject({ status: 302, location: '/connexion' });

@@ -23,7 +23,9 @@ async function logIn(agent: Agent, email = t.world.users.admin.email) {
 
 async function savedForms(): Promise<string[]> {
   const rows = await t.ctx.knex('sessions').select('sess');
-  return rows.map((r: { sess: unknown }) => (typeof r.sess === 'string' ? r.sess : JSON.stringify(r.sess))).filter((s: string) => s.includes('savedForm') || s.includes('returnTo'));
+  return rows
+    .map((r: { sess: unknown }) => (typeof r.sess === 'string' ? r.sess : JSON.stringify(r.sess)))
+    .filter((s: string) => s.includes('savedForm') || s.includes('returnTo'));
 }
 
 async function expectNotPrefilled(agent: Agent) {
@@ -46,7 +48,11 @@ describe('a cross-site POST from an anonymous visitor', () => {
     const headers = headersOf();
     const agent = request.agent(t.ctx.app);
     const before = (await savedForms()).length;
-    const attack = await agent.post(editPath()).set(headers).type('form').send({ email: 'attacker@evil.example', firstName: 'Pirate', lastName: 'Pirate', role: 'landlord_admin' });
+    const attack = await agent
+      .post(editPath())
+      .set(headers)
+      .type('form')
+      .send({ email: 'attacker@evil.example', firstName: 'Pirate', lastName: 'Pirate', role: 'landlord_admin' });
     expect(attack.status).toBe(403);
     expect(attack.headers.location).toBeUndefined();
     expect((await savedForms()).length).toBe(before);
@@ -55,7 +61,11 @@ describe('a cross-site POST from an anonymous visitor', () => {
 
   it('with our own Origin but without any of our cookies (a forged header from a script, not a browser) keeps nothing', async () => {
     const agent = request.agent(t.ctx.app);
-    const attack = await agent.post(editPath()).set({ Origin: APP, Referer: `${APP}${editPath()}` }).type('form').send({ email: 'attacker@evil.example' });
+    const attack = await agent
+      .post(editPath())
+      .set({ Origin: APP, Referer: `${APP}${editPath()}` })
+      .type('form')
+      .send({ email: 'attacker@evil.example' });
     expect(attack.status).toBe(403);
     await expectNotPrefilled(agent);
   });
@@ -65,7 +75,11 @@ describe('a cross-site POST into a session that has just expired', () => {
   it('is not kept either: the victim logs in again and lands on the home page', async () => {
     const agent = await loginAs(t.ctx.app, t.world.users.admin.email);
     t.ctx.clock.advanceMinutes(45);
-    const attack = await agent.post(editPath()).set({ Origin: EVIL, Referer: `${EVIL}/piege` }).type('form').send({ email: 'attacker@evil.example' });
+    const attack = await agent
+      .post(editPath())
+      .set({ Origin: EVIL, Referer: `${EVIL}/piege` })
+      .type('form')
+      .send({ email: 'attacker@evil.example' });
     expect(attack.status).toBe(302);
     expect(attack.headers.location).toBe('/connexion');
     await expectNotPrefilled(agent);
@@ -89,7 +103,11 @@ describe('our own form posted into a session that is gone', () => {
     const agent = await loginAs(t.ctx.app, t.world.users.admin.email);
     const token = await csrfToken(agent, '/admin/membres/nouveau');
     t.ctx.clock.advanceMinutes(45);
-    const res = await agent.post('/admin/membres').set({ Origin: APP, Referer: `${APP}/admin/membres/nouveau` }).type('form').send({ _csrf: token, ...organisation });
+    const res = await agent
+      .post('/admin/membres')
+      .set({ Origin: APP, Referer: `${APP}/admin/membres/nouveau` })
+      .type('form')
+      .send({ _csrf: token, ...organisation });
     await expectKept(agent, res);
   });
 
@@ -97,7 +115,11 @@ describe('our own form posted into a session that is gone', () => {
     const agent = await loginAs(t.ctx.app, t.world.users.admin.email);
     const token = await csrfToken(agent, '/admin/membres/nouveau');
     await t.ctx.knex('sessions').delete();
-    const res = await agent.post('/admin/membres').set({ Origin: APP, Referer: `${APP}/admin/membres/nouveau` }).type('form').send({ _csrf: token, ...organisation });
+    const res = await agent
+      .post('/admin/membres')
+      .set({ Origin: APP, Referer: `${APP}/admin/membres/nouveau` })
+      .type('form')
+      .send({ _csrf: token, ...organisation });
     await expectKept(agent, res);
   });
 
@@ -105,7 +127,11 @@ describe('our own form posted into a session that is gone', () => {
     const agent = await loginAs(t.ctx.app, t.world.users.admin.email);
     const token = await csrfToken(agent, '/admin/membres/nouveau');
     agent.jar.setCookie('entraide.sid=gone; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/', '127.0.0.1', '/');
-    const res = await agent.post('/admin/membres').set({ Origin: APP, Referer: `${APP}/admin/membres/nouveau` }).type('form').send({ _csrf: token, ...organisation });
+    const res = await agent
+      .post('/admin/membres')
+      .set({ Origin: APP, Referer: `${APP}/admin/membres/nouveau` })
+      .type('form')
+      .send({ _csrf: token, ...organisation });
     await expectKept(agent, res);
   });
 
@@ -114,7 +140,11 @@ describe('our own form posted into a session that is gone', () => {
     const token = await csrfToken(agent, '/admin/membres/nouveau');
     await t.ctx.knex('sessions').delete();
     const own = agent.post('/admin/membres');
-    const res = await own.set('Host', 'extranet.local').set('Referer', 'http://extranet.local/admin/membres/nouveau').type('form').send({ _csrf: token, ...organisation });
+    const res = await own
+      .set('Host', 'extranet.local')
+      .set('Referer', 'http://extranet.local/admin/membres/nouveau')
+      .type('form')
+      .send({ _csrf: token, ...organisation });
     await expectKept(agent, res);
   });
 });

@@ -40,15 +40,27 @@ describe('changing my password', () => {
     const other = await loginAs(ctx.app, user.email);
     const me = await loginAs(ctx.app, user.email);
 
-    const wrong = await postForm(me, '/mon-compte/mot-de-passe', { currentPassword: 'nope-nope-nope', newPassword: 'un autre mot de passe', confirmPassword: 'un autre mot de passe' });
+    const wrong = await postForm(me, '/mon-compte/mot-de-passe', {
+      currentPassword: 'nope-nope-nope',
+      newPassword: 'un autre mot de passe',
+      confirmPassword: 'un autre mot de passe',
+    });
     expect(wrong.status).toBe(400);
     expect(fieldError(wrong.text, 'currentPassword')).toBe('Le mot de passe actuel est incorrect');
 
-    const mismatch = await postForm(me, '/mon-compte/mot-de-passe', { currentPassword: TEST_PASSWORD, newPassword: 'un autre mot de passe', confirmPassword: 'un autre mot de pass' });
+    const mismatch = await postForm(me, '/mon-compte/mot-de-passe', {
+      currentPassword: TEST_PASSWORD,
+      newPassword: 'un autre mot de passe',
+      confirmPassword: 'un autre mot de pass',
+    });
     expect(fieldError(mismatch.text, 'confirmPassword')).toBe('Les deux mots de passe ne sont pas identiques');
     expect($(mismatch.text)('#newPassword').attr('value')).toBeUndefined();
 
-    const ok = await postForm(me, '/mon-compte/mot-de-passe', { currentPassword: TEST_PASSWORD, newPassword: 'un autre mot de passe', confirmPassword: 'un autre mot de passe' });
+    const ok = await postForm(me, '/mon-compte/mot-de-passe', {
+      currentPassword: TEST_PASSWORD,
+      newPassword: 'un autre mot de passe',
+      confirmPassword: 'un autre mot de passe',
+    });
     expect(ok.status).toBe(302);
     expect((await me.get('/mon-compte')).status).toBe(200);
     expect((await other.get('/mon-compte')).status).toBe(302);

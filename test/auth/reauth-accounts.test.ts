@@ -36,7 +36,14 @@ describe('accounts and re-authentication', () => {
     // the re-authentication holds 5 minutes; a landlord instructor never needed it
     t.ctx.clock.advanceMinutes(6);
     const landlordForm = `/utilisateurs/nouveau?organisation=${t.world.landlordA.id}`;
-    const instructor = { organisationId: t.world.landlordA.id, firstName: 'Lina', lastName: 'Roche', email: 'lina.roche@alpha.test', role: 'landlord_instructor', agencyId: t.world.landlordA.agencyId };
+    const instructor = {
+      organisationId: t.world.landlordA.id,
+      firstName: 'Lina',
+      lastName: 'Roche',
+      email: 'lina.roche@alpha.test',
+      role: 'landlord_instructor',
+      agencyId: t.world.landlordA.agencyId,
+    };
     expect((await postForm(admin.agent, '/utilisateurs', instructor, landlordForm)).status).toBe(302);
   });
 
@@ -47,12 +54,22 @@ describe('accounts and re-authentication', () => {
     expect((await session.get('/')).status).toBe(200);
     const row = await t.ctx.knex('users').where({ id: colleague.id }).first();
     const edit = `/utilisateurs/${colleague.id}/modifier`;
-    const fields = { firstName: row.first_name, lastName: row.last_name, email: 'pirate@exemple.fr', phone: '', role: row.role, agencyId: row.agency_id ?? '', version: String(row.version) };
+    const fields = {
+      firstName: row.first_name,
+      lastName: row.last_name,
+      email: 'pirate@exemple.fr',
+      phone: '',
+      role: row.role,
+      agencyId: row.agency_id ?? '',
+      version: String(row.version),
+    };
     const refused = await postForm(admin.agent, edit, fields);
     expect(refused.status).toBe(400);
     expect(fieldError(refused.text, 'confirmPassword')).toContain('adresse e-mail');
     expect((await t.ctx.knex('users').where({ id: colleague.id }).first('email')).email).toBe('camille.blanc@alpha.test');
-    expect((await postForm(admin.agent, edit, withIdentity({ ...fields, email: 'camille.blanc2@alpha.test' }, { code: totp(t.ctx.clock, admin.key) }))).status).toBe(302);
+    expect(
+      (await postForm(admin.agent, edit, withIdentity({ ...fields, email: 'camille.blanc2@alpha.test' }, { code: totp(t.ctx.clock, admin.key) }))).status,
+    ).toBe(302);
     const after = await session.get('/');
     expect(after.status).toBe(302);
     expect(after.headers.location).toBe('/connexion');
@@ -63,8 +80,18 @@ describe('accounts and re-authentication', () => {
     const colleague = await insertUser(t.ctx.knex, { organisationId: t.world.landlordA.id, role: 'landlord_instructor', email: 'sacha.noel@alpha.test' });
     const session = await loginAs(t.ctx.app, 'sacha.noel@alpha.test');
     const row = await t.ctx.knex('users').where({ id: colleague.id }).first();
-    const fields = { firstName: row.first_name, lastName: row.last_name, email: row.email, phone: '', role: 'landlord_admin', agencyId: row.agency_id ?? '', version: String(row.version) };
-    expect((await postForm(admin.agent, `/utilisateurs/${colleague.id}/modifier`, withIdentity(fields, { code: totp(t.ctx.clock, admin.key) }))).status).toBe(302);
+    const fields = {
+      firstName: row.first_name,
+      lastName: row.last_name,
+      email: row.email,
+      phone: '',
+      role: 'landlord_admin',
+      agencyId: row.agency_id ?? '',
+      version: String(row.version),
+    };
+    expect((await postForm(admin.agent, `/utilisateurs/${colleague.id}/modifier`, withIdentity(fields, { code: totp(t.ctx.clock, admin.key) }))).status).toBe(
+      302,
+    );
     expect((await session.get('/')).headers.location).toBe('/connexion');
     const again = await postForm(request.agent(t.ctx.app), '/connexion', { email: 'sacha.noel@alpha.test', password: TEST_PASSWORD });
     expect(again.headers.location).toBe('/connexion/second-facteur');
@@ -77,10 +104,30 @@ describe('accounts and re-authentication', () => {
 
   it('answers an edited debtor account holding another account’s IBAN next to the field, not with a 500', async () => {
     const a = await actorOf(t.ctx.knex, t.world.users.admin.id);
-    await t.ctx.services.debtorAccounts.create(a, { label: 'Courant', holderName: 'Association', iban: 'FR1420041010050500013M02606', isDefault: true, active: true });
-    await t.ctx.services.debtorAccounts.create(a, { label: 'Fonds énergie', holderName: 'Association', iban: 'FR7630006000011234567890189', isDefault: false, active: true });
+    await t.ctx.services.debtorAccounts.create(a, {
+      label: 'Courant',
+      holderName: 'Association',
+      iban: 'FR1420041010050500013M02606',
+      isDefault: true,
+      active: true,
+    });
+    await t.ctx.services.debtorAccounts.create(a, {
+      label: 'Fonds énergie',
+      holderName: 'Association',
+      iban: 'FR7630006000011234567890189',
+      isDefault: false,
+      active: true,
+    });
     const second = await t.ctx.knex('debtor_accounts').where({ label: 'Fonds énergie' }).first('id', 'version');
-    await expect(t.ctx.services.debtorAccounts.update(a, second.id, { label: 'Fonds énergie', holderName: 'Association', iban: 'FR14 2004 1010 0505 0001 3M02 606', isDefault: false, active: true, version: second.version }))
-      .rejects.toMatchObject({ fieldErrors: { iban: 'Ce compte est déjà enregistré' } });
+    await expect(
+      t.ctx.services.debtorAccounts.update(a, second.id, {
+        label: 'Fonds énergie',
+        holderName: 'Association',
+        iban: 'FR14 2004 1010 0505 0001 3M02 606',
+        isDefault: false,
+        active: true,
+        version: second.version,
+      }),
+    ).rejects.toMatchObject({ fieldErrors: { iban: 'Ce compte est déjà enregistré' } });
   });
 });

@@ -14,7 +14,9 @@ const t = useWorld({ SECOND_FACTOR: 'required' });
 const pdf = Buffer.from('%PDF-1.4\n% RIB\n');
 
 async function postOwnAccount(agent: Agent, fields: Record<string, string>) {
-  const token = $((await agent.get('/comptes-bancaires')).text)('input[name="_csrf"]').first().attr('value') as string;
+  const token = $((await agent.get('/comptes-bancaires')).text)('input[name="_csrf"]')
+    .first()
+    .attr('value') as string;
   let req = agent.post('/comptes-bancaires').field('_csrf', token);
   for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
   return req.attach('rib', pdf, 'rib.pdf');
@@ -72,7 +74,8 @@ describe('re-authentication before a sensitive change', () => {
 
   it('locks the account after five failures, like wrong passwords at login', async () => {
     await t.ctx.knex('users').where({ id: t.world.users.adminA.id }).update({ failed_logins: 0 });
-    for (let i = 0; i < 5; i++) await postOwnAccount(landlord.agent, withIdentity({ holderName: 'X', iban: IBAN.alphaNew }, { password: `faux-mot-de-passe-${i}` }));
+    for (let i = 0; i < 5; i++)
+      await postOwnAccount(landlord.agent, withIdentity({ holderName: 'X', iban: IBAN.alphaNew }, { password: `faux-mot-de-passe-${i}` }));
     const user = await t.ctx.knex('users').where({ id: t.world.users.adminA.id }).first('locked_until');
     expect(new Date(user.locked_until).getTime()).toBeGreaterThan(t.ctx.clock.now().getTime());
     const locked = await postOwnAccount(landlord.agent, withIdentity({ holderName: 'X', iban: IBAN.alphaNew }, { code: totp(t.ctx.clock, landlord.key) }));
@@ -86,7 +89,15 @@ describe('re-authentication before a sensitive change', () => {
     const admin = await enrolAndLogIn(t.ctx, t.world.users.admin.email);
     t.ctx.clock.advanceMinutes(0.5);
     const target = await t.ctx.knex('users').where({ id: t.world.users.auditor.id }).first();
-    const fields = { firstName: target.first_name, lastName: 'Nouveau-Nom', email: target.email, phone: '', role: target.role, agencyId: '', version: String(target.version) };
+    const fields = {
+      firstName: target.first_name,
+      lastName: 'Nouveau-Nom',
+      email: target.email,
+      phone: '',
+      role: target.role,
+      agencyId: '',
+      version: String(target.version),
+    };
     const edit = `/utilisateurs/${target.id}/modifier`;
     expect((await postForm(admin.agent, edit, fields)).status).toBe(302);
     const version = String(target.version + 1);
@@ -104,8 +115,24 @@ describe('re-authentication before a sensitive change', () => {
   it('refuses a role change in the service itself without a recent re-authentication', async () => {
     const admin = await t.ctx.knex('users').where({ id: t.world.users.admin.id }).first();
     const target = await t.ctx.knex('users').where({ id: t.world.users.auditor.id }).first();
-    const actor = { userId: admin.id, role: 'admin' as const, organisationId: admin.organisation_id, organisationKind: 'association' as const, name: 'Admin', agencyId: null, agencyRestricted: false, requestId: 'test' };
-    const input = { firstName: target.first_name, lastName: target.last_name, email: target.email, role: 'auditor' as const, agencyRestricted: false, version: target.version };
+    const actor = {
+      userId: admin.id,
+      role: 'admin' as const,
+      organisationId: admin.organisation_id,
+      organisationKind: 'association' as const,
+      name: 'Admin',
+      agencyId: null,
+      agencyRestricted: false,
+      requestId: 'test',
+    };
+    const input = {
+      firstName: target.first_name,
+      lastName: target.last_name,
+      email: target.email,
+      role: 'auditor' as const,
+      agencyRestricted: false,
+      version: target.version,
+    };
     await expect(t.ctx.services.users.update(actor, target.id, input)).rejects.toThrow();
     const stale = { userId: admin.id, at: t.ctx.clock.now().getTime() - 6 * 60_000 };
     await expect(t.ctx.services.users.update(actor, target.id, input, async () => stale)).rejects.toThrow();
@@ -116,7 +143,10 @@ describe('re-authentication before a sensitive change', () => {
     t.ctx.clock.advanceMinutes(6);
     const accountant = await enrolAndLogIn(t.ctx, t.world.users.accountant.email);
     t.ctx.clock.advanceMinutes(6);
-    const res = await postForm(accountant.agent, '/mon-compte/codes-de-secours', { confirmPassword: TEST_PASSWORD, confirmCode: accountant.recoveryCodes[0] as string });
+    const res = await postForm(accountant.agent, '/mon-compte/codes-de-secours', {
+      confirmPassword: TEST_PASSWORD,
+      confirmCode: accountant.recoveryCodes[0] as string,
+    });
     expect(res.status).toBe(200);
     expect($(res.text)('#recovery-codes li')).toHaveLength(10);
     expect(await t.ctx.knex('audit_events').where({ entity_id: t.world.users.accountant.id, action: 'user.recovery_code_used' })).toHaveLength(1);

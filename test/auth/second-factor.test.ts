@@ -51,7 +51,11 @@ describe('the second factor of association administrators', () => {
     const key = $(page.text)('#totp-key').text().replace(/\s/g, '');
     expect(key).toMatch(/^[A-Z2-7]{32}$/);
     // the same key on every showing of the page until it is confirmed
-    expect($((await agent.get(CODE_PAGE)).text)('#totp-key').text().replace(/\s/g, '')).toBe(key);
+    expect(
+      $((await agent.get(CODE_PAGE)).text)('#totp-key')
+        .text()
+        .replace(/\s/g, ''),
+    ).toBe(key);
 
     const wrong = await sendCode(agent, '000000');
     expect(wrong.status).toBe(400);
@@ -120,7 +124,10 @@ describe('the second factor of association administrators', () => {
     const { agent } = await password(t.world.users.admin.email);
     const token = await csrfToken(agent, CODE_PAGE);
     t.ctx.clock.advanceMinutes(6);
-    const late = await agent.post(CODE_PAGE).type('form').send({ _csrf: token, code: codeFor(await storedSecret()) });
+    const late = await agent
+      .post(CODE_PAGE)
+      .type('form')
+      .send({ _csrf: token, code: codeFor(await storedSecret()) });
     expect(late.status).toBe(302);
     expect(late.headers.location).toBe('/connexion');
   });
@@ -140,11 +147,19 @@ describe('the second factor of association administrators', () => {
 
   it('is required by default in production for the roles that move money or manage access, cannot be switched off there, and is off by default elsewhere', () => {
     const production = {
-      NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), LINK_SIGNING_SECRET: 'y'.repeat(40), DATA_ENCRYPTION_KEY: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
-      DATABASE_URL: 'postgres://db/x', SMTP_HOST: 'smtp', BASE_URL: 'https://entraide.example', TRUST_PROXY: 'true',
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'x'.repeat(40),
+      LINK_SIGNING_SECRET: 'y'.repeat(40),
+      DATA_ENCRYPTION_KEY: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      DATABASE_URL: 'postgres://db/x',
+      SMTP_HOST: 'smtp',
+      BASE_URL: 'https://entraide.example',
+      TRUST_PROXY: 'true',
     };
     expect(loadConfig(production).secondFactorRoles).toEqual(['admin', 'operator', 'accountant', 'landlord_admin']);
-    expect(() => loadConfig({ ...production, ADMIN_SECOND_FACTOR: 'off' })).toThrow(/ADMIN_SECOND_FACTOR : le second facteur ne peut pas être désactivé en production/);
+    expect(() => loadConfig({ ...production, ADMIN_SECOND_FACTOR: 'off' })).toThrow(
+      /ADMIN_SECOND_FACTOR : le second facteur ne peut pas être désactivé en production/,
+    );
     expect(() => loadConfig({ ...production, SECOND_FACTOR: 'off' })).toThrow(/SECOND_FACTOR : le second facteur ne peut pas être désactivé en production/);
     expect(loadConfig({ ...production, SECOND_FACTOR_ROLES: 'admin,accountant,auditor' }).secondFactorRoles).toEqual(['admin', 'accountant', 'auditor']);
     expect(() => loadConfig({ ...production, SECOND_FACTOR_ROLES: 'admin,boss' })).toThrow(/rôle inconnu « boss »/);
@@ -179,11 +194,17 @@ describe('resetting a colleague’s second factor', () => {
     const ok = await postForm(other.agent, `${page}/second-facteur`, { confirmPassword: TEST_PASSWORD, confirmCode: codeFor(other.key) }, page);
     expect(ok.status).toBe(302);
     expect(await storedSecret()).toBeNull();
-    const audit = await t.ctx.knex('audit_events').where({ entity_id: t.world.users.admin.id, action: 'user.second_factor_reset' }).orderBy('occurred_at', 'desc').first();
+    const audit = await t.ctx
+      .knex('audit_events')
+      .where({ entity_id: t.world.users.admin.id, action: 'user.second_factor_reset' })
+      .orderBy('occurred_at', 'desc')
+      .first();
     expect(audit.actor_user_id).toBe(colleague.id);
     // nobody resets their own, and a landlord administrator sees no such thing
     expect($((await other.agent.get(`/utilisateurs/${colleague.id}`)).text)('#second-facteur')).toHaveLength(0);
     const landlordAdmin = await password(t.world.users.adminA.email);
-    expect((await postForm(landlordAdmin.agent, `/utilisateurs/${t.world.users.instructorA.id}/second-facteur`, { confirmPassword: TEST_PASSWORD }, '/')).status).toBe(403);
+    expect(
+      (await postForm(landlordAdmin.agent, `/utilisateurs/${t.world.users.instructorA.id}/second-facteur`, { confirmPassword: TEST_PASSWORD }, '/')).status,
+    ).toBe(403);
   });
 });

@@ -97,7 +97,8 @@ describe('behind a TLS proxy (TRUST_PROXY=true)', () => {
 });
 
 describe('session writes', () => {
-  const stored = async (knex: TestContext['knex']) => (await knex('sessions').select('sid', 'sess')).map((r: { sid: string; sess: unknown }) => JSON.stringify(r.sess)).sort();
+  const stored = async (knex: TestContext['knex']) =>
+    (await knex('sessions').select('sid', 'sess')).map((r: { sid: string; sess: unknown }) => JSON.stringify(r.sess)).sort();
 
   it('reads the session on each page but writes it back at most once a minute while only reading', async () => {
     const agent = await loginAs(ctx.app, adminEmail);

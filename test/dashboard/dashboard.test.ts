@@ -22,8 +22,13 @@ beforeAll(async () => {
   const add = async (status: string, n = 1) => {
     for (let i = 0; i < n; i++) {
       await insertRequest(t.ctx.knex, {
-        organisationId: t.world.landlordA.id, householdId: h, aidTypeId: aqId, createdBy: t.world.users.instructorA.id, status: status as never,
-        assignedTo: instructor.id, tenantName: 'Aminata Kouyaté',
+        organisationId: t.world.landlordA.id,
+        householdId: h,
+        aidTypeId: aqId,
+        createdBy: t.world.users.instructorA.id,
+        status: status as never,
+        assignedTo: instructor.id,
+        tenantName: 'Aminata Kouyaté',
       });
     }
   };
@@ -42,7 +47,11 @@ async function cards(email: string): Promise<Record<string, string>> {
   const res = await agent.get('/tableau-de-bord');
   expect(res.status).toBe(200);
   const page = $(res.text);
-  return Object.fromEntries(page('[data-status-card]').map((_, c) => [[page(c).find('.status-label').text().trim(), page(c).find('.status-count').text().trim()]]).get());
+  return Object.fromEntries(
+    page('[data-status-card]')
+      .map((_, c) => [[page(c).find('.status-label').text().trim(), page(c).find('.status-count').text().trim()]])
+      .get(),
+  );
 }
 
 describe('dashboard', () => {

@@ -21,15 +21,30 @@ let households: { A: string; B: string };
 /** logged in anew after the clock moved (an idle session would have expired) */
 const asOperator = () => loginAs(t.ctx.app, t.world.users.operator.email);
 
-async function request(o: { status: string; aid?: 'AQ' | 'AE' | 'AD'; landlord?: 'A' | 'B'; submittedAt: Date; decidedAt?: Date; grantedEuros?: number }): Promise<string> {
+async function request(o: {
+  status: string;
+  aid?: 'AQ' | 'AE' | 'AD';
+  landlord?: 'A' | 'B';
+  submittedAt: Date;
+  decidedAt?: Date;
+  grantedEuros?: number;
+}): Promise<string> {
   const landlord = o.landlord ?? 'A';
   const id = await insertRequest(t.ctx.knex, {
-    organisationId: landlord === 'A' ? t.world.landlordA.id : t.world.landlordB.id, householdId: households[landlord], aidTypeId: aid[o.aid ?? 'AQ'],
-    createdBy: landlord === 'A' ? t.world.users.instructorA.id : t.world.users.instructorB.id, status: o.status as never,
+    organisationId: landlord === 'A' ? t.world.landlordA.id : t.world.landlordB.id,
+    householdId: households[landlord],
+    aidTypeId: aid[o.aid ?? 'AQ'],
+    createdBy: landlord === 'A' ? t.world.users.instructorA.id : t.world.users.instructorB.id,
+    status: o.status as never,
   });
-  await t.ctx.knex('aid_requests').where({ id }).update({
-    submitted_at: o.status === 'draft' ? null : o.submittedAt, decided_at: o.decidedAt ?? null, granted_cents: o.grantedEuros === undefined ? null : o.grantedEuros * 100,
-  });
+  await t.ctx
+    .knex('aid_requests')
+    .where({ id })
+    .update({
+      submitted_at: o.status === 'draft' ? null : o.submittedAt,
+      decided_at: o.decidedAt ?? null,
+      granted_cents: o.grantedEuros === undefined ? null : o.grantedEuros * 100,
+    });
   return id;
 }
 const referenceOf = async (id: string) => (await t.ctx.knex('aid_requests').where({ id }).first('reference')).reference as string;
@@ -51,17 +66,54 @@ async function figures(agent: Agent): Promise<Figures> {
   const text = (el: Parameters<typeof page>[0]) => page(el).text().replace(/\s+/g, ' ').trim();
   const chart = (id: string): string[] | string => {
     const figure = page(`figure[aria-labelledby="${id}"]`);
-    const rows = figure.find('table tr').slice(1).map((_i, tr) => page(tr).find('td').map((_j, td) => text(td)).get().join(' | ')).get();
+    const rows = figure
+      .find('table tr')
+      .slice(1)
+      .map((_i, tr) =>
+        page(tr)
+          .find('td')
+          .map((_j, td) => text(td))
+          .get()
+          .join(' | '),
+      )
+      .get();
     return rows.length ? rows : text(figure.find('p'));
   };
-  const waitingHeading = page('h2').filter((_i, h) => page(h).text().startsWith('En attente depuis')).first();
+  const waitingHeading = page('h2')
+    .filter((_i, h) => page(h).text().startsWith('En attente depuis'))
+    .first();
   return {
-    cards: Object.fromEntries(page('[data-status-card]').map((_i, c) => [[text(page(c).find('.status-label')), text(page(c).find('.status-count'))]]).get()),
-    ages: Object.fromEntries(page('table.table-sm tbody tr').map((_i, tr) => [[text(page(tr).find('th')), page(tr).find('td').map((_j, td) => Number(text(td))).get()]]).get()),
+    cards: Object.fromEntries(
+      page('[data-status-card]')
+        .map((_i, c) => [[text(page(c).find('.status-label')), text(page(c).find('.status-count'))]])
+        .get(),
+    ),
+    ages: Object.fromEntries(
+      page('table.table-sm tbody tr')
+        .map((_i, tr) => [
+          [
+            text(page(tr).find('th')),
+            page(tr)
+              .find('td')
+              .map((_j, td) => Number(text(td)))
+              .get(),
+          ],
+        ])
+        .get(),
+    ),
     waitingHeading: text(waitingHeading),
-    waiting: waitingHeading.next('ul').find('li').map((_i, li) => text(li)).get(),
+    waiting: waitingHeading
+      .next('ul')
+      .find('li')
+      .map((_i, li) => text(li))
+      .get(),
     processing: text(page('p').filter((_i, p) => page(p).text().startsWith('Délai moyen'))),
-    charts: { monthType: chart('chart-month-type'), monthLandlord: chart('chart-month-landlord'), yearType: chart('chart-year-type'), yearLandlord: chart('chart-year-landlord') },
+    charts: {
+      monthType: chart('chart-month-type'),
+      monthLandlord: chart('chart-month-landlord'),
+      yearType: chart('chart-year-type'),
+      yearLandlord: chart('chart-year-landlord'),
+    },
   };
 }
 
@@ -83,17 +135,59 @@ beforeAll(async () => {
   ids.w2 = await request({ status: 'awaiting_information', submittedAt: ago(15) }); // exactly the alert delay: not yet late
   await request({ status: 'draft', submittedAt: ago(90) });
   // decisions: amounts in euros, decided at Paris instants around the month and year boundaries
-  ids.g1 = await request({ status: 'granted', aid: 'AQ', landlord: 'A', submittedAt: at('2026-10-29T10:00:00Z'), decidedAt: at('2026-11-02T10:00:00Z'), grantedEuros: 300 });
-  ids.g2 = await request({ status: 'paid', aid: 'AE', landlord: 'B', submittedAt: at('2026-11-14T10:00:00Z'), decidedAt: at('2026-11-20T10:00:00Z'), grantedEuros: 150 });
+  ids.g1 = await request({
+    status: 'granted',
+    aid: 'AQ',
+    landlord: 'A',
+    submittedAt: at('2026-10-29T10:00:00Z'),
+    decidedAt: at('2026-11-02T10:00:00Z'),
+    grantedEuros: 300,
+  });
+  ids.g2 = await request({
+    status: 'paid',
+    aid: 'AE',
+    landlord: 'B',
+    submittedAt: at('2026-11-14T10:00:00Z'),
+    decidedAt: at('2026-11-20T10:00:00Z'),
+    grantedEuros: 150,
+  });
   // 31/10 23:59 in Paris: last month
-  ids.g3 = await request({ status: 'in_payment', aid: 'AQ', landlord: 'B', submittedAt: at('2026-10-21T22:59:00Z'), decidedAt: at('2026-10-31T22:59:00Z'), grantedEuros: 200 });
+  ids.g3 = await request({
+    status: 'in_payment',
+    aid: 'AQ',
+    landlord: 'B',
+    submittedAt: at('2026-10-21T22:59:00Z'),
+    decidedAt: at('2026-10-31T22:59:00Z'),
+    grantedEuros: 200,
+  });
   // 01/11 00:01 in Paris (still 31/10 in UTC): this month
-  ids.g4 = await request({ status: 'closed', aid: 'AQ', landlord: 'A', submittedAt: at('2026-10-29T23:01:00Z'), decidedAt: at('2026-10-31T23:01:00Z'), grantedEuros: 100 });
+  ids.g4 = await request({
+    status: 'closed',
+    aid: 'AQ',
+    landlord: 'A',
+    submittedAt: at('2026-10-29T23:01:00Z'),
+    decidedAt: at('2026-10-31T23:01:00Z'),
+    grantedEuros: 100,
+  });
   ids.refused = await request({ status: 'refused', submittedAt: at('2026-11-01T10:00:00Z'), decidedAt: at('2026-11-10T10:00:00Z') });
   // 31/12/2025 23:59 in Paris: last year
-  ids.g5 = await request({ status: 'granted', aid: 'AQ', landlord: 'A', submittedAt: at('2025-12-26T22:59:00Z'), decidedAt: at('2025-12-31T22:59:00Z'), grantedEuros: 50 });
+  ids.g5 = await request({
+    status: 'granted',
+    aid: 'AQ',
+    landlord: 'A',
+    submittedAt: at('2025-12-26T22:59:00Z'),
+    decidedAt: at('2025-12-31T22:59:00Z'),
+    grantedEuros: 50,
+  });
   // 01/01/2026 00:01 in Paris: this year
-  ids.g6 = await request({ status: 'granted', aid: 'AE', landlord: 'A', submittedAt: at('2025-12-24T23:01:00Z'), decidedAt: at('2025-12-31T23:01:00Z'), grantedEuros: 70 });
+  ids.g6 = await request({
+    status: 'granted',
+    aid: 'AE',
+    landlord: 'A',
+    submittedAt: at('2025-12-24T23:01:00Z'),
+    decidedAt: at('2025-12-31T23:01:00Z'),
+    grantedEuros: 70,
+  });
 });
 
 beforeEach(() => t.ctx.clock.set(TEST_NOW));
@@ -102,7 +196,15 @@ describe('the dashboard’s figures on a Monday morning', () => {
   it('counts every submitted request by status, all landlords together, drafts never', async () => {
     const f = await figures(await asOperator());
     expect(f.cards).toEqual({
-      Déposée: '2', 'En instruction': '2', 'En attente du bailleur': '2', Accordée: '3', 'En paiement': '1', Payée: '1', Clôturée: '1', Refusée: '1', Ajournée: '0',
+      Déposée: '2',
+      'En instruction': '2',
+      'En attente du bailleur': '2',
+      Accordée: '3',
+      'En paiement': '1',
+      Payée: '1',
+      Clôturée: '1',
+      Refusée: '1',
+      Ajournée: '0',
     });
   });
 
@@ -120,7 +222,9 @@ describe('the dashboard’s figures on a Monday morning', () => {
     const f = await figures(await asOperator());
     expect(f.waitingHeading).toBe('En attente depuis plus de 15 jours (2)');
     expect(f.waiting).toEqual([
-      expect.stringMatching(new RegExp(`^${await referenceOf(ids.w1)} — Bailleur Alpha, En attente du bailleur depuis le 14/10/2026, suivie par Camille Durand\\d+$`)),
+      expect.stringMatching(
+        new RegExp(`^${await referenceOf(ids.w1)} — Bailleur Alpha, En attente du bailleur depuis le 14/10/2026, suivie par Camille Durand\\d+$`),
+      ),
       `${await referenceOf(ids.r2)} — Bailleur Bêta, En instruction depuis le 03/11/2026`,
     ]);
   });
@@ -161,7 +265,14 @@ describe('the period boundaries with the clock elsewhere', () => {
 
   it('on 31 December at 23:50 in Paris the year still holds it; ten minutes after midnight the year is new and empty', async () => {
     // decided on 31/12/2026 at 23:40 in Paris
-    ids.g7 = await request({ status: 'granted', aid: 'AD', landlord: 'B', submittedAt: at('2026-12-20T10:00:00Z'), decidedAt: at('2026-12-31T22:40:00Z'), grantedEuros: 500 });
+    ids.g7 = await request({
+      status: 'granted',
+      aid: 'AD',
+      landlord: 'B',
+      submittedAt: at('2026-12-20T10:00:00Z'),
+      decidedAt: at('2026-12-31T22:40:00Z'),
+      grantedEuros: 500,
+    });
     t.ctx.clock.set(at('2026-12-31T22:50:00Z'));
     const lastMinutes = await figures(await asOperator());
     expect(lastMinutes.charts.monthType).toEqual(['Aide à l’apurement de la dette locative | 500,00 € | 1']);
@@ -175,8 +286,22 @@ describe('the period boundaries with the clock elsewhere', () => {
   });
 
   it('on the day clocks go back (25/10/2026), both 02:30 of the night count in this month', async () => {
-    const before = await request({ status: 'granted', aid: 'AE', landlord: 'A', submittedAt: at('2026-10-20T10:00:00Z'), decidedAt: at('2026-10-25T00:30:00Z'), grantedEuros: 80 }); // 02:30 summer time
-    const after = await request({ status: 'granted', aid: 'AD', landlord: 'A', submittedAt: at('2026-10-20T10:00:00Z'), decidedAt: at('2026-10-25T01:30:00Z'), grantedEuros: 90 }); // 02:30 winter time
+    const before = await request({
+      status: 'granted',
+      aid: 'AE',
+      landlord: 'A',
+      submittedAt: at('2026-10-20T10:00:00Z'),
+      decidedAt: at('2026-10-25T00:30:00Z'),
+      grantedEuros: 80,
+    }); // 02:30 summer time
+    const after = await request({
+      status: 'granted',
+      aid: 'AD',
+      landlord: 'A',
+      submittedAt: at('2026-10-20T10:00:00Z'),
+      decidedAt: at('2026-10-25T01:30:00Z'),
+      grantedEuros: 90,
+    }); // 02:30 winter time
     t.ctx.clock.set(at('2026-10-25T10:00:00Z'));
     const f = await figures(await asOperator());
     expect(f.charts.monthType).toEqual(['Aide à l’apurement de la dette locative | 90,00 € | 1', 'Aide énergie | 80,00 € | 1']);

@@ -35,7 +35,14 @@ describe(`concurrent requests (${onPostgres() ? 'PostgreSQL' : 'PGlite'})`, () =
     const admin = await asActor(t.world.users.admin.id);
     const adminA = await asActor(t.world.users.adminA.id);
     const current = await t.ctx.knex('users').where({ id: t.world.users.instructorA.id }).first();
-    const base = { firstName: current.first_name, lastName: current.last_name, email: current.email, role: current.role, agencyRestricted: false, version: current.version };
+    const base = {
+      firstName: current.first_name,
+      lastName: current.last_name,
+      email: current.email,
+      role: current.role,
+      agencyRestricted: false,
+      version: current.version,
+    };
     const results = await Promise.allSettled([
       t.ctx.services.users.update(admin, current.id, { ...base, lastName: 'Première' }),
       t.ctx.services.users.update(adminA, current.id, { ...base, lastName: 'Seconde' }),

@@ -38,7 +38,14 @@ describe('constraints', () => {
     const b = await insertOrganisation(db.knex);
     const [agency] = await db.knex('agencies').insert({ organisation_id: a.id, name: 'Agence A' }).returning('id');
     await expect(
-      db.knex('users').insert({ organisation_id: b.id, agency_id: (agency as { id: string }).id, role: 'landlord_instructor', email: 'x@b.fr', first_name: 'X', last_name: 'Y' }),
+      db.knex('users').insert({
+        organisation_id: b.id,
+        agency_id: (agency as { id: string }).id,
+        role: 'landlord_instructor',
+        email: 'x@b.fr',
+        first_name: 'X',
+        last_name: 'Y',
+      }),
     ).rejects.toMatchObject({ code: '23503' });
   });
 

@@ -18,7 +18,11 @@ describe('a freshly migrated database', () => {
 
   it('is made by migrations none of which writes a user', () => {
     const dir = path.resolve(__dirname, '../../migrations');
-    const writers = readdirSync(dir).filter((f) => /(insert|into)\W+\(?\s*['"`]?users['"`]?/i.test(readFileSync(path.join(dir, f), 'utf8')) || /knex\(\s*['"]users['"]\s*\)\s*\.insert/.test(readFileSync(path.join(dir, f), 'utf8')));
+    const writers = readdirSync(dir).filter(
+      (f) =>
+        /(insert|into)\W+\(?\s*['"`]?users['"`]?/i.test(readFileSync(path.join(dir, f), 'utf8')) ||
+        /knex\(\s*['"]users['"]\s*\)\s*\.insert/.test(readFileSync(path.join(dir, f), 'utf8')),
+    );
     expect(writers).toEqual([]);
   });
 });

@@ -41,7 +41,10 @@ describe('households journeys (issue 13)', () => {
     await page.waitForURL(/\/menages\/[0-9a-f-]{36}$/);
     await expect(page.locator('h1').innerText()).resolves.toBe('Karim Haddad');
     await expectAccessible(page, 'fiche ménage avec demandes');
-    await page.getByRole('link', { name: /Enregistrer le départ/ }).first().click();
+    await page
+      .getByRole('link', { name: /Enregistrer le départ/ })
+      .first()
+      .click();
     await expect(page.locator('h1').innerText()).resolves.toContain('Enregistrer le départ de Karim Haddad');
     await expectAccessible(page, 'confirmation du départ');
     await page.getByRole('link', { name: 'Annuler' }).click();
@@ -54,7 +57,12 @@ describe('households journeys (issue 13)', () => {
     const page = await context.newPage();
     await login(page, 'operateur@asso.demo');
     await page.goto(`${baseUrl}/doublons`);
-    await page.locator('section.card').filter({ hasText: 'Lefèvre' }).getByRole('link', { name: /Fusionner en gardant cette fiche/ }).first().click();
+    await page
+      .locator('section.card')
+      .filter({ hasText: 'Lefèvre' })
+      .getByRole('link', { name: /Fusionner en gardant cette fiche/ })
+      .first()
+      .click();
     await expect(page.locator('h1').innerText()).resolves.toBe('Fusionner deux fiches');
     await expect(page.locator('main').innerText()).resolves.toContain('Demandes en cours');
     await expectAccessible(page, 'confirmation de fusion de deux fiches');

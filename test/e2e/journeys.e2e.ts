@@ -38,7 +38,27 @@ async function shot(page: Page, name: string): Promise<void> {
 const login = (page: Page, email: string): Promise<void> => loginDemo(page, baseUrl, email);
 
 const DEMO_LOGINS: Array<[string, string[]]> = [
-  ['admin@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Accompagnement', 'Paiements', 'Comptabilité', 'Ménages', 'Doublons', 'Aides', 'Membres', 'Utilisateurs', 'Courriels', 'Tâches', 'Droits RGPD', 'Paramètres']],
+  [
+    'admin@asso.demo',
+    [
+      'Accueil',
+      'Tableau de bord',
+      'Instruction',
+      'Demandes',
+      'Accompagnement',
+      'Paiements',
+      'Comptabilité',
+      'Ménages',
+      'Doublons',
+      'Aides',
+      'Membres',
+      'Utilisateurs',
+      'Courriels',
+      'Tâches',
+      'Droits RGPD',
+      'Paramètres',
+    ],
+  ],
   ['operateur@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Accompagnement', 'Paiements', 'Ménages', 'Doublons', 'Aides']],
   ['conseiller@asso.demo', ['Accueil', 'Accompagnement']],
   ['comptable@asso.demo', ['Accueil', 'Paiements', 'Comptabilité', 'Aides']],
@@ -233,9 +253,15 @@ describe('aid request journey', () => {
     await shot(page, 'demande-3-versement');
     await page.getByRole('button', { name: 'Enregistrer et continuer' }).click();
     await page.waitForURL(/\/pieces$/);
-    for (const [kind, name] of [['rent_receipt', 'quittance.pdf'], ['payslips', 'bulletins.pdf'], ['tax_notice', 'avis d’imposition.pdf']]) {
+    for (const [kind, name] of [
+      ['rent_receipt', 'quittance.pdf'],
+      ['payslips', 'bulletins.pdf'],
+      ['tax_notice', 'avis d’imposition.pdf'],
+    ]) {
       await page.getByLabel('Type de pièce').selectOption(kind as string);
-      await page.getByLabel('Ajouter des fichiers').setInputFiles({ name: name as string, mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+      await page
+        .getByLabel('Ajouter des fichiers')
+        .setInputFiles({ name: name as string, mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
       await page.getByRole('button', { name: 'Enregistrer les pièces' }).click();
       await expect(page.locator('.alert-success').innerText()).resolves.toContain('Pièce ajoutée');
     }
@@ -325,7 +351,10 @@ describe('payment journey', () => {
     await shot(page, 'paiements-2-rib');
     // confirming an IBAN asks the password again (ASVS 3.7.1)
     await page.locator('#confirmPassword-1').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: /Confirmer/ }).first().click();
+    await page
+      .getByRole('button', { name: /Confirmer/ })
+      .first()
+      .click();
     await page.locator('.alert-success', { hasText: 'Compte confirmé' }).waitFor();
     await page.goto(`${baseUrl}/admin/beneficiaires`);
     await expectAccessible(page, 'bénéficiaires');
@@ -341,7 +370,7 @@ describe('payment journey', () => {
     await page.locator('.alert-success', { hasText: 'Lot approuvé' }).waitFor();
     const download = page.waitForEvent('download');
     await page.getByRole('link', { name: 'Télécharger le fichier pour la banque' }).click();
-    const file = fs.readFileSync((await (await download).path()) as string, 'utf8');
+    const file = fs.readFileSync(await (await download).path(), 'utf8');
     expect(file).toContain('urn:iso:std:iso:20022:tech:xsd:pain.001.001.03');
     await page.getByRole('button', { name: /Marquer transmis/ }).click();
     await page.locator('.alert-success', { hasText: 'Lot transmis' }).waitFor();
@@ -376,7 +405,13 @@ describe('accounting journey', () => {
     await page.goto(`${baseUrl}/comptabilite`);
     await expect(page.locator('tbody tr').count()).resolves.toBeGreaterThan(5);
     await shot(page, 'comptabilite-1-journal');
-    for (const [tab, name] of [['Balance générale', 'balance'], ['Soldes des tiers', 'tiers'], ['Exports', 'exports'], ['Paramètres', 'parametres'], ['Périodes', 'periodes']] as const) {
+    for (const [tab, name] of [
+      ['Balance générale', 'balance'],
+      ['Soldes des tiers', 'tiers'],
+      ['Exports', 'exports'],
+      ['Paramètres', 'parametres'],
+      ['Périodes', 'periodes'],
+    ] as const) {
       await page.getByRole('navigation', { name: 'Comptabilité' }).getByRole('link', { name: tab }).click();
       await page.waitForURL(new RegExp(`/comptabilite/${name}`));
       await expectAccessible(page, `comptabilité ${name}`);
@@ -387,10 +422,15 @@ describe('accounting journey', () => {
     await page.locator('.alert-success', { hasText: 'est close' }).waitFor();
     await page.goto(`${baseUrl}/comptabilite/exports`);
     const download = page.waitForEvent('download');
-    await page.getByRole('link', { name: /FEC de l’exercice/ }).first().click();
+    await page
+      .getByRole('link', { name: /FEC de l’exercice/ })
+      .first()
+      .click();
     const file = await download;
     expect(file.suggestedFilename()).toMatch(/^\d{9}FEC\d{8}\.txt$/);
-    expect(fs.readFileSync((await file.path()) as string, 'utf8').split('\n')[0]).toBe('JournalCode\tJournalLib\tEcritureNum\tEcritureDate\tCompteNum\tCompteLib\tCompAuxNum\tCompAuxLib\tPieceRef\tPieceDate\tEcritureLib\tDebit\tCredit\tEcritureLet\tDateLet\tValidDate\tMontantdevise\tIdevise');
+    expect(fs.readFileSync(await file.path(), 'utf8').split('\n')[0]).toBe(
+      'JournalCode\tJournalLib\tEcritureNum\tEcritureDate\tCompteNum\tCompteLib\tCompAuxNum\tCompAuxLib\tPieceRef\tPieceDate\tEcritureLib\tDebit\tCredit\tEcritureLet\tDateLet\tValidDate\tMontantdevise\tIdevise',
+    );
     await context.close();
   });
 });
@@ -404,7 +444,9 @@ describe('support mission journey', () => {
     await page.goto(`${baseUrl}/menages/${household}`);
     await page.getByRole('link', { name: 'Nouvelle mission d’accompagnement' }).click();
     await page.getByLabel('Type d’accompagnement').selectOption({ label: 'Accompagnement budgétaire' });
-    await page.getByLabel('Situation et attentes').fill('Séparation récente, loyer trop lourd pour un seul salaire : accompagnement budgétaire proposé avec l’aide.');
+    await page
+      .getByLabel('Situation et attentes')
+      .fill('Séparation récente, loyer trop lourd pour un seul salaire : accompagnement budgétaire proposé avec l’aide.');
     await page.getByLabel('Demande d’aide liée').selectOption({ index: 1 });
     await page.getByLabel('Conseiller·ère').selectOption({ label: 'Sophie Lefèvre' });
     await expectAccessible(page, 'nouvelle mission');
@@ -472,7 +514,12 @@ describe('support mission journey', () => {
     await expectAccessible(page, 'mission terminée');
     const report = page.waitForEvent('download');
     await page.getByRole('link', { name: 'Télécharger le bilan (PDF)' }).click();
-    expect(fs.readFileSync((await (await report).path()) as string).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(
+      fs
+        .readFileSync(await (await report).path())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
     // closing the mission called its upcoming appointment off
     await expect(page.locator('#rdv').locator('..').innerText()).resolves.toContain('Annulé');
     await context.clearCookies();
@@ -512,7 +559,11 @@ describe('second factor journey', () => {
       await page.getByRole('heading', { name: 'Vérifier votre adresse e-mail' }).waitFor();
       await expectAccessible(page, 'code envoyé par courriel');
       await shot(page, 'second-facteur-0-code-courriel');
-      const mail = await db.knex('mail_outbox').where({ to_address: 'admin@asso.demo', kind: 'user.second_factor_code' }).orderBy('created_at', 'desc').first('text_body');
+      const mail = await db
+        .knex('mail_outbox')
+        .where({ to_address: 'admin@asso.demo', kind: 'user.second_factor_code' })
+        .orderBy('created_at', 'desc')
+        .first('text_body');
       await page.getByLabel('Code reçu par courriel').fill(/\n(\d{6})\n/.exec(mail.text_body)?.[1] ?? '');
       await page.getByRole('button', { name: 'Continuer' }).click();
       await page.getByRole('heading', { name: 'Activer le second facteur' }).waitFor();

@@ -29,8 +29,15 @@ const TYPOGRAPHY: Array<[string, RegExp]> = [
 ];
 
 const ROLES = [
-  'admin@asso.demo', 'operateur@asso.demo', 'conseiller@asso.demo', 'comptable@asso.demo', 'auditeur@asso.demo',
-  'admin@bailleur-a.demo', 'instructeur@bailleur-a.demo', 'admin@bailleur-b.demo', 'instructeur@bailleur-b.demo',
+  'admin@asso.demo',
+  'operateur@asso.demo',
+  'conseiller@asso.demo',
+  'comptable@asso.demo',
+  'auditeur@asso.demo',
+  'admin@bailleur-a.demo',
+  'instructeur@bailleur-a.demo',
+  'admin@bailleur-b.demo',
+  'instructeur@bailleur-b.demo',
 ];
 
 let demo: DemoBrowser;
@@ -150,9 +157,12 @@ describe('small screens (390 × 844)', () => {
     await context.close();
   });
 
-  it.each(ROLES)('%s: every page it reaches (navigation, home page, one click further, a detail page of each kind with its tabs) fits 390 px with 0 axe violations', (email) => {
-    expect(walks.get(email)?.layout).toEqual([]);
-  });
+  it.each(ROLES)(
+    '%s: every page it reaches (navigation, home page, one click further, a detail page of each kind with its tabs) fits 390 px with 0 axe violations',
+    (email) => {
+      expect(walks.get(email)?.layout).toEqual([]);
+    },
+  );
 
   it('no page says "mardi 1 décembre", "0 aide" or "09:55. « …", nor breaks a reference over two lines', () => {
     expect([...walks.values()].flatMap((w) => w.typography)).toEqual([]);
@@ -168,8 +178,9 @@ async function walk(email: string): Promise<Findings> {
   const slug = email.replace(/[@.]/g, '-');
   await inspect(page, `${email} /`, PHONE.width, findings);
   await shot(page, `390-${slug}-accueil`);
-  const pages = [...new Set([...(await linksOf(page, 'nav[aria-label="Navigation principale"] a')), ...(await linksOf(page, 'main a')), '/mon-compte'])]
-    .filter((h) => h !== '/');
+  const pages = [...new Set([...(await linksOf(page, 'nav[aria-label="Navigation principale"] a')), ...(await linksOf(page, 'main a')), '/mon-compte'])].filter(
+    (h) => h !== '/',
+  );
   const found = new Map<string, string>();
   const visited: string[] = [];
   const refused: string[] = [];
@@ -195,7 +206,9 @@ async function walk(email: string): Promise<Findings> {
     await shot(page, `390-${slug}-${kind}`);
     for (const sub of await linksOf(page, 'main a')) if (sub.startsWith(href) && sub !== href) await visit(sub);
   }
-  process.stdout.write(`${email}: ${visited.length + 1} pages at 390 px (detail pages: ${[...found.keys()].join(', ') || 'none'})${refused.length ? `; links answering 403/404: ${refused.join(', ')}` : ''}\n`);
+  process.stdout.write(
+    `${email}: ${visited.length + 1} pages at 390 px (detail pages: ${[...found.keys()].join(', ') || 'none'})${refused.length ? `; links answering 403/404: ${refused.join(', ')}` : ''}\n`,
+  );
   await context.close();
   return findings;
 }
@@ -225,7 +238,9 @@ describe('the navigation', () => {
       const wide = await desktop.newPage();
       await login(wide, 'admin@asso.demo');
       await expect(wide.locator('nav[aria-label="Navigation principale"] summary').isVisible()).resolves.toBe(false);
-      await expect(wide.locator('nav[aria-label="Navigation principale"]').getByRole('link', { name: 'Comptabilité', exact: true }).isVisible()).resolves.toBe(true);
+      await expect(wide.locator('nav[aria-label="Navigation principale"]').getByRole('link', { name: 'Comptabilité', exact: true }).isVisible()).resolves.toBe(
+        true,
+      );
       await expect(wide.getByRole('button', { name: 'Se déconnecter' }).isVisible()).resolves.toBe(true);
       if (javaScriptEnabled) await shot(wide, '1280-admin-accueil');
       await desktop.close();
@@ -241,7 +256,8 @@ describe('the calendar', () => {
     await page.goto(`${baseUrl}/accompagnement/calendrier`);
     const days = page.locator('.calendar-day');
     await expect(days.count()).resolves.toBe(7);
-    const visible = async () => (await days.evaluateAll((els) => els.map((e) => (e as unknown as { offsetParent: unknown }).offsetParent !== null))).filter(Boolean).length;
+    const visible = async () =>
+      (await days.evaluateAll((els) => els.map((e) => (e as unknown as { offsetParent: unknown }).offsetParent !== null))).filter(Boolean).length;
     await expect(visible()).resolves.toBe(1);
     expect(await widthOf(page)).toBeLessThanOrEqual(PHONE.width);
     await shot(page, '390-agenda');
@@ -259,7 +275,9 @@ describe('the calendar', () => {
     const wide = await desktop.newPage();
     await login(wide, 'conseiller@asso.demo');
     await wide.goto(`${baseUrl}/accompagnement/calendrier`);
-    const all = await wide.locator('.calendar-day').evaluateAll((els) => els.filter((e) => (e as unknown as { offsetParent: unknown }).offsetParent !== null).length);
+    const all = await wide
+      .locator('.calendar-day')
+      .evaluateAll((els) => els.filter((e) => (e as unknown as { offsetParent: unknown }).offsetParent !== null).length);
     expect(all).toBe(7);
     await expect(wide.locator('nav[aria-label="Jours de la semaine"]').isVisible()).resolves.toBe(false);
     await shot(wide, '1280-agenda');

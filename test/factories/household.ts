@@ -43,7 +43,11 @@ export interface HouseholdOverrides {
 }
 
 /** A household of a landlord, with a holder created unless members are given. */
-export async function insertHousehold(knex: Knex, organisationId: string, o: HouseholdOverrides = {}): Promise<{ id: string; holderId: string; membershipIds: string[] }> {
+export async function insertHousehold(
+  knex: Knex,
+  organisationId: string,
+  o: HouseholdOverrides = {},
+): Promise<{ id: string; holderId: string; membershipIds: string[] }> {
   sequence += 1;
   const [row] = await knex('households')
     .insert({
@@ -62,7 +66,13 @@ export async function insertHousehold(knex: Knex, organisationId: string, o: Hou
   const membershipIds: string[] = [];
   for (const m of members) {
     const [mm] = await knex('household_members')
-      .insert({ household_id: id, person_id: m.personId, relationship: m.relationship ?? 'holder', from_date: m.fromDate ?? '2020-01-01', to_date: m.toDate ?? null })
+      .insert({
+        household_id: id,
+        person_id: m.personId,
+        relationship: m.relationship ?? 'holder',
+        from_date: m.fromDate ?? '2020-01-01',
+        to_date: m.toDate ?? null,
+      })
       .returning('id');
     membershipIds.push((mm as { id: string }).id);
   }

@@ -14,9 +14,30 @@ export interface MissionSetup {
 /** Mission types created by the association's administrator, and one household per landlord. */
 export async function missionSetup(services: Services, knex: Knex, world: World): Promise<MissionSetup> {
   const admin = await actorOf(knex, world.users.admin.id);
-  const diag = await services.missions.saveType(admin, null, { code: 'DIAG', label: 'Diagnostic social', defaultMinutes: 240, billingMode: 'hourly', rateCents: 4500, active: true });
-  const budget = await services.missions.saveType(admin, null, { code: 'BUDGET', label: 'Accompagnement budgétaire', defaultMinutes: 1200, billingMode: 'hourly', rateCents: 4999, active: true });
-  const flat = await services.missions.saveType(admin, null, { code: 'DOSSIER', label: 'Montage de dossiers', defaultMinutes: 360, billingMode: 'flat', rateCents: 25000, active: true });
+  const diag = await services.missions.saveType(admin, null, {
+    code: 'DIAG',
+    label: 'Diagnostic social',
+    defaultMinutes: 240,
+    billingMode: 'hourly',
+    rateCents: 4500,
+    active: true,
+  });
+  const budget = await services.missions.saveType(admin, null, {
+    code: 'BUDGET',
+    label: 'Accompagnement budgétaire',
+    defaultMinutes: 1200,
+    billingMode: 'hourly',
+    rateCents: 4999,
+    active: true,
+  });
+  const flat = await services.missions.saveType(admin, null, {
+    code: 'DOSSIER',
+    label: 'Montage de dossiers',
+    defaultMinutes: 360,
+    billingMode: 'flat',
+    rateCents: 25000,
+    active: true,
+  });
   const holder = await insertPerson(knex, { lastName: 'Durand', firstNames: 'Léa', email: 'lea.durand@exemple.fr', phone: '0612345678' });
   const householdA = (await insertHousehold(knex, world.landlordA.id, { members: [{ personId: holder, relationship: 'holder' }] })).id;
   const householdB = (await insertHousehold(knex, world.landlordB.id)).id;
@@ -29,10 +50,19 @@ export const missionVersion = async (knex: Knex, id: string): Promise<number> =>
 export async function acceptedMission(services: Services, knex: Knex, world: World, setup: MissionSetup, typeId = setup.types.diag): Promise<string> {
   const operator = await actorOf(knex, world.users.operator.id);
   const adviser = await actorOf(knex, world.users.social_adviser.id);
-  const id = await services.missions.order(operator, { householdId: setup.householdA, missionTypeId: typeId, reason: 'Retards de loyer répétés', adviserId: world.users.social_adviser.id });
+  const id = await services.missions.order(operator, {
+    householdId: setup.householdA,
+    missionTypeId: typeId,
+    reason: 'Retards de loyer répétés',
+    adviserId: world.users.social_adviser.id,
+  });
   await services.missions.accept(adviser, id, await missionVersion(knex, id), {
-    consentDate: '2026-11-20', consentMethod: 'in_person',
-    objectives: [{ category: 'budget', text: 'Établir un budget mensuel' }, { category: 'rights', text: 'Ouvrir les droits CAF' }],
+    consentDate: '2026-11-20',
+    consentMethod: 'in_person',
+    objectives: [
+      { category: 'budget', text: 'Établir un budget mensuel' },
+      { category: 'rights', text: 'Ouvrir les droits CAF' },
+    ],
   });
   return id;
 }

@@ -46,7 +46,10 @@ describe('landlords', () => {
     await request(landlordA.id, h, users.instructorA.id, { status: 'draft' });
     await request(landlordB.id, hb, users.adminB.id, { status: 'awaiting_information' });
 
-    expect(await todo(users.instructorA.email, 'awaiting')).toEqual({ text: '2 demandes attendent votre réponse', href: '/demandes?status=awaiting_information' });
+    expect(await todo(users.instructorA.email, 'awaiting')).toEqual({
+      text: '2 demandes attendent votre réponse',
+      href: '/demandes?status=awaiting_information',
+    });
     expect(await todo(users.instructorA.email, 'drafts')).toEqual({ text: '1 brouillon à terminer et déposer', href: '/demandes?status=draft' });
     // another landlord counts its own only, and a zero reads in words
     expect((await todo(users.instructorB.email, 'awaiting')).text).toBe('1 demande attend votre réponse');
@@ -56,7 +59,12 @@ describe('landlords', () => {
   it('counts only its agency for an instructor restricted to it', async () => {
     const { landlordA, users } = t.world;
     const south = await insertAgency(t.ctx.knex, landlordA.id, 'Agence Sud-Ouest');
-    const restricted = await insertUser(t.ctx.knex, { organisationId: landlordA.id, role: 'landlord_instructor', agencyId: south.id, email: 'restreinte@alpha.test' });
+    const restricted = await insertUser(t.ctx.knex, {
+      organisationId: landlordA.id,
+      role: 'landlord_instructor',
+      agencyId: south.id,
+      email: 'restreinte@alpha.test',
+    });
     await t.ctx.knex('users').where({ id: restricted.id }).update({ agency_restricted: true });
     const h = (await insertHousehold(t.ctx.knex, landlordA.id)).id;
     await request(landlordA.id, h, restricted.id, { status: 'awaiting_information', agencyId: south.id });
@@ -68,7 +76,11 @@ describe('landlords', () => {
   it('tells a landlord administrator to give its RIB, then that it waits for the association, and the invitations not yet accepted', async () => {
     const { landlordB, users } = t.world;
     expect(await todo(users.adminB.email, 'rib')).toEqual({ text: 'Aucun RIB confirmé : donnez celui de votre organisation', href: '/comptes-bancaires' });
-    await t.ctx.services.payees.submitOwn(await actorOf(t.ctx.knex, users.adminB.id), { holderName: 'Bailleur Bêta', iban: 'FR7630001007941234567890185', bic: 'AGRIFRPPXXX' }, ribFile());
+    await t.ctx.services.payees.submitOwn(
+      await actorOf(t.ctx.knex, users.adminB.id),
+      { holderName: 'Bailleur Bêta', iban: 'FR7630001007941234567890185', bic: 'AGRIFRPPXXX' },
+      ribFile(),
+    );
     expect((await todo(users.adminB.email, 'rib')).text).toBe('Votre RIB attend la vérification de l’association');
     const operator = await actorOf(t.ctx.knex, users.operator.id);
     const [pending] = await t.ctx.services.payees.pendingReviews(operator);
@@ -78,7 +90,10 @@ describe('landlords', () => {
     expect(await todo(users.adminB.email, 'invited')).toEqual({ text: 'Aucune invitation en attente', href: undefined });
     await insertUser(t.ctx.knex, { organisationId: landlordB.id, role: 'landlord_instructor', withPassword: false });
     await insertUser(t.ctx.knex, { organisationId: landlordB.id, role: 'landlord_instructor', withPassword: false });
-    expect(await todo(users.adminB.email, 'invited')).toEqual({ text: '2 utilisateurs invités n’ont pas encore choisi leur mot de passe', href: '/utilisateurs' });
+    expect(await todo(users.adminB.email, 'invited')).toEqual({
+      text: '2 utilisateurs invités n’ont pas encore choisi leur mot de passe',
+      href: '/utilisateurs',
+    });
     // the instructor has neither line
     const agent = await loginAs(t.ctx.app, users.instructorB.email);
     const page = $((await agent.get('/')).text);
@@ -99,19 +114,38 @@ describe('the association', () => {
     const mine1 = await request(landlordA.id, h, users.instructorA.id, { status: 'in_review', assignedTo: users.operator.id });
     await request(landlordA.id, h, users.instructorA.id, { status: 'in_review', assignedTo: users.operator.id });
     await request(landlordA.id, h, users.instructorA.id, { status: 'in_review', assignedTo: users.admin.id });
-    await t.ctx.knex('aid_requests').where({ id: mine1 }).update({ information_answered_at: new Date('2026-11-22T15:00:00Z') });
+    await t.ctx
+      .knex('aid_requests')
+      .where({ id: mine1 })
+      .update({ information_answered_at: new Date('2026-11-22T15:00:00Z') });
     const byAdmin = await request(landlordA.id, h, users.instructorA.id, { status: 'in_review', assignedTo: users.admin.id });
     const byOperator = await request(landlordA.id, h, users.instructorA.id, { status: 'in_review', assignedTo: users.operator.id });
-    const pending = (requestId: string, by: { id: string }) => t.ctx.knex('decisions').insert({
-      request_id: requestId, kind: 'refuse', status: 'pending', reason_code: 'other', needs_validation: true,
-      proposed_by: by.id, proposed_by_label: 'Camille Durand', proposed_at: new Date('2026-11-22T10:00:00Z'),
-    });
+    const pending = (requestId: string, by: { id: string }) =>
+      t.ctx.knex('decisions').insert({
+        request_id: requestId,
+        kind: 'refuse',
+        status: 'pending',
+        reason_code: 'other',
+        needs_validation: true,
+        proposed_by: by.id,
+        proposed_by_label: 'Camille Durand',
+        proposed_at: new Date('2026-11-22T10:00:00Z'),
+      });
     await pending(byAdmin, users.admin);
     await pending(byOperator, users.operator);
 
-    expect(await todo(users.operator.email, 'to_take')).toEqual({ text: `${Number(submitted[0]!.n) + 1} demande${Number(submitted[0]!.n) + 1 > 1 ? 's' : ''} à prendre`, href: '/instruction?onglet=a_prendre' });
-    expect(await todo(users.operator.email, 'mine')).toEqual({ text: '3 dossiers suivis par vous (en instruction ou ajourné)', href: '/instruction?onglet=mes_dossiers' });
-    expect(await todo(users.operator.email, 'answers')).toEqual({ text: '1 réponse de bailleur reçue sur vos dossiers', href: '/instruction?onglet=mes_dossiers' });
+    expect(await todo(users.operator.email, 'to_take')).toEqual({
+      text: `${Number(submitted[0]!.n) + 1} demande${Number(submitted[0]!.n) + 1 > 1 ? 's' : ''} à prendre`,
+      href: '/instruction?onglet=a_prendre',
+    });
+    expect(await todo(users.operator.email, 'mine')).toEqual({
+      text: '3 dossiers suivis par vous (en instruction ou ajourné)',
+      href: '/instruction?onglet=mes_dossiers',
+    });
+    expect(await todo(users.operator.email, 'answers')).toEqual({
+      text: '1 réponse de bailleur reçue sur vos dossiers',
+      href: '/instruction?onglet=mes_dossiers',
+    });
     // never one's own proposal
     expect(await todo(users.operator.email, 'to_validate')).toEqual({ text: '1 proposition de décision à valider', href: '/instruction?onglet=a_valider' });
     expect((await todo(users.admin.email, 'to_validate')).text).toBe('1 proposition de décision à valider');
@@ -132,7 +166,10 @@ describe('the association', () => {
     // mail-retry's last run failed, and so did the last backup; sepa-batches failed once and ran well since
     expect(await todo(users.admin.email, 'failed_jobs')).toEqual({ text: '2 tâches en échec à leur dernière exécution', href: '/admin/taches' });
     // Monday 10:00 in Paris: the last good backup was Saturday 01:30, 56 hours ago
-    expect(await todo(users.admin.email, 'backup')).toEqual({ text: 'Aucune sauvegarde réussie depuis plus de 36 h : la dernière date du 21/11/2026 à 01:30', href: '/admin/taches' });
+    expect(await todo(users.admin.email, 'backup')).toEqual({
+      text: 'Aucune sauvegarde réussie depuis plus de 36 h : la dernière date du 21/11/2026 à 01:30',
+      href: '/admin/taches',
+    });
     t.ctx.clock.set(new Date('2026-11-22T12:00:00Z')); // Sunday 13:00: 35 hours and a half after it
     expect(await todo(users.admin.email, 'backup')).toEqual({ text: 'Sauvegarde de moins de 36 h : rien à faire', href: undefined });
     t.ctx.clock.set(TEST_NOW);
@@ -145,15 +182,32 @@ describe('the association', () => {
   it('tells the accountant the batches to approve, to mark transmitted and the months over still open', async () => {
     // what paymentSetup does, the aid types being already there
     const admin = await actorOf(t.ctx.knex, t.world.users.admin.id);
-    await t.ctx.services.debtorAccounts.create(admin, { label: 'Compte courant', holderName: 'Association Test', iban: IBAN.debtor, bic: 'PSSTFRPPXXX', isDefault: true, active: true });
-    await t.ctx.services.payees.submitOwn(await actorOf(t.ctx.knex, t.world.users.adminA.id), { holderName: 'Bailleur Alpha', iban: IBAN.alpha, bic: 'AGRIFRPPXXX' }, ribFile());
+    await t.ctx.services.debtorAccounts.create(admin, {
+      label: 'Compte courant',
+      holderName: 'Association Test',
+      iban: IBAN.debtor,
+      bic: 'PSSTFRPPXXX',
+      isDefault: true,
+      active: true,
+    });
+    await t.ctx.services.payees.submitOwn(
+      await actorOf(t.ctx.knex, t.world.users.adminA.id),
+      { holderName: 'Bailleur Alpha', iban: IBAN.alpha, bic: 'AGRIFRPPXXX' },
+      ribFile(),
+    );
     const operator = await actorOf(t.ctx.knex, t.world.users.operator.id);
     const mine = (await t.ctx.services.payees.pendingReviews(operator)).find((p) => p.iban === IBAN.alpha)!;
     await t.ctx.services.payees.review(operator, mine.id, mine.version, 'confirm', null);
     const setup = { aqId, householdId: (await insertHousehold(t.ctx.knex, t.world.landlordA.id)).id };
     expect(await todo(t.world.users.accountant.email, 'to_approve')).toEqual({ text: 'Aucun lot à approuver', href: undefined });
     expect((await todo(t.world.users.accountant.email, 'periods')).text).toBe('Aucune période à clore');
-    await grantedRequest(t.ctx.services, t.ctx.knex, t.world, { aqId: setup.aqId, householdId: setup.householdId, amountCents: 30000, instalments: 1, firstDueDate: '2026-11-23' });
+    await grantedRequest(t.ctx.services, t.ctx.knex, t.world, {
+      aqId: setup.aqId,
+      householdId: setup.householdId,
+      amountCents: 30000,
+      instalments: 1,
+      firstDueDate: '2026-11-23',
+    });
     await t.ctx.services.jobs.run(sepaBatches, t.ctx.services, { userId: null, label: 'Planificateur' }, '2026-11-23');
     expect(await todo(t.world.users.accountant.email, 'to_approve')).toEqual({ text: '1 lot de virements à approuver', href: '/paiements#lots' });
     expect((await todo(t.world.users.accountant.email, 'to_transmit')).text).toBe('Aucun lot à marquer transmis');
@@ -177,9 +231,17 @@ describe('the adviser', () => {
     const setup = await missionSetup(t.ctx.services, t.ctx.knex, t.world);
     missionId = await acceptedMission(t.ctx.services, t.ctx.knex, t.world, setup);
     const adviser = await actorOf(t.ctx.knex, t.world.users.social_adviser.id);
-    const schedule = (date: string, time: string) => t.ctx.services.appointments.schedule(adviser, missionId, {
-      date, time, durationMinutes: 60, mode: 'in_person', place: 'Permanence, 21 quai d’Austerlitz', contactName: 'Léa Durand', contactEmail: undefined, acceptOverlap: undefined,
-    });
+    const schedule = (date: string, time: string) =>
+      t.ctx.services.appointments.schedule(adviser, missionId, {
+        date,
+        time,
+        durationMinutes: 60,
+        mode: 'in_person',
+        place: 'Permanence, 21 quai d’Austerlitz',
+        contactName: 'Léa Durand',
+        contactEmail: undefined,
+        acceptOverlap: undefined,
+      });
     t.ctx.clock.set(new Date('2026-11-19T07:00:00Z')); // Thursday 19 November, 08:00 in Paris
     await schedule('2026-11-19', '14:00');
     const friday = await schedule('2026-11-20', '09:00');
@@ -190,7 +252,13 @@ describe('the adviser', () => {
     t.ctx.clock.set(new Date('2026-11-20T17:00:00Z'));
     const version = Number((await t.ctx.knex('appointments').where({ id: friday }).first('version')).version);
     await t.ctx.services.appointments.setOutcome(adviser, missionId, friday, version, 'done');
-    await t.ctx.services.missions.recordSession(adviser, missionId, { heldOn: '2026-11-20', durationMinutes: 60, kind: 'office', participants: 'Léa Durand', summary: 'Premier entretien : budget.' });
+    await t.ctx.services.missions.recordSession(adviser, missionId, {
+      heldOn: '2026-11-20',
+      durationMinutes: 60,
+      kind: 'office',
+      participants: 'Léa Durand',
+      summary: 'Premier entretien : budget.',
+    });
   });
 
   it('on Monday at 00:30 in Paris (still Sunday in UTC), counts Monday’s appointments and Thursday’s one to write up', async () => {
@@ -218,7 +286,9 @@ describe('the auditor', () => {
   it('is offered the dashboard and nothing it cannot open', async () => {
     const agent = await loginAs(t.ctx.app, t.world.users.auditor.email);
     const page = $((await agent.get('/')).text);
-    const links = page('main a').map((_, a) => page(a).attr('href')).get();
+    const links = page('main a')
+      .map((_, a) => page(a).attr('href'))
+      .get();
     expect(links).toContain('/tableau-de-bord');
     for (const href of links) expect((await agent.get(href)).status).toBe(200);
     expect(page('main').text()).not.toMatch(/extraits statistiques/);

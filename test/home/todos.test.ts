@@ -24,7 +24,12 @@ describe('home to-do lines', () => {
     const one = todoLines({ role: 'accountant' }, { kind: 'accountant', toApprove: 1, toTransmit: 1, closablePeriods: 1 }).map((l) => l.text);
     expect(one).toEqual(['1 lot de virements à approuver', '1 lot approuvé à marquer transmis', '1 période terminée à clore']);
     const many = todoLines({ role: 'operator' }, { kind: 'operator', toTake: 2, mine: 3, answers: 4, toValidate: 5 }).map((l) => l.text);
-    expect(many).toEqual(['2 demandes à prendre', '3 dossiers suivis par vous (en instruction ou ajourné)', '4 réponses de bailleurs reçues sur vos dossiers', '5 propositions de décision à valider']);
+    expect(many).toEqual([
+      '2 demandes à prendre',
+      '3 dossiers suivis par vous (en instruction ou ajourné)',
+      '4 réponses de bailleurs reçues sur vos dossiers',
+      '5 propositions de décision à valider',
+    ]);
   });
 
   it('links a count only to a page the role may open', () => {

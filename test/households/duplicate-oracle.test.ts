@@ -39,10 +39,16 @@ describe('the live duplicate check, as a landlord user', () => {
     expect(normalised(known)).toEqual(normalised(random));
     expect(known.text).not.toContain('déjà connue');
     // the phone, spaced as people type it, and both together
-    expect(normalised(await check(agent, { ...madeUp, phone: '06 12 34 56 78' }))).toEqual(normalised(await check(agent, { ...madeUp, phone: '06 98 76 54 32' })));
+    expect(normalised(await check(agent, { ...madeUp, phone: '06 12 34 56 78' }))).toEqual(
+      normalised(await check(agent, { ...madeUp, phone: '06 98 76 54 32' })),
+    );
     expect(normalised(await check(agent, { ...madeUp, email: TENANT.email.toUpperCase(), phone: TENANT.phone }))).toEqual(normalised(random));
     // as an htmx request too
-    const hx = (email: string) => agent.get('/personnes/doublons').set('HX-Request', 'true').query({ ...madeUp, email });
+    const hx = (email: string) =>
+      agent
+        .get('/personnes/doublons')
+        .set('HX-Request', 'true')
+        .query({ ...madeUp, email });
     expect(normalised(await hx(TENANT.email))).toEqual(normalised(await hx('quelqu.un@exemple.fr')));
   });
 
@@ -54,7 +60,8 @@ describe('the live duplicate check, as a landlord user', () => {
     expect(page('#confirmNotDuplicate-error').text()).toContain('déjà connue d’Entraide');
     expect(page('input[name="confirmNotDuplicate"]')).toHaveLength(1);
     // nothing about who, where, or how to reach them
-    for (const leak of ['Bailleur Alpha', 'Awa Marie', 'Keïta', TENANT.email, TENANT.phone, '1992', tenantId, '/menages/']) expect(res.text).not.toContain(leak);
+    for (const leak of ['Bailleur Alpha', 'Awa Marie', 'Keïta', TENANT.email, TENANT.phone, '1992', tenantId, '/menages/'])
+      expect(res.text).not.toContain(leak);
     expect(page('ul, a')).toHaveLength(0);
   });
 
@@ -107,7 +114,10 @@ describe('the live duplicate check, as a landlord user', () => {
     await check(other, { lastName: 'Keita' });
     expect(Number((await t.ctx.knex('rate_limits').where('key', `duplicate-probe:${t.world.users.adminB.id}`).first('hits')).hits)).toBe(hits);
     // once the window is over
-    await t.ctx.knex('rate_limits').where('key', `duplicate-probe:${user.id}`).update({ reset_at: t.ctx.knex.raw("now() - interval '1 second'") });
+    await t.ctx
+      .knex('rate_limits')
+      .where('key', `duplicate-probe:${user.id}`)
+      .update({ reset_at: t.ctx.knex.raw("now() - interval '1 second'") });
     expect((await check(agent, { lastName: 'Keita', firstNames: 'Awa', birthDate: '05/05/1992' })).text).toContain('déjà connue');
   });
 
@@ -119,13 +129,28 @@ describe('the live duplicate check, as a landlord user', () => {
 
 describe('saving a person, as a landlord user', () => {
   const household = (contact: Record<string, string>, ref: string) => ({
-    addressLine1: '8 rue de la République', postcode: '69001', city: 'Lyon', tenancyReference: ref, rent: '500', charges: '50',
-    lastName: 'Xyz', firstNames: 'Abc', birthDate: '01/01/1990', employmentStatus: 'job_seeker', resourceUnemployment: '700', ...contact,
+    addressLine1: '8 rue de la République',
+    postcode: '69001',
+    city: 'Lyon',
+    tenancyReference: ref,
+    rent: '500',
+    charges: '50',
+    lastName: 'Xyz',
+    firstNames: 'Abc',
+    birthDate: '01/01/1990',
+    employmentStatus: 'job_seeker',
+    resourceUnemployment: '700',
+    ...contact,
   });
 
   it('saves a made-up identity with another landlord’s tenant’s e-mail just as with a random e-mail; the association is told', async () => {
     const agent = await loginAs(t.ctx.app, t.world.users.instructorB.email);
-    const known = await postForm(agent, '/menages', household({ email: TENANT.email, phone: TENANT.phone, lastName: 'Durand' }, 'ORACLE-1'), '/menages/nouveau');
+    const known = await postForm(
+      agent,
+      '/menages',
+      household({ email: TENANT.email, phone: TENANT.phone, lastName: 'Durand' }, 'ORACLE-1'),
+      '/menages/nouveau',
+    );
     const random = await postForm(agent, '/menages', household({ email: 'nouvelle@exemple.fr', lastName: 'Dupuis' }, 'ORACLE-2'), '/menages/nouveau');
     expect(known.status).toBe(302);
     expect(random.status).toBe(302);
@@ -138,20 +163,38 @@ describe('saving a person, as a landlord user', () => {
   it('a rejected form does not show a warning for a contact detail alone either', async () => {
     const agent = await loginAs(t.ctx.app, t.world.users.instructorB.email);
     const known = await postForm(agent, '/menages', household({ email: TENANT.email, rent: '', lastName: 'Bernard' }, 'ORACLE-3'), '/menages/nouveau');
-    const random = await postForm(agent, '/menages', household({ email: 'personne@exemple.fr', rent: '', lastName: 'Bernard' }, 'ORACLE-3'), '/menages/nouveau');
+    const random = await postForm(
+      agent,
+      '/menages',
+      household({ email: 'personne@exemple.fr', rent: '', lastName: 'Bernard' }, 'ORACLE-3'),
+      '/menages/nouveau',
+    );
     expect(known.status).toBe(400);
     expect($(known.text)('#duplicate-check').html()).toBe($(random.text)('#duplicate-check').html());
     expect(known.text).not.toContain('déjà connue');
     // adding a person to a household: same rule
     const h = await insertHousehold(t.ctx.knex, t.world.landlordB.id);
     const path = `/menages/${h.id}/personnes/nouvelle`;
-    const person = { relationship: 'spouse', fromDate: '01/06/2024', lastName: 'Petit', firstNames: 'Abc', birthDate: '01/01/1990', employmentStatus: 'job_seeker', resourceUnemployment: '700' };
+    const person = {
+      relationship: 'spouse',
+      fromDate: '01/06/2024',
+      lastName: 'Petit',
+      firstNames: 'Abc',
+      birthDate: '01/01/1990',
+      employmentStatus: 'job_seeker',
+      resourceUnemployment: '700',
+    };
     expect((await postForm(agent, path, { ...person, email: TENANT.email })).status).toBe(302);
   });
 
   it('the same identity still asks for the confirmation', async () => {
     const agent = await loginAs(t.ctx.app, t.world.users.instructorB.email);
-    const warned = await postForm(agent, '/menages', household({ lastName: 'Keita', firstNames: 'Awa', birthDate: '05/05/1992' }, 'ORACLE-4'), '/menages/nouveau');
+    const warned = await postForm(
+      agent,
+      '/menages',
+      household({ lastName: 'Keita', firstNames: 'Awa', birthDate: '05/05/1992' }, 'ORACLE-4'),
+      '/menages/nouveau',
+    );
     expect(warned.status).toBe(400);
     expect($(warned.text)('#confirmNotDuplicate-error').text()).toContain('déjà connue');
     expect(warned.text).not.toContain('Bailleur Alpha');
@@ -159,7 +202,12 @@ describe('saving a person, as a landlord user', () => {
 
   it('the association’s operator is still warned on a contact detail alone', async () => {
     const agent = await loginAs(t.ctx.app, t.world.users.operator.email);
-    const warned = await postForm(agent, '/menages', { ...household({ email: TENANT.email, lastName: 'Moreau' }, 'ORACLE-5'), organisationId: t.world.landlordB.id }, '/menages/nouveau');
+    const warned = await postForm(
+      agent,
+      '/menages',
+      { ...household({ email: TENANT.email, lastName: 'Moreau' }, 'ORACLE-5'), organisationId: t.world.landlordB.id },
+      '/menages/nouveau',
+    );
     expect(warned.status).toBe(400);
     expect($(warned.text)('#confirmNotDuplicate-error').text()).toContain('Keïta');
   });

@@ -5,12 +5,23 @@ import { insertHousehold, insertPerson } from '../factories/household';
 const t = useWorld();
 
 const household = {
-  addressLine1: '3 place Bellecour', postcode: '69002', city: 'Lyon', tenancyReference: 'LY-KNOWN', rent: '450', charges: '60',
-  lastName: 'Keita', firstNames: 'Awa', birthDate: '05/05/1992', employmentStatus: 'job_seeker', resourceUnemployment: '870',
+  addressLine1: '3 place Bellecour',
+  postcode: '69002',
+  city: 'Lyon',
+  tenancyReference: 'LY-KNOWN',
+  rent: '450',
+  charges: '60',
+  lastName: 'Keita',
+  firstNames: 'Awa',
+  birthDate: '05/05/1992',
+  employmentStatus: 'job_seeker',
+  resourceUnemployment: '870',
 };
 
 beforeAll(async () => {
-  await insertHousehold(t.ctx.knex, t.world.landlordB.id, { members: [{ personId: await insertPerson(t.ctx.knex, { lastName: 'Keïta', firstNames: 'Awa', birthDate: '1992-05-05' }) }] });
+  await insertHousehold(t.ctx.knex, t.world.landlordB.id, {
+    members: [{ personId: await insertPerson(t.ctx.knex, { lastName: 'Keïta', firstNames: 'Awa', birthDate: '1992-05-05' }) }],
+  });
 });
 
 describe('the live duplicate warning', () => {
@@ -22,7 +33,9 @@ describe('the live duplicate warning', () => {
     expect(live('label[for="confirmNotDuplicate"]').text()).toContain('Enregistrer quand même');
     expect(live.text()).not.toContain('Bailleur Bêta');
     // a re-check keeps the box as the person left it
-    const again = $((await agent.get('/personnes/doublons').query({ lastName: 'Keita', firstNames: 'Awa', birthDate: '05/05/1992', confirmNotDuplicate: 'on' })).text);
+    const again = $(
+      (await agent.get('/personnes/doublons').query({ lastName: 'Keita', firstNames: 'Awa', birthDate: '05/05/1992', confirmNotDuplicate: 'on' })).text,
+    );
     expect(again('#confirmNotDuplicate').attr('checked')).toBeDefined();
     const form = $((await agent.get('/menages/nouveau')).text);
     expect(form('#birthDate').attr('hx-include')).toContain('[name=confirmNotDuplicate]');
@@ -31,7 +44,13 @@ describe('the live duplicate warning', () => {
 
   it('on a person’s edit page, only says the person is known (saving there asks nothing)', async () => {
     const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
-    const live = $((await agent.get('/personnes/doublons').query({ lastName: 'Keita', firstNames: 'Awa', birthDate: '05/05/1992', exclude: '00000000-0000-4000-8000-000000000000' })).text);
+    const live = $(
+      (
+        await agent
+          .get('/personnes/doublons')
+          .query({ lastName: 'Keita', firstNames: 'Awa', birthDate: '05/05/1992', exclude: '00000000-0000-4000-8000-000000000000' })
+      ).text,
+    );
     expect(live.text()).toContain('déjà connue');
     expect(live('input[name="confirmNotDuplicate"]')).toHaveLength(0);
   });
@@ -62,7 +81,15 @@ describe('saving a known person without JavaScript', () => {
     const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
     const h = await insertHousehold(t.ctx.knex, t.world.landlordA.id);
     const path = `/menages/${h.id}/personnes/nouvelle`;
-    const input = { relationship: 'spouse', fromDate: '01/06/2024', lastName: 'Keita', firstNames: 'Awa', birthDate: '05/05/1992', employmentStatus: 'job_seeker', resourceUnemployment: '870' };
+    const input = {
+      relationship: 'spouse',
+      fromDate: '01/06/2024',
+      lastName: 'Keita',
+      firstNames: 'Awa',
+      birthDate: '05/05/1992',
+      employmentStatus: 'job_seeker',
+      resourceUnemployment: '870',
+    };
     const warned = await postForm(agent, path, input);
     expect(warned.status).toBe(400);
     const page = $(warned.text);

@@ -5,7 +5,15 @@ import { insertDraftRequest, insertRequest } from '../factories/request';
 
 const t = useWorld();
 
-const aidType = async (code: string) => ((await t.ctx.knex('aid_types').insert({ code, label: `Aide ${code}`, payees: ['landlord'] }).returning('id'))[0] as { id: string }).id;
+const aidType = async (code: string) =>
+  (
+    (
+      await t.ctx
+        .knex('aid_types')
+        .insert({ code, label: `Aide ${code}`, payees: ['landlord'] })
+        .returning('id')
+    )[0] as { id: string }
+  ).id;
 
 describe('the household page lists the household’s aid requests and missions', () => {
   it('shows each request with its reference, aid, French status, amount and date, linked; drafts only to the landlord', async () => {
@@ -40,10 +48,22 @@ describe('the household page lists the household’s aid requests and missions',
 
   it('says so when the household has no request, and lists its support missions', async () => {
     const h = await insertHousehold(t.ctx.knex, t.world.landlordA.id, { tenancyReference: 'A-NONE' });
-    const [type] = await t.ctx.knex('mission_types').insert({ code: 'DIAGP', label: 'Diagnostic social', default_minutes: 240, billing_mode: 'hourly', rate_cents: 4500 }).returning('id');
+    const [type] = await t.ctx
+      .knex('mission_types')
+      .insert({ code: 'DIAGP', label: 'Diagnostic social', default_minutes: 240, billing_mode: 'hourly', rate_cents: 4500 })
+      .returning('id');
     await t.ctx.knex('missions').insert({
-      reference: 'M2026-09001', organisation_id: t.world.landlordA.id, household_id: h.id, mission_type_id: (type as { id: string }).id, status: 'proposed', origin: 'association',
-      reason: 'Test', planned_minutes: 240, ordered_by: t.world.users.operator.id, ordered_by_label: 'Op', ordered_at: new Date('2026-11-20T10:00:00Z'),
+      reference: 'M2026-09001',
+      organisation_id: t.world.landlordA.id,
+      household_id: h.id,
+      mission_type_id: (type as { id: string }).id,
+      status: 'proposed',
+      origin: 'association',
+      reason: 'Test',
+      planned_minutes: 240,
+      ordered_by: t.world.users.operator.id,
+      ordered_by_label: 'Op',
+      ordered_at: new Date('2026-11-20T10:00:00Z'),
     });
     const page = $((await (await loginAs(t.ctx.app, t.world.users.adminA.email)).get(`/menages/${h.id}`)).text);
     expect(page('#demandes-du-menage').text()).toContain('Aucune demande d’aide pour ce ménage');
@@ -60,10 +80,24 @@ describe('the household page for an adviser', () => {
     const linked = await insertRequest(t.ctx.knex, { ...common, status: 'in_review', requestedCents: 61000 });
     const other = await insertRequest(t.ctx.knex, { ...common, status: 'refused', requestedCents: 42000 });
     await insertDraftRequest(t.ctx.knex, { ...common, requestedCents: 33300 });
-    const [mt] = await t.ctx.knex('mission_types').insert({ code: 'ADVD', label: 'Diagnostic ADV', default_minutes: 240, billing_mode: 'hourly', rate_cents: 4500 }).returning('id');
+    const [mt] = await t.ctx
+      .knex('mission_types')
+      .insert({ code: 'ADVD', label: 'Diagnostic ADV', default_minutes: 240, billing_mode: 'hourly', rate_cents: 4500 })
+      .returning('id');
     await t.ctx.knex('missions').insert({
-      reference: 'M2026-09201', organisation_id: t.world.landlordA.id, household_id: h.id, request_id: linked, mission_type_id: (mt as { id: string }).id, status: 'accepted', origin: 'association',
-      reason: 'Test', planned_minutes: 240, ordered_by: t.world.users.operator.id, ordered_by_label: 'Op', ordered_at: new Date('2026-11-20T10:00:00Z'), adviser_id: t.world.users.social_adviser.id,
+      reference: 'M2026-09201',
+      organisation_id: t.world.landlordA.id,
+      household_id: h.id,
+      request_id: linked,
+      mission_type_id: (mt as { id: string }).id,
+      status: 'accepted',
+      origin: 'association',
+      reason: 'Test',
+      planned_minutes: 240,
+      ordered_by: t.world.users.operator.id,
+      ordered_by_label: 'Op',
+      ordered_at: new Date('2026-11-20T10:00:00Z'),
+      adviser_id: t.world.users.social_adviser.id,
       consent: JSON.stringify({ date: '2026-11-20', method: 'in_person', recordedBy: 'x' }),
     });
     const adviser = await loginAs(t.ctx.app, t.world.users.social_adviser.email);
@@ -79,7 +113,9 @@ describe('the household page for an adviser', () => {
 describe('recording a departure asks first', () => {
   it('opens a confirmation page saying what will happen, with “Date de départ d’Aminata” and a way back', async () => {
     const aminata = await insertPerson(t.ctx.knex, { lastName: 'Diallo', firstNames: 'Aminata' });
-    const h = await insertHousehold(t.ctx.knex, t.world.landlordA.id, { members: [{ personId: await insertPerson(t.ctx.knex) }, { personId: aminata, relationship: 'child', fromDate: '2021-01-01' }] });
+    const h = await insertHousehold(t.ctx.knex, t.world.landlordA.id, {
+      members: [{ personId: await insertPerson(t.ctx.knex) }, { personId: aminata, relationship: 'child', fromDate: '2021-01-01' }],
+    });
     const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
     const show = $((await agent.get(`/menages/${h.id}`)).text);
     const link = show(`a[href="/menages/${h.id}/membres/${h.membershipIds[1]}/depart"]`);
@@ -93,11 +129,17 @@ describe('recording a departure asks first', () => {
     expect(page('main').text()).toContain('Aminata Diallo quittera le ménage');
     expect(page('main').text()).toContain('anciens membres');
     expect(page('form[method="post"] input[name="confirmation"]').attr('value')).toBe('oui');
-    expect(page('a.btn-link').filter((_, a) => page(a).text().trim() === 'Annuler').attr('href')).toBe(`/menages/${h.id}`);
+    expect(
+      page('a.btn-link')
+        .filter((_, a) => page(a).text().trim() === 'Annuler')
+        .attr('href'),
+    ).toBe(`/menages/${h.id}`);
   });
 
   it('does nothing without the confirmation: the page comes back with the date kept', async () => {
-    const h = await insertHousehold(t.ctx.knex, t.world.landlordA.id, { members: [{ personId: await insertPerson(t.ctx.knex) }, { personId: await insertPerson(t.ctx.knex), relationship: 'child', fromDate: '2021-01-01' }] });
+    const h = await insertHousehold(t.ctx.knex, t.world.landlordA.id, {
+      members: [{ personId: await insertPerson(t.ctx.knex) }, { personId: await insertPerson(t.ctx.knex), relationship: 'child', fromDate: '2021-01-01' }],
+    });
     const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
     const path = `/menages/${h.id}/membres/${h.membershipIds[1]}/depart`;
     const unconfirmed = await postForm(agent, path, { date: '15/10/2026' }, path);
@@ -120,7 +162,10 @@ describe('recording a departure asks first', () => {
 describe('merging two households asks first', () => {
   it('shows both households and what will happen, then merges only once confirmed', async () => {
     const keep = await insertHousehold(t.ctx.knex, t.world.landlordA.id, { tenancyReference: 'A-KEEP2' });
-    const gone = await insertHousehold(t.ctx.knex, t.world.landlordA.id, { tenancyReference: 'A-GONE2', members: [{ personId: await insertPerson(t.ctx.knex, { lastName: 'Absorbé', firstNames: 'Ines' }) }] });
+    const gone = await insertHousehold(t.ctx.knex, t.world.landlordA.id, {
+      tenancyReference: 'A-GONE2',
+      members: [{ personId: await insertPerson(t.ctx.knex, { lastName: 'Absorbé', firstNames: 'Ines' }) }],
+    });
     const operator = await loginAs(t.ctx.app, t.world.users.operator.email);
     const show = $((await operator.get(`/menages/${keep.id}`)).text);
     expect(show(`form[action="/menages/${keep.id}/fusionner"]`).attr('method')).toBe('get');
@@ -134,7 +179,11 @@ describe('merging two households asks first', () => {
     expect(text).toContain('Ines Absorbé');
     expect(text).toContain('ne peut pas être défaite');
     expect(page('form[method="post"] input[name="mergedReference"]').attr('value')).toBe('A-GONE2');
-    expect(page('a').filter((_, a) => page(a).text().trim() === 'Annuler').attr('href')).toBe(`/menages/${keep.id}`);
+    expect(
+      page('a')
+        .filter((_, a) => page(a).text().trim() === 'Annuler')
+        .attr('href'),
+    ).toBe(`/menages/${keep.id}`);
 
     const unconfirmed = await postForm(operator, `/menages/${keep.id}/fusionner`, { mergedReference: 'A-GONE2' }, `/menages/${keep.id}`);
     expect(unconfirmed.status).toBe(400);

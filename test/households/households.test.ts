@@ -32,9 +32,22 @@ describe('creating a household (landlord instructor)', () => {
     const res = await postForm(agent, '/menages', household, '/menages/nouveau');
     expect(res.status).toBe(302);
     const h = await t.ctx.knex('households').where({ tenancy_reference: 'LY-2024-0042' }).first();
-    expect(h).toMatchObject({ organisation_id: t.world.landlordA.id, rent_cents: '48050', charges_cents: '7500', housing_allowance_cents: '12000', entry_date: '2024-03-01' });
+    expect(h).toMatchObject({
+      organisation_id: t.world.landlordA.id,
+      rent_cents: '48050',
+      charges_cents: '7500',
+      housing_allowance_cents: '12000',
+      entry_date: '2024-03-01',
+    });
     const p = await t.ctx.knex('persons').where({ last_name: 'Lefèvre-Dupont' }).first();
-    expect(p).toMatchObject({ search_last_name: 'lefevredupont', search_first_name: 'eloise', birth_date: '1985-07-14', resource_salary_cents: '165000', employer_siret: '73282932000074', phone: '0612345678' });
+    expect(p).toMatchObject({
+      search_last_name: 'lefevredupont',
+      search_first_name: 'eloise',
+      birth_date: '1985-07-14',
+      resource_salary_cents: '165000',
+      employer_siret: '73282932000074',
+      phone: '0612345678',
+    });
     const m = await t.ctx.knex('household_members').where({ household_id: h.id }).first();
     expect(m).toMatchObject({ person_id: p.id, relationship: 'holder', from_date: '2024-03-01', to_date: null });
     const page = $((await agent.get(res.headers.location as string)).text);
@@ -48,7 +61,16 @@ describe('creating a household (landlord instructor)', () => {
     const res = await postForm(
       agent,
       '/menages',
-      { ...household, tenancyReference: 'LY-ERR', rent: '0', birthDate: '01/01/2031', resourceSalary: '-12', employerName: '', employerSiret: '12345678901234', entryDate: '01/01/2030' },
+      {
+        ...household,
+        tenancyReference: 'LY-ERR',
+        rent: '0',
+        birthDate: '01/01/2031',
+        resourceSalary: '-12',
+        employerName: '',
+        employerSiret: '12345678901234',
+        entryDate: '01/01/2030',
+      },
       '/menages/nouveau',
     );
     expect(res.status).toBe(400);
@@ -96,17 +118,35 @@ describe('duplicate detection', () => {
     const before = await t.ctx.knex('household_members').whereIn('person_id', [suspicion.person_id, suspicion.match_id]);
     expect(before).toHaveLength(2);
     // both are current members of households of two landlords: the merge asks which household she leaves
-    const refused = await postForm(operator, `/doublons/${suspicion.id}/fusionner`, { survivorId: suspicion.match_id, mergedId: suspicion.person_id, confirmation: 'oui' }, '/doublons');
+    const refused = await postForm(
+      operator,
+      `/doublons/${suspicion.id}/fusionner`,
+      { survivorId: suspicion.match_id, mergedId: suspicion.person_id, confirmation: 'oui' },
+      '/doublons',
+    );
     expect(refused.status).toBe(400);
     expect(fieldError(refused.text, 'leaveFrom')).toContain('deux ménages différents');
     expect((await t.ctx.knex('persons').where({ id: suspicion.person_id }).first()).status).toBe('active');
     const membership = before.find((m) => m.person_id === suspicion.person_id);
-    await postForm(operator, `/menages/${membership.household_id}/membres/${membership.id}/depart`, { date: '2026-11-01', confirmation: 'oui' }, `/menages/${membership.household_id}`);
-    const merged = await postForm(operator, `/doublons/${suspicion.id}/fusionner`, { survivorId: suspicion.match_id, mergedId: suspicion.person_id, confirmation: 'oui' }, '/doublons');
+    await postForm(
+      operator,
+      `/menages/${membership.household_id}/membres/${membership.id}/depart`,
+      { date: '2026-11-01', confirmation: 'oui' },
+      `/menages/${membership.household_id}`,
+    );
+    const merged = await postForm(
+      operator,
+      `/doublons/${suspicion.id}/fusionner`,
+      { survivorId: suspicion.match_id, mergedId: suspicion.person_id, confirmation: 'oui' },
+      '/doublons',
+    );
     expect(merged.status).toBe(302);
-    const after = await t.ctx.knex('household_members').whereIn('id', before.map((m) => m.id));
+    const after = await t.ctx.knex('household_members').whereIn(
+      'id',
+      before.map((m) => m.id),
+    );
     expect(after.every((m) => m.person_id === suspicion.match_id)).toBe(true);
-    expect((await t.ctx.knex('persons').where({ id: suspicion.person_id }).first())).toMatchObject({ status: 'merged', merged_into_id: suspicion.match_id });
+    expect(await t.ctx.knex('persons').where({ id: suspicion.person_id }).first()).toMatchObject({ status: 'merged', merged_into_id: suspicion.match_id });
     const record = await t.ctx.knex('merges').where({ merged_id: suspicion.person_id }).first();
     expect(record.merged_snapshot.lastName).toBe('lefèvre-dupont');
     expect(record.merged_by).toBe(t.world.users.operator.id);
@@ -117,7 +157,9 @@ describe('duplicate detection', () => {
   it('finds duplicates by e-mail or phone too, ignoring case', async () => {
     await insertPerson(t.ctx.knex, { lastName: 'Nguyen', firstNames: 'Minh', email: 'Minh.Nguyen@Exemple.fr', phone: '0701020304' });
     const agent = await loginAs(t.ctx.app, t.world.users.operator.email);
-    const byEmail = await agent.get('/personnes/doublons').query({ lastName: 'Autre', firstNames: 'Nom', birthDate: '1970-01-01', email: 'minh.nguyen@exemple.fr' });
+    const byEmail = await agent
+      .get('/personnes/doublons')
+      .query({ lastName: 'Autre', firstNames: 'Nom', birthDate: '1970-01-01', email: 'minh.nguyen@exemple.fr' });
     expect(byEmail.text).toContain('Minh Nguyen');
     const byPhone = await agent.get('/personnes/doublons').query({ lastName: 'Autre', firstNames: 'Nom', birthDate: '1970-01-01', phone: '07 01 02 03 04' });
     expect(byPhone.text).toContain('Minh Nguyen');
@@ -132,16 +174,32 @@ describe('members over time', () => {
     const to = await insertHousehold(t.ctx.knex, t.world.landlordA.id, { tenancyReference: 'A-TO' });
     const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
     const added = await postForm(agent, `/menages/${from.id}/personnes/nouvelle`, {
-      relationship: 'spouse', fromDate: '01/06/2022', lastName: 'Roussel', firstNames: 'Hugo', birthDate: '02/02/1988', employmentStatus: 'job_seeker', resourceUnemployment: '980',
+      relationship: 'spouse',
+      fromDate: '01/06/2022',
+      lastName: 'Roussel',
+      firstNames: 'Hugo',
+      birthDate: '02/02/1988',
+      employmentStatus: 'job_seeker',
+      resourceUnemployment: '980',
     });
     expect(added.status).toBe(302);
     const hugo = await t.ctx.knex('persons').where({ last_name: 'Roussel' }).first();
 
-    const early = await postForm(agent, `/menages/${to.id}/rattacher`, { personId: hugo.id, relationship: 'spouse', fromDate: '01/01/2022' }, `/menages/${to.id}/rattacher?q=roussel`);
+    const early = await postForm(
+      agent,
+      `/menages/${to.id}/rattacher`,
+      { personId: hugo.id, relationship: 'spouse', fromDate: '01/01/2022' },
+      `/menages/${to.id}/rattacher?q=roussel`,
+    );
     expect(early.status).toBe(400);
     expect(fieldError(early.text, 'fromDate')).toContain('ne peut pas précéder');
 
-    const moved = await postForm(agent, `/menages/${to.id}/rattacher`, { personId: hugo.id, relationship: 'spouse', fromDate: '15/09/2025' }, `/menages/${to.id}/rattacher?q=roussel`);
+    const moved = await postForm(
+      agent,
+      `/menages/${to.id}/rattacher`,
+      { personId: hugo.id, relationship: 'spouse', fromDate: '15/09/2025' },
+      `/menages/${to.id}/rattacher?q=roussel`,
+    );
     expect(moved.status).toBe(302);
     const memberships = await t.ctx.knex('household_members').where({ person_id: hugo.id }).orderBy('from_date');
     expect(memberships.map((m) => [m.household_id, m.from_date, m.to_date])).toEqual([
@@ -154,7 +212,12 @@ describe('members over time', () => {
     const toPage = $((await agent.get(`/menages/${to.id}`)).text);
     expect(toPage('#current-members').text()).toContain('Hugo Roussel');
 
-    const twice = await postForm(agent, `/menages/${to.id}/rattacher`, { personId: hugo.id, relationship: 'spouse', fromDate: '16/09/2025' }, `/menages/${to.id}/rattacher`);
+    const twice = await postForm(
+      agent,
+      `/menages/${to.id}/rattacher`,
+      { personId: hugo.id, relationship: 'spouse', fromDate: '16/09/2025' },
+      `/menages/${to.id}/rattacher`,
+    );
     expect(fieldError(twice.text, 'personId')).toBe('Cette personne fait déjà partie de ce ménage');
   });
 
@@ -167,12 +230,18 @@ describe('members over time', () => {
       members: [{ personId: holder }, { personId: spouse, relationship: 'spouse' }, { personId: child, relationship: 'child' }],
     });
     const agent = await loginAs(t.ctx.app, t.world.users.adminA.email);
-    const all = await postForm(agent, `/menages/${h.id}/separer`, { memberIds: h.membershipIds as unknown as string, date: '01/10/2026', tenancyReference: 'A-SPLIT-2' });
+    const all = await postForm(agent, `/menages/${h.id}/separer`, {
+      memberIds: h.membershipIds as unknown as string,
+      date: '01/10/2026',
+      tenancyReference: 'A-SPLIT-2',
+    });
     expect(fieldError(all.text, 'memberIds')).toBe('Au moins une personne doit rester dans le ménage actuel');
     const res = await agent
       .post(`/menages/${h.id}/separer`)
       .type('form')
-      .send(`_csrf=${encodeURIComponent(await csrfToken(agent, `/menages/${h.id}/separer`))}&memberIds=${h.membershipIds[1]}&memberIds=${h.membershipIds[2]}&date=2026-10-01&tenancyReference=A-SPLIT-2`);
+      .send(
+        `_csrf=${encodeURIComponent(await csrfToken(agent, `/menages/${h.id}/separer`))}&memberIds=${h.membershipIds[1]}&memberIds=${h.membershipIds[2]}&date=2026-10-01&tenancyReference=A-SPLIT-2`,
+      );
     expect(res.status).toBe(302);
     const newId = (res.headers.location as string).split('/').pop() as string;
     const newMembers = await t.ctx.knex('household_members').where({ household_id: newId }).orderBy('relationship');
@@ -186,9 +255,16 @@ describe('members over time', () => {
   });
 
   it('records a departure and refuses one dated before the arrival', async () => {
-    const h = await insertHousehold(t.ctx.knex, t.world.landlordA.id, { members: [{ personId: await insertPerson(t.ctx.knex) }, { personId: await insertPerson(t.ctx.knex), relationship: 'child', fromDate: '2021-01-01' }] });
+    const h = await insertHousehold(t.ctx.knex, t.world.landlordA.id, {
+      members: [{ personId: await insertPerson(t.ctx.knex) }, { personId: await insertPerson(t.ctx.knex), relationship: 'child', fromDate: '2021-01-01' }],
+    });
     const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
-    const early = await postForm(agent, `/menages/${h.id}/membres/${h.membershipIds[1]}/depart`, { date: '2020-06-01', confirmation: 'oui' }, `/menages/${h.id}`);
+    const early = await postForm(
+      agent,
+      `/menages/${h.id}/membres/${h.membershipIds[1]}/depart`,
+      { date: '2020-06-01', confirmation: 'oui' },
+      `/menages/${h.id}`,
+    );
     expect(early.status).toBe(400);
     expect(fieldError(early.text, 'date')).toBe('La date de départ ne peut pas précéder la date d’arrivée');
     expect((await t.ctx.knex('household_members').where({ id: h.membershipIds[1] }).first()).to_date).toBeNull();
@@ -206,8 +282,16 @@ describe('members over time', () => {
   it('merges two households of the same landlord, moving members and history', async () => {
     const a = await insertHousehold(t.ctx.knex, t.world.landlordA.id, { tenancyReference: 'A-KEEP' });
     const b = await insertHousehold(t.ctx.knex, t.world.landlordA.id, { tenancyReference: 'A-GONE' });
-    const [aid] = await t.ctx.knex('aid_types').insert({ code: 'MRG', label: 'Aide', payees: ['landlord'] }).returning('id');
-    const requestId = await insertDraftRequest(t.ctx.knex, { organisationId: t.world.landlordA.id, householdId: b.id, aidTypeId: (aid as { id: string }).id, createdBy: t.world.users.instructorA.id });
+    const [aid] = await t.ctx
+      .knex('aid_types')
+      .insert({ code: 'MRG', label: 'Aide', payees: ['landlord'] })
+      .returning('id');
+    const requestId = await insertDraftRequest(t.ctx.knex, {
+      organisationId: t.world.landlordA.id,
+      householdId: b.id,
+      aidTypeId: (aid as { id: string }).id,
+      createdBy: t.world.users.instructorA.id,
+    });
     const operator = await loginAs(t.ctx.app, t.world.users.operator.email);
     const res = await postForm(operator, `/menages/${a.id}/fusionner`, { mergedReference: 'a-gone', confirmation: 'oui' }, `/menages/${a.id}`);
     expect(res.status).toBe(302);
@@ -227,9 +311,24 @@ describe('history, access log, list and export', () => {
     const h = await insertHousehold(t.ctx.knex, t.world.landlordA.id, { tenancyReference: 'A-HIST' });
     const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
     const hh = await t.ctx.knex('households').where({ id: h.id }).first();
-    await postForm(agent, `/menages/${h.id}/modifier`, { addressLine1: hh.address_line1, postcode: '69003', city: 'Lyon', tenancyReference: 'A-HIST', rent: '530', charges: '80', version: String(hh.version) });
+    await postForm(agent, `/menages/${h.id}/modifier`, {
+      addressLine1: hh.address_line1,
+      postcode: '69003',
+      city: 'Lyon',
+      tenancyReference: 'A-HIST',
+      rent: '530',
+      charges: '80',
+      version: String(hh.version),
+    });
     const p = await t.ctx.knex('persons').where({ id: h.holderId }).first();
-    await postForm(agent, `/personnes/${p.id}/modifier`, { lastName: p.last_name, firstNames: p.first_names, birthDate: p.birth_date, employmentStatus: 'job_seeker', resourceUnemployment: '900', version: String(p.version) });
+    await postForm(agent, `/personnes/${p.id}/modifier`, {
+      lastName: p.last_name,
+      firstNames: p.first_names,
+      birthDate: p.birth_date,
+      employmentStatus: 'job_seeker',
+      resourceUnemployment: '900',
+      version: String(p.version),
+    });
     const page = $((await agent.get(`/menages/${h.id}`)).text);
     const history = page('#historique').parent().text();
     expect(history).toMatch(/Loyer : 520,00\s€ → 530,00\s€/);
@@ -250,14 +349,17 @@ describe('history, access log, list and export', () => {
   });
 
   it('lists, searches (accents ignored) and exports only the organisation’s households, CSV safe for spreadsheets', async () => {
-    await insertHousehold(t.ctx.knex, t.world.landlordA.id, { tenancyReference: '=HYPERLINK("http://evil")', members: [{ personId: await insertPerson(t.ctx.knex, { lastName: 'Çelik', firstNames: 'Ayşe' }) }] });
+    await insertHousehold(t.ctx.knex, t.world.landlordA.id, {
+      tenancyReference: '=HYPERLINK("http://evil")',
+      members: [{ personId: await insertPerson(t.ctx.knex, { lastName: 'Çelik', firstNames: 'Ayşe' }) }],
+    });
     const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
     const search = $((await agent.get('/menages').query({ q: 'celik' })).text);
     expect(search('tbody tr')).toHaveLength(1);
     expect(search('tbody').text()).toContain('Çelik');
     const csv = await download(agent, '/menages/export.csv');
     expect(csv.headers['content-type']).toContain('text/csv');
-    const body = csv.body as Buffer;
+    const body = csv.body;
     expect(body.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const text = body.toString('utf8');
     expect(text.split('\r\n')[0]).toBe('\ufeffBailleur;Titulaire;Personnes;Référence du bail;Adresse;Code postal;Ville;Loyer (€);Charges (€)');
@@ -270,7 +372,14 @@ describe('isolation between organisations', () => {
   it('another landlord gets 404 on every household and person route; auditors and advisers get 403', async () => {
     const h = await insertHousehold(t.ctx.knex, t.world.landlordA.id);
     const other = await loginAs(t.ctx.app, t.world.users.instructorB.email);
-    for (const path of [`/menages/${h.id}`, `/menages/${h.id}/modifier`, `/menages/${h.id}/personnes/nouvelle`, `/menages/${h.id}/rattacher`, `/menages/${h.id}/separer`, `/personnes/${h.holderId}/modifier`]) {
+    for (const path of [
+      `/menages/${h.id}`,
+      `/menages/${h.id}/modifier`,
+      `/menages/${h.id}/personnes/nouvelle`,
+      `/menages/${h.id}/rattacher`,
+      `/menages/${h.id}/separer`,
+      `/personnes/${h.holderId}/modifier`,
+    ]) {
       expect({ path, status: (await other.get(path)).status }).toEqual({ path, status: 404 });
     }
     const leave = await postForm(other, `/menages/${h.id}/membres/${h.membershipIds[0]}/depart`, { date: '2026-01-01' }, '/menages');
@@ -278,7 +387,12 @@ describe('isolation between organisations', () => {
     const join = await postForm(other, `/menages/${h.id}/rattacher`, { personId: h.holderId, relationship: 'spouse', fromDate: '2026-01-01' }, '/menages');
     expect(join.status).toBe(404);
     const ownHousehold = await insertHousehold(t.ctx.knex, t.world.landlordB.id);
-    const steal = await postForm(other, `/menages/${ownHousehold.id}/rattacher`, { personId: h.holderId, relationship: 'spouse', fromDate: '2026-01-01' }, '/menages');
+    const steal = await postForm(
+      other,
+      `/menages/${ownHousehold.id}/rattacher`,
+      { personId: h.holderId, relationship: 'spouse', fromDate: '2026-01-01' },
+      '/menages',
+    );
     expect(steal.status).toBe(400);
     expect((await t.ctx.knex('household_members').where({ person_id: h.holderId }).whereNull('to_date').first()).household_id).toBe(h.id);
     expect(await t.ctx.knex('access_events').where({ entity_id: h.id, user_id: t.world.users.instructorB.id })).toHaveLength(0);

@@ -26,7 +26,15 @@ describe('control characters in a request', () => {
   it('answers the filters of lists and pages with a French 400, never a 500', async () => {
     const admin = await loginAs(t.ctx.app, t.world.users.admin.email);
     const household = await insertHousehold(t.ctx.knex, t.world.landlordA.id, { members: [{ personId: await insertPerson(t.ctx.knex) }] });
-    for (const url of ['/menages?q=%00', '/menages?postcode=75%00', '/comptabilite?journal=%00', '/utilisateurs?q=a%00', `/menages/${household.id}/fusionner?mergedReference=a%00b`, '/demandes?q=%01', '/menages/%00']) {
+    for (const url of [
+      '/menages?q=%00',
+      '/menages?postcode=75%00',
+      '/comptabilite?journal=%00',
+      '/utilisateurs?q=a%00',
+      `/menages/${household.id}/fusionner?mergedReference=a%00b`,
+      '/demandes?q=%01',
+      '/menages/%00',
+    ]) {
       const res = await admin.get(url);
       expect([url, res.status]).toEqual([url, 400]);
       expect($(res.text)('main').text()).toContain(FRENCH);
@@ -37,7 +45,13 @@ describe('control characters in a request', () => {
     const household = await insertHousehold(t.ctx.knex, t.world.landlordA.id, { members: [{ personId: await insertPerson(t.ctx.knex) }] });
     await insertAidTypes(t.ctx.knex);
     const aidTypeId = (await t.ctx.knex('aid_types').where({ code: 'AQ' }).first('id')).id as string;
-    const requestId = await insertRequest(t.ctx.knex, { organisationId: t.world.landlordA.id, householdId: household.id, aidTypeId, createdBy: t.world.users.instructorA.id, status: 'in_review' });
+    const requestId = await insertRequest(t.ctx.knex, {
+      organisationId: t.world.landlordA.id,
+      householdId: household.id,
+      aidTypeId,
+      createdBy: t.world.users.instructorA.id,
+      status: 'in_review',
+    });
     const operator = await loginAs(t.ctx.app, t.world.users.operator.email);
     const token = await csrfToken(operator, `/demandes/${requestId}`);
     const before = await t.ctx.knex('request_events').where({ request_id: requestId }).count('* as c').first();
@@ -51,7 +65,10 @@ describe('control characters in a request', () => {
     // a key holding one is refused too, and a landlord is refused the same way (no difference that would tell anything)
     const landlord = await loginAs(t.ctx.app, t.world.users.instructorA.email);
     const landlordToken = await csrfToken(landlord, '/menages');
-    const odd = await landlord.post(`/menages/${household.id}/fusionner`).type('form').send(`_csrf=${encodeURIComponent(landlordToken)}&mergedReference%00=x`);
+    const odd = await landlord
+      .post(`/menages/${household.id}/fusionner`)
+      .type('form')
+      .send(`_csrf=${encodeURIComponent(landlordToken)}&mergedReference%00=x`);
     expect(odd.status).toBe(400);
   });
 });

@@ -55,6 +55,10 @@ describe('form macros', () => {
   it('error summary links to each field', () => {
     const $ = render(`{{ f.errorSummary(form) }}`);
     expect($('.error-summary h2').text()).toBe('Le formulaire contient 2 erreurs');
-    expect($('.error-summary a').map((_i, a) => $(a).attr('href')).get()).toEqual(['#nom', '#montant']);
+    expect(
+      $('.error-summary a')
+        .map((_i, a) => $(a).attr('href'))
+        .get(),
+    ).toEqual(['#nom', '#montant']);
   });
 });

@@ -31,7 +31,16 @@ describe('French messages for the rules a schema does not word', () => {
   it('re-renders a form posted with a repeated field with French messages only', async () => {
     const admin = await loginAs(t.ctx.app, t.world.users.admin.email);
     const token = await csrfToken(admin, '/utilisateurs/nouveau');
-    const body = new URLSearchParams([['_csrf', token], ['organisationId', t.world.landlordA.id], ['firstName', 'Léa'], ['lastName', 'Petit'], ['email', 'lea.petit@alpha.test'], ['phone', '0123456789'], ['phone', '0123456789'], ['role', 'landlord_admin']]);
+    const body = new URLSearchParams([
+      ['_csrf', token],
+      ['organisationId', t.world.landlordA.id],
+      ['firstName', 'Léa'],
+      ['lastName', 'Petit'],
+      ['email', 'lea.petit@alpha.test'],
+      ['phone', '0123456789'],
+      ['phone', '0123456789'],
+      ['role', 'landlord_admin'],
+    ]);
     const res = await admin.post('/utilisateurs').type('form').send(body.toString());
     expect(res.status).toBe(400);
     const main = $(res.text)('main').text();

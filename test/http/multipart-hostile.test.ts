@@ -50,14 +50,21 @@ describe('hostile multipart bodies', () => {
   });
 
   it('answers a body the parser cannot read with a French 400', async () => {
-    const res = await landlord.post('/comptes-bancaires').set('Content-Type', 'multipart/form-data; boundary=XyZ').send(`--XyZ\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--XyZ\r\nContent-Disp`);
+    const res = await landlord
+      .post('/comptes-bancaires')
+      .set('Content-Type', 'multipart/form-data; boundary=XyZ')
+      .send(`--XyZ\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--XyZ\r\nContent-Disp`);
     expect(res.status).toBe(400);
     expect($(res.text)('main').text()).toContain('n’a pas pu être comprise');
   });
 
   it('re-renders the form for a bracketed field name, the other values kept, like a urlencoded form', async () => {
     for (const name of ['holderName[y]', 'iban[__proto__]', 'bic[constructor]', 'a[__proto__][x]', 'items[constructor]']) {
-      const res = await post().field(name, '1').field('holderName', 'Bailleur Alpha').field('iban', 'FR7630006000011234567890189').attach('rib', PDF, 'rib.pdf');
+      const res = await post()
+        .field(name, '1')
+        .field('holderName', 'Bailleur Alpha')
+        .field('iban', 'FR7630006000011234567890189')
+        .attach('rib', PDF, 'rib.pdf');
       expect([name, res.status]).toEqual([name, 400]);
       expect($(res.text)('#holderName').val()).toBe('Bailleur Alpha');
     }
@@ -65,7 +72,11 @@ describe('hostile multipart bodies', () => {
 
   it('refuses a file name longer than 255 characters on the form, next to its file field, nothing saved', async () => {
     const before = await accounts();
-    const res = await post().field('holderName', 'Bailleur Alpha').field('iban', 'FR7630006000011234567890189').field('confirmPassword', TEST_PASSWORD).attach('rib', PDF, `${'r'.repeat(10_000)}.pdf`);
+    const res = await post()
+      .field('holderName', 'Bailleur Alpha')
+      .field('iban', 'FR7630006000011234567890189')
+      .field('confirmPassword', TEST_PASSWORD)
+      .attach('rib', PDF, `${'r'.repeat(10_000)}.pdf`);
     expect(res.status).toBe(400);
     expect(fieldError(res.text, 'rib')).toContain('Le nom du fichier dépasse 255 caractères');
     expect($(res.text)('#holderName').val()).toBe('Bailleur Alpha');

@@ -13,7 +13,13 @@ const LONG = 'a'.repeat(300);
 describe('query strings a page refuses', () => {
   it('answer a French 400 with the schema’s message, never a 500, on lists and exports', async () => {
     const admin = await loginAs(t.ctx.app, t.world.users.admin.email);
-    for (const url of [`/menages?postcode=${LONG}`, `/menages?q=${LONG}`, `/utilisateurs?q=${LONG}`, `/admin/membres?q=${LONG}`, `/menages/export.csv?postcode=${LONG}`]) {
+    for (const url of [
+      `/menages?postcode=${LONG}`,
+      `/menages?q=${LONG}`,
+      `/utilisateurs?q=${LONG}`,
+      `/admin/membres?q=${LONG}`,
+      `/menages/export.csv?postcode=${LONG}`,
+    ]) {
       const res = await admin.get(url);
       expect([url.slice(0, 30), res.status]).toEqual([url.slice(0, 30), 400]);
       expect(res.headers['content-type']).toMatch(/^text\/html/);
@@ -26,6 +32,7 @@ describe('query strings a page refuses', () => {
 
   it('leaves the same lists working with filters they accept', async () => {
     const admin = await loginAs(t.ctx.app, t.world.users.admin.email);
-    for (const url of ['/menages?postcode=75013', '/menages?q=Durand', '/utilisateurs?q=martin', '/admin/membres?q=Bailleur']) expect((await admin.get(url)).status).toBe(200);
+    for (const url of ['/menages?postcode=75013', '/menages?q=Durand', '/utilisateurs?q=martin', '/admin/membres?q=Bailleur'])
+      expect((await admin.get(url)).status).toBe(200);
   });
 });

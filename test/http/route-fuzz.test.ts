@@ -29,38 +29,55 @@ let ctx: TestContext;
 let routeWorld: RouteWorld;
 let world: World;
 const agents = new Map<Persona, Agent>();
-let params: Record<string, string>;
-/** The user the /utilisateurs/:id routes act on (a landlord A account that is none of the personas). */
-let targetUserId: string;
 /** A household of landlord A (two members), its second membership, and a duplicate suspicion. */
 let householdA: { id: string; holderId: string; membershipIds: string[] };
-let suspicionId: string;
-let aidTypeId: string;
-let requestId: string;
-let documentId: string;
-/** A submitted request of landlord A with a message attachment and a decision letter, and a filter of the operator. */
+/** A submitted request of landlord A with a message attachment and a decision letter. */
 let submittedId: string;
-let attachmentId: string;
-let decisionId: string;
-let filterId: string;
 /** Payments: a bank account with its RIB, a supplier, a debtor account, an approved batch and its paid payment, job runs. */
 const pay: Record<string, string> = {};
 
 beforeAll(async () => {
   ctx = await startTestApp();
   const rw = await buildRouteWorld(ctx.knex);
-  ({ world, targetUserId, householdA, suspicionId, aidTypeId, requestId, documentId, submittedId, attachmentId, decisionId, filterId, params } = rw);
+  ({ world, householdA, submittedId } = rw);
   routeWorld = rw;
   Object.assign(pay, rw.pay);
   // unlike the matrix, the fuzz also needs open missions, so their action forms are shown and their posts go deep:
   // one proposed (accept, decline, assign, start) and one in progress with a planned appointment (sessions, appointments, end)
-  const openMission = (reference: string, status: string) => ctx.knex('missions')
-    .insert({ reference, organisation_id: world.landlordA.id, household_id: householdA.id, mission_type_id: pay.missionType, status, origin: 'association', reason: 'Test', planned_minutes: 240, ordered_by: world.users.operator.id, ordered_by_label: 'Op', ordered_at: new Date(), adviser_id: world.users.social_adviser.id, consent: status === 'proposed' ? null : JSON.stringify({ date: '2026-11-20', method: 'in_person', recordedBy: 'x' }) })
-    .returning('id');
+  const openMission = (reference: string, status: string) =>
+    ctx
+      .knex('missions')
+      .insert({
+        reference,
+        organisation_id: world.landlordA.id,
+        household_id: householdA.id,
+        mission_type_id: pay.missionType,
+        status,
+        origin: 'association',
+        reason: 'Test',
+        planned_minutes: 240,
+        ordered_by: world.users.operator.id,
+        ordered_by_label: 'Op',
+        ordered_at: new Date(),
+        adviser_id: world.users.social_adviser.id,
+        consent: status === 'proposed' ? null : JSON.stringify({ date: '2026-11-20', method: 'in_person', recordedBy: 'x' }),
+      })
+      .returning('id');
   pay.proposedMission = ((await openMission('M2026-90002', 'proposed'))[0] as { id: string }).id;
   pay.openMission = ((await openMission('M2026-90003', 'in_progress'))[0] as { id: string }).id;
-  const [planned] = await ctx.knex('appointments')
-    .insert({ mission_id: pay.openMission, adviser_id: world.users.social_adviser.id, starts_at: new Date('2026-11-25T09:00:00Z'), duration_minutes: 60, mode: 'phone', place: 'Tél.', contact_name: 'X', status: 'scheduled', created_at: new Date('2026-11-19T09:00:00Z') })
+  const [planned] = await ctx
+    .knex('appointments')
+    .insert({
+      mission_id: pay.openMission,
+      adviser_id: world.users.social_adviser.id,
+      starts_at: new Date('2026-11-25T09:00:00Z'),
+      duration_minutes: 60,
+      mode: 'phone',
+      place: 'Tél.',
+      contact_name: 'X',
+      status: 'scheduled',
+      created_at: new Date('2026-11-19T09:00:00Z'),
+    })
     .returning('id');
   pay.plannedAppointment = (planned as { id: string }).id;
   agents.set('anonymous', request.agent(ctx.app));
@@ -77,8 +94,10 @@ afterAll(() => ctx.close());
 function concrete(path: string): string {
   // the open missions take the action routes, so their forms are shown and their posts go deep
   const missionAction = path.split('/')[3] ?? '';
-  if (path.startsWith('/accompagnement/:id') && ['accord', 'refus', 'attribuer', 'commencer'].includes(missionAction)) return path.replace(':id', pay.proposedMission as string);
-  if (path.startsWith('/accompagnement/:id') && ['entretiens', 'rendez-vous', 'terminer', 'interrompre'].includes(missionAction)) return path.replace(':id', pay.openMission as string).replace(':appointmentId', pay.plannedAppointment as string);
+  if (path.startsWith('/accompagnement/:id') && ['accord', 'refus', 'attribuer', 'commencer'].includes(missionAction))
+    return path.replace(':id', pay.proposedMission as string);
+  if (path.startsWith('/accompagnement/:id') && ['entretiens', 'rendez-vous', 'terminer', 'interrompre'].includes(missionAction))
+    return path.replace(':id', pay.openMission as string).replace(':appointmentId', pay.plannedAppointment as string);
   return concreteUrl(routeWorld, path);
 }
 
@@ -97,7 +116,10 @@ const pick = (values: string[], n: number) => values[n % values.length] as strin
 /** One field made hostile, the others keeping their valid value. */
 const FIELD_KINDS: Record<string, (name: string, n: number) => Pairs> = {
   'long value': (name, n) => [[name, pick(LONG, n)]],
-  'repeated key': (name) => [[name, '1'], [name, '2']],
+  'repeated key': (name) => [
+    [name, '1'],
+    [name, '2'],
+  ],
   'bracketed key': (name, n) => [[`${name}[${pick(['y', '__proto__', 'constructor', '0'], n)}]`, '1']],
   'empty value': (name) => [[name, '']],
   'prototype word': (name, n) => [[name, pick(PROTO_WORDS, n)]],
@@ -197,7 +219,10 @@ function discover(html: string, pageUrl: string, source?: FormSpec['source']): v
   $('form').each((_, f) => {
     const form = $(f);
     const action = pathOf(form.attr('action') || pageUrl).pathname;
-    const controls = form.find('input[name], select[name], textarea[name], button[name]').toArray().map((el) => $(el));
+    const controls = form
+      .find('input[name], select[name], textarea[name], button[name]')
+      .toArray()
+      .map((el) => $(el));
     if ((form.attr('method') ?? 'get').toLowerCase() !== 'post') {
       const keys = queryKeys.get(action) ?? new Set<string>();
       for (const c of controls) keys.add(c.attr('name') as string);
@@ -221,7 +246,10 @@ function discover(html: string, pageUrl: string, source?: FormSpec['source']): v
         spec.types[name] = tag === 'input' ? `${type}${c.attr('inputmode') ? ` ${c.attr('inputmode')}` : ''}` : tag;
       }
       if (tag === 'select') {
-        const options = c.find('option').toArray().map((o) => $(o));
+        const options = c
+          .find('option')
+          .toArray()
+          .map((o) => $(o));
         const chosen = options.find((o) => o.attr('selected') !== undefined) ?? options.find((o) => (o.attr('value') ?? o.text()) !== '');
         if (chosen) spec.baseline.push([name, chosen.attr('value') ?? chosen.text()]);
       } else if (tag === 'textarea') {
@@ -246,7 +274,8 @@ function discover(html: string, pageUrl: string, source?: FormSpec['source']): v
 
 const CSRF_REFUSAL = 'ne provient pas d’Entraide';
 /** zod's default messages: a refused value must be told in French, in words for the person typing. */
-const ENGLISH = /Invalid (input|option|string|date|uuid|email|format|type|element|key|union)[^.;\n·]{0,60}|expected (string|number|array|object|boolean)[^.;\n·]{0,40}|Too (big|small)[^.;\n·]{0,60}|Required\b|Unrecognized key[^.;\n·]{0,40}/;
+const ENGLISH =
+  /Invalid (input|option|string|date|uuid|email|format|type|element|key|union)[^.;\n·]{0,60}|expected (string|number|array|object|boolean)[^.;\n·]{0,40}|Too (big|small)[^.;\n·]{0,60}|Required\b|Unrecognized key[^.;\n·]{0,40}/;
 const csrfRefusals: Outcome[] = [];
 
 /**
@@ -298,9 +327,13 @@ async function sendOnce(c: Case): Promise<Outcome> {
     let res: request.Response;
     if (c.method === 'GET') {
       res = await agent.get(c.url).set('X-Request-Id', requestId);
-      if (res.status === 200 && /html/.test(String(res.headers['content-type']))) discover(res.text, c.url.split('?')[0] as string, { url: c.url, persona: c.persona });
+      if (res.status === 200 && /html/.test(String(res.headers['content-type'])))
+        discover(res.text, c.url.split('?')[0] as string, { url: c.url, persona: c.persona });
     } else if (c.multipart) {
-      let req = agent.post(c.url).set('X-Request-Id', requestId).field('_csrf', tokens.get(c.persona) as string);
+      let req = agent
+        .post(c.url)
+        .set('X-Request-Id', requestId)
+        .field('_csrf', tokens.get(c.persona) as string);
       for (const [k, v] of withCurrentVersion(c)) req = req.field(k, v);
       for (const f of c.files ?? []) req = req.attach(f.field, PDF, { filename: f.filename, contentType: 'application/pdf' });
       res = await req;
@@ -350,9 +383,16 @@ function pathCases(base: Omit<Case, 'persona' | 'kind' | 'url'>, pattern: string
   const cases: Array<Omit<Case, 'persona'>> = [];
   pattern.split('/').forEach((segment, index) => {
     if (!segment.startsWith(':')) return;
-    const all = ['%00', LONG[0] as string, pick(PROTO_WORDS, n + index), pick(['-0', 'NaN', '1e400'], n + index), pick(['9999-99-99', '%E0%A4%A', '..%2F..%2Fetc'], n + index)];
+    const all = [
+      '%00',
+      LONG[0] as string,
+      pick(PROTO_WORDS, n + index),
+      pick(['-0', 'NaN', '1e400'], n + index),
+      pick(['9999-99-99', '%E0%A4%A', '..%2F..%2Fetc'], n + index),
+    ];
     const values = base.method === 'GET' ? all : [pick(all, n + index), pick(all, n + index + 1)];
-    for (const value of values) cases.push({ ...base, kind: `path ${segment}: ${value.length > 20 ? `${value.length} chars` : value}`, url: withSegment(url, index, value) });
+    for (const value of values)
+      cases.push({ ...base, kind: `path ${segment}: ${value.length > 20 ? `${value.length} chars` : value}`, url: withSegment(url, index, value) });
   });
   return cases;
 }
@@ -365,8 +405,13 @@ function pathCases(base: Omit<Case, 'persona' | 'kind' | 'url'>, pattern: string
  */
 function kindsFor(name: string, type: string, n: number, multipart: boolean): string[] {
   const kinds = ['long value'];
-  if (/number|numeric|decimal/.test(type) || /amount|montant|version|count|nombre|minutes|rate|cents|instal|year|annee|index|income|revenu|loyer|rent|page|size|limit/i.test(name)) kinds.push('number out of range');
-  else if (/date|month|datetime/.test(type) || /date|_on$|On$|At$|jour|day|from|to$|since|until|debut|fin|echeance|mois|month|period/i.test(name)) kinds.push('impossible date');
+  if (
+    /number|numeric|decimal/.test(type) ||
+    /amount|montant|version|count|nombre|minutes|rate|cents|instal|year|annee|index|income|revenu|loyer|rent|page|size|limit/i.test(name)
+  )
+    kinds.push('number out of range');
+  else if (/date|month|datetime/.test(type) || /date|_on$|On$|At$|jour|day|from|to$|since|until|debut|fin|echeance|mois|month|period/i.test(name))
+    kinds.push('impossible date');
   else if (/select|radio|checkbox|hidden|submit/.test(type)) kinds.push('prototype word');
   else kinds.push(pick(['repeated key', 'empty value', 'bracketed key', 'prototype word'], n));
   if (multipart && !kinds.includes('bracketed key')) kinds.push('bracketed key');
@@ -378,21 +423,36 @@ function getCases(pattern: string, url: string): Array<Omit<Case, 'persona'>> {
   // the keys the page's filter forms and links use, or `q` for a page that has none
   const keys = queryKeys.get(url)?.size ? [...(queryKeys.get(url) as Set<string>)] : ['q'];
   const cases: Array<Omit<Case, 'persona'>> = [
-    { ...base, kind: 'query: prototype words as keys', url: `${url}?__proto__=1&constructor=1&prototype=1&hasOwnProperty=1&toString=1&a[__proto__]=1&items[constructor]=x&${keys[0]}[__proto__]=1` },
+    {
+      ...base,
+      kind: 'query: prototype words as keys',
+      url: `${url}?__proto__=1&constructor=1&prototype=1&hasOwnProperty=1&toString=1&a[__proto__]=1&items[constructor]=x&${keys[0]}[__proto__]=1`,
+    },
     { ...base, kind: 'query: NUL in every key', url: `${url}?${keys.map((k) => `${encodeURIComponent(k)}=a%00b`).join('&')}` },
     { ...base, kind: 'query: prototype words as values', url: `${url}?${keys.map((k, i) => `${encodeURIComponent(k)}=${pick(PROTO_WORDS, i)}`).join('&')}` },
     { ...base, kind: 'query: every key repeated', url: `${url}?${keys.map((k) => `${encodeURIComponent(k)}=1&${encodeURIComponent(k)}=2`).join('&')}` },
   ];
   let n = 0;
   for (const key of keys) {
-    for (const kind of kindsFor(key, '', n, false)) cases.push({ ...base, kind: `query ${key}: ${kind}`, url: `${url}?${new URLSearchParams((FIELD_KINDS[kind] as (k: string, i: number) => Pairs)(key, n)).toString()}` });
+    for (const kind of kindsFor(key, '', n, false))
+      cases.push({
+        ...base,
+        kind: `query ${key}: ${kind}`,
+        url: `${url}?${new URLSearchParams((FIELD_KINDS[kind] as (k: string, i: number) => Pairs)(key, n)).toString()}`,
+      });
     n += 1;
   }
   return [...cases, ...pathCases(base, pattern, url, n)];
 }
 
 function postCases(pattern: string, url: string): Array<Omit<Case, 'persona'>> {
-  const spec: FormSpec = postForms.get(url) ?? { baseline: [['version', '1']], names: ['version', 'reason', 'comment', 'date'], types: { version: 'hidden' }, files: [], multipart: false };
+  const spec: FormSpec = postForms.get(url) ?? {
+    baseline: [['version', '1']],
+    names: ['version', 'reason', 'comment', 'date'],
+    types: { version: 'hidden' },
+    files: [],
+    multipart: false,
+  };
   const files = spec.files.map((field) => ({ field, filename: 'piece.pdf' }));
   const base = { method: 'POST' as const, pattern, multipart: spec.multipart, files, form: url };
   const version = spec.baseline.find(([k]) => k === 'version')?.[1];
@@ -400,20 +460,46 @@ function postCases(pattern: string, url: string): Array<Omit<Case, 'persona'>> {
   const replace = (name: string, pairs: Pairs): Pairs => [...spec.baseline.filter(([k]) => k !== name), ...pairs];
   const cases: Array<Omit<Case, 'persona'>> = [
     {
-      ...base, kind: 'body: prototype words as keys', url,
-      body: [...spec.baseline, ...PROTO_WORDS.map((w) => [w, 'x'] as [string, string]), ['a[__proto__]', '1'], ['items[constructor]', 'x'], ['x[constructor][prototype]', '1'], [`${spec.names[0] ?? 'x'}[__proto__]`, '1']],
+      ...base,
+      kind: 'body: prototype words as keys',
+      url,
+      body: [
+        ...spec.baseline,
+        ...PROTO_WORDS.map((w) => [w, 'x'] as [string, string]),
+        ['a[__proto__]', '1'],
+        ['items[constructor]', 'x'],
+        ['x[constructor][prototype]', '1'],
+        [`${spec.names[0] ?? 'x'}[__proto__]`, '1'],
+      ],
     },
     { ...base, kind: 'body: the page’s own values', url, body: spec.baseline },
     { ...base, kind: 'body: NUL in every value', url, body: spec.baseline.map(([k, v]) => [k, `${v}\u0000`]) },
     { ...base, kind: 'body: NUL in a key', url, body: [...spec.baseline, ['x\u0000', '1']] },
     { ...base, kind: 'query: NUL', url: `${url}?x=%00`, body: spec.baseline },
     { ...base, kind: 'body: prototype words as values', url, body: spec.names.map((k, i) => [k, pick(PROTO_WORDS, i)]) },
-    { ...base, kind: 'body: every key repeated', url, body: spec.baseline.flatMap(([k, v]) => [[k, v], [k, v]] as Pairs) },
+    {
+      ...base,
+      kind: 'body: every key repeated',
+      url,
+      body: spec.baseline.flatMap(
+        ([k, v]) =>
+          [
+            [k, v],
+            [k, v],
+          ] as Pairs,
+      ),
+    },
   ];
   if (spec.multipart) {
     const field = spec.files[0] ?? 'file';
     for (const filename of ['a\u0000b.pdf', `${'a'.repeat(10_000)}.pdf`, '__proto__', 'constructor.pdf', '../../etc/passwd']) {
-      cases.push({ ...base, kind: `file name: ${filename.length > 30 ? `${filename.length} chars` : JSON.stringify(filename)}`, url, body: spec.baseline, files: [{ field, filename }] });
+      cases.push({
+        ...base,
+        kind: `file name: ${filename.length > 30 ? `${filename.length} chars` : JSON.stringify(filename)}`,
+        url,
+        body: spec.baseline,
+        files: [{ field, filename }],
+      });
     }
   }
   let n = 0;
@@ -472,10 +558,19 @@ async function fuzz(method: Method, pattern: string, cases: Array<Omit<Case, 'pe
  * those that end it (withdraw, dismiss, delete…) last, so the others still find their record as built.
  */
 const rank = (path: string) =>
-  /\/(retirer|ecarter|supprimer|desactiver|annuler|annuler-echeances)$/.test(path) ? 2 : /\/(deposer|cloturer|fusionner|separer|depart|terminer|interrompre|refus|regler|transmettre|valider)$/.test(path) ? 1 : 0;
+  /\/(retirer|ecarter|supprimer|desactiver|annuler|annuler-echeances)$/.test(path)
+    ? 2
+    : /\/(deposer|cloturer|fusionner|separer|depart|terminer|interrompre|refus|regler|transmettre|valider)$/.test(path)
+      ? 1
+      : 0;
 
 function table(rows: Outcome[]): string {
-  return rows.map((o) => `${o.method.padEnd(4)} ${o.pattern.padEnd(52)} ${o.persona.padEnd(14)} ${o.kind.slice(0, 60).padEnd(60)} ${o.status || 'no answer'} ${o.requestId}${o.note ? ` ${o.note}` : ''}`).join('\n');
+  return rows
+    .map(
+      (o) =>
+        `${o.method.padEnd(4)} ${o.pattern.padEnd(52)} ${o.persona.padEnd(14)} ${o.kind.slice(0, 60).padEnd(60)} ${o.status || 'no answer'} ${o.requestId}${o.note ? ` ${o.note}` : ''}`,
+    )
+    .join('\n');
 }
 
 /** The log lines of the fuzz's requests, parsed; and those at level error, by request id. */
@@ -488,7 +583,11 @@ function logsOfRequests(): { seen: number; errors: Map<string, string> } {
       if (entry.requestId?.startsWith('fuzz-')) seen += 1;
       // a database error ends with its cause (" - duplicate key value…"): keep that part
       const error = entry.error ?? '';
-      if (entry.level === 'error') errors.set(entry.requestId ?? '(no request id)', `${entry.message ?? ''}: ${error.includes(' - ') ? error.slice(error.lastIndexOf(' - ') + 3) : error}`.slice(0, 240));
+      if (entry.level === 'error')
+        errors.set(
+          entry.requestId ?? '(no request id)',
+          `${entry.message ?? ''}: ${error.includes(' - ') ? error.slice(error.lastIndexOf(' - ') + 3) : error}`.slice(0, 240),
+        );
     } catch {
       // not JSON: not ours
     }
@@ -507,10 +606,17 @@ describe('hostile input on every route', () => {
       const agent = agents.get(persona) as Agent;
       const page = (await agent.get(`/demandes/${submittedId}`)).text;
       discover(page, `/demandes/${submittedId}`, { url: `/demandes/${submittedId}`, persona });
-      const tabs = new Set(cheerio.load(page)('a[href]').toArray().map((a) => String(a.attribs.href)).filter((h) => h.startsWith(`/demandes/${submittedId}?`)));
+      const tabs = new Set(
+        cheerio
+          .load(page)('a[href]')
+          .toArray()
+          .map((a) => String(a.attribs.href))
+          .filter((h) => h.startsWith(`/demandes/${submittedId}?`)),
+      );
       for (const tab of tabs) discover((await agent.get(tab)).text, `/demandes/${submittedId}`, { url: tab, persona });
     }
-    for (const url of [`/accompagnement/${pay.proposedMission}`, `/accompagnement/${pay.openMission}`]) discover((await (agents.get('operator') as Agent).get(url)).text, url, { url, persona: 'operator' });
+    for (const url of [`/accompagnement/${pay.proposedMission}`, `/accompagnement/${pay.openMission}`])
+      discover((await (agents.get('operator') as Agent).get(url)).text, url, { url, persona: 'operator' });
     const allowedBy = new Map<string, Persona[]>();
     for (const [method, pattern] of [...gets, ...posts]) {
       const url = concrete(pattern);
@@ -530,15 +636,20 @@ describe('hostile input on every route', () => {
       allowedBy.set(`${method} ${pattern}`, allowed);
     }
     // no persona lost its session on the way (a lost session would have hidden the routes after it)
-    for (const persona of [...ASSOCIATION, ...LANDLORDS]) expect([persona, (await (agents.get(persona) as Agent).get('/mon-compte')).status]).toEqual([persona, 200]);
+    for (const persona of [...ASSOCIATION, ...LANDLORDS])
+      expect([persona, (await (agents.get(persona) as Agent).get('/mon-compte')).status]).toEqual([persona, 200]);
 
     const { seen, errors } = logsOfRequests();
     // the capture works: the refused forms and filters of the fuzz were logged (at level info) with their request id
     expect(seen).toBeGreaterThan(100);
-    const failing = outcomes.filter((o) => o.status >= 500 || o.status === 0 || errors.has(o.requestId)).map((o) => ({ ...o, note: errors.get(o.requestId) ?? o.note }));
+    const failing = outcomes
+      .filter((o) => o.status >= 500 || o.status === 0 || errors.has(o.requestId))
+      .map((o) => ({ ...o, note: errors.get(o.requestId) ?? o.note }));
     const seconds = Math.round((Date.now() - started) / 1000);
     const personas = new Set(outcomes.filter((o) => !refused(o)).map((o) => `${o.method} ${o.pattern} ${o.persona}`)).size;
-    console.log(`${routes.length} routes, ${personas} route × persona pairs, ${outcomes.length} requests in ${seconds} s; forms found for ${posts.filter(([, p]) => postForms.has(concrete(p))).length}/${posts.length} POST routes`);
+    console.log(
+      `${routes.length} routes, ${personas} route × persona pairs, ${outcomes.length} requests in ${seconds} s; forms found for ${posts.filter(([, p]) => postForms.has(concrete(p))).length}/${posts.length} POST routes`,
+    );
     const unreached = [...allowedBy].filter(([, a]) => a.length === 0).map(([r]) => r);
     expect(table(failing)).toBe('');
     expect(table(outcomes.filter((o) => o.english).map((o) => ({ ...o, note: o.english })))).toBe('');

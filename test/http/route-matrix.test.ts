@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { startTestApp, type TestContext } from '../support/app';
-import { csrfToken, loginAs, type Agent } from '../support/http';
+import { loginAs, postFormKeepingToken, type Agent } from '../support/http';
 import type { World } from '../factories/world';
 import { buildRouteWorld, concreteUrl, personaEmails, registeredRoutes, type Persona, type RouteWorld } from '../support/route-world';
 
@@ -174,7 +174,10 @@ const ROUTES: Record<string, Expectation> = {
   'GET /paiements/rib': { allowed: INSTRUCTORS },
   'POST /paiements/rib/:id/verifier': { allowed: INSTRUCTORS },
   // a RIB: the association's reviewers and the landlord whose account it is; anyone else, 404
-  'GET /comptes-bancaires/:id/rib': { allowed: ['admin', 'operator', 'adminA'], otherOrganisation: ['social_adviser', 'accountant', 'auditor', 'instructorA', 'adminB'] },
+  'GET /comptes-bancaires/:id/rib': {
+    allowed: ['admin', 'operator', 'adminA'],
+    otherOrganisation: ['social_adviser', 'accountant', 'auditor', 'instructorA', 'adminB'],
+  },
   'GET /comptes-bancaires': { allowed: ['adminA', 'adminB'] },
   'POST /comptes-bancaires': { allowed: ['adminA', 'adminB'] },
   'GET /admin/beneficiaires': { allowed: INSTRUCTORS },
@@ -288,9 +291,9 @@ describe('route × role matrix', () => {
         status = res.status;
         location = res.headers.location;
       } else {
-        const token = persona === 'anonymous' ? await csrfToken(agent, '/connexion') : await csrfToken(agent, '/mon-compte');
         // an empty body: allowed personas get a validation answer (400) or a redirect, never a 500
-        const res = await agent.post(url).type('form').send({ _csrf: token });
+        // (the persona's token is read once and kept; a refusal of the token itself is never the answer: see postFormKeepingToken)
+        const res = await postFormKeepingToken(agent, url, {}, persona === 'anonymous' ? '/connexion' : '/mon-compte');
         status = res.status;
         location = res.headers.location;
       }
@@ -309,7 +312,12 @@ describe('route × role matrix', () => {
 
   it('answers 404, never 500, for ids that are not ids', async () => {
     const admin = agents.get('admin') as Agent;
-    for (const url of ['/admin/membres/abc', '/utilisateurs/1%27%20or%201=1', '/admin/courriels/../../etc', '/admin/membres/00000000-0000-0000-0000-000000000000']) {
+    for (const url of [
+      '/admin/membres/abc',
+      '/utilisateurs/1%27%20or%201=1',
+      '/admin/courriels/../../etc',
+      '/admin/membres/00000000-0000-0000-0000-000000000000',
+    ]) {
       expect((await admin.get(url)).status).toBe(404);
     }
   });

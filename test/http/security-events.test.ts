@@ -29,10 +29,12 @@ describe('security events in the logs', () => {
     await postForm(request.agent(t.ctx.app), '/connexion', { email: t.world.users.operator.email, password: TEST_PASSWORD });
     await postForm(request.agent(t.ctx.app), '/connexion', { email: t.world.users.auditor.email, password: 'not-the-password-1' });
     const logged = events(from);
-    expect(logged).toEqual(expect.arrayContaining([
-      expect.objectContaining({ event: 'auth.login_succeeded', userId: t.world.users.operator.id, ip: expect.any(String) }),
-      expect.objectContaining({ event: 'auth.login_failed', reason: 'bad_password', userId: t.world.users.auditor.id, ip: expect.any(String) }),
-    ]));
+    expect(logged).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ event: 'auth.login_succeeded', userId: t.world.users.operator.id, ip: expect.any(String) }),
+        expect.objectContaining({ event: 'auth.login_failed', reason: 'bad_password', userId: t.world.users.auditor.id, ip: expect.any(String) }),
+      ]),
+    );
     expect(t.ctx.logs.slice(from).join('\n')).not.toContain('not-the-password-1');
     expect(t.ctx.logs.slice(from).join('\n')).not.toContain(TEST_PASSWORD);
   });
@@ -44,10 +46,12 @@ describe('security events in the logs', () => {
     expect((await instructor.get('/admin/membres')).status).toBe(403);
     expect((await instructor.get(`/menages/${householdA.id}`)).status).toBe(404);
     const logged = events(from);
-    expect(logged).toEqual(expect.arrayContaining([
-      expect.objectContaining({ event: 'access.denied', userId: t.world.users.instructorB.id, path: '/admin/membres', requestId: expect.any(String) }),
-      expect.objectContaining({ event: 'access.not_found', userId: t.world.users.instructorB.id, path: `/menages/${householdA.id}` }),
-    ]));
+    expect(logged).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ event: 'access.denied', userId: t.world.users.instructorB.id, path: '/admin/membres', requestId: expect.any(String) }),
+        expect.objectContaining({ event: 'access.not_found', userId: t.world.users.instructorB.id, path: `/menages/${householdA.id}` }),
+      ]),
+    );
   });
 
   it('logs a rejected form with the fields in error, not their values', async () => {
@@ -56,7 +60,9 @@ describe('security events in the logs', () => {
     const from = t.ctx.logs.length;
     const res = await admin.post('/utilisateurs').type('form').send({ _csrf: token, email: 'pas-une-adresse-secrete', firstName: '', lastName: '' });
     expect(res.status).toBe(400);
-    expect(events(from)).toEqual(expect.arrayContaining([expect.objectContaining({ event: 'input.invalid', userId: t.world.users.admin.id, fields: expect.arrayContaining(['email']) })]));
+    expect(events(from)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ event: 'input.invalid', userId: t.world.users.admin.id, fields: expect.arrayContaining(['email']) })]),
+    );
     expect(t.ctx.logs.slice(from).join('\n')).not.toContain('pas-une-adresse-secrete');
   });
 

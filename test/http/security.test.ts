@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { startTestApp, type TestContext } from '../support/app';
+import { startTestApp } from '../support/app';
 import { useWorld } from '../support/world';
 import { buildWorld } from '../factories/world';
 import { $, csrfToken, loginAs } from '../support/http';
@@ -100,7 +100,11 @@ describe('error pages', () => {
   it('answers malformed or oversized bodies with a French 4xx, never a 500', async () => {
     const agent = await loginAs(t.ctx.app, t.world.users.admin.email);
     const token = await csrfToken(agent, '/');
-    const big = await agent.post('/admin/membres').set('X-CSRF-Token', token).type('form').send(`name=${'x'.repeat(300_000)}`);
+    const big = await agent
+      .post('/admin/membres')
+      .set('X-CSRF-Token', token)
+      .type('form')
+      .send(`name=${'x'.repeat(300_000)}`);
     expect(big.status).toBe(413);
     const json = await agent.post('/admin/membres').set('X-CSRF-Token', token).set('Content-Type', 'application/json').send('{"broken');
     expect(json.status).toBe(400);

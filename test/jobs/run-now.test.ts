@@ -33,7 +33,9 @@ describe('the jobs page', () => {
     expect(first.status).toBe(302);
     expect(first.headers.location).toBe('/admin/taches');
     expect(await flash(admin)).toContain(`« Purge des traces de consultation » exécutée pour la période ${period}`);
-    expect(await runsOf('access-log-retention')).toEqual([expect.objectContaining({ period_key: period, status: 'succeeded', attempts: 1, started_by: expect.not.stringMatching(/^Planificateur$/) })]);
+    expect(await runsOf('access-log-retention')).toEqual([
+      expect.objectContaining({ period_key: period, status: 'succeeded', attempts: 1, started_by: expect.not.stringMatching(/^Planificateur$/) }),
+    ]);
 
     expect((await postForm(admin, '/admin/taches/access-log-retention/lancer', {}, '/admin/taches')).status).toBe(302);
     expect(await flash(admin)).toContain('n’a pas été lancée : déjà exécutée pour cette période');
@@ -41,7 +43,10 @@ describe('the jobs page', () => {
     expect(run).toMatchObject({ status: 'succeeded', attempts: 1, skipped_count: 1 });
 
     // both clicks are in the audit trail, with what came of them
-    const audit = await t.ctx.knex('audit_events').where({ entity_type: 'job', entity_id: 'access-log-retention', action: 'job.run_now' }).orderBy('occurred_at');
+    const audit = await t.ctx
+      .knex('audit_events')
+      .where({ entity_type: 'job', entity_id: 'access-log-retention', action: 'job.run_now' })
+      .orderBy('occurred_at');
     expect(audit.map((a: { after: { status: string; period: string }; actor_user_id: string }) => [a.after.status, a.after.period, a.actor_user_id])).toEqual([
       ['succeeded', period, t.world.users.admin.id],
       ['skipped', period, t.world.users.admin.id],
@@ -56,17 +61,44 @@ describe('the jobs page', () => {
 
   it('runs again a period whose run failed', async () => {
     const period = mailRetry.periodKey(TEST_NOW);
-    await t.ctx.knex('job_runs').insert({ job: 'mail-retry', period_key: period, status: 'failed', started_by: 'Planificateur', started_at: new Date(TEST_NOW.getTime() - 60_000), error: 'serveur SMTP injoignable' });
+    await t.ctx.knex('job_runs').insert({
+      job: 'mail-retry',
+      period_key: period,
+      status: 'failed',
+      started_by: 'Planificateur',
+      started_at: new Date(TEST_NOW.getTime() - 60_000),
+      error: 'serveur SMTP injoignable',
+    });
     const admin = await loginAs(t.ctx.app, t.world.users.admin.email);
     expect((await postForm(admin, '/admin/taches/mail-retry/lancer', {}, '/admin/taches')).status).toBe(302);
     expect(await runsOf('mail-retry')).toEqual([expect.objectContaining({ period_key: period, status: 'succeeded', attempts: 2, error: null })]);
-    expect(await t.ctx.knex('audit_events').where({ entity_type: 'job', entity_id: 'mail-retry', action: 'job.run_now' }).first()).toMatchObject({ after: { status: 'succeeded', period } });
+    expect(await t.ctx.knex('audit_events').where({ entity_type: 'job', entity_id: 'mail-retry', action: 'job.run_now' }).first()).toMatchObject({
+      after: { status: 'succeeded', period },
+    });
 
     // "Relancer" on an older failed run runs it for its own period, audited too
-    const [older] = await t.ctx.knex('job_runs').insert({ job: 'mail-retry', period_key: '2026-11-22T09:00', status: 'failed', started_by: 'Planificateur', started_at: new Date(TEST_NOW.getTime() - 86_400_000), error: 'panne' }).returning('id');
+    const [older] = await t.ctx
+      .knex('job_runs')
+      .insert({
+        job: 'mail-retry',
+        period_key: '2026-11-22T09:00',
+        status: 'failed',
+        started_by: 'Planificateur',
+        started_at: new Date(TEST_NOW.getTime() - 86_400_000),
+        error: 'panne',
+      })
+      .returning('id');
     expect((await postForm(admin, `/admin/taches/${(older as { id: string }).id}/relancer`, {}, '/admin/taches')).status).toBe(302);
-    expect(await t.ctx.knex('job_runs').where({ id: (older as { id: string }).id }).first()).toMatchObject({ status: 'succeeded', attempts: 2 });
-    expect(await t.ctx.knex('audit_events').where({ entity_type: 'job', entity_id: 'mail-retry', action: 'job.rerun' }).first()).toMatchObject({ actor_user_id: t.world.users.admin.id, after: { status: 'succeeded', period: '2026-11-22T09:00' } });
+    expect(
+      await t.ctx
+        .knex('job_runs')
+        .where({ id: (older as { id: string }).id })
+        .first(),
+    ).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(await t.ctx.knex('audit_events').where({ entity_type: 'job', entity_id: 'mail-retry', action: 'job.rerun' }).first()).toMatchObject({
+      actor_user_id: t.world.users.admin.id,
+      after: { status: 'succeeded', period: '2026-11-22T09:00' },
+    });
   });
 
   it('answers 404 for a job that does not exist and 403 to anyone but the association’s administrators', async () => {

@@ -7,7 +7,7 @@ import { JOBS } from '../../src/jobs/registry';
  * the first one's claim on job_runs and skip (a job that silently runs once instead of every time).
  */
 describe('the job schedules', () => {
-  it('are valid, named once each, and give each scheduled run its own period', () => {
+  it('are valid, named once each, and give each scheduled run its own period', async () => {
     expect(new Set(JOBS.map((j) => j.name)).size).toBe(JOBS.length);
     for (const job of JOBS) {
       expect({ job: job.name, valid: cron.validate(job.schedule) }).toEqual({ job: job.name, valid: true });
@@ -18,7 +18,7 @@ describe('the job schedules', () => {
         const periods = runs.map((at) => job.periodKey(at));
         expect({ job: job.name, distinct: new Set(periods).size }).toEqual({ job: job.name, distinct: 4 });
       } finally {
-        task.destroy();
+        await task.destroy();
       }
     }
   });

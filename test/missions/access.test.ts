@@ -22,7 +22,14 @@ beforeAll(async () => {
   setup = await missionSetup(t.ctx.services, t.ctx.knex, t.world);
   missionA = await acceptedMission(t.ctx.services, t.ctx.knex, t.world, setup);
   const adviser = await actorOf(t.ctx.knex, t.world.users.social_adviser.id);
-  await t.ctx.services.missions.recordSession(adviser, missionA, { heldOn: '2026-11-23', durationMinutes: 75, kind: 'home_visit', participants: 'Léa Durand', summary: SUMMARY, privateNotes: PRIVATE });
+  await t.ctx.services.missions.recordSession(adviser, missionA, {
+    heldOn: '2026-11-23',
+    durationMinutes: 75,
+    kind: 'home_visit',
+    participants: 'Léa Durand',
+    summary: SUMMARY,
+    privateNotes: PRIVATE,
+  });
   otherAdviserId = (await insertUser(t.ctx.knex, { organisationId: t.world.association.id, role: 'social_adviser', email: 'autre.conseillere@asso.test' })).id;
 });
 
@@ -60,12 +67,24 @@ describe('a social adviser', () => {
     await insertAidTypes(t.ctx.knex);
     const aq = (await t.ctx.knex('aid_types').where({ code: 'AQ' }).first('id')).id as string;
     const make = (status: 'in_review' | 'submitted') =>
-      insertRequest(t.ctx.knex, { organisationId: t.world.landlordA.id, householdId: setup.householdA, aidTypeId: aq, createdBy: t.world.users.instructorA.id, status });
+      insertRequest(t.ctx.knex, {
+        organisationId: t.world.landlordA.id,
+        householdId: setup.householdA,
+        aidTypeId: aq,
+        createdBy: t.world.users.instructorA.id,
+        status,
+      });
     const linked = await make('in_review');
     const other = await make('submitted');
     const operator = await actorOf(t.ctx.knex, t.world.users.operator.id);
     await t.ctx.services.instruction.addNote(operator, linked, 'Note réservée aux chargés d’instruction');
-    const mission = await t.ctx.services.missions.order(operator, { householdId: setup.householdA, missionTypeId: setup.types.flat, reason: 'Montage du dossier', requestId: linked, adviserId: t.world.users.social_adviser.id });
+    const mission = await t.ctx.services.missions.order(operator, {
+      householdId: setup.householdA,
+      missionTypeId: setup.types.flat,
+      reason: 'Montage du dossier',
+      requestId: linked,
+      adviserId: t.world.users.social_adviser.id,
+    });
     const me = await agent(t.world.users.social_adviser.email);
     expect((await me.get(`/accompagnement/${mission}`)).text).toContain(`href="/demandes/${linked}"`);
     const page = await me.get(`/demandes/${linked}`);
@@ -76,7 +95,9 @@ describe('a social adviser', () => {
     const household = await me.get(`/demandes/${linked}?onglet=menage`);
     expect(household.text).toContain(`href="/menages/${setup.householdA}"`);
     expect((await me.get(`/demandes/${linked}?onglet=historique`)).status).toBe(200);
-    expect(await t.ctx.knex('access_events').where({ user_id: t.world.users.social_adviser.id, entity_type: 'aid_request', entity_id: linked })).toHaveLength(3);
+    expect(await t.ctx.knex('access_events').where({ user_id: t.world.users.social_adviser.id, entity_type: 'aid_request', entity_id: linked })).toHaveLength(
+      3,
+    );
     // another request of the same household, the list, a bad id: closed; acting on the linked one: forbidden
     expect((await me.get(`/demandes/${other}`)).status).toBe(404);
     expect((await me.get('/demandes')).status).toBe(403);
@@ -87,11 +108,21 @@ describe('a social adviser', () => {
 
   it('does not reach another adviser’s mission, by list or by URL', async () => {
     const operator = await actorOf(t.ctx.knex, t.world.users.operator.id);
-    const hers = await t.ctx.services.missions.order(operator, { householdId: setup.householdB, missionTypeId: setup.types.diag, reason: 'Autre', adviserId: otherAdviserId });
+    const hers = await t.ctx.services.missions.order(operator, {
+      householdId: setup.householdB,
+      missionTypeId: setup.types.diag,
+      reason: 'Autre',
+      adviserId: otherAdviserId,
+    });
     const me = await agent(t.world.users.social_adviser.email);
     expect((await me.get(`/accompagnement/${hers}`)).status).toBe(404);
     expect((await me.get(`/accompagnement/${hers}/bilan.pdf`)).status).toBe(404);
-    const post = await postForm(me, `/accompagnement/${hers}/entretiens`, { heldOn: '23/11/2026', durationMinutes: '30', kind: 'phone', participants: 'x', summary: 'x' }, `/accompagnement/${missionA}`);
+    const post = await postForm(
+      me,
+      `/accompagnement/${hers}/entretiens`,
+      { heldOn: '23/11/2026', durationMinutes: '30', kind: 'phone', participants: 'x', summary: 'x' },
+      `/accompagnement/${missionA}`,
+    );
     expect(post.status).toBe(404);
     expect(await t.ctx.knex('mission_sessions').where({ mission_id: hers })).toHaveLength(0);
     expect((await me.get('/accompagnement')).text).not.toContain('Autre');
@@ -136,11 +167,21 @@ describe('a landlord', () => {
     const form = await landlord.get(`/accompagnement/nouvelle?menage=${setup.householdA}`);
     expect(form.status).toBe(200);
     expect(form.text).toContain('Envoyer la demande');
-    const rejected = await postForm(landlord, '/accompagnement/nouvelle', { householdId: setup.householdA, missionTypeId: '', reason: 'Madame ne parvient plus à payer' }, `/accompagnement/nouvelle?menage=${setup.householdA}`);
+    const rejected = await postForm(
+      landlord,
+      '/accompagnement/nouvelle',
+      { householdId: setup.householdA, missionTypeId: '', reason: 'Madame ne parvient plus à payer' },
+      `/accompagnement/nouvelle?menage=${setup.householdA}`,
+    );
     expect(rejected.status).toBe(400);
     expect(fieldError(rejected.text, 'missionTypeId')).toBe('Choisissez un type d’accompagnement');
     expect($(rejected.text)('#reason').text()).toBe('Madame ne parvient plus à payer');
-    const sent = await postForm(landlord, '/accompagnement/nouvelle', { householdId: setup.householdA, missionTypeId: setup.types.diag, reason: 'Madame ne parvient plus à payer' }, `/accompagnement/nouvelle?menage=${setup.householdA}`);
+    const sent = await postForm(
+      landlord,
+      '/accompagnement/nouvelle',
+      { householdId: setup.householdA, missionTypeId: setup.types.diag, reason: 'Madame ne parvient plus à payer' },
+      `/accompagnement/nouvelle?menage=${setup.householdA}`,
+    );
     expect(sent.status).toBe(302);
     const created = await t.ctx.knex('missions').where({ reason: 'Madame ne parvient plus à payer' }).first();
     expect(created).toMatchObject({ origin: 'landlord', status: 'proposed', organisation_id: t.world.landlordA.id });
@@ -162,7 +203,19 @@ describe('the association', () => {
 
   it('keeps every typed value and puts each error next to its field when a session is rejected', async () => {
     const adviser = await agent(t.world.users.social_adviser.email);
-    const res = await postForm(adviser, `/accompagnement/${missionA}/entretiens`, { heldOn: '31/12/2030', durationMinutes: '2 heures', kind: 'phone', participants: 'Léa Durand', summary: 'Appel de suivi', privateNotes: 'Rien à signaler' }, `/accompagnement/${missionA}`);
+    const res = await postForm(
+      adviser,
+      `/accompagnement/${missionA}/entretiens`,
+      {
+        heldOn: '31/12/2030',
+        durationMinutes: '2 heures',
+        kind: 'phone',
+        participants: 'Léa Durand',
+        summary: 'Appel de suivi',
+        privateNotes: 'Rien à signaler',
+      },
+      `/accompagnement/${missionA}`,
+    );
     expect(res.status).toBe(400);
     expect(fieldError(res.text, 'heldOn')).toMatch(/ne peut pas être dans le futur/);
     expect(fieldError(res.text, 'durationMinutes')).toMatch(/Saisissez une durée/);
@@ -175,20 +228,61 @@ describe('the association', () => {
 
   it('records the household’s agreement and the end of a mission through their forms, each error next to its field', async () => {
     const operator = await actorOf(t.ctx.knex, t.world.users.operator.id);
-    const id = await t.ctx.services.missions.order(operator, { householdId: setup.householdA, missionTypeId: setup.types.diag, reason: 'Formulaires', adviserId: t.world.users.social_adviser.id });
+    const id = await t.ctx.services.missions.order(operator, {
+      householdId: setup.householdA,
+      missionTypeId: setup.types.diag,
+      reason: 'Formulaires',
+      adviserId: t.world.users.social_adviser.id,
+    });
     const adviser = await agent(t.world.users.social_adviser.email);
     const page = `/accompagnement/${id}`;
-    const none = await postForm(adviser, `${page}/accord`, { version: '1', consentDate: '23/11/2026', consentMethod: 'in_person', objective1Category: 'budget', objective1: '', objective2Category: '', objective2: 'Sans domaine' }, page);
+    const none = await postForm(
+      adviser,
+      `${page}/accord`,
+      {
+        version: '1',
+        consentDate: '23/11/2026',
+        consentMethod: 'in_person',
+        objective1Category: 'budget',
+        objective1: '',
+        objective2Category: '',
+        objective2: 'Sans domaine',
+      },
+      page,
+    );
     expect(none.status).toBe(400);
     expect(fieldError(none.text, 'objective2Category')).toBe('Choisissez le domaine de cet objectif');
     expect($(none.text)('#objective2').val()).toBe('Sans domaine');
     // a prototype key as a domain is no domain (it answered 500 when looked up through the prototype chain)
-    const proto = await postForm(adviser, `${page}/accord`, { version: '1', consentDate: '23/11/2026', consentMethod: 'in_person', objective1Category: 'constructor', objective1: 'Tenir un budget' }, page);
+    const proto = await postForm(
+      adviser,
+      `${page}/accord`,
+      { version: '1', consentDate: '23/11/2026', consentMethod: 'in_person', objective1Category: 'constructor', objective1: 'Tenir un budget' },
+      page,
+    );
     expect(proto.status).toBe(400);
     expect(fieldError(proto.text, 'objective1Category')).toBe('Choisissez le domaine de cet objectif');
-    const ok = await postForm(adviser, `${page}/accord`, { version: '1', consentDate: '23/11/2026', consentMethod: 'in_person', objective1Category: 'budget', objective1: 'Tenir un budget', objective2Category: 'rights', objective2: 'Ouvrir les droits' }, page);
+    const ok = await postForm(
+      adviser,
+      `${page}/accord`,
+      {
+        version: '1',
+        consentDate: '23/11/2026',
+        consentMethod: 'in_person',
+        objective1Category: 'budget',
+        objective1: 'Tenir un budget',
+        objective2Category: 'rights',
+        objective2: 'Ouvrir les droits',
+      },
+      page,
+    );
     expect(ok.status).toBe(302);
-    await postForm(adviser, `${page}/entretiens`, { heldOn: '23/11/2026', durationMinutes: '1h', kind: 'office', participants: 'Léa Durand', summary: 'Premier entretien' }, page);
+    await postForm(
+      adviser,
+      `${page}/entretiens`,
+      { heldOn: '23/11/2026', durationMinutes: '1h', kind: 'office', participants: 'Léa Durand', summary: 'Premier entretien' },
+      page,
+    );
     const version = String(await missionVersion(t.ctx.knex, id));
     const missing = await postForm(adviser, `${page}/terminer`, { version, result1: 'reached', outcome: 'Bilan rédigé' }, page);
     expect(missing.status).toBe(400);
@@ -208,7 +302,10 @@ describe('the association', () => {
 
   it('lists billing lines per landlord and month for administrators, with CSV and XLSX exports', async () => {
     const adviser = await actorOf(t.ctx.knex, t.world.users.social_adviser.id);
-    await t.ctx.services.missions.complete(adviser, missionA, await missionVersion(t.ctx.knex, missionA), { results: { 1: 'reached', 2: 'not_reached' }, outcome: 'Budget en place' });
+    await t.ctx.services.missions.complete(adviser, missionA, await missionVersion(t.ctx.knex, missionA), {
+      results: { 1: 'reached', 2: 'not_reached' },
+      outcome: 'Budget en place',
+    });
     const admin = await agent(t.world.users.admin.email);
     const page = await admin.get('/accompagnement/facturation?periode=2026-11');
     expect(page.status).toBe(200);
@@ -230,11 +327,25 @@ describe('the association', () => {
 
   it('lets administrators configure mission types, with a clear error for a code already used', async () => {
     const admin = await agent(t.world.users.admin.email);
-    const dup = await postForm(admin, '/admin/types-accompagnement/nouveau', { code: 'diag', label: 'Autre diagnostic', defaultMinutes: '4h', billingMode: 'hourly', rate: '45,00', active: 'on' });
+    const dup = await postForm(admin, '/admin/types-accompagnement/nouveau', {
+      code: 'diag',
+      label: 'Autre diagnostic',
+      defaultMinutes: '4h',
+      billingMode: 'hourly',
+      rate: '45,00',
+      active: 'on',
+    });
     expect(dup.status).toBe(400);
     expect(fieldError(dup.text, 'code')).toBe('Ce code existe déjà');
     expect($(dup.text)('#label').val()).toBe('Autre diagnostic');
-    const ok = await postForm(admin, '/admin/types-accompagnement/nouveau', { code: 'MEDIA', label: 'Médiation', defaultMinutes: '3h', billingMode: 'flat', rate: '180', active: 'on' });
+    const ok = await postForm(admin, '/admin/types-accompagnement/nouveau', {
+      code: 'MEDIA',
+      label: 'Médiation',
+      defaultMinutes: '3h',
+      billingMode: 'flat',
+      rate: '180',
+      active: 'on',
+    });
     expect(ok.status).toBe(302);
     expect(await t.ctx.knex('mission_types').where({ code: 'MEDIA' }).first()).toMatchObject({ default_minutes: 180, billing_mode: 'flat', active: true });
     expect(Number((await t.ctx.knex('mission_types').where({ code: 'MEDIA' }).first()).rate_cents)).toBe(18000);

@@ -36,8 +36,14 @@ beforeEach(() => ctx.clock.set(TEST_NOW)); // Monday 23 November 2026, 10:00 in 
 
 const schedule = (date: string, time: string, o: { email?: string | null; minutes?: number; acceptOverlap?: boolean } = {}) =>
   ctx.services.appointments.schedule(adviser, missionId, {
-    date, time, durationMinutes: o.minutes ?? 60, mode: 'in_person', place: 'Permanence, 21 quai d’Austerlitz', contactName: 'Léa Durand',
-    contactEmail: o.email === null ? undefined : (o.email ?? 'lea.durand@exemple.fr'), acceptOverlap: o.acceptOverlap,
+    date,
+    time,
+    durationMinutes: o.minutes ?? 60,
+    mode: 'in_person',
+    place: 'Permanence, 21 quai d’Austerlitz',
+    contactName: 'Léa Durand',
+    contactEmail: o.email === null ? undefined : (o.email ?? 'lea.durand@exemple.fr'),
+    acceptOverlap: o.acceptOverlap,
   });
 const mailsTo = (kind: string) => ctx.knex('mail_outbox').where({ kind }).orderBy('created_at');
 const linkOf = (raw: string) => /http:\/\/entraide\.test(\/rdv\/[\w.-]+)/.exec(decodeBody(raw))?.[1] as string;
@@ -58,7 +64,9 @@ describe('scheduling', () => {
     expect(body).toContain('jeudi 3 décembre 2026 à 14:30');
     expect(linkOf(mail.raw)).toBe(`/rdv/${id}.${linkOf(mail.raw).split('.')[1]}`);
     expect(mail.raw).toMatch(/Content-Type: text\/calendar; charset=utf-8;\s+name=rendez-vous\.ics/);
-    const ics = Buffer.from(/name=rendez-vous\.ics[\s\S]*?\r?\n\r?\n([A-Za-z0-9+/=\r\n]+)/.exec(mail.raw)?.[1]?.replace(/\s/g, '') ?? '', 'base64').toString('utf8');
+    const ics = Buffer.from(/name=rendez-vous\.ics[\s\S]*?\r?\n\r?\n([A-Za-z0-9+/=\r\n]+)/.exec(mail.raw)?.[1]?.replace(/\s/g, '') ?? '', 'base64').toString(
+      'utf8',
+    );
     expect(ics).toContain('BEGIN:VEVENT');
     expect(ics).toContain('DTSTART:20261203T133000Z');
     expect(ics).toContain('DTEND:20261203T143000Z');
@@ -82,9 +90,20 @@ describe('scheduling', () => {
     const week = await agent.get('/accompagnement/calendrier?semaine=2026-12-07');
     expect($(week.text)('.calendar-overlap').length).toBe(2);
     // through the form: the warning sits next to the checkbox, every value kept
-    const res = await postForm(agent, `/accompagnement/${missionId}/rendez-vous`, {
-      appointmentDate: '07/12/2026', appointmentTime: '10:15', appointmentDuration: '30', appointmentMode: 'phone', appointmentPlace: 'Appel au 06 12 34 56 78', contactName: 'Léa Durand', contactEmail: '',
-    }, `/accompagnement/${missionId}`);
+    const res = await postForm(
+      agent,
+      `/accompagnement/${missionId}/rendez-vous`,
+      {
+        appointmentDate: '07/12/2026',
+        appointmentTime: '10:15',
+        appointmentDuration: '30',
+        appointmentMode: 'phone',
+        appointmentPlace: 'Appel au 06 12 34 56 78',
+        contactName: 'Léa Durand',
+        contactEmail: '',
+      },
+      `/accompagnement/${missionId}`,
+    );
     expect(res.status).toBe(400);
     const page = $(res.text);
     expect(page('#acceptOverlap-error').text()).toMatch(/chevauche les rendez-vous/);
@@ -115,9 +134,17 @@ describe('the household’s link', () => {
     const replay = await postForm(household, `${link}/confirmer`, {}, link);
     expect(replay.status).toBe(400);
     expect(replay.text).toContain('Ce rendez-vous a été annulé');
-    const row = await ctx.knex('appointments').where({ id: link.split('/')[2]?.split('.')[0] }).first();
+    const row = await ctx
+      .knex('appointments')
+      .where({ id: link.split('/')[2]?.split('.')[0] })
+      .first();
     expect(row).toMatchObject({ status: 'cancelled', cancelled_by_label: 'Le ménage (lien du courriel)' });
-    expect(await ctx.knex('audit_events').where({ entity_id: missionId }).whereIn('action', ['appointment.confirmed_by_household', 'appointment.cancelled_by_household'])).toHaveLength(2);
+    expect(
+      await ctx
+        .knex('audit_events')
+        .where({ entity_id: missionId })
+        .whereIn('action', ['appointment.confirmed_by_household', 'appointment.cancelled_by_household']),
+    ).toHaveLength(2);
   });
 
   it('is refused when tampered with, too late to change within 24 hours, and gone after the appointment’s day', async () => {
@@ -145,7 +172,13 @@ describe('a mission that closes', () => {
   it('calls off its upcoming appointments and tells the household; no reminder follows', async () => {
     const other = await acceptedMission(ctx.services, ctx.knex, world, setup);
     const upcoming = await ctx.services.appointments.schedule(adviser, other, {
-      date: '2026-12-14', time: '09:00', durationMinutes: 45, mode: 'phone', place: 'Appel', contactName: 'Léa Durand', contactEmail: 'lea.durand@exemple.fr',
+      date: '2026-12-14',
+      time: '09:00',
+      durationMinutes: 45,
+      mode: 'phone',
+      place: 'Appel',
+      contactName: 'Léa Durand',
+      contactEmail: 'lea.durand@exemple.fr',
     });
     const before = (await mailsTo('appointment.cancelled')).length;
     const version = Number((await ctx.knex('missions').where({ id: other }).first('version')).version);
@@ -175,9 +208,21 @@ describe('reminders', () => {
     const rows = await remindersOf(id);
     expect(rows.map((r: { kind: string }) => r.kind)).toEqual(['day_before', 'half_hour']);
     await waitMails(1);
-    const statuses = await ctx.knex('mail_outbox').whereIn('id', rows.map((r: { mail_id: string }) => r.mail_id)).pluck('status');
+    const statuses = await ctx
+      .knex('mail_outbox')
+      .whereIn(
+        'id',
+        rows.map((r: { mail_id: string }) => r.mail_id),
+      )
+      .pluck('status');
     expect(statuses).toEqual(['sent', 'sent']);
-    const mails = await ctx.knex('mail_outbox').whereIn('id', rows.map((r: { mail_id: string }) => r.mail_id)).orderBy('created_at');
+    const mails = await ctx
+      .knex('mail_outbox')
+      .whereIn(
+        'id',
+        rows.map((r: { mail_id: string }) => r.mail_id),
+      )
+      .orderBy('created_at');
     expect(mails[0].subject).toBe('Rappel : rendez-vous demain, jeudi 26 novembre 2026 à 14:00');
     expect(mails[1].subject).toBe('Rappel : rendez-vous dans 30 minutes');
     // the mission page shows each reminder and its delivery
@@ -204,7 +249,9 @@ describe('reminders', () => {
     ctx.clock.set(new Date('2026-11-27T11:01:00Z'));
     await ctx.services.appointments.sendReminders(ctx.clock.now());
     expect(await remindersOf(missed)).toHaveLength(0);
-    expect(await ctx.knex('mail_outbox').where({ kind: 'appointment.reminder.day_before' }).where('created_at', '>', new Date('2026-11-27T00:00:00Z'))).toHaveLength(0);
+    expect(
+      await ctx.knex('mail_outbox').where({ kind: 'appointment.reminder.day_before' }).where('created_at', '>', new Date('2026-11-27T00:00:00Z')),
+    ).toHaveLength(0);
   });
 
   // on PostgreSQL (TEST_DATABASE_URL) the three runs hold three connections and race for real
@@ -214,13 +261,27 @@ describe('reminders', () => {
     ctx.clock.set(new Date('2026-11-30T13:00:00Z'));
     const now = ctx.clock.now();
     const before = (await mailsTo('appointment.reminder.day_before')).length;
-    const runs = await Promise.all([ctx.services.appointments.sendReminders(now), ctx.services.appointments.sendReminders(now), ctx.services.appointments.sendReminders(now)]);
+    const runs = await Promise.all([
+      ctx.services.appointments.sendReminders(now),
+      ctx.services.appointments.sendReminders(now),
+      ctx.services.appointments.sendReminders(now),
+    ]);
     expect(runs.reduce((a, r) => a + r.dayBefore, 0)).toBe(3);
     expect((await mailsTo('appointment.reminder.day_before')).length - before).toBe(3);
     for (const id of ids) expect(await remindersOf(id)).toHaveLength(1);
     // and through the job runner: one run per 5-minute slot, a second start of the same slot is skipped
-    const first = await ctx.services.jobs.run(appointmentReminders, ctx.services, { userId: null, label: 'Planificateur' }, appointmentReminders.periodKey(now));
-    const second = await ctx.services.jobs.run(appointmentReminders, ctx.services, { userId: null, label: 'Planificateur' }, appointmentReminders.periodKey(now));
+    const first = await ctx.services.jobs.run(
+      appointmentReminders,
+      ctx.services,
+      { userId: null, label: 'Planificateur' },
+      appointmentReminders.periodKey(now),
+    );
+    const second = await ctx.services.jobs.run(
+      appointmentReminders,
+      ctx.services,
+      { userId: null, label: 'Planificateur' },
+      appointmentReminders.periodKey(now),
+    );
     expect(first.status).toBe('succeeded');
     expect(second.status).toBe('skipped');
     expect(appointmentReminders.periodKey(new Date('2026-11-30T13:04:59Z'))).toBe(appointmentReminders.periodKey(new Date('2026-11-30T13:00:00Z')));

@@ -71,20 +71,44 @@ describe('a mission from order to report', () => {
     expect(m1.reference).toMatch(/^M2026-\d{5}$/);
     expect(m1.consent).toEqual({ date: '2026-11-20', method: 'in_person', recordedBy: expect.any(String) });
 
-    await t.ctx.services.missions.recordSession(adviser, id, { heldOn: '2026-11-21', durationMinutes: 90, kind: 'home_visit', participants: 'Léa Durand', summary: 'Budget reconstitué.', privateNotes: 'Évoque un conflit familial.' });
+    await t.ctx.services.missions.recordSession(adviser, id, {
+      heldOn: '2026-11-21',
+      durationMinutes: 90,
+      kind: 'home_visit',
+      participants: 'Léa Durand',
+      summary: 'Budget reconstitué.',
+      privateNotes: 'Évoque un conflit familial.',
+    });
     expect((await t.ctx.knex('missions').where({ id }).first()).status).toBe('in_progress');
-    await t.ctx.services.missions.recordSession(adviser, id, { heldOn: '2026-11-23', durationMinutes: 45, kind: 'phone', participants: 'Léa Durand', summary: 'Droits CAF demandés.' });
+    await t.ctx.services.missions.recordSession(adviser, id, {
+      heldOn: '2026-11-23',
+      durationMinutes: 45,
+      kind: 'phone',
+      participants: 'Léa Durand',
+      summary: 'Droits CAF demandés.',
+    });
 
     // a result for every objective is required
-    await expect(t.ctx.services.missions.complete(adviser, id, await missionVersion(t.ctx.knex, id), { results: { 1: 'reached' }, outcome: 'Bilan' })).rejects.toThrow(ValidationError);
+    await expect(
+      t.ctx.services.missions.complete(adviser, id, await missionVersion(t.ctx.knex, id), { results: { 1: 'reached' }, outcome: 'Bilan' }),
+    ).rejects.toThrow(ValidationError);
     t.ctx.clock.set(new Date('2026-11-30T10:00:00Z'));
-    await t.ctx.services.missions.complete(adviser, id, await missionVersion(t.ctx.knex, id), { results: { 1: 'reached', 2: 'partly' }, outcome: 'Budget tenu, CAF en cours.', recommendations: 'Point dans trois mois.' });
+    await t.ctx.services.missions.complete(adviser, id, await missionVersion(t.ctx.knex, id), {
+      results: { 1: 'reached', 2: 'partly' },
+      outcome: 'Budget tenu, CAF en cours.',
+      recommendations: 'Point dans trois mois.',
+    });
 
     const done = await t.ctx.knex('missions').where({ id }).first();
     expect(done.status).toBe('completed');
     expect(done.report_blob_id).not.toBeNull();
     // 135 minutes at 49,99 €/h = 112,4775 → 112,48 €
-    expect(await t.ctx.knex('mission_billing_lines').where({ mission_id: id }).first()).toMatchObject({ period: '2026-11', billing_mode: 'hourly', minutes: 135, organisation_id: t.world.landlordA.id });
+    expect(await t.ctx.knex('mission_billing_lines').where({ mission_id: id }).first()).toMatchObject({
+      period: '2026-11',
+      billing_mode: 'hourly',
+      minutes: 135,
+      organisation_id: t.world.landlordA.id,
+    });
     expect(Number((await t.ctx.knex('mission_billing_lines').where({ mission_id: id }).first()).amount_cents)).toBe(11248);
     expect(await audit(id)).toEqual(['mission.ordered', 'mission.accepted', 'mission.session_recorded', 'mission.session_recorded', 'mission.completed']);
 
@@ -105,10 +129,22 @@ describe('a mission from order to report', () => {
     const id = await t.ctx.services.missions.order(operator, { householdId: setup.householdA, missionTypeId: setup.types.diag, reason: 'Test' });
     await expect(t.ctx.services.missions.start(adviser, id, 1)).rejects.toThrow(); // not assigned to this adviser: not even visible
     await expect(t.ctx.services.missions.complete(operator, id, 1, { results: {}, outcome: 'x' })).rejects.toThrow(InvalidTransitionError);
-    await expect(t.ctx.services.missions.recordSession(operator, id, { heldOn: '2026-11-23', durationMinutes: 30, kind: 'phone', participants: 'x', summary: 'x' })).rejects.toThrow(/acceptée ou en cours/);
-    await expect(t.ctx.services.missions.accept(operator, id, 1, { consentDate: '2026-11-24', consentMethod: 'in_person', objectives: [{ category: 'budget', text: 'x' }] })).rejects.toThrow(ValidationError);
+    await expect(
+      t.ctx.services.missions.recordSession(operator, id, { heldOn: '2026-11-23', durationMinutes: 30, kind: 'phone', participants: 'x', summary: 'x' }),
+    ).rejects.toThrow(/acceptée ou en cours/);
+    await expect(
+      t.ctx.services.missions.accept(operator, id, 1, {
+        consentDate: '2026-11-24',
+        consentMethod: 'in_person',
+        objectives: [{ category: 'budget', text: 'x' }],
+      }),
+    ).rejects.toThrow(ValidationError);
     await expect(t.ctx.services.missions.start(operator, id, 1)).rejects.toThrow(InvalidTransitionError);
-    await t.ctx.services.missions.accept(operator, id, 1, { consentDate: '2026-11-23', consentMethod: 'paper_signed', objectives: [{ category: 'budget', text: 'x' }] });
+    await t.ctx.services.missions.accept(operator, id, 1, {
+      consentDate: '2026-11-23',
+      consentMethod: 'paper_signed',
+      objectives: [{ category: 'budget', text: 'x' }],
+    });
     // an accepted mission without an adviser does not start
     await expect(t.ctx.services.missions.start(operator, id, 2)).rejects.toThrow(/Attribuez/);
     // a stale version is a conflict, not a silent overwrite
@@ -120,7 +156,10 @@ describe('a mission from order to report', () => {
   it('closes an interrupted mission with its reason, a report and the billing of the hours held (flat types bill their fee)', async () => {
     const adviser = await actor('social_adviser');
     const hourly = await acceptedMission(t.ctx.services, t.ctx.knex, t.world, setup);
-    await t.ctx.services.missions.interrupt(adviser, hourly, await missionVersion(t.ctx.knex, hourly), { reason: 'unreachable', comment: 'Trois rendez-vous manqués' });
+    await t.ctx.services.missions.interrupt(adviser, hourly, await missionVersion(t.ctx.knex, hourly), {
+      reason: 'unreachable',
+      comment: 'Trois rendez-vous manqués',
+    });
     const row = await t.ctx.knex('missions').where({ id: hourly }).first();
     expect(row).toMatchObject({ status: 'interrupted', interruption_reason: 'Ménage injoignable : Trois rendez-vous manqués' });
     expect(row.report_blob_id).not.toBeNull();
@@ -137,22 +176,62 @@ describe('a mission from order to report', () => {
     const operator = await actor('operator');
     const id = await t.ctx.services.missions.order(operator, { householdId: setup.householdA, missionTypeId: setup.types.diag, reason: 'Test' });
     await t.ctx.services.missions.decline(operator, id, 1, 'Ne souhaite pas être accompagnée');
-    expect(await t.ctx.knex('missions').where({ id }).first()).toMatchObject({ status: 'declined', decline_reason: 'Ne souhaite pas être accompagnée', consent: null });
+    expect(await t.ctx.knex('missions').where({ id }).first()).toMatchObject({
+      status: 'declined',
+      decline_reason: 'Ne souhaite pas être accompagnée',
+      consent: null,
+    });
     expect(await t.ctx.knex('mission_billing_lines').where({ mission_id: id })).toHaveLength(0);
   });
 
   it('lets a landlord ask for a mission for its own household only, linked to that household’s request only', async () => {
     const instructorA = await actor('instructorA');
-    const id = await t.ctx.services.missions.order(instructorA, { householdId: setup.householdA, missionTypeId: setup.types.diag, reason: 'Difficultés', adviserId: t.world.users.social_adviser.id });
+    const id = await t.ctx.services.missions.order(instructorA, {
+      householdId: setup.householdA,
+      missionTypeId: setup.types.diag,
+      reason: 'Difficultés',
+      adviserId: t.world.users.social_adviser.id,
+    });
     // a landlord cannot choose the adviser: the association assigns
-    expect(await t.ctx.knex('missions').where({ id }).first()).toMatchObject({ origin: 'landlord', status: 'proposed', adviser_id: null, organisation_id: t.world.landlordA.id });
-    await expect(t.ctx.services.missions.order(await actor('adminB'), { householdId: setup.householdA, missionTypeId: setup.types.diag, reason: 'x' })).rejects.toThrow(ValidationError);
-    const aidType = (await t.ctx.knex('aid_types').insert({ code: 'TST', label: 'Aide test', payees: ['landlord'] }).returning('id'))[0] as { id: string };
+    expect(await t.ctx.knex('missions').where({ id }).first()).toMatchObject({
+      origin: 'landlord',
+      status: 'proposed',
+      adviser_id: null,
+      organisation_id: t.world.landlordA.id,
+    });
+    await expect(
+      t.ctx.services.missions.order(await actor('adminB'), { householdId: setup.householdA, missionTypeId: setup.types.diag, reason: 'x' }),
+    ).rejects.toThrow(ValidationError);
+    const aidType = (
+      await t.ctx
+        .knex('aid_types')
+        .insert({ code: 'TST', label: 'Aide test', payees: ['landlord'] })
+        .returning('id')
+    )[0] as { id: string };
     const other = (await insertHousehold(t.ctx.knex, t.world.landlordA.id)).id;
-    const otherRequest = await insertRequest(t.ctx.knex, { organisationId: t.world.landlordA.id, householdId: other, aidTypeId: aidType.id, createdBy: t.world.users.instructorA.id, status: 'in_review' });
-    await expect(t.ctx.services.missions.order(instructorA, { householdId: setup.householdA, missionTypeId: setup.types.diag, reason: 'x', requestId: otherRequest })).rejects.toThrow(/pas celle de ce ménage/);
-    const ownRequest = await insertRequest(t.ctx.knex, { organisationId: t.world.landlordA.id, householdId: setup.householdA, aidTypeId: aidType.id, createdBy: t.world.users.instructorA.id, status: 'in_review' });
-    const linked = await t.ctx.services.missions.order(instructorA, { householdId: setup.householdA, missionTypeId: setup.types.diag, reason: 'x', requestId: ownRequest });
+    const otherRequest = await insertRequest(t.ctx.knex, {
+      organisationId: t.world.landlordA.id,
+      householdId: other,
+      aidTypeId: aidType.id,
+      createdBy: t.world.users.instructorA.id,
+      status: 'in_review',
+    });
+    await expect(
+      t.ctx.services.missions.order(instructorA, { householdId: setup.householdA, missionTypeId: setup.types.diag, reason: 'x', requestId: otherRequest }),
+    ).rejects.toThrow(/pas celle de ce ménage/);
+    const ownRequest = await insertRequest(t.ctx.knex, {
+      organisationId: t.world.landlordA.id,
+      householdId: setup.householdA,
+      aidTypeId: aidType.id,
+      createdBy: t.world.users.instructorA.id,
+      status: 'in_review',
+    });
+    const linked = await t.ctx.services.missions.order(instructorA, {
+      householdId: setup.householdA,
+      missionTypeId: setup.types.diag,
+      reason: 'x',
+      requestId: ownRequest,
+    });
     expect((await t.ctx.knex('missions').where({ id: linked }).first()).request_id).toBe(ownRequest);
   });
 
@@ -160,7 +239,9 @@ describe('a mission from order to report', () => {
     await t.ctx.knex('users').where({ id: t.world.users.instructorA.id }).update({ agency_restricted: true });
     try {
       const restricted = await actor('instructorA');
-      await expect(t.ctx.services.missions.order(restricted, { householdId: setup.householdA, missionTypeId: setup.types.diag, reason: 'x' })).rejects.toThrow(/autre agence/);
+      await expect(t.ctx.services.missions.order(restricted, { householdId: setup.householdA, missionTypeId: setup.types.diag, reason: 'x' })).rejects.toThrow(
+        /autre agence/,
+      );
       const inAgency = (await insertHousehold(t.ctx.knex, t.world.landlordA.id)).id;
       await t.ctx.knex('households').where({ id: inAgency }).update({ agency_id: t.world.landlordA.agencyId });
       const id = await t.ctx.services.missions.order(restricted, { householdId: inAgency, missionTypeId: setup.types.diag, reason: 'Dans mon agence' });
@@ -174,9 +255,27 @@ describe('a mission from order to report', () => {
 
   it('refuses an inactive mission type and a user who is not an active adviser', async () => {
     const admin = await actor('admin');
-    const inactive = await t.ctx.services.missions.saveType(admin, null, { code: 'OLD', label: 'Ancien', defaultMinutes: 60, billingMode: 'flat', rateCents: 100, active: false });
-    await expect(t.ctx.services.missions.order(admin, { householdId: setup.householdA, missionTypeId: inactive, reason: 'x' })).rejects.toThrow(ValidationError);
-    await expect(t.ctx.services.missions.order(admin, { householdId: setup.householdA, missionTypeId: setup.types.diag, reason: 'x', adviserId: t.world.users.operator.id })).rejects.toThrow(/conseill/);
-    await expect(t.ctx.services.missions.saveType(admin, null, { code: 'DIAG', label: 'Doublon', defaultMinutes: 60, billingMode: 'flat', rateCents: 100, active: true })).rejects.toThrow(ValidationError);
+    const inactive = await t.ctx.services.missions.saveType(admin, null, {
+      code: 'OLD',
+      label: 'Ancien',
+      defaultMinutes: 60,
+      billingMode: 'flat',
+      rateCents: 100,
+      active: false,
+    });
+    await expect(t.ctx.services.missions.order(admin, { householdId: setup.householdA, missionTypeId: inactive, reason: 'x' })).rejects.toThrow(
+      ValidationError,
+    );
+    await expect(
+      t.ctx.services.missions.order(admin, {
+        householdId: setup.householdA,
+        missionTypeId: setup.types.diag,
+        reason: 'x',
+        adviserId: t.world.users.operator.id,
+      }),
+    ).rejects.toThrow(/conseill/);
+    await expect(
+      t.ctx.services.missions.saveType(admin, null, { code: 'DIAG', label: 'Doublon', defaultMinutes: 60, billingMode: 'flat', rateCents: 100, active: true }),
+    ).rejects.toThrow(ValidationError);
   });
 });

@@ -27,11 +27,41 @@ async function pastMission(householdId: string, at: string, complete = true): Pr
   t.ctx.clock.set(new Date(`${at}T09:00:00Z`));
   const operator = await actorOf(t.ctx.knex, t.world.users.operator.id);
   const adviser = await actorOf(t.ctx.knex, t.world.users.social_adviser.id);
-  const id = await t.ctx.services.missions.order(operator, { householdId, missionTypeId: setup.types.diag, reason: 'Impayés après une séparation', adviserId: t.world.users.social_adviser.id });
-  await t.ctx.services.missions.accept(adviser, id, await missionVersion(t.ctx.knex, id), { consentDate: at, consentMethod: 'in_person', objectives: [{ category: 'budget', text: 'Tenir un budget avec un seul salaire' }] });
-  await t.ctx.services.appointments.schedule(adviser, id, { date: at, time: '15:00', durationMinutes: 60, mode: 'in_person', place: '12 rue des Lilas, Créteil', contactName: 'Léa Durand', contactEmail: 'lea.durand@exemple.fr' });
-  await t.ctx.services.missions.recordSession(adviser, id, { heldOn: at, durationMinutes: 60, kind: 'home_visit', participants: 'Léa Durand et son fils', summary: 'Budget reconstitué', privateNotes: PRIVATE, nextSteps: 'Dossier FSL' });
-  if (complete) await t.ctx.services.missions.complete(adviser, id, await missionVersion(t.ctx.knex, id), { results: { 1: 'reached' }, outcome: 'Budget tenu trois mois', recommendations: 'Revoir en cas de nouvel impayé' });
+  const id = await t.ctx.services.missions.order(operator, {
+    householdId,
+    missionTypeId: setup.types.diag,
+    reason: 'Impayés après une séparation',
+    adviserId: t.world.users.social_adviser.id,
+  });
+  await t.ctx.services.missions.accept(adviser, id, await missionVersion(t.ctx.knex, id), {
+    consentDate: at,
+    consentMethod: 'in_person',
+    objectives: [{ category: 'budget', text: 'Tenir un budget avec un seul salaire' }],
+  });
+  await t.ctx.services.appointments.schedule(adviser, id, {
+    date: at,
+    time: '15:00',
+    durationMinutes: 60,
+    mode: 'in_person',
+    place: '12 rue des Lilas, Créteil',
+    contactName: 'Léa Durand',
+    contactEmail: 'lea.durand@exemple.fr',
+  });
+  await t.ctx.services.missions.recordSession(adviser, id, {
+    heldOn: at,
+    durationMinutes: 60,
+    kind: 'home_visit',
+    participants: 'Léa Durand et son fils',
+    summary: 'Budget reconstitué',
+    privateNotes: PRIVATE,
+    nextSteps: 'Dossier FSL',
+  });
+  if (complete)
+    await t.ctx.services.missions.complete(adviser, id, await missionVersion(t.ctx.knex, id), {
+      results: { 1: 'reached' },
+      outcome: 'Budget tenu trois mois',
+      recommendations: 'Revoir en cas de nouvel impayé',
+    });
   return id;
 }
 
@@ -76,7 +106,13 @@ describe('the retention of support data', () => {
     expect(await t.ctx.knex('mission_billing_lines').where({ mission_id: old }).first()).toEqual(billingBefore);
     expect(await t.ctx.knex('audit_events').where({ entity_id: old, action: 'mission.anonymised' })).toHaveLength(1);
     // nothing else was touched
-    for (const id of [recentSibling, openOld]) expect(cipherOf(t.ctx.services).decrypt((await t.ctx.knex('mission_sessions').where({ mission_id: id }).first()).private_notes, 'mission_sessions.private_notes')).toBe(PRIVATE);
+    for (const id of [recentSibling, openOld])
+      expect(
+        cipherOf(t.ctx.services).decrypt(
+          (await t.ctx.knex('mission_sessions').where({ mission_id: id }).first()).private_notes,
+          'mission_sessions.private_notes',
+        ),
+      ).toBe(PRIVATE);
 
     const operator = await loginAs(t.ctx.app, t.world.users.operator.email);
     const page = await operator.get(`/accompagnement/${old}`);

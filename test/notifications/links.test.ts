@@ -17,7 +17,11 @@ describe('links in a mail shown in the outbox', () => {
   it('never links another scheme, and keeps markup as text', () => {
     const text = 'javascript:alert(1) data:text/html,<b>x</b> ftp://exemple.fr <a href="https://x.fr">';
     expect(bodySegments(text).filter((s) => s.href)).toEqual([{ text: 'https://x.fr', href: 'https://x.fr/' }]);
-    expect(bodySegments(text).map((s) => s.text).join('')).toBe(text);
+    expect(
+      bodySegments(text)
+        .map((s) => s.text)
+        .join(''),
+    ).toBe(text);
   });
 
   it('gives back the whole text when it holds no link', () => {

@@ -41,7 +41,9 @@ describe('one-time secrets in the outbox', () => {
 
   it('masks the links and the codes of those mails only', () => {
     const reset = 'Ouvrez ce lien :\nhttps://entraide.example.org/mot-de-passe/definir/AbC_12-xyz\n\nCode :\n\n123456\n\nRéférence 2026-000123';
-    expect(maskOneTimeSecrets('user.password_reset', reset)).toBe('Ouvrez ce lien :\n[lien à usage unique masqué : seul le destinataire l’a reçu]\n\nCode :\n\n[code à usage unique masqué]\n\nRéférence 2026-000123');
+    expect(maskOneTimeSecrets('user.password_reset', reset)).toBe(
+      'Ouvrez ce lien :\n[lien à usage unique masqué : seul le destinataire l’a reçu]\n\nCode :\n\n[code à usage unique masqué]\n\nRéférence 2026-000123',
+    );
     expect(maskOneTimeSecrets('request.granted', reset)).toBe(reset);
   });
 });

@@ -53,7 +53,10 @@ describe('a mail in the outbox', () => {
       'page.html (text/html, 25 octets)',
       `rendez-vous.ics (invitation de calendrier .ics, ${ics.length} octets)`,
     ]);
-    const hrefs = items.find('a').map((_, a) => page(a).attr('href')).get();
+    const hrefs = items
+      .find('a')
+      .map((_, a) => page(a).attr('href'))
+      .get();
 
     const notice = await download(admin, hrefs[0] as string);
     expect(notice.status).toBe(200);

@@ -3,7 +3,14 @@ import { SMTPServer } from 'smtp-server';
 import { mailRetry } from '../../src/jobs/mail-retry';
 import { MAX_ATTEMPTS } from '../../src/notifications/mailer';
 import {
-  accessAlertMail, accountLockedMail, invitationMail, jobFailedMail, passwordChangedMail, passwordResetMail, secondFactorChangedMail, type SecondFactorChange,
+  accessAlertMail,
+  accountLockedMail,
+  invitationMail,
+  jobFailedMail,
+  passwordChangedMail,
+  passwordResetMail,
+  secondFactorChangedMail,
+  type SecondFactorChange,
 } from '../../src/notifications/templates';
 import { TEST_NOW } from '../support/app';
 import { $, loginAs } from '../support/http';
@@ -101,8 +108,28 @@ describe('a mail the relay refuses', () => {
   });
 
   it('left pending by a crash after its commit is sent by the retry once ten minutes old, not sooner', async () => {
-    const [old] = await t.ctx.knex('mail_outbox').insert({ kind: 'test', to_address: 'ancien@exemple.fr', subject: 'Resté en attente', text_body: 'x', status: 'pending', created_at: new Date(TEST_NOW.getTime() - 11 * 60_000) }).returning('id');
-    const [fresh] = await t.ctx.knex('mail_outbox').insert({ kind: 'test', to_address: 'recent@exemple.fr', subject: 'En cours d’envoi', text_body: 'x', status: 'pending', created_at: new Date(TEST_NOW.getTime() - 5 * 60_000) }).returning('id');
+    const [old] = await t.ctx
+      .knex('mail_outbox')
+      .insert({
+        kind: 'test',
+        to_address: 'ancien@exemple.fr',
+        subject: 'Resté en attente',
+        text_body: 'x',
+        status: 'pending',
+        created_at: new Date(TEST_NOW.getTime() - 11 * 60_000),
+      })
+      .returning('id');
+    const [fresh] = await t.ctx
+      .knex('mail_outbox')
+      .insert({
+        kind: 'test',
+        to_address: 'recent@exemple.fr',
+        subject: 'En cours d’envoi',
+        text_body: 'x',
+        status: 'pending',
+        created_at: new Date(TEST_NOW.getTime() - 5 * 60_000),
+      })
+      .returning('id');
     expect(await t.ctx.services.mailer.retry(TEST_NOW)).toEqual({ retried: 1, sent: 1, failed: 0 });
     expect(await mailRow(old.id)).toMatchObject({ status: 'sent', attempts: 1 });
     expect(await mailRow(fresh.id)).toMatchObject({ status: 'pending', attempts: 0 });
@@ -147,14 +174,27 @@ describe('the mail templates', () => {
     expect(texts[2]).toContain('les anciens ne fonctionnent plus');
     expect(texts[3]).toContain('il ne servira plus');
 
-    const failed = jobFailedMail('admin@asso.test', 'Claire', { job: 'sepa-batches', period: '2026-11-23', message: 'compte débiteur absent', link: 'https://entraide.test/admin/taches' });
+    const failed = jobFailedMail('admin@asso.test', 'Claire', {
+      job: 'sepa-batches',
+      period: '2026-11-23',
+      message: 'compte débiteur absent',
+      link: 'https://entraide.test/admin/taches',
+    });
     expect(failed.subject).toBe('Entraide : la tâche sepa-batches a échoué');
     expect(failed.text).toContain('La tâche planifiée « sepa-batches » (période 2026-11-23) a échoué :\ncompte débiteur absent');
     expect(failed.text).toContain('relancez-la depuis la page Tâches : https://entraide.test/admin/taches');
 
-    const alert = accessAlertMail('admin@asso.test', 'Claire', { userName: 'Paul Vidal', organisationName: 'Bailleur Alpha', records: 42, period: 'le 23/11/2026 entre 09:00 et 10:00', link: 'https://entraide.test/utilisateurs/1' });
+    const alert = accessAlertMail('admin@asso.test', 'Claire', {
+      userName: 'Paul Vidal',
+      organisationName: 'Bailleur Alpha',
+      records: 42,
+      period: 'le 23/11/2026 entre 09:00 et 10:00',
+      link: 'https://entraide.test/utilisateurs/1',
+    });
     expect(alert.subject).toBe('Entraide : lectures inhabituelles de dossiers');
-    expect(alert.text).toContain('Paul Vidal (Bailleur Alpha) a consulté 42 dossiers différents (ménages, demandes, missions) le 23/11/2026 entre 09:00 et 10:00.');
+    expect(alert.text).toContain(
+      'Paul Vidal (Bailleur Alpha) a consulté 42 dossiers différents (ménages, demandes, missions) le 23/11/2026 entre 09:00 et 10:00.',
+    );
   });
 });
 
@@ -164,7 +204,15 @@ describe('the outbox list', () => {
     await queueAndDeliver('dernier@exemple.fr', 'Le plus récent');
     const admin = await loginAs(t.ctx.app, t.world.users.admin.email);
     const page = $((await admin.get('/admin/courriels')).text);
-    const rows = page('tbody tr').map((_i, tr) => [page(tr).find('td').map((_j, td) => page(td).text().trim()).get().slice(1)]).get() as unknown as string[][];
+    const rows = page('tbody tr')
+      .map((_i, tr) => [
+        page(tr)
+          .find('td')
+          .map((_j, td) => page(td).text().trim())
+          .get()
+          .slice(1),
+      ])
+      .get();
     expect(rows.find((r) => r[0] === 'inconnu@exemple.fr')).toEqual(['inconnu@exemple.fr', 'Avis de test', 'En échec', '6']);
     expect(rows.find((r) => r[0] === 'bailleur@exemple.fr')).toEqual(['bailleur@exemple.fr', 'Avis de test', 'Envoyé', '2']);
     expect(rows.find((r) => r[0] === 'recent@exemple.fr')).toEqual(['recent@exemple.fr', 'En cours d’envoi', 'En attente', '0']);

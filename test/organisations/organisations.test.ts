@@ -9,7 +9,15 @@ describe('members administration (association admin)', () => {
     const res = await postForm(
       agent,
       '/admin/membres',
-      { kind: 'landlord', name: 'Logis Méditerranée', siren: '398 765 438', addressLine1: '1 cours Belsunce', postcode: '13001', city: 'Marseille', memberSince: '01/02/2025' },
+      {
+        kind: 'landlord',
+        name: 'Logis Méditerranée',
+        siren: '398 765 438',
+        addressLine1: '1 cours Belsunce',
+        postcode: '13001',
+        city: 'Marseille',
+        memberSince: '01/02/2025',
+      },
       '/admin/membres/nouveau',
     );
     expect(res.status).toBe(302);
@@ -77,7 +85,11 @@ describe('members administration (association admin)', () => {
     const agent = await loginAs(t.ctx.app, t.world.users.admin.email);
     const org = await t.ctx.knex('organisations').where({ id: t.world.landlordA.id }).first();
     const res = await postForm(agent, `/admin/membres/${org.id}/modifier`, {
-      kind: 'landlord', name: org.name, siren: org.siren, status: 'suspended', version: String(org.version),
+      kind: 'landlord',
+      name: org.name,
+      siren: org.siren,
+      status: 'suspended',
+      version: String(org.version),
     });
     expect(res.status).toBe(302);
     expect((await landlordAgent.get('/')).status).toBe(302);
@@ -95,7 +107,11 @@ describe('members administration (association admin)', () => {
     expect(dup.status).toBe(400);
     expect(fieldError(dup.text, 'name')).toBe('Une agence porte déjà ce nom dans cette organisation');
     const agency = await t.ctx.knex('agencies').where({ organisation_id: t.world.landlordB.id, name: 'Agence Roubaix' }).first();
-    const renamed = await postForm(agent, `${path}/agences/${agency.id}/modifier`, { name: 'Agence Roubaix Centre', status: 'active', version: String(agency.version) });
+    const renamed = await postForm(agent, `${path}/agences/${agency.id}/modifier`, {
+      name: 'Agence Roubaix Centre',
+      status: 'active',
+      version: String(agency.version),
+    });
     expect(renamed.status).toBe(302);
     expect((await t.ctx.knex('agencies').where({ id: agency.id }).first()).name).toBe('Agence Roubaix Centre');
   });

@@ -30,9 +30,16 @@ afterAll(async () => {
 
 /** A grant for a new household of landlord A (each household has its own 12-month ceiling). */
 const grant = async (amountCents: number, instalments: number, firstDueDate: string) =>
-  grantedRequest(ctx.services, ctx.knex, world, { aqId: setup.aqId, householdId: (await insertHousehold(ctx.knex, world.landlordA.id)).id, amountCents, instalments, firstDueDate });
+  grantedRequest(ctx.services, ctx.knex, world, {
+    aqId: setup.aqId,
+    householdId: (await insertHousehold(ctx.knex, world.landlordA.id)).id,
+    amountCents,
+    instalments,
+    firstDueDate,
+  });
 const paymentsOf = (requestId: string) => ctx.knex('payments').where({ request_id: requestId }).orderBy(['instalment', 'reissue_no']);
-const runJob = (period: string, by: { userId: string | null; label: string } = { userId: null, label: 'Planificateur' }) => ctx.services.jobs.run(sepaBatches, ctx.services, by, period);
+const runJob = (period: string, by: { userId: string | null; label: string } = { userId: null, label: 'Planificateur' }) =>
+  ctx.services.jobs.run(sepaBatches, ctx.services, by, period);
 const batchesFor = (executionDate: string) => ctx.knex('payment_batches').where({ execution_date: executionDate });
 const fileOf = async (batchId: string) => {
   const batch = await ctx.knex('payment_batches').where({ id: batchId }).first();
@@ -45,7 +52,13 @@ describe('the nightly SEPA batch', () => {
     const outcome = await runJob('2026-11-20'); // Friday: executed on Monday 23
     expect(outcome).toMatchObject({ status: 'succeeded', counts: { batches: 1, payments: 1, skipped: 0 } });
     const [batch] = await batchesFor('2026-11-23');
-    expect(batch).toMatchObject({ status: 'generated', transaction_count: 1, control_sum_cents: '30000', generated_by: null, generated_by_label: 'Planificateur' });
+    expect(batch).toMatchObject({
+      status: 'generated',
+      transaction_count: 1,
+      control_sum_cents: '30000',
+      generated_by: null,
+      generated_by_label: 'Planificateur',
+    });
     const xml = await fileOf(batch.id);
     expect(await validatePain001(xml)).toEqual({ valid: true, errors: [] });
     const reference = (await ctx.knex('aid_requests').where({ id: requestId }).first()).reference as string;
@@ -54,7 +67,9 @@ describe('the nightly SEPA batch', () => {
     expect(xml).toContain(`<IBAN>${IBAN.alpha}</IBAN>`);
     expect((await paymentsOf(requestId)).map((p: { status: string }) => p.status)).toEqual(['batched', 'scheduled', 'scheduled']);
     const run = await ctx.knex('job_runs').where({ job: 'sepa-batches', period_key: '2026-11-20' }).first();
-    expect(run.outputs).toEqual([expect.objectContaining({ fileName: `${batch.msg_id}.xml`, meta: expect.objectContaining({ batchId: batch.id, transactions: 1, controlSum: '300.00' }) })]);
+    expect(run.outputs).toEqual([
+      expect.objectContaining({ fileName: `${batch.msg_id}.xml`, meta: expect.objectContaining({ batchId: batch.id, transactions: 1, controlSum: '300.00' }) }),
+    ]);
 
     expect(await runJob('2026-11-20')).toMatchObject({ status: 'skipped', reason: 'déjà exécutée pour cette période' });
     expect((await ctx.knex('job_runs').where({ id: run.id }).first()).skipped_count).toBe(1);
@@ -65,7 +80,9 @@ describe('the nightly SEPA batch', () => {
     expect((await paymentsOf(later))[0].status).toBe('scheduled');
     // the database holds the rule too: a payment in two live batches is refused
     const item = await ctx.knex('payment_batch_items').where({ batch_id: batch.id }).first();
-    await expect(ctx.knex('payment_batch_items').insert({ ...item, id: undefined, end_to_end_id: 'AUTRE' })).rejects.toThrow(/payment_batch_items_one_live_uidx|duplicate key/);
+    await expect(ctx.knex('payment_batch_items').insert({ ...item, id: undefined, end_to_end_id: 'AUTRE' })).rejects.toThrow(
+      /payment_batch_items_one_live_uidx|duplicate key/,
+    );
     await expect(ctx.knex('payment_batches').where({ id: batch.id }).update({ control_sum_cents: 1 })).rejects.toThrow(/never changes/);
     await expect(ctx.knex('payment_batch_items').where({ batch_id: batch.id }).update({ amount_cents: 1 })).rejects.toThrow(/never changes/);
     await expect(ctx.knex('payment_batches').where({ id: batch.id }).delete()).rejects.toThrow(/never deleted/);
@@ -73,7 +90,11 @@ describe('the nightly SEPA batch', () => {
 
   it('holds the payments of a payee whose new IBAN waits for confirmation, says why, and pays them once it is confirmed', async () => {
     const requestId = await grant(15000, 1, '2026-11-22');
-    await ctx.services.payees.submitOwn(await actorOf(ctx.knex, world.users.adminA.id), { holderName: 'Bailleur Alpha', iban: IBAN.alphaNew, bic: 'BNPAFRPPXXX' }, ribFile('nouveau-rib.pdf'));
+    await ctx.services.payees.submitOwn(
+      await actorOf(ctx.knex, world.users.adminA.id),
+      { holderName: 'Bailleur Alpha', iban: IBAN.alphaNew, bic: 'BNPAFRPPXXX' },
+      ribFile('nouveau-rib.pdf'),
+    );
     expect(await runJob('2026-11-24')).toMatchObject({ status: 'succeeded', counts: { batches: 0 } });
     const operator = await loginAs(ctx.app, world.users.operator.email);
     const page = $((await operator.get('/paiements')).text);
@@ -93,7 +114,9 @@ describe('the nightly SEPA batch', () => {
     expect(outcome).toMatchObject({ status: 'failed' });
     expect((outcome as { error: string }).error).toMatch(/nom vide une fois converti au jeu de caractères SEPA/);
     expect(await batchesFor('2026-11-30')).toHaveLength(0);
-    expect(await ctx.knex('payment_batch_items').whereIn('batch_id', ctx.knex('payment_batches').where({ execution_date: '2026-11-30' }).select('id'))).toHaveLength(0);
+    expect(
+      await ctx.knex('payment_batch_items').whereIn('batch_id', ctx.knex('payment_batches').where({ execution_date: '2026-11-30' }).select('id')),
+    ).toHaveLength(0);
     // fixed, the failed run is run again from the jobs page and gives its batch
     await ctx.knex('bank_accounts').where({ status: 'confirmed' }).update({ holder_name: 'Bailleur Alpha' });
     const admin = await loginAs(ctx.app, world.users.admin.email);
@@ -125,7 +148,9 @@ describe('approval, transmission, notices and settlement', () => {
     const ownApproval = await postForm(admin, `/paiements/lots/${batch.id}/approuver`, withIdentity({ version }), `/paiements/lots/${batch.id}`);
     expect(ownApproval.status).toBe(403);
     expect(ownApproval.text).toContain('Vous avez préparé ce lot');
-    await expect(ctx.knex('payment_batches').where({ id: batch.id }).update({ status: 'approved', approved_by: world.users.admin.id })).rejects.toThrow(/payment_batches_four_eyes/);
+    await expect(ctx.knex('payment_batches').where({ id: batch.id }).update({ status: 'approved', approved_by: world.users.admin.id })).rejects.toThrow(
+      /payment_batches_four_eyes/,
+    );
     const accountant = await loginAs(ctx.app, world.users.accountant.email);
     expect((await accountant.get(`/paiements/lots/${batch.id}/fichier.xml`)).status).toBe(404); // not before approval
     expect((await postForm(accountant, `/paiements/lots/${batch.id}/approuver`, withIdentity({ version }), `/paiements/lots/${batch.id}`)).status).toBe(302);
@@ -135,7 +160,9 @@ describe('approval, transmission, notices and settlement', () => {
     expect(await ctx.knex('audit_events').where({ entity_id: batch.id, action: 'payment_batch.downloaded' })).toHaveLength(1);
 
     const before = smtp.mails.length;
-    expect((await postForm(accountant, `/paiements/lots/${batch.id}/transmettre`, { version: String(batch.version + 1) }, `/paiements/lots/${batch.id}`)).status).toBe(302);
+    expect(
+      (await postForm(accountant, `/paiements/lots/${batch.id}/transmettre`, { version: String(batch.version + 1) }, `/paiements/lots/${batch.id}`)).status,
+    ).toBe(302);
     const transmitted = await ctx.knex('payment_batches').where({ id: batch.id }).first();
     expect(transmitted).toMatchObject({ status: 'transmitted', transmitted_by: world.users.accountant.id });
     expect((await ctx.knex('aid_requests').where({ id: requestId }).first()).status).toBe('in_payment');
@@ -160,7 +187,9 @@ describe('approval, transmission, notices and settlement', () => {
     const events = await ctx.knex('request_events').where({ request_id: requestId, kind: 'payment' });
     expect(events.map((e: { message: string }) => e.message).join(' ')).toContain('Avis de mise en paiement');
 
-    expect((await postForm(accountant, `/paiements/lots/${batch.id}/regler`, { version: String(batch.version + 2) }, `/paiements/lots/${batch.id}`)).status).toBe(302);
+    expect(
+      (await postForm(accountant, `/paiements/lots/${batch.id}/regler`, { version: String(batch.version + 2) }, `/paiements/lots/${batch.id}`)).status,
+    ).toBe(302);
     expect((await paymentsOf(requestId))[0].status).toBe('settled');
     expect((await ctx.knex('aid_requests').where({ id: requestId }).first()).status).toBe('paid');
   });
@@ -171,17 +200,36 @@ describe('approval, transmission, notices and settlement', () => {
     const [batch] = await batchesFor('2026-12-01');
     const e2e = (await paymentsOf(requestId))[0].end_to_end_id;
     const operator = await loginAs(ctx.app, world.users.operator.email);
-    const noReason = await postForm(operator, `/paiements/lots/${batch.id}/annuler`, { reason: '', version: String(batch.version), confirmation: 'oui' }, `/paiements/lots/${batch.id}`);
+    const noReason = await postForm(
+      operator,
+      `/paiements/lots/${batch.id}/annuler`,
+      { reason: '', version: String(batch.version), confirmation: 'oui' },
+      `/paiements/lots/${batch.id}`,
+    );
     expect(noReason.status).toBe(400);
     expect(fieldError(noReason.text, 'reason')).toBe('Indiquez pourquoi le lot est annulé');
     expect((await ctx.knex('payment_batches').where({ id: batch.id }).first()).status).toBe('generated');
     // without the confirmation page's confirmation, nothing happens: the page asks first
-    const unconfirmed = await postForm(operator, `/paiements/lots/${batch.id}/annuler`, { reason: 'Erreur de montant signalée', version: String(batch.version) }, `/paiements/lots/${batch.id}`);
+    const unconfirmed = await postForm(
+      operator,
+      `/paiements/lots/${batch.id}/annuler`,
+      { reason: 'Erreur de montant signalée', version: String(batch.version) },
+      `/paiements/lots/${batch.id}`,
+    );
     expect(unconfirmed.status).toBe(400);
     expect($(unconfirmed.text)('#consequences').text()).toContain('dans les échéances à venir');
     expect($(unconfirmed.text)('#reason').val()).toBe('Erreur de montant signalée');
     expect((await ctx.knex('payment_batches').where({ id: batch.id }).first()).status).toBe('generated');
-    expect((await postForm(operator, `/paiements/lots/${batch.id}/annuler`, { reason: 'Erreur de montant signalée', version: String(batch.version), confirmation: 'oui' }, `/paiements/lots/${batch.id}`)).status).toBe(302);
+    expect(
+      (
+        await postForm(
+          operator,
+          `/paiements/lots/${batch.id}/annuler`,
+          { reason: 'Erreur de montant signalée', version: String(batch.version), confirmation: 'oui' },
+          `/paiements/lots/${batch.id}`,
+        )
+      ).status,
+    ).toBe(302);
     expect((await ctx.knex('payment_batches').where({ id: batch.id }).first()).status).toBe('cancelled');
     expect((await paymentsOf(requestId))[0].status).toBe('scheduled');
     expect(await ctx.knex('payment_batch_items').where({ batch_id: batch.id, live: true })).toHaveLength(0);
@@ -192,7 +240,9 @@ describe('approval, transmission, notices and settlement', () => {
     const accountant = await actorOf(ctx.knex, world.users.accountant.id);
     await ctx.services.batches.approve(accountant, next.id, next.version);
     await ctx.services.batches.transmit(accountant, next.id, next.version + 1);
-    await expect(ctx.services.batches.cancel(await actorOf(ctx.knex, world.users.operator.id), next.id, next.version + 2, 'trop tard')).rejects.toThrow(/ne s’annule plus/);
+    await expect(ctx.services.batches.cancel(await actorOf(ctx.knex, world.users.operator.id), next.id, next.version + 2, 'trop tard')).rejects.toThrow(
+      /ne s’annule plus/,
+    );
   });
 });
 
@@ -239,27 +289,41 @@ describe('rejections, re-issues and cancelled instalments', () => {
     await ctx.services.batches.transmit(accountant, batch.id, 2);
     const [payment] = await paymentsOf(own);
     const operator = await loginAs(ctx.app, world.users.operator.email);
-    const token = $((await operator.get('/paiements')).text)('input[name="_csrf"]').first().attr('value') as string;
+    const token = $((await operator.get('/paiements')).text)('input[name="_csrf"]')
+      .first()
+      .attr('value') as string;
     const bad = await operator.post('/paiements/rapport-banque').field('_csrf', token).attach('file', Buffer.from('%PDF-1.4'), 'rapport.xml');
     expect(bad.status).toBe(302);
     expect($((await operator.get('/paiements')).text)('.alert-danger').text()).toMatch(/pas un fichier XML/);
-    const report = (e2e: string, msgId: string) => `<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt><GrpHdr><MsgId>BANQUE-1</MsgId><CreDtTm>2026-12-07T07:00:00</CreDtTm></GrpHdr>
+    const report = (
+      e2e: string,
+      msgId: string,
+    ) => `<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt><GrpHdr><MsgId>BANQUE-1</MsgId><CreDtTm>2026-12-07T07:00:00</CreDtTm></GrpHdr>
       <OrgnlGrpInfAndSts><OrgnlMsgId>${msgId}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId></OrgnlGrpInfAndSts>
       <OrgnlPmtInfAndSts><OrgnlPmtInfId>${batch.payment_info_id}</OrgnlPmtInfId>
         <TxInfAndSts><OrgnlEndToEndId>${e2e}</OrgnlEndToEndId><TxSts>RJCT</TxSts><StsRsnInf><Rsn><Cd>MD07</Cd></Rsn></StsRsnInf></TxInfAndSts>
         <TxInfAndSts><OrgnlEndToEndId>INCONNU-1</OrgnlEndToEndId><TxSts>RJCT</TxSts><StsRsnInf><Rsn><Cd>AC01</Cd></Rsn></StsRsnInf></TxInfAndSts>
       </OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>`;
-    const foreign = await operator.post('/paiements/rapport-banque').field('_csrf', token).attach('file', Buffer.from(report(payment.end_to_end_id, 'AUTRE-EMETTEUR-1')), 'pain002.xml');
+    const foreign = await operator
+      .post('/paiements/rapport-banque')
+      .field('_csrf', token)
+      .attach('file', Buffer.from(report(payment.end_to_end_id, 'AUTRE-EMETTEUR-1')), 'pain002.xml');
     expect(foreign.status).toBe(302);
     expect($((await operator.get('/paiements')).text)('.alert-danger').text()).toContain('que l’extranet n’a pas émis');
-    const res = await operator.post('/paiements/rapport-banque').field('_csrf', token).attach('file', Buffer.from(report(payment.end_to_end_id, batch.msg_id)), 'pain002.xml');
+    const res = await operator
+      .post('/paiements/rapport-banque')
+      .field('_csrf', token)
+      .attach('file', Buffer.from(report(payment.end_to_end_id, batch.msg_id)), 'pain002.xml');
     expect(res.status).toBe(302);
     const flash = $((await operator.get('/paiements')).text)('.alert-success').text();
     expect(flash).toContain('1 virement(s) rejeté(s)');
     expect(flash).toContain('INCONNU-1');
     expect(await ctx.knex('payments').where({ id: payment.id }).first()).toMatchObject({ status: 'rejected', rejection_code: 'MD07' });
     // the same report read twice changes nothing more
-    await operator.post('/paiements/rapport-banque').field('_csrf', token).attach('file', Buffer.from(report(payment.end_to_end_id, batch.msg_id)), 'pain002.xml');
+    await operator
+      .post('/paiements/rapport-banque')
+      .field('_csrf', token)
+      .attach('file', Buffer.from(report(payment.end_to_end_id, batch.msg_id)), 'pain002.xml');
     expect($((await operator.get('/paiements')).text)('.alert-success').text()).toContain('1 déjà connu(s)');
   });
 
@@ -277,9 +341,14 @@ describe('rejections, re-issues and cancelled instalments', () => {
     expect(missing.status).toBe(400);
     expect((await paymentsOf(own)).map((p: { status: string }) => p.status)).toEqual(['settled', 'scheduled', 'scheduled']);
     // without the confirmation page's confirmation, nothing happens: the page asks first
-    expect((await postForm(operator, `/demandes/${own}/annuler-echeances`, { reason: 'Le locataire a quitté le logement' }, `/demandes/${own}`)).status).toBe(400);
+    expect((await postForm(operator, `/demandes/${own}/annuler-echeances`, { reason: 'Le locataire a quitté le logement' }, `/demandes/${own}`)).status).toBe(
+      400,
+    );
     expect((await paymentsOf(own)).map((p: { status: string }) => p.status)).toEqual(['settled', 'scheduled', 'scheduled']);
-    expect((await postForm(operator, `/demandes/${own}/annuler-echeances`, { reason: 'Le locataire a quitté le logement', confirmation: 'oui' }, `/demandes/${own}`)).status).toBe(302);
+    expect(
+      (await postForm(operator, `/demandes/${own}/annuler-echeances`, { reason: 'Le locataire a quitté le logement', confirmation: 'oui' }, `/demandes/${own}`))
+        .status,
+    ).toBe(302);
     const payments = await paymentsOf(own);
     expect(payments.map((p: { status: string }) => p.status)).toEqual(['settled', 'cancelled', 'cancelled']);
     expect(payments[1].cancel_reason).toBe('Le locataire a quitté le logement');

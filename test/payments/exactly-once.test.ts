@@ -31,9 +31,21 @@ afterAll(async () => {
 
 const other = (): Services => replica?.services ?? t.ctx.services;
 const grant = async (amountCents: number, instalments: number, firstDueDate: string) =>
-  grantedRequest(t.ctx.services, t.ctx.knex, t.world, { aqId: setup.aqId, householdId: (await insertHousehold(t.ctx.knex, t.world.landlordA.id)).id, amountCents, instalments, firstDueDate });
+  grantedRequest(t.ctx.services, t.ctx.knex, t.world, {
+    aqId: setup.aqId,
+    householdId: (await insertHousehold(t.ctx.knex, t.world.landlordA.id)).id,
+    amountCents,
+    instalments,
+    firstDueDate,
+  });
 const itemsFor = (executionDate: string) =>
-  t.ctx.knex('payment_batch_items as i').join('payment_batches as b', 'b.id', 'i.batch_id').where('b.execution_date', executionDate).whereNot('b.status', 'cancelled').orderBy('i.end_to_end_id').select('i.payment_id', 'i.end_to_end_id', 'i.amount_cents');
+  t.ctx
+    .knex('payment_batch_items as i')
+    .join('payment_batches as b', 'b.id', 'i.batch_id')
+    .where('b.execution_date', executionDate)
+    .whereNot('b.status', 'cancelled')
+    .orderBy('i.end_to_end_id')
+    .select('i.payment_id', 'i.end_to_end_id', 'i.amount_cents');
 
 describe(`exactly once (${onPostgres() ? 'PostgreSQL, two connection pools' : 'PGlite, one after the other'})`, () => {
   it('two replicas firing the nightly job at the same moment: one runs it, the other records that it skipped', async () => {
@@ -51,7 +63,9 @@ describe(`exactly once (${onPostgres() ? 'PostgreSQL, two connection pools' : 'P
   it('two nights with the same execution date generating at once (Saturday and Sunday): the advisory lock lets one batch exist', async () => {
     await grant(21000, 1, '2026-12-07');
     const gen = (services: Services, day: string) => services.batches.generate(day, { userId: null, label: 'Planificateur' }, null);
-    const results = onPostgres() ? await Promise.all([gen(t.ctx.services, '2026-12-05'), gen(other(), '2026-12-06')]) : [await gen(t.ctx.services, '2026-12-05'), await gen(other(), '2026-12-06')];
+    const results = onPostgres()
+      ? await Promise.all([gen(t.ctx.services, '2026-12-05'), gen(other(), '2026-12-06')])
+      : [await gen(t.ctx.services, '2026-12-05'), await gen(other(), '2026-12-06')];
     expect(results.map((r) => r.batches.length).sort()).toEqual([0, 1]);
     expect(await t.ctx.knex('payment_batches').where({ execution_date: '2026-12-07' })).toHaveLength(1);
     expect(await itemsFor('2026-12-07')).toHaveLength(1);
@@ -69,8 +83,18 @@ describe(`exactly once (${onPostgres() ? 'PostgreSQL, two connection pools' : 'P
     const crashed = await t.ctx.services.jobs.run(sepaBatches, t.ctx.services, 'Planificateur', '2026-12-08');
     expect(crashed).toMatchObject({ status: 'failed' });
     expect(await t.ctx.knex('payment_batches').where({ execution_date: '2026-12-09' })).toHaveLength(0);
-    expect(await t.ctx.knex('payments').whereIn('id', due.map((d: { id: string }) => d.id)).whereNot('status', 'scheduled')).toHaveLength(0);
-    expect(await t.ctx.knex('blobs').where({ content_type: 'application/xml' }).whereNotIn('id', t.ctx.knex('payment_batches').select('file_blob_id'))).toHaveLength(0);
+    expect(
+      await t.ctx
+        .knex('payments')
+        .whereIn(
+          'id',
+          due.map((d: { id: string }) => d.id),
+        )
+        .whereNot('status', 'scheduled'),
+    ).toHaveLength(0);
+    expect(
+      await t.ctx.knex('blobs').where({ content_type: 'application/xml' }).whereNotIn('id', t.ctx.knex('payment_batches').select('file_blob_id')),
+    ).toHaveLength(0);
     await t.ctx.knex.raw('drop trigger crash_items on payment_batch_items');
     await t.ctx.knex.raw('drop function crash_on_second_item()');
     const again = await t.ctx.services.jobs.run(sepaBatches, t.ctx.services, 'Planificateur', '2026-12-08');

@@ -18,7 +18,13 @@ beforeAll(async () => {
 afterAll(() => ctx.close());
 
 const grant = async (amountCents: number, instalments: number, firstDueDate: string) =>
-  grantedRequest(ctx.services, ctx.knex, world, { aqId: setup.aqId, householdId: (await insertHousehold(ctx.knex, world.landlordA.id)).id, amountCents, instalments, firstDueDate });
+  grantedRequest(ctx.services, ctx.knex, world, {
+    aqId: setup.aqId,
+    householdId: (await insertHousehold(ctx.knex, world.landlordA.id)).id,
+    amountCents,
+    instalments,
+    firstDueDate,
+  });
 const referenceOf = async (id: string) => (await ctx.knex('aid_requests').where({ id }).first()).reference as string;
 const nameOf = async (userId: string) => (await actorOf(ctx.knex, userId)).name;
 
@@ -56,8 +62,13 @@ describe('the payments pages', () => {
     ctx.clock.advanceMinutes(10);
     expect((await download(accountant, `/paiements/lots/${batch.id}/fichier.xml`)).status).toBe(200);
     const after = $((await accountant.get(`/paiements/lots/${batch.id}`)).text);
-    const downloads = after('#telechargements li').map((_, li) => after(li).text().trim()).get();
-    expect(downloads).toEqual([`le 23/11/2026 à 10:10 par ${await nameOf(world.users.accountant.id)}`, `le 23/11/2026 à 10:00 par ${await nameOf(world.users.accountant.id)}`]);
+    const downloads = after('#telechargements li')
+      .map((_, li) => after(li).text().trim())
+      .get();
+    expect(downloads).toEqual([
+      `le 23/11/2026 à 10:10 par ${await nameOf(world.users.accountant.id)}`,
+      `le 23/11/2026 à 10:00 par ${await nameOf(world.users.accountant.id)}`,
+    ]);
   });
 
   it('ask before cancelling a batch, saying what will happen, with a way back', async () => {
@@ -73,13 +84,20 @@ describe('the payments pages', () => {
     expect(res.status).toBe(200);
     const confirm = $(res.text);
     expect(confirm('h1').text()).toBe(`Annuler le lot ${batch.msg_id}`);
-    expect(confirm('#consequences').text().replace(/\s+/g, ' ')).toContain('Son virement (300,00 €) revient dans les échéances à venir et partira avec le prochain lot');
+    expect(confirm('#consequences').text().replace(/\s+/g, ' ')).toContain(
+      'Son virement (300,00 €) revient dans les échéances à venir et partira avec le prochain lot',
+    );
     const form = confirm(`form[action="/paiements/lots/${batch.id}/annuler"]`);
     expect(form.attr('method')).toBe('post');
     expect(form.find('input[name="confirmation"]').val()).toBe('oui');
     expect(form.find('input[name="version"]').val()).toBe(String(batch.version));
     expect(form.find('#reason').length).toBe(1);
-    expect(form.find('a').filter((_, a) => confirm(a).text() === 'Annuler').attr('href')).toBe(`/paiements/lots/${batch.id}`);
+    expect(
+      form
+        .find('a')
+        .filter((_, a) => confirm(a).text() === 'Annuler')
+        .attr('href'),
+    ).toBe(`/paiements/lots/${batch.id}`);
     expect((await ctx.knex('payment_batches').where({ id: batch.id }).first()).status).toBe('generated');
     // the accountant may cancel too; a batch already sent to the bank has no confirmation page
     expect((await (await loginAs(ctx.app, world.users.accountant.email)).get(`/paiements/lots/${batch.id}/annuler`)).status).toBe(200);
@@ -102,7 +120,12 @@ describe('the payments pages', () => {
     const form = confirm(`form[action="/demandes/${requestId}/annuler-echeances"]`);
     expect(form.find('input[name="confirmation"]').val()).toBe('oui');
     expect(form.find('button[type="submit"]').text()).toBe('Annuler ces 3 échéances');
-    expect(form.find('a').filter((_, a) => confirm(a).text() === 'Annuler').attr('href')).toBe(`/demandes/${requestId}`);
+    expect(
+      form
+        .find('a')
+        .filter((_, a) => confirm(a).text() === 'Annuler')
+        .attr('href'),
+    ).toBe(`/demandes/${requestId}`);
     expect((await ctx.knex('payments').where({ request_id: requestId, status: 'scheduled' })).length).toBe(3);
     // the accountant cannot cancel instalments
     expect((await (await loginAs(ctx.app, world.users.accountant.email)).get(`/demandes/${requestId}/annuler-echeances`)).status).toBe(403);

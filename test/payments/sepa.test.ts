@@ -9,11 +9,23 @@ import { validatePain001 } from '../../src/payments/sepa/xsd';
 const IBANS = ['FR7630006000011234567890189', 'FR7630001007941234567890185', 'FR1420041010050500013M02606'];
 
 const batch = (transactions: CreditTransferBatch['transactions'], over: Partial<CreditTransferBatch> = {}): CreditTransferBatch => ({
-  msgId: 'ENTRAIDE-20261201-000001', paymentInfoId: 'LOT-1', createdAt: new Date('2026-11-30T01:00:00Z'), initiatingParty: 'Association Entraide Logement',
-  executionDate: '2026-12-01', debtor: { name: 'Association Entraide Logement', iban: IBANS[2] as string, bic: 'PSSTFRPPXXX' }, transactions, ...over,
+  msgId: 'ENTRAIDE-20261201-000001',
+  paymentInfoId: 'LOT-1',
+  createdAt: new Date('2026-11-30T01:00:00Z'),
+  initiatingParty: 'Association Entraide Logement',
+  executionDate: '2026-12-01',
+  debtor: { name: 'Association Entraide Logement', iban: IBANS[2] as string, bic: 'PSSTFRPPXXX' },
+  transactions,
+  ...over,
 });
 const transfer = (i: number, amountCents: number, over: Partial<CreditTransferBatch['transactions'][number]> = {}) => ({
-  endToEndId: `E2026-${String(i).padStart(5, '0')}-01`, amountCents, creditorName: 'Bailleur Alpha', iban: IBANS[i % 2] as string, bic: i % 3 ? 'AGRIFRPPXXX' : null, remittance: `AIDE 2026-${i} AQ 12/2026`, ...over,
+  endToEndId: `E2026-${String(i).padStart(5, '0')}-01`,
+  amountCents,
+  creditorName: 'Bailleur Alpha',
+  iban: IBANS[i % 2] as string,
+  bic: i % 3 ? 'AGRIFRPPXXX' : null,
+  remittance: `AIDE 2026-${i} AQ 12/2026`,
+  ...over,
 });
 
 describe('EPC character set (EPC217-08 basic Latin conversion)', () => {
@@ -59,7 +71,9 @@ describe('TARGET2 calendar', () => {
 
 describe('pain.001.001.03 documents', () => {
   it('are valid against the ISO and the EPC schemas, with counts and sums computed from cents', async () => {
-    const { xml, count, controlSumCents } = buildPain001(batch([transfer(1, 75000), transfer(2, 50050, { creditorName: 'Société d’HLM « Les Œillets » & Cie' })]));
+    const { xml, count, controlSumCents } = buildPain001(
+      batch([transfer(1, 75000), transfer(2, 50050, { creditorName: 'Société d’HLM « Les Œillets » & Cie' })]),
+    );
     expect(count).toBe(2);
     expect(controlSumCents).toBe(125050n);
     expect(xml).toContain('<CtrlSum>1250.50</CtrlSum>');
@@ -114,14 +128,20 @@ describe('pain.001.001.03 documents', () => {
 });
 
 describe('pain.002 status reports', () => {
-  const report = (body: string) => `<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt><GrpHdr><MsgId>R1</MsgId><CreDtTm>2026-12-02T08:00:00</CreDtTm></GrpHdr>${body}</CstmrPmtStsRpt></Document>`;
+  const report = (body: string) =>
+    `<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt><GrpHdr><MsgId>R1</MsgId><CreDtTm>2026-12-02T08:00:00</CreDtTm></GrpHdr>${body}</CstmrPmtStsRpt></Document>`;
 
   it('name the original file and each transfer’s status and reason', () => {
-    const r = parsePain002(report(`<OrgnlGrpInfAndSts><OrgnlMsgId>ENTRAIDE-20261201-000001</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId><GrpSts>PART</GrpSts></OrgnlGrpInfAndSts>
+    const r = parsePain002(
+      report(`<OrgnlGrpInfAndSts><OrgnlMsgId>ENTRAIDE-20261201-000001</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId><GrpSts>PART</GrpSts></OrgnlGrpInfAndSts>
       <OrgnlPmtInfAndSts><OrgnlPmtInfId>LOT-1</OrgnlPmtInfId><TxInfAndSts><OrgnlEndToEndId>E2026-00001-01</OrgnlEndToEndId><TxSts>RJCT</TxSts><StsRsnInf><Rsn><Cd>AC04</Cd></Rsn></StsRsnInf></TxInfAndSts>
-      <TxInfAndSts><OrgnlEndToEndId>E2026-00002-01</OrgnlEndToEndId><TxSts>ACCP</TxSts></TxInfAndSts></OrgnlPmtInfAndSts>`));
+      <TxInfAndSts><OrgnlEndToEndId>E2026-00002-01</OrgnlEndToEndId><TxSts>ACCP</TxSts></TxInfAndSts></OrgnlPmtInfAndSts>`),
+    );
     expect(r.originalMsgId).toBe('ENTRAIDE-20261201-000001');
-    expect(r.transfers).toEqual([{ endToEndId: 'E2026-00001-01', status: 'RJCT', reasonCode: 'AC04' }, { endToEndId: 'E2026-00002-01', status: 'ACCP', reasonCode: null }]);
+    expect(r.transfers).toEqual([
+      { endToEndId: 'E2026-00001-01', status: 'RJCT', reasonCode: 'AC04' },
+      { endToEndId: 'E2026-00002-01', status: 'ACCP', reasonCode: null },
+    ]);
   });
 
   it('refuse a file that is not a status report, in French', () => {

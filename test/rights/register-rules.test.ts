@@ -34,26 +34,84 @@ beforeAll(async () => {
   people.hugo = await insertPerson(t.ctx.knex, { lastName: 'Quesnel', firstNames: 'Hugo' });
   people.alone = await insertPerson(t.ctx.knex, { lastName: 'Seul', firstNames: 'Noé' });
   // Inès lived at landlord A until June 2024, then at landlord B; Hugo is another tenant of landlord A
-  homes.a = (await insertHousehold(t.ctx.knex, t.world.landlordA.id, { tenancyReference: 'ALPHA-1', members: [{ personId: people.ines, fromDate: '2019-03-01', toDate: '2024-06-30' }] })).id;
-  homes.b = (await insertHousehold(t.ctx.knex, t.world.landlordB.id, { tenancyReference: 'BETA-7', members: [{ personId: people.ines, fromDate: '2024-07-01' }] })).id;
+  homes.a = (
+    await insertHousehold(t.ctx.knex, t.world.landlordA.id, {
+      tenancyReference: 'ALPHA-1',
+      members: [{ personId: people.ines, fromDate: '2019-03-01', toDate: '2024-06-30' }],
+    })
+  ).id;
+  homes.b = (
+    await insertHousehold(t.ctx.knex, t.world.landlordB.id, { tenancyReference: 'BETA-7', members: [{ personId: people.ines, fromDate: '2024-07-01' }] })
+  ).id;
   homes.c = (await insertHousehold(t.ctx.knex, t.world.landlordA.id, { tenancyReference: 'ALPHA-2', members: [{ personId: people.hugo }] })).id;
-  const ra = await insertRequest(t.ctx.knex, { organisationId: t.world.landlordA.id, householdId: homes.a, aidTypeId: aq, createdBy: t.world.users.instructorA.id, status: 'closed' });
-  const rb = await insertRequest(t.ctx.knex, { organisationId: t.world.landlordB.id, householdId: homes.b, aidTypeId: aq, createdBy: t.world.users.instructorB.id, status: 'in_review' });
-  const rc = await insertRequest(t.ctx.knex, { organisationId: t.world.landlordA.id, householdId: homes.c, aidTypeId: aq, createdBy: t.world.users.instructorA.id, status: 'submitted' });
-  for (const [key, id] of [['ra', ra], ['rb', rb], ['rc', rc]] as const) refs[key] = (await t.ctx.knex('aid_requests').where({ id }).first('reference')).reference;
+  const ra = await insertRequest(t.ctx.knex, {
+    organisationId: t.world.landlordA.id,
+    householdId: homes.a,
+    aidTypeId: aq,
+    createdBy: t.world.users.instructorA.id,
+    status: 'closed',
+  });
+  const rb = await insertRequest(t.ctx.knex, {
+    organisationId: t.world.landlordB.id,
+    householdId: homes.b,
+    aidTypeId: aq,
+    createdBy: t.world.users.instructorB.id,
+    status: 'in_review',
+  });
+  const rc = await insertRequest(t.ctx.knex, {
+    organisationId: t.world.landlordA.id,
+    householdId: homes.c,
+    aidTypeId: aq,
+    createdBy: t.world.users.instructorA.id,
+    status: 'submitted',
+  });
+  for (const [key, id] of [
+    ['ra', ra],
+    ['rb', rb],
+    ['rc', rc],
+  ] as const)
+    refs[key] = (await t.ctx.knex('aid_requests').where({ id }).first('reference')).reference;
   await t.ctx.knex('request_events').insert([
     { request_id: rb, occurred_at: TEST_NOW, actor_label: 'Opératrice', kind: 'message', visibility: 'shared', message: MESSAGE },
     { request_id: rb, occurred_at: TEST_NOW, actor_label: 'Opératrice', kind: 'note', visibility: 'internal', message: NOTE },
   ]);
   const system = { userId: null, name: 'Test' };
   await t.ctx.knex.transaction(async (trx) => {
-    await t.ctx.services.audit.record(trx, system, { entityType: 'person', entityId: people.ines, organisationId: t.world.landlordB.id, action: 'person.updated', before: { phone: null }, after: { phone: '0601020304' } });
-    await t.ctx.services.audit.record(trx, system, { entityType: 'person', entityId: people.hugo, organisationId: t.world.landlordA.id, action: 'person.updated', before: { phone: null }, after: { phone: '0709080706' } });
+    await t.ctx.services.audit.record(trx, system, {
+      entityType: 'person',
+      entityId: people.ines,
+      organisationId: t.world.landlordB.id,
+      action: 'person.updated',
+      before: { phone: null },
+      after: { phone: '0601020304' },
+    });
+    await t.ctx.services.audit.record(trx, system, {
+      entityType: 'person',
+      entityId: people.hugo,
+      organisationId: t.world.landlordA.id,
+      action: 'person.updated',
+      before: { phone: null },
+      after: { phone: '0709080706' },
+    });
   });
   // landlord B read Inès's household; the operator read Hugo's
   await t.ctx.knex('access_events').insert([
-    { user_id: t.world.users.adminB.id, organisation_id: t.world.landlordB.id, action: 'household.view', entity_type: 'household', entity_id: homes.b, occurred_at: TEST_NOW },
-    { user_id: t.world.users.operator.id, organisation_id: t.world.association.id, action: 'household.view', entity_type: 'household', entity_id: homes.c, occurred_at: TEST_NOW },
+    {
+      user_id: t.world.users.adminB.id,
+      organisation_id: t.world.landlordB.id,
+      action: 'household.view',
+      entity_type: 'household',
+      entity_id: homes.b,
+      occurred_at: TEST_NOW,
+    },
+    {
+      user_id: t.world.users.operator.id,
+      organisation_id: t.world.association.id,
+      action: 'household.view',
+      entity_type: 'household',
+      entity_id: homes.c,
+      occurred_at: TEST_NOW,
+    },
   ]);
 });
 
@@ -63,7 +121,12 @@ describe('recording a request', () => {
   it('checks every field in French and records nothing while one is wrong', async () => {
     const agent = await admin();
     const before = await t.ctx.knex('rights_requests').count('* as n');
-    const bad = await postForm(agent, '/admin/droits', { personId: people.ines, kind: 'access', receivedOn: '31/02/2026', channel: '', requester: ' ', details: 'x'.repeat(2001) }, newForm(people.ines));
+    const bad = await postForm(
+      agent,
+      '/admin/droits',
+      { personId: people.ines, kind: 'access', receivedOn: '31/02/2026', channel: '', requester: ' ', details: 'x'.repeat(2001) },
+      newForm(people.ines),
+    );
     expect(bad.status).toBe(400);
     expect(fieldError(bad.text, 'receivedOn')).toBe('Saisissez une date valide, par exemple 31/12/2026');
     expect(fieldError(bad.text, 'channel')).toBe('Choisissez comment la demande est arrivée');
@@ -97,15 +160,24 @@ describe('recording a request', () => {
       const row = await rowOf(idFrom(res.headers.location as string));
       expect({ receivedOn, due: new Date(row.due_on).toISOString().slice(0, 10) }).toEqual({ receivedOn, due });
       const shown = $((await agent.get(res.headers.location as string)).text);
-      const dueLine = shown('dt').filter((_i, dt) => shown(dt).text() === 'Réponse due le').next('dd').text();
-      expect({ receivedOn, dueLine, late: dueLine.includes('En retard') }).toEqual({ receivedOn, dueLine: expect.stringContaining(due.split('-').reverse().join('/')), late });
+      const dueLine = shown('dt')
+        .filter((_i, dt) => shown(dt).text() === 'Réponse due le')
+        .next('dd')
+        .text();
+      expect({ receivedOn, dueLine, late: dueLine.includes('En retard') }).toEqual({
+        receivedOn,
+        dueLine: expect.stringContaining(due.split('-').reverse().join('/')),
+        late,
+      });
     }
   });
 
   it('lists the open requests first, the nearest deadline first, then the answered ones', async () => {
     const agent = await admin();
     const register = $((await agent.get('/admin/droits')).text);
-    const dues = register('tbody tr').map((_i, tr) => register(tr).find('td').eq(3).text().trim().slice(0, 10)).get();
+    const dues = register('tbody tr')
+      .map((_i, tr) => register(tr).find('td').eq(3).text().trim().slice(0, 10))
+      .get();
     expect(dues).toEqual(['28/02/2026', '30/09/2026', '23/11/2026', '21/12/2026']);
     expect(register('tbody tr').eq(0).text()).toContain('Effacement (art. 17)');
     expect(register('tbody tr .badge.text-bg-danger')).toHaveLength(2);
@@ -115,7 +187,7 @@ describe('recording a request', () => {
 describe('answering a request', () => {
   it('takes one answer, not dated in the future, and audits whether it came late; a second answer or a stale form is refused', async () => {
     const agent = await admin();
-    const late = (await t.ctx.knex('rights_requests').where({ person_id: people.alone, due_on: '2026-02-28' }).first());
+    const late = await t.ctx.knex('rights_requests').where({ person_id: people.alone, due_on: '2026-02-28' }).first();
     const page = `/admin/droits/${late.id}`;
     const future = await postForm(agent, `${page}/reponse`, { answeredOn: '24/11/2026', answer: 'Données effacées', version: String(late.version) }, page);
     expect(future.status).toBe(400);
@@ -125,21 +197,47 @@ describe('answering a request', () => {
     expect(stale.status).toBe(400);
     expect($(stale.text)('.error-summary').text()).toContain('modifiée par quelqu');
 
-    const ok = await postForm(agent, `${page}/reponse`, { answeredOn: '23/11/2026', answer: 'Données effacées sauf les pièces comptables', version: String(late.version) }, page);
+    const ok = await postForm(
+      agent,
+      `${page}/reponse`,
+      { answeredOn: '23/11/2026', answer: 'Données effacées sauf les pièces comptables', version: String(late.version) },
+      page,
+    );
     expect(ok.status).toBe(302);
-    expect(await t.ctx.knex('audit_events').where({ entity_id: late.id, action: 'rights.request_answered' }).first()).toMatchObject({ after: { answeredOn: '2026-11-23', late: true }, actor_user_id: t.world.users.admin.id });
+    expect(await t.ctx.knex('audit_events').where({ entity_id: late.id, action: 'rights.request_answered' }).first()).toMatchObject({
+      after: { answeredOn: '2026-11-23', late: true },
+      actor_user_id: t.world.users.admin.id,
+    });
 
-    const again = await postForm(agent, `${page}/reponse`, { answeredOn: '23/11/2026', answer: 'Autre réponse', version: String(late.version + 1) }, '/admin/droits');
+    const again = await postForm(
+      agent,
+      `${page}/reponse`,
+      { answeredOn: '23/11/2026', answer: 'Autre réponse', version: String(late.version + 1) },
+      '/admin/droits',
+    );
     expect(again.status).toBe(400);
     expect(await rowOf(late.id)).toMatchObject({ answer: 'Données effacées sauf les pièces comptables' });
     expect(await t.ctx.knex('audit_events').where({ entity_id: late.id, action: 'rights.request_answered' })).toHaveLength(1);
 
     // on time: audited as not late; the answered ones go to the end of the register, the latest answer first
     const onTime = await t.ctx.knex('rights_requests').where({ person_id: people.alone, due_on: '2026-12-21' }).first();
-    expect((await postForm(agent, `/admin/droits/${onTime.id}/reponse`, { answeredOn: '22/11/2026', answer: 'Copie envoyée', version: String(onTime.version) }, `/admin/droits/${onTime.id}`)).status).toBe(302);
-    expect(await t.ctx.knex('audit_events').where({ entity_id: onTime.id, action: 'rights.request_answered' }).first()).toMatchObject({ after: { late: false } });
+    expect(
+      (
+        await postForm(
+          agent,
+          `/admin/droits/${onTime.id}/reponse`,
+          { answeredOn: '22/11/2026', answer: 'Copie envoyée', version: String(onTime.version) },
+          `/admin/droits/${onTime.id}`,
+        )
+      ).status,
+    ).toBe(302);
+    expect(await t.ctx.knex('audit_events').where({ entity_id: onTime.id, action: 'rights.request_answered' }).first()).toMatchObject({
+      after: { late: false },
+    });
     const register = $((await agent.get('/admin/droits')).text);
-    const answers = register('tbody tr').map((_i, tr) => register(tr).find('td').eq(4).text().trim()).get();
+    const answers = register('tbody tr')
+      .map((_i, tr) => register(tr).find('td').eq(4).text().trim())
+      .get();
     expect(answers).toEqual(['À traiter', 'À traiter', 'le 23/11/2026', 'le 22/11/2026']);
   });
 });
@@ -154,9 +252,15 @@ describe('the export of a person’s data', () => {
     expect(file.headers['content-type']).toMatch(/^application\/json/);
     const text = file.body.toString('utf8');
     const data = JSON.parse(text);
-    expect(data).toMatchObject({ format: 'entraide-export-personne/1', genere_le: TEST_NOW.toISOString(), responsable_du_traitement: { nom: 'Association Test' } });
+    expect(data).toMatchObject({
+      format: 'entraide-export-personne/1',
+      genere_le: TEST_NOW.toISOString(),
+      responsable_du_traitement: { nom: 'Association Test' },
+    });
     expect(data.personne).toMatchObject({ nom: 'Ferrand', prenoms: 'Inès', courriel: 'ines.ferrand@exemple.fr' });
-    expect(data.foyers.map((f: { bailleur: string; reference_du_bail: string; du: string; au: string | null }) => [f.bailleur, f.reference_du_bail, f.du, f.au])).toEqual([
+    expect(
+      data.foyers.map((f: { bailleur: string; reference_du_bail: string; du: string; au: string | null }) => [f.bailleur, f.reference_du_bail, f.du, f.au]),
+    ).toEqual([
       ['Bailleur Alpha', 'ALPHA-1', '2019-03-01', '2024-06-30'],
       ['Bailleur Bêta', 'BETA-7', '2024-07-01', null],
     ]);
@@ -165,9 +269,12 @@ describe('the export of a person’s data', () => {
     expect(rb.echanges).toEqual([expect.objectContaining({ type: 'message', message: MESSAGE })]);
     expect(data.historique_des_modifications).toEqual([expect.objectContaining({ action: 'person.updated', apres: { phone: '0601020304' } })]);
     expect(data.consultations.traces).toEqual([expect.objectContaining({ organisation: 'Bailleur Bêta', objet: 'household', action: 'household.view' })]);
-    expect(data.demandes_d_exercice_des_droits).toEqual([expect.objectContaining({ droit: 'portability', canal: 'email', recue_le: '2026-11-20', echeance: '2026-12-20', repondue_le: null })]);
+    expect(data.demandes_d_exercice_des_droits).toEqual([
+      expect.objectContaining({ droit: 'portability', canal: 'email', recue_le: '2026-11-20', echeance: '2026-12-20', repondue_le: null }),
+    ]);
     // nothing of Hugo's file, nothing internal
-    for (const absent of [refs.rc, 'Quesnel', 'ALPHA-2', NOTE, '0709080706']) expect({ absent, found: text.includes(absent) }).toEqual({ absent, found: false });
+    for (const absent of [refs.rc, 'Quesnel', 'ALPHA-2', NOTE, '0709080706'])
+      expect({ absent, found: text.includes(absent) }).toEqual({ absent, found: false });
   });
 
   it('of a person known nowhere else is their identity and the register alone; the file is named after the Paris day', async () => {
@@ -178,8 +285,12 @@ describe('the export of a person’s data', () => {
     expect(file.headers['content-disposition']).toContain('donnees-personnelles-2027-01-01.json');
     const data = JSON.parse(file.body.toString('utf8'));
     expect(data.personne).toMatchObject({ nom: 'Seul', prenoms: 'Noé' });
-    expect({ foyers: data.foyers, demandes: data.demandes_d_aide, accompagnements: data.accompagnements, traces: data.consultations.traces })
-      .toEqual({ foyers: [], demandes: [], accompagnements: [], traces: [] });
+    expect({ foyers: data.foyers, demandes: data.demandes_d_aide, accompagnements: data.accompagnements, traces: data.consultations.traces }).toEqual({
+      foyers: [],
+      demandes: [],
+      accompagnements: [],
+      traces: [],
+    });
     expect(data.demandes_d_exercice_des_droits).toHaveLength(4);
     expect(await t.ctx.knex('access_events').where({ entity_type: 'person', entity_id: people.alone, action: 'person.export' })).toHaveLength(1);
   });

@@ -39,13 +39,19 @@ const spaced = (iban: string) => formatIban(iban);
 /** The tables whose rows contain a text (any text, json or binary column), to prove where a secret is stored in clear. */
 async function tablesHolding(text: string): Promise<string[]> {
   const knex = t.ctx.knex;
-  const columns = await knex('information_schema.columns').where({ table_schema: 'public' }).whereIn('data_type', ['text', 'character varying', 'jsonb', 'json', 'bytea']).select('table_name', 'column_name', 'data_type');
+  const columns = await knex('information_schema.columns')
+    .where({ table_schema: 'public' })
+    .whereIn('data_type', ['text', 'character varying', 'jsonb', 'json', 'bytea'])
+    .select('table_name', 'column_name', 'data_type');
   const found = new Set<string>();
   for (const c of columns as Array<{ table_name: string; column_name: string; data_type: string }>) {
     if (found.has(c.table_name)) continue;
-    const hit = c.data_type === 'bytea'
-      ? await knex(c.table_name).whereRaw('position(convert_to(?, \'UTF8\') in ??) > 0', [text, c.column_name]).first(knex.raw('1 as x'))
-      : await knex(c.table_name).whereRaw('??::text like ?', [c.column_name, `%${text}%`]).first(knex.raw('1 as x'));
+    const hit =
+      c.data_type === 'bytea'
+        ? await knex(c.table_name).whereRaw("position(convert_to(?, 'UTF8') in ??) > 0", [text, c.column_name]).first(knex.raw('1 as x'))
+        : await knex(c.table_name)
+            .whereRaw('??::text like ?', [c.column_name, `%${text}%`])
+            .first(knex.raw('1 as x'));
     if (hit) found.add(c.table_name);
   }
   return [...found].sort();
@@ -53,7 +59,13 @@ async function tablesHolding(text: string): Promise<string[]> {
 
 /** The services and app of a replica configured with other keys, on the same database. */
 function replica(env: Record<string, string>): Services {
-  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'test-secret-test-secret-test-secret-0123456789', BASE_URL: 'http://entraide.test', DATA_DIR: '/tmp/entraide-test-data', ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    SESSION_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+    BASE_URL: 'http://entraide.test',
+    DATA_DIR: '/tmp/entraide-test-data',
+    ...env,
+  });
   return createServices(t.ctx.db, config, t.ctx.clock, winston.createLogger({ silent: true }));
 }
 
@@ -64,7 +76,16 @@ async function supplierRequest(app: Express): Promise<string> {
   const landlord = await loginAs(app, t.world.users.instructorA.email);
   const householdId = (await insertHousehold(t.ctx.knex, t.world.landlordA.id)).id;
   const aeId = (await t.ctx.knex('aid_types').where({ code: 'AE' }).first('id')).id as string;
-  return fileRequest(landlord, { householdId, aidTypeId: aeId, situation: { cause: 'income_drop', chargesRegularisation: '1 200' }, amount: '350', payeeKind: 'supplier', payeeName: 'Énergie Solidaire SA', iban: spaced(IBAN.supplier), documents: MANDATORY.AE });
+  return fileRequest(landlord, {
+    householdId,
+    aidTypeId: aeId,
+    situation: { cause: 'income_drop', chargesRegularisation: '1 200' },
+    amount: '350',
+    payeeKind: 'supplier',
+    payeeName: 'Énergie Solidaire SA',
+    iban: spaced(IBAN.supplier),
+    documents: MANDATORY.AE,
+  });
 }
 
 describe('secrets at rest', () => {
@@ -72,7 +93,11 @@ describe('secrets at rest', () => {
     const { services, knex } = t.ctx;
     const { aqId, householdId } = await paymentSetup(services, knex, t.world); // debtor account, landlord A's account given and confirmed
     const operator = await actorOf(knex, t.world.users.operator.id);
-    ids.supplier = await services.payees.createSupplier(operator, { name: 'Énergie Solidaire', holderName: 'Énergie Solidaire SA', iban: IBAN.supplier, bic: undefined } as never, ribFile());
+    ids.supplier = await services.payees.createSupplier(
+      operator,
+      { name: 'Énergie Solidaire', holderName: 'Énergie Solidaire SA', iban: IBAN.supplier, bic: undefined },
+      ribFile(),
+    );
 
     // a request paid to landlord A, filed through the wizard, granted, its first instalment put in a SEPA batch
     const landlord = await loginAs(t.ctx.app, t.world.users.instructorA.email);
@@ -80,9 +105,19 @@ describe('secrets at rest', () => {
     await services.instruction.assign(operator, [ids.aq], undefined);
     await services.instruction.addNote(operator, ids.aq, NOTE);
     const version = Number((await knex('aid_requests').where({ id: ids.aq }).first('version')).version);
-    const outcome = await services.decisions.propose(operator, ids.aq, { kind: 'grant', amountCents: 90000, instalments: 3, firstDueDate: '2026-11-20', version } as never);
-    if (outcome !== 'applied') await services.decisions.validate(await actorOf(knex, t.world.users.admin.id), ids.aq, { outcome: 'approve', version: version + 1 } as never);
-    expect(await services.jobs.run(sepaBatches, services, { userId: null, label: 'Planificateur' }, '2026-11-20')).toMatchObject({ status: 'succeeded', counts: { batches: 1, payments: 1 } });
+    const outcome = await services.decisions.propose(operator, ids.aq, {
+      kind: 'grant',
+      amountCents: 90000,
+      instalments: 3,
+      firstDueDate: '2026-11-20',
+      version,
+    } as never);
+    if (outcome !== 'applied')
+      await services.decisions.validate(await actorOf(knex, t.world.users.admin.id), ids.aq, { outcome: 'approve', version: version + 1 } as never);
+    expect(await services.jobs.run(sepaBatches, services, { userId: null, label: 'Planificateur' }, '2026-11-20')).toMatchObject({
+      status: 'succeeded',
+      counts: { batches: 1, payments: 1 },
+    });
     ids.batch = (await knex('payment_batches').first('id')).id as string;
 
     // two households paid to the same supplier IBAN: the classic fraud path the instructor is warned of
@@ -92,11 +127,21 @@ describe('secrets at rest', () => {
     // a support mission with a session's summary and private notes
     const setup = await missionSetup(services, knex, t.world);
     ids.mission = await acceptedMission(services, knex, t.world, setup);
-    await services.missions.recordSession(await actorOf(knex, t.world.users.social_adviser.id), ids.mission, { heldOn: '2026-11-21', durationMinutes: 60, kind: 'home_visit', participants: 'Léa Durand', summary: SUMMARY, privateNotes: PRIVATE, nextSteps: 'Rendez-vous à la Banque de France' });
+    await services.missions.recordSession(await actorOf(knex, t.world.users.social_adviser.id), ids.mission, {
+      heldOn: '2026-11-21',
+      durationMinutes: 60,
+      kind: 'home_visit',
+      participants: 'Léa Durand',
+      summary: SUMMARY,
+      privateNotes: PRIVATE,
+      nextSteps: 'Rendez-vous à la Banque de France',
+    });
     ids.person = (await knex('household_members').where({ household_id: setup.householdA, relationship: 'holder' }).first('person_id')).person_id as string;
 
     // an administrator enrols a second factor
-    expect(await new UserRepository(new FieldCipher(services.config.dataEncryption)).enableSecondFactor(knex, t.world.users.admin.id, TOTP_SECRET, 1, TEST_NOW)).toBe(true);
+    expect(
+      await new UserRepository(new FieldCipher(services.config.dataEncryption)).enableSecondFactor(knex, t.world.users.admin.id, TOTP_SECRET, 1, TEST_NOW),
+    ).toBe(true);
   });
 
   it('stores no IBAN, note, session text nor second-factor key in clear in the rows that hold them', async () => {
@@ -114,11 +159,16 @@ describe('secrets at rest', () => {
     for (const [table, list] of Object.entries(rows)) {
       expect([table, list.length > 0]).toEqual([table, true]);
       const raw = JSON.stringify(list);
-      for (const secret of [...Object.values(IBAN), ...Object.values(IBAN).map(spaced), NOTE, SUMMARY, PRIVATE, TOTP_SECRET]) expect([table, raw.includes(secret)]).toEqual([table, false]);
+      for (const secret of [...Object.values(IBAN), ...Object.values(IBAN).map(spaced), NOTE, SUMMARY, PRIVATE, TOTP_SECRET])
+        expect([table, raw.includes(secret)]).toEqual([table, false]);
       for (const row of list as Array<Record<string, string | null>>) {
         for (const [column, value] of Object.entries(row)) {
           if (value === null) continue;
-          expect([table, column, value]).toEqual([table, column, column.endsWith('_hash') ? expect.stringMatching(/^k1:[0-9a-f]{64}$/) : expect.stringMatching(/^enc:v1:k1:[A-Za-z0-9_-]+$/)]);
+          expect([table, column, value]).toEqual([
+            table,
+            column,
+            column.endsWith('_hash') ? expect.stringMatching(/^k1:[0-9a-f]{64}$/) : expect.stringMatching(/^enc:v1:k1:[A-Za-z0-9_-]+$/),
+          ]);
         }
       }
     }
@@ -187,7 +237,9 @@ describe('secrets at rest', () => {
     const op = await actorOf(knex, t.world.users.operator.id);
     await rotated.instruction.assign(op, [ids.aeSecond], undefined);
     const version = Number((await knex('aid_requests').where({ id: ids.aeSecond }).first('version')).version);
-    expect(await rotated.decisions.propose(op, ids.aeSecond, { kind: 'grant', amountCents: 35000, instalments: 1, firstDueDate: '2026-12-07', version } as never)).toBe('applied');
+    expect(
+      await rotated.decisions.propose(op, ids.aeSecond, { kind: 'grant', amountCents: 35000, instalments: 1, firstDueDate: '2026-12-07', version } as never),
+    ).toBe('applied');
     expect(await knex('payments').where({ request_id: ids.aeSecond }).pluck('payee_id')).toEqual([ids.supplier]);
     expect(await knex('payees').where({ kind: 'supplier' }).count('* as n').first()).toEqual({ n: '1' });
 
@@ -199,7 +251,7 @@ describe('secrets at rest', () => {
 
     // every encrypted value and hash is now under k2, and reads the same
     for (const [table, columns] of Object.entries(ENCRYPTED)) {
-      for (const row of await knex(table).select(columns) as Array<Record<string, string | null>>) {
+      for (const row of await knex(table).select<Array<Record<string, string | null>>>(columns)) {
         for (const [column, value] of Object.entries(row)) {
           if (value === null || (table === 'request_events' && !value.startsWith('enc:'))) continue;
           expect([table, column, value.startsWith(column.endsWith('_hash') ? 'k2:' : 'enc:v1:k2:')]).toEqual([table, column, true]);
@@ -211,7 +263,9 @@ describe('secrets at rest', () => {
     for (const reference of references) expect(after).toContain(reference);
     // the stored files too: every one under k2 (its first bytes name the key), the pain.001 read back byte for byte
     for (const row of await knex('blobs').select('data')) expect(Buffer.from(row.data).subarray(0, 7).toString('latin1')).toBe('ENC\u0001\u0002k2');
-    const xml = ((await rotated.blobs.get(knex, (await knex('payment_batches').where({ id: ids.batch }).first()).file_blob_id))?.data ?? Buffer.alloc(0)).toString('utf8');
+    const xml = (
+      (await rotated.blobs.get(knex, (await knex('payment_batches').where({ id: ids.batch }).first()).file_blob_id))?.data ?? Buffer.alloc(0)
+    ).toString('utf8');
     expect(xml).toContain(`<IBAN>${IBAN.alpha}</IBAN>`);
     expect(createHash('sha256').update(xml).digest('hex')).toBe((await knex('payment_batches').where({ id: ids.batch }).first()).file_sha256);
 
@@ -232,11 +286,17 @@ describe('secrets at rest', () => {
     await knex('bank_accounts').where({ payee_id: ids.supplier }).update({ iban: IBAN.supplier, iban_hash: null });
     const [item] = await knex('payment_batch_items').select('id', 'iban');
     // the batch's content stays frozen for everyone else
-    await expect(knex('payment_batch_items').where({ id: item.id }).update({ iban: cipher.encrypt(IBAN.beta, 'payment_batch_items.iban') })).rejects.toThrow(/never changes/);
-    await expect(knex.transaction(async (trx) => {
-      await trx.raw("select set_config('entraide.reencrypting', 'on', true)");
-      await trx('payment_batch_items').where({ id: item.id }).update({ iban: IBAN.beta });
-    })).rejects.toThrow(/never changes/);
+    await expect(
+      knex('payment_batch_items')
+        .where({ id: item.id })
+        .update({ iban: cipher.encrypt(IBAN.beta, 'payment_batch_items.iban') }),
+    ).rejects.toThrow(/never changes/);
+    await expect(
+      knex.transaction(async (trx) => {
+        await trx.raw("select set_config('entraide.reencrypting', 'on', true)");
+        await trx('payment_batch_items').where({ id: item.id }).update({ iban: IBAN.beta });
+      }),
+    ).rejects.toThrow(/never changes/);
 
     const counts = await rotateKeys(knex, cipher);
     expect(counts.find((c) => c.table === 'bank_accounts')).toEqual({ table: 'bank_accounts', rewritten: 1, skipped: 0 });
@@ -268,7 +328,12 @@ async function snapshot(services: Services): Promise<unknown> {
   for (const id of [ids.aq, ids.aeFirst, ids.aeSecond]) {
     const r = await services.aidRequests.get(operator, id);
     const page = await services.aidRequests.pageData(operator, r);
-    requests.push({ payee: r.payee, payments: page.payments.map((p) => p.payeeIban), notes: page.events.filter((e) => e.visibility === 'internal').map((e) => e.message), checks: page.check.lines.map((c) => `${c.code}:${c.level}`) });
+    requests.push({
+      payee: r.payee,
+      payments: page.payments.map((p) => p.payeeIban),
+      notes: page.events.filter((e) => e.visibility === 'internal').map((e) => e.message),
+      checks: page.check.lines.map((c) => `${c.code}:${c.level}`),
+    });
   }
   return {
     requests,
@@ -280,7 +345,10 @@ async function snapshot(services: Services): Promise<unknown> {
 }
 
 async function sessionsOf(services: Services, missionId: string): Promise<unknown> {
-  return (await new MissionRepository(new FieldCipher(services.config.dataEncryption)).sessions(services.knex, missionId)).map((s) => [s.summary, s.privateNotes]);
+  return (await new MissionRepository(new FieldCipher(services.config.dataEncryption)).sessions(services.knex, missionId)).map((s) => [
+    s.summary,
+    s.privateNotes,
+  ]);
 }
 
 /** The replicas built here own a mailer each: closed with the test. */

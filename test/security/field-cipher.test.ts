@@ -11,7 +11,9 @@ describe('FieldCipher', () => {
     expect(sealed).toMatch(/^enc:v1:k1:[A-Za-z0-9_-]+$/);
     expect(sealed).not.toContain(IBAN);
     expect(k1.decrypt(sealed, 'bank_accounts.iban')).toBe(IBAN);
-    expect(k1.decrypt(k1.encrypt('Notes : « très » ému — 😊', 'mission_sessions.private_notes'), 'mission_sessions.private_notes')).toBe('Notes : « très » ému — 😊');
+    expect(k1.decrypt(k1.encrypt('Notes : « très » ému — 😊', 'mission_sessions.private_notes'), 'mission_sessions.private_notes')).toBe(
+      'Notes : « très » ému — 😊',
+    );
     expect(k1.decrypt(k1.encrypt('', 'mission_sessions.summary'), 'mission_sessions.summary')).toBe('');
   });
 

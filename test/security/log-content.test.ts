@@ -28,9 +28,21 @@ const SECRETS = {
 
 const variants = (iban: string) => [iban, iban.replace(/\s/g, ''), iban.replace(/\s/g, '').toLowerCase(), iban.replace(/\s/g, '').slice(4, 20)];
 const forbidden = () => [
-  ...variants(SECRETS.landlordIban), ...variants(SECRETS.payeeIban), ...variants(SECRETS.wrongIban),
-  TEST_PASSWORD, SECRETS.wrongPassword, SECRETS.cause, SECRETS.note, SECRETS.summary, SECRETS.privateNotes,
-  'psychiatrie', 'diabète', 'diab\\u00e8te', 'violences conjugales', 'addiction', 'confidentiel',
+  ...variants(SECRETS.landlordIban),
+  ...variants(SECRETS.payeeIban),
+  ...variants(SECRETS.wrongIban),
+  TEST_PASSWORD,
+  SECRETS.wrongPassword,
+  SECRETS.cause,
+  SECRETS.note,
+  SECRETS.summary,
+  SECRETS.privateNotes,
+  'psychiatrie',
+  'diabète',
+  'diab\\u00e8te',
+  'violences conjugales',
+  'addiction',
+  'confidentiel',
 ];
 
 let landlordAdmin: Agent;
@@ -51,8 +63,14 @@ describe('what the logs never hold (ASVS 7.1.2)', () => {
   it('a landlord giving its bank account (wrong key first, then right, with its password to confirm)', async () => {
     const send = async (iban: string, confirmPassword: string) => {
       const token = await csrfToken(landlordAdmin, '/comptes-bancaires');
-      return landlordAdmin.post('/comptes-bancaires').field('_csrf', token).field('holderName', 'Bailleur Alpha').field('iban', iban).field('bic', 'AGRIFRPPXXX')
-        .field('confirmPassword', confirmPassword).attach('rib', PDF, 'RIB.pdf');
+      return landlordAdmin
+        .post('/comptes-bancaires')
+        .field('_csrf', token)
+        .field('holderName', 'Bailleur Alpha')
+        .field('iban', iban)
+        .field('bic', 'AGRIFRPPXXX')
+        .field('confirmPassword', confirmPassword)
+        .attach('rib', PDF, 'RIB.pdf');
     };
     expect((await send(SECRETS.wrongIban, TEST_PASSWORD)).status).toBe(400);
     expect((await send(SECRETS.landlordIban, SECRETS.wrongPassword)).status).toBe(400);
@@ -65,15 +83,28 @@ describe('what the logs never hold (ASVS 7.1.2)', () => {
     const householdId = (await insertHousehold(t.ctx.knex, t.world.landlordA.id)).id;
     const aidTypeId = (await t.ctx.knex('aid_types').where({ code: 'AQ' }).first('id')).id as string;
     const id = await fileRequest(instructor, {
-      householdId, aidTypeId, amount: '600', months: '2', payeeKind: 'landlord', payeeName: 'Bailleur Alpha', iban: SECRETS.landlordIban.replace(/\s/g, ''),
-      situation: { causeComment: SECRETS.cause }, documents: MANDATORY.AQ, submit: false,
+      householdId,
+      aidTypeId,
+      amount: '600',
+      months: '2',
+      payeeKind: 'landlord',
+      payeeName: 'Bailleur Alpha',
+      iban: SECRETS.landlordIban.replace(/\s/g, ''),
+      situation: { causeComment: SECRETS.cause },
+      documents: MANDATORY.AQ,
+      submit: false,
     });
-    const v = $((await instructor.get(`/demandes/${id}/recapitulatif`)).text)('input[name="version"]').first().attr('value') as string;
+    const v = $((await instructor.get(`/demandes/${id}/recapitulatif`)).text)('input[name="version"]')
+      .first()
+      .attr('value') as string;
     const sub = await postForm(instructor, `/demandes/${id}/deposer`, { version: v }, `/demandes/${id}/recapitulatif`);
     expect(sub.headers.location).toBe(`/demandes/${id}`);
     expect(JSON.stringify(await t.ctx.knex('aid_requests').where({ id }).first())).toContain(SECRETS.cause);
     // another payee's IBAN, then one refused by its key (the request is submitted: refused either way)
-    const version = $((await instructor.get(`/demandes/${id}`)).text)('input[name="version"]').first().attr('value') ?? '1';
+    const version =
+      $((await instructor.get(`/demandes/${id}`)).text)('input[name="version"]')
+        .first()
+        .attr('value') ?? '1';
     for (const payeeIban of [SECRETS.payeeIban, SECRETS.wrongIban]) {
       await postForm(instructor, `/demandes/${id}/versement`, { payeeKind: 'other', payeeName: 'Énergie Plus', payeeIban, version }, `/demandes/${id}`);
     }
@@ -87,7 +118,15 @@ describe('what the logs never hold (ASVS 7.1.2)', () => {
     const setup = await missionSetup(t.ctx.services, t.ctx.knex, t.world);
     const id = await acceptedMission(t.ctx.services, t.ctx.knex, t.world, setup);
     const adviser = await loginAs(t.ctx.app, t.world.users.social_adviser.email);
-    const session = { heldOn: '21/11/2026', durationMinutes: '90', kind: 'home_visit', participants: 'Léa Durand', summary: SECRETS.summary, privateNotes: SECRETS.privateNotes, nextSteps: '' };
+    const session = {
+      heldOn: '21/11/2026',
+      durationMinutes: '90',
+      kind: 'home_visit',
+      participants: 'Léa Durand',
+      summary: SECRETS.summary,
+      privateNotes: SECRETS.privateNotes,
+      nextSteps: '',
+    };
     expect((await postForm(adviser, `/accompagnement/${id}/entretiens`, { ...session, durationMinutes: '' }, `/accompagnement/${id}`)).status).toBe(400);
     expect((await postForm(adviser, `/accompagnement/${id}/entretiens`, session, `/accompagnement/${id}`)).status).toBe(302);
     expect(await t.ctx.knex('mission_sessions').where({ mission_id: id })).toHaveLength(1);

@@ -36,13 +36,31 @@ describe('the production logger’s redaction', () => {
   it('replaces the value of secret-named fields, nested ones included, and keeps the rest', () => {
     const { logger, lines } = capture();
     logger.warn('form rejected', {
-      event: 'input.invalid', fields: ['note', 'payeeIban'], userId: 'u-1', durationMs: 12, processed: 3, secondFactor: true,
+      event: 'input.invalid',
+      fields: ['note', 'payeeIban'],
+      userId: 'u-1',
+      durationMs: 12,
+      processed: 3,
+      secondFactor: true,
       body: { password: 'correct-horse-battery-staple', privateNotes: 'violences conjugales', payeeIban: 'FR7630006000011234567890189', name: 'x' },
-      confirmPassword: 'Mauvais-Mot-De-Passe-42', summary: 'diabète mal équilibré', meta: { causeComment: 'hospitalisation', count: 2 },
+      confirmPassword: 'Mauvais-Mot-De-Passe-42',
+      summary: 'diabète mal équilibré',
+      meta: { causeComment: 'hospitalisation', count: 2 },
     });
     const line = JSON.parse(lines[0] as string);
     expect(JSON.stringify(line)).not.toMatch(/horse|violences|Mauvais|diab|hospitalisation|30006000/);
-    expect(line).toMatchObject({ event: 'input.invalid', fields: ['note', 'payeeIban'], userId: 'u-1', durationMs: 12, processed: 3, secondFactor: true, body: '[masqué]', confirmPassword: '[masqué]', summary: '[masqué]', meta: { causeComment: '[masqué]', count: 2 } });
+    expect(line).toMatchObject({
+      event: 'input.invalid',
+      fields: ['note', 'payeeIban'],
+      userId: 'u-1',
+      durationMs: 12,
+      processed: 3,
+      secondFactor: true,
+      body: '[masqué]',
+      confirmPassword: '[masqué]',
+      summary: '[masqué]',
+      meta: { causeComment: '[masqué]', count: 2 },
+    });
   });
 
   it('leaves ordinary lines as they are (ids, hashes, timestamps, references)', () => {

@@ -18,7 +18,7 @@ const ALLOWED: Record<string, Record<string, string>> = {
     order: 'one of two constant ORDER BY clauses chosen by the tab (a zod enum)',
   },
   'src/aid-requests/repository.ts': {
-    column: 'a column name written in the code (org(\'name\'), type(\'code\')…), never from a request',
+    column: "a column name written in the code (org('name'), type('code')…), never from a request",
     as: 'an alias written in the code',
   },
   'src/households/repository.ts': {
@@ -37,7 +37,8 @@ const ALLOWED: Record<string, Record<string, string>> = {
   },
 };
 
-const RAW_METHODS = /^(raw|whereRaw|andWhereRaw|orWhereRaw|whereNotRaw|orWhereNotRaw|orderByRaw|havingRaw|orHavingRaw|andHavingRaw|joinRaw|onRaw|groupByRaw|fromRaw|selectRaw)$/;
+const RAW_METHODS =
+  /^(raw|whereRaw|andWhereRaw|orWhereRaw|whereNotRaw|orWhereNotRaw|orderByRaw|havingRaw|orHavingRaw|andHavingRaw|joinRaw|onRaw|groupByRaw|fromRaw|selectRaw)$/;
 const ROOT = path.resolve(__dirname, '../..');
 
 function sourceFiles(dir: string): string[] {
@@ -62,7 +63,12 @@ function rawCalls(): { calls: number; dynamic: RawCall[] } {
     const file = path.relative(ROOT, full).split(path.sep).join('/');
     const source = ts.createSourceFile(file, fs.readFileSync(full, 'utf8'), ts.ScriptTarget.Latest, true);
     const visit = (node: ts.Node): void => {
-      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && RAW_METHODS.test(node.expression.name.text) && node.arguments.length > 0) {
+      if (
+        ts.isCallExpression(node) &&
+        ts.isPropertyAccessExpression(node.expression) &&
+        RAW_METHODS.test(node.expression.name.text) &&
+        node.arguments.length > 0
+      ) {
         calls++;
         const sql = node.arguments[0] as ts.Expression;
         if (!ts.isStringLiteral(sql) && !ts.isNoSubstitutionTemplateLiteral(sql)) {
@@ -91,7 +97,11 @@ describe('raw SQL fragments (ASVS 5.3.4)', () => {
 
   it('keeps the allow-list short and current (no entry for an interpolation that is gone)', () => {
     const used = new Set(dynamic.flatMap((c) => c.dynamic.map((expr) => `${c.file} ${expr}`)));
-    const stale = Object.entries(ALLOWED).flatMap(([file, exprs]) => Object.keys(exprs).filter((e) => !used.has(`${file} ${e}`)).map((e) => `${file} ${e}`));
+    const stale = Object.entries(ALLOWED).flatMap(([file, exprs]) =>
+      Object.keys(exprs)
+        .filter((e) => !used.has(`${file} ${e}`))
+        .map((e) => `${file} ${e}`),
+    );
     expect(stale).toEqual([]);
   });
 });

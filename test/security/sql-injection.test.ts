@@ -25,7 +25,8 @@ let instructor: Agent;
 let householdId: string;
 const counts = async () => {
   const out: Record<string, number> = {};
-  for (const table of ['users', 'organisations', 'households', 'persons', 'aid_requests']) out[table] = Number((await t.ctx.knex(table).count<{ count: string }[]>('* as count'))[0]?.count);
+  for (const table of ['users', 'organisations', 'households', 'persons', 'aid_requests'])
+    out[table] = Number((await t.ctx.knex(table).count<{ count: string }[]>('* as count'))[0]?.count);
   return out;
 };
 

@@ -31,7 +31,8 @@ describe('where stored files live', () => {
   });
 
   it('public/ holds only the site’s own assets (no document, export, backup or upload)', () => {
-    const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    const files = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
     const unexpected = files(PUBLIC).filter((f) => !/\.(css|js|svg|ico|png|woff2?|map)$/.test(f));
     expect(unexpected).toEqual([]);
   });
@@ -39,7 +40,11 @@ describe('where stored files live', () => {
 
 describe('the static middleware and a stored file', () => {
   it('serves neither an uploaded RIB (by blob id or name) nor an export, a backup or a source file, to anyone', async () => {
-    await t.ctx.services.payees.submitOwn(await actorOf(t.ctx.knex, t.world.users.adminA.id), { holderName: 'Bailleur Alpha', iban: IBAN.alpha, bic: 'AGRIFRPPXXX' }, ribFile('RIB-alpha.pdf'));
+    await t.ctx.services.payees.submitOwn(
+      await actorOf(t.ctx.knex, t.world.users.adminA.id),
+      { holderName: 'Bailleur Alpha', iban: IBAN.alpha, bic: 'AGRIFRPPXXX' },
+      ribFile('RIB-alpha.pdf'),
+    );
     const account = await t.ctx.knex('bank_accounts').whereNotNull('rib_blob_id').first('id', 'rib_blob_id');
     const blobId = account.rib_blob_id as string;
     // the owner gets it through its authenticated, permission-checked route
@@ -61,10 +66,27 @@ describe('the static middleware and a stored file', () => {
     }
 
     const paths = [
-      `/public/${blobId}`, `/public/${blobId}.pdf`, `/${blobId}`, '/public/RIB-alpha.pdf', '/public/RIB.pdf',
-      `/public/blobs/${blobId}`, `/vendor/bootstrap/${blobId}`, `/vendor/htmx/${blobId}`,
-      ...written.flatMap((name) => [`/public/${name}`, `/public/exports/${name}`, `/public/accounting/outbox/${name}`, `/exports/${name}`, `/backups/${name}`, `/data/${name}`]),
-      '/public/%2e%2e/package.json', '/public/..%2fpackage.json', '/public/%2e%2e/src/config.ts', '/vendor/bootstrap/%2e%2e/%2e%2e/package.json', '/public/%2e%2e/.env',
+      `/public/${blobId}`,
+      `/public/${blobId}.pdf`,
+      `/${blobId}`,
+      '/public/RIB-alpha.pdf',
+      '/public/RIB.pdf',
+      `/public/blobs/${blobId}`,
+      `/vendor/bootstrap/${blobId}`,
+      `/vendor/htmx/${blobId}`,
+      ...written.flatMap((name) => [
+        `/public/${name}`,
+        `/public/exports/${name}`,
+        `/public/accounting/outbox/${name}`,
+        `/exports/${name}`,
+        `/backups/${name}`,
+        `/data/${name}`,
+      ]),
+      '/public/%2e%2e/package.json',
+      '/public/..%2fpackage.json',
+      '/public/%2e%2e/src/config.ts',
+      '/vendor/bootstrap/%2e%2e/%2e%2e/package.json',
+      '/public/%2e%2e/.env',
     ];
     try {
       for (const agent of [request(t.ctx.app), owner]) {

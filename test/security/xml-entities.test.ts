@@ -61,7 +61,13 @@ describe('the status report upload (/paiements/rapport-banque)', () => {
 
   it('refuses a report with a DOCTYPE or entities, says so in French, and applies nothing', async () => {
     const setup = await paymentSetup(ctx.services, ctx.knex, world);
-    const own = await grantedRequest(ctx.services, ctx.knex, world, { aqId: setup.aqId, householdId: (await insertHousehold(ctx.knex, world.landlordA.id)).id, amountCents: 25000, instalments: 1, firstDueDate: '2026-12-05' });
+    const own = await grantedRequest(ctx.services, ctx.knex, world, {
+      aqId: setup.aqId,
+      householdId: (await insertHousehold(ctx.knex, world.landlordA.id)).id,
+      amountCents: 25000,
+      instalments: 1,
+      firstDueDate: '2026-12-05',
+    });
     await ctx.services.jobs.run(sepaBatches, ctx.services, { userId: null, label: 'Planificateur' }, '2026-12-04');
     const batch = await ctx.knex('payment_batches').where({ execution_date: '2026-12-07' }).first();
     const accountant = await actorOf(ctx.knex, world.users.accountant.id);
@@ -69,7 +75,9 @@ describe('the status report upload (/paiements/rapport-banque)', () => {
     await ctx.services.batches.transmit(accountant, batch.id, 2);
     const payment = await ctx.knex('payments').where({ request_id: own }).first();
     const operator = await loginAs(ctx.app, world.users.operator.email);
-    const token = $((await operator.get('/paiements')).text)('input[name="_csrf"]').first().attr('value') as string;
+    const token = $((await operator.get('/paiements')).text)('input[name="_csrf"]')
+      .first()
+      .attr('value') as string;
     const auditBefore = await ctx.knex('audit_events').count<{ count: string }[]>('* as count');
 
     const files = [

@@ -22,7 +22,8 @@ describe('the demo seed is whole or nothing', () => {
     try {
       await db.knex('mission_types').insert({ code: 'DIAG', label: 'Déjà là', default_minutes: 60, billing_mode: 'hourly', rate_cents: 1000 });
       await expect(loadDemo(db, demoConfig(), silent, NOW)).rejects.toThrow(/code existe déjà/);
-      for (const table of ['organisations', 'users', 'households', 'aid_requests', 'payments', 'ledger_entries', 'missions', 'seed_runs']) expect([table, await count(db.knex, table)]).toEqual([table, 0]);
+      for (const table of ['organisations', 'users', 'households', 'aid_requests', 'payments', 'ledger_entries', 'missions', 'seed_runs'])
+        expect([table, await count(db.knex, table)]).toEqual([table, 0]);
       expect(await demoState(db.knex)).toBe('empty');
     } finally {
       await db.close();
@@ -65,8 +66,20 @@ describe('the demo seed is whole or nothing', () => {
       await migrateLatest(db.knex);
       await seedDemo(db.knex, NOW);
       await db.close();
-      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', DATA_DIR: dataDir, PORT: String(40_000 + Math.floor(Math.random() * 20_000)), LOG_LEVEL: 'silent' };
-      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: path.resolve(__dirname, '../..'), env, encoding: 'utf8', timeout: 120_000 });
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: 'development',
+        DATA_DIR: dataDir,
+        PORT: String(40_000 + Math.floor(Math.random() * 20_000)),
+        LOG_LEVEL: 'silent',
+      };
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+        cwd: path.resolve(__dirname, '../..'),
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
       expect(run.status).toBe(1);
       expect(run.stderr).toContain('Démarrage refusé : la base contient des données de démonstration incomplètes');
       expect(run.stderr).toContain(`supprimez le dossier ${path.join(dataDir, 'pgdata')}`);

@@ -25,15 +25,18 @@ const WEEK = [
 let reference: DemoFacts | undefined;
 
 describe('the demo seed over a week', () => {
-  it.each(WEEK)('succeeds at %s, every appointment on a working day in office hours, the one planned overlap only, nothing dated after now, the same counts', async (iso) => {
-    const facts = await seedAt(new Date(iso));
-    expect(facts.outOfHours).toEqual([]);
-    expect(facts.overlaps).toBe(1);
-    expect(facts.auditAfterNow).toBe(0);
-    expect(Number(facts.counts.missions)).toBe(12);
-    expect(Number(facts.counts.aid_requests)).toBe(16);
-    expect(facts.counts.seed_runs).toBe('1');
-    reference ??= facts;
-    expect(facts.counts).toEqual(reference.counts);
-  });
+  it.each(WEEK)(
+    'succeeds at %s, every appointment on a working day in office hours, the one planned overlap only, nothing dated after now, the same counts',
+    async (iso) => {
+      const facts = await seedAt(new Date(iso));
+      expect(facts.outOfHours).toEqual([]);
+      expect(facts.overlaps).toBe(1);
+      expect(facts.auditAfterNow).toBe(0);
+      expect(Number(facts.counts.missions)).toBe(12);
+      expect(Number(facts.counts.aid_requests)).toBe(16);
+      expect(facts.counts.seed_runs).toBe('1');
+      reference ??= facts;
+      expect(facts.counts).toEqual(reference.counts);
+    },
+  );
 });

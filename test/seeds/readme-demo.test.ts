@@ -8,7 +8,20 @@ import { demoConfig } from '../support/demo-seed';
 
 /** The README's demo section says what the seed makes: each figure it gives is read back from a seeded database. */
 const README = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8').replace(/\s+/g, ' ');
-const WORDS: Record<number, string> = { 1: 'one', 2: 'two', 3: 'three', 4: 'four', 5: 'five', 6: 'six', 7: 'seven', 8: 'eight', 9: 'nine', 12: 'twelve', 14: 'fourteen', 16: 'sixteen' };
+const WORDS: Record<number, string> = {
+  1: 'one',
+  2: 'two',
+  3: 'three',
+  4: 'four',
+  5: 'five',
+  6: 'six',
+  7: 'seven',
+  8: 'eight',
+  9: 'nine',
+  12: 'twelve',
+  14: 'fourteen',
+  16: 'sixteen',
+};
 
 let db: Database;
 const rows = async (sql: string) => (await db.knex.raw(sql)).rows as Array<Record<string, string>>;
@@ -22,8 +35,10 @@ afterAll(async () => db?.close());
 
 describe('the README’s demo section', () => {
   it('gives the households per landlord', async () => {
-    const h = await byKey("select o.name as k, count(*) as c from households h join organisations o on o.id = h.organisation_id group by 1");
-    expect(README).toContain(`${WORDS[(h['Bailleur A'] ?? 0) + (h['Bailleur B'] ?? 0)]} households (${WORDS[h['Bailleur A'] ?? 0]} at Bailleur A, ${WORDS[h['Bailleur B'] ?? 0]} at Bailleur B)`);
+    const h = await byKey('select o.name as k, count(*) as c from households h join organisations o on o.id = h.organisation_id group by 1');
+    expect(README).toContain(
+      `${WORDS[(h['Bailleur A'] ?? 0) + (h['Bailleur B'] ?? 0)]} households (${WORDS[h['Bailleur A'] ?? 0]} at Bailleur A, ${WORDS[h['Bailleur B'] ?? 0]} at Bailleur B)`,
+    );
   });
 
   it('gives the requests by status and the proposals waiting for validation', async () => {

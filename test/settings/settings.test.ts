@@ -50,8 +50,16 @@ describe('the settings page', () => {
     expect(res.status).toBe(200);
     expect($(res.text)('h1').text()).toBe('Paramètres de l’association');
     expect(await formValues(admin)).toEqual({
-      version: '1', name: 'Association Entraide Logement', address: '21 quai d’Austerlitz\n75013 Paris', phone: '01 23 45 67 89', email: 'contact@entraide.local',
-      city: 'Paris', signatoryName: 'Claire Martin', signatoryTitle: 'Directrice', informationReminderDays: '7', waitingAlertDays: '15',
+      version: '1',
+      name: 'Association Entraide Logement',
+      address: '21 quai d’Austerlitz\n75013 Paris',
+      phone: '01 23 45 67 89',
+      email: 'contact@entraide.local',
+      city: 'Paris',
+      signatoryName: 'Claire Martin',
+      signatoryTitle: 'Directrice',
+      informationReminderDays: '7',
+      waitingAlertDays: '15',
     });
     expect(await t.ctx.knex('settings').whereIn('key', ['letterhead', 'instruction'])).toHaveLength(0);
   });
@@ -77,7 +85,15 @@ describe('the settings page', () => {
 
   it('checks the phone, the e-mail, the length of the texts and both delays (a whole number of days from 1 to 365)', async () => {
     const admin = await loginAs(t.ctx.app, t.world.users.admin.email);
-    const first = await postForm(admin, PAGE, { ...VALID, phone: '12 34', email: 'pas-une-adresse', signatoryTitle: 'x'.repeat(141), informationReminderDays: 'dix', waitingAlertDays: '0', version: '1' });
+    const first = await postForm(admin, PAGE, {
+      ...VALID,
+      phone: '12 34',
+      email: 'pas-une-adresse',
+      signatoryTitle: 'x'.repeat(141),
+      informationReminderDays: 'dix',
+      waitingAlertDays: '0',
+      version: '1',
+    });
     expect(first.status).toBe(400);
     expect(fieldError(first.text, 'phone')).toBe('Saisissez un numéro de téléphone valide, par exemple 01 23 45 67 89');
     expect(fieldError(first.text, 'email')).toBe('Saisissez une adresse e-mail valide, par exemple prenom.nom@exemple.fr');
@@ -105,7 +121,15 @@ describe('the settings page', () => {
     const page = $((await admin.get(PAGE)).text);
     expect(page('.alert').text()).toContain('Les paramètres sont enregistrés.');
     expect(await t.ctx.services.settings.get()).toEqual({
-      letterhead: { name: 'Entraide Habitat Solidaire', addressLines: ['12 rue des Lilas', 'Bâtiment B', '69003 Lyon'], phone: '0472001122', email: 'contact@entraide-habitat.fr', city: 'Lyon', signatoryName: 'Odile Brun', signatoryTitle: 'Présidente' },
+      letterhead: {
+        name: 'Entraide Habitat Solidaire',
+        addressLines: ['12 rue des Lilas', 'Bâtiment B', '69003 Lyon'],
+        phone: '0472001122',
+        email: 'contact@entraide-habitat.fr',
+        city: 'Lyon',
+        signatoryName: 'Odile Brun',
+        signatoryTitle: 'Présidente',
+      },
       instruction: { informationReminderDays: 10, waitingAlertDays: 20 },
     });
     const shown = await formValues(admin);
@@ -113,7 +137,11 @@ describe('the settings page', () => {
     expect(Number(shown.version)).toBeGreaterThan(version);
 
     // an address of more than six lines keeps the first six
-    const many = await postForm(admin, PAGE, { ...VALID, address: ['1', '2', '3', '4', '5', '6', '7', '8'].map((n) => `Ligne ${n}`).join('\n'), version: shown.version as string });
+    const many = await postForm(admin, PAGE, {
+      ...VALID,
+      address: ['1', '2', '3', '4', '5', '6', '7', '8'].map((n) => `Ligne ${n}`).join('\n'),
+      version: shown.version as string,
+    });
     expect(many.status).toBe(302);
     expect((await t.ctx.services.settings.get()).letterhead.addressLines).toEqual(['Ligne 1', 'Ligne 2', 'Ligne 3', 'Ligne 4', 'Ligne 5', 'Ligne 6']);
   });
@@ -143,7 +171,7 @@ describe('the settings page', () => {
     const res = await postForm(admin, PAGE, { ...stale, signatoryTitle: 'Trésorière' });
     expect(res.status).toBe(400);
     const page = $(res.text);
-    expect(page('.alert-danger').text()).toContain('Cette fiche a été modifiée par quelqu\'un d\'autre entre-temps');
+    expect(page('.alert-danger').text()).toContain("Cette fiche a été modifiée par quelqu'un d'autre entre-temps");
     expect(page('#signatoryTitle').attr('value')).toBe('Trésorière');
     expect(await t.ctx.services.settings.get()).toEqual(stored);
     expect(await settingsAudit()).toHaveLength(audits);
@@ -168,8 +196,19 @@ describe('the accounting settings', () => {
   const ACCOUNTING = '/comptabilite/parametres';
   // read from the table: the accounting settings' service is being moved out of SettingsService
   const fields = {
-    siren: '775 672 272', fiscalYearStartMonth: '1', numbering: 'year', grantsJournal: 'OD', bankJournal: 'BQ', expenseAccount: '6571', payableAccount: '4672', bankAccount: '512',
-    csvColumns: 'journal, number, date, account, aux, piece, label, debit, credit', csvSeparator: ';', csvDateFormat: 'DD/MM/YYYY', csvDecimal: ',', csvHeader: 'on',
+    siren: '775 672 272',
+    fiscalYearStartMonth: '1',
+    numbering: 'year',
+    grantsJournal: 'OD',
+    bankJournal: 'BQ',
+    expenseAccount: '6571',
+    payableAccount: '4672',
+    bankAccount: '512',
+    csvColumns: 'journal, number, date, account, aux, piece, label, debit, credit',
+    csvSeparator: ';',
+    csvDateFormat: 'DD/MM/YYYY',
+    csvDecimal: ',',
+    csvHeader: 'on',
   };
 
   it('are changed by the accountant or an administrator, audited field by field; no one else reads them', async () => {
@@ -180,7 +219,10 @@ describe('the accounting settings', () => {
     const version = String((await stored()).version);
     expect((await postForm(admin, ACCOUNTING, { ...fields, bankJournal: 'BP', version })).status).toBe(302);
     expect((await stored()).value.journals.bank).toBe('BP');
-    const lines = await t.ctx.knex('audit_events').where({ entity_type: 'settings', entity_id: 'accounting', action: 'settings.accounting_updated' }).orderBy('id');
+    const lines = await t.ctx
+      .knex('audit_events')
+      .where({ entity_type: 'settings', entity_id: 'accounting', action: 'settings.accounting_updated' })
+      .orderBy('id');
     expect(lines.map((l: { actor_user_id: string }) => l.actor_user_id)).toEqual([t.world.users.accountant.id, t.world.users.admin.id]);
     expect(lines[1]).toMatchObject({ before: { bankJournal: 'BQ' }, after: { bankJournal: 'BP' } });
     // a version already used is refused
@@ -206,18 +248,30 @@ describe('what the instruction delays change elsewhere', () => {
   async function saveDelays(informationReminderDays: number, waitingAlertDays: number) {
     const admin = await loginAs(t.ctx.app, t.world.users.admin.email);
     const current = await formValues(admin);
-    const res = await postForm(admin, PAGE, { ...current, informationReminderDays: String(informationReminderDays), waitingAlertDays: String(waitingAlertDays) });
+    const res = await postForm(admin, PAGE, {
+      ...current,
+      informationReminderDays: String(informationReminderDays),
+      waitingAlertDays: String(waitingAlertDays),
+    });
     expect(res.status).toBe(302);
   }
 
   it('the alert delay decides which requests the dashboard shows as waiting', async () => {
     // submitted on 10/11/2026 (the factory's date): 13 days before TEST_NOW
-    const id = await insertRequest(t.ctx.knex, { organisationId: t.world.landlordA.id, householdId, aidTypeId: aqId, createdBy: t.world.users.instructorA.id, status: 'submitted' });
+    const id = await insertRequest(t.ctx.knex, {
+      organisationId: t.world.landlordA.id,
+      householdId,
+      aidTypeId: aqId,
+      createdBy: t.world.users.instructorA.id,
+      status: 'submitted',
+    });
     const reference = (await t.ctx.knex('aid_requests').where({ id }).first('reference')).reference as string;
     const operator = await loginAs(t.ctx.app, t.world.users.operator.email);
     const waiting = async () => {
       const page = $((await operator.get('/tableau-de-bord')).text);
-      const heading = page('h2').filter((_i, h) => page(h).text().startsWith('En attente depuis')).first();
+      const heading = page('h2')
+        .filter((_i, h) => page(h).text().startsWith('En attente depuis'))
+        .first();
       return { heading: heading.text(), list: heading.next('ul').text() };
     };
 
@@ -230,19 +284,36 @@ describe('what the instruction delays change elsewhere', () => {
   });
 
   it('the reminder delay decides when the landlord is reminded of information still awaited', async () => {
-    const id = await insertRequest(t.ctx.knex, { organisationId: t.world.landlordA.id, householdId, aidTypeId: aqId, createdBy: t.world.users.instructorA.id, status: 'awaiting_information' });
-    await t.ctx.knex('aid_requests').where({ id }).update({ information_requested_at: new Date(TEST_NOW.getTime() - 5 * 86_400_000) });
+    const id = await insertRequest(t.ctx.knex, {
+      organisationId: t.world.landlordA.id,
+      householdId,
+      aidTypeId: aqId,
+      createdBy: t.world.users.instructorA.id,
+      status: 'awaiting_information',
+    });
+    await t.ctx
+      .knex('aid_requests')
+      .where({ id })
+      .update({ information_requested_at: new Date(TEST_NOW.getTime() - 5 * 86_400_000) });
     const reminders = () => t.ctx.knex('mail_outbox').where({ kind: 'request.information_reminder', to_address: t.world.users.instructorA.email });
 
     // asked five days ago: the default week has not passed
     await saveDelays(7, 15);
-    expect(await t.ctx.services.jobs.run(informationReminders, t.ctx.services, SCHEDULER, 'test-7-jours')).toMatchObject({ status: 'succeeded', counts: { reminded: 0 } });
+    expect(await t.ctx.services.jobs.run(informationReminders, t.ctx.services, SCHEDULER, 'test-7-jours')).toMatchObject({
+      status: 'succeeded',
+      counts: { reminded: 0 },
+    });
     expect(await reminders()).toHaveLength(0);
     // four days: it has
     await saveDelays(4, 15);
-    expect(await t.ctx.services.jobs.run(informationReminders, t.ctx.services, SCHEDULER, 'test-4-jours')).toMatchObject({ status: 'succeeded', counts: { reminded: 1 } });
+    expect(await t.ctx.services.jobs.run(informationReminders, t.ctx.services, SCHEDULER, 'test-4-jours')).toMatchObject({
+      status: 'succeeded',
+      counts: { reminded: 1 },
+    });
     const [mail] = await reminders();
     expect(mail).toBeDefined();
-    expect(await t.ctx.knex('request_events').where({ request_id: id, kind: 'reminder' }).first('message')).toEqual({ message: 'Rappel envoyé au bailleur : informations demandées il y a 4 jours' });
+    expect(await t.ctx.knex('request_events').where({ request_id: id, kind: 'reminder' }).first('message')).toEqual({
+      message: 'Rappel envoyé au bailleur : informations demandées il y a 4 jours',
+    });
   });
 });

@@ -62,7 +62,11 @@ describe('the view filters', () => {
     expect(render('{{ r | ref }}', { r: '2026-00008' })).toBe('<span class="ref">2026-00008</span>');
     expect(render('{{ r | ref }}', { r: '<b>' })).toBe('<span class="ref">&lt;b&gt;</span>');
     expect(render('{{ r | ref }}', { r: null })).toBe('');
-    expect(render('le {{ at | datetime }} : {{ c | guillemets }}', { at: new Date('2026-12-01T08:55:00Z'), c: 'Aide <b>' })).toBe('le 01/12/2026 à 09:55 : «\u00a0Aide &lt;b&gt;\u00a0»');
-    expect(render('{{ 0 | compte("aide", "aides", "f") }} · {{ 3 | compte("aide", "aides", "f") }} · {{ 0 | compte("lot") }}')).toBe('Aucune aide · 3 aides · Aucun lot');
+    expect(render('le {{ at | datetime }} : {{ c | guillemets }}', { at: new Date('2026-12-01T08:55:00Z'), c: 'Aide <b>' })).toBe(
+      'le 01/12/2026 à 09:55 : «\u00a0Aide &lt;b&gt;\u00a0»',
+    );
+    expect(render('{{ 0 | compte("aide", "aides", "f") }} · {{ 3 | compte("aide", "aides", "f") }} · {{ 0 | compte("lot") }}')).toBe(
+      'Aucune aide · 3 aides · Aucun lot',
+    );
   });
 });

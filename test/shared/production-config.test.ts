@@ -41,18 +41,31 @@ describe('a production configuration', () => {
     expect(config.secondFactorRoles.length).toBeGreaterThan(0);
   });
 
-  it.each(['SESSION_SECRET', 'DATA_ENCRYPTION_KEY', 'LINK_SIGNING_SECRET', 'DATABASE_URL', 'SMTP_HOST', 'BASE_URL'])('is refused without %s, with a French message naming it', (key) => {
-    const message = refusal({ ...safe(), [key]: undefined });
-    expect(message).toMatch(new RegExp(`^Configuration refusée — .*${key} : est obligatoire en production`));
-  });
+  it.each(['SESSION_SECRET', 'DATA_ENCRYPTION_KEY', 'LINK_SIGNING_SECRET', 'DATABASE_URL', 'SMTP_HOST', 'BASE_URL'])(
+    'is refused without %s, with a French message naming it',
+    (key) => {
+      const message = refusal({ ...safe(), [key]: undefined });
+      expect(message).toMatch(new RegExp(`^Configuration refusée — .*${key} : est obligatoire en production`));
+    },
+  );
 
   it('is refused when a secret is a documented placeholder', () => {
-    expect(refusal({ ...safe(), SESSION_SECRET: 'change-me-to-a-long-random-secret-of-64-characters-at-least' })).toMatch(/SESSION_SECRET : vaut une valeur d’exemple/);
-    expect(refusal({ ...safe(), LINK_SIGNING_SECRET: 'changez-moi-changez-moi-changez-moi-changez-moi' })).toMatch(/LINK_SIGNING_SECRET : vaut une valeur d’exemple/);
-    expect(refusal({ ...safe(), DATA_ENCRYPTION_KEY: 'k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' })).toMatch(/DATA_ENCRYPTION_KEY : vaut une valeur d’exemple/);
+    expect(refusal({ ...safe(), SESSION_SECRET: 'change-me-to-a-long-random-secret-of-64-characters-at-least' })).toMatch(
+      /SESSION_SECRET : vaut une valeur d’exemple/,
+    );
+    expect(refusal({ ...safe(), LINK_SIGNING_SECRET: 'changez-moi-changez-moi-changez-moi-changez-moi' })).toMatch(
+      /LINK_SIGNING_SECRET : vaut une valeur d’exemple/,
+    );
+    expect(refusal({ ...safe(), DATA_ENCRYPTION_KEY: 'k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' })).toMatch(
+      /DATA_ENCRYPTION_KEY : vaut une valeur d’exemple/,
+    );
     // the embedded demo's key is in the source, under its own id or another
-    expect(refusal({ ...safe(), DATA_ENCRYPTION_KEY: 'demo:ZW50cmFpZGUtZGVtby1rZXktbm90LWZvci1wcm9kISE=' })).toMatch(/DATA_ENCRYPTION_KEY : vaut une valeur d’exemple/);
-    expect(refusal({ ...safe(), DATA_ENCRYPTION_KEY: 'k7:ZW50cmFpZGUtZGVtby1rZXktbm90LWZvci1wcm9kISE=' })).toMatch(/DATA_ENCRYPTION_KEY : vaut une valeur d’exemple/);
+    expect(refusal({ ...safe(), DATA_ENCRYPTION_KEY: 'demo:ZW50cmFpZGUtZGVtby1rZXktbm90LWZvci1wcm9kISE=' })).toMatch(
+      /DATA_ENCRYPTION_KEY : vaut une valeur d’exemple/,
+    );
+    expect(refusal({ ...safe(), DATA_ENCRYPTION_KEY: 'k7:ZW50cmFpZGUtZGVtby1rZXktbm90LWZvci1wcm9kISE=' })).toMatch(
+      /DATA_ENCRYPTION_KEY : vaut une valeur d’exemple/,
+    );
     for (const placeholder of PLACEHOLDER_SECRETS.filter((p) => p.length >= 32 && !p.includes(':'))) {
       expect(refusal({ ...safe(), SESSION_SECRET: placeholder })).toMatch(/SESSION_SECRET/);
     }
@@ -73,7 +86,12 @@ describe('a production configuration', () => {
 
   it('stops the real server with that French message and no stack trace', () => {
     const env = { ...process.env, ...safe(), SEED_DEMO: 'true', NODE_OPTIONS: '' } as NodeJS.ProcessEnv;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: path.resolve(__dirname, '../..'), env, encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: path.resolve(__dirname, '../..'),
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^Configuration refusée — SEED_DEMO : les données de démonstration/);
     expect(run.stderr).not.toMatch(/\n\s+at /);
@@ -115,7 +133,10 @@ describe('docker-compose.yml as shipped', () => {
       const env = Object.fromEntries(
         Object.entries(service.environment as Record<string, string>).map(([k, v]) => [
           k,
-          String(v).replace(/\$\{(\w+)(?::[-?]([^}]*))?\}/g, (_m, name: string, fallback: string | undefined) => secrets[name] ?? (v.includes(':-') ? (fallback ?? '') : '')),
+          String(v).replace(
+            /\$\{(\w+)(?::[-?]([^}]*))?\}/g,
+            (_m, name: string, fallback: string | undefined) => secrets[name] ?? (v.includes(':-') ? (fallback ?? '') : ''),
+          ),
         ]),
       );
       expect(() => loadConfig(env)).not.toThrow();

@@ -4,6 +4,7 @@ import { primed, sendCsv } from '../../src/shared/csv';
 import { sendXlsx } from '../../src/shared/xlsx';
 
 /** Rows whose reading fails at once, as a query the database refuses would. */
+// eslint-disable-next-line require-yield -- it throws before its first row, on purpose
 async function* failing(): AsyncGenerator<{ n: number }> {
   throw new Error('the query failed');
 }
@@ -20,10 +21,14 @@ const appWith = (send: (res: express.Response, source: AsyncIterable<{ n: number
   return app;
 };
 const csv = (res: express.Response, source: AsyncIterable<{ n: number }>) => sendCsv(res, 'x.csv', ['N'], source, (r) => [r.n]);
-const xlsx = (res: express.Response, source: AsyncIterable<{ n: number }>) => sendXlsx(res, 'x.xlsx', 'X', [{ header: 'N', format: 'integer' }], source, (r) => [r.n]);
+const xlsx = (res: express.Response, source: AsyncIterable<{ n: number }>) =>
+  sendXlsx(res, 'x.xlsx', 'X', [{ header: 'N', format: 'integer' }], source, (r) => [r.n]);
 
 describe('streamed exports', () => {
-  it.each([['CSV', csv], ['XLSX', xlsx]] as const)('%s: a query failing before its first row answers the error page, never a download cut after its header', async (_kind, send) => {
+  it.each([
+    ['CSV', csv],
+    ['XLSX', xlsx],
+  ] as const)('%s: a query failing before its first row answers the error page, never a download cut after its header', async (_kind, send) => {
     const res = await request(appWith(send, failing)).get('/export');
     expect(res.status).toBe(500);
     expect(res.headers['content-disposition']).toBeUndefined();

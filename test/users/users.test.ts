@@ -29,7 +29,14 @@ describe('user administration by an association admin', () => {
     const res = await postForm(
       admin,
       '/utilisateurs',
-      { organisationId: world.landlordA.id, firstName: 'Léa', lastName: 'Bernard', email: 'Lea.Bernard@Alpha.test', role: 'landlord_instructor', agencyId: world.landlordA.agencyId },
+      {
+        organisationId: world.landlordA.id,
+        firstName: 'Léa',
+        lastName: 'Bernard',
+        email: 'Lea.Bernard@Alpha.test',
+        role: 'landlord_instructor',
+        agencyId: world.landlordA.agencyId,
+      },
       `/utilisateurs/nouveau?organisation=${world.landlordA.id}`,
     );
     expect(res.status).toBe(302);
@@ -140,7 +147,12 @@ describe('user administration by a landlord admin', () => {
     expect((await agent.get(`/utilisateurs/${other}/modifier`)).status).toBe(404);
     expect((await postForm(agent, `/utilisateurs/${other}/desactiver`, {}, '/')).status).toBe(404);
     expect((await postForm(agent, `/utilisateurs/${other}/envoyer-lien`, {}, '/')).status).toBe(404);
-    const edit = await postForm(agent, `/utilisateurs/${other}/modifier`, { firstName: 'A', lastName: 'B', email: 'x@y.fr', role: 'landlord_admin', version: '1' }, '/');
+    const edit = await postForm(
+      agent,
+      `/utilisateurs/${other}/modifier`,
+      { firstName: 'A', lastName: 'B', email: 'x@y.fr', role: 'landlord_admin', version: '1' },
+      '/',
+    );
     expect(edit.status).toBe(404);
     expect((await ctx.knex('users').where({ id: other }).first()).status).toBe('active');
     expect(ctx.logs.some((l) => l.includes('access.not_found') && l.includes(world.users.adminB.id))).toBe(true);
@@ -150,20 +162,58 @@ describe('user administration by a landlord admin', () => {
     const agent = await loginAs(ctx.app, world.users.adminB.email);
     const form = $((await agent.get('/utilisateurs/nouveau')).text);
     expect(form('input[name="organisationId"]').attr('value')).toBe(world.landlordB.id);
-    expect(form('#role option').map((_i, o) => form(o).attr('value')).get()).toEqual(['', 'landlord_admin', 'landlord_instructor']);
+    expect(
+      form('#role option')
+        .map((_i, o) => form(o).attr('value'))
+        .get(),
+    ).toEqual(['', 'landlord_admin', 'landlord_instructor']);
 
-    const elsewhere = await postForm(agent, '/utilisateurs', { organisationId: world.landlordA.id, firstName: 'Eve', lastName: 'Intruse', email: 'eve@alpha.test', role: 'landlord_admin' }, '/utilisateurs/nouveau');
+    const elsewhere = await postForm(
+      agent,
+      '/utilisateurs',
+      { organisationId: world.landlordA.id, firstName: 'Eve', lastName: 'Intruse', email: 'eve@alpha.test', role: 'landlord_admin' },
+      '/utilisateurs/nouveau',
+    );
     expect(elsewhere.status).toBe(400);
     expect(await ctx.knex('users').where({ email: 'eve@alpha.test' }).first()).toBeUndefined();
 
-    const asAdmin = await postForm(agent, '/utilisateurs', { organisationId: world.landlordB.id, firstName: 'Eve', lastName: 'Intruse', email: 'eve@beta.test', role: 'admin' }, '/utilisateurs/nouveau');
+    const asAdmin = await postForm(
+      agent,
+      '/utilisateurs',
+      { organisationId: world.landlordB.id, firstName: 'Eve', lastName: 'Intruse', email: 'eve@beta.test', role: 'admin' },
+      '/utilisateurs/nouveau',
+    );
     expect(asAdmin.status).toBe(400);
 
-    const foreignAgency = await postForm(agent, '/utilisateurs', { organisationId: world.landlordB.id, firstName: 'Eve', lastName: 'Martin', email: 'eve@beta.test', role: 'landlord_instructor', agencyId: world.landlordA.agencyId }, '/utilisateurs/nouveau');
+    const foreignAgency = await postForm(
+      agent,
+      '/utilisateurs',
+      {
+        organisationId: world.landlordB.id,
+        firstName: 'Eve',
+        lastName: 'Martin',
+        email: 'eve@beta.test',
+        role: 'landlord_instructor',
+        agencyId: world.landlordA.agencyId,
+      },
+      '/utilisateurs/nouveau',
+    );
     expect(foreignAgency.status).toBe(400);
     expect(fieldError(foreignAgency.text, 'agencyId')).toContain('agence de cette organisation');
 
-    const ok = await postForm(agent, '/utilisateurs', { organisationId: world.landlordB.id, firstName: 'Eve', lastName: 'Martin', email: 'eve@beta.test', role: 'landlord_instructor', agencyId: world.landlordB.agencyId }, '/utilisateurs/nouveau');
+    const ok = await postForm(
+      agent,
+      '/utilisateurs',
+      {
+        organisationId: world.landlordB.id,
+        firstName: 'Eve',
+        lastName: 'Martin',
+        email: 'eve@beta.test',
+        role: 'landlord_instructor',
+        agencyId: world.landlordB.agencyId,
+      },
+      '/utilisateurs/nouveau',
+    );
     expect(ok.status).toBe(302);
     const created = await ctx.knex('users').where({ email: 'eve@beta.test' }).first();
     const page = $((await agent.get(`/utilisateurs/${created.id}`)).text);
@@ -174,8 +224,14 @@ describe('user administration by a landlord admin', () => {
     const agent = await loginAs(ctx.app, world.users.adminB.email);
     const target = await ctx.knex('users').where({ email: 'eve@beta.test' }).first();
     const res = await postForm(agent, `/utilisateurs/${target.id}/modifier`, {
-      firstName: 'Eve', lastName: 'Martin', email: 'eve@beta.test', role: 'landlord_instructor', version: String(target.version),
-      organisationId: world.landlordA.id, status: 'deactivated', password_hash: 'x',
+      firstName: 'Eve',
+      lastName: 'Martin',
+      email: 'eve@beta.test',
+      role: 'landlord_instructor',
+      version: String(target.version),
+      organisationId: world.landlordA.id,
+      status: 'deactivated',
+      password_hash: 'x',
     });
     expect(res.status).toBe(302);
     const after = await ctx.knex('users').where({ id: target.id }).first();
