@@ -29,6 +29,8 @@ const stepField = z.object({ step: z.enum(['situation', 'aide', 'versement', 'co
 interface StepDefinition {
   step: FilingStep;
   url: (id: string) => string;
+  /** the route's Express pattern */
+  pattern: string;
   view: string;
   schema: (today: string) => z.ZodType;
   values: (r: AidRequest, services: Services) => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -37,16 +39,16 @@ interface StepDefinition {
 
 const STEPS: StepDefinition[] = [
   {
-    step: 'situation', url: urls.requestSituation, view: 'aid-requests/situation', schema: () => situationSchema,
+    step: 'situation', url: urls.requestSituation, pattern: routes.requestSituation, view: 'aid-requests/situation', schema: () => situationSchema,
     values: (r) => situationValues(r.situation, r.version), change: (input) => ({ step: 'situation', input }),
   },
   {
-    step: 'aide', url: urls.requestAmount, view: 'aid-requests/amount', schema: () => amountSchema,
+    step: 'aide', url: urls.requestAmount, pattern: routes.requestAmount, view: 'aid-requests/amount', schema: () => amountSchema,
     values: (r) => ({ requested: r.requestedCents ? centsToInput(r.requestedCents) : '', requestedMonths: r.requestedMonths ?? '', version: r.version }),
     change: (input) => ({ step: 'aide', input }),
   },
   {
-    step: 'versement', url: urls.requestPayee, view: 'aid-requests/payee', schema: () => payeeSchema,
+    step: 'versement', url: urls.requestPayee, pattern: routes.requestPayee, view: 'aid-requests/payee', schema: () => payeeSchema,
     values: async (r, services) => {
       const payee = await services.aidRequests.payeeDefaults(r);
       return { payeeKind: payee?.kind ?? (r.aidTypePayees.length === 1 ? r.aidTypePayees[0] : ''), payeeName: payee?.name ?? '', payeeIban: payee?.iban ? formatIban(payee.iban) : '', payeeBic: payee?.bic ?? '', version: r.version };
@@ -54,7 +56,7 @@ const STEPS: StepDefinition[] = [
     change: (input) => ({ step: 'versement', input }),
   },
   {
-    step: 'consentement', url: urls.requestConsent, view: 'aid-requests/consent', schema: (today) => consentSchema(today),
+    step: 'consentement', url: urls.requestConsent, pattern: routes.requestConsent, view: 'aid-requests/consent', schema: (today) => consentSchema(today),
     values: (r) => ({ consentInformed: r.consent ? 'on' : '', consentDate: r.consent?.date ?? '', consentMethod: r.consent?.method ?? '', version: r.version }),
     change: (input) => ({ step: 'consentement', input }),
   },
@@ -100,7 +102,7 @@ export function aidRequestRoutes(services: Services): Router {
       const landlordAccount = def.step === 'versement' && request.aidTypePayees.includes('landlord') ? await aidRequests.landlordAccount(request.organisationId) : null;
       res.render(def.view, { ...(await wizard(services, a, request, def.step)), form, signedForms, landlordAccount, canOwnAccount: can(a, 'bank-accounts:own'), causeOptions, consentOptions, payeeOptions: request.aidTypePayees.map((k) => ({ value: k, text: PAYEE_KINDS[k] })) });
     };
-    const path = def.url(':id');
+    const path = def.pattern;
     router.get(path, ...requirePermission('requests:file'), async (req, res) => {
       const request = await aidRequests.get(actor(req), requestId(req), undefined, 'requests:file');
       await render(req, res, emptyForm(req, await def.values(request, services)));
@@ -144,7 +146,7 @@ export function aidRequestRoutes(services: Services): Router {
     });
   }
 
-  router.get(urls.requestDocuments(':id'), ...requirePermission('requests:file'), async (req, res) => {
+  router.get(routes.requestDocuments, ...requirePermission('requests:file'), async (req, res) => {
     const a = actor(req);
     const request = await aidRequests.get(a, requestId(req), undefined, 'requests:file');
     if (request.status !== 'draft') return res.redirect(urls.requestTab(request.id, 'pieces'));
