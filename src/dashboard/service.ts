@@ -2,11 +2,11 @@ import type { Knex } from 'knex';
 import { type Actor, can, scopeFor } from '../permissions';
 import type { SettingsService } from '../settings/service';
 import type { Clock } from '../shared/clock';
-import { parisDate } from '../shared/dates';
+import { parisDate, parisDateTime } from '../shared/dates';
 import type { DashboardRepository } from './repository';
 
-/** Start of a Paris day "AAAA-MM-JJ" as an instant (good to the hour, enough for monthly sums). */
-const parisMidnight = (day: string) => new Date(`${day}T00:00:00+01:00`);
+/** Midnight in Paris on that day, winter or summer time (the first of a summer month starts at 22:00 UTC the day before). */
+const parisMidnight = (day: string) => parisDateTime(day, '00:00') as Date;
 
 /** The operators', administrators' and auditors' dashboard: where requests stand and what was granted (no personal data for the auditor). */
 export class DashboardService {
