@@ -10,6 +10,7 @@ import type { FieldCipher } from '../shared/field-cipher';
 import type { RightsRepository, RightsRequest } from './repository';
 import type { RightsAnswerInput, RightsRequestInput } from './schemas';
 import { subjectExport } from './subject-export';
+import type { SubjectExportRepository } from './subject-export-repository';
 
 /**
  * The register of rights requests (GDPR art. 12 to 21), kept by the association's administrators:
@@ -20,14 +21,16 @@ import { subjectExport } from './subject-export';
 export class RightsService {
   private readonly db: Knex;
   private readonly rights: RightsRepository;
+  private readonly subjects: SubjectExportRepository;
   private readonly audit: AuditService;
   private readonly accessLog: AccessLogRepository;
   private readonly clock: Clock;
   private readonly cipher: FieldCipher;
 
-  constructor(deps: { db: Knex; rights: RightsRepository; audit: AuditService; accessLog: AccessLogRepository; clock: Clock; cipher: FieldCipher }) {
+  constructor(deps: { db: Knex; rights: RightsRepository; subjects: SubjectExportRepository; audit: AuditService; accessLog: AccessLogRepository; clock: Clock; cipher: FieldCipher }) {
     this.db = deps.db;
     this.rights = deps.rights;
+    this.subjects = deps.subjects;
     this.audit = deps.audit;
     this.accessLog = deps.accessLog;
     this.clock = deps.clock;
@@ -88,7 +91,7 @@ export class RightsService {
   async exportData(actor: Actor, id: string): Promise<{ fileName: string; body: string }> {
     const request = await this.get(actor, id);
     const now = this.clock.now();
-    const data = await subjectExport(this.db, this.cipher, request.personId, now);
+    const data = await subjectExport(this.db, this.cipher, request.personId, now, this.subjects);
     if (!data) throw new NotFoundError();
     await this.db.transaction(async (trx) => {
       await this.audit.record(trx, actor, { entityType: 'rights_request', entityId: id, organisationId: actor.organisationId, action: 'rights.data_exported', before: null, after: null });

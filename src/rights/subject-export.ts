@@ -1,8 +1,8 @@
-import type { Knex } from 'knex';
 import type { Db } from '../db/types';
 import type { FieldCipher } from '../shared/field-cipher';
 import { centsToDecimal } from '../shared/money';
 import { OrganisationRepository } from '../organisations/repository';
+import { SubjectExportRepository } from './subject-export-repository';
 
 /** Traces of consultation listed at most (the oldest beyond are counted, not listed). */
 const MAX_TRACES = 5_000;
@@ -29,57 +29,16 @@ interface SituationMember { personId: string; name: string; employmentStatus: st
  * sessions and appointments, the history of changes to the person, who consulted their files
  * (organisation and date), and their rights requests. Read in one pass, no change made.
  */
-export async function subjectExport(db: Db, cipher: FieldCipher, personId: string, now: Date): Promise<Record<string, unknown> | null> {
-  const person = await db('persons').where({ id: personId }).first();
-  if (!person) return null;
-  const association = await new OrganisationRepository().firstAssociation(db);
-  const memberships = await db('household_members as m')
-    .join('households as h', 'h.id', 'm.household_id')
-    .join('organisations as o', 'o.id', 'h.organisation_id')
-    .where('m.person_id', personId)
-    .orderBy('m.from_date')
-    .select('m.household_id', 'm.relationship', 'm.from_date', 'm.to_date', 'h.address_line1', 'h.address_line2', 'h.postcode', 'h.city', 'h.tenancy_reference', 'h.entry_date', 'h.rent_cents', 'h.charges_cents', 'h.housing_allowance_cents', 'o.name as landlord');
-  const householdIds = [...new Set(memberships.map((m) => m.household_id as string))];
+export async function subjectExport(
+  db: Db, cipher: FieldCipher, personId: string, now: Date,
+  records: SubjectExportRepository = new SubjectExportRepository(new OrganisationRepository()),
+): Promise<Record<string, unknown> | null> {
+  const found = await records.read(db, personId, MAX_TRACES + 1);
+  if (!found) return null;
+  const { person, association, memberships, requests, decisions, payments, documents, uploads, exchanges, missions, objectives, sessions, appointments, history, traces, rights } = found;
 
-  const requests = householdIds.length
-    ? await db('aid_requests as r').join('aid_types as t', 't.id', 'r.aid_type_id').whereIn('r.household_id', householdIds).orderBy('r.created_at')
-      .select('r.id', 'r.reference', 'r.status', 'r.situation', 'r.consent', 'r.requested_cents', 'r.requested_months', 'r.granted_cents', 'r.submitted_at', 'r.decided_at', 'r.payee_kind', 'r.payee_name', 't.label as aid')
-    : [];
-  const requestIds = requests.map((r) => r.id as string);
-  const byRequest = async (table: string, columns: string[], order: string) =>
-    requestIds.length ? await db(table).whereIn('request_id', requestIds).orderBy(order).select('request_id', ...columns) : [];
-  const decisions = await byRequest('decisions', ['kind', 'amount_cents', 'instalments', 'first_due_date', 'reason_code', 'adjourned_until', 'validated_at', 'proposed_at', 'status'], 'proposed_at');
-  const payments = await byRequest('payments', ['instalment', 'amount_cents', 'due_date', 'status', 'settled_at'], 'due_date');
-  const documents = await byRequest('request_documents', ['kind', 'filename', 'version', 'current', 'uploaded_at'], 'uploaded_at');
-  const uploads = await byRequest('request_uploads', ['filename', 'uploaded_at'], 'uploaded_at');
-  const exchanges = requestIds.length
-    ? await db('request_events').whereIn('request_id', requestIds).where('visibility', 'shared').whereNot('kind', 'note').orderBy('occurred_at').select('request_id', 'occurred_at', 'kind', 'to_status', 'message')
-    : [];
-
-  const missions = householdIds.length
-    ? await db('missions as m').join('mission_types as t', 't.id', 'm.mission_type_id').whereIn('m.household_id', householdIds).orderBy('m.ordered_at')
-      .select('m.id', 'm.reference', 'm.status', 'm.reason', 'm.ordered_at', 'm.accepted_at', 'm.started_at', 'm.ended_at', 'm.consent', 'm.outcome', 'm.recommendations', 'm.decline_reason', 'm.interruption_reason', 't.label as type')
-    : [];
-  const missionIds = missions.map((m) => m.id as string);
-  const byMission = async (table: string, columns: string[], order: string) =>
-    missionIds.length ? await db(table).whereIn('mission_id', missionIds).orderBy(order).select('mission_id', ...columns) : [];
-  const objectives = await byMission('mission_objectives', ['position', 'category', 'text', 'result'], 'position');
-  const sessions = await byMission('mission_sessions', ['held_on', 'duration_minutes', 'kind', 'participants', 'summary', 'next_steps'], 'held_on');
-  const appointments = await byMission('appointments', ['starts_at', 'duration_minutes', 'mode', 'place', 'status'], 'starts_at');
-
-  const history = await db('audit_events').where({ entity_type: 'person', entity_id: personId }).orderBy('occurred_at').select('occurred_at', 'action', 'before', 'after');
-  const traced = (q: Knex.QueryBuilder) =>
-    q.where((w) => {
-      w.where({ 'e.entity_type': 'person', 'e.entity_id': personId });
-      if (householdIds.length) w.orWhere((x) => x.where('e.entity_type', 'household').whereIn('e.entity_id', householdIds));
-      if (requestIds.length) w.orWhere((x) => x.where('e.entity_type', 'aid_request').whereIn('e.entity_id', requestIds));
-      if (missionIds.length) w.orWhere((x) => x.where('e.entity_type', 'mission').whereIn('e.entity_id', missionIds));
-    });
-  const traces = await traced(db('access_events as e').join('organisations as o', 'o.id', 'e.organisation_id'))
-    .orderBy('e.occurred_at', 'desc').limit(MAX_TRACES + 1).select('e.occurred_at', 'e.action', 'e.entity_type', 'o.name as organisation');
-  const rights = await db('rights_requests').where({ person_id: personId }).orderBy('received_on').select('kind', 'received_on', 'due_on', 'channel', 'answered_on', 'answer');
-
-  const bySource = <T extends Record<string, unknown>>(rows: T[], key: string, id: string) => rows.filter((r) => r[key] === id);
+  const ofRequest = <T extends { request_id: string }>(rows: T[], id: string) => rows.filter((r) => r.request_id === id);
+  const ofMission = <T extends { mission_id: string }>(rows: T[], id: string) => rows.filter((r) => r.mission_id === id);
   return {
     format: 'entraide-export-personne/1',
     genere_le: iso(now),
@@ -114,27 +73,27 @@ export async function subjectExport(db: Db, cipher: FieldCipher, personId: strin
               autres_membres: (situation.members ?? []).filter((m) => m.personId !== personId).length,
             }
           : null,
-        decisions: bySource(decisions, 'request_id', r.id).filter((d) => d.status === 'applied').map((d) => ({
+        decisions: ofRequest(decisions, r.id).filter((d) => d.status === 'applied').map((d) => ({
           decision: d.kind, montant_euros: euros(d.amount_cents), mensualites: d.instalments, premiere_echeance: day(d.first_due_date), motif: d.reason_code, ajournee_jusqu_au: day(d.adjourned_until), le: iso(d.validated_at ?? d.proposed_at),
         })),
-        versements: bySource(payments, 'request_id', r.id).map((p) => ({ echeance: p.instalment, montant_euros: euros(p.amount_cents), date_prevue: day(p.due_date), statut: p.status, regle_le: iso(p.settled_at) })),
-        pieces: bySource(documents, 'request_id', r.id).map((d) => ({ type: d.kind, fichier: d.filename, version: d.version, actuelle: d.current, deposee_le: iso(d.uploaded_at) })),
-        pieces_a_classer: bySource(uploads, 'request_id', r.id).map((u) => ({ fichier: u.filename, deposee_le: iso(u.uploaded_at) })),
-        echanges: bySource(exchanges, 'request_id', r.id).map((e) => ({ le: iso(e.occurred_at), type: e.kind, statut: e.to_status, message: e.message })),
+        versements: ofRequest(payments, r.id).map((p) => ({ echeance: p.instalment, montant_euros: euros(p.amount_cents), date_prevue: day(p.due_date), statut: p.status, regle_le: iso(p.settled_at) })),
+        pieces: ofRequest(documents, r.id).map((d) => ({ type: d.kind, fichier: d.filename, version: d.version, actuelle: d.current, deposee_le: iso(d.uploaded_at) })),
+        pieces_a_classer: ofRequest(uploads, r.id).map((u) => ({ fichier: u.filename, deposee_le: iso(u.uploaded_at) })),
+        echanges: ofRequest(exchanges, r.id).map((e) => ({ le: iso(e.occurred_at), type: e.kind, statut: e.to_status, message: e.message })),
       };
     }),
     accompagnements: missions.map((m) => ({
       reference: m.reference, type: m.type, statut: m.status, motif: m.reason, commandee_le: iso(m.ordered_at), acceptee_le: iso(m.accepted_at), commencee_le: iso(m.started_at), terminee_le: iso(m.ended_at),
       consentement: json(m.consent), bilan: m.outcome, recommandations: m.recommendations, motif_de_refus: m.decline_reason, motif_d_interruption: m.interruption_reason,
-      objectifs: bySource(objectives, 'mission_id', m.id).map((o) => ({ domaine: o.category, objectif: o.text, resultat: o.result })),
-      entretiens: bySource(sessions, 'mission_id', m.id).map((s) => ({ le: day(s.held_on), duree_minutes: s.duration_minutes, type: s.kind, participants: s.participants, resume: cipher.decrypt(s.summary as string, 'mission_sessions.summary'), prochaines_etapes: s.next_steps })),
-      rendez_vous: bySource(appointments, 'mission_id', m.id).map((a) => ({ le: iso(a.starts_at), duree_minutes: a.duration_minutes, mode: a.mode, lieu: a.place, statut: a.status })),
+      objectifs: ofMission(objectives, m.id).map((o) => ({ domaine: o.category, objectif: o.text, resultat: o.result })),
+      entretiens: ofMission(sessions, m.id).map((s) => ({ le: day(s.held_on), duree_minutes: s.duration_minutes, type: s.kind, participants: s.participants, resume: cipher.decrypt(s.summary, 'mission_sessions.summary'), prochaines_etapes: s.next_steps })),
+      rendez_vous: ofMission(appointments, m.id).map((a) => ({ le: iso(a.starts_at), duree_minutes: a.duration_minutes, mode: a.mode, lieu: a.place, statut: a.status })),
     })),
     historique_des_modifications: history.map((h) => ({ le: iso(h.occurred_at), action: h.action, avant: json(h.before), apres: json(h.after) })),
     consultations: {
       liste_limitee_a: MAX_TRACES,
       liste_complete: traces.length <= MAX_TRACES,
-      traces: traces.slice(0, MAX_TRACES).map((e: Record<string, unknown>) => ({ le: iso(e.occurred_at), organisation: e.organisation, objet: e.entity_type, action: e.action })),
+      traces: traces.slice(0, MAX_TRACES).map((e) => ({ le: iso(e.occurred_at), organisation: e.organisation, objet: e.entity_type, action: e.action })),
     },
     demandes_d_exercice_des_droits: rights.map((q) => ({ droit: q.kind, recue_le: day(q.received_on), echeance: day(q.due_on), canal: q.channel, repondue_le: day(q.answered_on), reponse: q.answer })),
     exclusions: EXCLUSIONS,
