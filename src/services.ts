@@ -47,7 +47,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const events = new DomainEvents();
   const base = { db: knex, clock };
 
-  const { audit, accessLog } = createAuditModule({ clock, cache });
+  const { audit, accessLog, accessLogRepository } = createAuditModule({ ...base, cache });
   const { accounts } = createAccountsModule({ cipher });
   const { mailer, mails } = createNotificationsModule({ ...base, logger, config, blobs });
   const { organisations, organisationRepository } = createOrganisationsModule({ ...base, audit });
@@ -60,18 +60,18 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const owed = createPaymentsModule({ ...base, cipher, blobs, audit });
   const requestsModule = createAidRequestsModule({
     ...base, cipher, households: householdsModule.householdRepository, persons: householdsModule.personRepository, aidTypes: aidTypeRepository, organisations: organisationRepository,
-    accounts, owed, blobs, mailer, settings, audit, cache, events, assignedCheck: reach.requests, baseUrl: config.baseUrl,
+    accounts, owed, blobs, mailer, settings, audit, accessLog, cache, events, assignedCheck: reach.requests, baseUrl: config.baseUrl,
   });
-  const transfers = createTransfersModule({ ...base, cipher, owed, requests: requestsModule.paymentProgress, accounts, blobs, mailer, settings, audit, events, baseUrl: config.baseUrl });
+  const transfers = createTransfersModule({ ...base, cipher, owed, requests: requestsModule.paymentProgress, accounts, blobs, mailer, settings, audit, accessLog, events, baseUrl: config.baseUrl });
   const accountingModule = createAccountingModule({ ...base, settingsRepository, blobs, audit, events, exportDir: config.exportDir });
   const missionsModule = createMissionsModule({
-    ...base, cipher, households: householdsModule.householdRepository, requests: requestsModule.requestRepository, accounts, blobs, mailer, settings, audit, logger, events,
+    ...base, cipher, households: householdsModule.householdRepository, requests: requestsModule.requestRepository, accounts, blobs, mailer, settings, audit, accessLog, logger, events,
     baseUrl: config.baseUrl, linkSecret: config.linkSigningSecret,
   });
   const { jobs } = createJobsModule({ ...base, accounts, organisationRepository, mailer, mails, blobs, audit, logger, baseUrl: config.baseUrl });
 
   const services = {
-    config, db, knex, clock, logger, audit, blobs, mailer, events,
+    config, db, knex, clock, logger, audit, accessLog, blobs, mailer, events,
     auth, secondFactor, organisations, users, settings, aidTypes,
     households: householdsModule.households, memberships: householdsModule.memberships, duplicates: householdsModule.duplicates,
     aidRequests: requestsModule.aidRequests, requestDocuments: requestsModule.requestDocuments, requestLists: requestsModule.requestLists,
@@ -80,7 +80,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     ledger: accountingModule.ledger, accounting: accountingModule.accounting, accountingSettings: accountingModule.accountingSettings,
     missions: missionsModule.missions, appointments: missionsModule.appointments, supportRetention: missionsModule.supportRetention,
     ...createAccessWatchModule({ ...base, organisationRepository, accounts, mailer, logger, baseUrl: config.baseUrl }),
-    ...createRightsModule({ ...base, audit, accessLog, cipher }),
+    ...createRightsModule({ ...base, audit, accessLog: accessLogRepository, cipher }),
     ...createDashboardModule({ ...base, settings }),
     ...createHomeModule({ ...base, aidRequests: requestsModule.aidRequests, jobNames: (): string[] => JOBS.map((j) => j.name) }),
     health: new HealthService(knex),

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { evaluateEligibility } from '../aid-types/eligibility';
+import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
 import type { Db } from '../db/types';
 import type { BlobStore } from '../files/storage';
@@ -59,8 +60,10 @@ export class DecisionService {
   private readonly baseUrl: string;
   private readonly instalments: GrantScheduler;
   private readonly events: DomainEvents;
+  private readonly accessLog: AccessLogService;
 
-  constructor(deps: { db: Knex; requests: AidRequestRepository; decisions: DecisionRepository; aidRequests: AidRequestService; households: HouseholdRepository; organisations: OrganisationRepository; users: UserRepository; blobs: BlobStore; mailer: Mailer; settings: SettingsService; audit: AuditService; clock: Clock; baseUrl: string; instalments: GrantScheduler; events: DomainEvents }) {
+  constructor(deps: { db: Knex; requests: AidRequestRepository; decisions: DecisionRepository; aidRequests: AidRequestService; households: HouseholdRepository; organisations: OrganisationRepository; users: UserRepository; blobs: BlobStore; mailer: Mailer; settings: SettingsService; audit: AuditService; clock: Clock; baseUrl: string; instalments: GrantScheduler; events: DomainEvents; accessLog: AccessLogService }) {
+    this.accessLog = deps.accessLog;
     this.db = deps.db;
     this.requests = deps.requests;
     this.decisions = deps.decisions;
@@ -179,6 +182,7 @@ export class DecisionService {
     if (!decision?.letterBlobId) throw new NotFoundError();
     const blob = await this.blobs.get(this.db, decision.letterBlobId);
     if (!blob) throw new NotFoundError();
+    await this.accessLog.read(actor, { action: 'request.letter', entityType: 'aid_request', entityId: request.id });
     return { filename: `decision-${request.reference}.pdf`, data: blob.data };
   }
 

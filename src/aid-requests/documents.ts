@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
 import { isUuid } from '../db/types';
 import { safeFilename, uploadProblem } from '../files/sniff';
@@ -34,8 +35,10 @@ export class RequestDocumentService {
   private readonly audit: AuditService;
   private readonly clock: Clock;
   private readonly staged: StagedUploadRepository;
+  private readonly accessLog: AccessLogService;
 
-  constructor(deps: { db: Knex; requests: AidRequestService; documents: RequestDocumentRepository; blobs: BlobStore; audit: AuditService; clock: Clock; staged?: StagedUploadRepository }) {
+  constructor(deps: { db: Knex; requests: AidRequestService; documents: RequestDocumentRepository; blobs: BlobStore; audit: AuditService; clock: Clock; staged?: StagedUploadRepository; accessLog: AccessLogService }) {
+    this.accessLog = deps.accessLog;
     this.db = deps.db;
     this.requests = deps.requests;
     this.documents = deps.documents;
@@ -159,6 +162,7 @@ export class RequestDocumentService {
     if (!doc) throw new NotFoundError();
     const blob = await this.blobs.get(this.db, doc.blobId);
     if (!blob) throw new NotFoundError();
+    await this.accessLog.read(actor, { action: 'request.document', entityType: 'aid_request', entityId: request.id });
     return { filename: doc.filename, contentType: blob.contentType, data: blob.data };
   }
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
 import type { Db } from '../db/types';
 import { safeFilename, uploadProblem } from '../files/sniff';
@@ -43,8 +44,10 @@ export class InstructionService {
   private readonly clock: Clock;
   private readonly baseUrl: string;
   private readonly cache: ReferenceCache;
+  private readonly accessLog: AccessLogService;
 
-  constructor(deps: { db: Knex; requests: AidRequestRepository; decisions: DecisionRepository; aidRequests: AidRequestService; users: UserRepository; blobs: BlobStore; mailer: Mailer; settings: SettingsService; audit: AuditService; clock: Clock; baseUrl: string; cache?: ReferenceCache }) {
+  constructor(deps: { db: Knex; requests: AidRequestRepository; decisions: DecisionRepository; aidRequests: AidRequestService; users: UserRepository; blobs: BlobStore; mailer: Mailer; settings: SettingsService; audit: AuditService; clock: Clock; baseUrl: string; cache?: ReferenceCache; accessLog: AccessLogService }) {
+    this.accessLog = deps.accessLog;
     this.db = deps.db;
     this.requests = deps.requests;
     this.decisions = deps.decisions;
@@ -180,6 +183,7 @@ export class InstructionService {
     const found = await this.requests.attachment(this.db, request.id, attachmentId, can(actor, 'requests:instruct'));
     const blob = found ? await this.blobs.get(this.db, found.blobId) : null;
     if (!found || !blob) throw new NotFoundError();
+    await this.accessLog.read(actor, { action: 'request.attachment', entityType: 'aid_request', entityId: request.id });
     return { filename: found.filename, contentType: blob.contentType, data: blob.data };
   }
 

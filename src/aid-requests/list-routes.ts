@@ -65,17 +65,15 @@ export function requestListRoutes(services: Services): Router {
 
   router.get(urls.requestsCsv(), ...requirePermission('requests:read'), async (req, res) => {
     const query = exportQuery.parse(req.query);
-    await households.logRead(actor(req), 'requests.export', 'export', 'demandes.csv');
-    await sendCsv(res, `demandes-${parisDate(clock.now())}.csv`, query.colonnes.map((c) => EXPORT_COLUMNS[c]), requestLists.exportRows(actor(req), query), (r) => query.colonnes.map((c) => csvCell(c, r)));
+    await sendCsv(res, `demandes-${parisDate(clock.now())}.csv`, query.colonnes.map((c) => EXPORT_COLUMNS[c]), requestLists.exportRows(actor(req), query, 'demandes.csv'), (r) => query.colonnes.map((c) => csvCell(c, r)));
   });
 
   router.get(urls.requestsXlsx(), ...requirePermission('requests:read'), async (req, res) => {
     const query = exportQuery.parse(req.query);
-    await households.logRead(actor(req), 'requests.export', 'export', 'demandes.xlsx');
     await sendXlsx(
       res, `demandes-${parisDate(clock.now())}.xlsx`, 'Demandes',
       query.colonnes.map((c) => ({ header: EXPORT_COLUMNS[c], format: CELLS[c].format })),
-      requestLists.exportRows(actor(req), query),
+      requestLists.exportRows(actor(req), query, 'demandes.xlsx'),
       (r) => query.colonnes.map((c) => CELLS[c].value(r)),
     );
   });

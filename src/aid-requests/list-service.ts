@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { AccessLogService } from '../audit/access-log';
 import type { Page } from '../db/types';
 import { type Actor, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
@@ -20,8 +21,10 @@ export class RequestListService {
   private readonly aidRequests: AidRequestService;
   private readonly clock: Clock;
   private readonly cache: ReferenceCache;
+  private readonly accessLog: AccessLogService;
 
-  constructor(deps: { db: Knex; lists: RequestListRepository; savedFilters: SavedFilterRepository; aidRequests: AidRequestService; clock: Clock; cache?: ReferenceCache }) {
+  constructor(deps: { db: Knex; lists: RequestListRepository; savedFilters: SavedFilterRepository; aidRequests: AidRequestService; clock: Clock; cache?: ReferenceCache; accessLog: AccessLogService }) {
+    this.accessLog = deps.accessLog;
     this.db = deps.db;
     this.lists = deps.lists;
     this.savedFilters = deps.savedFilters;
@@ -45,8 +48,9 @@ export class RequestListService {
     return { page: await this.lists.list(this.db, scope, query, counts), counts };
   }
 
-  /** The whole filtered list, a thousand rows at a time. */
-  async *exportRows(actor: Actor, query: ListQuery): AsyncGenerator<RequestRow> {
+  /** The whole filtered list, a thousand rows at a time; one read trace naming the export file (not its filters: a search may hold a name). */
+  async *exportRows(actor: Actor, query: ListQuery, file: 'demandes.csv' | 'demandes.xlsx'): AsyncGenerator<RequestRow> {
+    await this.accessLog.read(actor, { action: 'requests.export', entityType: 'export', entityId: file });
     const scope = this.aidRequests.scope(actor);
     let after: string | null = null;
     for (;;) {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { UserRepository } from '../accounts/repository';
 import type { AidTypeRepository } from '../aid-types/repository';
+import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
 import type { BlobStore } from '../files/storage';
 import type { HouseholdRepository } from '../households/repository';
@@ -45,29 +46,30 @@ export function createAidRequestsModule(deps: {
   mailer: Mailer;
   settings: SettingsService;
   audit: AuditService;
+  accessLog: AccessLogService;
   clock: Clock;
   cache: ReferenceCache;
   events: DomainEvents;
   assignedCheck: AssignedCheck;
   baseUrl: string;
 }) {
-  const { db, cipher, blobs, mailer, settings, audit, clock, cache, baseUrl } = deps;
+  const { db, cipher, blobs, mailer, settings, audit, accessLog, clock, cache, baseUrl } = deps;
   const requests = new AidRequestRepository(cipher);
   const documents = new RequestDocumentRepository();
   const decisionRepository = new DecisionRepository(cipher);
   const aidRequests = new AidRequestService({
-    db, requests, households: deps.households, persons: deps.persons, aidTypes: deps.aidTypes, documents, decisions: decisionRepository, audit, clock, cache,
+    db, requests, households: deps.households, persons: deps.persons, aidTypes: deps.aidTypes, documents, decisions: decisionRepository, audit, accessLog, clock, cache,
     payments: deps.owed.payments, payees: deps.owed.payeeRepository, assignedCheck: deps.assignedCheck,
   });
   return {
     aidRequests,
-    requestDocuments: new RequestDocumentService({ db, requests: aidRequests, documents, blobs, audit, clock }),
-    requestLists: new RequestListService({ db, lists: new RequestListRepository(), savedFilters: new SavedFilterRepository(), aidRequests, clock, cache }),
+    requestDocuments: new RequestDocumentService({ db, requests: aidRequests, documents, blobs, audit, clock, accessLog }),
+    requestLists: new RequestListService({ db, lists: new RequestListRepository(), savedFilters: new SavedFilterRepository(), aidRequests, clock, cache, accessLog }),
     decisions: new DecisionService({
       db, requests, decisions: decisionRepository, aidRequests, households: deps.households, organisations: deps.organisations, users: deps.accounts, blobs, mailer, settings, audit, clock, baseUrl,
-      instalments: deps.owed.grantScheduler, events: deps.events,
+      instalments: deps.owed.grantScheduler, events: deps.events, accessLog,
     }),
-    instruction: new InstructionService({ db, requests, decisions: decisionRepository, aidRequests, users: deps.accounts, blobs, mailer, settings, audit, clock, baseUrl, cache }),
+    instruction: new InstructionService({ db, requests, decisions: decisionRepository, aidRequests, users: deps.accounts, blobs, mailer, settings, audit, clock, baseUrl, cache, accessLog }),
     paymentProgress: new RequestPaymentProgress({ requests, aidRequests }),
     /** read by the missions (a mission may be about a request) */
     requestRepository: requests,

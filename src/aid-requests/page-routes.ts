@@ -79,8 +79,7 @@ export async function renderRequest(services: Services, req: Request, res: Respo
   const a = actor(req);
   const request = await aidRequests.get(a, String(req.params.id));
   const forAssociation = can(a, 'requests:instruct');
-  // what the page needs is read at once, the access trace written alongside
-  const [, data] = await Promise.all([households.logRead(a, `request.view.${tab}`, 'aid_request', request.id), aidRequests.pageData(a, request)]);
+  const data = await aidRequests.pageData(a, request, tab);
   const { check, decisions: allDecisions, payments, events } = data;
   const pending = allDecisions.find((d) => d.status === 'pending') ?? null;
   const isLandlord = can(a, 'requests:file');

@@ -92,7 +92,7 @@ export function aidRequestRoutes(services: Services): Router {
   for (const def of STEPS) {
     const render = async (req: Request, res: Response, form: FormState) => {
       const a = actor(req);
-      const request = await aidRequests.get(a, requestId(req), undefined, 'requests:file');
+      const request = await aidRequests.read(a, requestId(req), def.step, 'requests:file');
       if (request.status !== 'draft') {
         // a submitted request is not edited any more: say so on its page
         if (form.errors._form) req.flash('error', form.errors._form);
@@ -148,14 +148,14 @@ export function aidRequestRoutes(services: Services): Router {
 
   router.get(routes.requestDocuments, ...requirePermission('requests:file'), async (req, res) => {
     const a = actor(req);
-    const request = await aidRequests.get(a, requestId(req), undefined, 'requests:file');
+    const request = await aidRequests.read(a, requestId(req), 'pieces', 'requests:file');
     if (request.status !== 'draft') return res.redirect(urls.requestTab(request.id, 'pieces'));
     res.render('aid-requests/documents-step', { ...(await wizard(services, a, request, 'pieces')), ...(await documentsView(services, req, request)), form: emptyForm(req) });
   });
 
   router.get(routes.requestRecap, ...requirePermission('requests:file'), async (req, res) => {
     const a = actor(req);
-    const request = await aidRequests.get(a, requestId(req), undefined, 'requests:file');
+    const request = await aidRequests.read(a, requestId(req), 'recapitulatif', 'requests:file');
     if (request.status !== 'draft') return res.redirect(urls.request(request.id));
     res.render('aid-requests/recap', { ...(await wizard(services, a, request, 'recapitulatif')), ...(await documentsView(services, req, request)), causes: CAUSES, consentMethods: CONSENT_METHODS, payeeKinds: PAYEE_KINDS });
   });
@@ -200,7 +200,7 @@ export function aidRequestRoutes(services: Services): Router {
   /** Withdrawing asks first: this page says what will happen, its form confirms. */
   router.get(routes.requestWithdraw, ...requirePermission('requests:file'), async (req, res) => {
     const a = actor(req);
-    const request = await aidRequests.get(a, requestId(req), undefined, 'requests:file');
+    const request = await aidRequests.read(a, requestId(req), 'retirer', 'requests:file');
     if (!availableActions(a.role, request.status).some((x) => x.action === 'withdraw')) {
       req.flash('error', 'Cette demande ne peut plus être retirée.');
       return res.redirect(urls.request(request.id));

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Options } from 'express-rate-limit';
-import type { AccessLogRepository } from '../audit/access-repository';
+import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
 import { DatabaseRateLimitStore } from '../http/rate-limit-store';
 import { type Db, isUuid } from '../db/types';
@@ -77,9 +77,9 @@ export class DuplicateService {
   private readonly suspicions: SuspicionRepository;
   private readonly audit: AuditService;
   private readonly clock: Clock;
-  private readonly accessLog: AccessLogRepository;
+  private readonly accessLog: AccessLogService;
 
-  constructor(deps: { db: Knex; persons: PersonRepository; households: HouseholdRepository; suspicions: SuspicionRepository; audit: AuditService; clock: Clock; accessLog: AccessLogRepository }) {
+  constructor(deps: { db: Knex; persons: PersonRepository; households: HouseholdRepository; suspicions: SuspicionRepository; audit: AuditService; clock: Clock; accessLog: AccessLogService }) {
     this.db = deps.db;
     this.persons = deps.persons;
     this.households = deps.households;
@@ -117,9 +117,7 @@ export class DuplicateService {
     if (!full && (await this.probes.increment(actor.userId)).totalHits > PROBE_LIMIT) return { known: false, matches: [], limited: true };
     const matches = this.visibleTo(actor, await this.findFor(full ? probe : { ...probe, email: null, phone: null }, excludeIds));
     for (const m of matches) {
-      await this.accessLog.record(this.db, {
-        userId: actor.userId, organisationId: actor.organisationId, action: 'person.duplicate_check', entityType: 'person', entityId: m.id, requestId: actor.requestId ?? null, occurredAt: this.clock.now(),
-      });
+      await this.accessLog.read(actor, { action: 'person.duplicate_check', entityType: 'person', entityId: m.id });
     }
     return { known: matches.length > 0, matches: full ? matches : [], limited: false };
   }
@@ -192,6 +190,8 @@ export class DuplicateService {
     const survivor = await side(survivorId);
     const merged = await side(mergedId);
     const conflict = Boolean(survivor.household && merged.household && survivor.household.id !== merged.household.id);
+    // both people are shown side by side: two reads
+    for (const id of [survivorId, mergedId]) await this.accessLog.read(actor, { action: 'person.view', entityType: 'person', entityId: id });
     return { suspicionId: suspicion.id, reasons: suspicion.reasons, survivor, merged, conflict };
   }
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
 import { type Actor, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
@@ -22,8 +23,10 @@ export class MembershipService {
   private readonly persons: PersonRepository;
   private readonly audit: AuditService;
   private readonly clock: Clock;
+  private readonly accessLog: AccessLogService;
 
-  constructor(deps: { db: Knex; households: HouseholdRepository; persons: PersonRepository; audit: AuditService; clock: Clock }) {
+  constructor(deps: { db: Knex; households: HouseholdRepository; persons: PersonRepository; audit: AuditService; clock: Clock; accessLog: AccessLogService }) {
+    this.accessLog = deps.accessLog;
     this.db = deps.db;
     this.households = deps.households;
     this.persons = deps.persons;
@@ -134,6 +137,7 @@ export class MembershipService {
     const membership = (await this.households.members(this.db, householdId)).find((m) => m.id === membershipId && m.toDate === null);
     const [person] = membership ? await this.persons.findManyByIds(this.db, [membership.personId]) : [];
     if (!membership || !person) throw new NotFoundError();
+    await this.accessLog.read(actor, { action: 'household.view', entityType: 'household', entityId: household.id });
     return { household, membership, person };
   }
 

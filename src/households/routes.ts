@@ -39,8 +39,6 @@ export function householdRoutes(services: Services): Router {
 
   router.get(urls.householdsCsv(), ...requirePermission('households:read'), async (req, res) => {
     const query = householdListQuery.parse(req.query);
-    // an export reads many records at once: one trace naming the export (its filters are not kept: a search may hold a name)
-    await households.logRead(actor(req), 'households.export', 'export', 'menages.csv');
     await sendCsv(
       res,
       `menages-${today()}.csv`,
@@ -111,7 +109,7 @@ export function householdRoutes(services: Services): Router {
   });
 
   const renderEdit = async (req: Request, res: Response, form: FormState) => {
-    const household = await households.get(actor(req), String(req.params.id), 'households:manage');
+    const household = await households.read(actor(req), String(req.params.id), 'households:manage');
     res.render('households/edit', { household, form });
   };
   router.get(routes.householdEdit, ...requirePermission('households:manage'), async (req, res) => {
@@ -130,7 +128,7 @@ export function householdRoutes(services: Services): Router {
   });
 
   const renderAddPerson = async (req: Request, res: Response, form: FormState) => {
-    const household = await households.get(actor(req), String(req.params.id), 'households:manage');
+    const household = await households.read(actor(req), String(req.params.id), 'households:manage');
     res.render('households/add-person', { household, form, ...personOptions, duplicate: await knownPerson(req, form) });
   };
   router.get(routes.householdAddPerson, ...requirePermission('households:manage'), (req, res) =>
@@ -148,14 +146,12 @@ export function householdRoutes(services: Services): Router {
   });
 
   const renderPerson = async (req: Request, res: Response, form: FormState) => {
-    const { person, householdId } = await households.getPerson(actor(req), String(req.params.id), 'households:manage');
+    const { person, householdId } = await households.readPerson(actor(req), String(req.params.id));
     res.render('households/person-edit', { person, householdId, form, ...personOptions });
   };
   router.get(routes.personEdit, ...requirePermission('households:manage'), async (req, res) => {
-    const a = actor(req);
-    const { person } = await households.getPerson(a, String(req.params.id), 'households:manage');
-    await households.logRead(a, 'person.view', 'person', person.id);
-    await renderPerson(req, res, emptyForm(req, personValues(person)));
+    const { person, householdId } = await households.readPerson(actor(req), String(req.params.id));
+    res.render('households/person-edit', { person, householdId, form: emptyForm(req, personValues(person)), ...personOptions });
   });
   postForm(router, routes.personEdit, logger, {
     permission: 'households:manage',
@@ -170,7 +166,7 @@ export function householdRoutes(services: Services): Router {
 
   const renderJoin = async (req: Request, res: Response, form: FormState) => {
     const a = actor(req);
-    const household = await households.get(a, String(req.params.id), 'households:manage');
+    const household = await households.read(a, String(req.params.id), 'households:manage');
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 100) : String(form.values.q ?? '');
     const candidates = q ? (await memberships.candidates(a, q)).filter((c) => c.household_id !== household.id) : [];
     const candidateOptions = candidates.map((c) => ({ value: c.id, text: `${c.first_names} ${c.last_name}, né(e) le ${formatDate(c.birth_date)} — bail ${c.tenancy_reference}` }));
@@ -224,7 +220,7 @@ export function householdRoutes(services: Services): Router {
   // a merge is confirmed on its own page, showing both households
   const renderMerge = async (req: Request, res: Response, form: FormState) => {
     const a = actor(req);
-    const survivor = await households.get(a, String(req.params.id), 'households:manage');
+    const survivor = await households.read(a, String(req.params.id), 'households:manage');
     const reference = String(form.values.mergedReference ?? '').trim();
     let preview = null;
     if (reference && !form.errors.mergedReference) {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { AccessLogRepository } from '../audit/access-repository';
+import type { AccessLogService } from '../audit/access-log';
 import type { AuditEvent } from '../audit/repository';
 import type { AuditService } from '../audit/service';
 import type { Db, Page } from '../db/types';
@@ -41,11 +41,11 @@ export class HouseholdService {
   private readonly duplicates: DuplicateService;
   private readonly memberships: MembershipService;
   private readonly audit: AuditService;
-  private readonly accessLog: AccessLogRepository;
+  private readonly accessLog: AccessLogService;
   private readonly clock: Clock;
   private readonly cache: ReferenceCache;
 
-  constructor(deps: { db: Knex; households: HouseholdRepository; persons: PersonRepository; organisations: OrganisationRepository; duplicates: DuplicateService; memberships: MembershipService; audit: AuditService; accessLog: AccessLogRepository; clock: Clock; cache?: ReferenceCache; assignedCheck?: AssignedCheck }) {
+  constructor(deps: { db: Knex; households: HouseholdRepository; persons: PersonRepository; organisations: OrganisationRepository; duplicates: DuplicateService; memberships: MembershipService; audit: AuditService; accessLog: AccessLogService; clock: Clock; cache?: ReferenceCache; assignedCheck?: AssignedCheck }) {
     this.assigned = new AssignedReach({ general: 'households:read', assigned: 'households:read-assigned', check: deps.assignedCheck });
     this.db = deps.db;
     this.households = deps.households;
@@ -74,6 +74,8 @@ export class HouseholdService {
 
   /** The whole filtered list, page by page (CSV export): never loads every row at once. */
   async *exportRows(actor: Actor, query: HouseholdListQuery) {
+    // an export reads many records at once: one trace naming the export (its filters are not kept: a search may hold a name)
+    await this.logRead(actor, 'households.export', 'export', 'menages.csv');
     const scope = scopeFor(actor, 'households:read');
     let after: string | null = null;
     for (;;) {
@@ -88,6 +90,13 @@ export class HouseholdService {
   async get(actor: Actor, id: string, permission: 'households:read' | 'households:manage' = 'households:read', db: Db = this.db): Promise<Household> {
     const household = await this.households.findById(db, await this.scopeOf(actor, id, permission, db), id);
     if (!household) throw new NotFoundError();
+    return household;
+  }
+
+  /** A household shown on a page or a form: read traced. */
+  async read(actor: Actor, id: string, permission: 'households:read' | 'households:manage' = 'households:read'): Promise<Household> {
+    const household = await this.get(actor, id, permission);
+    await this.logRead(actor, 'household.view', 'household', id);
     return household;
   }
 
@@ -115,16 +124,8 @@ export class HouseholdService {
     return this.households.submittedRequestsOf(this.db, householdId);
   }
 
-  async logRead(actor: Actor, action: string, entityType: string, entityId: string): Promise<void> {
-    await this.accessLog.record(this.db, {
-      userId: actor.userId,
-      organisationId: actor.organisationId,
-      action,
-      entityType,
-      entityId,
-      requestId: actor.requestId ?? null,
-      occurredAt: this.clock.now(),
-    });
+  private logRead(actor: Actor, action: string, entityType: string, entityId: string): Promise<void> {
+    return this.accessLog.read(actor, { action, entityType, entityId });
   }
 
   /**
@@ -173,6 +174,13 @@ export class HouseholdService {
   }
 
   /** A person the actor may edit: a current member of one of its households (association: anyone). */
+  /** A person shown to be edited: read traced. */
+  async readPerson(actor: Actor, personId: string): Promise<{ person: Person; householdId: string | null }> {
+    const found = await this.getPerson(actor, personId, 'households:manage');
+    await this.logRead(actor, 'person.view', 'person', found.person.id);
+    return found;
+  }
+
   async getPerson(actor: Actor, personId: string, permission: 'households:read' | 'households:manage' = 'households:read'): Promise<{ person: Person; householdId: string | null }> {
     const person = await this.persons.findById(this.db, scopeFor(actor, permission), personId);
     if (!person) throw new NotFoundError();

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { UserRepository } from '../accounts/repository';
 import type { AidRequestRepository } from '../aid-requests/repository';
+import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
 import type { BlobStore } from '../files/storage';
 import type { HouseholdRepository } from '../households/repository';
@@ -38,6 +39,7 @@ export function createMissionsModule(deps: {
   mailer: Mailer;
   settings: SettingsService;
   audit: AuditService;
+  accessLog: AccessLogService;
   clock: Clock;
   logger: Logger;
   events: DomainEvents;
@@ -45,7 +47,7 @@ export function createMissionsModule(deps: {
   linkSecret: string;
 }) {
   const { db, cipher, blobs, mailer, settings, audit, clock, events } = deps;
-  const missions = new MissionService({ db, missions: new MissionRepository(cipher), households: deps.households, requests: deps.requests, users: deps.accounts, blobs, settings, audit, clock, events });
+  const missions = new MissionService({ db, missions: new MissionRepository(cipher), households: deps.households, requests: deps.requests, users: deps.accounts, blobs, settings, audit, clock, events, accessLog: deps.accessLog });
   const appointments = new AppointmentService({ db, appointments: new AppointmentRepository(), missions, mailer, blobs, settings, audit, clock, baseUrl: deps.baseUrl, linkSecret: deps.linkSecret });
   // a mission that closes calls its upcoming appointments off (the mails leave after the commit)
   events.on('mission.closed', (trx, e) => appointments.cancelForClosedMission(trx, e.actor, { id: e.missionId, organisationId: e.organisationId }));

@@ -123,8 +123,6 @@ export function missionRoutes(services: Services): Router {
       work ? missions.contacts(a, m) : Promise.resolve([]),
       can(a, 'missions:manage') ? missions.advisers(a) : Promise.resolve([]),
       missions.history(m),
-      // every reader is traced, the landlord reading its summary too (CNIL: who read which record, when)
-      households.logRead(a, 'mission.view', 'mission', m.id),
     ]);
     const prefill = sessionPrefill.parse(req.query).rdv;
     const from = list.find((x) => x.id === prefill);

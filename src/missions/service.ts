@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
 import type { AidRequestRepository } from '../aid-requests/repository';
 import { type Db, isUuid, type Page } from '../db/types';
@@ -56,8 +57,10 @@ export class MissionService {
   private readonly audit: AuditService;
   private readonly clock: Clock;
   private readonly events: DomainEvents;
+  private readonly accessLog: AccessLogService;
 
-  constructor(deps: { db: Knex; missions: MissionRepository; households: HouseholdRepository; requests: AidRequestRepository; users: UserRepository; blobs: BlobStore; settings: SettingsService; audit: AuditService; clock: Clock; events: DomainEvents }) {
+  constructor(deps: { db: Knex; missions: MissionRepository; households: HouseholdRepository; requests: AidRequestRepository; users: UserRepository; blobs: BlobStore; settings: SettingsService; audit: AuditService; clock: Clock; events: DomainEvents; accessLog: AccessLogService }) {
+    this.accessLog = deps.accessLog;
     this.db = deps.db;
     this.missions = deps.missions;
     this.households = deps.households;
@@ -96,7 +99,12 @@ export class MissionService {
 
   async view(actor: Actor, id: string): Promise<MissionView> {
     const mission = await this.get(actor, id);
-    const [objectives, sessions] = await Promise.all([this.missions.objectives(this.db, mission.id), this.missions.sessions(this.db, mission.id)]);
+    // every reader is traced, the landlord reading its summary too (CNIL: who read which record, when)
+    const [objectives, sessions] = await Promise.all([
+      this.missions.objectives(this.db, mission.id),
+      this.missions.sessions(this.db, mission.id),
+      this.accessLog.read(actor, { action: 'mission.view', entityType: 'mission', entityId: mission.id }),
+    ]);
     return {
       mission, objectives,
       sessions: sessions.map((s) => sessionFor(actor, s)),
@@ -245,6 +253,7 @@ export class MissionService {
     const m = await this.get(actor, id);
     const blob = m.reportBlobId ? await this.blobs.get(this.db, m.reportBlobId) : null;
     if (!blob) throw new NotFoundError('Le bilan est établi à la fin de la mission.');
+    await this.accessLog.read(actor, { action: 'mission.report', entityType: 'mission', entityId: m.id });
     return { filename: `bilan-${m.reference}.pdf`, data: blob.data };
   }
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { UserRepository } from '../accounts/repository';
+import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
 import type { BlobStore } from '../files/storage';
 import type { Mailer } from '../notifications/mailer';
@@ -49,6 +50,7 @@ export function createTransfersModule(deps: {
   mailer: Mailer;
   settings: SettingsService;
   audit: AuditService;
+  accessLog: AccessLogService;
   clock: Clock;
   events: DomainEvents;
   baseUrl: string;
@@ -56,6 +58,6 @@ export function createTransfersModule(deps: {
   const { db, owed, requests, accounts, blobs, mailer, settings, audit, clock, events } = deps;
   const batchRepository = new BatchRepository(deps.cipher);
   const batches = new BatchService({ db, batches: batchRepository, debtors: owed.debtorAccountRepository, payments: owed.payments, payees: owed.payeeRepository, requests, users: accounts, blobs, mailer, settings, audit, clock, events });
-  const rejections = new RejectionService({ db, payments: owed.payments, batchRepository, batches, requests, users: accounts, mailer, audit, clock, baseUrl: deps.baseUrl, events });
+  const rejections = new RejectionService({ db, payments: owed.payments, batchRepository, batches, requests, users: accounts, mailer, audit, clock, baseUrl: deps.baseUrl, events, accessLog: deps.accessLog });
   return { batches, rejections };
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
 import { type Db, isUuid } from '../db/types';
 import type { Mailer } from '../notifications/mailer';
@@ -49,8 +50,10 @@ export class RejectionService {
   private readonly clock: Clock;
   private readonly baseUrl: string;
   private readonly events: DomainEvents;
+  private readonly accessLog: AccessLogService;
 
-  constructor(deps: { db: Knex; payments: PaymentRepository; batchRepository: BatchRepository; batches: BatchService; requests: RequestProgress; users: UserRepository; mailer: Mailer; audit: AuditService; clock: Clock; baseUrl: string; events: DomainEvents }) {
+  constructor(deps: { db: Knex; payments: PaymentRepository; batchRepository: BatchRepository; batches: BatchService; requests: RequestProgress; users: UserRepository; mailer: Mailer; audit: AuditService; clock: Clock; baseUrl: string; events: DomainEvents; accessLog: AccessLogService }) {
+    this.accessLog = deps.accessLog;
     this.db = deps.db;
     this.payments = deps.payments;
     this.batchRepository = deps.batchRepository;
@@ -139,17 +142,18 @@ export class RejectionService {
     });
   }
 
-  /** The remaining instalments of a grant stop (the tenant left, the debt was settled otherwise…), with the reason. */
   /** What cancelling a request's remaining instalments would cancel, for its confirmation page (possibly nothing). */
   async remainingInstalments(actor: Actor, requestId: string): Promise<{ requestId: string; reference: string; instalments: Payment[]; totalCents: number; batched: number }> {
     scopeFor(actor, 'payments:manage');
     const request = isUuid(requestId) ? await this.requests.find(this.db, requestId) : null;
     if (!request) throw new NotFoundError();
+    await this.accessLog.read(actor, { action: 'request.view.annuler-echeances', entityType: 'aid_request', entityId: request.id });
     const payments = await this.payments.forRequest(this.db, request.id);
     const instalments = payments.filter((p) => p.status === 'scheduled');
     return { requestId: request.id, reference: request.reference ?? '', instalments, totalCents: instalments.reduce((a, p) => a + p.amountCents, 0), batched: payments.filter((p) => p.status === 'batched').length };
   }
 
+  /** The remaining instalments of a grant stop (the tenant left, the debt was settled otherwise…), with the reason. */
   async cancelRemaining(actor: Actor, requestId: string, reason: string): Promise<number> {
     scopeFor(actor, 'payments:manage');
     return this.db.transaction(async (trx) => {

@@ -327,7 +327,7 @@ async function snapshot(services: Services): Promise<unknown> {
   const requests = [];
   for (const id of [ids.aq, ids.aeFirst, ids.aeSecond]) {
     const r = await services.aidRequests.get(operator, id);
-    const page = await services.aidRequests.pageData(operator, r);
+    const page = await services.aidRequests.pageData(operator, r, 'synthese');
     requests.push({
       payee: r.payee,
       payments: page.payments.map((p) => p.payeeIban),
