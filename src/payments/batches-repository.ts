@@ -70,16 +70,68 @@ export interface DuePayment {
   bic: string | null;
 }
 
-const toBatch = (r: Record<string, unknown>): Batch => ({
-  id: r.id as string, number: Number(r.number), debtorAccountId: r.debtor_account_id as string, debtorLabel: (r.debtor_label as string) ?? '',
-  executionDate: r.execution_date as string, msgId: r.msg_id as string, paymentInfoId: r.payment_info_id as string, status: r.status as BatchStatus,
-  transactionCount: r.transaction_count as number, controlSumCents: Number(r.control_sum_cents), fileBlobId: r.file_blob_id as string, fileName: r.file_name as string,
-  fileSha256: r.file_sha256 as string, generatedBy: (r.generated_by as string | null) ?? null, generatedByLabel: r.generated_by_label as string, generatedAt: r.generated_at as Date,
-  approvedByLabel: (r.approved_by_label as string | null) ?? null, approvedAt: (r.approved_at as Date | null) ?? null,
-  transmittedByLabel: (r.transmitted_by_label as string | null) ?? null, transmittedAt: (r.transmitted_at as Date | null) ?? null,
-  settledByLabel: (r.settled_by_label as string | null) ?? null, settledAt: (r.settled_at as Date | null) ?? null,
-  cancelledByLabel: (r.cancelled_by_label as string | null) ?? null, cancelledAt: (r.cancelled_at as Date | null) ?? null, cancelReason: (r.cancel_reason as string | null) ?? null,
-  version: r.version as number,
+/** A row of payment_batches (bigint as string, date as 'YYYY-MM-DD'). */
+interface BatchRow {
+  id: string;
+  number: string;
+  debtor_account_id: string;
+  execution_date: string;
+  msg_id: string;
+  payment_info_id: string;
+  status: BatchStatus;
+  transaction_count: number;
+  control_sum_cents: string;
+  file_blob_id: string;
+  file_name: string;
+  file_sha256: string;
+  generated_by: string | null;
+  generated_by_label: string;
+  generated_at: Date;
+  job_run_id: string | null;
+  approved_by: string | null;
+  approved_by_label: string | null;
+  approved_at: Date | null;
+  transmitted_by: string | null;
+  transmitted_by_label: string | null;
+  transmitted_at: Date | null;
+  settled_by: string | null;
+  settled_by_label: string | null;
+  settled_at: Date | null;
+  cancelled_by: string | null;
+  cancelled_by_label: string | null;
+  cancelled_at: Date | null;
+  cancel_reason: string | null;
+  version: number;
+}
+
+/** A batch with its debtor account's label. */
+type BatchListRow = BatchRow & { debtor_label: string };
+
+/** A row of payment_batch_items; iban is encrypted at rest. */
+interface BatchItemRow {
+  id: string;
+  batch_id: string;
+  payment_id: string;
+  end_to_end_id: string;
+  amount_cents: string;
+  bank_account_id: string;
+  creditor_name: string;
+  iban: string;
+  bic: string | null;
+  remittance: string;
+  live: boolean;
+}
+
+const toBatch = (r: BatchListRow): Batch => ({
+  id: r.id, number: Number(r.number), debtorAccountId: r.debtor_account_id, debtorLabel: r.debtor_label ?? '',
+  executionDate: r.execution_date, msgId: r.msg_id, paymentInfoId: r.payment_info_id, status: r.status,
+  transactionCount: r.transaction_count, controlSumCents: Number(r.control_sum_cents), fileBlobId: r.file_blob_id, fileName: r.file_name,
+  fileSha256: r.file_sha256, generatedBy: r.generated_by ?? null, generatedByLabel: r.generated_by_label, generatedAt: r.generated_at,
+  approvedByLabel: r.approved_by_label ?? null, approvedAt: r.approved_at ?? null,
+  transmittedByLabel: r.transmitted_by_label ?? null, transmittedAt: r.transmitted_at ?? null,
+  settledByLabel: r.settled_by_label ?? null, settledAt: r.settled_at ?? null,
+  cancelledByLabel: r.cancelled_by_label ?? null, cancelledAt: r.cancelled_at ?? null, cancelReason: r.cancel_reason ?? null,
+  version: r.version,
 });
 
 const PAYABLE_REQUEST_STATUSES = ['granted', 'in_payment', 'paid'];
@@ -114,20 +166,23 @@ export class BatchRepository {
       .whereNotExists((q) => q.from('payment_batch_items as i').whereRaw('i.payment_id = p.id').where('i.live', true))
       .orderBy([{ column: 'p.due_date' }, { column: 'p.end_to_end_id' }])
       .forUpdate('p')
-      .select(
+      .select<Array<{
+        id: string; request_id: string; reference: string; aid_type_id: string; aid_code: string; organisation_id: string; instalment: number; instalments: number;
+        amount_cents: string; due_date: string; end_to_end_id: string; payee_id: string; account_id: string; holder_name: string; iban: string; bic: string | null;
+      }>>(
         'p.id', 'p.request_id', 'r.reference', 'r.aid_type_id', 't.code as aid_code', 'p.organisation_id', 'p.instalment', 'p.instalments', 'p.amount_cents', 'p.due_date', 'p.end_to_end_id',
         'p.payee_id', 'a.id as account_id', 'a.holder_name', 'a.iban', 'a.bic',
       );
-    return rows.map((r: Record<string, unknown>) => ({
-      id: r.id as string, requestId: r.request_id as string, reference: r.reference as string, aidTypeId: r.aid_type_id as string, aidCode: r.aid_code as string,
-      organisationId: r.organisation_id as string, instalment: r.instalment as number, instalments: r.instalments as number, amountCents: Number(r.amount_cents),
-      dueDate: r.due_date as string, endToEndId: r.end_to_end_id as string, payeeId: r.payee_id as string, accountId: r.account_id as string,
-      holderName: r.holder_name as string, iban: this.cipher.decrypt(r.iban as string, 'bank_accounts.iban'), bic: (r.bic as string | null) ?? null,
+    return rows.map((r) => ({
+      id: r.id, requestId: r.request_id, reference: r.reference, aidTypeId: r.aid_type_id, aidCode: r.aid_code,
+      organisationId: r.organisation_id, instalment: r.instalment, instalments: r.instalments, amountCents: Number(r.amount_cents),
+      dueDate: r.due_date, endToEndId: r.end_to_end_id, payeeId: r.payee_id, accountId: r.account_id,
+      holderName: r.holder_name, iban: this.cipher.decrypt(r.iban, 'bank_accounts.iban'), bic: r.bic ?? null,
     }));
   }
 
   async liveBatchExists(trx: Db, debtorAccountId: string, executionDate: string): Promise<boolean> {
-    return Boolean(await trx('payment_batches').where({ debtor_account_id: debtorAccountId, execution_date: executionDate }).whereNot('status', 'cancelled').first('id'));
+    return Boolean(await trx('payment_batches').where({ debtor_account_id: debtorAccountId, execution_date: executionDate }).whereNot('status', 'cancelled').first<Pick<BatchRow, 'id'> | undefined>('id'));
   }
 
   async insert(
@@ -141,8 +196,8 @@ export class BatchRepository {
         transaction_count: b.count, control_sum_cents: b.controlSumCents.toString(), file_blob_id: b.fileBlobId, file_name: b.fileName, file_sha256: b.fileSha256,
         generated_by: b.by.userId, generated_by_label: b.by.label, generated_at: now, job_run_id: b.jobRunId,
       })
-      .returning('id');
-    return (row as { id: string }).id;
+      .returning<Array<Pick<BatchRow, 'id'>>>('id');
+    return row!.id;
   }
 
   async insertItems(trx: Db, batchId: string, items: Array<{ paymentId: string; endToEndId: string; amountCents: number; accountId: string; creditorName: string; iban: string; bic: string | null; remittance: string }>): Promise<void> {
@@ -156,41 +211,41 @@ export class BatchRepository {
   async setPaymentStatus(trx: Db, paymentIds: string[], from: string, to: string, now: Date, extra: Record<string, unknown> = {}): Promise<number> {
     let n = 0;
     for (let i = 0; i < paymentIds.length; i += 5000) {
-      n += (await trx('payments').whereIn('id', paymentIds.slice(i, i + 5000)).where('status', from).update({ status: to, updated_at: now, version: trx.raw('version + 1'), ...extra }).returning('id')).length;
+      n += (await trx('payments').whereIn('id', paymentIds.slice(i, i + 5000)).where('status', from).update({ status: to, updated_at: now, version: trx.raw('version + 1'), ...extra }).returning<Array<{ id: string }>>('id')).length;
     }
     return n;
   }
 
   async findById(db: Db, id: string, forUpdate = false): Promise<Batch | null> {
-    const q = db('payment_batches as b').join('debtor_accounts as d', 'd.id', 'b.debtor_account_id').where('b.id', id).select('b.*', 'd.label as debtor_label');
+    const q = db('payment_batches as b').join('debtor_accounts as d', 'd.id', 'b.debtor_account_id').where('b.id', id).select<BatchListRow[]>('b.*', 'd.label as debtor_label');
     if (forUpdate) q.forUpdate('b');
-    const row = await q.first();
+    const row = await q.first<BatchListRow | undefined>();
     return row ? toBatch(row) : null;
   }
 
   async list(db: Db, page: number, pageSize = 30): Promise<Page<Batch>> {
     const [count] = await db('payment_batches').count<{ n: string }[]>('* as n');
     const rows = await db('payment_batches as b').join('debtor_accounts as d', 'd.id', 'b.debtor_account_id')
-      .orderBy([{ column: 'b.number', order: 'desc' }]).limit(pageSize).offset((page - 1) * pageSize).select('b.*', 'd.label as debtor_label');
+      .orderBy([{ column: 'b.number', order: 'desc' }]).limit(pageSize).offset((page - 1) * pageSize).select<BatchListRow[]>('b.*', 'd.label as debtor_label');
     return toPage(rows.map(toBatch), Number(count?.n ?? 0), page, pageSize);
   }
 
   async items(db: Db, batchId: string, limit?: number): Promise<BatchItem[]> {
     const q = db('payment_batch_items as i').join('payments as p', 'p.id', 'i.payment_id').join('aid_requests as r', 'r.id', 'p.request_id')
       .where('i.batch_id', batchId).orderBy('i.end_to_end_id')
-      .select('i.*', 'p.status as payment_status', 'p.request_id', 'p.payee_id', 'p.instalment', 'p.instalments', 'p.reissue_of', 'r.reference');
+      .select<Array<BatchItemRow & { payment_status: string; request_id: string; payee_id: string; instalment: number; instalments: number; reissue_of: string | null; reference: string | null }>>('i.*', 'p.status as payment_status', 'p.request_id', 'p.payee_id', 'p.instalment', 'p.instalments', 'p.reissue_of', 'r.reference');
     if (limit) q.limit(limit);
-    return (await q).map((r: Record<string, unknown>) => ({
-      paymentId: r.payment_id as string, endToEndId: r.end_to_end_id as string, amountCents: Number(r.amount_cents), creditorName: r.creditor_name as string,
-      iban: this.cipher.decrypt(r.iban as string, 'payment_batch_items.iban'), bic: (r.bic as string | null) ?? null, remittance: r.remittance as string, paymentStatus: r.payment_status as string,
-      requestId: r.request_id as string, reference: (r.reference as string | null) ?? null, payeeId: r.payee_id as string,
-      instalment: r.instalment as number, instalments: r.instalments as number, reissueOf: (r.reissue_of as string | null) ?? null,
+    return (await q).map((r) => ({
+      paymentId: r.payment_id, endToEndId: r.end_to_end_id, amountCents: Number(r.amount_cents), creditorName: r.creditor_name,
+      iban: this.cipher.decrypt(r.iban, 'payment_batch_items.iban'), bic: r.bic ?? null, remittance: r.remittance, paymentStatus: r.payment_status,
+      requestId: r.request_id, reference: r.reference ?? null, payeeId: r.payee_id,
+      instalment: r.instalment, instalments: r.instalments, reissueOf: r.reissue_of ?? null,
     }));
   }
 
   /** Moves a batch's status under its version; false when someone else moved it first. */
   async move(trx: Db, id: string, version: number, from: BatchStatus[], to: BatchStatus, patch: Record<string, unknown>): Promise<boolean> {
-    const n = await trx('payment_batches').where({ id, version }).whereIn('status', from).update({ ...patch, status: to, version: version + 1 }).returning('id');
+    const n = await trx('payment_batches').where({ id, version }).whereIn('status', from).update({ ...patch, status: to, version: version + 1 }).returning<Array<Pick<BatchRow, 'id'>>>('id');
     return n.length === 1;
   }
 
@@ -201,12 +256,12 @@ export class BatchRepository {
   /** The payment behind an EndToEndId in a batch (bank status reports name them so). */
   async itemByEndToEnd(db: Db, msgId: string, endToEndId: string): Promise<{ paymentId: string; batchId: string } | null> {
     const row = await db('payment_batch_items as i').join('payment_batches as b', 'b.id', 'i.batch_id')
-      .where({ 'b.msg_id': msgId, 'i.end_to_end_id': endToEndId }).first('i.payment_id', 'i.batch_id');
-    return row ? { paymentId: row.payment_id as string, batchId: row.batch_id as string } : null;
+      .where({ 'b.msg_id': msgId, 'i.end_to_end_id': endToEndId }).first<Pick<BatchItemRow, 'payment_id' | 'batch_id'> | undefined>('i.payment_id', 'i.batch_id');
+    return row ? { paymentId: row.payment_id, batchId: row.batch_id } : null;
   }
 
   async batchByMsgId(db: Db, msgId: string): Promise<string | null> {
-    const row = await db('payment_batches').where({ msg_id: msgId }).first('id');
-    return row ? (row.id as string) : null;
+    const row = await db('payment_batches').where({ msg_id: msgId }).first<Pick<BatchRow, 'id'> | undefined>('id');
+    return row ? row.id : null;
   }
 }

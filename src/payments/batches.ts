@@ -13,7 +13,7 @@ import { formatDate, formatEuros } from '../shared/format';
 import { maskIban } from '../shared/iban';
 import type { UserRepository } from '../accounts/repository';
 import type { Batch, BatchItem, BatchRepository, BatchStatus, DuePayment } from './batches-repository';
-import type { DebtorAccount, DebtorAccountRepository } from './debtor-accounts';
+import type { DebtorAccount, DebtorAccountRepository } from './debtor-accounts-repository';
 import { buildPaymentNotice, type NoticeLine } from './notice';
 import type { PayeeRepository } from './payees-repository';
 import type { RequestProgress } from './ports';

@@ -38,40 +38,73 @@ export interface PayeeWithAccounts extends Payee {
   pending: BankAccount | null;
 }
 
-const toPayee = (r: Record<string, unknown>): Payee => ({
-  id: r.id as string, kind: r.kind as PayeeKind, organisationId: (r.organisation_id as string | null) ?? null, name: r.name as string,
-  noticeEmail: (r.notice_email as string | null) ?? null, status: r.status as Payee['status'], version: r.version as number,
+interface PayeeRow {
+  id: string;
+  kind: PayeeKind;
+  organisation_id: string | null;
+  name: string;
+  notice_email: string | null;
+  status: Payee['status'];
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A row of bank_accounts; iban is encrypted at rest (or plaintext before rotate-key), iban_hash its keyed hash. */
+interface BankAccountRow {
+  id: string;
+  payee_id: string;
+  holder_name: string;
+  iban: string;
+  iban_hash: string | null;
+  bic: string | null;
+  rib_blob_id: string | null;
+  rib_filename: string | null;
+  status: BankAccountStatus;
+  submitted_by: string | null;
+  submitted_by_label: string;
+  submitted_at: Date;
+  reviewed_by: string | null;
+  reviewed_by_label: string | null;
+  reviewed_at: Date | null;
+  review_comment: string | null;
+  version: number;
+}
+
+const toPayee = (r: PayeeRow): Payee => ({
+  id: r.id, kind: r.kind, organisationId: r.organisation_id ?? null, name: r.name,
+  noticeEmail: r.notice_email ?? null, status: r.status, version: r.version,
 });
 
-const toAccount = (r: Record<string, unknown>): BankAccount => ({
-  id: r.id as string, payeeId: r.payee_id as string, holderName: r.holder_name as string, iban: r.iban as string, bic: (r.bic as string | null) ?? null,
-  ribBlobId: (r.rib_blob_id as string | null) ?? null, ribFilename: (r.rib_filename as string | null) ?? null, status: r.status as BankAccountStatus,
-  submittedBy: (r.submitted_by as string | null) ?? null, submittedByLabel: r.submitted_by_label as string, submittedAt: r.submitted_at as Date,
-  reviewedByLabel: (r.reviewed_by_label as string | null) ?? null, reviewedAt: (r.reviewed_at as Date | null) ?? null, reviewComment: (r.review_comment as string | null) ?? null,
-  version: r.version as number,
+const toAccount = (r: BankAccountRow): BankAccount => ({
+  id: r.id, payeeId: r.payee_id, holderName: r.holder_name, iban: r.iban, bic: r.bic ?? null,
+  ribBlobId: r.rib_blob_id ?? null, ribFilename: r.rib_filename ?? null, status: r.status,
+  submittedBy: r.submitted_by ?? null, submittedByLabel: r.submitted_by_label, submittedAt: r.submitted_at,
+  reviewedByLabel: r.reviewed_by_label ?? null, reviewedAt: r.reviewed_at ?? null, reviewComment: r.review_comment ?? null,
+  version: r.version,
 });
 
 /** Payees and their bank accounts. An account's IBAN is stored encrypted, with its keyed hash for the lookups. */
 export class PayeeRepository {
   constructor(private readonly cipher: FieldCipher) {}
 
-  private toAccount(r: Record<string, unknown>): BankAccount {
-    return toAccount({ ...r, iban: this.cipher.decrypt(r.iban as string, 'bank_accounts.iban') });
+  private toAccount(r: BankAccountRow): BankAccount {
+    return toAccount({ ...r, iban: this.cipher.decrypt(r.iban, 'bank_accounts.iban') });
   }
 
   async findById(db: Db, id: string): Promise<Payee | null> {
-    const row = await db('payees').where({ id }).first();
+    const row = await db<PayeeRow>('payees').where({ id }).first();
     return row ? toPayee(row) : null;
   }
 
   async findByOrganisation(db: Db, organisationId: string): Promise<Payee | null> {
-    const row = await db('payees').where({ organisation_id: organisationId }).first();
+    const row = await db<PayeeRow>('payees').where({ organisation_id: organisationId }).first();
     return row ? toPayee(row) : null;
   }
 
   async organisationName(db: Db, organisationId: string): Promise<string | null> {
-    const row = await db('organisations').where({ id: organisationId }).first('name');
-    return row ? (row.name as string) : null;
+    const row = await db('organisations').where({ id: organisationId }).first<{ name: string } | undefined>('name');
+    return row ? row.name : null;
   }
 
   /** The landlord's payee, created the first time it is needed (concurrent callers get the same row). */
@@ -81,22 +114,22 @@ export class PayeeRepository {
   }
 
   async insertSupplier(db: Db, p: { name: string; noticeEmail: string | null }, now: Date): Promise<Payee> {
-    const [row] = await db('payees').insert({ kind: 'supplier', name: p.name, notice_email: p.noticeEmail, created_at: now, updated_at: now }).returning('*');
-    return toPayee(row);
+    const [row] = await db<PayeeRow>('payees').insert({ kind: 'supplier', name: p.name, notice_email: p.noticeEmail, created_at: now, updated_at: now }).returning<PayeeRow[]>('*');
+    return toPayee(row!);
   }
 
   async update(db: Db, id: string, version: number, patch: { name?: string; notice_email?: string | null; status?: string }, now: Date): Promise<boolean> {
-    const n = await db('payees').where({ id, version }).update({ ...patch, version: version + 1, updated_at: now }).returning('id');
+    const n = await db('payees').where({ id, version }).update({ ...patch, version: version + 1, updated_at: now }).returning<Array<Pick<PayeeRow, 'id'>>>('id');
     return n.length === 1;
   }
 
   async suppliers(db: Db): Promise<PayeeWithAccounts[]> {
-    return this.withAccounts(db, (await db('payees').where({ kind: 'supplier' }).orderByRaw('status, lower(name)')).map(toPayee));
+    return this.withAccounts(db, (await db<PayeeRow>('payees').where({ kind: 'supplier' }).orderByRaw('status, lower(name)')).map(toPayee));
   }
 
   async withAccounts(db: Db, payees: Payee[]): Promise<PayeeWithAccounts[]> {
     if (payees.length === 0) return [];
-    const accounts = (await db('bank_accounts').whereIn('payee_id', payees.map((p) => p.id)).whereIn('status', ['confirmed', 'pending'])).map((r: Record<string, unknown>) => this.toAccount(r));
+    const accounts = (await db<BankAccountRow>('bank_accounts').whereIn('payee_id', payees.map((p) => p.id)).whereIn('status', ['confirmed', 'pending'])).map((r) => this.toAccount(r));
     return payees.map((p) => ({
       ...p,
       confirmed: accounts.find((a) => a.payeeId === p.id && a.status === 'confirmed') ?? null,
@@ -115,16 +148,16 @@ export class PayeeRepository {
       .where((w) => w.whereIn('a.iban_hash', this.cipher.blindIndexes(iban)).orWhere((x) => x.where('a.iban', iban).whereRaw("a.iban not like 'enc:%'")))
       .whereIn('a.status', ['confirmed', 'pending'])
       .orderByRaw("a.status = 'confirmed' desc")
-      .first('y.*');
+      .first<PayeeRow | undefined>('y.*');
     return row ? toPayee(row) : null;
   }
 
   async accounts(db: Db, payeeId: string): Promise<BankAccount[]> {
-    return (await db('bank_accounts').where({ payee_id: payeeId }).orderBy('submitted_at', 'desc')).map((r: Record<string, unknown>) => this.toAccount(r));
+    return (await db<BankAccountRow>('bank_accounts').where({ payee_id: payeeId }).orderBy('submitted_at', 'desc')).map((r) => this.toAccount(r));
   }
 
   async account(db: Db, id: string, forUpdate = false): Promise<BankAccount | null> {
-    const q = db('bank_accounts').where({ id });
+    const q = db<BankAccountRow>('bank_accounts').where({ id });
     if (forUpdate) q.forUpdate();
     const row = await q.first();
     return row ? this.toAccount(row) : null;
@@ -141,8 +174,8 @@ export class PayeeRepository {
         submitted_by: a.submittedBy, submitted_by_label: a.submittedByLabel, submitted_at: now,
         reviewed_by: a.reviewed?.by ?? null, reviewed_by_label: a.reviewed?.label ?? null, reviewed_at: a.reviewed ? now : null,
       })
-      .returning('*');
-    return this.toAccount(row);
+      .returning<BankAccountRow[]>('*');
+    return this.toAccount(row!);
   }
 
   /** Withdraws the change waiting for confirmation (replaced by a newer one). */
@@ -152,7 +185,7 @@ export class PayeeRepository {
 
   async review(db: Db, id: string, version: number, status: 'confirmed' | 'rejected', by: { id: string; label: string }, comment: string | null, now: Date): Promise<boolean> {
     const n = await db('bank_accounts').where({ id, version, status: 'pending' })
-      .update({ status, reviewed_by: by.id, reviewed_by_label: by.label, reviewed_at: now, review_comment: comment, version: version + 1 }).returning('id');
+      .update({ status, reviewed_by: by.id, reviewed_by_label: by.label, reviewed_at: now, review_comment: comment, version: version + 1 }).returning<Array<Pick<BankAccountRow, 'id'>>>('id');
     return n.length === 1;
   }
 
@@ -166,9 +199,9 @@ export class PayeeRepository {
       .join('payees as y', 'y.id', 'a.payee_id')
       .where('a.status', 'pending')
       .orderBy('a.submitted_at')
-      .select('a.*', 'y.name as payee_name', 'y.kind as payee_kind', db.raw("(select c.iban from bank_accounts c where c.payee_id = a.payee_id and c.status = 'confirmed') as previous_iban"));
-    return rows.map((r: Record<string, unknown>) => ({
-      ...this.toAccount(r), payeeName: r.payee_name as string, payeeKind: r.payee_kind as PayeeKind, previousIban: this.cipher.decryptNullable(r.previous_iban, 'bank_accounts.iban'),
+      .select<Array<BankAccountRow & { payee_name: string; payee_kind: PayeeKind; previous_iban: string | null }>>('a.*', 'y.name as payee_name', 'y.kind as payee_kind', db.raw("(select c.iban from bank_accounts c where c.payee_id = a.payee_id and c.status = 'confirmed') as previous_iban"));
+    return rows.map((r) => ({
+      ...this.toAccount(r), payeeName: r.payee_name, payeeKind: r.payee_kind, previousIban: this.cipher.decryptNullable(r.previous_iban, 'bank_accounts.iban'),
     }));
   }
 }
