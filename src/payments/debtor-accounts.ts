@@ -7,9 +7,6 @@ import { ConflictError, NotFoundError, ValidationError } from '../shared/errors'
 import { compactIban, maskIban } from '../shared/iban';
 import type { DebtorAccount, DebtorAccountInput, DebtorAccountRepository } from './debtor-accounts-repository';
 
-// Until every importer takes the repository from its own file (payments/module.ts is being edited alongside).
-export { DebtorAccountRepository } from './debtor-accounts-repository';
-
 /** The association's own accounts, that transfers leave from (administrators). */
 export class DebtorAccountService {
   private readonly db: Knex;
