@@ -28,26 +28,49 @@ export interface Decision {
 
 export type NewDecision = Pick<Decision, 'requestId' | 'kind' | 'amountCents' | 'instalments' | 'firstDueDate' | 'reasonCode' | 'comment' | 'adjournedUntil' | 'needsValidation' | 'proposedBy' | 'proposedByLabel' | 'proposedAt'>;
 
-export const toDecision = (r: Record<string, unknown>): Decision => ({
-  id: r.id as string,
-  requestId: r.request_id as string,
-  kind: r.kind as DecisionKind,
-  status: r.status as Decision['status'],
+/** A row of decisions as PostgreSQL returns it (bigint as string, dates as 'YYYY-MM-DD'). */
+export interface DecisionRow {
+  id: string;
+  request_id: string;
+  kind: DecisionKind;
+  status: Decision['status'];
+  amount_cents: string | null;
+  instalments: number | null;
+  first_due_date: string | null;
+  reason_code: string | null;
+  comment: string | null;
+  adjourned_until: string | null;
+  needs_validation: boolean;
+  proposed_by: string;
+  proposed_by_label: string;
+  proposed_at: Date;
+  validated_by: string | null;
+  validated_by_label: string | null;
+  validated_at: Date | null;
+  validation_comment: string | null;
+  letter_blob_id: string | null;
+}
+
+export const toDecision = (r: DecisionRow): Decision => ({
+  id: r.id,
+  requestId: r.request_id,
+  kind: r.kind,
+  status: r.status,
   amountCents: r.amount_cents === null ? null : Number(r.amount_cents),
-  instalments: (r.instalments as number | null) ?? null,
-  firstDueDate: (r.first_due_date as string | null) ?? null,
-  reasonCode: (r.reason_code as string | null) ?? null,
-  comment: (r.comment as string | null) ?? null,
-  adjournedUntil: (r.adjourned_until as string | null) ?? null,
-  needsValidation: r.needs_validation as boolean,
-  proposedBy: r.proposed_by as string,
-  proposedByLabel: r.proposed_by_label as string,
-  proposedAt: r.proposed_at as Date,
-  validatedBy: (r.validated_by as string | null) ?? null,
-  validatedByLabel: (r.validated_by_label as string | null) ?? null,
-  validatedAt: (r.validated_at as Date | null) ?? null,
-  validationComment: (r.validation_comment as string | null) ?? null,
-  letterBlobId: (r.letter_blob_id as string | null) ?? null,
+  instalments: r.instalments ?? null,
+  firstDueDate: r.first_due_date ?? null,
+  reasonCode: r.reason_code ?? null,
+  comment: r.comment ?? null,
+  adjournedUntil: r.adjourned_until ?? null,
+  needsValidation: r.needs_validation,
+  proposedBy: r.proposed_by,
+  proposedByLabel: r.proposed_by_label,
+  proposedAt: r.proposed_at,
+  validatedBy: r.validated_by ?? null,
+  validatedByLabel: r.validated_by_label ?? null,
+  validatedAt: r.validated_at ?? null,
+  validationComment: r.validation_comment ?? null,
+  letterBlobId: r.letter_blob_id ?? null,
 });
 
 /** Decisions of requests: a pending proposal at most per request (unique index), applied or returned. */
@@ -55,7 +78,7 @@ export class DecisionRepository {
   /** The validator's comment is an internal note of the association: encrypted at rest like the timeline's internal events. */
   constructor(private readonly cipher: FieldCipher | null = null) {}
 
-  private read(r: Record<string, unknown>): Decision {
+  private read(r: DecisionRow): Decision {
     const d = toDecision(r);
     return this.cipher && d.validationComment !== null ? { ...d, validationComment: this.cipher.decrypt(d.validationComment, 'decisions.validation_comment') } : d;
   }
@@ -71,26 +94,26 @@ export class DecisionRepository {
         reason_code: d.reasonCode, comment: d.comment, adjourned_until: d.adjournedUntil, needs_validation: d.needsValidation,
         proposed_by: d.proposedBy, proposed_by_label: d.proposedByLabel, proposed_at: d.proposedAt,
       })
-      .returning('id');
-    return (row as { id: string }).id;
+      .returning<{ id: string }[]>('id');
+    return row!.id; // an insert returns its row
   }
 
   async pending(db: Db, requestId: string): Promise<Decision | null> {
-    const row = await db('decisions').where({ request_id: requestId, status: 'pending' }).first();
+    const row = await db<DecisionRow>('decisions').where({ request_id: requestId, status: 'pending' }).first();
     return row ? this.read(row) : null;
   }
 
   forRequestQuery(db: Db, requestId: string) {
-    return db('decisions').where({ request_id: requestId }).orderBy('proposed_at', 'desc');
+    return db<DecisionRow>('decisions').where({ request_id: requestId }).orderBy('proposed_at', 'desc');
   }
 
   async forRequest(db: Db, requestId: string): Promise<Decision[]> {
-    return (await this.forRequestQuery(db, requestId)).map((r: Record<string, unknown>) => this.read(r));
+    return (await this.forRequestQuery(db, requestId)).map((r) => this.read(r));
   }
 
   async find(db: Db, requestId: string, id: string): Promise<Decision | null> {
     if (!isUuid(id)) return null;
-    const row = await db('decisions').where({ request_id: requestId, id }).first();
+    const row = await db<DecisionRow>('decisions').where({ request_id: requestId, id }).first();
     return row ? this.read(row) : null;
   }
 

@@ -71,7 +71,7 @@ export const askInformationSchema = z.object({ information: requiredText('Préci
 export const answerSchema = z.object({ message: requiredText('Écrivez votre réponse', 5000), version: versionField() });
 export const noteSchema = z.object({ note: requiredText('Écrivez la note', 5000) });
 
-const uuidList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.uuid()).max(500));
+const uuidList = z.preprocess((v): unknown => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.uuid()).max(500));
 
 /** Assign one request (with its version) or several from the queue; empty assignee = me. */
 export const assignSchema = z.object({

@@ -196,13 +196,8 @@ export class InstructionService {
     const before = new Date(now.getTime() - days * 86_400_000);
     const mails: string[] = [];
     const reminded = await this.db.transaction(async (trx) => {
-      const due = await trx('aid_requests')
-        .where({ status: 'awaiting_information' })
-        .whereNull('information_reminded_at')
-        .where('information_requested_at', '<=', before)
-        .update({ information_reminded_at: now })
-        .returning('id');
-      for (const { id } of due as Array<{ id: string }>) {
+      const due = await this.requests.claimInformationReminders(trx, before, now);
+      for (const id of due) {
         const request = await this.requests.findById(trx, { all: true }, id);
         if (!request) continue;
         await this.requests.addEvent(trx, id, { actorUserId: null, actorLabel: 'Entraide (relance automatique)', kind: 'reminder', message: `Rappel envoyé au bailleur : informations demandées il y a ${days} jours`, visibility: 'shared' }, now);

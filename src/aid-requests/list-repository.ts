@@ -28,26 +28,49 @@ export interface RequestRow {
   pending: { kind: string; amountCents: number | null; proposedBy: string; proposedByLabel: string } | null;
 }
 
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const num = (v: string | number | null | undefined): number | null => (v === null || v === undefined ? null : Number(v));
 
-const toRow = (r: Record<string, unknown>): RequestRow => ({
-  id: r.id as string,
-  reference: (r.reference as string | null) ?? null,
-  organisationName: r.organisation_name as string,
-  agencyName: (r.agency_name as string | null) ?? null,
-  tenantName: (r.tenant_name as string | null) ?? null,
-  aidTypeLabel: r.aid_type_label as string,
-  status: r.status as RequestStatus,
+/** A line as `rowColumns` selects it (bigints as strings), with the queue's pending proposal when joined. */
+interface ListedRow {
+  id: string;
+  reference: string | null;
+  organisation_name: string;
+  agency_name: string | null;
+  tenant_name: string | null;
+  aid_type_label: string;
+  status: RequestStatus;
+  requested_cents: string | null;
+  requested_months: number | null;
+  granted_cents: string | null;
+  submitted_at: Date | null;
+  decided_at: Date | null;
+  updated_at: Date;
+  assigned_to_name: string | null;
+  information_answered_at: Date | null;
+  pending_kind?: string | null;
+  pending_amount_cents?: string | null;
+  pending_proposed_by?: string | null;
+  pending_proposed_by_label?: string | null;
+}
+
+const toRow = (r: ListedRow): RequestRow => ({
+  id: r.id,
+  reference: r.reference ?? null,
+  organisationName: r.organisation_name,
+  agencyName: r.agency_name ?? null,
+  tenantName: r.tenant_name ?? null,
+  aidTypeLabel: r.aid_type_label,
+  status: r.status,
   requestedCents: num(r.requested_cents),
-  requestedMonths: (r.requested_months as number | null) ?? null,
+  requestedMonths: r.requested_months ?? null,
   grantedCents: num(r.granted_cents),
-  submittedAt: (r.submitted_at as Date | null) ?? null,
-  decidedAt: (r.decided_at as Date | null) ?? null,
-  updatedAt: r.updated_at as Date,
-  assignedToName: (r.assigned_to_name as string | null) ?? null,
-  informationAnsweredAt: (r.information_answered_at as Date | null) ?? null,
+  submittedAt: r.submitted_at ?? null,
+  decidedAt: r.decided_at ?? null,
+  updatedAt: r.updated_at,
+  assignedToName: r.assigned_to_name ?? null,
+  informationAnsweredAt: r.information_answered_at ?? null,
   pending: r.pending_kind
-    ? { kind: r.pending_kind as string, amountCents: num(r.pending_amount_cents), proposedBy: r.pending_proposed_by as string, proposedByLabel: r.pending_proposed_by_label as string }
+    ? { kind: r.pending_kind, amountCents: num(r.pending_amount_cents), proposedBy: r.pending_proposed_by as string, proposedByLabel: r.pending_proposed_by_label as string }
     : null,
 });
 
@@ -113,7 +136,7 @@ export class RequestListRepository {
     // nullable columns put their blanks last; the others keep the plain order their indexes serve
     const nulls = NULLABLE_SORTS.has(f.tri) ? ' nulls last' : '';
     const rows = await q
-      .select(rowColumns(db))
+      .select<ListedRow[]>(rowColumns(db))
       .orderByRaw(`${column} ${f.ordre}${nulls}, r.id ${f.ordre}`)
       .limit(pageSize)
       .offset((f.page - 1) * pageSize);
@@ -134,7 +157,7 @@ export class RequestListRepository {
     if (!scope.all) {
       const q = visibleRequests(db, scope);
       applyFilters(q, f, scope);
-      for (const r of await q.groupBy('r.status').select('r.status').count('* as n')) out[r.status as RequestStatus] = Number(r.n);
+      for (const r of await q.groupBy('r.status').select('r.status').count<Array<{ status: RequestStatus; n: string }>>('* as n')) out[r.status] = Number(r.n);
       return out;
     }
     const unfiltered = !(f.type || f.agence || f.bailleur || f.menage || f.du || f.au || f.q || scope.agencyId);
@@ -149,9 +172,9 @@ export class RequestListRepository {
       q.where('r.status', status).select(db.raw('1')).limit(cap + 1);
       return db.raw('(select count(*) from (?) as x) as ??', [q, status]);
     });
-    const [row] = await db.select(columns);
+    const [row] = await db.select<Array<Partial<Record<RequestStatus, string>>>>(columns);
     for (const s of counted) {
-      const n = Number((row as Record<string, string>)[s] ?? 0);
+      const n = Number(row?.[s] ?? 0);
       if (n > 0) out[s] = n;
     }
     return out;
@@ -162,14 +185,13 @@ export class RequestListRepository {
    * keeps (`pg_stats`); empty before the table's first ANALYZE.
    */
   async statusEstimates(db: Db): Promise<Map<string, number>> {
-    const result = await db.raw(`
+    const { rows } = await db.raw<{ rows: Array<{ status: string; estimate: string | number }> }>(`
       select v.status, (v.freq * c.reltuples)::bigint as estimate
       from pg_stats s
       cross join pg_class c
       cross join lateral unnest(s.most_common_vals::text::text[], s.most_common_freqs) as v(status, freq)
       where c.oid = 'aid_requests'::regclass and c.reltuples > 0
         and s.schemaname = current_schema() and s.tablename = 'aid_requests' and s.attname = 'status'`);
-    const rows = (result as { rows: Array<{ status: string; estimate: string | number }> }).rows;
     return new Map(rows.map((r) => [r.status, Number(r.estimate)]));
   }
 
@@ -179,7 +201,7 @@ export class RequestListRepository {
     applyFilters(q, f, scope);
     if (f.status) q.where('r.status', f.status);
     if (afterId) q.where('r.id', '>', afterId);
-    return (await q.select(rowColumns(db)).orderBy('r.id').limit(limit)).map(toRow);
+    return (await q.select<ListedRow[]>(rowColumns(db)).orderBy('r.id').limit(limit)).map(toRow);
   }
 
   /**
@@ -204,7 +226,7 @@ export class RequestListRepository {
       this.on('d.request_id', 'r.id').andOnVal('d.status', 'pending');
     });
     const order = f.onglet === 'decides' ? 'r.decided_at desc' : 'r.submitted_at asc';
-    const rows = await q.select(columns).orderByRaw(`${order}, r.id`).limit(pageSize).offset((f.page - 1) * pageSize);
+    const rows = await q.select<ListedRow[]>(columns).orderByRaw(`${order}, r.id`).limit(pageSize).offset((f.page - 1) * pageSize);
     return toPage(rows.map(toRow), total, f.page, pageSize);
   }
 
@@ -216,14 +238,14 @@ export class RequestListRepository {
     const capped = (tab: QueueQuery['onglet']) => db.raw('(select count(*) from (?) as x)', [this.queueTab(db('aid_requests as r'), tab, userId, now).select(db.raw('1')).limit(COUNT_CAP + 1)]);
     const [row] = await db('aid_requests')
       .whereIn('status', ['submitted', 'in_review', 'adjourned', 'awaiting_information'])
-      .select(
+      .select<Array<Record<QueueQuery['onglet'], string>>>(
         db.raw("count(*) filter (where status = 'submitted') as a_prendre"),
         db.raw("count(*) filter (where assigned_to = ? and status in ('in_review', 'adjourned')) as mes_dossiers", [userId]),
         db.raw("count(*) filter (where status = 'awaiting_information') as attente"),
         db.raw('? as a_valider', [capped('a_valider')]),
         db.raw('? as decides', [capped('decides')]),
       );
-    const r = row as Record<string, string>;
+    const r = row as Record<QueueQuery['onglet'], string>; // one aggregate row, always
     return { a_prendre: Number(r.a_prendre), mes_dossiers: Number(r.mes_dossiers), attente: Number(r.attente), a_valider: Number(r.a_valider), decides: Number(r.decides) };
   }
 

@@ -80,7 +80,7 @@ export const DEFAULT_EXPORT_COLUMNS: ExportColumn[] = ['reference', 'aide', 'bai
 const columnCodes = Object.keys(EXPORT_COLUMNS) as [ExportColumn, ...ExportColumn[]];
 export const exportQuery = listQuery.extend({
   colonnes: z
-    .preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string()))
+    .preprocess((v): unknown => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string()))
     .transform((cols) => {
       const chosen = columnCodes.filter((c) => cols.includes(c));
       return chosen.length ? chosen : DEFAULT_EXPORT_COLUMNS;

@@ -89,44 +89,95 @@ export interface NewEvent {
   visibility: 'shared' | 'internal';
 }
 
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const num = (v: string | number | null | undefined): number | null => (v === null || v === undefined ? null : Number(v));
 
-export const toRequest = (r: Record<string, unknown>): AidRequest => ({
-  id: r.id as string,
-  reference: (r.reference as string | null) ?? null,
-  organisationId: r.organisation_id as string,
-  organisationName: r.organisation_name as string,
-  agencyId: (r.agency_id as string | null) ?? null,
-  agencyName: (r.agency_name as string | null) ?? null,
-  householdId: r.household_id as string,
-  aidTypeId: r.aid_type_id as string,
-  aidTypeCode: r.aid_type_code as string,
-  aidTypeLabel: r.aid_type_label as string,
-  aidTypeGroup: (r.aid_type_group as string | null) ?? null,
+/** A row of aid_requests as PostgreSQL returns it (bigint as string, date as 'YYYY-MM-DD', jsonb parsed). */
+export interface RequestTableRow {
+  id: string;
+  reference: string | null;
+  organisation_id: string;
+  agency_id: string | null;
+  household_id: string;
+  aid_type_id: string;
+  aid_type_version_id: string | null;
+  status: RequestStatus;
+  situation: SituationSnapshot;
+  tenant_name: string | null;
+  search_name: string | null;
+  requested_cents: string | null;
+  requested_months: number | null;
+  granted_cents: string | null;
+  payee_kind: PayeeKind | null;
+  payee_name: string | null;
+  payee_iban: string | null;
+  payee_iban_hash: string | null;
+  payee_bic: string | null;
+  consent: Consent | null;
+  assigned_to: string | null;
+  assigned_at: Date | null;
+  created_by: string;
+  submitted_at: Date | null;
+  decided_at: Date | null;
+  information_requested_at: Date | null;
+  information_reminded_at: Date | null;
+  information_answered_at: Date | null;
+  adjourned_until: string | null;
+  submit_checks: AidRequest['submitChecks'];
+  closed_at: Date | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** What `selectRequest` returns: the request's columns and the names looked up beside them. */
+export interface SelectedRequestRow extends RequestTableRow {
+  organisation_name: string;
+  organisation_status: string;
+  aid_type_code: string;
+  aid_type_label: string;
+  aid_type_group: string | null;
+  aid_type_payees: PayeeKind[] | null;
+  validation_threshold_cents: string | null;
+  agency_name: string | null;
+  assigned_to_name: string | null;
+}
+
+export const toRequest = (r: SelectedRequestRow): AidRequest => ({
+  id: r.id,
+  reference: r.reference ?? null,
+  organisationId: r.organisation_id,
+  organisationName: r.organisation_name,
+  agencyId: r.agency_id ?? null,
+  agencyName: r.agency_name ?? null,
+  householdId: r.household_id,
+  aidTypeId: r.aid_type_id,
+  aidTypeCode: r.aid_type_code,
+  aidTypeLabel: r.aid_type_label,
+  aidTypeGroup: r.aid_type_group ?? null,
   organisationActive: r.organisation_status === 'active',
-  aidTypePayees: (r.aid_type_payees as PayeeKind[] | null) ?? [],
+  aidTypePayees: r.aid_type_payees ?? [],
   validationThresholdCents: num(r.validation_threshold_cents),
-  aidTypeVersionId: (r.aid_type_version_id as string | null) ?? null,
-  status: r.status as RequestStatus,
-  situation: r.situation as SituationSnapshot,
-  tenantName: (r.tenant_name as string | null) ?? null,
+  aidTypeVersionId: r.aid_type_version_id ?? null,
+  status: r.status,
+  situation: r.situation,
+  tenantName: r.tenant_name ?? null,
   requestedCents: num(r.requested_cents),
-  requestedMonths: (r.requested_months as number | null) ?? null,
+  requestedMonths: r.requested_months ?? null,
   grantedCents: num(r.granted_cents),
-  payee: r.payee_kind ? { kind: r.payee_kind as PayeeKind, name: (r.payee_name as string) ?? '', iban: (r.payee_iban as string) ?? '', bic: (r.payee_bic as string | null) ?? null } : null,
-  consent: (r.consent as Consent | null) ?? null,
-  assignedTo: (r.assigned_to as string | null) ?? null,
-  assignedToName: (r.assigned_to_name as string | null) ?? null,
-  createdBy: r.created_by as string,
-  submittedAt: (r.submitted_at as Date | null) ?? null,
-  decidedAt: (r.decided_at as Date | null) ?? null,
-  informationRequestedAt: (r.information_requested_at as Date | null) ?? null,
-  informationAnsweredAt: (r.information_answered_at as Date | null) ?? null,
-  adjournedUntil: (r.adjourned_until as string | null) ?? null,
-  submitChecks: (r.submit_checks as AidRequest['submitChecks']) ?? null,
-  version: r.version as number,
-  createdAt: r.created_at as Date,
-  updatedAt: r.updated_at as Date,
+  payee: r.payee_kind ? { kind: r.payee_kind, name: r.payee_name ?? '', iban: r.payee_iban ?? '', bic: r.payee_bic ?? null } : null,
+  consent: r.consent ?? null,
+  assignedTo: r.assigned_to ?? null,
+  assignedToName: r.assigned_to_name ?? null,
+  createdBy: r.created_by,
+  submittedAt: r.submitted_at ?? null,
+  decidedAt: r.decided_at ?? null,
+  informationRequestedAt: r.information_requested_at ?? null,
+  informationAnsweredAt: r.information_answered_at ?? null,
+  adjournedUntil: r.adjourned_until ?? null,
+  submitChecks: r.submit_checks ?? null,
+  version: r.version,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
 });
 
 /**
@@ -170,28 +221,58 @@ export function selectRequest(db: Db, scope: RequestScope) {
 }
 
 
+/** A granted aid as `grantedAidsQuery` selects it. */
+export interface GrantedAidRow {
+  code: string;
+  group_code: string | null;
+  decided_at: Date | string;
+  granted_cents: string | null;
+}
+
 /** Granted aids of a household, for the 12-month ceiling and the frequency rules. */
-export const toGrantedAid = (r: Record<string, unknown>) => ({
-  aidTypeCode: r.code as string,
-  groupCode: (r.group_code as string | null) ?? null,
-  grantedOn: parisDate(r.decided_at instanceof Date ? r.decided_at : new Date(r.decided_at as string)),
+export const toGrantedAid = (r: GrantedAidRow) => ({
+  aidTypeCode: r.code,
+  groupCode: r.group_code ?? null,
+  grantedOn: parisDate(r.decided_at instanceof Date ? r.decided_at : new Date(r.decided_at)),
   amountCents: Number(r.granted_cents ?? 0),
 });
 
-export const toOpenOther = (rows: Array<Record<string, unknown>>): string | null => (rows[0] ? ((rows[0].reference as string | null) ?? 'un brouillon') : null);
+export const toOpenOther = (rows: Array<{ reference: string | null }>): string | null => (rows[0] ? (rows[0].reference ?? 'un brouillon') : null);
 
-export function toEvents(rows: Array<Record<string, unknown>>, attachments: Array<Record<string, unknown>>): RequestEvent[] {
+/** A timeline event as `eventsQuery` selects it (its id is a bigint, so a string). */
+export interface EventRow {
+  id: string;
+  request_id: string;
+  occurred_at: Date;
+  actor_user_id: string | null;
+  actor_label: string;
+  kind: EventKind;
+  from_status: string | null;
+  to_status: string | null;
+  message: string | null;
+  visibility: RequestEvent['visibility'];
+  actor_org_kind: string | null;
+}
+
+/** An attachment as `attachmentsQuery` selects it. */
+export interface AttachmentRow {
+  id: string;
+  event_id: string;
+  filename: string;
+}
+
+export function toEvents(rows: EventRow[], attachments: AttachmentRow[]): RequestEvent[] {
   return rows.map((r) => ({
     id: String(r.id),
-    occurredAt: r.occurred_at as Date,
-    actorLabel: r.actor_label as string,
+    occurredAt: r.occurred_at,
+    actorLabel: r.actor_label,
     actorSide: r.actor_org_kind === 'landlord' ? 'landlord' : r.actor_org_kind ? 'association' : 'system',
-    kind: r.kind as EventKind,
-    fromStatus: (r.from_status as string | null) ?? null,
-    toStatus: (r.to_status as string | null) ?? null,
-    message: (r.message as string | null) ?? null,
-    visibility: r.visibility as RequestEvent['visibility'],
-    attachments: attachments.filter((a) => String(a.event_id) === String(r.id)).map((a) => ({ id: a.id as string, filename: a.filename as string })),
+    kind: r.kind,
+    fromStatus: r.from_status ?? null,
+    toStatus: r.to_status ?? null,
+    message: r.message ?? null,
+    visibility: r.visibility,
+    attachments: attachments.filter((a) => String(a.event_id) === String(r.id)).map((a) => ({ id: a.id, filename: a.filename })),
   }));
 }
 
@@ -199,6 +280,14 @@ export function toEvents(rows: Array<Record<string, unknown>>, attachments: Arra
  * Requests and their timeline. The payee's IBAN is stored encrypted, with its keyed hash for the
  * same-IBAN lookup; internal events (notes, proposals, assignments) have their text encrypted.
  */
+/** A request paid to the same IBAN, as `sameIbanElsewhere` selects it. */
+interface SameIbanRow {
+  id: string;
+  reference: string | null;
+  created_at: Date;
+  name: string;
+}
+
 export class AidRequestRepository {
   constructor(private readonly cipher: FieldCipher) {}
 
@@ -206,7 +295,7 @@ export class AidRequestRepository {
     if (!isUuid(id)) return null;
     const q = selectRequest(db, scope).where('r.id', id);
     if (forUpdate) q.forUpdate('r');
-    const row = await q.first();
+    const row = await q.first<SelectedRequestRow | undefined>();
     return row ? toRequest({ ...row, payee_iban: this.cipher.decryptNullable(row.payee_iban, 'aid_requests.payee_iban') }) : null;
   }
 
@@ -228,8 +317,8 @@ export class AidRequestRepository {
         organisation_id: r.organisationId, agency_id: r.agencyId, household_id: r.householdId, aid_type_id: r.aidTypeId, situation: JSON.stringify(r.situation),
         tenant_name: r.tenantName, search_name: r.searchName, created_by: r.createdBy, created_at: now, updated_at: now,
       })
-      .returning('id');
-    return (row as { id: string }).id;
+      .returning<{ id: string }[]>('id');
+    return row!.id; // an insert returns its row
   }
 
   /** Saves fields of a draft when its version still matches; false when someone saved in between. */
@@ -252,7 +341,7 @@ export class AidRequestRepository {
 
   /** Another open request of the same household for the same aid type. */
   openOfSameTypeQuery(db: Db, householdId: string, aidTypeId: string, exceptId: string, openStatuses: readonly string[]) {
-    return db('aid_requests').where({ household_id: householdId, aid_type_id: aidTypeId }).whereIn('status', openStatuses).whereNot('id', exceptId).limit(1).select('reference', 'id');
+    return db('aid_requests').where({ household_id: householdId, aid_type_id: aidTypeId }).whereIn('status', openStatuses).whereNot('id', exceptId).limit(1).select<Array<{ reference: string | null; id: string }>>('reference', 'id');
   }
 
   /** How many files of a request still wait for their type (received several at once, or without one). */
@@ -280,19 +369,19 @@ export class AidRequestRepository {
         .whereNotIn('r.status', ['draft', 'withdrawn'])
         .orderBy('r.created_at', 'desc')
         .limit(limit)
-        .select('r.id', 'r.reference', 'r.created_at', 'o.name');
+        .select<SameIbanRow[]>('r.id', 'r.reference', 'r.created_at', 'o.name');
       match(q);
       return q;
     };
-    const found: Array<Record<string, unknown>> = [];
+    const found: SameIbanRow[] = [];
     for (const hash of this.cipher.blindIndexes(iban)) found.push(...(await newest((q) => q.where('r.payee_iban_hash', hash))));
     found.push(...(await newest((q) => q.where('r.payee_iban', iban).whereRaw("r.payee_iban not like 'enc:%'"))));
-    const time = (r: Record<string, unknown>) => new Date(r.created_at as string).getTime();
+    const time = (r: SameIbanRow) => new Date(r.created_at).getTime();
     return found
       .sort((x, y) => time(y) - time(x))
       .filter((r, i, all) => all.findIndex((o) => o.id === r.id) === i)
       .slice(0, limit)
-      .map((r) => ({ reference: (r.reference as string | null) ?? null, organisationName: r.name as string }));
+      .map((r) => ({ reference: r.reference ?? null, organisationName: r.name }));
   }
 
   /** The bank details this landlord gave last time it was the payee, to prefill the next request. */
@@ -301,8 +390,8 @@ export class AidRequestRepository {
       .where({ organisation_id: organisationId, payee_kind: 'landlord' })
       .whereNotNull('payee_iban')
       .orderBy('updated_at', 'desc')
-      .first('payee_iban', 'payee_bic', 'payee_name');
-    return row ? { iban: this.cipher.decrypt(row.payee_iban as string, 'aid_requests.payee_iban'), bic: (row.payee_bic as string | null) ?? null, name: row.payee_name as string } : null;
+      .first<Pick<RequestTableRow, 'payee_bic'> & { payee_iban: string; payee_name: string } | undefined>('payee_iban', 'payee_bic', 'payee_name');
+    return row ? { iban: this.cipher.decrypt(row.payee_iban, 'aid_requests.payee_iban'), bic: row.payee_bic ?? null, name: row.payee_name } : null;
   }
 
   /** Aids granted to a household (any landlord), for rolling ceilings and frequency limits. */
@@ -312,7 +401,7 @@ export class AidRequestRepository {
       .where('r.household_id', householdId)
       .whereIn('r.status', ['granted', 'in_payment', 'paid', 'closed'])
       .whereNotNull('r.decided_at')
-      .select('t.code', 't.group_code', 'r.decided_at', 'r.granted_cents');
+      .select<GrantedAidRow[]>('t.code', 't.group_code', 'r.decided_at', 'r.granted_cents');
     if (exceptId) q.whereNot('r.id', exceptId);
     return q;
   }
@@ -321,12 +410,26 @@ export class AidRequestRepository {
     return (await this.grantedAidsQuery(db, householdId, exceptId)).map(toGrantedAid);
   }
 
+  /**
+   * Claims the requests whose information, asked on or before `before`, is still awaited and was
+   * never reminded: marks them reminded at `now` and returns their ids (a second run finds nothing).
+   */
+  async claimInformationReminders(db: Db, before: Date, now: Date): Promise<string[]> {
+    const rows = await db('aid_requests')
+      .where({ status: 'awaiting_information' })
+      .whereNull('information_reminded_at')
+      .where('information_requested_at', '<=', before)
+      .update({ information_reminded_at: now })
+      .returning<Array<{ id: string }>>('id');
+    return rows.map((r) => r.id);
+  }
+
   /** What a payment notice shows of each request: the tenant and the aid. */
   async noticeDetails(db: Db, ids: string[]): Promise<Map<string, { tenantName: string; aidLabel: string }>> {
     const out = new Map<string, { tenantName: string; aidLabel: string }>();
     for (let i = 0; i < ids.length; i += 5000) {
-      const rows = await db('aid_requests as r').join('aid_types as t', 't.id', 'r.aid_type_id').whereIn('r.id', ids.slice(i, i + 5000)).select('r.id', 'r.tenant_name', 't.label');
-      for (const r of rows) out.set(r.id as string, { tenantName: (r.tenant_name as string | null) ?? '', aidLabel: r.label as string });
+      const rows = await db('aid_requests as r').join('aid_types as t', 't.id', 'r.aid_type_id').whereIn('r.id', ids.slice(i, i + 5000)).select<Array<{ id: string; tenant_name: string | null; label: string }>>('r.id', 'r.tenant_name', 't.label');
+      for (const r of rows) out.set(r.id, { tenantName: r.tenant_name ?? '', aidLabel: r.label });
     }
     return out;
   }
@@ -339,8 +442,8 @@ export class AidRequestRepository {
         // what stays inside the association (notes, proposals) is encrypted; messages shared with the landlord are not
         message: e.visibility === 'internal' ? this.cipher.encryptNullable(e.message ?? null, 'request_events.message') : (e.message ?? null),
       })
-      .returning('id');
-    return String((row as { id: string | number }).id);
+      .returning<{ id: string }[]>('id');
+    return String(row!.id); // an insert returns its row
   }
 
   async addAttachment(db: Db, a: { requestId: string; eventId: string; blobId: string; filename: string }, now: Date): Promise<void> {
@@ -351,8 +454,8 @@ export class AidRequestRepository {
     if (!isUuid(attachmentId)) return null;
     const q = db('request_attachments as a').join('request_events as e', 'e.id', 'a.event_id').where({ 'a.id': attachmentId, 'a.request_id': requestId });
     if (!includeInternal) q.where('e.visibility', 'shared');
-    const row = await q.first('a.blob_id', 'a.filename');
-    return row ? { blobId: row.blob_id as string, filename: row.filename as string } : null;
+    const row = await q.first<{ blob_id: string; filename: string } | undefined>('a.blob_id', 'a.filename');
+    return row ? { blobId: row.blob_id, filename: row.filename } : null;
   }
 
   eventsQuery(db: Db, requestId: string, includeInternal: boolean) {
@@ -361,18 +464,18 @@ export class AidRequestRepository {
       .leftJoin('organisations as o', 'o.id', 'u.organisation_id')
       .where('e.request_id', requestId)
       .orderBy([{ column: 'e.occurred_at', order: 'desc' }, { column: 'e.id', order: 'desc' }])
-      .select('e.*', 'o.kind as actor_org_kind');
+      .select<EventRow[]>('e.*', 'o.kind as actor_org_kind');
     if (!includeInternal) q.where('e.visibility', 'shared');
     return q;
   }
 
   /** The attachments of a request's messages (all of them: the events shown pick theirs). */
   attachmentsQuery(db: Db, requestId: string) {
-    return db('request_attachments').where({ request_id: requestId }).select('id', 'event_id', 'filename').orderBy('created_at');
+    return db('request_attachments').where({ request_id: requestId }).select<AttachmentRow[]>('id', 'event_id', 'filename').orderBy('created_at');
   }
 
   async events(db: Db, requestId: string, includeInternal: boolean): Promise<RequestEvent[]> {
     const [rows, attachments] = [await this.eventsQuery(db, requestId, includeInternal), await this.attachmentsQuery(db, requestId)];
-    return toEvents(rows.map((r: Record<string, unknown>) => (r.visibility === 'internal' ? { ...r, message: this.cipher.decryptNullable(r.message, 'request_events.message') } : r)), attachments);
+    return toEvents(rows.map((r) => (r.visibility === 'internal' ? { ...r, message: this.cipher.decryptNullable(r.message, 'request_events.message') } : r)), attachments);
   }
 }

@@ -17,14 +17,15 @@ export interface PersonFields {
   resources: Resources;
 }
 
-export interface Resources {
+/** A type alias, not an interface: a type literal has an implicit index signature, so `Object.values` gives its numbers. */
+export type Resources = {
   salary: number;
   unemployment: number;
   caf: number;
   pension: number;
   rsa: number;
   other: number;
-}
+};
 
 export interface Person extends PersonFields {
   id: string;
@@ -127,11 +128,27 @@ export interface DuplicateProbe {
   phone?: string | null;
 }
 
+/** A possible duplicate as `duplicatesQuery` selects it (the reasons are booleans, null when the probe has no e-mail or phone). */
+interface DuplicateRow {
+  id: string;
+  last_name: string;
+  first_names: string;
+  birth_date: string;
+  email: string | null;
+  phone: string | null;
+  household_id: string | null;
+  organisation_id: string | null;
+  organisation_name: string | null;
+  same_identity: boolean | null;
+  same_email: boolean | null;
+  same_phone: boolean | null;
+}
+
 export class PersonRepository {
   /** A person visible in a scope: association scope sees all; a landlord sees people whose current household is its own. */
   async findById(db: Db, scope: Scope, id: string): Promise<Person | null> {
     if (!isUuid(id)) return null;
-    const q = db('persons as p').select('p.*').where('p.id', id);
+    const q = db('persons as p').select<PersonRow[]>('p.*').where('p.id', id);
     if (!scope.all) {
       q.whereExists((e) =>
         e
@@ -142,18 +159,18 @@ export class PersonRepository {
           .andWhere('h.organisation_id', scope.organisationId),
       );
     }
-    const row = (await q.first()) as PersonRow | undefined;
+    const row = await q.first<PersonRow | undefined>();
     return row ? toPerson(row) : null;
   }
 
   async findManyByIds(db: Db, ids: string[]): Promise<Person[]> {
     if (ids.length === 0) return [];
-    return ((await db('persons').whereIn('id', ids)) as PersonRow[]).map(toPerson);
+    return (await db<PersonRow>('persons').whereIn('id', ids)).map(toPerson);
   }
 
   async insert(db: Db, f: PersonFields, now: Date): Promise<string> {
-    const [row] = await db('persons').insert({ ...columns(f), created_at: now, updated_at: now }).returning('id');
-    return (row as { id: string }).id;
+    const [row] = await db('persons').insert({ ...columns(f), created_at: now, updated_at: now }).returning<{ id: string }[]>('id');
+    return row!.id; // an insert returns its row
   }
 
   async update(db: Db, id: string, version: number, f: PersonFields, now: Date): Promise<boolean> {
@@ -178,7 +195,7 @@ export class PersonRepository {
       .leftJoin('household_members as m', (j) => j.on('m.person_id', 'p.id').andOnNull('m.to_date'))
       .leftJoin('households as h', 'h.id', 'm.household_id')
       .leftJoin('organisations as o', 'o.id', 'h.organisation_id')
-      .select(
+      .select<DuplicateRow[]>(
         'p.id', 'p.last_name', 'p.first_names', 'p.birth_date', 'p.email', 'p.phone',
         'h.id as household_id', 'o.id as organisation_id', 'o.name as organisation_name',
         db.raw('(p.search_last_name = ? and p.birth_date = ? and p.search_first_name = ?) as same_identity', [last, probe.birthDate, first]),
@@ -201,16 +218,16 @@ export class PersonRepository {
    */
   async findDuplicates(db: Db, probe: DuplicateProbe, excludeIds: string[] = [], limit = 10): Promise<PersonMatch[]> {
     const rows = await this.duplicatesQuery(db, probe, excludeIds, limit);
-    return rows.map((r: Record<string, unknown>) => ({
-      id: r.id as string,
-      lastName: r.last_name as string,
-      firstNames: r.first_names as string,
-      birthDate: r.birth_date as string,
-      email: r.email as string | null,
-      phone: r.phone as string | null,
-      householdId: r.household_id as string | null,
-      organisationId: r.organisation_id as string | null,
-      organisationName: r.organisation_name as string | null,
+    return rows.map((r) => ({
+      id: r.id,
+      lastName: r.last_name,
+      firstNames: r.first_names,
+      birthDate: r.birth_date,
+      email: r.email,
+      phone: r.phone,
+      householdId: r.household_id,
+      organisationId: r.organisation_id,
+      organisationName: r.organisation_name,
       reasons: [r.same_identity ? 'identity' : null, r.same_email ? 'email' : null, r.same_phone ? 'phone' : null].filter(Boolean) as PersonMatch['reasons'],
     }));
   }
@@ -222,12 +239,12 @@ export class PersonRepository {
     const q = db('persons as p')
       .join('household_members as m', (j) => j.on('m.person_id', 'p.id').andOnNull('m.to_date'))
       .join('households as h', 'h.id', 'm.household_id')
-      .select('p.id', 'p.last_name', 'p.first_names', 'p.birth_date', 'h.id as household_id', 'h.tenancy_reference')
+      .select<Array<{ id: string; last_name: string; first_names: string; birth_date: string; household_id: string; tenancy_reference: string }>>('p.id', 'p.last_name', 'p.first_names', 'p.birth_date', 'h.id as household_id', 'h.tenancy_reference')
       .where('p.status', 'active')
       .andWhere((w) => w.where('p.search_last_name', 'like', `${n}%`).orWhere('p.search_first_name', 'like', `${n}%`))
       .orderBy(['p.last_name', 'p.first_names'])
       .limit(limit);
     if (!scope.all) q.where('h.organisation_id', scope.organisationId);
-    return (await q) as Array<{ id: string; last_name: string; first_names: string; birth_date: string; household_id: string; tenancy_reference: string }>;
+    return await q;
   }
 }

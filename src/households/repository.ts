@@ -121,13 +121,24 @@ const dwellingColumns = (f: DwellingFields) => ({
   housing_allowance_cents: f.housingAllowanceCents,
 });
 
-const toMembership = (r: Record<string, unknown>): Membership => ({
-  id: r.id as string,
-  householdId: r.household_id as string,
-  personId: r.person_id as string,
-  relationship: r.relationship as Relationship,
-  fromDate: r.from_date as string,
-  toDate: (r.to_date as string | null) ?? null,
+/** A row of household_members (dates as 'YYYY-MM-DD'). */
+interface MembershipRow {
+  id: string;
+  household_id: string;
+  person_id: string;
+  relationship: Relationship;
+  from_date: string;
+  to_date: string | null;
+  created_at: Date;
+}
+
+const toMembership = (r: MembershipRow): Membership => ({
+  id: r.id,
+  householdId: r.household_id,
+  personId: r.person_id,
+  relationship: r.relationship,
+  fromDate: r.from_date,
+  toDate: r.to_date ?? null,
 });
 
 /** Households of a scope (their landlord organisation), merged ones excluded unless asked. */
@@ -230,15 +241,15 @@ export class HouseholdRepository {
       .where({ organisation_id: organisationId, status: 'active' })
       .whereRaw('lower(tenancy_reference) = lower(?)', [reference])
       .whereNot('id', exceptId)
-      .select('id');
-    return rows.map((r: { id: string }) => r.id);
+      .select<Array<{ id: string }>>('id');
+    return rows.map((r) => r.id);
   }
 
   async insert(db: Db, organisationId: string, f: DwellingFields, createdBy: string, now: Date): Promise<string> {
     const [row] = await db('households')
       .insert({ organisation_id: organisationId, ...dwellingColumns(f), created_by: createdBy, created_at: now, updated_at: now })
-      .returning('id');
-    return (row as { id: string }).id;
+      .returning<{ id: string }[]>('id');
+    return row!.id; // an insert returns its row
   }
 
   async update(db: Db, id: string, version: number, f: DwellingFields, now: Date): Promise<boolean> {
@@ -257,26 +268,26 @@ export class HouseholdRepository {
   // --- memberships ---
 
   async members(db: Db, householdId: string): Promise<Membership[]> {
-    const rows = await db('household_members')
+    const rows = await db<MembershipRow>('household_members')
       .where({ household_id: householdId })
       .orderByRaw("to_date is not null, array_position(array['holder','co_holder','spouse','other','child'], relationship), from_date, id");
     return rows.map(toMembership);
   }
 
   async currentMembership(db: Db, personId: string): Promise<Membership | null> {
-    const row = await db('household_members').where({ person_id: personId }).whereNull('to_date').first();
+    const row = await db<MembershipRow>('household_members').where({ person_id: personId }).whereNull('to_date').first();
     return row ? toMembership(row) : null;
   }
 
   async membershipsOf(db: Db, personId: string): Promise<Membership[]> {
-    return (await db('household_members').where({ person_id: personId }).orderBy('from_date')).map(toMembership);
+    return (await db<MembershipRow>('household_members').where({ person_id: personId }).orderBy('from_date')).map(toMembership);
   }
 
   async addMember(db: Db, householdId: string, personId: string, relationship: Relationship, fromDate: string, now: Date): Promise<string> {
     const [row] = await db('household_members')
       .insert({ household_id: householdId, person_id: personId, relationship, from_date: fromDate, created_at: now })
-      .returning('id');
-    return (row as { id: string }).id;
+      .returning<{ id: string }[]>('id');
+    return row!.id; // an insert returns its row
   }
 
   async endMembership(db: Db, membershipId: string, toDate: string): Promise<void> {

@@ -110,7 +110,7 @@ export const joinSchema = z.object({
 
 /** Separation: the chosen current members leave for a new household, from a date. */
 export const splitSchema = z.object({
-  memberIds: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.uuid()).min(1, { error: 'Cochez au moins une personne qui part' })),
+  memberIds: z.preprocess((v): unknown => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.uuid()).min(1, { error: 'Cochez au moins une personne qui part' })),
   date: moveDate(),
   tenancyReference: requiredText('Saisissez la référence du bail du nouveau ménage', 60),
 });

@@ -8,6 +8,19 @@ export interface SuspicionRow {
   reportedAt: Date;
 }
 
+/** A row of duplicate_suspicions. */
+interface SuspicionTableRow {
+  id: string;
+  person_id: string;
+  match_id: string;
+  reasons: string[];
+  reported_by: string;
+  reported_at: Date;
+  status: 'open' | 'merged' | 'dismissed';
+  resolved_by: string | null;
+  resolved_at: Date | null;
+}
+
 /** Duplicate suspicions handed to the association, and the record of merges. */
 export class SuspicionRepository {
   async report(db: Db, personId: string, matchId: string, reasons: string[], reportedBy: string, now: Date): Promise<void> {
@@ -18,13 +31,13 @@ export class SuspicionRepository {
   }
 
   async findOpen(db: Db, id: string): Promise<SuspicionRow | null> {
-    const r = await db('duplicate_suspicions').where({ id, status: 'open' }).first();
+    const r = await db<SuspicionTableRow>('duplicate_suspicions').where({ id, status: 'open' }).first();
     return r ? { id: r.id, personId: r.person_id, matchId: r.match_id, reasons: r.reasons, reportedAt: r.reported_at } : null;
   }
 
   async listOpen(db: Db, limit = 200): Promise<SuspicionRow[]> {
-    const rows = await db('duplicate_suspicions').where({ status: 'open' }).orderBy('reported_at').limit(limit);
-    return rows.map((r: { id: string; person_id: string; match_id: string; reasons: string[]; reported_at: Date }) => ({
+    const rows = await db<SuspicionTableRow>('duplicate_suspicions').where({ status: 'open' }).orderBy('reported_at').limit(limit);
+    return rows.map((r) => ({
       id: r.id,
       personId: r.person_id,
       matchId: r.match_id,
