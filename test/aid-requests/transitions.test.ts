@@ -2,7 +2,7 @@ import { insertAidTypes } from '../../seeds/demo';
 import { REQUEST_STATUSES, type RequestStatus, TRANSITIONS } from '../../src/aid-requests/state-machine';
 import { insertHousehold } from '../factories/household';
 import { insertRequest } from '../factories/request';
-import { $, loginAs, postForm, type Agent } from '../support/http';
+import { $, loginAs, postFormKeepingToken, type Agent } from '../support/http';
 import { useWorld } from '../support/world';
 
 /**
@@ -13,11 +13,16 @@ import { useWorld } from '../support/world';
 const t = useWorld();
 let householdId: string;
 let aidTypeId: string;
+/** One session per side for the whole file (a login verifies an argon2 hash): the cases only post forms. */
+let landlord: Agent;
+let operator: Agent;
 
 beforeAll(async () => {
   await insertAidTypes(t.ctx.knex);
   aidTypeId = (await t.ctx.knex('aid_types').where({ code: 'AQ' }).first()).id;
   householdId = (await insertHousehold(t.ctx.knex, t.world.landlordA.id)).id;
+  landlord = await loginAs(t.ctx.app, t.world.users.instructorA.email);
+  operator = await loginAs(t.ctx.app, t.world.users.operator.email);
 });
 
 interface Action {
@@ -42,7 +47,7 @@ const ACTIONS: Action[] = [
 
 async function attempt(agent: Agent, id: string, a: Action) {
   const row = await t.ctx.knex('aid_requests').where({ id }).first();
-  const res = await postForm(agent, `/demandes/${id}/${a.path}`, { ...a.fields, version: String(row.version) }, a.by === 'landlord' ? '/demandes' : '/instruction');
+  const res = await postFormKeepingToken(agent, `/demandes/${id}/${a.path}`, { ...a.fields, version: String(row.version) }, a.by === 'landlord' ? '/demandes' : '/instruction');
   const after = await t.ctx.knex('aid_requests').where({ id }).first();
   let message = '';
   if (res.status === 400) message = $(res.text)('.alert-danger').text();
@@ -58,8 +63,6 @@ async function attempt(agent: Agent, id: string, a: Action) {
 describe('forbidden transitions', () => {
   const cases = ACTIONS.flatMap((a) => REQUEST_STATUSES.map((s) => [a.path, s, a] as const));
   it.each(cases)('%s from %s: allowed only where the state machine says, otherwise refused in French', async (_path, status, a) => {
-    const landlord = await loginAs(t.ctx.app, t.world.users.instructorA.email);
-    const operator = await loginAs(t.ctx.app, t.world.users.operator.email);
     const id = await insertRequest(t.ctx.knex, { organisationId: t.world.landlordA.id, householdId, aidTypeId, createdBy: t.world.users.instructorA.id, status, requestedCents: 90000, requestedMonths: 3 });
     const agent = a.by === 'landlord' ? landlord : operator;
     const result = await attempt(agent, id, a);

@@ -20,6 +20,29 @@ export async function postForm(agent: Agent, path: string, fields: Record<string
   return agent.post(path).type('form').send({ _csrf: token, ...fields });
 }
 
+/** The words of the page a POST refused for its CSRF token gets (src/http/errors.ts). */
+export const CSRF_REFUSAL = 'ne provient pas d’Entraide';
+
+const keptTokens = new WeakMap<Agent, string>();
+
+/**
+ * Posts a form like postForm, with the agent's CSRF token read once from `tokenFrom` and kept (the
+ * token is bound to the session, so it stays valid while the session does): a page render less per
+ * post. Should the token have gone stale (a new session), the refusal is never taken for the
+ * answer: the token is read again and the form posted once more, as postForm would have.
+ */
+export async function postFormKeepingToken(agent: Agent, path: string, fields: Record<string, string>, tokenFrom: string) {
+  const send = (token: string) => agent.post(path).type('form').send({ _csrf: token, ...fields });
+  const kept = keptTokens.get(agent);
+  if (kept !== undefined) {
+    const res = await send(kept);
+    if (!(res.status === 403 && res.text.includes(CSRF_REFUSAL))) return res;
+  }
+  const token = await csrfToken(agent, tokenFrom);
+  keptTokens.set(agent, token);
+  return send(token);
+}
+
 /** A logged-in browser-like agent. */
 export async function loginAs(app: Express, email: string, password = TEST_PASSWORD): Promise<Agent> {
   const agent = request.agent(app);
