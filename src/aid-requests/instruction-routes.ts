@@ -9,7 +9,8 @@ import { ValidationError } from '../shared/errors';
 import { routes, urls } from '../urls';
 import { DECISION_KINDS, answerSchema, askInformationSchema, assignSchema, bulkAssignSchema, messageSchema, noteSchema, proposalSchema, validationSchema } from './instruction-schemas';
 import { QUEUE_TABS, queueQuery, saveFilterSchema } from './list-schemas';
-import { renderRequest, type Tab } from './page-routes';
+import { renderRequest } from './page-routes';
+import type { Tab } from './presenter';
 import { versionOnlySchema } from './schemas';
 import { STATUS_LABELS } from './state-machine';
 

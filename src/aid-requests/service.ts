@@ -5,6 +5,7 @@ import type { AidTypeRepository, AidTypeVersion } from '../aid-types/repository'
 import type { Payment, PaymentRepository } from '../payments/repository';
 import type { PayeeRepository } from '../payments/payees-repository';
 import type { AccessLogService } from '../audit/access-log';
+import type { AuditEvent } from '../audit/repository';
 import type { AuditService } from '../audit/service';
 import type { Db } from '../db/types';
 import { type AssignedCheck, AssignedReach } from '../permissions/assigned';
@@ -22,7 +23,7 @@ import { nextRequestReference } from './references';
 import type { AidRequest, AidRequestRepository, Consent, EventKind, Payee, RequestEvent, RequestScope, toGrantedAid } from './repository';
 import type { AmountInput, ConsentInput, PayeeInput, SituationInput } from './schemas';
 import { applySituation, snapshotFromHousehold, tenantOf, toEligibilitySituation } from './situation';
-import { OPEN_STATUSES, type RequestStatus, transition } from './state-machine';
+import { availableActions, OPEN_STATUSES, type RequestStatus, transition } from './state-machine';
 import { ReferenceCache } from '../shared/reference-cache';
 
 /** An aid to choose, with what decides the choice (ceiling, instalments, the household's eligibility). */
@@ -97,6 +98,33 @@ export class AidRequestService {
   scope(actor: Actor, permission: Permission = 'requests:read'): RequestScope {
     const scope = scopeFor(actor, permission);
     return actor.agencyRestricted && actor.agencyId && !scope.all ? { ...scope, agencyId: actor.agencyId } : scope;
+  }
+
+  /** What the actor may do on a request's page, given its pending proposal (the page shows only what the rules allow). */
+  abilities(actor: Actor, request: AidRequest, pending: Decision | null): RequestAbilities {
+    const forAssociation = can(actor, 'requests:instruct');
+    const isLandlord = can(actor, 'requests:file');
+    return {
+      forAssociation,
+      isLandlord,
+      // an adviser reads the request of its mission: no instruction tools, the association's wording
+      isAdviser: !forAssociation && !isLandlord,
+      actions: availableActions(actor.role, request.status).map((x) => x.action),
+      // a proposal is validated by someone else than its author, withdrawn by its author only
+      canValidate: forAssociation && pending !== null && pending.proposedBy !== actor.userId,
+      canWithdrawProposal: forAssociation && pending !== null && pending.proposedBy === actor.userId,
+      canAddDocuments: isLandlord && DOCUMENTS_OPEN.includes(request.status),
+      canMessage: can(actor, 'requests:message') && request.status !== 'draft',
+      canAnswer: isLandlord && request.status === 'awaiting_information',
+      canManagePayments: can(actor, 'payments:manage'),
+      canOwnAccount: can(actor, 'bank-accounts:own'),
+      canOpenHousehold: can(actor, 'households:read') || can(actor, 'households:read-assigned'),
+    };
+  }
+
+  /** The request's audit history (the page's « Historique » tab). */
+  history(request: AidRequest): Promise<AuditEvent[]> {
+    return this.audit.history(this.db, 'aid_request', request.id);
   }
 
   /** A request shown on a page or a step of the wizard (`view` names it in the read trace). */
@@ -410,4 +438,23 @@ export class AidRequestService {
       await this.decisions.cancelPending(trx, id, 'Demande retirée par le bailleur', now);
     });
   }
+}
+
+/** The statuses in which a landlord still adds documents to its request. */
+const DOCUMENTS_OPEN: readonly RequestStatus[] = ['draft', 'awaiting_information'];
+
+/** What an actor may do on a request's page. */
+export interface RequestAbilities {
+  forAssociation: boolean;
+  isLandlord: boolean;
+  isAdviser: boolean;
+  actions: string[];
+  canValidate: boolean;
+  canWithdrawProposal: boolean;
+  canAddDocuments: boolean;
+  canMessage: boolean;
+  canAnswer: boolean;
+  canManagePayments: boolean;
+  canOwnAccount: boolean;
+  canOpenHousehold: boolean;
 }
