@@ -59,11 +59,77 @@ export interface LedgerFilter {
   unmatched?: boolean | undefined;
 }
 
-const toLine = (r: Record<string, unknown>): LedgerLine => ({
-  id: r.id as string, entryId: r.entry_id as string, entryNumber: r.number_text as string, entryDate: r.entry_date as string, journalCode: r.journal_code as string,
-  pieceRef: r.piece_ref as string, accountNumber: r.account_number as string, accountLabel: r.account_label as string, auxNumber: (r.aux_number as string | null) ?? null,
-  auxLabel: (r.aux_label as string | null) ?? null, label: r.label as string, debitCents: Number(r.debit_cents), creditCents: Number(r.credit_cents),
-  paymentId: (r.payment_id as string | null) ?? null, requestId: (r.request_id as string | null) ?? null, matchCode: (r.match_code as string | null) ?? null,
+/** A row of ledger_lines (bigint as string). */
+interface LineRow {
+  id: string;
+  entry_id: string;
+  line_no: number;
+  account_number: string;
+  account_label: string;
+  aux_number: string | null;
+  aux_label: string | null;
+  label: string;
+  debit_cents: string;
+  credit_cents: string;
+  payment_id: string | null;
+}
+
+/** A line with its entry's number, date, journal, piece and request, and its matching code (lineQuery). */
+interface LedgerLineRow extends LineRow {
+  number_text: string;
+  entry_date: string;
+  journal_code: string;
+  piece_ref: string;
+  request_id: string | null;
+  match_code: string | null;
+}
+
+/** A row of ledger_entries (date as 'YYYY-MM-DD'); a type, not an interface, so that it reads as a Record. */
+type EntryRow = {
+  id: string;
+  fiscal_year: number;
+  journal_code: string;
+  number: number;
+  number_text: string;
+  entry_date: string;
+  piece_ref: string;
+  piece_date: string;
+  label: string;
+  validated_at: Date;
+  source_type: NewEntry['sourceType'];
+  request_id: string | null;
+  batch_id: string | null;
+  reverses_entry_id: string | null;
+  created_by_label: string;
+};
+
+/** A row of accounting_exports (bigint as string); a type, not an interface, so that it reads as a Record. */
+type ExportRow = {
+  id: string;
+  number: number;
+  created_at: Date;
+  job_run_id: string | null;
+  file_blob_id: string;
+  file_name: string;
+  entries: number;
+  lines: number;
+  debit_cents: string;
+  credit_cents: string;
+  delivered_to: string | null;
+};
+
+interface AccountRow {
+  number: string;
+  label: string;
+  version: number;
+  updated_at: Date;
+}
+
+const toLine = (r: LedgerLineRow): LedgerLine => ({
+  id: r.id, entryId: r.entry_id, entryNumber: r.number_text, entryDate: r.entry_date, journalCode: r.journal_code,
+  pieceRef: r.piece_ref, accountNumber: r.account_number, accountLabel: r.account_label, auxNumber: r.aux_number ?? null,
+  auxLabel: r.aux_label ?? null, label: r.label, debitCents: Number(r.debit_cents), creditCents: Number(r.credit_cents),
+  paymentId: r.payment_id ?? null, requestId: r.request_id ?? null, matchCode: r.match_code ?? null,
 });
 
 /** Letters for matching codes: 1 → "A", 26 → "Z", 27 → "AA"… */
@@ -95,8 +161,8 @@ export class LedgerRepository {
 
   async accountLabels(trx: Db, numbers: string[]): Promise<Map<string, string>> {
     await trx('accounts').insert(numbers.map((number) => ({ number, label: `Compte ${number}` }))).onConflict('number').ignore();
-    const rows = await trx('accounts').whereIn('number', numbers).select('number', 'label');
-    return new Map(rows.map((r: { number: string; label: string }) => [r.number, r.label]));
+    const rows = await trx<AccountRow>('accounts').whereIn('number', numbers).select('number', 'label');
+    return new Map(rows.map((r) => [r.number, r.label]));
   }
 
   async ensureAccount(trx: Db, number: string): Promise<void> {
@@ -108,13 +174,13 @@ export class LedgerRepository {
     const out: Array<{ id: string; lineIds: string[] }> = [];
     for (let k = 0; k < entries.length; k += 1000) {
       const chunk = entries.slice(k, k + 1000);
-      const ids = (await trx('ledger_entries')
+      const ids = await trx('ledger_entries')
         .insert(chunk.map((e) => ({
           fiscal_year: e.fiscalYear, journal_code: e.journalCode, number: e.number, number_text: e.numberText, entry_date: e.entryDate, piece_ref: e.pieceRef, piece_date: e.pieceDate,
           label: e.label, validated_at: validatedAt, source_type: e.sourceType, request_id: e.requestId ?? null, batch_id: e.batchId ?? null,
           reverses_entry_id: e.reversesEntryId ?? null, created_by_label: e.createdByLabel,
         })))
-        .returning(['id', 'number_text'])) as Array<{ id: string; number_text: string }>;
+        .returning<Array<Pick<EntryRow, 'id' | 'number_text'>>>(['id', 'number_text']);
       const idOf = new Map(ids.map((r) => [r.number_text, r.id]));
       const lines = chunk.flatMap((e) => e.lines.map((l, i) => ({
         entry_id: idOf.get(e.numberText) as string, line_no: i + 1, account_number: l.accountNumber, account_label: labels.get(l.accountNumber) ?? `Compte ${l.accountNumber}`,
@@ -122,7 +188,7 @@ export class LedgerRepository {
       })));
       const byEntry = new Map<string, Array<{ id: string; line_no: number }>>();
       for (let i = 0; i < lines.length; i += 2000) {
-        for (const r of (await trx('ledger_lines').insert(lines.slice(i, i + 2000)).returning(['id', 'entry_id', 'line_no'])) as Array<{ id: string; entry_id: string; line_no: number }>) {
+        for (const r of await trx('ledger_lines').insert(lines.slice(i, i + 2000)).returning<Array<Pick<LineRow, 'id' | 'entry_id' | 'line_no'>>>(['id', 'entry_id', 'line_no'])) {
           const list = byEntry.get(r.entry_id);
           if (list) list.push(r);
           else byEntry.set(r.entry_id, [r]);
@@ -145,11 +211,12 @@ export class LedgerRepository {
   }
 
   async closedPeriods(db: Db): Promise<Array<{ period: string; closedByLabel: string; closedAt: Date }>> {
-    return (await db('closed_periods').orderBy('period', 'desc')).map((r: Record<string, unknown>) => ({ period: r.period as string, closedByLabel: r.closed_by_label as string, closedAt: r.closed_at as Date }));
+    return (await db<{ period: string; closed_by: string | null; closed_by_label: string; closed_at: Date }>('closed_periods').orderBy('period', 'desc'))
+      .map((r) => ({ period: r.period, closedByLabel: r.closed_by_label, closedAt: r.closed_at }));
   }
 
   async close(trx: Db, period: string, by: { id: string; label: string }, now: Date): Promise<boolean> {
-    const rows = await trx('closed_periods').insert({ period, closed_by: by.id, closed_by_label: by.label, closed_at: now }).onConflict('period').ignore().returning('period');
+    const rows = await trx('closed_periods').insert({ period, closed_by: by.id, closed_by_label: by.label, closed_at: now }).onConflict('period').ignore().returning<Array<{ period: string }>>('period');
     return rows.length === 1;
   }
 
@@ -163,29 +230,29 @@ export class LedgerRepository {
       const rows = await trx('ledger_lines as l')
         .whereIn('l.payment_id', paymentIds.slice(i, i + 5000)).where('l.credit_cents', '>', 0)
         .whereNotExists((q) => q.from('ledger_matches as m').whereRaw('m.line_id = l.id'))
-        .select('l.id', 'l.entry_id', 'l.payment_id', 'l.account_number', 'l.credit_cents');
-      for (const r of rows) out.set(r.payment_id as string, { id: r.id as string, entryId: r.entry_id as string, accountNumber: r.account_number as string, creditCents: Number(r.credit_cents) });
+        .select<Array<Pick<LineRow, 'id' | 'entry_id' | 'account_number' | 'credit_cents'> & { payment_id: string }>>('l.id', 'l.entry_id', 'l.payment_id', 'l.account_number', 'l.credit_cents');
+      for (const r of rows) out.set(r.payment_id, { id: r.id, entryId: r.entry_id, accountNumber: r.account_number, creditCents: Number(r.credit_cents) });
     }
     return out;
   }
 
   /** The expense account an entry charged (its debit line without payment): where a cancellation credits back. */
   async expenseAccountOf(trx: Db, entryId: string): Promise<string | null> {
-    const row = await trx('ledger_lines').where({ entry_id: entryId }).whereNull('payment_id').where('debit_cents', '>', 0).first('account_number');
-    return (row?.account_number as string | undefined) ?? null;
+    const row = await trx('ledger_lines').where({ entry_id: entryId }).whereNull('payment_id').where('debit_cents', '>', 0).first<Pick<LineRow, 'account_number'> | undefined>('account_number');
+    return row?.account_number ?? null;
   }
 
   /** The bank entry's line that paid a payment (its debit on the third-party account), with its entry. */
   async paidLine(trx: Db, paymentId: string): Promise<{ id: string; entryId: string; accountNumber: string; auxNumber: string | null; auxLabel: string | null; debitCents: number } | null> {
     const row = await trx('ledger_lines as l').join('ledger_entries as e', 'e.id', 'l.entry_id')
       .where({ 'l.payment_id': paymentId, 'e.source_type': 'batch' }).where('l.debit_cents', '>', 0).orderBy('e.number', 'desc')
-      .first('l.id', 'l.entry_id', 'l.account_number', 'l.aux_number', 'l.aux_label', 'l.debit_cents');
+      .first<Pick<LineRow, 'id' | 'entry_id' | 'account_number' | 'aux_number' | 'aux_label' | 'debit_cents'> | undefined>('l.id', 'l.entry_id', 'l.account_number', 'l.aux_number', 'l.aux_label', 'l.debit_cents');
     return row ? { id: row.id, entryId: row.entry_id, accountNumber: row.account_number, auxNumber: row.aux_number ?? null, auxLabel: row.aux_label ?? null, debitCents: Number(row.debit_cents) } : null;
   }
 
   async payeeAccounts(trx: Db, payeeIds: string[]): Promise<Map<string, { code: string; name: string }>> {
-    const rows = await trx('payees').whereIn('id', payeeIds).select('id', 'account_code', 'name');
-    return new Map(rows.map((r: Record<string, string>) => [r.id as string, { code: r.account_code as string, name: r.name as string }]));
+    const rows = await trx('payees').whereIn('id', payeeIds).select<Array<{ id: string; account_code: string; name: string }>>('id', 'account_code', 'name');
+    return new Map(rows.map((r) => [r.id, { code: r.account_code, name: r.name }]));
   }
 
   /**
@@ -194,8 +261,8 @@ export class LedgerRepository {
    */
   async matchCodeOf(trx: Db, requestId: string | null): Promise<string> {
     if (requestId) {
-      const row = await trx('ledger_matches as m').join('ledger_lines as l', 'l.id', 'm.line_id').join('ledger_entries as e', 'e.id', 'l.entry_id').where('e.request_id', requestId).first('m.code');
-      if (row) return row.code as string;
+      const row = await trx('ledger_matches as m').join('ledger_lines as l', 'l.id', 'm.line_id').join('ledger_entries as e', 'e.id', 'l.entry_id').where('e.request_id', requestId).first<{ code: string } | undefined>('m.code');
+      if (row) return row.code;
     }
     return matchCode(await this.nextNumbers(trx, 0, 'LETTRAGE'));
   }
@@ -206,7 +273,7 @@ export class LedgerRepository {
 
   private lineQuery(db: Db) {
     return db('ledger_lines as l').join('ledger_entries as e', 'e.id', 'l.entry_id').leftJoin('ledger_matches as m', 'm.line_id', 'l.id')
-      .select('l.*', 'e.number_text', 'e.entry_date', 'e.journal_code', 'e.piece_ref', 'e.request_id', 'm.code as match_code');
+      .select<LedgerLineRow[]>('l.*', 'e.number_text', 'e.entry_date', 'e.journal_code', 'e.piece_ref', 'e.request_id', 'm.code as match_code');
   }
 
   private filtered(db: Db, f: LedgerFilter) {
@@ -230,18 +297,18 @@ export class LedgerRepository {
   async *allLines(db: Db, f: LedgerFilter): AsyncGenerator<LedgerLine> {
     let after: { year: number; number: number; line: number } | null = null;
     for (;;) {
-      const q = this.filtered(db, f).select('e.fiscal_year', 'e.number');
+      const q = this.filtered(db, f).select<Array<LedgerLineRow & Pick<EntryRow, 'fiscal_year' | 'number'>>>('e.fiscal_year', 'e.number');
       if (after) q.whereRaw('(e.fiscal_year, e.number, l.line_no) > (?, ?, ?)', [after.year, after.number, after.line]);
       const rows = await q.orderBy([{ column: 'e.fiscal_year' }, { column: 'e.number' }, { column: 'l.line_no' }]).limit(2000);
       if (rows.length === 0) return;
       for (const r of rows) yield toLine(r);
-      const last = rows[rows.length - 1] as Record<string, unknown>;
-      after = { year: last.fiscal_year as number, number: last.number as number, line: last.line_no as number };
+      const last = rows[rows.length - 1]!;
+      after = { year: last.fiscal_year, number: last.number, line: last.line_no };
     }
   }
 
   async entry(db: Db, id: string): Promise<{ entry: Record<string, unknown>; lines: LedgerLine[] } | null> {
-    const entry = await db('ledger_entries as e').leftJoin('journals as j', 'j.code', 'e.journal_code').where('e.id', id).first('e.*', 'j.label as journal_label');
+    const entry = await db('ledger_entries as e').leftJoin('journals as j', 'j.code', 'e.journal_code').where('e.id', id).first<(EntryRow & { journal_label: string | null }) | undefined>('e.*', 'j.label as journal_label');
     if (!entry) return null;
     return { entry, lines: (await this.lineQuery(db).where('l.entry_id', id).orderBy('l.line_no')).map(toLine) };
   }
@@ -250,8 +317,8 @@ export class LedgerRepository {
   async trialBalance(db: Db, from: string, to: string): Promise<Array<{ account: string; label: string; debitCents: number; creditCents: number }>> {
     const rows = await db('ledger_lines as l').join('ledger_entries as e', 'e.id', 'l.entry_id').leftJoin('accounts as a', 'a.number', 'l.account_number')
       .whereBetween('e.entry_date', [from, to]).groupBy('l.account_number', 'a.label').orderBy('l.account_number')
-      .select('l.account_number', 'a.label', db.raw('sum(l.debit_cents) as debit'), db.raw('sum(l.credit_cents) as credit'));
-    return rows.map((r: Record<string, unknown>) => ({ account: r.account_number as string, label: (r.label as string) ?? '', debitCents: Number(r.debit), creditCents: Number(r.credit) }));
+      .select<Array<{ account_number: string; label: string | null; debit: string; credit: string }>>('l.account_number', 'a.label', db.raw('sum(l.debit_cents) as debit'), db.raw('sum(l.credit_cents) as credit'));
+    return rows.map((r) => ({ account: r.account_number, label: r.label ?? '', debitCents: Number(r.debit), creditCents: Number(r.credit) }));
   }
 
   /** What is owed to each payee on the third-party account: credits, debits, balance, and how many lines are not matched. */
@@ -259,8 +326,8 @@ export class LedgerRepository {
     const rows = await db('ledger_lines as l').join('ledger_entries as e', 'e.id', 'l.entry_id').leftJoin('ledger_matches as m', 'm.line_id', 'l.id')
       .where('l.account_number', payableAccount).where('e.entry_date', '<=', until).whereNotNull('l.aux_number')
       .groupBy('l.aux_number').orderBy('l.aux_number')
-      .select('l.aux_number', db.raw('max(l.aux_label) as label'), db.raw('sum(l.debit_cents) as debit'), db.raw('sum(l.credit_cents) as credit'), db.raw('count(*) filter (where m.line_id is null) as unmatched'));
-    return rows.map((r: Record<string, unknown>) => ({ aux: r.aux_number as string, label: r.label as string, debitCents: Number(r.debit), creditCents: Number(r.credit), unmatched: Number(r.unmatched) }));
+      .select<Array<{ aux_number: string; label: string; debit: string; credit: string; unmatched: string }>>('l.aux_number', db.raw('max(l.aux_label) as label'), db.raw('sum(l.debit_cents) as debit'), db.raw('sum(l.credit_cents) as credit'), db.raw('count(*) filter (where m.line_id is null) as unmatched'));
+    return rows.map((r) => ({ aux: r.aux_number, label: r.label, debitCents: Number(r.debit), creditCents: Number(r.credit), unmatched: Number(r.unmatched) }));
   }
 
   /** The FEC query: every line of a fiscal year in validation order, with its entry, journal and matching. */
@@ -282,8 +349,8 @@ export class LedgerRepository {
   /** Entries no export has taken yet, oldest first (the nightly export takes them all, a page at a time). */
   async unexportedEntryIds(trx: Db, until: Date): Promise<string[]> {
     const rows = await trx('ledger_entries as e').whereNotExists((q) => q.from('accounting_export_entries as x').whereRaw('x.entry_id = e.id'))
-      .where('e.validated_at', '<=', until).orderBy([{ column: 'e.fiscal_year' }, { column: 'e.number' }]).select('e.id');
-    return rows.map((r: { id: string }) => r.id);
+      .where('e.validated_at', '<=', until).orderBy([{ column: 'e.fiscal_year' }, { column: 'e.number' }]).select<Array<Pick<EntryRow, 'id'>>>('e.id');
+    return rows.map((r) => r.id);
   }
 
   async rowsOfEntries(trx: Db, ids: string[]): Promise<FecRow[]> {
@@ -298,33 +365,33 @@ export class LedgerRepository {
   async insertExport(trx: Db, x: { number: number; now: Date; jobRunId: string | null; fileBlobId: string; fileName: string; entries: number; lines: number; debit: bigint; credit: bigint; deliveredTo: string | null }, entryIds: string[]): Promise<string> {
     const [row] = await trx('accounting_exports')
       .insert({ number: x.number, created_at: x.now, job_run_id: x.jobRunId, file_blob_id: x.fileBlobId, file_name: x.fileName, entries: x.entries, lines: x.lines, debit_cents: x.debit.toString(), credit_cents: x.credit.toString(), delivered_to: x.deliveredTo })
-      .returning('id');
-    const id = (row as { id: string }).id;
+      .returning<Array<Pick<ExportRow, 'id'>>>('id');
+    const id = row!.id;
     for (let i = 0; i < entryIds.length; i += 5000) await trx('accounting_export_entries').insert(entryIds.slice(i, i + 5000).map((e) => ({ entry_id: e, export_id: id })));
     return id;
   }
 
   async exports(db: Db): Promise<Array<Record<string, unknown>>> {
-    return db('accounting_exports').orderBy('number', 'desc').limit(100);
+    return db<ExportRow>('accounting_exports').orderBy('number', 'desc').limit(100);
   }
 
   async exportById(db: Db, id: string): Promise<Record<string, unknown> | null> {
-    return (await db('accounting_exports').where({ id }).first()) ?? null;
+    return (await db<ExportRow>('accounting_exports').where({ id }).first()) ?? null;
   }
 
   async accounts(db: Db): Promise<Array<{ number: string; label: string; version: number }>> {
-    return db('accounts').orderBy('number').select('number', 'label', 'version');
+    return db<AccountRow>('accounts').orderBy('number').select('number', 'label', 'version');
   }
 
   async saveAccount(trx: Db, number: string, label: string): Promise<{ before: string | null }> {
-    const before = await trx('accounts').where({ number }).first('label');
+    const before = await trx<AccountRow>('accounts').where({ number }).first('label');
     if (before) await trx('accounts').where({ number }).update({ label, version: trx.raw('version + 1'), updated_at: trx.fn.now() });
     else await trx('accounts').insert({ number, label });
-    return { before: (before?.label as string | undefined) ?? null };
+    return { before: before?.label ?? null };
   }
 
   async journals(db: Db): Promise<Array<{ code: string; label: string }>> {
-    return db('journals').orderBy('code').select('code', 'label');
+    return db<{ code: string; label: string }>('journals').orderBy('code').select('code', 'label');
   }
 
   async ensureJournal(trx: Db, code: string, label: string): Promise<void> {
