@@ -22,4 +22,7 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,
   maxWorkers: 2,
+  // each test file leaves ~40 MB of heap behind in its worker (jest --detectLeaks: a file's module registry stays reachable);
+  // a worker past this after a file is replaced, which keeps garbage collection from growing with the run
+  workerIdleMemoryLimit: '600MB',
 };
