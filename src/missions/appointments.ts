@@ -174,14 +174,14 @@ export class AppointmentService {
     return () => this.mailer.deliver(mails);
   }
 
-  /** An adviser's appointments over the week starting on a Monday (the calendar). */
-  async week(actor: Actor, adviserId: string, monday: string): Promise<Appointment[]> {
+  /** An adviser's appointments over the week starting on a Monday (the calendar), each saying whether it overlaps another live one. */
+  async week(actor: Actor, adviserId: string, monday: string): Promise<Array<Appointment & { overlaps: boolean }>> {
     scopeFor(actor, 'missions:work');
     if (actor.role === 'social_adviser' && adviserId !== actor.userId) throw new NotFoundError();
     const from = parisDateTime(monday, '00:00');
     const to = parisDateTime(addDays(monday, 7), '00:00');
     if (!from || !to) throw new NotFoundError();
-    return this.appointments.ofAdviser(this.db, adviserId, from, to, true);
+    return withOverlaps(await this.appointments.ofAdviser(this.db, adviserId, from, to, true));
   }
 
   /** The adviser's own appointments of the coming days (their home page). */
@@ -319,4 +319,15 @@ export class AppointmentService {
 
 function formatClock(d: Date): string {
   return formatLongDateTime(d);
+}
+
+const LIVE: readonly string[] = ['scheduled', 'confirmed'];
+
+/** Two live appointments overlap when each starts before the other ends (a cancelled or past-held one never does). */
+export function withOverlaps<T extends { id: string; status: string; startsAt: Date; durationMinutes: number }>(list: T[]): Array<T & { overlaps: boolean }> {
+  const end = (x: T) => x.startsAt.getTime() + x.durationMinutes * 60_000;
+  return list.map((x) => ({
+    ...x,
+    overlaps: LIVE.includes(x.status) && list.some((o) => o.id !== x.id && LIVE.includes(o.status) && o.startsAt.getTime() < end(x) && x.startsAt.getTime() < end(o)),
+  }));
 }

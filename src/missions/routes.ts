@@ -99,8 +99,6 @@ export function missionRoutes(services: Services): Router {
       date,
       appointments: list.filter((x) => parisDate(x.startsAt) === date).map((x) => ({
         ...x, time: parisTime(x.startsAt), end: parisTime(new Date(x.startsAt.getTime() + x.durationMinutes * 60_000)),
-        overlaps: list.some((o) => o.id !== x.id && ['scheduled', 'confirmed'].includes(o.status) && ['scheduled', 'confirmed'].includes(x.status)
-          && o.startsAt.getTime() < x.startsAt.getTime() + x.durationMinutes * 60_000 && x.startsAt.getTime() < o.startsAt.getTime() + o.durationMinutes * 60_000),
       })),
     }));
     // on a phone the calendar shows one day: today in this week, else the first with an appointment, else Monday
