@@ -24,19 +24,42 @@ export interface Appointment {
   version: number;
 }
 
-const toAppointment = (r: Record<string, unknown>): Appointment => ({
-  id: r.id as string, missionId: r.mission_id as string, missionReference: (r.mission_reference as string) ?? '', organisationId: r.mission_organisation_id as string, adviserId: r.adviser_id as string,
-  adviserName: (r.adviser_name as string) ?? '', adviserEmail: (r.adviser_email as string) ?? '', startsAt: r.starts_at as Date, durationMinutes: r.duration_minutes as number, mode: r.mode as string, place: r.place as string,
-  contactName: r.contact_name as string, contactEmail: (r.contact_email as string | null) ?? null, status: r.status as AppointmentStatus,
-  confirmedAt: (r.confirmed_at as Date | null) ?? null, cancelledAt: (r.cancelled_at as Date | null) ?? null, cancelledByLabel: (r.cancelled_by_label as string | null) ?? null,
-  version: r.version as number,
+/** An appointment as `select` returns it: the row of appointments, its mission's reference and landlord, its adviser's name and e-mail. */
+interface AppointmentRow {
+  id: string;
+  mission_id: string;
+  mission_reference: string | null;
+  mission_organisation_id: string;
+  adviser_id: string;
+  adviser_name: string | null;
+  adviser_email: string | null;
+  starts_at: Date;
+  duration_minutes: number;
+  mode: string;
+  place: string;
+  contact_name: string;
+  contact_email: string | null;
+  status: AppointmentStatus;
+  confirmed_at: Date | null;
+  cancelled_at: Date | null;
+  cancelled_by_label: string | null;
+  version: number;
+  created_at: Date;
+}
+
+const toAppointment = (r: AppointmentRow): Appointment => ({
+  id: r.id, missionId: r.mission_id, missionReference: r.mission_reference ?? '', organisationId: r.mission_organisation_id, adviserId: r.adviser_id,
+  adviserName: r.adviser_name ?? '', adviserEmail: r.adviser_email ?? '', startsAt: r.starts_at, durationMinutes: r.duration_minutes, mode: r.mode, place: r.place,
+  contactName: r.contact_name, contactEmail: r.contact_email ?? null, status: r.status,
+  confirmedAt: r.confirmed_at ?? null, cancelledAt: r.cancelled_at ?? null, cancelledByLabel: r.cancelled_by_label ?? null,
+  version: r.version,
 });
 
 /** Appointments of missions and their reminders. */
 export class AppointmentRepository {
   private select(db: Db) {
     return db('appointments as a').join('missions as m', 'm.id', 'a.mission_id')
-      .select('a.*', 'm.reference as mission_reference', 'm.organisation_id as mission_organisation_id', db.raw("(select u.first_name || ' ' || u.last_name from users u where u.id = a.adviser_id) as adviser_name"),
+      .select<AppointmentRow[]>('a.*', 'm.reference as mission_reference', 'm.organisation_id as mission_organisation_id', db.raw("(select u.first_name || ' ' || u.last_name from users u where u.id = a.adviser_id) as adviser_name"),
         db.raw('(select u.email from users u where u.id = a.adviser_id) as adviser_email'));
   }
 
@@ -46,8 +69,8 @@ export class AppointmentRepository {
         mission_id: a.missionId, adviser_id: a.adviserId, starts_at: a.startsAt, duration_minutes: a.durationMinutes, mode: a.mode, place: a.place,
         contact_name: a.contactName, contact_email: a.contactEmail, status: 'scheduled', created_at: now,
       })
-      .returning('id');
-    return (row as { id: string }).id;
+      .returning<{ id: string }[]>('id');
+    return row!.id; // an insert returns its row
   }
 
   async forMission(db: Db, missionId: string): Promise<Appointment[]> {
@@ -57,7 +80,7 @@ export class AppointmentRepository {
   async findById(db: Db, id: string, forUpdate = false): Promise<Appointment | null> {
     const q = this.select(db).where('a.id', id);
     if (forUpdate) q.forUpdate('a');
-    const row = await q.first();
+    const row = await q.first<AppointmentRow | undefined>();
     return row ? toAppointment(row) : null;
   }
 
@@ -103,7 +126,7 @@ export class AppointmentRepository {
 
   async reminders(db: Db, appointmentIds: string[]): Promise<Array<{ appointmentId: string; kind: string; sentAt: Date; status: string | null }>> {
     if (appointmentIds.length === 0) return [];
-    const rows = await db('appointment_reminders as r').leftJoin('mail_outbox as o', 'o.id', 'r.mail_id').whereIn('r.appointment_id', appointmentIds).select('r.appointment_id', 'r.kind', 'r.sent_at', 'o.status');
-    return rows.map((r: Record<string, unknown>) => ({ appointmentId: r.appointment_id as string, kind: r.kind as string, sentAt: r.sent_at as Date, status: (r.status as string | null) ?? null }));
+    const rows = await db('appointment_reminders as r').leftJoin('mail_outbox as o', 'o.id', 'r.mail_id').whereIn('r.appointment_id', appointmentIds).select<Array<{ appointment_id: string; kind: string; sent_at: Date; status: string | null }>>('r.appointment_id', 'r.kind', 'r.sent_at', 'o.status');
+    return rows.map((r) => ({ appointmentId: r.appointment_id, kind: r.kind, sentAt: r.sent_at, status: r.status ?? null }));
   }
 }

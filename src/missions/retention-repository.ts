@@ -1,6 +1,6 @@
 import type { Db } from '../db/types';
 import type { FieldCipher } from '../shared/field-cipher';
-import { OPEN_MISSION_STATUSES } from './state-machine';
+import { type MissionStatus, OPEN_MISSION_STATUSES } from './state-machine';
 
 /** What stands where a text was erased. */
 export const ERASED = '[effacé — durée de conservation écoulée]';
@@ -38,8 +38,8 @@ export class RetentionRepository {
       .where('c.open', false)
       .where('c.last_contact', '<', cutoff)
       .orderBy('c.last_contact')
-      .select('m.id', 'm.reference', 'm.household_id', 'c.last_contact');
-    return rows.map((r: Record<string, unknown>) => ({ missionId: r.id as string, reference: r.reference as string, householdId: r.household_id as string, lastContact: new Date(r.last_contact as string) }));
+      .select<Array<{ id: string; reference: string; household_id: string; last_contact: Date }>>('m.id', 'm.reference', 'm.household_id', 'c.last_contact');
+    return rows.map((r) => ({ missionId: r.id, reference: r.reference, householdId: r.household_id, lastContact: new Date(r.last_contact) }));
   }
 
   /**
@@ -48,7 +48,8 @@ export class RetentionRepository {
    * Returns its organisation, or null when there was nothing to erase.
    */
   async erase(trx: Db, missionId: string, now: Date): Promise<{ organisationId: string } | null> {
-    const mission = await trx('missions').where({ id: missionId }).whereNull('anonymised_at').forUpdate().first('id', 'organisation_id', 'report_blob_id', 'status');
+    const mission = await trx('missions').where({ id: missionId }).whereNull('anonymised_at').forUpdate()
+      .first<{ id: string; organisation_id: string; report_blob_id: string | null; status: MissionStatus } | undefined>('id', 'organisation_id', 'report_blob_id', 'status');
     if (!mission) return null;
     await trx('missions').where({ id: missionId }).update({
       reason: ERASED, outcome: null, recommendations: null,
@@ -62,6 +63,6 @@ export class RetentionRepository {
     await trx('mission_objectives').where({ mission_id: missionId }).update({ text: ERASED });
     await trx('mission_sessions').where({ mission_id: missionId }).update({ participants: ERASED, summary: this.cipher.encrypt(ERASED, 'mission_sessions.summary'), next_steps: null, private_notes: null });
     await trx('appointments').where({ mission_id: missionId }).update({ place: ERASED, contact_name: ERASED, contact_email: null });
-    return { organisationId: mission.organisation_id as string };
+    return { organisationId: mission.organisation_id };
   }
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CONSENT_METHODS, type ConsentMethod } from '../aid-requests/schemas';
 import { checkbox, optionalEmail, optionalText, requiredDate, requiredText, versionField } from '../shared/form-fields';
 import { parseEurosToCents } from '../shared/money';
-import { APPOINTMENT_MODES, type AppointmentMode, INTERRUPTION_REASONS, OBJECTIVE_CATEGORIES, OBJECTIVE_RESULTS, type ObjectiveCategory, type ObjectiveResult, SESSION_KINDS, type SessionKind } from './state-machine';
+import { APPOINTMENT_MODES, INTERRUPTION_REASONS, OBJECTIVE_CATEGORIES, OBJECTIVE_RESULTS, type ObjectiveCategory, type ObjectiveResult, SESSION_KINDS } from './state-machine';
 
 const keys = <T extends Record<string, string>>(o: T) => Object.keys(o) as [keyof T & string, ...Array<keyof T & string>];
 const uuidOrBlank = (message: string) => z.preprocess((v) => (v === '' ? undefined : v), z.uuid({ error: message }).optional());
@@ -74,7 +74,7 @@ export const sessionSchema = (today: string) =>
   z.object({
     heldOn: requiredDate('Saisissez la date de l’entretien').refine((d) => d <= today, { error: 'Un entretien s’enregistre une fois tenu : la date ne peut pas être dans le futur' }),
     durationMinutes: minutes('Saisissez la durée de l’entretien', 5, 600),
-    kind: z.enum(keys(SESSION_KINDS) as [SessionKind, ...SessionKind[]], { error: 'Choisissez le type d’entretien' }),
+    kind: z.enum(keys(SESSION_KINDS), { error: 'Choisissez le type d’entretien' }),
     participants: requiredText('Indiquez qui était présent', 300),
     summary: requiredText('Résumez l’entretien (ce résumé figure dans le dossier de la mission)', 4000),
     privateNotes: optionalText(4000),
@@ -109,7 +109,7 @@ export const appointmentSchema = z.object({
   appointmentDate: requiredDate('Saisissez la date du rendez-vous'),
   appointmentTime: z.string({ error: 'Saisissez l’heure du rendez-vous' }).trim().regex(/^([01]\d|2[0-3])[:h]([0-5]\d)$/, { error: 'Saisissez une heure, par exemple 14:30' }).transform((v) => v.replace('h', ':')),
   appointmentDuration: minutes('Saisissez la durée prévue', 10, 480),
-  appointmentMode: z.enum(keys(APPOINTMENT_MODES) as [AppointmentMode, ...AppointmentMode[]], { error: 'Choisissez la forme du rendez-vous' }),
+  appointmentMode: z.enum(keys(APPOINTMENT_MODES), { error: 'Choisissez la forme du rendez-vous' }),
   appointmentPlace: requiredText('Indiquez le lieu, le numéro appelé ou le lien de la visio', 300),
   contactName: requiredText('Indiquez la personne attendue', 140),
   contactEmail: optionalEmail(),
