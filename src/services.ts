@@ -47,7 +47,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const events = new DomainEvents();
   const base = { db: knex, clock };
 
-  const { audit, accessLog, accessLogRepository } = createAuditModule({ ...base, cache });
+  const { audit, accessLog } = createAuditModule({ ...base, cache });
   const { accounts } = createAccountsModule({ cipher });
   const { mailer, mails } = createNotificationsModule({ ...base, logger, config, blobs });
   const { organisations, organisationRepository } = createOrganisationsModule({ ...base, audit });
@@ -80,7 +80,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     ledger: accountingModule.ledger, accounting: accountingModule.accounting, accountingSettings: accountingModule.accountingSettings,
     missions: missionsModule.missions, appointments: missionsModule.appointments, supportRetention: missionsModule.supportRetention,
     ...createAccessWatchModule({ ...base, organisationRepository, accounts, mailer, logger, baseUrl: config.baseUrl }),
-    ...createRightsModule({ ...base, audit, accessLog: accessLogRepository, cipher }),
+    ...createRightsModule({ ...base, audit, accessLog, cipher }),
     ...createDashboardModule({ ...base, settings }),
     ...createHomeModule({ ...base, aidRequests: requestsModule.aidRequests, jobNames: (): string[] => JOBS.map((j) => j.name) }),
     health: new HealthService(knex),

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { AccessLogRepository } from '../audit/access-repository';
+import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
 import type { Clock } from '../shared/clock';
 import type { FieldCipher } from '../shared/field-cipher';
@@ -9,6 +9,6 @@ import { RightsService } from './service';
 import { SubjectExportRepository } from './subject-export-repository';
 
 /** The GDPR requests register and the subject-access export. */
-export function createRightsModule(deps: { db: Knex; audit: AuditService; accessLog: AccessLogRepository; clock: Clock; cipher: FieldCipher }) {
+export function createRightsModule(deps: { db: Knex; audit: AuditService; accessLog: AccessLogService; clock: Clock; cipher: FieldCipher }) {
   return { rights: new RightsService({ db: deps.db, rights: new RightsRepository(), subjects: new SubjectExportRepository(new OrganisationRepository()), audit: deps.audit, accessLog: deps.accessLog, clock: deps.clock, cipher: deps.cipher }) };
 }

@@ -42,8 +42,7 @@ export function rightsRoutes(services: Services): Router {
   });
 
   const renderShow = async (req: Request, res: Response, form: FormState) => {
-    const request = await rights.get(actor(req), id(req));
-    const person = await rights.person(actor(req), request.personId);
+    const { request, person } = await rights.view(actor(req), id(req));
     res.render('rights/show', { request, person, form, today: rights.today(), kinds: RIGHT_KINDS, channels: RIGHT_CHANNELS });
   };
   router.get(routes.right, ...requirePermission('rights:manage'), async (req, res) => {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { isUuid } from '../db/types';
-import type { AccessLogRepository } from '../audit/access-repository';
+import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
 import { type Actor, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
@@ -23,11 +23,11 @@ export class RightsService {
   private readonly rights: RightsRepository;
   private readonly subjects: SubjectExportRepository;
   private readonly audit: AuditService;
-  private readonly accessLog: AccessLogRepository;
+  private readonly accessLog: AccessLogService;
   private readonly clock: Clock;
   private readonly cipher: FieldCipher;
 
-  constructor(deps: { db: Knex; rights: RightsRepository; subjects: SubjectExportRepository; audit: AuditService; accessLog: AccessLogRepository; clock: Clock; cipher: FieldCipher }) {
+  constructor(deps: { db: Knex; rights: RightsRepository; subjects: SubjectExportRepository; audit: AuditService; accessLog: AccessLogService; clock: Clock; cipher: FieldCipher }) {
     this.db = deps.db;
     this.rights = deps.rights;
     this.subjects = deps.subjects;
@@ -51,6 +51,14 @@ export class RightsService {
     const found = await this.rights.findById(this.db, id);
     if (!found) throw new NotFoundError();
     return found;
+  }
+
+  /** A request of the register and the person it is about, shown on its page: a read of that person, traced. */
+  async view(actor: Actor, id: string): Promise<{ request: RightsRequest; person: { id: string; name: string; householdId: string | null } | null }> {
+    const request = await this.get(actor, id);
+    const person = await this.person(actor, request.personId);
+    await this.accessLog.read(actor, { action: 'rights.view', entityType: 'person', entityId: request.personId });
+    return { request, person };
   }
 
   /** The person a new request is about (name for the form), or null when the id names nobody. */
@@ -95,7 +103,7 @@ export class RightsService {
     if (!data) throw new NotFoundError();
     await this.db.transaction(async (trx) => {
       await this.audit.record(trx, actor, { entityType: 'rights_request', entityId: id, organisationId: actor.organisationId, action: 'rights.data_exported', before: null, after: null });
-      await this.accessLog.record(trx, { userId: actor.userId, organisationId: actor.organisationId, action: 'person.export', entityType: 'person', entityId: request.personId, requestId: actor.requestId ?? null, occurredAt: now });
+      await this.accessLog.read(actor, { action: 'person.export', entityType: 'person', entityId: request.personId }, trx);
     });
     return { fileName: `donnees-personnelles-${parisDate(now)}.json`, body: `${JSON.stringify(data, null, 2)}\n` };
   }

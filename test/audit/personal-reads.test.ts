@@ -1,0 +1,106 @@
+import request from 'supertest';
+import { startTestApp, type TestContext } from '../support/app';
+import { loginAs, type Agent } from '../support/http';
+import { buildRouteWorld, concreteUrl, type Persona, personaEmails, registeredRoutes, type RouteWorld } from '../support/route-world';
+
+/**
+ * CNIL / ASVS 8.3.5: every page or file that shows personal data leaves a read trace, written by
+ * the service that reads it (AccessLogService), so a route cannot forget it. Every GET route of
+ * the app is classified here: a new route must say whether it shows personal data.
+ */
+interface PersonalRead {
+  persona: Exclude<Persona, 'anonymous'>;
+  action: string;
+  /** traces one page leaves (default 1) */
+  traces?: number;
+}
+
+/** The routes that show one person's or household's data (or many, for an export), as a persona allowed to read them, and the trace expected. */
+const PERSONAL_READS: Record<string, PersonalRead> = {
+  '/menages/:id': { persona: 'operator', action: 'household.view' },
+  '/menages/:id/modifier': { persona: 'instructorA', action: 'household.view' },
+  '/menages/:id/fusionner': { persona: 'operator', action: 'household.view' },
+  '/menages/:id/separer': { persona: 'instructorA', action: 'household.view' },
+  '/menages/:id/rattacher': { persona: 'instructorA', action: 'household.view' },
+  '/menages/:id/personnes/nouvelle': { persona: 'instructorA', action: 'household.view' },
+  '/menages/:id/membres/:memberId/depart': { persona: 'instructorA', action: 'household.view' },
+  '/personnes/:id/modifier': { persona: 'instructorA', action: 'person.view' },
+  '/doublons/:id/fusionner': { persona: 'operator', action: 'person.view', traces: 2 },
+  '/menages/export.csv': { persona: 'operator', action: 'households.export' },
+  '/demandes/:id': { persona: 'instructorA', action: 'request.view.synthese' },
+  '/demandes/:id/situation': { persona: 'instructorA', action: 'request.view.situation' },
+  '/demandes/:id/aide': { persona: 'instructorA', action: 'request.view.aide' },
+  '/demandes/:id/versement': { persona: 'instructorA', action: 'request.view.versement' },
+  '/demandes/:id/consentement': { persona: 'instructorA', action: 'request.view.consentement' },
+  '/demandes/:id/recapitulatif': { persona: 'instructorA', action: 'request.view.recapitulatif' },
+  '/demandes/:id/pieces': { persona: 'instructorA', action: 'request.view.pieces' },
+  '/demandes/:id/retirer': { persona: 'instructorA', action: 'request.view.retirer' },
+  '/demandes/:id/annuler-echeances': { persona: 'operator', action: 'request.view.annuler-echeances' },
+  '/demandes/:id/pieces/:documentId': { persona: 'instructorA', action: 'request.document' },
+  '/demandes/:id/pieces-jointes/:attachmentId': { persona: 'operator', action: 'request.attachment' },
+  '/demandes/:id/decisions/:decisionId/courrier.pdf': { persona: 'operator', action: 'request.letter' },
+  '/demandes/export.csv': { persona: 'operator', action: 'requests.export' },
+  '/demandes/export.xlsx': { persona: 'operator', action: 'requests.export' },
+  '/accompagnement/:id': { persona: 'social_adviser', action: 'mission.view' },
+  '/accompagnement/:id/bilan.pdf': { persona: 'operator', action: 'mission.report' },
+  '/admin/droits/:id': { persona: 'admin', action: 'rights.view' },
+  '/admin/droits/:id/donnees.json': { persona: 'admin', action: 'person.export' },
+};
+
+/** The other GET routes, by reason they show no one's personal data record by record. */
+const NOT_PERSONAL: Record<string, readonly string[]> = {
+  'lists and queues: a search result, each record opened is traced on its own page': [
+    '/', '/menages', '/demandes', '/instruction', '/accompagnement', '/accompagnement/calendrier', '/doublons', '/personnes/doublons', '/admin/droits',
+  ],
+  'forms to create a record (nothing read yet)': ['/menages/nouveau', '/demandes/nouvelle', '/accompagnement/nouvelle', '/admin/droits/nouvelle'],
+  'organisations, accounts of staff, settings and reference data': [
+    '/admin/membres', '/admin/membres/:id', '/admin/membres/:id/modifier', '/admin/membres/:id/agences/:agencyId/modifier', '/admin/membres/nouveau',
+    '/utilisateurs', '/utilisateurs/:id', '/utilisateurs/:id/modifier', '/utilisateurs/nouveau', '/admin/parametres', '/admin/types-accompagnement',
+    '/admin/types-accompagnement/:id', '/admin/types-accompagnement/nouveau', '/aides', '/aides/:id', '/aides/:id/modifier', '/aides/:id/versions/nouvelle', '/aides/nouvelle',
+  ],
+  'the signed-in person’s own account and the login pages': [
+    '/mon-compte', '/mon-compte/codes-de-secours', '/mon-compte/mot-de-passe', '/connexion', '/connexion/second-facteur', '/mot-de-passe/definir/:token', '/mot-de-passe/oublie',
+  ],
+  'money, bank accounts of landlords and suppliers (organisations), accounting figures': [
+    '/paiements', '/paiements/lots/:id', '/paiements/lots/:id/annuler', '/paiements/lots/:id/fichier.xml', '/paiements/rib', '/comptes-bancaires', '/comptes-bancaires/:id/rib',
+    '/admin/beneficiaires', '/admin/beneficiaires/:id', '/admin/beneficiaires/nouveau', '/admin/comptes-emetteurs', '/admin/comptes-emetteurs/:id/modifier',
+    '/comptabilite', '/comptabilite/balance', '/comptabilite/balance.csv', '/comptabilite/balance.xlsx', '/comptabilite/ecritures/:id', '/comptabilite/exports', '/comptabilite/exports/:id',
+    '/comptabilite/fec', '/comptabilite/journal.csv', '/comptabilite/journal.xlsx', '/comptabilite/parametres', '/comptabilite/periodes', '/comptabilite/tiers', '/comptabilite/tiers.csv', '/comptabilite/tiers.xlsx',
+    '/accompagnement/facturation', '/accompagnement/facturation.csv', '/accompagnement/facturation.xlsx',
+  ],
+  'operations: jobs, outbox, figures without names, health': ['/admin/taches', '/admin/taches/:id/fichiers/:index', '/admin/courriels', '/admin/courriels/:id', '/admin/courriels/:id/pieces-jointes/:attachmentId', '/tableau-de-bord', '/healthz', '/readyz'],
+  'the household’s own appointment link (no account: the link is the household’s)': ['/rdv/:token'],
+};
+
+let ctx: TestContext;
+let routeWorld: RouteWorld;
+const agents = new Map<Persona, Agent>();
+beforeAll(async () => {
+  ctx = await startTestApp();
+  routeWorld = await buildRouteWorld(ctx.knex);
+  agents.set('anonymous', request.agent(ctx.app));
+  for (const [persona, email] of Object.entries(personaEmails(routeWorld.world))) agents.set(persona as Persona, await loginAs(ctx.app, email));
+});
+afterAll(() => ctx.close());
+
+const tracesOf = async (userId: string, action: string): Promise<number> => {
+  const row = await ctx.knex('access_events').where({ user_id: userId, action }).count<{ n: string }[]>({ n: '*' }).first();
+  return Number(row?.n ?? 0);
+};
+
+describe('personal data read, traced', () => {
+  it('classifies every GET route of the app', () => {
+    const classified = new Set([...Object.keys(PERSONAL_READS), ...Object.values(NOT_PERSONAL).flat()]);
+    const routes = registeredRoutes(ctx.app).filter((r) => r.startsWith('GET ')).map((r) => r.slice(4));
+    expect(routes.filter((r) => !classified.has(r))).toEqual([]);
+    expect([...classified].filter((r) => !routes.includes(r))).toEqual([]);
+  });
+
+  it.each(Object.entries(PERSONAL_READS))('GET %s leaves a read trace', async (path, { persona, action, traces = 1 }) => {
+    const userId = (await ctx.knex('users').where({ email: personaEmails(routeWorld.world)[persona] }).first<{ id: string }>('id'))?.id as string;
+    const before = await tracesOf(userId, action);
+    const res = await (agents.get(persona) as Agent).get(concreteUrl(routeWorld, path));
+    expect({ path, status: res.status }).toEqual({ path, status: 200 });
+    expect({ path, traces: (await tracesOf(userId, action)) - before }).toEqual({ path, traces });
+  });
+});
