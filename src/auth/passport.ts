@@ -1,7 +1,6 @@
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { Services } from '../services';
-import type { User } from '../accounts/repository';
 
 /**
  * Passport with the local strategy: the check itself (lockout, constant time) lives in the
@@ -18,7 +17,7 @@ export function configurePassport(services: Services): passport.PassportStatic {
         .catch(done);
     }),
   );
-  instance.serializeUser((user, done) => done(null, (user as User).id));
+  instance.serializeUser((user, done) => done(null, user.id));
   instance.deserializeUser((id: string, done) => {
     services.auth
       .sessionUser(id)

@@ -1,4 +1,4 @@
-import { type Request, type Response, Router } from 'express';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
 import rateLimit, { ipKeyGenerator } from 'express-rate-limit';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -15,6 +15,13 @@ import { actorOf } from '../http/current-user';
 import { ValidationError } from '../shared/errors';
 import { PASSWORD_MIN_LENGTH } from './passwords';
 import { identityGate } from './reauth';
+
+/**
+ * A callback's error as a rejection reason: an Error as it is (the error handler sees the same
+ * object); anything else wrapped, its fields (status, code, message…) copied for the error handler.
+ */
+const asError = (reason: unknown): Error =>
+  reason instanceof Error ? reason : Object.assign(new Error(String(reason), { cause: reason }), typeof reason === 'object' ? reason : {});
 
 declare module 'express-session' {
   interface SessionData {
@@ -93,7 +100,7 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
   /** A new session (no fixation) waiting for the second factor of `user`; a user still to enrol is mailed a code. */
   const awaitSecondFactor = async (req: Request, res: Response, user: User, carry: { returnTo?: string | undefined; savedForm?: typeof req.session.savedForm }, mailVerified: boolean, flash?: string) => {
     const enrolled = await services.secondFactor.enrolled(user.id);
-    await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(asError(err)) : resolve())));
     const now = clock.now().getTime();
     req.session.secondFactor = { userId: user.id, startedAt: now };
     req.session.returnTo = carry.returnTo;
@@ -103,7 +110,7 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
       if (!mailVerified) await services.secondFactor.sendEnrolmentCode(user, { ip: req.ip, requestId: req.id });
     }
     if (flash) req.flash('success', flash);
-    await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(asError(err)) : resolve())));
     res.redirect(urls.secondFactor());
   };
 
@@ -116,17 +123,18 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
       new Promise<void>((resolve, reject) => {
         const returnTo = req.session.returnTo;
         const savedForm = req.session.savedForm;
-        passportInstance.authenticate('local', (err: unknown, user: User | false, info?: { message?: string }) => {
-          if (err) return reject(err);
+        const authenticate = passportInstance.authenticate('local', (err: unknown, user: User | false, info?: { message?: string }) => {
+          if (err) return reject(asError(err));
           if (!user) {
             res.status(401);
-            renderLogin(req, res, { values: { email: req.body.email }, errors: { _form: info?.message ?? '' }, errorSummary: [{ href: '#email', text: info?.message ?? '' }] });
+            renderLogin(req, res, { values: { email: (req.body as { email?: unknown }).email }, errors: { _form: info?.message ?? '' }, errorSummary: [{ href: '#email', text: info?.message ?? '' }] });
             return resolve();
           }
           // the password is right; for these roles the login waits for the code
           if (services.secondFactor.requiredFor(user)) return awaitSecondFactor(req, res, user, { returnTo, savedForm }, false).then(resolve, reject);
           logIn(req, res, user, { returnTo, savedForm }).then(resolve, reject);
-        })(req, res, reject);
+        }) as RequestHandler;
+        authenticate(req, res, reject);
       }),
   });
 
@@ -138,7 +146,7 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
   const logIn = (req: Request, res: Response, user: User, carry: { returnTo?: string | undefined; savedForm?: typeof req.session.savedForm }, then: { recoveryCodes?: string[]; flash?: { kind: 'info' | 'warning'; text: string } } = {}) =>
     new Promise<void>((resolve, reject) => {
       req.logIn(user, (loginErr) => {
-        if (loginErr) return reject(loginErr);
+        if (loginErr) return reject(asError(loginErr));
         const now = clock.now().getTime();
         req.session.authenticatedAt = now;
         req.session.lastSeenAt = now;

@@ -1,5 +1,20 @@
 import type { Db } from '../db/types';
 
+interface EnrolmentCodeRow {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  attempts: number;
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: Date;
+}
+
+/** `count(*)::int as count` */
+interface CountRow {
+  count: number;
+}
+
 /**
  * SQL of the second factor's companions: the codes mailed before enrolment and the recovery codes.
  * (The TOTP key itself stays in the users table, read through UserRepository.)
@@ -15,13 +30,13 @@ export class SecondFactorRepository {
 
   /** How many codes were mailed to the user since `since`, and when the last one was. */
   async enrolmentMailsSince(db: Db, userId: string, since: Date): Promise<{ count: number; last: Date | null }> {
-    const row = await db('enrolment_codes').where({ user_id: userId }).where('created_at', '>', since).first(db.raw('count(*)::int as count'), db.raw('max(created_at) as last'));
+    const row = await db('enrolment_codes').where({ user_id: userId }).where('created_at', '>', since).first<(CountRow & { last: Date | null }) | undefined>(db.raw('count(*)::int as count'), db.raw('max(created_at) as last'));
     return { count: Number(row?.count ?? 0), last: row?.last ? new Date(row.last) : null };
   }
 
   /** The user's live code (unused, not expired), or null. */
   async liveEnrolmentCode(db: Db, userId: string, now: Date): Promise<{ id: string; codeHash: string; attempts: number } | null> {
-    const row = await db('enrolment_codes').where({ user_id: userId }).whereNull('used_at').where('expires_at', '>', now).orderBy('created_at', 'desc').first('id', 'code_hash', 'attempts');
+    const row = await db('enrolment_codes').where({ user_id: userId }).whereNull('used_at').where('expires_at', '>', now).orderBy('created_at', 'desc').first<Pick<EnrolmentCodeRow, 'id' | 'code_hash' | 'attempts'> | undefined>('id', 'code_hash', 'attempts');
     return row ? { id: row.id, codeHash: row.code_hash, attempts: Number(row.attempts) } : null;
   }
 
@@ -31,7 +46,7 @@ export class SecondFactorRepository {
       .where({ id })
       .whereNull('used_at')
       .update({ attempts: db.raw('attempts + 1'), used_at: db.raw('case when attempts + 1 >= ? then ?::timestamptz else null end', [maxAttempts, now]) })
-      .returning('attempts');
+      .returning<Array<Pick<EnrolmentCodeRow, 'attempts'>>>('attempts');
     return row ? Number(row.attempts) : maxAttempts;
   }
 
@@ -54,7 +69,7 @@ export class SecondFactorRepository {
   }
 
   async remainingRecoveryCodes(db: Db, userId: string): Promise<number> {
-    const row = await db('recovery_codes').where({ user_id: userId }).whereNull('used_at').first(db.raw('count(*)::int as count'));
+    const row = await db('recovery_codes').where({ user_id: userId }).whereNull('used_at').first<CountRow | undefined>(db.raw('count(*)::int as count'));
     return Number(row?.count ?? 0);
   }
 
@@ -66,7 +81,7 @@ export class SecondFactorRepository {
   /** Which of these users have enrolled a key (for the users page). */
   async enrolledAmong(db: Db, userIds: string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
-    const rows = await db('users').whereIn('id', userIds).whereNotNull('totp_enabled_at').select('id');
-    return new Set(rows.map((r: { id: string }) => r.id));
+    const rows = await db('users').whereIn('id', userIds).whereNotNull('totp_enabled_at').select<Array<{ id: string }>>('id');
+    return new Set(rows.map((r) => r.id));
   }
 }

@@ -16,6 +16,18 @@ export interface PasswordToken {
   usedAt: Date | null;
 }
 
+/** A row of password_tokens: only the token's sha-256 is stored. */
+interface PasswordTokenRow {
+  id: string;
+  user_id: string;
+  purpose: TokenPurpose;
+  token_hash: string;
+  expires_at: Date;
+  used_at: Date | null;
+  created_by: string | null;
+  created_at: Date;
+}
+
 /** One-time password links: random, single use, short-lived; only their sha-256 is stored. */
 export class PasswordTokenRepository {
   /** Creates a token (and voids the user's previous unused ones); returns the secret to put in the link. */
@@ -36,7 +48,7 @@ export class PasswordTokenRepository {
   /** The token if it exists, is unused and not expired. */
   async findValid(db: Db, token: string, now: Date): Promise<PasswordToken | null> {
     if (!/^[\w-]{20,100}$/.test(token)) return null;
-    const row = await db('password_tokens')
+    const row = await db<PasswordTokenRow>('password_tokens')
       .where({ token_hash: digest(token) })
       .whereNull('used_at')
       .where('expires_at', '>', now)
@@ -48,7 +60,7 @@ export class PasswordTokenRepository {
 
   /** How many links of this purpose were issued to the user since `since` (to throttle the mails). */
   async issuedSince(db: Db, userId: string, purpose: TokenPurpose, since: Date): Promise<number> {
-    const row = await db('password_tokens').where({ user_id: userId, purpose }).where('created_at', '>', since).first(db.raw('count(*)::int as count'));
+    const row = await db('password_tokens').where({ user_id: userId, purpose }).where('created_at', '>', since).first<{ count: number } | undefined>(db.raw('count(*)::int as count'));
     return Number(row?.count ?? 0);
   }
 
