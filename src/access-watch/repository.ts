@@ -8,7 +8,7 @@ export class AccessWatchRepository {
     const rows = await trx('access_events')
       .whereIn('id', trx('access_events').where('occurred_at', '<', cutoff).orderBy('occurred_at').limit(limit).select('id'))
       .delete()
-      .returning('id');
+      .returning<Array<{ id: string }>>('id');
     return rows.length;
   }
 
@@ -21,8 +21,10 @@ export class AccessWatchRepository {
       .andWhere('e.occurred_at', '<', end)
       .groupBy('e.user_id', 'u.first_name', 'u.last_name', 'o.name')
       .havingRaw('count(distinct (e.entity_type, e.entity_id)) > ?', [threshold])
-      .select('e.user_id', 'u.first_name', 'u.last_name', 'o.name as organisation_name', db.raw('count(distinct (e.entity_type, e.entity_id))::int as records'));
-    return rows.map((r: Record<string, unknown>) => ({ userId: r.user_id as string, userName: `${r.first_name} ${r.last_name}`, organisationName: r.organisation_name as string, records: Number(r.records) }));
+      .select<Array<{ user_id: string; first_name: string; last_name: string; organisation_name: string; records: number }>>(
+        'e.user_id', 'u.first_name', 'u.last_name', 'o.name as organisation_name', db.raw('count(distinct (e.entity_type, e.entity_id))::int as records'),
+      );
+    return rows.map((r) => ({ userId: r.user_id, userName: `${r.first_name} ${r.last_name}`, organisationName: r.organisation_name, records: Number(r.records) }));
   }
 
   /** Records an alert once per user and period: false when it was already raised. */
@@ -31,11 +33,12 @@ export class AccessWatchRepository {
       .insert({ user_id: a.userId, period_start: a.periodStart, period_end: a.periodEnd, records: a.records, threshold: a.threshold, created_at: now })
       .onConflict(['user_id', 'period_start'])
       .ignore()
-      .returning('id');
+      .returning<Array<{ id: string }>>('id');
     return rows.length === 1;
   }
 
   alertsFor(db: Db, userId: string): Promise<Array<{ periodStart: Date; periodEnd: Date; records: number }>> {
-    return db('access_alerts').where({ user_id: userId }).orderBy('period_start', 'desc').limit(20).select('period_start as periodStart', 'period_end as periodEnd', 'records');
+    return db('access_alerts').where({ user_id: userId }).orderBy('period_start', 'desc').limit(20)
+      .select<Array<{ periodStart: Date; periodEnd: Date; records: number }>>('period_start as periodStart', 'period_end as periodEnd', 'records');
   }
 }

@@ -9,6 +9,17 @@ export interface StoredBlob {
   sha256: string;
 }
 
+/** A row of blobs: data is the stored bytes (encrypted, or plain for files stored before encryption). */
+interface BlobRow {
+  id: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  /** node-pg gives a Buffer, PGlite a Uint8Array. */
+  data: Buffer | Uint8Array;
+  created_at: Date;
+}
+
 /** Where files live. The database store is the default; an S3-compatible one can replace it. */
 export interface BlobStore {
   put(db: Db, data: Buffer, contentType: string): Promise<StoredBlob>;
@@ -29,8 +40,8 @@ export class DatabaseBlobStore implements BlobStore {
   async put(db: Db, data: Buffer, contentType: string): Promise<StoredBlob> {
     const sha256 = createHash('sha256').update(data).digest('hex');
     const stored = this.cipher ? this.cipher.encryptBytes(data, sha256) : data;
-    const [row] = await db('blobs').insert({ content_type: contentType, size: data.length, sha256, data: stored }).returning('id');
-    return { id: (row as { id: string }).id, contentType, size: data.length, sha256 };
+    const [row] = await db<BlobRow>('blobs').insert({ content_type: contentType, size: data.length, sha256, data: stored }).returning<Array<Pick<BlobRow, 'id'>>>('id');
+    return { id: row!.id, contentType, size: data.length, sha256 };
   }
 
   async remove(db: Db, id: string): Promise<void> {
@@ -38,7 +49,7 @@ export class DatabaseBlobStore implements BlobStore {
   }
 
   async get(db: Db, id: string): Promise<(StoredBlob & { data: Buffer }) | null> {
-    const row = await db('blobs').where({ id }).first();
+    const row = await db<BlobRow>('blobs').where({ id }).first();
     if (!row) return null;
     const stored = Buffer.from(row.data);
     if (!this.cipher && stored.subarray(0, 3).toString('latin1') === 'ENC') throw new Error('blobs.data: an encrypted file read without the data encryption key');

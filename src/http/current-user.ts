@@ -61,7 +61,7 @@ export function actorOf(user: User, ip: string | undefined, requestId: string): 
 
 /** Builds `req.actor` and what every template needs to know about the person logged in. */
 export const currentUser: RequestHandler = (req, res, next) => {
-  const user = req.user as User | undefined;
+  const user = req.user;
   res.locals.currentPath = req.path;
   if (user) {
     const actor = actorOf(user, req.ip, req.id);

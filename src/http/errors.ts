@@ -82,7 +82,7 @@ function render(res: Parameters<ErrorRequestHandler>[2], status: number, view: s
   res.status(status);
   res.render(view, locals, (renderErr, html) => {
     if (renderErr) {
-      res.type('text/plain').send(`Erreur ${status}. Identifiant de la requête : ${res.getHeader('X-Request-Id') ?? ''}`);
+      res.type('text/plain').send(`Erreur ${status}. Identifiant de la requête : ${String(res.getHeader('X-Request-Id') ?? '')}`);
       return;
     }
     res.send(html);

@@ -30,12 +30,12 @@ export class DatabaseRateLimitStore implements Store {
   }
 
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {
-    const row = await this.db('rate_limits').where({ key: this.prefix + key }).where('reset_at', '>', this.db.raw('now()')).first('hits', 'reset_at');
+    const row = await this.db('rate_limits').where({ key: this.prefix + key }).where('reset_at', '>', this.db.raw('now()')).first<{ hits: number; reset_at: Date } | undefined>('hits', 'reset_at');
     return row ? { totalHits: Number(row.hits), resetTime: new Date(row.reset_at) } : undefined;
   }
 
   async increment(key: string): Promise<IncrementResponse> {
-    const result = await this.db.raw(
+    const result = await this.db.raw<{ rows: Array<{ hits: number | string; reset_at: Date | string }> }>(
       `insert into rate_limits (key, hits, reset_at) values (?, 1, now() + ? * interval '1 millisecond')
        on conflict (key) do update set
          hits = case when rate_limits.reset_at <= now() then 1 else rate_limits.hits + 1 end,
@@ -43,7 +43,7 @@ export class DatabaseRateLimitStore implements Store {
        returning hits, reset_at`,
       [this.prefix + key, this.windowMs],
     );
-    const row = (result as { rows: Array<{ hits: number | string; reset_at: Date | string }> }).rows[0];
+    const row = result.rows[0];
     return { totalHits: Number(row?.hits ?? 1), resetTime: new Date(row?.reset_at ?? Date.now() + this.windowMs) };
   }
 

@@ -24,7 +24,8 @@ export function flatFields(body: unknown): Record<string, unknown> {
     if (name === '__proto__') return;
     if (typeof value === 'string') {
       const previous = Object.hasOwn(out, name) ? out[name] : undefined;
-      out[name] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+      const earlier: unknown[] = Array.isArray(previous) ? previous : [previous];
+      out[name] = previous === undefined ? value : [...earlier, value];
     } else if (Array.isArray(value)) {
       value.forEach((item, i) => (typeof item === 'string' ? add(name, item) : add(`${name}[${i}]`, item)));
     } else if (value !== null && typeof value === 'object') {
