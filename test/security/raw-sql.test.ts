@@ -25,7 +25,7 @@ const ALLOWED: Record<string, Record<string, string>> = {
     HOLDER_NAME: 'a constant SQL sub-select (the holder’s name)',
     'SORTS[f.sort]': 'an ORDER BY clause from a constant map, keyed by a zod enum',
   },
-  'src/users/repository.ts': {
+  'src/accounts/repository.ts': {
     fresh: 'a constant SQL expression whose value is bound with ? (the lock check)',
   },
   'src/db/rotate-key.ts': {
