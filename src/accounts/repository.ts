@@ -194,8 +194,8 @@ export class UserRepository {
   async insert(db: Db, fields: UserFields, now: Date): Promise<string> {
     const [row] = await db('users')
       .insert({ ...columns(fields), created_at: now, updated_at: now })
-      .returning('id');
-    return (row as { id: string }).id;
+      .returning<{ id: string }[]>('id');
+    return row!.id; // an insert returns its row
   }
 
   async update(db: Db, id: string, version: number, fields: UserFields, now: Date): Promise<boolean> {
@@ -226,13 +226,13 @@ export class UserRepository {
           [now, maxFailures, lockUntil, now],
         ),
       })
-      .returning('failed_logins');
-    return Number((row as { failed_logins: number }).failed_logins);
+      .returning<{ failed_logins: number }[]>('failed_logins');
+    return Number(row!.failed_logins); // the user exists: the caller just read it
   }
 
   /** The user's second factor: its key once enrolled, and the last time step a code was accepted for. */
   async secondFactor(db: Db, id: string): Promise<{ secret: string | null; enabledAt: Date | null; lastStep: number | null }> {
-    const row = await db('users').where('id', id).first('totp_secret', 'totp_enabled_at', 'totp_last_step');
+    const row = await db('users').where('id', id).first<{ totp_secret: string | null; totp_enabled_at: Date | null; totp_last_step: string | null } | undefined>('totp_secret', 'totp_enabled_at', 'totp_last_step');
     return { secret: this.totpCipher.decryptNullable(row?.totp_secret, 'users.totp_secret'), enabledAt: row?.totp_enabled_at ?? null, lastStep: row?.totp_last_step === null || row?.totp_last_step === undefined ? null : Number(row.totp_last_step) };
   }
 

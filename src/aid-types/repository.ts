@@ -29,28 +29,56 @@ export interface AidTypeVersion {
 
 export type AidTypeFields = Omit<AidType, 'id' | 'version' | 'updatedAt'>;
 
-const toType = (r: Record<string, unknown>): AidType => ({
-  id: r.id as string,
-  code: r.code as string,
-  label: r.label as string,
-  description: r.description as string,
-  payees: r.payees as PayeeKind[],
-  groupCode: (r.group_code as string | null) ?? null,
+/** A row of aid_types (the threshold is a bigint, so a string; payees a text[]). */
+interface AidTypeRow {
+  id: string;
+  code: string;
+  label: string;
+  description: string;
+  payees: PayeeKind[];
+  group_code: string | null;
+  validation_threshold_cents: string | null;
+  status: AidType['status'];
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A row of aid_type_versions (dates as 'YYYY-MM-DD', rules parsed from jsonb). */
+export interface AidTypeVersionRow {
+  id: string;
+  aid_type_id: string;
+  number: number;
+  effective_from: string;
+  effective_to: string | null;
+  rules: Rules;
+  notes: string;
+  created_by: string | null;
+  created_at: Date;
+}
+
+const toType = (r: AidTypeRow): AidType => ({
+  id: r.id,
+  code: r.code,
+  label: r.label,
+  description: r.description,
+  payees: r.payees,
+  groupCode: r.group_code ?? null,
   validationThresholdCents: r.validation_threshold_cents === null || r.validation_threshold_cents === undefined ? null : Number(r.validation_threshold_cents),
-  status: r.status as AidType['status'],
-  version: r.version as number,
-  updatedAt: r.updated_at as Date,
+  status: r.status,
+  version: r.version,
+  updatedAt: r.updated_at,
 });
 
-export const toVersion = (r: Record<string, unknown>): AidTypeVersion => ({
-  id: r.id as string,
-  aidTypeId: r.aid_type_id as string,
-  number: r.number as number,
-  effectiveFrom: r.effective_from as string,
-  effectiveTo: (r.effective_to as string | null) ?? null,
-  rules: r.rules as Rules,
-  notes: r.notes as string,
-  createdAt: r.created_at as Date,
+export const toVersion = (r: AidTypeVersionRow): AidTypeVersion => ({
+  id: r.id,
+  aidTypeId: r.aid_type_id,
+  number: r.number,
+  effectiveFrom: r.effective_from,
+  effectiveTo: r.effective_to ?? null,
+  rules: r.rules,
+  notes: r.notes,
+  createdAt: r.created_at,
 });
 
 const columns = (f: AidTypeFields) => ({ code: f.code, label: f.label, description: f.description, payees: f.payees, group_code: f.groupCode, validation_threshold_cents: f.validationThresholdCents, status: f.status });
@@ -58,8 +86,8 @@ const columns = (f: AidTypeFields) => ({ code: f.code, label: f.label, descripti
 /** The aid catalogue: not tenant data (the association's), read by every role that files or instructs. */
 export class AidTypeRepository {
   async list(db: Db): Promise<Array<AidType & { current: AidTypeVersion | null; versionCount: number }>> {
-    const types = (await db('aid_types').orderBy('code')).map(toType);
-    const versions = (await db('aid_type_versions').orderBy(['aid_type_id', 'number'])).map(toVersion);
+    const types = (await db<AidTypeRow>('aid_types').orderBy('code')).map(toType);
+    const versions = (await db<AidTypeVersionRow>('aid_type_versions').orderBy(['aid_type_id', 'number'])).map(toVersion);
     return types.map((t) => {
       const own = versions.filter((v) => v.aidTypeId === t.id);
       return { ...t, current: own[own.length - 1] ?? null, versionCount: own.length };
@@ -68,12 +96,12 @@ export class AidTypeRepository {
 
   /** The types alone, without their versions (filter options). */
   async types(db: Db): Promise<AidType[]> {
-    return (await db('aid_types').orderBy('code')).map(toType);
+    return (await db<AidTypeRow>('aid_types').orderBy('code')).map(toType);
   }
 
   async findById(db: Db, id: string): Promise<AidType | null> {
     if (!isUuid(id)) return null;
-    const row = await db('aid_types').where({ id }).first();
+    const row = await db<AidTypeRow>('aid_types').where({ id }).first();
     return row ? toType(row) : null;
   }
 
@@ -82,8 +110,8 @@ export class AidTypeRepository {
   }
 
   async insert(db: Db, f: AidTypeFields, now: Date): Promise<string> {
-    const [row] = await db('aid_types').insert({ ...columns(f), created_at: now, updated_at: now }).returning('id');
-    return (row as { id: string }).id;
+    const [row] = await db('aid_types').insert({ ...columns(f), created_at: now, updated_at: now }).returning<{ id: string }[]>('id');
+    return row!.id; // an insert returns its row
   }
 
   async update(db: Db, id: string, version: number, f: AidTypeFields, now: Date): Promise<boolean> {
@@ -91,7 +119,7 @@ export class AidTypeRepository {
   }
 
   versionByIdQuery(db: Db, aidTypeId: string, id: string) {
-    return db('aid_type_versions').where({ aid_type_id: aidTypeId, id }).limit(1);
+    return db<AidTypeVersionRow>('aid_type_versions').where({ aid_type_id: aidTypeId, id }).limit(1);
   }
 
   async versionById(db: Db, aidTypeId: string, id: string): Promise<AidTypeVersion | null> {
@@ -100,12 +128,12 @@ export class AidTypeRepository {
   }
 
   async versions(db: Db, aidTypeId: string): Promise<AidTypeVersion[]> {
-    return (await db('aid_type_versions').where({ aid_type_id: aidTypeId }).orderBy('number', 'desc')).map(toVersion);
+    return (await db<AidTypeVersionRow>('aid_type_versions').where({ aid_type_id: aidTypeId }).orderBy('number', 'desc')).map(toVersion);
   }
 
   /** The version in force on a date, if any. */
   async versionOn(db: Db, aidTypeId: string, date: string): Promise<AidTypeVersion | null> {
-    const row = await db('aid_type_versions')
+    const row = await db<AidTypeVersionRow>('aid_type_versions')
       .where({ aid_type_id: aidTypeId })
       .where('effective_from', '<=', date)
       .andWhere((w) => w.whereNull('effective_to').orWhere('effective_to', '>=', date))
@@ -117,8 +145,8 @@ export class AidTypeRepository {
   async insertVersion(db: Db, v: { aidTypeId: string; number: number; effectiveFrom: string; rules: Rules; notes: string; createdBy: string | null }, now: Date): Promise<string> {
     const [row] = await db('aid_type_versions')
       .insert({ aid_type_id: v.aidTypeId, number: v.number, effective_from: v.effectiveFrom, rules: JSON.stringify(v.rules), notes: v.notes, created_by: v.createdBy, created_at: now })
-      .returning('id');
-    return (row as { id: string }).id;
+      .returning<{ id: string }[]>('id');
+    return row!.id; // an insert returns its row
   }
 
   /** Ends the open version the day before the next one starts (the only change a version accepts). */

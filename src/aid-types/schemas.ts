@@ -79,7 +79,7 @@ const typeFields = {
   label: requiredText('Saisissez le nom de l’aide', 120),
   description: optionalText(2000),
   payees: z.preprocess(
-    (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((x) => x !== ''),
+    (v): unknown => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((x) => x !== ''),
     z
       .array(z.enum(Object.keys(PAYEE_KINDS) as [PayeeKind, ...PayeeKind[]], { error: 'Choisissez des bénéficiaires de la liste' }))
       .min(1, { error: 'Cochez au moins un bénéficiaire du versement' }),

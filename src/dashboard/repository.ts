@@ -48,8 +48,8 @@ export class DashboardRepository {
     const q = db('aid_requests as r').whereIn('r.status', GRANTED).where('r.decided_at', '>=', from).where('r.decided_at', '<', to);
     if (by === 'aid_type') q.join('aid_types as t', 't.id', 'r.aid_type_id').groupBy('t.label').select('t.label as label');
     else q.join('organisations as o', 'o.id', 'r.organisation_id').groupBy('o.name').select('o.name as label');
-    const rows = await q.sum('r.granted_cents as cents').count('* as n').orderBy('cents', 'desc').limit(limit);
-    return rows.map((r: Record<string, unknown>) => ({ label: r.label as string, cents: Number(r.cents ?? 0), n: Number(r.n) }));
+    const rows = await q.sum('r.granted_cents as cents').count<Array<{ label: string; cents: string | null; n: string }>>('* as n').orderBy('cents', 'desc').limit(limit);
+    return rows.map((r) => ({ label: r.label, cents: Number(r.cents ?? 0), n: Number(r.n) }));
   }
 
   /** Average days from submission to decision, for the decisions taken since `from`. */
@@ -58,8 +58,8 @@ export class DashboardRepository {
       .whereNotNull('decided_at')
       .whereNotNull('submitted_at')
       .where('decided_at', '>=', from)
-      .select(db.raw('avg(extract(epoch from decided_at - submitted_at)) / 86400 as days'), db.raw('count(*) as n'));
-    const r = row as { days: string | null; n: string };
+      .select<Array<{ days: string | null; n: string }>>(db.raw('avg(extract(epoch from decided_at - submitted_at)) / 86400 as days'), db.raw('count(*) as n'));
+    const r = row!; // an aggregate without GROUP BY returns one row
     return { days: r.days === null ? null : Math.round(Number(r.days) * 10) / 10, n: Number(r.n) };
   }
 }

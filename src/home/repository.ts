@@ -1,7 +1,8 @@
 import { type RequestScope, visibleRequests } from '../aid-requests/repository';
 import type { Db } from '../db/types';
 
-const count = (row: unknown, column = 'n'): number => Number((row as Record<string, string | number | null> | undefined)?.[column] ?? 0);
+/** A count as PostgreSQL returns it (a bigint, so a string), 0 when absent. */
+const count = (n: string | number | null | undefined): number => Number(n ?? 0);
 
 /**
  * The small counts of the home pages' "À faire": each one query on an index, never a list.
@@ -12,8 +13,8 @@ export class HomeRepository {
   async landlordRequests(db: Db, scope: RequestScope): Promise<{ awaiting: number; drafts: number }> {
     const [row] = await visibleRequests(db, scope)
       .whereIn('r.status', ['awaiting_information', 'draft'])
-      .select(db.raw("count(*) filter (where r.status = 'awaiting_information') as awaiting"), db.raw("count(*) filter (where r.status = 'draft') as drafts"));
-    return { awaiting: count(row, 'awaiting'), drafts: count(row, 'drafts') };
+      .select<Array<{ awaiting: string; drafts: string }>>(db.raw("count(*) filter (where r.status = 'awaiting_information') as awaiting"), db.raw("count(*) filter (where r.status = 'draft') as drafts"));
+    return { awaiting: count(row?.awaiting), drafts: count(row?.drafts) };
   }
 
   /** Whether a landlord's own payee has a confirmed account, and a change waiting for the association. */
@@ -21,14 +22,14 @@ export class HomeRepository {
     const [row] = await db('bank_accounts as a')
       .join('payees as y', 'y.id', 'a.payee_id')
       .where({ 'y.kind': 'landlord', 'y.organisation_id': organisationId })
-      .select(db.raw("count(*) filter (where a.status = 'confirmed') as confirmed"), db.raw("count(*) filter (where a.status = 'pending') as pending"));
-    return { confirmed: count(row, 'confirmed') > 0, pending: count(row, 'pending') > 0 };
+      .select<Array<{ confirmed: string; pending: string }>>(db.raw("count(*) filter (where a.status = 'confirmed') as confirmed"), db.raw("count(*) filter (where a.status = 'pending') as pending"));
+    return { confirmed: count(row?.confirmed) > 0, pending: count(row?.pending) > 0 };
   }
 
   /** Active accounts of an organisation whose invitation is not accepted yet (no password chosen). */
   async invitedUsers(db: Db, organisationId: string): Promise<number> {
-    const [row] = await db('users').where({ organisation_id: organisationId, status: 'active' }).whereNull('password_hash').count('* as n');
-    return count(row);
+    const [row] = await db('users').where({ organisation_id: organisationId, status: 'active' }).whereNull('password_hash').count<{ n: string }[]>('* as n');
+    return count(row?.n);
   }
 
   /** An instructor's requests in review on which the landlord answered the information asked, no proposal made since. */
@@ -37,51 +38,51 @@ export class HomeRepository {
       .where({ 'r.assigned_to': userId, 'r.status': 'in_review' })
       .whereNotNull('r.information_answered_at')
       .whereNotExists(db('decisions as d').where('d.request_id', db.ref('r.id')).where('d.status', 'pending').select(db.raw('1')))
-      .count('* as n');
-    return count(row);
+      .count<{ n: string }[]>('* as n');
+    return count(row?.n);
   }
 
   /** Bank account changes waiting for someone of the association. */
   async pendingAccountReviews(db: Db): Promise<number> {
-    const [row] = await db('bank_accounts').where('status', 'pending').count('* as n');
-    return count(row);
+    const [row] = await db('bank_accounts').where('status', 'pending').count<{ n: string }[]>('* as n');
+    return count(row?.n);
   }
 
   /** Among these jobs, those whose latest run (latest period) failed: one index probe per job. */
   async jobsLastFailed(db: Db, jobs: readonly string[]): Promise<number> {
     if (jobs.length === 0) return 0;
-    const result = await db.raw(
+    const { rows } = await db.raw<{ rows: Array<{ n: string }> }>(
       `select count(*) as n from unnest(?::text[]) as j(name)
        cross join lateral (select status from job_runs where job = j.name order by period_key desc limit 1) as last
        where last.status = 'failed'`,
       [jobs as string[]],
     );
-    return count((result as { rows: unknown[] }).rows[0]);
+    return count(rows[0]?.n);
   }
 
   /** When a job last ended well (null: never). */
   async lastSucceeded(db: Db, job: string): Promise<Date | null> {
-    const row = await db('job_runs').where({ job, status: 'succeeded' }).orderBy('period_key', 'desc').first('finished_at', 'started_at');
-    return row ? ((row.finished_at ?? row.started_at) as Date) : null;
+    const row = await db('job_runs').where({ job, status: 'succeeded' }).orderBy('period_key', 'desc').first<{ finished_at: Date | null; started_at: Date } | undefined>('finished_at', 'started_at');
+    return row ? (row.finished_at ?? row.started_at) : null;
   }
 
   /** Payment batches waiting for their approval, and approved ones not yet marked transmitted. */
   async batchesToHandle(db: Db): Promise<{ generated: number; approved: number }> {
     const [row] = await db('payment_batches')
       .whereIn('status', ['generated', 'approved'])
-      .select(db.raw("count(*) filter (where status = 'generated') as generated"), db.raw("count(*) filter (where status = 'approved') as approved"));
-    return { generated: count(row, 'generated'), approved: count(row, 'approved') };
+      .select<Array<{ generated: string; approved: string }>>(db.raw("count(*) filter (where status = 'generated') as generated"), db.raw("count(*) filter (where status = 'approved') as approved"));
+    return { generated: count(row?.generated), approved: count(row?.approved) };
   }
 
   /** The month ("AAAA-MM") of the first accounting entry, null when the ledger is empty. */
   async firstEntryMonth(db: Db): Promise<string | null> {
-    const row = await db('ledger_entries').orderBy('entry_date').first(db.raw("to_char(entry_date, 'YYYY-MM') as month"));
-    return (row?.month as string | undefined) ?? null;
+    const row = await db('ledger_entries').orderBy('entry_date').first<{ month: string } | undefined>(db.raw("to_char(entry_date, 'YYYY-MM') as month"));
+    return row?.month ?? null;
   }
 
   /** Closed accounting months from `from` ("AAAA-MM") on. */
   async closedPeriodsSince(db: Db, from: string): Promise<string[]> {
-    return (await db('closed_periods').where('period', '>=', from).select('period')).map((r: { period: string }) => r.period);
+    return (await db('closed_periods').where('period', '>=', from).select<Array<{ period: string }>>('period')).map((r) => r.period);
   }
 
   /** An adviser's appointments (not cancelled) starting between two instants. */
@@ -91,8 +92,8 @@ export class HomeRepository {
       .whereNot('status', 'cancelled')
       .where('starts_at', '>=', from)
       .where('starts_at', '<', to)
-      .count('* as n');
-    return count(row);
+      .count<{ n: string }[]>('* as n');
+    return count(row?.n);
   }
 
   /**
@@ -110,11 +111,11 @@ export class HomeRepository {
       .whereNotExists(
         db('mission_sessions as s').where('s.mission_id', db.ref('a.mission_id')).whereRaw("s.held_on = (a.starts_at at time zone 'Europe/Paris')::date").select(db.raw('1')),
       );
-    const [total] = await q.clone().count('* as n');
-    const rows = await q.orderBy('a.starts_at').limit(limit).select('a.mission_id', 'm.reference', 'a.starts_at');
+    const [total] = await q.clone().count<{ n: string }[]>('* as n');
+    const rows = await q.orderBy('a.starts_at').limit(limit).select<Array<{ mission_id: string; reference: string; starts_at: Date }>>('a.mission_id', 'm.reference', 'a.starts_at');
     return {
-      total: count(total),
-      items: rows.map((r: Record<string, unknown>) => ({ missionId: r.mission_id as string, missionReference: r.reference as string, startsAt: r.starts_at as Date })),
+      total: count(total?.n),
+      items: rows.map((r) => ({ missionId: r.mission_id, missionReference: r.reference, startsAt: r.starts_at })),
     };
   }
 }

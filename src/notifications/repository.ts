@@ -63,8 +63,8 @@ export class MailRepository {
   async insert(db: Db, mail: OutgoingMail, status: MailStatus, now: Date): Promise<string> {
     const [row] = await db('mail_outbox')
       .insert({ kind: mail.kind, to_address: mail.to, subject: mail.subject, text_body: mail.text, status, created_at: now })
-      .returning('id');
-    const id = (row as { id: string }).id;
+      .returning<{ id: string }[]>('id');
+    const id = row!.id; // an insert returns its row
     if (mail.attachments?.length) {
       await db('mail_attachments').insert(mail.attachments.map((a) => ({ mail_id: id, filename: a.filename, content_type: a.contentType, blob_id: a.blobId })));
     }

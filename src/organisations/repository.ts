@@ -182,7 +182,7 @@ export class OrganisationRepository {
       .where({ id, version })
       .update({ ...organisationColumns(fields), version: version + 1, updated_at: now })
       .returning('*');
-    return row ? toOrganisation(row as OrganisationRow) : null;
+    return row ? toOrganisation(row) : null;
   }
 
   async hasUsersOutsideRoles(db: Db, organisationId: string, roles: readonly string[]): Promise<boolean> {
@@ -190,7 +190,7 @@ export class OrganisationRepository {
   }
 
   async hasAny(db: Db): Promise<boolean> {
-    const row = await db('organisations').first('id');
+    const row = await db('organisations').first<{ id: string } | undefined>('id');
     return Boolean(row);
   }
 
@@ -221,16 +221,16 @@ export class OrganisationRepository {
   async insertAgency(db: Db, organisationId: string, fields: AgencyFields, now: Date): Promise<Agency> {
     const [row] = await db('agencies')
       .insert({ organisation_id: organisationId, ...fields, created_at: now, updated_at: now })
-      .returning('*');
-    return toAgency(row as AgencyRow);
+      .returning<AgencyRow[]>('*');
+    return toAgency(row!); // an insert returns its row
   }
 
   async updateAgency(db: Db, organisationId: string, id: string, version: number, fields: AgencyFields, now: Date): Promise<Agency | null> {
     const [row] = await db('agencies')
       .where({ id, organisation_id: organisationId, version })
       .update({ ...fields, version: version + 1, updated_at: now })
-      .returning('*');
-    return row ? toAgency(row as AgencyRow) : null;
+      .returning<AgencyRow[]>('*');
+    return row ? toAgency(row) : null;
   }
 }
 
