@@ -292,7 +292,7 @@ async function readStdin(): Promise<string> {
 function askHidden(question: string): Promise<string> {
   let muted = false;
   const output = new Writable({
-    write(chunk, _encoding, callback) {
+    write(chunk: string | Uint8Array, _encoding, callback) {
       if (!muted) process.stdout.write(chunk);
       callback();
     },

@@ -51,7 +51,7 @@ export function openDatabase(options: DatabaseOptions): Database {
   }
   const pglite = createPglite(options);
   const knex = knexFactory({
-    client: ClientPGLite as unknown as typeof knexFactory.Client,
+    client: ClientPGLite,
     connection: { pglite } as unknown as Knex.StaticConnectionConfig,
     acquireConnectionTimeout: 15000,
   });

@@ -89,13 +89,13 @@ export class UserService {
    */
   async create(actor: Actor, input: CreateUserInput, confirmIdentity?: () => Promise<IdentityProof>): Promise<User> {
     const scope = scopeFor(actor, 'users:manage');
-    const privileged = PRIVILEGED_ROLES.includes(input.role as Role);
+    const privileged = PRIVILEGED_ROLES.includes(input.role);
     // asked before the transaction (the check reads and counts failures on its own connection), and only for a
     // creation that could succeed: a wrong role or a taken address is said first, next to its field
     let proof: IdentityProof | null = null;
     if (privileged && confirmIdentity) {
       const organisation = await this.organisations.findById(this.db, scope, input.organisationId);
-      if (organisation && ROLES_BY_KIND[organisation.kind].includes(input.role as Role) && !(await this.users.emailTaken(this.db, input.email))) proof = await confirmIdentity();
+      if (organisation && ROLES_BY_KIND[organisation.kind].includes(input.role) && !(await this.users.emailTaken(this.db, input.email))) proof = await confirmIdentity();
     }
     const { id, mailId } = await this.db.transaction(async (trx) => {
       const organisation = await this.organisations.findById(trx, scope, input.organisationId);

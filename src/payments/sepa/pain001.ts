@@ -117,5 +117,5 @@ export function buildPain001(batch: CreditTransferBatch): { xml: string; count: 
       },
     },
   };
-  return { xml: `${BUILDER.build(document) as string}`, count, controlSumCents };
+  return { xml: `${BUILDER.build(document)}`, count, controlSumCents };
 }
