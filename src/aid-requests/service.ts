@@ -298,7 +298,7 @@ export class AidRequestService {
         payee_name: next.payee?.name,
         payee_iban: next.payee?.iban,
         payee_bic: change.step === 'versement' ? (next.payee?.bic ?? null) : undefined,
-        consent: change.step === 'consentement' ? JSON.stringify(this.consentOf(change.input as ConsentInput, actor.name)) : undefined,
+        consent: change.step === 'consentement' ? JSON.stringify(this.consentOf(change.input, actor.name)) : undefined,
       };
       for (const k of Object.keys(patch)) if (patch[k] === undefined) delete patch[k];
       if (!(await this.requests.saveDraft(trx, id, change.input.version, patch, this.clock.now()))) throw new ConflictError();

@@ -88,8 +88,8 @@ export class AuditService {
       action: change.action,
       before,
       after,
-      ip: isUser ? ((actor as Actor).ip ?? null) : null,
-      requestId: isUser ? ((actor as Actor).requestId ?? null) : null,
+      ip: isUser ? (actor.ip ?? null) : null,
+      requestId: isUser ? (actor.requestId ?? null) : null,
       occurredAt: this.clock.now(),
     });
     this.onChange(change.entityType);

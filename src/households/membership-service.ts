@@ -3,7 +3,7 @@ import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
 import { type Actor, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
+import { NotFoundError, ValidationError } from '../shared/errors';
 import type { Db } from '../db/types';
 import type { Relationship } from './labels';
 import type { Person, PersonRepository } from './persons-repository';

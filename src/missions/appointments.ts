@@ -14,7 +14,6 @@ import { formatLongDateTime } from '../shared/format';
 import type { Appointment, AppointmentRepository, AppointmentStatus } from './appointments-repository';
 import { type AppointmentDetails, appointmentMail, cancellationMail, householdCancelledMail, type ReminderKind, reminderMail } from './appointment-mails';
 import { appointmentIcs } from './ics';
-import type { Mission } from './repository';
 import type { MissionService } from './service';
 import { APPOINTMENT_MODES, type AppointmentMode } from './state-machine';
 
