@@ -1,27 +1,66 @@
 import { STATUS_LABELS as REQUEST_STATUS_LABELS } from './aid-requests/state-machine';
-import { CONSENT_METHODS } from './aid-requests/schemas';
+import { DECISION_KINDS, REFUSAL_REASONS } from './aid-requests/instruction-schemas';
+import { CAUSES, CONSENT_METHODS } from './aid-requests/schemas';
+import { DOCUMENT_KINDS, PAYEE_KINDS } from './aid-types/rules';
 import { CIVILITY_LABELS, EMPLOYMENT_LABELS, RELATIONSHIP_LABELS, RESOURCE_LABELS } from './households/labels';
+import { BILLING_MODES } from './missions/admin-routes';
 import { APPOINTMENT_STATUS_LABELS } from './missions/history-labels';
-import { APPOINTMENT_MODES, MISSION_STATUS_LABELS, SESSION_KINDS } from './missions/state-machine';
+import { APPOINTMENT_MODES, MISSION_STATUS_LABELS, OBJECTIVE_CATEGORIES, OBJECTIVE_RESULTS, SESSION_KINDS } from './missions/state-machine';
 import { BATCH_STATUS_LABELS } from './payments/batches';
 import { ORGANISATION_KIND_LABELS, ROLE_LABELS } from './permissions/roles';
+import { RIGHT_CHANNELS, RIGHT_KINDS } from './rights/labels';
+
+/** The status of a user, a member, an agency or a mail (one word for all of them). */
+export const RECORD_STATUS_LABELS = {
+  active: 'Actif',
+  suspended: 'Suspendu',
+  deactivated: 'Désactivé',
+  closed: 'Fermée',
+  pending: 'En attente',
+  sent: 'Envoyé',
+  failed: 'En échec',
+  stored: 'Conservé (pas de SMTP)',
+} as const;
+
+/** Where an instalment's transfer stands, as the request page shows it. */
+export const PAYMENT_STATUS_LABELS = { scheduled: 'Programmé', batched: 'En lot', sent: 'Transmis', settled: 'Payé', rejected: 'Rejeté', cancelled: 'Annulé' } as const;
+
+/** The counts jobs report, in the administrators' words (a key not listed shows as it is). */
+export const JOB_COUNT_LABELS = {
+  batches: 'lots', payments: 'virements', skipped: 'écartés', entries: 'écritures', lines: 'lignes', sent: 'envoyés', failed: 'en échec', retried: 'retentés',
+  dayBefore: 'rappels la veille', halfHour: 'rappels 30 min avant', reminded: 'relances', deleted: 'supprimées', alerts: 'alertes', erased: 'missions effacées', bytes: 'octets', kept: 'sauvegardes gardées',
+} as const;
 
 /**
  * Every dictionary a page may print a code through, by name: `{{ r.status | label('request_status') }}`.
  * Assembled here, at the root, so that an area's page shows another area's codes without importing it.
+ * A route passes a dictionary to its view only to build <select> options (value/text lists), never to print a code.
  */
 export const LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   request_status: REQUEST_STATUS_LABELS,
+  request_cause: CAUSES,
   consent_method: CONSENT_METHODS,
+  decision_kind: DECISION_KINDS,
+  refusal_reason: REFUSAL_REASONS,
+  document_kind: DOCUMENT_KINDS,
+  payee_kind: PAYEE_KINDS,
   relationship: RELATIONSHIP_LABELS,
   employment: EMPLOYMENT_LABELS,
   resource: RESOURCE_LABELS,
   civility: CIVILITY_LABELS,
   mission_status: MISSION_STATUS_LABELS,
   session_kind: SESSION_KINDS,
+  objective_category: OBJECTIVE_CATEGORIES,
+  objective_result: OBJECTIVE_RESULTS,
+  billing_mode: BILLING_MODES,
   appointment_mode: APPOINTMENT_MODES,
   appointment_status: APPOINTMENT_STATUS_LABELS,
   batch_status: BATCH_STATUS_LABELS,
+  payment_status: PAYMENT_STATUS_LABELS,
+  job_count: JOB_COUNT_LABELS,
   role: ROLE_LABELS,
   organisation_kind: ORGANISATION_KIND_LABELS,
+  record_status: RECORD_STATUS_LABELS,
+  right_kind: RIGHT_KINDS,
+  right_channel: RIGHT_CHANNELS,
 };

@@ -7,12 +7,11 @@ import type { Services } from '../services';
 import { parisDate } from '../shared/dates';
 import { ValidationError } from '../shared/errors';
 import { routes, urls } from '../urls';
-import { DECISION_KINDS, answerSchema, askInformationSchema, assignSchema, bulkAssignSchema, messageSchema, noteSchema, proposalSchema, validationSchema } from './instruction-schemas';
+import { answerSchema, askInformationSchema, assignSchema, bulkAssignSchema, messageSchema, noteSchema, proposalSchema, validationSchema } from './instruction-schemas';
 import { QUEUE_TABS, queueQuery, saveFilterSchema } from './list-schemas';
 import { renderRequest } from './page-routes';
 import type { Tab } from './presenter';
 import { versionOnlySchema } from './schemas';
-import { STATUS_LABELS } from './state-machine';
 
 /** The association's work on a request (and the landlord's answers), and the operators' queue. */
 export function instructionRoutes(services: Services): Router {
@@ -140,7 +139,7 @@ export function instructionRoutes(services: Services): Router {
     const raw = new URLSearchParams(req.query as Record<string, string>);
     raw.delete('page');
     res.render('aid-requests/queue', {
-      page, counts, query, tabs: QUEUE_TABS, form, queryString: raw.toString(), statusLabels: STATUS_LABELS, decisionKinds: DECISION_KINDS,
+      page, counts, query, tabs: QUEUE_TABS, form, queryString: raw.toString(),
       instructors: await instruction.instructors(a),
       savedFilters: await requestLists.savedQueueFilters(a),
       landlords: (await households.landlordOptions(a)).map((o) => ({ value: o.id, text: o.name })),

@@ -52,7 +52,6 @@ export function requestListRoutes(services: Services): Router {
     withoutStatus.delete('status');
     res.render('aid-requests/list', {
       page, counts, query, queryString: params.toString(), statusLessQuery: withoutStatus.toString(),
-      statusLabels: STATUS_LABELS,
       statusOptions: REQUEST_STATUSES.filter((s) => s !== 'draft' || can(a, 'requests:file')).map((s) => ({ value: s, text: STATUS_LABELS[s] })),
       aidTypeOptions: await services.aidRequests.aidTypeFilterOptions(),
       agencyOptions: can(a, 'requests:file') && !a.agencyRestricted ? (await services.organisations.ownAgencies(a)).map((ag) => ({ value: ag.id, text: ag.name })) : [],

@@ -157,7 +157,7 @@ export function aidRequestRoutes(services: Services): Router {
     const a = actor(req);
     const request = await aidRequests.read(a, requestId(req), 'recapitulatif', 'requests:file');
     if (request.status !== 'draft') return res.redirect(urls.request(request.id));
-    res.render('aid-requests/recap', { ...(await wizard(services, a, request, 'recapitulatif')), ...(await documentsView(services, req, request)), causes: CAUSES, consentMethods: CONSENT_METHODS, payeeKinds: PAYEE_KINDS });
+    res.render('aid-requests/recap', { ...(await wizard(services, a, request, 'recapitulatif')), ...(await documentsView(services, req, request)) });
   });
 
   /** htmx: the checks for what is typed now on a step (same schema and rules as on save and submit). */
@@ -270,7 +270,6 @@ export async function documentsView(services: Services, req: Request, request: A
     received,
     requiredDocuments: (rules?.rules.documents ?? []).map((d) => ({ ...d, label: DOCUMENT_KINDS[d.kind], provided: documents.some((x) => x.current && x.kind === d.kind) })),
     documentOptions: Object.entries(DOCUMENT_KINDS).map(([value, text]) => ({ value, text })),
-    documentLabels: DOCUMENT_KINDS,
   };
 }
 

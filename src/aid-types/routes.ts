@@ -20,8 +20,6 @@ const options = {
     { value: 'optional', text: 'Facultative' },
     { value: 'mandatory', text: 'Obligatoire' },
   ],
-  payeeLabels: PAYEE_KINDS,
-  documentLabels: DOCUMENT_KINDS,
   formulas: { effort: EFFORT_RATE_FORMULA, remaining: REMAINING_INCOME_FORMULA },
 };
 

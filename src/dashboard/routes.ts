@@ -33,7 +33,7 @@ export function dashboardRoutes(services: Services): Router {
       cells: (Object.keys(BUCKETS) as Array<keyof typeof BUCKETS>).map((b) => o.openByAge.find((x) => x.status === s && x.bucket === b)?.n ?? 0),
     }));
     res.render('dashboard/index', {
-      o, ageTable, buckets: Object.values(BUCKETS), statusLabels: STATUS_LABELS, statusCards: statusCards(o.counts), canOpenRequests: can(a, 'requests:read'),
+      o, ageTable, buckets: Object.values(BUCKETS), statusCards: statusCards(o.counts), canOpenRequests: can(a, 'requests:read'),
       charts: {
         monthType: bars(o.month.byAidType), monthLandlord: bars(o.month.byLandlord), yearType: bars(o.year.byAidType), yearLandlord: bars(o.year.byLandlord),
       },

@@ -2,8 +2,6 @@ import { Router } from 'express';
 import { actor, requirePermission } from '../http/guards';
 import { can, type Role } from '../permissions';
 import type { Services } from '../services';
-import { APPOINTMENT_STATUS_LABELS } from '../missions/history-labels';
-import { MISSION_STATUS_LABELS } from '../missions/state-machine';
 import { urls } from '../urls';
 import { todoLines } from './todos';
 
@@ -57,7 +55,7 @@ export function homeRoutes(services: Services): Router {
     const adviser = a.role === 'social_adviser'
       ? { appointments: await services.appointments.upcoming(a, 7), missions: (await services.missions.list(a, { open: true }, 1)).items }
       : null;
-    res.render('home/index', { me, todos, cards, intro: ROLE_INTROS[a.role], adviser, missionStatus: MISSION_STATUS_LABELS, appointmentStatus: APPOINTMENT_STATUS_LABELS });
+    res.render('home/index', { me, todos, cards, intro: ROLE_INTROS[a.role], adviser });
   });
   return router;
 }

@@ -101,7 +101,6 @@ export function householdRoutes(services: Services): Router {
       lastUpdate: detail.history[0] ? { at: detail.history[0].occurredAt, by: detail.history[0].actorLabel } : null,
       canManage: can(a, 'households:manage') && detail.household.status === 'active',
       canMerge: can(a, 'households:merge') && detail.household.status === 'active',
-      employmentLabels: EMPLOYMENT_LABELS,
       mergeForm: emptyForm(req),
       support,
       requests,

@@ -2,7 +2,6 @@ import { parisTime } from '../shared/dates';
 import path from 'node:path';
 import type { Express } from 'express';
 import nunjucks from 'nunjucks';
-import { ORGANISATION_KIND_LABELS, ROLE_LABELS } from '../permissions/roles';
 import { PROJECT_ROOT } from '../paths';
 import { urls } from '../urls';
 import { formatBasisPoints, formatCount, formatDate, formatDateTime, formatEuros, formatLongDateTime, formatMinutes, formatPhone, formatQuotation, formatShortWeekday, formatWeekday, integerFormat } from '../shared/format';
@@ -12,17 +11,6 @@ import { elidedDe } from '../shared/elision';
 export const VIEWS_DIR = path.join(PROJECT_ROOT, 'views');
 
 export { formatDate, formatDateTime, formatEuros } from '../shared/format';
-
-const STATUS_LABELS: Record<string, string> = {
-  active: 'Actif',
-  suspended: 'Suspendu',
-  deactivated: 'Désactivé',
-  closed: 'Fermée',
-  pending: 'En attente',
-  sent: 'Envoyé',
-  failed: 'En échec',
-  stored: 'Conservé (pas de SMTP)',
-};
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] as string);
@@ -48,9 +36,6 @@ export function configureViews(app: Express, options: { watch: boolean; labels: 
   env.addFilter('percent', (bp: number) => (bp === null || bp === undefined ? '' : formatBasisPoints(bp)));
   env.addFilter('total', (n: unknown) => (Number(n) > 10_000 ? 'plus de 10 000' : integerFormat.format(Number(n ?? 0))));
   env.addFilter('int', (n: unknown) => (n === null || n === undefined ? '' : integerFormat.format(Number(n))));
-  env.addFilter('roleLabel', (role: string) => ROLE_LABELS[role as keyof typeof ROLE_LABELS] ?? role);
-  env.addFilter('kindLabel', (kind: string) => ORGANISATION_KIND_LABELS[kind as keyof typeof ORGANISATION_KIND_LABELS] ?? kind);
-  env.addFilter('statut', (s: string) => STATUS_LABELS[s] ?? s);
   env.addFilter('de', elidedDe);
   env.addFilter('civilityShort', (c: string | null) => (c === 'mme' ? 'Mme' : c === 'm' ? 'M.' : ''));
   env.addFilter('resourcesTotal', (r: Record<string, number> | null) => (r ? Object.values(r).reduce((a, b) => a + b, 0) : 0));

@@ -9,12 +9,6 @@ import { backup } from './backup';
 import { JOBS } from './registry';
 import { describeSchedule } from './schedule-words';
 
-/** The counts jobs report, in the administrators' words (a key not listed shows as it is). */
-const COUNT_LABELS: Record<string, string> = {
-  batches: 'lots', payments: 'virements', skipped: 'écartés', entries: 'écritures', lines: 'lignes', sent: 'envoyés', failed: 'en échec', retried: 'retentés',
-  dayBefore: 'rappels la veille', halfHour: 'rappels 30 min avant', reminded: 'relances', deleted: 'supprimées', alerts: 'alertes', erased: 'missions effacées', bytes: 'octets', kept: 'sauvegardes gardées',
-};
-
 /** Every run of every job, for administrators: status, counts, files, errors; a failed run can be run again. */
 export function jobRoutes(services: Services): Router {
   const router = Router();
@@ -27,7 +21,7 @@ export function jobRoutes(services: Services): Router {
     const backupLate = !latest || services.clock.now().getTime() - latest.at.getTime() > 36 * 3_600_000;
     const lastRuns = await jobs.latestByJob(actor(req));
     res.render('jobs/index', {
-      latestBackup: latest, backupLate, backupDir: services.config.backup.dir, backupSchedule: describeSchedule(backup.schedule), countLabels: COUNT_LABELS, runs: await jobs.list(actor(req)),
+      latestBackup: latest, backupLate, backupDir: services.config.backup.dir, backupSchedule: describeSchedule(backup.schedule), runs: await jobs.list(actor(req)),
       jobs: JOBS.map((j) => ({ name: j.name, label: j.label, description: j.description, schedule: j.schedule, scheduleWords: describeSchedule(j.schedule), lastRun: lastRuns.get(j.name) ?? null })),
     });
   });

@@ -9,7 +9,8 @@ import { routes, urls } from '../urls';
 import { billingQuery, missionTypeSchema } from './schemas';
 import { MISSION_STATUS_LABELS, type MissionStatus } from './state-machine';
 
-const BILLING_MODES = { hourly: 'À l’heure (heures × tarif)', flat: 'Au forfait' };
+/** How a mission type is billed: the options of the type form, and `label('billing_mode')` on the pages. */
+export const BILLING_MODES = { hourly: 'À l’heure (heures × tarif)', flat: 'Au forfait' } as const;
 
 /** Administrators: the mission types and their billing; the billing lines of finished missions and their exports. */
 export function missionAdminRoutes(services: Services): Router {
@@ -17,7 +18,7 @@ export function missionAdminRoutes(services: Services): Router {
   const { missions, logger } = services;
 
   router.get(urls.missionTypes(), ...requirePermission('mission-types:manage'), async (_req, res) => {
-    res.render('missions/types', { types: await missions.types(), billingModes: BILLING_MODES });
+    res.render('missions/types', { types: await missions.types() });
   });
 
   const renderType = async (req: Request, res: Response, form: FormState) => {
@@ -65,8 +66,8 @@ export function missionAdminRoutes(services: Services): Router {
     }
     const periods = await missions.billingPeriods(actor(req));
     res.render('missions/billing', {
-      period, lines, totals: [...totals.values()], total: lines.reduce((a, l) => a + l.amountCents, 0), periods, billingModes: BILLING_MODES,
-      statusLabels: MISSION_STATUS_LABELS, query: period ? `?periode=${period}` : '',
+      period, lines, totals: [...totals.values()], total: lines.reduce((a, l) => a + l.amountCents, 0), periods,
+      query: period ? `?periode=${period}` : '',
     });
   });
   const header = ['Mois', 'Bailleur', 'Mission', 'Type', 'Statut', 'Facturation', 'Minutes', 'Tarif', 'Montant'];

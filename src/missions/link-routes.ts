@@ -4,7 +4,6 @@ import { type FormState, postForm } from '../http/forms';
 import type { Services } from '../services';
 import { NotFoundError } from '../shared/errors';
 import { routes, urls } from '../urls';
-import { APPOINTMENT_STATUS_LABELS } from './history-labels';
 
 /** The household's link (no account): see the appointment, confirm or cancel it while it is more than 24 hours away. */
 export function appointmentLinkRoutes(services: Services): Router {
@@ -15,7 +14,7 @@ export function appointmentLinkRoutes(services: Services): Router {
   const render = async (req: Request, res: Response, form?: FormState) => {
     const appointment = await appointments.byToken(token(req));
     if (!appointment) throw new NotFoundError('Ce lien n’est pas valide ou le rendez-vous est passé.');
-    res.render('missions/link', { appointment, form: form ?? { values: {}, errors: {}, errorSummary: [] }, token: token(req), statusLabels: APPOINTMENT_STATUS_LABELS });
+    res.render('missions/link', { appointment, form: form ?? { values: {}, errors: {}, errorSummary: [] }, token: token(req) });
   };
   router.get(routes.appointmentLink, (req, res) => render(req, res));
   for (const [path, action] of [[routes.appointmentLinkConfirm, 'confirm'], [routes.appointmentLinkCancel, 'cancel']] as const) {

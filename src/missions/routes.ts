@@ -10,7 +10,7 @@ import { can } from '../permissions';
 import type { Services } from '../services';
 import { addDays, mondayOf, parisDate, parisTime } from '../shared/dates';
 import { routes, urls } from '../urls';
-import { APPOINTMENT_STATUS_LABELS, missionHistoryLabels } from './history-labels';
+import { missionHistoryLabels } from './history-labels';
 import type { MissionFilter } from './repository';
 import { acceptSchema, appointmentOutcomeSchema, appointmentSchema, assignSchema, declineSchema, interruptSchema, OBJECTIVE_ROWS, orderSchema, sessionSchema, versionOnlySchema, completeSchema } from './schemas';
 import { APPOINTMENT_MODES, INTERRUPTION_REASONS, MISSION_STATUSES, MISSION_STATUS_LABELS, OBJECTIVE_CATEGORIES, OBJECTIVE_RESULTS, SESSION_KINDS } from './state-machine';
@@ -49,9 +49,8 @@ export function missionRoutes(services: Services): Router {
     ]);
     res.render('missions/list', {
       page, filter: q, stats, statusCounts: Object.fromEntries((stats?.byStatus ?? []).map((x) => [x.status, x.n])), week, manage, isAdviser: a.role === 'social_adviser', forAssociation: a.organisationKind === 'association',
-      statusLabels: MISSION_STATUS_LABELS, statusOptions: options(MISSION_STATUS_LABELS),
+      statusOptions: options(MISSION_STATUS_LABELS),
       typeOptions: types.map((t) => ({ value: t.id, text: t.label })), adviserOptions: advisers.map((u) => ({ value: u.id, text: `${u.firstName} ${u.lastName}` })),
-      resultLabels: OBJECTIVE_RESULTS, appointmentStatus: APPOINTMENT_STATUS_LABELS,
     });
   });
 
@@ -106,7 +105,6 @@ export function missionRoutes(services: Services): Router {
     res.render('missions/calendar', {
       days, shownDay, monday, previous: addDays(monday, -7), next: addDays(monday, 7), today: today(), adviserId,
       adviserOptions: advisers.map((u) => ({ value: u.id, text: `${u.firstName} ${u.lastName}` })),
-      modes: APPOINTMENT_MODES, appointmentStatus: APPOINTMENT_STATUS_LABELS,
     });
   });
 
@@ -138,11 +136,9 @@ export function missionRoutes(services: Services): Router {
       form: form ? { ...form, values: { ...defaults, ...form.values, version: m.version } } : emptyForm(req, defaults),
       history: presentHistory(history, missionHistoryLabels(names)),
       adviserOptions: advisers.map((u) => ({ value: u.id, text: `${u.firstName} ${u.lastName}` })),
-      statusLabels: MISSION_STATUS_LABELS, sessionKinds: SESSION_KINDS, categories: OBJECTIVE_CATEGORIES, results: OBJECTIVE_RESULTS,
       kindOptions: options(SESSION_KINDS), categoryOptions: options(OBJECTIVE_CATEGORIES), resultOptions: options(OBJECTIVE_RESULTS), consentOptions: options(CONSENT_METHODS),
-      interruptionOptions: options(INTERRUPTION_REASONS), modeOptions: options(APPOINTMENT_MODES), modes: APPOINTMENT_MODES, appointmentStatus: APPOINTMENT_STATUS_LABELS,
+      interruptionOptions: options(INTERRUPTION_REASONS), modeOptions: options(APPOINTMENT_MODES),
       objectiveRows: Array.from({ length: OBJECTIVE_ROWS }, (_, i) => i + 1), now: clock.now(),
-      consentMethods: CONSENT_METHODS,
     });
   };
   router.get(routes.mission, ...requirePermission('missions:read'), (req, res) => renderMission(req, res));

@@ -8,7 +8,6 @@ import { can } from '../permissions';
 import type { Services } from '../services';
 import { ValidationError } from '../shared/errors';
 import { routes, urls } from '../urls';
-import { BATCH_STATUS_LABELS } from './batches';
 import { identityGate } from '../auth/reauth';
 import { REJECTION_REASONS } from './rejections';
 import { batchActionSchema, batchCancelSchema, cancelInstalmentsSchema, reissueSchema, rejectSchema } from './schemas';
@@ -29,7 +28,7 @@ export function paymentRoutes(services: Services): Router {
   router.get(urls.payments(), ...requirePermission('payments:read'), async (req, res) => {
     const a = actor(req);
     res.render('payments/index', {
-      ...(await batches.overview(a, page.parse(req.query.page))), statusLabels: BATCH_STATUS_LABELS, reasonOptions, canReadRequests: can(a, 'requests:read'),
+      ...(await batches.overview(a, page.parse(req.query.page))), reasonOptions, canReadRequests: can(a, 'requests:read'),
       canManage: can(a, 'payments:manage'), canReview: can(a, 'bank-accounts:review'), canSettings: can(a, 'settings:manage'), canPayees: can(a, 'payees:manage'),
     });
   });
@@ -66,7 +65,7 @@ export function paymentRoutes(services: Services): Router {
   router.get(routes.batch, ...requirePermission('payments:read'), async (req, res) => {
     const a = actor(req);
     res.render('payments/batch', {
-      ...(await batches.get(a, id(req))), statusLabels: BATCH_STATUS_LABELS, reasonOptions,
+      ...(await batches.get(a, id(req))), reasonOptions,
       canApprove: can(a, 'payments:approve'), canManage: can(a, 'payments:manage'), canReadRequests: can(a, 'requests:read'), me: a.userId,
       reauth: can(a, 'payments:approve') ? await gate.prompt(req) : null,
     });

@@ -29,8 +29,8 @@ describe('login', () => {
     const wrong = await loginPost(request.agent(t.ctx.app), t.world.users.auditor.email, 'not-the-password-1');
     expect(unknown.status).toBe(401);
     expect(wrong.status).toBe(401);
-    expect($(unknown.text)('#login-error').text()).toBe(LOGIN_FAILED_MESSAGE);
-    expect($(wrong.text)('#login-error').text()).toBe(LOGIN_FAILED_MESSAGE);
+    expect($(unknown.text)('.error-summary #form-error').text()).toBe(LOGIN_FAILED_MESSAGE);
+    expect($(wrong.text)('.error-summary #form-error').text()).toBe(LOGIN_FAILED_MESSAGE);
     expect($(wrong.text)('#email').attr('value')).toBe(t.world.users.auditor.email);
   });
 
@@ -45,7 +45,7 @@ describe('login', () => {
     for (let i = 0; i < 5; i++) await loginPost(request.agent(t.ctx.app), email, `wrong-password-${i}`);
     const locked = await loginPost(request.agent(t.ctx.app), email, TEST_PASSWORD);
     expect(locked.status).toBe(401);
-    expect($(locked.text)('#login-error').text()).toBe(LOGIN_FAILED_MESSAGE);
+    expect($(locked.text)('.error-summary #form-error').text()).toBe(LOGIN_FAILED_MESSAGE);
     const mail = await t.ctx.knex('mail_outbox').where({ to_address: email, kind: 'user.locked' }).first();
     expect(mail).toBeTruthy();
 
@@ -85,12 +85,12 @@ describe('login', () => {
     await t.ctx.knex('users').where({ id: t.world.users.instructorB.id }).update({ status: 'deactivated' });
     const deactivated = await loginPost(request.agent(t.ctx.app), t.world.users.instructorB.email, TEST_PASSWORD);
     expect(deactivated.status).toBe(401);
-    expect($(deactivated.text)('#login-error').text()).toContain('désactivé');
+    expect($(deactivated.text)('.error-summary #form-error').text()).toContain('désactivé');
 
     await t.ctx.knex('organisations').where({ id: t.world.landlordB.id }).update({ status: 'suspended' });
     const suspended = await loginPost(request.agent(t.ctx.app), t.world.users.adminB.email, TEST_PASSWORD);
     expect(suspended.status).toBe(401);
-    expect($(suspended.text)('#login-error').text()).toContain('suspendu');
+    expect($(suspended.text)('.error-summary #form-error').text()).toContain('suspendu');
     await t.ctx.knex('organisations').where({ id: t.world.landlordB.id }).update({ status: 'active' });
     await t.ctx.knex('users').where({ id: t.world.users.instructorB.id }).update({ status: 'active' });
   });
