@@ -1,6 +1,6 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { backWithErrors, type FormState, postForm } from '../http/forms';
+import { backWithErrors, type FormState, postedField, postForm } from '../http/forms';
 import { actor, requirePermission } from '../http/guards';
 import { multiFileUpload, uploadedFiles } from '../http/uploads';
 import type { Services } from '../services';
@@ -148,7 +148,7 @@ export function instructionRoutes(services: Services): Router {
   };
   router.get(urls.queue(), ...requirePermission('requests:instruct'), (req, res) => renderQueue(req, res, { values: {}, errors: {}, errorSummary: [] }));
 
-  const backToQueue = backWithErrors((req) => `${urls.queue()}${req.body?.retour ? `?${String(req.body.retour).replace(/^\?/, '')}` : ''}`);
+  const backToQueue = backWithErrors((req) => `${urls.queue()}${postedField(req, 'retour') ? `?${(postedField(req, 'retour') as string).replace(/^\?/, '')}` : ''}`);
   postForm(router, urls.queueAssign(), logger, {
     permission: 'requests:instruct',
     schema: bulkAssignSchema,

@@ -1,6 +1,6 @@
 /** View shaping for the request page: what each tab shows, from what the services return (no rule is decided here). */
 import { z } from 'zod';
-import { DOCUMENT_KINDS, type DocumentKind, PAYEE_KINDS } from '../aid-types/rules';
+import { DOCUMENT_KINDS, type DocumentKind } from '../aid-types/rules';
 import { emptyForm, type FormState } from '../http/forms';
 import type { Request } from 'express';
 import { defaultFirstDueDate } from '../payments/schedule';
@@ -10,7 +10,6 @@ import { centsToInput } from '../shared/money';
 import type { Decision } from './decisions-repository';
 import { DECISION_KINDS, REFUSAL_REASONS } from './instruction-schemas';
 import type { AidRequest, RequestEvent } from './repository';
-import { CAUSES, CONSENT_METHODS } from './schemas';
 import type { CheckResult } from './checks';
 import type { RequestAbilities } from './service';
 import { STATUS_LABELS } from './state-machine';
@@ -92,7 +91,6 @@ export function requestPageModel(input: {
     request, tab, tabs: TABS, check, pending, forAssociation: can.forAssociation, isLandlord: can.isLandlord, isAdviser: can.isAdviser,
     form: form ? { ...form, values: { ...defaults, ...form.values, version: request.version } } : emptyForm(req, defaults),
     actions: can.actions,
-    statusLabels: STATUS_LABELS, causes: CAUSES, consentMethods: CONSENT_METHODS, payeeKinds: PAYEE_KINDS, refusalReasons: REFUSAL_REASONS, decisionKinds: DECISION_KINDS,
     nextStepText: nextStepText(request, can.forAssociation || can.isAdviser, input.pendingByMe),
   };
   if (request.status === 'draft' && can.isLandlord) {

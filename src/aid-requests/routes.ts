@@ -3,7 +3,7 @@ import { sendAttachment } from '../http/download';
 import { z } from 'zod';
 import { DOCUMENT_KINDS, type DocumentKind, PAYEE_KINDS } from '../aid-types/rules';
 import { householdListQuery } from '../households/schemas';
-import { backWithErrors, emptyForm, type FormState, postForm } from '../http/forms';
+import { backWithErrors, emptyForm, type FormState, postedField, postForm } from '../http/forms';
 import { actor, requireAnyPermission, requirePermission } from '../http/guards';
 import { oneOrManyFilesUpload, singleFileUpload, uploadedFiles } from '../http/uploads';
 import { can } from '../permissions';
@@ -110,7 +110,7 @@ export function aidRequestRoutes(services: Services): Router {
     const saved = (req: Request, res: Response, message = 'Enregistré.') => {
       const next = FILING_STEPS[FILING_STEPS.indexOf(def.step) + 1] ?? 'recapitulatif';
       req.flash('success', message);
-      res.redirect(req.body?.suite ? stepUrl(next, requestId(req)) : def.url(requestId(req)));
+      res.redirect(postedField(req, 'suite') ? stepUrl(next, requestId(req)) : def.url(requestId(req)));
     };
     if (def.step === 'consentement') {
       // one form holds the consent and its signed form: attaching the file keeps what is typed
@@ -165,7 +165,7 @@ export function aidRequestRoutes(services: Services): Router {
     permission: 'requests:read',
     schema: (req: Request) => {
       const step = stepField.parse(req.body ?? {}).step;
-      return (STEPS.find((s) => s.step === step) as StepDefinition).schema(today()) as z.ZodType<unknown>;
+      return (STEPS.find((s) => s.step === step) as StepDefinition).schema(today());
     },
     render: async (req, res, form) => {
       // a field that does not parse replaces the step's own lines; every other step's check stays
@@ -224,7 +224,7 @@ export function aidRequestRoutes(services: Services): Router {
 
   /** Where an upload returns: the documents step of a draft, the documents tab otherwise. */
   const backToDocuments = backWithErrors(
-    (req) => (req.body?.retour === 'etape' ? urls.requestDocuments(requestId(req)) : urls.requestTab(requestId(req), 'pieces')),
+    (req) => (postedField(req, 'retour') === 'etape' ? urls.requestDocuments(requestId(req)) : urls.requestTab(requestId(req), 'pieces')),
     (req) => aidRequests.get(actor(req), requestId(req)),
   );
   postForm(router, routes.requestDocuments, logger, {

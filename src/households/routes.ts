@@ -1,6 +1,6 @@
 import { type Request, type Response, Router } from 'express';
 import { presentHistory } from '../audit/presenter';
-import { emptyForm, type FormState, invalidForm, postForm } from '../http/forms';
+import { emptyForm, type FormState, invalidForm, postedField, postForm } from '../http/forms';
 import { actor, requireAnyPermission, requirePermission } from '../http/guards';
 import { formatDate } from '../shared/format';
 import { type Actor, can } from '../permissions';
@@ -67,7 +67,7 @@ export function householdRoutes(services: Services): Router {
     handle: async (req, res, data) => {
       const id = await households.create(actor(req), data, data.confirmNotDuplicate);
       // created from "Nouvelle demande": back to the request, with the household chosen
-      const forRequest = req.body?.demande === '1' && can(actor(req), 'requests:file');
+      const forRequest = postedField(req, 'demande') === '1' && can(actor(req), 'requests:file');
       req.flash('success', forRequest ? 'Le ménage est créé : choisissez maintenant l’aide demandée.' : 'Le ménage est créé.');
       res.redirect(forRequest ? `${urls.requestNew()}?menage=${id}` : urls.household(id));
     },

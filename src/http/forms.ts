@@ -20,6 +20,14 @@ export interface FormState {
 export type FormRenderer = (req: Request, res: Response, form: FormState) => Promise<void> | void;
 
 /** A fresh form, prefilled with `values`, or with what was typed before the session expired. */
+/** One raw field of a posted body (a hidden navigation field such as « retour »), before any schema: a string or nothing. */
+export function postedField(req: Request, name: string): string | undefined {
+  const body: unknown = req.body;
+  if (!body || typeof body !== 'object') return undefined;
+  const value = (body as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
 export function emptyForm(req: Request, values: Record<string, unknown> = {}): FormState {
   const saved = req.session?.savedForm;
   if (saved && saved.path === req.originalUrl) {

@@ -17,7 +17,7 @@ const page = z.coerce.number().int().min(1).max(10_000).catch(1);
 /** The association's payments: what is due, the SEPA batches and their four-eyes path, the bank's rejections. */
 export function paymentRoutes(services: Services): Router {
   const router = Router();
-  const { batches, rejections, jobs, logger } = services;
+  const { batches, rejections, logger } = services;
   const id = (req: Request) => String(req.params.id);
   const toBatch = (req: Request) => urls.batch(id(req));
   const back = (to: (req: Request) => string) => backWithErrors(to);

@@ -28,7 +28,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'access-watch': ['accounts', 'notifications', 'organisations'],
   rights: ['audit', 'organisations', 'http'],
   dashboard: ['aid-requests', 'settings', 'http'],
-  home: ['aid-requests', 'missions', 'http'],
+  home: ['aid-requests', 'http'],
   backup: [],
   health: [],
   jobs: ['accounts', 'audit', 'notifications', 'organisations', 'payments', 'http'],
