@@ -7,6 +7,7 @@ import { BILLING_MODES } from './missions/admin-routes';
 import { APPOINTMENT_STATUS_LABELS } from './missions/history-labels';
 import { APPOINTMENT_MODES, MISSION_STATUS_LABELS, OBJECTIVE_CATEGORIES, OBJECTIVE_RESULTS, SESSION_KINDS } from './missions/state-machine';
 import { BATCH_STATUS_LABELS } from './payments/batches';
+import { BANK_ACCOUNT_STATUS_LABELS } from './payments/labels';
 import { ORGANISATION_KIND_LABELS, ROLE_LABELS } from './permissions/roles';
 import { RIGHT_CHANNELS, RIGHT_KINDS } from './rights/labels';
 
@@ -56,6 +57,7 @@ export const LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> 
   appointment_mode: APPOINTMENT_MODES,
   appointment_status: APPOINTMENT_STATUS_LABELS,
   batch_status: BATCH_STATUS_LABELS,
+  bank_account_status: BANK_ACCOUNT_STATUS_LABELS,
   payment_status: PAYMENT_STATUS_LABELS,
   job_count: JOB_COUNT_LABELS,
   role: ROLE_LABELS,

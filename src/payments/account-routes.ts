@@ -9,7 +9,6 @@ import { routes, urls } from '../urls';
 import { identityGate } from '../auth/reauth';
 import { aidTypeAccountSchema, bankAccountSchema, debtorAccountEditSchema, debtorAccountSchema, reviewSchema, supplierEditSchema, supplierSchema } from './schemas';
 
-const ACCOUNT_STATUS = { pending: 'À vérifier par l’association', confirmed: 'Vérifié — utilisé pour les virements', rejected: 'Refusé', replaced: 'Remplacé' };
 
 /** Bank accounts: a landlord's own, the association's checks, suppliers, and the association's debtor accounts. */
 export function accountRoutes(services: Services): Router {
@@ -24,7 +23,7 @@ export function accountRoutes(services: Services): Router {
 
   // a landlord administrator's page: the account in use, the change waiting, the history
   const renderOwn = async (req: Request, res: Response, form: FormState) => {
-    res.render('payments/own-account', { ...(await payees.own(actor(req))), form, accountStatus: ACCOUNT_STATUS, reauth: await gate.prompt(req) });
+    res.render('payments/own-account', { ...(await payees.own(actor(req))), form, reauth: await gate.prompt(req) });
   };
   router.get(urls.ownBankAccount(), ...requirePermission('bank-accounts:own'), (req, res) => renderOwn(req, res, emptyForm(req)));
   postForm(router, urls.ownBankAccount(), logger, {
@@ -85,7 +84,7 @@ export function accountRoutes(services: Services): Router {
   const renderSupplier = async (req: Request, res: Response, form: FormState) => {
     const view = await payees.supplier(actor(req), id(req));
     const values = { name: view.payee.name, noticeEmail: view.payee.noticeEmail ?? '', archived: view.payee.status === 'archived', version: view.payee.version };
-    res.render('payments/supplier', { ...view, form: { ...form, values: { ...values, ...form.values } }, accountStatus: ACCOUNT_STATUS, reauth: await gate.prompt(req) });
+    res.render('payments/supplier', { ...view, form: { ...form, values: { ...values, ...form.values } }, reauth: await gate.prompt(req) });
   };
   router.get(routes.supplier, ...requirePermission('payees:manage'), (req, res) => renderSupplier(req, res, emptyForm(req)));
   postForm(router, routes.supplierEdit, logger, {
