@@ -2,7 +2,7 @@ import type { Services } from '../src/services';
 import type { FakeClock } from '../src/shared/clock';
 import { parisDate } from '../src/shared/dates';
 import { DOCUMENT_KINDS } from '../src/aid-types/rules';
-import type { SituationInput } from '../src/aid-requests/schemas';
+import type { SituationInput } from '../src/aid-requests/filing/schemas';
 import { BANK, demoActors, demoMoment, demoPdf } from './demo-support';
 
 /**

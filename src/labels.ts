@@ -1,6 +1,6 @@
 import { STATUS_LABELS as REQUEST_STATUS_LABELS } from './aid-requests/state-machine';
-import { DECISION_KINDS, REFUSAL_REASONS } from './aid-requests/instruction-schemas';
-import { CAUSES, CONSENT_METHODS } from './aid-requests/schemas';
+import { DECISION_KINDS, REFUSAL_REASONS } from './aid-requests/instruction/schemas';
+import { CAUSES, CONSENT_METHODS } from './aid-requests/filing/schemas';
 import { DOCUMENT_KINDS, PAYEE_KINDS } from './aid-types/rules';
 import { CIVILITY_LABELS, EMPLOYMENT_LABELS, RELATIONSHIP_LABELS, RESOURCE_LABELS } from './households/labels';
 import { BILLING_MODES } from './missions/admin-routes';

@@ -15,16 +15,16 @@ import type { Clock } from '../shared/clock';
 import type { DomainEvents } from '../shared/domain-events';
 import type { FieldCipher } from '../shared/field-cipher';
 import type { ReferenceCache } from '../shared/reference-cache';
-import { DecisionService } from './decisions';
-import { DecisionRepository } from './decisions-repository';
-import { RequestDocumentService } from './documents';
-import { RequestDocumentRepository } from './documents-repository';
-import { InstructionService } from './instruction';
-import { RequestListRepository } from './list-repository';
-import { RequestListService } from './list-service';
+import { DecisionService } from './instruction/decisions';
+import { DecisionRepository } from './instruction/decisions-repository';
+import { RequestDocumentService } from './filing/documents';
+import { RequestDocumentRepository } from './filing/documents-repository';
+import { InstructionService } from './instruction/service';
+import { RequestListRepository } from './lists/repository';
+import { RequestListService } from './lists/service';
 import { RequestPaymentProgress } from './payment-progress';
 import { AidRequestRepository } from './repository';
-import { SavedFilterRepository } from './saved-filters-repository';
+import { SavedFilterRepository } from './lists/saved-filters-repository';
 import { AidRequestService } from './service';
 
 /**

@@ -7,7 +7,7 @@ import { parisDate } from '../shared/dates';
 import { routes } from '../urls';
 import { sendAttachment } from '../http/download';
 import { exchangesOf, HISTORY_LABELS, requestPageModel, synthesisModel, type Tab, tabQuery } from './presenter';
-import { documentsView } from './routes';
+import { documentsView } from './filing/routes';
 
 /**
  * Renders the request page on a tab. A rejected instruction form comes back here with its values

@@ -7,13 +7,13 @@ import { defaultFirstDueDate } from '../payments/schedule';
 import { reasonLabel, REJECTION_REASONS } from '../payments/rejections';
 import { formatDate, formatEuros } from '../shared/format';
 import { centsToInput } from '../shared/money';
-import type { Decision } from './decisions-repository';
-import { DECISION_KINDS, REFUSAL_REASONS } from './instruction-schemas';
+import type { Decision } from './instruction/decisions-repository';
+import { DECISION_KINDS, REFUSAL_REASONS } from './instruction/schemas';
 import type { AidRequest, RequestEvent } from './repository';
-import type { CheckResult } from './checks';
+import type { CheckResult } from './filing/checks';
 import type { RequestAbilities } from './service';
 import { STATUS_LABELS } from './state-machine';
-import { nextStep, STEP_LABELS, stepsDone, stepUrl } from './wizard';
+import { nextStep, STEP_LABELS, stepsDone, stepUrl } from './filing/wizard';
 
 export const TABS = { synthese: 'Synthèse', menage: 'Ménage', situation: 'Situation', pieces: 'Pièces', echanges: 'Échanges', historique: 'Historique' } as const;
 export type Tab = keyof typeof TABS;

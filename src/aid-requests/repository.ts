@@ -5,7 +5,7 @@ import type { PayeeKind } from '../aid-types/rules';
 import type { Scope } from '../permissions';
 import { parisDate } from '../shared/dates';
 import type { FieldCipher } from '../shared/field-cipher';
-import type { SituationSnapshot } from './situation';
+import type { SituationSnapshot } from './filing/situation';
 import type { RequestStatus } from './state-machine';
 
 /** Where an actor may look for requests: an organisation scope, narrowed to one agency for restricted users. */

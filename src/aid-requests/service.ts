@@ -16,13 +16,13 @@ import { type Actor, can, type Permission, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
 import { parisDate } from '../shared/dates';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import { buildChecks, type CheckContext, type CheckResult } from './checks';
-import type { Decision, DecisionRepository } from './decisions-repository';
-import type { RequestDocument, RequestDocumentRepository } from './documents-repository';
+import { buildChecks, type CheckContext, type CheckResult } from './filing/checks';
+import type { Decision, DecisionRepository } from './instruction/decisions-repository';
+import type { RequestDocument, RequestDocumentRepository } from './filing/documents-repository';
 import { nextRequestReference } from './references';
 import type { AidRequest, AidRequestRepository, Consent, EventKind, Payee, RequestEvent, RequestScope, toGrantedAid } from './repository';
-import type { AmountInput, ConsentInput, PayeeInput, SituationInput } from './schemas';
-import { applySituation, snapshotFromHousehold, tenantOf, toEligibilitySituation } from './situation';
+import type { AmountInput, ConsentInput, PayeeInput, SituationInput } from './filing/schemas';
+import { applySituation, snapshotFromHousehold, tenantOf, toEligibilitySituation } from './filing/situation';
 import { availableActions, OPEN_STATUSES, type RequestStatus, transition } from './state-machine';
 import { ReferenceCache } from '../shared/reference-cache';
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { RequestListRepository } from '../aid-requests/list-repository';
+import { RequestListRepository } from '../aid-requests/lists/repository';
 import type { AidRequestService } from '../aid-requests/service';
 import type { Clock } from '../shared/clock';
 import { HomeRepository } from './repository';

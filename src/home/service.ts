@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { RequestListRepository } from '../aid-requests/list-repository';
+import type { RequestListRepository } from '../aid-requests/lists/repository';
 import type { AidRequestService } from '../aid-requests/service';
 import { type Actor, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';

@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { STATUS_LABELS } from '../aid-requests/state-machine';
-import { CONSENT_METHODS } from '../aid-requests/schemas';
+import { CONSENT_METHODS } from '../aid-requests/filing/schemas';
 import { presentHistory } from '../audit/presenter';
 import { sendAttachment } from '../http/download';
 import { emptyForm, type FormState, postForm } from '../http/forms';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONSENT_METHODS, type ConsentMethod } from '../aid-requests/schemas';
+import { CONSENT_METHODS, type ConsentMethod } from '../aid-requests/filing/schemas';
 import { checkbox, optionalEmail, optionalText, requiredDate, requiredText, versionField } from '../shared/form-fields';
 import { parseEurosToCents } from '../shared/money';
 import { APPOINTMENT_MODES, INTERRUPTION_REASONS, OBJECTIVE_CATEGORIES, OBJECTIVE_RESULTS, type ObjectiveCategory, type ObjectiveResult, SESSION_KINDS } from './state-machine';

@@ -1,6 +1,6 @@
 import { insertAidTypes } from '../../seeds/demo';
-import { RequestListRepository } from '../../src/aid-requests/list-repository';
-import { listQuery } from '../../src/aid-requests/list-schemas';
+import { RequestListRepository } from '../../src/aid-requests/lists/repository';
+import { listQuery } from '../../src/aid-requests/lists/schemas';
 import { insertHousehold } from '../factories/household';
 import { insertRequest } from '../factories/request';
 import { useWorld } from '../support/world';

@@ -11,7 +11,7 @@ import ts from 'typescript';
  * until it is reviewed and listed here (or, better, turned into a binding).
  */
 const ALLOWED: Record<string, Record<string, string>> = {
-  'src/aid-requests/list-repository.ts': {
+  'src/aid-requests/lists/repository.ts': {
     column: 'SORTS[f.tri]: a column from a constant map, keyed by a zod enum of the query string',
     'f.ordre': "a zod enum: 'asc' | 'desc'",
     nulls: "a constant: ' nulls last' or ''",

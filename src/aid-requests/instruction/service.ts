@@ -1,21 +1,21 @@
 import type { Knex } from 'knex';
-import type { AccessLogService } from '../audit/access-log';
-import type { AuditService } from '../audit/service';
-import type { Db } from '../db/types';
-import { safeFilename, uploadProblem } from '../files/sniff';
-import type { BlobStore } from '../files/storage';
-import type { Mailer } from '../notifications/mailer';
-import { type Actor, can, scopeFor } from '../permissions';
-import type { SettingsService } from '../settings/service';
-import type { Clock } from '../shared/clock';
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import type { UserRepository } from '../accounts/repository';
+import type { AccessLogService } from '../../audit/access-log';
+import type { AuditService } from '../../audit/service';
+import type { Db } from '../../db/types';
+import { safeFilename, uploadProblem } from '../../files/sniff';
+import type { BlobStore } from '../../files/storage';
+import type { Mailer } from '../../notifications/mailer';
+import { type Actor, can, scopeFor } from '../../permissions/index';
+import type { SettingsService } from '../../settings/service';
+import type { Clock } from '../../shared/clock';
+import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
+import type { UserRepository } from '../../accounts/repository';
 import type { DecisionRepository } from './decisions-repository';
 import { aboutRequest, informationAnsweredMail, informationRequestedMail, informationReminderMail, newMessageMail } from './mails';
-import type { AidRequestRepository } from './repository';
-import type { AidRequestService } from './service';
-import { type RequestStatus, transition } from './state-machine';
-import { ReferenceCache } from '../shared/reference-cache';
+import type { AidRequestRepository } from '../repository';
+import type { AidRequestService } from '../service';
+import { type RequestStatus, transition } from '../state-machine';
+import { ReferenceCache } from '../../shared/reference-cache';
 
 export interface UploadedFile {
   originalname: string;

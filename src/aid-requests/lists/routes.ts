@@ -1,16 +1,16 @@
 import { Router } from 'express';
-import { actor, requirePermission } from '../http/guards';
-import { can } from '../permissions';
-import type { Services } from '../services';
-import { sendCsv } from '../shared/csv';
-import { parisDate } from '../shared/dates';
-import { formatDate } from '../shared/format';
-import { centsToInput } from '../shared/money';
-import { sendXlsx, type XlsxCell, type XlsxFormat } from '../shared/xlsx';
-import { urls } from '../urls';
-import type { RequestRow } from './list-repository';
-import { DEFAULT_EXPORT_COLUMNS, EXPORT_COLUMNS, type ExportColumn, exportQuery, listQuery, SORTS } from './list-schemas';
-import { REQUEST_STATUSES, STATUS_LABELS } from './state-machine';
+import { actor, requirePermission } from '../../http/guards';
+import { can } from '../../permissions/index';
+import type { Services } from '../../services';
+import { sendCsv } from '../../shared/csv';
+import { parisDate } from '../../shared/dates';
+import { formatDate } from '../../shared/format';
+import { centsToInput } from '../../shared/money';
+import { sendXlsx, type XlsxCell, type XlsxFormat } from '../../shared/xlsx';
+import { urls } from '../../urls';
+import type { RequestRow } from './repository';
+import { DEFAULT_EXPORT_COLUMNS, EXPORT_COLUMNS, type ExportColumn, exportQuery, listQuery, SORTS } from './schemas';
+import { REQUEST_STATUSES, STATUS_LABELS } from '../state-machine';
 
 /** One export column: its value for a row, as a spreadsheet cell, and its format. */
 const CELLS: Record<ExportColumn, { format: XlsxFormat; value: (r: RequestRow) => XlsxCell }> = {

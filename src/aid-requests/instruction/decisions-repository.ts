@@ -1,6 +1,6 @@
-import type { Db } from '../db/types';
-import { isUuid } from '../db/types';
-import type { FieldCipher } from '../shared/field-cipher';
+import type { Db } from '../../db/types';
+import { isUuid } from '../../db/types';
+import type { FieldCipher } from '../../shared/field-cipher';
 
 export type DecisionKind = 'grant' | 'refuse' | 'adjourn';
 

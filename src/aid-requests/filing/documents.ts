@@ -1,17 +1,17 @@
 import type { Knex } from 'knex';
-import type { AccessLogService } from '../audit/access-log';
-import type { AuditService } from '../audit/service';
-import { isUuid } from '../db/types';
-import { safeFilename, uploadProblem } from '../files/sniff';
-import type { BlobStore } from '../files/storage';
-import type { Actor } from '../permissions';
-import type { Clock } from '../shared/clock';
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import type { DocumentKind } from '../aid-types/rules';
+import type { AccessLogService } from '../../audit/access-log';
+import type { AuditService } from '../../audit/service';
+import { isUuid } from '../../db/types';
+import { safeFilename, uploadProblem } from '../../files/sniff';
+import type { BlobStore } from '../../files/storage';
+import type { Actor } from '../../permissions/index';
+import type { Clock } from '../../shared/clock';
+import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
+import type { DocumentKind } from '../../aid-types/rules';
 import { type RequestDocument, type RequestDocumentRepository, type StagedUpload, StagedUploadRepository } from './documents-repository';
-import type { AidRequest } from './repository';
+import type { AidRequest } from '../repository';
 import type { ConsentInput } from './schemas';
-import type { AidRequestService } from './service';
+import type { AidRequestService } from '../service';
 
 type UploadedFile = { originalname: string; buffer: Buffer } | undefined;
 

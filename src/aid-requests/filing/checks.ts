@@ -1,8 +1,8 @@
-import { type AidTypeRef, evaluateEligibility, type Evaluation, type Situation } from '../aid-types/eligibility';
-import type { Rules } from '../aid-types/rules';
-import { formatDate, formatEuros } from '../shared/format';
-import { bicProblem, compactIban, ibanProblem, maskIban } from '../shared/iban';
-import type { Consent, Payee } from './repository';
+import { type AidTypeRef, evaluateEligibility, type Evaluation, type Situation } from '../../aid-types/eligibility';
+import type { Rules } from '../../aid-types/rules';
+import { formatDate, formatEuros } from '../../shared/format';
+import { bicProblem, compactIban, ibanProblem, maskIban } from '../../shared/iban';
+import type { Consent, Payee } from '../repository';
 import type { FilingStep } from './schemas';
 import { type SituationSnapshot, toEligibilitySituation } from './situation';
 

@@ -1,15 +1,15 @@
 import type { Knex } from 'knex';
-import type { AccessLogService } from '../audit/access-log';
-import type { Page } from '../db/types';
-import { type Actor, scopeFor } from '../permissions';
-import type { Clock } from '../shared/clock';
-import { ReferenceCache } from '../shared/reference-cache';
-import { NotFoundError } from '../shared/errors';
-import type { RequestListRepository, RequestRow } from './list-repository';
-import { listQuery, type ListQuery, type QueueQuery } from './list-schemas';
+import type { AccessLogService } from '../../audit/access-log';
+import type { Page } from '../../db/types';
+import { type Actor, scopeFor } from '../../permissions/index';
+import type { Clock } from '../../shared/clock';
+import { ReferenceCache } from '../../shared/reference-cache';
+import { NotFoundError } from '../../shared/errors';
+import type { RequestListRepository, RequestRow } from './repository';
+import { listQuery, type ListQuery, type QueueQuery } from './schemas';
 import type { SavedFilterRepository, SavedFilter } from './saved-filters-repository';
-import type { AidRequestService } from './service';
-import { OPEN_STATUSES, type RequestStatus } from './state-machine';
+import type { AidRequestService } from '../service';
+import { OPEN_STATUSES, type RequestStatus } from '../state-machine';
 
 const QUEUE = 'instruction';
 

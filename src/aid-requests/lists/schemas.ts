@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { optionalDate, optionalText } from '../shared/form-fields';
-import { parseEurosToCents } from '../shared/money';
-import { REQUEST_STATUSES } from './state-machine';
+import { optionalDate, optionalText } from '../../shared/form-fields';
+import { parseEurosToCents } from '../../shared/money';
+import { REQUEST_STATUSES } from '../state-machine';
 
 /** Query strings are never an error: what does not parse is ignored (a bookmarked URL keeps working). */
 const maybeUuid = z.uuid().optional().catch(undefined);

@@ -1,7 +1,7 @@
-import type { Settings } from '../settings/schemas';
-import { formatDate } from '../shared/format';
-import { a4Document, letterheadBlock, pdfEuros } from '../shared/pdf';
-import type { Instalment } from '../payments/schedule';
+import type { Settings } from '../../settings/schemas';
+import { formatDate } from '../../shared/format';
+import { a4Document, letterheadBlock, pdfEuros } from '../../shared/pdf';
+import type { Instalment } from '../../payments/schedule';
 
 /** What a decision letter says: who decided what for whom, with the schedule or the reason. */
 export interface LetterData {

@@ -4,7 +4,7 @@ import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
 import { DatabaseRateLimitStore } from '../http/rate-limit-store';
 import { type Db, isUuid } from '../db/types';
-import { type Actor, can, scopeFor } from '../permissions';
+import { type Actor, can, scopeFor } from '../permissions/index';
 import type { Clock } from '../shared/clock';
 import { NotFoundError, ValidationError } from '../shared/errors';
 import type { DuplicateProbe, Person, PersonMatch, PersonRepository } from './persons-repository';

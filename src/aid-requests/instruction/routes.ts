@@ -1,17 +1,17 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { backWithErrors, type FormState, postedField, postForm } from '../http/forms';
-import { actor, requirePermission } from '../http/guards';
-import { multiFileUpload, uploadedFiles } from '../http/uploads';
-import type { Services } from '../services';
-import { parisDate } from '../shared/dates';
-import { ValidationError } from '../shared/errors';
-import { routes, urls } from '../urls';
-import { answerSchema, askInformationSchema, assignSchema, bulkAssignSchema, messageSchema, noteSchema, proposalSchema, validationSchema } from './instruction-schemas';
-import { QUEUE_TABS, queueQuery, saveFilterSchema } from './list-schemas';
-import { renderRequest } from './page-routes';
-import type { Tab } from './presenter';
-import { versionOnlySchema } from './schemas';
+import { backWithErrors, type FormState, postedField, postForm } from '../../http/forms';
+import { actor, requirePermission } from '../../http/guards';
+import { multiFileUpload, uploadedFiles } from '../../http/uploads';
+import type { Services } from '../../services';
+import { parisDate } from '../../shared/dates';
+import { ValidationError } from '../../shared/errors';
+import { routes, urls } from '../../urls';
+import { answerSchema, askInformationSchema, assignSchema, bulkAssignSchema, messageSchema, noteSchema, proposalSchema, validationSchema } from './schemas';
+import { QUEUE_TABS, queueQuery, saveFilterSchema } from '../lists/schemas';
+import { renderRequest } from '../page-routes';
+import type { Tab } from '../presenter';
+import { versionOnlySchema } from '../filing/schemas';
 
 /** The association's work on a request (and the landlord's answers), and the operators' queue. */
 export function instructionRoutes(services: Services): Router {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { optionalDate, optionalText, requiredText, versionField } from '../shared/form-fields';
-import { parseEurosToCents } from '../shared/money';
+import { optionalDate, optionalText, requiredText, versionField } from '../../shared/form-fields';
+import { parseEurosToCents } from '../../shared/money';
 
 export const REFUSAL_REASONS = {
   not_eligible: 'Le ménage ne remplit pas les conditions d’attribution de l’aide',

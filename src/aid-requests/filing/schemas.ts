@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { DOCUMENT_KIND_CODES, type DocumentKind, PAYEE_KINDS, type PayeeKind } from '../aid-types/rules';
-import { confirmation } from '../households/schemas';
-import { ibanField, optionalAmountCents, optionalBicField, optionalText, requiredDate, requiredText, versionField } from '../shared/form-fields';
+import { DOCUMENT_KIND_CODES, type DocumentKind, PAYEE_KINDS, type PayeeKind } from '../../aid-types/rules';
+import { confirmation } from '../../households/schemas';
+import { ibanField, optionalAmountCents, optionalBicField, optionalText, requiredDate, requiredText, versionField } from '../../shared/form-fields';
 
 export const CAUSES = {
   job_loss: 'Perte d’emploi',

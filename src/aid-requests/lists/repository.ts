@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
-import type { Db, Page } from '../db/types';
-import { toPage } from '../db/types';
-import { normalizeName } from '../households/normalize';
-import { type RequestScope, requestNameColumns, visibleRequests } from './repository';
-import { type ListQuery, type QueueQuery, type Sort, SORTS } from './list-schemas';
+import type { Db, Page } from '../../db/types';
+import { toPage } from '../../db/types';
+import { normalizeName } from '../../households/normalize';
+import { type RequestScope, requestNameColumns, visibleRequests } from '../repository';
+import { type ListQuery, type QueueQuery, type Sort, SORTS } from './schemas';
 
 const NULLABLE_SORTS = new Set<Sort>(['depot', 'reference', 'montant', 'locataire']);
-import { REQUEST_STATUSES, type RequestStatus } from './state-machine';
+import { REQUEST_STATUSES, type RequestStatus } from '../state-machine';
 
 /** One line of a list of requests: what a table shows, never the situation itself. */
 export interface RequestRow {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
-import { type Actor, scopeFor } from '../permissions';
+import { type Actor, scopeFor } from '../permissions/index';
 import type { Clock } from '../shared/clock';
 import { NotFoundError, ValidationError } from '../shared/errors';
 import type { Db } from '../db/types';

@@ -1,8 +1,8 @@
-import type { Situation } from '../aid-types/eligibility';
-import type { EmploymentStatus } from '../households/labels';
-import type { Person } from '../households/persons-repository';
-import type { Household } from '../households/repository';
-import { centsToInput } from '../shared/money';
+import type { Situation } from '../../aid-types/eligibility';
+import type { EmploymentStatus } from '../../households/labels';
+import type { Person } from '../../households/persons-repository';
+import type { Household } from '../../households/repository';
+import { centsToInput } from '../../shared/money';
 import { type Cause, MAX_MEMBERS, type SituationInput } from './schemas';
 
 /** The household's situation as filed with the request (a snapshot: later household edits do not change it). */

@@ -1,5 +1,5 @@
-import type { OutgoingMail } from '../notifications/repository';
-import { formatDate, formatEuros } from '../shared/format';
+import type { OutgoingMail } from '../../notifications/repository';
+import { formatDate, formatEuros } from '../../shared/format';
 
 /**
  * Mails about a request carry its reference, the aid and a link, never the household's name or

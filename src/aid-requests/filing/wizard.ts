@@ -1,8 +1,8 @@
-import type { Actor } from '../permissions';
-import type { Services } from '../services';
-import { urls } from '../urls';
+import type { Actor } from '../../permissions/index';
+import type { Services } from '../../services';
+import { urls } from '../../urls';
 import { type CheckResult, rentRequired } from './checks';
-import type { AidRequest } from './repository';
+import type { AidRequest } from '../repository';
 import { FILING_STEPS, type FilingStep } from './schemas';
 
 export const STEP_LABELS: Record<FilingStep, string> = {

@@ -1,5 +1,5 @@
-import type { Db } from '../db/types';
-import { isUuid } from '../db/types';
+import type { Db } from '../../db/types';
+import { isUuid } from '../../db/types';
 
 export interface SavedFilter {
   id: string;
