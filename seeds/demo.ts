@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { hashPassword } from '../src/auth/passwords';
 import type { Role } from '../src/permissions/roles';
-import { normalizeFirstName, normalizeName } from '../src/households/normalize';
+import { normalizeFirstName, normalizeName } from '../src/households/duplicates/normalize';
 import { DEMO_AID_TYPES } from './aid-types';
 
 /** Demo data only: never loaded by a migration nor in production unless asked (SEED_DEMO / seed:demo). */

@@ -6,7 +6,7 @@ import { CIVILITY_LABELS, EMPLOYMENT_LABELS, RELATIONSHIP_LABELS, RESOURCE_LABEL
 import { BILLING_MODES } from './missions/admin-routes';
 import { APPOINTMENT_STATUS_LABELS } from './missions/history-labels';
 import { APPOINTMENT_MODES, MISSION_STATUS_LABELS, OBJECTIVE_CATEGORIES, OBJECTIVE_RESULTS, SESSION_KINDS } from './missions/state-machine';
-import { BATCH_STATUS_LABELS } from './payments/batches';
+import { BATCH_STATUS_LABELS } from './payments/transfers/batches';
 import { BANK_ACCOUNT_STATUS_LABELS } from './payments/labels';
 import { ORGANISATION_KIND_LABELS, ROLE_LABELS } from './permissions/roles';
 import { RIGHT_CHANNELS, RIGHT_KINDS } from './rights/labels';

@@ -4,7 +4,7 @@ import { DOCUMENT_KINDS, type DocumentKind } from '../aid-types/rules';
 import { emptyForm, type FormState } from '../http/forms';
 import type { Request } from 'express';
 import { defaultFirstDueDate } from '../payments/schedule';
-import { reasonLabel, REJECTION_REASONS } from '../payments/rejections';
+import { reasonLabel, REJECTION_REASONS } from '../payments/transfers/rejections';
 import { formatDate, formatEuros } from '../shared/format';
 import { centsToInput } from '../shared/money';
 import type { Decision } from './instruction/decisions-repository';

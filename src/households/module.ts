@@ -5,12 +5,12 @@ import type { OrganisationRepository } from '../organisations/repository';
 import type { AssignedCheck } from '../permissions/assigned';
 import type { Clock } from '../shared/clock';
 import type { ReferenceCache } from '../shared/reference-cache';
-import { DuplicateService } from './duplicates';
+import { DuplicateService } from './duplicates/service';
 import { MembershipService } from './memberships';
 import { PersonRepository } from './persons-repository';
 import { HouseholdRepository } from './repository';
 import { HouseholdService } from './service';
-import { SuspicionRepository } from './suspicions-repository';
+import { SuspicionRepository } from './duplicates/suspicions-repository';
 
 /**
  * Households, their members and the people known to Entraide (duplicates, merges). `assignedCheck`

@@ -2,7 +2,7 @@ import type { Db } from '../db/types';
 import { isUuid } from '../db/types';
 import type { Scope } from '../permissions';
 import type { EmploymentStatus } from './labels';
-import { normalizeFirstName, normalizeName } from './normalize';
+import { normalizeFirstName, normalizeName } from './duplicates/normalize';
 
 export interface PersonFields {
   civility: 'mme' | 'm' | null;

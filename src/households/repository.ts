@@ -1,7 +1,7 @@
 import type { Db, Page } from '../db/types';
 import { isUuid, likePattern, toPage } from '../db/types';
 import type { Scope } from '../permissions';
-import { normalizeName } from './normalize';
+import { normalizeName } from './duplicates/normalize';
 import type { Relationship } from './labels';
 
 export interface Household {

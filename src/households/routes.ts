@@ -8,7 +8,7 @@ import type { Services } from '../services';
 import { sendCsv } from '../shared/csv';
 import { centsToInput } from '../shared/money';
 import { routes, urls } from '../urls';
-import { probeFrom } from './duplicate-probe';
+import { probeFrom } from './duplicates/probe';
 import { dwellingValues, personValues } from './form-values';
 import { householdHistoryLabels } from './history-labels';
 import { CIVILITY_LABELS, EMPLOYED, EMPLOYMENT_LABELS, EMPLOYMENT_STATUSES, RELATIONSHIP_LABELS, RELATIONSHIPS, RESOURCE_KINDS, RESOURCE_LABELS } from './labels';

@@ -8,7 +8,7 @@ import { type Actor, type Scope, scopeFor } from '../permissions';
 import { type AssignedCheck, AssignedReach } from '../permissions/assigned';
 import type { Clock } from '../shared/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import type { DuplicateService } from './duplicates';
+import type { DuplicateService } from './duplicates/service';
 import type { MembershipService } from './memberships';
 import type { Relationship } from './labels';
 import type { Person, PersonRepository } from './persons-repository';

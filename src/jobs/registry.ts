@@ -1,13 +1,13 @@
 import type { Services } from '../services';
-import { accessAlerts } from './access-alerts';
-import { accessLogRetention } from './access-log-retention';
-import { accountingExport } from './accounting-export';
-import { appointmentReminders } from './appointment-reminders';
-import { informationReminders } from './information-reminders';
-import { mailRetry } from './mail-retry';
-import { backup } from './backup';
-import { sepaBatches } from './sepa-batches';
-import { supportRetention } from './support-retention';
+import { accessAlerts } from './definitions/access-alerts';
+import { accessLogRetention } from './definitions/access-log-retention';
+import { accountingExport } from './definitions/accounting-export';
+import { appointmentReminders } from './definitions/appointment-reminders';
+import { informationReminders } from './definitions/information-reminders';
+import { mailRetry } from './definitions/mail-retry';
+import { backup } from './definitions/backup';
+import { sepaBatches } from './definitions/sepa-batches';
+import { supportRetention } from './definitions/support-retention';
 import type { JobDefinition } from './runner';
 
 /** Every batch job of the extranet; the scheduler and the command line read this list. */

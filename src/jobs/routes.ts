@@ -5,7 +5,7 @@ import { backWithErrors, postForm } from '../http/forms';
 import { actor, requirePermission } from '../http/guards';
 import type { Services } from '../services';
 import { routes, urls } from '../urls';
-import { backup } from './backup';
+import { backup } from './definitions/backup';
 import { JOBS } from './registry';
 import { describeSchedule } from './schedule-words';
 

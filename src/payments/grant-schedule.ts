@@ -1,6 +1,6 @@
 import type { Db } from '../db/types';
 import type { EventPayment } from '../shared/domain-events';
-import type { PayeeService } from './payees';
+import type { PayeeService } from './accounts/payees';
 import type { PaymentRepository } from './repository';
 import type { Instalment } from './schedule';
 

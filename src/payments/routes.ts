@@ -9,7 +9,7 @@ import type { Services } from '../services';
 import { ValidationError } from '../shared/errors';
 import { routes, urls } from '../urls';
 import { identityGate } from '../auth/reauth';
-import { REJECTION_REASONS } from './rejections';
+import { REJECTION_REASONS } from './transfers/rejections';
 import { batchActionSchema, batchCancelSchema, cancelInstalmentsSchema, reissueSchema, rejectSchema } from './schemas';
 
 const page = z.coerce.number().int().min(1).max(10_000).catch(1);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkbox, ibanField, optionalBicField, optionalEmail, optionalText, requiredText, versionField } from '../shared/form-fields';
-import { REJECTION_REASONS, type RejectionCode } from './rejections';
+import { REJECTION_REASONS, type RejectionCode } from './transfers/rejections';
 
 /** A bank account as a person types it: holder, IBAN (mod-97 checked), BIC when known. */
 export const bankAccountSchema = z.object({

@@ -1,5 +1,5 @@
-import { sepaBatches } from '../../src/jobs/sepa-batches';
-import { accountingExport } from '../../src/jobs/accounting-export';
+import { sepaBatches } from '../../src/jobs/definitions/sepa-batches';
+import { accountingExport } from '../../src/jobs/definitions/accounting-export';
 import { insertHousehold } from '../factories/household';
 import { actorOf, grantedRequest, paymentSetup } from '../factories/payment';
 import { onPostgres } from '../support/database';

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../src/config';
-import { accessAlerts } from '../../src/jobs/access-alerts';
-import { accessLogRetention } from '../../src/jobs/access-log-retention';
+import { accessAlerts } from '../../src/jobs/definitions/access-alerts';
+import { accessLogRetention } from '../../src/jobs/definitions/access-log-retention';
 import { loginAs } from '../support/http';
 import { TEST_NOW } from '../support/app';
 import { useWorld } from '../support/world';

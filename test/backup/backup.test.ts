@@ -5,7 +5,7 @@ import knexFactory from 'knex';
 import winston from 'winston';
 import { BackupService, restorePglite } from '../../src/backup/service';
 import { openDatabase } from '../../src/db/database';
-import { backup } from '../../src/jobs/backup';
+import { backup } from '../../src/jobs/definitions/backup';
 import { ValidationError } from '../../src/shared/errors';
 import { adminUrl, databaseUrl } from '../support/env';
 import { onPostgres } from '../support/database';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { normalizeFirstName, normalizeName } from '../../src/households/normalize';
+import { normalizeFirstName, normalizeName } from '../../src/households/duplicates/normalize';
 
 let sequence = 0;
 

@@ -1,5 +1,5 @@
 import { insertAidTypes } from '../../seeds/demo';
-import { sepaBatches } from '../../src/jobs/sepa-batches';
+import { sepaBatches } from '../../src/jobs/definitions/sepa-batches';
 import { insertHousehold } from '../factories/household';
 import { acceptedMission, missionSetup } from '../factories/mission';
 import { IBAN, actorOf, grantedRequest, ribFile } from '../factories/payment';

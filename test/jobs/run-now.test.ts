@@ -1,5 +1,5 @@
-import { accessLogRetention } from '../../src/jobs/access-log-retention';
-import { mailRetry } from '../../src/jobs/mail-retry';
+import { accessLogRetention } from '../../src/jobs/definitions/access-log-retention';
+import { mailRetry } from '../../src/jobs/definitions/mail-retry';
 import { TEST_NOW } from '../support/app';
 import { $, loginAs, postForm } from '../support/http';
 import { useWorld } from '../support/world';

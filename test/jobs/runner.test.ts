@@ -1,7 +1,7 @@
 import { JobRunRepository } from '../../src/jobs/repository';
 import { JobRunner } from '../../src/jobs/runner';
 import { DatabaseBlobStore } from '../../src/files/storage';
-import { informationReminders } from '../../src/jobs/information-reminders';
+import { informationReminders } from '../../src/jobs/definitions/information-reminders';
 import { JOBS } from '../../src/jobs/registry';
 import type { JobDefinition, JobResult } from '../../src/jobs/runner';
 import type { Services } from '../../src/services';

@@ -1,4 +1,4 @@
-import { appointmentReminders } from '../../src/jobs/appointment-reminders';
+import { appointmentReminders } from '../../src/jobs/definitions/appointment-reminders';
 import { ValidationError } from '../../src/shared/errors';
 import { actorOf } from '../factories/payment';
 import { acceptedMission, type MissionSetup, missionSetup } from '../factories/mission';

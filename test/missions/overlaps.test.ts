@@ -1,4 +1,4 @@
-import { withOverlaps } from '../../src/missions/appointments';
+import { withOverlaps } from '../../src/missions/appointments/service';
 
 const at = (id: string, start: string, minutes: number, status = 'scheduled') => ({ id, status, startsAt: new Date(`2026-11-23T${start}:00Z`), durationMinutes: minutes });
 

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config';
-import { supportRetention } from '../../src/jobs/support-retention';
+import { supportRetention } from '../../src/jobs/definitions/support-retention';
 import { ERASED } from '../../src/missions/retention';
 import { TEST_NOW } from '../support/app';
 import { actorOf } from '../factories/payment';

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { mailRetry } from '../../src/jobs/mail-retry';
+import { mailRetry } from '../../src/jobs/definitions/mail-retry';
 import { MAX_ATTEMPTS } from '../../src/notifications/mailer';
 import {
   accessAlertMail,

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sepaBatches } from '../../src/jobs/sepa-batches';
+import { sepaBatches } from '../../src/jobs/definitions/sepa-batches';
 import { validatePain001 } from '../../src/payments/sepa/xsd';
 import { buildWorld, type World } from '../factories/world';
 import { insertHousehold } from '../factories/household';

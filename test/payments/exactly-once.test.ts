@@ -1,5 +1,5 @@
 import { openDatabase } from '../../src/db/database';
-import { sepaBatches } from '../../src/jobs/sepa-batches';
+import { sepaBatches } from '../../src/jobs/definitions/sepa-batches';
 import { createServices, type Services } from '../../src/services';
 import { insertHousehold } from '../factories/household';
 import { grantedRequest, paymentSetup } from '../factories/payment';

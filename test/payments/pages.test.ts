@@ -1,4 +1,4 @@
-import { sepaBatches } from '../../src/jobs/sepa-batches';
+import { sepaBatches } from '../../src/jobs/definitions/sepa-batches';
 import { buildWorld, type World } from '../factories/world';
 import { insertHousehold } from '../factories/household';
 import { actorOf, grantedRequest, paymentSetup } from '../factories/payment';

@@ -4,7 +4,7 @@ import winston from 'winston';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { rotateKeys } from '../../src/db/rotate-key';
-import { sepaBatches } from '../../src/jobs/sepa-batches';
+import { sepaBatches } from '../../src/jobs/definitions/sepa-batches';
 import { validatePain001 } from '../../src/payments/sepa/xsd';
 import { subjectExport } from '../../src/rights/subject-export';
 import { createServices, type Services } from '../../src/services';

@@ -1,4 +1,4 @@
-import { sepaBatches } from '../../src/jobs/sepa-batches';
+import { sepaBatches } from '../../src/jobs/definitions/sepa-batches';
 import { parsePain002, StatusReportError } from '../../src/payments/sepa/pain002';
 import { buildWorld, type World } from '../factories/world';
 import { insertHousehold } from '../factories/household';

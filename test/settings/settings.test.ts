@@ -1,5 +1,5 @@
 import { insertAidTypes } from '../../seeds/demo';
-import { informationReminders } from '../../src/jobs/information-reminders';
+import { informationReminders } from '../../src/jobs/definitions/information-reminders';
 import { insertHousehold } from '../factories/household';
 import { insertRequest } from '../factories/request';
 import { TEST_NOW } from '../support/app';

@@ -2,7 +2,7 @@ import { LABELS } from '../../src/labels';
 import nunjucks from 'nunjucks';
 import express from 'express';
 import { formatCount, formatLongDateTime, formatQuotation, formatShortWeekday, formatWeekday } from '../../src/shared/format';
-import { appointmentWhen } from '../../src/missions/appointment-mails';
+import { appointmentWhen } from '../../src/missions/appointments/mails';
 import { configureViews } from '../../src/http/views';
 
 describe('long French dates', () => {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db, Page } from '../../db/types';
 import { toPage } from '../../db/types';
-import { normalizeName } from '../../households/normalize';
+import { normalizeName } from '../../households/duplicates/normalize';
 import { type RequestScope, requestNameColumns, visibleRequests } from '../repository';
 import { type ListQuery, type QueueQuery, type Sort, SORTS } from './schemas';
 

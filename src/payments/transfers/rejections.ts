@@ -1,20 +1,20 @@
 import type { Knex } from 'knex';
-import type { AccessLogService } from '../audit/access-log';
-import type { AuditService } from '../audit/service';
-import { type Db, isUuid } from '../db/types';
-import type { Mailer } from '../notifications/mailer';
-import { type Actor, scopeFor } from '../permissions';
-import type { Clock } from '../shared/clock';
-import type { DomainEvents } from '../shared/domain-events';
-import { parisDate } from '../shared/dates';
-import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from '../shared/errors';
-import { formatEuros } from '../shared/format';
-import type { UserRepository } from '../accounts/repository';
+import type { AccessLogService } from '../../audit/access-log';
+import type { AuditService } from '../../audit/service';
+import { type Db, isUuid } from '../../db/types';
+import type { Mailer } from '../../notifications/mailer';
+import { type Actor, scopeFor } from '../../permissions/index';
+import type { Clock } from '../../shared/clock';
+import type { DomainEvents } from '../../shared/domain-events';
+import { parisDate } from '../../shared/dates';
+import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from '../../shared/errors';
+import { formatEuros } from '../../shared/format';
+import type { UserRepository } from '../../accounts/repository';
 import type { BatchService } from './batches';
 import type { BatchRepository } from './batches-repository';
-import type { RequestProgress } from './ports';
-import type { Payment, PaymentRepository } from './repository';
-import { parsePain002, StatusReportError } from './sepa/pain002';
+import type { RequestProgress } from '../ports';
+import type { Payment, PaymentRepository } from '../repository';
+import { parsePain002, StatusReportError } from '../sepa/pain002';
 
 /** ISO 20022 reason codes a bank gives for a rejected or returned transfer (the ones seen in practice). */
 export const REJECTION_REASONS = {

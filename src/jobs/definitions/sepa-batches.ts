@@ -1,7 +1,7 @@
-import type { Services } from '../services';
-import { sepaAmount } from '../payments/sepa/pain001';
-import { parisDate } from '../shared/dates';
-import type { JobDefinition } from './runner';
+import type { Services } from '../../services';
+import { sepaAmount } from '../../payments/sepa/pain001';
+import { parisDate } from '../../shared/dates';
+import type { JobDefinition } from '../runner';
 
 /**
  * Every working night at 02:00 (and on demand): the SEPA credit-transfer batches of the payments

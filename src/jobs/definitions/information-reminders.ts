@@ -1,6 +1,6 @@
-import type { Services } from '../services';
-import { parisDate } from '../shared/dates';
-import type { JobDefinition } from './runner';
+import type { Services } from '../../services';
+import { parisDate } from '../../shared/dates';
+import type { JobDefinition } from '../runner';
 
 /** Every morning: reminds landlords of information asked and still awaited after the configured delay. */
 export const informationReminders: JobDefinition<Services> = {

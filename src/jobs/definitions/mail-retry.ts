@@ -1,5 +1,5 @@
-import type { Services } from '../services';
-import type { JobDefinition } from './runner';
+import type { Services } from '../../services';
+import type { JobDefinition } from '../runner';
 
 /** Every 15 minutes: mails that failed (the relay was down…) are tried again, with a growing delay, six times at most. */
 export const mailRetry: JobDefinition<Services> = {

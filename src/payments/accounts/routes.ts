@@ -1,13 +1,13 @@
 import { type Request, type Response, Router } from 'express';
-import { sendAttachment } from '../http/download';
-import { backWithErrors, emptyForm, type FormState, postForm } from '../http/forms';
-import { actor, requirePermission } from '../http/guards';
-import { singleFileUpload } from '../http/uploads';
-import type { Services } from '../services';
-import { ValidationError } from '../shared/errors';
-import { routes, urls } from '../urls';
-import { identityGate } from '../auth/reauth';
-import { aidTypeAccountSchema, bankAccountSchema, debtorAccountEditSchema, debtorAccountSchema, reviewSchema, supplierEditSchema, supplierSchema } from './schemas';
+import { sendAttachment } from '../../http/download';
+import { backWithErrors, emptyForm, type FormState, postForm } from '../../http/forms';
+import { actor, requirePermission } from '../../http/guards';
+import { singleFileUpload } from '../../http/uploads';
+import type { Services } from '../../services';
+import { ValidationError } from '../../shared/errors';
+import { routes, urls } from '../../urls';
+import { identityGate } from '../../auth/reauth';
+import { aidTypeAccountSchema, bankAccountSchema, debtorAccountEditSchema, debtorAccountSchema, reviewSchema, supplierEditSchema, supplierSchema } from '../schemas';
 
 
 /** Bank accounts: a landlord's own, the association's checks, suppliers, and the association's debtor accounts. */

@@ -1,12 +1,12 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { backWithErrors, emptyForm, type FormState, postForm } from '../http/forms';
-import { actor, requirePermission } from '../http/guards';
-import type { Services } from '../services';
-import { routes, urls } from '../urls';
-import { probeFrom, ticked } from './duplicate-probe';
-import { type Actor, can } from '../permissions';
-import { personMergeSchema } from './schemas';
+import { backWithErrors, emptyForm, type FormState, postForm } from '../../http/forms';
+import { actor, requirePermission } from '../../http/guards';
+import type { Services } from '../../services';
+import { routes, urls } from '../../urls';
+import { probeFrom, ticked } from './probe';
+import { type Actor, can } from '../../permissions/index';
+import { personMergeSchema } from '../schemas';
 
 const PROBE_LIMITED = 'Trop de vérifications de doublons en peu de temps : patientez quelques minutes avant de réessayer. Vous pouvez enregistrer la personne, l’association vérifiera les doublons.';
 

@@ -1,5 +1,5 @@
-import type { Services } from '../services';
-import type { JobDefinition } from './runner';
+import type { Services } from '../../services';
+import type { JobDefinition } from '../runner';
 
 /**
  * Every 5 minutes: reminders of appointments, the day before and 30 minutes before. A run covers

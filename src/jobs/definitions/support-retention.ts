@@ -1,5 +1,5 @@
-import type { Services } from '../services';
-import type { JobDefinition } from './runner';
+import type { Services } from '../../services';
+import type { JobDefinition } from '../runner';
 
 /** Every night at 04:30: the content of support missions is erased two years (SUPPORT_RETENTION_MONTHS) after the household's last contact. */
 export const supportRetention: JobDefinition<Services> = {

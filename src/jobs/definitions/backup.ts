@@ -1,5 +1,5 @@
-import type { Services } from '../services';
-import type { JobDefinition } from './runner';
+import type { Services } from '../../services';
+import type { JobDefinition } from '../runner';
 
 /** Every night at 01:30, before the payment files: a backup of the whole database into BACKUP_DIR, the newest BACKUP_KEEP kept. */
 export const backup: JobDefinition<Services> = {

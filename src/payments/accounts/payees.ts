@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
-import type { AuditService } from '../audit/service';
-import { type Db, isUuid } from '../db/types';
-import { safeFilename, uploadProblem } from '../files/sniff';
-import type { BlobStore } from '../files/storage';
-import { type Actor, can, scopeFor } from '../permissions';
-import type { Clock } from '../shared/clock';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
-import { compactIban } from '../shared/iban';
+import type { AuditService } from '../../audit/service';
+import { type Db, isUuid } from '../../db/types';
+import { safeFilename, uploadProblem } from '../../files/sniff';
+import type { BlobStore } from '../../files/storage';
+import { type Actor, can, scopeFor } from '../../permissions/index';
+import type { Clock } from '../../shared/clock';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors';
+import { compactIban } from '../../shared/iban';
 import type { BankAccount, Payee, PayeeRepository, PayeeWithAccounts } from './payees-repository';
 
 export interface AccountInput {

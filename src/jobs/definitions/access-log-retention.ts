@@ -1,5 +1,5 @@
-import type { Services } from '../services';
-import type { JobDefinition } from './runner';
+import type { Services } from '../../services';
+import type { JobDefinition } from '../runner';
 
 /** Every night at 04:00: read traces older than the retention (ACCESS_LOG_RETENTION_MONTHS, 12 by default) are deleted. */
 export const accessLogRetention: JobDefinition<Services> = {

@@ -1,4 +1,4 @@
-import type { Db } from '../db/types';
+import type { Db } from '../../db/types';
 
 export type AppointmentStatus = 'scheduled' | 'confirmed' | 'cancelled' | 'done' | 'no_show';
 

@@ -1,5 +1,5 @@
-import type { Services } from '../services';
-import type { JobDefinition } from './runner';
+import type { Services } from '../../services';
+import type { JobDefinition } from '../runner';
 
 const HOUR_MS = 3_600_000;
 

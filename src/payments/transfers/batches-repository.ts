@@ -1,6 +1,6 @@
-import type { Db, Page } from '../db/types';
-import { toPage } from '../db/types';
-import type { FieldCipher } from '../shared/field-cipher';
+import type { Db, Page } from '../../db/types';
+import { toPage } from '../../db/types';
+import type { FieldCipher } from '../../shared/field-cipher';
 
 export type BatchStatus = 'generated' | 'approved' | 'transmitted' | 'settled' | 'cancelled';
 

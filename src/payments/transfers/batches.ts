@@ -1,26 +1,26 @@
 import type { Knex } from 'knex';
-import type { AuditService, SystemActor } from '../audit/service';
-import { type Db, isUuid } from '../db/types';
-import type { BlobStore } from '../files/storage';
-import type { Mailer } from '../notifications/mailer';
-import { type Actor, can, scopeFor } from '../permissions';
-import type { SettingsService } from '../settings/service';
-import type { Clock } from '../shared/clock';
-import type { DomainEvents } from '../shared/domain-events';
-import { addDays, parisDate } from '../shared/dates';
-import { ConflictError, ForbiddenError, InvalidTransitionError, NotFoundError } from '../shared/errors';
-import { formatDate, formatEuros } from '../shared/format';
-import { maskIban } from '../shared/iban';
-import type { UserRepository } from '../accounts/repository';
+import type { AuditService, SystemActor } from '../../audit/service';
+import { type Db, isUuid } from '../../db/types';
+import type { BlobStore } from '../../files/storage';
+import type { Mailer } from '../../notifications/mailer';
+import { type Actor, can, scopeFor } from '../../permissions/index';
+import type { SettingsService } from '../../settings/service';
+import type { Clock } from '../../shared/clock';
+import type { DomainEvents } from '../../shared/domain-events';
+import { addDays, parisDate } from '../../shared/dates';
+import { ConflictError, ForbiddenError, InvalidTransitionError, NotFoundError } from '../../shared/errors';
+import { formatDate, formatEuros } from '../../shared/format';
+import { maskIban } from '../../shared/iban';
+import type { UserRepository } from '../../accounts/repository';
 import type { Batch, BatchItem, BatchRepository, BatchStatus, DuePayment } from './batches-repository';
-import type { DebtorAccount, DebtorAccountRepository } from './debtor-accounts-repository';
+import type { DebtorAccount, DebtorAccountRepository } from '../accounts/debtor-accounts-repository';
 import { buildPaymentNotice, type NoticeLine } from './notice';
-import type { PayeeRepository } from './payees-repository';
-import type { RequestProgress } from './ports';
-import type { PaymentRepository } from './repository';
-import { nextExecutionDate } from './sepa/business-days';
-import { buildPain001, SepaBuildError } from './sepa/pain001';
-import { validatePain001 } from './sepa/xsd';
+import type { PayeeRepository } from '../accounts/payees-repository';
+import type { RequestProgress } from '../ports';
+import type { PaymentRepository } from '../repository';
+import { nextExecutionDate } from '../sepa/business-days';
+import { buildPain001, SepaBuildError } from '../sepa/pain001';
+import { validatePain001 } from '../sepa/xsd';
 
 /** Who made a batch: a person (on demand) or the scheduler; the approver must be someone else. */
 export interface BatchAuthor {

@@ -1,6 +1,6 @@
-import type { Settings } from '../settings/schemas';
-import { formatDate } from '../shared/format';
-import { a4Document, letterheadBlock, pdfEuros } from '../shared/pdf';
+import type { Settings } from '../../settings/schemas';
+import { formatDate } from '../../shared/format';
+import { a4Document, letterheadBlock, pdfEuros } from '../../shared/pdf';
 
 /** One line of a payment notice ("avis de mise en paiement"). */
 export interface NoticeLine {

@@ -1,9 +1,9 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { type FormState, postForm } from '../http/forms';
-import type { Services } from '../services';
-import { NotFoundError } from '../shared/errors';
-import { routes, urls } from '../urls';
+import { type FormState, postForm } from '../../http/forms';
+import type { Services } from '../../services';
+import { NotFoundError } from '../../shared/errors';
+import { routes, urls } from '../../urls';
 
 /** The household's link (no account): see the appointment, confirm or cancel it while it is more than 24 hours away. */
 export function appointmentLinkRoutes(services: Services): Router {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { parseFrenchDate } from '../shared/form-fields';
-import type { DuplicateProbe } from './persons-repository';
+import { parseFrenchDate } from '../../shared/form-fields';
+import type { DuplicateProbe } from '../persons-repository';
 
 /** What is typed so far, as the live check and a re-rendered form read it (never an error). */
 const typed = z.object({

@@ -1,18 +1,18 @@
 import type { Knex } from 'knex';
 import type { Options } from 'express-rate-limit';
-import type { AccessLogService } from '../audit/access-log';
-import type { AuditService } from '../audit/service';
-import { DatabaseRateLimitStore } from '../http/rate-limit-store';
-import { type Db, isUuid } from '../db/types';
-import { type Actor, can, scopeFor } from '../permissions/index';
-import type { Clock } from '../shared/clock';
-import { NotFoundError, ValidationError } from '../shared/errors';
-import type { DuplicateProbe, Person, PersonMatch, PersonRepository } from './persons-repository';
-import type { Household, HouseholdRepository, Membership } from './repository';
-import { personSnapshot } from './snapshots';
+import type { AccessLogService } from '../../audit/access-log';
+import type { AuditService } from '../../audit/service';
+import { DatabaseRateLimitStore } from '../../http/rate-limit-store';
+import { type Db, isUuid } from '../../db/types';
+import { type Actor, can, scopeFor } from '../../permissions/index';
+import type { Clock } from '../../shared/clock';
+import { NotFoundError, ValidationError } from '../../shared/errors';
+import type { DuplicateProbe, Person, PersonMatch, PersonRepository } from '../persons-repository';
+import type { Household, HouseholdRepository, Membership } from '../repository';
+import { personSnapshot } from '../snapshots';
 import type { SuspicionRepository } from './suspicions-repository';
-import { parisDate } from '../shared/dates';
-import { recordDeparture } from './departure';
+import { parisDate } from '../../shared/dates';
+import { recordDeparture } from '../departure';
 
 export interface MergeSide {
   person: Person;

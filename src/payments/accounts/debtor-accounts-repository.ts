@@ -1,5 +1,5 @@
-import type { Db } from '../db/types';
-import type { FieldCipher } from '../shared/field-cipher';
+import type { Db } from '../../db/types';
+import type { FieldCipher } from '../../shared/field-cipher';
 
 export interface DebtorAccount {
   id: string;

@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
-import type { AuditService } from '../audit/service';
-import { isUuid } from '../db/types';
-import { type Actor, scopeFor } from '../permissions';
-import type { Clock } from '../shared/clock';
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import { compactIban, maskIban } from '../shared/iban';
+import type { AuditService } from '../../audit/service';
+import { isUuid } from '../../db/types';
+import { type Actor, scopeFor } from '../../permissions/index';
+import type { Clock } from '../../shared/clock';
+import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
+import { compactIban, maskIban } from '../../shared/iban';
 import type { DebtorAccount, DebtorAccountInput, DebtorAccountRepository } from './debtor-accounts-repository';
 
 /** The association's own accounts, that transfers leave from (administrators). */

@@ -1,21 +1,21 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { AuditService, SystemActor } from '../audit/service';
-import type { Db } from '../db/types';
-import { isUuid } from '../db/types';
-import type { BlobStore } from '../files/storage';
-import type { Mailer } from '../notifications/mailer';
-import { type Actor, scopeFor } from '../permissions';
-import type { SettingsService } from '../settings/service';
-import type { Clock } from '../shared/clock';
-import { addDays, addMonths, parisDate, parisDateTime } from '../shared/dates';
-import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from '../shared/errors';
-import { formatLongDateTime } from '../shared/format';
-import type { Appointment, AppointmentRepository, AppointmentStatus } from './appointments-repository';
-import { type AppointmentDetails, appointmentMail, cancellationMail, householdCancelledMail, type ReminderKind, reminderMail } from './appointment-mails';
+import type { AuditService, SystemActor } from '../../audit/service';
+import type { Db } from '../../db/types';
+import { isUuid } from '../../db/types';
+import type { BlobStore } from '../../files/storage';
+import type { Mailer } from '../../notifications/mailer';
+import { type Actor, scopeFor } from '../../permissions/index';
+import type { SettingsService } from '../../settings/service';
+import type { Clock } from '../../shared/clock';
+import { addDays, addMonths, parisDate, parisDateTime } from '../../shared/dates';
+import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from '../../shared/errors';
+import { formatLongDateTime } from '../../shared/format';
+import type { Appointment, AppointmentRepository, AppointmentStatus } from './repository';
+import { type AppointmentDetails, appointmentMail, cancellationMail, householdCancelledMail, type ReminderKind, reminderMail } from './mails';
 import { appointmentIcs } from './ics';
-import type { MissionService } from './service';
-import { APPOINTMENT_MODES, type AppointmentMode } from './state-machine';
+import type { MissionService } from '../service';
+import { APPOINTMENT_MODES, type AppointmentMode } from '../state-machine';
 
 /** An appointment is set at most this many months ahead. */
 export const APPOINTMENT_HORIZON_MONTHS = 6;

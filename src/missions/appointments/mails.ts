@@ -1,5 +1,5 @@
-import type { MailAttachment, OutgoingMail } from '../notifications/repository';
-import { formatLongDateTime } from '../shared/format';
+import type { MailAttachment, OutgoingMail } from '../../notifications/repository';
+import { formatLongDateTime } from '../../shared/format';
 
 export type ReminderKind = 'day_before' | 'half_hour';
 

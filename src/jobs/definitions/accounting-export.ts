@@ -1,6 +1,6 @@
-import type { Services } from '../services';
-import { parisDate } from '../shared/dates';
-import type { JobDefinition } from './runner';
+import type { Services } from '../../services';
+import { parisDate } from '../../shared/dates';
+import type { JobDefinition } from '../runner';
 
 /**
  * Every night at 03:00: the entries not exported yet, as one CSV for the accounting software
