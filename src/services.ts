@@ -76,7 +76,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     households: householdsModule.households, memberships: householdsModule.memberships, duplicates: householdsModule.duplicates,
     aidRequests: requestsModule.aidRequests, requestDocuments: requestsModule.requestDocuments, requestLists: requestsModule.requestLists,
     decisions: requestsModule.decisions, instruction: requestsModule.instruction,
-    payments: owed.payments, payees: owed.payees, debtorAccounts: owed.debtorAccounts, batches: transfers.batches, rejections: transfers.rejections,
+    payees: owed.payees, debtorAccounts: owed.debtorAccounts, batches: transfers.batches, rejections: transfers.rejections,
     ledger: accountingModule.ledger, accounting: accountingModule.accounting, accountingSettings: accountingModule.accountingSettings,
     missions: missionsModule.missions, appointments: missionsModule.appointments, supportRetention: missionsModule.supportRetention,
     ...createAccessWatchModule({ ...base, organisationRepository, accounts, mailer, logger, baseUrl: config.baseUrl }),
