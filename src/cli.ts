@@ -56,7 +56,9 @@ program
     withDatabase(async ({ db }) => {
       const config = loadConfig();
       const logins = await loadDemo(db, config, createLogger(config.logLevel));
-      process.stdout.write(`Données de démonstration chargées (mot de passe : ${DEMO_PASSWORD}) :\n${logins.map((l) => `  ${l.email} (${ROLE_LABELS[l.role]})`).join('\n')}\n`);
+      process.stdout.write(
+        `Données de démonstration chargées (mot de passe : ${DEMO_PASSWORD}) :\n${logins.map((l) => `  ${l.email} (${ROLE_LABELS[l.role]})`).join('\n')}\n`,
+      );
     }),
   );
 
@@ -80,7 +82,10 @@ program
     withDatabase(async ({ db }) => {
       for (const job of JOBS) process.stdout.write(`${job.name.padEnd(24)} ${job.schedule.padEnd(12)} ${job.description}\n`);
       const runs = await new JobRunRepository().recent(db.knex, 20);
-      for (const r of runs) process.stdout.write(`${JSON.stringify({ job: r.job, period: r.periodKey, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, counts: r.counts, error: r.error })}\n`);
+      for (const r of runs)
+        process.stdout.write(
+          `${JSON.stringify({ job: r.job, period: r.periodKey, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, counts: r.counts, error: r.error })}\n`,
+        );
     }),
   );
 
@@ -111,7 +116,8 @@ program
             process.stdout.write(`${JSON.stringify({ ...output.meta, file, sha256: blob.sha256 })}\n`);
           }
         }
-        const summary = outcome.status === 'succeeded' ? { counts: outcome.counts } : outcome.status === 'skipped' ? { reason: outcome.reason } : { error: outcome.error };
+        const summary =
+          outcome.status === 'succeeded' ? { counts: outcome.counts } : outcome.status === 'skipped' ? { reason: outcome.reason } : { error: outcome.error };
         process.stdout.write(`${JSON.stringify({ job: name, period: opts.date ?? job.periodKey(new Date()), status: outcome.status, ...summary })}\n`);
         if (outcome.status === 'failed') process.exitCode = 1;
       } finally {
@@ -164,7 +170,9 @@ program
   .action(() =>
     withDatabase(async ({ db }) => {
       const config = loadConfig();
-      const made = await new BackupService({ db, dir: config.backup.dir, keep: config.backup.keep, logger: createLogger(config.logLevel) }).create(systemClock.now());
+      const made = await new BackupService({ db, dir: config.backup.dir, keep: config.backup.keep, logger: createLogger(config.logLevel) }).create(
+        systemClock.now(),
+      );
       process.stdout.write(`${JSON.stringify(made)}\n`);
     }),
   );
@@ -206,8 +214,11 @@ program
       const services = createServices(db, config, systemClock, createLogger(config.logLevel));
       try {
         const result = await services.supportRetention.run(systemClock.now(), config.supportRetentionMonths, opts.dryRun === true);
-        for (const c of result.candidates) process.stdout.write(`${JSON.stringify({ mission: c.reference, lastContact: c.lastContact.toISOString().slice(0, 10) })}\n`);
-        process.stdout.write(opts.dryRun ? `${result.candidates.length} mission(s) à effacer (rien n’a été effacé).\n` : `${result.erased} mission(s) effacée(s).\n`);
+        for (const c of result.candidates)
+          process.stdout.write(`${JSON.stringify({ mission: c.reference, lastContact: c.lastContact.toISOString().slice(0, 10) })}\n`);
+        process.stdout.write(
+          opts.dryRun ? `${result.candidates.length} mission(s) à effacer (rien n’a été effacé).\n` : `${result.erased} mission(s) effacée(s).\n`,
+        );
       } finally {
         services.mailer.close();
       }
@@ -233,12 +244,15 @@ program
 
 program
   .command('rotate-key')
-  .description('chiffre sous la clé DATA_ENCRYPTION_KEY tout ce qui ne l’est pas encore (IBAN, clés de second facteur, notes) et rechiffre ce qui l’est sous une ancienne clé (DATA_ENCRYPTION_OLD_KEYS), par lots ; l’extranet reste en service, la commande peut être interrompue et relancée')
+  .description(
+    'chiffre sous la clé DATA_ENCRYPTION_KEY tout ce qui ne l’est pas encore (IBAN, clés de second facteur, notes) et rechiffre ce qui l’est sous une ancienne clé (DATA_ENCRYPTION_OLD_KEYS), par lots ; l’extranet reste en service, la commande peut être interrompue et relancée',
+  )
   .option('--batch <n>', 'lignes par transaction', '500')
   .action((opts: { batch: string }) =>
     withDatabase(async ({ db }) => {
       const batchSize = Number(opts.batch);
-      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new ValidationError({ batch: '--batch : un nombre entier entre 1 et 10 000' });
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
+        throw new ValidationError({ batch: '--batch : un nombre entier entre 1 et 10 000' });
       const config = loadConfig();
       const cipher = new FieldCipher(config.dataEncryption);
       process.stdout.write(`Clé courante : ${cipher.keyId}.\n`);
@@ -253,11 +267,17 @@ program
         },
       });
       for (const c of counts) {
-        process.stdout.write(`${c.table} : ${c.rewritten} ligne(s) rechiffrée(s)${c.skipped ? `, ${c.skipped} modifiée(s) entre-temps par l’application (déjà sous la clé courante)` : ''}\n`);
+        process.stdout.write(
+          `${c.table} : ${c.rewritten} ligne(s) rechiffrée(s)${c.skipped ? `, ${c.skipped} modifiée(s) entre-temps par l’application (déjà sous la clé courante)` : ''}\n`,
+        );
       }
       const total = counts.reduce((n, c) => n + c.rewritten, 0);
       const seconds = (Date.now() - started) / 1000;
-      process.stdout.write(total ? `Terminé : ${total} ligne(s) rechiffrée(s) en ${seconds.toFixed(1)} s. Les anciennes clés peuvent quitter DATA_ENCRYPTION_OLD_KEYS ; gardez-les à part tant que des sauvegardes faites avant ce jour sont conservées.\n` : 'Rien à rechiffrer : tout est déjà sous la clé courante.\n');
+      process.stdout.write(
+        total
+          ? `Terminé : ${total} ligne(s) rechiffrée(s) en ${seconds.toFixed(1)} s. Les anciennes clés peuvent quitter DATA_ENCRYPTION_OLD_KEYS ; gardez-les à part tant que des sauvegardes faites avant ce jour sont conservées.\n`
+          : 'Rien à rechiffrer : tout est déjà sous la clé courante.\n',
+      );
     }),
   );
 
@@ -274,19 +294,24 @@ program
     await withDatabase(async ({ db }) => {
       const result = await bootstrapAdmin(
         db.knex,
-        { users: new UserRepository(), organisations: new OrganisationRepository(), audit: new AuditService({ repository: new AuditRepository(), clock: systemClock }), clock: systemClock },
+        {
+          users: new UserRepository(),
+          organisations: new OrganisationRepository(),
+          audit: new AuditService({ repository: new AuditRepository(), clock: systemClock }),
+          clock: systemClock,
+        },
         { email: opts.email, firstName: firstName ?? opts.name, lastName: rest.join(' ') || '-', password, organisationName: opts.organisation },
       );
-      process.stdout.write(
-        `Administrateur créé : ${opts.email}${result.createdOrganisation ? ` (association « ${opts.organisation} » créée)` : ''}\n`,
-      );
+      process.stdout.write(`Administrateur créé : ${opts.email}${result.createdOrganisation ? ` (association « ${opts.organisation} » créée)` : ''}\n`);
     });
   });
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 function askHidden(question: string): Promise<string> {

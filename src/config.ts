@@ -18,9 +18,7 @@ export const PLACEHOLDER_SECRETS: readonly string[] = [
   'demo:ZW50cmFpZGUtZGVtby1rZXktbm90LWZvci1wcm9kISE=',
 ];
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const booleanFlag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const envSchema = z
   .object({
@@ -29,11 +27,19 @@ const envSchema = z
     BASE_URL: z.url().optional(),
     DATA_DIR: z.string().min(1).default('./data'),
     EXPORT_DIR: z.string().min(1).optional(),
-    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'doit commencer par postgres://').optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'doit commencer par postgres://')
+      .optional(),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
     SEED_DEMO: booleanFlag.optional(),
     SESSION_SECRET: z.string().min(32, 'doit compter au moins 32 caractères').optional(),
-    SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+    SESSION_IDLE_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(30),
     SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(72).default(12),
     TRUST_PROXY: booleanFlag.default(false),
     LOGIN_RATE_LIMIT_PER_15_MIN: z.coerce.number().int().min(1).default(30),
@@ -48,7 +54,10 @@ const envSchema = z
     ADMIN_SECOND_FACTOR: z.enum(['required', 'off']).optional(),
     SECOND_FACTOR: z.enum(['required', 'off']).optional(),
     SECOND_FACTOR_ROLES: z.string().max(200).optional(),
-    DATA_ENCRYPTION_KEY: z.string().regex(KEY_PATTERN, 'doit avoir la forme <identifiant>:<32 octets en base64>, par exemple k1:$(openssl rand -base64 32)').optional(),
+    DATA_ENCRYPTION_KEY: z
+      .string()
+      .regex(KEY_PATTERN, 'doit avoir la forme <identifiant>:<32 octets en base64>, par exemple k1:$(openssl rand -base64 32)')
+      .optional(),
     DATA_ENCRYPTION_OLD_KEYS: z.string().max(2000).optional(),
     LINK_SIGNING_SECRET: z.string().min(32, 'doit compter au moins 32 caractères').optional(),
     ACCESS_LOG_RETENTION_MONTHS: z.coerce.number().int().min(6, 'six mois au moins (CNIL)').max(36, 'trois ans au plus (CNIL)').default(12),
@@ -65,8 +74,11 @@ const envSchema = z
       }
     }
     if (env.SECOND_FACTOR_ROLES) {
-      for (const role of env.SECOND_FACTOR_ROLES.split(',').map((r) => r.trim()).filter(Boolean)) {
-        if (!(ROLES as readonly string[]).includes(role)) ctx.addIssue({ code: 'custom', path: ['SECOND_FACTOR_ROLES'], message: `rôle inconnu « ${role} » (rôles : ${ROLES.join(', ')})` });
+      for (const role of env.SECOND_FACTOR_ROLES.split(',')
+        .map((r) => r.trim())
+        .filter(Boolean)) {
+        if (!(ROLES as readonly string[]).includes(role))
+          ctx.addIssue({ code: 'custom', path: ['SECOND_FACTOR_ROLES'], message: `rôle inconnu « ${role} » (rôles : ${ROLES.join(', ')})` });
       }
     }
     if (env.NODE_ENV !== 'production') return;
@@ -77,25 +89,42 @@ const envSchema = z
     for (const key of ['SESSION_SECRET', 'DATA_ENCRYPTION_KEY', 'LINK_SIGNING_SECRET'] as const) {
       const value = env[key];
       const material = (v: string) => v.slice(v.indexOf(':') + 1);
-      const placeholder = value && PLACEHOLDER_SECRETS.some((p) => p === value || (key === 'DATA_ENCRYPTION_KEY' && p.includes(':') && material(p) === material(value)));
+      const placeholder =
+        value && PLACEHOLDER_SECRETS.some((p) => p === value || (key === 'DATA_ENCRYPTION_KEY' && p.includes(':') && material(p) === material(value)));
       if (value && (placeholder || /change-?me|changez|exemple|example|placeholder/i.test(value))) {
-        ctx.addIssue({ code: 'custom', path: [key], message: 'vaut une valeur d’exemple de la documentation : générez-en une (voir README, « En production »)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'vaut une valeur d’exemple de la documentation : générez-en une (voir README, « En production »)',
+        });
       }
     }
     if (env.SESSION_SECRET && env.LINK_SIGNING_SECRET && env.SESSION_SECRET === env.LINK_SIGNING_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['LINK_SIGNING_SECRET'], message: 'doit différer de SESSION_SECRET' });
     }
     if (env.SEED_DEMO === true) {
-      ctx.addIssue({ code: 'custom', path: ['SEED_DEMO'], message: 'les données de démonstration (comptes au mot de passe connu) sont refusées en production : retirez SEED_DEMO' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SEED_DEMO'],
+        message: 'les données de démonstration (comptes au mot de passe connu) sont refusées en production : retirez SEED_DEMO',
+      });
     }
     if (!env.TRUST_PROXY) {
-      ctx.addIssue({ code: 'custom', path: ['TRUST_PROXY'], message: 'doit valoir true en production : Entraide tourne derrière son proxy TLS (cookies Secure, HSTS)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TRUST_PROXY'],
+        message: 'doit valoir true en production : Entraide tourne derrière son proxy TLS (cookies Secure, HSTS)',
+      });
     }
     if (env.BASE_URL && !env.BASE_URL.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['BASE_URL'], message: 'doit commencer par https:// en production (cookies Secure, HSTS)' });
     }
     if (env.ADMIN_SECOND_FACTOR === 'off' || env.SECOND_FACTOR === 'off') {
-      ctx.addIssue({ code: 'custom', path: [env.SECOND_FACTOR === 'off' ? 'SECOND_FACTOR' : 'ADMIN_SECOND_FACTOR'], message: 'le second facteur ne peut pas être désactivé en production' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.SECOND_FACTOR === 'off' ? 'SECOND_FACTOR' : 'ADMIN_SECOND_FACTOR'],
+        message: 'le second facteur ne peut pas être désactivé en production',
+      });
     }
   });
 
@@ -159,9 +188,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: env.TRUST_PROXY,
     loginRateLimitPer15Min: env.LOGIN_RATE_LIMIT_PER_15_MIN,
-    smtp: env.SMTP_HOST
-      ? { host: env.SMTP_HOST, port: env.SMTP_PORT, secure: env.SMTP_SECURE, user: env.SMTP_USER, password: env.SMTP_PASSWORD }
-      : null,
+    smtp: env.SMTP_HOST ? { host: env.SMTP_HOST, port: env.SMTP_PORT, secure: env.SMTP_SECURE, user: env.SMTP_USER, password: env.SMTP_PASSWORD } : null,
     mailFrom: env.MAIL_FROM,
     logLevel: env.LOG_LEVEL,
     // tests insert reference data behind the services' back: no cache unless a test asks for one
@@ -178,14 +205,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     ),
     dataEncryption: encryptionKeys(env.DATA_ENCRYPTION_KEY, env.DATA_ENCRYPTION_OLD_KEYS, env.NODE_ENV === 'production'),
     // outside production a value derived from the session secret keeps the demo and the tests at two commands
-    linkSigningSecret: env.LINK_SIGNING_SECRET ?? `links:${createHash('sha256').update(env.SESSION_SECRET ?? 'entraide-development-secret-not-for-production-use').digest('hex')}`,
+    linkSigningSecret:
+      env.LINK_SIGNING_SECRET ??
+      `links:${createHash('sha256')
+        .update(env.SESSION_SECRET ?? 'entraide-development-secret-not-for-production-use')
+        .digest('hex')}`,
   };
   return Object.freeze(config);
 }
 
 function secondFactorRoles(mode: 'required' | 'off', list: string | undefined): readonly Role[] {
   if (mode === 'off') return [];
-  const roles = list ? list.split(',').map((r) => r.trim()).filter(Boolean) : DEFAULT_SECOND_FACTOR_ROLES;
+  const roles = list
+    ? list
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean)
+    : DEFAULT_SECOND_FACTOR_ROLES;
   return Object.freeze([...new Set(roles)] as Role[]);
 }
 

@@ -24,12 +24,33 @@ export const RECORD_STATUS_LABELS = {
 } as const;
 
 /** Where an instalment's transfer stands, as the request page shows it. */
-export const PAYMENT_STATUS_LABELS = { scheduled: 'Programmé', batched: 'En lot', sent: 'Transmis', settled: 'Payé', rejected: 'Rejeté', cancelled: 'Annulé' } as const;
+export const PAYMENT_STATUS_LABELS = {
+  scheduled: 'Programmé',
+  batched: 'En lot',
+  sent: 'Transmis',
+  settled: 'Payé',
+  rejected: 'Rejeté',
+  cancelled: 'Annulé',
+} as const;
 
 /** The counts jobs report, in the administrators' words (a key not listed shows as it is). */
 export const JOB_COUNT_LABELS = {
-  batches: 'lots', payments: 'virements', skipped: 'écartés', entries: 'écritures', lines: 'lignes', sent: 'envoyés', failed: 'en échec', retried: 'retentés',
-  dayBefore: 'rappels la veille', halfHour: 'rappels 30 min avant', reminded: 'relances', deleted: 'supprimées', alerts: 'alertes', erased: 'missions effacées', bytes: 'octets', kept: 'sauvegardes gardées',
+  batches: 'lots',
+  payments: 'virements',
+  skipped: 'écartés',
+  entries: 'écritures',
+  lines: 'lignes',
+  sent: 'envoyés',
+  failed: 'en échec',
+  retried: 'retentés',
+  dayBefore: 'rappels la veille',
+  halfHour: 'rappels 30 min avant',
+  reminded: 'relances',
+  deleted: 'supprimées',
+  alerts: 'alertes',
+  erased: 'missions effacées',
+  bytes: 'octets',
+  kept: 'sauvegardes gardées',
 } as const;
 
 /**

@@ -4,9 +4,30 @@ import winston from 'winston';
 export type Logger = winston.Logger;
 
 /** Fields whose value is never written, whoever passes them (a form body logged by mistake, an error's payload). */
-const SECRET_WORDS = new Set(['password', 'passwd', 'pass', 'iban', 'bic', 'secret', 'token', 'cookie', 'authorization', 'note', 'notes', 'summary', 'comment', 'comments', 'body']);
+const SECRET_WORDS = new Set([
+  'password',
+  'passwd',
+  'pass',
+  'iban',
+  'bic',
+  'secret',
+  'token',
+  'cookie',
+  'authorization',
+  'note',
+  'notes',
+  'summary',
+  'comment',
+  'comments',
+  'body',
+]);
 /** `payeeIban`, `confirm_password`, `privateNotes`: a key is secret when one of its words is. */
-const secretKey = (key: string): boolean => key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z]+/).some((w) => SECRET_WORDS.has(w));
+const secretKey = (key: string): boolean =>
+  key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z]+/)
+    .some((w) => SECRET_WORDS.has(w));
 const hidden = (key: string, v: unknown): boolean => secretKey(key) && v !== undefined && v !== null && typeof v !== 'boolean';
 
 /**

@@ -163,7 +163,11 @@ export const routes = {
 } as const;
 
 /** The names of a pattern's parameters, in order: `'/a/:id/b/:docId'` → `['id', 'docId']`. */
-type ParamsOf<P extends string> = P extends `${string}:${infer Name}/${infer Rest}` ? [Name, ...ParamsOf<`/${Rest}`>] : P extends `${string}:${infer Name}` ? [Name] : [];
+type ParamsOf<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? [Name, ...ParamsOf<`/${Rest}`>]
+  : P extends `${string}:${infer Name}`
+    ? [Name]
+    : [];
 
 /** A URL builder taking one value per parameter of its pattern. */
 type Values<T extends string[]> = { [K in keyof T]: string | number };
@@ -182,7 +186,9 @@ export function fillPattern(pattern: string, values: ReadonlyArray<string | numb
 }
 
 function builders<T extends Record<string, string>>(patterns: T): { [K in keyof T]: Builder<T[K]> } {
-  return Object.fromEntries(Object.entries(patterns).map(([name, pattern]) => [name, (...values: Array<string | number>) => fillPattern(pattern, values)])) as { [K in keyof T]: Builder<T[K]> };
+  return Object.fromEntries(Object.entries(patterns).map(([name, pattern]) => [name, (...values: Array<string | number>) => fillPattern(pattern, values)])) as {
+    [K in keyof T]: Builder<T[K]>;
+  };
 }
 
 /** Every URL of the extranet, in one typed place, built from `routes`. */

@@ -7,8 +7,23 @@ import { AccessWatchRepository } from './repository';
 import { AccessWatchService } from './service';
 
 /** The watch over the read traces: purge past retention, alerts on unusual reading. */
-export function createAccessWatchModule(deps: { db: Knex; organisationRepository: OrganisationRepository; accounts: UserRepository; mailer: Mailer; logger: Logger; baseUrl: string }) {
+export function createAccessWatchModule(deps: {
+  db: Knex;
+  organisationRepository: OrganisationRepository;
+  accounts: UserRepository;
+  mailer: Mailer;
+  logger: Logger;
+  baseUrl: string;
+}) {
   return {
-    accessWatch: new AccessWatchService({ db: deps.db, traces: new AccessWatchRepository(), organisations: deps.organisationRepository, users: deps.accounts, mailer: deps.mailer, logger: deps.logger, baseUrl: deps.baseUrl }),
+    accessWatch: new AccessWatchService({
+      db: deps.db,
+      traces: new AccessWatchRepository(),
+      organisations: deps.organisationRepository,
+      users: deps.accounts,
+      mailer: deps.mailer,
+      logger: deps.logger,
+      baseUrl: deps.baseUrl,
+    }),
   };
 }

@@ -13,7 +13,12 @@ export class AccessWatchRepository {
   }
 
   /** The users who read more than `threshold` distinct records in [start, end), with their name and organisation. */
-  async heavyReaders(db: Db, start: Date, end: Date, threshold: number): Promise<Array<{ userId: string; userName: string; organisationName: string; records: number }>> {
+  async heavyReaders(
+    db: Db,
+    start: Date,
+    end: Date,
+    threshold: number,
+  ): Promise<Array<{ userId: string; userName: string; organisationName: string; records: number }>> {
     const rows = await db('access_events as e')
       .join('users as u', 'u.id', 'e.user_id')
       .join('organisations as o', 'o.id', 'u.organisation_id')
@@ -22,9 +27,18 @@ export class AccessWatchRepository {
       .groupBy('e.user_id', 'u.first_name', 'u.last_name', 'o.name')
       .havingRaw('count(distinct (e.entity_type, e.entity_id)) > ?', [threshold])
       .select<Array<{ user_id: string; first_name: string; last_name: string; organisation_name: string; records: number }>>(
-        'e.user_id', 'u.first_name', 'u.last_name', 'o.name as organisation_name', db.raw('count(distinct (e.entity_type, e.entity_id))::int as records'),
+        'e.user_id',
+        'u.first_name',
+        'u.last_name',
+        'o.name as organisation_name',
+        db.raw('count(distinct (e.entity_type, e.entity_id))::int as records'),
       );
-    return rows.map((r) => ({ userId: r.user_id, userName: `${r.first_name} ${r.last_name}`, organisationName: r.organisation_name, records: Number(r.records) }));
+    return rows.map((r) => ({
+      userId: r.user_id,
+      userName: `${r.first_name} ${r.last_name}`,
+      organisationName: r.organisation_name,
+      records: Number(r.records),
+    }));
   }
 
   /** Records an alert once per user and period: false when it was already raised. */
@@ -38,7 +52,10 @@ export class AccessWatchRepository {
   }
 
   alertsFor(db: Db, userId: string): Promise<Array<{ periodStart: Date; periodEnd: Date; records: number }>> {
-    return db('access_alerts').where({ user_id: userId }).orderBy('period_start', 'desc').limit(20)
+    return db('access_alerts')
+      .where({ user_id: userId })
+      .orderBy('period_start', 'desc')
+      .limit(20)
       .select<Array<{ periodStart: Date; periodEnd: Date; records: number }>>('period_start as periodStart', 'period_end as periodEnd', 'records');
   }
 }

@@ -34,7 +34,15 @@ export class AccessWatchService {
   private readonly logger: Logger;
   private readonly baseUrl: string;
 
-  constructor(deps: { db: Knex; traces: AccessWatchRepository; organisations: OrganisationRepository; users: UserRepository; mailer: Mailer; logger: Logger; baseUrl: string }) {
+  constructor(deps: {
+    db: Knex;
+    traces: AccessWatchRepository;
+    organisations: OrganisationRepository;
+    users: UserRepository;
+    mailer: Mailer;
+    logger: Logger;
+    baseUrl: string;
+  }) {
     this.db = deps.db;
     this.traces = deps.traces;
     this.organisations = deps.organisations;
@@ -67,16 +75,28 @@ export class AccessWatchService {
     const period = `le ${formatDate(parisDate(start))} entre ${parisTime(start)} et ${parisTime(end)}`;
     for (const found of await this.traces.heavyReaders(this.db, start, end, threshold)) {
       const mailIds = await this.db.transaction(async (trx) => {
-        if (!(await this.traces.insertAlert(trx, { userId: found.userId, periodStart: start, periodEnd: end, records: found.records, threshold }, now))) return null;
+        if (!(await this.traces.insertAlert(trx, { userId: found.userId, periodStart: start, periodEnd: end, records: found.records, threshold }, now)))
+          return null;
         const ids: string[] = [];
         for (const admin of await associationAdmins(trx, this.organisations, this.users)) {
-          ids.push(await this.mailer.queue(trx, accessAlertMail(admin.email, admin.firstName, { ...found, period, link: `${this.baseUrl}${urls.user(found.userId)}` })));
+          ids.push(
+            await this.mailer.queue(
+              trx,
+              accessAlertMail(admin.email, admin.firstName, { ...found, period, link: `${this.baseUrl}${urls.user(found.userId)}` }),
+            ),
+          );
         }
         return ids;
       });
       if (!mailIds) continue;
       await this.mailer.deliver(mailIds);
-      this.logger.warn('unusual volume of reads', { event: 'security.access_anomaly', userId: found.userId, records: found.records, threshold, periodStart: start.toISOString() });
+      this.logger.warn('unusual volume of reads', {
+        event: 'security.access_anomaly',
+        userId: found.userId,
+        records: found.records,
+        threshold,
+        periodStart: start.toISOString(),
+      });
       alerts.push(found);
     }
     return alerts;

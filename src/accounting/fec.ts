@@ -6,8 +6,24 @@
  */
 import { centsToDecimal } from '../shared/money';
 export const FEC_COLUMNS = [
-  'JournalCode', 'JournalLib', 'EcritureNum', 'EcritureDate', 'CompteNum', 'CompteLib', 'CompAuxNum', 'CompAuxLib', 'PieceRef',
-  'PieceDate', 'EcritureLib', 'Debit', 'Credit', 'EcritureLet', 'DateLet', 'ValidDate', 'Montantdevise', 'Idevise',
+  'JournalCode',
+  'JournalLib',
+  'EcritureNum',
+  'EcritureDate',
+  'CompteNum',
+  'CompteLib',
+  'CompAuxNum',
+  'CompAuxLib',
+  'PieceRef',
+  'PieceDate',
+  'EcritureLib',
+  'Debit',
+  'Credit',
+  'EcritureLet',
+  'DateLet',
+  'ValidDate',
+  'Montantdevise',
+  'Idevise',
 ] as const;
 
 export const FEC_HEADER = FEC_COLUMNS.join('\t');
@@ -41,13 +57,32 @@ export function fecAmount(cents: number | bigint | string): string {
 }
 
 /** A text field: no tab, no line break, no pipe (the other allowed separator), trimmed. */
-export const fecText = (v: string | null): string => (v ?? '').replace(/[\t\r\n|]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
+export const fecText = (v: string | null): string =>
+  (v ?? '')
+    .replace(/[\t\r\n|]+/g, ' ')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
 
 export function fecLine(r: FecRow): string {
   return [
-    fecText(r.journalCode), fecText(r.journalLabel), fecText(r.entryNumber), fecDate(r.entryDate), fecText(r.accountNumber), fecText(r.accountLabel),
-    fecText(r.auxNumber), fecText(r.auxLabel), fecText(r.pieceRef), fecDate(r.pieceDate), fecText(r.label), fecAmount(r.debitCents), fecAmount(r.creditCents),
-    fecText(r.matchCode), fecDate(r.matchDate), fecDate(r.validatedOn), '', '',
+    fecText(r.journalCode),
+    fecText(r.journalLabel),
+    fecText(r.entryNumber),
+    fecDate(r.entryDate),
+    fecText(r.accountNumber),
+    fecText(r.accountLabel),
+    fecText(r.auxNumber),
+    fecText(r.auxLabel),
+    fecText(r.pieceRef),
+    fecDate(r.pieceDate),
+    fecText(r.label),
+    fecAmount(r.debitCents),
+    fecAmount(r.creditCents),
+    fecText(r.matchCode),
+    fecDate(r.matchDate),
+    fecDate(r.validatedOn),
+    '',
+    '',
   ].join('\t');
 }
 

@@ -35,12 +35,13 @@ export class LedgerService {
     for (const e of drafts) {
       const debit = e.lines.reduce((a, l) => a + BigInt(l.debitCents), 0n);
       const credit = e.lines.reduce((a, l) => a + BigInt(l.creditCents), 0n);
-      if (e.lines.length < 2 || debit !== credit || e.lines.some((l) => (l.debitCents > 0) === (l.creditCents > 0) || l.debitCents < 0 || l.creditCents < 0)) {
+      if (e.lines.length < 2 || debit !== credit || e.lines.some((l) => l.debitCents > 0 === l.creditCents > 0 || l.debitCents < 0 || l.creditCents < 0)) {
         throw new Error(`unbalanced accounting entry "${e.label}": debit ${debit}, credit ${credit}`);
       }
     }
     for (const period of new Set(drafts.map((e) => e.entryDate.slice(0, 7)))) {
-      if (await this.ledger.isClosed(trx, period)) throw new ConflictError(`La période ${period.slice(5)}/${period.slice(0, 4)} est close en comptabilité : aucune écriture ne peut y être datée.`);
+      if (await this.ledger.isClosed(trx, period))
+        throw new ConflictError(`La période ${period.slice(5)}/${period.slice(0, 4)} est close en comptabilité : aucune écriture ne peut y être datée.`);
     }
     // numbers reserved per sequence (fiscal year, or journal), then given in the order of the drafts
     const keyOf = (e: Draft) => {
@@ -62,7 +63,13 @@ export class LedgerService {
       const key = `${k.year}|${k.counter}`;
       const number = next.get(key) as number;
       next.set(key, number + 1);
-      return { ...e, fiscalYear: k.year, counter: k.counter, number, numberText: `${k.counter === '*' ? '' : `${e.journalCode}-`}${k.year}-${String(number).padStart(6, '0')}` };
+      return {
+        ...e,
+        fiscalYear: k.year,
+        counter: k.counter,
+        number,
+        numberText: `${k.counter === '*' ? '' : `${e.journalCode}-`}${k.year}-${String(number).padStart(6, '0')}`,
+      };
     });
     const labels = await this.ledger.accountLabels(trx, [...new Set(drafts.flatMap((e) => e.lines.map((l) => l.accountNumber)))]);
     const inserted = await this.ledger.insertMany(trx, numbered, labels, now);
@@ -79,13 +86,34 @@ export class LedgerService {
     const total = g.payments.reduce((a, p) => a + p.amountCents, 0);
     const today = parisDate(now);
     const label = `Aide ${g.aidCode} ${g.reference}`;
-    await this.post(trx, [{
-      journalCode: s.journals.grants, entryDate: today, pieceRef: g.reference, pieceDate: today, label, sourceType: 'grant', requestId: g.requestId, createdByLabel: g.by,
-      lines: [
-        { accountNumber: expense, label, debitCents: total, creditCents: 0 },
-        ...g.payments.map((p): NewLine => ({ accountNumber: payable, ...aux(payees, p), label: `${label} échéance ${p.instalment}/${p.instalments}`, debitCents: 0, creditCents: p.amountCents, paymentId: p.id })),
+    await this.post(
+      trx,
+      [
+        {
+          journalCode: s.journals.grants,
+          entryDate: today,
+          pieceRef: g.reference,
+          pieceDate: today,
+          label,
+          sourceType: 'grant',
+          requestId: g.requestId,
+          createdByLabel: g.by,
+          lines: [
+            { accountNumber: expense, label, debitCents: total, creditCents: 0 },
+            ...g.payments.map((p): NewLine => ({
+              accountNumber: payable,
+              ...aux(payees, p),
+              label: `${label} échéance ${p.instalment}/${p.instalments}`,
+              debitCents: 0,
+              creditCents: p.amountCents,
+              paymentId: p.id,
+            })),
+          ],
+        },
       ],
-    }], s, now);
+      s,
+      now,
+    );
   }
 
   /**
@@ -102,9 +130,24 @@ export class LedgerService {
     const drafts = b.items.map((p): Draft => {
       const label = `Virement ${p.reference ?? ''} échéance ${p.instalment}/${p.instalments}`;
       return {
-        journalCode: s.journals.bank, entryDate: today, pieceRef: b.msgId, pieceDate: today, label, sourceType: 'batch', batchId: b.batchId, requestId: p.requestId, createdByLabel: b.by,
+        journalCode: s.journals.bank,
+        entryDate: today,
+        pieceRef: b.msgId,
+        pieceDate: today,
+        label,
+        sourceType: 'batch',
+        batchId: b.batchId,
+        requestId: p.requestId,
+        createdByLabel: b.by,
         lines: [
-          { accountNumber: open.get(key(p))?.accountNumber ?? s.accounts.payable, ...aux(payees, p), label, debitCents: p.amountCents, creditCents: 0, paymentId: p.id },
+          {
+            accountNumber: open.get(key(p))?.accountNumber ?? s.accounts.payable,
+            ...aux(payees, p),
+            label,
+            debitCents: p.amountCents,
+            creditCents: 0,
+            paymentId: p.id,
+          },
           { accountNumber: s.accounts.bank, label, debitCents: 0, creditCents: p.amountCents },
         ],
       };
@@ -127,13 +170,36 @@ export class LedgerService {
     if (!paid) return; // never paid through a batch: nothing was booked
     const today = parisDate(now);
     const label = `Rejet ${p.reference} (${p.reason})`;
-    await this.post(trx, [{
-      journalCode: s.journals.bank, entryDate: today, pieceRef: p.reference, pieceDate: today, label, sourceType: 'rejection', requestId: p.requestId, reversesEntryId: paid.entryId, createdByLabel: p.by,
-      lines: [
-        { accountNumber: s.accounts.bank, label, debitCents: paid.debitCents, creditCents: 0 },
-        { accountNumber: paid.accountNumber, auxNumber: paid.auxNumber, auxLabel: paid.auxLabel, label, debitCents: 0, creditCents: paid.debitCents, paymentId: p.id },
+    await this.post(
+      trx,
+      [
+        {
+          journalCode: s.journals.bank,
+          entryDate: today,
+          pieceRef: p.reference,
+          pieceDate: today,
+          label,
+          sourceType: 'rejection',
+          requestId: p.requestId,
+          reversesEntryId: paid.entryId,
+          createdByLabel: p.by,
+          lines: [
+            { accountNumber: s.accounts.bank, label, debitCents: paid.debitCents, creditCents: 0 },
+            {
+              accountNumber: paid.accountNumber,
+              auxNumber: paid.auxNumber,
+              auxLabel: paid.auxLabel,
+              label,
+              debitCents: 0,
+              creditCents: paid.debitCents,
+              paymentId: p.id,
+            },
+          ],
+        },
       ],
-    }], s, now);
+      s,
+      now,
+    );
   }
 
   /** Instalments that will not be paid: their part of the expense is reversed, matched with what was owed. */
@@ -149,13 +215,35 @@ export class LedgerService {
     const today = parisDate(now);
     const total = owed.reduce((a, p) => a + p.amountCents, 0);
     const label = `Annulation ${c.reference} : ${c.reason}`.slice(0, 200);
-    const [entry] = await this.post(trx, [{
-      journalCode: s.journals.grants, entryDate: today, pieceRef: c.reference, pieceDate: today, label, sourceType: 'cancellation', requestId: c.requestId, reversesEntryId: first.entryId, createdByLabel: c.by,
-      lines: [
-        ...owed.map((p): NewLine => ({ accountNumber: open.get(key(p))!.accountNumber, ...aux(payees, p), label: `${label} échéance ${p.instalment}/${p.instalments}`.slice(0, 200), debitCents: p.amountCents, creditCents: 0, paymentId: p.id })),
-        { accountNumber: expense, label, debitCents: 0, creditCents: total },
+    const [entry] = await this.post(
+      trx,
+      [
+        {
+          journalCode: s.journals.grants,
+          entryDate: today,
+          pieceRef: c.reference,
+          pieceDate: today,
+          label,
+          sourceType: 'cancellation',
+          requestId: c.requestId,
+          reversesEntryId: first.entryId,
+          createdByLabel: c.by,
+          lines: [
+            ...owed.map((p): NewLine => ({
+              accountNumber: open.get(key(p))!.accountNumber,
+              ...aux(payees, p),
+              label: `${label} échéance ${p.instalment}/${p.instalments}`.slice(0, 200),
+              debitCents: p.amountCents,
+              creditCents: 0,
+              paymentId: p.id,
+            })),
+            { accountNumber: expense, label, debitCents: 0, creditCents: total },
+          ],
+        },
       ],
-    }], s, now);
+      s,
+      now,
+    );
     const code = await this.ledger.matchCodeOf(trx, c.requestId);
     const pairs = owed.flatMap((p, i) => (open.get(key(p))!.creditCents === p.amountCents ? [open.get(key(p))!.id, entry?.lineIds[i] as string] : []));
     await this.ledger.match(trx, pairs, code, today);

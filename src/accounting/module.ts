@@ -14,7 +14,15 @@ import { AccountingSettingsStore } from './settings-store';
  * the events it hangs on, in the transaction that announces them: a grant, a batch transmitted,
  * a transfer rejected, instalments cancelled.
  */
-export function createAccountingModule(deps: { db: Knex; settingsRepository: SettingsRepository; blobs: BlobStore; audit: AuditService; clock: Clock; events: DomainEvents; exportDir: string }) {
+export function createAccountingModule(deps: {
+  db: Knex;
+  settingsRepository: SettingsRepository;
+  blobs: BlobStore;
+  audit: AuditService;
+  clock: Clock;
+  events: DomainEvents;
+  exportDir: string;
+}) {
   const { db, audit, clock, events } = deps;
   const ledgerRepository = new LedgerRepository();
   const accountingSettings = new AccountingSettingsStore({ db, repository: deps.settingsRepository, audit, clock });
@@ -23,6 +31,14 @@ export function createAccountingModule(deps: { db: Knex; settingsRepository: Set
   events.on('batch.transmitted', (trx, e, now) => ledger.onBatchTransmitted(trx, e, now));
   events.on('payment.rejected', (trx, e, now) => ledger.onPaymentRejected(trx, e, now));
   events.on('instalments.cancelled', (trx, e, now) => ledger.onInstalmentsCancelled(trx, e, now));
-  const accounting = new AccountingService({ db, ledger: ledgerRepository, settings: accountingSettings, blobs: deps.blobs, audit, clock, exportDir: deps.exportDir });
+  const accounting = new AccountingService({
+    db,
+    ledger: ledgerRepository,
+    settings: accountingSettings,
+    blobs: deps.blobs,
+    audit,
+    clock,
+    exportDir: deps.exportDir,
+  });
   return { ledger, accounting, accountingSettings };
 }

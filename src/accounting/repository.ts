@@ -126,10 +126,22 @@ interface AccountRow {
 }
 
 const toLine = (r: LedgerLineRow): LedgerLine => ({
-  id: r.id, entryId: r.entry_id, entryNumber: r.number_text, entryDate: r.entry_date, journalCode: r.journal_code,
-  pieceRef: r.piece_ref, accountNumber: r.account_number, accountLabel: r.account_label, auxNumber: r.aux_number ?? null,
-  auxLabel: r.aux_label ?? null, label: r.label, debitCents: Number(r.debit_cents), creditCents: Number(r.credit_cents),
-  paymentId: r.payment_id ?? null, requestId: r.request_id ?? null, matchCode: r.match_code ?? null,
+  id: r.id,
+  entryId: r.entry_id,
+  entryNumber: r.number_text,
+  entryDate: r.entry_date,
+  journalCode: r.journal_code,
+  pieceRef: r.piece_ref,
+  accountNumber: r.account_number,
+  accountLabel: r.account_label,
+  auxNumber: r.aux_number ?? null,
+  auxLabel: r.aux_label ?? null,
+  label: r.label,
+  debitCents: Number(r.debit_cents),
+  creditCents: Number(r.credit_cents),
+  paymentId: r.payment_id ?? null,
+  requestId: r.request_id ?? null,
+  matchCode: r.match_code ?? null,
 });
 
 /** Letters for matching codes: 1 → "A", 26 → "Z", 27 → "AA"… */
@@ -160,35 +172,71 @@ export class LedgerRepository {
   }
 
   async accountLabels(trx: Db, numbers: string[]): Promise<Map<string, string>> {
-    await trx('accounts').insert(numbers.map((number) => ({ number, label: `Compte ${number}` }))).onConflict('number').ignore();
+    await trx('accounts')
+      .insert(numbers.map((number) => ({ number, label: `Compte ${number}` })))
+      .onConflict('number')
+      .ignore();
     const rows = await trx<AccountRow>('accounts').whereIn('number', numbers).select('number', 'label');
     return new Map(rows.map((r) => [r.number, r.label]));
   }
 
   async ensureAccount(trx: Db, number: string): Promise<void> {
-    await trx('accounts').insert({ number, label: `Compte ${number}` }).onConflict('number').ignore();
+    await trx('accounts')
+      .insert({ number, label: `Compte ${number}` })
+      .onConflict('number')
+      .ignore();
   }
 
   /** Writes entries and their lines in a few statements; returns each entry's id and its lines' ids. */
-  async insertMany(trx: Db, entries: Array<NewEntry & { number: number; numberText: string }>, labels: Map<string, string>, validatedAt: Date): Promise<Array<{ id: string; lineIds: string[] }>> {
+  async insertMany(
+    trx: Db,
+    entries: Array<NewEntry & { number: number; numberText: string }>,
+    labels: Map<string, string>,
+    validatedAt: Date,
+  ): Promise<Array<{ id: string; lineIds: string[] }>> {
     const out: Array<{ id: string; lineIds: string[] }> = [];
     for (let k = 0; k < entries.length; k += 1000) {
       const chunk = entries.slice(k, k + 1000);
       const ids = await trx('ledger_entries')
-        .insert(chunk.map((e) => ({
-          fiscal_year: e.fiscalYear, journal_code: e.journalCode, number: e.number, number_text: e.numberText, entry_date: e.entryDate, piece_ref: e.pieceRef, piece_date: e.pieceDate,
-          label: e.label, validated_at: validatedAt, source_type: e.sourceType, request_id: e.requestId ?? null, batch_id: e.batchId ?? null,
-          reverses_entry_id: e.reversesEntryId ?? null, created_by_label: e.createdByLabel,
-        })))
+        .insert(
+          chunk.map((e) => ({
+            fiscal_year: e.fiscalYear,
+            journal_code: e.journalCode,
+            number: e.number,
+            number_text: e.numberText,
+            entry_date: e.entryDate,
+            piece_ref: e.pieceRef,
+            piece_date: e.pieceDate,
+            label: e.label,
+            validated_at: validatedAt,
+            source_type: e.sourceType,
+            request_id: e.requestId ?? null,
+            batch_id: e.batchId ?? null,
+            reverses_entry_id: e.reversesEntryId ?? null,
+            created_by_label: e.createdByLabel,
+          })),
+        )
         .returning<Array<Pick<EntryRow, 'id' | 'number_text'>>>(['id', 'number_text']);
       const idOf = new Map(ids.map((r) => [r.number_text, r.id]));
-      const lines = chunk.flatMap((e) => e.lines.map((l, i) => ({
-        entry_id: idOf.get(e.numberText) as string, line_no: i + 1, account_number: l.accountNumber, account_label: labels.get(l.accountNumber) ?? `Compte ${l.accountNumber}`,
-        aux_number: l.auxNumber ?? null, aux_label: l.auxLabel ?? null, label: l.label, debit_cents: l.debitCents, credit_cents: l.creditCents, payment_id: l.paymentId ?? null,
-      })));
+      const lines = chunk.flatMap((e) =>
+        e.lines.map((l, i) => ({
+          entry_id: idOf.get(e.numberText) as string,
+          line_no: i + 1,
+          account_number: l.accountNumber,
+          account_label: labels.get(l.accountNumber) ?? `Compte ${l.accountNumber}`,
+          aux_number: l.auxNumber ?? null,
+          aux_label: l.auxLabel ?? null,
+          label: l.label,
+          debit_cents: l.debitCents,
+          credit_cents: l.creditCents,
+          payment_id: l.paymentId ?? null,
+        })),
+      );
       const byEntry = new Map<string, Array<{ id: string; line_no: number }>>();
       for (let i = 0; i < lines.length; i += 2000) {
-        for (const r of await trx('ledger_lines').insert(lines.slice(i, i + 2000)).returning<Array<Pick<LineRow, 'id' | 'entry_id' | 'line_no'>>>(['id', 'entry_id', 'line_no'])) {
+        for (const r of await trx('ledger_lines')
+          .insert(lines.slice(i, i + 2000))
+          .returning<Array<Pick<LineRow, 'id' | 'entry_id' | 'line_no'>>>(['id', 'entry_id', 'line_no'])) {
           const list = byEntry.get(r.entry_id);
           if (list) list.push(r);
           else byEntry.set(r.entry_id, [r]);
@@ -211,12 +259,17 @@ export class LedgerRepository {
   }
 
   async closedPeriods(db: Db): Promise<Array<{ period: string; closedByLabel: string; closedAt: Date }>> {
-    return (await db<{ period: string; closed_by: string | null; closed_by_label: string; closed_at: Date }>('closed_periods').orderBy('period', 'desc'))
-      .map((r) => ({ period: r.period, closedByLabel: r.closed_by_label, closedAt: r.closed_at }));
+    return (await db<{ period: string; closed_by: string | null; closed_by_label: string; closed_at: Date }>('closed_periods').orderBy('period', 'desc')).map(
+      (r) => ({ period: r.period, closedByLabel: r.closed_by_label, closedAt: r.closed_at }),
+    );
   }
 
   async close(trx: Db, period: string, by: { id: string; label: string }, now: Date): Promise<boolean> {
-    const rows = await trx('closed_periods').insert({ period, closed_by: by.id, closed_by_label: by.label, closed_at: now }).onConflict('period').ignore().returning<Array<{ period: string }>>('period');
+    const rows = await trx('closed_periods')
+      .insert({ period, closed_by: by.id, closed_by_label: by.label, closed_at: now })
+      .onConflict('period')
+      .ignore()
+      .returning<Array<{ period: string }>>('period');
     return rows.length === 1;
   }
 
@@ -228,9 +281,16 @@ export class LedgerRepository {
     const out = new Map<string, { id: string; entryId: string; accountNumber: string; creditCents: number }>();
     for (let i = 0; i < paymentIds.length; i += 5000) {
       const rows = await trx('ledger_lines as l')
-        .whereIn('l.payment_id', paymentIds.slice(i, i + 5000)).where('l.credit_cents', '>', 0)
+        .whereIn('l.payment_id', paymentIds.slice(i, i + 5000))
+        .where('l.credit_cents', '>', 0)
         .whereNotExists((q) => q.from('ledger_matches as m').whereRaw('m.line_id = l.id'))
-        .select<Array<Pick<LineRow, 'id' | 'entry_id' | 'account_number' | 'credit_cents'> & { payment_id: string }>>('l.id', 'l.entry_id', 'l.payment_id', 'l.account_number', 'l.credit_cents');
+        .select<Array<Pick<LineRow, 'id' | 'entry_id' | 'account_number' | 'credit_cents'> & { payment_id: string }>>(
+          'l.id',
+          'l.entry_id',
+          'l.payment_id',
+          'l.account_number',
+          'l.credit_cents',
+        );
       for (const r of rows) out.set(r.payment_id, { id: r.id, entryId: r.entry_id, accountNumber: r.account_number, creditCents: Number(r.credit_cents) });
     }
     return out;
@@ -238,16 +298,42 @@ export class LedgerRepository {
 
   /** The expense account an entry charged (its debit line without payment): where a cancellation credits back. */
   async expenseAccountOf(trx: Db, entryId: string): Promise<string | null> {
-    const row = await trx('ledger_lines').where({ entry_id: entryId }).whereNull('payment_id').where('debit_cents', '>', 0).first<Pick<LineRow, 'account_number'> | undefined>('account_number');
+    const row = await trx('ledger_lines')
+      .where({ entry_id: entryId })
+      .whereNull('payment_id')
+      .where('debit_cents', '>', 0)
+      .first<Pick<LineRow, 'account_number'> | undefined>('account_number');
     return row?.account_number ?? null;
   }
 
   /** The bank entry's line that paid a payment (its debit on the third-party account), with its entry. */
-  async paidLine(trx: Db, paymentId: string): Promise<{ id: string; entryId: string; accountNumber: string; auxNumber: string | null; auxLabel: string | null; debitCents: number } | null> {
-    const row = await trx('ledger_lines as l').join('ledger_entries as e', 'e.id', 'l.entry_id')
-      .where({ 'l.payment_id': paymentId, 'e.source_type': 'batch' }).where('l.debit_cents', '>', 0).orderBy('e.number', 'desc')
-      .first<Pick<LineRow, 'id' | 'entry_id' | 'account_number' | 'aux_number' | 'aux_label' | 'debit_cents'> | undefined>('l.id', 'l.entry_id', 'l.account_number', 'l.aux_number', 'l.aux_label', 'l.debit_cents');
-    return row ? { id: row.id, entryId: row.entry_id, accountNumber: row.account_number, auxNumber: row.aux_number ?? null, auxLabel: row.aux_label ?? null, debitCents: Number(row.debit_cents) } : null;
+  async paidLine(
+    trx: Db,
+    paymentId: string,
+  ): Promise<{ id: string; entryId: string; accountNumber: string; auxNumber: string | null; auxLabel: string | null; debitCents: number } | null> {
+    const row = await trx('ledger_lines as l')
+      .join('ledger_entries as e', 'e.id', 'l.entry_id')
+      .where({ 'l.payment_id': paymentId, 'e.source_type': 'batch' })
+      .where('l.debit_cents', '>', 0)
+      .orderBy('e.number', 'desc')
+      .first<Pick<LineRow, 'id' | 'entry_id' | 'account_number' | 'aux_number' | 'aux_label' | 'debit_cents'> | undefined>(
+        'l.id',
+        'l.entry_id',
+        'l.account_number',
+        'l.aux_number',
+        'l.aux_label',
+        'l.debit_cents',
+      );
+    return row
+      ? {
+          id: row.id,
+          entryId: row.entry_id,
+          accountNumber: row.account_number,
+          auxNumber: row.aux_number ?? null,
+          auxLabel: row.aux_label ?? null,
+          debitCents: Number(row.debit_cents),
+        }
+      : null;
   }
 
   async payeeAccounts(trx: Db, payeeIds: string[]): Promise<Map<string, { code: string; name: string }>> {
@@ -261,18 +347,25 @@ export class LedgerRepository {
    */
   async matchCodeOf(trx: Db, requestId: string | null): Promise<string> {
     if (requestId) {
-      const row = await trx('ledger_matches as m').join('ledger_lines as l', 'l.id', 'm.line_id').join('ledger_entries as e', 'e.id', 'l.entry_id').where('e.request_id', requestId).first<{ code: string } | undefined>('m.code');
+      const row = await trx('ledger_matches as m')
+        .join('ledger_lines as l', 'l.id', 'm.line_id')
+        .join('ledger_entries as e', 'e.id', 'l.entry_id')
+        .where('e.request_id', requestId)
+        .first<{ code: string } | undefined>('m.code');
       if (row) return row.code;
     }
     return matchCode(await this.nextNumbers(trx, 0, 'LETTRAGE'));
   }
 
   async match(trx: Db, lineIds: string[], code: string, on: string): Promise<void> {
-    for (let i = 0; i < lineIds.length; i += 5000) await trx('ledger_matches').insert(lineIds.slice(i, i + 5000).map((id) => ({ line_id: id, code, matched_on: on })));
+    for (let i = 0; i < lineIds.length; i += 5000)
+      await trx('ledger_matches').insert(lineIds.slice(i, i + 5000).map((id) => ({ line_id: id, code, matched_on: on })));
   }
 
   private lineQuery(db: Db) {
-    return db('ledger_lines as l').join('ledger_entries as e', 'e.id', 'l.entry_id').leftJoin('ledger_matches as m', 'm.line_id', 'l.id')
+    return db('ledger_lines as l')
+      .join('ledger_entries as e', 'e.id', 'l.entry_id')
+      .leftJoin('ledger_matches as m', 'm.line_id', 'l.id')
       .select<LedgerLineRow[]>('l.*', 'e.number_text', 'e.entry_date', 'e.journal_code', 'e.piece_ref', 'e.request_id', 'm.code as match_code');
   }
 
@@ -290,7 +383,10 @@ export class LedgerRepository {
 
   async lines(db: Db, f: LedgerFilter, page: number, pageSize = 100): Promise<Page<LedgerLine>> {
     const [count] = await db.from(this.filtered(db, f).clearSelect().select(db.raw('1')).limit(10_001).as('x')).count<{ n: string }[]>('* as n');
-    const rows = await this.filtered(db, f).orderBy([{ column: 'e.fiscal_year' }, { column: 'e.number' }, { column: 'l.line_no' }]).limit(pageSize).offset((page - 1) * pageSize);
+    const rows = await this.filtered(db, f)
+      .orderBy([{ column: 'e.fiscal_year' }, { column: 'e.number' }, { column: 'l.line_no' }])
+      .limit(pageSize)
+      .offset((page - 1) * pageSize);
     return toPage(rows.map(toLine), Number(count?.n ?? 0), page, pageSize);
   }
 
@@ -308,25 +404,52 @@ export class LedgerRepository {
   }
 
   async entry(db: Db, id: string): Promise<{ entry: Record<string, unknown>; lines: LedgerLine[] } | null> {
-    const entry = await db('ledger_entries as e').leftJoin('journals as j', 'j.code', 'e.journal_code').where('e.id', id).first<(EntryRow & { journal_label: string | null }) | undefined>('e.*', 'j.label as journal_label');
+    const entry = await db('ledger_entries as e')
+      .leftJoin('journals as j', 'j.code', 'e.journal_code')
+      .where('e.id', id)
+      .first<(EntryRow & { journal_label: string | null }) | undefined>('e.*', 'j.label as journal_label');
     if (!entry) return null;
     return { entry, lines: (await this.lineQuery(db).where('l.entry_id', id).orderBy('l.line_no')).map(toLine) };
   }
 
   /** Debit, credit and balance per account over a period (the trial balance). */
   async trialBalance(db: Db, from: string, to: string): Promise<Array<{ account: string; label: string; debitCents: number; creditCents: number }>> {
-    const rows = await db('ledger_lines as l').join('ledger_entries as e', 'e.id', 'l.entry_id').leftJoin('accounts as a', 'a.number', 'l.account_number')
-      .whereBetween('e.entry_date', [from, to]).groupBy('l.account_number', 'a.label').orderBy('l.account_number')
-      .select<Array<{ account_number: string; label: string | null; debit: string; credit: string }>>('l.account_number', 'a.label', db.raw('sum(l.debit_cents) as debit'), db.raw('sum(l.credit_cents) as credit'));
+    const rows = await db('ledger_lines as l')
+      .join('ledger_entries as e', 'e.id', 'l.entry_id')
+      .leftJoin('accounts as a', 'a.number', 'l.account_number')
+      .whereBetween('e.entry_date', [from, to])
+      .groupBy('l.account_number', 'a.label')
+      .orderBy('l.account_number')
+      .select<Array<{ account_number: string; label: string | null; debit: string; credit: string }>>(
+        'l.account_number',
+        'a.label',
+        db.raw('sum(l.debit_cents) as debit'),
+        db.raw('sum(l.credit_cents) as credit'),
+      );
     return rows.map((r) => ({ account: r.account_number, label: r.label ?? '', debitCents: Number(r.debit), creditCents: Number(r.credit) }));
   }
 
   /** What is owed to each payee on the third-party account: credits, debits, balance, and how many lines are not matched. */
-  async payeeBalances(db: Db, payableAccount: string, until: string): Promise<Array<{ aux: string; label: string; debitCents: number; creditCents: number; unmatched: number }>> {
-    const rows = await db('ledger_lines as l').join('ledger_entries as e', 'e.id', 'l.entry_id').leftJoin('ledger_matches as m', 'm.line_id', 'l.id')
-      .where('l.account_number', payableAccount).where('e.entry_date', '<=', until).whereNotNull('l.aux_number')
-      .groupBy('l.aux_number').orderBy('l.aux_number')
-      .select<Array<{ aux_number: string; label: string; debit: string; credit: string; unmatched: string }>>('l.aux_number', db.raw('max(l.aux_label) as label'), db.raw('sum(l.debit_cents) as debit'), db.raw('sum(l.credit_cents) as credit'), db.raw('count(*) filter (where m.line_id is null) as unmatched'));
+  async payeeBalances(
+    db: Db,
+    payableAccount: string,
+    until: string,
+  ): Promise<Array<{ aux: string; label: string; debitCents: number; creditCents: number; unmatched: number }>> {
+    const rows = await db('ledger_lines as l')
+      .join('ledger_entries as e', 'e.id', 'l.entry_id')
+      .leftJoin('ledger_matches as m', 'm.line_id', 'l.id')
+      .where('l.account_number', payableAccount)
+      .where('e.entry_date', '<=', until)
+      .whereNotNull('l.aux_number')
+      .groupBy('l.aux_number')
+      .orderBy('l.aux_number')
+      .select<Array<{ aux_number: string; label: string; debit: string; credit: string; unmatched: string }>>(
+        'l.aux_number',
+        db.raw('max(l.aux_label) as label'),
+        db.raw('sum(l.debit_cents) as debit'),
+        db.raw('sum(l.credit_cents) as credit'),
+        db.raw('count(*) filter (where m.line_id is null) as unmatched'),
+      );
     return rows.map((r) => ({ aux: r.aux_number, label: r.label, debitCents: Number(r.debit), creditCents: Number(r.credit), unmatched: Number(r.unmatched) }));
   }
 
@@ -339,35 +462,79 @@ export class LedgerRepository {
       .where('e.fiscal_year', fiscalYear)
       .orderBy([{ column: 'e.validated_at' }, { column: 'e.number' }, { column: 'l.line_no' }])
       .select(
-        'e.journal_code as journalCode', 'j.label as journalLabel', 'e.number_text as entryNumber', 'e.entry_date as entryDate', 'l.account_number as accountNumber',
-        'l.account_label as accountLabel', 'l.aux_number as auxNumber', 'l.aux_label as auxLabel', 'e.piece_ref as pieceRef', 'e.piece_date as pieceDate', 'l.label',
-        'l.debit_cents as debitCents', 'l.credit_cents as creditCents', 'm.code as matchCode', 'm.matched_on as matchDate',
+        'e.journal_code as journalCode',
+        'j.label as journalLabel',
+        'e.number_text as entryNumber',
+        'e.entry_date as entryDate',
+        'l.account_number as accountNumber',
+        'l.account_label as accountLabel',
+        'l.aux_number as auxNumber',
+        'l.aux_label as auxLabel',
+        'e.piece_ref as pieceRef',
+        'e.piece_date as pieceDate',
+        'l.label',
+        'l.debit_cents as debitCents',
+        'l.credit_cents as creditCents',
+        'm.code as matchCode',
+        'm.matched_on as matchDate',
         db.raw("to_char(e.validated_at at time zone 'Europe/Paris', 'YYYY-MM-DD') as \"validatedOn\""),
       );
   }
 
   /** Entries no export has taken yet, oldest first (the nightly export takes them all, a page at a time). */
   async unexportedEntryIds(trx: Db, until: Date): Promise<string[]> {
-    const rows = await trx('ledger_entries as e').whereNotExists((q) => q.from('accounting_export_entries as x').whereRaw('x.entry_id = e.id'))
-      .where('e.validated_at', '<=', until).orderBy([{ column: 'e.fiscal_year' }, { column: 'e.number' }]).select<Array<Pick<EntryRow, 'id'>>>('e.id');
+    const rows = await trx('ledger_entries as e')
+      .whereNotExists((q) => q.from('accounting_export_entries as x').whereRaw('x.entry_id = e.id'))
+      .where('e.validated_at', '<=', until)
+      .orderBy([{ column: 'e.fiscal_year' }, { column: 'e.number' }])
+      .select<Array<Pick<EntryRow, 'id'>>>('e.id');
     return rows.map((r) => r.id);
   }
 
   async rowsOfEntries(trx: Db, ids: string[]): Promise<FecRow[]> {
     const out: FecRow[] = [];
     for (let i = 0; i < ids.length; i += 5000) {
-      const q = this.fecQuery(trx as Knex, 0).clearWhere().whereIn('e.id', ids.slice(i, i + 5000));
+      const q = this.fecQuery(trx as Knex, 0)
+        .clearWhere()
+        .whereIn('e.id', ids.slice(i, i + 5000));
       out.push(...((await q) as FecRow[]));
     }
     return out;
   }
 
-  async insertExport(trx: Db, x: { number: number; now: Date; jobRunId: string | null; fileBlobId: string; fileName: string; entries: number; lines: number; debit: bigint; credit: bigint; deliveredTo: string | null }, entryIds: string[]): Promise<string> {
+  async insertExport(
+    trx: Db,
+    x: {
+      number: number;
+      now: Date;
+      jobRunId: string | null;
+      fileBlobId: string;
+      fileName: string;
+      entries: number;
+      lines: number;
+      debit: bigint;
+      credit: bigint;
+      deliveredTo: string | null;
+    },
+    entryIds: string[],
+  ): Promise<string> {
     const [row] = await trx('accounting_exports')
-      .insert({ number: x.number, created_at: x.now, job_run_id: x.jobRunId, file_blob_id: x.fileBlobId, file_name: x.fileName, entries: x.entries, lines: x.lines, debit_cents: x.debit.toString(), credit_cents: x.credit.toString(), delivered_to: x.deliveredTo })
+      .insert({
+        number: x.number,
+        created_at: x.now,
+        job_run_id: x.jobRunId,
+        file_blob_id: x.fileBlobId,
+        file_name: x.fileName,
+        entries: x.entries,
+        lines: x.lines,
+        debit_cents: x.debit.toString(),
+        credit_cents: x.credit.toString(),
+        delivered_to: x.deliveredTo,
+      })
       .returning<Array<Pick<ExportRow, 'id'>>>('id');
     const id = row!.id;
-    for (let i = 0; i < entryIds.length; i += 5000) await trx('accounting_export_entries').insert(entryIds.slice(i, i + 5000).map((e) => ({ entry_id: e, export_id: id })));
+    for (let i = 0; i < entryIds.length; i += 5000)
+      await trx('accounting_export_entries').insert(entryIds.slice(i, i + 5000).map((e) => ({ entry_id: e, export_id: id })));
     return id;
   }
 
@@ -385,7 +552,10 @@ export class LedgerRepository {
 
   async saveAccount(trx: Db, number: string, label: string): Promise<{ before: string | null }> {
     const before = await trx<AccountRow>('accounts').where({ number }).first('label');
-    if (before) await trx('accounts').where({ number }).update({ label, version: trx.raw('version + 1'), updated_at: trx.fn.now() });
+    if (before)
+      await trx('accounts')
+        .where({ number })
+        .update({ label, version: trx.raw('version + 1'), updated_at: trx.fn.now() });
     else await trx('accounts').insert({ number, label });
     return { before: before?.label ?? null };
   }

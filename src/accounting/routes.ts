@@ -38,7 +38,18 @@ export function accountingRoutes(services: Services): Router {
   const filtersOf = async (req: Request) => {
     const q = filterQuery.parse(req.query);
     const fy = await accounting.currentYear();
-    return { q, filter: { from: q.du ?? fy.start, to: q.au ?? fy.end, journal: q.journal || undefined, account: q.compte || undefined, aux: q.tiers || undefined, piece: q.piece || undefined, unmatched: Boolean(q.nonlettrees) } };
+    return {
+      q,
+      filter: {
+        from: q.du ?? fy.start,
+        to: q.au ?? fy.end,
+        journal: q.journal || undefined,
+        account: q.compte || undefined,
+        aux: q.tiers || undefined,
+        piece: q.piece || undefined,
+        unmatched: Boolean(q.nonlettrees),
+      },
+    };
   };
   const queryString = (req: Request) => {
     const p = new URLSearchParams(req.query as Record<string, string>);
@@ -48,24 +59,60 @@ export function accountingRoutes(services: Services): Router {
 
   router.get(urls.accounting(), ...requirePermission('accounting:read'), async (req, res) => {
     const { q, filter } = await filtersOf(req);
-    res.render('accounting/journal', { page: await accounting.journal(actor(req), filter, q.page), filter, query: q, queryString: queryString(req), journals: (await accounting.settingsView(actor(req))).journals });
+    res.render('accounting/journal', {
+      page: await accounting.journal(actor(req), filter, q.page),
+      filter,
+      query: q,
+      queryString: queryString(req),
+      journals: (await accounting.settingsView(actor(req))).journals,
+    });
   });
 
-  const lineCells = (l: LedgerLine) => [l.journalCode, l.entryNumber, l.entryDate, l.accountNumber, l.accountLabel, l.auxNumber ?? '', l.auxLabel ?? '', l.pieceRef, l.label];
+  const lineCells = (l: LedgerLine) => [
+    l.journalCode,
+    l.entryNumber,
+    l.entryDate,
+    l.accountNumber,
+    l.accountLabel,
+    l.auxNumber ?? '',
+    l.auxLabel ?? '',
+    l.pieceRef,
+    l.label,
+  ];
   const lineHeader = ['Journal', 'Écriture', 'Date', 'Compte', 'Libellé du compte', 'Tiers', 'Libellé du tiers', 'Pièce', 'Libellé'];
   router.get(urls.accountingCsv(), ...requirePermission('accounting:read'), async (req, res) => {
     const { filter } = await filtersOf(req);
-    await sendCsv(res, 'journal.csv', [...lineHeader, 'Débit', 'Crédit', 'Lettrage'], accounting.allLines(actor(req), filter), (l) => [...lineCells(l), centsToInput(l.debitCents), centsToInput(l.creditCents), l.matchCode ?? '']);
+    await sendCsv(res, 'journal.csv', [...lineHeader, 'Débit', 'Crédit', 'Lettrage'], accounting.allLines(actor(req), filter), (l) => [
+      ...lineCells(l),
+      centsToInput(l.debitCents),
+      centsToInput(l.creditCents),
+      l.matchCode ?? '',
+    ]);
   });
   router.get(urls.accountingXlsx(), ...requirePermission('accounting:read'), async (req, res) => {
     const { filter } = await filtersOf(req);
-    await sendXlsx(res, 'journal.xlsx', 'Journal', [...lineHeader.map((header) => ({ header, format: 'text' as const })), { header: 'Débit', format: 'euros' }, { header: 'Crédit', format: 'euros' }, { header: 'Lettrage', format: 'text' }],
-      accounting.allLines(actor(req), filter), (l) => [...lineCells(l), euros(l.debitCents), euros(l.creditCents), l.matchCode ?? '']);
+    await sendXlsx(
+      res,
+      'journal.xlsx',
+      'Journal',
+      [
+        ...lineHeader.map((header) => ({ header, format: 'text' as const })),
+        { header: 'Débit', format: 'euros' },
+        { header: 'Crédit', format: 'euros' },
+        { header: 'Lettrage', format: 'text' },
+      ],
+      accounting.allLines(actor(req), filter),
+      (l) => [...lineCells(l), euros(l.debitCents), euros(l.creditCents), l.matchCode ?? ''],
+    );
   });
 
   router.get(routes.accountingEntry, ...requirePermission('accounting:read'), async (req, res) => {
     const a = actor(req);
-    res.render('accounting/entry', { ...(await accounting.entry(a, id(req))), canReadRequests: can(a, 'requests:read'), canReadPayments: can(a, 'payments:read') });
+    res.render('accounting/entry', {
+      ...(await accounting.entry(a, id(req))),
+      canReadRequests: can(a, 'requests:read'),
+      canReadPayments: can(a, 'payments:read'),
+    });
   });
 
   const balanceOf = async (req: Request) => {
@@ -77,12 +124,30 @@ export function accountingRoutes(services: Services): Router {
   });
   router.get(urls.accountingBalanceCsv(), ...requirePermission('accounting:read'), async (req, res) => {
     const { rows } = await balanceOf(req);
-    await sendCsv(res, 'balance.csv', ['Compte', 'Libellé', 'Débit', 'Crédit', 'Solde'], toAsync(rows), (r) => [r.account, r.label, centsToInput(r.debitCents), centsToInput(r.creditCents), centsToInput(r.debitCents - r.creditCents)]);
+    await sendCsv(res, 'balance.csv', ['Compte', 'Libellé', 'Débit', 'Crédit', 'Solde'], toAsync(rows), (r) => [
+      r.account,
+      r.label,
+      centsToInput(r.debitCents),
+      centsToInput(r.creditCents),
+      centsToInput(r.debitCents - r.creditCents),
+    ]);
   });
   router.get(urls.accountingBalanceXlsx(), ...requirePermission('accounting:read'), async (req, res) => {
     const { rows } = await balanceOf(req);
-    await sendXlsx(res, 'balance.xlsx', 'Balance', [{ header: 'Compte', format: 'text' }, { header: 'Libellé', format: 'text' }, { header: 'Débit', format: 'euros' }, { header: 'Crédit', format: 'euros' }, { header: 'Solde', format: 'euros' }],
-      toAsync(rows), (r) => [r.account, r.label, euros(r.debitCents), euros(r.creditCents), euros(r.debitCents - r.creditCents)]);
+    await sendXlsx(
+      res,
+      'balance.xlsx',
+      'Balance',
+      [
+        { header: 'Compte', format: 'text' },
+        { header: 'Libellé', format: 'text' },
+        { header: 'Débit', format: 'euros' },
+        { header: 'Crédit', format: 'euros' },
+        { header: 'Solde', format: 'euros' },
+      ],
+      toAsync(rows),
+      (r) => [r.account, r.label, euros(r.debitCents), euros(r.creditCents), euros(r.debitCents - r.creditCents)],
+    );
   });
 
   const payeesOf = async (req: Request) => {
@@ -94,12 +159,32 @@ export function accountingRoutes(services: Services): Router {
   });
   router.get(urls.accountingPayeesCsv(), ...requirePermission('accounting:read'), async (req, res) => {
     const { rows } = await payeesOf(req);
-    await sendCsv(res, 'tiers.csv', ['Tiers', 'Nom', 'Débit', 'Crédit', 'Reste dû', 'Lignes non lettrées'], toAsync(rows), (r) => [r.aux, r.label, centsToInput(r.debitCents), centsToInput(r.creditCents), centsToInput(r.creditCents - r.debitCents), r.unmatched]);
+    await sendCsv(res, 'tiers.csv', ['Tiers', 'Nom', 'Débit', 'Crédit', 'Reste dû', 'Lignes non lettrées'], toAsync(rows), (r) => [
+      r.aux,
+      r.label,
+      centsToInput(r.debitCents),
+      centsToInput(r.creditCents),
+      centsToInput(r.creditCents - r.debitCents),
+      r.unmatched,
+    ]);
   });
   router.get(urls.accountingPayeesXlsx(), ...requirePermission('accounting:read'), async (req, res) => {
     const { rows } = await payeesOf(req);
-    await sendXlsx(res, 'tiers.xlsx', 'Tiers', [{ header: 'Tiers', format: 'text' }, { header: 'Nom', format: 'text' }, { header: 'Débit', format: 'euros' }, { header: 'Crédit', format: 'euros' }, { header: 'Reste dû', format: 'euros' }, { header: 'Lignes non lettrées', format: 'integer' }],
-      toAsync(rows), (r) => [r.aux, r.label, euros(r.debitCents), euros(r.creditCents), euros(r.creditCents - r.debitCents), r.unmatched]);
+    await sendXlsx(
+      res,
+      'tiers.xlsx',
+      'Tiers',
+      [
+        { header: 'Tiers', format: 'text' },
+        { header: 'Nom', format: 'text' },
+        { header: 'Débit', format: 'euros' },
+        { header: 'Crédit', format: 'euros' },
+        { header: 'Reste dû', format: 'euros' },
+        { header: 'Lignes non lettrées', format: 'integer' },
+      ],
+      toAsync(rows),
+      (r) => [r.aux, r.label, euros(r.debitCents), euros(r.creditCents), euros(r.creditCents - r.debitCents), r.unmatched],
+    );
   });
 
   // periods: the accountant closes a month that is over
@@ -132,14 +217,32 @@ export function accountingRoutes(services: Services): Router {
     const view = await accounting.settingsView(a);
     const s = view.settings;
     const values = {
-      siren: s.siren, fiscalYearStartMonth: s.fiscalYearStartMonth, numbering: s.numbering, grantsJournal: s.journals.grants, bankJournal: s.journals.bank,
-      expenseAccount: s.accounts.expense, payableAccount: s.accounts.payable, bankAccount: s.accounts.bank,
-      csvColumns: s.csv.columns.join(', '), csvSeparator: s.csv.separator === '\t' ? 'tab' : s.csv.separator, csvDateFormat: s.csv.dateFormat, csvDecimal: s.csv.decimal, csvHeader: s.csv.header, version: view.version,
+      siren: s.siren,
+      fiscalYearStartMonth: s.fiscalYearStartMonth,
+      numbering: s.numbering,
+      grantsJournal: s.journals.grants,
+      bankJournal: s.journals.bank,
+      expenseAccount: s.accounts.expense,
+      payableAccount: s.accounts.payable,
+      bankAccount: s.accounts.bank,
+      csvColumns: s.csv.columns.join(', '),
+      csvSeparator: s.csv.separator === '\t' ? 'tab' : s.csv.separator,
+      csvDateFormat: s.csv.dateFormat,
+      csvDecimal: s.csv.decimal,
+      csvHeader: s.csv.header,
+      version: view.version,
     };
     const aidTypes = await services.aidRequests.aidTypeCodes();
     res.render('accounting/settings', {
-      ...view, form: { ...form, values: { ...values, ...form.values } }, months: MONTHS.map((text, i) => ({ value: i + 1, text })), csvFieldList: Object.entries(CSV_FIELDS).map(([k, v]) => `${k} (${v})`).join(', '), presets: CSV_PRESETS,
-      aidTypes: aidTypes.map((t) => ({ ...t, accounts: s.aidTypeAccounts[t.code] ?? null })), canManage: can(a, 'accounting:manage'),
+      ...view,
+      form: { ...form, values: { ...values, ...form.values } },
+      months: MONTHS.map((text, i) => ({ value: i + 1, text })),
+      csvFieldList: Object.entries(CSV_FIELDS)
+        .map(([k, v]) => `${k} (${v})`)
+        .join(', '),
+      presets: CSV_PRESETS,
+      aidTypes: aidTypes.map((t) => ({ ...t, accounts: s.aidTypeAccounts[t.code] ?? null })),
+      canManage: can(a, 'accounting:manage'),
     });
   };
   router.get(urls.accountingSettings(), ...requirePermission('accounting:read'), (req, res) => renderSettings(req, res, emptyForm(req)));

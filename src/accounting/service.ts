@@ -24,7 +24,15 @@ export class AccountingService {
   private readonly clock: Clock;
   private readonly exportDir: string;
 
-  constructor(deps: { db: Knex; ledger: LedgerRepository; settings: AccountingSettingsStore; blobs: BlobStore; audit: AuditService; clock: Clock; exportDir: string }) {
+  constructor(deps: {
+    db: Knex;
+    ledger: LedgerRepository;
+    settings: AccountingSettingsStore;
+    blobs: BlobStore;
+    audit: AuditService;
+    clock: Clock;
+    exportDir: string;
+  }) {
     this.db = deps.db;
     this.ledger = deps.ledger;
     this.settings = deps.settings;
@@ -79,16 +87,31 @@ export class AccountingService {
       const { settings: before } = await this.settings.accountingCurrent(trx);
       const next: AccountingSettings = {
         ...before,
-        siren: input.siren, fiscalYearStartMonth: input.fiscalYearStartMonth, numbering: input.numbering,
+        siren: input.siren,
+        fiscalYearStartMonth: input.fiscalYearStartMonth,
+        numbering: input.numbering,
         journals: { grants: input.grantsJournal, bank: input.bankJournal },
         accounts: { expense: input.expenseAccount, payable: input.payableAccount, bank: input.bankAccount },
-        csv: { columns: input.csvColumns, separator: input.csvSeparator === 'tab' ? '\t' : input.csvSeparator, dateFormat: input.csvDateFormat, decimal: input.csvDecimal, header: input.csvHeader },
+        csv: {
+          columns: input.csvColumns,
+          separator: input.csvSeparator === 'tab' ? '\t' : input.csvSeparator,
+          dateFormat: input.csvDateFormat,
+          decimal: input.csvDecimal,
+          header: input.csvHeader,
+        },
       };
       // the fiscal year and the numbering cannot change under entries already numbered in the current year
       if ((next.fiscalYearStartMonth !== before.fiscalYearStartMonth || next.numbering !== before.numbering) && (await this.ledger.hasEntries(trx))) {
-        throw new ValidationError({ numbering: 'Des écritures sont déjà numérotées : l’exercice et la numérotation ne changent qu’avant la première écriture.' });
+        throw new ValidationError({
+          numbering: 'Des écritures sont déjà numérotées : l’exercice et la numérotation ne changent qu’avant la première écriture.',
+        });
       }
-      for (const code of [next.journals.grants, next.journals.bank]) await this.ledger.ensureJournal(trx, code, code === before.journals.grants ? 'Opérations diverses' : code === before.journals.bank ? 'Banque' : `Journal ${code}`);
+      for (const code of [next.journals.grants, next.journals.bank])
+        await this.ledger.ensureJournal(
+          trx,
+          code,
+          code === before.journals.grants ? 'Opérations diverses' : code === before.journals.bank ? 'Banque' : `Journal ${code}`,
+        );
       for (const a of Object.values(next.accounts)) await this.ledger.ensureAccount(trx, a);
       await this.settings.saveAccounting(trx, actor, next, input.version);
     });
@@ -98,17 +121,30 @@ export class AccountingService {
     scopeFor(actor, 'accounting:manage');
     await this.db.transaction(async (trx) => {
       const { before } = await this.ledger.saveAccount(trx, number, label);
-      await this.audit.record(trx, actor, { entityType: 'account', entityId: number, organisationId: actor.organisationId, action: before === null ? 'account.created' : 'account.updated', before: before === null ? null : { label: before }, after: { label } });
+      await this.audit.record(trx, actor, {
+        entityType: 'account',
+        entityId: number,
+        organisationId: actor.organisationId,
+        action: before === null ? 'account.created' : 'account.updated',
+        before: before === null ? null : { label: before },
+        after: { label },
+      });
     });
   }
 
   /** Accounts of one aid type over its rules (blank: the rules' own accounts). */
-  async setAidTypeAccounts(actor: Actor, code: string, accounts: { expense?: string | undefined; payable?: string | undefined }, version: number): Promise<void> {
+  async setAidTypeAccounts(
+    actor: Actor,
+    code: string,
+    accounts: { expense?: string | undefined; payable?: string | undefined },
+    version: number,
+  ): Promise<void> {
     scopeFor(actor, 'accounting:manage');
     await this.db.transaction(async (trx) => {
       const { settings: s } = await this.settings.accountingCurrent(trx);
       const aidTypeAccounts = { ...s.aidTypeAccounts };
-      if (accounts.expense || accounts.payable) aidTypeAccounts[code] = { expense: accounts.expense ?? s.accounts.expense, payable: accounts.payable ?? s.accounts.payable };
+      if (accounts.expense || accounts.payable)
+        aidTypeAccounts[code] = { expense: accounts.expense ?? s.accounts.expense, payable: accounts.payable ?? s.accounts.payable };
       else delete aidTypeAccounts[code];
       for (const a of [accounts.expense, accounts.payable]) if (a) await this.ledger.ensureAccount(trx, a);
       await this.settings.saveAccounting(trx, actor, { ...s, aidTypeAccounts }, version);
@@ -126,8 +162,15 @@ export class AccountingService {
     const current = parisDate(this.clock.now()).slice(0, 7);
     if (period >= current) throw new ValidationError({ period: 'Seul un mois terminé peut être clos : les écritures du jour y sont datées.' });
     await this.db.transaction(async (trx) => {
-      if (!(await this.ledger.close(trx, period, { id: actor.userId, label: actor.name }, this.clock.now()))) throw new ConflictError(`La période ${period} est déjà close.`);
-      await this.audit.record(trx, actor, { entityType: 'accounting_period', entityId: period, organisationId: actor.organisationId, action: 'accounting.period_closed', after: { period } });
+      if (!(await this.ledger.close(trx, period, { id: actor.userId, label: actor.name }, this.clock.now())))
+        throw new ConflictError(`La période ${period} est déjà close.`);
+      await this.audit.record(trx, actor, {
+        entityType: 'accounting_period',
+        entityId: period,
+        organisationId: actor.organisationId,
+        action: 'accounting.period_closed',
+        after: { period },
+      });
     });
   }
 
@@ -153,7 +196,10 @@ export class AccountingService {
    * in the CSV format of the settings, in one transaction with its marks (a re-run finds nothing
    * left, a failure leaves nothing marked), then delivered to the outbox folder.
    */
-  async exportForSoftware(until: Date, jobRunId: string | null): Promise<{ exportId: string | null; entries: number; lines: number; blobId: string | null; fileName: string | null }> {
+  async exportForSoftware(
+    until: Date,
+    jobRunId: string | null,
+  ): Promise<{ exportId: string | null; entries: number; lines: number; blobId: string | null; fileName: string | null }> {
     const made = await this.db.transaction(async (trx) => {
       await trx.raw("select pg_advisory_xact_lock(hashtext('entraide:accounting-export'))");
       const ids = await this.ledger.unexportedEntryIds(trx, until);
@@ -168,7 +214,22 @@ export class AccountingService {
       const number = await this.nextExportNumber(trx);
       const fileName = `ecritures-${String(number).padStart(5, '0')}-${parisDate(until).replace(/-/g, '')}.csv`;
       const blob = await this.blobs.put(trx, Buffer.from(text, 'utf8'), 'text/csv');
-      const exportId = await this.ledger.insertExport(trx, { number, now: this.clock.now(), jobRunId, fileBlobId: blob.id, fileName, entries: ids.length, lines: rows.length, debit, credit, deliveredTo: `outbox/${fileName}` }, ids);
+      const exportId = await this.ledger.insertExport(
+        trx,
+        {
+          number,
+          now: this.clock.now(),
+          jobRunId,
+          fileBlobId: blob.id,
+          fileName,
+          entries: ids.length,
+          lines: rows.length,
+          debit,
+          credit,
+          deliveredTo: `outbox/${fileName}`,
+        },
+        ids,
+      );
       return { exportId, entries: ids.length, lines: rows.length, blobId: blob.id, fileName, data: text };
     });
     if (!made) return { exportId: null, entries: 0, lines: 0, blobId: null, fileName: null };

@@ -47,19 +47,44 @@ export function fiscalYear(year: number, startMonth: number): { year: number; st
 /** The stored settings' version (0 while only the defaults apply). */
 export const settingsVersion = z.coerce.number({ error: 'Version manquante' }).int().min(0);
 
-const account = (label: string) => z.string({ error: `${label} : saisissez un numéro de compte` }).trim().regex(/^[0-9]{3}[0-9A-Za-z]{0,17}$/, { error: `${label} : trois chiffres du plan comptable d’abord, par exemple 6571` });
-const journal = (label: string) => z.string({ error: `${label} : saisissez un code` }).trim().toUpperCase().regex(/^[A-Z0-9]{1,6}$/, { error: `${label} : 1 à 6 lettres ou chiffres, par exemple OD` });
+const account = (label: string) =>
+  z
+    .string({ error: `${label} : saisissez un numéro de compte` })
+    .trim()
+    .regex(/^[0-9]{3}[0-9A-Za-z]{0,17}$/, { error: `${label} : trois chiffres du plan comptable d’abord, par exemple 6571` });
+const journal = (label: string) =>
+  z
+    .string({ error: `${label} : saisissez un code` })
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z0-9]{1,6}$/, { error: `${label} : 1 à 6 lettres ou chiffres, par exemple OD` });
 
 export const accountingSettingsSchema = z.object({
-  siren: z.preprocess((v) => (typeof v === 'string' ? v.replace(/\s/g, '') : v), z.string({ error: 'Saisissez le SIREN de l’association' }).regex(/^\d{9}$/, { error: 'Le SIREN compte 9 chiffres' })),
-  fiscalYearStartMonth: z.coerce.number({ error: 'Choisissez le premier mois de l’exercice' }).int().min(1, { error: 'Choisissez le premier mois de l’exercice' }).max(12, { error: 'Choisissez le premier mois de l’exercice' }),
+  siren: z.preprocess(
+    (v) => (typeof v === 'string' ? v.replace(/\s/g, '') : v),
+    z.string({ error: 'Saisissez le SIREN de l’association' }).regex(/^\d{9}$/, { error: 'Le SIREN compte 9 chiffres' }),
+  ),
+  fiscalYearStartMonth: z.coerce
+    .number({ error: 'Choisissez le premier mois de l’exercice' })
+    .int()
+    .min(1, { error: 'Choisissez le premier mois de l’exercice' })
+    .max(12, { error: 'Choisissez le premier mois de l’exercice' }),
   numbering: z.enum(['year', 'journal'], { error: 'Choisissez la numérotation des écritures' }),
   grantsJournal: journal('Journal des aides'),
   bankJournal: journal('Journal de banque'),
   expenseAccount: account('Compte de charge'),
   payableAccount: account('Compte de tiers'),
   bankAccount: account('Compte de banque'),
-  csvColumns: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.enum(Object.keys(CSV_FIELDS) as [CsvField, ...CsvField[]], { error: 'Colonne inconnue' })).min(1, { error: 'Gardez au moins une colonne' })),
+  csvColumns: z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : v,
+    z.array(z.enum(Object.keys(CSV_FIELDS) as [CsvField, ...CsvField[]], { error: 'Colonne inconnue' })).min(1, { error: 'Gardez au moins une colonne' }),
+  ),
   csvSeparator: z.enum([';', ',', 'tab'], { error: 'Choisissez le séparateur' }),
   csvDateFormat: z.enum(['DD/MM/YYYY', 'YYYY-MM-DD', 'YYYYMMDD'], { error: 'Choisissez le format des dates' }),
   csvDecimal: z.enum([',', '.'], { error: 'Choisissez le séparateur décimal' }),
@@ -79,4 +104,6 @@ export const aidTypeAccountsSchema = z.object({
   payable: z.preprocess((v) => (v === '' ? undefined : v), account('Compte de tiers').optional()),
 });
 
-export const closePeriodSchema = z.object({ period: z.string({ error: 'Choisissez un mois' }).regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: 'Choisissez un mois' }) });
+export const closePeriodSchema = z.object({
+  period: z.string({ error: 'Choisissez un mois' }).regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: 'Choisissez un mois' }),
+});

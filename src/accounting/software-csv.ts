@@ -31,15 +31,33 @@ export interface CsvFormat {
 export const CSV_PRESETS: Record<string, { label: string; format: CsvFormat }> = {
   generic: {
     label: 'Générique (point-virgule, dates JJ/MM/AAAA, virgule décimale)',
-    format: { columns: ['journal', 'number', 'date', 'account', 'aux', 'piece', 'label', 'debit', 'credit'], separator: ';', dateFormat: 'DD/MM/YYYY', decimal: ',', header: true },
+    format: {
+      columns: ['journal', 'number', 'date', 'account', 'aux', 'piece', 'label', 'debit', 'credit'],
+      separator: ';',
+      dateFormat: 'DD/MM/YYYY',
+      decimal: ',',
+      header: true,
+    },
   },
   international: {
     label: 'International (virgule, dates ISO, point décimal)',
-    format: { columns: ['journal', 'number', 'date', 'account', 'accountLabel', 'aux', 'auxLabel', 'piece', 'label', 'debit', 'credit', 'match'], separator: ',', dateFormat: 'YYYY-MM-DD', decimal: '.', header: true },
+    format: {
+      columns: ['journal', 'number', 'date', 'account', 'accountLabel', 'aux', 'auxLabel', 'piece', 'label', 'debit', 'credit', 'match'],
+      separator: ',',
+      dateFormat: 'YYYY-MM-DD',
+      decimal: '.',
+      header: true,
+    },
   },
   signed: {
     label: 'Montant signé (tabulation, dates AAAAMMJJ)',
-    format: { columns: ['journal', 'date', 'account', 'aux', 'piece', 'label', 'amount'], separator: '\t', dateFormat: 'YYYYMMDD', decimal: ',', header: false },
+    format: {
+      columns: ['journal', 'date', 'account', 'aux', 'piece', 'label', 'amount'],
+      separator: '\t',
+      dateFormat: 'YYYYMMDD',
+      decimal: ',',
+      header: false,
+    },
   },
 };
 
@@ -65,9 +83,19 @@ export function csvRow(r: FecRow, f: CsvFormat): string {
   const debit = BigInt(r.debitCents);
   const credit = BigInt(r.creditCents);
   const values: Record<CsvField, string> = {
-    journal: r.journalCode, number: r.entryNumber, date: date(r.entryDate, f.dateFormat), account: r.accountNumber, accountLabel: r.accountLabel,
-    aux: r.auxNumber ?? '', auxLabel: r.auxLabel ?? '', piece: r.pieceRef, label: r.label,
-    debit: amount(debit, f.decimal), credit: amount(credit, f.decimal), amount: amount(debit - credit, f.decimal), match: r.matchCode ?? '',
+    journal: r.journalCode,
+    number: r.entryNumber,
+    date: date(r.entryDate, f.dateFormat),
+    account: r.accountNumber,
+    accountLabel: r.accountLabel,
+    aux: r.auxNumber ?? '',
+    auxLabel: r.auxLabel ?? '',
+    piece: r.pieceRef,
+    label: r.label,
+    debit: amount(debit, f.decimal),
+    credit: amount(credit, f.decimal),
+    amount: amount(debit - credit, f.decimal),
+    match: r.matchCode ?? '',
   };
   return f.columns.map((c) => cell(values[c], f.separator)).join(f.separator);
 }

@@ -116,13 +116,7 @@ function scopedUsers(db: Db, scope: Scope) {
   const q = db('users as u')
     .join('organisations as o', 'o.id', 'u.organisation_id')
     .leftJoin('agencies as a', 'a.id', 'u.agency_id')
-    .select(
-      'u.*',
-      'o.name as organisation_name',
-      'o.kind as organisation_kind',
-      'o.status as organisation_status',
-      'a.name as agency_name',
-    );
+    .select('u.*', 'o.name as organisation_name', 'o.kind as organisation_kind', 'o.status as organisation_status', 'a.name as agency_name');
   return scope.all ? q : q.where('u.organisation_id', scope.organisationId);
 }
 
@@ -146,9 +140,7 @@ export class UserRepository {
     const q = scopedUsers(db, scope);
     if (filters.q) {
       const p = likePattern(filters.q);
-      q.where((w) =>
-        w.whereILike('u.email', p).orWhereILike('u.last_name', p).orWhereILike('u.first_name', p).orWhereILike('o.name', p),
-      );
+      q.where((w) => w.whereILike('u.email', p).orWhereILike('u.last_name', p).orWhereILike('u.first_name', p).orWhereILike('o.name', p));
     }
     if (filters.organisationId && isUuid(filters.organisationId)) q.where('u.organisation_id', filters.organisationId);
     if (filters.role) q.where('u.role', filters.role);
@@ -162,9 +154,22 @@ export class UserRepository {
   }
 
   /** Active people of an organisation holding one of these roles, by name (to assign work to). */
-  async activeWithRoles(db: Db, organisationId: string, roles: readonly Role[]): Promise<Array<{ id: string; firstName: string; lastName: string; email: string }>> {
-    const rows = await db('users').where({ organisation_id: organisationId, status: 'active' }).whereIn('role', roles).orderBy(['last_name', 'first_name']).select('id', 'first_name', 'last_name', 'email');
-    return rows.map((u: Record<string, string>) => ({ id: u.id as string, firstName: u.first_name as string, lastName: u.last_name as string, email: u.email as string }));
+  async activeWithRoles(
+    db: Db,
+    organisationId: string,
+    roles: readonly Role[],
+  ): Promise<Array<{ id: string; firstName: string; lastName: string; email: string }>> {
+    const rows = await db('users')
+      .where({ organisation_id: organisationId, status: 'active' })
+      .whereIn('role', roles)
+      .orderBy(['last_name', 'first_name'])
+      .select('id', 'first_name', 'last_name', 'email');
+    return rows.map((u: Record<string, string>) => ({
+      id: u.id as string,
+      firstName: u.first_name as string,
+      lastName: u.last_name as string,
+      email: u.email as string,
+    }));
   }
 
   async findById(db: Db, scope: Scope, id: string): Promise<User | null> {
@@ -206,9 +211,7 @@ export class UserRepository {
   }
 
   async setPassword(db: Db, id: string, passwordHash: string, now: Date): Promise<void> {
-    await db('users')
-      .where('id', id)
-      .update({ password_hash: passwordHash, password_changed_at: now, failed_logins: 0, locked_until: null, updated_at: now });
+    await db('users').where('id', id).update({ password_hash: passwordHash, password_changed_at: now, failed_logins: 0, locked_until: null, updated_at: now });
   }
 
   /**
@@ -232,27 +235,48 @@ export class UserRepository {
 
   /** The user's second factor: its key once enrolled, and the last time step a code was accepted for. */
   async secondFactor(db: Db, id: string): Promise<{ secret: string | null; enabledAt: Date | null; lastStep: number | null }> {
-    const row = await db('users').where('id', id).first<{ totp_secret: string | null; totp_enabled_at: Date | null; totp_last_step: string | null } | undefined>('totp_secret', 'totp_enabled_at', 'totp_last_step');
-    return { secret: this.totpCipher.decryptNullable(row?.totp_secret, 'users.totp_secret'), enabledAt: row?.totp_enabled_at ?? null, lastStep: row?.totp_last_step === null || row?.totp_last_step === undefined ? null : Number(row.totp_last_step) };
+    const row = await db('users')
+      .where('id', id)
+      .first<{ totp_secret: string | null; totp_enabled_at: Date | null; totp_last_step: string | null } | undefined>(
+        'totp_secret',
+        'totp_enabled_at',
+        'totp_last_step',
+      );
+    return {
+      secret: this.totpCipher.decryptNullable(row?.totp_secret, 'users.totp_secret'),
+      enabledAt: row?.totp_enabled_at ?? null,
+      lastStep: row?.totp_last_step === null || row?.totp_last_step === undefined ? null : Number(row.totp_last_step),
+    };
   }
 
   /** Enrols a key, unless one was enrolled meanwhile (then false). */
   async enableSecondFactor(db: Db, id: string, secret: string, step: number, now: Date): Promise<boolean> {
-    const rows = await db('users').where('id', id).whereNull('totp_enabled_at').update({ totp_secret: this.totpCipher.encrypt(secret, 'users.totp_secret'), totp_enabled_at: now, totp_last_step: step, updated_at: now }).returning('id');
+    const rows = await db('users')
+      .where('id', id)
+      .whereNull('totp_enabled_at')
+      .update({ totp_secret: this.totpCipher.encrypt(secret, 'users.totp_secret'), totp_enabled_at: now, totp_last_step: step, updated_at: now })
+      .returning('id');
     return rows.length === 1;
   }
 
   /** Takes a time step as used: false when it, or a later one, already was (a code is accepted once). */
   async useSecondFactorStep(db: Db, id: string, step: number): Promise<boolean> {
-    const rows = await db('users').where('id', id).whereNotNull('totp_enabled_at')
+    const rows = await db('users')
+      .where('id', id)
+      .whereNotNull('totp_enabled_at')
       .where((w) => w.whereNull('totp_last_step').orWhere('totp_last_step', '<', step))
-      .update({ totp_last_step: step }).returning('id');
+      .update({ totp_last_step: step })
+      .returning('id');
     return rows.length === 1;
   }
 
   /** Forgets the key: the next login enrols a new one. */
   async resetSecondFactor(db: Db, id: string, now: Date): Promise<boolean> {
-    const rows = await db('users').where('id', id).whereNotNull('totp_secret').update({ totp_secret: null, totp_enabled_at: null, totp_last_step: null, updated_at: now }).returning('id');
+    const rows = await db('users')
+      .where('id', id)
+      .whereNotNull('totp_secret')
+      .update({ totp_secret: null, totp_enabled_at: null, totp_last_step: null, updated_at: now })
+      .returning('id');
     return rows.length === 1;
   }
 

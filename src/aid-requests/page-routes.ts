@@ -20,10 +20,23 @@ export async function renderRequest(services: Services, req: Request, res: Respo
   const { check, decisions, payments, events } = await aidRequests.pageData(a, request, tab);
   const pending = decisions.find((d) => d.status === 'pending') ?? null;
   const abilities = aidRequests.abilities(a, request, pending);
-  const model = requestPageModel({ req, request, tab, check, pending, abilities, pendingByMe: pending ? pending.proposedBy === a.userId : null, today: parisDate(clock.now()), form });
+  const model = requestPageModel({
+    req,
+    request,
+    tab,
+    check,
+    pending,
+    abilities,
+    pendingByMe: pending ? pending.proposedBy === a.userId : null,
+    today: parisDate(clock.now()),
+    form,
+  });
   if (tab === 'synthese') {
     const instructors = abilities.forAssociation ? await instruction.instructors(a) : [];
-    Object.assign(model, synthesisModel({ abilities, events, payments, decisions, instructors, chosenKind: (form?.values.kind as string | undefined) || req.query.decision }));
+    Object.assign(
+      model,
+      synthesisModel({ abilities, events, payments, decisions, instructors, chosenKind: (form?.values.kind as string | undefined) || req.query.decision }),
+    );
   } else if (tab === 'menage') {
     model.household = await households.get(a, request.householdId).catch(() => null);
     model.canOpenHousehold = abilities.canOpenHousehold && model.household !== null;

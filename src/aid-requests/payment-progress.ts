@@ -17,14 +17,28 @@ export class RequestPaymentProgress implements RequestProgress {
 
   async find(db: Db, requestId: string, forUpdate = false): Promise<PaidRequest | null> {
     const request = await this.requests.findById(db, { all: true }, requestId, forUpdate);
-    return request ? { id: request.id, reference: request.reference, organisationId: request.organisationId, aidTypeLabel: request.aidTypeLabel, inPayment: request.status === 'in_payment' } : null;
+    return request
+      ? {
+          id: request.id,
+          reference: request.reference,
+          organisationId: request.organisationId,
+          aidTypeLabel: request.aidTypeLabel,
+          inPayment: request.status === 'in_payment',
+        }
+      : null;
   }
 
   async transferSent(trx: Db, actor: Actor, requestId: string, message: string, now: Date): Promise<void> {
     const request = await this.requests.findById(trx, { all: true }, requestId, true);
     if (!request) return;
     if (request.status === 'granted') {
-      await this.aidRequests.move(trx, actor, request, { to: transition(actor.role, 'granted', 'start_payment'), version: request.version, action: 'request.in_payment', event: { kind: 'payment', message } }, now);
+      await this.aidRequests.move(
+        trx,
+        actor,
+        request,
+        { to: transition(actor.role, 'granted', 'start_payment'), version: request.version, action: 'request.in_payment', event: { kind: 'payment', message } },
+        now,
+      );
     } else {
       await this.note(trx, actor, requestId, message, now);
     }
@@ -33,7 +47,18 @@ export class RequestPaymentProgress implements RequestProgress {
   async paid(trx: Db, actor: Actor, requestId: string, now: Date): Promise<void> {
     const request = await this.requests.findById(trx, { all: true }, requestId, true);
     if (!request || request.status !== 'in_payment') return;
-    await this.aidRequests.move(trx, actor, request, { to: transition(actor.role, request.status, 'complete_payment'), version: request.version, action: 'request.paid', event: { kind: 'payment', message: 'Tous les versements ont été effectués.' } }, now);
+    await this.aidRequests.move(
+      trx,
+      actor,
+      request,
+      {
+        to: transition(actor.role, request.status, 'complete_payment'),
+        version: request.version,
+        action: 'request.paid',
+        event: { kind: 'payment', message: 'Tous les versements ont été effectués.' },
+      },
+      now,
+    );
   }
 
   async note(trx: Db, actor: Actor, requestId: string, message: string, now: Date): Promise<void> {

@@ -64,7 +64,8 @@ export interface AidRequest {
   updatedAt: Date;
 }
 
-export type EventKind = 'status_change' | 'message' | 'note' | 'information_request' | 'information_answer' | 'assignment' | 'proposal' | 'decision' | 'reminder' | 'payment';
+export type EventKind =
+  'status_change' | 'message' | 'note' | 'information_request' | 'information_answer' | 'assignment' | 'proposal' | 'decision' | 'reminder' | 'payment';
 
 export interface RequestEvent {
   id: string;
@@ -213,13 +214,18 @@ export function selectRequest(db: Db, scope: RequestScope) {
   const org = (column: string) => db.raw(`(select o.${column} from organisations o where o.id = r.organisation_id) as organisation_${column}`);
   const type = (column: string, as: string) => db.raw(`(select t.${column} from aid_types t where t.id = r.aid_type_id) as ${as}`);
   return visibleRequests(db, scope).select(
-    'r.*', org('name'), org('status'), type('code', 'aid_type_code'), type('label', 'aid_type_label'), type('group_code', 'aid_type_group'), type('payees', 'aid_type_payees'),
+    'r.*',
+    org('name'),
+    org('status'),
+    type('code', 'aid_type_code'),
+    type('label', 'aid_type_label'),
+    type('group_code', 'aid_type_group'),
+    type('payees', 'aid_type_payees'),
     type('validation_threshold_cents', 'validation_threshold_cents'),
     db.raw('(select ag.name from agencies ag where ag.id = r.agency_id) as agency_name'),
     db.raw("(select au.first_name || ' ' || au.last_name from users au where au.id = r.assigned_to) as assigned_to_name"),
   );
 }
-
 
 /** A granted aid as `grantedAidsQuery` selects it. */
 export interface GrantedAidRow {
@@ -304,18 +310,39 @@ export class AidRequestRepository {
     if (!('payee_iban' in patch)) return patch;
     const iban = patch.payee_iban as string | null | undefined;
     if (iban === undefined) return patch;
-    return { ...patch, payee_iban: this.cipher.encryptNullable(iban, 'aid_requests.payee_iban'), payee_iban_hash: iban === null ? null : this.cipher.blindIndex(iban) };
+    return {
+      ...patch,
+      payee_iban: this.cipher.encryptNullable(iban, 'aid_requests.payee_iban'),
+      payee_iban_hash: iban === null ? null : this.cipher.blindIndex(iban),
+    };
   }
 
   async insert(
     db: Db,
-    r: { organisationId: string; agencyId: string | null; householdId: string; aidTypeId: string; situation: SituationSnapshot; tenantName: string; searchName: string; createdBy: string },
+    r: {
+      organisationId: string;
+      agencyId: string | null;
+      householdId: string;
+      aidTypeId: string;
+      situation: SituationSnapshot;
+      tenantName: string;
+      searchName: string;
+      createdBy: string;
+    },
     now: Date,
   ): Promise<string> {
     const [row] = await db('aid_requests')
       .insert({
-        organisation_id: r.organisationId, agency_id: r.agencyId, household_id: r.householdId, aid_type_id: r.aidTypeId, situation: JSON.stringify(r.situation),
-        tenant_name: r.tenantName, search_name: r.searchName, created_by: r.createdBy, created_at: now, updated_at: now,
+        organisation_id: r.organisationId,
+        agency_id: r.agencyId,
+        household_id: r.householdId,
+        aid_type_id: r.aidTypeId,
+        situation: JSON.stringify(r.situation),
+        tenant_name: r.tenantName,
+        search_name: r.searchName,
+        created_by: r.createdBy,
+        created_at: now,
+        updated_at: now,
       })
       .returning<{ id: string }[]>('id');
     return row!.id; // an insert returns its row
@@ -323,25 +350,36 @@ export class AidRequestRepository {
 
   /** Saves fields of a draft when its version still matches; false when someone saved in between. */
   async saveDraft(db: Db, id: string, version: number, patch: Record<string, unknown>, now: Date): Promise<boolean> {
-    const n = await db('aid_requests').where({ id, version, status: 'draft' }).update({ ...this.sealed(patch), version: version + 1, updated_at: now });
+    const n = await db('aid_requests')
+      .where({ id, version, status: 'draft' })
+      .update({ ...this.sealed(patch), version: version + 1, updated_at: now });
     return n === 1;
   }
 
   /** Moves the request to a status when it is still in the expected status and version. */
   async changeStatus(db: Db, id: string, version: number, from: RequestStatus, to: RequestStatus, patch: Record<string, unknown>, now: Date): Promise<boolean> {
-    const n = await db('aid_requests').where({ id, version, status: from }).update({ ...this.sealed(patch), status: to, version: version + 1, updated_at: now });
+    const n = await db('aid_requests')
+      .where({ id, version, status: from })
+      .update({ ...this.sealed(patch), status: to, version: version + 1, updated_at: now });
     return n === 1;
   }
 
   /** Changes fields without a status change (assignment, pending proposal), still under optimistic locking. */
   async touch(db: Db, id: string, version: number, patch: Record<string, unknown>, now: Date): Promise<boolean> {
-    const n = await db('aid_requests').where({ id, version }).update({ ...this.sealed(patch), version: version + 1, updated_at: now });
+    const n = await db('aid_requests')
+      .where({ id, version })
+      .update({ ...this.sealed(patch), version: version + 1, updated_at: now });
     return n === 1;
   }
 
   /** Another open request of the same household for the same aid type. */
   openOfSameTypeQuery(db: Db, householdId: string, aidTypeId: string, exceptId: string, openStatuses: readonly string[]) {
-    return db('aid_requests').where({ household_id: householdId, aid_type_id: aidTypeId }).whereIn('status', openStatuses).whereNot('id', exceptId).limit(1).select<Array<{ reference: string | null; id: string }>>('reference', 'id');
+    return db('aid_requests')
+      .where({ household_id: householdId, aid_type_id: aidTypeId })
+      .whereIn('status', openStatuses)
+      .whereNot('id', exceptId)
+      .limit(1)
+      .select<Array<{ reference: string | null; id: string }>>('reference', 'id');
   }
 
   /** How many files of a request still wait for their type (received several at once, or without one). */
@@ -390,7 +428,7 @@ export class AidRequestRepository {
       .where({ organisation_id: organisationId, payee_kind: 'landlord' })
       .whereNotNull('payee_iban')
       .orderBy('updated_at', 'desc')
-      .first<Pick<RequestTableRow, 'payee_bic'> & { payee_iban: string; payee_name: string } | undefined>('payee_iban', 'payee_bic', 'payee_name');
+      .first<(Pick<RequestTableRow, 'payee_bic'> & { payee_iban: string; payee_name: string }) | undefined>('payee_iban', 'payee_bic', 'payee_name');
     return row ? { iban: this.cipher.decrypt(row.payee_iban, 'aid_requests.payee_iban'), bic: row.payee_bic ?? null, name: row.payee_name } : null;
   }
 
@@ -428,7 +466,10 @@ export class AidRequestRepository {
   async noticeDetails(db: Db, ids: string[]): Promise<Map<string, { tenantName: string; aidLabel: string }>> {
     const out = new Map<string, { tenantName: string; aidLabel: string }>();
     for (let i = 0; i < ids.length; i += 5000) {
-      const rows = await db('aid_requests as r').join('aid_types as t', 't.id', 'r.aid_type_id').whereIn('r.id', ids.slice(i, i + 5000)).select<Array<{ id: string; tenant_name: string | null; label: string }>>('r.id', 'r.tenant_name', 't.label');
+      const rows = await db('aid_requests as r')
+        .join('aid_types as t', 't.id', 'r.aid_type_id')
+        .whereIn('r.id', ids.slice(i, i + 5000))
+        .select<Array<{ id: string; tenant_name: string | null; label: string }>>('r.id', 'r.tenant_name', 't.label');
       for (const r of rows) out.set(r.id, { tenantName: r.tenant_name ?? '', aidLabel: r.label });
     }
     return out;
@@ -437,8 +478,14 @@ export class AidRequestRepository {
   async addEvent(db: Db, requestId: string, e: NewEvent, now: Date): Promise<string> {
     const [row] = await db('request_events')
       .insert({
-        request_id: requestId, occurred_at: now, actor_user_id: e.actorUserId, actor_label: e.actorLabel, kind: e.kind,
-        from_status: e.fromStatus ?? null, to_status: e.toStatus ?? null, visibility: e.visibility,
+        request_id: requestId,
+        occurred_at: now,
+        actor_user_id: e.actorUserId,
+        actor_label: e.actorLabel,
+        kind: e.kind,
+        from_status: e.fromStatus ?? null,
+        to_status: e.toStatus ?? null,
+        visibility: e.visibility,
         // what stays inside the association (notes, proposals) is encrypted; messages shared with the landlord are not
         message: e.visibility === 'internal' ? this.cipher.encryptNullable(e.message ?? null, 'request_events.message') : (e.message ?? null),
       })
@@ -463,7 +510,10 @@ export class AidRequestRepository {
       .leftJoin('users as u', 'u.id', 'e.actor_user_id')
       .leftJoin('organisations as o', 'o.id', 'u.organisation_id')
       .where('e.request_id', requestId)
-      .orderBy([{ column: 'e.occurred_at', order: 'desc' }, { column: 'e.id', order: 'desc' }])
+      .orderBy([
+        { column: 'e.occurred_at', order: 'desc' },
+        { column: 'e.id', order: 'desc' },
+      ])
       .select<EventRow[]>('e.*', 'o.kind as actor_org_kind');
     if (!includeInternal) q.where('e.visibility', 'shared');
     return q;
@@ -476,6 +526,9 @@ export class AidRequestRepository {
 
   async events(db: Db, requestId: string, includeInternal: boolean): Promise<RequestEvent[]> {
     const [rows, attachments] = [await this.eventsQuery(db, requestId, includeInternal), await this.attachmentsQuery(db, requestId)];
-    return toEvents(rows.map((r) => (r.visibility === 'internal' ? { ...r, message: this.cipher.decryptNullable(r.message, 'request_events.message') } : r)), attachments);
+    return toEvents(
+      rows.map((r) => (r.visibility === 'internal' ? { ...r, message: this.cipher.decryptNullable(r.message, 'request_events.message') } : r)),
+      attachments,
+    );
   }
 }

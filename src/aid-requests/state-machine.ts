@@ -54,7 +54,6 @@ const INSTRUCTORS: readonly Role[] = ['operator', 'admin'];
 /** Payment steps are taken by the payment jobs and by the people who run them. */
 const PAYMENT: readonly Role[] = ['operator', 'admin', 'accountant'];
 
-
 export const TRANSITIONS: ReadonlyArray<Transition<RequestStatus, RequestAction>> = [
   { action: 'submit', from: ['draft'], to: 'submitted', roles: LANDLORD, label: 'Déposer la demande' },
   { action: 'withdraw', from: ['draft', 'submitted', 'in_review', 'awaiting_information'], to: 'withdrawn', roles: LANDLORD, label: 'Retirer la demande' },

@@ -106,7 +106,15 @@ export function evaluateEligibility(aidType: AidTypeRef, rules: Rules, s: Situat
 
   if (rules.ceilingCents !== null && requested !== null) {
     const ok = requested <= rules.ceilingCents;
-    add('ceiling', ok, ok ? `Le montant demandé respecte le plafond de l’aide (${formatEuros(rules.ceilingCents)})` : `Le montant dépasse le plafond de l’aide : ${formatEuros(rules.ceilingCents)}`, formatEuros(requested), formatEuros(rules.ceilingCents));
+    add(
+      'ceiling',
+      ok,
+      ok
+        ? `Le montant demandé respecte le plafond de l’aide (${formatEuros(rules.ceilingCents)})`
+        : `Le montant dépasse le plafond de l’aide : ${formatEuros(rules.ceilingCents)}`,
+      formatEuros(requested),
+      formatEuros(rules.ceilingCents),
+    );
   }
   if (rules.monthly && s.requestedMonths != null) {
     const months = s.requestedMonths;
@@ -114,7 +122,13 @@ export function evaluateEligibility(aidType: AidTypeRef, rules: Rules, s: Situat
     const min = rules.minInstalments ?? 1;
     if (max !== null) {
       const ok = months >= min && months <= max;
-      add('months', ok, ok ? `${months} mensualité${months > 1 ? 's' : ''}, dans la limite de ${max}` : `Le nombre de mensualités doit être compris entre ${min} et ${max}`, String(months), `${min} à ${max}`);
+      add(
+        'months',
+        ok,
+        ok ? `${months} mensualité${months > 1 ? 's' : ''}, dans la limite de ${max}` : `Le nombre de mensualités doit être compris entre ${min} et ${max}`,
+        String(months),
+        `${min} à ${max}`,
+      );
     }
   }
   const own = s.ownGrant ?? null;
@@ -150,7 +164,8 @@ export function evaluateEligibility(aidType: AidTypeRef, rules: Rules, s: Situat
   if (rules.frequency) {
     const { maxCount, months, scope } = rules.frequency;
     const since = monthsBefore(s.today, months);
-    const same = (a: Situation['previousAids'][number]) => (scope === 'group' && aidType.groupCode ? a.groupCode === aidType.groupCode : a.aidTypeCode === aidType.code);
+    const same = (a: Situation['previousAids'][number]) =>
+      scope === 'group' && aidType.groupCode ? a.groupCode === aidType.groupCode : a.aidTypeCode === aidType.code;
     const n = s.previousAids.filter((a) => same(a) && a.grantedOn > since).length;
     if (own && own.grantedOn > since) {
       // decided: this grant counts among the aids of the period
@@ -180,7 +195,13 @@ export function evaluateEligibility(aidType: AidTypeRef, rules: Rules, s: Situat
   const e = rules.eligibility;
   if (e.requirePrivateSectorEmployee) {
     const ok = s.members.some((m) => m.employmentStatus === 'private_employee');
-    add('private_sector', ok, ok ? 'Au moins une personne du ménage est salariée du secteur privé' : 'L’aide est réservée aux ménages dont au moins une personne est salariée du secteur privé');
+    add(
+      'private_sector',
+      ok,
+      ok
+        ? 'Au moins une personne du ménage est salariée du secteur privé'
+        : 'L’aide est réservée aux ménages dont au moins une personne est salariée du secteur privé',
+    );
   }
   if (e.requireActiveLandlord) {
     add('landlord_active', s.landlordActive, s.landlordActive ? 'Le bailleur est adhérent actif' : 'Le bailleur n’est pas un adhérent actif de l’association');
@@ -228,7 +249,11 @@ export function evaluateEligibility(aidType: AidTypeRef, rules: Rules, s: Situat
   }
   if (s.documents) {
     const missing = rules.documents.filter((d) => d.mandatory && !s.documents?.includes(d.kind)).map((d) => DOCUMENT_KINDS[d.kind]);
-    add('documents', missing.length === 0, missing.length === 0 ? 'Toutes les pièces obligatoires sont jointes' : `Pièces obligatoires manquantes : ${missing.join(', ')}`);
+    add(
+      'documents',
+      missing.length === 0,
+      missing.length === 0 ? 'Toutes les pièces obligatoires sont jointes' : `Pièces obligatoires manquantes : ${missing.join(', ')}`,
+    );
   }
   return { eligible: checks.every((c) => c.ok), checks, effortRateBp: effort, remainingIncomePerPersonPerDayCents: remaining };
 }

@@ -81,7 +81,15 @@ export const toVersion = (r: AidTypeVersionRow): AidTypeVersion => ({
   createdAt: r.created_at,
 });
 
-const columns = (f: AidTypeFields) => ({ code: f.code, label: f.label, description: f.description, payees: f.payees, group_code: f.groupCode, validation_threshold_cents: f.validationThresholdCents, status: f.status });
+const columns = (f: AidTypeFields) => ({
+  code: f.code,
+  label: f.label,
+  description: f.description,
+  payees: f.payees,
+  group_code: f.groupCode,
+  validation_threshold_cents: f.validationThresholdCents,
+  status: f.status,
+});
 
 /** The aid catalogue: not tenant data (the association's), read by every role that files or instructs. */
 export class AidTypeRepository {
@@ -110,12 +118,18 @@ export class AidTypeRepository {
   }
 
   async insert(db: Db, f: AidTypeFields, now: Date): Promise<string> {
-    const [row] = await db('aid_types').insert({ ...columns(f), created_at: now, updated_at: now }).returning<{ id: string }[]>('id');
+    const [row] = await db('aid_types')
+      .insert({ ...columns(f), created_at: now, updated_at: now })
+      .returning<{ id: string }[]>('id');
     return row!.id; // an insert returns its row
   }
 
   async update(db: Db, id: string, version: number, f: AidTypeFields, now: Date): Promise<boolean> {
-    return (await db('aid_types').where({ id, version }).update({ ...columns(f), version: version + 1, updated_at: now })) === 1;
+    return (
+      (await db('aid_types')
+        .where({ id, version })
+        .update({ ...columns(f), version: version + 1, updated_at: now })) === 1
+    );
   }
 
   versionByIdQuery(db: Db, aidTypeId: string, id: string) {
@@ -142,9 +156,21 @@ export class AidTypeRepository {
     return row ? toVersion(row) : null;
   }
 
-  async insertVersion(db: Db, v: { aidTypeId: string; number: number; effectiveFrom: string; rules: Rules; notes: string; createdBy: string | null }, now: Date): Promise<string> {
+  async insertVersion(
+    db: Db,
+    v: { aidTypeId: string; number: number; effectiveFrom: string; rules: Rules; notes: string; createdBy: string | null },
+    now: Date,
+  ): Promise<string> {
     const [row] = await db('aid_type_versions')
-      .insert({ aid_type_id: v.aidTypeId, number: v.number, effective_from: v.effectiveFrom, rules: JSON.stringify(v.rules), notes: v.notes, created_by: v.createdBy, created_at: now })
+      .insert({
+        aid_type_id: v.aidTypeId,
+        number: v.number,
+        effective_from: v.effectiveFrom,
+        rules: JSON.stringify(v.rules),
+        notes: v.notes,
+        created_by: v.createdBy,
+        created_at: now,
+      })
       .returning<{ id: string }[]>('id');
     return row!.id; // an insert returns its row
   }

@@ -32,11 +32,24 @@ const HISTORY = {
     'aid_type.version_added': 'Nouvelle version des règles',
   },
   fields: {
-    code: 'Code', label: 'Nom', description: 'Description', payees: 'Bénéficiaires', groupCode: 'Groupe', validationThresholdCents: 'Seuil de double validation', status: 'Statut',
-    effectiveFrom: 'En vigueur à partir du', versionNumber: 'Version',
+    code: 'Code',
+    label: 'Nom',
+    description: 'Description',
+    payees: 'Bénéficiaires',
+    groupCode: 'Groupe',
+    validationThresholdCents: 'Seuil de double validation',
+    status: 'Statut',
+    effectiveFrom: 'En vigueur à partir du',
+    versionNumber: 'Version',
   },
   value: (field: string, value: unknown) =>
-    value === null || value === undefined || value === '' ? '—' : field === 'effectiveFrom' ? formatDate(value) : field === 'validationThresholdCents' ? formatEuros(value) : String(value),
+    value === null || value === undefined || value === ''
+      ? '—'
+      : field === 'effectiveFrom'
+        ? formatDate(value)
+        : field === 'validationThresholdCents'
+          ? formatEuros(value)
+          : String(value),
 };
 
 export function aidTypeRoutes(services: Services): Router {
@@ -50,7 +63,11 @@ export function aidTypeRoutes(services: Services): Router {
 
   const renderNew = (_req: Request, res: Response, form: FormState) => res.render('aid-types/new', { form, ...options });
   router.get(urls.aidTypeNew(), ...requirePermission('catalogue:manage'), (req, res) =>
-    renderNew(req, res, emptyForm(req, { effectiveFrom: today(), requireActiveLandlord: true, expenseAccount: '6571', thirdPartyAccount: '4672', payees: ['landlord'] })),
+    renderNew(
+      req,
+      res,
+      emptyForm(req, { effectiveFrom: today(), requireActiveLandlord: true, expenseAccount: '6571', thirdPartyAccount: '4672', payees: ['landlord'] }),
+    ),
   );
   postForm(router, urls.aidTypes(), logger, {
     permission: 'catalogue:manage',

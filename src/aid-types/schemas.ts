@@ -8,7 +8,12 @@ const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefi
 const optionalCount = (label: string, max = 120) =>
   z.preprocess(
     blank,
-    z.coerce.number({ error: `${label} : saisissez un nombre entier` }).int({ error: `${label} : saisissez un nombre entier` }).min(1, { error: `${label} : au moins 1` }).max(max, { error: `${label} : au plus ${max}` }).optional(),
+    z.coerce
+      .number({ error: `${label} : saisissez un nombre entier` })
+      .int({ error: `${label} : saisissez un nombre entier` })
+      .min(1, { error: `${label} : au moins 1` })
+      .max(max, { error: `${label} : au plus ${max}` })
+      .optional(),
   );
 
 /** "30" or "33,5" (%) → basis points. */
@@ -29,7 +34,8 @@ const optionalPercent = () =>
       }),
   );
 
-const account = (missing: string) => requiredText(missing, 10).regex(/^\d{3,10}$/, { error: 'Un numéro de compte compte de 3 à 10 chiffres, par exemple 6571' });
+const account = (missing: string) =>
+  requiredText(missing, 10).regex(/^\d{3,10}$/, { error: 'Un numéro de compte compte de 3 à 10 chiffres, par exemple 6571' });
 
 const documentFields = Object.fromEntries(DOCUMENT_KIND_CODES.map((k) => [`doc_${k}`, z.enum(['none', 'optional', 'mandatory']).catch('none')])) as Record<
   `doc_${DocumentKind}`,
@@ -69,7 +75,11 @@ function versionRules(v: Partial<VersionInput>, ctx: z.RefinementCtx): void {
     ctx.addIssue({ code: 'custom', path: ['maxInstalments'], message: 'Le maximum de mensualités doit être au moins égal au minimum' });
   }
   if (Boolean(v.frequencyMaxCount) !== Boolean(v.frequencyMonths)) {
-    ctx.addIssue({ code: 'custom', path: [v.frequencyMaxCount ? 'frequencyMonths' : 'frequencyMaxCount'], message: 'Une limite de fréquence a besoin d’un nombre d’aides et d’une période en mois' });
+    ctx.addIssue({
+      code: 'custom',
+      path: [v.frequencyMaxCount ? 'frequencyMonths' : 'frequencyMaxCount'],
+      message: 'Une limite de fréquence a besoin d’un nombre d’aides et d’une période en mois',
+    });
   }
 }
 
@@ -84,7 +94,15 @@ const typeFields = {
       .array(z.enum(Object.keys(PAYEE_KINDS) as [PayeeKind, ...PayeeKind[]], { error: 'Choisissez des bénéficiaires de la liste' }))
       .min(1, { error: 'Cochez au moins un bénéficiaire du versement' }),
   ),
-  groupCode: z.preprocess(blank, z.string().trim().toLowerCase().regex(/^[a-z0-9_-]{1,30}$/, { error: 'Un groupe s’écrit en minuscules, sans espace, par exemple « loyer »' }).optional()),
+  groupCode: z.preprocess(
+    blank,
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z0-9_-]{1,30}$/, { error: 'Un groupe s’écrit en minuscules, sans espace, par exemple « loyer »' })
+      .optional(),
+  ),
   validationThreshold: z.preprocess(blank, z.string().max(30).optional()).transform((v, ctx) => {
     if (v === undefined) return null;
     const cents = parseEurosToCents(v);

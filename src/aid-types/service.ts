@@ -64,14 +64,33 @@ export class AidTypeService {
 
   async create(actor: Actor, input: CreateAidTypeInput): Promise<string> {
     scopeFor(actor, 'catalogue:manage');
-    const fields: AidTypeFields = { code: input.code, label: input.label, description: input.description ?? '', payees: input.payees, groupCode: input.groupCode ?? null, validationThresholdCents: input.validationThreshold, status: 'active' };
+    const fields: AidTypeFields = {
+      code: input.code,
+      label: input.label,
+      description: input.description ?? '',
+      payees: input.payees,
+      groupCode: input.groupCode ?? null,
+      validationThresholdCents: input.validationThreshold,
+      status: 'active',
+    };
     const rules = toRules(input);
     return this.db.transaction(async (trx) => {
       if (await this.repository.codeTaken(trx, fields.code)) throw new ValidationError({ code: 'Une aide porte déjà ce code' });
       const now = this.clock.now();
       const id = await this.repository.insert(trx, fields, now);
-      await this.repository.insertVersion(trx, { aidTypeId: id, number: 1, effectiveFrom: input.effectiveFrom, rules, notes: input.notes ?? '', createdBy: actor.userId }, now);
-      await this.audit.record(trx, actor, { entityType: 'aid_type', entityId: id, organisationId: null, action: 'aid_type.created', before: null, after: { ...fields, effectiveFrom: input.effectiveFrom } });
+      await this.repository.insertVersion(
+        trx,
+        { aidTypeId: id, number: 1, effectiveFrom: input.effectiveFrom, rules, notes: input.notes ?? '', createdBy: actor.userId },
+        now,
+      );
+      await this.audit.record(trx, actor, {
+        entityType: 'aid_type',
+        entityId: id,
+        organisationId: null,
+        action: 'aid_type.created',
+        before: null,
+        after: { ...fields, effectiveFrom: input.effectiveFrom },
+      });
       return id;
     });
   }
@@ -82,13 +101,37 @@ export class AidTypeService {
       const current = await this.repository.findById(trx, id);
       if (!current) throw new NotFoundError();
       if (current.version !== input.version) throw new ConflictError();
-      const fields: AidTypeFields = { code: current.code, label: input.label, description: input.description ?? '', payees: input.payees, groupCode: input.groupCode ?? null, validationThresholdCents: input.validationThreshold, status: input.status };
+      const fields: AidTypeFields = {
+        code: current.code,
+        label: input.label,
+        description: input.description ?? '',
+        payees: input.payees,
+        groupCode: input.groupCode ?? null,
+        validationThresholdCents: input.validationThreshold,
+        status: input.status,
+      };
       if (!(await this.repository.update(trx, id, input.version, fields, this.clock.now()))) throw new ConflictError();
       await this.audit.record(trx, actor, {
-        entityType: 'aid_type', entityId: id, organisationId: null,
+        entityType: 'aid_type',
+        entityId: id,
+        organisationId: null,
         action: current.status !== fields.status ? (fields.status === 'archived' ? 'aid_type.archived' : 'aid_type.reactivated') : 'aid_type.updated',
-        before: { label: current.label, description: current.description, payees: current.payees.join(', '), groupCode: current.groupCode, validationThresholdCents: current.validationThresholdCents, status: current.status },
-        after: { label: fields.label, description: fields.description, payees: fields.payees.join(', '), groupCode: fields.groupCode, validationThresholdCents: fields.validationThresholdCents, status: fields.status },
+        before: {
+          label: current.label,
+          description: current.description,
+          payees: current.payees.join(', '),
+          groupCode: current.groupCode,
+          validationThresholdCents: current.validationThresholdCents,
+          status: current.status,
+        },
+        after: {
+          label: fields.label,
+          description: fields.description,
+          payees: fields.payees.join(', '),
+          groupCode: fields.groupCode,
+          validationThresholdCents: fields.validationThresholdCents,
+          status: fields.status,
+        },
       });
     });
   }
@@ -97,21 +140,34 @@ export class AidTypeService {
   async addVersion(actor: Actor, aidTypeId: string, input: VersionFormInput): Promise<void> {
     scopeFor(actor, 'catalogue:manage');
     const today = parisDate(this.clock.now());
-    if (input.effectiveFrom < today) throw new ValidationError({ effectiveFrom: 'Une nouvelle version entre en vigueur aujourd’hui au plus tôt : les demandes déjà déposées gardent leur version' });
+    if (input.effectiveFrom < today)
+      throw new ValidationError({
+        effectiveFrom: 'Une nouvelle version entre en vigueur aujourd’hui au plus tôt : les demandes déjà déposées gardent leur version',
+      });
     const rules = toRules(input);
     await this.db.transaction(async (trx) => {
       const aidType = await this.repository.findById(trx, aidTypeId);
       if (!aidType) throw new NotFoundError();
       const [latest] = await this.repository.versions(trx, aidTypeId);
       if (latest && input.effectiveFrom <= latest.effectiveFrom) {
-        throw new ValidationError({ effectiveFrom: `La nouvelle version doit entrer en vigueur après la version ${latest.number} (du ${formatDate(latest.effectiveFrom)})` });
+        throw new ValidationError({
+          effectiveFrom: `La nouvelle version doit entrer en vigueur après la version ${latest.number} (du ${formatDate(latest.effectiveFrom)})`,
+        });
       }
       await this.repository.closeOpenVersion(trx, aidTypeId, dayBefore(input.effectiveFrom));
       const number = (latest?.number ?? 0) + 1;
-      await this.repository.insertVersion(trx, { aidTypeId, number, effectiveFrom: input.effectiveFrom, rules, notes: input.notes ?? '', createdBy: actor.userId }, this.clock.now());
+      await this.repository.insertVersion(
+        trx,
+        { aidTypeId, number, effectiveFrom: input.effectiveFrom, rules, notes: input.notes ?? '', createdBy: actor.userId },
+        this.clock.now(),
+      );
       await this.audit.record(trx, actor, {
-        entityType: 'aid_type', entityId: aidTypeId, organisationId: null, action: 'aid_type.version_added',
-        before: null, after: { versionNumber: number, effectiveFrom: input.effectiveFrom },
+        entityType: 'aid_type',
+        entityId: aidTypeId,
+        organisationId: null,
+        action: 'aid_type.version_added',
+        before: null,
+        after: { versionNumber: number, effectiveFrom: input.effectiveFrom },
       });
     });
   }

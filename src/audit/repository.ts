@@ -69,7 +69,10 @@ export class AuditRepository {
   async listForEntity(db: Db, entityType: string, entityId: string, limit = 200): Promise<AuditEvent[]> {
     const rows = await db<AuditRow>('audit_events')
       .where({ entity_type: entityType, entity_id: entityId })
-      .orderBy([{ column: 'occurred_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .orderBy([
+        { column: 'occurred_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
       .limit(limit);
     return rows.map(toEvent);
   }
@@ -91,7 +94,10 @@ export class AuditRepository {
           });
         }
       })
-      .orderBy([{ column: 'occurred_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .orderBy([
+        { column: 'occurred_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
       .limit(limit);
     return rows.map(toEvent);
   }

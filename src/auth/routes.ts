@@ -51,8 +51,14 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
   };
   /** A limiter keyed by `key` (requests without one pass uncounted), or by source address. */
   const keyOf = (key: ((req: Request) => string | null) | undefined) =>
-    key ? { keyGenerator: (req: Request) => key(req) ?? 'none', skip: (req: Request) => key(req) === null } : { keyGenerator: (req: Request) => ipKeyGenerator(req.ip ?? '') };
-  const limiter = (name: string, limit: number, options: { key?: (req: Request) => string | null; countAll?: boolean; handler: (req: Request, res: Response) => void }) =>
+    key
+      ? { keyGenerator: (req: Request) => key(req) ?? 'none', skip: (req: Request) => key(req) === null }
+      : { keyGenerator: (req: Request) => ipKeyGenerator(req.ip ?? '') };
+  const limiter = (
+    name: string,
+    limit: number,
+    options: { key?: (req: Request) => string | null; countAll?: boolean; handler: (req: Request, res: Response) => void },
+  ) =>
     rateLimit({
       windowMs: 15 * 60_000,
       limit,
@@ -89,8 +95,7 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
     },
   });
 
-  const renderLogin = (req: Request, res: Response, form: FormState) =>
-    res.render('auth/login', { form, loggedOut: req.query.deconnecte === '1' });
+  const renderLogin = (req: Request, res: Response, form: FormState) => res.render('auth/login', { form, loggedOut: req.query.deconnecte === '1' });
 
   router.get(urls.login(), (req, res) => {
     if (req.actor) return res.redirect(urls.home());
@@ -98,7 +103,14 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
   });
 
   /** A new session (no fixation) waiting for the second factor of `user`; a user still to enrol is mailed a code. */
-  const awaitSecondFactor = async (req: Request, res: Response, user: User, carry: { returnTo?: string | undefined; savedForm?: typeof req.session.savedForm }, mailVerified: boolean, flash?: string) => {
+  const awaitSecondFactor = async (
+    req: Request,
+    res: Response,
+    user: User,
+    carry: { returnTo?: string | undefined; savedForm?: typeof req.session.savedForm },
+    mailVerified: boolean,
+    flash?: string,
+  ) => {
     const enrolled = await services.secondFactor.enrolled(user.id);
     await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(asError(err)) : resolve())));
     const now = clock.now().getTime();
@@ -127,7 +139,11 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
           if (err) return reject(asError(err));
           if (!user) {
             res.status(401);
-            renderLogin(req, res, { values: { email: (req.body as { email?: unknown }).email }, errors: { _form: info?.message ?? '' }, errorSummary: [{ href: '#email', text: info?.message ?? '' }] });
+            renderLogin(req, res, {
+              values: { email: (req.body as { email?: unknown }).email },
+              errors: { _form: info?.message ?? '' },
+              errorSummary: [{ href: '#email', text: info?.message ?? '' }],
+            });
             return resolve();
           }
           // the password is right; for these roles the login waits for the code
@@ -143,7 +159,13 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
    * to go and what was typed carry over. `recoveryCodes`, just generated at enrolment, are shown
    * once instead of redirecting.
    */
-  const logIn = (req: Request, res: Response, user: User, carry: { returnTo?: string | undefined; savedForm?: typeof req.session.savedForm }, then: { recoveryCodes?: string[]; flash?: { kind: 'info' | 'warning'; text: string } } = {}) =>
+  const logIn = (
+    req: Request,
+    res: Response,
+    user: User,
+    carry: { returnTo?: string | undefined; savedForm?: typeof req.session.savedForm },
+    then: { recoveryCodes?: string[]; flash?: { kind: 'info' | 'warning'; text: string } } = {},
+  ) =>
     new Promise<void>((resolve, reject) => {
       req.logIn(user, (loginErr) => {
         if (loginErr) return reject(asError(loginErr));
@@ -185,7 +207,13 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
     const user = await pendingUser(req);
     if (!user) return backToLogin(req, res, 'Saisissez de nouveau votre mot de passe.');
     const pending = req.session.secondFactor as NonNullable<typeof req.session.secondFactor>;
-    const view = { form: { ...form, values: {} }, stage: 'code', enrolment: null as unknown, maskedEmail: maskEmail(user.email), codeMinutes: ENROLMENT_CODE_MINUTES };
+    const view = {
+      form: { ...form, values: {} },
+      stage: 'code',
+      enrolment: null as unknown,
+      maskedEmail: maskEmail(user.email),
+      codeMinutes: ENROLMENT_CODE_MINUTES,
+    };
     if (!(await services.secondFactor.enrolled(user.id))) {
       if (!mailVerified(req, user)) {
         view.stage = 'mail';
@@ -212,7 +240,8 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
       if ((await services.secondFactor.enrolled(user.id)) || mailVerified(req, user)) return res.redirect(urls.secondFactor());
       const outcome = await services.secondFactor.checkEnrolmentCode(actorOf(user, req.ip, req.id), data.code);
       if (outcome === 'wrong') throw new ValidationError({ code: 'Ce code est incorrect. Saisissez le code du dernier courriel reçu.' });
-      if (outcome === 'expired') throw new ValidationError({ code: 'Ce code n’est plus valable (expiré, déjà utilisé ou trop d’essais) : demandez un nouveau code.' });
+      if (outcome === 'expired')
+        throw new ValidationError({ code: 'Ce code n’est plus valable (expiré, déjà utilisé ou trop d’essais) : demandez un nouveau code.' });
       if (outcome === 'locked') return backToLogin(req, res, LOCKED);
       req.session.enrolment = { userId: user.id, mailVerifiedAt: clock.now().getTime() };
       res.redirect(urls.secondFactor());
@@ -227,7 +256,12 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
       if (!user) return backToLogin(req, res, 'Saisissez de nouveau votre mot de passe.');
       if (!(await services.secondFactor.enrolled(user.id)) && !mailVerified(req, user)) {
         const sent = await services.secondFactor.sendEnrolmentCode(user, { ip: req.ip, requestId: req.id });
-        req.flash(sent === 'sent' ? 'success' : 'warning', sent === 'sent' ? 'Un nouveau code vient de vous être envoyé.' : 'Un code vous a été envoyé il y a moins d’une minute, ou trop de codes ont été demandés : patientez avant d’en demander un autre.');
+        req.flash(
+          sent === 'sent' ? 'success' : 'warning',
+          sent === 'sent'
+            ? 'Un nouveau code vient de vous être envoyé.'
+            : 'Un code vous a été envoyé il y a moins d’une minute, ou trop de codes ont été demandés : patientez avant d’en demander un autre.',
+        );
       }
       res.redirect(urls.secondFactor());
     },
@@ -247,7 +281,8 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
       if (!enrolled && (!mailVerified(req, user) || !pending.secret)) return res.redirect(urls.secondFactor());
       const a = actorOf(user, req.ip, req.id);
       const outcome = await services.secondFactor.verify(a, data.code, enrolled ? undefined : pending.secret);
-      if (outcome === 'wrong') throw new ValidationError({ code: 'Ce code est incorrect. Vérifiez l’heure de votre téléphone et saisissez le code affiché maintenant.' });
+      if (outcome === 'wrong')
+        throw new ValidationError({ code: 'Ce code est incorrect. Vérifiez l’heure de votre téléphone et saisissez le code affiché maintenant.' });
       if (outcome === 'replayed') throw new ValidationError({ code: 'Ce code a déjà servi. Attendez le code suivant de votre application.' });
       if (outcome === 'locked') return backToLogin(req, res, LOCKED);
       const carry = { returnTo: req.session.returnTo, savedForm: req.session.savedForm };
@@ -300,7 +335,14 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
       const user = await services.auth.setPasswordWithToken(String(req.params.token), data);
       if (services.secondFactor.requiredFor(user) && !(await services.secondFactor.enrolled(user.id))) {
         // the one-time link proved the mailbox: the second factor is enrolled right away
-        return awaitSecondFactor(req, res, user, {}, true, 'Votre mot de passe est enregistré. Votre rôle demande aussi un second facteur : activez-le maintenant.');
+        return awaitSecondFactor(
+          req,
+          res,
+          user,
+          {},
+          true,
+          'Votre mot de passe est enregistré. Votre rôle demande aussi un second facteur : activez-le maintenant.',
+        );
       }
       req.flash('success', 'Votre mot de passe est enregistré. Vous pouvez vous connecter.');
       res.redirect(urls.login());
@@ -323,8 +365,7 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
     });
   });
 
-  const renderChangePassword = (_req: Request, res: Response, form: FormState) =>
-    res.render('account/password', { form, minLength: PASSWORD_MIN_LENGTH });
+  const renderChangePassword = (_req: Request, res: Response, form: FormState) => res.render('account/password', { form, minLength: PASSWORD_MIN_LENGTH });
   router.get(urls.accountPassword(), ...requirePermission('account:manage'), (req, res) => renderChangePassword(req, res, emptyForm(req)));
   postForm(router, urls.accountPassword(), logger, {
     permission: 'account:manage',
@@ -344,7 +385,12 @@ export function authRoutes(services: Services, passportInstance: passport.Passpo
       req.flash('info', 'Les codes de secours accompagnent le second facteur : il n’est pas activé sur votre compte.');
       return res.redirect(urls.account());
     }
-    res.render('account/recovery-codes', { form, left: await services.secondFactor.remainingRecoveryCodes(a.userId), count: RECOVERY_CODE_COUNT, reauth: await gate.prompt(req) });
+    res.render('account/recovery-codes', {
+      form,
+      left: await services.secondFactor.remainingRecoveryCodes(a.userId),
+      count: RECOVERY_CODE_COUNT,
+      reauth: await gate.prompt(req),
+    });
   };
   router.get(urls.accountRecoveryCodes(), ...requirePermission('account:manage'), (req, res) => renderRecovery(req, res, emptyForm(req)));
   postForm(router, urls.accountRecoveryCodes(), logger, {

@@ -15,7 +15,9 @@ export const secondFactorSchema = z.object({
     .string({ error: 'Saisissez le code à 6 chiffres' })
     .transform((v) => v.replace(/[\s-]/g, ''))
     .pipe(
-      z.string().refine((v) => /^\d{6}$/.test(v) || normaliseRecoveryCode(v) !== null, { error: 'Saisissez les 6 chiffres du code affiché par votre application' }),
+      z
+        .string()
+        .refine((v) => /^\d{6}$/.test(v) || normaliseRecoveryCode(v) !== null, { error: 'Saisissez les 6 chiffres du code affiché par votre application' }),
     )
     .transform((v) => (/^\d{6}$/.test(v) ? v : (normaliseRecoveryCode(v) as string))),
 });

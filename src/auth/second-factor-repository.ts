@@ -30,13 +30,21 @@ export class SecondFactorRepository {
 
   /** How many codes were mailed to the user since `since`, and when the last one was. */
   async enrolmentMailsSince(db: Db, userId: string, since: Date): Promise<{ count: number; last: Date | null }> {
-    const row = await db('enrolment_codes').where({ user_id: userId }).where('created_at', '>', since).first<(CountRow & { last: Date | null }) | undefined>(db.raw('count(*)::int as count'), db.raw('max(created_at) as last'));
+    const row = await db('enrolment_codes')
+      .where({ user_id: userId })
+      .where('created_at', '>', since)
+      .first<(CountRow & { last: Date | null }) | undefined>(db.raw('count(*)::int as count'), db.raw('max(created_at) as last'));
     return { count: Number(row?.count ?? 0), last: row?.last ? new Date(row.last) : null };
   }
 
   /** The user's live code (unused, not expired), or null. */
   async liveEnrolmentCode(db: Db, userId: string, now: Date): Promise<{ id: string; codeHash: string; attempts: number } | null> {
-    const row = await db('enrolment_codes').where({ user_id: userId }).whereNull('used_at').where('expires_at', '>', now).orderBy('created_at', 'desc').first<Pick<EnrolmentCodeRow, 'id' | 'code_hash' | 'attempts'> | undefined>('id', 'code_hash', 'attempts');
+    const row = await db('enrolment_codes')
+      .where({ user_id: userId })
+      .whereNull('used_at')
+      .where('expires_at', '>', now)
+      .orderBy('created_at', 'desc')
+      .first<Pick<EnrolmentCodeRow, 'id' | 'code_hash' | 'attempts'> | undefined>('id', 'code_hash', 'attempts');
     return row ? { id: row.id, codeHash: row.code_hash, attempts: Number(row.attempts) } : null;
   }
 

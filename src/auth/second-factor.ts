@@ -91,7 +91,18 @@ export class SecondFactorService {
   private readonly codeKey: string;
   private readonly codes: SecondFactorRepository;
 
-  constructor(deps: { db: Knex; users: UserRepository; auth: AuthService; audit: AuditService; clock: Clock; logger: Logger; roles: readonly Role[]; mailer: Mailer; codeKey: string; codes?: SecondFactorRepository }) {
+  constructor(deps: {
+    db: Knex;
+    users: UserRepository;
+    auth: AuthService;
+    audit: AuditService;
+    clock: Clock;
+    logger: Logger;
+    roles: readonly Role[];
+    mailer: Mailer;
+    codeKey: string;
+    codes?: SecondFactorRepository;
+  }) {
     this.db = deps.db;
     this.users = deps.users;
     this.auth = deps.auth;
@@ -131,7 +142,12 @@ export class SecondFactorService {
     const now = this.clock.now();
     const recent = await this.codes.enrolmentMailsSince(this.db, user.id, new Date(now.getTime() - 3_600_000));
     if (recent.count >= ENROLMENT_MAILS_PER_HOUR || (recent.last && now.getTime() - recent.last.getTime() < ENROLMENT_RESEND_SECONDS * 1000)) {
-      this.logger.warn('enrolment code not sent (throttled)', { event: 'auth.enrolment_code_throttled', userId: user.id, ip: context.ip, requestId: context.requestId });
+      this.logger.warn('enrolment code not sent (throttled)', {
+        event: 'auth.enrolment_code_throttled',
+        userId: user.id,
+        ip: context.ip,
+        requestId: context.requestId,
+      });
       return 'throttled';
     }
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -169,10 +185,19 @@ export class SecondFactorService {
   async generateRecoveryCodes(actor: Actor, options: { notify: boolean } = { notify: true }): Promise<string[]> {
     const user = await this.users.findById(this.db, { all: true }, actor.userId);
     if (!user) throw new NotFoundError();
-    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => Array.from({ length: RECOVERY_LENGTH }, () => RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)]).join(''));
+    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () =>
+      Array.from({ length: RECOVERY_LENGTH }, () => RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)]).join(''),
+    );
     const mailId = await this.db.transaction(async (trx) => {
       await this.codes.replaceRecoveryCodes(trx, user.id, codes.map(sha256), this.clock.now());
-      await this.audit.record(trx, actor, { entityType: 'user', entityId: user.id, organisationId: user.organisationId, action: 'user.recovery_codes_generated', before: null, after: null });
+      await this.audit.record(trx, actor, {
+        entityType: 'user',
+        entityId: user.id,
+        organisationId: user.organisationId,
+        action: 'user.recovery_codes_generated',
+        before: null,
+        after: null,
+      });
       return options.notify ? this.notify(trx, user, 'recovery_codes') : null;
     });
     if (mailId) await this.mailer.deliver([mailId]);
@@ -187,7 +212,14 @@ export class SecondFactorService {
   private async useRecoveryCode(actor: Actor, user: Pick<User, 'id' | 'organisationId' | 'email' | 'firstName'>, code: string): Promise<boolean> {
     const mailId = await this.db.transaction(async (trx) => {
       if (!(await this.codes.useRecoveryCode(trx, user.id, sha256(code), this.clock.now()))) return null;
-      await this.audit.record(trx, actor, { entityType: 'user', entityId: user.id, organisationId: user.organisationId, action: 'user.recovery_code_used', before: null, after: null });
+      await this.audit.record(trx, actor, {
+        entityType: 'user',
+        entityId: user.id,
+        organisationId: user.organisationId,
+        action: 'user.recovery_code_used',
+        before: null,
+        after: null,
+      });
       this.logger.warn('recovery code used', { event: 'auth.recovery_code_used', userId: user.id, ip: actor.ip, requestId: actor.requestId });
       return this.notify(trx, user, 'recovery_code_used');
     });
@@ -222,7 +254,10 @@ export class SecondFactorService {
     const stored = await this.users.secondFactor(this.db, user.id);
     // a session opened before the role required a second factor (promotion, SECOND_FACTOR switched on) proves only a password
     if (this.requiredFor(user) && !(stored.enabledAt && stored.secret)) {
-      throw new ValidationError({ confirmPassword: 'Votre rôle demande un second facteur que vous n’avez pas encore activé : déconnectez-vous puis reconnectez-vous pour l’activer, et recommencez.' });
+      throw new ValidationError({
+        confirmPassword:
+          'Votre rôle demande un second facteur que vous n’avez pas encore activé : déconnectez-vous puis reconnectez-vous pour l’activer, et recommencez.',
+      });
     }
     if (stored.enabledAt && stored.secret) {
       const typed = (code ?? '').replace(/[\s-]/g, '');
@@ -238,7 +273,9 @@ export class SecondFactorService {
       }
       if (!ok) {
         await this.auth.recordFailure(user, 'reauth_bad_second_factor', context);
-        throw new ValidationError({ confirmCode: 'Saisissez le code affiché maintenant par votre application, ou un code de secours (il est incorrect ou manquant)' });
+        throw new ValidationError({
+          confirmCode: 'Saisissez le code affiché maintenant par votre application, ou un code de secours (il est incorrect ou manquant)',
+        });
       }
     }
     this.logger.info('identity confirmed', { event: 'auth.reauthenticated', userId: user.id, ip: context.ip, requestId: context.requestId });
@@ -276,7 +313,14 @@ export class SecondFactorService {
     if (recovery) {
       if (!(await this.useRecoveryCode(actor, user, recovery))) return (await this.auth.recordFailure(user, 'bad_recovery_code', context)) ? 'locked' : 'wrong';
       await this.users.recordSuccessfulLogin(this.db, user.id, now);
-      this.logger.info('login succeeded', { event: 'auth.login_succeeded', secondFactor: 'recovery_code', userId: user.id, organisationId: user.organisationId, ip: context.ip, requestId: context.requestId });
+      this.logger.info('login succeeded', {
+        event: 'auth.login_succeeded',
+        secondFactor: 'recovery_code',
+        userId: user.id,
+        organisationId: user.organisationId,
+        ip: context.ip,
+        requestId: context.requestId,
+      });
       return 'recovered';
     }
     const secret = stored.enabledAt ? stored.secret : (enrolSecret ?? null);
@@ -284,13 +328,25 @@ export class SecondFactorService {
     if (step === null) return (await this.auth.recordFailure(user, 'bad_second_factor', context)) ? 'locked' : 'wrong';
     if (stored.enabledAt) {
       if (!(await this.users.useSecondFactorStep(this.db, user.id, step))) {
-        this.logger.warn('second factor code replayed', { event: 'auth.second_factor_replayed', userId: user.id, ip: context.ip, requestId: context.requestId });
+        this.logger.warn('second factor code replayed', {
+          event: 'auth.second_factor_replayed',
+          userId: user.id,
+          ip: context.ip,
+          requestId: context.requestId,
+        });
         return 'replayed';
       }
     } else {
       const mailId = await this.db.transaction(async (trx) => {
         if (!(await this.users.enableSecondFactor(trx, user.id, secret as string, step, now))) return null;
-        await this.audit.record(trx, actor, { entityType: 'user', entityId: user.id, organisationId: user.organisationId, action: 'user.second_factor_enabled', before: null, after: null });
+        await this.audit.record(trx, actor, {
+          entityType: 'user',
+          entityId: user.id,
+          organisationId: user.organisationId,
+          action: 'user.second_factor_enabled',
+          before: null,
+          after: null,
+        });
         return this.notify(trx, user, 'enabled');
       });
       // another tab enrolled a key meanwhile: this code belongs to a key that is not the account's
@@ -298,7 +354,14 @@ export class SecondFactorService {
       await this.mailer.deliver([mailId]);
     }
     await this.users.recordSuccessfulLogin(this.db, user.id, now);
-    this.logger.info('login succeeded', { event: 'auth.login_succeeded', secondFactor: true, userId: user.id, organisationId: user.organisationId, ip: context.ip, requestId: context.requestId });
+    this.logger.info('login succeeded', {
+      event: 'auth.login_succeeded',
+      secondFactor: true,
+      userId: user.id,
+      organisationId: user.organisationId,
+      ip: context.ip,
+      requestId: context.requestId,
+    });
     return 'accepted';
   }
 
@@ -309,7 +372,14 @@ export class SecondFactorService {
     const mailId = await this.db.transaction(async (trx) => {
       if (!(await this.users.resetSecondFactor(trx, user.id, this.clock.now()))) return null;
       await this.codes.deleteRecoveryCodes(trx, user.id);
-      await this.audit.record(trx, actor, { entityType: 'user', entityId: user.id, organisationId: user.organisationId, action: 'user.second_factor_reset', before: null, after: null });
+      await this.audit.record(trx, actor, {
+        entityType: 'user',
+        entityId: user.id,
+        organisationId: user.organisationId,
+        action: 'user.second_factor_reset',
+        before: null,
+        after: null,
+      });
       return this.notify(trx, user, 'reset');
     });
     if (!mailId) return false;
@@ -326,7 +396,8 @@ export class SecondFactorService {
     if (!scope.all) throw new ForbiddenError();
     const target = await this.users.findById(this.db, scope, userId);
     if (!target) throw new NotFoundError();
-    if (target.id === actor.userId) throw new ValidationError({ confirmPassword: 'Vous ne pouvez pas réinitialiser votre propre second facteur : demandez-le à un autre administrateur' });
+    if (target.id === actor.userId)
+      throw new ValidationError({ confirmPassword: 'Vous ne pouvez pas réinitialiser votre propre second facteur : demandez-le à un autre administrateur' });
     checkIdentityProof(actor, await confirmIdentity(), this.clock.now());
     return this.reset(actor, { userId: target.id });
   }

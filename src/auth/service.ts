@@ -17,12 +17,10 @@ export const LOCK_MINUTES = 15;
 export const RESET_MAILS_PER_HOUR = 3;
 
 /** One message for every failure, so a login attempt never tells whether an e-mail exists. */
-export const LOGIN_FAILED_MESSAGE =
-  'Adresse e-mail ou mot de passe incorrect. Après 5 essais infructueux, le compte est verrouillé 15 minutes.';
+export const LOGIN_FAILED_MESSAGE = 'Adresse e-mail ou mot de passe incorrect. Après 5 essais infructueux, le compte est verrouillé 15 minutes.';
 
 export type LoginResult =
-  | { ok: true; user: User }
-  | { ok: false; message: string; reason: 'bad_credentials' | 'locked' | 'deactivated' | 'organisation_suspended' };
+  { ok: true; user: User } | { ok: false; message: string; reason: 'bad_credentials' | 'locked' | 'deactivated' | 'organisation_suspended' };
 
 export class AuthService {
   private readonly db: Knex;
@@ -35,7 +33,17 @@ export class AuthService {
   private readonly baseUrl: string;
   private readonly secondFactorRoles: readonly Role[];
 
-  constructor(deps: { db: Knex; users: UserRepository; tokens: PasswordTokenRepository; audit: AuditService; mailer: Mailer; clock: Clock; logger: Logger; baseUrl: string; secondFactorRoles?: readonly Role[] }) {
+  constructor(deps: {
+    db: Knex;
+    users: UserRepository;
+    tokens: PasswordTokenRepository;
+    audit: AuditService;
+    mailer: Mailer;
+    clock: Clock;
+    logger: Logger;
+    baseUrl: string;
+    secondFactorRoles?: readonly Role[];
+  }) {
     this.db = deps.db;
     this.users = deps.users;
     this.tokens = deps.tokens;
@@ -82,10 +90,21 @@ export class AuthService {
     }
     if (this.secondFactorRoles.includes(user.role)) {
       // the failure count and the login date wait for the second factor
-      this.logger.info('password accepted, second factor awaited', { event: 'auth.second_factor_awaited', userId: user.id, ip: context.ip, requestId: context.requestId });
+      this.logger.info('password accepted, second factor awaited', {
+        event: 'auth.second_factor_awaited',
+        userId: user.id,
+        ip: context.ip,
+        requestId: context.requestId,
+      });
     } else {
       await this.users.recordSuccessfulLogin(this.db, user.id, now);
-      this.logger.info('login succeeded', { event: 'auth.login_succeeded', userId: user.id, organisationId: user.organisationId, ip: context.ip, requestId: context.requestId });
+      this.logger.info('login succeeded', {
+        event: 'auth.login_succeeded',
+        userId: user.id,
+        organisationId: user.organisationId,
+        ip: context.ip,
+        requestId: context.requestId,
+      });
     }
     const fresh = await this.users.findById(this.db, { all: true }, user.id);
     return { ok: true, user: fresh as User };
@@ -155,12 +174,16 @@ export class AuthService {
     }
     const mailId = await this.db.transaction(async (trx) => {
       const token = await this.tokens.issue(trx, user.id, 'reset', this.clock.now(), null);
-      await this.audit.record(trx, { userId: null, name: `${user.firstName} ${user.lastName} (mot de passe oublié)` }, {
-        entityType: 'user',
-        entityId: user.id,
-        organisationId: user.organisationId,
-        action: 'user.password_reset_requested',
-      });
+      await this.audit.record(
+        trx,
+        { userId: null, name: `${user.firstName} ${user.lastName} (mot de passe oublié)` },
+        {
+          entityType: 'user',
+          entityId: user.id,
+          organisationId: user.organisationId,
+          action: 'user.password_reset_requested',
+        },
+      );
       return this.mailer.queue(trx, passwordResetMail(user.email, user.firstName, this.setPasswordLink(token), TOKEN_TTL_MINUTES.reset));
     });
     await this.mailer.deliver([mailId]);
@@ -192,12 +215,16 @@ export class AuthService {
       }
       await this.users.setPassword(trx, user.id, hash, this.clock.now());
       await this.users.destroySessions(trx, user.id);
-      await this.audit.record(trx, { userId: null, name: `${user.firstName} ${user.lastName} (lien à usage unique)` }, {
-        entityType: 'user',
-        entityId: user.id,
-        organisationId: user.organisationId,
-        action: found.purpose === 'invitation' ? 'user.invitation_accepted' : 'user.password_reset',
-      });
+      await this.audit.record(
+        trx,
+        { userId: null, name: `${user.firstName} ${user.lastName} (lien à usage unique)` },
+        {
+          entityType: 'user',
+          entityId: user.id,
+          organisationId: user.organisationId,
+          action: found.purpose === 'invitation' ? 'user.invitation_accepted' : 'user.password_reset',
+        },
+      );
     });
     return user;
   }

@@ -53,14 +53,15 @@ export class PasswordTokenRepository {
       .whereNull('used_at')
       .where('expires_at', '>', now)
       .first();
-    return row
-      ? { id: row.id, userId: row.user_id, purpose: row.purpose, expiresAt: row.expires_at, usedAt: row.used_at }
-      : null;
+    return row ? { id: row.id, userId: row.user_id, purpose: row.purpose, expiresAt: row.expires_at, usedAt: row.used_at } : null;
   }
 
   /** How many links of this purpose were issued to the user since `since` (to throttle the mails). */
   async issuedSince(db: Db, userId: string, purpose: TokenPurpose, since: Date): Promise<number> {
-    const row = await db('password_tokens').where({ user_id: userId, purpose }).where('created_at', '>', since).first<{ count: number } | undefined>(db.raw('count(*)::int as count'));
+    const row = await db('password_tokens')
+      .where({ user_id: userId, purpose })
+      .where('created_at', '>', since)
+      .first<{ count: number } | undefined>(db.raw('count(*)::int as count'));
     return Number(row?.count ?? 0);
   }
 

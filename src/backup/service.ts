@@ -22,7 +22,9 @@ function run(command: string, args: string[]): Promise<void> {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.on('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'ENOENT' ? new Error(`${command} introuvable : installez le client PostgreSQL de la version du serveur (paquet postgresql-client)`) : err),
+      reject(
+        err.code === 'ENOENT' ? new Error(`${command} introuvable : installez le client PostgreSQL de la version du serveur (paquet postgresql-client)`) : err,
+      ),
     );
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} a échoué (${code}) : ${stderr.trim().slice(0, 500)}`))));
   });
@@ -82,7 +84,12 @@ export class BackupService {
   /** The backups present, newest first. */
   list(): string[] {
     if (!fs.existsSync(this.dir)) return [];
-    return fs.readdirSync(this.dir).filter((f) => f.startsWith(PREFIX) && (f.endsWith('.tar.gz') || f.endsWith('.dump'))).sort().reverse().map((f) => path.join(this.dir, f));
+    return fs
+      .readdirSync(this.dir)
+      .filter((f) => f.startsWith(PREFIX) && (f.endsWith('.tar.gz') || f.endsWith('.dump')))
+      .sort()
+      .reverse()
+      .map((f) => path.join(this.dir, f));
   }
 
   /** The newest backup, with its size and date, or null when there is none. */

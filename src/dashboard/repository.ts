@@ -16,9 +16,12 @@ export class DashboardRepository {
       .whereIn('status', OPEN)
       .select('status')
       .select(
-        db.raw(`case when submitted_at > ?::timestamptz - interval '7 days' then 'lt7'
+        db.raw(
+          `case when submitted_at > ?::timestamptz - interval '7 days' then 'lt7'
                      when submitted_at > ?::timestamptz - interval '15 days' then 'lt15'
-                     when submitted_at > ?::timestamptz - interval '30 days' then 'lt30' else 'gt30' end as bucket`, [now, now, now]),
+                     when submitted_at > ?::timestamptz - interval '30 days' then 'lt30' else 'gt30' end as bucket`,
+          [now, now, now],
+        ),
       )
       .count('* as n')
       .groupBy('status', 'bucket');
@@ -26,7 +29,11 @@ export class DashboardRepository {
   }
 
   /** The oldest open requests waiting since before `since`. */
-  async waitingSince(db: Db, since: Date, limit = 20): Promise<Array<{ id: string; reference: string; organisationName: string; status: string; submittedAt: Date; assignedToName: string | null }>> {
+  async waitingSince(
+    db: Db,
+    since: Date,
+    limit = 20,
+  ): Promise<Array<{ id: string; reference: string; organisationName: string; status: string; submittedAt: Date; assignedToName: string | null }>> {
     const rows = await db('aid_requests as r')
       .join('organisations as o', 'o.id', 'r.organisation_id')
       .leftJoin('users as u', 'u.id', 'r.assigned_to')
@@ -35,7 +42,14 @@ export class DashboardRepository {
       .orderBy('r.submitted_at')
       .limit(limit)
       .select('r.id', 'r.reference', 'o.name', 'r.status', 'r.submitted_at', db.raw("u.first_name || ' ' || u.last_name as assignee"));
-    return rows.map((r: Record<string, unknown>) => ({ id: r.id as string, reference: r.reference as string, organisationName: r.name as string, status: r.status as string, submittedAt: r.submitted_at as Date, assignedToName: (r.assignee as string | null) ?? null }));
+    return rows.map((r: Record<string, unknown>) => ({
+      id: r.id as string,
+      reference: r.reference as string,
+      organisationName: r.name as string,
+      status: r.status as string,
+      submittedAt: r.submitted_at as Date,
+      assignedToName: (r.assignee as string | null) ?? null,
+    }));
   }
 
   async waitingCount(db: Db, since: Date): Promise<number> {
@@ -48,7 +62,11 @@ export class DashboardRepository {
     const q = db('aid_requests as r').whereIn('r.status', GRANTED).where('r.decided_at', '>=', from).where('r.decided_at', '<', to);
     if (by === 'aid_type') q.join('aid_types as t', 't.id', 'r.aid_type_id').groupBy('t.label').select('t.label as label');
     else q.join('organisations as o', 'o.id', 'r.organisation_id').groupBy('o.name').select('o.name as label');
-    const rows = await q.sum('r.granted_cents as cents').count<Array<{ label: string; cents: string | null; n: string }>>('* as n').orderBy('cents', 'desc').limit(limit);
+    const rows = await q
+      .sum('r.granted_cents as cents')
+      .count<Array<{ label: string; cents: string | null; n: string }>>('* as n')
+      .orderBy('cents', 'desc')
+      .limit(limit);
     return rows.map((r) => ({ label: r.label, cents: Number(r.cents ?? 0), n: Number(r.n) }));
   }
 

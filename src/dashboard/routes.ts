@@ -6,7 +6,18 @@ import { can } from '../permissions';
 import { urls } from '../urls';
 
 /** The cards in the lifecycle's order: a grant's path to payment, then the other outcomes. Drafts are the landlords' own. */
-const CARD_ORDER: readonly RequestStatus[] = ['submitted', 'in_review', 'awaiting_information', 'granted', 'in_payment', 'paid', 'closed', 'refused', 'adjourned', 'withdrawn'];
+const CARD_ORDER: readonly RequestStatus[] = [
+  'submitted',
+  'in_review',
+  'awaiting_information',
+  'granted',
+  'in_payment',
+  'paid',
+  'closed',
+  'refused',
+  'adjourned',
+  'withdrawn',
+];
 /** These always have their card; closed and withdrawn once requests are in them. */
 const MAIN_STATUSES: readonly RequestStatus[] = ['submitted', 'in_review', 'awaiting_information', 'granted', 'in_payment', 'paid', 'refused', 'adjourned'];
 const statusCards = (counts: Record<string, number>) =>
@@ -33,9 +44,16 @@ export function dashboardRoutes(services: Services): Router {
       cells: (Object.keys(BUCKETS) as Array<keyof typeof BUCKETS>).map((b) => o.openByAge.find((x) => x.status === s && x.bucket === b)?.n ?? 0),
     }));
     res.render('dashboard/index', {
-      o, ageTable, buckets: Object.values(BUCKETS), statusCards: statusCards(o.counts), canOpenRequests: can(a, 'requests:read'),
+      o,
+      ageTable,
+      buckets: Object.values(BUCKETS),
+      statusCards: statusCards(o.counts),
+      canOpenRequests: can(a, 'requests:read'),
       charts: {
-        monthType: bars(o.month.byAidType), monthLandlord: bars(o.month.byLandlord), yearType: bars(o.year.byAidType), yearLandlord: bars(o.year.byLandlord),
+        monthType: bars(o.month.byAidType),
+        monthLandlord: bars(o.month.byLandlord),
+        yearType: bars(o.year.byAidType),
+        yearLandlord: bars(o.year.byLandlord),
       },
     });
   });

@@ -38,8 +38,14 @@ export class DashboardService {
       // who follows a request is a person's name: only for those who work on requests (never the auditor)
       waiting: (await this.repository.waitingSince(this.db, since)).map((w) => (can(actor, 'requests:read') ? w : { ...w, assignedToName: null })),
       waitingCount: await this.repository.waitingCount(this.db, since),
-      month: { byAidType: await this.repository.grantedBy(this.db, 'aid_type', monthStart, now), byLandlord: await this.repository.grantedBy(this.db, 'landlord', monthStart, now) },
-      year: { byAidType: await this.repository.grantedBy(this.db, 'aid_type', yearStart, now), byLandlord: await this.repository.grantedBy(this.db, 'landlord', yearStart, now) },
+      month: {
+        byAidType: await this.repository.grantedBy(this.db, 'aid_type', monthStart, now),
+        byLandlord: await this.repository.grantedBy(this.db, 'landlord', monthStart, now),
+      },
+      year: {
+        byAidType: await this.repository.grantedBy(this.db, 'aid_type', yearStart, now),
+        byLandlord: await this.repository.grantedBy(this.db, 'landlord', yearStart, now),
+      },
       processing: await this.repository.averageProcessingDays(this.db, new Date(now.getTime() - 365 * 86_400_000)),
     };
   }

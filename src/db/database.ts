@@ -21,9 +21,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export type DatabaseOptions =
-  | { kind: 'postgres'; url: string; poolMax?: number }
-  | { kind: 'pglite'; dir?: string; loadDataDir?: Blob };
+export type DatabaseOptions = { kind: 'postgres'; url: string; poolMax?: number } | { kind: 'pglite'; dir?: string; loadDataDir?: Blob };
 
 const identity = (v: string): string => v;
 

@@ -27,8 +27,20 @@ export const ENCRYPTED_TABLES: readonly EncryptedTable[] = [
   { table: 'debtor_accounts', idType: 'uuid', columns: [{ column: 'iban', field: 'debtor_accounts.iban', hash: 'iban_hash' }] },
   { table: 'payment_batch_items', idType: 'uuid', columns: [{ column: 'iban', field: 'payment_batch_items.iban' }], declareReencryption: true },
   { table: 'users', idType: 'uuid', columns: [{ column: 'totp_secret', field: 'users.totp_secret' }] },
-  { table: 'mission_sessions', idType: 'uuid', columns: [{ column: 'summary', field: 'mission_sessions.summary' }, { column: 'private_notes', field: 'mission_sessions.private_notes' }] },
-  { table: 'request_events', idType: 'bigint', columns: [{ column: 'message', field: 'request_events.message' }], only: (q) => q.where('visibility', 'internal') },
+  {
+    table: 'mission_sessions',
+    idType: 'uuid',
+    columns: [
+      { column: 'summary', field: 'mission_sessions.summary' },
+      { column: 'private_notes', field: 'mission_sessions.private_notes' },
+    ],
+  },
+  {
+    table: 'request_events',
+    idType: 'bigint',
+    columns: [{ column: 'message', field: 'request_events.message' }],
+    only: (q) => q.where('visibility', 'internal'),
+  },
   { table: 'decisions', idType: 'uuid', columns: [{ column: 'validation_comment', field: 'decisions.validation_comment' }] },
 ];
 
@@ -63,7 +75,11 @@ export async function rotateKeys(
         const rows = await pendingRows(trx, t, cipher.keyId, after, batchSize);
         if (rows.length === 0) return null;
         if (t.declareReencryption) await trx.raw("select set_config('entraide.reencrypting', 'on', true)");
-        const written = await rewrite(trx, t, rows.map((r) => sealRow(cipher, t, r)));
+        const written = await rewrite(
+          trx,
+          t,
+          rows.map((r) => sealRow(cipher, t, r)),
+        );
         count.rewritten += written;
         count.skipped += rows.length - written;
         return rows.length < batchSize ? null : String(rows[rows.length - 1]?.id);
@@ -83,20 +99,33 @@ export async function rotateKeys(
  * clear and re-encrypts those under an older key, checking each file's SHA-256 on the way; a file
  * replaced meanwhile is left as the application wrote it.
  */
-async function rotateBlobs(knex: Knex, cipher: FieldCipher, batchSize: number, onBatch?: (table: string, rewrittenSoFar: number) => void): Promise<RotationCount> {
+async function rotateBlobs(
+  knex: Knex,
+  cipher: FieldCipher,
+  batchSize: number,
+  onBatch?: (table: string, rewrittenSoFar: number) => void,
+): Promise<RotationCount> {
   const count = { table: 'blobs', rewritten: 0, skipped: 0 };
   const prefix = cipher.currentBlobPrefix;
   let after: string | null = null;
   for (;;) {
     const last: string | null = await knex.transaction(async (trx) => {
-      const q = trx('blobs').select('id', 'sha256', 'data').whereRaw('substring(data from 1 for ?) <> ?', [prefix.length, prefix]).orderBy('id').limit(batchSize);
+      const q = trx('blobs')
+        .select('id', 'sha256', 'data')
+        .whereRaw('substring(data from 1 for ?) <> ?', [prefix.length, prefix])
+        .orderBy('id')
+        .limit(batchSize);
       if (after !== null) q.where('id', '>', after);
       const rows = (await q) as Array<{ id: string; sha256: string; data: Buffer }>;
       for (const row of rows) {
         const stored = Buffer.from(row.data);
         const plain = cipher.decryptBytes(stored, row.sha256);
-        if (createHash('sha256').update(plain).digest('hex') !== row.sha256) throw new Error(`blobs ${row.id}: the file no longer matches its SHA-256: left as it is, to be examined`);
-        const written = await trx('blobs').where({ id: row.id }).where('data', stored).update({ data: cipher.encryptBytes(plain, row.sha256) });
+        if (createHash('sha256').update(plain).digest('hex') !== row.sha256)
+          throw new Error(`blobs ${row.id}: the file no longer matches its SHA-256: left as it is, to be examined`);
+        const written = await trx('blobs')
+          .where({ id: row.id })
+          .where('data', stored)
+          .update({ data: cipher.encryptBytes(plain, row.sha256) });
         if (written === 1) count.rewritten += 1;
         else count.skipped += 1;
       }
@@ -150,7 +179,10 @@ function sealRow(cipher: FieldCipher, t: EncryptedTable, row: Record<string, unk
 /** One statement per batch: the new values joined by id, each row written only if unchanged since it was read. */
 async function rewrite(trx: Knex.Transaction, t: EncryptedTable, rows: Array<Record<string, unknown>>): Promise<number> {
   const names = ['id', ...t.columns.flatMap((c) => (c.hash ? [`old_${c.column}`, c.column, c.hash] : [`old_${c.column}`, c.column]))];
-  const sets = t.columns.flatMap((c) => (c.hash ? [c.column, c.hash] : [c.column])).map((n) => `${n} = v.${n}`).join(', ');
+  const sets = t.columns
+    .flatMap((c) => (c.hash ? [c.column, c.hash] : [c.column]))
+    .map((n) => `${n} = v.${n}`)
+    .join(', ');
   const guards = t.columns.map((c) => `t.${c.column} is not distinct from v.old_${c.column}`).join(' and ');
   const result = await trx.raw<{ rows?: unknown[]; rowCount?: number }>(
     `update ${t.table} as t set ${sets}

@@ -31,5 +31,7 @@ export function safeFilename(name: string, fallback = 'document'): string {
 export function uploadProblem(file: { originalname: string; buffer: Buffer }): { type: AcceptedType } | { problem: string } {
   if (file.buffer.length === 0) return { problem: `« ${safeFilename(file.originalname)} » est vide` };
   const type = sniffType(file.buffer);
-  return type ? { type } : { problem: `« ${safeFilename(file.originalname)} » n’est ni un PDF, ni une image JPEG ou PNG (son contenu a été vérifié, pas seulement son nom)` };
+  return type
+    ? { type }
+    : { problem: `« ${safeFilename(file.originalname)} » n’est ni un PDF, ni une image JPEG ou PNG (son contenu a été vérifié, pas seulement son nom)` };
 }

@@ -40,7 +40,9 @@ export class DatabaseBlobStore implements BlobStore {
   async put(db: Db, data: Buffer, contentType: string): Promise<StoredBlob> {
     const sha256 = createHash('sha256').update(data).digest('hex');
     const stored = this.cipher ? this.cipher.encryptBytes(data, sha256) : data;
-    const [row] = await db<BlobRow>('blobs').insert({ content_type: contentType, size: data.length, sha256, data: stored }).returning<Array<Pick<BlobRow, 'id'>>>('id');
+    const [row] = await db<BlobRow>('blobs')
+      .insert({ content_type: contentType, size: data.length, sha256, data: stored })
+      .returning<Array<Pick<BlobRow, 'id'>>>('id');
     return { id: row!.id, contentType, size: data.length, sha256 };
   }
 
@@ -52,7 +54,8 @@ export class DatabaseBlobStore implements BlobStore {
     const row = await db<BlobRow>('blobs').where({ id }).first();
     if (!row) return null;
     const stored = Buffer.from(row.data);
-    if (!this.cipher && stored.subarray(0, 3).toString('latin1') === 'ENC') throw new Error('blobs.data: an encrypted file read without the data encryption key');
+    if (!this.cipher && stored.subarray(0, 3).toString('latin1') === 'ENC')
+      throw new Error('blobs.data: an encrypted file read without the data encryption key');
     const data = this.cipher ? this.cipher.decryptBytes(stored, row.sha256) : stored;
     return { id: row.id, contentType: row.content_type, size: row.size, sha256: row.sha256, data };
   }

@@ -13,7 +13,10 @@ export class HomeRepository {
   async landlordRequests(db: Db, scope: RequestScope): Promise<{ awaiting: number; drafts: number }> {
     const [row] = await visibleRequests(db, scope)
       .whereIn('r.status', ['awaiting_information', 'draft'])
-      .select<Array<{ awaiting: string; drafts: string }>>(db.raw("count(*) filter (where r.status = 'awaiting_information') as awaiting"), db.raw("count(*) filter (where r.status = 'draft') as drafts"));
+      .select<Array<{ awaiting: string; drafts: string }>>(
+        db.raw("count(*) filter (where r.status = 'awaiting_information') as awaiting"),
+        db.raw("count(*) filter (where r.status = 'draft') as drafts"),
+      );
     return { awaiting: count(row?.awaiting), drafts: count(row?.drafts) };
   }
 
@@ -22,7 +25,10 @@ export class HomeRepository {
     const [row] = await db('bank_accounts as a')
       .join('payees as y', 'y.id', 'a.payee_id')
       .where({ 'y.kind': 'landlord', 'y.organisation_id': organisationId })
-      .select<Array<{ confirmed: string; pending: string }>>(db.raw("count(*) filter (where a.status = 'confirmed') as confirmed"), db.raw("count(*) filter (where a.status = 'pending') as pending"));
+      .select<Array<{ confirmed: string; pending: string }>>(
+        db.raw("count(*) filter (where a.status = 'confirmed') as confirmed"),
+        db.raw("count(*) filter (where a.status = 'pending') as pending"),
+      );
     return { confirmed: count(row?.confirmed) > 0, pending: count(row?.pending) > 0 };
   }
 
@@ -62,7 +68,10 @@ export class HomeRepository {
 
   /** When a job last ended well (null: never). */
   async lastSucceeded(db: Db, job: string): Promise<Date | null> {
-    const row = await db('job_runs').where({ job, status: 'succeeded' }).orderBy('period_key', 'desc').first<{ finished_at: Date | null; started_at: Date } | undefined>('finished_at', 'started_at');
+    const row = await db('job_runs')
+      .where({ job, status: 'succeeded' })
+      .orderBy('period_key', 'desc')
+      .first<{ finished_at: Date | null; started_at: Date } | undefined>('finished_at', 'started_at');
     return row ? (row.finished_at ?? row.started_at) : null;
   }
 
@@ -70,7 +79,10 @@ export class HomeRepository {
   async batchesToHandle(db: Db): Promise<{ generated: number; approved: number }> {
     const [row] = await db('payment_batches')
       .whereIn('status', ['generated', 'approved'])
-      .select<Array<{ generated: string; approved: string }>>(db.raw("count(*) filter (where status = 'generated') as generated"), db.raw("count(*) filter (where status = 'approved') as approved"));
+      .select<Array<{ generated: string; approved: string }>>(
+        db.raw("count(*) filter (where status = 'generated') as generated"),
+        db.raw("count(*) filter (where status = 'approved') as approved"),
+      );
     return { generated: count(row?.generated), approved: count(row?.approved) };
   }
 
@@ -101,18 +113,33 @@ export class HomeRepository {
    * still open to sessions, with no session recorded on that mission on the appointment's day in
    * Paris: the sessions to write up, oldest first.
    */
-  async sessionsToWriteUp(db: Db, adviserId: string, now: Date, limit = 5): Promise<{ total: number; items: Array<{ missionId: string; missionReference: string; startsAt: Date }> }> {
+  async sessionsToWriteUp(
+    db: Db,
+    adviserId: string,
+    now: Date,
+    limit = 5,
+  ): Promise<{ total: number; items: Array<{ missionId: string; missionReference: string; startsAt: Date }> }> {
     const q = db('appointments as a')
       .join('missions as m', 'm.id', 'a.mission_id')
       .where('a.adviser_id', adviserId)
       .whereIn('m.status', ['accepted', 'in_progress'])
-      .where((w) => w.where('a.status', 'done').orWhere((s) => s.whereIn('a.status', ['scheduled', 'confirmed']).whereRaw("a.starts_at + a.duration_minutes * interval '1 minute' <= ?", [now])))
+      .where((w) =>
+        w
+          .where('a.status', 'done')
+          .orWhere((s) => s.whereIn('a.status', ['scheduled', 'confirmed']).whereRaw("a.starts_at + a.duration_minutes * interval '1 minute' <= ?", [now])),
+      )
       .where('a.starts_at', '<=', now)
       .whereNotExists(
-        db('mission_sessions as s').where('s.mission_id', db.ref('a.mission_id')).whereRaw("s.held_on = (a.starts_at at time zone 'Europe/Paris')::date").select(db.raw('1')),
+        db('mission_sessions as s')
+          .where('s.mission_id', db.ref('a.mission_id'))
+          .whereRaw("s.held_on = (a.starts_at at time zone 'Europe/Paris')::date")
+          .select(db.raw('1')),
       );
     const [total] = await q.clone().count<{ n: string }[]>('* as n');
-    const rows = await q.orderBy('a.starts_at').limit(limit).select<Array<{ mission_id: string; reference: string; starts_at: Date }>>('a.mission_id', 'm.reference', 'a.starts_at');
+    const rows = await q
+      .orderBy('a.starts_at')
+      .limit(limit)
+      .select<Array<{ mission_id: string; reference: string; starts_at: Date }>>('a.mission_id', 'm.reference', 'a.starts_at');
     return {
       total: count(total?.n),
       items: rows.map((r) => ({ missionId: r.mission_id, missionReference: r.reference, startsAt: r.starts_at })),

@@ -21,20 +21,34 @@ export function homeRoutes(services: Services): Router {
     const todos = todoLines(a, await services.home.todos(a));
     const cards: HomeCard[] = [];
     if (can(a, 'dashboard:view')) {
-      cards.push({ title: 'Tableau de bord', text: 'Les demandes par statut et par ancienneté, les montants accordés ce mois-ci et cette année.', href: urls.dashboard(), link: 'Voir le tableau de bord' });
+      cards.push({
+        title: 'Tableau de bord',
+        text: 'Les demandes par statut et par ancienneté, les montants accordés ce mois-ci et cette année.',
+        href: urls.dashboard(),
+        link: 'Voir le tableau de bord',
+      });
     }
     if (can(a, 'missions:read')) {
       cards.push({
         title: 'Accompagnement',
-        text: a.organisationKind === 'landlord' ? 'Les missions d’accompagnement social de vos ménages et leurs bilans.' : 'Les missions d’accompagnement social, leurs entretiens et rendez-vous.',
-        href: urls.missions(), link: a.role === 'social_adviser' ? 'Toutes mes missions' : 'Voir les missions',
+        text:
+          a.organisationKind === 'landlord'
+            ? 'Les missions d’accompagnement social de vos ménages et leurs bilans.'
+            : 'Les missions d’accompagnement social, leurs entretiens et rendez-vous.',
+        href: urls.missions(),
+        link: a.role === 'social_adviser' ? 'Toutes mes missions' : 'Voir les missions',
       });
     }
     if (can(a, 'households:read')) {
       cards.push({ title: 'Ménages', text: 'Les ménages locataires, leurs membres et leurs ressources.', href: urls.households(), link: 'Voir les ménages' });
     }
     if (can(a, 'households:merge')) {
-      cards.push({ title: 'Doublons', text: 'Les personnes signalées comme déjà connues, à fusionner ou écarter.', href: urls.duplicates(), link: 'Traiter les doublons' });
+      cards.push({
+        title: 'Doublons',
+        text: 'Les personnes signalées comme déjà connues, à fusionner ou écarter.',
+        href: urls.duplicates(),
+        link: 'Traiter les doublons',
+      });
     }
     if (can(a, 'organisations:manage')) {
       cards.push({ title: 'Membres', text: 'Les bailleurs adhérents, leurs agences et leur statut.', href: urls.organisations(), link: 'Gérer les membres' });
@@ -50,11 +64,17 @@ export function homeRoutes(services: Services): Router {
     if (can(a, 'mail:read')) {
       cards.push({ title: 'Courriels', text: 'Les courriels envoyés par Entraide et leur statut de remise.', href: urls.mails(), link: 'Voir les courriels' });
     }
-    cards.push({ title: 'Mon compte', text: 'Vos informations, votre dernière connexion et votre mot de passe.', href: urls.account(), link: 'Voir mon compte' });
+    cards.push({
+      title: 'Mon compte',
+      text: 'Vos informations, votre dernière connexion et votre mot de passe.',
+      href: urls.account(),
+      link: 'Voir mon compte',
+    });
     // an adviser's week: appointments of the next seven days and the missions still running
-    const adviser = a.role === 'social_adviser'
-      ? { appointments: await services.appointments.upcoming(a, 7), missions: (await services.missions.list(a, { open: true }, 1)).items }
-      : null;
+    const adviser =
+      a.role === 'social_adviser'
+        ? { appointments: await services.appointments.upcoming(a, 7), missions: (await services.missions.list(a, { open: true }, 1)).items }
+        : null;
     res.render('home/index', { me, todos, cards, intro: ROLE_INTROS[a.role], adviser });
   });
   return router;

@@ -30,7 +30,14 @@ export class HomeService {
   private readonly jobNames: () => readonly string[];
   private readonly clock: Clock;
 
-  constructor(deps: { db: Knex; repository: HomeRepository; requestLists: RequestListRepository; aidRequests: AidRequestService; jobNames: () => readonly string[]; clock: Clock }) {
+  constructor(deps: {
+    db: Knex;
+    repository: HomeRepository;
+    requestLists: RequestListRepository;
+    aidRequests: AidRequestService;
+    jobNames: () => readonly string[];
+    clock: Clock;
+  }) {
     this.db = deps.db;
     this.repository = deps.repository;
     this.requestLists = deps.requestLists;
@@ -48,7 +55,13 @@ export class HomeService {
       case 'operator': {
         scopeFor(actor, 'requests:instruct');
         const queue = await this.requestLists.queueCounts(this.db, actor.userId, now);
-        return { kind: 'operator', toTake: queue.a_prendre, mine: queue.mes_dossiers, answers: await this.repository.answersReceived(this.db, actor.userId), toValidate: queue.a_valider };
+        return {
+          kind: 'operator',
+          toTake: queue.a_prendre,
+          mine: queue.mes_dossiers,
+          answers: await this.repository.answersReceived(this.db, actor.userId),
+          toValidate: queue.a_valider,
+        };
       }
       case 'admin': {
         scopeFor(actor, 'jobs:manage');
@@ -56,10 +69,12 @@ export class HomeService {
         const queue = await this.requestLists.queueCounts(this.db, actor.userId, now);
         const lastBackup = await this.repository.lastSucceeded(this.db, 'backup');
         return {
-          kind: 'admin', toValidate: queue.a_valider,
+          kind: 'admin',
+          toValidate: queue.a_valider,
           accountReviews: await this.repository.pendingAccountReviews(this.db),
           failedJobs: await this.repository.jobsLastFailed(this.db, this.jobNames()),
-          lastBackup, backupStale: !lastBackup || now.getTime() - lastBackup.getTime() > BACKUP_MAX_AGE_HOURS * 3_600_000,
+          lastBackup,
+          backupStale: !lastBackup || now.getTime() - lastBackup.getTime() > BACKUP_MAX_AGE_HOURS * 3_600_000,
         };
       }
       case 'accountant': {
@@ -90,7 +105,8 @@ export class HomeService {
     const own = scopeFor(actor, 'bank-accounts:own');
     const users = scopeFor(actor, 'users:manage');
     return {
-      kind: 'landlord', ...requests,
+      kind: 'landlord',
+      ...requests,
       account: await this.repository.ownAccount(this.db, own.all ? actor.organisationId : own.organisationId),
       invited: await this.repository.invitedUsers(this.db, users.all ? actor.organisationId : users.organisationId),
     };

@@ -2,7 +2,17 @@ import type { HistoryLabels } from '../audit/presenter';
 import { formatDate, formatEuros } from '../shared/format';
 import { CIVILITY_LABELS, EMPLOYMENT_LABELS, RELATIONSHIP_LABELS } from './labels';
 
-const MONEY = new Set(['rentCents', 'chargesCents', 'housingAllowanceCents', 'resourceSalary', 'resourceUnemployment', 'resourceCaf', 'resourcePension', 'resourceRsa', 'resourceOther']);
+const MONEY = new Set([
+  'rentCents',
+  'chargesCents',
+  'housingAllowanceCents',
+  'resourceSalary',
+  'resourceUnemployment',
+  'resourceCaf',
+  'resourcePension',
+  'resourceRsa',
+  'resourceOther',
+]);
 const DATES = new Set(['entryDate', 'birthDate', 'fromDate', 'toDate']);
 
 /** French labels of the household page's "Suivi des modifications" (household and people mixed). */
@@ -23,13 +33,40 @@ export function householdHistoryLabels(personNames: Map<string, string>): Histor
       'person.merged': 'Fusionnée dans une autre fiche',
     },
     fields: {
-      addressLine1: 'Adresse', addressLine2: 'Complément', postcode: 'Code postal', city: 'Ville', housingEstate: 'Résidence',
-      tenancyReference: 'Référence du bail', entryDate: 'Date d’entrée', rentCents: 'Loyer', chargesCents: 'Charges',
-      housingAllowanceCents: 'Aide au logement', civility: 'Civilité', lastName: 'Nom', firstNames: 'Prénoms', birthDate: 'Date de naissance',
-      email: 'E-mail', phone: 'Téléphone', employmentStatus: 'Situation professionnelle', employerName: 'Employeur', employerSiret: 'SIRET employeur',
-      resourceSalary: 'Salaire', resourceUnemployment: 'Allocations chômage', resourceCaf: 'Prestations CAF', resourcePension: 'Pension',
-      resourceRsa: 'RSA', resourceOther: 'Autres ressources', member: 'Personne', members: 'Personnes', relationship: 'Lien',
-      fromDate: 'Depuis le', toDate: 'Jusqu’au', movedTo: 'Vers le bail', splitFrom: 'Issu du bail', merged: 'Absorbé', mergedInto: 'Fusionné dans',
+      addressLine1: 'Adresse',
+      addressLine2: 'Complément',
+      postcode: 'Code postal',
+      city: 'Ville',
+      housingEstate: 'Résidence',
+      tenancyReference: 'Référence du bail',
+      entryDate: 'Date d’entrée',
+      rentCents: 'Loyer',
+      chargesCents: 'Charges',
+      housingAllowanceCents: 'Aide au logement',
+      civility: 'Civilité',
+      lastName: 'Nom',
+      firstNames: 'Prénoms',
+      birthDate: 'Date de naissance',
+      email: 'E-mail',
+      phone: 'Téléphone',
+      employmentStatus: 'Situation professionnelle',
+      employerName: 'Employeur',
+      employerSiret: 'SIRET employeur',
+      resourceSalary: 'Salaire',
+      resourceUnemployment: 'Allocations chômage',
+      resourceCaf: 'Prestations CAF',
+      resourcePension: 'Pension',
+      resourceRsa: 'RSA',
+      resourceOther: 'Autres ressources',
+      member: 'Personne',
+      members: 'Personnes',
+      relationship: 'Lien',
+      fromDate: 'Depuis le',
+      toDate: 'Jusqu’au',
+      movedTo: 'Vers le bail',
+      splitFrom: 'Issu du bail',
+      merged: 'Absorbé',
+      mergedInto: 'Fusionné dans',
     },
     value: (field, value) => {
       if (value === null || value === undefined || value === '') return '—';

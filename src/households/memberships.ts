@@ -71,7 +71,14 @@ export class MembershipService {
   }
 
   /** A person starts living in a household from a date: membership, household touched, audit line. */
-  async arrive(trx: Db, actor: Actor, household: Household, person: Pick<Person, 'id' | 'firstNames' | 'lastName'>, relationship: Relationship, fromDate: string): Promise<void> {
+  async arrive(
+    trx: Db,
+    actor: Actor,
+    household: Household,
+    person: Pick<Person, 'id' | 'firstNames' | 'lastName'>,
+    relationship: Relationship,
+    fromDate: string,
+  ): Promise<void> {
     await this.households.addMember(trx, household.id, person.id, relationship, fromDate, this.clock.now());
     await this.households.touch(trx, household.id, this.clock.now());
     await this.audit.record(trx, actor, {
@@ -95,9 +102,16 @@ export class MembershipService {
       const leaving = current.filter((m) => input.memberIds.includes(m.id));
       if (leaving.length !== input.memberIds.length) throw new ValidationError({ memberIds: 'Cochez des personnes qui font partie du ménage' });
       if (leaving.length === current.length) throw new ValidationError({ memberIds: 'Au moins une personne doit rester dans le ménage actuel' });
-      if (leaving.some((m) => input.date < m.fromDate)) throw new ValidationError({ date: 'La date de séparation ne peut pas précéder l’arrivée d’une de ces personnes' });
+      if (leaving.some((m) => input.date < m.fromDate))
+        throw new ValidationError({ date: 'La date de séparation ne peut pas précéder l’arrivée d’une de ces personnes' });
       const now = this.clock.now();
-      const newId = await this.households.insert(trx, household.organisationId, { ...household, tenancyReference: input.tenancyReference, entryDate: input.date }, actor.userId, now);
+      const newId = await this.households.insert(
+        trx,
+        household.organisationId,
+        { ...household, tenancyReference: input.tenancyReference, entryDate: input.date },
+        actor.userId,
+        now,
+      );
       const names: string[] = [];
       // the new holder: the leaving holder, co-holder or spouse first, children last
       const rank: Record<string, number> = { holder: 0, co_holder: 1, spouse: 2, other: 3, child: 4 };
@@ -152,7 +166,12 @@ export class MembershipService {
       if (!membership) throw new NotFoundError();
       if (date < membership.fromDate) throw new ValidationError({ date: 'La date de départ ne peut pas précéder la date d’arrivée' });
       const [p] = await this.persons.findManyByIds(trx, [membership.personId]);
-      await recordDeparture(trx, { households: this.households, audit: this.audit, clock: this.clock }, actor, { membership, organisationId: household.organisationId, member: p ? `${p.firstNames} ${p.lastName}` : membership.personId, date });
+      await recordDeparture(trx, { households: this.households, audit: this.audit, clock: this.clock }, actor, {
+        membership,
+        organisationId: household.organisationId,
+        member: p ? `${p.firstNames} ${p.lastName}` : membership.personId,
+        date,
+      });
     });
   }
 

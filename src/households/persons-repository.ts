@@ -169,16 +169,24 @@ export class PersonRepository {
   }
 
   async insert(db: Db, f: PersonFields, now: Date): Promise<string> {
-    const [row] = await db('persons').insert({ ...columns(f), created_at: now, updated_at: now }).returning<{ id: string }[]>('id');
+    const [row] = await db('persons')
+      .insert({ ...columns(f), created_at: now, updated_at: now })
+      .returning<{ id: string }[]>('id');
     return row!.id; // an insert returns its row
   }
 
   async update(db: Db, id: string, version: number, f: PersonFields, now: Date): Promise<boolean> {
-    return (await db('persons').where({ id, version, status: 'active' }).update({ ...columns(f), version: version + 1, updated_at: now })) === 1;
+    return (
+      (await db('persons')
+        .where({ id, version, status: 'active' })
+        .update({ ...columns(f), version: version + 1, updated_at: now })) === 1
+    );
   }
 
   async markMerged(db: Db, id: string, survivorId: string, now: Date): Promise<void> {
-    await db('persons').where({ id }).update({ status: 'merged', merged_into_id: survivorId, updated_at: now, version: db.raw('version + 1') });
+    await db('persons')
+      .where({ id })
+      .update({ status: 'merged', merged_into_id: survivorId, updated_at: now, version: db.raw('version + 1') });
   }
 
   /**
@@ -191,25 +199,34 @@ export class PersonRepository {
     const first = normalizeFirstName(probe.firstNames);
     const email = probe.email?.trim().toLowerCase() || null;
     const phone = probe.phone || null;
-    return db('persons as p')
-      .leftJoin('household_members as m', (j) => j.on('m.person_id', 'p.id').andOnNull('m.to_date'))
-      .leftJoin('households as h', 'h.id', 'm.household_id')
-      .leftJoin('organisations as o', 'o.id', 'h.organisation_id')
-      .select<DuplicateRow[]>(
-        'p.id', 'p.last_name', 'p.first_names', 'p.birth_date', 'p.email', 'p.phone',
-        'h.id as household_id', 'o.id as organisation_id', 'o.name as organisation_name',
-        db.raw('(p.search_last_name = ? and p.birth_date = ? and p.search_first_name = ?) as same_identity', [last, probe.birthDate, first]),
-        db.raw('(lower(p.email) = ?) as same_email', [email]),
-        db.raw('(p.phone = ?) as same_phone', [phone]),
-      )
-      // one indexed lookup per reason, united: an OR across columns would make the planner scan the table
-      .whereIn('p.id', (sub) => {
-        sub.select('id').from('persons').where({ status: 'active', search_last_name: last, birth_date: probe.birthDate, search_first_name: first });
-        if (email) sub.union((u) => u.select('id').from('persons').where('status', 'active').whereRaw('lower(email) = ?', [email]));
-        if (phone) sub.union((u) => u.select('id').from('persons').where({ status: 'active', phone }));
-      })
-      .whereNotIn('p.id', excludeIds.length ? excludeIds : ['00000000-0000-0000-0000-000000000000'])
-      .limit(limit);
+    return (
+      db('persons as p')
+        .leftJoin('household_members as m', (j) => j.on('m.person_id', 'p.id').andOnNull('m.to_date'))
+        .leftJoin('households as h', 'h.id', 'm.household_id')
+        .leftJoin('organisations as o', 'o.id', 'h.organisation_id')
+        .select<DuplicateRow[]>(
+          'p.id',
+          'p.last_name',
+          'p.first_names',
+          'p.birth_date',
+          'p.email',
+          'p.phone',
+          'h.id as household_id',
+          'o.id as organisation_id',
+          'o.name as organisation_name',
+          db.raw('(p.search_last_name = ? and p.birth_date = ? and p.search_first_name = ?) as same_identity', [last, probe.birthDate, first]),
+          db.raw('(lower(p.email) = ?) as same_email', [email]),
+          db.raw('(p.phone = ?) as same_phone', [phone]),
+        )
+        // one indexed lookup per reason, united: an OR across columns would make the planner scan the table
+        .whereIn('p.id', (sub) => {
+          sub.select('id').from('persons').where({ status: 'active', search_last_name: last, birth_date: probe.birthDate, search_first_name: first });
+          if (email) sub.union((u) => u.select('id').from('persons').where('status', 'active').whereRaw('lower(email) = ?', [email]));
+          if (phone) sub.union((u) => u.select('id').from('persons').where({ status: 'active', phone }));
+        })
+        .whereNotIn('p.id', excludeIds.length ? excludeIds : ['00000000-0000-0000-0000-000000000000'])
+        .limit(limit)
+    );
   }
 
   /**
@@ -239,7 +256,14 @@ export class PersonRepository {
     const q = db('persons as p')
       .join('household_members as m', (j) => j.on('m.person_id', 'p.id').andOnNull('m.to_date'))
       .join('households as h', 'h.id', 'm.household_id')
-      .select<Array<{ id: string; last_name: string; first_names: string; birth_date: string; household_id: string; tenancy_reference: string }>>('p.id', 'p.last_name', 'p.first_names', 'p.birth_date', 'h.id as household_id', 'h.tenancy_reference')
+      .select<Array<{ id: string; last_name: string; first_names: string; birth_date: string; household_id: string; tenancy_reference: string }>>(
+        'p.id',
+        'p.last_name',
+        'p.first_names',
+        'p.birth_date',
+        'h.id as household_id',
+        'h.tenancy_reference',
+      )
       .where('p.status', 'active')
       .andWhere((w) => w.where('p.search_last_name', 'like', `${n}%`).orWhere('p.search_first_name', 'like', `${n}%`))
       .orderBy(['p.last_name', 'p.first_names'])

@@ -29,7 +29,16 @@ export interface Household {
 
 export type DwellingFields = Pick<
   Household,
-  'addressLine1' | 'addressLine2' | 'postcode' | 'city' | 'housingEstate' | 'tenancyReference' | 'entryDate' | 'rentCents' | 'chargesCents' | 'housingAllowanceCents'
+  | 'addressLine1'
+  | 'addressLine2'
+  | 'postcode'
+  | 'city'
+  | 'housingEstate'
+  | 'tenancyReference'
+  | 'entryDate'
+  | 'rentCents'
+  | 'chargesCents'
+  | 'housingAllowanceCents'
 >;
 
 export interface Membership {
@@ -166,7 +175,6 @@ const HOLDER_NAME = `(select p.last_name || ' ' || p.first_names from household_
   where m.household_id = h.id and m.to_date is null order by (m.relationship = 'holder') desc, m.from_date limit 1)`;
 
 export class HouseholdRepository {
-
   private filtered(db: Db, scope: Scope, f: Omit<HouseholdFilters, 'sort'>) {
     const q = scopedHouseholds(db, scope).where('h.status', 'active');
     if (f.organisationId && isUuid(f.organisationId)) q.where('h.organisation_id', f.organisationId);
@@ -221,7 +229,10 @@ export class HouseholdRepository {
   /** Every row of the filtered list, for the CSV export (streamed by the caller in pages). */
   async listAll(db: Db, scope: Scope, f: HouseholdFilters, afterId: string | null, limit: number) {
     const q = this.filtered(db, scope, f)
-      .select(db.raw(`${HOLDER_NAME} as holder_name`), db.raw('(select count(*) from household_members m where m.household_id = h.id and m.to_date is null) as member_count'))
+      .select(
+        db.raw(`${HOLDER_NAME} as holder_name`),
+        db.raw('(select count(*) from household_members m where m.household_id = h.id and m.to_date is null) as member_count'),
+      )
       .orderBy('h.id')
       .limit(limit);
     if (afterId) q.where('h.id', '>', afterId);
@@ -253,16 +264,24 @@ export class HouseholdRepository {
   }
 
   async update(db: Db, id: string, version: number, f: DwellingFields, now: Date): Promise<boolean> {
-    return (await db('households').where({ id, version }).update({ ...dwellingColumns(f), version: version + 1, updated_at: now })) === 1;
+    return (
+      (await db('households')
+        .where({ id, version })
+        .update({ ...dwellingColumns(f), version: version + 1, updated_at: now })) === 1
+    );
   }
 
   /** Marks the household changed (a member came or left), so lists sort it as recently updated. */
   async touch(db: Db, id: string, now: Date): Promise<void> {
-    await db('households').where({ id }).update({ updated_at: now, version: db.raw('version + 1') });
+    await db('households')
+      .where({ id })
+      .update({ updated_at: now, version: db.raw('version + 1') });
   }
 
   async markMerged(db: Db, id: string, survivorId: string, now: Date): Promise<void> {
-    await db('households').where({ id }).update({ status: 'merged', merged_into_id: survivorId, updated_at: now, version: db.raw('version + 1') });
+    await db('households')
+      .where({ id })
+      .update({ status: 'merged', merged_into_id: survivorId, updated_at: now, version: db.raw('version + 1') });
   }
 
   // --- memberships ---
@@ -304,7 +323,16 @@ export class HouseholdRepository {
       .whereNot('r.status', 'draft')
       .orderBy('r.updated_at', 'desc')
       .limit(limit)
-      .select('r.id', 'r.reference', 'r.status', 'r.requested_cents', 'r.granted_cents', 'r.submitted_at', 'r.updated_at', db.raw('(select t.label from aid_types t where t.id = r.aid_type_id) as aid_type_label'));
+      .select(
+        'r.id',
+        'r.reference',
+        'r.status',
+        'r.requested_cents',
+        'r.granted_cents',
+        'r.submitted_at',
+        'r.updated_at',
+        db.raw('(select t.label from aid_types t where t.id = r.aid_type_id) as aid_type_label'),
+      );
     const cents = (v: unknown) => (v === null || v === undefined ? null : Number(v));
     return rows.map((r: Record<string, unknown>) => ({
       id: r.id as string,
@@ -326,7 +354,10 @@ export class HouseholdRepository {
 
   /** Moves memberships to another household or person (merges); returns the moved ids. */
   async reassignMemberships(db: Db, column: 'household_id' | 'person_id', fromId: string, toId: string): Promise<string[]> {
-    const rows = await db('household_members').where(column, fromId).update({ [column]: toId }).returning('id');
+    const rows = await db('household_members')
+      .where(column, fromId)
+      .update({ [column]: toId })
+      .returning('id');
     return rows.map((r: { id: string }) => r.id);
   }
 }

@@ -11,8 +11,27 @@ import { routes, urls } from '../urls';
 import { probeFrom } from './duplicates/probe';
 import { dwellingValues, personValues } from './form-values';
 import { householdHistoryLabels } from './history-labels';
-import { CIVILITY_LABELS, EMPLOYED, EMPLOYMENT_LABELS, EMPLOYMENT_STATUSES, RELATIONSHIP_LABELS, RELATIONSHIPS, RESOURCE_KINDS, RESOURCE_LABELS } from './labels';
-import { addPersonSchema, createHouseholdSchema, householdListQuery, householdMergeSchema, joinSchema, leaveSchema, splitSchema, updateHouseholdSchema, updatePersonSchema } from './schemas';
+import {
+  CIVILITY_LABELS,
+  EMPLOYED,
+  EMPLOYMENT_LABELS,
+  EMPLOYMENT_STATUSES,
+  RELATIONSHIP_LABELS,
+  RELATIONSHIPS,
+  RESOURCE_KINDS,
+  RESOURCE_LABELS,
+} from './labels';
+import {
+  addPersonSchema,
+  createHouseholdSchema,
+  householdListQuery,
+  householdMergeSchema,
+  joinSchema,
+  leaveSchema,
+  splitSchema,
+  updateHouseholdSchema,
+  updatePersonSchema,
+} from './schemas';
 import { ValidationError } from '../shared/errors';
 
 /** Options every person form needs. */
@@ -44,7 +63,17 @@ export function householdRoutes(services: Services): Router {
       `menages-${today()}.csv`,
       ['Bailleur', 'Titulaire', 'Personnes', 'Référence du bail', 'Adresse', 'Code postal', 'Ville', 'Loyer (€)', 'Charges (€)'],
       households.exportRows(actor(req), query),
-      (h) => [h.organisationName, h.holderName, h.memberCount, h.tenancyReference, h.addressLine1, h.postcode, h.city, centsToInput(h.rentCents), centsToInput(h.chargesCents)],
+      (h) => [
+        h.organisationName,
+        h.holderName,
+        h.memberCount,
+        h.tenancyReference,
+        h.addressLine1,
+        h.postcode,
+        h.city,
+        centsToInput(h.rentCents),
+        centsToInput(h.chargesCents),
+      ],
     );
   });
 
@@ -59,7 +88,9 @@ export function householdRoutes(services: Services): Router {
     const landlordOptions = can(a, 'households:merge') ? (await households.landlordOptions(a)).map((o) => ({ value: o.id, text: o.name })) : null;
     res.render('households/new', { form, ...personOptions, landlordOptions, duplicate: await knownPerson(req, form) });
   };
-  router.get(urls.householdNew(), ...requirePermission('households:manage'), (req, res) => renderNew(req, res, emptyForm(req, { employmentStatus: '', demande: req.query.demande === '1' ? '1' : '' })));
+  router.get(urls.householdNew(), ...requirePermission('households:manage'), (req, res) =>
+    renderNew(req, res, emptyForm(req, { employmentStatus: '', demande: req.query.demande === '1' ? '1' : '' })),
+  );
   postForm(router, urls.households(), logger, {
     permission: 'households:manage',
     schema: () => createHouseholdSchema(today()),
@@ -93,7 +124,11 @@ export function householdRoutes(services: Services): Router {
     const a = actor(req);
     const detail = await households.detail(a, String(req.params.id));
     const support = can(a, 'missions:read') ? await services.missions.householdOverview(a, detail.household.id) : [];
-    const requests = await householdRequests(a, detail.household.id, support.map((s) => s.mission.requestId));
+    const requests = await householdRequests(
+      a,
+      detail.household.id,
+      support.map((s) => s.mission.requestId),
+    );
     const names = new Map([...detail.current, ...detail.former].map((m) => [m.person.id, `${m.person.firstNames} ${m.person.lastName}`]));
     res.render('households/show', {
       ...detail,
@@ -168,8 +203,18 @@ export function householdRoutes(services: Services): Router {
     const household = await households.read(a, String(req.params.id), 'households:manage');
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 100) : String(form.values.q ?? '');
     const candidates = q ? (await memberships.candidates(a, q)).filter((c) => c.household_id !== household.id) : [];
-    const candidateOptions = candidates.map((c) => ({ value: c.id, text: `${c.first_names} ${c.last_name}, né(e) le ${formatDate(c.birth_date)} — bail ${c.tenancy_reference}` }));
-    res.render('households/join', { household, form: { ...form, values: { fromDate: today(), ...form.values } }, q, candidates, candidateOptions, ...personOptions });
+    const candidateOptions = candidates.map((c) => ({
+      value: c.id,
+      text: `${c.first_names} ${c.last_name}, né(e) le ${formatDate(c.birth_date)} — bail ${c.tenancy_reference}`,
+    }));
+    res.render('households/join', {
+      household,
+      form: { ...form, values: { fromDate: today(), ...form.values } },
+      q,
+      candidates,
+      candidateOptions,
+      ...personOptions,
+    });
   };
   router.get(routes.householdJoin, ...requirePermission('households:manage'), (req, res) => renderJoin(req, res, emptyForm(req)));
   postForm(router, routes.householdJoin, logger, {
@@ -185,7 +230,10 @@ export function householdRoutes(services: Services): Router {
 
   const renderSplit = async (req: Request, res: Response, form: FormState) => {
     const detail = await households.detail(actor(req), String(req.params.id));
-    res.render('households/split', { ...detail, form: { ...form, values: { date: today(), tenancyReference: `${detail.household.tenancyReference}-2`, ...form.values } } });
+    res.render('households/split', {
+      ...detail,
+      form: { ...form, values: { date: today(), tenancyReference: `${detail.household.tenancyReference}-2`, ...form.values } },
+    });
   };
   router.get(routes.householdSplit, ...requirePermission('households:manage'), (req, res) => renderSplit(req, res, emptyForm(req)));
   postForm(router, routes.householdSplit, logger, {
@@ -249,4 +297,3 @@ export function householdRoutes(services: Services): Router {
 
   return router;
 }
-

@@ -78,7 +78,12 @@ const employerRule = [
 /** New household: the dwelling and its holder (the first person), with the landlord for association users. */
 export const createHouseholdSchema = (today: string) =>
   z
-    .object({ organisationId: z.uuid({ error: 'Choisissez le bailleur' }).optional(), ...dwellingFields(today), ...personFields(today), confirmNotDuplicate: checkbox() })
+    .object({
+      organisationId: z.uuid({ error: 'Choisissez le bailleur' }).optional(),
+      ...dwellingFields(today),
+      ...personFields(today),
+      confirmNotDuplicate: checkbox(),
+    })
     .superRefine(...employerRule);
 
 export const updateHouseholdSchema = (today: string) => z.object({ ...dwellingFields(today), version: versionField() });
@@ -110,7 +115,10 @@ export const joinSchema = z.object({
 
 /** Separation: the chosen current members leave for a new household, from a date. */
 export const splitSchema = z.object({
-  memberIds: z.preprocess((v): unknown => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.uuid()).min(1, { error: 'Cochez au moins une personne qui part' })),
+  memberIds: z.preprocess(
+    (v): unknown => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
+    z.array(z.uuid()).min(1, { error: 'Cochez au moins une personne qui part' }),
+  ),
   date: moveDate(),
   tenancyReference: requiredText('Saisissez la référence du bail du nouveau ménage', 60),
 });
@@ -125,7 +133,10 @@ export const confirmation = () => z.literal('oui', { error: 'Vérifiez ce qui va
 export const leaveSchema = z.object({ date: requiredDate('Saisissez la date de départ'), confirmation: confirmation() });
 
 /** Absorbs another household of the same landlord, found by its tenancy reference, once confirmed. */
-export const householdMergeSchema = z.object({ mergedReference: requiredText('Saisissez la référence du bail du ménage à absorber', 60), confirmation: confirmation() });
+export const householdMergeSchema = z.object({
+  mergedReference: requiredText('Saisissez la référence du bail du ménage à absorber', 60),
+  confirmation: confirmation(),
+});
 
 /** Merges two persons once confirmed; when they live in two households, which one the person leaves and when. */
 export const personMergeSchema = z.object({

@@ -45,7 +45,19 @@ export class HouseholdService {
   private readonly clock: Clock;
   private readonly cache: ReferenceCache;
 
-  constructor(deps: { db: Knex; households: HouseholdRepository; persons: PersonRepository; organisations: OrganisationRepository; duplicates: DuplicateService; memberships: MembershipService; audit: AuditService; accessLog: AccessLogService; clock: Clock; cache?: ReferenceCache; assignedCheck?: AssignedCheck }) {
+  constructor(deps: {
+    db: Knex;
+    households: HouseholdRepository;
+    persons: PersonRepository;
+    organisations: OrganisationRepository;
+    duplicates: DuplicateService;
+    memberships: MembershipService;
+    audit: AuditService;
+    accessLog: AccessLogService;
+    clock: Clock;
+    cache?: ReferenceCache;
+    assignedCheck?: AssignedCheck;
+  }) {
     this.assigned = new AssignedReach({ general: 'households:read', assigned: 'households:read-assigned', check: deps.assignedCheck });
     this.db = deps.db;
     this.households = deps.households;
@@ -148,8 +160,22 @@ export class HouseholdService {
       const householdId = await this.households.insert(trx, organisationId, dwelling, actor.userId, now);
       const personId = await this.persons.insert(trx, person, now);
       await this.households.addMember(trx, householdId, personId, 'holder', dwelling.entryDate ?? this.today(), now);
-      await this.audit.record(trx, actor, { entityType: 'household', entityId: householdId, organisationId, action: 'household.created', before: null, after: dwellingSnapshot(dwelling) });
-      await this.audit.record(trx, actor, { entityType: 'person', entityId: personId, organisationId, action: 'person.created', before: null, after: personSnapshot(person) });
+      await this.audit.record(trx, actor, {
+        entityType: 'household',
+        entityId: householdId,
+        organisationId,
+        action: 'household.created',
+        before: null,
+        after: dwellingSnapshot(dwelling),
+      });
+      await this.audit.record(trx, actor, {
+        entityType: 'person',
+        entityId: personId,
+        organisationId,
+        action: 'person.created',
+        before: null,
+        after: personSnapshot(person),
+      });
       await this.duplicates.report(trx, actor, personId, matches);
       return householdId;
     });
@@ -181,14 +207,23 @@ export class HouseholdService {
     return found;
   }
 
-  async getPerson(actor: Actor, personId: string, permission: 'households:read' | 'households:manage' = 'households:read'): Promise<{ person: Person; householdId: string | null }> {
+  async getPerson(
+    actor: Actor,
+    personId: string,
+    permission: 'households:read' | 'households:manage' = 'households:read',
+  ): Promise<{ person: Person; householdId: string | null }> {
     const person = await this.persons.findById(this.db, scopeFor(actor, permission), personId);
     if (!person) throw new NotFoundError();
     const membership = await this.households.currentMembership(this.db, personId);
     return { person, householdId: membership?.householdId ?? null };
   }
 
-  async addPerson(actor: Actor, householdId: string, input: PersonInput & { relationship: Relationship; fromDate: string }, confirmedNotDuplicate: boolean): Promise<string> {
+  async addPerson(
+    actor: Actor,
+    householdId: string,
+    input: PersonInput & { relationship: Relationship; fromDate: string },
+    confirmedNotDuplicate: boolean,
+  ): Promise<string> {
     const person = toPersonFields(input);
     const matches = await this.duplicates.findFor(person);
     if (!confirmedNotDuplicate && this.duplicates.asksConfirmation(actor, matches)) throw this.duplicates.warning(actor, matches);
@@ -197,7 +232,14 @@ export class HouseholdService {
       if (household.status !== 'active') throw new ConflictError('Ce ménage a été fusionné.');
       const now = this.clock.now();
       const personId = await this.persons.insert(trx, person, now);
-      await this.audit.record(trx, actor, { entityType: 'person', entityId: personId, organisationId: household.organisationId, action: 'person.created', before: null, after: personSnapshot(person) });
+      await this.audit.record(trx, actor, {
+        entityType: 'person',
+        entityId: personId,
+        organisationId: household.organisationId,
+        action: 'person.created',
+        before: null,
+        after: personSnapshot(person),
+      });
       await this.memberships.arrive(trx, actor, household, { ...person, id: personId }, input.relationship, input.fromDate);
       await this.duplicates.report(trx, actor, personId, matches);
       return personId;

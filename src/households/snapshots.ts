@@ -71,4 +71,3 @@ export function toPersonFields(i: PersonInput | UpdatePersonInput): PersonFields
     },
   };
 }
-

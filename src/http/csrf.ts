@@ -6,7 +6,11 @@ import type { Config } from '../config';
  * Double-submit CSRF tokens bound to the session (csrf-csrf). Forms carry a hidden `_csrf`
  * field, htmx sends the `X-CSRF-Token` header; any POST without a valid token is refused.
  */
-export function csrfProtection(config: Config): { protect: RequestHandler; exposeToken: RequestHandler; validate: (req: import('express').Request) => boolean } {
+export function csrfProtection(config: Config): {
+  protect: RequestHandler;
+  exposeToken: RequestHandler;
+  validate: (req: import('express').Request) => boolean;
+} {
   const secure = config.trustProxy;
   const { doubleCsrfProtection, generateCsrfToken, validateRequest } = doubleCsrf({
     getSecret: () => config.session.secret,

@@ -24,7 +24,13 @@ export function errorHandler(logger: Logger, baseUrl?: string): ErrorRequestHand
     if (res.headersSent) return next(err);
     const e = err as HttpishError & Error;
     // a CSRF refusal comes before the actor is set: the session's user still says who it was
-    const base = { requestId: req.id, userId: req.actor?.userId ?? req.user?.id, organisationId: req.actor?.organisationId ?? req.user?.organisationId, method: req.method, path: req.path };
+    const base = {
+      requestId: req.id,
+      userId: req.actor?.userId ?? req.user?.id,
+      organisationId: req.actor?.organisationId ?? req.user?.organisationId,
+      method: req.method,
+      path: req.path,
+    };
 
     if (e?.code === 'EBADCSRFTOKEN') {
       // the session behind one of our forms has gone (expired, cleaned up, cookie dropped by the
@@ -36,7 +42,12 @@ export function errorHandler(logger: Logger, baseUrl?: string): ErrorRequestHand
           req.session.savedForm = { path: back, values: storableValues(req.body) };
           req.session.returnTo = back;
         }
-        req.flash('info', back ? 'Votre session a expiré. Reconnectez-vous pour continuer : vos saisies ont été conservées.' : 'Votre session a expiré. Reconnectez-vous pour continuer.');
+        req.flash(
+          'info',
+          back
+            ? 'Votre session a expiré. Reconnectez-vous pour continuer : vos saisies ont été conservées.'
+            : 'Votre session a expiré. Reconnectez-vous pour continuer.',
+        );
         return res.redirect(urls.login());
       }
       logger.warn('csrf token rejected', { ...base, event: 'security.csrf_rejected' });
@@ -59,7 +70,9 @@ export function errorHandler(logger: Logger, baseUrl?: string): ErrorRequestHand
       // a query string a page's schema refuses (a filter too long, an unknown value): its French messages, never a 500
       logger.info('client error', { ...base, status: 400, type: 'query.invalid', fields: err.issues.map((i) => i.path.join('.')) });
       const messages = [...new Set(err.issues.map((i) => `${i.path.length ? `« ${i.path.join('.')} » : ` : ''}${i.message}`))];
-      return render(res, 400, 'errors/400', { message: `Un filtre ou un paramètre de la page est incorrect : ${messages.join(' ; ')}. Corrigez-le, puis recommencez.` });
+      return render(res, 400, 'errors/400', {
+        message: `Un filtre ou un paramètre de la page est incorrect : ${messages.join(' ; ')}. Corrigez-le, puis recommencez.`,
+      });
     }
     const status = e?.status ?? e?.statusCode;
     if (status && status >= 400 && status < 500) {

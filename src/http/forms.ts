@@ -90,7 +90,13 @@ export function postForm<S extends z.ZodType>(router: Router, path: string, logg
   const guards: RequestHandler[] = route.permission ? requirePermission(route.permission) : [];
   router.post(path, ...guards, ...(route.before ?? []), async (req, res) => {
     const rejected = async (errors: FieldErrors) => {
-      logger.info('form rejected', { event: 'input.invalid', path: (req.route as { path: string } | undefined)?.path, fields: Object.keys(errors), requestId: req.id, userId: req.actor?.userId });
+      logger.info('form rejected', {
+        event: 'input.invalid',
+        path: (req.route as { path: string } | undefined)?.path,
+        fields: Object.keys(errors),
+        requestId: req.id,
+        userId: req.actor?.userId,
+      });
       res.status(400);
       await route.render(req, res, invalidForm(req.body, errors));
     };

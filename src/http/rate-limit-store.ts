@@ -20,7 +20,14 @@ export class DatabaseRateLimitStore implements Store {
   ) {
     // counters whose window ended an hour ago are of no use to anyone
     if (cleanup) {
-      this.cleaner = setInterval(() => void this.db('rate_limits').where('reset_at', '<', this.db.raw("now() - interval '1 hour'")).delete().catch(() => {}), 15 * 60_000);
+      this.cleaner = setInterval(
+        () =>
+          void this.db('rate_limits')
+            .where('reset_at', '<', this.db.raw("now() - interval '1 hour'"))
+            .delete()
+            .catch(() => {}),
+        15 * 60_000,
+      );
       this.cleaner.unref();
     }
   }
@@ -30,7 +37,10 @@ export class DatabaseRateLimitStore implements Store {
   }
 
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {
-    const row = await this.db('rate_limits').where({ key: this.prefix + key }).where('reset_at', '>', this.db.raw('now()')).first<{ hits: number; reset_at: Date } | undefined>('hits', 'reset_at');
+    const row = await this.db('rate_limits')
+      .where({ key: this.prefix + key })
+      .where('reset_at', '>', this.db.raw('now()'))
+      .first<{ hits: number; reset_at: Date } | undefined>('hits', 'reset_at');
     return row ? { totalHits: Number(row.hits), resetTime: new Date(row.reset_at) } : undefined;
   }
 
@@ -48,11 +58,17 @@ export class DatabaseRateLimitStore implements Store {
   }
 
   async decrement(key: string): Promise<void> {
-    await this.db('rate_limits').where({ key: this.prefix + key }).where('hits', '>', 0).update({ hits: this.db.raw('hits - 1') });
+    await this.db('rate_limits')
+      .where({ key: this.prefix + key })
+      .where('hits', '>', 0)
+      .update({ hits: this.db.raw('hits - 1') });
   }
 
   async resetKey(key: string): Promise<void> {
-    await this.db('rate_limits').where({ key: this.prefix + key }).delete().returning('key');
+    await this.db('rate_limits')
+      .where({ key: this.prefix + key })
+      .delete()
+      .returning('key');
   }
 
   shutdown(): void {

@@ -112,7 +112,14 @@ export function sessionTimeouts(clock: Clock, config: Config): RequestHandler {
       req.user = undefined;
       req.session.returnTo = back ?? undefined;
       req.session.savedForm = savedForm;
-      req.session.flash = [{ kind: 'info', text: savedForm ? 'Votre session a expiré. Reconnectez-vous pour continuer : vos saisies ont été conservées.' : 'Votre session a expiré. Reconnectez-vous pour continuer.' }];
+      req.session.flash = [
+        {
+          kind: 'info',
+          text: savedForm
+            ? 'Votre session a expiré. Reconnectez-vous pour continuer : vos saisies ont été conservées.'
+            : 'Votre session a expiré. Reconnectez-vous pour continuer.',
+        },
+      ];
       req.session.save(() => {
         if (req.get('hx-request')) {
           res.setHeader('HX-Redirect', urls.login());

@@ -49,8 +49,10 @@ function multipart(parse: RequestHandler, maxFiles: number): RequestHandler[] {
     (req: Request, res: Response, next: NextFunction) => {
       parse(req, res, (err: unknown) => {
         const code = (err as { code?: string } | undefined)?.code;
-        if (code === 'LIMIT_FILE_SIZE') req.uploadError = 'Le fichier dépasse 10 Mo : réduisez-le (par exemple en le numérisant en noir et blanc) puis recommencez';
-        else if (code === 'LIMIT_FIELD_COUNT' || code === 'LIMIT_FIELD_KEY' || code === 'LIMIT_FIELD_VALUE') req.uploadError = 'Le formulaire envoyé est trop long : enregistrez-le en plusieurs fois';
+        if (code === 'LIMIT_FILE_SIZE')
+          req.uploadError = 'Le fichier dépasse 10 Mo : réduisez-le (par exemple en le numérisant en noir et blanc) puis recommencez';
+        else if (code === 'LIMIT_FIELD_COUNT' || code === 'LIMIT_FIELD_KEY' || code === 'LIMIT_FIELD_VALUE')
+          req.uploadError = 'Le formulaire envoyé est trop long : enregistrez-le en plusieurs fois';
         else if (code?.startsWith('LIMIT_')) req.uploadError = maxFiles === 1 ? 'Un seul fichier à la fois' : `${maxFiles} fichiers au plus par envoi`;
         else if (err) {
           const status = (err as { status?: number }).status;
@@ -58,11 +60,14 @@ function multipart(parse: RequestHandler, maxFiles: number): RequestHandler[] {
           // busboy refuses a part header holding a control character (a NUL in a field or file name)
           if ((err as Error).message === 'Malformed part header') return next(controlCharactersError());
           // "Unexpected end of form", "Boundary not found"…: a body no browser sends
-          return next(Object.assign(new Error(`unreadable multipart body: ${(err as Error).message}`), { status: 400, type: 'multipart.unreadable', expose: true }));
+          return next(
+            Object.assign(new Error(`unreadable multipart body: ${(err as Error).message}`), { status: 400, type: 'multipart.unreadable', expose: true }),
+          );
         }
         req.body = flatFields(req.body);
         // stored with the file and given back when it is downloaded: no file system takes more
-        if (!req.uploadError && uploadedFiles(req).some((f) => f.originalname.length > MAX_FILE_NAME)) req.uploadError = `Le nom du fichier dépasse ${MAX_FILE_NAME} caractères : renommez-le plus court, puis recommencez`;
+        if (!req.uploadError && uploadedFiles(req).some((f) => f.originalname.length > MAX_FILE_NAME))
+          req.uploadError = `Le nom du fichier dépasse ${MAX_FILE_NAME} caractères : renommez-le plus court, puis recommencez`;
         next();
       });
     },
@@ -96,13 +101,22 @@ export function multiFileUpload(field: string, max: number): RequestHandler[] {
 
 /** One file in `single` or up to `max` files in `many` (a request's documents: one with its type, or several at once). */
 export function oneOrManyFilesUpload(single: string, many: string, max: number): RequestHandler[] {
-  return multipart(multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: limits(max, DOCUMENT_FORM_FIELDS) }).fields([{ name: single, maxCount: 1 }, { name: many, maxCount: max }]), max);
+  return multipart(
+    multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: limits(max, DOCUMENT_FORM_FIELDS) }).fields([
+      { name: single, maxCount: 1 },
+      { name: many, maxCount: max },
+    ]),
+    max,
+  );
 }
 
 /** The files of a multipart request, whatever the parser put there. */
 export function uploadedFiles(req: Request): Array<{ originalname: string; buffer: Buffer }> {
   const files = req.files;
   if (Array.isArray(files)) return files.filter((f) => f.size > 0 || f.originalname);
-  if (files) return Object.values(files).flat().filter((f) => f.size > 0 || f.originalname);
+  if (files)
+    return Object.values(files)
+      .flat()
+      .filter((f) => f.size > 0 || f.originalname);
   return req.file ? [req.file] : [];
 }

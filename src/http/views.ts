@@ -4,7 +4,20 @@ import type { Express } from 'express';
 import nunjucks from 'nunjucks';
 import { PROJECT_ROOT } from '../paths';
 import { urls } from '../urls';
-import { formatBasisPoints, formatCount, formatDate, formatDateTime, formatEuros, formatLongDateTime, formatMinutes, formatPhone, formatQuotation, formatShortWeekday, formatWeekday, integerFormat } from '../shared/format';
+import {
+  formatBasisPoints,
+  formatCount,
+  formatDate,
+  formatDateTime,
+  formatEuros,
+  formatLongDateTime,
+  formatMinutes,
+  formatPhone,
+  formatQuotation,
+  formatShortWeekday,
+  formatWeekday,
+  integerFormat,
+} from '../shared/format';
 import { formatIban, maskIban } from '../shared/iban';
 import { elidedDe } from '../shared/elision';
 
@@ -26,7 +39,10 @@ export function labelFilter(dictionaries: Readonly<Record<string, Readonly<Recor
   };
 }
 
-export function configureViews(app: Express, options: { watch: boolean; labels: Readonly<Record<string, Readonly<Record<string, string>>>> }): nunjucks.Environment {
+export function configureViews(
+  app: Express,
+  options: { watch: boolean; labels: Readonly<Record<string, Readonly<Record<string, string>>>> },
+): nunjucks.Environment {
   const env = nunjucks.configure(VIEWS_DIR, { autoescape: true, express: app, noCache: options.watch, throwOnUndefined: false });
   app.set('view engine', 'njk');
   env.addFilter('label', labelFilter(options.labels));
@@ -49,10 +65,14 @@ export function configureViews(app: Express, options: { watch: boolean; labels: 
   // {{ comment | guillemets }} → « comment » with non-breaking spaces inside
   env.addFilter('guillemets', formatQuotation);
   // a reference never breaks at its hyphen: {{ r.reference | ref }} → <span class="ref">2026-00008</span>
-  env.addFilter('ref', (v: unknown) => (v === null || v === undefined || v === '' ? '' : new nunjucks.runtime.SafeString(`<span class="ref">${escapeHtml(String(v))}</span>`)));
+  env.addFilter('ref', (v: unknown) =>
+    v === null || v === undefined || v === '' ? '' : new nunjucks.runtime.SafeString(`<span class="ref">${escapeHtml(String(v))}</span>`),
+  );
   env.addFilter('longDateTime', (d: Date | string | null) => (d ? formatLongDateTime(new Date(d)) : ''));
   // {{ n | compte('aide', 'aides', 'f') }} → "Aucune aide", "1 aide", "3 aides"
-  env.addFilter('compte', (n: unknown, singular: string, plural?: string, gender?: string) => formatCount(n, singular, { plural: plural || undefined, feminine: gender === 'f' }));
+  env.addFilter('compte', (n: unknown, singular: string, plural?: string, gender?: string) =>
+    formatCount(n, singular, { plural: plural || undefined, feminine: gender === 'f' }),
+  );
   env.addGlobal('urls', urls);
   return env;
 }

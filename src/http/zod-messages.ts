@@ -21,7 +21,8 @@ export function frenchMessage(issue: Issue): string | undefined {
       if (issue.origin === 'array' || issue.origin === 'set') return `${issue.maximum} éléments au plus`;
       return `La valeur ne doit pas dépasser ${issue.maximum}`;
     case 'too_small':
-      if (issue.origin === 'string') return Number(issue.minimum) <= 1 ? 'Ce champ est à remplir' : `Ce champ doit compter au moins ${issue.minimum} caractères`;
+      if (issue.origin === 'string')
+        return Number(issue.minimum) <= 1 ? 'Ce champ est à remplir' : `Ce champ doit compter au moins ${issue.minimum} caractères`;
       if (issue.origin === 'array' || issue.origin === 'set') return `${issue.minimum} élément(s) au moins`;
       return `La valeur doit être au moins ${issue.minimum}`;
     case 'invalid_format':

@@ -11,7 +11,14 @@ import type { UserRepository } from '../accounts/repository';
  * The hook that tells the association's administrators a batch job failed: one mail per job and
  * day at most (a job every five minutes failing all night sends one mail, not a hundred).
  */
-export function jobFailureNotice(knex: Knex, mailer: Mailer, mails: MailRepository, organisations: OrganisationRepository, users: UserRepository, baseUrl: string) {
+export function jobFailureNotice(
+  knex: Knex,
+  mailer: Mailer,
+  mails: MailRepository,
+  organisations: OrganisationRepository,
+  users: UserRepository,
+  baseUrl: string,
+) {
   return async (job: string, period: string, message: string, at: Date): Promise<void> => {
     const subject = jobFailedMail('', '', { job, period, message, link: '' }).subject;
     if (await mails.queuedSince(knex, 'job.failed', subject, new Date(at.getTime() - 24 * 3_600_000))) return;

@@ -12,7 +12,18 @@ import { JobRunRepository } from './repository';
 import { JobRunner } from './runner';
 
 /** The job runner: each run recorded once per period; a failed run is mailed to the association's administrators (once a day per job at most). */
-export function createJobsModule(deps: { db: Knex; accounts: UserRepository; organisationRepository: OrganisationRepository; mailer: Mailer; mails: MailRepository; blobs: BlobStore; audit: AuditService; clock: Clock; logger: Logger; baseUrl: string }) {
+export function createJobsModule(deps: {
+  db: Knex;
+  accounts: UserRepository;
+  organisationRepository: OrganisationRepository;
+  mailer: Mailer;
+  mails: MailRepository;
+  blobs: BlobStore;
+  audit: AuditService;
+  clock: Clock;
+  logger: Logger;
+  baseUrl: string;
+}) {
   const { db, mailer, blobs, audit, clock, logger } = deps;
   const onFailure = [jobFailureNotice(db, mailer, deps.mails, deps.organisationRepository, deps.accounts, deps.baseUrl)];
   return { jobs: new JobRunner({ db, runs: new JobRunRepository(), clock, logger, blobs, audit, onFailure }) };

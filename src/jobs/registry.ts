@@ -11,7 +11,17 @@ import { supportRetention } from './definitions/support-retention';
 import type { JobDefinition } from './runner';
 
 /** Every batch job of the extranet; the scheduler and the command line read this list. */
-export const JOBS: ReadonlyArray<JobDefinition<Services>> = [backup, sepaBatches, accountingExport, informationReminders, appointmentReminders, mailRetry, accessLogRetention, accessAlerts, supportRetention];
+export const JOBS: ReadonlyArray<JobDefinition<Services>> = [
+  backup,
+  sepaBatches,
+  accountingExport,
+  informationReminders,
+  appointmentReminders,
+  mailRetry,
+  accessLogRetention,
+  accessAlerts,
+  supportRetention,
+];
 
 export function findJob(name: string): JobDefinition<Services> | undefined {
   return JOBS.find((j) => j.name === name);

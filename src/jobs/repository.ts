@@ -45,10 +45,20 @@ interface JobRunRow {
 }
 
 const toRun = (r: JobRunRow): JobRun => ({
-  id: r.id, job: r.job, periodKey: r.period_key, status: r.status, startedBy: r.started_by,
-  startedAt: r.started_at, finishedAt: r.finished_at ?? null, counts: r.counts ?? null,
-  error: r.error ?? null, attempts: r.attempts, outputs: r.outputs ?? [],
-  skippedCount: r.skipped_count ?? 0, lastSkippedAt: r.last_skipped_at ?? null, lastSkippedBy: r.last_skipped_by ?? null,
+  id: r.id,
+  job: r.job,
+  periodKey: r.period_key,
+  status: r.status,
+  startedBy: r.started_by,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at ?? null,
+  counts: r.counts ?? null,
+  error: r.error ?? null,
+  attempts: r.attempts,
+  outputs: r.outputs ?? [],
+  skippedCount: r.skipped_count ?? 0,
+  lastSkippedAt: r.last_skipped_at ?? null,
+  lastSkippedBy: r.last_skipped_by ?? null,
 });
 
 /** `job_runs`: one row per (job, period); claiming it is what makes a run exclusive and re-runnable. */
@@ -74,16 +84,32 @@ export class JobRunRepository {
     return again ? toRun(again) : null;
   }
 
-  async finish(db: Db, id: string, status: 'succeeded' | 'failed', counts: Record<string, number> | null, error: string | null, now: Date, outputs: JobOutput[]): Promise<void> {
-    await db('job_runs').where({ id }).update({
-      status, counts: counts ? JSON.stringify(counts) : null, error: error?.slice(0, 2000) ?? null, finished_at: now, outputs: JSON.stringify(outputs),
-    });
+  async finish(
+    db: Db,
+    id: string,
+    status: 'succeeded' | 'failed',
+    counts: Record<string, number> | null,
+    error: string | null,
+    now: Date,
+    outputs: JobOutput[],
+  ): Promise<void> {
+    await db('job_runs')
+      .where({ id })
+      .update({
+        status,
+        counts: counts ? JSON.stringify(counts) : null,
+        error: error?.slice(0, 2000) ?? null,
+        finished_at: now,
+        outputs: JSON.stringify(outputs),
+      });
   }
 
   /** Another process found the run taken: counted on the run, so the jobs page shows it. */
   async recordSkip(db: Db, job: string, periodKey: string, by: string, now: Date): Promise<JobRun | null> {
-    const [row] = await db('job_runs').where({ job, period_key: periodKey })
-      .update({ skipped_count: db.raw('skipped_count + 1'), last_skipped_at: now, last_skipped_by: by }).returning<JobRunRow[]>('*');
+    const [row] = await db('job_runs')
+      .where({ job, period_key: periodKey })
+      .update({ skipped_count: db.raw('skipped_count + 1'), last_skipped_at: now, last_skipped_by: by })
+      .returning<JobRunRow[]>('*');
     return row ? toRun(row) : null;
   }
 
@@ -99,7 +125,9 @@ export class JobRunRepository {
 
   /** The newest run of each job. */
   async latestPerJob(db: Db): Promise<JobRun[]> {
-    const rows = await db<JobRunRow>('job_runs').distinctOn('job').orderBy([{ column: 'job' }, { column: 'started_at', order: 'desc' }]);
+    const rows = await db<JobRunRow>('job_runs')
+      .distinctOn('job')
+      .orderBy([{ column: 'job' }, { column: 'started_at', order: 'desc' }]);
     return rows.map(toRun);
   }
 

@@ -21,8 +21,19 @@ export function jobRoutes(services: Services): Router {
     const backupLate = !latest || services.clock.now().getTime() - latest.at.getTime() > 36 * 3_600_000;
     const lastRuns = await jobs.latestByJob(actor(req));
     res.render('jobs/index', {
-      latestBackup: latest, backupLate, backupDir: services.config.backup.dir, backupSchedule: describeSchedule(backup.schedule), runs: await jobs.list(actor(req)),
-      jobs: JOBS.map((j) => ({ name: j.name, label: j.label, description: j.description, schedule: j.schedule, scheduleWords: describeSchedule(j.schedule), lastRun: lastRuns.get(j.name) ?? null })),
+      latestBackup: latest,
+      backupLate,
+      backupDir: services.config.backup.dir,
+      backupSchedule: describeSchedule(backup.schedule),
+      runs: await jobs.list(actor(req)),
+      jobs: JOBS.map((j) => ({
+        name: j.name,
+        label: j.label,
+        description: j.description,
+        schedule: j.schedule,
+        scheduleWords: describeSchedule(j.schedule),
+        lastRun: lastRuns.get(j.name) ?? null,
+      })),
     });
   });
 
@@ -34,7 +45,11 @@ export function jobRoutes(services: Services): Router {
       const { outcome, period } = await jobs.runNow(actor(req), String(req.params.job), JOBS, services);
       const label = JOBS.find((j) => j.name === req.params.job)?.label ?? '';
       if (outcome.status === 'succeeded') req.flash('success', `« ${label} » exécutée pour la période ${period}.`);
-      else if (outcome.status === 'skipped') req.flash('info', `« ${label} » n’a pas été lancée : ${outcome.reason} (${period}). Elle ne s’exécute qu’une fois par période ; une exécution en échec peut être relancée.`);
+      else if (outcome.status === 'skipped')
+        req.flash(
+          'info',
+          `« ${label} » n’a pas été lancée : ${outcome.reason} (${period}). Elle ne s’exécute qu’une fois par période ; une exécution en échec peut être relancée.`,
+        );
       else req.flash('error', `« ${label} » a échoué pour la période ${period} : ${outcome.error}`);
       res.redirect(urls.jobs());
     },

@@ -100,7 +100,10 @@ export class JobRunner {
       const message = (err as Error).message ?? String(err);
       await this.runs.finish(this.db, run.id, 'failed', null, message, this.clock.now(), []);
       this.logger.error('job failed', { job: job.name, period: key, error: message, durationMs: Date.now() - started });
-      for (const hook of this.failureHooks) await hook(job.name, key, message, this.clock.now()).catch((hookErr: unknown) => this.logger.error('job failure hook failed', { job: job.name, error: (hookErr as Error).message }));
+      for (const hook of this.failureHooks)
+        await hook(job.name, key, message, this.clock.now()).catch((hookErr: unknown) =>
+          this.logger.error('job failure hook failed', { job: job.name, error: (hookErr as Error).message }),
+        );
       return { status: 'failed', error: message };
     }
   }
@@ -130,9 +133,15 @@ export class JobRunner {
   /** A run a person started, with its outcome in the audit trail (the run holds its own transactions). */
   private async byHand<S>(actor: Actor, job: JobDefinition<S>, services: S, action: string, period: string): Promise<RunOutcome> {
     const outcome = await this.run(job, services, { userId: actor.userId, label: actor.name }, period);
-    const after = outcome.status === 'succeeded' ? { status: outcome.status, counts: outcome.counts, files: outcome.outputs.map((o) => o.fileName) }
-      : outcome.status === 'skipped' ? { status: outcome.status, reason: outcome.reason } : { status: outcome.status, error: outcome.error };
-    await this.db.transaction((trx) => this.audit.record(trx, actor, { entityType: 'job', entityId: job.name, organisationId: null, action, after: { period, ...after } }));
+    const after =
+      outcome.status === 'succeeded'
+        ? { status: outcome.status, counts: outcome.counts, files: outcome.outputs.map((o) => o.fileName) }
+        : outcome.status === 'skipped'
+          ? { status: outcome.status, reason: outcome.reason }
+          : { status: outcome.status, error: outcome.error };
+    await this.db.transaction((trx) =>
+      this.audit.record(trx, actor, { entityType: 'job', entityId: job.name, organisationId: null, action, after: { period, ...after } }),
+    );
     return outcome;
   }
 

@@ -11,7 +11,9 @@ export function startScheduler(services: Services): { stop(): void } {
     cron.schedule(
       job.schedule,
       () => {
-        services.jobs.run(job, services, 'Planificateur').catch((err: unknown) => services.logger.error('job crashed', { job: job.name, error: (err as Error).message }));
+        services.jobs
+          .run(job, services, 'Planificateur')
+          .catch((err: unknown) => services.logger.error('job crashed', { job: job.name, error: (err as Error).message }));
       },
       { timezone: 'Europe/Paris', name: job.name },
     ),

@@ -25,9 +25,13 @@ export function missionAdminRoutes(services: Services): Router {
     const existing = req.params.id ? await missions.type(actor(req), String(req.params.id)) : null;
     res.render('missions/type-form', { form, existing, billingModes: Object.entries(BILLING_MODES).map(([value, text]) => ({ value, text })) });
   };
-  router.get(urls.missionTypeNew(), ...requirePermission('mission-types:manage'), (req, res) => renderType(req, res, emptyForm(req, { active: true, billingMode: 'hourly' })));
+  router.get(urls.missionTypeNew(), ...requirePermission('mission-types:manage'), (req, res) =>
+    renderType(req, res, emptyForm(req, { active: true, billingMode: 'hourly' })),
+  );
   postForm(router, urls.missionTypeNew(), logger, {
-    permission: 'mission-types:manage', schema: missionTypeSchema, render: renderType,
+    permission: 'mission-types:manage',
+    schema: missionTypeSchema,
+    render: renderType,
     handle: async (req, res, data) => {
       await missions.saveType(actor(req), null, { ...data, rateCents: data.rate });
       req.flash('success', `Le type « ${data.label} » est créé.`);
@@ -36,12 +40,25 @@ export function missionAdminRoutes(services: Services): Router {
   });
   router.get(routes.missionType, ...requirePermission('mission-types:manage'), async (req, res) => {
     const t = await missions.type(actor(req), String(req.params.id));
-    await renderType(req, res, emptyForm(req, {
-      code: t.code, label: t.label, description: t.description ?? '', defaultMinutes: String(t.defaultMinutes), billingMode: t.billingMode, rate: centsToInput(t.rateCents), active: t.active, version: t.version,
-    }));
+    await renderType(
+      req,
+      res,
+      emptyForm(req, {
+        code: t.code,
+        label: t.label,
+        description: t.description ?? '',
+        defaultMinutes: String(t.defaultMinutes),
+        billingMode: t.billingMode,
+        rate: centsToInput(t.rateCents),
+        active: t.active,
+        version: t.version,
+      }),
+    );
   });
   postForm(router, routes.missionType, logger, {
-    permission: 'mission-types:manage', schema: missionTypeSchema, render: renderType,
+    permission: 'mission-types:manage',
+    schema: missionTypeSchema,
+    render: renderType,
     handle: async (req, res, data) => {
       await missions.saveType(actor(req), String(req.params.id), { ...data, rateCents: data.rate });
       req.flash('success', `Le type « ${data.label} » est enregistré ; les missions déjà terminées gardent leur tarif.`);
@@ -66,7 +83,11 @@ export function missionAdminRoutes(services: Services): Router {
     }
     const periods = await missions.billingPeriods(actor(req));
     res.render('missions/billing', {
-      period, lines, totals: [...totals.values()], total: lines.reduce((a, l) => a + l.amountCents, 0), periods,
+      period,
+      lines,
+      totals: [...totals.values()],
+      total: lines.reduce((a, l) => a + l.amountCents, 0),
+      periods,
       query: period ? `?periode=${period}` : '',
     });
   });
@@ -75,15 +96,48 @@ export function missionAdminRoutes(services: Services): Router {
   router.get(urls.missionBillingCsv(), ...requirePermission('missions:billing'), async (req, res) => {
     const { period, lines } = await linesOf(req);
     await sendCsv(res, `facturation-accompagnement${period ? `-${period}` : ''}.csv`, header, toAsync(lines), (l) => [
-      l.period, l.organisationName, l.reference, l.typeLabel, status(l.status), l.billingMode === 'flat' ? 'Forfait' : 'Horaire', l.minutes, centsToInput(l.rateCents), centsToInput(l.amountCents),
+      l.period,
+      l.organisationName,
+      l.reference,
+      l.typeLabel,
+      status(l.status),
+      l.billingMode === 'flat' ? 'Forfait' : 'Horaire',
+      l.minutes,
+      centsToInput(l.rateCents),
+      centsToInput(l.amountCents),
     ]);
   });
   router.get(urls.missionBillingXlsx(), ...requirePermission('missions:billing'), async (req, res) => {
     const { period, lines } = await linesOf(req);
     const text = (h: string) => ({ header: h, format: 'text' as const });
-    await sendXlsx(res, `facturation-accompagnement${period ? `-${period}` : ''}.xlsx`, 'Facturation',
-      [text('Mois'), text('Bailleur'), text('Mission'), text('Type'), text('Statut'), text('Facturation'), { header: 'Minutes', format: 'integer' }, { header: 'Tarif', format: 'euros' }, { header: 'Montant', format: 'euros' }],
-      toAsync(lines), (l) => [l.period, l.organisationName, l.reference, l.typeLabel, status(l.status), l.billingMode === 'flat' ? 'Forfait' : 'Horaire', l.minutes, l.rateCents / 100, l.amountCents / 100]);
+    await sendXlsx(
+      res,
+      `facturation-accompagnement${period ? `-${period}` : ''}.xlsx`,
+      'Facturation',
+      [
+        text('Mois'),
+        text('Bailleur'),
+        text('Mission'),
+        text('Type'),
+        text('Statut'),
+        text('Facturation'),
+        { header: 'Minutes', format: 'integer' },
+        { header: 'Tarif', format: 'euros' },
+        { header: 'Montant', format: 'euros' },
+      ],
+      toAsync(lines),
+      (l) => [
+        l.period,
+        l.organisationName,
+        l.reference,
+        l.typeLabel,
+        status(l.status),
+        l.billingMode === 'flat' ? 'Forfait' : 'Horaire',
+        l.minutes,
+        l.rateCents / 100,
+        l.amountCents / 100,
+      ],
+    );
   });
 
   return router;

@@ -26,16 +26,30 @@ export function missionHistoryLabels(adviserNames: Map<string, string>): History
       'appointment.reminded': 'Rappel envoyé',
     },
     fields: {
-      status: 'Statut', adviserId: 'Conseiller·ère', consentDate: 'Date de l’accord', objectives: 'Objectifs', reason: 'Motif',
-      heldOn: 'Date de l’entretien', minutes: 'Durée (minutes)', kind: 'Type', startsAt: 'Rendez-vous le', durationMinutes: 'Durée prévue (minutes)',
+      status: 'Statut',
+      adviserId: 'Conseiller·ère',
+      consentDate: 'Date de l’accord',
+      objectives: 'Objectifs',
+      reason: 'Motif',
+      heldOn: 'Date de l’entretien',
+      minutes: 'Durée (minutes)',
+      kind: 'Type',
+      startsAt: 'Rendez-vous le',
+      durationMinutes: 'Durée prévue (minutes)',
     },
     value: (field, value) => {
       if (value === null || value === undefined || value === '') return '—';
-      if (field === 'status') return (MISSION_STATUS_LABELS as Record<string, string>)[String(value)] ?? APPOINTMENT_STATUS_LABELS[String(value)] ?? String(value);
+      if (field === 'status')
+        return (MISSION_STATUS_LABELS as Record<string, string>)[String(value)] ?? APPOINTMENT_STATUS_LABELS[String(value)] ?? String(value);
       if (field === 'adviserId') return adviserNames.get(String(value)) ?? 'une autre personne';
       if (field === 'heldOn' || field === 'consentDate') return formatDate(value);
       if (field === 'startsAt') return formatDateTime(value);
-      if (field === 'kind') return (SESSION_KINDS as Record<string, string>)[String(value)] ?? ({ day_before: 'la veille', half_hour: '30 minutes avant' } as Record<string, string>)[String(value)] ?? String(value);
+      if (field === 'kind')
+        return (
+          (SESSION_KINDS as Record<string, string>)[String(value)] ??
+          ({ day_before: 'la veille', half_hour: '30 minutes avant' } as Record<string, string>)[String(value)] ??
+          String(value)
+        );
       return String(value);
     },
   };

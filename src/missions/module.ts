@@ -47,8 +47,31 @@ export function createMissionsModule(deps: {
   linkSecret: string;
 }) {
   const { db, cipher, blobs, mailer, settings, audit, clock, events } = deps;
-  const missions = new MissionService({ db, missions: new MissionRepository(cipher), households: deps.households, requests: deps.requests, users: deps.accounts, blobs, settings, audit, clock, events, accessLog: deps.accessLog });
-  const appointments = new AppointmentService({ db, appointments: new AppointmentRepository(), missions, mailer, blobs, settings, audit, clock, baseUrl: deps.baseUrl, linkSecret: deps.linkSecret });
+  const missions = new MissionService({
+    db,
+    missions: new MissionRepository(cipher),
+    households: deps.households,
+    requests: deps.requests,
+    users: deps.accounts,
+    blobs,
+    settings,
+    audit,
+    clock,
+    events,
+    accessLog: deps.accessLog,
+  });
+  const appointments = new AppointmentService({
+    db,
+    appointments: new AppointmentRepository(),
+    missions,
+    mailer,
+    blobs,
+    settings,
+    audit,
+    clock,
+    baseUrl: deps.baseUrl,
+    linkSecret: deps.linkSecret,
+  });
   // a mission that closes calls its upcoming appointments off (the mails leave after the commit)
   events.on('mission.closed', (trx, e) => appointments.cancelForClosedMission(trx, e.actor, { id: e.missionId, organisationId: e.organisationId }));
   const supportRetention = new SupportRetentionService({ db, retention: new RetentionRepository(cipher), audit, logger: deps.logger });

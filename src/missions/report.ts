@@ -46,7 +46,11 @@ export function buildMissionReport(d: ReportData): Promise<Buffer> {
   if (d.interruptionReason) doc.moveDown().font('Helvetica-Bold').text('Interruption', { width }).font('Helvetica').text(d.interruptionReason, { width });
   if (d.outcome) doc.moveDown().font('Helvetica-Bold').text('Bilan', { width }).font('Helvetica').text(d.outcome, { width });
   if (d.recommendations) doc.moveDown().font('Helvetica-Bold').text('Préconisations', { width }).font('Helvetica').text(d.recommendations, { width });
-  doc.moveDown(2).fontSize(8).fillColor('#555555').text(`Bilan établi le ${formatDate(d.date)}. Les notes d’entretien restent à l’association.`, { width });
+  doc
+    .moveDown(2)
+    .fontSize(8)
+    .fillColor('#555555')
+    .text(`Bilan établi le ${formatDate(d.date)}. Les notes d’entretien restent à l’association.`, { width });
   doc.end();
   return bytes;
 }

@@ -158,26 +158,63 @@ interface ObjectiveRow {
 }
 
 const toType = (r: MissionTypeRow): MissionType => ({
-  id: r.id, code: r.code, label: r.label, description: r.description ?? null, defaultMinutes: r.default_minutes,
-  billingMode: r.billing_mode, rateCents: Number(r.rate_cents), active: r.active, version: r.version,
+  id: r.id,
+  code: r.code,
+  label: r.label,
+  description: r.description ?? null,
+  defaultMinutes: r.default_minutes,
+  billingMode: r.billing_mode,
+  rateCents: Number(r.rate_cents),
+  active: r.active,
+  version: r.version,
 });
 
 const toMission = (r: MissionRow): Mission => ({
-  id: r.id, reference: r.reference, organisationId: r.organisation_id, organisationName: r.organisation_name,
-  householdId: r.household_id, requestId: r.request_id ?? null, requestReference: r.request_reference ?? null, requestAidLabel: r.request_aid_label ?? null, requestStatus: r.request_status ?? null,
-  missionTypeId: r.mission_type_id, typeLabel: r.type_label, typeCode: r.type_code, status: r.status,
-  origin: r.origin, reason: r.reason, plannedMinutes: r.planned_minutes, orderedByLabel: r.ordered_by_label,
-  orderedAt: r.ordered_at, adviserId: r.adviser_id ?? null, adviserName: r.adviser_name ?? null,
-  consent: r.consent ?? null, acceptedAt: r.accepted_at ?? null, startedAt: r.started_at ?? null,
-  endedAt: r.ended_at ?? null, declineReason: r.decline_reason ?? null, interruptionReason: r.interruption_reason ?? null,
-  outcome: r.outcome ?? null, recommendations: r.recommendations ?? null, reportBlobId: r.report_blob_id ?? null,
+  id: r.id,
+  reference: r.reference,
+  organisationId: r.organisation_id,
+  organisationName: r.organisation_name,
+  householdId: r.household_id,
+  requestId: r.request_id ?? null,
+  requestReference: r.request_reference ?? null,
+  requestAidLabel: r.request_aid_label ?? null,
+  requestStatus: r.request_status ?? null,
+  missionTypeId: r.mission_type_id,
+  typeLabel: r.type_label,
+  typeCode: r.type_code,
+  status: r.status,
+  origin: r.origin,
+  reason: r.reason,
+  plannedMinutes: r.planned_minutes,
+  orderedByLabel: r.ordered_by_label,
+  orderedAt: r.ordered_at,
+  adviserId: r.adviser_id ?? null,
+  adviserName: r.adviser_name ?? null,
+  consent: r.consent ?? null,
+  acceptedAt: r.accepted_at ?? null,
+  startedAt: r.started_at ?? null,
+  endedAt: r.ended_at ?? null,
+  declineReason: r.decline_reason ?? null,
+  interruptionReason: r.interruption_reason ?? null,
+  outcome: r.outcome ?? null,
+  recommendations: r.recommendations ?? null,
+  reportBlobId: r.report_blob_id ?? null,
   anonymisedAt: r.anonymised_at ?? null,
-  version: r.version, householdAddress: r.household_address, holderName: r.holder_name ?? null,
+  version: r.version,
+  householdAddress: r.household_address,
+  holderName: r.holder_name ?? null,
 });
 
 const toSession = (r: SessionRow): MissionSession => ({
-  id: r.id, heldOn: r.held_on, durationMinutes: r.duration_minutes, kind: r.kind, participants: r.participants,
-  summary: r.summary, privateNotes: r.private_notes ?? null, nextSteps: r.next_steps ?? null, recordedByLabel: r.recorded_by_label,
+  id: r.id,
+  heldOn: r.held_on,
+  durationMinutes: r.duration_minutes,
+  kind: r.kind,
+  participants: r.participants,
+  summary: r.summary,
+  privateNotes: r.private_notes ?? null,
+  nextSteps: r.next_steps ?? null,
+  recordedByLabel: r.recorded_by_label,
 });
 
 export interface MissionFilter {
@@ -194,7 +231,9 @@ export class MissionRepository {
 
   private toSession(r: SessionRow): MissionSession {
     return toSession({
-      ...r, summary: this.cipher.decrypt(r.summary, 'mission_sessions.summary'), private_notes: this.cipher.decryptNullable(r.private_notes, 'mission_sessions.private_notes'),
+      ...r,
+      summary: this.cipher.decrypt(r.summary, 'mission_sessions.summary'),
+      private_notes: this.cipher.decryptNullable(r.private_notes, 'mission_sessions.private_notes'),
     });
   }
 
@@ -210,14 +249,34 @@ export class MissionRepository {
 
   async insertType(db: Db, t: Omit<MissionType, 'id' | 'version'>, now: Date): Promise<string> {
     const [row] = await db('mission_types')
-      .insert({ code: t.code, label: t.label, description: t.description, default_minutes: t.defaultMinutes, billing_mode: t.billingMode, rate_cents: t.rateCents, active: t.active, created_at: now, updated_at: now })
+      .insert({
+        code: t.code,
+        label: t.label,
+        description: t.description,
+        default_minutes: t.defaultMinutes,
+        billing_mode: t.billingMode,
+        rate_cents: t.rateCents,
+        active: t.active,
+        created_at: now,
+        updated_at: now,
+      })
       .returning<{ id: string }[]>('id');
     return row!.id; // an insert returns its row
   }
 
   async updateType(db: Db, id: string, version: number, t: Omit<MissionType, 'id' | 'version' | 'code'>, now: Date): Promise<boolean> {
-    const n = await db('mission_types').where({ id, version })
-      .update({ label: t.label, description: t.description, default_minutes: t.defaultMinutes, billing_mode: t.billingMode, rate_cents: t.rateCents, active: t.active, version: version + 1, updated_at: now })
+    const n = await db('mission_types')
+      .where({ id, version })
+      .update({
+        label: t.label,
+        description: t.description,
+        default_minutes: t.defaultMinutes,
+        billing_mode: t.billingMode,
+        rate_cents: t.rateCents,
+        active: t.active,
+        version: version + 1,
+        updated_at: now,
+      })
       .returning('id');
     return n.length === 1;
   }
@@ -231,12 +290,39 @@ export class MissionRepository {
     return `M${year}-${String(rows[0]?.last_number).padStart(5, '0')}`;
   }
 
-  async insert(trx: Db, m: { reference: string; organisationId: string; householdId: string; requestId: string | null; missionTypeId: string; origin: string; reason: string; plannedMinutes: number; orderedBy: string; orderedByLabel: string; adviserId: string | null }, now: Date): Promise<string> {
+  async insert(
+    trx: Db,
+    m: {
+      reference: string;
+      organisationId: string;
+      householdId: string;
+      requestId: string | null;
+      missionTypeId: string;
+      origin: string;
+      reason: string;
+      plannedMinutes: number;
+      orderedBy: string;
+      orderedByLabel: string;
+      adviserId: string | null;
+    },
+    now: Date,
+  ): Promise<string> {
     const [row] = await trx('missions')
       .insert({
-        reference: m.reference, organisation_id: m.organisationId, household_id: m.householdId, request_id: m.requestId, mission_type_id: m.missionTypeId, status: 'proposed',
-        origin: m.origin, reason: m.reason, planned_minutes: m.plannedMinutes, ordered_by: m.orderedBy, ordered_by_label: m.orderedByLabel, ordered_at: now,
-        adviser_id: m.adviserId, updated_at: now,
+        reference: m.reference,
+        organisation_id: m.organisationId,
+        household_id: m.householdId,
+        request_id: m.requestId,
+        mission_type_id: m.missionTypeId,
+        status: 'proposed',
+        origin: m.origin,
+        reason: m.reason,
+        planned_minutes: m.plannedMinutes,
+        ordered_by: m.orderedBy,
+        ordered_by_label: m.orderedByLabel,
+        ordered_at: now,
+        adviser_id: m.adviserId,
+        updated_at: now,
       })
       .returning<{ id: string }[]>('id');
     return row!.id; // an insert returns its row
@@ -246,7 +332,9 @@ export class MissionRepository {
     const q = db('missions as m')
       .join('mission_types as t', 't.id', 'm.mission_type_id')
       .select<MissionRow[]>(
-        'm.*', 't.label as type_label', 't.code as type_code',
+        'm.*',
+        't.label as type_label',
+        't.code as type_code',
         db.raw('(select o.name from organisations o where o.id = m.organisation_id) as organisation_name'),
         db.raw('(select r.reference from aid_requests r where r.id = m.request_id) as request_reference'),
         db.raw('(select t.label from aid_requests r join aid_types t on t.id = r.aid_type_id where r.id = m.request_id) as request_aid_label'),
@@ -259,7 +347,13 @@ export class MissionRepository {
     if ('adviserId' in scope) q.where('m.adviser_id', scope.adviserId);
     else if ('organisationId' in scope) {
       q.where('m.organisation_id', scope.organisationId);
-      if (scope.agencyId) q.whereExists((h) => h.from('households as h').whereRaw('h.id = m.household_id').where('h.agency_id', scope.agencyId as string));
+      if (scope.agencyId)
+        q.whereExists((h) =>
+          h
+            .from('households as h')
+            .whereRaw('h.id = m.household_id')
+            .where('h.agency_id', scope.agencyId as string),
+        );
     }
     return q;
   }
@@ -290,7 +384,13 @@ export class MissionRepository {
     if (f.adviser) q.where('m.adviser_id', f.adviser);
     if (f.open) q.whereIn('m.status', ['proposed', 'accepted', 'in_progress']);
     const [count] = await db.from(q.clone().clearSelect().select(db.raw('1')).as('x')).count<{ n: string }[]>('* as n');
-    const rows = await q.orderBy([{ column: 'm.ordered_at', order: 'desc' }, { column: 'm.id', order: 'desc' }]).limit(pageSize).offset((page - 1) * pageSize);
+    const rows = await q
+      .orderBy([
+        { column: 'm.ordered_at', order: 'desc' },
+        { column: 'm.id', order: 'desc' },
+      ])
+      .limit(pageSize)
+      .offset((page - 1) * pageSize);
     return toPage(rows.map(toMission), Number(count?.n ?? 0), page, pageSize);
   }
 
@@ -299,42 +399,80 @@ export class MissionRepository {
   }
 
   async update(trx: Db, id: string, version: number, patch: Record<string, unknown>, now: Date): Promise<boolean> {
-    const n = await trx('missions').where({ id, version }).update({ ...patch, version: version + 1, updated_at: now }).returning('id');
+    const n = await trx('missions')
+      .where({ id, version })
+      .update({ ...patch, version: version + 1, updated_at: now })
+      .returning('id');
     return n.length === 1;
   }
 
   /** A household's aid requests a mission may be linked to (submitted ones, latest first). */
   async requestsOfHousehold(db: Db, householdId: string): Promise<Array<{ id: string; reference: string; label: string; status: string }>> {
-    const rows = await db('aid_requests as r').join('aid_types as t', 't.id', 'r.aid_type_id').where('r.household_id', householdId).whereNotNull('r.reference')
-      .orderBy('r.created_at', 'desc').limit(50).select<Array<{ id: string; reference: string; label: string; status: string }>>('r.id', 'r.reference', 't.label', 'r.status');
+    const rows = await db('aid_requests as r')
+      .join('aid_types as t', 't.id', 'r.aid_type_id')
+      .where('r.household_id', householdId)
+      .whereNotNull('r.reference')
+      .orderBy('r.created_at', 'desc')
+      .limit(50)
+      .select<Array<{ id: string; reference: string; label: string; status: string }>>('r.id', 'r.reference', 't.label', 'r.status');
     return rows.map((r) => ({ id: r.id, reference: r.reference, label: r.label, status: r.status }));
   }
 
   // --- objectives and sessions ---
   async objectives(db: Db, missionId: string): Promise<Objective[]> {
     return (await db<ObjectiveRow>('mission_objectives').where({ mission_id: missionId }).orderBy('position')).map((r) => ({
-      id: r.id, position: r.position, category: r.category, text: r.text, result: r.result ?? null,
+      id: r.id,
+      position: r.position,
+      category: r.category,
+      text: r.text,
+      result: r.result ?? null,
     }));
   }
 
   async replaceObjectives(trx: Db, missionId: string, objectives: Array<{ category: string; text: string }>): Promise<void> {
     await trx('mission_objectives').where({ mission_id: missionId }).delete();
-    if (objectives.length) await trx('mission_objectives').insert(objectives.map((o, i) => ({ mission_id: missionId, position: i + 1, category: o.category, text: o.text })));
+    if (objectives.length)
+      await trx('mission_objectives').insert(objectives.map((o, i) => ({ mission_id: missionId, position: i + 1, category: o.category, text: o.text })));
   }
 
   async setObjectiveResults(trx: Db, missionId: string, results: Record<number, ObjectiveResult>): Promise<void> {
-    for (const [position, result] of Object.entries(results)) await trx('mission_objectives').where({ mission_id: missionId, position: Number(position) }).update({ result });
+    for (const [position, result] of Object.entries(results))
+      await trx('mission_objectives')
+        .where({ mission_id: missionId, position: Number(position) })
+        .update({ result });
   }
 
   async sessions(db: Db, missionId: string): Promise<MissionSession[]> {
-    return (await db<SessionRow>('mission_sessions').where({ mission_id: missionId }).orderBy([{ column: 'held_on', order: 'desc' }, { column: 'created_at', order: 'desc' }])).map((r) => this.toSession(r));
+    return (
+      await db<SessionRow>('mission_sessions')
+        .where({ mission_id: missionId })
+        .orderBy([
+          { column: 'held_on', order: 'desc' },
+          { column: 'created_at', order: 'desc' },
+        ])
+    ).map((r) => this.toSession(r));
   }
 
-  async insertSession(trx: Db, missionId: string, s: Omit<MissionSession, 'id' | 'recordedByLabel'>, by: { id: string; label: string }, now: Date): Promise<string> {
+  async insertSession(
+    trx: Db,
+    missionId: string,
+    s: Omit<MissionSession, 'id' | 'recordedByLabel'>,
+    by: { id: string; label: string },
+    now: Date,
+  ): Promise<string> {
     const [row] = await trx('mission_sessions')
       .insert({
-        mission_id: missionId, held_on: s.heldOn, duration_minutes: s.durationMinutes, kind: s.kind, participants: s.participants,
-        summary: this.cipher.encrypt(s.summary, 'mission_sessions.summary'), private_notes: this.cipher.encryptNullable(s.privateNotes, 'mission_sessions.private_notes'), next_steps: s.nextSteps, recorded_by: by.id, recorded_by_label: by.label, created_at: now,
+        mission_id: missionId,
+        held_on: s.heldOn,
+        duration_minutes: s.durationMinutes,
+        kind: s.kind,
+        participants: s.participants,
+        summary: this.cipher.encrypt(s.summary, 'mission_sessions.summary'),
+        private_notes: this.cipher.encryptNullable(s.privateNotes, 'mission_sessions.private_notes'),
+        next_steps: s.nextSteps,
+        recorded_by: by.id,
+        recorded_by_label: by.label,
+        created_at: now,
       })
       .returning<{ id: string }[]>('id');
     return row!.id; // an insert returns its row
@@ -343,21 +481,52 @@ export class MissionRepository {
   /** The sessions of several missions (the household page). */
   async sessionsOf(db: Db, missionIds: string[]): Promise<Array<MissionSession & { missionId: string }>> {
     if (missionIds.length === 0) return [];
-    return (await db<SessionRow>('mission_sessions').whereIn('mission_id', missionIds).orderBy('held_on', 'desc')).map((r) => ({ ...this.toSession(r), missionId: r.mission_id }));
+    return (await db<SessionRow>('mission_sessions').whereIn('mission_id', missionIds).orderBy('held_on', 'desc')).map((r) => ({
+      ...this.toSession(r),
+      missionId: r.mission_id,
+    }));
   }
 
   /** The appointments of several missions, as the household page lists them (no contact details). */
-  async appointmentsOf(db: Db, missionIds: string[]): Promise<Array<{ missionId: string; startsAt: Date; durationMinutes: number; mode: string; status: string }>> {
+  async appointmentsOf(
+    db: Db,
+    missionIds: string[],
+  ): Promise<Array<{ missionId: string; startsAt: Date; durationMinutes: number; mode: string; status: string }>> {
     if (missionIds.length === 0) return [];
-    return (await db('appointments').whereIn('mission_id', missionIds).orderBy('starts_at', 'desc').select<Array<{ mission_id: string; starts_at: Date; duration_minutes: number; mode: string; status: string }>>('mission_id', 'starts_at', 'duration_minutes', 'mode', 'status')).map((r) => ({
-      missionId: r.mission_id, startsAt: r.starts_at, durationMinutes: r.duration_minutes, mode: r.mode, status: r.status,
+    return (
+      await db('appointments')
+        .whereIn('mission_id', missionIds)
+        .orderBy('starts_at', 'desc')
+        .select<Array<{ mission_id: string; starts_at: Date; duration_minutes: number; mode: string; status: string }>>(
+          'mission_id',
+          'starts_at',
+          'duration_minutes',
+          'mode',
+          'status',
+        )
+    ).map((r) => ({
+      missionId: r.mission_id,
+      startsAt: r.starts_at,
+      durationMinutes: r.duration_minutes,
+      mode: r.mode,
+      status: r.status,
     }));
   }
 
   /** The household's current members and their contact details. */
   async currentMembers(db: Db, householdId: string): Promise<Array<{ name: string; relationship: string; phone: string | null; email: string | null }>> {
-    const rows = await db('household_members as hm').join('persons as p', 'p.id', 'hm.person_id').where('hm.household_id', householdId).whereNull('hm.to_date')
-      .orderByRaw("hm.relationship <> 'holder', hm.from_date").select<Array<{ first_names: string; last_name: string; relationship: string; phone: string | null; email: string | null }>>('p.first_names', 'p.last_name', 'hm.relationship', 'p.phone', 'p.email');
+    const rows = await db('household_members as hm')
+      .join('persons as p', 'p.id', 'hm.person_id')
+      .where('hm.household_id', householdId)
+      .whereNull('hm.to_date')
+      .orderByRaw("hm.relationship <> 'holder', hm.from_date")
+      .select<Array<{ first_names: string; last_name: string; relationship: string; phone: string | null; email: string | null }>>(
+        'p.first_names',
+        'p.last_name',
+        'hm.relationship',
+        'p.phone',
+        'p.email',
+      );
     return rows.map((r) => ({ name: `${r.first_names} ${r.last_name}`, relationship: r.relationship, phone: r.phone ?? null, email: r.email ?? null }));
   }
 
@@ -367,20 +536,81 @@ export class MissionRepository {
   }
 
   // --- billing ---
-  async insertBillingLine(trx: Db, l: { missionId: string; organisationId: string; period: string; missionTypeId: string; billingMode: string; minutes: number; rateCents: number; amountCents: number }, now: Date): Promise<void> {
+  async insertBillingLine(
+    trx: Db,
+    l: {
+      missionId: string;
+      organisationId: string;
+      period: string;
+      missionTypeId: string;
+      billingMode: string;
+      minutes: number;
+      rateCents: number;
+      amountCents: number;
+    },
+    now: Date,
+  ): Promise<void> {
     await trx('mission_billing_lines')
-      .insert({ mission_id: l.missionId, organisation_id: l.organisationId, period: l.period, mission_type_id: l.missionTypeId, billing_mode: l.billingMode, minutes: l.minutes, rate_cents: l.rateCents, amount_cents: l.amountCents, created_at: now })
-      .onConflict('mission_id').ignore();
+      .insert({
+        mission_id: l.missionId,
+        organisation_id: l.organisationId,
+        period: l.period,
+        mission_type_id: l.missionTypeId,
+        billing_mode: l.billingMode,
+        minutes: l.minutes,
+        rate_cents: l.rateCents,
+        amount_cents: l.amountCents,
+        created_at: now,
+      })
+      .onConflict('mission_id')
+      .ignore();
   }
 
-  async billingLines(db: Db, period?: string): Promise<Array<{ period: string; organisationName: string; reference: string; typeLabel: string; billingMode: string; minutes: number; rateCents: number; amountCents: number; status: string }>> {
-    const q = db('mission_billing_lines as b').join('missions as m', 'm.id', 'b.mission_id').join('mission_types as t', 't.id', 'b.mission_type_id').join('organisations as o', 'o.id', 'b.organisation_id')
+  async billingLines(
+    db: Db,
+    period?: string,
+  ): Promise<
+    Array<{
+      period: string;
+      organisationName: string;
+      reference: string;
+      typeLabel: string;
+      billingMode: string;
+      minutes: number;
+      rateCents: number;
+      amountCents: number;
+      status: string;
+    }>
+  > {
+    const q = db('mission_billing_lines as b')
+      .join('missions as m', 'm.id', 'b.mission_id')
+      .join('mission_types as t', 't.id', 'b.mission_type_id')
+      .join('organisations as o', 'o.id', 'b.organisation_id')
       .orderBy([{ column: 'b.period', order: 'desc' }, { column: 'o.name' }, { column: 'm.reference' }])
-      .select<Array<{ period: string; organisation_name: string; reference: string; type_label: string; billing_mode: string; minutes: number; rate_cents: string; amount_cents: string; status: string }>>('b.*', 'o.name as organisation_name', 'm.reference', 'm.status', 't.label as type_label');
+      .select<
+        Array<{
+          period: string;
+          organisation_name: string;
+          reference: string;
+          type_label: string;
+          billing_mode: string;
+          minutes: number;
+          rate_cents: string;
+          amount_cents: string;
+          status: string;
+        }>
+      >('b.*', 'o.name as organisation_name', 'm.reference', 'm.status', 't.label as type_label');
     if (period) q.where('b.period', period);
     return (await q).map((r) => ({
-      period: r.period, organisationName: r.organisation_name, reference: r.reference, typeLabel: r.type_label,
-      billingMode: r.billing_mode, minutes: r.minutes, rateCents: Number(r.rate_cents), amountCents: Number(r.amount_cents), status: r.status,
+      period: r.period,
+      organisationName: r.organisation_name,
+      reference: r.reference,
+      typeLabel: r.type_label,
+      billingMode: r.billing_mode,
+      minutes: r.minutes,
+      rateCents: Number(r.rate_cents),
+      amountCents: Number(r.amount_cents),
+      status: r.status,
     }));
   }
 
@@ -389,14 +619,39 @@ export class MissionRepository {
   }
 
   // --- dashboard ---
-  async stats(db: Db): Promise<{ byStatus: Array<{ status: string; n: number }>; byType: Array<{ label: string; n: number }>; byAdviser: Array<{ name: string; open: number; done: number }>; averageDays: number | null; outcomes: Array<{ result: string; n: number }> }> {
+  async stats(db: Db): Promise<{
+    byStatus: Array<{ status: string; n: number }>;
+    byType: Array<{ label: string; n: number }>;
+    byAdviser: Array<{ name: string; open: number; done: number }>;
+    averageDays: number | null;
+    outcomes: Array<{ result: string; n: number }>;
+  }> {
     const [byStatus, byType, byAdviser, avg, outcomes] = await Promise.all([
       db('missions').groupBy('status').select<Array<{ status: string; n: string }>>('status', db.raw('count(*) as n')),
-      db('missions as m').join('mission_types as t', 't.id', 'm.mission_type_id').groupBy('t.label').orderBy('t.label').select<Array<{ label: string; n: string }>>('t.label', db.raw('count(*) as n')),
-      db('missions as m').join('users as u', 'u.id', 'm.adviser_id').groupBy('u.id', 'u.first_name', 'u.last_name').orderBy('u.last_name')
-        .select<Array<{ name: string; open: string; done: string }>>(db.raw("u.first_name || ' ' || u.last_name as name"), db.raw("count(*) filter (where m.status in ('proposed','accepted','in_progress')) as open"), db.raw("count(*) filter (where m.status in ('completed','interrupted')) as done")),
-      db('missions').whereIn('status', ['completed', 'interrupted']).whereNotNull('started_at').first<{ days: string | null } | undefined>(db.raw('avg(extract(epoch from ended_at - started_at) / 86400) as days')),
-      db('mission_objectives as o').join('missions as m', 'm.id', 'o.mission_id').where('m.status', 'completed').whereNotNull('o.result').groupBy('o.result').select<Array<{ result: string; n: string }>>('o.result', db.raw('count(*) as n')),
+      db('missions as m')
+        .join('mission_types as t', 't.id', 'm.mission_type_id')
+        .groupBy('t.label')
+        .orderBy('t.label')
+        .select<Array<{ label: string; n: string }>>('t.label', db.raw('count(*) as n')),
+      db('missions as m')
+        .join('users as u', 'u.id', 'm.adviser_id')
+        .groupBy('u.id', 'u.first_name', 'u.last_name')
+        .orderBy('u.last_name')
+        .select<Array<{ name: string; open: string; done: string }>>(
+          db.raw("u.first_name || ' ' || u.last_name as name"),
+          db.raw("count(*) filter (where m.status in ('proposed','accepted','in_progress')) as open"),
+          db.raw("count(*) filter (where m.status in ('completed','interrupted')) as done"),
+        ),
+      db('missions')
+        .whereIn('status', ['completed', 'interrupted'])
+        .whereNotNull('started_at')
+        .first<{ days: string | null } | undefined>(db.raw('avg(extract(epoch from ended_at - started_at) / 86400) as days')),
+      db('mission_objectives as o')
+        .join('missions as m', 'm.id', 'o.mission_id')
+        .where('m.status', 'completed')
+        .whereNotNull('o.result')
+        .groupBy('o.result')
+        .select<Array<{ result: string; n: string }>>('o.result', db.raw('count(*) as n')),
     ]);
     return {
       byStatus: byStatus.map((r) => ({ status: r.status, n: Number(r.n) })),

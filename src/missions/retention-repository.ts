@@ -23,13 +23,16 @@ export class RetentionRepository {
   async candidates(db: Db, cutoff: Date): Promise<RetentionCandidate[]> {
     const rows = await db
       .with('contact', (q) =>
-        q.from('missions as m')
+        q
+          .from('missions as m')
           .groupBy('m.household_id')
           .select('m.household_id')
-          .select(db.raw(`max(greatest(
+          .select(
+            db.raw(`max(greatest(
               coalesce(m.ended_at, m.ordered_at),
               coalesce((select max(s.held_on)::timestamptz from mission_sessions s where s.mission_id = m.id), m.ordered_at),
-              coalesce((select max(a.starts_at) from appointments a where a.mission_id = m.id), m.ordered_at))) as last_contact`))
+              coalesce((select max(a.starts_at) from appointments a where a.mission_id = m.id), m.ordered_at))) as last_contact`),
+          )
           .select(db.raw('bool_or(m.status = any(?)) as open', [OPEN_MISSION_STATUSES as unknown as string[]])),
       )
       .from('missions as m')
@@ -48,20 +51,39 @@ export class RetentionRepository {
    * Returns its organisation, or null when there was nothing to erase.
    */
   async erase(trx: Db, missionId: string, now: Date): Promise<{ organisationId: string } | null> {
-    const mission = await trx('missions').where({ id: missionId }).whereNull('anonymised_at').forUpdate()
-      .first<{ id: string; organisation_id: string; report_blob_id: string | null; status: MissionStatus } | undefined>('id', 'organisation_id', 'report_blob_id', 'status');
+    const mission = await trx('missions')
+      .where({ id: missionId })
+      .whereNull('anonymised_at')
+      .forUpdate()
+      .first<{ id: string; organisation_id: string; report_blob_id: string | null; status: MissionStatus } | undefined>(
+        'id',
+        'organisation_id',
+        'report_blob_id',
+        'status',
+      );
     if (!mission) return null;
-    await trx('missions').where({ id: missionId }).update({
-      reason: ERASED, outcome: null, recommendations: null,
-      decline_reason: mission.status === 'declined' ? ERASED : null,
-      interruption_reason: mission.status === 'interrupted' ? ERASED : null,
-      report_blob_id: null, anonymised_at: now,
-    });
+    await trx('missions')
+      .where({ id: missionId })
+      .update({
+        reason: ERASED,
+        outcome: null,
+        recommendations: null,
+        decline_reason: mission.status === 'declined' ? ERASED : null,
+        interruption_reason: mission.status === 'interrupted' ? ERASED : null,
+        report_blob_id: null,
+        anonymised_at: now,
+      });
     if (mission.report_blob_id) {
-      await trx('blobs').where({ id: mission.report_blob_id }).whereNotExists((q) => q.from('mail_attachments').where('blob_id', mission.report_blob_id).select(trx.raw('1'))).delete().returning('id');
+      await trx('blobs')
+        .where({ id: mission.report_blob_id })
+        .whereNotExists((q) => q.from('mail_attachments').where('blob_id', mission.report_blob_id).select(trx.raw('1')))
+        .delete()
+        .returning('id');
     }
     await trx('mission_objectives').where({ mission_id: missionId }).update({ text: ERASED });
-    await trx('mission_sessions').where({ mission_id: missionId }).update({ participants: ERASED, summary: this.cipher.encrypt(ERASED, 'mission_sessions.summary'), next_steps: null, private_notes: null });
+    await trx('mission_sessions')
+      .where({ mission_id: missionId })
+      .update({ participants: ERASED, summary: this.cipher.encrypt(ERASED, 'mission_sessions.summary'), next_steps: null, private_notes: null });
     await trx('appointments').where({ mission_id: missionId }).update({ place: ERASED, contact_name: ERASED, contact_email: null });
     return { organisationId: mission.organisation_id };
   }

@@ -44,8 +44,12 @@ export class SupportRetentionService {
         const erasedOne = await this.retention.erase(trx, c.missionId, now);
         if (!erasedOne) return false;
         await this.audit.record(trx, SYSTEM, {
-          entityType: 'mission', entityId: c.missionId, organisationId: erasedOne.organisationId, action: 'mission.anonymised',
-          before: null, after: { lastContact: c.lastContact.toISOString().slice(0, 10), months },
+          entityType: 'mission',
+          entityId: c.missionId,
+          organisationId: erasedOne.organisationId,
+          action: 'mission.anonymised',
+          before: null,
+          after: { lastContact: c.lastContact.toISOString().slice(0, 10), months },
         });
         return true;
       });

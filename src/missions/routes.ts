@@ -12,8 +12,28 @@ import { addDays, mondayOf, parisDate, parisTime } from '../shared/dates';
 import { routes, urls } from '../urls';
 import { missionHistoryLabels } from './history-labels';
 import type { MissionFilter } from './repository';
-import { acceptSchema, appointmentOutcomeSchema, appointmentSchema, assignSchema, declineSchema, interruptSchema, OBJECTIVE_ROWS, orderSchema, sessionSchema, versionOnlySchema, completeSchema } from './schemas';
-import { APPOINTMENT_MODES, INTERRUPTION_REASONS, MISSION_STATUSES, MISSION_STATUS_LABELS, OBJECTIVE_CATEGORIES, OBJECTIVE_RESULTS, SESSION_KINDS } from './state-machine';
+import {
+  acceptSchema,
+  appointmentOutcomeSchema,
+  appointmentSchema,
+  assignSchema,
+  declineSchema,
+  interruptSchema,
+  OBJECTIVE_ROWS,
+  orderSchema,
+  sessionSchema,
+  versionOnlySchema,
+  completeSchema,
+} from './schemas';
+import {
+  APPOINTMENT_MODES,
+  INTERRUPTION_REASONS,
+  MISSION_STATUSES,
+  MISSION_STATUS_LABELS,
+  OBJECTIVE_CATEGORIES,
+  OBJECTIVE_RESULTS,
+  SESSION_KINDS,
+} from './state-machine';
 
 const options = (o: Record<string, string>) => Object.entries(o).map(([value, text]) => ({ value, text }));
 
@@ -24,7 +44,14 @@ const listQuery = z.object({
   page: z.coerce.number().int().min(1).max(10000).catch(1).default(1),
 });
 const orderQuery = z.object({ menage: z.uuid().optional().catch(undefined), demande: z.uuid().optional().catch(undefined) });
-const weekQuery = z.object({ semaine: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined), conseiller: z.uuid().optional().catch(undefined) });
+const weekQuery = z.object({
+  semaine: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional()
+    .catch(undefined),
+  conseiller: z.uuid().optional().catch(undefined),
+});
 const sessionPrefill = z.object({ rdv: z.uuid().optional().catch(undefined) });
 
 /** Support missions: the list and dashboard, ordering, the mission page and its actions, the report, the advisers' week. */
@@ -48,9 +75,17 @@ export function missionRoutes(services: Services): Router {
       a.role === 'social_adviser' ? appointments.week(a, a.userId, monday) : Promise.resolve([]),
     ]);
     res.render('missions/list', {
-      page, filter: q, stats, statusCounts: Object.fromEntries((stats?.byStatus ?? []).map((x) => [x.status, x.n])), week, manage, isAdviser: a.role === 'social_adviser', forAssociation: a.organisationKind === 'association',
+      page,
+      filter: q,
+      stats,
+      statusCounts: Object.fromEntries((stats?.byStatus ?? []).map((x) => [x.status, x.n])),
+      week,
+      manage,
+      isAdviser: a.role === 'social_adviser',
+      forAssociation: a.organisationKind === 'association',
       statusOptions: options(MISSION_STATUS_LABELS),
-      typeOptions: types.map((t) => ({ value: t.id, text: t.label })), adviserOptions: advisers.map((u) => ({ value: u.id, text: `${u.firstName} ${u.lastName}` })),
+      typeOptions: types.map((t) => ({ value: t.id, text: t.label })),
+      adviserOptions: advisers.map((u) => ({ value: u.id, text: `${u.firstName} ${u.lastName}` })),
     });
   });
 
@@ -65,10 +100,14 @@ export function missionRoutes(services: Services): Router {
       household ? missions.requestsOfHousehold(a, household.id) : Promise.resolve([]),
     ]);
     res.render('missions/new', {
-      form, household,
+      form,
+      household,
       typeOptions: types.filter((t) => t.active).map((t) => ({ value: t.id, text: t.label })),
       adviserOptions: advisers.map((u) => ({ value: u.id, text: `${u.firstName} ${u.lastName}` })),
-      requestOptions: requests.map((r) => ({ value: r.id, text: `${r.reference} — ${r.label} (${STATUS_LABELS[r.status as keyof typeof STATUS_LABELS] ?? r.status})` })),
+      requestOptions: requests.map((r) => ({
+        value: r.id,
+        text: `${r.reference} — ${r.label} (${STATUS_LABELS[r.status as keyof typeof STATUS_LABELS] ?? r.status})`,
+      })),
       isLandlord: a.organisationKind === 'landlord',
     });
   };
@@ -82,7 +121,10 @@ export function missionRoutes(services: Services): Router {
     render: renderNew,
     handle: async (req, res, data) => {
       const created = await missions.order(actor(req), data);
-      req.flash('success', actor(req).organisationKind === 'landlord' ? 'Votre demande d’accompagnement est transmise à l’association.' : 'La mission est créée.');
+      req.flash(
+        'success',
+        actor(req).organisationKind === 'landlord' ? 'Votre demande d’accompagnement est transmise à l’association.' : 'La mission est créée.',
+      );
       res.redirect(urls.mission(created));
     },
   });
@@ -96,14 +138,24 @@ export function missionRoutes(services: Services): Router {
     const list = adviserId ? await appointments.week(a, adviserId, monday) : [];
     const days = Array.from({ length: 7 }, (_, i) => addDays(monday, i)).map((date) => ({
       date,
-      appointments: list.filter((x) => parisDate(x.startsAt) === date).map((x) => ({
-        ...x, time: parisTime(x.startsAt), end: parisTime(new Date(x.startsAt.getTime() + x.durationMinutes * 60_000)),
-      })),
+      appointments: list
+        .filter((x) => parisDate(x.startsAt) === date)
+        .map((x) => ({
+          ...x,
+          time: parisTime(x.startsAt),
+          end: parisTime(new Date(x.startsAt.getTime() + x.durationMinutes * 60_000)),
+        })),
     }));
     // on a phone the calendar shows one day: today in this week, else the first with an appointment, else Monday
     const shownDay = days.find((d) => d.date === today())?.date ?? days.find((d) => d.appointments.length)?.date ?? monday;
     res.render('missions/calendar', {
-      days, shownDay, monday, previous: addDays(monday, -7), next: addDays(monday, 7), today: today(), adviserId,
+      days,
+      shownDay,
+      monday,
+      previous: addDays(monday, -7),
+      next: addDays(monday, 7),
+      today: today(),
+      adviserId,
       adviserOptions: advisers.map((u) => ({ value: u.id, text: `${u.firstName} ${u.lastName}` })),
     });
   });
@@ -124,21 +176,40 @@ export function missionRoutes(services: Services): Router {
     const from = list.find((x) => x.id === prefill);
     const holder = contacts[0];
     const defaults: Record<string, unknown> = {
-      version: m.version, consentDate: today(), heldOn: from ? parisDate(from.startsAt) : today(), durationMinutes: from ? String(from.durationMinutes) : '',
+      version: m.version,
+      consentDate: today(),
+      heldOn: from ? parisDate(from.startsAt) : today(),
+      durationMinutes: from ? String(from.durationMinutes) : '',
       kind: from ? ({ in_person: 'office', phone: 'phone', video: 'video' } as Record<string, string>)[from.mode] : undefined,
-      participants: from?.contactName ?? '', appointmentDuration: '60', appointmentMode: 'in_person', contactName: holder?.name ?? '', contactEmail: holder?.email ?? '', adviserId: m.adviserId ?? '',
+      participants: from?.contactName ?? '',
+      appointmentDuration: '60',
+      appointmentMode: 'in_person',
+      contactName: holder?.name ?? '',
+      contactEmail: holder?.email ?? '',
+      adviserId: m.adviserId ?? '',
     };
     const names = new Map(advisers.map((u) => [u.id, `${u.firstName} ${u.lastName}`]));
     if (m.adviserId && m.adviserName) names.set(m.adviserId, m.adviserName);
     res.render('missions/show', {
-      ...view, appointments: list, contacts, work, manage: can(a, 'missions:manage'), forAssociation: a.organisationKind === 'association',
-      canReadRequest: can(a, 'requests:read') || can(a, 'requests:read-assigned'), canReadHousehold: can(a, 'households:read') || can(a, 'households:read-assigned'),
+      ...view,
+      appointments: list,
+      contacts,
+      work,
+      manage: can(a, 'missions:manage'),
+      forAssociation: a.organisationKind === 'association',
+      canReadRequest: can(a, 'requests:read') || can(a, 'requests:read-assigned'),
+      canReadHousehold: can(a, 'households:read') || can(a, 'households:read-assigned'),
       form: form ? { ...form, values: { ...defaults, ...form.values, version: m.version } } : emptyForm(req, defaults),
       history: presentHistory(history, missionHistoryLabels(names)),
       adviserOptions: advisers.map((u) => ({ value: u.id, text: `${u.firstName} ${u.lastName}` })),
-      kindOptions: options(SESSION_KINDS), categoryOptions: options(OBJECTIVE_CATEGORIES), resultOptions: options(OBJECTIVE_RESULTS), consentOptions: options(CONSENT_METHODS),
-      interruptionOptions: options(INTERRUPTION_REASONS), modeOptions: options(APPOINTMENT_MODES),
-      objectiveRows: Array.from({ length: OBJECTIVE_ROWS }, (_, i) => i + 1), now: clock.now(),
+      kindOptions: options(SESSION_KINDS),
+      categoryOptions: options(OBJECTIVE_CATEGORIES),
+      resultOptions: options(OBJECTIVE_RESULTS),
+      consentOptions: options(CONSENT_METHODS),
+      interruptionOptions: options(INTERRUPTION_REASONS),
+      modeOptions: options(APPOINTMENT_MODES),
+      objectiveRows: Array.from({ length: OBJECTIVE_ROWS }, (_, i) => i + 1),
+      now: clock.now(),
     });
   };
   router.get(routes.mission, ...requirePermission('missions:read'), (req, res) => renderMission(req, res));
@@ -148,66 +219,96 @@ export function missionRoutes(services: Services): Router {
     res.redirect(urls.mission(id(req)));
   };
   postForm(router, routes.missionAssign, logger, {
-    permission: 'missions:manage', schema: assignSchema, render: renderMission,
+    permission: 'missions:manage',
+    schema: assignSchema,
+    render: renderMission,
     handle: async (req, res, data) => {
       await missions.assign(actor(req), id(req), data.version, data.adviserId);
       done(req, res, 'La mission est attribuée.');
     },
   });
   postForm(router, routes.missionAccept, logger, {
-    permission: 'missions:work', schema: () => acceptSchema(today()), render: renderMission,
+    permission: 'missions:work',
+    schema: () => acceptSchema(today()),
+    render: renderMission,
     handle: async (req, res, data) => {
       await missions.accept(actor(req), id(req), data.version, data);
       done(req, res, 'L’accord du ménage et les objectifs sont enregistrés.');
     },
   });
   postForm(router, routes.missionDecline, logger, {
-    permission: 'missions:work', schema: declineSchema, render: renderMission,
+    permission: 'missions:work',
+    schema: declineSchema,
+    render: renderMission,
     handle: async (req, res, data) => {
       await missions.decline(actor(req), id(req), data.version, data.declineReason);
       done(req, res, 'Le refus du ménage est enregistré : la mission est close.');
     },
   });
   postForm(router, routes.missionStart, logger, {
-    permission: 'missions:work', schema: versionOnlySchema, render: renderMission,
+    permission: 'missions:work',
+    schema: versionOnlySchema,
+    render: renderMission,
     handle: async (req, res, data) => {
       await missions.start(actor(req), id(req), data.version);
       done(req, res, 'L’accompagnement a commencé.');
     },
   });
   postForm(router, routes.missionSessions, logger, {
-    permission: 'missions:work', schema: () => sessionSchema(today()), render: renderMission,
+    permission: 'missions:work',
+    schema: () => sessionSchema(today()),
+    render: renderMission,
     handle: async (req, res, data) => {
       await missions.recordSession(actor(req), id(req), data);
       done(req, res, 'L’entretien est enregistré.');
     },
   });
   postForm(router, routes.missionComplete, logger, {
-    permission: 'missions:work', schema: completeSchema, render: renderMission,
+    permission: 'missions:work',
+    schema: completeSchema,
+    render: renderMission,
     handle: async (req, res, data) => {
       await missions.complete(actor(req), id(req), data.version, data);
       done(req, res, 'La mission est terminée : le bilan est prêt et la ligne de facturation créée.');
     },
   });
   postForm(router, routes.missionInterrupt, logger, {
-    permission: 'missions:work', schema: interruptSchema, render: renderMission,
+    permission: 'missions:work',
+    schema: interruptSchema,
+    render: renderMission,
     handle: async (req, res, data) => {
       await missions.interrupt(actor(req), id(req), data.version, { reason: data.interruptionReason, comment: data.interruptionComment });
       done(req, res, 'La mission est interrompue : le bilan est prêt.');
     },
   });
   postForm(router, routes.missionAppointments, logger, {
-    permission: 'missions:work', schema: appointmentSchema, render: renderMission,
+    permission: 'missions:work',
+    schema: appointmentSchema,
+    render: renderMission,
     handle: async (req, res, data) => {
       await appointments.schedule(actor(req), id(req), {
-        date: data.appointmentDate, time: data.appointmentTime, durationMinutes: data.appointmentDuration, mode: data.appointmentMode, place: data.appointmentPlace,
-        contactName: data.contactName, contactEmail: data.contactEmail, acceptOverlap: data.acceptOverlap,
+        date: data.appointmentDate,
+        time: data.appointmentTime,
+        durationMinutes: data.appointmentDuration,
+        mode: data.appointmentMode,
+        place: data.appointmentPlace,
+        contactName: data.contactName,
+        contactEmail: data.contactEmail,
+        acceptOverlap: data.acceptOverlap,
       });
-      done(req, res, data.contactEmail ? 'Le rendez-vous est fixé : le ménage reçoit un courriel avec le lien pour confirmer ou annuler.' : 'Le rendez-vous est fixé (aucun courriel : pas d’adresse connue).');
+      done(
+        req,
+        res,
+        data.contactEmail
+          ? 'Le rendez-vous est fixé : le ménage reçoit un courriel avec le lien pour confirmer ou annuler.'
+          : 'Le rendez-vous est fixé (aucun courriel : pas d’adresse connue).',
+      );
     },
   });
   postForm(router, routes.missionAppointment, logger, {
-    permission: 'missions:work', schema: appointmentOutcomeSchema, render: renderMission,
+    permission: 'missions:work',
+    schema: appointmentOutcomeSchema,
+    render: renderMission,
     handle: async (req, res, data) => {
       const appointmentId = String(req.params.appointmentId);
       await appointments.setOutcome(actor(req), id(req), appointmentId, data.version, data.outcome);

@@ -2,7 +2,15 @@ import { z } from 'zod';
 import { CONSENT_METHODS, type ConsentMethod } from '../aid-requests/filing/schemas';
 import { checkbox, optionalEmail, optionalText, requiredDate, requiredText, versionField } from '../shared/form-fields';
 import { parseEurosToCents } from '../shared/money';
-import { APPOINTMENT_MODES, INTERRUPTION_REASONS, OBJECTIVE_CATEGORIES, OBJECTIVE_RESULTS, type ObjectiveCategory, type ObjectiveResult, SESSION_KINDS } from './state-machine';
+import {
+  APPOINTMENT_MODES,
+  INTERRUPTION_REASONS,
+  OBJECTIVE_CATEGORIES,
+  OBJECTIVE_RESULTS,
+  type ObjectiveCategory,
+  type ObjectiveResult,
+  SESSION_KINDS,
+} from './state-machine';
 
 const keys = <T extends Record<string, string>>(o: T) => Object.keys(o) as [keyof T & string, ...Array<keyof T & string>];
 const uuidOrBlank = (message: string) => z.preprocess((v) => (v === '' ? undefined : v), z.uuid({ error: message }).optional());
@@ -19,14 +27,17 @@ export function parseMinutes(input: string): number | null {
 }
 
 const minutes = (missing: string, min: number, max: number) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string({ error: missing }).transform((v, ctx) => {
-    const n = parseMinutes(v);
-    if (n === null || n < min || n > max) {
-      ctx.addIssue({ code: 'custom', message: `Saisissez une durée entre ${min} minutes et ${max / 60} heures, par exemple 45 ou 1h30` });
-      return z.NEVER;
-    }
-    return n;
-  }));
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.string({ error: missing }).transform((v, ctx) => {
+      const n = parseMinutes(v);
+      if (n === null || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `Saisissez une durée entre ${min} minutes et ${max / 60} heures, par exemple 45 ou 1h30` });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  );
 
 export const orderSchema = z.object({
   householdId: z.uuid({ error: 'Choisissez un ménage' }),
@@ -45,7 +56,9 @@ export const assignSchema = z.object({
 export const acceptSchema = (today: string) =>
   z
     .looseObject({
-      consentDate: requiredDate('Saisissez la date de l’accord du ménage').refine((d) => d <= today, { error: 'La date de l’accord ne peut pas être dans le futur' }),
+      consentDate: requiredDate('Saisissez la date de l’accord du ménage').refine((d) => d <= today, {
+        error: 'La date de l’accord ne peut pas être dans le futur',
+      }),
       consentMethod: z.enum(Object.keys(CONSENT_METHODS) as [ConsentMethod, ...ConsentMethod[]], { error: 'Choisissez comment l’accord a été recueilli' }),
       version: versionField(),
     })
@@ -56,7 +69,8 @@ export const acceptSchema = (today: string) =>
         const category = v[`objective${i}Category`];
         if (!text) continue;
         if (text.length > 500) ctx.addIssue({ code: 'custom', path: [`objective${i}`], message: 'Un objectif tient en 500 caractères au plus' });
-        if (typeof category !== 'string' || !Object.hasOwn(OBJECTIVE_CATEGORIES, category)) ctx.addIssue({ code: 'custom', path: [`objective${i}Category`], message: 'Choisissez le domaine de cet objectif' });
+        if (typeof category !== 'string' || !Object.hasOwn(OBJECTIVE_CATEGORIES, category))
+          ctx.addIssue({ code: 'custom', path: [`objective${i}Category`], message: 'Choisissez le domaine de cet objectif' });
         else objectives.push({ category: category as ObjectiveCategory, text });
       }
       if (objectives.length === 0) ctx.addIssue({ code: 'custom', path: ['objective1'], message: 'Fixez au moins un objectif avec le ménage' });
@@ -72,7 +86,9 @@ export const versionOnlySchema = z.object({ version: versionField() });
 
 export const sessionSchema = (today: string) =>
   z.object({
-    heldOn: requiredDate('Saisissez la date de l’entretien').refine((d) => d <= today, { error: 'Un entretien s’enregistre une fois tenu : la date ne peut pas être dans le futur' }),
+    heldOn: requiredDate('Saisissez la date de l’entretien').refine((d) => d <= today, {
+      error: 'Un entretien s’enregistre une fois tenu : la date ne peut pas être dans le futur',
+    }),
     durationMinutes: minutes('Saisissez la durée de l’entretien', 5, 600),
     kind: z.enum(keys(SESSION_KINDS), { error: 'Choisissez le type d’entretien' }),
     participants: requiredText('Indiquez qui était présent', 300),
@@ -107,7 +123,11 @@ export const interruptSchema = z.object({
 
 export const appointmentSchema = z.object({
   appointmentDate: requiredDate('Saisissez la date du rendez-vous'),
-  appointmentTime: z.string({ error: 'Saisissez l’heure du rendez-vous' }).trim().regex(/^([01]\d|2[0-3])[:h]([0-5]\d)$/, { error: 'Saisissez une heure, par exemple 14:30' }).transform((v) => v.replace('h', ':')),
+  appointmentTime: z
+    .string({ error: 'Saisissez l’heure du rendez-vous' })
+    .trim()
+    .regex(/^([01]\d|2[0-3])[:h]([0-5]\d)$/, { error: 'Saisissez une heure, par exemple 14:30' })
+    .transform((v) => v.replace('h', ':')),
   appointmentDuration: minutes('Saisissez la durée prévue', 10, 480),
   appointmentMode: z.enum(keys(APPOINTMENT_MODES), { error: 'Choisissez la forme du rendez-vous' }),
   appointmentPlace: requiredText('Indiquez le lieu, le numéro appelé ou le lien de la visio', 300),
@@ -122,17 +142,23 @@ export const appointmentOutcomeSchema = z.object({
 });
 
 const cents = (missing: string) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string({ error: missing }).transform((v, ctx) => {
-    const n = parseEurosToCents(v);
-    if (n === null || n < 0) {
-      ctx.addIssue({ code: 'custom', message: 'Saisissez un montant en euros, par exemple 45,00' });
-      return z.NEVER;
-    }
-    return n;
-  }));
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.string({ error: missing }).transform((v, ctx) => {
+      const n = parseEurosToCents(v);
+      if (n === null || n < 0) {
+        ctx.addIssue({ code: 'custom', message: 'Saisissez un montant en euros, par exemple 45,00' });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  );
 
 export const missionTypeSchema = z.object({
-  code: z.preprocess((v) => (typeof v === 'string' ? v.trim().toUpperCase() : v), z.string({ error: 'Saisissez un code' }).regex(/^[A-Z0-9_]{2,12}$/, { error: 'Le code fait de 2 à 12 lettres majuscules, chiffres ou _' })),
+  code: z.preprocess(
+    (v) => (typeof v === 'string' ? v.trim().toUpperCase() : v),
+    z.string({ error: 'Saisissez un code' }).regex(/^[A-Z0-9_]{2,12}$/, { error: 'Le code fait de 2 à 12 lettres majuscules, chiffres ou _' }),
+  ),
   label: requiredText('Saisissez le libellé', 120),
   description: optionalText(1000),
   defaultMinutes: minutes('Saisissez la durée prévue par défaut', 30, 600 * 6),
@@ -143,5 +169,13 @@ export const missionTypeSchema = z.object({
 });
 
 export const billingQuery = z.object({
-  periode: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/).optional()).catch(undefined),
+  periode: z
+    .preprocess(
+      (v) => (v === '' ? undefined : v),
+      z
+        .string()
+        .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
+        .optional(),
+    )
+    .catch(undefined),
 });

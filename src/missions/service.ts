@@ -14,7 +14,15 @@ import { ConflictError, NotFoundError, ValidationError } from '../shared/errors'
 import type { UserRepository } from '../accounts/repository';
 import type { Mission, MissionFilter, MissionRepository, MissionScope, MissionSession, MissionType, Objective } from './repository';
 import { buildMissionReport } from './report';
-import { INTERRUPTION_REASONS, OPEN_MISSION_STATUSES, missionActions, missionTransition, type MissionAction, type MissionStatus, type ObjectiveResult } from './state-machine';
+import {
+  INTERRUPTION_REASONS,
+  OPEN_MISSION_STATUSES,
+  missionActions,
+  missionTransition,
+  type MissionAction,
+  type MissionStatus,
+  type ObjectiveResult,
+} from './state-machine';
 
 /** Runs inside the closing transaction; returns what to do once it is committed (deliver mails). */
 
@@ -46,7 +54,6 @@ export function sessionFor<S extends MissionSession>(actor: Actor, s: S): S {
 
 /** Support missions: ordered, accepted with the household's consent, run by an adviser, closed with a report and a billing line. */
 export class MissionService {
-
   private readonly db: Knex;
   private readonly missions: MissionRepository;
   private readonly households: HouseholdRepository;
@@ -59,7 +66,19 @@ export class MissionService {
   private readonly events: DomainEvents;
   private readonly accessLog: AccessLogService;
 
-  constructor(deps: { db: Knex; missions: MissionRepository; households: HouseholdRepository; requests: AidRequestRepository; users: UserRepository; blobs: BlobStore; settings: SettingsService; audit: AuditService; clock: Clock; events: DomainEvents; accessLog: AccessLogService }) {
+  constructor(deps: {
+    db: Knex;
+    missions: MissionRepository;
+    households: HouseholdRepository;
+    requests: AidRequestRepository;
+    users: UserRepository;
+    blobs: BlobStore;
+    settings: SettingsService;
+    audit: AuditService;
+    clock: Clock;
+    events: DomainEvents;
+    accessLog: AccessLogService;
+  }) {
     this.accessLog = deps.accessLog;
     this.db = deps.db;
     this.missions = deps.missions;
@@ -106,9 +125,11 @@ export class MissionService {
       this.accessLog.read(actor, { action: 'mission.view', entityType: 'mission', entityId: mission.id }),
     ]);
     return {
-      mission, objectives,
+      mission,
+      objectives,
       sessions: sessions.map((s) => sessionFor(actor, s)),
-      sessionCount: sessions.length, minutes: sessions.reduce((a, s) => a + s.durationMinutes, 0),
+      sessionCount: sessions.length,
+      minutes: sessions.reduce((a, s) => a + s.durationMinutes, 0),
       actions: missionActions(actor.role, mission.status),
     };
   }
@@ -140,13 +161,17 @@ export class MissionService {
   }
 
   /** An operator orders a mission, or a landlord asks the association for one, for a household it reaches. */
-  async order(actor: Actor, input: { householdId: string; missionTypeId: string; reason: string; requestId?: string | undefined; adviserId?: string | undefined }): Promise<string> {
+  async order(
+    actor: Actor,
+    input: { householdId: string; missionTypeId: string; reason: string; requestId?: string | undefined; adviserId?: string | undefined },
+  ): Promise<string> {
     const scope = scopeFor(actor, 'missions:order');
     return this.db.transaction(async (trx) => {
       const household = await this.households.findById(trx, scope, input.householdId);
       if (!household) throw new ValidationError({ householdId: 'Choisissez un ménage de la liste' });
       // a landlord user tied to one agency follows that agency's missions only: it asks for those
-      if (actor.agencyRestricted && actor.agencyId && household.agencyId !== actor.agencyId) throw new ValidationError({ householdId: 'Ce ménage relève d’une autre agence que la vôtre' });
+      if (actor.agencyRestricted && actor.agencyId && household.agencyId !== actor.agencyId)
+        throw new ValidationError({ householdId: 'Ce ménage relève d’une autre agence que la vôtre' });
       const type = await this.missions.type(trx, input.missionTypeId);
       if (!type?.active) throw new ValidationError({ missionTypeId: 'Choisissez un type d’accompagnement' });
       if (input.requestId) {
@@ -156,12 +181,30 @@ export class MissionService {
       const adviserId = input.adviserId && can(actor, 'missions:manage') ? await this.adviser(trx, actor, input.adviserId) : null;
       const now = this.clock.now();
       const reference = await this.missions.nextReference(trx, Number(parisDate(now).slice(0, 4)));
-      const id = await this.missions.insert(trx, {
-        reference, organisationId: household.organisationId, householdId: household.id, requestId: input.requestId ?? null, missionTypeId: type.id,
-        origin: actor.organisationKind === 'landlord' ? 'landlord' : 'association', reason: input.reason, plannedMinutes: type.defaultMinutes,
-        orderedBy: actor.userId, orderedByLabel: actor.name, adviserId,
-      }, now);
-      await this.audit.record(trx, actor, { entityType: 'mission', entityId: id, organisationId: household.organisationId, action: 'mission.ordered', after: { reference, type: type.code, requestId: input.requestId ?? null, adviserId } });
+      const id = await this.missions.insert(
+        trx,
+        {
+          reference,
+          organisationId: household.organisationId,
+          householdId: household.id,
+          requestId: input.requestId ?? null,
+          missionTypeId: type.id,
+          origin: actor.organisationKind === 'landlord' ? 'landlord' : 'association',
+          reason: input.reason,
+          plannedMinutes: type.defaultMinutes,
+          orderedBy: actor.userId,
+          orderedByLabel: actor.name,
+          adviserId,
+        },
+        now,
+      );
+      await this.audit.record(trx, actor, {
+        entityType: 'mission',
+        entityId: id,
+        organisationId: household.organisationId,
+        action: 'mission.ordered',
+        after: { reference, type: type.code, requestId: input.requestId ?? null, adviserId },
+      });
       return id;
     });
   }
@@ -182,21 +225,36 @@ export class MissionService {
   }
 
   /** The household agreed: its consent, and the objectives of the support. */
-  async accept(actor: Actor, id: string, version: number, input: { consentDate: string; consentMethod: string; objectives: Array<{ category: string; text: string }> }): Promise<void> {
+  async accept(
+    actor: Actor,
+    id: string,
+    version: number,
+    input: { consentDate: string; consentMethod: string; objectives: Array<{ category: string; text: string }> },
+  ): Promise<void> {
     await this.change(actor, id, version, async (trx, m) => {
       const to = missionTransition(actor.role, m.status, 'accept');
       if (input.consentDate > parisDate(this.clock.now())) throw new ValidationError({ consentDate: 'La date de l’accord ne peut pas être dans le futur' });
       if (input.objectives.length === 0) throw new ValidationError({ objectives: 'Fixez au moins un objectif avec le ménage' });
       await this.missions.replaceObjectives(trx, m.id, input.objectives);
       const consent = { date: input.consentDate, method: input.consentMethod, recordedBy: actor.name };
-      return { patch: { status: to, consent: JSON.stringify(consent), accepted_at: this.clock.now() }, action: 'mission.accepted', before: { status: m.status }, after: { status: to, consentDate: consent.date, consentMethod: consent.method, objectives: input.objectives.length } };
+      return {
+        patch: { status: to, consent: JSON.stringify(consent), accepted_at: this.clock.now() },
+        action: 'mission.accepted',
+        before: { status: m.status },
+        after: { status: to, consentDate: consent.date, consentMethod: consent.method, objectives: input.objectives.length },
+      };
     });
   }
 
   async decline(actor: Actor, id: string, version: number, reason: string): Promise<void> {
     await this.change(actor, id, version, async (_trx, m) => {
       const to = missionTransition(actor.role, m.status, 'decline');
-      return { patch: { status: to, decline_reason: reason, ended_at: this.clock.now() }, action: 'mission.declined', before: { status: m.status }, after: { status: to, reason } };
+      return {
+        patch: { status: to, decline_reason: reason, ended_at: this.clock.now() },
+        action: 'mission.declined',
+        before: { status: m.status },
+        after: { status: to, reason },
+      };
     });
   }
 
@@ -209,23 +267,62 @@ export class MissionService {
   }
 
   /** A session held with the household; the first one starts an accepted mission. */
-  async recordSession(actor: Actor, id: string, s: { heldOn: string; durationMinutes: number; kind: string; participants: string; summary: string; privateNotes?: string | undefined; nextSteps?: string | undefined }): Promise<void> {
+  async recordSession(
+    actor: Actor,
+    id: string,
+    s: {
+      heldOn: string;
+      durationMinutes: number;
+      kind: string;
+      participants: string;
+      summary: string;
+      privateNotes?: string | undefined;
+      nextSteps?: string | undefined;
+    },
+  ): Promise<void> {
     scopeFor(actor, 'missions:work');
     await this.db.transaction(async (trx) => {
       const m = await this.get(actor, id, trx, true);
       if (!['accepted', 'in_progress'].includes(m.status)) throw new ConflictError('Un entretien s’enregistre sur une mission acceptée ou en cours.');
-      if (s.heldOn > parisDate(this.clock.now())) throw new ValidationError({ heldOn: 'Un entretien s’enregistre une fois tenu : la date ne peut pas être dans le futur' });
+      if (s.heldOn > parisDate(this.clock.now()))
+        throw new ValidationError({ heldOn: 'Un entretien s’enregistre une fois tenu : la date ne peut pas être dans le futur' });
       const now = this.clock.now();
-      const sessionId = await this.missions.insertSession(trx, m.id, { heldOn: s.heldOn, durationMinutes: s.durationMinutes, kind: s.kind, participants: s.participants, summary: s.summary, privateNotes: s.privateNotes ?? null, nextSteps: s.nextSteps ?? null }, { id: actor.userId, label: actor.name }, now);
+      const sessionId = await this.missions.insertSession(
+        trx,
+        m.id,
+        {
+          heldOn: s.heldOn,
+          durationMinutes: s.durationMinutes,
+          kind: s.kind,
+          participants: s.participants,
+          summary: s.summary,
+          privateNotes: s.privateNotes ?? null,
+          nextSteps: s.nextSteps ?? null,
+        },
+        { id: actor.userId, label: actor.name },
+        now,
+      );
       if (m.status === 'accepted') {
-        if (!(await this.missions.update(trx, m.id, m.version, { status: 'in_progress', started_at: now, adviser_id: m.adviserId ?? actor.userId }, now))) throw new ConflictError();
+        if (!(await this.missions.update(trx, m.id, m.version, { status: 'in_progress', started_at: now, adviser_id: m.adviserId ?? actor.userId }, now)))
+          throw new ConflictError();
       }
-      await this.audit.record(trx, actor, { entityType: 'mission', entityId: m.id, organisationId: m.organisationId, action: 'mission.session_recorded', after: { sessionId, heldOn: s.heldOn, minutes: s.durationMinutes, kind: s.kind } });
+      await this.audit.record(trx, actor, {
+        entityType: 'mission',
+        entityId: m.id,
+        organisationId: m.organisationId,
+        action: 'mission.session_recorded',
+        after: { sessionId, heldOn: s.heldOn, minutes: s.durationMinutes, kind: s.kind },
+      });
     });
   }
 
   /** The end: each objective's result, the outcome, the report (PDF) and the billing line. */
-  async complete(actor: Actor, id: string, version: number, input: { results: Record<number, ObjectiveResult>; outcome: string; recommendations?: string | undefined }): Promise<void> {
+  async complete(
+    actor: Actor,
+    id: string,
+    version: number,
+    input: { results: Record<number, ObjectiveResult>; outcome: string; recommendations?: string | undefined },
+  ): Promise<void> {
     await this.change(actor, id, version, async (trx, m) => {
       const to = missionTransition(actor.role, m.status, 'complete');
       const objectives = await this.missions.objectives(trx, m.id);
@@ -234,17 +331,32 @@ export class MissionService {
       await this.missions.setObjectiveResults(trx, m.id, input.results);
       const closed = { ...m, status: to, outcome: input.outcome, recommendations: input.recommendations ?? null, endedAt: this.clock.now() } as Mission;
       const reportId = await this.close(trx, closed);
-      return { patch: { status: to, outcome: input.outcome, recommendations: input.recommendations ?? null, ended_at: closed.endedAt, report_blob_id: reportId }, action: 'mission.completed', before: { status: m.status }, after: { status: to } };
+      return {
+        patch: { status: to, outcome: input.outcome, recommendations: input.recommendations ?? null, ended_at: closed.endedAt, report_blob_id: reportId },
+        action: 'mission.completed',
+        before: { status: m.status },
+        after: { status: to },
+      };
     });
   }
 
-  async interrupt(actor: Actor, id: string, version: number, input: { reason: keyof typeof INTERRUPTION_REASONS; comment?: string | undefined }): Promise<void> {
+  async interrupt(
+    actor: Actor,
+    id: string,
+    version: number,
+    input: { reason: keyof typeof INTERRUPTION_REASONS; comment?: string | undefined },
+  ): Promise<void> {
     await this.change(actor, id, version, async (trx, m) => {
       const to = missionTransition(actor.role, m.status, 'interrupt');
       const reason = `${INTERRUPTION_REASONS[input.reason]}${input.comment ? ` : ${input.comment}` : ''}`;
       const closed = { ...m, status: to, interruptionReason: reason, endedAt: this.clock.now() } as Mission;
       const reportId = await this.close(trx, closed);
-      return { patch: { status: to, interruption_reason: reason, ended_at: closed.endedAt, report_blob_id: reportId }, action: 'mission.interrupted', before: { status: m.status }, after: { status: to, reason } };
+      return {
+        patch: { status: to, interruption_reason: reason, ended_at: closed.endedAt, report_blob_id: reportId },
+        action: 'mission.interrupted',
+        before: { status: m.status },
+        after: { status: to, reason },
+      };
     });
   }
 
@@ -262,21 +374,55 @@ export class MissionService {
     return this.missions.types(this.db);
   }
 
-  async saveType(actor: Actor, id: string | null, input: { code: string; label: string; description?: string | undefined; defaultMinutes: number; billingMode: 'hourly' | 'flat'; rateCents: number; active: boolean; version?: number | undefined }): Promise<string> {
+  async saveType(
+    actor: Actor,
+    id: string | null,
+    input: {
+      code: string;
+      label: string;
+      description?: string | undefined;
+      defaultMinutes: number;
+      billingMode: 'hourly' | 'flat';
+      rateCents: number;
+      active: boolean;
+      version?: number | undefined;
+    },
+  ): Promise<string> {
     scopeFor(actor, 'mission-types:manage');
     return this.db.transaction(async (trx) => {
       const now = this.clock.now();
-      const values = { code: input.code, label: input.label, description: input.description ?? null, defaultMinutes: input.defaultMinutes, billingMode: input.billingMode, rateCents: input.rateCents, active: input.active };
+      const values = {
+        code: input.code,
+        label: input.label,
+        description: input.description ?? null,
+        defaultMinutes: input.defaultMinutes,
+        billingMode: input.billingMode,
+        rateCents: input.rateCents,
+        active: input.active,
+      };
       if (!id) {
         if ((await this.missions.types(trx)).some((t) => t.code === input.code)) throw new ValidationError({ code: 'Ce code existe déjà' });
         const created = await this.missions.insertType(trx, values, now);
-        await this.audit.record(trx, actor, { entityType: 'mission_type', entityId: created, organisationId: actor.organisationId, action: 'mission_type.created', after: values });
+        await this.audit.record(trx, actor, {
+          entityType: 'mission_type',
+          entityId: created,
+          organisationId: actor.organisationId,
+          action: 'mission_type.created',
+          after: values,
+        });
         return created;
       }
       const before = await this.missions.type(trx, id);
       if (!before) throw new NotFoundError();
       if (!(await this.missions.updateType(trx, id, input.version ?? 0, values, now))) throw new ConflictError();
-      await this.audit.record(trx, actor, { entityType: 'mission_type', entityId: id, organisationId: actor.organisationId, action: 'mission_type.updated', before: { ...before }, after: values });
+      await this.audit.record(trx, actor, {
+        entityType: 'mission_type',
+        entityId: id,
+        organisationId: actor.organisationId,
+        action: 'mission_type.updated',
+        before: { ...before },
+        after: values,
+      });
       return id;
     });
   }
@@ -324,31 +470,71 @@ export class MissionService {
     const minutes = sessions.reduce((a, s) => a + s.durationMinutes, 0);
     const now = this.clock.now();
     const pdf = await buildMissionReport({
-      letterhead: (await this.settings.get(trx)).letterhead, reference: m.reference, typeLabel: m.typeLabel, status: m.status, landlordName: m.organisationName,
-      householdAddress: m.householdAddress, holderName: m.holderName, adviserName: m.adviserName, acceptedAt: m.acceptedAt, endedAt: m.endedAt,
-      objectives, sessions: sessions.length, minutes, outcome: m.outcome, interruptionReason: m.interruptionReason, recommendations: m.recommendations, date: parisDate(now),
+      letterhead: (await this.settings.get(trx)).letterhead,
+      reference: m.reference,
+      typeLabel: m.typeLabel,
+      status: m.status,
+      landlordName: m.organisationName,
+      householdAddress: m.householdAddress,
+      holderName: m.holderName,
+      adviserName: m.adviserName,
+      acceptedAt: m.acceptedAt,
+      endedAt: m.endedAt,
+      objectives,
+      sessions: sessions.length,
+      minutes,
+      outcome: m.outcome,
+      interruptionReason: m.interruptionReason,
+      recommendations: m.recommendations,
+      date: parisDate(now),
     });
     const blob = await this.blobs.put(trx, pdf, 'application/pdf');
     if (type && (minutes > 0 || type.billingMode === 'flat')) {
-      await this.missions.insertBillingLine(trx, {
-        missionId: m.id, organisationId: m.organisationId, period: parisDate(now).slice(0, 7), missionTypeId: type.id, billingMode: type.billingMode,
-        minutes, rateCents: type.rateCents, amountCents: billingAmount(type, minutes),
-      }, now);
+      await this.missions.insertBillingLine(
+        trx,
+        {
+          missionId: m.id,
+          organisationId: m.organisationId,
+          period: parisDate(now).slice(0, 7),
+          missionTypeId: type.id,
+          billingMode: type.billingMode,
+          minutes,
+          rateCents: type.rateCents,
+          amountCents: billingAmount(type, minutes),
+        },
+        now,
+      );
     }
     return blob.id;
   }
 
   /** One change of a mission under its version, in a transaction, with its audit line; a closing change announces `mission.closed`. */
-  private async change(actor: Actor, id: string, version: number, apply: (trx: Db, m: Mission) => Promise<{ patch: Record<string, unknown>; action: string; before?: Record<string, unknown>; after: Record<string, unknown> }>): Promise<void> {
+  private async change(
+    actor: Actor,
+    id: string,
+    version: number,
+    apply: (
+      trx: Db,
+      m: Mission,
+    ) => Promise<{ patch: Record<string, unknown>; action: string; before?: Record<string, unknown>; after: Record<string, unknown> }>,
+  ): Promise<void> {
     const afterCommit: AfterCommit[] = [];
     await this.db.transaction(async (trx) => {
       const m = await this.get(actor, id, trx, true);
       if (m.version !== version) throw new ConflictError();
       const c = await apply(trx, m);
       if (!(await this.missions.update(trx, m.id, version, c.patch, this.clock.now()))) throw new ConflictError();
-      await this.audit.record(trx, actor, { entityType: 'mission', entityId: m.id, organisationId: m.organisationId, action: c.action, before: c.before ?? null, after: c.after });
+      await this.audit.record(trx, actor, {
+        entityType: 'mission',
+        entityId: m.id,
+        organisationId: m.organisationId,
+        action: c.action,
+        before: c.before ?? null,
+        after: c.after,
+      });
       // a closing change is announced: the appointments call themselves off (their mails leave after the commit)
-      if (CLOSED_STATUSES.includes(c.patch.status as MissionStatus)) afterCommit.push(...(await this.events.emit(trx, 'mission.closed', { actor, missionId: m.id, organisationId: m.organisationId }, this.clock.now())));
+      if (CLOSED_STATUSES.includes(c.patch.status as MissionStatus))
+        afterCommit.push(...(await this.events.emit(trx, 'mission.closed', { actor, missionId: m.id, organisationId: m.organisationId }, this.clock.now())));
     });
     for (const run of afterCommit) await run();
   }

@@ -42,16 +42,34 @@ export function missionActions(role: Role, status: MissionStatus): MissionAction
 /** Missions still running: an adviser's week, a household's open support. */
 export const OPEN_MISSION_STATUSES: readonly MissionStatus[] = ['proposed', 'accepted', 'in_progress'];
 
-export const SESSION_KINDS = { home_visit: 'Visite à domicile', office: 'Entretien au bureau', phone: 'Téléphone', video: 'Visio', accompanied: 'Démarche accompagnée' } as const;
+export const SESSION_KINDS = {
+  home_visit: 'Visite à domicile',
+  office: 'Entretien au bureau',
+  phone: 'Téléphone',
+  video: 'Visio',
+  accompanied: 'Démarche accompagnée',
+} as const;
 export type SessionKind = keyof typeof SESSION_KINDS;
 
-export const OBJECTIVE_CATEGORIES = { budget: 'Budget', housing: 'Logement et dette', rights: 'Accès aux droits', employment: 'Emploi et ressources', health: 'Santé', other: 'Autre' } as const;
+export const OBJECTIVE_CATEGORIES = {
+  budget: 'Budget',
+  housing: 'Logement et dette',
+  rights: 'Accès aux droits',
+  employment: 'Emploi et ressources',
+  health: 'Santé',
+  other: 'Autre',
+} as const;
 export type ObjectiveCategory = keyof typeof OBJECTIVE_CATEGORIES;
 
 export const OBJECTIVE_RESULTS = { reached: 'Atteint', partly: 'Partiellement atteint', not_reached: 'Non atteint' } as const;
 export type ObjectiveResult = keyof typeof OBJECTIVE_RESULTS;
 
-export const INTERRUPTION_REASONS = { unreachable: 'Ménage injoignable', moved_out: 'Ménage parti du logement', refused: 'Le ménage ne souhaite plus être accompagné', other: 'Autre motif' } as const;
+export const INTERRUPTION_REASONS = {
+  unreachable: 'Ménage injoignable',
+  moved_out: 'Ménage parti du logement',
+  refused: 'Le ménage ne souhaite plus être accompagné',
+  other: 'Autre motif',
+} as const;
 
 export const APPOINTMENT_MODES = { in_person: 'Rendez-vous sur place', phone: 'Appel téléphonique', video: 'Visio' } as const;
 export type AppointmentMode = keyof typeof APPOINTMENT_MODES;

@@ -109,7 +109,11 @@ export class Mailer {
     const found = isUuid(attachmentId) ? (await this.attachments(actor, mailId)).find((a) => a.id === attachmentId) : undefined;
     const blob = found ? await this.blobs.get(this.db, found.blobId) : null;
     if (!found || !blob) throw new NotFoundError();
-    return { fileName: found.filename, contentType: DOWNLOAD_TYPES[found.contentType.split(';')[0]?.trim().toLowerCase() ?? ''] ?? 'application/octet-stream', data: blob.data };
+    return {
+      fileName: found.filename,
+      contentType: DOWNLOAD_TYPES[found.contentType.split(';')[0]?.trim().toLowerCase() ?? ''] ?? 'application/octet-stream',
+      data: blob.data,
+    };
   }
 
   close(): void {

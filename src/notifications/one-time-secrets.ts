@@ -13,7 +13,5 @@ export const MASKED_CODE = '[code à usage unique masqué]';
 /** The mail's text with its one-time links and codes masked (other mails unchanged). */
 export function maskOneTimeSecrets(kind: string, text: string): string {
   if (!ONE_TIME_SECRET_KINDS.has(kind)) return text;
-  return text
-    .replace(/https?:\/\/\S*\/mot-de-passe\/definir\/[\w-]+/g, MASKED_LINK)
-    .replace(/^(\s*)\d{6}(\s*)$/gm, `$1${MASKED_CODE}$2`);
+  return text.replace(/https?:\/\/\S*\/mot-de-passe\/definir\/[\w-]+/g, MASKED_LINK).replace(/^(\s*)\d{6}(\s*)$/gm, `$1${MASKED_CODE}$2`);
 }

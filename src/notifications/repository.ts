@@ -83,17 +83,36 @@ export class MailRepository {
 
   /** The files of a mail as the outbox lists them: name, type and size. */
   async attachmentList(db: Db, mailId: string): Promise<StoredMailAttachment[]> {
-    const rows = await db('mail_attachments as a').join('blobs as b', 'b.id', 'a.blob_id').where('a.mail_id', mailId).orderBy('a.filename')
+    const rows = await db('mail_attachments as a')
+      .join('blobs as b', 'b.id', 'a.blob_id')
+      .where('a.mail_id', mailId)
+      .orderBy('a.filename')
       .select('a.id', 'a.filename', 'a.content_type', 'a.blob_id', 'b.size');
-    return rows.map((r: Record<string, unknown>) => ({ id: r.id as string, filename: r.filename as string, contentType: r.content_type as string, blobId: r.blob_id as string, size: Number(r.size) }));
+    return rows.map((r: Record<string, unknown>) => ({
+      id: r.id as string,
+      filename: r.filename as string,
+      contentType: r.content_type as string,
+      blobId: r.blob_id as string,
+      size: Number(r.size),
+    }));
   }
 
   /** Mails to try again: pending ones left behind (a crash after commit) and failed ones, a few times at most. */
   async dueForRetry(db: Db, now: Date, maxAttempts: number, olderThan: Date): Promise<string[]> {
     const rows = await db('mail_outbox')
-      .where((w) => w.where((f) => f.where('status', 'failed').where('attempts', '<', maxAttempts).where((n) => n.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', now)))
-        .orWhere((p) => p.where('status', 'pending').where('created_at', '<', olderThan)))
-      .orderBy('created_at').limit(500).select('id');
+      .where((w) =>
+        w
+          .where((f) =>
+            f
+              .where('status', 'failed')
+              .where('attempts', '<', maxAttempts)
+              .where((n) => n.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', now)),
+          )
+          .orWhere((p) => p.where('status', 'pending').where('created_at', '<', olderThan)),
+      )
+      .orderBy('created_at')
+      .limit(500)
+      .select('id');
     return rows.map((r: { id: string }) => r.id);
   }
 
@@ -116,10 +135,14 @@ export class MailRepository {
 
   /** A failed attempt; the next one waits longer each time (5, 10, 20… minutes). */
   async markFailed(db: Db, id: string, error: string, now: Date = new Date()): Promise<void> {
-    await db('mail_outbox').where({ id }).update({
-      status: 'failed', attempts: db.raw('attempts + 1'), last_error: error.slice(0, 500),
-      next_attempt_at: db.raw("?::timestamptz + (interval '5 minutes' * power(2, least(attempts, 6)))", [now.toISOString()]),
-    });
+    await db('mail_outbox')
+      .where({ id })
+      .update({
+        status: 'failed',
+        attempts: db.raw('attempts + 1'),
+        last_error: error.slice(0, 500),
+        next_attempt_at: db.raw("?::timestamptz + (interval '5 minutes' * power(2, least(attempts, 6)))", [now.toISOString()]),
+      });
   }
 
   async findStatuses(db: Db, ids: string[]): Promise<MailStatus[]> {
@@ -130,7 +153,10 @@ export class MailRepository {
   async list(db: Db, page: number, pageSize = 50): Promise<Page<MailRecord>> {
     const [countRow] = await db('mail_outbox').count<{ count: string }[]>('* as count');
     const rows = await db<MailRow>('mail_outbox')
-      .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
       .limit(pageSize)
       .offset((page - 1) * pageSize);
     return toPage(rows.map(toRecord), Number(countRow?.count ?? 0), page, pageSize);

@@ -54,7 +54,11 @@ export function jobFailedMail(to: string, firstName: string, failure: { job: str
 }
 
 /** To the association's administrators: someone read many records in an hour (a count, never what was read). */
-export function accessAlertMail(to: string, firstName: string, alert: { userName: string; organisationName: string; records: number; period: string; link: string }): OutgoingMail {
+export function accessAlertMail(
+  to: string,
+  firstName: string,
+  alert: { userName: string; organisationName: string; records: number; period: string; link: string },
+): OutgoingMail {
   return {
     kind: 'security.access_alert',
     to,
@@ -105,9 +109,6 @@ export function secondFactorChangedMail(to: string, firstName: string, change: S
     kind: 'user.second_factor_changed',
     to,
     subject: 'Le second facteur de votre compte Entraide a changé',
-    text:
-      `Bonjour ${firstName},\n\n${what[change]}\n` +
-      'Si ce n’était pas vous, prévenez immédiatement l’administrateur de votre organisation.' +
-      SIGNATURE,
+    text: `Bonjour ${firstName},\n\n${what[change]}\n` + 'Si ce n’était pas vous, prévenez immédiatement l’administrateur de votre organisation.' + SIGNATURE,
   };
 }

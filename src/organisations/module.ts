@@ -7,5 +7,8 @@ import { OrganisationService } from './service';
 /** Members (the association, landlords) and their agencies. */
 export function createOrganisationsModule(deps: { db: Knex; audit: AuditService; clock: Clock }) {
   const organisationRepository = new OrganisationRepository();
-  return { organisations: new OrganisationService({ db: deps.db, repository: organisationRepository, audit: deps.audit, clock: deps.clock }), organisationRepository };
+  return {
+    organisations: new OrganisationService({ db: deps.db, repository: organisationRepository, audit: deps.audit, clock: deps.clock }),
+    organisationRepository,
+  };
 }

@@ -233,4 +233,3 @@ export class OrganisationRepository {
     return row ? toAgency(row) : null;
   }
 }
-

@@ -70,9 +70,7 @@ export function organisationRoutes(services: Services): Router {
   });
 
   const renderNew = (_req: Request, res: Response, form: FormState) => res.render('organisations/new', { form, kindOptions });
-  router.get(urls.organisationNew(), ...requirePermission('organisations:manage'), (req, res) =>
-    renderNew(req, res, emptyForm(req, { kind: 'landlord' })),
-  );
+  router.get(urls.organisationNew(), ...requirePermission('organisations:manage'), (req, res) => renderNew(req, res, emptyForm(req, { kind: 'landlord' })));
   postForm(router, urls.organisations(), logger, {
     permission: 'organisations:manage',
     schema: createOrganisationSchema,

@@ -66,10 +66,7 @@ export class OrganisationService {
 
   async detail(actor: Actor, id: string): Promise<OrganisationDetail> {
     const organisation = await this.get(actor, id);
-    const [agencies, history] = await Promise.all([
-      this.repository.listAgencies(this.db, id),
-      this.audit.history(this.db, ENTITY, id),
-    ]);
+    const [agencies, history] = await Promise.all([this.repository.listAgencies(this.db, id), this.audit.history(this.db, ENTITY, id)]);
     const last = history[0];
     return { organisation, agencies, history, lastUpdate: last ? { at: last.occurredAt, by: last.actorLabel } : null };
   }
@@ -129,7 +126,8 @@ export class OrganisationService {
         entityType: ENTITY,
         entityId: id,
         organisationId: id,
-        action: current.status !== updated.status ? (updated.status === 'suspended' ? 'organisation.suspended' : 'organisation.reactivated') : 'organisation.updated',
+        action:
+          current.status !== updated.status ? (updated.status === 'suspended' ? 'organisation.suspended' : 'organisation.reactivated') : 'organisation.updated',
         before: snapshot(current),
         after: snapshot(updated),
       });

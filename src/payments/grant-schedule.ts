@@ -27,7 +27,19 @@ export class GrantScheduler {
   /** Schedules the grant's instalments; returns them as the `aid.granted` event carries them. */
   async schedule(trx: Db, grant: Grant, instalments: Instalment[], now: Date): Promise<EventPayment[]> {
     const payeeId = await this.payees.resolveForGrant(trx, grant);
-    const payments = await this.payments.insertSchedule(trx, { requestId: grant.requestId, decisionId: grant.decisionId, organisationId: grant.organisationId, reference: grant.reference, payeeId, payee: grant.payee }, instalments, now);
+    const payments = await this.payments.insertSchedule(
+      trx,
+      {
+        requestId: grant.requestId,
+        decisionId: grant.decisionId,
+        organisationId: grant.organisationId,
+        reference: grant.reference,
+        payeeId,
+        payee: grant.payee,
+      },
+      instalments,
+      now,
+    );
     return payments.map((p) => ({ ...p, payeeId, instalments: payments.length }));
   }
 }

@@ -58,7 +58,34 @@ export function createTransfersModule(deps: {
 }) {
   const { db, owed, requests, accounts, blobs, mailer, settings, audit, clock, events } = deps;
   const batchRepository = new BatchRepository(deps.cipher);
-  const batches = new BatchService({ db, batches: batchRepository, debtors: owed.debtorAccountRepository, payments: owed.payments, payees: owed.payeeRepository, requests, users: accounts, blobs, mailer, settings, audit, clock, events });
-  const rejections = new RejectionService({ db, payments: owed.payments, batchRepository, batches, requests, users: accounts, mailer, audit, clock, baseUrl: deps.baseUrl, events, accessLog: deps.accessLog });
+  const batches = new BatchService({
+    db,
+    batches: batchRepository,
+    debtors: owed.debtorAccountRepository,
+    payments: owed.payments,
+    payees: owed.payeeRepository,
+    requests,
+    users: accounts,
+    blobs,
+    mailer,
+    settings,
+    audit,
+    clock,
+    events,
+  });
+  const rejections = new RejectionService({
+    db,
+    payments: owed.payments,
+    batchRepository,
+    batches,
+    requests,
+    users: accounts,
+    mailer,
+    audit,
+    clock,
+    baseUrl: deps.baseUrl,
+    events,
+    accessLog: deps.accessLog,
+  });
   return { batches, rejections };
 }

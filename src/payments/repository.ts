@@ -62,12 +62,27 @@ export interface PaymentRow {
 export type PaymentReadRow = PaymentRow & { reissued_by?: string | null };
 
 export const toPayment = (r: PaymentReadRow): Payment => ({
-  id: r.id, requestId: r.request_id, organisationId: r.organisation_id, decisionId: r.decision_id,
-  instalment: r.instalment, instalments: r.instalments, amountCents: Number(r.amount_cents), dueDate: r.due_date,
-  payeeId: r.payee_id ?? null, payeeName: r.payee_name, payeeIban: r.payee_iban, status: r.status,
-  endToEndId: r.end_to_end_id ?? null, reissueNo: r.reissue_no ?? 0, reissueOf: r.reissue_of ?? null,
-  reissuedBy: r.reissued_by ?? null, rejectionCode: r.rejection_code ?? null, rejectionComment: r.rejection_comment ?? null,
-  rejectedAt: r.rejected_at ?? null, cancelReason: r.cancel_reason ?? null, version: r.version ?? 1,
+  id: r.id,
+  requestId: r.request_id,
+  organisationId: r.organisation_id,
+  decisionId: r.decision_id,
+  instalment: r.instalment,
+  instalments: r.instalments,
+  amountCents: Number(r.amount_cents),
+  dueDate: r.due_date,
+  payeeId: r.payee_id ?? null,
+  payeeName: r.payee_name,
+  payeeIban: r.payee_iban,
+  status: r.status,
+  endToEndId: r.end_to_end_id ?? null,
+  reissueNo: r.reissue_no ?? 0,
+  reissueOf: r.reissue_of ?? null,
+  reissuedBy: r.reissued_by ?? null,
+  rejectionCode: r.rejection_code ?? null,
+  rejectionComment: r.rejection_comment ?? null,
+  rejectedAt: r.rejected_at ?? null,
+  cancelReason: r.cancel_reason ?? null,
+  version: r.version ?? 1,
 });
 
 /** "2026-00042", instalment 3 → "E2026-00042-03"; its re-issues end in -R1, -R2… (stable EndToEndIds). */
@@ -98,22 +113,47 @@ export class PaymentRepository {
 
   async insertSchedule(
     db: Db,
-    p: { requestId: string; decisionId: string; organisationId: string; reference: string; payeeId: string; payee: { kind: string; name: string; iban: string; bic: string | null } },
+    p: {
+      requestId: string;
+      decisionId: string;
+      organisationId: string;
+      reference: string;
+      payeeId: string;
+      payee: { kind: string; name: string; iban: string; bic: string | null };
+    },
     schedule: Instalment[],
     now: Date,
   ): Promise<Array<{ id: string; instalment: number; amountCents: number }>> {
-    const rows = await db('payments').insert(
-      schedule.map((i) => ({
-        request_id: p.requestId, decision_id: p.decisionId, organisation_id: p.organisationId, instalment: i.instalment, instalments: schedule.length,
-        amount_cents: i.amountCents, due_date: i.dueDate, payee_kind: p.payee.kind, payee_name: p.payee.name, payee_iban: this.cipher.encrypt(p.payee.iban, 'payments.payee_iban'), payee_bic: p.payee.bic,
-        payee_id: p.payeeId, end_to_end_id: endToEndId(p.reference, i.instalment), status: 'scheduled', created_at: now, updated_at: now,
-      })),
-    ).returning<Array<Pick<PaymentRow, 'id' | 'instalment' | 'amount_cents'>>>(['id', 'instalment', 'amount_cents']);
+    const rows = await db('payments')
+      .insert(
+        schedule.map((i) => ({
+          request_id: p.requestId,
+          decision_id: p.decisionId,
+          organisation_id: p.organisationId,
+          instalment: i.instalment,
+          instalments: schedule.length,
+          amount_cents: i.amountCents,
+          due_date: i.dueDate,
+          payee_kind: p.payee.kind,
+          payee_name: p.payee.name,
+          payee_iban: this.cipher.encrypt(p.payee.iban, 'payments.payee_iban'),
+          payee_bic: p.payee.bic,
+          payee_id: p.payeeId,
+          end_to_end_id: endToEndId(p.reference, i.instalment),
+          status: 'scheduled',
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .returning<Array<Pick<PaymentRow, 'id' | 'instalment' | 'amount_cents'>>>(['id', 'instalment', 'amount_cents']);
     return rows.map((r) => ({ id: r.id, instalment: r.instalment, amountCents: Number(r.amount_cents) }));
   }
 
   forRequestQuery(db: Db, requestId: string) {
-    return db('payments').where({ request_id: requestId }).orderBy([{ column: 'due_date' }, { column: 'instalment' }, { column: 'reissue_no' }]).select<PaymentReadRow[]>('payments.*', WITH_REISSUE(db));
+    return db('payments')
+      .where({ request_id: requestId })
+      .orderBy([{ column: 'due_date' }, { column: 'instalment' }, { column: 'reissue_no' }])
+      .select<PaymentReadRow[]>('payments.*', WITH_REISSUE(db));
   }
 
   async forRequest(db: Db, requestId: string): Promise<Payment[]> {
@@ -128,7 +168,11 @@ export class PaymentRepository {
   }
 
   async update(db: Db, id: string, version: number, from: PaymentStatus[], patch: Record<string, unknown>, now: Date): Promise<boolean> {
-    const n = await db('payments').where({ id, version }).whereIn('status', from).update({ ...patch, version: version + 1, updated_at: now }).returning<Array<Pick<PaymentRow, 'id'>>>('id');
+    const n = await db('payments')
+      .where({ id, version })
+      .whereIn('status', from)
+      .update({ ...patch, version: version + 1, updated_at: now })
+      .returning<Array<Pick<PaymentRow, 'id'>>>('id');
     return n.length === 1;
   }
 
@@ -139,25 +183,46 @@ export class PaymentRepository {
     const reissueNo = rejected.reissueNo + 1;
     const [row] = await db('payments')
       .insert({
-        request_id: original.request_id, decision_id: original.decision_id, organisation_id: original.organisation_id, instalment: original.instalment, instalments: original.instalments,
-        amount_cents: original.amount_cents, due_date: dueDate, payee_kind: original.payee_kind, payee_name: original.payee_name, payee_iban: this.cipher.encrypt(this.cipher.decrypt(original.payee_iban, 'payments.payee_iban'), 'payments.payee_iban'), payee_bic: original.payee_bic,
-        payee_id: original.payee_id, end_to_end_id: endToEndId(reference, original.instalment, reissueNo), reissue_no: reissueNo, reissue_of: rejected.id,
-        status: 'scheduled', created_at: now, updated_at: now,
+        request_id: original.request_id,
+        decision_id: original.decision_id,
+        organisation_id: original.organisation_id,
+        instalment: original.instalment,
+        instalments: original.instalments,
+        amount_cents: original.amount_cents,
+        due_date: dueDate,
+        payee_kind: original.payee_kind,
+        payee_name: original.payee_name,
+        payee_iban: this.cipher.encrypt(this.cipher.decrypt(original.payee_iban, 'payments.payee_iban'), 'payments.payee_iban'),
+        payee_bic: original.payee_bic,
+        payee_id: original.payee_id,
+        end_to_end_id: endToEndId(reference, original.instalment, reissueNo),
+        reissue_no: reissueNo,
+        reissue_of: rejected.id,
+        status: 'scheduled',
+        created_at: now,
+        updated_at: now,
       })
       .returning<Array<Pick<PaymentRow, 'id'>>>('id');
     return row!.id;
   }
 
   async cancelScheduled(db: Db, requestId: string, reason: string, now: Date): Promise<Payment[]> {
-    const rows = await db('payments').where({ request_id: requestId, status: 'scheduled' })
-      .update({ status: 'cancelled', cancel_reason: reason, cancelled_at: now, updated_at: now, version: db.raw('version + 1') }).returning<PaymentRow[]>('*');
+    const rows = await db('payments')
+      .where({ request_id: requestId, status: 'scheduled' })
+      .update({ status: 'cancelled', cancel_reason: reason, cancelled_at: now, updated_at: now, version: db.raw('version + 1') })
+      .returning<PaymentRow[]>('*');
     return rows.map((r) => this.toPayment(r));
   }
 
   /** Whether every payment of a request is done with: settled or cancelled, a rejected one replaced by a re-issue. */
   async allSettled(db: Db, requestId: string): Promise<boolean> {
-    const open = await db('payments as p').where('p.request_id', requestId)
-      .where((w) => w.whereIn('p.status', ['scheduled', 'batched', 'sent']).orWhere((r) => r.where('p.status', 'rejected').whereNotExists((q) => q.from('payments as x').whereRaw('x.reissue_of = p.id'))))
+    const open = await db('payments as p')
+      .where('p.request_id', requestId)
+      .where((w) =>
+        w
+          .whereIn('p.status', ['scheduled', 'batched', 'sent'])
+          .orWhere((r) => r.where('p.status', 'rejected').whereNotExists((q) => q.from('payments as x').whereRaw('x.reissue_of = p.id'))),
+      )
       .first<Pick<PaymentRow, 'id'> | undefined>('p.id');
     const settled = await db('payments').where({ request_id: requestId, status: 'settled' }).first<Pick<PaymentRow, 'id'> | undefined>('id');
     return !open && Boolean(settled);
@@ -175,8 +240,15 @@ export class PaymentRepository {
       .where('p.due_date', '<=', until)
       .orderBy([{ column: 'p.due_date' }, { column: 'p.end_to_end_id' }])
       .limit(limit)
-      .select<Array<{ id: string; request_id: string; reference: string | null; amount_cents: string; due_date: string; payee_name: string; reason: string | null }>>(
-        'p.id', 'p.request_id', 'r.reference', 'p.amount_cents', 'p.due_date', db.raw('coalesce(y.name, p.payee_name) as payee_name'),
+      .select<
+        Array<{ id: string; request_id: string; reference: string | null; amount_cents: string; due_date: string; payee_name: string; reason: string | null }>
+      >(
+        'p.id',
+        'p.request_id',
+        'r.reference',
+        'p.amount_cents',
+        'p.due_date',
+        db.raw('coalesce(y.name, p.payee_name) as payee_name'),
         db.raw(`case
           when p.payee_id is null then 'Bénéficiaire inconnu'
           when exists (select 1 from bank_accounts w where w.payee_id = p.payee_id and w.status = 'pending') then 'Changement de RIB à confirmer'
@@ -185,16 +257,24 @@ export class PaymentRepository {
           else null end as reason`),
       );
     return rows.map((r) => ({
-      id: r.id, requestId: r.request_id, reference: r.reference ?? null, payeeName: r.payee_name,
-      amountCents: Number(r.amount_cents), dueDate: r.due_date, reason: r.reason ?? null,
+      id: r.id,
+      requestId: r.request_id,
+      reference: r.reference ?? null,
+      payeeName: r.payee_name,
+      amountCents: Number(r.amount_cents),
+      dueDate: r.due_date,
+      reason: r.reason ?? null,
     }));
   }
 
   /** Rejected payments an operator has not re-issued yet. */
   async rejectedOpen(db: Db): Promise<Array<Payment & { reference: string | null }>> {
-    const rows = await db('payments as p').join('aid_requests as r', 'r.id', 'p.request_id')
-      .where('p.status', 'rejected').whereNotExists((q) => q.from('payments as x').whereRaw('x.reissue_of = p.id'))
-      .orderBy('p.rejected_at', 'desc').select<Array<PaymentReadRow & { reference: string | null }>>('p.*', 'r.reference', db.raw('null as reissued_by'));
+    const rows = await db('payments as p')
+      .join('aid_requests as r', 'r.id', 'p.request_id')
+      .where('p.status', 'rejected')
+      .whereNotExists((q) => q.from('payments as x').whereRaw('x.reissue_of = p.id'))
+      .orderBy('p.rejected_at', 'desc')
+      .select<Array<PaymentReadRow & { reference: string | null }>>('p.*', 'r.reference', db.raw('null as reissued_by'));
     return rows.map((r) => ({ ...this.toPayment(r), reference: r.reference ?? null }));
   }
 }

@@ -28,8 +28,13 @@ export function paymentRoutes(services: Services): Router {
   router.get(urls.payments(), ...requirePermission('payments:read'), async (req, res) => {
     const a = actor(req);
     res.render('payments/index', {
-      ...(await batches.overview(a, page.parse(req.query.page))), reasonOptions, canReadRequests: can(a, 'requests:read'),
-      canManage: can(a, 'payments:manage'), canReview: can(a, 'bank-accounts:review'), canSettings: can(a, 'settings:manage'), canPayees: can(a, 'payees:manage'),
+      ...(await batches.overview(a, page.parse(req.query.page))),
+      reasonOptions,
+      canReadRequests: can(a, 'requests:read'),
+      canManage: can(a, 'payments:manage'),
+      canReview: can(a, 'bank-accounts:review'),
+      canSettings: can(a, 'settings:manage'),
+      canPayees: can(a, 'payees:manage'),
     });
   });
 
@@ -42,8 +47,14 @@ export function paymentRoutes(services: Services): Router {
       const outcome = await services.runJob('sepa-batches', { userId: a.userId, label: a.name });
       if (outcome.status === 'succeeded') {
         const n = outcome.counts.batches ?? 0;
-        req.flash('success', n ? `${n} lot${n > 1 ? 's' : ''} préparé${n > 1 ? 's' : ''} (${outcome.counts.payments} virements) : à faire approuver par une autre personne.` : 'Aucun virement à préparer aujourd’hui.');
-      } else if (outcome.status === 'skipped') req.flash('info', `Préparation déjà faite aujourd’hui (${outcome.reason}) : les échéances restantes partiront avec le prochain lot.`);
+        req.flash(
+          'success',
+          n
+            ? `${n} lot${n > 1 ? 's' : ''} préparé${n > 1 ? 's' : ''} (${outcome.counts.payments} virements) : à faire approuver par une autre personne.`
+            : 'Aucun virement à préparer aujourd’hui.',
+        );
+      } else if (outcome.status === 'skipped')
+        req.flash('info', `Préparation déjà faite aujourd’hui (${outcome.reason}) : les échéances restantes partiront avec le prochain lot.`);
       else req.flash('error', `La préparation a échoué : ${outcome.error}`);
       res.redirect(urls.payments());
     },
@@ -57,7 +68,10 @@ export function paymentRoutes(services: Services): Router {
     handle: async (req, res) => {
       if (req.uploadError) throw new ValidationError({ file: req.uploadError });
       const r = await rejections.importStatusReport(actor(req), req.file);
-      req.flash('success', `Rapport de la banque lu : ${r.rejected} virement(s) rejeté(s), ${r.accepted} accepté(s)${r.alreadyRejected ? `, ${r.alreadyRejected} déjà connu(s)` : ''}${r.unknown.length ? `, ${r.unknown.length} référence(s) inconnue(s) : ${r.unknown.slice(0, 5).join(', ')}` : ''}.`);
+      req.flash(
+        'success',
+        `Rapport de la banque lu : ${r.rejected} virement(s) rejeté(s), ${r.accepted} accepté(s)${r.alreadyRejected ? `, ${r.alreadyRejected} déjà connu(s)` : ''}${r.unknown.length ? `, ${r.unknown.length} référence(s) inconnue(s) : ${r.unknown.slice(0, 5).join(', ')}` : ''}.`,
+      );
       res.redirect(urls.payments());
     },
   });
@@ -65,13 +79,23 @@ export function paymentRoutes(services: Services): Router {
   router.get(routes.batch, ...requirePermission('payments:read'), async (req, res) => {
     const a = actor(req);
     res.render('payments/batch', {
-      ...(await batches.get(a, id(req))), reasonOptions,
-      canApprove: can(a, 'payments:approve'), canManage: can(a, 'payments:manage'), canReadRequests: can(a, 'requests:read'), me: a.userId,
+      ...(await batches.get(a, id(req))),
+      reasonOptions,
+      canApprove: can(a, 'payments:approve'),
+      canManage: can(a, 'payments:manage'),
+      canReadRequests: can(a, 'requests:read'),
+      me: a.userId,
       reauth: can(a, 'payments:approve') ? await gate.prompt(req) : null,
     });
   });
 
-  const batchAction = (path: string, permission: 'payments:approve' | 'payments:read', message: string, act: (req: Request, version: number) => Promise<void>, sensitive = false) =>
+  const batchAction = (
+    path: string,
+    permission: 'payments:approve' | 'payments:read',
+    message: string,
+    act: (req: Request, version: number) => Promise<void>,
+    sensitive = false,
+  ) =>
     postForm(router, path, logger, {
       permission,
       schema: batchActionSchema,
@@ -83,8 +107,19 @@ export function paymentRoutes(services: Services): Router {
         res.redirect(toBatch(req));
       },
     });
-  batchAction(routes.batchApprove, 'payments:approve', 'Lot approuvé : il peut être transmis à la banque.', (req, v) => batches.approve(actor(req), id(req), v), true);
-  batchAction(routes.batchTransmit, 'payments:approve', 'Lot transmis : téléchargez le fichier pour le portail de la banque ; les avis de mise en paiement sont envoyés.', (req, v) => batches.transmit(actor(req), id(req), v));
+  batchAction(
+    routes.batchApprove,
+    'payments:approve',
+    'Lot approuvé : il peut être transmis à la banque.',
+    (req, v) => batches.approve(actor(req), id(req), v),
+    true,
+  );
+  batchAction(
+    routes.batchTransmit,
+    'payments:approve',
+    'Lot transmis : téléchargez le fichier pour le portail de la banque ; les avis de mise en paiement sont envoyés.',
+    (req, v) => batches.transmit(actor(req), id(req), v),
+  );
   batchAction(routes.batchSettle, 'payments:approve', 'Lot réglé : les versements sont constatés.', (req, v) => batches.settle(actor(req), id(req), v));
 
   // cancelling a batch asks first: a page says what will happen, its form carries the confirmation

@@ -21,7 +21,8 @@ export function addMonths(date: string, months: number): string {
 
 export function buildSchedule(amountCents: number, instalments: number, firstDueDate: string): Instalment[] {
   if (!Number.isSafeInteger(amountCents) || amountCents <= 0) throw new RangeError('amount must be a positive integer of cents');
-  if (!Number.isInteger(instalments) || instalments < 1 || instalments > amountCents) throw new RangeError('instalments must be between 1 and the amount in cents');
+  if (!Number.isInteger(instalments) || instalments < 1 || instalments > amountCents)
+    throw new RangeError('instalments must be between 1 and the amount in cents');
   const base = Math.floor(amountCents / instalments);
   const remainder = amountCents - base * instalments;
   return Array.from({ length: instalments }, (_, i) => ({

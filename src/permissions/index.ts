@@ -26,10 +26,22 @@ type Reach = 'all' | 'own';
  */
 const GRANTS = {
   'home:view': {
-    admin: 'all', operator: 'all', social_adviser: 'all', accountant: 'all', auditor: 'all', landlord_admin: 'own', landlord_instructor: 'own',
+    admin: 'all',
+    operator: 'all',
+    social_adviser: 'all',
+    accountant: 'all',
+    auditor: 'all',
+    landlord_admin: 'own',
+    landlord_instructor: 'own',
   },
   'account:manage': {
-    admin: 'own', operator: 'own', social_adviser: 'own', accountant: 'own', auditor: 'own', landlord_admin: 'own', landlord_instructor: 'own',
+    admin: 'own',
+    operator: 'own',
+    social_adviser: 'own',
+    accountant: 'own',
+    auditor: 'own',
+    landlord_admin: 'own',
+    landlord_instructor: 'own',
   },
   'organisations:read': { admin: 'all', operator: 'all', landlord_admin: 'own' },
   'organisations:manage': { admin: 'all' },

@@ -1,15 +1,7 @@
 export const ORGANISATION_KINDS = ['association', 'landlord', 'funder'] as const;
 export type OrganisationKind = (typeof ORGANISATION_KINDS)[number];
 
-export const ROLES = [
-  'admin',
-  'operator',
-  'social_adviser',
-  'accountant',
-  'auditor',
-  'landlord_admin',
-  'landlord_instructor',
-] as const;
+export const ROLES = ['admin', 'operator', 'social_adviser', 'accountant', 'auditor', 'landlord_admin', 'landlord_instructor'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** The roles that move money or manage access: a second factor in production, re-authentication to create one. */

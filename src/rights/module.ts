@@ -10,5 +10,15 @@ import { SubjectExportRepository } from './subject-export-repository';
 
 /** The GDPR requests register and the subject-access export. */
 export function createRightsModule(deps: { db: Knex; audit: AuditService; accessLog: AccessLogService; clock: Clock; cipher: FieldCipher }) {
-  return { rights: new RightsService({ db: deps.db, rights: new RightsRepository(), subjects: new SubjectExportRepository(new OrganisationRepository()), audit: deps.audit, accessLog: deps.accessLog, clock: deps.clock, cipher: deps.cipher }) };
+  return {
+    rights: new RightsService({
+      db: deps.db,
+      rights: new RightsRepository(),
+      subjects: new SubjectExportRepository(new OrganisationRepository()),
+      audit: deps.audit,
+      accessLog: deps.accessLog,
+      clock: deps.clock,
+      cipher: deps.cipher,
+    }),
+  };
 }

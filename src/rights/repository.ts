@@ -58,20 +58,48 @@ const toRequest = (r: RightsRequestListRow): RightsRequest => ({
 });
 
 const selectRequests = (db: Db) =>
-  db('rights_requests as q').select<RightsRequestListRow[]>('q.*', db.raw("(select p.first_names || ' ' || p.last_name from persons p where p.id = q.person_id) as person_name"));
+  db('rights_requests as q').select<RightsRequestListRow[]>(
+    'q.*',
+    db.raw("(select p.first_names || ' ' || p.last_name from persons p where p.id = q.person_id) as person_name"),
+  );
 
 /** The register of rights requests (the association's, not tenant data of one landlord). */
 export class RightsRepository {
-  async insert(db: Db, r: { personId: string; kind: RightKind; receivedOn: string; dueOn: string; channel: RightChannel; requester: string; details: string | null; createdBy: string }, now: Date): Promise<string> {
+  async insert(
+    db: Db,
+    r: {
+      personId: string;
+      kind: RightKind;
+      receivedOn: string;
+      dueOn: string;
+      channel: RightChannel;
+      requester: string;
+      details: string | null;
+      createdBy: string;
+    },
+    now: Date,
+  ): Promise<string> {
     const [row] = await db<RightsRequestRow>('rights_requests')
-      .insert({ person_id: r.personId, kind: r.kind, received_on: r.receivedOn, due_on: r.dueOn, channel: r.channel, requester: r.requester, details: r.details, created_by: r.createdBy, created_at: now })
+      .insert({
+        person_id: r.personId,
+        kind: r.kind,
+        received_on: r.receivedOn,
+        due_on: r.dueOn,
+        channel: r.channel,
+        requester: r.requester,
+        details: r.details,
+        created_by: r.createdBy,
+        created_at: now,
+      })
       .returning<Array<Pick<RightsRequestRow, 'id'>>>('id');
     return row!.id;
   }
 
   /** Open requests first (the nearest deadline first), then the answered ones, newest first. */
   async list(db: Db): Promise<RightsRequest[]> {
-    const rows = await selectRequests(db).orderByRaw('q.answered_on is not null, case when q.answered_on is null then q.due_on end asc, q.answered_on desc, q.created_at desc').limit(500);
+    const rows = await selectRequests(db)
+      .orderByRaw('q.answered_on is not null, case when q.answered_on is null then q.due_on end asc, q.answered_on desc, q.created_at desc')
+      .limit(500);
     return rows.map(toRequest);
   }
 
@@ -87,15 +115,23 @@ export class RightsRepository {
 
   /** A person a request is about: name and current (or last) household, or null. */
   async person(db: Db, personId: string): Promise<{ id: string; name: string; householdId: string | null } | null> {
-    const p = await db('persons').where({ id: personId }).first<{ id: string; first_names: string; last_name: string } | undefined>('id', 'first_names', 'last_name');
+    const p = await db('persons')
+      .where({ id: personId })
+      .first<{ id: string; first_names: string; last_name: string } | undefined>('id', 'first_names', 'last_name');
     if (!p) return null;
-    const home = await db('household_members').where({ person_id: personId }).orderByRaw('to_date is not null, from_date desc').first<{ household_id: string } | undefined>('household_id');
+    const home = await db('household_members')
+      .where({ person_id: personId })
+      .orderByRaw('to_date is not null, from_date desc')
+      .first<{ household_id: string } | undefined>('household_id');
     return { id: p.id, name: `${p.first_names} ${p.last_name}`, householdId: home?.household_id ?? null };
   }
 
   async answer(db: Db, id: string, version: number, answeredOn: string, answer: string): Promise<boolean> {
-    const rows = await db('rights_requests').where({ id, version }).whereNull('answered_on')
-      .update({ answered_on: answeredOn, answer, version: db.raw('version + 1') }).returning<Array<Pick<RightsRequestRow, 'id'>>>('id');
+    const rows = await db('rights_requests')
+      .where({ id, version })
+      .whereNull('answered_on')
+      .update({ answered_on: answeredOn, answer, version: db.raw('version + 1') })
+      .returning<Array<Pick<RightsRequestRow, 'id'>>>('id');
     return rows.length === 1;
   }
 }

@@ -27,7 +27,15 @@ export class RightsService {
   private readonly clock: Clock;
   private readonly cipher: FieldCipher;
 
-  constructor(deps: { db: Knex; rights: RightsRepository; subjects: SubjectExportRepository; audit: AuditService; accessLog: AccessLogService; clock: Clock; cipher: FieldCipher }) {
+  constructor(deps: {
+    db: Knex;
+    rights: RightsRepository;
+    subjects: SubjectExportRepository;
+    audit: AuditService;
+    accessLog: AccessLogService;
+    clock: Clock;
+    cipher: FieldCipher;
+  }) {
     this.db = deps.db;
     this.rights = deps.rights;
     this.subjects = deps.subjects;
@@ -75,8 +83,12 @@ export class RightsService {
     return this.db.transaction(async (trx) => {
       const id = await this.rights.insert(trx, { ...input, details: input.details ?? null, dueOn, createdBy: actor.userId }, this.clock.now());
       await this.audit.record(trx, actor, {
-        entityType: 'rights_request', entityId: id, organisationId: actor.organisationId, action: 'rights.request_recorded',
-        before: null, after: { personId: input.personId, kind: input.kind, receivedOn: input.receivedOn, dueOn, channel: input.channel },
+        entityType: 'rights_request',
+        entityId: id,
+        organisationId: actor.organisationId,
+        action: 'rights.request_recorded',
+        before: null,
+        after: { personId: input.personId, kind: input.kind, receivedOn: input.receivedOn, dueOn, channel: input.channel },
       });
       return id;
     });
@@ -89,8 +101,12 @@ export class RightsService {
     await this.db.transaction(async (trx) => {
       if (!(await this.rights.answer(trx, id, input.version, input.answeredOn, input.answer))) throw new ConflictError();
       await this.audit.record(trx, actor, {
-        entityType: 'rights_request', entityId: id, organisationId: actor.organisationId, action: 'rights.request_answered',
-        before: null, after: { answeredOn: input.answeredOn, late: input.answeredOn > current.dueOn },
+        entityType: 'rights_request',
+        entityId: id,
+        organisationId: actor.organisationId,
+        action: 'rights.request_answered',
+        before: null,
+        after: { answeredOn: input.answeredOn, late: input.answeredOn > current.dueOn },
       });
     });
   }
@@ -102,7 +118,14 @@ export class RightsService {
     const data = await subjectExport(this.db, this.cipher, request.personId, now, this.subjects);
     if (!data) throw new NotFoundError();
     await this.db.transaction(async (trx) => {
-      await this.audit.record(trx, actor, { entityType: 'rights_request', entityId: id, organisationId: actor.organisationId, action: 'rights.data_exported', before: null, after: null });
+      await this.audit.record(trx, actor, {
+        entityType: 'rights_request',
+        entityId: id,
+        organisationId: actor.organisationId,
+        action: 'rights.data_exported',
+        before: null,
+        after: null,
+      });
       await this.accessLog.read(actor, { action: 'person.export', entityType: 'person', entityId: request.personId }, trx);
     });
     return { fileName: `donnees-personnelles-${parisDate(now)}.json`, body: `${JSON.stringify(data, null, 2)}\n` };

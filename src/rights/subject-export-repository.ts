@@ -219,34 +219,106 @@ export class SubjectExportRepository {
       .join('organisations as o', 'o.id', 'h.organisation_id')
       .where('m.person_id', personId)
       .orderBy('m.from_date')
-      .select<SubjectMembershipRow[]>('m.household_id', 'm.relationship', 'm.from_date', 'm.to_date', 'h.address_line1', 'h.address_line2', 'h.postcode', 'h.city', 'h.tenancy_reference', 'h.entry_date', 'h.rent_cents', 'h.charges_cents', 'h.housing_allowance_cents', 'o.name as landlord');
+      .select<SubjectMembershipRow[]>(
+        'm.household_id',
+        'm.relationship',
+        'm.from_date',
+        'm.to_date',
+        'h.address_line1',
+        'h.address_line2',
+        'h.postcode',
+        'h.city',
+        'h.tenancy_reference',
+        'h.entry_date',
+        'h.rent_cents',
+        'h.charges_cents',
+        'h.housing_allowance_cents',
+        'o.name as landlord',
+      );
     const householdIds = [...new Set(memberships.map((m) => m.household_id))];
 
     const requests = householdIds.length
-      ? await db('aid_requests as r').join('aid_types as t', 't.id', 'r.aid_type_id').whereIn('r.household_id', householdIds).orderBy('r.created_at')
-        .select<SubjectRequestRow[]>('r.id', 'r.reference', 'r.status', 'r.situation', 'r.consent', 'r.requested_cents', 'r.requested_months', 'r.granted_cents', 'r.submitted_at', 'r.decided_at', 'r.payee_kind', 'r.payee_name', 't.label as aid')
+      ? await db('aid_requests as r')
+          .join('aid_types as t', 't.id', 'r.aid_type_id')
+          .whereIn('r.household_id', householdIds)
+          .orderBy('r.created_at')
+          .select<SubjectRequestRow[]>(
+            'r.id',
+            'r.reference',
+            'r.status',
+            'r.situation',
+            'r.consent',
+            'r.requested_cents',
+            'r.requested_months',
+            'r.granted_cents',
+            'r.submitted_at',
+            'r.decided_at',
+            'r.payee_kind',
+            'r.payee_name',
+            't.label as aid',
+          )
       : [];
     const requestIds = requests.map((r) => r.id);
     const ofRequests = (table: string) => db(table).whereIn('request_id', requestIds);
     const decisions = requestIds.length
-      ? await ofRequests('decisions').orderBy('proposed_at')
-        .select<SubjectDecisionRow[]>('request_id', 'kind', 'amount_cents', 'instalments', 'first_due_date', 'reason_code', 'adjourned_until', 'validated_at', 'proposed_at', 'status')
+      ? await ofRequests('decisions')
+          .orderBy('proposed_at')
+          .select<SubjectDecisionRow[]>(
+            'request_id',
+            'kind',
+            'amount_cents',
+            'instalments',
+            'first_due_date',
+            'reason_code',
+            'adjourned_until',
+            'validated_at',
+            'proposed_at',
+            'status',
+          )
       : [];
     const payments = requestIds.length
-      ? await ofRequests('payments').orderBy('due_date').select<SubjectPaymentRow[]>('request_id', 'instalment', 'amount_cents', 'due_date', 'status', 'settled_at')
+      ? await ofRequests('payments')
+          .orderBy('due_date')
+          .select<SubjectPaymentRow[]>('request_id', 'instalment', 'amount_cents', 'due_date', 'status', 'settled_at')
       : [];
     const documents = requestIds.length
-      ? await ofRequests('request_documents').orderBy('uploaded_at').select<SubjectDocumentRow[]>('request_id', 'kind', 'filename', 'version', 'current', 'uploaded_at')
+      ? await ofRequests('request_documents')
+          .orderBy('uploaded_at')
+          .select<SubjectDocumentRow[]>('request_id', 'kind', 'filename', 'version', 'current', 'uploaded_at')
       : [];
-    const uploads = requestIds.length ? await ofRequests('request_uploads').orderBy('uploaded_at').select<SubjectUploadRow[]>('request_id', 'filename', 'uploaded_at') : [];
+    const uploads = requestIds.length
+      ? await ofRequests('request_uploads').orderBy('uploaded_at').select<SubjectUploadRow[]>('request_id', 'filename', 'uploaded_at')
+      : [];
     const exchanges = requestIds.length
-      ? await db('request_events').whereIn('request_id', requestIds).where('visibility', 'shared').whereNot('kind', 'note').orderBy('occurred_at')
-        .select<SubjectExchangeRow[]>('request_id', 'occurred_at', 'kind', 'to_status', 'message')
+      ? await db('request_events')
+          .whereIn('request_id', requestIds)
+          .where('visibility', 'shared')
+          .whereNot('kind', 'note')
+          .orderBy('occurred_at')
+          .select<SubjectExchangeRow[]>('request_id', 'occurred_at', 'kind', 'to_status', 'message')
       : [];
 
     const missions = householdIds.length
-      ? await db('missions as m').join('mission_types as t', 't.id', 'm.mission_type_id').whereIn('m.household_id', householdIds).orderBy('m.ordered_at')
-        .select<SubjectMissionRow[]>('m.id', 'm.reference', 'm.status', 'm.reason', 'm.ordered_at', 'm.accepted_at', 'm.started_at', 'm.ended_at', 'm.consent', 'm.outcome', 'm.recommendations', 'm.decline_reason', 'm.interruption_reason', 't.label as type')
+      ? await db('missions as m')
+          .join('mission_types as t', 't.id', 'm.mission_type_id')
+          .whereIn('m.household_id', householdIds)
+          .orderBy('m.ordered_at')
+          .select<SubjectMissionRow[]>(
+            'm.id',
+            'm.reference',
+            'm.status',
+            'm.reason',
+            'm.ordered_at',
+            'm.accepted_at',
+            'm.started_at',
+            'm.ended_at',
+            'm.consent',
+            'm.outcome',
+            'm.recommendations',
+            'm.decline_reason',
+            'm.interruption_reason',
+            't.label as type',
+          )
       : [];
     const missionIds = missions.map((m) => m.id);
     const ofMissions = (table: string) => db(table).whereIn('mission_id', missionIds);
@@ -254,26 +326,54 @@ export class SubjectExportRepository {
       ? await ofMissions('mission_objectives').orderBy('position').select<SubjectObjectiveRow[]>('mission_id', 'position', 'category', 'text', 'result')
       : [];
     const sessions = missionIds.length
-      ? await ofMissions('mission_sessions').orderBy('held_on').select<SubjectSessionRow[]>('mission_id', 'held_on', 'duration_minutes', 'kind', 'participants', 'summary', 'next_steps')
+      ? await ofMissions('mission_sessions')
+          .orderBy('held_on')
+          .select<SubjectSessionRow[]>('mission_id', 'held_on', 'duration_minutes', 'kind', 'participants', 'summary', 'next_steps')
       : [];
     const appointments = missionIds.length
-      ? await ofMissions('appointments').orderBy('starts_at').select<SubjectAppointmentRow[]>('mission_id', 'starts_at', 'duration_minutes', 'mode', 'place', 'status')
+      ? await ofMissions('appointments')
+          .orderBy('starts_at')
+          .select<SubjectAppointmentRow[]>('mission_id', 'starts_at', 'duration_minutes', 'mode', 'place', 'status')
       : [];
 
-    const history = await db('audit_events').where({ entity_type: 'person', entity_id: personId }).orderBy('occurred_at').select<SubjectHistoryRow[]>('occurred_at', 'action', 'before', 'after');
+    const history = await db('audit_events')
+      .where({ entity_type: 'person', entity_id: personId })
+      .orderBy('occurred_at')
+      .select<SubjectHistoryRow[]>('occurred_at', 'action', 'before', 'after');
     const traced = (w: Knex.QueryBuilder) => {
       w.where({ 'e.entity_type': 'person', 'e.entity_id': personId });
       if (householdIds.length) w.orWhere((x) => x.where('e.entity_type', 'household').whereIn('e.entity_id', householdIds));
       if (requestIds.length) w.orWhere((x) => x.where('e.entity_type', 'aid_request').whereIn('e.entity_id', requestIds));
       if (missionIds.length) w.orWhere((x) => x.where('e.entity_type', 'mission').whereIn('e.entity_id', missionIds));
     };
-    const traces = await db('access_events as e').join('organisations as o', 'o.id', 'e.organisation_id').where(traced)
-      .orderBy('e.occurred_at', 'desc').limit(traceLimit).select<SubjectTraceRow[]>('e.occurred_at', 'e.action', 'e.entity_type', 'o.name as organisation');
-    const rights = await db('rights_requests').where({ person_id: personId }).orderBy('received_on').select<SubjectRightsRow[]>('kind', 'received_on', 'due_on', 'channel', 'answered_on', 'answer');
+    const traces = await db('access_events as e')
+      .join('organisations as o', 'o.id', 'e.organisation_id')
+      .where(traced)
+      .orderBy('e.occurred_at', 'desc')
+      .limit(traceLimit)
+      .select<SubjectTraceRow[]>('e.occurred_at', 'e.action', 'e.entity_type', 'o.name as organisation');
+    const rights = await db('rights_requests')
+      .where({ person_id: personId })
+      .orderBy('received_on')
+      .select<SubjectRightsRow[]>('kind', 'received_on', 'due_on', 'channel', 'answered_on', 'answer');
 
     return {
-      person, association: association ? { name: association.name, siren: association.siren } : null,
-      memberships, requests, decisions, payments, documents, uploads, exchanges, missions, objectives, sessions, appointments, history, traces, rights,
+      person,
+      association: association ? { name: association.name, siren: association.siren } : null,
+      memberships,
+      requests,
+      decisions,
+      payments,
+      documents,
+      uploads,
+      exchanges,
+      missions,
+      objectives,
+      sessions,
+      appointments,
+      history,
+      traces,
+      rights,
     };
   }
 }

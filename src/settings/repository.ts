@@ -10,9 +10,17 @@ export class SettingsRepository {
   /** Writes a key when its version matches (0: not stored yet); false when someone saved in between. */
   async save(db: Db, key: string, value: unknown, version: number, now: Date): Promise<boolean> {
     if (version === 0) {
-      const rows = await db('settings').insert({ key, value: JSON.stringify(value), version: 1, updated_at: now }).onConflict('key').ignore().returning('key');
+      const rows = await db('settings')
+        .insert({ key, value: JSON.stringify(value), version: 1, updated_at: now })
+        .onConflict('key')
+        .ignore()
+        .returning('key');
       return rows.length === 1;
     }
-    return (await db('settings').where({ key, version }).update({ value: JSON.stringify(value), version: version + 1, updated_at: now })) === 1;
+    return (
+      (await db('settings')
+        .where({ key, version })
+        .update({ value: JSON.stringify(value), version: version + 1, updated_at: now })) === 1
+    );
   }
 }

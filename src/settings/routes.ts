@@ -16,9 +16,16 @@ export function settingsRoutes(services: Services): Router {
   router.get(urls.settings(), ...requirePermission('settings:manage'), async (req, res) => {
     const { settings: s, version } = await settings.current();
     const values = {
-      name: s.letterhead.name, address: s.letterhead.addressLines.join('\n'), phone: s.letterhead.phone ?? '', email: s.letterhead.email ?? '', city: s.letterhead.city,
-      signatoryName: s.letterhead.signatoryName, signatoryTitle: s.letterhead.signatoryTitle,
-      informationReminderDays: s.instruction.informationReminderDays, waitingAlertDays: s.instruction.waitingAlertDays, version,
+      name: s.letterhead.name,
+      address: s.letterhead.addressLines.join('\n'),
+      phone: s.letterhead.phone ?? '',
+      email: s.letterhead.email ?? '',
+      city: s.letterhead.city,
+      signatoryName: s.letterhead.signatoryName,
+      signatoryTitle: s.letterhead.signatoryTitle,
+      informationReminderDays: s.instruction.informationReminderDays,
+      waitingAlertDays: s.instruction.waitingAlertDays,
+      version,
     };
     await render(req, res, emptyForm(req, values));
   });

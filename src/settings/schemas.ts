@@ -34,7 +34,11 @@ export const DEFAULT_SETTINGS: Settings = {
 };
 
 const days = (label: string) =>
-  z.coerce.number({ error: `${label} : saisissez un nombre de jours` }).int({ error: `${label} : saisissez un nombre entier` }).min(1, { error: `${label} : au moins 1 jour` }).max(365, { error: `${label} : au plus 365 jours` });
+  z.coerce
+    .number({ error: `${label} : saisissez un nombre de jours` })
+    .int({ error: `${label} : saisissez un nombre entier` })
+    .min(1, { error: `${label} : au moins 1 jour` })
+    .max(365, { error: `${label} : au plus 365 jours` });
 
 export const settingsSchema = z.object({
   name: requiredText('Saisissez le nom de l’association', 140),

@@ -48,7 +48,11 @@ export class SettingsService {
       if (version !== input.version) throw new ConflictError();
       const letterhead: Settings['letterhead'] = {
         name: input.name,
-        addressLines: input.address.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).slice(0, 6),
+        addressLines: input.address
+          .split(/\r?\n/)
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .slice(0, 6),
         phone: input.phone ?? null,
         email: input.email ?? null,
         city: input.city,
@@ -62,7 +66,10 @@ export class SettingsService {
         (await this.repository.save(trx, 'instruction', instruction, rows.get('instruction')?.version ?? 0, now));
       if (!ok) throw new ConflictError();
       await this.audit.record(trx, actor, {
-        entityType: 'settings', entityId: 'association', organisationId: actor.organisationId, action: 'settings.updated',
+        entityType: 'settings',
+        entityId: 'association',
+        organisationId: actor.organisationId,
+        action: 'settings.updated',
         before: { ...before.letterhead, addressLines: before.letterhead.addressLines.join(' / '), ...before.instruction },
         after: { ...letterhead, addressLines: letterhead.addressLines.join(' / '), ...instruction },
       });

@@ -20,7 +20,14 @@ export interface EventPayment {
  */
 export interface DomainEventMap {
   /** A decision granting an aid was validated: its instalments are scheduled. */
-  'aid.granted': { requestId: string; reference: string; aidCode: string; rulesAccounts: { expenseAccount: string; thirdPartyAccount: string } | null; payments: EventPayment[]; by: string };
+  'aid.granted': {
+    requestId: string;
+    reference: string;
+    aidCode: string;
+    rulesAccounts: { expenseAccount: string; thirdPartyAccount: string } | null;
+    payments: EventPayment[];
+    by: string;
+  };
   /** A SEPA batch left for the bank. */
   'batch.transmitted': { batchId: string; msgId: string; items: Array<EventPayment & { requestId: string; reference: string | null }>; by: string };
   /** The bank returned a transfer. */

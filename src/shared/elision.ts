@@ -5,11 +5,30 @@
  * from the spelling, so they are listed.
  */
 const MUTE_H = new Set([
-  'hadrien', 'hector', 'helene', 'heloise', 'henri', 'henriette', 'herve', 'hilaire', 'hippolyte',
-  'honore', 'honorine', 'hortense', 'hubert', 'hugo', 'hugues', 'huguette', 'hyacinthe',
+  'hadrien',
+  'hector',
+  'helene',
+  'heloise',
+  'henri',
+  'henriette',
+  'herve',
+  'hilaire',
+  'hippolyte',
+  'honore',
+  'honorine',
+  'hortense',
+  'hubert',
+  'hugo',
+  'hugues',
+  'huguette',
+  'hyacinthe',
 ]);
 
-const fold = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+const fold = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
 
 export function elides(name: string): boolean {
   const word = fold(name.trim().split(/[\s-]/)[0] ?? '');

@@ -182,7 +182,9 @@ export class FieldCipher {
 
   private hashUnder(keyId: string, value: string): string {
     const normalised = value.replace(/\s/g, '').toUpperCase();
-    return `${keyId}:${createHmac('sha256', this.hashKeys.get(keyId) as Buffer).update(normalised, 'utf8').digest('hex')}`;
+    return `${keyId}:${createHmac('sha256', this.hashKeys.get(keyId) as Buffer)
+      .update(normalised, 'utf8')
+      .digest('hex')}`;
   }
 }
 

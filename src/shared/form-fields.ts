@@ -18,7 +18,11 @@ export function requiredText(missing: string, max = 200) {
 export function optionalText(max = 200) {
   return z.preprocess(
     blankToUndefined,
-    z.string().trim().max(max, { error: `Ce champ ne doit pas dépasser ${max} caractères` }).optional(),
+    z
+      .string()
+      .trim()
+      .max(max, { error: `Ce champ ne doit pas dépasser ${max} caractères` })
+      .optional(),
   );
 }
 
@@ -76,7 +80,10 @@ export function optionalSiren() {
 export function optionalPostcode() {
   return z.preprocess(
     (v) => blankToUndefined(typeof v === 'string' ? v.replace(/\s/g, '') : v),
-    z.string().regex(/^(\d{5}|2[AB]\d{3})$/, { error: 'Le code postal compte 5 chiffres, par exemple 75011' }).optional(),
+    z
+      .string()
+      .regex(/^(\d{5}|2[AB]\d{3})$/, { error: 'Le code postal compte 5 chiffres, par exemple 75011' })
+      .optional(),
   );
 }
 

@@ -51,12 +51,30 @@ export function formatPhone(phone: unknown): string {
 }
 
 const weekdayFormat = new Intl.DateTimeFormat('fr-FR', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long' });
-const longDateTimeFormat = new Intl.DateTimeFormat('fr-FR', { timeZone: TZ, weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' });
-const longDateTimeYearFormat = new Intl.DateTimeFormat('fr-FR', { timeZone: TZ, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+const longDateTimeFormat = new Intl.DateTimeFormat('fr-FR', {
+  timeZone: TZ,
+  weekday: 'long',
+  day: 'numeric',
+  month: 'long',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+const longDateTimeYearFormat = new Intl.DateTimeFormat('fr-FR', {
+  timeZone: TZ,
+  weekday: 'long',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
 
 /** Intl's French long date, the first of the month written "1er" as French does ("mardi 1er décembre"). */
 function withFirstOfMonth(format: Intl.DateTimeFormat, date: Date): string {
-  return format.formatToParts(date).map((p) => (p.type === 'day' && p.value === '1' ? '1er' : p.value)).join('');
+  return format
+    .formatToParts(date)
+    .map((p) => (p.type === 'day' && p.value === '1' ? '1er' : p.value))
+    .join('');
 }
 
 /** A calendar date "2026-11-23" → "lundi 23 novembre" ("mardi 1er décembre"). */

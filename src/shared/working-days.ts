@@ -41,7 +41,7 @@ export function isWorkingDay(date: string): boolean {
 export function addWorkingDays(date: string, count: number): string {
   let d = date;
   const step = count < 0 ? -1 : 1;
-  for (let left = Math.abs(count); left > 0; ) {
+  for (let left = Math.abs(count); left > 0;) {
     d = addDays(d, step);
     if (isWorkingDay(d)) left -= 1;
   }

@@ -9,7 +9,14 @@ export type XlsxFormat = 'text' | 'euros' | 'date' | 'integer';
  * Streams rows as an XLSX workbook (exceljs' streaming writer: rows are committed as they come,
  * never held all at once). Text cells are neutralised like CSV cells (no formula injection).
  */
-export async function sendXlsx<T>(res: Response, filename: string, sheet: string, columns: Array<{ header: string; format: XlsxFormat }>, source: AsyncIterable<T>, toCells: (row: T) => XlsxCell[]): Promise<void> {
+export async function sendXlsx<T>(
+  res: Response,
+  filename: string,
+  sheet: string,
+  columns: Array<{ header: string; format: XlsxFormat }>,
+  source: AsyncIterable<T>,
+  toCells: (row: T) => XlsxCell[],
+): Promise<void> {
   const rows = await primed(source);
   res.setHeader('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
   res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);

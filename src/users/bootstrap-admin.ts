@@ -64,7 +64,17 @@ export async function bootstrapAdmin(
     }
     const userId = await deps.users.insert(
       trx,
-      { organisationId: organisation.id, agencyId: null, agencyRestricted: false, role: 'admin', email, firstName: input.firstName, lastName: input.lastName, phone: null, status: 'active' },
+      {
+        organisationId: organisation.id,
+        agencyId: null,
+        agencyRestricted: false,
+        role: 'admin',
+        email,
+        firstName: input.firstName,
+        lastName: input.lastName,
+        phone: null,
+        status: 'active',
+      },
       now,
     );
     await deps.users.setPassword(trx, userId, hash, now);

@@ -9,7 +9,27 @@ import type { Clock } from '../shared/clock';
 import { UserService } from './service';
 
 /** The administration of accounts: invitations, roles, deactivation. */
-export function createUsersModule(deps: { db: Knex; accounts: UserRepository; organisationRepository: OrganisationRepository; tokens: PasswordTokenRepository; auth: AuthService; audit: AuditService; mailer: Mailer; clock: Clock }) {
+export function createUsersModule(deps: {
+  db: Knex;
+  accounts: UserRepository;
+  organisationRepository: OrganisationRepository;
+  tokens: PasswordTokenRepository;
+  auth: AuthService;
+  audit: AuditService;
+  mailer: Mailer;
+  clock: Clock;
+}) {
   const { db, accounts, organisationRepository, tokens, auth, audit, mailer, clock } = deps;
-  return { users: new UserService({ db, users: accounts, organisations: organisationRepository, tokens, audit, mailer, clock, setPasswordLink: (t) => auth.setPasswordLink(t) }) };
+  return {
+    users: new UserService({
+      db,
+      users: accounts,
+      organisations: organisationRepository,
+      tokens,
+      audit,
+      mailer,
+      clock,
+      setPasswordLink: (t) => auth.setPasswordLink(t),
+    }),
+  };
 }

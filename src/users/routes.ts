@@ -72,7 +72,10 @@ export function userRoutes(services: Services): Router {
   const gate = identityGate(services);
 
   const roleOptions = (a: Actor, kind: User['organisationKind'] | null) =>
-    (kind ? assignableRoles(a, kind) : ROLES.filter((r) => ['landlord', 'association', 'funder'].some((k) => assignableRoles(a, k as User['organisationKind']).includes(r)))).map((r) => ({
+    (kind
+      ? assignableRoles(a, kind)
+      : ROLES.filter((r) => ['landlord', 'association', 'funder'].some((k) => assignableRoles(a, k as User['organisationKind']).includes(r)))
+    ).map((r) => ({
       value: r,
       text: ROLE_LABELS[r],
     }));
@@ -85,9 +88,16 @@ export function userRoutes(services: Services): Router {
     const organisationOptions = scope.all ? (await organisations.listForUserAdmin(a)).map((o) => ({ value: o.id, text: o.name })) : [];
     const enrolled = await services.secondFactor.enrolledAmong(page.items.map((u) => u.id));
     res.render('users/list', {
-      page, query, organisationOptions, roleOptions: roleOptions(a, null), showOrganisation: scope.all,
+      page,
+      query,
+      organisationOptions,
+      roleOptions: roleOptions(a, null),
+      showOrganisation: scope.all,
       // read-only: the roles come from the configuration (SECOND_FACTOR_ROLES)
-      secondFactor: { roles: services.secondFactor.requiredRoles.map((r) => ROLE_LABELS[r]), enrolled: Object.fromEntries(page.items.map((u) => [u.id, enrolled.has(u.id)])) },
+      secondFactor: {
+        roles: services.secondFactor.requiredRoles.map((r) => ROLE_LABELS[r]),
+        enrolled: Object.fromEntries(page.items.map((u) => [u.id, enrolled.has(u.id)])),
+      },
     });
   });
 
@@ -99,7 +109,10 @@ export function userRoutes(services: Services): Router {
     const agencies = selected ? await organisations.agenciesOf(a, selected.id) : [];
     res.render('users/new', {
       form: { ...form, values: { organisationId: selectedId, ...form.values } },
-      organisationOptions: orgs.map((o) => ({ value: o.id, text: `${o.name} (${o.kind === 'landlord' ? 'bailleur' : o.kind === 'association' ? 'association' : 'financeur'})` })),
+      organisationOptions: orgs.map((o) => ({
+        value: o.id,
+        text: `${o.name} (${o.kind === 'landlord' ? 'bailleur' : o.kind === 'association' ? 'association' : 'financeur'})`,
+      })),
       fixedOrganisation: orgs.length === 1 ? orgs[0] : null,
       selected,
       roleOptions: roleOptions(a, selected?.kind ?? null),
@@ -131,7 +144,9 @@ export function userRoutes(services: Services): Router {
     const resettable = scopeFor(a, 'users:manage').all && detail.user.id !== a.userId;
     res.render('users/show', {
       form,
-      secondFactor: resettable ? { enrolled: await services.secondFactor.enrolled(detail.user.id), required: services.secondFactor.requiredFor(detail.user) } : null,
+      secondFactor: resettable
+        ? { enrolled: await services.secondFactor.enrolled(detail.user.id), required: services.secondFactor.requiredFor(detail.user) }
+        : null,
       reauth: resettable ? await gate.prompt(req) : null,
       user: detail.user,
       history: presentHistory(detail.history, historyLabels(new Map(agencies.map((ag) => [ag.id, ag.name])))),
@@ -151,7 +166,12 @@ export function userRoutes(services: Services): Router {
       const done = await services.secondFactor.resetByAdmin(actor(req), String(req.params.id), () =>
         gate.confirm(req, { password: 'Saisissez votre mot de passe pour confirmer (il est incorrect ou manquant)' }),
       );
-      req.flash(done ? 'success' : 'info', done ? 'Le second facteur est réinitialisé : la personne en activera un nouveau à sa prochaine connexion.' : 'Aucun second facteur n’était activé pour ce compte.');
+      req.flash(
+        done ? 'success' : 'info',
+        done
+          ? 'Le second facteur est réinitialisé : la personne en activera un nouveau à sa prochaine connexion.'
+          : 'Aucun second facteur n’était activé pour ce compte.',
+      );
       res.redirect(urls.user(String(req.params.id)));
     },
   });

@@ -48,7 +48,16 @@ export class UserService {
   private readonly clock: Clock;
   private readonly setPasswordLink: (token: string) => string;
 
-  constructor(deps: { db: Knex; users: UserRepository; organisations: OrganisationRepository; tokens: PasswordTokenRepository; audit: AuditService; mailer: Mailer; clock: Clock; setPasswordLink: (token: string) => string }) {
+  constructor(deps: {
+    db: Knex;
+    users: UserRepository;
+    organisations: OrganisationRepository;
+    tokens: PasswordTokenRepository;
+    audit: AuditService;
+    mailer: Mailer;
+    clock: Clock;
+    setPasswordLink: (token: string) => string;
+  }) {
     this.db = deps.db;
     this.users = deps.users;
     this.organisations = deps.organisations;
@@ -95,7 +104,8 @@ export class UserService {
     let proof: IdentityProof | null = null;
     if (privileged && confirmIdentity) {
       const organisation = await this.organisations.findById(this.db, scope, input.organisationId);
-      if (organisation && ROLES_BY_KIND[organisation.kind].includes(input.role) && !(await this.users.emailTaken(this.db, input.email))) proof = await confirmIdentity();
+      if (organisation && ROLES_BY_KIND[organisation.kind].includes(input.role) && !(await this.users.emailTaken(this.db, input.email)))
+        proof = await confirmIdentity();
     }
     const { id, mailId } = await this.db.transaction(async (trx) => {
       const organisation = await this.organisations.findById(trx, scope, input.organisationId);

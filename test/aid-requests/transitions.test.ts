@@ -47,7 +47,12 @@ const ACTIONS: Action[] = [
 
 async function attempt(agent: Agent, id: string, a: Action) {
   const row = await t.ctx.knex('aid_requests').where({ id }).first();
-  const res = await postFormKeepingToken(agent, `/demandes/${id}/${a.path}`, { ...a.fields, version: String(row.version) }, a.by === 'landlord' ? '/demandes' : '/instruction');
+  const res = await postFormKeepingToken(
+    agent,
+    `/demandes/${id}/${a.path}`,
+    { ...a.fields, version: String(row.version) },
+    a.by === 'landlord' ? '/demandes' : '/instruction',
+  );
   const after = await t.ctx.knex('aid_requests').where({ id }).first();
   let message = '';
   if (res.status === 400) message = $(res.text)('.alert-danger').text();
@@ -63,7 +68,15 @@ async function attempt(agent: Agent, id: string, a: Action) {
 describe('forbidden transitions', () => {
   const cases = ACTIONS.flatMap((a) => REQUEST_STATUSES.map((s) => [a.path, s, a] as const));
   it.each(cases)('%s from %s: allowed only where the state machine says, otherwise refused in French', async (_path, status, a) => {
-    const id = await insertRequest(t.ctx.knex, { organisationId: t.world.landlordA.id, householdId, aidTypeId, createdBy: t.world.users.instructorA.id, status, requestedCents: 90000, requestedMonths: 3 });
+    const id = await insertRequest(t.ctx.knex, {
+      organisationId: t.world.landlordA.id,
+      householdId,
+      aidTypeId,
+      createdBy: t.world.users.instructorA.id,
+      status,
+      requestedCents: 90000,
+      requestedMonths: 3,
+    });
     const agent = a.by === 'landlord' ? landlord : operator;
     const result = await attempt(agent, id, a);
     expect(result.status).not.toBe(500);

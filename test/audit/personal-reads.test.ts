@@ -50,25 +50,88 @@ const PERSONAL_READS: Record<string, PersonalRead> = {
 /** The other GET routes, by reason they show no one's personal data record by record. */
 const NOT_PERSONAL: Record<string, readonly string[]> = {
   'lists and queues: a search result, each record opened is traced on its own page': [
-    '/', '/menages', '/demandes', '/instruction', '/accompagnement', '/accompagnement/calendrier', '/doublons', '/personnes/doublons', '/admin/droits',
+    '/',
+    '/menages',
+    '/demandes',
+    '/instruction',
+    '/accompagnement',
+    '/accompagnement/calendrier',
+    '/doublons',
+    '/personnes/doublons',
+    '/admin/droits',
   ],
   'forms to create a record (nothing read yet)': ['/menages/nouveau', '/demandes/nouvelle', '/accompagnement/nouvelle', '/admin/droits/nouvelle'],
   'organisations, accounts of staff, settings and reference data': [
-    '/admin/membres', '/admin/membres/:id', '/admin/membres/:id/modifier', '/admin/membres/:id/agences/:agencyId/modifier', '/admin/membres/nouveau',
-    '/utilisateurs', '/utilisateurs/:id', '/utilisateurs/:id/modifier', '/utilisateurs/nouveau', '/admin/parametres', '/admin/types-accompagnement',
-    '/admin/types-accompagnement/:id', '/admin/types-accompagnement/nouveau', '/aides', '/aides/:id', '/aides/:id/modifier', '/aides/:id/versions/nouvelle', '/aides/nouvelle',
+    '/admin/membres',
+    '/admin/membres/:id',
+    '/admin/membres/:id/modifier',
+    '/admin/membres/:id/agences/:agencyId/modifier',
+    '/admin/membres/nouveau',
+    '/utilisateurs',
+    '/utilisateurs/:id',
+    '/utilisateurs/:id/modifier',
+    '/utilisateurs/nouveau',
+    '/admin/parametres',
+    '/admin/types-accompagnement',
+    '/admin/types-accompagnement/:id',
+    '/admin/types-accompagnement/nouveau',
+    '/aides',
+    '/aides/:id',
+    '/aides/:id/modifier',
+    '/aides/:id/versions/nouvelle',
+    '/aides/nouvelle',
   ],
   'the signed-in person’s own account and the login pages': [
-    '/mon-compte', '/mon-compte/codes-de-secours', '/mon-compte/mot-de-passe', '/connexion', '/connexion/second-facteur', '/mot-de-passe/definir/:token', '/mot-de-passe/oublie',
+    '/mon-compte',
+    '/mon-compte/codes-de-secours',
+    '/mon-compte/mot-de-passe',
+    '/connexion',
+    '/connexion/second-facteur',
+    '/mot-de-passe/definir/:token',
+    '/mot-de-passe/oublie',
   ],
   'money, bank accounts of landlords and suppliers (organisations), accounting figures': [
-    '/paiements', '/paiements/lots/:id', '/paiements/lots/:id/annuler', '/paiements/lots/:id/fichier.xml', '/paiements/rib', '/comptes-bancaires', '/comptes-bancaires/:id/rib',
-    '/admin/beneficiaires', '/admin/beneficiaires/:id', '/admin/beneficiaires/nouveau', '/admin/comptes-emetteurs', '/admin/comptes-emetteurs/:id/modifier',
-    '/comptabilite', '/comptabilite/balance', '/comptabilite/balance.csv', '/comptabilite/balance.xlsx', '/comptabilite/ecritures/:id', '/comptabilite/exports', '/comptabilite/exports/:id',
-    '/comptabilite/fec', '/comptabilite/journal.csv', '/comptabilite/journal.xlsx', '/comptabilite/parametres', '/comptabilite/periodes', '/comptabilite/tiers', '/comptabilite/tiers.csv', '/comptabilite/tiers.xlsx',
-    '/accompagnement/facturation', '/accompagnement/facturation.csv', '/accompagnement/facturation.xlsx',
+    '/paiements',
+    '/paiements/lots/:id',
+    '/paiements/lots/:id/annuler',
+    '/paiements/lots/:id/fichier.xml',
+    '/paiements/rib',
+    '/comptes-bancaires',
+    '/comptes-bancaires/:id/rib',
+    '/admin/beneficiaires',
+    '/admin/beneficiaires/:id',
+    '/admin/beneficiaires/nouveau',
+    '/admin/comptes-emetteurs',
+    '/admin/comptes-emetteurs/:id/modifier',
+    '/comptabilite',
+    '/comptabilite/balance',
+    '/comptabilite/balance.csv',
+    '/comptabilite/balance.xlsx',
+    '/comptabilite/ecritures/:id',
+    '/comptabilite/exports',
+    '/comptabilite/exports/:id',
+    '/comptabilite/fec',
+    '/comptabilite/journal.csv',
+    '/comptabilite/journal.xlsx',
+    '/comptabilite/parametres',
+    '/comptabilite/periodes',
+    '/comptabilite/tiers',
+    '/comptabilite/tiers.csv',
+    '/comptabilite/tiers.xlsx',
+    '/accompagnement/facturation',
+    '/accompagnement/facturation.csv',
+    '/accompagnement/facturation.xlsx',
   ],
-  'operations: jobs, outbox, figures without names, health': ['/admin/taches', '/admin/taches/:id/fichiers/:index', '/admin/courriels', '/admin/courriels/:id', '/admin/courriels/:id/pieces-jointes/:attachmentId', '/tableau-de-bord', '/healthz', '/readyz'],
+  'operations: jobs, outbox, figures without names, health': [
+    '/admin/taches',
+    '/admin/taches/:id/fichiers/:index',
+    '/admin/courriels',
+    '/admin/courriels/:id',
+    '/admin/courriels/:id/pieces-jointes/:attachmentId',
+    '/tableau-de-bord',
+    '/healthz',
+    '/readyz',
+  ],
   'the household’s own appointment link (no account: the link is the household’s)': ['/rdv/:token'],
 };
 
@@ -91,13 +154,20 @@ const tracesOf = async (userId: string, action: string): Promise<number> => {
 describe('personal data read, traced', () => {
   it('classifies every GET route of the app', () => {
     const classified = new Set([...Object.keys(PERSONAL_READS), ...Object.values(NOT_PERSONAL).flat()]);
-    const routes = registeredRoutes(ctx.app).filter((r) => r.startsWith('GET ')).map((r) => r.slice(4));
+    const routes = registeredRoutes(ctx.app)
+      .filter((r) => r.startsWith('GET '))
+      .map((r) => r.slice(4));
     expect(routes.filter((r) => !classified.has(r))).toEqual([]);
     expect([...classified].filter((r) => !routes.includes(r))).toEqual([]);
   });
 
   it.each(Object.entries(PERSONAL_READS))('GET %s leaves a read trace', async (path, { persona, action, traces = 1 }) => {
-    const userId = (await ctx.knex('users').where({ email: personaEmails(routeWorld.world)[persona] }).first<{ id: string }>('id'))?.id as string;
+    const userId = (
+      await ctx
+        .knex('users')
+        .where({ email: personaEmails(routeWorld.world)[persona] })
+        .first<{ id: string }>('id')
+    )?.id;
     const before = await tracesOf(userId, action);
     const res = await (agents.get(persona) as Agent).get(concreteUrl(routeWorld, path));
     expect({ path, status: res.status }).toEqual({ path, status: 200 });

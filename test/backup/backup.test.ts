@@ -70,7 +70,8 @@ describe('backups', () => {
     const service = new BackupService({ db: t.ctx.db, dir, keep: 5, logger: silent });
     const made = await service.create(new Date(TEST_NOW.getTime() + 60_000));
     await marker('Bailleur arrivé après la sauvegarde');
-    const names = async (knex: ReturnType<typeof knexFactory>) => (await knex('organisations').whereIn('name', ['Bailleur sauvegardé', 'Bailleur arrivé après la sauvegarde']).pluck('name')) as string[];
+    const names = async (knex: ReturnType<typeof knexFactory>) =>
+      knex('organisations').whereIn('name', ['Bailleur sauvegardé', 'Bailleur arrivé après la sauvegarde']).pluck<string[]>('name');
 
     if (onPostgres()) {
       const server = process.env.TEST_DATABASE_URL as string;

@@ -9,7 +9,11 @@ const render = (form: unknown) => cheerio.load(env.renderString(`{% import "macr
 
 describe('error summary', () => {
   it('a form-level error alone: the message, no count, no link', () => {
-    const $ = render({ values: {}, errors: { _form: 'Cette fiche a été modifiée par quelqu’un d’autre entre-temps.' }, errorSummary: [{ href: '#main', text: 'Cette fiche a été modifiée par quelqu’un d’autre entre-temps.' }] });
+    const $ = render({
+      values: {},
+      errors: { _form: 'Cette fiche a été modifiée par quelqu’un d’autre entre-temps.' },
+      errorSummary: [{ href: '#main', text: 'Cette fiche a été modifiée par quelqu’un d’autre entre-temps.' }],
+    });
     expect($('.alert-danger.error-summary[role=alert]').length).toBe(1);
     expect($('.error-summary #form-error').text()).toBe('Cette fiche a été modifiée par quelqu’un d’autre entre-temps.');
     expect($('.error-summary h2').length).toBe(0);
@@ -21,12 +25,19 @@ describe('error summary', () => {
     const $ = render({
       values: {},
       errors: { _form: 'Vérifiez la saisie.', nom: 'Saisissez le nom' },
-      errorSummary: [{ href: '#main', text: 'Vérifiez la saisie.' }, { href: '#nom', text: 'Saisissez le nom' }],
+      errorSummary: [
+        { href: '#main', text: 'Vérifiez la saisie.' },
+        { href: '#nom', text: 'Saisissez le nom' },
+      ],
     });
     expect($('.error-summary').length).toBe(1);
     expect($('.error-summary #form-error').text()).toBe('Vérifiez la saisie.');
     expect($('.error-summary h2').text()).toBe('Le formulaire contient 1 erreur');
-    expect($('.error-summary a').map((_i, a) => $(a).attr('href')).get()).toEqual(['#nom']);
+    expect(
+      $('.error-summary a')
+        .map((_i, a) => $(a).attr('href'))
+        .get(),
+    ).toEqual(['#nom']);
     expect($('.error-summary').attr('aria-labelledby')).toBe('error-summary-title');
   });
 

@@ -17,7 +17,10 @@ function templates(dir: string): string[] {
 /** Every `label('name')` / `label("name")` in the views, with the file it is in. */
 function usedDictionaries(): Array<{ file: string; name: string }> {
   return templates(VIEWS_DIR).flatMap((file) =>
-    [...fs.readFileSync(file, 'utf8').matchAll(/\|\s*label\(\s*(['"])([^'"]*)\1\s*\)/g)].map((m) => ({ file: path.relative(VIEWS_DIR, file), name: m[2] as string })),
+    [...fs.readFileSync(file, 'utf8').matchAll(/\|\s*label\(\s*(['"])([^'"]*)\1\s*\)/g)].map((m) => ({
+      file: path.relative(VIEWS_DIR, file),
+      name: m[2] as string,
+    })),
   );
 }
 
@@ -29,7 +32,9 @@ describe('label dictionaries', () => {
   });
 
   it('every label( in the views names its dictionary as a literal (so the scan above sees them all)', () => {
-    const calls = templates(VIEWS_DIR).flatMap((file) => [...fs.readFileSync(file, 'utf8').matchAll(/\|\s*label\b(?!\(\s*['"][a-z_]+['"]\s*\))[^}]*/g)].map((m) => `${path.relative(VIEWS_DIR, file)}: ${m[0]}`));
+    const calls = templates(VIEWS_DIR).flatMap((file) =>
+      [...fs.readFileSync(file, 'utf8').matchAll(/\|\s*label\b(?!\(\s*['"][a-z_]+['"]\s*\))[^}]*/g)].map((m) => `${path.relative(VIEWS_DIR, file)}: ${m[0]}`),
+    );
     expect(calls).toEqual([]);
   });
 
@@ -74,7 +79,9 @@ describe('the label filter', () => {
 
   it('is the `label` filter of the views, escaped like any output', () => {
     const env = configureViews(express(), { watch: false, labels: { test: { a: 'Été <b>', b: 'Bé' } } });
-    expect(env.renderString(`{{ 'a' | label('test') }}|{{ code | label('test') }}|{{ none | label('test') }}|{{ 'z' | label('test') }}`, { code: 'b', none: null })).toBe('Été &lt;b&gt;|Bé||z');
+    expect(
+      env.renderString(`{{ 'a' | label('test') }}|{{ code | label('test') }}|{{ none | label('test') }}|{{ 'z' | label('test') }}`, { code: 'b', none: null }),
+    ).toBe('Été &lt;b&gt;|Bé||z');
     expect(() => env.renderString(`{{ 'a' | label('nope') }}`, {})).toThrow(/unknown label dictionary: nope/);
   });
 });

@@ -77,9 +77,18 @@ describe('a run', () => {
     const job = countingJob('compte-essai', effects);
     expect(await t.ctx.services.jobs.run(job, t.ctx.services, SCHEDULER)).toMatchObject({ status: 'succeeded' });
     t.ctx.clock.advanceMinutes(1);
-    expect(await t.ctx.services.jobs.run(job, t.ctx.services, { userId: t.world.users.admin.id, label: 'Camille Admin' })).toEqual({ status: 'skipped', reason: 'déjà exécutée pour cette période' });
+    expect(await t.ctx.services.jobs.run(job, t.ctx.services, { userId: t.world.users.admin.id, label: 'Camille Admin' })).toEqual({
+      status: 'skipped',
+      reason: 'déjà exécutée pour cette période',
+    });
     expect(effects).toEqual(['2026-11-23']);
-    expect(await runOf('compte-essai', '2026-11-23')).toMatchObject({ status: 'succeeded', attempts: 1, skipped_count: 1, last_skipped_by: 'Camille Admin', started_by: 'Planificateur' });
+    expect(await runOf('compte-essai', '2026-11-23')).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      skipped_count: 1,
+      last_skipped_by: 'Camille Admin',
+      started_by: 'Planificateur',
+    });
 
     t.ctx.clock.advanceMinutes(24 * 60);
     expect(await t.ctx.services.jobs.run(job, t.ctx.services, SCHEDULER)).toMatchObject({ status: 'succeeded' });
@@ -89,7 +98,13 @@ describe('a run', () => {
   it('left running by another process is not started again, unless it has been running for more than two hours', async () => {
     const effects: string[] = [];
     const job = countingJob('longue-essai', effects);
-    await t.ctx.knex('job_runs').insert({ job: 'longue-essai', period_key: '2026-11-23', status: 'running', started_by: 'Planificateur', started_at: new Date(TEST_NOW.getTime() - 119 * 60_000) });
+    await t.ctx.knex('job_runs').insert({
+      job: 'longue-essai',
+      period_key: '2026-11-23',
+      status: 'running',
+      started_by: 'Planificateur',
+      started_at: new Date(TEST_NOW.getTime() - 119 * 60_000),
+    });
     expect(await t.ctx.services.jobs.run(job, t.ctx.services, SCHEDULER)).toEqual({ status: 'skipped', reason: 'en cours dans un autre processus' });
     expect(effects).toEqual([]);
     // two hours and a minute: the process that held it is taken for dead
@@ -106,10 +121,17 @@ describe('a run', () => {
     // the same runner as the app's, with a failure hook that fails itself
     const { services } = t.ctx;
     const runner = new JobRunner({
-      db: services.knex, runs: new JobRunRepository(), clock: services.clock, logger: services.logger, blobs: services.blobs, audit: services.audit,
-      onFailure: [async (job) => {
-        if (job === 'panne-essai') throw new Error('relais de courriel hors service');
-      }],
+      db: services.knex,
+      runs: new JobRunRepository(),
+      clock: services.clock,
+      logger: services.logger,
+      blobs: services.blobs,
+      audit: services.audit,
+      onFailure: [
+        async (job) => {
+          if (job === 'panne-essai') throw new Error('relais de courriel hors service');
+        },
+      ],
     });
     expect(await runner.run(failing, t.ctx.services, SCHEDULER)).toEqual({ status: 'failed', error: long });
     const run = await runOf('panne-essai', '2026-11-23');
@@ -133,8 +155,17 @@ describe('a job that runs every day', () => {
     await insertAidTypes(t.ctx.knex);
     const aq = (await t.ctx.knex('aid_types').where({ code: 'AQ' }).first('id')).id as string;
     const household = (await insertHousehold(t.ctx.knex, t.world.landlordA.id)).id;
-    const id = await insertRequest(t.ctx.knex, { organisationId: t.world.landlordA.id, householdId: household, aidTypeId: aq, createdBy: t.world.users.instructorA.id, status: 'awaiting_information' });
-    await t.ctx.knex('aid_requests').where({ id }).update({ information_requested_at: new Date(TEST_NOW.getTime() - 8 * 86_400_000) });
+    const id = await insertRequest(t.ctx.knex, {
+      organisationId: t.world.landlordA.id,
+      householdId: household,
+      aidTypeId: aq,
+      createdBy: t.world.users.instructorA.id,
+      status: 'awaiting_information',
+    });
+    await t.ctx
+      .knex('aid_requests')
+      .where({ id })
+      .update({ information_requested_at: new Date(TEST_NOW.getTime() - 8 * 86_400_000) });
     const reminded = () => t.ctx.knex('request_events').where({ request_id: id, kind: 'reminder' });
 
     t.ctx.clock.set(new Date('2026-11-23T07:00:00Z'));
@@ -158,7 +189,11 @@ describe('the jobs page', () => {
   it('lists every job of the registry for the association’s administrators, and is refused to every other role', async () => {
     const admin = await loginAs(t.ctx.app, t.world.users.admin.email);
     const page = $((await admin.get('/admin/taches')).text);
-    expect(page('tr[id^="tache-"]').map((_i, tr) => page(tr).attr('id')).get()).toEqual(JOBS.map((j) => `tache-${j.name}`));
+    expect(
+      page('tr[id^="tache-"]')
+        .map((_i, tr) => page(tr).attr('id'))
+        .get(),
+    ).toEqual(JOBS.map((j) => `tache-${j.name}`));
     // the failed-then-succeeded run shows its second attempt
     expect(page('main').text()).toContain('par Planificateur, essai 2');
     for (const key of ['operator', 'social_adviser', 'accountant', 'auditor', 'adminA', 'instructorA'] as const) {

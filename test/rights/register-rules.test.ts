@@ -285,11 +285,17 @@ describe('the export of a person’s data', () => {
     expect(file.headers['content-disposition']).toContain('donnees-personnelles-2027-01-01.json');
     const data = JSON.parse(file.body.toString('utf8'));
     expect(data.personne).toMatchObject({ nom: 'Seul', prenoms: 'Noé' });
-    expect({ foyers: data.foyers, demandes: data.demandes_d_aide, accompagnements: data.accompagnements }).toEqual({ foyers: [], demandes: [], accompagnements: [] });
+    expect({ foyers: data.foyers, demandes: data.demandes_d_aide, accompagnements: data.accompagnements }).toEqual({
+      foyers: [],
+      demandes: [],
+      accompagnements: [],
+    });
     // the only reads of this person are the association's, opening their register entries (each opening is traced)
     const openings = await t.ctx.knex('access_events').where({ entity_type: 'person', entity_id: people.alone, action: 'rights.view' });
     expect(openings.length).toBeGreaterThan(0);
-    expect(data.consultations.traces).toEqual(openings.map(() => expect.objectContaining({ organisation: 'Association Test', objet: 'person', action: 'rights.view' })));
+    expect(data.consultations.traces).toEqual(
+      openings.map(() => expect.objectContaining({ organisation: 'Association Test', objet: 'person', action: 'rights.view' })),
+    );
     expect(data.demandes_d_exercice_des_droits).toHaveLength(4);
     expect(await t.ctx.knex('access_events').where({ entity_type: 'person', entity_id: people.alone, action: 'person.export' })).toHaveLength(1);
   });

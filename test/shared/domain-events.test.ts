@@ -2,7 +2,11 @@ import { DomainEvents } from '../../src/shared/domain-events';
 import { startTestApp, type TestContext } from '../support/app';
 
 const NOW = new Date('2026-11-23T09:00:00Z');
-const closed = (missionId: string) => ({ actor: { userId: 'u', name: 'Camille Durand', role: 'social_adviser', organisationId: 'o' } as never, missionId, organisationId: 'o' });
+const closed = (missionId: string) => ({
+  actor: { userId: 'u', name: 'Camille Durand', role: 'social_adviser', organisationId: 'o' } as never,
+  missionId,
+  organisationId: 'o',
+});
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -12,7 +16,11 @@ beforeAll(async () => {
 afterAll(() => ctx.close());
 
 describe('the domain-event dispatcher', () => {
-  const db = { get knex() { return ctx.knex; } };
+  const db = {
+    get knex() {
+      return ctx.knex;
+    },
+  };
 
   it('runs the handlers of an event in their order of registration, and only those', async () => {
     const events = new DomainEvents();
@@ -53,12 +61,27 @@ describe('the domain-event dispatcher', () => {
   });
 
   it('an event nobody hangs on is a no-op', async () => {
-    await expect(db.knex.transaction((trx) => new DomainEvents().emit(trx, 'payment.rejected', { id: 'p', amountCents: 100, payeeId: null, instalment: 1, instalments: 1, reason: 'AC04', by: 'x', reference: 'R', requestId: 'r' }, NOW))).resolves.toEqual([]);
+    await expect(
+      db.knex.transaction((trx) =>
+        new DomainEvents().emit(
+          trx,
+          'payment.rejected',
+          { id: 'p', amountCents: 100, payeeId: null, instalment: 1, instalments: 1, reason: 'AC04', by: 'x', reference: 'R', requestId: 'r' },
+          NOW,
+        ),
+      ),
+    ).resolves.toEqual([]);
   });
 });
 
 describe('the assembled services', () => {
   it('hang the ledger on the money events and the appointments on a closed mission', () => {
-    expect(ctx.services.events.subscribed().sort()).toEqual(['aid.granted', 'batch.transmitted', 'instalments.cancelled', 'mission.closed', 'payment.rejected']);
+    expect(ctx.services.events.subscribed().sort()).toEqual([
+      'aid.granted',
+      'batch.transmitted',
+      'instalments.cancelled',
+      'mission.closed',
+      'payment.rejected',
+    ]);
   });
 });

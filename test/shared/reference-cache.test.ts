@@ -53,7 +53,9 @@ describe('reference lists of the pages, kept a while per process', () => {
 
   const landlordFilter = async (agent: Awaited<ReturnType<typeof loginAs>>) => {
     const page = $((await agent.get('/instruction')).text);
-    return page('#bailleur option').map((_i, o) => page(o).text().trim()).get();
+    return page('#bailleur option')
+      .map((_i, o) => page(o).text().trim())
+      .get();
   };
 
   it('are kept: a landlord written behind the services’ back does not show before the time limit', async () => {
@@ -67,7 +69,12 @@ describe('reference lists of the pages, kept a while per process', () => {
     const operator = await loginAs(ctx.app, world.users.operator.email);
     await landlordFilter(operator);
     const admin = await loginAs(ctx.app, world.users.admin.email);
-    const created = await postForm(admin, '/admin/membres', { kind: 'landlord', name: 'Habitat Nouveau', siren: '398765438', city: 'Lyon' }, '/admin/membres/nouveau');
+    const created = await postForm(
+      admin,
+      '/admin/membres',
+      { kind: 'landlord', name: 'Habitat Nouveau', siren: '398765438', city: 'Lyon' },
+      '/admin/membres/nouveau',
+    );
     expect(created.status).toBe(302);
     expect(await landlordFilter(operator)).toContain('Habitat Nouveau');
   });

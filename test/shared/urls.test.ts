@@ -31,7 +31,9 @@ describe('routes and URLs from one declaration', () => {
 
     it('registers only declared patterns: no route path is typed anywhere else', () => {
       const declared = new Set<string>(Object.values(routes));
-      const undeclared = registeredRoutes(ctx.app).map((r) => r.split(' ')[1] as string).filter((path) => !declared.has(path));
+      const undeclared = registeredRoutes(ctx.app)
+        .map((r) => r.split(' ')[1] as string)
+        .filter((path) => !declared.has(path));
       expect([...new Set(undeclared)]).toEqual([]);
     });
   });

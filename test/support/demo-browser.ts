@@ -36,10 +36,22 @@ export async function startDemoBrowser(dataDir: string): Promise<DemoBrowser> {
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   return {
-    db, services, baseUrl, browser,
+    db,
+    services,
+    baseUrl,
+    browser,
     close: async () => {
       await browser.close();
       await new Promise((resolve) => server.close(resolve));

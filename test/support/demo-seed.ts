@@ -38,9 +38,9 @@ export async function seedAt(now: Date): Promise<DemoFacts> {
 
 async function factsOf(db: Database, now: Date): Promise<DemoFacts> {
   const { knex } = db;
-  const tables: string[] = (await knex.raw("select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1")).rows.map(
-    (r: { table_name: string }) => r.table_name,
-  );
+  const tables: string[] = (
+    await knex.raw("select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1")
+  ).rows.map((r: { table_name: string }) => r.table_name);
   const counts: Record<string, string> = {};
   for (const t of tables.filter((name) => !PER_YEAR.has(name) && !NOT_DATA.has(name))) {
     counts[t] = String((await knex(t).count('* as c').first())?.c);
@@ -55,7 +55,13 @@ async function factsOf(db: Database, now: Date): Promise<DemoFacts> {
     (a: { starts_at: Date; duration_minutes: number }) => ({ starts_at: a.starts_at, ends_at: new Date(a.starts_at.getTime() + a.duration_minutes * 60_000) }),
   );
   const outOfHours = appointments
-    .filter((a) => !isWorkingDay(parisDate(a.starts_at)) || parisTime(a.starts_at) < '08:00' || parisTime(a.ends_at) > '19:00' || parisDate(a.ends_at) !== parisDate(a.starts_at))
+    .filter(
+      (a) =>
+        !isWorkingDay(parisDate(a.starts_at)) ||
+        parisTime(a.starts_at) < '08:00' ||
+        parisTime(a.ends_at) > '19:00' ||
+        parisDate(a.ends_at) !== parisDate(a.starts_at),
+    )
     .map((a) => `${parisDate(a.starts_at)} ${parisTime(a.starts_at)}`);
   const overlaps = Number(
     (

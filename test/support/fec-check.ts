@@ -4,7 +4,26 @@
  * fields, number and date formats, one side per line, each entry balanced with one journal, date,
  * piece and matching code, dates within the fiscal year, continuous increasing numbering.
  */
-export const FEC_FIELDS = ['JournalCode', 'JournalLib', 'EcritureNum', 'EcritureDate', 'CompteNum', 'CompteLib', 'CompAuxNum', 'CompAuxLib', 'PieceRef', 'PieceDate', 'EcritureLib', 'Debit', 'Credit', 'EcritureLet', 'DateLet', 'ValidDate', 'Montantdevise', 'Idevise'];
+export const FEC_FIELDS = [
+  'JournalCode',
+  'JournalLib',
+  'EcritureNum',
+  'EcritureDate',
+  'CompteNum',
+  'CompteLib',
+  'CompAuxNum',
+  'CompAuxLib',
+  'PieceRef',
+  'PieceDate',
+  'EcritureLib',
+  'Debit',
+  'Credit',
+  'EcritureLet',
+  'DateLet',
+  'ValidDate',
+  'Montantdevise',
+  'Idevise',
+];
 
 const NUMBER = /^ *[+-]*[0-9.,]+ *[+-]* *$/;
 
@@ -30,21 +49,50 @@ export function checkFec(fileName: string, text: string, fiscalYear: { start: st
   if (lines[0] !== FEC_FIELDS.join('\t')) errors.push(`en-tête inattendu : ${lines[0]}`);
   const start = fiscalYear.start.replace(/-/g, '');
   const end = fiscalYear.end.replace(/-/g, '');
-  const entries = new Map<string, { debit: bigint; credit: bigint; journal: Set<string>; date: Set<string>; piece: Set<string>; pieceDate: Set<string>; lettering: Set<string>; lines: number }>();
+  const entries = new Map<
+    string,
+    {
+      debit: bigint;
+      credit: bigint;
+      journal: Set<string>;
+      date: Set<string>;
+      piece: Set<string>;
+      pieceDate: Set<string>;
+      lettering: Set<string>;
+      lines: number;
+    }
+  >();
   const order: string[] = [];
   lines.slice(1).forEach((line, k) => {
     const n = k + 2;
     if (line.trim() === '') return errors.push(`ligne ${n} vide`);
     const f = line.split('\t');
     if (f.length !== 18) return errors.push(`ligne ${n} : ${f.length} champs au lieu de 18`);
-    const [journal, , num, date, account, , , , piece, pieceDate, label, debit, credit, lettering, dateLet, validDateField] = f as string[];
-    for (const [name, v] of [['EcritureNum', num], ['EcritureDate', date], ['CompteNum', account], ['Debit', debit], ['Credit', credit], ['JournalCode', journal], ['EcritureLib', label], ['ValidDate', validDateField]] as const) {
+    const [journal, , num, date, account, , , , piece, pieceDate, label, debit, credit, lettering, dateLet, validDateField] = f;
+    for (const [name, v] of [
+      ['EcritureNum', num],
+      ['EcritureDate', date],
+      ['CompteNum', account],
+      ['Debit', debit],
+      ['Credit', credit],
+      ['JournalCode', journal],
+      ['EcritureLib', label],
+      ['ValidDate', validDateField],
+    ] as const) {
       if (!v?.trim()) errors.push(`ligne ${n} : ${name} obligatoire`);
     }
-    for (const [name, v] of [['Debit', debit], ['Credit', credit]] as const) {
+    for (const [name, v] of [
+      ['Debit', debit],
+      ['Credit', credit],
+    ] as const) {
       if (v && (!NUMBER.test(v) || / \d/.test(v.trim()))) errors.push(`ligne ${n} : ${name} « ${v} » n’est pas un montant`);
     }
-    for (const [name, v, required] of [['EcritureDate', date, true], ['PieceDate', pieceDate, false], ['DateLet', dateLet, false], ['ValidDate', validDateField, true]] as const) {
+    for (const [name, v, required] of [
+      ['EcritureDate', date, true],
+      ['PieceDate', pieceDate, false],
+      ['DateLet', dateLet, false],
+      ['ValidDate', validDateField, true],
+    ] as const) {
       if ((required || v) && !validDate(v ?? '')) errors.push(`ligne ${n} : ${name} « ${v} » n’est pas une date AAAAMMJJ`);
     }
     if (date && (date < start || date > end)) errors.push(`ligne ${n} : EcritureDate ${date} hors de l’exercice`);
@@ -70,7 +118,13 @@ export function checkFec(fileName: string, text: string, fiscalYear: { start: st
   for (const [num, e] of entries) {
     if (e.debit !== e.credit) errors.push(`écriture ${num} non équilibrée (${e.debit} / ${e.credit})`);
     if (e.lines < 2) errors.push(`écriture ${num} : une seule ligne`);
-    for (const [what, set] of [['journaux', e.journal], ['dates comptables', e.date], ['numéros de pièce', e.piece], ['dates de pièce', e.pieceDate], ['lettrages', e.lettering]] as const) {
+    for (const [what, set] of [
+      ['journaux', e.journal],
+      ['dates comptables', e.date],
+      ['numéros de pièce', e.piece],
+      ['dates de pièce', e.pieceDate],
+      ['lettrages', e.lettering],
+    ] as const) {
       if (set.size > 1) errors.push(`écriture ${num} : différents ${what}`);
     }
   }

@@ -48,14 +48,24 @@ export async function fileRequest(agent: Agent, f: Filing): Promise<string> {
   });
   await step('situation', { ...prefilled, cause: 'job_loss', ...f.situation });
   await step('aide', { requested: f.amount, requestedMonths: f.months ?? '' });
-  await step('versement', { payeeKind: f.payeeKind ?? 'landlord', payeeName: f.payeeName ?? 'Bailleur Alpha', payeeIban: f.iban ?? IBAN, payeeBic: 'BNPAFRPPXXX' });
+  await step('versement', {
+    payeeKind: f.payeeKind ?? 'landlord',
+    payeeName: f.payeeName ?? 'Bailleur Alpha',
+    payeeIban: f.iban ?? IBAN,
+    payeeBic: 'BNPAFRPPXXX',
+  });
   for (const kind of f.documents ?? []) {
     const res = await upload(agent, id, kind, PDF, `${kind}.pdf`);
     if (res.status !== 302) throw new Error(`upload ${kind}: ${res.status}`);
   }
   await step('consentement', { consentInformed: 'on', consentDate: '2026-11-20', consentMethod: 'paper_signed' });
   if (f.submit !== false) {
-    const res = await postForm(agent, `/demandes/${id}/deposer`, { version: await pageVersion(agent, `/demandes/${id}/recapitulatif`) }, `/demandes/${id}/recapitulatif`);
+    const res = await postForm(
+      agent,
+      `/demandes/${id}/deposer`,
+      { version: await pageVersion(agent, `/demandes/${id}/recapitulatif`) },
+      `/demandes/${id}/recapitulatif`,
+    );
     if (res.status !== 302 || res.headers.location !== `/demandes/${id}`) throw new Error(`submit refused: ${res.status} ${res.headers.location}`);
   }
   return id;

@@ -17,7 +17,10 @@ export async function csrfToken(agent: Agent, path = '/connexion'): Promise<stri
 /** Posts a form the way a browser does: urlencoded, with the page's CSRF token. */
 export async function postForm(agent: Agent, path: string, fields: Record<string, string>, tokenFrom = path) {
   const token = await csrfToken(agent, tokenFrom);
-  return agent.post(path).type('form').send({ _csrf: token, ...fields });
+  return agent
+    .post(path)
+    .type('form')
+    .send({ _csrf: token, ...fields });
 }
 
 /** The words of the page a POST refused for its CSRF token gets (src/http/errors.ts). */
@@ -32,7 +35,11 @@ const keptTokens = new WeakMap<Agent, string>();
  * answer: the token is read again and the form posted once more, as postForm would have.
  */
 export async function postFormKeepingToken(agent: Agent, path: string, fields: Record<string, string>, tokenFrom: string) {
-  const send = (token: string) => agent.post(path).type('form').send({ _csrf: token, ...fields });
+  const send = (token: string) =>
+    agent
+      .post(path)
+      .type('form')
+      .send({ _csrf: token, ...fields });
   const kept = keptTokens.get(agent);
   if (kept !== undefined) {
     const res = await send(kept);
@@ -60,10 +67,13 @@ export function fieldError(html: string, name: string): string {
 
 /** GETs a download and keeps its body as bytes (PDF, XLSX, CSV with its BOM). */
 export async function download(agent: Agent, path: string) {
-  const res = await agent.get(path).buffer(true).parse((r, cb) => {
-    const chunks: Buffer[] = [];
-    r.on('data', (c: Buffer) => chunks.push(c));
-    r.on('end', () => cb(null, Buffer.concat(chunks)));
-  });
+  const res = await agent
+    .get(path)
+    .buffer(true)
+    .parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
   return { status: res.status, headers: res.headers, body: res.body as Buffer };
 }

@@ -73,84 +73,267 @@ export async function buildRouteWorld(knex: Knex): Promise<RouteWorld> {
   const pay: Record<string, string> = {};
   const world = await buildWorld(knex);
   const targetUserId = (await insertUser(knex, { organisationId: world.landlordA.id, role: 'landlord_instructor', email: 'cible@alpha.test' })).id;
-  const householdA = await insertHousehold(knex, world.landlordA.id, { members: [{ personId: await insertPerson(knex) }, { personId: await insertPerson(knex), relationship: 'child' }] });
+  const householdA = await insertHousehold(knex, world.landlordA.id, {
+    members: [{ personId: await insertPerson(knex) }, { personId: await insertPerson(knex), relationship: 'child' }],
+  });
   const [s] = await knex('duplicate_suspicions')
     .insert({ person_id: householdA.holderId, match_id: await insertPerson(knex), reasons: ['identity'], reported_by: world.users.instructorA.id })
     .returning('id');
   const suspicionId = (s as { id: string }).id;
-  const [aid] = await knex('aid_types').insert({ code: 'TST', label: 'Aide test', payees: ['landlord'] }).returning('id');
+  const [aid] = await knex('aid_types')
+    .insert({ code: 'TST', label: 'Aide test', payees: ['landlord'] })
+    .returning('id');
   const aidTypeId = (aid as { id: string }).id;
-  const requestId = await insertDraftRequest(knex, { organisationId: world.landlordA.id, householdId: householdA.id, aidTypeId, createdBy: world.users.instructorA.id });
-  const [blob] = await knex('blobs').insert({ content_type: 'application/pdf', size: 5, sha256: 'x', data: Buffer.from('%PDF-') }).returning('id');
+  const requestId = await insertDraftRequest(knex, {
+    organisationId: world.landlordA.id,
+    householdId: householdA.id,
+    aidTypeId,
+    createdBy: world.users.instructorA.id,
+  });
+  const [blob] = await knex('blobs')
+    .insert({ content_type: 'application/pdf', size: 5, sha256: 'x', data: Buffer.from('%PDF-') })
+    .returning('id');
   const [doc] = await knex('request_documents')
-    .insert({ request_id: requestId, kind: 'tax_notice', filename: 'avis.pdf', blob_id: (blob as { id: string }).id, version: 1, uploaded_by: world.users.instructorA.id })
+    .insert({
+      request_id: requestId,
+      kind: 'tax_notice',
+      filename: 'avis.pdf',
+      blob_id: (blob as { id: string }).id,
+      version: 1,
+      uploaded_by: world.users.instructorA.id,
+    })
     .returning('id');
   const documentId = (doc as { id: string }).id;
-  const submittedId = await insertRequest(knex, { organisationId: world.landlordA.id, householdId: householdA.id, aidTypeId, createdBy: world.users.instructorA.id, status: 'in_review' });
-  const [event] = await knex('request_events').insert({ request_id: submittedId, actor_label: 'Test', kind: 'message', message: 'Bonjour', visibility: 'shared' }).returning('id');
-  const [att] = await knex('request_attachments').insert({ request_id: submittedId, event_id: (event as { id: string }).id, blob_id: (blob as { id: string }).id, filename: 'a.pdf' }).returning('id');
+  const submittedId = await insertRequest(knex, {
+    organisationId: world.landlordA.id,
+    householdId: householdA.id,
+    aidTypeId,
+    createdBy: world.users.instructorA.id,
+    status: 'in_review',
+  });
+  const [event] = await knex('request_events')
+    .insert({ request_id: submittedId, actor_label: 'Test', kind: 'message', message: 'Bonjour', visibility: 'shared' })
+    .returning('id');
+  const [att] = await knex('request_attachments')
+    .insert({ request_id: submittedId, event_id: (event as { id: string }).id, blob_id: (blob as { id: string }).id, filename: 'a.pdf' })
+    .returning('id');
   const attachmentId = (att as { id: string }).id;
   const [decision] = await knex('decisions')
-    .insert({ request_id: submittedId, kind: 'refuse', status: 'returned', reason_code: 'other', needs_validation: true, proposed_by: world.users.operator.id, proposed_by_label: 'Op', proposed_at: new Date(), letter_blob_id: (blob as { id: string }).id })
+    .insert({
+      request_id: submittedId,
+      kind: 'refuse',
+      status: 'returned',
+      reason_code: 'other',
+      needs_validation: true,
+      proposed_by: world.users.operator.id,
+      proposed_by_label: 'Op',
+      proposed_at: new Date(),
+      letter_blob_id: (blob as { id: string }).id,
+    })
     .returning('id');
   const decisionId = (decision as { id: string }).id;
-  const [filter] = await knex('saved_filters').insert({ user_id: world.users.operator.id, list: 'instruction', name: 'Mes AQ', query: JSON.stringify({ q: 'onglet=a_prendre' }) }).returning('id');
+  const [filter] = await knex('saved_filters')
+    .insert({ user_id: world.users.operator.id, list: 'instruction', name: 'Mes AQ', query: JSON.stringify({ q: 'onglet=a_prendre' }) })
+    .returning('id');
   const filterId = (filter as { id: string }).id;
   const [payee] = await knex('payees').insert({ kind: 'landlord', organisation_id: world.landlordA.id, name: 'Bailleur Alpha' }).returning('id');
   pay.payee = (payee as { id: string }).id;
   const [account] = await knex('bank_accounts')
-    .insert({ payee_id: pay.payee, holder_name: 'Bailleur Alpha', iban: 'FR7630006000011234567890189', rib_blob_id: (blob as { id: string }).id, rib_filename: 'rib.pdf', status: 'pending', submitted_by: world.users.adminA.id, submitted_by_label: 'Admin A', submitted_at: new Date() })
+    .insert({
+      payee_id: pay.payee,
+      holder_name: 'Bailleur Alpha',
+      iban: 'FR7630006000011234567890189',
+      rib_blob_id: (blob as { id: string }).id,
+      rib_filename: 'rib.pdf',
+      status: 'pending',
+      submitted_by: world.users.adminA.id,
+      submitted_by_label: 'Admin A',
+      submitted_at: new Date(),
+    })
     .returning('id');
   pay.account = (account as { id: string }).id;
   const [supplier] = await knex('payees').insert({ kind: 'supplier', name: 'Fournisseur' }).returning('id');
   pay.supplier = (supplier as { id: string }).id;
-  const [debtor] = await knex('debtor_accounts').insert({ label: 'Courant', holder_name: 'Association', iban: 'FR1420041010050500013M02606', is_default: true }).returning('id');
+  const [debtor] = await knex('debtor_accounts')
+    .insert({ label: 'Courant', holder_name: 'Association', iban: 'FR1420041010050500013M02606', is_default: true })
+    .returning('id');
   pay.debtor = (debtor as { id: string }).id;
   const [grant] = await knex('decisions')
-    .insert({ request_id: submittedId, kind: 'grant', status: 'applied', amount_cents: 1000, instalments: 1, first_due_date: '2026-11-01', needs_validation: false, proposed_by: world.users.operator.id, proposed_by_label: 'Op', proposed_at: new Date() })
+    .insert({
+      request_id: submittedId,
+      kind: 'grant',
+      status: 'applied',
+      amount_cents: 1000,
+      instalments: 1,
+      first_due_date: '2026-11-01',
+      needs_validation: false,
+      proposed_by: world.users.operator.id,
+      proposed_by_label: 'Op',
+      proposed_at: new Date(),
+    })
     .returning('id');
   const [payment] = await knex('payments')
-    .insert({ request_id: submittedId, decision_id: (grant as { id: string }).id, organisation_id: world.landlordA.id, instalment: 1, instalments: 1, amount_cents: 1000, due_date: '2026-11-01', payee_kind: 'landlord', payee_name: 'Bailleur Alpha', payee_iban: 'FR7630006000011234567890189', payee_id: pay.payee, status: 'sent', end_to_end_id: 'E2099-00001-01' })
+    .insert({
+      request_id: submittedId,
+      decision_id: (grant as { id: string }).id,
+      organisation_id: world.landlordA.id,
+      instalment: 1,
+      instalments: 1,
+      amount_cents: 1000,
+      due_date: '2026-11-01',
+      payee_kind: 'landlord',
+      payee_name: 'Bailleur Alpha',
+      payee_iban: 'FR7630006000011234567890189',
+      payee_id: pay.payee,
+      status: 'sent',
+      end_to_end_id: 'E2099-00001-01',
+    })
     .returning('id');
   pay.payment = (payment as { id: string }).id;
   const [confirmed] = await knex('bank_accounts')
-    .insert({ payee_id: pay.payee, holder_name: 'Bailleur Alpha', iban: 'FR7630001007941234567890185', status: 'confirmed', submitted_by_label: 'X', submitted_at: new Date(), reviewed_by_label: 'Y', reviewed_at: new Date() })
+    .insert({
+      payee_id: pay.payee,
+      holder_name: 'Bailleur Alpha',
+      iban: 'FR7630001007941234567890185',
+      status: 'confirmed',
+      submitted_by_label: 'X',
+      submitted_at: new Date(),
+      reviewed_by_label: 'Y',
+      reviewed_at: new Date(),
+    })
     .returning('id');
   const [batch] = await knex('payment_batches')
-    .insert({ number: 1, debtor_account_id: pay.debtor, execution_date: '2026-11-02', msg_id: 'ENTRAIDE-20261102-000001', payment_info_id: 'LOT-1', status: 'approved', transaction_count: 1, control_sum_cents: 1000, file_blob_id: (blob as { id: string }).id, file_name: 'lot.xml', file_sha256: 'x', generated_by_label: 'Planificateur', generated_at: new Date(), approved_by: world.users.accountant.id, approved_by_label: 'Compta', approved_at: new Date() })
+    .insert({
+      number: 1,
+      debtor_account_id: pay.debtor,
+      execution_date: '2026-11-02',
+      msg_id: 'ENTRAIDE-20261102-000001',
+      payment_info_id: 'LOT-1',
+      status: 'approved',
+      transaction_count: 1,
+      control_sum_cents: 1000,
+      file_blob_id: (blob as { id: string }).id,
+      file_name: 'lot.xml',
+      file_sha256: 'x',
+      generated_by_label: 'Planificateur',
+      generated_at: new Date(),
+      approved_by: world.users.accountant.id,
+      approved_by_label: 'Compta',
+      approved_at: new Date(),
+    })
     .returning('id');
   pay.batch = (batch as { id: string }).id;
-  await knex('payment_batch_items').insert({ batch_id: pay.batch, payment_id: pay.payment, end_to_end_id: 'E2099-00001-01', amount_cents: 1000, bank_account_id: (confirmed as { id: string }).id, creditor_name: 'Bailleur Alpha', iban: 'FR7630001007941234567890185', remittance: 'AIDE' });
-  const [failedRun] = await knex('job_runs').insert({ job: 'sepa-batches', period_key: '2020-01-01', status: 'failed', started_by: 'Test', started_at: new Date(), error: 'panne' }).returning('id');
+  await knex('payment_batch_items').insert({
+    batch_id: pay.batch,
+    payment_id: pay.payment,
+    end_to_end_id: 'E2099-00001-01',
+    amount_cents: 1000,
+    bank_account_id: (confirmed as { id: string }).id,
+    creditor_name: 'Bailleur Alpha',
+    iban: 'FR7630001007941234567890185',
+    remittance: 'AIDE',
+  });
+  const [failedRun] = await knex('job_runs')
+    .insert({ job: 'sepa-batches', period_key: '2020-01-01', status: 'failed', started_by: 'Test', started_at: new Date(), error: 'panne' })
+    .returning('id');
   pay.failedRun = (failedRun as { id: string }).id;
   const [doneRun] = await knex('job_runs')
-    .insert({ job: 'sepa-batches', period_key: '2020-01-02', status: 'succeeded', started_by: 'Test', started_at: new Date(), outputs: JSON.stringify([{ label: 'Lot', fileName: 'lot.xml', blobId: (blob as { id: string }).id, contentType: 'application/xml' }]) })
+    .insert({
+      job: 'sepa-batches',
+      period_key: '2020-01-02',
+      status: 'succeeded',
+      started_by: 'Test',
+      started_at: new Date(),
+      outputs: JSON.stringify([{ label: 'Lot', fileName: 'lot.xml', blobId: (blob as { id: string }).id, contentType: 'application/xml' }]),
+    })
     .returning('id');
   pay.doneRun = (doneRun as { id: string }).id;
   // an entry and its lines commit together (the balance is checked at commit)
   pay.entry = await knex.transaction(async (trx) => {
-    const [entry] = await trx('ledger_entries').insert({ fiscal_year: 2026, journal_code: 'OD', number: 900001, number_text: '2026-900001', entry_date: '2026-11-23', piece_ref: '2099-00001', piece_date: '2026-11-23', label: 'Aide', validated_at: new Date(), source_type: 'grant', created_by_label: 'Test' }).returning('id');
+    const [entry] = await trx('ledger_entries')
+      .insert({
+        fiscal_year: 2026,
+        journal_code: 'OD',
+        number: 900001,
+        number_text: '2026-900001',
+        entry_date: '2026-11-23',
+        piece_ref: '2099-00001',
+        piece_date: '2026-11-23',
+        label: 'Aide',
+        validated_at: new Date(),
+        source_type: 'grant',
+        created_by_label: 'Test',
+      })
+      .returning('id');
     await trx('ledger_lines').insert([
       { entry_id: (entry as { id: string }).id, line_no: 1, account_number: '6571', account_label: 'Aides', label: 'Aide', debit_cents: 1000 },
       { entry_id: (entry as { id: string }).id, line_no: 2, account_number: '4672', account_label: 'Tiers', label: 'Aide', credit_cents: 1000 },
     ]);
     return (entry as { id: string }).id;
   });
-  const [accExport] = await knex('accounting_exports').insert({ number: 1, created_at: new Date(), file_blob_id: (blob as { id: string }).id, file_name: 'ecritures.csv', entries: 1, lines: 2, debit_cents: 1000, credit_cents: 1000 }).returning('id');
+  const [accExport] = await knex('accounting_exports')
+    .insert({
+      number: 1,
+      created_at: new Date(),
+      file_blob_id: (blob as { id: string }).id,
+      file_name: 'ecritures.csv',
+      entries: 1,
+      lines: 2,
+      debit_cents: 1000,
+      credit_cents: 1000,
+    })
+    .returning('id');
   pay.export = (accExport as { id: string }).id;
   // a mission of landlord A, assigned to the adviser, closed with its report, with one appointment
-  const [missionType] = await knex('mission_types').insert({ code: 'DIAG', label: 'Diagnostic', default_minutes: 240, billing_mode: 'hourly', rate_cents: 4500 }).returning('id');
+  const [missionType] = await knex('mission_types')
+    .insert({ code: 'DIAG', label: 'Diagnostic', default_minutes: 240, billing_mode: 'hourly', rate_cents: 4500 })
+    .returning('id');
   pay.missionType = (missionType as { id: string }).id;
   const [mission] = await knex('missions')
-    .insert({ reference: 'M2026-90001', organisation_id: world.landlordA.id, household_id: householdA.id, mission_type_id: pay.missionType, status: 'completed', origin: 'association', reason: 'Test', planned_minutes: 240, ordered_by: world.users.operator.id, ordered_by_label: 'Op', ordered_at: new Date(), adviser_id: world.users.social_adviser.id, consent: JSON.stringify({ date: '2026-11-20', method: 'in_person', recordedBy: 'x' }), report_blob_id: (blob as { id: string }).id, ended_at: new Date() })
+    .insert({
+      reference: 'M2026-90001',
+      organisation_id: world.landlordA.id,
+      household_id: householdA.id,
+      mission_type_id: pay.missionType,
+      status: 'completed',
+      origin: 'association',
+      reason: 'Test',
+      planned_minutes: 240,
+      ordered_by: world.users.operator.id,
+      ordered_by_label: 'Op',
+      ordered_at: new Date(),
+      adviser_id: world.users.social_adviser.id,
+      consent: JSON.stringify({ date: '2026-11-20', method: 'in_person', recordedBy: 'x' }),
+      report_blob_id: (blob as { id: string }).id,
+      ended_at: new Date(),
+    })
     .returning('id');
   pay.mission = (mission as { id: string }).id;
   const [rightsRequest] = await knex('rights_requests')
-    .insert({ person_id: householdA.holderId, kind: 'access', received_on: '2026-11-20', due_on: '2026-12-20', channel: 'mail', requester: 'La personne', created_by: world.users.admin.id, created_at: new Date() })
+    .insert({
+      person_id: householdA.holderId,
+      kind: 'access',
+      received_on: '2026-11-20',
+      due_on: '2026-12-20',
+      channel: 'mail',
+      requester: 'La personne',
+      created_by: world.users.admin.id,
+      created_at: new Date(),
+    })
     .returning('id');
   pay.rightsRequest = (rightsRequest as { id: string }).id;
   const [appointment] = await knex('appointments')
-    .insert({ mission_id: pay.mission, adviser_id: world.users.social_adviser.id, starts_at: new Date('2026-11-20T09:00:00Z'), duration_minutes: 60, mode: 'phone', place: 'Tél.', contact_name: 'X', status: 'done', created_at: new Date('2026-11-19T09:00:00Z') })
+    .insert({
+      mission_id: pay.mission,
+      adviser_id: world.users.social_adviser.id,
+      starts_at: new Date('2026-11-20T09:00:00Z'),
+      duration_minutes: 60,
+      mode: 'phone',
+      place: 'Tél.',
+      contact_name: 'X',
+      status: 'done',
+      created_at: new Date('2026-11-19T09:00:00Z'),
+    })
     .returning('id');
   pay.appointment = (appointment as { id: string }).id;
   const [mail] = await knex('mail_outbox')
@@ -162,9 +345,26 @@ export async function buildRouteWorld(knex: Knex): Promise<RouteWorld> {
   };
   const mailId = (mail as { id: string }).id;
   params.mail = mailId;
-  const [mailAttachment] = await knex('mail_attachments').insert({ mail_id: mailId, filename: 'avis.pdf', content_type: 'application/pdf', blob_id: (blob as { id: string }).id }).returning('id');
+  const [mailAttachment] = await knex('mail_attachments')
+    .insert({ mail_id: mailId, filename: 'avis.pdf', content_type: 'application/pdf', blob_id: (blob as { id: string }).id })
+    .returning('id');
   params.mailAttachment = (mailAttachment as { id: string }).id;
-  return { world, targetUserId, householdA, suspicionId, aidTypeId, requestId, documentId, submittedId, attachmentId, decisionId, filterId, pay, params, blobId: (blob as { id: string }).id };
+  return {
+    world,
+    targetUserId,
+    householdA,
+    suspicionId,
+    aidTypeId,
+    requestId,
+    documentId,
+    submittedId,
+    attachmentId,
+    decisionId,
+    filterId,
+    pay,
+    params,
+    blobId: (blob as { id: string }).id,
+  };
 }
 
 /** A concrete URL for a pattern: records of landlord A (or the association's admin pages). */
@@ -198,7 +398,11 @@ export function concreteUrl(w: RouteWorld, path: string): string {
   if (path.includes(':decisionId')) return path.replace(':id', w.submittedId).replace(':decisionId', w.decisionId);
   if (path.startsWith('/instruction/filtres/:id')) return path.replace(':id', w.filterId);
   const action = path.split('/')[3];
-  if (path.startsWith('/demandes/:id') && ['messages', 'notes', 'attribuer', 'demander-informations', 'proposer', 'valider', 'retirer-proposition', 'reprendre', 'cloturer'].includes(action ?? '')) return path.replace(':id', w.submittedId);
+  if (
+    path.startsWith('/demandes/:id') &&
+    ['messages', 'notes', 'attribuer', 'demander-informations', 'proposer', 'valider', 'retirer-proposition', 'reprendre', 'cloturer'].includes(action ?? '')
+  )
+    return path.replace(':id', w.submittedId);
   if (path.startsWith('/demandes/:id')) return path.replace(':id', w.requestId);
   return path.replace(':token', params[':token'] as string);
 }

@@ -14,7 +14,11 @@ export const totp = (clock: FakeClock, key: string) => authenticator.clone({ epo
 
 /** The 6-digit code of the last enrolment mail sent to `email` (read from the outbox, as an inbox would). */
 export async function mailedCode(knex: Knex, email: string): Promise<string> {
-  const mail = await knex('mail_outbox').where({ to_address: email, kind: 'user.second_factor_code' }).orderBy('created_at', 'desc').orderBy('id', 'desc').first('text_body');
+  const mail = await knex('mail_outbox')
+    .where({ to_address: email, kind: 'user.second_factor_code' })
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .first('text_body');
   const code = /\n(\d{6})\n/.exec(mail?.text_body ?? '')?.[1];
   if (!code) throw new Error(`no enrolment code mailed to ${email}`);
   return code;
@@ -37,11 +41,15 @@ export async function enrolAndLogIn(ctx: { app: Express; knex: Knex; clock: Fake
   if (login.headers.location !== CODE_PAGE) throw new Error(`login of ${email} did not ask for a second factor (${login.status} ${login.headers.location})`);
   const mail = await postForm(agent, MAIL_CODE, { code: await mailedCode(ctx.knex, email) }, CODE_PAGE);
   if (mail.status !== 302) throw new Error(`the mailed code of ${email} was refused (${mail.status})`);
-  const key = $((await agent.get(CODE_PAGE)).text)('#totp-key').text().replace(/\s/g, '');
+  const key = $((await agent.get(CODE_PAGE)).text)('#totp-key')
+    .text()
+    .replace(/\s/g, '');
   if (!key) throw new Error(`no key shown to ${email}`);
   const done = await postForm(agent, CODE_PAGE, { code: totp(ctx.clock, key) }, CODE_PAGE);
   if (done.status !== 200) throw new Error(`enrolment of ${email} failed (${done.status})`);
-  const recoveryCodes = $(done.text)('#recovery-codes li').map((_i, el) => $(done.text)(el).text().trim()).get();
+  const recoveryCodes = $(done.text)('#recovery-codes li')
+    .map((_i, el) => $(done.text)(el).text().trim())
+    .get();
   await postForm(agent, '/mon-compte/codes-de-secours/notes', {}, '/mon-compte');
   return { agent, key, recoveryCodes };
 }

@@ -36,16 +36,16 @@ export async function startSmtpServer(): Promise<{ port: number; mails: Received
 
 /** Undoes quoted-printable soft breaks and escapes, enough to read links and French text in a raw mail. */
 export function decodeBody(raw: string): string {
-  return raw
-    .replace(/=\r?\n/g, '')
-    .replace(/(=[0-9A-F]{2})+/g, (m) => Buffer.from(m.replace(/=/g, ''), 'hex').toString('utf8'));
+  return raw.replace(/=\r?\n/g, '').replace(/(=[0-9A-F]{2})+/g, (m) => Buffer.from(m.replace(/=/g, ''), 'hex').toString('utf8'));
 }
 
 /**
  * The real app delivering its mails over SMTP to a server in the test process, with the world of
  * two landlords: what a test of mailed links and codes starts from.
  */
-export async function startAppWithSmtp(env: Record<string, string> = {}): Promise<{ ctx: TestContext; world: World; smtp: Awaited<ReturnType<typeof startSmtpServer>>; close(): Promise<void> }> {
+export async function startAppWithSmtp(
+  env: Record<string, string> = {},
+): Promise<{ ctx: TestContext; world: World; smtp: Awaited<ReturnType<typeof startSmtpServer>>; close(): Promise<void> }> {
   const smtp = await startSmtpServer();
   const ctx = await startTestApp({ SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), MAIL_FROM: 'Entraide <ne-pas-repondre@entraide.test>', ...env });
   const world = await buildWorld(ctx.knex);

@@ -10,7 +10,12 @@ import { verifyPassword } from '../../src/auth/passwords';
 import { createTestDatabase } from '../support/database';
 import type { Database } from '../../src/db/database';
 
-const deps = () => ({ users: new UserRepository(), organisations: new OrganisationRepository(), audit: new AuditService({ repository: new AuditRepository(), clock: systemClock }), clock: systemClock });
+const deps = () => ({
+  users: new UserRepository(),
+  organisations: new OrganisationRepository(),
+  audit: new AuditService({ repository: new AuditRepository(), clock: systemClock }),
+  clock: systemClock,
+});
 
 describe('create-admin (command line)', () => {
   let db: Database;
@@ -21,7 +26,11 @@ describe('create-admin (command line)', () => {
 
   it('creates the association and its first administrator in an empty database, audited', async () => {
     const result = await bootstrapAdmin(db.knex, deps(), {
-      email: 'Directrice@Association.fr', firstName: 'Anne', lastName: 'Roche', password: 'une longue phrase secrète', organisationName: 'Soli Asso',
+      email: 'Directrice@Association.fr',
+      firstName: 'Anne',
+      lastName: 'Roche',
+      password: 'une longue phrase secrète',
+      organisationName: 'Soli Asso',
     });
     expect(result.createdOrganisation).toBe(true);
     const user = await db.knex('users').where({ id: result.userId }).first();
@@ -32,10 +41,26 @@ describe('create-admin (command line)', () => {
   });
 
   it('reuses the existing association and refuses a weak password or a taken e-mail', async () => {
-    const second = await bootstrapAdmin(db.knex, deps(), { email: 'deux@association.fr', firstName: 'B', lastName: 'C', password: 'encore une phrase longue', organisationName: 'Autre' });
+    const second = await bootstrapAdmin(db.knex, deps(), {
+      email: 'deux@association.fr',
+      firstName: 'B',
+      lastName: 'C',
+      password: 'encore une phrase longue',
+      organisationName: 'Autre',
+    });
     expect(second.createdOrganisation).toBe(false);
-    await expect(bootstrapAdmin(db.knex, deps(), { email: 'trois@association.fr', firstName: 'B', lastName: 'C', password: 'court', organisationName: 'x' })).rejects.toThrow(ValidationError);
-    await expect(bootstrapAdmin(db.knex, deps(), { email: 'DEUX@association.fr', firstName: 'B', lastName: 'C', password: 'encore une phrase longue', organisationName: 'x' })).rejects.toThrow(/existe déjà/);
+    await expect(
+      bootstrapAdmin(db.knex, deps(), { email: 'trois@association.fr', firstName: 'B', lastName: 'C', password: 'court', organisationName: 'x' }),
+    ).rejects.toThrow(ValidationError);
+    await expect(
+      bootstrapAdmin(db.knex, deps(), {
+        email: 'DEUX@association.fr',
+        firstName: 'B',
+        lastName: 'C',
+        password: 'encore une phrase longue',
+        organisationName: 'x',
+      }),
+    ).rejects.toThrow(/existe déjà/);
   });
 });
 
@@ -50,8 +75,14 @@ describe('demo data', () => {
     const logins = await seedDemo(db.knex);
     expect(logins.map((l) => l.email)).toEqual(
       expect.arrayContaining([
-        'admin@asso.demo', 'operateur@asso.demo', 'conseiller@asso.demo', 'auditeur@asso.demo',
-        'admin@bailleur-a.demo', 'instructeur@bailleur-a.demo', 'admin@bailleur-b.demo', 'instructeur@bailleur-b.demo',
+        'admin@asso.demo',
+        'operateur@asso.demo',
+        'conseiller@asso.demo',
+        'auditeur@asso.demo',
+        'admin@bailleur-a.demo',
+        'instructeur@bailleur-a.demo',
+        'admin@bailleur-b.demo',
+        'instructeur@bailleur-b.demo',
       ]),
     );
     const hash = (await db.knex('users').where({ email: 'admin@asso.demo' }).first()).password_hash;

@@ -57,29 +57,59 @@ export function rentRequired(rules: Rules | null): boolean {
 const BLOCKING = new Set(['rent_missing', 'ceiling', 'months', 'rolling_ceiling', 'version', 'documents', 'amount_missing', 'payee', 'consent']);
 
 const STEP_OF: Record<string, FilingStep> = {
-  ceiling: 'aide', months: 'aide', rolling_ceiling: 'aide', amount_missing: 'aide', frequency: 'aide',
-  rent_missing: 'situation', effort_rate: 'situation', remaining_income: 'situation', charges_increase: 'situation', private_sector: 'situation', arrears: 'situation', arrears_duration: 'situation',
-  payee: 'versement', payee_account: 'versement', same_iban: 'versement', documents: 'pieces', consent: 'consentement',
+  ceiling: 'aide',
+  months: 'aide',
+  rolling_ceiling: 'aide',
+  amount_missing: 'aide',
+  frequency: 'aide',
+  rent_missing: 'situation',
+  effort_rate: 'situation',
+  remaining_income: 'situation',
+  charges_increase: 'situation',
+  private_sector: 'situation',
+  arrears: 'situation',
+  arrears_duration: 'situation',
+  payee: 'versement',
+  payee_account: 'versement',
+  same_iban: 'versement',
+  documents: 'pieces',
+  consent: 'consentement',
 };
 
 /**
  * A landlord is paid on its registered account: an IBAN typed on the request is used only when it
  * is that account, so any other one is said plainly (and stops the submission), never shown as valid.
  */
-function landlordAccountCheck(add: (code: string, level: CheckLine['level'], message: string) => void, payee: Payee, account: { confirmedIban: string | null; pendingIban: string | null }): void {
+function landlordAccountCheck(
+  add: (code: string, level: CheckLine['level'], message: string) => void,
+  payee: Payee,
+  account: { confirmedIban: string | null; pendingIban: string | null },
+): void {
   const typed = compactIban(payee.iban);
   const { confirmedIban: confirmed, pendingIban: pending } = account;
   if (confirmed && typed === confirmed) return add('payee', 'ok', `Versement à ${payee.name}, sur le compte confirmé du bailleur : IBAN valide`);
   if (typed === pending) {
-    return add('payee_account', 'warn', confirmed
-      ? `Cet IBAN attend la vérification de l’association : d’ici là, les versements iront sur le compte confirmé du bailleur (IBAN ${maskIban(confirmed)})`
-      : 'Cet IBAN attend la vérification de l’association : aucun versement avant qu’elle l’ait vérifié');
+    return add(
+      'payee_account',
+      'warn',
+      confirmed
+        ? `Cet IBAN attend la vérification de l’association : d’ici là, les versements iront sur le compte confirmé du bailleur (IBAN ${maskIban(confirmed)})`
+        : 'Cet IBAN attend la vérification de l’association : aucun versement avant qu’elle l’ait vérifié',
+    );
   }
   if (confirmed) {
-    return add('payee', 'error', `Cet IBAN (${maskIban(typed)}) diffère du compte confirmé du bailleur (IBAN ${maskIban(confirmed)}) : il ne sera pas utilisé, les versements iront sur le compte confirmé. Reprenez le compte confirmé ; pour changer de compte, l’administrateur du bailleur le déclare avec son RIB dans « Comptes bancaires »`);
+    return add(
+      'payee',
+      'error',
+      `Cet IBAN (${maskIban(typed)}) diffère du compte confirmé du bailleur (IBAN ${maskIban(confirmed)}) : il ne sera pas utilisé, les versements iront sur le compte confirmé. Reprenez le compte confirmé ; pour changer de compte, l’administrateur du bailleur le déclare avec son RIB dans « Comptes bancaires »`,
+    );
   }
   if (pending) {
-    return add('payee', 'error', `Cet IBAN (${maskIban(typed)}) diffère du compte déclaré par le bailleur, en attente de vérification (IBAN ${maskIban(pending)}) : il ne sera pas utilisé. Reprenez le compte déclaré, ou faites-le changer dans « Comptes bancaires »`);
+    return add(
+      'payee',
+      'error',
+      `Cet IBAN (${maskIban(typed)}) diffère du compte déclaré par le bailleur, en attente de vérification (IBAN ${maskIban(pending)}) : il ne sera pas utilisé. Reprenez le compte déclaré, ou faites-le changer dans « Comptes bancaires »`,
+    );
   }
   add('payee', 'ok', `Versement à ${payee.name} : IBAN valide`);
 }
@@ -110,8 +140,13 @@ export function buildChecks(c: CheckContext): CheckResult {
       c.aidType,
       c.rules,
       toEligibilitySituation(s, {
-        today: c.today, landlordActive: c.landlordActive, requestedCents: c.requestedCents, requestedMonths: c.requestedMonths,
-        previousAids: c.previousAids, documents: c.documents, ownGrant: c.ownGrant ?? null,
+        today: c.today,
+        landlordActive: c.landlordActive,
+        requestedCents: c.requestedCents,
+        requestedMonths: c.requestedMonths,
+        previousAids: c.previousAids,
+        documents: c.documents,
+        ownGrant: c.ownGrant ?? null,
       }),
     );
     for (const check of evaluation.checks) add(check.code, check.ok ? 'ok' : 'error', check.message);
@@ -121,12 +156,20 @@ export function buildChecks(c: CheckContext): CheckResult {
 
   const monthly = s.rentCents + s.chargesCents;
   if (s.arrearsCents > 0 && s.arrearsMonths && monthly > 0 && s.arrearsCents > s.arrearsMonths * monthly) {
-    add('arrears', 'warn', `La dette (${formatEuros(s.arrearsCents)}) dépasse ${s.arrearsMonths} mois de loyer et charges (${formatEuros(s.arrearsMonths * monthly)}) : vérifiez les montants`);
+    add(
+      'arrears',
+      'warn',
+      `La dette (${formatEuros(s.arrearsCents)}) dépasse ${s.arrearsMonths} mois de loyer et charges (${formatEuros(s.arrearsMonths * monthly)}) : vérifiez les montants`,
+    );
   } else if (s.arrearsCents > 0 && !s.arrearsMonths) {
     add('arrears', 'warn', 'Indiquez depuis combien de mois le loyer est impayé');
   }
   if (c.householdEntryDate && s.arrearsMonths && s.arrearsMonths > monthsBetween(c.householdEntryDate, c.today) + 1) {
-    add('arrears_duration', 'warn', `${s.arrearsMonths} mois d’impayés, mais le ménage est entré dans le logement le ${formatDate(c.householdEntryDate)} : vérifiez les dates`);
+    add(
+      'arrears_duration',
+      'warn',
+      `${s.arrearsMonths} mois d’impayés, mais le ménage est entré dans le logement le ${formatDate(c.householdEntryDate)} : vérifiez les dates`,
+    );
   }
 
   if (!c.payee) {

@@ -15,8 +15,15 @@ export interface RequestDocument {
 
 /** Documents of a request, every version kept; one current version per kind. */
 export const toDocument = (r: Record<string, unknown>): RequestDocument => ({
-  id: r.id as string, kind: r.kind as string, filename: r.filename as string, blobId: r.blob_id as string, version: r.version as number,
-  current: r.current as boolean, size: Number(r.size), sha256: r.sha256 as string, uploadedAt: r.uploaded_at as Date,
+  id: r.id as string,
+  kind: r.kind as string,
+  filename: r.filename as string,
+  blobId: r.blob_id as string,
+  version: r.version as number,
+  current: r.current as boolean,
+  size: Number(r.size),
+  sha256: r.sha256 as string,
+  uploadedAt: r.uploaded_at as Date,
 });
 
 export class RequestDocumentRepository {
@@ -42,8 +49,19 @@ export class RequestDocumentRepository {
     return (row?.max ?? 0) + 1;
   }
 
-  async insert(db: Db, d: { requestId: string; kind: string; filename: string; blobId: string; version: number; uploadedBy: string; uploadedAt: Date }): Promise<void> {
-    await db('request_documents').insert({ request_id: d.requestId, kind: d.kind, filename: d.filename, blob_id: d.blobId, version: d.version, uploaded_by: d.uploadedBy, uploaded_at: d.uploadedAt });
+  async insert(
+    db: Db,
+    d: { requestId: string; kind: string; filename: string; blobId: string; version: number; uploadedBy: string; uploadedAt: Date },
+  ): Promise<void> {
+    await db('request_documents').insert({
+      request_id: d.requestId,
+      kind: d.kind,
+      filename: d.filename,
+      blob_id: d.blobId,
+      version: d.version,
+      uploaded_by: d.uploadedBy,
+      uploaded_at: d.uploadedAt,
+    });
   }
 }
 
@@ -58,19 +76,33 @@ export interface StagedUpload {
 }
 
 const toStaged = (r: Record<string, unknown>): StagedUpload => ({
-  id: r.id as string, filename: r.filename as string, blobId: r.blob_id as string, size: Number(r.size), sha256: r.sha256 as string, uploadedAt: r.uploaded_at as Date,
+  id: r.id as string,
+  filename: r.filename as string,
+  blobId: r.blob_id as string,
+  size: Number(r.size),
+  sha256: r.sha256 as string,
+  uploadedAt: r.uploaded_at as Date,
 });
 
 /** Files received before their type was chosen: kept until classified (they become documents) or discarded. */
 export class StagedUploadRepository {
   async list(db: Db, requestId: string): Promise<StagedUpload[]> {
-    const rows = await db('request_uploads as u').join('blobs as b', 'b.id', 'u.blob_id').where('u.request_id', requestId)
-      .select('u.id', 'u.filename', 'u.blob_id', 'b.size', 'b.sha256', 'u.uploaded_at').orderBy([{ column: 'u.uploaded_at' }, { column: 'u.filename' }]);
+    const rows = await db('request_uploads as u')
+      .join('blobs as b', 'b.id', 'u.blob_id')
+      .where('u.request_id', requestId)
+      .select('u.id', 'u.filename', 'u.blob_id', 'b.size', 'b.sha256', 'u.uploaded_at')
+      .orderBy([{ column: 'u.uploaded_at' }, { column: 'u.filename' }]);
     return rows.map(toStaged);
   }
 
   async insert(db: Db, u: { requestId: string; blobId: string; filename: string; uploadedBy: string; uploadedAt: Date }): Promise<void> {
-    await db('request_uploads').insert({ request_id: u.requestId, blob_id: u.blobId, filename: u.filename, uploaded_by: u.uploadedBy, uploaded_at: u.uploadedAt });
+    await db('request_uploads').insert({
+      request_id: u.requestId,
+      blob_id: u.blobId,
+      filename: u.filename,
+      uploaded_by: u.uploadedBy,
+      uploaded_at: u.uploadedAt,
+    });
   }
 
   /** Removes a received file of this request (to classify or discard it); null when it is not one of its files. */
@@ -83,7 +115,10 @@ export class StagedUploadRepository {
   }
 
   private async listWhere(db: Db, requestId: string, id: string): Promise<StagedUpload[]> {
-    const rows = await db('request_uploads as u').join('blobs as b', 'b.id', 'u.blob_id').where({ 'u.request_id': requestId, 'u.id': id }).forUpdate('u')
+    const rows = await db('request_uploads as u')
+      .join('blobs as b', 'b.id', 'u.blob_id')
+      .where({ 'u.request_id': requestId, 'u.id': id })
+      .forUpdate('u')
       .select('u.id', 'u.filename', 'u.blob_id', 'b.size', 'b.sha256', 'u.uploaded_at');
     return rows.map(toStaged);
   }

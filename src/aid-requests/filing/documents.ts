@@ -37,7 +37,16 @@ export class RequestDocumentService {
   private readonly staged: StagedUploadRepository;
   private readonly accessLog: AccessLogService;
 
-  constructor(deps: { db: Knex; requests: AidRequestService; documents: RequestDocumentRepository; blobs: BlobStore; audit: AuditService; clock: Clock; staged?: StagedUploadRepository; accessLog: AccessLogService }) {
+  constructor(deps: {
+    db: Knex;
+    requests: AidRequestService;
+    documents: RequestDocumentRepository;
+    blobs: BlobStore;
+    audit: AuditService;
+    clock: Clock;
+    staged?: StagedUploadRepository;
+    accessLog: AccessLogService;
+  }) {
     this.accessLog = deps.accessLog;
     this.db = deps.db;
     this.requests = deps.requests;
@@ -86,13 +95,32 @@ export class RequestDocumentService {
   }
 
   /** A stored file becomes the current document of its kind (the previous one is kept as replaced). */
-  private async store(trx: Knex.Transaction, actor: Actor, request: AidRequest, kind: string, blob: { id: string; sha256: string; size: number }, filename: string): Promise<void> {
+  private async store(
+    trx: Knex.Transaction,
+    actor: Actor,
+    request: AidRequest,
+    kind: string,
+    blob: { id: string; sha256: string; size: number },
+    filename: string,
+  ): Promise<void> {
     const previous = await this.documents.retireCurrent(trx, request.id, kind);
     const version = await this.documents.nextVersion(trx, request.id, kind);
-    await this.documents.insert(trx, { requestId: request.id, kind, filename, blobId: blob.id, version, uploadedBy: actor.userId, uploadedAt: this.clock.now() });
+    await this.documents.insert(trx, {
+      requestId: request.id,
+      kind,
+      filename,
+      blobId: blob.id,
+      version,
+      uploadedBy: actor.userId,
+      uploadedAt: this.clock.now(),
+    });
     await this.audit.record(trx, actor, {
-      entityType: 'aid_request', entityId: request.id, organisationId: request.organisationId, action: previous ? 'document.replaced' : 'document.added',
-      before: null, after: { kind, filename, sha256: blob.sha256, size: blob.size },
+      entityType: 'aid_request',
+      entityId: request.id,
+      organisationId: request.organisationId,
+      action: previous ? 'document.replaced' : 'document.added',
+      before: null,
+      after: { kind, filename, sha256: blob.sha256, size: blob.size },
     });
   }
 
@@ -119,7 +147,14 @@ export class RequestDocumentService {
         const upload = await this.staged.take(trx, request.id, input.discard);
         if (!upload) throw new NotFoundError();
         await this.blobs.remove(trx, upload.blobId);
-        await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: request.id, organisationId: request.organisationId, action: 'document.discarded', before: { filename: upload.filename, sha256: upload.sha256 }, after: null });
+        await this.audit.record(trx, actor, {
+          entityType: 'aid_request',
+          entityId: request.id,
+          organisationId: request.organisationId,
+          action: 'document.discarded',
+          before: { filename: upload.filename, sha256: upload.sha256 },
+          after: null,
+        });
         out.discarded++;
       }
       for (const c of input.classify) {
@@ -142,7 +177,14 @@ export class RequestDocumentService {
           out.added++;
         } else {
           await this.staged.insert(trx, { requestId: request.id, blobId: blob.id, filename, uploadedBy: actor.userId, uploadedAt: this.clock.now() });
-          await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: request.id, organisationId: request.organisationId, action: 'document.received', before: null, after: { filename, sha256: blob.sha256, size: blob.size } });
+          await this.audit.record(trx, actor, {
+            entityType: 'aid_request',
+            entityId: request.id,
+            organisationId: request.organisationId,
+            action: 'document.received',
+            before: null,
+            after: { filename, sha256: blob.sha256, size: blob.size },
+          });
           out.received++;
         }
       }

@@ -14,7 +14,21 @@ import { formatIban } from '../../shared/iban';
 import { centsToInput } from '../../shared/money';
 import { routes, urls } from '../../urls';
 import type { AidRequest } from '../repository';
-import { amountSchema, CAUSES, CONSENT_METHODS, consentSchema, consentStepSchema, documentsSchema, FILING_STEPS, type FilingStep, newRequestSchema, payeeSchema, situationSchema, versionOnlySchema, withdrawSchema } from './schemas';
+import {
+  amountSchema,
+  CAUSES,
+  CONSENT_METHODS,
+  consentSchema,
+  consentStepSchema,
+  documentsSchema,
+  FILING_STEPS,
+  type FilingStep,
+  newRequestSchema,
+  payeeSchema,
+  situationSchema,
+  versionOnlySchema,
+  withdrawSchema,
+} from './schemas';
 import type { StepInput } from '../service';
 import { situationValues } from './situation';
 import { availableActions } from '../state-machine';
@@ -39,24 +53,47 @@ interface StepDefinition {
 
 const STEPS: StepDefinition[] = [
   {
-    step: 'situation', url: urls.requestSituation, pattern: routes.requestSituation, view: 'aid-requests/situation', schema: () => situationSchema,
-    values: (r) => situationValues(r.situation, r.version), change: (input) => ({ step: 'situation', input }),
+    step: 'situation',
+    url: urls.requestSituation,
+    pattern: routes.requestSituation,
+    view: 'aid-requests/situation',
+    schema: () => situationSchema,
+    values: (r) => situationValues(r.situation, r.version),
+    change: (input) => ({ step: 'situation', input }),
   },
   {
-    step: 'aide', url: urls.requestAmount, pattern: routes.requestAmount, view: 'aid-requests/amount', schema: () => amountSchema,
+    step: 'aide',
+    url: urls.requestAmount,
+    pattern: routes.requestAmount,
+    view: 'aid-requests/amount',
+    schema: () => amountSchema,
     values: (r) => ({ requested: r.requestedCents ? centsToInput(r.requestedCents) : '', requestedMonths: r.requestedMonths ?? '', version: r.version }),
     change: (input) => ({ step: 'aide', input }),
   },
   {
-    step: 'versement', url: urls.requestPayee, pattern: routes.requestPayee, view: 'aid-requests/payee', schema: () => payeeSchema,
+    step: 'versement',
+    url: urls.requestPayee,
+    pattern: routes.requestPayee,
+    view: 'aid-requests/payee',
+    schema: () => payeeSchema,
     values: async (r, services) => {
       const payee = await services.aidRequests.payeeDefaults(r);
-      return { payeeKind: payee?.kind ?? (r.aidTypePayees.length === 1 ? r.aidTypePayees[0] : ''), payeeName: payee?.name ?? '', payeeIban: payee?.iban ? formatIban(payee.iban) : '', payeeBic: payee?.bic ?? '', version: r.version };
+      return {
+        payeeKind: payee?.kind ?? (r.aidTypePayees.length === 1 ? r.aidTypePayees[0] : ''),
+        payeeName: payee?.name ?? '',
+        payeeIban: payee?.iban ? formatIban(payee.iban) : '',
+        payeeBic: payee?.bic ?? '',
+        version: r.version,
+      };
     },
     change: (input) => ({ step: 'versement', input }),
   },
   {
-    step: 'consentement', url: urls.requestConsent, pattern: routes.requestConsent, view: 'aid-requests/consent', schema: (today) => consentSchema(today),
+    step: 'consentement',
+    url: urls.requestConsent,
+    pattern: routes.requestConsent,
+    view: 'aid-requests/consent',
+    schema: (today) => consentSchema(today),
     values: (r) => ({ consentInformed: r.consent ? 'on' : '', consentDate: r.consent?.date ?? '', consentMethod: r.consent?.method ?? '', version: r.version }),
     change: (input) => ({ step: 'consentement', input }),
   },
@@ -98,9 +135,20 @@ export function aidRequestRoutes(services: Services): Router {
         if (form.errors._form) req.flash('error', form.errors._form);
         return res.redirect(urls.request(request.id));
       }
-      const signedForms = def.step === 'consentement' ? (await services.requestDocuments.list(a, request.id)).filter((d) => d.kind === 'consent' && d.current) : [];
-      const landlordAccount = def.step === 'versement' && request.aidTypePayees.includes('landlord') ? await aidRequests.landlordAccount(request.organisationId) : null;
-      res.render(def.view, { ...(await wizard(services, a, request, def.step)), form, signedForms, landlordAccount, canOwnAccount: can(a, 'bank-accounts:own'), causeOptions, consentOptions, payeeOptions: request.aidTypePayees.map((k) => ({ value: k, text: PAYEE_KINDS[k] })) });
+      const signedForms =
+        def.step === 'consentement' ? (await services.requestDocuments.list(a, request.id)).filter((d) => d.kind === 'consent' && d.current) : [];
+      const landlordAccount =
+        def.step === 'versement' && request.aidTypePayees.includes('landlord') ? await aidRequests.landlordAccount(request.organisationId) : null;
+      res.render(def.view, {
+        ...(await wizard(services, a, request, def.step)),
+        form,
+        signedForms,
+        landlordAccount,
+        canOwnAccount: can(a, 'bank-accounts:own'),
+        causeOptions,
+        consentOptions,
+        payeeOptions: request.aidTypePayees.map((k) => ({ value: k, text: PAYEE_KINDS[k] })),
+      });
     };
     const path = def.pattern;
     router.get(path, ...requirePermission('requests:file'), async (req, res) => {
@@ -125,8 +173,18 @@ export function aidRequestRoutes(services: Services): Router {
           const file = req.file?.originalname ? req.file : undefined;
           if (file) await services.requestDocuments.attachSignedConsent(actor(req), id, file, data.consent);
           else if (data.consent) await aidRequests.saveStep(actor(req), id, { step: 'consentement', input: data.consent });
-          if (data.consent) return saved(req, res, file ? 'Formulaire signé joint. Consentement enregistré.' : data.attach ? 'Consentement enregistré. Aucun fichier choisi : rien n’a été joint.' : 'Enregistré.');
-          if (!file || !data.attach) throw new ValidationError({ ...data.errors, ...(data.attach ? { file: 'Choisissez le formulaire signé à joindre' } : {}) });
+          if (data.consent)
+            return saved(
+              req,
+              res,
+              file
+                ? 'Formulaire signé joint. Consentement enregistré.'
+                : data.attach
+                  ? 'Consentement enregistré. Aucun fichier choisi : rien n’a été joint.'
+                  : 'Enregistré.',
+            );
+          if (!file || !data.attach)
+            throw new ValidationError({ ...data.errors, ...(data.attach ? { file: 'Choisissez le formulaire signé à joindre' } : {}) });
           // the form is attached: what is typed comes back on the step, as typed, to complete
           req.session.savedForm = { path: urls.requestConsent(id), values: pick(req.body, ['consentInformed', 'consentDate', 'consentMethod']) };
           req.flash('success', 'Formulaire signé joint. Complétez le consentement puis enregistrez-le.');
@@ -150,7 +208,11 @@ export function aidRequestRoutes(services: Services): Router {
     const a = actor(req);
     const request = await aidRequests.read(a, requestId(req), 'pieces', 'requests:file');
     if (request.status !== 'draft') return res.redirect(urls.requestTab(request.id, 'pieces'));
-    res.render('aid-requests/documents-step', { ...(await wizard(services, a, request, 'pieces')), ...(await documentsView(services, req, request)), form: emptyForm(req) });
+    res.render('aid-requests/documents-step', {
+      ...(await wizard(services, a, request, 'pieces')),
+      ...(await documentsView(services, req, request)),
+      form: emptyForm(req),
+    });
   });
 
   router.get(routes.requestRecap, ...requirePermission('requests:file'), async (req, res) => {
@@ -264,11 +326,19 @@ function receivedMessage(done: { added: number; received: number; discarded: num
 
 /** The documents of a request with its required kinds (provided or missing), for the step, the recap and the tab. */
 export async function documentsView(services: Services, req: Request, request: AidRequest) {
-  const [documents, received, rules] = await Promise.all([services.requestDocuments.list(actor(req), request.id), services.requestDocuments.received(actor(req), request.id), services.aidRequests.rulesOf(request)]);
+  const [documents, received, rules] = await Promise.all([
+    services.requestDocuments.list(actor(req), request.id),
+    services.requestDocuments.received(actor(req), request.id),
+    services.aidRequests.rulesOf(request),
+  ]);
   return {
     documents,
     received,
-    requiredDocuments: (rules?.rules.documents ?? []).map((d) => ({ ...d, label: DOCUMENT_KINDS[d.kind], provided: documents.some((x) => x.current && x.kind === d.kind) })),
+    requiredDocuments: (rules?.rules.documents ?? []).map((d) => ({
+      ...d,
+      label: DOCUMENT_KINDS[d.kind],
+      provided: documents.some((x) => x.current && x.kind === d.kind),
+    })),
     documentOptions: Object.entries(DOCUMENT_KINDS).map(([value, text]) => ({ value, text })),
   };
 }

@@ -18,9 +18,20 @@ export const MAX_MEMBERS = 20;
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalInt = (label: string, min: number, max: number) =>
-  z.preprocess(blank, z.coerce.number({ error: `${label} : saisissez un nombre entier` }).int({ error: `${label} : saisissez un nombre entier` }).min(min, { error: `${label} : au moins ${min}` }).max(max, { error: `${label} : au plus ${max}` }).optional());
+  z.preprocess(
+    blank,
+    z.coerce
+      .number({ error: `${label} : saisissez un nombre entier` })
+      .int({ error: `${label} : saisissez un nombre entier` })
+      .min(min, { error: `${label} : au moins ${min}` })
+      .max(max, { error: `${label} : au plus ${max}` })
+      .optional(),
+  );
 
-const memberResources = Object.fromEntries(Array.from({ length: MAX_MEMBERS }, (_, i) => [`resources_${i}`, optionalAmountCents()])) as Record<string, ReturnType<typeof optionalAmountCents>>;
+const memberResources = Object.fromEntries(Array.from({ length: MAX_MEMBERS }, (_, i) => [`resources_${i}`, optionalAmountCents()])) as Record<
+  string,
+  ReturnType<typeof optionalAmountCents>
+>;
 
 /**
  * Each step of the filing has one schema; the same schema serves the live check (htmx, while
@@ -72,7 +83,9 @@ export type ConsentMethod = keyof typeof CONSENT_METHODS;
 export const consentSchema = (today: string) =>
   z.object({
     consentInformed: z.literal('on', { error: 'Confirmez que le locataire a reçu l’information sur le traitement de ses données' }),
-    consentDate: requiredDate('Saisissez la date du consentement').refine((d) => d <= today, { error: 'La date du consentement ne peut pas être dans le futur' }),
+    consentDate: requiredDate('Saisissez la date du consentement').refine((d) => d <= today, {
+      error: 'La date du consentement ne peut pas être dans le futur',
+    }),
     consentMethod: z.enum(Object.keys(CONSENT_METHODS) as [ConsentMethod, ...ConsentMethod[]], { error: 'Choisissez comment le consentement a été recueilli' }),
     version: versionField(),
   });
@@ -84,14 +97,12 @@ export type ConsentInput = z.infer<ReturnType<typeof consentSchema>>;
  * way, so pressing "Joindre" never loses what is typed beside it.
  */
 export const consentStepSchema = (today: string) =>
-  z
-    .looseObject({ joindre: z.literal('1').optional(), version: versionField() })
-    .transform((v) => {
-      const parsed = consentSchema(today).safeParse(v);
-      const errors: Record<string, string> = {};
-      if (!parsed.success) for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? '_form')] ??= issue.message;
-      return { version: v.version, attach: v.joindre === '1', consent: parsed.success ? parsed.data : null, errors };
-    });
+  z.looseObject({ joindre: z.literal('1').optional(), version: versionField() }).transform((v) => {
+    const parsed = consentSchema(today).safeParse(v);
+    const errors: Record<string, string> = {};
+    if (!parsed.success) for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? '_form')] ??= issue.message;
+    return { version: v.version, attach: v.joindre === '1', consent: parsed.success ? parsed.data : null, errors };
+  });
 
 const DOCUMENT_KIND = z.enum(DOCUMENT_KIND_CODES as [DocumentKind, ...DocumentKind[]], { error: 'Choisissez un type de pièce de la liste' });
 
@@ -103,7 +114,8 @@ export const documentsSchema = z
   .looseObject({ kind: z.preprocess(blank, DOCUMENT_KIND.optional()), ecarter: z.preprocess(blank, z.uuid().optional()) })
   .superRefine((v, ctx) => {
     for (const [key, value] of Object.entries(v)) {
-      if (key.startsWith('classer_') && typeof value === 'string' && value !== '' && !DOCUMENT_KIND.safeParse(value).success) ctx.addIssue({ code: 'custom', path: [key], message: 'Choisissez un type de pièce de la liste' });
+      if (key.startsWith('classer_') && typeof value === 'string' && value !== '' && !DOCUMENT_KIND.safeParse(value).success)
+        ctx.addIssue({ code: 'custom', path: [key], message: 'Choisissez un type de pièce de la liste' });
     }
   })
   .transform((v) => ({

@@ -35,7 +35,9 @@ export function snapshotFromHousehold(h: Household, people: Person[]): Situation
     causeComment: null,
     chargesIncreaseMonthlyCents: 0,
     chargesRegularisationCents: 0,
-    members: people.slice(0, MAX_MEMBERS).map((p) => ({ personId: p.id, name: `${p.firstNames} ${p.lastName}`, employmentStatus: p.employmentStatus, resourcesCents: total(p) })),
+    members: people
+      .slice(0, MAX_MEMBERS)
+      .map((p) => ({ personId: p.id, name: `${p.firstNames} ${p.lastName}`, employmentStatus: p.employmentStatus, resourcesCents: total(p) })),
   };
 }
 
@@ -85,7 +87,15 @@ export function tenantOf(s: SituationSnapshot): string {
 /** The snapshot as the eligibility rules read it. */
 export function toEligibilitySituation(
   s: SituationSnapshot,
-  extra: { today: string; landlordActive: boolean; requestedCents: number | null; requestedMonths: number | null; previousAids: Situation['previousAids']; documents?: Situation['documents']; ownGrant?: Situation['ownGrant'] },
+  extra: {
+    today: string;
+    landlordActive: boolean;
+    requestedCents: number | null;
+    requestedMonths: number | null;
+    previousAids: Situation['previousAids'];
+    documents?: Situation['documents'];
+    ownGrant?: Situation['ownGrant'];
+  },
 ): Situation {
   return {
     today: extra.today,

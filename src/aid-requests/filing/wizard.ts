@@ -16,7 +16,12 @@ export const STEP_LABELS: Record<FilingStep, string> = {
 
 export function stepUrl(step: FilingStep, id: string): string {
   const map: Record<FilingStep, (id: string) => string> = {
-    situation: urls.requestSituation, aide: urls.requestAmount, versement: urls.requestPayee, pieces: urls.requestDocuments, consentement: urls.requestConsent, recapitulatif: urls.requestRecap,
+    situation: urls.requestSituation,
+    aide: urls.requestAmount,
+    versement: urls.requestPayee,
+    pieces: urls.requestDocuments,
+    consentement: urls.requestConsent,
+    recapitulatif: urls.requestRecap,
   };
   return map[step](id);
 }
@@ -63,6 +68,14 @@ export async function wizard(services: Services, actor: Actor, request: AidReque
     check,
     current,
     rentRequired: rentRequired(rules?.rules ?? null),
-    steps: FILING_STEPS.map((step, i) => ({ step, number: i + 1, label: STEP_LABELS[step], done: done[step], problem: problems[step], current: step === current, href: stepUrl(step, request.id) })),
+    steps: FILING_STEPS.map((step, i) => ({
+      step,
+      number: i + 1,
+      label: STEP_LABELS[step],
+      done: done[step],
+      problem: problems[step],
+      current: step === current,
+      href: stepUrl(step, request.id),
+    })),
   };
 }

@@ -26,7 +26,21 @@ export interface Decision {
   letterBlobId: string | null;
 }
 
-export type NewDecision = Pick<Decision, 'requestId' | 'kind' | 'amountCents' | 'instalments' | 'firstDueDate' | 'reasonCode' | 'comment' | 'adjournedUntil' | 'needsValidation' | 'proposedBy' | 'proposedByLabel' | 'proposedAt'>;
+export type NewDecision = Pick<
+  Decision,
+  | 'requestId'
+  | 'kind'
+  | 'amountCents'
+  | 'instalments'
+  | 'firstDueDate'
+  | 'reasonCode'
+  | 'comment'
+  | 'adjournedUntil'
+  | 'needsValidation'
+  | 'proposedBy'
+  | 'proposedByLabel'
+  | 'proposedAt'
+>;
 
 /** A row of decisions as PostgreSQL returns it (bigint as string, dates as 'YYYY-MM-DD'). */
 export interface DecisionRow {
@@ -80,7 +94,9 @@ export class DecisionRepository {
 
   private read(r: DecisionRow): Decision {
     const d = toDecision(r);
-    return this.cipher && d.validationComment !== null ? { ...d, validationComment: this.cipher.decrypt(d.validationComment, 'decisions.validation_comment') } : d;
+    return this.cipher && d.validationComment !== null
+      ? { ...d, validationComment: this.cipher.decrypt(d.validationComment, 'decisions.validation_comment') }
+      : d;
   }
 
   private seal(comment: string | null): string | null {
@@ -90,9 +106,19 @@ export class DecisionRepository {
   async insert(db: Db, d: NewDecision, status: 'pending' | 'applied'): Promise<string> {
     const [row] = await db('decisions')
       .insert({
-        request_id: d.requestId, kind: d.kind, status, amount_cents: d.amountCents, instalments: d.instalments, first_due_date: d.firstDueDate,
-        reason_code: d.reasonCode, comment: d.comment, adjourned_until: d.adjournedUntil, needs_validation: d.needsValidation,
-        proposed_by: d.proposedBy, proposed_by_label: d.proposedByLabel, proposed_at: d.proposedAt,
+        request_id: d.requestId,
+        kind: d.kind,
+        status,
+        amount_cents: d.amountCents,
+        instalments: d.instalments,
+        first_due_date: d.firstDueDate,
+        reason_code: d.reasonCode,
+        comment: d.comment,
+        adjourned_until: d.adjournedUntil,
+        needs_validation: d.needsValidation,
+        proposed_by: d.proposedBy,
+        proposed_by_label: d.proposedByLabel,
+        proposed_at: d.proposedAt,
       })
       .returning<{ id: string }[]>('id');
     return row!.id; // an insert returns its row
@@ -121,16 +147,32 @@ export class DecisionRepository {
   async markApplied(db: Db, id: string, validator: { userId: string; label: string } | null, comment: string | null, now: Date): Promise<void> {
     await db('decisions')
       .where({ id })
-      .update({ status: 'applied', validated_by: validator?.userId ?? null, validated_by_label: validator?.label ?? null, validated_at: validator ? now : null, validation_comment: this.seal(comment) });
+      .update({
+        status: 'applied',
+        validated_by: validator?.userId ?? null,
+        validated_by_label: validator?.label ?? null,
+        validated_at: validator ? now : null,
+        validation_comment: this.seal(comment),
+      });
   }
 
   async markReturned(db: Db, id: string, validator: { userId: string; label: string }, comment: string, now: Date): Promise<void> {
-    await db('decisions').where({ id, status: 'pending' }).update({ status: 'returned', validated_by: validator.userId, validated_by_label: validator.label, validated_at: now, validation_comment: this.seal(comment) });
+    await db('decisions')
+      .where({ id, status: 'pending' })
+      .update({
+        status: 'returned',
+        validated_by: validator.userId,
+        validated_by_label: validator.label,
+        validated_at: now,
+        validation_comment: this.seal(comment),
+      });
   }
 
   /** A withdrawn request leaves no proposal waiting. */
   async cancelPending(db: Db, requestId: string, reason: string, now: Date): Promise<void> {
-    await db('decisions').where({ request_id: requestId, status: 'pending' }).update({ status: 'returned', validated_at: now, validation_comment: this.seal(reason) });
+    await db('decisions')
+      .where({ request_id: requestId, status: 'pending' })
+      .update({ status: 'returned', validated_at: now, validation_comment: this.seal(reason) });
   }
 
   async setLetter(db: Db, id: string, blobId: string): Promise<void> {

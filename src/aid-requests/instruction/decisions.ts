@@ -62,7 +62,24 @@ export class DecisionService {
   private readonly events: DomainEvents;
   private readonly accessLog: AccessLogService;
 
-  constructor(deps: { db: Knex; requests: AidRequestRepository; decisions: DecisionRepository; aidRequests: AidRequestService; households: HouseholdRepository; organisations: OrganisationRepository; users: UserRepository; blobs: BlobStore; mailer: Mailer; settings: SettingsService; audit: AuditService; clock: Clock; baseUrl: string; instalments: GrantScheduler; events: DomainEvents; accessLog: AccessLogService }) {
+  constructor(deps: {
+    db: Knex;
+    requests: AidRequestRepository;
+    decisions: DecisionRepository;
+    aidRequests: AidRequestService;
+    households: HouseholdRepository;
+    organisations: OrganisationRepository;
+    users: UserRepository;
+    blobs: BlobStore;
+    mailer: Mailer;
+    settings: SettingsService;
+    audit: AuditService;
+    clock: Clock;
+    baseUrl: string;
+    instalments: GrantScheduler;
+    events: DomainEvents;
+    accessLog: AccessLogService;
+  }) {
     this.accessLog = deps.accessLog;
     this.db = deps.db;
     this.requests = deps.requests;
@@ -102,10 +119,18 @@ export class DecisionService {
       const now = this.clock.now();
       const stake = amountAtStake(input.kind, input.amountCents, request.requestedCents);
       const proposal: NewDecision = {
-        requestId: id, kind: input.kind, amountCents: input.amountCents, instalments: input.kind === 'grant' ? (input.instalments ?? 1) : null,
-        firstDueDate: input.kind === 'grant' ? (input.firstDueDate ?? null) : null, reasonCode: input.kind === 'refuse' ? (input.reasonCode ?? null) : null,
-        comment: input.comment ?? null, adjournedUntil: input.kind === 'adjourn' ? (input.adjournedUntil ?? null) : null,
-        needsValidation: needsSecondLevel(request.validationThresholdCents, stake), proposedBy: actor.userId, proposedByLabel: actor.name, proposedAt: now,
+        requestId: id,
+        kind: input.kind,
+        amountCents: input.amountCents,
+        instalments: input.kind === 'grant' ? (input.instalments ?? 1) : null,
+        firstDueDate: input.kind === 'grant' ? (input.firstDueDate ?? null) : null,
+        reasonCode: input.kind === 'refuse' ? (input.reasonCode ?? null) : null,
+        comment: input.comment ?? null,
+        adjournedUntil: input.kind === 'adjourn' ? (input.adjournedUntil ?? null) : null,
+        needsValidation: needsSecondLevel(request.validationThresholdCents, stake),
+        proposedBy: actor.userId,
+        proposedByLabel: actor.name,
+        proposedAt: now,
       };
       if (!proposal.needsValidation) {
         const decisionId = await this.decisions.insert(trx, proposal, 'applied');
@@ -114,10 +139,25 @@ export class DecisionService {
       }
       const decisionId = await this.decisions.insert(trx, proposal, 'pending');
       if (!(await this.requests.touch(trx, id, input.version, {}, now))) throw new ConflictError();
-      await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'proposal', message: `Proposition à valider : ${this.summary(proposal)}`, visibility: 'internal' }, now);
+      await this.requests.addEvent(
+        trx,
+        id,
+        {
+          actorUserId: actor.userId,
+          actorLabel: actor.name,
+          kind: 'proposal',
+          message: `Proposition à valider : ${this.summary(proposal)}`,
+          visibility: 'internal',
+        },
+        now,
+      );
       await this.audit.record(trx, actor, {
-        entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.decision_proposed',
-        before: null, after: { decisionId, decision: proposal.kind, amountCents: proposal.amountCents, threshold: request.validationThresholdCents },
+        entityType: 'aid_request',
+        entityId: id,
+        organisationId: request.organisationId,
+        action: 'request.decision_proposed',
+        before: null,
+        after: { decisionId, decision: proposal.kind, amountCents: proposal.amountCents, threshold: request.validationThresholdCents },
       });
       return 'pending' as const;
     });
@@ -134,13 +174,32 @@ export class DecisionService {
       if (request.version !== input.version) throw new ConflictError();
       const proposal = await this.decisions.pending(trx, id);
       if (!proposal) throw new ConflictError('Aucune proposition n’attend de validation sur cette demande.');
-      if (proposal.proposedBy === actor.userId) throw new ForbiddenError('Vous ne pouvez pas valider votre propre proposition : un autre chargé d’instruction ou un administrateur doit le faire.');
+      if (proposal.proposedBy === actor.userId)
+        throw new ForbiddenError('Vous ne pouvez pas valider votre propre proposition : un autre chargé d’instruction ou un administrateur doit le faire.');
       const now = this.clock.now();
       if (input.outcome === 'return') {
         await this.decisions.markReturned(trx, proposal.id, { userId: actor.userId, label: actor.name }, input.validationComment ?? '', now);
         if (!(await this.requests.touch(trx, id, input.version, {}, now))) throw new ConflictError();
-        await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'proposal', message: `Proposition renvoyée à ${proposal.proposedByLabel} : ${input.validationComment}`, visibility: 'internal' }, now);
-        await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.decision_returned', before: { decisionId: proposal.id }, after: { commented: Boolean(input.validationComment) } }); // the comment is an internal note: encrypted in the timeline, never in the immutable trail
+        await this.requests.addEvent(
+          trx,
+          id,
+          {
+            actorUserId: actor.userId,
+            actorLabel: actor.name,
+            kind: 'proposal',
+            message: `Proposition renvoyée à ${proposal.proposedByLabel} : ${input.validationComment}`,
+            visibility: 'internal',
+          },
+          now,
+        );
+        await this.audit.record(trx, actor, {
+          entityType: 'aid_request',
+          entityId: id,
+          organisationId: request.organisationId,
+          action: 'request.decision_returned',
+          before: { decisionId: proposal.id },
+          after: { commented: Boolean(input.validationComment) },
+        }); // the comment is an internal note: encrypted in the timeline, never in the immutable trail
         return 'returned' as const;
       }
       transition(actor.role, request.status, proposal.kind);
@@ -163,14 +222,30 @@ export class DecisionService {
       if (request.version !== version) throw new ConflictError();
       const proposal = await this.decisions.pending(trx, id);
       if (!proposal) throw new ConflictError('Aucune proposition n’attend de validation sur cette demande.');
-      if (proposal.proposedBy !== actor.userId) throw new ForbiddenError('Seul l’auteur d’une proposition peut la retirer : vous pouvez la valider ou la renvoyer à son auteur.');
+      if (proposal.proposedBy !== actor.userId)
+        throw new ForbiddenError('Seul l’auteur d’une proposition peut la retirer : vous pouvez la valider ou la renvoyer à son auteur.');
       const now = this.clock.now();
       await this.decisions.cancelPending(trx, id, 'Retirée par son auteur', now);
       if (!(await this.requests.touch(trx, id, version, {}, now))) throw new ConflictError();
-      await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'proposal', message: `Proposition retirée par son auteur : ${this.summary(proposal)}`, visibility: 'internal' }, now);
+      await this.requests.addEvent(
+        trx,
+        id,
+        {
+          actorUserId: actor.userId,
+          actorLabel: actor.name,
+          kind: 'proposal',
+          message: `Proposition retirée par son auteur : ${this.summary(proposal)}`,
+          visibility: 'internal',
+        },
+        now,
+      );
       await this.audit.record(trx, actor, {
-        entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.decision_withdrawn',
-        before: { decisionId: proposal.id, decision: proposal.kind, amountCents: proposal.amountCents }, after: { status: request.status },
+        entityType: 'aid_request',
+        entityId: id,
+        organisationId: request.organisationId,
+        action: 'request.decision_withdrawn',
+        before: { decisionId: proposal.id, decision: proposal.kind, amountCents: proposal.amountCents },
+        after: { status: request.status },
       });
     });
   }
@@ -186,7 +261,6 @@ export class DecisionService {
     return { filename: `decision-${request.reference}.pdf`, data: blob.data };
   }
 
-
   /** A grant stays within the aid's ceilings (amount, instalments, 12 rolling months) and has a valid payee. */
   private async checkGrant(trx: Db, request: AidRequest, amountCents: number, instalments: number): Promise<void> {
     const version = await this.aidRequests.rulesOf(request, trx);
@@ -195,8 +269,11 @@ export class DecisionService {
       { code: request.aidTypeCode, groupCode: request.aidTypeGroup },
       version.rules,
       toEligibilitySituation(request.situation, {
-        today: parisDate(this.clock.now()), landlordActive: request.organisationActive, requestedCents: amountCents,
-        requestedMonths: version.rules.monthly ? instalments : null, previousAids: await this.requests.grantedAidsOf(trx, request.householdId, request.id),
+        today: parisDate(this.clock.now()),
+        landlordActive: request.organisationActive,
+        requestedCents: amountCents,
+        requestedMonths: version.rules.monthly ? instalments : null,
+        previousAids: await this.requests.grantedAidsOf(trx, request.householdId, request.id),
       }),
     );
     const failed = evaluation.checks.filter((c) => !c.ok && ['ceiling', 'rolling_ceiling'].includes(c.code));
@@ -206,7 +283,8 @@ export class DecisionService {
     const max = version.rules.maxInstalments ?? (version.rules.monthly ? version.rules.maxMonths : 1) ?? 1;
     if (instalments > max) throw new ValidationError({ instalments: `Cette aide se verse en ${max} échéance${max > 1 ? 's' : ''} au plus` });
     if (instalments > amountCents) throw new ValidationError({ instalments: 'Trop d’échéances pour ce montant' });
-    if (!request.payee?.iban) throw new ValidationError({ _form: 'Le bénéficiaire du versement et son IBAN manquent : demandez-les au bailleur avant d’accorder l’aide.' });
+    if (!request.payee?.iban)
+      throw new ValidationError({ _form: 'Le bénéficiaire du versement et son IBAN manquent : demandez-les au bailleur avant d’accorder l’aide.' });
   }
 
   private summary(d: Pick<Decision, 'kind' | 'amountCents' | 'instalments' | 'reasonCode' | 'adjournedUntil'>): string {
@@ -215,7 +293,14 @@ export class DecisionService {
     return `ajourner jusqu’au ${formatDate(d.adjournedUntil)}`;
   }
 
-  private async apply(trx: Knex.Transaction, actor: Actor, request: AidRequest, d: NewDecision & { id: string }, comment: string | null, mails: string[]): Promise<void> {
+  private async apply(
+    trx: Knex.Transaction,
+    actor: Actor,
+    request: AidRequest,
+    d: NewDecision & { id: string },
+    comment: string | null,
+    mails: string[],
+  ): Promise<void> {
     const to = transition(actor.role, request.status, d.kind);
     const now = this.clock.now();
     const schedule = d.kind === 'grant' ? buildSchedule(d.amountCents as number, d.instalments as number, d.firstDueDate as string) : [];
@@ -226,29 +311,86 @@ export class DecisionService {
     };
     const secondLevel = d.needsValidation ? { userId: actor.userId, label: actor.name } : null;
     const letter = await this.blobs.put(trx, await this.buildLetter(trx, request, d, schedule, now), 'application/pdf');
-    await this.aidRequests.move(trx, actor, request, {
-      to, version: request.version, patch, action: `request.${to}`, event: { kind: 'status_change', message: `Décision : ${this.summary(d)}` },
-      after: {
-        decisionId: d.id, grantedCents: patch.granted_cents, instalments: schedule.length || null, reason: d.reasonCode, adjournedUntil: patch.adjourned_until,
-        proposedBy: d.proposedByLabel, validatedBy: secondLevel?.label ?? null, letterSha256: letter.sha256,
+    await this.aidRequests.move(
+      trx,
+      actor,
+      request,
+      {
+        to,
+        version: request.version,
+        patch,
+        action: `request.${to}`,
+        event: { kind: 'status_change', message: `Décision : ${this.summary(d)}` },
+        after: {
+          decisionId: d.id,
+          grantedCents: patch.granted_cents,
+          instalments: schedule.length || null,
+          reason: d.reasonCode,
+          adjournedUntil: patch.adjourned_until,
+          proposedBy: d.proposedByLabel,
+          validatedBy: secondLevel?.label ?? null,
+          letterSha256: letter.sha256,
+        },
       },
-    }, now);
+      now,
+    );
     await this.decisions.markApplied(trx, d.id, secondLevel, comment, now);
     await this.decisions.setLetter(trx, d.id, letter.id);
     if (d.kind === 'grant' && request.payee) {
-      const payments = await this.instalments.schedule(trx, { requestId: request.id, decisionId: d.id, organisationId: request.organisationId, organisationName: request.organisationName, reference: request.reference as string, payee: request.payee }, schedule, now);
+      const payments = await this.instalments.schedule(
+        trx,
+        {
+          requestId: request.id,
+          decisionId: d.id,
+          organisationId: request.organisationId,
+          organisationName: request.organisationName,
+          reference: request.reference as string,
+          payee: request.payee,
+        },
+        schedule,
+        now,
+      );
       const rules = await this.aidRequests.rulesOf(request, trx);
-      await this.events.emit(trx, 'aid.granted', {
-        requestId: request.id, reference: request.reference as string, aidCode: request.aidTypeCode, rulesAccounts: rules?.rules.accounting ?? null, by: actor.name,
-        payments,
-      }, now);
+      await this.events.emit(
+        trx,
+        'aid.granted',
+        {
+          requestId: request.id,
+          reference: request.reference as string,
+          aidCode: request.aidTypeCode,
+          rulesAccounts: rules?.rules.accounting ?? null,
+          by: actor.name,
+          payments,
+        },
+        now,
+      );
     }
     if (secondLevel) {
-      await this.requests.addEvent(trx, request.id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'proposal', message: `Décision proposée par ${d.proposedByLabel}, validée par ${actor.name}`, visibility: 'internal' }, now);
+      await this.requests.addEvent(
+        trx,
+        request.id,
+        {
+          actorUserId: actor.userId,
+          actorLabel: actor.name,
+          kind: 'proposal',
+          message: `Décision proposée par ${d.proposedByLabel}, validée par ${actor.name}`,
+          visibility: 'internal',
+        },
+        now,
+      );
     }
     const creator = await this.users.findById(trx, { all: true }, request.createdBy);
     if (creator?.status === 'active') {
-      mails.push(await this.mailer.queue(trx, decisionMail(creator.email, creator.firstName, aboutRequest(request, this.baseUrl), { kind: d.kind, grantedCents: patch.granted_cents, adjournedUntil: patch.adjourned_until })));
+      mails.push(
+        await this.mailer.queue(
+          trx,
+          decisionMail(creator.email, creator.firstName, aboutRequest(request, this.baseUrl), {
+            kind: d.kind,
+            grantedCents: patch.granted_cents,
+            adjournedUntil: patch.adjourned_until,
+          }),
+        ),
+      );
     }
   }
 
@@ -260,10 +402,17 @@ export class DecisionService {
       letterhead: settings.letterhead,
       date: parisDate(now),
       reference: request.reference ?? '',
-      landlord: { name: request.organisationName, addressLines: [landlord?.addressLine1, landlord?.addressLine2, [landlord?.postcode, landlord?.city].filter(Boolean).join(' ')].filter((l): l is string => Boolean(l)) },
+      landlord: {
+        name: request.organisationName,
+        addressLines: [landlord?.addressLine1, landlord?.addressLine2, [landlord?.postcode, landlord?.city].filter(Boolean).join(' ')].filter(
+          (l): l is string => Boolean(l),
+        ),
+      },
       household: {
         holderName: request.tenantName ?? request.situation.members[0]?.name ?? '',
-        addressLines: household ? [household.addressLine1, household.addressLine2, `${household.postcode} ${household.city}`].filter((l): l is string => Boolean(l)) : [],
+        addressLines: household
+          ? [household.addressLine1, household.addressLine2, `${household.postcode} ${household.city}`].filter((l): l is string => Boolean(l))
+          : [],
         tenancyReference: household?.tenancyReference ?? '',
       },
       aidLabel: request.aidTypeLabel,

@@ -34,7 +34,11 @@ export function buildDecisionLetter(d: LetterData): Promise<Buffer> {
 
   // addressee (the landlord, who informs the household)
   const top = doc.y;
-  doc.fillColor('#000000').fontSize(10).font('Helvetica-Bold').text(d.landlord.name, MARGIN + width / 2, top, { width: width / 2 });
+  doc
+    .fillColor('#000000')
+    .fontSize(10)
+    .font('Helvetica-Bold')
+    .text(d.landlord.name, MARGIN + width / 2, top, { width: width / 2 });
   doc.font('Helvetica');
   for (const line of d.landlord.addressLines) doc.text(line, { width: width / 2 });
   doc.moveDown(2);
@@ -59,12 +63,18 @@ export function buildDecisionLetter(d: LetterData): Promise<Buffer> {
     doc.moveDown(0.5);
     scheduleTable(doc, d.schedule, width);
   } else if (d.kind === 'refuse') {
-    doc.text(`Après examen de la demande, l’association n’est pas en mesure d’accorder l’aide sollicitée${d.requestedCents !== null ? ` (${formatEuros(d.requestedCents)})` : ''}.`, { width });
+    doc.text(
+      `Après examen de la demande, l’association n’est pas en mesure d’accorder l’aide sollicitée${d.requestedCents !== null ? ` (${formatEuros(d.requestedCents)})` : ''}.`,
+      { width },
+    );
     doc.moveDown(0.5);
     doc.font('Helvetica-Bold').text(`Motif : ${d.reasonLabel ?? ''}`, { width });
     doc.font('Helvetica');
   } else {
-    doc.text(`L’examen de la demande est ajourné jusqu’au ${formatDate(d.adjournedUntil)}. Il reprendra à cette date, ou dès réception des éléments attendus.`, { width });
+    doc.text(
+      `L’examen de la demande est ajourné jusqu’au ${formatDate(d.adjournedUntil)}. Il reprendra à cette date, ou dès réception des éléments attendus.`,
+      { width },
+    );
   }
   if (d.comment) {
     doc.moveDown(0.5);
@@ -72,10 +82,15 @@ export function buildDecisionLetter(d: LetterData): Promise<Buffer> {
   }
   doc.moveDown();
   if (d.kind === 'refuse') {
-    doc.text('Cette décision peut faire l’objet d’un recours gracieux auprès de l’association dans un délai de deux mois, en joignant tout élément nouveau.', { width });
+    doc.text('Cette décision peut faire l’objet d’un recours gracieux auprès de l’association dans un délai de deux mois, en joignant tout élément nouveau.', {
+      width,
+    });
     doc.moveDown();
   }
-  doc.text('Nous vous remercions de bien vouloir en informer le ménage et vous prions d’agréer, Madame, Monsieur, l’expression de nos salutations distinguées.', { width });
+  doc.text(
+    'Nous vous remercions de bien vouloir en informer le ménage et vous prions d’agréer, Madame, Monsieur, l’expression de nos salutations distinguées.',
+    { width },
+  );
   doc.moveDown(2);
   doc.text(d.letterhead.signatoryName, MARGIN + width / 2, doc.y, { width: width / 2 });
   doc.text(d.letterhead.signatoryTitle, { width: width / 2 });
@@ -84,7 +99,9 @@ export function buildDecisionLetter(d: LetterData): Promise<Buffer> {
   doc.fontSize(7).fillColor('#555555');
   doc.text(
     'Les données de ce dossier sont traitées par l’association pour instruire et verser les aides. Le ménage peut exercer ses droits d’accès, de rectification et d’opposition auprès de l’association.',
-    MARGIN, doc.page.height - MARGIN - 24, { width, lineBreak: true },
+    MARGIN,
+    doc.page.height - MARGIN - 24,
+    { width, lineBreak: true },
   );
   doc.end();
   return done;
@@ -95,12 +112,18 @@ function scheduleTable(doc: PDFKit.PDFDocument, schedule: Instalment[], width: n
   doc.font('Helvetica-Bold').fontSize(9);
   const header = doc.y;
   doc.text('Échéance', cols[0], header).text('Date de versement', cols[1], header).text('Montant', cols[2], header, { width: 100, align: 'right' });
-  doc.moveTo(MARGIN, doc.y + 2).lineTo(MARGIN + Math.min(width, 360), doc.y + 2).stroke('#999999');
+  doc
+    .moveTo(MARGIN, doc.y + 2)
+    .lineTo(MARGIN + Math.min(width, 360), doc.y + 2)
+    .stroke('#999999');
   doc.font('Helvetica');
   for (const i of schedule) {
     if (doc.y > doc.page.height - 140) doc.addPage();
     const y = doc.y + 4;
-    doc.text(`${i.instalment} / ${schedule.length}`, cols[0], y).text(formatDate(i.dueDate), cols[1], y).text(formatEuros(i.amountCents), cols[2], y, { width: 100, align: 'right' });
+    doc
+      .text(`${i.instalment} / ${schedule.length}`, cols[0], y)
+      .text(formatDate(i.dueDate), cols[1], y)
+      .text(formatEuros(i.amountCents), cols[2], y, { width: 100, align: 'right' });
   }
   doc.fontSize(10).moveDown();
   doc.x = MARGIN;

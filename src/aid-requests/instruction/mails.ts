@@ -5,7 +5,8 @@ import { formatDate, formatEuros } from '../../shared/format';
  * Mails about a request carry its reference, the aid and a link, never the household's name or
  * situation (the link leads to the extranet, behind a login).
  */
-const SIGNATURE = '\n\n— Entraide, l’extranet des aides et de l’accompagnement\nCe message est envoyé automatiquement, merci de ne pas y répondre : utilisez les échanges de la demande.';
+const SIGNATURE =
+  '\n\n— Entraide, l’extranet des aides et de l’accompagnement\nCe message est envoyé automatiquement, merci de ne pas y répondre : utilisez les échanges de la demande.';
 
 interface About {
   reference: string;
@@ -47,7 +48,9 @@ export function informationAnsweredMail(to: string, firstName: string, r: About,
     kind: 'request.information_answered',
     to,
     subject: `Demande ${r.reference} : le bailleur a répondu`,
-    text: `Bonjour ${firstName},\n\n${landlord} a répondu à votre demande d’informations sur la demande ${r.reference} (${r.aidLabel}). Elle revient dans « Mes dossiers » :\n${r.link}` + SIGNATURE,
+    text:
+      `Bonjour ${firstName},\n\n${landlord} a répondu à votre demande d’informations sur la demande ${r.reference} (${r.aidLabel}). Elle revient dans « Mes dossiers » :\n${r.link}` +
+      SIGNATURE,
   };
 }
 
@@ -60,7 +63,12 @@ export function newMessageMail(to: string, firstName: string, r: About, from: st
   };
 }
 
-export function decisionMail(to: string, firstName: string, r: About, d: { kind: 'grant' | 'refuse' | 'adjourn'; grantedCents: number | null; adjournedUntil: string | null }): OutgoingMail {
+export function decisionMail(
+  to: string,
+  firstName: string,
+  r: About,
+  d: { kind: 'grant' | 'refuse' | 'adjourn'; grantedCents: number | null; adjournedUntil: string | null },
+): OutgoingMail {
   const what =
     d.kind === 'grant'
       ? `L’association a accordé l’aide (${formatEuros(d.grantedCents)}).`
@@ -71,6 +79,8 @@ export function decisionMail(to: string, firstName: string, r: About, d: { kind:
     kind: `request.decision.${d.kind}`,
     to,
     subject: `Demande ${r.reference} : décision de l’association`,
-    text: `Bonjour ${firstName},\n\nLa demande ${r.reference} (${r.aidLabel}) a reçu sa décision. ${what}\nLe courrier de décision est à télécharger sur la demande :\n${r.link}` + SIGNATURE,
+    text:
+      `Bonjour ${firstName},\n\nLa demande ${r.reference} (${r.aidLabel}) a reçu sa décision. ${what}\nLe courrier de décision est à télécharger sur la demande :\n${r.link}` +
+      SIGNATURE,
   };
 }

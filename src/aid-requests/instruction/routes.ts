@@ -88,7 +88,13 @@ export function instructionRoutes(services: Services): Router {
     render: onTab('synthese'),
     handle: async (req, res, data) => {
       const outcome = await decisions.propose(actor(req), id(req), data);
-      done(req, res, outcome === 'applied' ? 'La décision est prise : le bailleur est prévenu et le courrier est prêt.' : 'La proposition dépasse le seuil de l’aide : elle attend la validation d’un collègue ou d’un administrateur.');
+      done(
+        req,
+        res,
+        outcome === 'applied'
+          ? 'La décision est prise : le bailleur est prévenu et le courrier est prêt.'
+          : 'La proposition dépasse le seuil de l’aide : elle attend la validation d’un collègue ou d’un administrateur.',
+      );
     },
   });
 
@@ -98,7 +104,11 @@ export function instructionRoutes(services: Services): Router {
     render: onTab('synthese'),
     handle: async (req, res, data) => {
       const outcome = await decisions.validate(actor(req), id(req), data);
-      done(req, res, outcome === 'applied' ? 'Décision validée : le bailleur est prévenu et le courrier est prêt.' : 'La proposition est renvoyée à son auteur.');
+      done(
+        req,
+        res,
+        outcome === 'applied' ? 'Décision validée : le bailleur est prévenu et le courrier est prêt.' : 'La proposition est renvoyée à son auteur.',
+      );
     },
   });
 
@@ -112,7 +122,10 @@ export function instructionRoutes(services: Services): Router {
     },
   });
 
-  const backToRequest = backWithErrors((req) => urls.request(id(req)), (req) => aidRequests.get(actor(req), id(req)));
+  const backToRequest = backWithErrors(
+    (req) => urls.request(id(req)),
+    (req) => aidRequests.get(actor(req), id(req)),
+  );
   postForm(router, routes.requestReopen, logger, {
     permission: 'requests:instruct',
     schema: versionOnlySchema,
@@ -139,7 +152,12 @@ export function instructionRoutes(services: Services): Router {
     const raw = new URLSearchParams(req.query as Record<string, string>);
     raw.delete('page');
     res.render('aid-requests/queue', {
-      page, counts, query, tabs: QUEUE_TABS, form, queryString: raw.toString(),
+      page,
+      counts,
+      query,
+      tabs: QUEUE_TABS,
+      form,
+      queryString: raw.toString(),
       instructors: await instruction.instructors(a),
       savedFilters: await requestLists.savedQueueFilters(a),
       landlords: (await households.landlordOptions(a)).map((o) => ({ value: o.id, text: o.name })),
@@ -148,7 +166,9 @@ export function instructionRoutes(services: Services): Router {
   };
   router.get(urls.queue(), ...requirePermission('requests:instruct'), (req, res) => renderQueue(req, res, { values: {}, errors: {}, errorSummary: [] }));
 
-  const backToQueue = backWithErrors((req) => `${urls.queue()}${postedField(req, 'retour') ? `?${(postedField(req, 'retour') as string).replace(/^\?/, '')}` : ''}`);
+  const backToQueue = backWithErrors(
+    (req) => `${urls.queue()}${postedField(req, 'retour') ? `?${(postedField(req, 'retour') as string).replace(/^\?/, '')}` : ''}`,
+  );
   postForm(router, urls.queueAssign(), logger, {
     permission: 'requests:instruct',
     schema: bulkAssignSchema,

@@ -26,9 +26,20 @@ export const proposalSchema = (today: string) =>
     .object({
       kind: z.enum(['grant', 'refuse', 'adjourn'], { error: 'Choisissez la décision proposée' }),
       amount: z.preprocess(blank, z.string().max(30).optional()),
-      instalments: z.preprocess(blank, z.coerce.number({ error: 'Saisissez un nombre entier d’échéances' }).int({ error: 'Saisissez un nombre entier d’échéances' }).min(1, { error: 'Au moins une échéance' }).max(120, { error: 'Au plus 120 échéances' }).optional()),
+      instalments: z.preprocess(
+        blank,
+        z.coerce
+          .number({ error: 'Saisissez un nombre entier d’échéances' })
+          .int({ error: 'Saisissez un nombre entier d’échéances' })
+          .min(1, { error: 'Au moins une échéance' })
+          .max(120, { error: 'Au plus 120 échéances' })
+          .optional(),
+      ),
       firstDueDate: optionalDate(),
-      reasonCode: z.preprocess(blank, z.enum(Object.keys(REFUSAL_REASONS) as [RefusalReason, ...RefusalReason[]], { error: 'Choisissez un motif de la liste' }).optional()),
+      reasonCode: z.preprocess(
+        blank,
+        z.enum(Object.keys(REFUSAL_REASONS) as [RefusalReason, ...RefusalReason[]], { error: 'Choisissez un motif de la liste' }).optional(),
+      ),
       adjournedUntil: optionalDate(),
       comment: optionalText(2000),
       version: versionField(),
@@ -37,7 +48,7 @@ export const proposalSchema = (today: string) =>
       const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
       if (v.kind === 'grant') {
         if (v.amount === undefined) issue('amount', 'Saisissez le montant accordé');
-        else if (!parseEurosToCents(v.amount) ) issue('amount', 'Saisissez un montant positif en euros, par exemple 1 234,56');
+        else if (!parseEurosToCents(v.amount)) issue('amount', 'Saisissez un montant positif en euros, par exemple 1 234,56');
         if (v.instalments === undefined) issue('instalments', 'Saisissez le nombre d’échéances');
         if (v.firstDueDate === undefined) issue('firstDueDate', 'Saisissez la date de la première échéance');
         else if (v.firstDueDate < today) issue('firstDueDate', 'La première échéance ne peut pas être dans le passé');
@@ -62,7 +73,8 @@ export const validationSchema = z
     version: versionField(),
   })
   .superRefine((v, ctx) => {
-    if (v.outcome === 'return' && !v.validationComment) ctx.addIssue({ code: 'custom', path: ['validationComment'], message: 'Expliquez pourquoi la proposition est renvoyée' });
+    if (v.outcome === 'return' && !v.validationComment)
+      ctx.addIssue({ code: 'custom', path: ['validationComment'], message: 'Expliquez pourquoi la proposition est renvoyée' });
   });
 export type ValidationInput = z.infer<typeof validationSchema>;
 

@@ -25,7 +25,6 @@ export interface UploadedFile {
 /** Statuses where an operator may (re)assign a request. */
 const ASSIGNABLE: readonly RequestStatus[] = ['submitted', 'in_review', 'awaiting_information', 'adjourned'];
 
-
 /**
  * Instruction: assignment, information asked and answered, exchanges with attachments, private
  * notes, reopening and closing, and the reminders of information still awaited. Each change is
@@ -46,7 +45,21 @@ export class InstructionService {
   private readonly cache: ReferenceCache;
   private readonly accessLog: AccessLogService;
 
-  constructor(deps: { db: Knex; requests: AidRequestRepository; decisions: DecisionRepository; aidRequests: AidRequestService; users: UserRepository; blobs: BlobStore; mailer: Mailer; settings: SettingsService; audit: AuditService; clock: Clock; baseUrl: string; cache?: ReferenceCache; accessLog: AccessLogService }) {
+  constructor(deps: {
+    db: Knex;
+    requests: AidRequestRepository;
+    decisions: DecisionRepository;
+    aidRequests: AidRequestService;
+    users: UserRepository;
+    blobs: BlobStore;
+    mailer: Mailer;
+    settings: SettingsService;
+    audit: AuditService;
+    clock: Clock;
+    baseUrl: string;
+    cache?: ReferenceCache;
+    accessLog: AccessLogService;
+  }) {
     this.accessLog = deps.accessLog;
     this.db = deps.db;
     this.requests = deps.requests;
@@ -65,7 +78,9 @@ export class InstructionService {
   /** Active operators and admins of the association, to assign requests to. */
   async instructors(actor: Actor): Promise<Array<{ value: string; text: string }>> {
     scopeFor(actor, 'requests:instruct');
-    const people = await this.cache.get(`instructors:${actor.organisationId}`, ['user'], () => this.users.activeWithRoles(this.db, actor.organisationId, ['operator', 'admin']));
+    const people = await this.cache.get(`instructors:${actor.organisationId}`, ['user'], () =>
+      this.users.activeWithRoles(this.db, actor.organisationId, ['operator', 'admin']),
+    );
     return people.map((u) => ({ value: u.id, text: `${u.firstName} ${u.lastName}` }));
   }
 
@@ -85,15 +100,36 @@ export class InstructionService {
       for (const id of ids) {
         const request = await this.aidRequests.lock(actor, id, trx, 'requests:instruct');
         if (version !== undefined && request.version !== version) throw new ConflictError();
-        if (!ASSIGNABLE.includes(request.status)) throw new ConflictError(`La demande ${request.reference} n’est plus à instruire (${request.status === 'draft' ? 'brouillon' : 'décidée ou retirée'}).`);
+        if (!ASSIGNABLE.includes(request.status))
+          throw new ConflictError(
+            `La demande ${request.reference} n’est plus à instruire (${request.status === 'draft' ? 'brouillon' : 'décidée ou retirée'}).`,
+          );
         if (request.assignedTo === assignee.id && request.status !== 'submitted') continue;
         const now = this.clock.now();
         const to = request.status === 'submitted' ? transition(actor.role, request.status, 'take') : request.status;
         const ok = await this.requests.changeStatus(trx, id, request.version, request.status, to, { assigned_to: assignee.id, assigned_at: now }, now);
         if (!ok) throw new ConflictError();
-        if (to !== request.status) await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'status_change', fromStatus: request.status, toStatus: to, visibility: 'shared' }, now);
-        await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'assignment', message: `Attribuée à ${name}`, visibility: 'internal' }, now);
-        await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.assigned', before: { assignedTo: request.assignedToName, status: request.status }, after: { assignedTo: name, status: to } });
+        if (to !== request.status)
+          await this.requests.addEvent(
+            trx,
+            id,
+            { actorUserId: actor.userId, actorLabel: actor.name, kind: 'status_change', fromStatus: request.status, toStatus: to, visibility: 'shared' },
+            now,
+          );
+        await this.requests.addEvent(
+          trx,
+          id,
+          { actorUserId: actor.userId, actorLabel: actor.name, kind: 'assignment', message: `Attribuée à ${name}`, visibility: 'internal' },
+          now,
+        );
+        await this.audit.record(trx, actor, {
+          entityType: 'aid_request',
+          entityId: id,
+          organisationId: request.organisationId,
+          action: 'request.assigned',
+          before: { assignedTo: request.assignedToName, status: request.status },
+          after: { assignedTo: name, status: to },
+        });
         count++;
       }
       return count;
@@ -105,14 +141,22 @@ export class InstructionService {
     await this.db.transaction(async (trx) => {
       const request = await this.aidRequests.lock(actor, id, trx, 'requests:instruct');
       const to = transition(actor.role, request.status, 'ask_information');
-      if (await this.decisions.pending(trx, id)) throw new ConflictError('Une proposition de décision attend sa validation : renvoyez-la avant de demander des informations.');
+      if (await this.decisions.pending(trx, id))
+        throw new ConflictError('Une proposition de décision attend sa validation : renvoyez-la avant de demander des informations.');
       const now = this.clock.now();
       const patch: Record<string, unknown> = { information_requested_at: now, information_reminded_at: null, information_answered_at: null };
       if (!request.assignedTo) Object.assign(patch, { assigned_to: actor.userId, assigned_at: now });
-      await this.aidRequests.move(trx, actor, request, { to, version: input.version, patch, action: 'request.information_requested', event: { kind: 'information_request', message: input.message } }, now);
+      await this.aidRequests.move(
+        trx,
+        actor,
+        request,
+        { to, version: input.version, patch, action: 'request.information_requested', event: { kind: 'information_request', message: input.message } },
+        now,
+      );
       const days = (await this.settings.get(trx)).instruction.informationReminderDays;
       const creator = await this.users.findById(trx, { all: true }, request.createdBy);
-      if (creator?.status === 'active') mails.push(await this.mailer.queue(trx, informationRequestedMail(creator.email, creator.firstName, aboutRequest(request, this.baseUrl), days)));
+      if (creator?.status === 'active')
+        mails.push(await this.mailer.queue(trx, informationRequestedMail(creator.email, creator.firstName, aboutRequest(request, this.baseUrl), days)));
     });
     await this.mailer.deliver(mails);
   }
@@ -125,14 +169,30 @@ export class InstructionService {
       const request = await this.aidRequests.lock(actor, id, trx, 'requests:message');
       const to = transition(actor.role, request.status, 'answer_information');
       const now = this.clock.now();
-      const eventId = await this.aidRequests.move(trx, actor, request, {
-        to, version: input.version, patch: { information_answered_at: now }, action: 'request.information_answered',
-        event: { kind: 'information_answer', message: input.message }, after: { attachments: checked.length },
-      }, now);
+      const eventId = await this.aidRequests.move(
+        trx,
+        actor,
+        request,
+        {
+          to,
+          version: input.version,
+          patch: { information_answered_at: now },
+          action: 'request.information_answered',
+          event: { kind: 'information_answer', message: input.message },
+          after: { attachments: checked.length },
+        },
+        now,
+      );
       await this.attach(trx, request.id, eventId, checked, now);
       if (request.assignedTo) {
         const instructor = await this.users.findById(trx, { all: true }, request.assignedTo);
-        if (instructor?.status === 'active') mails.push(await this.mailer.queue(trx, informationAnsweredMail(instructor.email, instructor.firstName, aboutRequest(request, this.baseUrl), request.organisationName)));
+        if (instructor?.status === 'active')
+          mails.push(
+            await this.mailer.queue(
+              trx,
+              informationAnsweredMail(instructor.email, instructor.firstName, aboutRequest(request, this.baseUrl), request.organisationName),
+            ),
+          );
       }
     });
     await this.mailer.deliver(mails);
@@ -146,14 +206,36 @@ export class InstructionService {
       const request = await this.aidRequests.lock(actor, id, trx, 'requests:message');
       if (request.status === 'draft') throw new ConflictError('Les échanges avec l’association s’ouvrent quand la demande est déposée.');
       const now = this.clock.now();
-      const eventId = await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'message', message, visibility: 'shared' }, now);
+      const eventId = await this.requests.addEvent(
+        trx,
+        id,
+        { actorUserId: actor.userId, actorLabel: actor.name, kind: 'message', message, visibility: 'shared' },
+        now,
+      );
       await this.attach(trx, request.id, eventId, checked, now);
-      await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.message_posted', before: null, after: { attachments: checked.length } });
+      await this.audit.record(trx, actor, {
+        entityType: 'aid_request',
+        entityId: id,
+        organisationId: request.organisationId,
+        action: 'request.message_posted',
+        before: null,
+        after: { attachments: checked.length },
+      });
       const fromAssociation = can(actor, 'requests:instruct');
       const recipientId = fromAssociation ? request.createdBy : request.assignedTo;
       const recipient = recipientId ? await this.users.findById(trx, { all: true }, recipientId) : null;
       if (recipient?.status === 'active' && recipient.id !== actor.userId) {
-        mails.push(await this.mailer.queue(trx, newMessageMail(recipient.email, recipient.firstName, aboutRequest(request, this.baseUrl), fromAssociation ? 'L’association' : request.organisationName)));
+        mails.push(
+          await this.mailer.queue(
+            trx,
+            newMessageMail(
+              recipient.email,
+              recipient.firstName,
+              aboutRequest(request, this.baseUrl),
+              fromAssociation ? 'L’association' : request.organisationName,
+            ),
+          ),
+        );
       }
     });
     await this.mailer.deliver(mails);
@@ -165,7 +247,14 @@ export class InstructionService {
       const request = await this.aidRequests.lock(actor, id, trx, 'requests:instruct');
       const now = this.clock.now();
       await this.requests.addEvent(trx, id, { actorUserId: actor.userId, actorLabel: actor.name, kind: 'note', message: note, visibility: 'internal' }, now);
-      await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.note_added', before: null, after: { length: note.length } });
+      await this.audit.record(trx, actor, {
+        entityType: 'aid_request',
+        entityId: id,
+        organisationId: request.organisationId,
+        action: 'request.note_added',
+        before: null,
+        after: { length: note.length },
+      });
     });
   }
 
@@ -200,10 +289,38 @@ export class InstructionService {
       for (const id of due) {
         const request = await this.requests.findById(trx, { all: true }, id);
         if (!request) continue;
-        await this.requests.addEvent(trx, id, { actorUserId: null, actorLabel: 'Entraide (relance automatique)', kind: 'reminder', message: `Rappel envoyé au bailleur : informations demandées il y a ${days} jours`, visibility: 'shared' }, now);
-        await this.audit.record(trx, { userId: null, name: 'Tâche planifiée' }, { entityType: 'aid_request', entityId: id, organisationId: request.organisationId, action: 'request.information_reminded', before: null, after: { days } });
+        await this.requests.addEvent(
+          trx,
+          id,
+          {
+            actorUserId: null,
+            actorLabel: 'Entraide (relance automatique)',
+            kind: 'reminder',
+            message: `Rappel envoyé au bailleur : informations demandées il y a ${days} jours`,
+            visibility: 'shared',
+          },
+          now,
+        );
+        await this.audit.record(
+          trx,
+          { userId: null, name: 'Tâche planifiée' },
+          {
+            entityType: 'aid_request',
+            entityId: id,
+            organisationId: request.organisationId,
+            action: 'request.information_reminded',
+            before: null,
+            after: { days },
+          },
+        );
         const creator = await this.users.findById(trx, { all: true }, request.createdBy);
-        if (creator?.status === 'active') mails.push(await this.mailer.queue(trx, informationReminderMail(creator.email, creator.firstName, aboutRequest(request, this.baseUrl), request.informationRequestedAt ?? now)));
+        if (creator?.status === 'active')
+          mails.push(
+            await this.mailer.queue(
+              trx,
+              informationReminderMail(creator.email, creator.firstName, aboutRequest(request, this.baseUrl), request.informationRequestedAt ?? now),
+            ),
+          );
       }
       return due.length;
     });
@@ -219,7 +336,6 @@ export class InstructionService {
       await this.aidRequests.move(trx, actor, request, { to, version, patch, action: `request.${action === 'reopen' ? 'reopened' : 'closed'}` }, now);
     });
   }
-
 
   private checkFiles(files: UploadedFile[]): Array<UploadedFile & { type: string }> {
     return files.map((f) => {

@@ -70,14 +70,29 @@ const toRow = (r: ListedRow): RequestRow => ({
   assignedToName: r.assigned_to_name ?? null,
   informationAnsweredAt: r.information_answered_at ?? null,
   pending: r.pending_kind
-    ? { kind: r.pending_kind, amountCents: num(r.pending_amount_cents), proposedBy: r.pending_proposed_by as string, proposedByLabel: r.pending_proposed_by_label as string }
+    ? {
+        kind: r.pending_kind,
+        amountCents: num(r.pending_amount_cents),
+        proposedBy: r.pending_proposed_by as string,
+        proposedByLabel: r.pending_proposed_by_label as string,
+      }
     : null,
 });
 
 function rowColumns(db: Db) {
   return [
-    'r.id', 'r.reference', 'r.tenant_name', 'r.status', 'r.requested_cents', 'r.requested_months', 'r.granted_cents', 'r.submitted_at', 'r.decided_at', 'r.updated_at',
-    'r.information_answered_at', ...requestNameColumns(db),
+    'r.id',
+    'r.reference',
+    'r.tenant_name',
+    'r.status',
+    'r.requested_cents',
+    'r.requested_months',
+    'r.granted_cents',
+    'r.submitted_at',
+    'r.decided_at',
+    'r.updated_at',
+    'r.information_answered_at',
+    ...requestNameColumns(db),
   ];
 }
 
@@ -118,7 +133,16 @@ export const ESTIMATE_MARGIN = 3;
 export const DECIDED_DAYS = 30;
 
 async function cappedCount(db: Db, q: Knex.QueryBuilder): Promise<number> {
-  const [row] = await db.from(q.clearSelect().clearOrder().select(db.raw('1')).limit(COUNT_CAP + 1).as('x')).count<{ n: string }[]>('* as n');
+  const [row] = await db
+    .from(
+      q
+        .clearSelect()
+        .clearOrder()
+        .select(db.raw('1'))
+        .limit(COUNT_CAP + 1)
+        .as('x'),
+    )
+    .count<{ n: string }[]>('* as n');
   return Number(row?.n ?? 0);
 }
 
@@ -152,7 +176,13 @@ export class RequestListRepository {
    * "plus de 10 000" anyway, and counting the first ten thousand of each big status was most of
    * the page's database time.
    */
-  async countsByStatus(db: Db, scope: RequestScope, f: ListQuery, estimates: ReadonlyMap<string, number> = new Map(), cap = COUNT_CAP): Promise<Partial<Record<RequestStatus, number>>> {
+  async countsByStatus(
+    db: Db,
+    scope: RequestScope,
+    f: ListQuery,
+    estimates: ReadonlyMap<string, number> = new Map(),
+    cap = COUNT_CAP,
+  ): Promise<Partial<Record<RequestStatus, number>>> {
     const out: Partial<Record<RequestStatus, number>> = {};
     if (!scope.all) {
       const q = visibleRequests(db, scope);
@@ -169,7 +199,9 @@ export class RequestListRepository {
     const columns = counted.map((status) => {
       const q = visibleRequests(db, scope);
       applyFilters(q, f, scope);
-      q.where('r.status', status).select(db.raw('1')).limit(cap + 1);
+      q.where('r.status', status)
+        .select(db.raw('1'))
+        .limit(cap + 1);
       return db.raw('(select count(*) from (?) as x) as ??', [q, status]);
     });
     const [row] = await db.select<Array<Partial<Record<RequestStatus, string>>>>(columns);
@@ -221,12 +253,23 @@ export class RequestListRepository {
     };
     const total = filtered ? await cappedCount(db, filter(visibleRequests(db, { all: true }))) : tabTotal;
     const q = filter(visibleRequests(db, { all: true }));
-    const columns = [...rowColumns(db), 'd.kind as pending_kind', 'd.amount_cents as pending_amount_cents', 'd.proposed_by as pending_proposed_by', 'd.proposed_by_label as pending_proposed_by_label'];
-    if (f.onglet !== 'a_valider') q.leftJoin('decisions as d', function () {
-      this.on('d.request_id', 'r.id').andOnVal('d.status', 'pending');
-    });
+    const columns = [
+      ...rowColumns(db),
+      'd.kind as pending_kind',
+      'd.amount_cents as pending_amount_cents',
+      'd.proposed_by as pending_proposed_by',
+      'd.proposed_by_label as pending_proposed_by_label',
+    ];
+    if (f.onglet !== 'a_valider')
+      q.leftJoin('decisions as d', function () {
+        this.on('d.request_id', 'r.id').andOnVal('d.status', 'pending');
+      });
     const order = f.onglet === 'decides' ? 'r.decided_at desc' : 'r.submitted_at asc';
-    const rows = await q.select<ListedRow[]>(columns).orderByRaw(`${order}, r.id`).limit(pageSize).offset((f.page - 1) * pageSize);
+    const rows = await q
+      .select<ListedRow[]>(columns)
+      .orderByRaw(`${order}, r.id`)
+      .limit(pageSize)
+      .offset((f.page - 1) * pageSize);
     return toPage(rows.map(toRow), total, f.page, pageSize);
   }
 
@@ -235,7 +278,12 @@ export class RequestListRepository {
    * pass over the open statuses, the proposals and the recent decisions (capped) beside them.
    */
   async queueCounts(db: Db, userId: string, now: Date): Promise<Record<QueueQuery['onglet'], number>> {
-    const capped = (tab: QueueQuery['onglet']) => db.raw('(select count(*) from (?) as x)', [this.queueTab(db('aid_requests as r'), tab, userId, now).select(db.raw('1')).limit(COUNT_CAP + 1)]);
+    const capped = (tab: QueueQuery['onglet']) =>
+      db.raw('(select count(*) from (?) as x)', [
+        this.queueTab(db('aid_requests as r'), tab, userId, now)
+          .select(db.raw('1'))
+          .limit(COUNT_CAP + 1),
+      ]);
     const [row] = await db('aid_requests')
       .whereIn('status', ['submitted', 'in_review', 'adjourned', 'awaiting_information'])
       .select<Array<Record<QueueQuery['onglet'], string>>>(
@@ -246,7 +294,13 @@ export class RequestListRepository {
         db.raw('? as decides', [capped('decides')]),
       );
     const r = row as Record<QueueQuery['onglet'], string>; // one aggregate row, always
-    return { a_prendre: Number(r.a_prendre), mes_dossiers: Number(r.mes_dossiers), attente: Number(r.attente), a_valider: Number(r.a_valider), decides: Number(r.decides) };
+    return {
+      a_prendre: Number(r.a_prendre),
+      mes_dossiers: Number(r.mes_dossiers),
+      attente: Number(r.attente),
+      a_valider: Number(r.a_valider),
+      decides: Number(r.decides),
+    };
   }
 
   private queueTab(q: Knex.QueryBuilder, tab: QueueQuery['onglet'], userId: string, now: Date): Knex.QueryBuilder {
@@ -266,7 +320,11 @@ export class RequestListRepository {
         }).whereNot('d.proposed_by', userId);
         break;
       case 'decides':
-        q.whereIn('r.status', ['granted', 'refused', 'adjourned', 'in_payment', 'paid', 'closed']).where('r.decided_at', '>=', new Date(now.getTime() - DECIDED_DAYS * 86_400_000));
+        q.whereIn('r.status', ['granted', 'refused', 'adjourned', 'in_payment', 'paid', 'closed']).where(
+          'r.decided_at',
+          '>=',
+          new Date(now.getTime() - DECIDED_DAYS * 86_400_000),
+        );
         break;
     }
     return q;

@@ -51,10 +51,15 @@ export function requestListRoutes(services: Services): Router {
     const withoutStatus = new URLSearchParams(params);
     withoutStatus.delete('status');
     res.render('aid-requests/list', {
-      page, counts, query, queryString: params.toString(), statusLessQuery: withoutStatus.toString(),
+      page,
+      counts,
+      query,
+      queryString: params.toString(),
+      statusLessQuery: withoutStatus.toString(),
       statusOptions: REQUEST_STATUSES.filter((s) => s !== 'draft' || can(a, 'requests:file')).map((s) => ({ value: s, text: STATUS_LABELS[s] })),
       aidTypeOptions: await services.aidRequests.aidTypeFilterOptions(),
-      agencyOptions: can(a, 'requests:file') && !a.agencyRestricted ? (await services.organisations.ownAgencies(a)).map((ag) => ({ value: ag.id, text: ag.name })) : [],
+      agencyOptions:
+        can(a, 'requests:file') && !a.agencyRestricted ? (await services.organisations.ownAgencies(a)).map((ag) => ({ value: ag.id, text: ag.name })) : [],
       landlordOptions: can(a, 'requests:instruct') ? (await households.landlordOptions(a)).map((o) => ({ value: o.id, text: o.name })) : [],
       sorts: Object.keys(SORTS),
       exportColumns: Object.entries(EXPORT_COLUMNS).map(([value, text]) => ({ value, text, checked: DEFAULT_EXPORT_COLUMNS.includes(value as ExportColumn) })),
@@ -64,13 +69,21 @@ export function requestListRoutes(services: Services): Router {
 
   router.get(urls.requestsCsv(), ...requirePermission('requests:read'), async (req, res) => {
     const query = exportQuery.parse(req.query);
-    await sendCsv(res, `demandes-${parisDate(clock.now())}.csv`, query.colonnes.map((c) => EXPORT_COLUMNS[c]), requestLists.exportRows(actor(req), query, 'demandes.csv'), (r) => query.colonnes.map((c) => csvCell(c, r)));
+    await sendCsv(
+      res,
+      `demandes-${parisDate(clock.now())}.csv`,
+      query.colonnes.map((c) => EXPORT_COLUMNS[c]),
+      requestLists.exportRows(actor(req), query, 'demandes.csv'),
+      (r) => query.colonnes.map((c) => csvCell(c, r)),
+    );
   });
 
   router.get(urls.requestsXlsx(), ...requirePermission('requests:read'), async (req, res) => {
     const query = exportQuery.parse(req.query);
     await sendXlsx(
-      res, `demandes-${parisDate(clock.now())}.xlsx`, 'Demandes',
+      res,
+      `demandes-${parisDate(clock.now())}.xlsx`,
+      'Demandes',
       query.colonnes.map((c) => ({ header: EXPORT_COLUMNS[c], format: CELLS[c].format })),
       requestLists.exportRows(actor(req), query, 'demandes.xlsx'),
       (r) => query.colonnes.map((c) => CELLS[c].value(r)),

@@ -32,7 +32,10 @@ export const listQuery = z.object({
   du: maybeDate,
   au: maybeDate,
   q: optionalText(100).catch(undefined),
-  tri: z.enum(Object.keys(SORTS) as [Sort, ...Sort[]]).catch('maj').default('maj'),
+  tri: z
+    .enum(Object.keys(SORTS) as [Sort, ...Sort[]])
+    .catch('maj')
+    .default('maj'),
   ordre: z.enum(['asc', 'desc']).catch('desc').default('desc'),
   page,
 });
@@ -48,7 +51,10 @@ export const QUEUE_TABS = {
 export type QueueTab = keyof typeof QUEUE_TABS;
 
 export const queueQuery = z.object({
-  onglet: z.enum(Object.keys(QUEUE_TABS) as [QueueTab, ...QueueTab[]]).catch('a_prendre').default('a_prendre'),
+  onglet: z
+    .enum(Object.keys(QUEUE_TABS) as [QueueTab, ...QueueTab[]])
+    .catch('a_prendre')
+    .default('a_prendre'),
   bailleur: maybeUuid,
   type: maybeUuid,
   age: z.coerce.number().int().min(0).max(3650).optional().catch(undefined),

@@ -23,7 +23,15 @@ export class RequestListService {
   private readonly cache: ReferenceCache;
   private readonly accessLog: AccessLogService;
 
-  constructor(deps: { db: Knex; lists: RequestListRepository; savedFilters: SavedFilterRepository; aidRequests: AidRequestService; clock: Clock; cache?: ReferenceCache; accessLog: AccessLogService }) {
+  constructor(deps: {
+    db: Knex;
+    lists: RequestListRepository;
+    savedFilters: SavedFilterRepository;
+    aidRequests: AidRequestService;
+    clock: Clock;
+    cache?: ReferenceCache;
+    accessLog: AccessLogService;
+  }) {
     this.accessLog = deps.accessLog;
     this.db = deps.db;
     this.lists = deps.lists;

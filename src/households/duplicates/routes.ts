@@ -8,7 +8,8 @@ import { probeFrom, ticked } from './probe';
 import { type Actor, can } from '../../permissions/index';
 import { personMergeSchema } from '../schemas';
 
-const PROBE_LIMITED = 'Trop de vérifications de doublons en peu de temps : patientez quelques minutes avant de réessayer. Vous pouvez enregistrer la personne, l’association vérifiera les doublons.';
+const PROBE_LIMITED =
+  'Trop de vérifications de doublons en peu de temps : patientez quelques minutes avant de réessayer. Vous pouvez enregistrer la personne, l’association vérifiera les doublons.';
 
 const probeQuery = z.object({ exclude: z.uuid().optional().catch(undefined) });
 
@@ -52,9 +53,15 @@ export function duplicateRoutes(services: Services): Router {
     const a = actor(req);
     const keep = typeof req.query.garder === 'string' ? req.query.garder : String(form.values.survivorId ?? '');
     const preview = await duplicates.personMergePreview(a, String(req.params.id), keep);
-    const [survivorActivity, mergedActivity] = await Promise.all([openActivity(a, preview.survivor.household?.id), openActivity(a, preview.merged.household?.id)]);
+    const [survivorActivity, mergedActivity] = await Promise.all([
+      openActivity(a, preview.survivor.household?.id),
+      openActivity(a, preview.merged.household?.id),
+    ]);
     res.render('households/person-merge', {
-      preview, survivorActivity, mergedActivity, form: { ...form, values: { leaveDate: services.households.today(), ...form.values } },
+      preview,
+      survivorActivity,
+      mergedActivity,
+      form: { ...form, values: { leaveDate: services.households.today(), ...form.values } },
     });
   };
   router.get(routes.duplicateMerge, ...requirePermission('households:merge'), (req, res) => renderMerge(req, res, emptyForm(req)));
@@ -64,7 +71,12 @@ export function duplicateRoutes(services: Services): Router {
     render: renderMerge,
     handle: async (req, res, data) => {
       await duplicates.mergeReported(actor(req), String(req.params.id), data.survivorId, data.mergedId, { householdId: data.leaveFrom, date: data.leaveDate });
-      req.flash('success', data.leaveFrom ? 'Le départ est enregistré et les deux fiches sont fusionnées : les appartenances aux ménages et leur historique sont réunis.' : 'Les deux fiches sont fusionnées : les appartenances aux ménages et leur historique sont réunis.');
+      req.flash(
+        'success',
+        data.leaveFrom
+          ? 'Le départ est enregistré et les deux fiches sont fusionnées : les appartenances aux ménages et leur historique sont réunis.'
+          : 'Les deux fiches sont fusionnées : les appartenances aux ménages et leur historique sont réunis.',
+      );
       res.redirect(urls.duplicates());
     },
   });

@@ -79,7 +79,15 @@ export class DuplicateService {
   private readonly clock: Clock;
   private readonly accessLog: AccessLogService;
 
-  constructor(deps: { db: Knex; persons: PersonRepository; households: HouseholdRepository; suspicions: SuspicionRepository; audit: AuditService; clock: Clock; accessLog: AccessLogService }) {
+  constructor(deps: {
+    db: Knex;
+    persons: PersonRepository;
+    households: HouseholdRepository;
+    suspicions: SuspicionRepository;
+    audit: AuditService;
+    clock: Clock;
+    accessLog: AccessLogService;
+  }) {
     this.db = deps.db;
     this.persons = deps.persons;
     this.households = deps.households;
@@ -125,7 +133,9 @@ export class DuplicateService {
   /** The warning shown on save, asking for a confirmation (a landlord user is told nothing about who). */
   warning(actor: Actor, matches: PersonMatch[]): ValidationError {
     const detail = fullMatching(actor)
-      ? ` : ${this.visibleTo(actor, matches).map((m) => `${m.firstNames} ${m.lastName}${m.organisationName ? ` (${m.organisationName})` : ''}`).join(', ')}`
+      ? ` : ${this.visibleTo(actor, matches)
+          .map((m) => `${m.firstNames} ${m.lastName}${m.organisationName ? ` (${m.organisationName})` : ''}`)
+          .join(', ')}`
       : '';
     return new ValidationError({
       [CONFIRM_FIELD]: `Une personne avec ces informations est déjà connue d’Entraide${detail}. Si c’est bien la même, l’association peut la rattacher : cochez la case pour enregistrer quand même, l’association sera prévenue.`,
@@ -155,8 +165,16 @@ export class DuplicateService {
       const m = await this.households.currentMembership(this.db, p.id);
       const h = m ? await this.households.findById(this.db, { all: true }, m.householdId) : null;
       out.push({
-        id: p.id, lastName: p.lastName, firstNames: p.firstNames, birthDate: p.birthDate, email: p.email, phone: p.phone,
-        householdId: h?.id ?? null, organisationId: h?.organisationId ?? null, organisationName: h?.organisationName ?? null, reasons: [],
+        id: p.id,
+        lastName: p.lastName,
+        firstNames: p.firstNames,
+        birthDate: p.birthDate,
+        email: p.email,
+        phone: p.phone,
+        householdId: h?.id ?? null,
+        organisationId: h?.organisationId ?? null,
+        organisationName: h?.organisationName ?? null,
+        reasons: [],
       });
     }
     return out;
@@ -184,7 +202,14 @@ export class DuplicateService {
       const membership = await this.households.currentMembership(this.db, id);
       const household = membership ? await this.households.findById(this.db, { all: true }, membership.householdId) : null;
       const current = household ? (await this.households.members(this.db, household.id)).filter((m) => m.toDate === null) : [];
-      const people = new Map((await this.persons.findManyByIds(this.db, current.map((m) => m.personId))).map((p) => [p.id, p]));
+      const people = new Map(
+        (
+          await this.persons.findManyByIds(
+            this.db,
+            current.map((m) => m.personId),
+          )
+        ).map((p) => [p.id, p]),
+      );
       return { person, membership, household, members: current.map((m) => ({ ...m, person: people.get(m.personId) as Person })) };
     };
     const survivor = await side(survivorId);
@@ -202,7 +227,13 @@ export class DuplicateService {
    * when: the departure and the merge are one transaction.
    */
   /** Merges the two persons of an open report, and only them (a posted pair that is not the report's is not found). */
-  async mergeReported(actor: Actor, suspicionId: string, survivorId: string, mergedId: string, departure?: { householdId?: string | undefined; date?: string | undefined }): Promise<void> {
+  async mergeReported(
+    actor: Actor,
+    suspicionId: string,
+    survivorId: string,
+    mergedId: string,
+    departure?: { householdId?: string | undefined; date?: string | undefined },
+  ): Promise<void> {
     scopeFor(actor, 'households:merge');
     const suspicion = isUuid(suspicionId) ? await this.suspicions.findOpen(this.db, suspicionId) : null;
     const pair = suspicion ? [suspicion.personId, suspicion.matchId].sort().join() : null;
@@ -210,7 +241,12 @@ export class DuplicateService {
     await this.mergePersons(actor, survivorId, mergedId, departure);
   }
 
-  async mergePersons(actor: Actor, survivorId: string, mergedId: string, departure?: { householdId?: string | undefined; date?: string | undefined }): Promise<void> {
+  async mergePersons(
+    actor: Actor,
+    survivorId: string,
+    mergedId: string,
+    departure?: { householdId?: string | undefined; date?: string | undefined },
+  ): Promise<void> {
     const scope = scopeFor(actor, 'households:merge');
     if (survivorId === mergedId) throw new ValidationError({ _form: 'Choisissez deux personnes différentes' });
     await this.db.transaction(async (trx) => {
@@ -236,11 +272,31 @@ export class DuplicateService {
       await this.persons.markMerged(trx, mergedId, survivorId, this.clock.now());
       await this.suspicions.resolvePair(trx, survivorId, mergedId, actor.userId, this.clock.now());
       await this.suspicions.recordMerge(trx, {
-        entityType: 'person', survivorId, mergedId, snapshot: personSnapshot(merged), moved: { memberships: moved }, by: actor.userId, at: this.clock.now(),
+        entityType: 'person',
+        survivorId,
+        mergedId,
+        snapshot: personSnapshot(merged),
+        moved: { memberships: moved },
+        by: actor.userId,
+        at: this.clock.now(),
       });
       const label = `${merged.firstNames} ${merged.lastName} (${merged.birthDate})`;
-      await this.audit.record(trx, actor, { entityType: 'person', entityId: survivorId, organisationId: null, action: 'person.absorbed', before: null, after: { merged: label } });
-      await this.audit.record(trx, actor, { entityType: 'person', entityId: mergedId, organisationId: null, action: 'person.merged', before: null, after: { mergedInto: `${survivor.firstNames} ${survivor.lastName}` } });
+      await this.audit.record(trx, actor, {
+        entityType: 'person',
+        entityId: survivorId,
+        organisationId: null,
+        action: 'person.absorbed',
+        before: null,
+        after: { merged: label },
+      });
+      await this.audit.record(trx, actor, {
+        entityType: 'person',
+        entityId: mergedId,
+        organisationId: null,
+        action: 'person.merged',
+        before: null,
+        after: { mergedInto: `${survivor.firstNames} ${survivor.lastName}` },
+      });
     });
   }
 
@@ -251,7 +307,11 @@ export class DuplicateService {
     if (!survivor || survivor.status !== 'active') throw new NotFoundError();
     const candidates = await this.households.findByReference(db, survivor.organisationId, mergedReference, survivorId);
     if (candidates.length !== 1) {
-      throw new ValidationError({ mergedReference: candidates.length ? 'Plusieurs ménages ont cette référence : précisez-la' : 'Aucun autre ménage de ce bailleur n’a cette référence de bail' });
+      throw new ValidationError({
+        mergedReference: candidates.length
+          ? 'Plusieurs ménages ont cette référence : précisez-la'
+          : 'Aucun autre ménage de ce bailleur n’a cette référence de bail',
+      });
     }
     const merged = await this.households.findById(db, scope, candidates[0] as string);
     if (!merged) throw new NotFoundError();
@@ -263,7 +323,14 @@ export class DuplicateService {
     const { survivor, merged } = await this.householdPair(this.db, actor, survivorId, mergedReference);
     const currentOf = async (h: Household) => {
       const members = (await this.households.members(this.db, h.id)).filter((m) => m.toDate === null);
-      const people = new Map((await this.persons.findManyByIds(this.db, members.map((m) => m.personId))).map((p) => [p.id, p]));
+      const people = new Map(
+        (
+          await this.persons.findManyByIds(
+            this.db,
+            members.map((m) => m.personId),
+          )
+        ).map((p) => [p.id, p]),
+      );
       return members.map((m) => ({ ...m, person: people.get(m.personId) as Person }));
     };
     return { survivor, merged, survivorMembers: await currentOf(survivor), mergedMembers: await currentOf(merged) };
@@ -272,7 +339,12 @@ export class DuplicateService {
   /** A current member leaves a household on a date (the merge's departure), in the caller's transaction. */
   private async recordDeparture(trx: Db, actor: Actor, membership: Membership, person: Person, date: string): Promise<void> {
     const household = await this.households.findById(trx, { all: true }, membership.householdId);
-    await recordDeparture(trx, { households: this.households, audit: this.audit, clock: this.clock }, actor, { membership, organisationId: household?.organisationId ?? null, member: `${person.firstNames} ${person.lastName}`, date });
+    await recordDeparture(trx, { households: this.households, audit: this.audit, clock: this.clock }, actor, {
+      membership,
+      organisationId: household?.organisationId ?? null,
+      member: `${person.firstNames} ${person.lastName}`,
+      date,
+    });
   }
 
   /** Merges two households of the same landlord: the absorbed one's members (and their history) move over. */
@@ -284,10 +356,30 @@ export class DuplicateService {
       await this.households.markMerged(trx, merged.id, survivorId, this.clock.now());
       await this.households.touch(trx, survivorId, this.clock.now());
       await this.suspicions.recordMerge(trx, {
-        entityType: 'household', survivorId, mergedId: merged.id, snapshot: merged, moved: { memberships: moved, requests }, by: actor.userId, at: this.clock.now(),
+        entityType: 'household',
+        survivorId,
+        mergedId: merged.id,
+        snapshot: merged,
+        moved: { memberships: moved, requests },
+        by: actor.userId,
+        at: this.clock.now(),
       });
-      await this.audit.record(trx, actor, { entityType: 'household', entityId: survivorId, organisationId: survivor.organisationId, action: 'household.absorbed', before: null, after: { merged: merged.tenancyReference } });
-      await this.audit.record(trx, actor, { entityType: 'household', entityId: merged.id, organisationId: merged.organisationId, action: 'household.merged', before: null, after: { mergedInto: survivor.tenancyReference } });
+      await this.audit.record(trx, actor, {
+        entityType: 'household',
+        entityId: survivorId,
+        organisationId: survivor.organisationId,
+        action: 'household.absorbed',
+        before: null,
+        after: { merged: merged.tenancyReference },
+      });
+      await this.audit.record(trx, actor, {
+        entityType: 'household',
+        entityId: merged.id,
+        organisationId: merged.organisationId,
+        action: 'household.merged',
+        before: null,
+        after: { mergedInto: survivor.tenancyReference },
+      });
       return merged.id;
     });
   }

@@ -18,7 +18,18 @@ export const accountingExport: JobDefinition<Services> = {
     const r = await services.accounting.exportForSoftware(now, runId);
     return {
       counts: { entries: r.entries, lines: r.lines },
-      outputs: r.blobId && r.fileName ? [{ label: `Écritures pour le logiciel comptable (${r.entries})`, fileName: r.fileName, blobId: r.blobId, contentType: 'text/csv', meta: { exportId: r.exportId ?? '', entries: r.entries, lines: r.lines } }] : [],
+      outputs:
+        r.blobId && r.fileName
+          ? [
+              {
+                label: `Écritures pour le logiciel comptable (${r.entries})`,
+                fileName: r.fileName,
+                blobId: r.blobId,
+                contentType: 'text/csv',
+                meta: { exportId: r.exportId ?? '', entries: r.entries, lines: r.lines },
+              },
+            ]
+          : [],
     };
   },
 };

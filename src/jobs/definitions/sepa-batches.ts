@@ -19,7 +19,10 @@ export const sepaBatches: JobDefinition<Services> = {
     return {
       counts: { batches: result.batches.length, payments: result.payments, skipped: result.skipped },
       outputs: result.batches.map((b) => ({
-        label: `${b.debtorLabel} — exécution le ${b.executionDate}`, fileName: b.fileName, blobId: b.blobId, contentType: 'application/xml',
+        label: `${b.debtorLabel} — exécution le ${b.executionDate}`,
+        fileName: b.fileName,
+        blobId: b.blobId,
+        contentType: 'application/xml',
         meta: { batchId: b.batchId, transactions: b.transactions, controlSum: sepaAmount(b.controlSumCents) },
       })),
     };

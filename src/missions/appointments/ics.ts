@@ -1,5 +1,9 @@
 /** An iCalendar (RFC 5545) event, for people to add an appointment to their calendar. */
-const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const stamp = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 const escape = (s: string) => s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
 
 /** Lines longer than 75 octets are folded (RFC 5545 3.1). */
@@ -16,12 +20,40 @@ function fold(line: string): string {
   return out.join('\r\n');
 }
 
-export function appointmentIcs(a: { uid: string; startsAt: Date; durationMinutes: number; summary: string; location: string; description: string; organizer: string; now: Date; cancelled?: boolean; sequence?: number }): string {
+export function appointmentIcs(a: {
+  uid: string;
+  startsAt: Date;
+  durationMinutes: number;
+  summary: string;
+  location: string;
+  description: string;
+  organizer: string;
+  now: Date;
+  cancelled?: boolean;
+  sequence?: number;
+}): string {
   const end = new Date(a.startsAt.getTime() + a.durationMinutes * 60_000);
-  return [
-    'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Entraide//Accompagnement//FR', `METHOD:${a.cancelled ? 'CANCEL' : 'REQUEST'}`,
-    'BEGIN:VEVENT', `UID:${a.uid}`, `SEQUENCE:${a.sequence ?? 0}`, `DTSTAMP:${stamp(a.now)}`, `DTSTART:${stamp(a.startsAt)}`, `DTEND:${stamp(end)}`,
-    `SUMMARY:${escape(a.summary)}`, `LOCATION:${escape(a.location)}`, `DESCRIPTION:${escape(a.description)}`, `ORGANIZER;CN=${escape(a.organizer)}:mailto:ne-pas-repondre@entraide.local`,
-    `STATUS:${a.cancelled ? 'CANCELLED' : 'CONFIRMED'}`, 'END:VEVENT', 'END:VCALENDAR',
-  ].map(fold).join('\r\n') + '\r\n';
+  return (
+    [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:-//Entraide//Accompagnement//FR',
+      `METHOD:${a.cancelled ? 'CANCEL' : 'REQUEST'}`,
+      'BEGIN:VEVENT',
+      `UID:${a.uid}`,
+      `SEQUENCE:${a.sequence ?? 0}`,
+      `DTSTAMP:${stamp(a.now)}`,
+      `DTSTART:${stamp(a.startsAt)}`,
+      `DTEND:${stamp(end)}`,
+      `SUMMARY:${escape(a.summary)}`,
+      `LOCATION:${escape(a.location)}`,
+      `DESCRIPTION:${escape(a.description)}`,
+      `ORGANIZER;CN=${escape(a.organizer)}:mailto:ne-pas-repondre@entraide.local`,
+      `STATUS:${a.cancelled ? 'CANCELLED' : 'CONFIRMED'}`,
+      'END:VEVENT',
+      'END:VCALENDAR',
+    ]
+      .map(fold)
+      .join('\r\n') + '\r\n'
+  );
 }

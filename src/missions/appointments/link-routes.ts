@@ -17,14 +17,22 @@ export function appointmentLinkRoutes(services: Services): Router {
     res.render('missions/link', { appointment, form: form ?? { values: {}, errors: {}, errorSummary: [] }, token: token(req) });
   };
   router.get(routes.appointmentLink, (req, res) => render(req, res));
-  for (const [path, action] of [[routes.appointmentLinkConfirm, 'confirm'], [routes.appointmentLinkCancel, 'cancel']] as const) {
+  for (const [path, action] of [
+    [routes.appointmentLinkConfirm, 'confirm'],
+    [routes.appointmentLinkCancel, 'cancel'],
+  ] as const) {
     postForm(router, path, logger, {
       permission: null,
       schema: z.object({}),
       render,
       handle: async (req, res) => {
         await appointments[action](token(req));
-        req.flash('success', action === 'confirm' ? 'Merci, votre venue est confirmée.' : 'Le rendez-vous est annulé ; votre conseiller ou conseillère est prévenu·e et vous recontactera.');
+        req.flash(
+          'success',
+          action === 'confirm'
+            ? 'Merci, votre venue est confirmée.'
+            : 'Le rendez-vous est annulé ; votre conseiller ou conseillère est prévenu·e et vous recontactera.',
+        );
         res.redirect(urls.appointmentLink(token(req)));
       },
     });

@@ -48,26 +48,66 @@ interface AppointmentRow {
 }
 
 const toAppointment = (r: AppointmentRow): Appointment => ({
-  id: r.id, missionId: r.mission_id, missionReference: r.mission_reference ?? '', organisationId: r.mission_organisation_id, adviserId: r.adviser_id,
-  adviserName: r.adviser_name ?? '', adviserEmail: r.adviser_email ?? '', startsAt: r.starts_at, durationMinutes: r.duration_minutes, mode: r.mode, place: r.place,
-  contactName: r.contact_name, contactEmail: r.contact_email ?? null, status: r.status,
-  confirmedAt: r.confirmed_at ?? null, cancelledAt: r.cancelled_at ?? null, cancelledByLabel: r.cancelled_by_label ?? null,
+  id: r.id,
+  missionId: r.mission_id,
+  missionReference: r.mission_reference ?? '',
+  organisationId: r.mission_organisation_id,
+  adviserId: r.adviser_id,
+  adviserName: r.adviser_name ?? '',
+  adviserEmail: r.adviser_email ?? '',
+  startsAt: r.starts_at,
+  durationMinutes: r.duration_minutes,
+  mode: r.mode,
+  place: r.place,
+  contactName: r.contact_name,
+  contactEmail: r.contact_email ?? null,
+  status: r.status,
+  confirmedAt: r.confirmed_at ?? null,
+  cancelledAt: r.cancelled_at ?? null,
+  cancelledByLabel: r.cancelled_by_label ?? null,
   version: r.version,
 });
 
 /** Appointments of missions and their reminders. */
 export class AppointmentRepository {
   private select(db: Db) {
-    return db('appointments as a').join('missions as m', 'm.id', 'a.mission_id')
-      .select<AppointmentRow[]>('a.*', 'm.reference as mission_reference', 'm.organisation_id as mission_organisation_id', db.raw("(select u.first_name || ' ' || u.last_name from users u where u.id = a.adviser_id) as adviser_name"),
-        db.raw('(select u.email from users u where u.id = a.adviser_id) as adviser_email'));
+    return db('appointments as a')
+      .join('missions as m', 'm.id', 'a.mission_id')
+      .select<AppointmentRow[]>(
+        'a.*',
+        'm.reference as mission_reference',
+        'm.organisation_id as mission_organisation_id',
+        db.raw("(select u.first_name || ' ' || u.last_name from users u where u.id = a.adviser_id) as adviser_name"),
+        db.raw('(select u.email from users u where u.id = a.adviser_id) as adviser_email'),
+      );
   }
 
-  async insert(trx: Db, a: { missionId: string; adviserId: string; startsAt: Date; durationMinutes: number; mode: string; place: string; contactName: string; contactEmail: string | null }, now: Date): Promise<string> {
+  async insert(
+    trx: Db,
+    a: {
+      missionId: string;
+      adviserId: string;
+      startsAt: Date;
+      durationMinutes: number;
+      mode: string;
+      place: string;
+      contactName: string;
+      contactEmail: string | null;
+    },
+    now: Date,
+  ): Promise<string> {
     const [row] = await trx('appointments')
       .insert({
-        mission_id: a.missionId, adviser_id: a.adviserId, starts_at: a.startsAt, duration_minutes: a.durationMinutes, mode: a.mode, place: a.place,
-        contact_name: a.contactName, contact_email: a.contactEmail, status: 'scheduled', created_at: now,
+        mission_id: a.missionId,
+        adviser_id: a.adviserId,
+        starts_at: a.startsAt,
+        duration_minutes: a.durationMinutes,
+        mode: a.mode,
+        place: a.place,
+        contact_name: a.contactName,
+        contact_email: a.contactEmail,
+        status: 'scheduled',
+        created_at: now,
       })
       .returning<{ id: string }[]>('id');
     return row!.id; // an insert returns its row
@@ -89,12 +129,22 @@ export class AppointmentRepository {
    * the cancelled ones (the week view shows what was held and missed).
    */
   async ofAdviser(db: Db, adviserId: string, from: Date, to: Date, withPast = false): Promise<Appointment[]> {
-    return (await this.select(db).where('a.adviser_id', adviserId).whereIn('a.status', withPast ? ['scheduled', 'confirmed', 'done', 'no_show'] : ['scheduled', 'confirmed'])
-      .where('a.starts_at', '<', to).whereRaw("a.starts_at + a.duration_minutes * interval '1 minute' > ?", [from]).orderBy('a.starts_at')).map(toAppointment);
+    return (
+      await this.select(db)
+        .where('a.adviser_id', adviserId)
+        .whereIn('a.status', withPast ? ['scheduled', 'confirmed', 'done', 'no_show'] : ['scheduled', 'confirmed'])
+        .where('a.starts_at', '<', to)
+        .whereRaw("a.starts_at + a.duration_minutes * interval '1 minute' > ?", [from])
+        .orderBy('a.starts_at')
+    ).map(toAppointment);
   }
 
   async setStatus(trx: Db, id: string, version: number, from: AppointmentStatus[], patch: Record<string, unknown>): Promise<boolean> {
-    const n = await trx('appointments').where({ id, version }).whereIn('status', from).update({ ...patch, version: version + 1 }).returning('id');
+    const n = await trx('appointments')
+      .where({ id, version })
+      .whereIn('status', from)
+      .update({ ...patch, version: version + 1 })
+      .returning('id');
     return n.length === 1;
   }
 
@@ -104,19 +154,29 @@ export class AppointmentRepository {
    * and not reminded of this kind yet.
    */
   async dueReminders(db: Db, kind: string, minutesBefore: number, untilMinutes: number, now: Date): Promise<Appointment[]> {
-    return (await this.select(db).whereIn('a.status', ['scheduled', 'confirmed']).whereNotNull('a.contact_email')
-      .whereIn('m.status', ['proposed', 'accepted', 'in_progress'])
-      // bounds on starts_at itself, so that the partial index of upcoming appointments serves
-      .where('a.starts_at', '>', new Date(now.getTime() + untilMinutes * 60_000))
-      .where('a.starts_at', '<=', new Date(now.getTime() + minutesBefore * 60_000))
-      .whereRaw("a.created_at <= a.starts_at - ? * interval '1 minute'", [minutesBefore])
-      .whereNotExists((q) => q.from('appointment_reminders as r').whereRaw('r.appointment_id = a.id').where('r.kind', kind))
-      .orderBy('a.starts_at')).map(toAppointment);
+    return (
+      (
+        await this.select(db)
+          .whereIn('a.status', ['scheduled', 'confirmed'])
+          .whereNotNull('a.contact_email')
+          .whereIn('m.status', ['proposed', 'accepted', 'in_progress'])
+          // bounds on starts_at itself, so that the partial index of upcoming appointments serves
+          .where('a.starts_at', '>', new Date(now.getTime() + untilMinutes * 60_000))
+          .where('a.starts_at', '<=', new Date(now.getTime() + minutesBefore * 60_000))
+          .whereRaw("a.created_at <= a.starts_at - ? * interval '1 minute'", [minutesBefore])
+          .whereNotExists((q) => q.from('appointment_reminders as r').whereRaw('r.appointment_id = a.id').where('r.kind', kind))
+          .orderBy('a.starts_at')
+      ).map(toAppointment)
+    );
   }
 
   /** Claims a reminder: true for the one process that writes its row (the reminder goes out once). */
   async claimReminder(trx: Db, appointmentId: string, kind: string, now: Date): Promise<boolean> {
-    const rows = await trx('appointment_reminders').insert({ appointment_id: appointmentId, kind, sent_at: now }).onConflict(['appointment_id', 'kind']).ignore().returning('kind');
+    const rows = await trx('appointment_reminders')
+      .insert({ appointment_id: appointmentId, kind, sent_at: now })
+      .onConflict(['appointment_id', 'kind'])
+      .ignore()
+      .returning('kind');
     return rows.length === 1;
   }
 
@@ -126,7 +186,10 @@ export class AppointmentRepository {
 
   async reminders(db: Db, appointmentIds: string[]): Promise<Array<{ appointmentId: string; kind: string; sentAt: Date; status: string | null }>> {
     if (appointmentIds.length === 0) return [];
-    const rows = await db('appointment_reminders as r').leftJoin('mail_outbox as o', 'o.id', 'r.mail_id').whereIn('r.appointment_id', appointmentIds).select<Array<{ appointment_id: string; kind: string; sent_at: Date; status: string | null }>>('r.appointment_id', 'r.kind', 'r.sent_at', 'o.status');
+    const rows = await db('appointment_reminders as r')
+      .leftJoin('mail_outbox as o', 'o.id', 'r.mail_id')
+      .whereIn('r.appointment_id', appointmentIds)
+      .select<Array<{ appointment_id: string; kind: string; sent_at: Date; status: string | null }>>('r.appointment_id', 'r.kind', 'r.sent_at', 'o.status');
     return rows.map((r) => ({ appointmentId: r.appointment_id, kind: r.kind, sentAt: r.sent_at, status: r.status ?? null }));
   }
 }

@@ -27,7 +27,6 @@ export const REMINDERS: ReadonlyArray<{ kind: ReminderKind; minutesBefore: numbe
   { kind: 'half_hour', minutesBefore: 30 },
 ];
 
-
 export interface ScheduleInput {
   date: string;
   time: string;
@@ -71,7 +70,18 @@ export class AppointmentService {
   private readonly baseUrl: string;
 
   /** `linkSecret` signs the appointment links (LINK_SIGNING_SECRET): a new secret voids the links already mailed. */
-  constructor(deps: { db: Knex; appointments: AppointmentRepository; missions: MissionService; mailer: Mailer; blobs: BlobStore; settings: SettingsService; audit: AuditService; clock: Clock; baseUrl: string; linkSecret: string }) {
+  constructor(deps: {
+    db: Knex;
+    appointments: AppointmentRepository;
+    missions: MissionService;
+    mailer: Mailer;
+    blobs: BlobStore;
+    settings: SettingsService;
+    audit: AuditService;
+    clock: Clock;
+    baseUrl: string;
+    linkSecret: string;
+  }) {
     this.db = deps.db;
     this.appointments = deps.appointments;
     this.missions = deps.missions;
@@ -88,7 +98,10 @@ export class AppointmentService {
   async forMission(actor: Actor, missionId: string): Promise<Array<Appointment & { reminders: Array<{ kind: string; sentAt: Date; status: string | null }> }>> {
     const mission = await this.missions.get(actor, missionId);
     const list = await this.appointments.forMission(this.db, mission.id);
-    const reminders = await this.appointments.reminders(this.db, list.map((a) => a.id));
+    const reminders = await this.appointments.reminders(
+      this.db,
+      list.map((a) => a.id),
+    );
     return list.map((a) => ({ ...a, reminders: reminders.filter((r) => r.appointmentId === a.id) }));
   }
 
@@ -102,7 +115,8 @@ export class AppointmentService {
     const startsAt = parisDateTime(input.date, input.time);
     if (!startsAt) throw new ValidationError({ time: 'Indiquez une date et une heure valides' });
     if (startsAt.getTime() <= now.getTime()) throw new ValidationError({ date: 'Le rendez-vous doit être dans le futur' });
-    if (input.date > addMonths(parisDate(now), APPOINTMENT_HORIZON_MONTHS)) throw new ValidationError({ date: 'Un rendez-vous se fixe au plus six mois à l’avance' });
+    if (input.date > addMonths(parisDate(now), APPOINTMENT_HORIZON_MONTHS))
+      throw new ValidationError({ date: 'Un rendez-vous se fixe au plus six mois à l’avance' });
     const mails: string[] = [];
     const id = await this.db.transaction(async (trx) => {
       const mission = await this.missions.get(actor, missionId, trx, true);
@@ -113,17 +127,45 @@ export class AppointmentService {
       const overlaps = await this.appointments.ofAdviser(trx, adviserId, startsAt, end);
       if (overlaps.length && !input.acceptOverlap) {
         const list = overlaps.map((o) => `${formatClock(o.startsAt)} (${o.missionReference})`).join(', ');
-        throw new ValidationError({ acceptOverlap: `Ce créneau chevauche ${overlaps.length > 1 ? 'les rendez-vous' : 'le rendez-vous'} de ${list}. Cochez la case pour le garder quand même.` });
+        throw new ValidationError({
+          acceptOverlap: `Ce créneau chevauche ${overlaps.length > 1 ? 'les rendez-vous' : 'le rendez-vous'} de ${list}. Cochez la case pour le garder quand même.`,
+        });
       }
-      const created = await this.appointments.insert(trx, {
-        missionId: mission.id, adviserId, startsAt, durationMinutes: input.durationMinutes, mode: input.mode, place: input.place,
-        contactName: input.contactName, contactEmail: input.contactEmail || null,
-      }, now);
+      const created = await this.appointments.insert(
+        trx,
+        {
+          missionId: mission.id,
+          adviserId,
+          startsAt,
+          durationMinutes: input.durationMinutes,
+          mode: input.mode,
+          place: input.place,
+          contactName: input.contactName,
+          contactEmail: input.contactEmail || null,
+        },
+        now,
+      );
       const appointment = await this.appointments.findById(trx, created);
-      if (appointment?.contactEmail) mails.push(await this.mailer.queue(trx, appointmentMail(await this.details(trx, appointment), this.link(created), await this.icsAttachment(trx, appointment, false))));
+      if (appointment?.contactEmail)
+        mails.push(
+          await this.mailer.queue(
+            trx,
+            appointmentMail(await this.details(trx, appointment), this.link(created), await this.icsAttachment(trx, appointment, false)),
+          ),
+        );
       await this.audit.record(trx, actor, {
-        entityType: 'mission', entityId: mission.id, organisationId: mission.organisationId, action: 'appointment.scheduled',
-        after: { appointmentId: created, startsAt: startsAt.toISOString(), durationMinutes: input.durationMinutes, mode: input.mode, overlaps: overlaps.length, mailed: mails.length > 0 },
+        entityType: 'mission',
+        entityId: mission.id,
+        organisationId: mission.organisationId,
+        action: 'appointment.scheduled',
+        after: {
+          appointmentId: created,
+          startsAt: startsAt.toISOString(),
+          durationMinutes: input.durationMinutes,
+          mode: input.mode,
+          overlaps: overlaps.length,
+          mailed: mails.length > 0,
+        },
       });
       return created;
     });
@@ -141,14 +183,21 @@ export class AppointmentService {
       if (!a || a.missionId !== mission.id) throw new NotFoundError();
       if (a.version !== version) throw new ConflictError();
       const started = a.startsAt.getTime() <= this.clock.now().getTime();
-      if (outcome === 'cancelled' && started) throw new InvalidTransitionError('Ce rendez-vous a commencé : indiquez s’il a eu lieu ou si le ménage n’est pas venu.');
+      if (outcome === 'cancelled' && started)
+        throw new InvalidTransitionError('Ce rendez-vous a commencé : indiquez s’il a eu lieu ou si le ménage n’est pas venu.');
       if (outcome !== 'cancelled' && !started) throw new InvalidTransitionError('Un rendez-vous se dit honoré ou manqué une fois son heure passée.');
       const patch = outcome === 'cancelled' ? { status: 'cancelled', cancelled_at: this.clock.now(), cancelled_by_label: actor.name } : { status: outcome };
-      if (!(await this.appointments.setStatus(trx, a.id, version, ['scheduled', 'confirmed'], patch))) throw new InvalidTransitionError('Ce rendez-vous n’est plus à venir.');
-      if (outcome === 'cancelled' && a.contactEmail) mails.push(await this.mailer.queue(trx, cancellationMail(await this.details(trx, a), await this.icsAttachment(trx, a, true))));
+      if (!(await this.appointments.setStatus(trx, a.id, version, ['scheduled', 'confirmed'], patch)))
+        throw new InvalidTransitionError('Ce rendez-vous n’est plus à venir.');
+      if (outcome === 'cancelled' && a.contactEmail)
+        mails.push(await this.mailer.queue(trx, cancellationMail(await this.details(trx, a), await this.icsAttachment(trx, a, true))));
       await this.audit.record(trx, actor, {
-        entityType: 'mission', entityId: mission.id, organisationId: mission.organisationId, action: `appointment.${outcome}`,
-        before: { appointmentId: a.id, status: a.status }, after: { appointmentId: a.id, status: outcome },
+        entityType: 'mission',
+        entityId: mission.id,
+        organisationId: mission.organisationId,
+        action: `appointment.${outcome}`,
+        before: { appointmentId: a.id, status: a.status },
+        after: { appointmentId: a.id, status: outcome },
       });
     });
     await this.mailer.deliver(mails);
@@ -163,11 +212,22 @@ export class AppointmentService {
     const now = this.clock.now();
     for (const a of await this.appointments.forMission(trx, mission.id)) {
       if (!['scheduled', 'confirmed'].includes(a.status) || a.startsAt.getTime() <= now.getTime()) continue;
-      if (!(await this.appointments.setStatus(trx, a.id, a.version, ['scheduled', 'confirmed'], { status: 'cancelled', cancelled_at: now, cancelled_by_label: 'Clôture de la mission' }))) continue;
+      if (
+        !(await this.appointments.setStatus(trx, a.id, a.version, ['scheduled', 'confirmed'], {
+          status: 'cancelled',
+          cancelled_at: now,
+          cancelled_by_label: 'Clôture de la mission',
+        }))
+      )
+        continue;
       if (a.contactEmail) mails.push(await this.mailer.queue(trx, cancellationMail(await this.details(trx, a), await this.icsAttachment(trx, a, true))));
       await this.audit.record(trx, actor, {
-        entityType: 'mission', entityId: mission.id, organisationId: mission.organisationId, action: 'appointment.cancelled',
-        before: { appointmentId: a.id, status: a.status }, after: { appointmentId: a.id, status: 'cancelled', reason: 'mission close' },
+        entityType: 'mission',
+        entityId: mission.id,
+        organisationId: mission.organisationId,
+        action: 'appointment.cancelled',
+        before: { appointmentId: a.id, status: a.status },
+        after: { appointmentId: a.id, status: 'cancelled', reason: 'mission close' },
       });
     }
     return () => this.mailer.deliver(mails);
@@ -227,9 +287,18 @@ export class AppointmentService {
           if (!a?.contactEmail || !['scheduled', 'confirmed'].includes(a.status) || a.startsAt.getTime() <= now.getTime()) return null;
           if (!(await this.appointments.claimReminder(trx, a.id, kind, now))) return null;
           const details = await this.details(trx, a, associationName);
-          const id = await this.mailer.queue(trx, reminderMail(details, kind, this.link(a.id), a.startsAt.getTime() - now.getTime() > CHANGE_DEADLINE_HOURS * 3600_000));
+          const id = await this.mailer.queue(
+            trx,
+            reminderMail(details, kind, this.link(a.id), a.startsAt.getTime() - now.getTime() > CHANGE_DEADLINE_HOURS * 3600_000),
+          );
           await this.appointments.attachReminderMail(trx, a.id, kind, id);
-          await this.audit.record(trx, REMINDER_JOB, { entityType: 'mission', entityId: a.missionId, organisationId: details.organisationId, action: 'appointment.reminded', after: { appointmentId: a.id, kind } });
+          await this.audit.record(trx, REMINDER_JOB, {
+            entityType: 'mission',
+            entityId: a.missionId,
+            organisationId: details.organisationId,
+            action: 'appointment.reminded',
+            after: { appointmentId: a.id, kind },
+          });
           return id;
         });
         if (mailId) {
@@ -259,8 +328,12 @@ export class AppointmentService {
         mails.push(await this.mailer.queue(trx, householdCancelledMail(a.adviserEmail, details, `${this.baseUrl}/accompagnement/${a.missionId}`)));
       }
       await this.audit.record(trx, HOUSEHOLD, {
-        entityType: 'mission', entityId: a.missionId, organisationId: details.organisationId, action: `appointment.${to}_by_household`,
-        before: { appointmentId: a.id, status: a.status }, after: { appointmentId: a.id, status: to },
+        entityType: 'mission',
+        entityId: a.missionId,
+        organisationId: details.organisationId,
+        action: `appointment.${to}_by_household`,
+        before: { appointmentId: a.id, status: a.status },
+        after: { appointmentId: a.id, status: to },
       });
       return { ...view, status: to, changeable: to === 'confirmed' };
     });
@@ -282,8 +355,14 @@ export class AppointmentService {
   private async publicView(db: Db, a: Appointment): Promise<PublicAppointment> {
     const deadline = new Date(a.startsAt.getTime() - CHANGE_DEADLINE_HOURS * 3600_000);
     return {
-      startsAt: a.startsAt, durationMinutes: a.durationMinutes, mode: APPOINTMENT_MODES[a.mode as AppointmentMode] ?? a.mode, place: a.place,
-      adviserName: a.adviserName, associationName: (await this.settings.get(db)).letterhead.name, status: a.status, deadline,
+      startsAt: a.startsAt,
+      durationMinutes: a.durationMinutes,
+      mode: APPOINTMENT_MODES[a.mode as AppointmentMode] ?? a.mode,
+      place: a.place,
+      adviserName: a.adviserName,
+      associationName: (await this.settings.get(db)).letterhead.name,
+      status: a.status,
+      deadline,
       changeable: ['scheduled', 'confirmed'].includes(a.status) && this.clock.now().getTime() < deadline.getTime(),
     };
   }
@@ -300,16 +379,32 @@ export class AppointmentService {
   /** What the mails say of an appointment; `associationName` when the caller already read it (a run of reminders). */
   private async details(db: Db, a: Appointment, associationName?: string): Promise<AppointmentDetails> {
     return {
-      to: a.contactEmail ?? '', contactName: a.contactName, startsAt: a.startsAt, durationMinutes: a.durationMinutes, mode: APPOINTMENT_MODES[a.mode as AppointmentMode] ?? a.mode,
-      place: a.place, adviserName: a.adviserName, associationName: associationName ?? (await this.settings.get(db)).letterhead.name, missionReference: a.missionReference, organisationId: a.organisationId,
+      to: a.contactEmail ?? '',
+      contactName: a.contactName,
+      startsAt: a.startsAt,
+      durationMinutes: a.durationMinutes,
+      mode: APPOINTMENT_MODES[a.mode as AppointmentMode] ?? a.mode,
+      place: a.place,
+      adviserName: a.adviserName,
+      associationName: associationName ?? (await this.settings.get(db)).letterhead.name,
+      missionReference: a.missionReference,
+      organisationId: a.organisationId,
     };
   }
 
   private async icsAttachment(db: Db, a: Appointment, cancelled: boolean) {
     const details = await this.details(db, a);
     const ics = appointmentIcs({
-      uid: `${a.id}@entraide`, startsAt: a.startsAt, durationMinutes: a.durationMinutes, summary: `Rendez-vous ${details.associationName}`,
-      location: a.place, description: `${details.mode} avec ${a.adviserName}`, organizer: details.associationName, now: this.clock.now(), cancelled, sequence: a.version,
+      uid: `${a.id}@entraide`,
+      startsAt: a.startsAt,
+      durationMinutes: a.durationMinutes,
+      summary: `Rendez-vous ${details.associationName}`,
+      location: a.place,
+      description: `${details.mode} avec ${a.adviserName}`,
+      organizer: details.associationName,
+      now: this.clock.now(),
+      cancelled,
+      sequence: a.version,
     });
     const blob = await this.blobs.put(db, Buffer.from(ics, 'utf8'), 'text/calendar');
     return { filename: 'rendez-vous.ics', contentType: 'text/calendar; charset=utf-8', blobId: blob.id };
@@ -327,6 +422,7 @@ export function withOverlaps<T extends { id: string; status: string; startsAt: D
   const end = (x: T) => x.startsAt.getTime() + x.durationMinutes * 60_000;
   return list.map((x) => ({
     ...x,
-    overlaps: LIVE.includes(x.status) && list.some((o) => o.id !== x.id && LIVE.includes(o.status) && o.startsAt.getTime() < end(x) && x.startsAt.getTime() < end(o)),
+    overlaps:
+      LIVE.includes(x.status) && list.some((o) => o.id !== x.id && LIVE.includes(o.status) && o.startsAt.getTime() < end(x) && x.startsAt.getTime() < end(o)),
   }));
 }

@@ -37,8 +37,14 @@ interface DebtorAccountRow {
 }
 
 const toAccount = (r: DebtorAccountRow): DebtorAccount => ({
-  id: r.id, label: r.label, holderName: r.holder_name, iban: r.iban, bic: r.bic ?? null,
-  isDefault: r.is_default, active: r.active, version: r.version,
+  id: r.id,
+  label: r.label,
+  holderName: r.holder_name,
+  iban: r.iban,
+  bic: r.bic ?? null,
+  isDefault: r.is_default,
+  active: r.active,
+  version: r.version,
 });
 
 /** The debtor accounts; the IBAN is stored encrypted, its keyed hash unique (one account per IBAN). */
@@ -59,17 +65,45 @@ export class DebtorAccountRepository {
   }
 
   async insert(db: Db, a: Omit<DebtorAccountInput, 'bic'> & { bic: string | null }, now: Date): Promise<DebtorAccount> {
-    if (a.isDefault) await db('debtor_accounts').where({ is_default: true }).update({ is_default: false, version: db.raw('version + 1') });
+    if (a.isDefault)
+      await db('debtor_accounts')
+        .where({ is_default: true })
+        .update({ is_default: false, version: db.raw('version + 1') });
     const [row] = await db<DebtorAccountRow>('debtor_accounts')
-      .insert({ label: a.label, holder_name: a.holderName, iban: this.cipher.encrypt(a.iban, 'debtor_accounts.iban'), iban_hash: this.cipher.blindIndex(a.iban), bic: a.bic, is_default: a.isDefault, active: a.active, created_at: now, updated_at: now })
+      .insert({
+        label: a.label,
+        holder_name: a.holderName,
+        iban: this.cipher.encrypt(a.iban, 'debtor_accounts.iban'),
+        iban_hash: this.cipher.blindIndex(a.iban),
+        bic: a.bic,
+        is_default: a.isDefault,
+        active: a.active,
+        created_at: now,
+        updated_at: now,
+      })
       .returning<DebtorAccountRow[]>('*');
     return this.toAccount(row!);
   }
 
   async update(db: Db, id: string, version: number, a: Omit<DebtorAccountInput, 'bic'> & { bic: string | null }, now: Date): Promise<boolean> {
-    if (a.isDefault) await db('debtor_accounts').where({ is_default: true }).whereNot({ id }).update({ is_default: false, version: db.raw('version + 1') });
-    const n = await db('debtor_accounts').where({ id, version })
-      .update({ label: a.label, holder_name: a.holderName, iban: this.cipher.encrypt(a.iban, 'debtor_accounts.iban'), iban_hash: this.cipher.blindIndex(a.iban), bic: a.bic, is_default: a.isDefault, active: a.active, version: version + 1, updated_at: now })
+    if (a.isDefault)
+      await db('debtor_accounts')
+        .where({ is_default: true })
+        .whereNot({ id })
+        .update({ is_default: false, version: db.raw('version + 1') });
+    const n = await db('debtor_accounts')
+      .where({ id, version })
+      .update({
+        label: a.label,
+        holder_name: a.holderName,
+        iban: this.cipher.encrypt(a.iban, 'debtor_accounts.iban'),
+        iban_hash: this.cipher.blindIndex(a.iban),
+        bic: a.bic,
+        is_default: a.isDefault,
+        active: a.active,
+        version: version + 1,
+        updated_at: now,
+      })
       .returning<Array<Pick<DebtorAccountRow, 'id'>>>('id');
     return n.length === 1;
   }

@@ -39,7 +39,13 @@ export class DebtorAccountService {
       const values = { ...input, iban: compactIban(input.iban), bic: input.bic ? input.bic.replace(/\s/g, '').toUpperCase() : null };
       if ((await this.accounts.list(trx)).some((a) => a.iban === values.iban)) throw new ValidationError({ iban: 'Ce compte est déjà enregistré' });
       const account = await this.accounts.insert(trx, values, this.clock.now());
-      await this.audit.record(trx, actor, { entityType: 'debtor_account', entityId: account.id, organisationId: actor.organisationId, action: 'debtor_account.created', after: { ...values, iban: maskIban(values.iban) } });
+      await this.audit.record(trx, actor, {
+        entityType: 'debtor_account',
+        entityId: account.id,
+        organisationId: actor.organisationId,
+        action: 'debtor_account.created',
+        after: { ...values, iban: maskIban(values.iban) },
+      });
     });
   }
 
@@ -49,13 +55,31 @@ export class DebtorAccountService {
       const before = isUuid(id) ? await this.accounts.findById(trx, id) : null;
       if (!before) throw new NotFoundError();
       const values = { ...input, iban: compactIban(input.iban), bic: input.bic ? input.bic.replace(/\s/g, '').toUpperCase() : null };
-      if ((await this.accounts.list(trx)).some((a) => a.id !== id && a.iban === values.iban)) throw new ValidationError({ iban: 'Ce compte est déjà enregistré' });
+      if ((await this.accounts.list(trx)).some((a) => a.id !== id && a.iban === values.iban))
+        throw new ValidationError({ iban: 'Ce compte est déjà enregistré' });
       if (!(await this.accounts.update(trx, id, input.version, values, this.clock.now()))) throw new ConflictError();
       await this.audit.record(trx, actor, {
-        entityType: 'debtor_account', entityId: id, organisationId: actor.organisationId, action: 'debtor_account.updated',
+        entityType: 'debtor_account',
+        entityId: id,
+        organisationId: actor.organisationId,
+        action: 'debtor_account.updated',
         // the audit trail is immutable and outlives a key: it keeps the IBAN masked, the account holds it encrypted
-        before: { label: before.label, holderName: before.holderName, iban: maskIban(before.iban), bic: before.bic, isDefault: before.isDefault, active: before.active },
-        after: { label: values.label, holderName: values.holderName, iban: maskIban(values.iban), bic: values.bic, isDefault: values.isDefault, active: values.active },
+        before: {
+          label: before.label,
+          holderName: before.holderName,
+          iban: maskIban(before.iban),
+          bic: before.bic,
+          isDefault: before.isDefault,
+          active: before.active,
+        },
+        after: {
+          label: values.label,
+          holderName: values.holderName,
+          iban: maskIban(values.iban),
+          bic: values.bic,
+          isDefault: values.isDefault,
+          active: values.active,
+        },
       });
     });
   }
@@ -71,7 +95,13 @@ export class DebtorAccountService {
     await this.db.transaction(async (trx) => {
       if (accountId && !(await this.accounts.findById(trx, accountId))) throw new ValidationError({ account: 'Compte inconnu' });
       await this.accounts.setAidTypeAccount(trx, aidTypeId, accountId);
-      await this.audit.record(trx, actor, { entityType: 'aid_type', entityId: aidTypeId, organisationId: actor.organisationId, action: 'aid_type.debtor_account', after: { debtorAccountId: accountId } });
+      await this.audit.record(trx, actor, {
+        entityType: 'aid_type',
+        entityId: aidTypeId,
+        organisationId: actor.organisationId,
+        action: 'aid_type.debtor_account',
+        after: { debtorAccountId: accountId },
+      });
     });
   }
 }

@@ -72,15 +72,30 @@ interface BankAccountRow {
 }
 
 const toPayee = (r: PayeeRow): Payee => ({
-  id: r.id, kind: r.kind, organisationId: r.organisation_id ?? null, name: r.name,
-  noticeEmail: r.notice_email ?? null, status: r.status, version: r.version,
+  id: r.id,
+  kind: r.kind,
+  organisationId: r.organisation_id ?? null,
+  name: r.name,
+  noticeEmail: r.notice_email ?? null,
+  status: r.status,
+  version: r.version,
 });
 
 const toAccount = (r: BankAccountRow): BankAccount => ({
-  id: r.id, payeeId: r.payee_id, holderName: r.holder_name, iban: r.iban, bic: r.bic ?? null,
-  ribBlobId: r.rib_blob_id ?? null, ribFilename: r.rib_filename ?? null, status: r.status,
-  submittedBy: r.submitted_by ?? null, submittedByLabel: r.submitted_by_label, submittedAt: r.submitted_at,
-  reviewedByLabel: r.reviewed_by_label ?? null, reviewedAt: r.reviewed_at ?? null, reviewComment: r.review_comment ?? null,
+  id: r.id,
+  payeeId: r.payee_id,
+  holderName: r.holder_name,
+  iban: r.iban,
+  bic: r.bic ?? null,
+  ribBlobId: r.rib_blob_id ?? null,
+  ribFilename: r.rib_filename ?? null,
+  status: r.status,
+  submittedBy: r.submitted_by ?? null,
+  submittedByLabel: r.submitted_by_label,
+  submittedAt: r.submitted_at,
+  reviewedByLabel: r.reviewed_by_label ?? null,
+  reviewedAt: r.reviewed_at ?? null,
+  reviewComment: r.review_comment ?? null,
   version: r.version,
 });
 
@@ -109,17 +124,25 @@ export class PayeeRepository {
 
   /** The landlord's payee, created the first time it is needed (concurrent callers get the same row). */
   async ensureLandlord(db: Db, organisationId: string, name: string, now: Date): Promise<Payee> {
-    await db('payees').insert({ kind: 'landlord', organisation_id: organisationId, name, created_at: now, updated_at: now }).onConflict('organisation_id').ignore();
+    await db('payees')
+      .insert({ kind: 'landlord', organisation_id: organisationId, name, created_at: now, updated_at: now })
+      .onConflict('organisation_id')
+      .ignore();
     return (await this.findByOrganisation(db, organisationId)) as Payee;
   }
 
   async insertSupplier(db: Db, p: { name: string; noticeEmail: string | null }, now: Date): Promise<Payee> {
-    const [row] = await db<PayeeRow>('payees').insert({ kind: 'supplier', name: p.name, notice_email: p.noticeEmail, created_at: now, updated_at: now }).returning<PayeeRow[]>('*');
+    const [row] = await db<PayeeRow>('payees')
+      .insert({ kind: 'supplier', name: p.name, notice_email: p.noticeEmail, created_at: now, updated_at: now })
+      .returning<PayeeRow[]>('*');
     return toPayee(row!);
   }
 
   async update(db: Db, id: string, version: number, patch: { name?: string; notice_email?: string | null; status?: string }, now: Date): Promise<boolean> {
-    const n = await db('payees').where({ id, version }).update({ ...patch, version: version + 1, updated_at: now }).returning<Array<Pick<PayeeRow, 'id'>>>('id');
+    const n = await db('payees')
+      .where({ id, version })
+      .update({ ...patch, version: version + 1, updated_at: now })
+      .returning<Array<Pick<PayeeRow, 'id'>>>('id');
     return n.length === 1;
   }
 
@@ -129,7 +152,14 @@ export class PayeeRepository {
 
   async withAccounts(db: Db, payees: Payee[]): Promise<PayeeWithAccounts[]> {
     if (payees.length === 0) return [];
-    const accounts = (await db<BankAccountRow>('bank_accounts').whereIn('payee_id', payees.map((p) => p.id)).whereIn('status', ['confirmed', 'pending'])).map((r) => this.toAccount(r));
+    const accounts = (
+      await db<BankAccountRow>('bank_accounts')
+        .whereIn(
+          'payee_id',
+          payees.map((p) => p.id),
+        )
+        .whereIn('status', ['confirmed', 'pending'])
+    ).map((r) => this.toAccount(r));
     return payees.map((p) => ({
       ...p,
       confirmed: accounts.find((a) => a.payeeId === p.id && a.status === 'confirmed') ?? null,
@@ -165,14 +195,36 @@ export class PayeeRepository {
 
   async insertAccount(
     db: Db,
-    a: { payeeId: string; holderName: string; iban: string; bic: string | null; ribBlobId: string | null; ribFilename: string | null; status: 'pending' | 'confirmed'; submittedBy: string | null; submittedByLabel: string; reviewed?: { by: string | null; label: string } },
+    a: {
+      payeeId: string;
+      holderName: string;
+      iban: string;
+      bic: string | null;
+      ribBlobId: string | null;
+      ribFilename: string | null;
+      status: 'pending' | 'confirmed';
+      submittedBy: string | null;
+      submittedByLabel: string;
+      reviewed?: { by: string | null; label: string };
+    },
     now: Date,
   ): Promise<BankAccount> {
     const [row] = await db('bank_accounts')
       .insert({
-        payee_id: a.payeeId, holder_name: a.holderName, iban: this.cipher.encrypt(a.iban, 'bank_accounts.iban'), iban_hash: this.cipher.blindIndex(a.iban), bic: a.bic, rib_blob_id: a.ribBlobId, rib_filename: a.ribFilename, status: a.status,
-        submitted_by: a.submittedBy, submitted_by_label: a.submittedByLabel, submitted_at: now,
-        reviewed_by: a.reviewed?.by ?? null, reviewed_by_label: a.reviewed?.label ?? null, reviewed_at: a.reviewed ? now : null,
+        payee_id: a.payeeId,
+        holder_name: a.holderName,
+        iban: this.cipher.encrypt(a.iban, 'bank_accounts.iban'),
+        iban_hash: this.cipher.blindIndex(a.iban),
+        bic: a.bic,
+        rib_blob_id: a.ribBlobId,
+        rib_filename: a.ribFilename,
+        status: a.status,
+        submitted_by: a.submittedBy,
+        submitted_by_label: a.submittedByLabel,
+        submitted_at: now,
+        reviewed_by: a.reviewed?.by ?? null,
+        reviewed_by_label: a.reviewed?.label ?? null,
+        reviewed_at: a.reviewed ? now : null,
       })
       .returning<BankAccountRow[]>('*');
     return this.toAccount(row!);
@@ -180,17 +232,37 @@ export class PayeeRepository {
 
   /** Withdraws the change waiting for confirmation (replaced by a newer one). */
   async dropPending(db: Db, payeeId: string, label: string, now: Date): Promise<void> {
-    await db('bank_accounts').where({ payee_id: payeeId, status: 'pending' }).update({ status: 'rejected', reviewed_by_label: label, reviewed_at: now, review_comment: 'Remplacé par une saisie plus récente', version: db.raw('version + 1') });
+    await db('bank_accounts')
+      .where({ payee_id: payeeId, status: 'pending' })
+      .update({
+        status: 'rejected',
+        reviewed_by_label: label,
+        reviewed_at: now,
+        review_comment: 'Remplacé par une saisie plus récente',
+        version: db.raw('version + 1'),
+      });
   }
 
-  async review(db: Db, id: string, version: number, status: 'confirmed' | 'rejected', by: { id: string; label: string }, comment: string | null, now: Date): Promise<boolean> {
-    const n = await db('bank_accounts').where({ id, version, status: 'pending' })
-      .update({ status, reviewed_by: by.id, reviewed_by_label: by.label, reviewed_at: now, review_comment: comment, version: version + 1 }).returning<Array<Pick<BankAccountRow, 'id'>>>('id');
+  async review(
+    db: Db,
+    id: string,
+    version: number,
+    status: 'confirmed' | 'rejected',
+    by: { id: string; label: string },
+    comment: string | null,
+    now: Date,
+  ): Promise<boolean> {
+    const n = await db('bank_accounts')
+      .where({ id, version, status: 'pending' })
+      .update({ status, reviewed_by: by.id, reviewed_by_label: by.label, reviewed_at: now, review_comment: comment, version: version + 1 })
+      .returning<Array<Pick<BankAccountRow, 'id'>>>('id');
     return n.length === 1;
   }
 
   async replaceConfirmed(db: Db, payeeId: string): Promise<void> {
-    await db('bank_accounts').where({ payee_id: payeeId, status: 'confirmed' }).update({ status: 'replaced', version: db.raw('version + 1') });
+    await db('bank_accounts')
+      .where({ payee_id: payeeId, status: 'confirmed' })
+      .update({ status: 'replaced', version: db.raw('version + 1') });
   }
 
   /** Changes waiting for someone of the association, oldest first. */
@@ -199,9 +271,17 @@ export class PayeeRepository {
       .join('payees as y', 'y.id', 'a.payee_id')
       .where('a.status', 'pending')
       .orderBy('a.submitted_at')
-      .select<Array<BankAccountRow & { payee_name: string; payee_kind: PayeeKind; previous_iban: string | null }>>('a.*', 'y.name as payee_name', 'y.kind as payee_kind', db.raw("(select c.iban from bank_accounts c where c.payee_id = a.payee_id and c.status = 'confirmed') as previous_iban"));
+      .select<Array<BankAccountRow & { payee_name: string; payee_kind: PayeeKind; previous_iban: string | null }>>(
+        'a.*',
+        'y.name as payee_name',
+        'y.kind as payee_kind',
+        db.raw("(select c.iban from bank_accounts c where c.payee_id = a.payee_id and c.status = 'confirmed') as previous_iban"),
+      );
     return rows.map((r) => ({
-      ...this.toAccount(r), payeeName: r.payee_name, payeeKind: r.payee_kind, previousIban: this.cipher.decryptNullable(r.previous_iban, 'bank_accounts.iban'),
+      ...this.toAccount(r),
+      payeeName: r.payee_name,
+      payeeKind: r.payee_kind,
+      previousIban: this.cipher.decryptNullable(r.previous_iban, 'bank_accounts.iban'),
     }));
   }
 }

@@ -68,11 +68,26 @@ export class PayeeService {
       if (decision === 'reject' && !comment) throw new ValidationError({ comment: 'Indiquez pourquoi le compte est refusé : le bailleur le lira' });
       const now = this.clock.now();
       if (decision === 'confirm') await this.payees.replaceConfirmed(trx, account.payeeId);
-      if (!(await this.payees.review(trx, account.id, version, decision === 'confirm' ? 'confirmed' : 'rejected', { id: actor.userId, label: actor.name }, comment, now))) throw new ConflictError();
+      if (
+        !(await this.payees.review(
+          trx,
+          account.id,
+          version,
+          decision === 'confirm' ? 'confirmed' : 'rejected',
+          { id: actor.userId, label: actor.name },
+          comment,
+          now,
+        ))
+      )
+        throw new ConflictError();
       const payee = (await this.payees.findById(trx, account.payeeId)) as Payee;
       await this.audit.record(trx, actor, {
-        entityType: 'bank_account', entityId: account.id, organisationId: payee.organisationId, action: decision === 'confirm' ? 'bank_account.confirmed' : 'bank_account.rejected',
-        before: { status: 'pending' }, after: { status: decision === 'confirm' ? 'confirmed' : 'rejected', payee: payee.name, iban: account.iban, comment },
+        entityType: 'bank_account',
+        entityId: account.id,
+        organisationId: payee.organisationId,
+        action: decision === 'confirm' ? 'bank_account.confirmed' : 'bank_account.rejected',
+        before: { status: 'pending' },
+        after: { status: decision === 'confirm' ? 'confirmed' : 'rejected', payee: payee.name, iban: account.iban, comment },
       });
     });
   }
@@ -108,7 +123,13 @@ export class PayeeService {
     const file = this.checkedRib(rib, false);
     return this.db.transaction(async (trx) => {
       const payee = await this.payees.insertSupplier(trx, { name: input.name, noticeEmail: input.noticeEmail ?? null }, this.clock.now());
-      await this.audit.record(trx, actor, { entityType: 'payee', entityId: payee.id, organisationId: null, action: 'payee.created', after: { name: payee.name, noticeEmail: payee.noticeEmail } });
+      await this.audit.record(trx, actor, {
+        entityType: 'payee',
+        entityId: payee.id,
+        organisationId: null,
+        action: 'payee.created',
+        after: { name: payee.name, noticeEmail: payee.noticeEmail },
+      });
       await this.addAccount(trx, actor, payee, input, file);
       return payee.id;
     });
@@ -122,8 +143,12 @@ export class PayeeService {
       const patch = { name: input.name, notice_email: input.noticeEmail ?? null, status: input.archived ? 'archived' : 'active' };
       if (!(await this.payees.update(trx, id, input.version, patch, this.clock.now()))) throw new ConflictError();
       await this.audit.record(trx, actor, {
-        entityType: 'payee', entityId: id, organisationId: null, action: 'payee.updated',
-        before: { name: payee.name, noticeEmail: payee.noticeEmail, status: payee.status }, after: { name: patch.name, noticeEmail: patch.notice_email, status: patch.status },
+        entityType: 'payee',
+        entityId: id,
+        organisationId: null,
+        action: 'payee.updated',
+        before: { name: payee.name, noticeEmail: payee.noticeEmail, status: payee.status },
+        after: { name: patch.name, noticeEmail: patch.notice_email, status: patch.status },
       });
     });
   }
@@ -144,9 +169,21 @@ export class PayeeService {
    * Bank details typed on the request and not yet registered become an account waiting for the
    * association's check, never a usable one.
    */
-  async resolveForGrant(trx: Db, request: { organisationId: string; organisationName: string; reference: string | null; payee: { kind: string; name: string; iban: string; bic: string | null } }): Promise<string> {
+  async resolveForGrant(
+    trx: Db,
+    request: {
+      organisationId: string;
+      organisationName: string;
+      reference: string | null;
+      payee: { kind: string; name: string; iban: string; bic: string | null };
+    },
+  ): Promise<string> {
     const now = this.clock.now();
-    const typed = { holderName: request.payee.name, iban: compactIban(request.payee.iban), bic: request.payee.bic ? request.payee.bic.replace(/\s/g, '').toUpperCase() : null };
+    const typed = {
+      holderName: request.payee.name,
+      iban: compactIban(request.payee.iban),
+      bic: request.payee.bic ? request.payee.bic.replace(/\s/g, '').toUpperCase() : null,
+    };
     const system = { userId: null, name: `Décision sur la demande ${request.reference ?? ''}`.trim() };
     let payee: Payee | null;
     if (request.payee.kind === 'landlord') payee = await this.payees.ensureLandlord(trx, request.organisationId, request.organisationName, now);
@@ -154,28 +191,72 @@ export class PayeeService {
       payee = await this.payees.supplierByIban(trx, typed.iban);
       if (!payee) {
         payee = await this.payees.insertSupplier(trx, { name: request.payee.name, noticeEmail: null }, now);
-        await this.audit.record(trx, system, { entityType: 'payee', entityId: payee.id, organisationId: null, action: 'payee.created', after: { name: payee.name } });
+        await this.audit.record(trx, system, {
+          entityType: 'payee',
+          entityId: payee.id,
+          organisationId: null,
+          action: 'payee.created',
+          after: { name: payee.name },
+        });
       }
     }
     const [withAccounts] = await this.payees.withAccounts(trx, [payee]);
     if (!withAccounts?.confirmed && !withAccounts?.pending) {
-      const account = await this.payees.insertAccount(trx, { payeeId: payee.id, ...typed, ribBlobId: null, ribFilename: null, status: 'pending', submittedBy: null, submittedByLabel: system.name }, now);
-      await this.audit.record(trx, system, { entityType: 'bank_account', entityId: account.id, organisationId: payee.organisationId, action: 'bank_account.submitted', after: { payee: payee.name, iban: account.iban, status: 'pending' } });
+      const account = await this.payees.insertAccount(
+        trx,
+        { payeeId: payee.id, ...typed, ribBlobId: null, ribFilename: null, status: 'pending', submittedBy: null, submittedByLabel: system.name },
+        now,
+      );
+      await this.audit.record(trx, system, {
+        entityType: 'bank_account',
+        entityId: account.id,
+        organisationId: payee.organisationId,
+        action: 'bank_account.submitted',
+        after: { payee: payee.name, iban: account.iban, status: 'pending' },
+      });
     }
     return payee.id;
   }
 
-  private async addAccount(trx: Db, actor: Actor, payee: Payee, input: AccountInput, file: { buffer: Buffer; name: string; type: string } | null): Promise<void> {
+  private async addAccount(
+    trx: Db,
+    actor: Actor,
+    payee: Payee,
+    input: AccountInput,
+    file: { buffer: Buffer; name: string; type: string } | null,
+  ): Promise<void> {
     const now = this.clock.now();
     const blob = file ? await this.blobs.put(trx, file.buffer, file.type) : null;
     await this.payees.dropPending(trx, payee.id, actor.name, now);
-    const account = await this.payees.insertAccount(trx, {
-      payeeId: payee.id, holderName: input.holderName, iban: compactIban(input.iban), bic: input.bic ? input.bic.replace(/\s/g, '').toUpperCase() : null,
-      ribBlobId: blob?.id ?? null, ribFilename: file?.name ?? null, status: 'pending', submittedBy: actor.userId, submittedByLabel: actor.name,
-    }, now);
+    const account = await this.payees.insertAccount(
+      trx,
+      {
+        payeeId: payee.id,
+        holderName: input.holderName,
+        iban: compactIban(input.iban),
+        bic: input.bic ? input.bic.replace(/\s/g, '').toUpperCase() : null,
+        ribBlobId: blob?.id ?? null,
+        ribFilename: file?.name ?? null,
+        status: 'pending',
+        submittedBy: actor.userId,
+        submittedByLabel: actor.name,
+      },
+      now,
+    );
     await this.audit.record(trx, actor, {
-      entityType: 'bank_account', entityId: account.id, organisationId: payee.organisationId, action: 'bank_account.submitted',
-      after: { payee: payee.name, holderName: account.holderName, iban: account.iban, bic: account.bic, rib: file?.name ?? null, ribSha256: blob?.sha256 ?? null, status: 'pending' },
+      entityType: 'bank_account',
+      entityId: account.id,
+      organisationId: payee.organisationId,
+      action: 'bank_account.submitted',
+      after: {
+        payee: payee.name,
+        holderName: account.holderName,
+        iban: account.iban,
+        bic: account.bic,
+        rib: file?.name ?? null,
+        ribSha256: blob?.sha256 ?? null,
+        status: 'pending',
+      },
     });
   }
 

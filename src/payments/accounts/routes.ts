@@ -7,8 +7,15 @@ import type { Services } from '../../services';
 import { ValidationError } from '../../shared/errors';
 import { routes, urls } from '../../urls';
 import { identityGate } from '../../auth/reauth';
-import { aidTypeAccountSchema, bankAccountSchema, debtorAccountEditSchema, debtorAccountSchema, reviewSchema, supplierEditSchema, supplierSchema } from '../schemas';
-
+import {
+  aidTypeAccountSchema,
+  bankAccountSchema,
+  debtorAccountEditSchema,
+  debtorAccountSchema,
+  reviewSchema,
+  supplierEditSchema,
+  supplierSchema,
+} from '../schemas';
 
 /** Bank accounts: a landlord's own, the association's checks, suppliers, and the association's debtor accounts. */
 export function accountRoutes(services: Services): Router {
@@ -57,7 +64,12 @@ export function accountRoutes(services: Services): Router {
     handle: async (req, res, data) => {
       if (data.decision === 'confirm') await gate.confirm(req);
       await payees.review(actor(req), id(req), data.version, data.decision, data.comment ?? null);
-      req.flash('success', data.decision === 'confirm' ? 'Compte confirmé : les virements en attente partiront avec le prochain lot.' : 'Compte refusé : le motif est visible du bailleur.');
+      req.flash(
+        'success',
+        data.decision === 'confirm'
+          ? 'Compte confirmé : les virements en attente partiront avec le prochain lot.'
+          : 'Compte refusé : le motif est visible du bailleur.',
+      );
       res.redirect(urls.accountReviews());
     },
   });
@@ -66,7 +78,8 @@ export function accountRoutes(services: Services): Router {
   router.get(urls.suppliers(), ...requirePermission('payees:manage'), async (req, res) => {
     res.render('payments/suppliers', { suppliers: await payees.suppliers(actor(req)) });
   });
-  const renderNewSupplier = async (req: Request, res: Response, form: FormState) => res.render('payments/supplier-new', { form, reauth: await gate.prompt(req) });
+  const renderNewSupplier = async (req: Request, res: Response, form: FormState) =>
+    res.render('payments/supplier-new', { form, reauth: await gate.prompt(req) });
   router.get(urls.supplierNew(), ...requirePermission('payees:manage'), (req, res) => renderNewSupplier(req, res, emptyForm(req)));
   postForm(router, urls.suppliers(), logger, {
     permission: 'payees:manage',
@@ -83,7 +96,12 @@ export function accountRoutes(services: Services): Router {
   });
   const renderSupplier = async (req: Request, res: Response, form: FormState) => {
     const view = await payees.supplier(actor(req), id(req));
-    const values = { name: view.payee.name, noticeEmail: view.payee.noticeEmail ?? '', archived: view.payee.status === 'archived', version: view.payee.version };
+    const values = {
+      name: view.payee.name,
+      noticeEmail: view.payee.noticeEmail ?? '',
+      archived: view.payee.status === 'archived',
+      version: view.payee.version,
+    };
     res.render('payments/supplier', { ...view, form: { ...form, values: { ...values, ...form.values } }, reauth: await gate.prompt(req) });
   };
   router.get(routes.supplier, ...requirePermission('payees:manage'), (req, res) => renderSupplier(req, res, emptyForm(req)));
@@ -115,7 +133,12 @@ export function accountRoutes(services: Services): Router {
   const renderDebtors = async (req: Request, res: Response, form: FormState) => {
     const a = actor(req);
     const [accounts, mapping, types] = await Promise.all([debtorAccounts.list(a), debtorAccounts.aidTypeMapping(a), aidRequests.aidTypeFilterOptions()]);
-    res.render('payments/debtor-accounts', { accounts, form, aidTypes: types.map((t) => ({ ...t, account: mapping.get(t.value) ?? '' })), reauth: await gate.prompt(req) });
+    res.render('payments/debtor-accounts', {
+      accounts,
+      form,
+      aidTypes: types.map((t) => ({ ...t, account: mapping.get(t.value) ?? '' })),
+      reauth: await gate.prompt(req),
+    });
   };
   router.get(urls.debtorAccounts(), ...requirePermission('settings:manage'), (req, res) => renderDebtors(req, res, emptyForm(req, { active: true })));
   postForm(router, urls.debtorAccounts(), logger, {
@@ -131,7 +154,15 @@ export function accountRoutes(services: Services): Router {
   });
   const renderDebtorEdit = async (req: Request, res: Response, form: FormState) => {
     const account = await debtorAccounts.get(actor(req), id(req));
-    const values = { label: account.label, holderName: account.holderName, iban: account.iban, bic: account.bic ?? '', isDefault: account.isDefault, active: account.active, version: account.version };
+    const values = {
+      label: account.label,
+      holderName: account.holderName,
+      iban: account.iban,
+      bic: account.bic ?? '',
+      isDefault: account.isDefault,
+      active: account.active,
+      version: account.version,
+    };
     res.render('payments/debtor-account-edit', { account, form: { ...form, values: { ...values, ...form.values } }, reauth: await gate.prompt(req) });
   };
   router.get(routes.debtorAccountEdit, ...requirePermission('settings:manage'), (req, res) => renderDebtorEdit(req, res, emptyForm(req)));

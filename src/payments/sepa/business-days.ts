@@ -8,7 +8,6 @@ import { easterSunday } from '../../shared/working-days';
 
 export { easterSunday };
 
-
 export function isTarget2BusinessDay(date: string): boolean {
   const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();
   if (weekday === 0 || weekday === 6) return false;

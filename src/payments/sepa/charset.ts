@@ -9,10 +9,27 @@ const ALLOWED = /^[a-zA-Z0-9/\-?:().,'+ ]$/;
  * characters the table leaves to us: `&` becomes `+`, `"`, `<` and `>` are dropped.
  */
 const BEFORE_TABLE: Readonly<Record<string, string>> = {
-  '\u2018': "'", '\u2019': "'", '\u201A': "'", '\u2032': "'", '\u02BC': "'",
-  '\u201C': "'", '\u201D': "'", '\u201E': "'", '\u00AB': "'", '\u00BB': "'",
-  '\u2010': '-', '\u2011': '-', '\u2012': '-', '\u2013': '-', '\u2014': '-', '\u2015': '-', '\u2212': '-',
-  '&': '+', '"': '', '<': '', '>': '',
+  '\u2018': "'",
+  '\u2019': "'",
+  '\u201A': "'",
+  '\u2032': "'",
+  '\u02BC': "'",
+  '\u201C': "'",
+  '\u201D': "'",
+  '\u201E': "'",
+  '\u00AB': "'",
+  '\u00BB': "'",
+  '\u2010': '-',
+  '\u2011': '-',
+  '\u2012': '-',
+  '\u2013': '-',
+  '\u2014': '-',
+  '\u2015': '-',
+  '\u2212': '-',
+  '&': '+',
+  '"': '',
+  '<': '',
+  '>': '',
 };
 
 /**
@@ -36,7 +53,11 @@ export function toEpcLatin(text: string): string {
     else out += '.';
   }
   // a conversion may itself fall outside the set (never in the published table): filter once more
-  return [...out].filter((c) => ALLOWED.test(c)).join('').replace(/\s+/g, ' ').trim();
+  return [...out]
+    .filter((c) => ALLOWED.test(c))
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** A SEPA text field: converted, then cut to its maximum length (after conversion, never before). */

@@ -35,7 +35,16 @@ export function sepaAmount(cents: number | bigint): string {
   return centsToDecimal(cents, '.');
 }
 
-const parisDateTime = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+const parisDateTime = new Intl.DateTimeFormat('sv-SE', {
+  timeZone: 'Europe/Paris',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
 
 /** The ISODateTime of the group header, Paris time: "2026-12-01T02:00:00". */
 export function creationDateTime(at: Date): string {
@@ -68,7 +77,8 @@ export function buildPain001(batch: CreditTransferBatch): { xml: string; count: 
     if (!isSepaIdentifier(t.endToEndId)) throw new SepaBuildError(`EndToEndId invalide : ${t.endToEndId}`);
     if (seen.has(t.endToEndId)) throw new SepaBuildError(`EndToEndId en double : ${t.endToEndId}`);
     seen.add(t.endToEndId);
-    if (!Number.isSafeInteger(t.amountCents) || t.amountCents < 1 || t.amountCents > 99_999_999_999) throw new SepaBuildError(`Montant hors limites pour ${t.endToEndId}`);
+    if (!Number.isSafeInteger(t.amountCents) || t.amountCents < 1 || t.amountCents > 99_999_999_999)
+      throw new SepaBuildError(`Montant hors limites pour ${t.endToEndId}`);
     checkAccount(`Virement ${t.endToEndId}`, t.iban, t.bic);
     controlSumCents += BigInt(t.amountCents);
   }

@@ -17,7 +17,12 @@ export interface StatusReport {
 
 export class StatusReportError extends Error {}
 
-const PARSER = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true, parseTagValue: false, isArray: (name) => ['OrgnlPmtInfAndSts', 'TxInfAndSts', 'StsRsnInf'].includes(name) });
+const PARSER = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  isArray: (name) => ['OrgnlPmtInfAndSts', 'TxInfAndSts', 'StsRsnInf'].includes(name),
+});
 
 /**
  * A pain.002 never has a DTD (ISO 20022 messages are defined by their XSD). Any DOCTYPE or entity
@@ -36,7 +41,9 @@ const reason = (node: Record<string, unknown> | undefined): string | null => {
 /** Reads a pain.002.001.03 (or later) status report: the file it answers and each transfer's status and reason. */
 export function parsePain002(xml: string): StatusReport {
   if (DTD.test(xml)) {
-    throw new StatusReportError('Ce fichier contient une déclaration DOCTYPE ou des entités XML, qu’un rapport de la banque ne contient jamais : il est refusé et rien n’a été appliqué. Demandez à la banque le rapport d’origine.');
+    throw new StatusReportError(
+      'Ce fichier contient une déclaration DOCTYPE ou des entités XML, qu’un rapport de la banque ne contient jamais : il est refusé et rien n’a été appliqué. Demandez à la banque le rapport d’origine.',
+    );
   }
   let doc: Record<string, unknown>;
   try {

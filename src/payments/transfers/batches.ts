@@ -85,7 +85,21 @@ export class BatchService {
   private readonly clock: Clock;
   private readonly events: DomainEvents;
 
-  constructor(deps: { db: Knex; batches: BatchRepository; debtors: DebtorAccountRepository; payments: PaymentRepository; payees: PayeeRepository; requests: RequestProgress; users: UserRepository; blobs: BlobStore; mailer: Mailer; settings: SettingsService; audit: AuditService; clock: Clock; events: DomainEvents }) {
+  constructor(deps: {
+    db: Knex;
+    batches: BatchRepository;
+    debtors: DebtorAccountRepository;
+    payments: PaymentRepository;
+    payees: PayeeRepository;
+    requests: RequestProgress;
+    users: UserRepository;
+    blobs: BlobStore;
+    mailer: Mailer;
+    settings: SettingsService;
+    audit: AuditService;
+    clock: Clock;
+    events: DomainEvents;
+  }) {
     this.db = deps.db;
     this.batches = deps.batches;
     this.debtors = deps.debtors;
@@ -114,7 +128,10 @@ export class BatchService {
       const fallback = accounts.find((a) => a.isDefault) ?? accounts[0];
       const due = await this.batches.duePayments(trx, executionDate);
       if (due.length === 0) return { batches: [], skipped: 0, payments: 0 };
-      if (!fallback) throw new SepaBuildError('Aucun compte émetteur de l’association n’est paramétré (Administration → Comptes émetteurs) : aucun virement ne peut partir.');
+      if (!fallback)
+        throw new SepaBuildError(
+          'Aucun compte émetteur de l’association n’est paramétré (Administration → Comptes émetteurs) : aucun virement ne peut partir.',
+        );
       const mapping = await this.debtors.aidTypeAccounts(trx);
       const groups = groupBy(due, (p) => accounts.find((a) => a.id === mapping.get(p.aidTypeId)) ?? fallback);
       const made: GeneratedBatch[] = [];
@@ -131,31 +148,81 @@ export class BatchService {
     });
   }
 
-  private async makeBatch(trx: Db, account: DebtorAccount, executionDate: string, payments: DuePayment[], initiatingParty: string, by: BatchAuthor, jobRunId: string | null): Promise<GeneratedBatch> {
+  private async makeBatch(
+    trx: Db,
+    account: DebtorAccount,
+    executionDate: string,
+    payments: DuePayment[],
+    initiatingParty: string,
+    by: BatchAuthor,
+    jobRunId: string | null,
+  ): Promise<GeneratedBatch> {
     const now = this.clock.now();
     const number = await this.batches.nextNumber(trx);
     const msgId = `ENTRAIDE-${executionDate.replace(/-/g, '')}-${String(number).padStart(6, '0')}`;
     const items = payments.map((p) => ({
-      paymentId: p.id, endToEndId: p.endToEndId, amountCents: p.amountCents, accountId: p.accountId, creditorName: p.holderName, iban: p.iban, bic: p.bic, remittance: remittanceText(p),
+      paymentId: p.id,
+      endToEndId: p.endToEndId,
+      amountCents: p.amountCents,
+      accountId: p.accountId,
+      creditorName: p.holderName,
+      iban: p.iban,
+      bic: p.bic,
+      remittance: remittanceText(p),
     }));
     const { xml, count, controlSumCents } = buildPain001({
-      msgId, paymentInfoId: `LOT-${number}`, createdAt: now, initiatingParty, executionDate,
+      msgId,
+      paymentInfoId: `LOT-${number}`,
+      createdAt: now,
+      initiatingParty,
+      executionDate,
       debtor: { name: account.holderName, iban: account.iban, bic: account.bic },
-      transactions: items.map((i) => ({ endToEndId: i.endToEndId, amountCents: i.amountCents, creditorName: i.creditorName, iban: i.iban, bic: i.bic, remittance: i.remittance })),
+      transactions: items.map((i) => ({
+        endToEndId: i.endToEndId,
+        amountCents: i.amountCents,
+        creditorName: i.creditorName,
+        iban: i.iban,
+        bic: i.bic,
+        remittance: i.remittance,
+      })),
     });
     // validated before anything is stored: an invalid file rolls the whole run back
     const verdict = await validatePain001(xml);
     if (!verdict.valid) throw new SepaBuildError(`Le fichier de virements ${msgId} n’est pas conforme au schéma : ${verdict.errors.join(' | ')}`);
     const fileName = `${msgId}.xml`;
     const blob = await this.blobs.put(trx, Buffer.from(xml, 'utf8'), 'application/xml');
-    const batchId = await this.batches.insert(trx, {
-      number, debtorAccountId: account.id, executionDate, msgId, paymentInfoId: `LOT-${number}`, count, controlSumCents, fileBlobId: blob.id, fileName, fileSha256: blob.sha256, by, jobRunId,
-    }, now);
+    const batchId = await this.batches.insert(
+      trx,
+      {
+        number,
+        debtorAccountId: account.id,
+        executionDate,
+        msgId,
+        paymentInfoId: `LOT-${number}`,
+        count,
+        controlSumCents,
+        fileBlobId: blob.id,
+        fileName,
+        fileSha256: blob.sha256,
+        by,
+        jobRunId,
+      },
+      now,
+    );
     await this.batches.insertItems(trx, batchId, items);
-    const moved = await this.batches.setPaymentStatus(trx, items.map((i) => i.paymentId), 'scheduled', 'batched', now);
+    const moved = await this.batches.setPaymentStatus(
+      trx,
+      items.map((i) => i.paymentId),
+      'scheduled',
+      'batched',
+      now,
+    );
     if (moved !== items.length) throw new ConflictError('Des paiements ont changé pendant la préparation du lot : relancez-la.');
     await this.audit.record(trx, this.auditActor(by), {
-      entityType: 'payment_batch', entityId: batchId, organisationId: null, action: 'payment_batch.generated',
+      entityType: 'payment_batch',
+      entityId: batchId,
+      organisationId: null,
+      action: 'payment_batch.generated',
       after: { msgId, debtorAccount: account.label, executionDate, transactions: count, controlSum: controlSumCents.toString(), sha256: blob.sha256 },
     });
     return { batchId, msgId, debtorLabel: account.label, executionDate, transactions: count, controlSumCents, fileName, blobId: blob.id };
@@ -180,7 +247,9 @@ export class BatchService {
     scopeFor(actor, 'payments:read');
     const batch = isUuid(id) ? await this.batches.findById(this.db, id) : null;
     if (!batch) throw new NotFoundError();
-    const downloads = (await this.audit.history(this.db, 'payment_batch', id)).filter((e) => e.action === 'payment_batch.downloaded').map((e) => ({ at: e.occurredAt, by: e.actorLabel }));
+    const downloads = (await this.audit.history(this.db, 'payment_batch', id))
+      .filter((e) => e.action === 'payment_batch.downloaded')
+      .map((e) => ({ at: e.occurredAt, by: e.actorLabel }));
     return { batch, items: await this.batches.items(this.db, id, 500), downloads };
   }
 
@@ -188,7 +257,8 @@ export class BatchService {
   async approve(actor: Actor, id: string, version: number): Promise<void> {
     scopeFor(actor, 'payments:approve');
     await this.change(actor, id, version, ['generated'], 'approved', 'payment_batch.approved', (batch) => {
-      if (batch.generatedBy === actor.userId) throw new ForbiddenError('Vous avez préparé ce lot : une autre personne (administrateur ou comptable) doit l’approuver.');
+      if (batch.generatedBy === actor.userId)
+        throw new ForbiddenError('Vous avez préparé ce lot : une autre personne (administrateur ou comptable) doit l’approuver.');
       return { approved_by: actor.userId, approved_by_label: actor.name, approved_at: this.clock.now() };
     });
   }
@@ -203,20 +273,54 @@ export class BatchService {
     await this.db.transaction(async (trx) => {
       const batch = await this.locked(trx, id);
       if (batch.version !== version) throw new ConflictError();
-      if (batch.status !== 'approved') throw new InvalidTransitionError(`Le lot doit être approuvé avant d’être transmis (il est « ${BATCH_STATUS_LABELS[batch.status]} »).`);
+      if (batch.status !== 'approved')
+        throw new InvalidTransitionError(`Le lot doit être approuvé avant d’être transmis (il est « ${BATCH_STATUS_LABELS[batch.status]} »).`);
       const now = this.clock.now();
-      if (!(await this.batches.move(trx, id, version, ['approved'], 'transmitted', { transmitted_by: actor.userId, transmitted_by_label: actor.name, transmitted_at: now }))) throw new ConflictError();
+      if (
+        !(await this.batches.move(trx, id, version, ['approved'], 'transmitted', {
+          transmitted_by: actor.userId,
+          transmitted_by_label: actor.name,
+          transmitted_at: now,
+        }))
+      )
+        throw new ConflictError();
       const items = await this.batches.items(trx, id);
-      await this.batches.setPaymentStatus(trx, items.map((i) => i.paymentId), 'batched', 'sent', now);
-      await this.events.emit(trx, 'batch.transmitted', {
-        batchId: id, msgId: batch.msgId, by: actor.name,
-        items: items.map((i) => ({ id: i.paymentId, amountCents: i.amountCents, payeeId: i.payeeId, instalment: i.instalment, instalments: i.instalments, reissueOf: i.reissueOf, requestId: i.requestId, reference: i.reference })),
-      }, now);
+      await this.batches.setPaymentStatus(
+        trx,
+        items.map((i) => i.paymentId),
+        'batched',
+        'sent',
+        now,
+      );
+      await this.events.emit(
+        trx,
+        'batch.transmitted',
+        {
+          batchId: id,
+          msgId: batch.msgId,
+          by: actor.name,
+          items: items.map((i) => ({
+            id: i.paymentId,
+            amountCents: i.amountCents,
+            payeeId: i.payeeId,
+            instalment: i.instalment,
+            instalments: i.instalments,
+            reissueOf: i.reissueOf,
+            requestId: i.requestId,
+            reference: i.reference,
+          })),
+        },
+        now,
+      );
       await this.startPayments(trx, actor, items, batch, now);
       mails.push(...(await this.sendNotices(trx, batch, items, now)));
       await this.audit.record(trx, actor, {
-        entityType: 'payment_batch', entityId: id, organisationId: null, action: 'payment_batch.transmitted',
-        before: { status: 'approved' }, after: { status: 'transmitted', sha256: batch.fileSha256, notices: mails.length },
+        entityType: 'payment_batch',
+        entityId: id,
+        organisationId: null,
+        action: 'payment_batch.transmitted',
+        before: { status: 'approved' },
+        after: { status: 'transmitted', sha256: batch.fileSha256, notices: mails.length },
       });
     });
     await this.mailer.deliver(mails);
@@ -230,7 +334,15 @@ export class BatchService {
     if (!['approved', 'transmitted', 'settled'].includes(batch.status)) throw new NotFoundError('Le fichier n’est disponible qu’une fois le lot approuvé.');
     const blob = await this.blobs.get(this.db, batch.fileBlobId);
     if (!blob) throw new NotFoundError();
-    await this.db.transaction((trx) => this.audit.record(trx, actor, { entityType: 'payment_batch', entityId: id, organisationId: null, action: 'payment_batch.downloaded', after: { sha256: blob.sha256 } }));
+    await this.db.transaction((trx) =>
+      this.audit.record(trx, actor, {
+        entityType: 'payment_batch',
+        entityId: id,
+        organisationId: null,
+        action: 'payment_batch.downloaded',
+        after: { sha256: blob.sha256 },
+      }),
+    );
     return { filename: batch.fileName, data: blob.data, sha256: blob.sha256 };
   }
 
@@ -240,13 +352,29 @@ export class BatchService {
     await this.db.transaction(async (trx) => {
       const batch = await this.locked(trx, id);
       if (batch.version !== version) throw new ConflictError();
-      if (batch.status !== 'transmitted') throw new InvalidTransitionError(`Seul un lot transmis peut être réglé (celui-ci est « ${BATCH_STATUS_LABELS[batch.status]} »).`);
+      if (batch.status !== 'transmitted')
+        throw new InvalidTransitionError(`Seul un lot transmis peut être réglé (celui-ci est « ${BATCH_STATUS_LABELS[batch.status]} »).`);
       const now = this.clock.now();
-      if (!(await this.batches.move(trx, id, version, ['transmitted'], 'settled', { settled_by: actor.userId, settled_by_label: actor.name, settled_at: now }))) throw new ConflictError();
+      if (!(await this.batches.move(trx, id, version, ['transmitted'], 'settled', { settled_by: actor.userId, settled_by_label: actor.name, settled_at: now })))
+        throw new ConflictError();
       const items = await this.batches.items(trx, id);
-      await this.batches.setPaymentStatus(trx, items.map((i) => i.paymentId), 'sent', 'settled', now, { settled_at: now });
+      await this.batches.setPaymentStatus(
+        trx,
+        items.map((i) => i.paymentId),
+        'sent',
+        'settled',
+        now,
+        { settled_at: now },
+      );
       for (const requestId of new Set(items.map((i) => i.requestId))) await this.completeIfPaid(trx, actor, requestId, now);
-      await this.audit.record(trx, actor, { entityType: 'payment_batch', entityId: id, organisationId: null, action: 'payment_batch.settled', before: { status: 'transmitted' }, after: { status: 'settled' } });
+      await this.audit.record(trx, actor, {
+        entityType: 'payment_batch',
+        entityId: id,
+        organisationId: null,
+        action: 'payment_batch.settled',
+        before: { status: 'transmitted' },
+        after: { status: 'settled' },
+      });
     });
   }
 
@@ -255,7 +383,8 @@ export class BatchService {
     if (!can(actor, 'payments:manage') && !can(actor, 'payments:approve')) throw new ForbiddenError();
     const batch = isUuid(id) ? await this.batches.findById(this.db, id) : null;
     if (!batch) throw new NotFoundError();
-    if (!['generated', 'approved'].includes(batch.status)) throw new InvalidTransitionError('Un lot transmis à la banque ne s’annule plus : traitez les rejets virement par virement.');
+    if (!['generated', 'approved'].includes(batch.status))
+      throw new InvalidTransitionError('Un lot transmis à la banque ne s’annule plus : traitez les rejets virement par virement.');
     return batch;
   }
 
@@ -263,15 +392,37 @@ export class BatchService {
   async cancel(actor: Actor, id: string, version: number, reason: string): Promise<void> {
     if (!can(actor, 'payments:manage') && !can(actor, 'payments:approve')) throw new ForbiddenError();
     await this.db.transaction(async (trx) => {
-        const batch = await this.locked(trx, id);
-        if (batch.version !== version) throw new ConflictError();
-        if (!['generated', 'approved'].includes(batch.status)) throw new InvalidTransitionError('Un lot transmis à la banque ne s’annule plus : traitez les rejets virement par virement.');
-        const now = this.clock.now();
-        if (!(await this.batches.move(trx, id, version, ['generated', 'approved'], 'cancelled', { cancelled_by: actor.userId, cancelled_by_label: actor.name, cancelled_at: now, cancel_reason: reason }))) throw new ConflictError();
-        const items = await this.batches.items(trx, id);
-        await this.batches.retireItems(trx, id);
-        await this.batches.setPaymentStatus(trx, items.map((i) => i.paymentId), 'batched', 'scheduled', now);
-        await this.audit.record(trx, actor, { entityType: 'payment_batch', entityId: id, organisationId: null, action: 'payment_batch.cancelled', before: { status: batch.status }, after: { status: 'cancelled', reason, payments: items.length } });
+      const batch = await this.locked(trx, id);
+      if (batch.version !== version) throw new ConflictError();
+      if (!['generated', 'approved'].includes(batch.status))
+        throw new InvalidTransitionError('Un lot transmis à la banque ne s’annule plus : traitez les rejets virement par virement.');
+      const now = this.clock.now();
+      if (
+        !(await this.batches.move(trx, id, version, ['generated', 'approved'], 'cancelled', {
+          cancelled_by: actor.userId,
+          cancelled_by_label: actor.name,
+          cancelled_at: now,
+          cancel_reason: reason,
+        }))
+      )
+        throw new ConflictError();
+      const items = await this.batches.items(trx, id);
+      await this.batches.retireItems(trx, id);
+      await this.batches.setPaymentStatus(
+        trx,
+        items.map((i) => i.paymentId),
+        'batched',
+        'scheduled',
+        now,
+      );
+      await this.audit.record(trx, actor, {
+        entityType: 'payment_batch',
+        entityId: id,
+        organisationId: null,
+        action: 'payment_batch.cancelled',
+        before: { status: batch.status },
+        after: { status: 'cancelled', reason, payments: items.length },
+      });
     });
   }
 
@@ -297,35 +448,71 @@ export class BatchService {
     for (const [payeeId, its] of groupBy(items, (i) => i.payeeId)) {
       const payee = await this.payees.findById(trx, payeeId);
       if (!payee) continue;
-      const recipients = payee.noticeEmail ? [payee.noticeEmail]
-        : payee.organisationId ? (await this.users.activeWithRoles(trx, payee.organisationId, ['landlord_admin'])).map((u) => u.email) : [];
+      const recipients = payee.noticeEmail
+        ? [payee.noticeEmail]
+        : payee.organisationId
+          ? (await this.users.activeWithRoles(trx, payee.organisationId, ['landlord_admin'])).map((u) => u.email)
+          : [];
       if (recipients.length === 0) continue;
       const lines: NoticeLine[] = its.map((i) => {
         const d = details.get(i.requestId);
-        return { reference: i.reference ?? '', tenantName: d?.tenantName ?? '', aidLabel: d?.aidLabel ?? '', period: i.remittance.match(/\d{2}\/\d{4}/)?.[0] ?? '', amountCents: i.amountCents, endToEndId: i.endToEndId };
+        return {
+          reference: i.reference ?? '',
+          tenantName: d?.tenantName ?? '',
+          aidLabel: d?.aidLabel ?? '',
+          period: i.remittance.match(/\d{2}\/\d{4}/)?.[0] ?? '',
+          amountCents: i.amountCents,
+          endToEndId: i.endToEndId,
+        };
       });
-      const pdf = await buildPaymentNotice({ letterhead, payeeName: payee.name, executionDate: batch.executionDate, msgId: batch.msgId, accountMasked: maskIban(its[0]?.iban ?? ''), lines, date: parisDate(now) });
+      const pdf = await buildPaymentNotice({
+        letterhead,
+        payeeName: payee.name,
+        executionDate: batch.executionDate,
+        msgId: batch.msgId,
+        accountMasked: maskIban(its[0]?.iban ?? ''),
+        lines,
+        date: parisDate(now),
+      });
       const blob = await this.blobs.put(trx, pdf, 'application/pdf');
       const total = its.reduce((a, i) => a + i.amountCents, 0);
-      ids.push(await this.mailer.queue(trx, {
-        kind: 'payment.notice',
-        to: recipients.join(', '),
-        subject: `Avis de mise en paiement — ${its.length} virement${its.length > 1 ? 's' : ''} le ${formatDate(batch.executionDate)}`,
-        text: `Bonjour,\n\n${letterhead.name} vous informe de la mise en paiement de ${its.length} aide${its.length > 1 ? 's' : ''} pour un total de ${formatEuros(total)}, ` +
-          `par virement exécuté le ${formatDate(batch.executionDate)} sur le compte ${maskIban(its[0]?.iban ?? '')}.\nLe détail (demande, locataire, aide, période, montant, référence de bout en bout) est dans le PDF joint.\n\n— Entraide, l’extranet des aides et de l’accompagnement`,
-        attachments: [{ filename: `avis-mise-en-paiement-${batch.msgId}.pdf`, contentType: 'application/pdf', blobId: blob.id }],
-      }));
+      ids.push(
+        await this.mailer.queue(trx, {
+          kind: 'payment.notice',
+          to: recipients.join(', '),
+          subject: `Avis de mise en paiement — ${its.length} virement${its.length > 1 ? 's' : ''} le ${formatDate(batch.executionDate)}`,
+          text:
+            `Bonjour,\n\n${letterhead.name} vous informe de la mise en paiement de ${its.length} aide${its.length > 1 ? 's' : ''} pour un total de ${formatEuros(total)}, ` +
+            `par virement exécuté le ${formatDate(batch.executionDate)} sur le compte ${maskIban(its[0]?.iban ?? '')}.\nLe détail (demande, locataire, aide, période, montant, référence de bout en bout) est dans le PDF joint.\n\n— Entraide, l’extranet des aides et de l’accompagnement`,
+          attachments: [{ filename: `avis-mise-en-paiement-${batch.msgId}.pdf`, contentType: 'application/pdf', blobId: blob.id }],
+        }),
+      );
     }
     return ids;
   }
 
-  private async change(actor: Actor, id: string, version: number, from: BatchStatus[], to: BatchStatus, action: string, patch: (b: Batch) => Record<string, unknown>): Promise<void> {
+  private async change(
+    actor: Actor,
+    id: string,
+    version: number,
+    from: BatchStatus[],
+    to: BatchStatus,
+    action: string,
+    patch: (b: Batch) => Record<string, unknown>,
+  ): Promise<void> {
     await this.db.transaction(async (trx) => {
       const batch = await this.locked(trx, id);
       if (batch.version !== version) throw new ConflictError();
       if (!from.includes(batch.status)) throw new InvalidTransitionError(`Ce n’est plus possible : le lot est « ${BATCH_STATUS_LABELS[batch.status]} ».`);
       if (!(await this.batches.move(trx, id, version, from, to, patch(batch)))) throw new ConflictError();
-      await this.audit.record(trx, actor, { entityType: 'payment_batch', entityId: id, organisationId: null, action, before: { status: batch.status }, after: { status: to } });
+      await this.audit.record(trx, actor, {
+        entityType: 'payment_batch',
+        entityId: id,
+        organisationId: null,
+        action,
+        before: { status: batch.status },
+        after: { status: to },
+      });
     });
   }
 

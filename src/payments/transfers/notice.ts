@@ -43,9 +43,17 @@ export function buildPaymentNotice(d: NoticeData): Promise<Buffer> {
   const header = () => {
     doc.font('Helvetica-Bold').fontSize(8);
     const y = doc.y;
-    doc.text('Demande', cols[0], y).text('Locataire', cols[1], y).text('Aide', cols[2], y).text('Période', cols[3], y)
-      .text('Montant', cols[4], y, { width: 60, align: 'right' }).text('Référence de bout en bout', cols[5], y);
-    doc.moveTo(MARGIN, doc.y + 2).lineTo(MARGIN + width, doc.y + 2).stroke('#999999');
+    doc
+      .text('Demande', cols[0], y)
+      .text('Locataire', cols[1], y)
+      .text('Aide', cols[2], y)
+      .text('Période', cols[3], y)
+      .text('Montant', cols[4], y, { width: 60, align: 'right' })
+      .text('Référence de bout en bout', cols[5], y);
+    doc
+      .moveTo(MARGIN, doc.y + 2)
+      .lineTo(MARGIN + width, doc.y + 2)
+      .stroke('#999999');
     doc.font('Helvetica').moveDown(0.3);
   };
   header();
@@ -55,12 +63,21 @@ export function buildPaymentNotice(d: NoticeData): Promise<Buffer> {
       header();
     }
     const y = doc.y + 2;
-    doc.text(l.reference, cols[0], y, { width: 68 }).text(l.tenantName, cols[1], y, { width: 115 }).text(l.aidLabel, cols[2], y, { width: 105 })
-      .text(l.period, cols[3], y, { width: 48 }).text(formatEuros(l.amountCents), cols[4], y, { width: 60, align: 'right' }).text(l.endToEndId, cols[5], y, { width: 110 });
+    doc
+      .text(l.reference, cols[0], y, { width: 68 })
+      .text(l.tenantName, cols[1], y, { width: 115 })
+      .text(l.aidLabel, cols[2], y, { width: 105 })
+      .text(l.period, cols[3], y, { width: 48 })
+      .text(formatEuros(l.amountCents), cols[4], y, { width: 60, align: 'right' })
+      .text(l.endToEndId, cols[5], y, { width: 110 });
     doc.y = Math.max(doc.y, y + 11);
   }
   doc.x = MARGIN;
-  doc.moveDown().fontSize(8).fillColor('#555555').text(`Avis établi le ${formatDate(d.date)}. Les références de bout en bout figurent sur vos relevés bancaires.`, MARGIN, doc.y, { width });
+  doc
+    .moveDown()
+    .fontSize(8)
+    .fillColor('#555555')
+    .text(`Avis établi le ${formatDate(d.date)}. Les références de bout en bout figurent sur vos relevés bancaires.`, MARGIN, doc.y, { width });
   doc.end();
   return done;
 }

@@ -35,7 +35,8 @@ export const REJECTION_REASONS = {
 } as const;
 export type RejectionCode = keyof typeof REJECTION_REASONS;
 
-export const reasonLabel = (code: string | null): string => (code && Object.hasOwn(REJECTION_REASONS, code) ? `${code} — ${REJECTION_REASONS[code as RejectionCode]}` : (code ?? ''));
+export const reasonLabel = (code: string | null): string =>
+  code && Object.hasOwn(REJECTION_REASONS, code) ? `${code} — ${REJECTION_REASONS[code as RejectionCode]}` : (code ?? '');
 
 /** Transfers that come back: bank status reports, rejections by hand, re-issues, and instalments cancelled. */
 export class RejectionService {
@@ -52,7 +53,20 @@ export class RejectionService {
   private readonly events: DomainEvents;
   private readonly accessLog: AccessLogService;
 
-  constructor(deps: { db: Knex; payments: PaymentRepository; batchRepository: BatchRepository; batches: BatchService; requests: RequestProgress; users: UserRepository; mailer: Mailer; audit: AuditService; clock: Clock; baseUrl: string; events: DomainEvents; accessLog: AccessLogService }) {
+  constructor(deps: {
+    db: Knex;
+    payments: PaymentRepository;
+    batchRepository: BatchRepository;
+    batches: BatchService;
+    requests: RequestProgress;
+    users: UserRepository;
+    mailer: Mailer;
+    audit: AuditService;
+    clock: Clock;
+    baseUrl: string;
+    events: DomainEvents;
+    accessLog: AccessLogService;
+  }) {
     this.accessLog = deps.accessLog;
     this.db = deps.db;
     this.payments = deps.payments;
@@ -80,10 +94,21 @@ export class RejectionService {
   }
 
   /** The bank's status report (pain.002): every rejected transfer it names is marked, the rest left as is. */
-  async importStatusReport(actor: Actor, file: { originalname: string; buffer: Buffer } | undefined): Promise<{ rejected: number; alreadyRejected: number; unknown: string[]; accepted: number }> {
+  async importStatusReport(
+    actor: Actor,
+    file: { originalname: string; buffer: Buffer } | undefined,
+  ): Promise<{ rejected: number; alreadyRejected: number; unknown: string[]; accepted: number }> {
     scopeFor(actor, 'payments:manage');
     if (!file || file.buffer.length === 0) throw new ValidationError({ file: 'Choisissez le fichier de statut reçu de la banque (pain.002, XML)' });
-    if (!/^\s*(<\?xml|<)/.test(file.buffer.subarray(0, 64).toString('utf8').replace(/^\uFEFF/, ''))) throw new ValidationError({ file: 'Ce fichier n’est pas un fichier XML (son contenu a été vérifié, pas seulement son nom)' });
+    if (
+      !/^\s*(<\?xml|<)/.test(
+        file.buffer
+          .subarray(0, 64)
+          .toString('utf8')
+          .replace(/^\uFEFF/, ''),
+      )
+    )
+      throw new ValidationError({ file: 'Ce fichier n’est pas un fichier XML (son contenu a été vérifié, pas seulement son nom)' });
     let report;
     try {
       report = parsePain002(file.buffer.toString('utf8'));
@@ -97,9 +122,10 @@ export class RejectionService {
       const batchId = await this.batchRepository.batchByMsgId(trx, report.originalMsgId);
       if (!batchId) throw new ValidationError({ file: `Ce rapport répond au fichier ${report.originalMsgId}, que l’extranet n’a pas émis.` });
       // the whole file refused: every transfer of the batch is rejected with the group's reason
-      const transfers = report.groupStatus === 'RJCT' && report.transfers.length === 0
-        ? (await this.batchRepository.items(trx, batchId)).map((i) => ({ endToEndId: i.endToEndId, status: 'RJCT', reasonCode: report.groupReasonCode }))
-        : report.transfers;
+      const transfers =
+        report.groupStatus === 'RJCT' && report.transfers.length === 0
+          ? (await this.batchRepository.items(trx, batchId)).map((i) => ({ endToEndId: i.endToEndId, status: 'RJCT', reasonCode: report.groupReasonCode }))
+          : report.transfers;
       for (const t of transfers) {
         if (t.status !== 'RJCT') {
           out.accepted++;
@@ -118,7 +144,13 @@ export class RejectionService {
         mails.push(...(await this.markRejected(trx, actor, payment, t.reasonCode ?? 'MS03', `Rapport de la banque ${report.originalMsgId}`)));
         out.rejected++;
       }
-      await this.audit.record(trx, actor, { entityType: 'payment_batch', entityId: batchId, organisationId: null, action: 'payment_batch.status_report', after: { file: file.originalname, ...out, unknown: out.unknown.length } });
+      await this.audit.record(trx, actor, {
+        entityType: 'payment_batch',
+        entityId: batchId,
+        organisationId: null,
+        action: 'payment_batch.status_report',
+        after: { file: file.originalname, ...out, unknown: out.unknown.length },
+      });
     });
     await this.mailer.deliver(mails);
     return out;
@@ -138,19 +170,34 @@ export class RejectionService {
       const now = this.clock.now();
       const id = await this.payments.insertReissue(trx, payment, parisDate(now), request.reference, now);
       await this.requests.note(trx, actor, request.id, `Virement de ${formatEuros(payment.amountCents)} réémis (il part avec le prochain lot).`, now);
-      await this.audit.record(trx, actor, { entityType: 'payment', entityId: id, organisationId: payment.organisationId, action: 'payment.reissued', after: { reissueOf: payment.id, endToEndId: payment.endToEndId, amountCents: payment.amountCents } });
+      await this.audit.record(trx, actor, {
+        entityType: 'payment',
+        entityId: id,
+        organisationId: payment.organisationId,
+        action: 'payment.reissued',
+        after: { reissueOf: payment.id, endToEndId: payment.endToEndId, amountCents: payment.amountCents },
+      });
     });
   }
 
   /** What cancelling a request's remaining instalments would cancel, for its confirmation page (possibly nothing). */
-  async remainingInstalments(actor: Actor, requestId: string): Promise<{ requestId: string; reference: string; instalments: Payment[]; totalCents: number; batched: number }> {
+  async remainingInstalments(
+    actor: Actor,
+    requestId: string,
+  ): Promise<{ requestId: string; reference: string; instalments: Payment[]; totalCents: number; batched: number }> {
     scopeFor(actor, 'payments:manage');
     const request = isUuid(requestId) ? await this.requests.find(this.db, requestId) : null;
     if (!request) throw new NotFoundError();
     await this.accessLog.read(actor, { action: 'request.view.annuler-echeances', entityType: 'aid_request', entityId: request.id });
     const payments = await this.payments.forRequest(this.db, request.id);
     const instalments = payments.filter((p) => p.status === 'scheduled');
-    return { requestId: request.id, reference: request.reference ?? '', instalments, totalCents: instalments.reduce((a, p) => a + p.amountCents, 0), batched: payments.filter((p) => p.status === 'batched').length };
+    return {
+      requestId: request.id,
+      reference: request.reference ?? '',
+      instalments,
+      totalCents: instalments.reduce((a, p) => a + p.amountCents, 0),
+      batched: payments.filter((p) => p.status === 'batched').length,
+    };
   }
 
   /** The remaining instalments of a grant stop (the tenant left, the debt was settled otherwise…), with the reason. */
@@ -161,11 +208,29 @@ export class RejectionService {
       if (!request) throw new NotFoundError();
       const now = this.clock.now();
       const cancelled = await this.payments.cancelScheduled(trx, request.id, reason, now);
-      if (cancelled.length === 0) throw new InvalidTransitionError('Aucune échéance à venir à annuler : celles déjà dans un lot se retirent en annulant le lot.');
-      await this.events.emit(trx, 'instalments.cancelled', { requestId: request.id, reference: request.reference ?? '', payments: cancelled, reason, by: actor.name }, now);
+      if (cancelled.length === 0)
+        throw new InvalidTransitionError('Aucune échéance à venir à annuler : celles déjà dans un lot se retirent en annulant le lot.');
+      await this.events.emit(
+        trx,
+        'instalments.cancelled',
+        { requestId: request.id, reference: request.reference ?? '', payments: cancelled, reason, by: actor.name },
+        now,
+      );
       const total = cancelled.reduce((a, p) => a + p.amountCents, 0);
-      await this.requests.note(trx, actor, request.id, `${cancelled.length} échéance${cancelled.length > 1 ? 's' : ''} annulée${cancelled.length > 1 ? 's' : ''} (${formatEuros(total)}) : ${reason}`, now);
-      await this.audit.record(trx, actor, { entityType: 'aid_request', entityId: request.id, organisationId: request.organisationId, action: 'payments.cancelled', after: { instalments: cancelled.length, amountCents: total, reason } });
+      await this.requests.note(
+        trx,
+        actor,
+        request.id,
+        `${cancelled.length} échéance${cancelled.length > 1 ? 's' : ''} annulée${cancelled.length > 1 ? 's' : ''} (${formatEuros(total)}) : ${reason}`,
+        now,
+      );
+      await this.audit.record(trx, actor, {
+        entityType: 'aid_request',
+        entityId: request.id,
+        organisationId: request.organisationId,
+        action: 'payments.cancelled',
+        after: { instalments: cancelled.length, amountCents: total, reason },
+      });
       await this.batches.completeIfPaid(trx, actor, request.id, now);
       return cancelled.length;
     });
@@ -174,22 +239,54 @@ export class RejectionService {
   private async markRejected(trx: Db, actor: Actor, payment: Payment, code: string, comment: string | null): Promise<string[]> {
     if (!['sent', 'settled'].includes(payment.status)) throw new InvalidTransitionError('Seul un virement transmis à la banque peut être rejeté.');
     const now = this.clock.now();
-    if (!(await this.payments.update(trx, payment.id, payment.version, ['sent', 'settled'], { status: 'rejected', rejection_code: code, rejection_comment: comment, rejected_at: now }, now))) throw new ConflictError();
+    if (
+      !(await this.payments.update(
+        trx,
+        payment.id,
+        payment.version,
+        ['sent', 'settled'],
+        { status: 'rejected', rejection_code: code, rejection_comment: comment, rejected_at: now },
+        now,
+      ))
+    )
+      throw new ConflictError();
     const request = await this.requests.find(trx, payment.requestId);
-    await this.events.emit(trx, 'payment.rejected', { ...payment, reason: code, by: actor.name, reference: request?.reference ?? payment.endToEndId ?? '', requestId: payment.requestId }, now);
-    await this.requests.note(trx, actor, payment.requestId, `Virement de ${formatEuros(payment.amountCents)} (${payment.endToEndId}) rejeté par la banque : ${reasonLabel(code)}. Le bailleur doit vérifier les coordonnées bancaires.`, now);
-    await this.audit.record(trx, actor, { entityType: 'payment', entityId: payment.id, organisationId: payment.organisationId, action: 'payment.rejected', before: { status: payment.status }, after: { status: 'rejected', code, comment } });
+    await this.events.emit(
+      trx,
+      'payment.rejected',
+      { ...payment, reason: code, by: actor.name, reference: request?.reference ?? payment.endToEndId ?? '', requestId: payment.requestId },
+      now,
+    );
+    await this.requests.note(
+      trx,
+      actor,
+      payment.requestId,
+      `Virement de ${formatEuros(payment.amountCents)} (${payment.endToEndId}) rejeté par la banque : ${reasonLabel(code)}. Le bailleur doit vérifier les coordonnées bancaires.`,
+      now,
+    );
+    await this.audit.record(trx, actor, {
+      entityType: 'payment',
+      entityId: payment.id,
+      organisationId: payment.organisationId,
+      action: 'payment.rejected',
+      before: { status: payment.status },
+      after: { status: 'rejected', code, comment },
+    });
     if (!request) return [];
     // the landlord is told to check its bank details (its administrators manage them)
     const admins = await this.users.activeWithRoles(trx, request.organisationId, ['landlord_admin']);
     const ids: string[] = [];
     for (const u of admins) {
-      ids.push(await this.mailer.queue(trx, {
-        kind: 'payment.rejected', to: u.email,
-        subject: `Demande ${request.reference} : virement rejeté par la banque`,
-        text: `Bonjour ${u.firstName},\n\nLe virement de ${formatEuros(payment.amountCents)} pour la demande ${request.reference} (${request.aidTypeLabel}) a été rejeté par la banque : ${reasonLabel(code)}.\n` +
-          `Vérifiez les coordonnées bancaires de votre organisation et corrigez-les si besoin (joignez un RIB) :\n${this.baseUrl}/comptes-bancaires\nL’association réémettra le virement une fois le compte vérifié.\n\n— Entraide, l’extranet des aides et de l’accompagnement`,
-      }));
+      ids.push(
+        await this.mailer.queue(trx, {
+          kind: 'payment.rejected',
+          to: u.email,
+          subject: `Demande ${request.reference} : virement rejeté par la banque`,
+          text:
+            `Bonjour ${u.firstName},\n\nLe virement de ${formatEuros(payment.amountCents)} pour la demande ${request.reference} (${request.aidTypeLabel}) a été rejeté par la banque : ${reasonLabel(code)}.\n` +
+            `Vérifiez les coordonnées bancaires de votre organisation et corrigez-les si besoin (joignez un RIB) :\n${this.baseUrl}/comptes-bancaires\nL’association réémettra le virement une fois le compte vérifié.\n\n— Entraide, l’extranet des aides et de l’accompagnement`,
+        }),
+      );
     }
     return ids;
   }
