@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { fillPattern, routes, urls } from '../../src/urls';
 import { startTestApp, type TestContext } from '../support/app';
 import { registeredRoutes } from '../support/route-world';
@@ -26,6 +27,8 @@ describe('routes and URLs from one declaration', () => {
     let ctx: TestContext;
     beforeAll(async () => {
       ctx = await startTestApp();
+      // one page through the session store: its table check (run at start-up) is done before close() destroys the pool
+      expect((await request(ctx.app).get('/connexion')).status).toBe(200);
     });
     afterAll(() => ctx.close());
 
