@@ -1,8 +1,7 @@
 import type { Db } from '../db/types';
 import type { FieldCipher } from '../shared/field-cipher';
 import { centsToDecimal } from '../shared/money';
-import { OrganisationRepository } from '../organisations/repository';
-import { SubjectExportRepository } from './subject-export-repository';
+import type { SubjectExportRepository } from './subject-export-repository';
 
 /** Traces of consultation listed at most (the oldest beyond are counted, not listed). */
 const MAX_TRACES = 5_000;
@@ -39,7 +38,7 @@ export async function subjectExport(
   cipher: FieldCipher,
   personId: string,
   now: Date,
-  records: SubjectExportRepository = new SubjectExportRepository(new OrganisationRepository()),
+  records: SubjectExportRepository,
 ): Promise<Record<string, unknown> | null> {
   const found = await records.read(db, personId, MAX_TRACES + 1);
   if (!found) return null;

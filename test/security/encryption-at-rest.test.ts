@@ -1,3 +1,5 @@
+import { OrganisationRepository } from '../../src/organisations/repository';
+import { SubjectExportRepository } from '../../src/rights/subject-export-repository';
 import { createHash } from 'node:crypto';
 import type { Express } from 'express';
 import winston from 'winston';
@@ -203,7 +205,15 @@ describe('secrets at rest', () => {
     const mission = $((await adviser.get(`/accompagnement/${ids.mission}`)).text)('main').text();
     expect(mission).toContain(SUMMARY);
     expect(mission).toContain(PRIVATE);
-    const exported = JSON.stringify(await subjectExport(knex, new FieldCipher(services.config.dataEncryption), ids.person, TEST_NOW));
+    const exported = JSON.stringify(
+      await subjectExport(
+        knex,
+        new FieldCipher(services.config.dataEncryption),
+        ids.person,
+        TEST_NOW,
+        new SubjectExportRepository(new OrganisationRepository()),
+      ),
+    );
     expect(exported).toContain(SUMMARY);
     expect(exported).not.toContain(PRIVATE);
     expect((await new UserRepository(new FieldCipher(services.config.dataEncryption)).secondFactor(knex, t.world.users.admin.id)).secret).toBe(TOTP_SECRET);
