@@ -32,11 +32,15 @@ const hidden = (key: string, v: unknown): boolean => secretKey(key) && v !== und
 
 /**
  * IBAN-shaped text, spaced or not (two letters, two check digits, then groups of letters and
- * digits, at least ten digits in all): a database error quoting a value ("invalid input syntax …
- * "FR76…"") must not carry it. Uuids (hyphens), hashes (too long for one word) and timestamps do not match.
+ * digits; at least 15 characters, the shortest IBAN's length, of which ten digits or more): a
+ * database error quoting a value ("invalid input syntax … "FR76…"") must not carry it. Uuids
+ * (hyphens; the last group "de83 4709 4655" of one is 12 characters, too short), hashes (too long
+ * for one word) and timestamps do not match.
  */
 const IBAN_TEXT = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/gi;
-const maskIbans = (text: string): string => text.replace(IBAN_TEXT, (m) => ((m.match(/\d/g)?.length ?? 0) >= 10 ? '[IBAN masqué]' : m));
+const IBAN_MIN_LENGTH = 15;
+const ibanLike = (m: string): boolean => m.replace(/ /g, '').length >= IBAN_MIN_LENGTH && (m.match(/\d/g)?.length ?? 0) >= 10;
+const maskIbans = (text: string): string => text.replace(IBAN_TEXT, (m) => (ibanLike(m) ? '[IBAN masqué]' : m));
 
 function scrub(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return maskIbans(value);

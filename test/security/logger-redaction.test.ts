@@ -33,6 +33,15 @@ describe('the production logger’s redaction', () => {
     expect(text).toContain('src/payments/payees.ts:42:7');
   });
 
+  it('keeps a request id whose last group looks like the start of an IBAN (de83 4709 4655), and masks the shortest IBAN (Norway, 15 characters)', () => {
+    const { logger, lines } = capture();
+    // a 500 page's request id was once logged as "3c303baa-297b-4f7b-8872-[IBAN masqué]"
+    logger.error('unhandled error', { requestId: '3c303baa-297b-4f7b-8872-de8347094655', error: 'invalid input: NO93 8601 1117 947' });
+    const line = JSON.parse(lines[0] as string);
+    expect(line.requestId).toBe('3c303baa-297b-4f7b-8872-de8347094655');
+    expect(line.error).toBe('invalid input: [IBAN masqué]');
+  });
+
   it('replaces the value of secret-named fields, nested ones included, and keeps the rest', () => {
     const { logger, lines } = capture();
     logger.warn('form rejected', {
