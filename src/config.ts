@@ -65,6 +65,18 @@ const envSchema = z
     BACKUP_DIR: z.string().min(1).optional(),
     BACKUP_KEEP: z.coerce.number().int().min(1).max(365).default(14),
     SUPPORT_RETENTION_MONTHS: z.coerce.number().int().min(12, 'un an au moins').max(120).default(24),
+    FUNDER_TRANSPORT: z.enum(['folder', 'sftp']).default('folder'),
+    FUNDER_DIR: z.string().min(1).optional(),
+    FUNDER_SFTP_HOST: z.string().min(1).optional(),
+    FUNDER_SFTP_PORT: z.coerce.number().int().min(1).max(65535).default(22),
+    FUNDER_SFTP_USER: z.string().min(1).optional(),
+    FUNDER_SFTP_KEY: z.string().min(1).optional(),
+    FUNDER_SFTP_HOST_KEY: z
+      .string()
+      .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'doit être l’empreinte SHA256 de la clé d’hôte, comme ssh-keygen -lf l’affiche (SHA256:…)')
+      .optional(),
+    FUNDER_SFTP_DEPOT: z.string().min(1).default('/depot'),
+    FUNDER_SFTP_RETOUR: z.string().min(1).default('/retour'),
   })
   .superRefine((env, ctx) => {
     for (const key of ['DATA_ENCRYPTION_OLD_KEYS'] as const) {
@@ -79,6 +91,11 @@ const envSchema = z
         .filter(Boolean)) {
         if (!(ROLES as readonly string[]).includes(role))
           ctx.addIssue({ code: 'custom', path: ['SECOND_FACTOR_ROLES'], message: `rôle inconnu « ${role} » (rôles : ${ROLES.join(', ')})` });
+      }
+    }
+    if (env.FUNDER_TRANSPORT === 'sftp') {
+      for (const key of ['FUNDER_SFTP_HOST', 'FUNDER_SFTP_USER', 'FUNDER_SFTP_KEY', 'FUNDER_SFTP_HOST_KEY'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'est obligatoire avec FUNDER_TRANSPORT=sftp' });
       }
     }
     if (env.NODE_ENV !== 'production') return;
@@ -158,7 +175,27 @@ export interface Config {
   readonly supportRetentionMonths: number;
   /** Where the nightly backups go, and how many of them stay. */
   readonly backup: { readonly dir: string; readonly keep: number };
+  /** How files reach Action Logement's server and come back from it (docs/echanges). */
+  readonly funder: { readonly transport: FunderTransportConfig };
 }
+
+/**
+ * `folder`: two local folders, `depot` (to the funder) and `retour` (from it), play the funder's
+ * server (demo, tests). `sftp`: the funder's server, key authentication, host key pinned.
+ */
+export type FunderTransportConfig =
+  | { readonly kind: 'folder'; readonly dir: string }
+  | {
+      readonly kind: 'sftp';
+      readonly host: string;
+      readonly port: number;
+      readonly username: string;
+      readonly privateKeyPath: string;
+      /** `SHA256:<base64>`, as `ssh-keygen -lf` prints it: any other host key is refused. */
+      readonly hostKeySha256: string;
+      readonly depot: string;
+      readonly retour: string;
+    };
 
 export class ConfigError extends Error {}
 
@@ -198,6 +235,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     accessAlertRecordsPerHour: env.ACCESS_ALERT_RECORDS_PER_HOUR,
     supportRetentionMonths: env.SUPPORT_RETENTION_MONTHS,
     backup: { dir: path.resolve(env.BACKUP_DIR ?? path.join(dataDir, 'backups')), keep: env.BACKUP_KEEP },
+    funder: {
+      transport:
+        env.FUNDER_TRANSPORT === 'sftp'
+          ? {
+              kind: 'sftp',
+              host: env.FUNDER_SFTP_HOST ?? '',
+              port: env.FUNDER_SFTP_PORT,
+              username: env.FUNDER_SFTP_USER ?? '',
+              privateKeyPath: path.resolve(env.FUNDER_SFTP_KEY ?? ''),
+              hostKeySha256: env.FUNDER_SFTP_HOST_KEY ?? '',
+              depot: env.FUNDER_SFTP_DEPOT,
+              retour: env.FUNDER_SFTP_RETOUR,
+            }
+          : { kind: 'folder', dir: path.resolve(env.FUNDER_DIR ?? path.join(env.EXPORT_DIR ?? path.join(dataDir, 'exports'), 'action-logement')) },
+    },
     secondFactorRoles: secondFactorRoles(
       env.SECOND_FACTOR ?? env.ADMIN_SECOND_FACTOR ?? (env.NODE_ENV === 'production' ? 'required' : 'off'),
       // ADMIN_SECOND_FACTOR alone (its former name) keeps its former meaning: association administrators only
