@@ -4,6 +4,7 @@ import { createAccountsModule } from './accounts/module';
 import { createAidRequestsModule } from './aid-requests/module';
 import { createAidTypesModule } from './aid-types/module';
 import { createAuditModule } from './audit/module';
+import { createFunderModule } from './funder/module';
 import { createAuthModule } from './auth/module';
 import { BackupService } from './backup/service';
 import type { Config } from './config';
@@ -108,6 +109,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     baseUrl: config.baseUrl,
     linkSecret: config.linkSigningSecret,
   });
+  const { orientationIntake } = createFunderModule({ ...base, audit, blobs, logger, transport: config.funder.transport });
   const { jobs } = createJobsModule({ ...base, accounts, organisationRepository, mailer, mails, blobs, audit, logger, baseUrl: config.baseUrl });
 
   const services = {
@@ -145,6 +147,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     missions: missionsModule.missions,
     appointments: missionsModule.appointments,
     supportRetention: missionsModule.supportRetention,
+    orientationIntake,
     ...createAccessWatchModule({ ...base, organisationRepository, accounts, mailer, logger, baseUrl: config.baseUrl }),
     ...createRightsModule({ ...base, audit, accessLog, cipher }),
     ...createDashboardModule({ ...base, settings }),

@@ -6,6 +6,7 @@ import { appointmentReminders } from './definitions/appointment-reminders';
 import { informationReminders } from './definitions/information-reminders';
 import { mailRetry } from './definitions/mail-retry';
 import { backup } from './definitions/backup';
+import { funderOrientations } from './definitions/funder-orientations';
 import { sepaBatches } from './definitions/sepa-batches';
 import { supportRetention } from './definitions/support-retention';
 import type { JobDefinition } from './runner';
@@ -21,6 +22,7 @@ export const JOBS: ReadonlyArray<JobDefinition<Services>> = [
   accessLogRetention,
   accessAlerts,
   supportRetention,
+  funderOrientations,
 ];
 
 export function findJob(name: string): JobDefinition<Services> | undefined {

@@ -31,6 +31,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   home: ['aid-requests', 'http'],
   backup: [],
   health: [],
+  funder: ['audit'],
   jobs: ['accounts', 'audit', 'notifications', 'organisations', 'payments', 'http'],
 };
 

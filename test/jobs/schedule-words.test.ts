@@ -6,6 +6,7 @@ describe('a job schedule in French words', () => {
     const words = Object.fromEntries(JOBS.map((j) => [j.name, describeSchedule(j.schedule)]));
     expect(words).toEqual({
       backup: 'chaque nuit à 01:30',
+      'funder-orientations': 'toutes les 15 minutes',
       'sepa-batches': 'chaque nuit à 02:00',
       'accounting-export': 'chaque nuit à 03:00',
       'information-reminders': 'chaque jour à 08:00',

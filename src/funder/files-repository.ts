@@ -1,0 +1,63 @@
+import type { Db } from '../db/types';
+import type { Flow, Sender } from './formats/names';
+
+export type FileDirection = 'in' | 'out';
+
+/** A row of funder_files. */
+export interface FunderFileRow {
+  id: string;
+  direction: FileDirection;
+  name: string;
+  flow: Flow;
+  sender: Sender;
+  sequence: number;
+  period_start: string | null;
+  period_end: string;
+  status: string;
+  records: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  sha256: string;
+  problem: string | null;
+  data_blob_id: string | null;
+  manifest_blob_id: string | null;
+  ack_blob_id: string | null;
+  ack_status: 'a_envoyer' | 'envoye' | null;
+  ack_sent_at: Date | null;
+  created_at: Date;
+}
+
+export type NewFunderFile = Omit<FunderFileRow, 'id' | 'created_at' | 'ack_sent_at'>;
+
+/** The files exchanged with the funder, both ways. */
+export class FunderFileRepository {
+  async insert(db: Db, file: NewFunderFile, now: Date): Promise<string> {
+    const [row] = await db('funder_files')
+      .insert({ ...file, created_at: now })
+      .returning<Array<{ id: string }>>('id');
+    return row!.id;
+  }
+
+  async namesAmong(db: Db, names: readonly string[]): Promise<Set<string>> {
+    if (names.length === 0) return new Set();
+    const rows = await db('funder_files').whereIn('name', names).select<Array<{ name: string }>>('name');
+    return new Set(rows.map((r) => r.name));
+  }
+
+  /** Received files whose acknowledgement has not reached the funder yet. */
+  async acknowledgementsToSend(db: Db): Promise<FunderFileRow[]> {
+    return db<FunderFileRow>('funder_files').where({ direction: 'in', ack_status: 'a_envoyer' }).orderBy('created_at');
+  }
+
+  async markAcknowledgementSent(db: Db, id: string, at: Date): Promise<void> {
+    await db('funder_files').where({ id, ack_status: 'a_envoyer' }).update({ ack_status: 'envoye', ack_sent_at: at });
+  }
+
+  async list(db: Db, filter: { direction?: FileDirection; flow?: Flow } = {}, limit = 100): Promise<FunderFileRow[]> {
+    const q = db<FunderFileRow>('funder_files').orderBy('created_at', 'desc').limit(limit);
+    if (filter.direction) void q.where('direction', filter.direction);
+    if (filter.flow) void q.where('flow', filter.flow);
+    return q;
+  }
+}

@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { PROJECT_ROOT } from '../../paths';
+
+/** The JSON Schemas of the exchanges, as published in docs/echanges (the agreement's and ours). */
+export const SCHEMA_DIR = path.join(PROJECT_ROOT, 'docs', 'echanges');
+export const SCHEMAS = ['orientation', 'accuse', 'manifest'] as const;
+export type SchemaName = (typeof SCHEMAS)[number];
+
+let compiled: Map<SchemaName, ValidateFunction> | null = null;
+
+function validators(): Map<SchemaName, ValidateFunction> {
+  if (compiled) return compiled;
+  // strict: a schema with a typo fails at start-up; allErrors off: the first problem is the one reported
+  const ajv = new Ajv2020({ strict: true, allErrors: false });
+  addFormats(ajv, ['date', 'date-time', 'email']);
+  compiled = new Map(
+    SCHEMAS.map((name) => {
+      const schema = JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, `${name}.v1.schema.json`), 'utf8')) as object;
+      return [name, ajv.compile(schema)];
+    }),
+  );
+  return compiled;
+}
+
+/** Null when the value is valid, else one French sentence naming the field at fault. */
+export function schemaProblem(name: SchemaName, value: unknown): string | null {
+  const validate = validators().get(name);
+  if (!validate) throw new Error(`schéma inconnu : ${name}`);
+  if (validate(value)) return null;
+  const errors = validate.errors ?? [];
+  // oneOf (acknowledgements): the branch errors say more than "must match exactly one schema"
+  const error = errors.find((e) => e.keyword !== 'oneOf') ?? errors[0];
+  return error ? describe(error) : 'enregistrement invalide';
+}
+
+const fieldOf = (error: ErrorObject): string => {
+  const at = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  return at === '' ? 'l’enregistrement' : at;
+};
+
+function describe(error: ErrorObject): string {
+  const field = fieldOf(error);
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return `${field === 'l’enregistrement' ? '' : `${field}.`}${String(p.missingProperty)} : champ obligatoire absent`;
+    case 'additionalProperties':
+      return `${field === 'l’enregistrement' ? '' : `${field}.`}${String(p.additionalProperty)} : champ inconnu du format`;
+    case 'type':
+      return `${field} : doit être de type ${String(p.type)}`;
+    case 'enum':
+      return `${field} : valeur hors de la liste (${(p.allowedValues as unknown[]).map(String).join(', ')})`;
+    case 'const':
+      return `${field} : doit valoir ${JSON.stringify(p.allowedValue)}`;
+    case 'pattern':
+      return `${field} : format ou caractères non admis`;
+    case 'format':
+      return `${field} : n’est pas au format ${String(p.format)}`;
+    case 'maxLength':
+      return `${field} : ${String(p.limit)} caractères au plus`;
+    case 'minLength':
+      return `${field} : ${String(p.limit)} caractère(s) au moins`;
+    case 'minimum':
+      return `${field} : ${String(p.limit)} au moins`;
+    case 'maximum':
+      return `${field} : ${String(p.limit)} au plus`;
+    case 'minItems':
+      return `${field} : ${String(p.limit)} élément(s) au moins`;
+    case 'uniqueItems':
+      return `${field} : valeurs en double`;
+    default:
+      return `${field} : ${error.message ?? 'invalide'}`;
+  }
+}

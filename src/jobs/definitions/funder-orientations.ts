@@ -1,0 +1,30 @@
+import type { Services } from '../../services';
+import type { JobDefinition } from '../runner';
+
+/**
+ * Every 15 minutes: the new `ORIENTATIONS` files of Action Logement's ASD service, read, checked
+ * and acknowledged (docs/echanges/orientations.md); the accepted orientations wait in the queue.
+ */
+export const funderOrientations: JobDefinition<Services> = {
+  name: 'funder-orientations',
+  label: 'Orientations ASD d’Action Logement',
+  description: 'Lit les fichiers d’orientations du financeur, les contrôle, et lui renvoie l’accusé de chaque enregistrement',
+  schedule: '*/15 * * * *',
+  // one run per quarter of an hour (UTC, like mail-retry): a file missed by one run is read by the next
+  periodKey: (now) => `${now.toISOString().slice(0, 14)}${String(Math.floor(now.getUTCMinutes() / 15) * 15).padStart(2, '0')}`,
+  run: async (services) => {
+    const reports = await services.orientationIntake.run();
+    const sum = (key: 'accepted' | 'rejected' | 'duplicates') => reports.reduce((n, r) => n + r[key], 0);
+    return {
+      counts: {
+        files: reports.length,
+        refused: reports.filter((r) => r.status === 'rejete').length,
+        accepted: sum('accepted'),
+        rejected: sum('rejected'),
+        duplicates: sum('duplicates'),
+        unsent_acknowledgements: reports.filter((r) => !r.acknowledgementSent).length,
+      },
+      outputs: [],
+    };
+  },
+};
