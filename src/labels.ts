@@ -1,4 +1,5 @@
 import { STATUS_LABELS as REQUEST_STATUS_LABELS } from './aid-requests/state-machine';
+import { CONSENT_MODES, ORIENTATION_CAUSES, ORIENTATION_CLOSE_REASONS, ORIENTATION_NEEDS, ORIENTATION_STATUS_LABELS } from './funder/labels';
 import { DECISION_KINDS, REFUSAL_REASONS } from './aid-requests/instruction/schemas';
 import { CAUSES, CONSENT_METHODS } from './aid-requests/filing/schemas';
 import { DOCUMENT_KINDS, PAYEE_KINDS } from './aid-types/rules';
@@ -51,6 +52,12 @@ export const JOB_COUNT_LABELS = {
   erased: 'missions effacées',
   bytes: 'octets',
   kept: 'sauvegardes gardées',
+  files: 'fichiers',
+  refused: 'fichiers refusés',
+  accepted: 'acceptées',
+  rejected: 'rejetées',
+  duplicates: 'doublons',
+  unsent_acknowledgements: 'accusés à renvoyer',
 } as const;
 
 /**
@@ -86,4 +93,9 @@ export const LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> 
   record_status: RECORD_STATUS_LABELS,
   right_kind: RIGHT_KINDS,
   right_channel: RIGHT_CHANNELS,
+  orientation_status: ORIENTATION_STATUS_LABELS,
+  orientation_close_reason: ORIENTATION_CLOSE_REASONS,
+  orientation_need: ORIENTATION_NEEDS,
+  orientation_cause: ORIENTATION_CAUSES,
+  orientation_consent: CONSENT_MODES,
 };

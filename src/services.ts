@@ -109,7 +109,15 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     baseUrl: config.baseUrl,
     linkSecret: config.linkSigningSecret,
   });
-  const { orientationIntake } = createFunderModule({ ...base, audit, blobs, logger, transport: config.funder.transport });
+  const { orientationIntake, orientationQueue } = createFunderModule({
+    ...base,
+    audit,
+    accessLog,
+    duplicates: householdsModule.duplicates,
+    blobs,
+    logger,
+    transport: config.funder.transport,
+  });
   const { jobs } = createJobsModule({ ...base, accounts, organisationRepository, mailer, mails, blobs, audit, logger, baseUrl: config.baseUrl });
 
   const services = {
@@ -148,6 +156,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     appointments: missionsModule.appointments,
     supportRetention: missionsModule.supportRetention,
     orientationIntake,
+    orientationQueue,
     ...createAccessWatchModule({ ...base, organisationRepository, accounts, mailer, logger, baseUrl: config.baseUrl }),
     ...createRightsModule({ ...base, audit, accessLog, cipher }),
     ...createDashboardModule({ ...base, settings }),

@@ -1,19 +1,31 @@
 import type { Knex } from 'knex';
+import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
 import type { FunderTransportConfig } from '../config';
 import type { BlobStore } from '../files/storage';
+import type { DuplicateService } from '../households/duplicates/service';
 import type { Logger } from '../logger';
 import type { Clock } from '../shared/clock';
 import { FunderFileRepository } from './files-repository';
 import { OrientationIntake } from './orientations/intake';
+import { OrientationQueue } from './orientations/queue';
 import { OrientationRepository } from './orientations/repository';
 import { createFunderTransport } from './transport';
 
 /**
  * The exchanges with Action Logement (docs/echanges): the transport the configuration names,
- * and the intake of the ASD orientations. A transport is opened per run and closed after it.
+ * the intake of the ASD orientations and their queue. A transport is opened per run and closed after it.
  */
-export function createFunderModule(deps: { db: Knex; clock: Clock; audit: AuditService; blobs: BlobStore; logger: Logger; transport: FunderTransportConfig }) {
+export function createFunderModule(deps: {
+  db: Knex;
+  clock: Clock;
+  audit: AuditService;
+  accessLog: AccessLogService;
+  duplicates: DuplicateService;
+  blobs: BlobStore;
+  logger: Logger;
+  transport: FunderTransportConfig;
+}) {
   const files = new FunderFileRepository();
   const orientations = new OrientationRepository();
   const orientationIntake = new OrientationIntake({
@@ -26,5 +38,13 @@ export function createFunderModule(deps: { db: Knex; clock: Clock; audit: AuditS
     clock: deps.clock,
     logger: deps.logger,
   });
-  return { orientationIntake };
+  const orientationQueue = new OrientationQueue({
+    db: deps.db,
+    orientations,
+    duplicates: deps.duplicates,
+    audit: deps.audit,
+    accessLog: deps.accessLog,
+    clock: deps.clock,
+  });
+  return { orientationIntake, orientationQueue };
 }

@@ -90,6 +90,9 @@ const GRANTS = {
   'missions:work': { admin: 'all', operator: 'all', social_adviser: 'all' },
   'missions:billing': { admin: 'all' },
   'mission-types:manage': { admin: 'all' },
+  // orientations from Action Logement's ASD service: the association takes them up; a landlord sees and takes up its tenants'
+  'orientations:read': { admin: 'all', operator: 'all', landlord_admin: 'own', landlord_instructor: 'own' },
+  'orientations:manage': { admin: 'all', operator: 'all', landlord_admin: 'own', landlord_instructor: 'own' },
   // GDPR rights requests (access, rectification, erasure…): the register and the export of a person's data
   'rights:manage': { admin: 'all' },
 } as const satisfies Record<string, Partial<Record<Role, Reach>>>;

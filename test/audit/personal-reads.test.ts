@@ -44,6 +44,7 @@ const PERSONAL_READS: Record<string, PersonalRead> = {
   '/accompagnement/:id': { persona: 'social_adviser', action: 'mission.view' },
   '/accompagnement/:id/bilan.pdf': { persona: 'operator', action: 'mission.report' },
   '/admin/droits/:id': { persona: 'admin', action: 'rights.view' },
+  '/orientations/:id': { persona: 'operator', action: 'orientation.view' },
   '/admin/droits/:id/donnees.json': { persona: 'admin', action: 'person.export' },
 };
 
@@ -59,6 +60,7 @@ const NOT_PERSONAL: Record<string, readonly string[]> = {
     '/doublons',
     '/personnes/doublons',
     '/admin/droits',
+    '/orientations',
   ],
   'forms to create a record (nothing read yet)': ['/menages/nouveau', '/demandes/nouvelle', '/accompagnement/nouvelle', '/admin/droits/nouvelle'],
   'organisations, accounts of staff, settings and reference data': [

@@ -193,6 +193,10 @@ const ROUTES: Record<string, Expectation> = {
   'POST /admin/comptes-emetteurs/affectation': { allowed: ['admin'] },
   'GET /admin/taches': { allowed: ['admin'] },
   // GDPR rights register: the association's administrators only
+  'GET /orientations': { allowed: REQUEST_READERS },
+  // an orientation for a tenant of landlord A: landlord B gets 404
+  'GET /orientations/:id': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'POST /orientations/:id/cloture': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   'GET /admin/droits': { allowed: ['admin'] },
   'POST /admin/droits': { allowed: ['admin'] },
   'GET /admin/droits/nouvelle': { allowed: ['admin'] },

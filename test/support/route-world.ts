@@ -322,6 +322,46 @@ export async function buildRouteWorld(knex: Knex): Promise<RouteWorld> {
     })
     .returning('id');
   pay.rightsRequest = (rightsRequest as { id: string }).id;
+  // an orientation of Action Logement's ASD service for a tenant of landlord A, waiting in the queue
+  const [funderFile] = await knex('funder_files')
+    .insert({
+      direction: 'in',
+      name: 'ALS_ORIENTATIONS_20261120_000001.jsonl',
+      flow: 'ORIENTATIONS',
+      sender: 'ALS',
+      sequence: 1,
+      period_end: '2026-11-20',
+      status: 'recu',
+      records: 1,
+      accepted: 1,
+      sha256: '0'.repeat(64),
+    })
+    .returning('id');
+  const [orientation] = await knex('funder_orientations')
+    .insert({
+      record_id: 'OR-ROUTES-1',
+      orientation_asd: 'ASD-2026-000001',
+      file_id: (funderFile as { id: string }).id,
+      line: 1,
+      organisation_id: world.landlordA.id,
+      oriented_on: '2026-11-19',
+      last_name: 'Orientée',
+      first_names: 'Paule',
+      birth_date: '1980-02-03',
+      record: JSON.stringify({
+        id: 'OR-ROUTES-1',
+        orientation_asd: 'ASD-2026-000001',
+        date_orientation: '2026-11-19',
+        salarie: { civilite: 'MME', nom: 'Orientée', prenoms: 'Paule', date_naissance: '1980-02-03' },
+        employeur: { raison_sociale: 'Société', siret: '73282932000074' },
+        logement: { bailleur_siren: '000000000', code_postal: '69003', commune: 'Lyon' },
+        besoins: ['energie'],
+        consentement: { date: '2026-11-18', mode: 'ecrit' },
+      }),
+      received_at: new Date('2026-11-20T09:00:00Z'),
+    })
+    .returning('id');
+  pay.orientation = (orientation as { id: string }).id;
   const [appointment] = await knex('appointments')
     .insert({
       mission_id: pay.mission,
@@ -383,6 +423,7 @@ export function concreteUrl(w: RouteWorld, path: string): string {
   if (path === '/admin/taches/:id/relancer') return path.replace(':id', pay.failedRun as string);
   if (path === '/admin/taches/:job/lancer') return path.replace(':job', 'mail-retry');
   if (path.startsWith('/admin/droits/:id')) return path.replace(':id', pay.rightsRequest as string);
+  if (path.startsWith('/orientations/:id')) return path.replace(':id', pay.orientation as string);
   if (path.startsWith('/admin/taches/:id')) return path.replace(':id', pay.doneRun as string).replace(':index', '0');
   if (path === '/demandes/:id/annuler-echeances') return path.replace(':id', w.submittedId);
   if (path.includes(':agencyId')) return path.replace(':id/agences/:agencyId', params[':id/agences/:agencyId'] as string);

@@ -1,4 +1,7 @@
 import type { Db } from '../../db/types';
+import type { Scope } from '../../permissions';
+
+export type OrientationStatus = 'a_traiter' | 'transformee' | 'close';
 
 /** A row of funder_orientations. */
 export interface OrientationRow {
@@ -13,7 +16,7 @@ export interface OrientationRow {
   first_names: string;
   birth_date: string;
   record: Record<string, unknown>;
-  status: 'a_traiter' | 'transformee' | 'close';
+  status: OrientationStatus;
   close_reason: string | null;
   closed_by: string | null;
   closed_at: Date | null;
@@ -62,6 +65,41 @@ export class OrientationRepository {
       .whereIn('siren', sirens)
       .select<Array<{ id: string; siren: string }>>('id', 'siren');
     return new Map(rows.map((r) => [r.siren, r.id]));
+  }
+
+  /** The queue: newest first, within the scope; `status` null for every status. */
+  async list(db: Db, scope: Scope, status: OrientationStatus | null, limit = 200): Promise<Array<OrientationRow & { organisation_name: string }>> {
+    const q = db('funder_orientations as f')
+      .join('organisations as o', 'o.id', 'f.organisation_id')
+      .select('f.*', 'o.name as organisation_name')
+      .orderBy('f.received_at', 'desc')
+      .orderBy('f.line')
+      .limit(limit);
+    if (!scope.all) void q.where('f.organisation_id', scope.organisationId);
+    if (status) void q.where('f.status', status);
+    return q;
+  }
+
+  async countWaiting(db: Db, scope: Scope): Promise<number> {
+    const q = db('funder_orientations').where({ status: 'a_traiter' });
+    if (!scope.all) void q.where('organisation_id', scope.organisationId);
+    const row = await q.count<Array<{ c: string }>>('* as c').first();
+    return Number(row?.c ?? 0);
+  }
+
+  async find(db: Db, id: string): Promise<(OrientationRow & { organisation_name: string }) | undefined> {
+    return db('funder_orientations as f')
+      .join('organisations as o', 'o.id', 'f.organisation_id')
+      .where('f.id', id)
+      .first<(OrientationRow & { organisation_name: string }) | undefined>('f.*', 'o.name as organisation_name');
+  }
+
+  /** Closes a waiting orientation at the version read; false when someone changed it meanwhile. */
+  async close(db: Db, id: string, version: number, close: { reason: string; by: string; at: Date }): Promise<boolean> {
+    const n = await db('funder_orientations')
+      .where({ id, version, status: 'a_traiter' })
+      .update({ status: 'close', close_reason: close.reason, closed_by: close.by, closed_at: close.at, version: version + 1 });
+    return n === 1;
   }
 
   async byFile(db: Db, fileId: string): Promise<OrientationRow[]> {
