@@ -46,6 +46,8 @@ describe('permission module', () => {
         'missions:work',
         'missions:billing',
         'mission-types:manage',
+        'orientations:read',
+        'orientations:manage',
         'rights:manage',
       ],
       operator: [
@@ -68,6 +70,8 @@ describe('permission module', () => {
         'missions:order',
         'missions:manage',
         'missions:work',
+        'orientations:read',
+        'orientations:manage',
       ],
       social_adviser: ['home:view', 'account:manage', 'households:read-assigned', 'requests:read-assigned', 'missions:read', 'missions:work'],
       accountant: [
@@ -96,6 +100,8 @@ describe('permission module', () => {
         'bank-accounts:own',
         'missions:read',
         'missions:order',
+        'orientations:read',
+        'orientations:manage',
       ],
       landlord_instructor: [
         'home:view',
@@ -108,6 +114,8 @@ describe('permission module', () => {
         'requests:message',
         'missions:read',
         'missions:order',
+        'orientations:read',
+        'orientations:manage',
       ],
     });
   });
