@@ -46,6 +46,7 @@ const DEMO_LOGINS: Array<[string, string[]]> = [
       'Instruction',
       'Demandes',
       'Accompagnement',
+      'Orientations ASD',
       'Paiements',
       'Comptabilité',
       'Ménages',
@@ -59,14 +60,17 @@ const DEMO_LOGINS: Array<[string, string[]]> = [
       'Paramètres',
     ],
   ],
-  ['operateur@asso.demo', ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Accompagnement', 'Paiements', 'Ménages', 'Doublons', 'Aides']],
+  [
+    'operateur@asso.demo',
+    ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Paiements', 'Ménages', 'Doublons', 'Aides'],
+  ],
   ['conseiller@asso.demo', ['Accueil', 'Accompagnement']],
   ['comptable@asso.demo', ['Accueil', 'Paiements', 'Comptabilité', 'Aides']],
   ['auditeur@asso.demo', ['Accueil', 'Tableau de bord']],
-  ['admin@bailleur-a.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire']],
-  ['instructeur@bailleur-a.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Ménages', 'Aides']],
-  ['admin@bailleur-b.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire']],
-  ['instructeur@bailleur-b.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Ménages', 'Aides']],
+  ['admin@bailleur-a.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire']],
+  ['instructeur@bailleur-a.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides']],
+  ['admin@bailleur-b.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire']],
+  ['instructeur@bailleur-b.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides']],
 ];
 
 describe('every demo role', () => {
