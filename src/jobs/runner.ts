@@ -9,6 +9,12 @@ import { InvalidTransitionError, NotFoundError } from '../shared/errors';
 import type { JobOutput, JobRun, JobRunRepository } from './repository';
 
 /** Who starts a run: the scheduler, the command line, or a person (then the approver of what it makes must be someone else). */
+/** The period of a job run every `minutes` minutes: the slot (UTC) the run falls in, `2026-11-23T09:15` for 15. */
+export const minuteSlotKey =
+  (minutes: number) =>
+  (now: Date): string =>
+    `${now.toISOString().slice(0, 14)}${String(Math.floor(now.getUTCMinutes() / minutes) * minutes).padStart(2, '0')}`;
+
 export interface JobStarter {
   userId: string | null;
   label: string;

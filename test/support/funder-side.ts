@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { toJsonLines } from '../../src/funder/formats/jsonl';
 import { buildManifest } from '../../src/funder/formats/manifest';
 import { dataFileName } from '../../src/funder/formats/names';
 
@@ -35,7 +36,8 @@ export function writeOrientations(
   options: { data?: Buffer; tamper?: (manifest: Record<string, unknown>) => void; withoutManifest?: boolean } = {},
 ): string {
   const name = dataFileName({ sender: 'ALS', flow: 'ORIENTATIONS', periodEnd: '2026-11-23', sequence });
-  const data = options.data ?? Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(''), 'utf8');
+  const lines = toJsonLines(records);
+  const data = options.data ?? lines;
   const manifest = buildManifest({
     fileName: name,
     flow: 'ORIENTATIONS',
@@ -43,7 +45,8 @@ export function writeOrientations(
     periodStart: '2026-11-23',
     periodEnd: '2026-11-23',
     generatedAt: '2026-11-23T08:55:00+01:00',
-    data: options.data ? Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(''), 'utf8') : data,
+    // the manifest describes the records as sent: a `data` cut short or altered no longer fits it
+    data: lines,
   }) as unknown as Record<string, unknown>;
   options.tamper?.(manifest);
   const retour = path.join(root, 'retour');

@@ -241,13 +241,13 @@ export class OrientationIntake {
       if (error instanceof JsonLinesError) throw new FileRefused('AUTRE', error.message);
       throw error;
     }
-    for (const l of lines) {
-      // a record without a readable id cannot be acknowledged on its own: the file is refused whole
+    // a record without a readable id cannot be acknowledged on its own: the file is refused whole
+    const records = lines.map((l) => {
       if ('problem' in l) throw new FileRefused('AUTRE', `ligne ${l.line} : ${l.problem}`);
       if (typeof l.value.id !== 'string' || !RECORD_ID.test(l.value.id))
         throw new FileRefused('AUTRE', `ligne ${l.line} : identifiant (id) absent ou hors format`);
-    }
-    const records = lines.map((l) => ('value' in l ? { line: l.line, value: l.value } : null)).filter((l) => l !== null);
+      return l;
+    });
     const ids = records.map((r) => r.value.id as string);
     const knownIds = await this.orientations.knownRecordIds(trx, ids);
     const sirens = records.map((r) => (r.value.logement as { bailleur_siren?: unknown } | undefined)?.bailleur_siren).filter((s) => typeof s === 'string');

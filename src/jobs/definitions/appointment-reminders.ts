@@ -1,5 +1,5 @@
 import type { Services } from '../../services';
-import type { JobDefinition } from '../runner';
+import { type JobDefinition, minuteSlotKey } from '../runner';
 
 /**
  * Every 5 minutes: reminders of appointments, the day before and 30 minutes before. A run covers
@@ -10,6 +10,6 @@ export const appointmentReminders: JobDefinition<Services> = {
   label: 'Rappels de rendez-vous',
   description: 'Envoie les rappels de rendez-vous d’accompagnement (la veille et 30 minutes avant)',
   schedule: '*/5 * * * *',
-  periodKey: (now) => `${now.toISOString().slice(0, 14)}${String(Math.floor(now.getUTCMinutes() / 5) * 5).padStart(2, '0')}`,
+  periodKey: minuteSlotKey(5),
   run: async (services, { now }) => ({ counts: await services.appointments.sendReminders(now) }),
 };

@@ -1,5 +1,5 @@
 import type { Services } from '../../services';
-import type { JobDefinition } from '../runner';
+import { type JobDefinition, minuteSlotKey } from '../runner';
 
 /**
  * Every 15 minutes: the new `ORIENTATIONS` files of Action Logement's ASD service, read, checked
@@ -10,8 +10,8 @@ export const funderOrientations: JobDefinition<Services> = {
   label: 'Orientations ASD d’Action Logement',
   description: 'Lit les fichiers d’orientations du financeur, les contrôle, et lui renvoie l’accusé de chaque enregistrement',
   schedule: '*/15 * * * *',
-  // one run per quarter of an hour (UTC, like mail-retry): a file missed by one run is read by the next
-  periodKey: (now) => `${now.toISOString().slice(0, 14)}${String(Math.floor(now.getUTCMinutes() / 15) * 15).padStart(2, '0')}`,
+  // one run per quarter of an hour: a file missed by one run is read by the next
+  periodKey: minuteSlotKey(15),
   run: async (services) => {
     const reports = await services.orientationIntake.run();
     const sum = (key: 'accepted' | 'rejected' | 'duplicates') => reports.reduce((n, r) => n + r[key], 0);

@@ -1,5 +1,5 @@
 import type { Services } from '../../services';
-import type { JobDefinition } from '../runner';
+import { type JobDefinition, minuteSlotKey } from '../runner';
 
 /** Every 15 minutes: mails that failed (the relay was down…) are tried again, with a growing delay, six times at most. */
 export const mailRetry: JobDefinition<Services> = {
@@ -7,6 +7,6 @@ export const mailRetry: JobDefinition<Services> = {
   label: 'Nouvel envoi des courriels en échec',
   description: 'Renvoie les courriels en échec (délai croissant, six essais au plus)',
   schedule: '*/15 * * * *',
-  periodKey: (now) => `${now.toISOString().slice(0, 14)}${String(Math.floor(now.getUTCMinutes() / 15) * 15).padStart(2, '0')}`,
+  periodKey: minuteSlotKey(15),
   run: async (services, { now }) => ({ counts: await services.mailer.retry(now) }),
 };
