@@ -12,7 +12,7 @@
  * Global setup and teardown run in Jest's own process, transformed by swc.
  */
 module.exports = {
-  runner: 'jest-light-runner/child-process',
+  runner: '<rootDir>/test/support/jest-runner.mjs',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
