@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import process from 'node:process';
 import { createRunner } from 'jest-light-runner';
 
 const SHIMS = join(tmpdir(), `entraide-jest-${process.getuid?.() ?? 'user'}`);
