@@ -109,7 +109,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     baseUrl: config.baseUrl,
     linkSecret: config.linkSigningSecret,
   });
-  const { orientationIntake, orientationQueue } = createFunderModule({
+  const { orientationIntake, orientationQueue, funderOutbound } = createFunderModule({
     ...base,
     audit,
     accessLog,
@@ -157,6 +157,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     supportRetention: missionsModule.supportRetention,
     orientationIntake,
     orientationQueue,
+    funderOutbound,
     ...createAccessWatchModule({ ...base, organisationRepository, accounts, mailer, logger, baseUrl: config.baseUrl }),
     ...createRightsModule({ ...base, audit, accessLog, cipher }),
     ...createDashboardModule({ ...base, settings }),

@@ -25,16 +25,23 @@ export interface FunderFileRow {
   ack_blob_id: string | null;
   ack_status: 'a_envoyer' | 'envoye' | null;
   ack_sent_at: Date | null;
+  /** Control totals of the manifest (outbound files). */
+  totals: Record<string, number> | null;
+  sent_at: Date | null;
+  acknowledged_at: Date | null;
+  overdue_notified_at: Date | null;
   created_at: Date;
 }
 
-export type NewFunderFile = Omit<FunderFileRow, 'id' | 'created_at' | 'ack_sent_at'>;
+export type NewFunderFile = Omit<FunderFileRow, 'id' | 'created_at' | 'ack_sent_at' | 'totals' | 'sent_at' | 'acknowledged_at' | 'overdue_notified_at'> & {
+  totals?: Record<string, number> | null;
+};
 
 /** The files exchanged with the funder, both ways. */
 export class FunderFileRepository {
   async insert(db: Db, file: NewFunderFile, now: Date): Promise<string> {
     const [row] = await db('funder_files')
-      .insert({ ...file, created_at: now })
+      .insert({ ...file, totals: file.totals ? JSON.stringify(file.totals) : null, created_at: now })
       .returning<Array<{ id: string }>>('id');
     return row!.id;
   }
@@ -52,6 +59,22 @@ export class FunderFileRepository {
 
   async markAcknowledgementSent(db: Db, id: string, at: Date): Promise<void> {
     await db('funder_files').where({ id, ack_status: 'a_envoyer' }).update({ ack_status: 'envoye', ack_sent_at: at });
+  }
+
+  /** Outbound files built but not on the funder's server yet (a transport failure leaves them there). */
+  async toDeliver(db: Db): Promise<FunderFileRow[]> {
+    return db<FunderFileRow>('funder_files')
+      .where({ direction: 'out', status: 'prepare' })
+      .orderBy([{ column: 'created_at' }, { column: 'sequence' }]);
+  }
+
+  async markDelivered(db: Db, id: string, at: Date): Promise<void> {
+    await db('funder_files').where({ id, status: 'prepare' }).update({ status: 'depose', sent_at: at, problem: null });
+  }
+
+  /** A failure that trying again will not mend (a name already taken on the server by another content…). */
+  async markFailed(db: Db, id: string, problem: string): Promise<void> {
+    await db('funder_files').where({ id, status: 'prepare' }).update({ status: 'en_echec', problem });
   }
 
   async list(db: Db, filter: { direction?: FileDirection; flow?: Flow } = {}, limit = 100): Promise<FunderFileRow[]> {

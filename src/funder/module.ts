@@ -10,11 +10,12 @@ import { FunderFileRepository } from './files-repository';
 import { OrientationIntake } from './orientations/intake';
 import { OrientationQueue } from './orientations/queue';
 import { OrientationRepository } from './orientations/repository';
+import { OutboundSender } from './outbound/sender';
 import { createFunderTransport } from './transport';
 
 /**
  * The exchanges with Action Logement (docs/echanges): the transport the configuration names,
- * the intake of the ASD orientations and their queue. A transport is opened per run and closed after it.
+ * the intake of the ASD orientations and their queue, the sender of the outbound files. A transport is opened per run and closed after it.
  */
 export function createFunderModule(deps: {
   db: Knex;
@@ -38,6 +39,15 @@ export function createFunderModule(deps: {
     clock: deps.clock,
     logger: deps.logger,
   });
+  const funderOutbound = new OutboundSender({
+    db: deps.db,
+    transport: () => createFunderTransport(deps.transport),
+    files,
+    blobs: deps.blobs,
+    audit: deps.audit,
+    clock: deps.clock,
+    logger: deps.logger,
+  });
   const orientationQueue = new OrientationQueue({
     db: deps.db,
     orientations,
@@ -46,5 +56,5 @@ export function createFunderModule(deps: {
     accessLog: deps.accessLog,
     clock: deps.clock,
   });
-  return { orientationIntake, orientationQueue };
+  return { orientationIntake, orientationQueue, funderOutbound };
 }

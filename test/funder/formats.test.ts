@@ -3,12 +3,14 @@ import path from 'node:path';
 import { JsonLinesError, parseJsonLines, toJsonLines } from '../../src/funder/formats/jsonl';
 import { buildManifest, manifestProblem } from '../../src/funder/formats/manifest';
 import { acknowledgedFile, acknowledgementName, dataFileName, manifestName, parseDataFileName } from '../../src/funder/formats/names';
-import { SCHEMA_DIR, SCHEMAS, schemaProblem } from '../../src/funder/formats/schemas';
+import { SCHEMA_DIR, schemaProblem } from '../../src/funder/formats/schemas';
+
+const AGREEMENT_SCHEMAS = ['orientation', 'accuse', 'manifest'] as const;
 
 /** The formats of the interface agreement with Action Logement (docs/echanges). */
 describe('the exchange formats', () => {
   it('loads the agreement’s schemas from docs/echanges, byte for byte the published ones', () => {
-    for (const name of SCHEMAS) {
+    for (const name of AGREEMENT_SCHEMAS) {
       const ours = fs.readFileSync(path.join(SCHEMA_DIR, `${name}.v1.schema.json`));
       const published = fs.readFileSync(path.join(SCHEMA_DIR, '..', 'standards', 'action-logement', `${name}.v1.schema.json`));
       expect(ours.equals(published)).toBe(true);

@@ -6,29 +6,30 @@ import { PROJECT_ROOT } from '../../paths';
 
 /** The JSON Schemas of the exchanges, as published in docs/echanges (the agreement's and ours). */
 export const SCHEMA_DIR = path.join(PROJECT_ROOT, 'docs', 'echanges');
-export const SCHEMAS = ['orientation', 'accuse', 'manifest'] as const;
+/** The agreement's three schemas and the four Entraide publishes for what it sends (one per outbound flow). */
+export const SCHEMAS = ['orientation', 'accuse', 'manifest', 'suivi', 'facturation', 'ecritures', 'reporting'] as const;
 export type SchemaName = (typeof SCHEMAS)[number];
 
-let compiled: Map<SchemaName, ValidateFunction> | null = null;
+let ajv: Ajv2020 | null = null;
+const compiled = new Map<SchemaName, ValidateFunction>();
 
-function validators(): Map<SchemaName, ValidateFunction> {
-  if (compiled) return compiled;
-  // strict: a schema with a typo fails at start-up; allErrors off: the first problem is the one reported
-  const ajv = new Ajv2020({ strict: true, allErrors: false });
-  addFormats(ajv, ['date', 'date-time', 'email']);
-  compiled = new Map(
-    SCHEMAS.map((name) => {
-      const schema = JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, `${name}.v1.schema.json`), 'utf8')) as object;
-      return [name, ajv.compile(schema)];
-    }),
-  );
-  return compiled;
+/** A schema's validator, compiled on first use (strict: a schema with a typo fails loudly). */
+function validator(name: SchemaName): ValidateFunction {
+  const known = compiled.get(name);
+  if (known) return known;
+  if (!SCHEMAS.includes(name)) throw new Error(`schéma inconnu : ${String(name)}`);
+  // allErrors off: the first problem is the one reported; strictRequired off: our schemas require
+  // fields per event or nature with if/then, where `required` names properties declared at the top
+  ajv ??= addFormats(new Ajv2020({ strict: true, strictRequired: false, allErrors: false }), ['date', 'date-time', 'email']);
+  const schema = JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, `${name}.v1.schema.json`), 'utf8')) as object;
+  const validate = ajv.compile(schema);
+  compiled.set(name, validate);
+  return validate;
 }
 
 /** Null when the value is valid, else one French sentence naming the field at fault. */
 export function schemaProblem(name: SchemaName, value: unknown): string | null {
-  const validate = validators().get(name);
-  if (!validate) throw new Error(`schéma inconnu : ${name}`);
+  const validate = validator(name);
   if (validate(value)) return null;
   const errors = validate.errors ?? [];
   // oneOf (acknowledgements): the branch errors say more than "must match exactly one schema"
