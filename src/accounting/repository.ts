@@ -481,6 +481,19 @@ export class LedgerRepository {
       );
   }
 
+  /**
+   * The FEC's lines of the entries dated from one day to another (the funder's ECRITURES flow
+   * sends a closed month): the FEC query itself, so both give the same lines, in the same order,
+   * with each line's number in its entry.
+   */
+  async fecRowsDated(db: Db, from: string, to: string): Promise<Array<FecRow & { lineNo: number }>> {
+    const q = this.fecQuery(db as Knex, 0)
+      .clearWhere()
+      .whereBetween('e.entry_date', [from, to])
+      .select('l.line_no as lineNo');
+    return (await q) as Array<FecRow & { lineNo: number }>;
+  }
+
   /** Entries no export has taken yet, oldest first (the nightly export takes them all, a page at a time). */
   async unexportedEntryIds(trx: Db, until: Date): Promise<string[]> {
     const rows = await trx('ledger_entries as e')

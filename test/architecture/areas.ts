@@ -31,7 +31,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   home: ['aid-requests', 'http'],
   backup: [],
   health: [],
-  funder: ['audit', 'households', 'http'],
+  funder: ['accounting', 'audit', 'households', 'http'],
   jobs: ['accounts', 'audit', 'notifications', 'organisations', 'payments', 'http'],
 };
 
