@@ -109,11 +109,24 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     baseUrl: config.baseUrl,
     linkSecret: config.linkSigningSecret,
   });
-  const { orientationIntake, orientationQueue, funderOutbound } = createFunderModule({
+  const { orientationIntake, orientationQueue, orientationFollowUp, funderOutbound } = createFunderModule({
     ...base,
     audit,
     accessLog,
     duplicates: householdsModule.duplicates,
+    // the follow-up of an orientation opens a request draft or a mission in its own transaction
+    openers: {
+      requestDraft: async (actor, input, db) => ({
+        id: await requestsModule.aidRequests.createDraft(actor, input.householdId, input.aidTypeId, { orientationAsd: input.orientationAsd, db }),
+        reference: null,
+      }),
+      mission: async (actor, input, db) => {
+        const id = await missionsModule.missions.order(actor, input, { orientationAsd: input.orientationAsd, db });
+        return { id, reference: (await missionsModule.missions.get(actor, id, db)).reference };
+      },
+      aidTypes: async () => (await aidTypeRepository.types(knex)).filter((t) => t.status === 'active'),
+      missionTypes: async () => (await missionsModule.missions.types()).filter((t) => t.active),
+    },
     blobs,
     logger,
     transport: config.funder.transport,
@@ -157,6 +170,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     supportRetention: missionsModule.supportRetention,
     orientationIntake,
     orientationQueue,
+    orientationFollowUp,
     funderOutbound,
     ...createAccessWatchModule({ ...base, organisationRepository, accounts, mailer, logger, baseUrl: config.baseUrl }),
     ...createRightsModule({ ...base, audit, accessLog, cipher }),

@@ -109,6 +109,8 @@ export const routes = {
   orientations: '/orientations',
   orientation: '/orientations/:id',
   orientationClose: '/orientations/:id/cloture',
+  orientationFollowUp: '/orientations/:id/suite',
+  orientationHousehold: '/orientations/:id/menage',
   rights: '/admin/droits',
   rightNew: '/admin/droits/nouvelle',
   right: '/admin/droits/:id',

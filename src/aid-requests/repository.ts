@@ -328,6 +328,8 @@ export class AidRequestRepository {
       tenantName: string;
       searchName: string;
       createdBy: string;
+      /** the ASD case number, when the request comes from an orientation of Action Logement */
+      orientationAsd?: string | null;
     },
     now: Date,
   ): Promise<string> {
@@ -341,6 +343,7 @@ export class AidRequestRepository {
         tenant_name: r.tenantName,
         search_name: r.searchName,
         created_by: r.createdBy,
+        orientation_asd: r.orientationAsd ?? null,
         created_at: now,
         updated_at: now,
       })

@@ -282,9 +282,13 @@ export class AidRequestService {
   }
 
   /** A new draft for a household of the actor's organisation, its situation taken from the household. */
-  async createDraft(actor: Actor, householdId: string, aidTypeId: string): Promise<string> {
-    const scope = scopeFor(actor, 'requests:file');
-    return this.db.transaction(async (trx) => {
+  /**
+   * From an ASD orientation (`options.orientationAsd`), the association prepares the draft for the
+   * household's landlord, who completes and files it; it runs in the follow-up's transaction.
+   */
+  async createDraft(actor: Actor, householdId: string, aidTypeId: string, options: { orientationAsd?: string; db?: Db } = {}): Promise<string> {
+    const scope = options.orientationAsd && !can(actor, 'requests:file') ? scopeFor(actor, 'orientations:manage') : scopeFor(actor, 'requests:file');
+    return (options.db ?? this.db).transaction(async (trx) => {
       const household = await this.households.findById(trx, scope, householdId);
       if (!household || household.status !== 'active') throw new ValidationError({ householdId: 'Choisissez un ménage de votre organisation' });
       const aidType = await this.aidTypes.findById(trx, aidTypeId);
@@ -305,6 +309,7 @@ export class AidRequestService {
           aidTypeId,
           situation,
           createdBy: actor.userId,
+          orientationAsd: options.orientationAsd ?? null,
           tenantName: tenantOf(situation),
           searchName: holder ? searchNameOf(holder.lastName, holder.firstNames) : '',
         },
@@ -322,7 +327,7 @@ export class AidRequestService {
         organisationId: household.organisationId,
         action: 'request.created',
         before: null,
-        after: { aidType: aidType.code, householdId },
+        after: { aidType: aidType.code, householdId, ...(options.orientationAsd ? { orientationAsd: options.orientationAsd } : {}) },
       });
       return id;
     });

@@ -7,6 +7,7 @@ import type { DuplicateService } from '../households/duplicates/service';
 import type { Logger } from '../logger';
 import type { Clock } from '../shared/clock';
 import { FunderFileRepository } from './files-repository';
+import { type DossierOpeners, type IdentityMatcher, OrientationFollowUp } from './orientations/follow-up';
 import { OrientationIntake } from './orientations/intake';
 import { OrientationQueue } from './orientations/queue';
 import { OrientationRepository } from './orientations/repository';
@@ -22,7 +23,8 @@ export function createFunderModule(deps: {
   clock: Clock;
   audit: AuditService;
   accessLog: AccessLogService;
-  duplicates: DuplicateService;
+  duplicates: DuplicateService & IdentityMatcher;
+  openers: DossierOpeners;
   blobs: BlobStore;
   logger: Logger;
   transport: FunderTransportConfig;
@@ -56,5 +58,14 @@ export function createFunderModule(deps: {
     accessLog: deps.accessLog,
     clock: deps.clock,
   });
-  return { orientationIntake, orientationQueue, funderOutbound };
+  const orientationFollowUp = new OrientationFollowUp({
+    db: deps.db,
+    orientations,
+    openers: deps.openers,
+    matcher: deps.duplicates,
+    audit: deps.audit,
+    accessLog: deps.accessLog,
+    clock: deps.clock,
+  });
+  return { orientationIntake, orientationQueue, orientationFollowUp, funderOutbound };
 }

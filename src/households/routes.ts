@@ -43,6 +43,8 @@ const personOptions = {
   resourceFields: RESOURCE_KINDS.map((k) => ({ name: `resource${k[0]?.toUpperCase()}${k.slice(1)}`, label: RESOURCE_LABELS[k] })),
 };
 
+/** Where a household created from an orientation's prefilled form goes back to (a path of ours, never a URL from outside). */
+const ORIENTATION_PATH = /^\/orientations\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export function householdRoutes(services: Services): Router {
   const router = Router();
   const { households, memberships, logger } = services;
@@ -97,6 +99,12 @@ export function householdRoutes(services: Services): Router {
     render: renderNew,
     handle: async (req, res, data) => {
       const id = await households.create(actor(req), data, data.confirmNotDuplicate);
+      // created from an ASD orientation's prefilled form: back to the orientation, the household chosen
+      const back = postedField(req, 'retour');
+      if (typeof back === 'string' && ORIENTATION_PATH.test(back)) {
+        req.flash('success', 'Le ménage est créé : choisissez maintenant la suite donnée à l’orientation.');
+        return res.redirect(`${back}?menage=${id}#suite`);
+      }
       // created from "Nouvelle demande": back to the request, with the household chosen
       const forRequest = postedField(req, 'demande') === '1' && can(actor(req), 'requests:file');
       req.flash('success', forRequest ? 'Le ménage est créé : choisissez maintenant l’aide demandée.' : 'Le ménage est créé.');

@@ -304,6 +304,8 @@ export class MissionRepository {
       orderedBy: string;
       orderedByLabel: string;
       adviserId: string | null;
+      /** the ASD case number, when the mission comes from an orientation of Action Logement */
+      orientationAsd?: string | null;
     },
     now: Date,
   ): Promise<string> {
@@ -322,6 +324,7 @@ export class MissionRepository {
         ordered_by_label: m.orderedByLabel,
         ordered_at: now,
         adviser_id: m.adviserId,
+        orientation_asd: m.orientationAsd ?? null,
         updated_at: now,
       })
       .returning<{ id: string }[]>('id');

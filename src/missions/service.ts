@@ -164,9 +164,11 @@ export class MissionService {
   async order(
     actor: Actor,
     input: { householdId: string; missionTypeId: string; reason: string; requestId?: string | undefined; adviserId?: string | undefined },
+    /** from an ASD orientation: its case number, and the follow-up's transaction to run in */
+    options: { orientationAsd?: string; db?: Db } = {},
   ): Promise<string> {
     const scope = scopeFor(actor, 'missions:order');
-    return this.db.transaction(async (trx) => {
+    return (options.db ?? this.db).transaction(async (trx) => {
       const household = await this.households.findById(trx, scope, input.householdId);
       if (!household) throw new ValidationError({ householdId: 'Choisissez un ménage de la liste' });
       // a landlord user tied to one agency follows that agency's missions only: it asks for those
@@ -195,6 +197,7 @@ export class MissionService {
           orderedBy: actor.userId,
           orderedByLabel: actor.name,
           adviserId,
+          orientationAsd: options.orientationAsd ?? null,
         },
         now,
       );
@@ -203,7 +206,13 @@ export class MissionService {
         entityId: id,
         organisationId: household.organisationId,
         action: 'mission.ordered',
-        after: { reference, type: type.code, requestId: input.requestId ?? null, adviserId },
+        after: {
+          reference,
+          type: type.code,
+          requestId: input.requestId ?? null,
+          adviserId,
+          ...(options.orientationAsd ? { orientationAsd: options.orientationAsd } : {}),
+        },
       });
       return id;
     });

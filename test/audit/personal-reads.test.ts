@@ -13,6 +13,8 @@ interface PersonalRead {
   action: string;
   /** traces one page leaves (default 1) */
   traces?: number;
+  /** the answer's status (default 200; a form prefilled then shown at its own address answers 302) */
+  status?: number;
 }
 
 /** The routes that show one person's or household's data (or many, for an export), as a persona allowed to read them, and the trace expected. */
@@ -45,6 +47,8 @@ const PERSONAL_READS: Record<string, PersonalRead> = {
   '/accompagnement/:id/bilan.pdf': { persona: 'operator', action: 'mission.report' },
   '/admin/droits/:id': { persona: 'admin', action: 'rights.view' },
   '/orientations/:id': { persona: 'operator', action: 'orientation.view' },
+  // the household form prefilled from the orientation: the orientation is read to fill it
+  '/orientations/:id/menage': { persona: 'operator', action: 'orientation.view', status: 302 },
   '/admin/droits/:id/donnees.json': { persona: 'admin', action: 'person.export' },
 };
 
@@ -163,7 +167,7 @@ describe('personal data read, traced', () => {
     expect([...classified].filter((r) => !routes.includes(r))).toEqual([]);
   });
 
-  it.each(Object.entries(PERSONAL_READS))('GET %s leaves a read trace', async (path, { persona, action, traces = 1 }) => {
+  it.each(Object.entries(PERSONAL_READS))('GET %s leaves a read trace', async (path, { persona, action, traces = 1, status = 200 }) => {
     const userId = (
       await ctx
         .knex('users')
@@ -172,7 +176,7 @@ describe('personal data read, traced', () => {
     )?.id;
     const before = await tracesOf(userId, action);
     const res = await (agents.get(persona) as Agent).get(concreteUrl(routeWorld, path));
-    expect({ path, status: res.status }).toEqual({ path, status: 200 });
+    expect({ path, status: res.status }).toEqual({ path, status });
     expect({ path, traces: (await tracesOf(userId, action)) - before }).toEqual({ path, traces });
   });
 });

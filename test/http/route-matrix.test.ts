@@ -197,6 +197,8 @@ const ROUTES: Record<string, Expectation> = {
   // an orientation for a tenant of landlord A: landlord B gets 404
   'GET /orientations/:id': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   'POST /orientations/:id/cloture': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'GET /orientations/:id/menage': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  'POST /orientations/:id/suite': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   'GET /admin/droits': { allowed: ['admin'] },
   'POST /admin/droits': { allowed: ['admin'] },
   'GET /admin/droits/nouvelle': { allowed: ['admin'] },

@@ -28,6 +28,8 @@ export interface OrientationView {
   birthDate: string;
   version: number;
   record: Record<string, unknown>;
+  aidRequestId: string | null;
+  missionId: string | null;
 }
 
 const view = (r: OrientationRow & { organisation_name: string }): OrientationView => ({
@@ -46,6 +48,8 @@ const view = (r: OrientationRow & { organisation_name: string }): OrientationVie
   birthDate: r.birth_date,
   version: r.version,
   record: r.record,
+  aidRequestId: r.aid_request_id,
+  missionId: r.mission_id,
 });
 
 /**

@@ -87,11 +87,19 @@ export class OrientationRepository {
     return Number(row?.c ?? 0);
   }
 
-  async find(db: Db, id: string): Promise<(OrientationRow & { organisation_name: string }) | undefined> {
-    return db('funder_orientations as f')
-      .join('organisations as o', 'o.id', 'f.organisation_id')
-      .where('f.id', id)
-      .first<(OrientationRow & { organisation_name: string }) | undefined>('f.*', 'o.name as organisation_name');
+  /** One orientation; `forUpdate` locks its row until the transaction ends. */
+  async find(db: Db, id: string, forUpdate = false): Promise<(OrientationRow & { organisation_name: string }) | undefined> {
+    const q = db('funder_orientations as f').join('organisations as o', 'o.id', 'f.organisation_id').where('f.id', id);
+    if (forUpdate) void q.forUpdate('f');
+    return q.first<(OrientationRow & { organisation_name: string }) | undefined>('f.*', 'o.name as organisation_name');
+  }
+
+  /** A waiting orientation turned into a request or a mission, at the version read; false when someone changed it meanwhile. */
+  async transform(db: Db, id: string, version: number, link: { aid_request_id: string } | { mission_id: string }): Promise<boolean> {
+    const n = await db('funder_orientations')
+      .where({ id, version, status: 'a_traiter' })
+      .update({ status: 'transformee', ...link, version: version + 1 });
+    return n === 1;
   }
 
   /** Closes a waiting orientation at the version read; false when someone changed it meanwhile. */
@@ -100,6 +108,11 @@ export class OrientationRepository {
       .where({ id, version, status: 'a_traiter' })
       .update({ status: 'close', close_reason: close.reason, closed_by: close.by, closed_at: close.at, version: version + 1 });
     return n === 1;
+  }
+
+  /** Whether a household is an active one of this landlord (the follow-up's check inside its transaction). */
+  async isActiveHouseholdOf(db: Db, householdId: string, organisationId: string): Promise<boolean> {
+    return Boolean(await db('households').where({ id: householdId, organisation_id: organisationId, status: 'active' }).first('id'));
   }
 
   async byFile(db: Db, fileId: string): Promise<OrientationRow[]> {
