@@ -12,6 +12,7 @@ export interface MonthSending {
   status: 'prepare' | 'deja_envoye';
   /** the month's file: the one just made, or the one made before */
   file: string;
+  /** records of the file made now, and how many of them are secret (0 and 0 when none was made) */
   records: number;
   secret: number;
   prepared: PreparedFile | null;
