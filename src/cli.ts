@@ -116,6 +116,10 @@ program
             process.stdout.write(`${JSON.stringify({ ...output.meta, file, sha256: blob.sha256 })}\n`);
           }
         }
+        // the exchanges with the funder: one line per file left in the funder's depot ({"flow","file","manifest","records","sha256"})
+        if (outcome.status === 'succeeded' && !job.exportFolder) {
+          for (const output of outcome.outputs) if (output.meta) process.stdout.write(`${JSON.stringify(output.meta)}\n`);
+        }
         const summary =
           outcome.status === 'succeeded' ? { counts: outcome.counts } : outcome.status === 'skipped' ? { reason: outcome.reason } : { error: outcome.error };
         process.stdout.write(`${JSON.stringify({ job: name, period: opts.date ?? job.periodKey(new Date()), status: outcome.status, ...summary })}\n`);

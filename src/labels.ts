@@ -58,6 +58,14 @@ export const JOB_COUNT_LABELS = {
   rejected: 'rejetées',
   duplicates: 'doublons',
   unsent_acknowledgements: 'accusés à renvoyer',
+  delivered: 'fichiers déposés',
+  undelivered: 'fichiers à redéposer',
+  invoices: 'factures',
+  held_back: 'missions mises de côté (bailleur sans SIREN)',
+  records: 'enregistrements',
+  secret: 'cases secrètes',
+  events: 'événements',
+  acknowledgements: 'accusés lus',
 } as const;
 
 /**

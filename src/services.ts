@@ -4,6 +4,7 @@ import { createAccountsModule } from './accounts/module';
 import { createAidRequestsModule } from './aid-requests/module';
 import { createAidTypesModule } from './aid-types/module';
 import { createAuditModule } from './audit/module';
+import { LedgerRepository } from './accounting/repository';
 import { createFunderModule } from './funder/module';
 import { createAuthModule } from './auth/module';
 import { BackupService } from './backup/service';
@@ -109,7 +110,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     baseUrl: config.baseUrl,
     linkSecret: config.linkSigningSecret,
   });
-  const { orientationIntake, orientationQueue, orientationFollowUp, funderOutbound } = createFunderModule({
+  const funder = createFunderModule({
     ...base,
     audit,
     accessLog,
@@ -130,6 +131,9 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     blobs,
     logger,
     transport: config.funder.transport,
+    ledger: new LedgerRepository(),
+    settings,
+    settingsRepository,
   });
   const { jobs } = createJobsModule({ ...base, accounts, organisationRepository, mailer, mails, blobs, audit, logger, baseUrl: config.baseUrl });
 
@@ -168,10 +172,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     missions: missionsModule.missions,
     appointments: missionsModule.appointments,
     supportRetention: missionsModule.supportRetention,
-    orientationIntake,
-    orientationQueue,
-    orientationFollowUp,
-    funderOutbound,
+    ...funder,
     ...createAccessWatchModule({ ...base, organisationRepository, accounts, mailer, logger, baseUrl: config.baseUrl }),
     ...createRightsModule({ ...base, audit, accessLog, cipher }),
     ...createDashboardModule({ ...base, settings }),

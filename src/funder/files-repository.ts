@@ -46,6 +46,10 @@ export class FunderFileRepository {
     return row!.id;
   }
 
+  async find(db: Db, id: string): Promise<FunderFileRow | undefined> {
+    return db<FunderFileRow>('funder_files').where({ id }).first();
+  }
+
   async namesAmong(db: Db, names: readonly string[]): Promise<Set<string>> {
     if (names.length === 0) return new Set();
     const rows = await db('funder_files').whereIn('name', names).select<Array<{ name: string }>>('name');

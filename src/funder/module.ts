@@ -6,17 +6,24 @@ import type { BlobStore } from '../files/storage';
 import type { DuplicateService } from '../households/duplicates/service';
 import type { Logger } from '../logger';
 import type { Clock } from '../shared/clock';
+import type { SettingsRepository } from '../settings/repository';
+import type { SettingsService } from '../settings/service';
+import { FunderBilling } from './billing/service';
+import { FunderBillingSettingsStore } from './billing/settings';
 import { FunderFileRepository } from './files-repository';
+import { FunderLedgerFlow, type LedgerSource } from './ledger-flow/flow';
 import { type DossierOpeners, type IdentityMatcher, OrientationFollowUp } from './orientations/follow-up';
 import { OrientationIntake } from './orientations/intake';
 import { OrientationQueue } from './orientations/queue';
 import { OrientationRepository } from './orientations/repository';
 import { OutboundSender } from './outbound/sender';
+import { FunderReporting } from './reporting/service';
 import { createFunderTransport } from './transport';
 
 /**
  * The exchanges with Action Logement (docs/echanges): the transport the configuration names,
- * the intake of the ASD orientations and their queue, the sender of the outbound files. A transport is opened per run and closed after it.
+ * the intake of the ASD orientations, their queue and follow-up, the sender of the outbound files and
+ * the flows that fill them (ECRITURES, FACTURATION with its invoice, REPORTING). A transport is opened per run and closed after it.
  */
 export function createFunderModule(deps: {
   db: Knex;
@@ -28,6 +35,11 @@ export function createFunderModule(deps: {
   blobs: BlobStore;
   logger: Logger;
   transport: FunderTransportConfig;
+  /** the closed months and their FEC lines (ECRITURES) */
+  ledger: LedgerSource;
+  /** the association's letterhead (invoices) and the settings table (billing settings) */
+  settings: SettingsService;
+  settingsRepository: SettingsRepository;
 }) {
   const files = new FunderFileRepository();
   const orientations = new OrientationRepository();
@@ -67,5 +79,18 @@ export function createFunderModule(deps: {
     accessLog: deps.accessLog,
     clock: deps.clock,
   });
-  return { orientationIntake, orientationQueue, orientationFollowUp, funderOutbound };
+  const funderLedger = new FunderLedgerFlow({ db: deps.db, ledger: deps.ledger, outbound: funderOutbound });
+  const funderBillingSettings = new FunderBillingSettingsStore({ db: deps.db, repository: deps.settingsRepository, audit: deps.audit, clock: deps.clock });
+  const funderBilling = new FunderBilling({
+    db: deps.db,
+    clock: deps.clock,
+    blobs: deps.blobs,
+    outbound: funderOutbound,
+    settings: deps.settings,
+    billingSettings: funderBillingSettings,
+    audit: deps.audit,
+    logger: deps.logger,
+  });
+  const funderReporting = new FunderReporting({ db: deps.db, clock: deps.clock, outbound: funderOutbound });
+  return { orientationIntake, orientationQueue, orientationFollowUp, funderOutbound, funderLedger, funderBilling, funderBillingSettings, funderReporting };
 }

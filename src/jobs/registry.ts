@@ -6,7 +6,10 @@ import { appointmentReminders } from './definitions/appointment-reminders';
 import { informationReminders } from './definitions/information-reminders';
 import { mailRetry } from './definitions/mail-retry';
 import { backup } from './definitions/backup';
+import { funderBilling } from './definitions/funder-billing';
+import { funderLedger } from './definitions/funder-ledger';
 import { funderOrientations } from './definitions/funder-orientations';
+import { funderReporting } from './definitions/funder-reporting';
 import { sepaBatches } from './definitions/sepa-batches';
 import { supportRetention } from './definitions/support-retention';
 import type { JobDefinition } from './runner';
@@ -23,6 +26,9 @@ export const JOBS: ReadonlyArray<JobDefinition<Services>> = [
   accessAlerts,
   supportRetention,
   funderOrientations,
+  funderLedger,
+  funderBilling,
+  funderReporting,
 ];
 
 export function findJob(name: string): JobDefinition<Services> | undefined {

@@ -31,8 +31,8 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   home: ['aid-requests', 'http'],
   backup: [],
   health: [],
-  funder: ['accounting', 'audit', 'households', 'http'],
-  jobs: ['accounts', 'audit', 'notifications', 'organisations', 'payments', 'http'],
+  funder: ['accounting', 'audit', 'households', 'settings', 'http'],
+  jobs: ['accounts', 'audit', 'funder', 'notifications', 'organisations', 'payments', 'http'],
 };
 
 /** The graph as Mermaid, as docs/architecture.md shows it (kernel and http arrows left out: every area may use them). */

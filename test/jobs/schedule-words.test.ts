@@ -7,6 +7,9 @@ describe('a job schedule in French words', () => {
     expect(words).toEqual({
       backup: 'chaque nuit à 01:30',
       'funder-orientations': 'toutes les 15 minutes',
+      'funder-ledger': 'chaque jour à 06:30',
+      'funder-billing': 'le 2 de chaque mois à 06:00',
+      'funder-reporting': 'le 3 de chaque mois à 06:00',
       'sepa-batches': 'chaque nuit à 02:00',
       'accounting-export': 'chaque nuit à 03:00',
       'information-reminders': 'chaque jour à 08:00',

@@ -4,7 +4,7 @@ import type { Db } from '../../db/types';
 import type { BlobStore } from '../../files/storage';
 import type { Logger } from '../../logger';
 import type { Clock } from '../../shared/clock';
-import type { FunderFileRepository } from '../files-repository';
+import type { FunderFileRepository, FunderFileRow } from '../files-repository';
 import { toJsonLines } from '../formats/jsonl';
 import { buildManifest } from '../formats/manifest';
 import { dataFileName, manifestName, type Flow } from '../formats/names';
@@ -26,6 +26,8 @@ export interface PreparedFile {
   records: number;
   sha256: string;
   totals: Record<string, number> | null;
+  dataBlobId: string;
+  manifestBlobId: string;
 }
 
 export interface Delivery {
@@ -150,58 +152,83 @@ export class OutboundSender {
       records: manifest.enregistrements,
       sha256: manifest.sha256,
       totals: input.totals ?? null,
+      dataBlobId: dataBlob.id,
+      manifestBlobId: manifestBlob.id,
     };
   }
 
-  /** Puts every prepared file on the funder's server, oldest first. */
+  /** An outbound file as `prepare` described it, read back (the jobs list the files a flow made). */
+  async describe(fileId: string): Promise<PreparedFile | null> {
+    const row = await this.files.find(this.db, fileId);
+    if (!row || row.direction !== 'out' || row.flow === 'ORIENTATIONS' || !row.data_blob_id || !row.manifest_blob_id) return null;
+    return {
+      fileId: row.id,
+      flow: row.flow,
+      file: row.name,
+      manifest: manifestName(row.name),
+      records: row.records,
+      sha256: row.sha256,
+      totals: row.totals,
+      dataBlobId: row.data_blob_id,
+      manifestBlobId: row.manifest_blob_id,
+    };
+  }
+
+  /**
+   * Puts every prepared file on the funder's server, oldest first. One delivery at a time (a lock
+   * held until it ends): two at once would both see a name absent and write the same `.part`.
+   */
   async deliver(): Promise<Delivery[]> {
-    const pending = await this.files.toDeliver(this.db);
-    if (pending.length === 0) return [];
-    const transport = this.transport();
-    const deliveries: Delivery[] = [];
-    try {
-      let onServer: Set<string>;
+    return this.db.transaction(async (trx) => {
+      await trx.raw('select pg_advisory_xact_lock(hashtext(?))', ['entraide:funder-deliver']);
+      const pending = await this.files.toDeliver(trx);
+      if (pending.length === 0) return [];
+      const transport = this.transport();
       try {
-        onServer = new Set(await transport.list('depot'));
-      } catch (error) {
-        if (!(error instanceof TransportError)) throw error;
-        this.logger.warn('funder server not reached', { error: error.message });
-        return pending.map((file) => ({ file: file.name, status: 'prepare', problem: error.message }));
-      }
-      for (const file of pending) {
+        let onServer: Set<string>;
         try {
-          for (const [name, blobId] of [
-            [file.name, file.data_blob_id],
-            [manifestName(file.name), file.manifest_blob_id],
-          ] as const) {
-            if (onServer.has(name)) continue;
-            const blob = blobId ? await this.blobs.get(this.db, blobId) : null;
-            if (!blob) throw new Error(`contenu de ${name} introuvable`);
-            await transport.put('depot', name, blob.data);
-          }
-          await this.files.markDelivered(this.db, file.id, this.clock.now());
-          await this.audit.record(this.db, SENDER, {
-            entityType: 'funder_file',
-            entityId: file.id,
-            organisationId: null,
-            action: 'delivered',
-            after: { name: file.name },
-          });
-          deliveries.push({ file: file.name, status: 'depose', problem: null });
+          onServer = new Set(await transport.list('depot'));
         } catch (error) {
           if (!(error instanceof TransportError)) throw error;
-          this.logger.warn('funder file not delivered', { file: file.name, error: error.message, retriable: error.retriable });
-          if (error.retriable) {
-            deliveries.push({ file: file.name, status: 'prepare', problem: error.message });
-          } else {
-            await this.files.markFailed(this.db, file.id, error.message);
-            deliveries.push({ file: file.name, status: 'en_echec', problem: error.message });
-          }
+          this.logger.warn('funder server not reached', { error: error.message });
+          return pending.map((file) => ({ file: file.name, status: 'prepare' as const, problem: error.message }));
         }
+        const deliveries: Delivery[] = [];
+        for (const file of pending) deliveries.push(await this.deliverOne(trx, transport, onServer, file));
+        return deliveries;
+      } finally {
+        await transport.close();
       }
-      return deliveries;
-    } finally {
-      await transport.close();
+    });
+  }
+
+  private async deliverOne(trx: Db, transport: FunderTransport, onServer: Set<string>, file: FunderFileRow): Promise<Delivery> {
+    try {
+      for (const [name, blobId] of [
+        [file.name, file.data_blob_id],
+        [manifestName(file.name), file.manifest_blob_id],
+      ] as const) {
+        // on the server already: sent by a run that stopped before noting it
+        if (onServer.has(name)) continue;
+        const blob = blobId ? await this.blobs.get(trx, blobId) : null;
+        if (!blob) throw new Error(`contenu de ${name} introuvable`);
+        await transport.put('depot', name, blob.data);
+      }
+      await this.files.markDelivered(trx, file.id, this.clock.now());
+      await this.audit.record(trx, SENDER, {
+        entityType: 'funder_file',
+        entityId: file.id,
+        organisationId: null,
+        action: 'delivered',
+        after: { name: file.name },
+      });
+      return { file: file.name, status: 'depose', problem: null };
+    } catch (error) {
+      if (!(error instanceof TransportError)) throw error;
+      this.logger.warn('funder file not delivered', { file: file.name, error: error.message, retriable: error.retriable });
+      if (error.retriable) return { file: file.name, status: 'prepare', problem: error.message };
+      await this.files.markFailed(trx, file.id, error.message);
+      return { file: file.name, status: 'en_echec', problem: error.message };
     }
   }
 
