@@ -81,6 +81,52 @@ export class FunderFileRepository {
     await db('funder_files').where({ id, status: 'prepare' }).update({ status: 'en_echec', problem });
   }
 
+  /** Outbound files on the funder's server whose acknowledgement has not been read yet. */
+  async awaitingAcknowledgement(db: Db): Promise<FunderFileRow[]> {
+    return db<FunderFileRow>('funder_files').where({ direction: 'out', status: 'depose' }).whereNull('acknowledged_at').orderBy('created_at');
+  }
+
+  async markAcknowledged(
+    db: Db,
+    id: string,
+    ack: {
+      status: 'accuse' | 'rejete_en_partie' | 'rejete';
+      accepted: number;
+      rejected: number;
+      duplicates: number;
+      problem: string | null;
+      ackBlobId: string;
+    },
+    at: Date,
+  ): Promise<void> {
+    await db('funder_files').where({ id, status: 'depose' }).update({
+      status: ack.status,
+      accepted: ack.accepted,
+      rejected: ack.rejected,
+      duplicates: ack.duplicates,
+      problem: ack.problem,
+      ack_blob_id: ack.ackBlobId,
+      acknowledged_at: at,
+    });
+  }
+
+  async noteProblem(db: Db, id: string, problem: string): Promise<void> {
+    await db('funder_files').where({ id }).update({ problem });
+  }
+
+  /** Files on the funder's server for more than `hours` without an acknowledgement. */
+  async unacknowledgedSince(db: Db, before: Date): Promise<FunderFileRow[]> {
+    return db<FunderFileRow>('funder_files')
+      .where({ direction: 'out', status: 'depose' })
+      .whereNull('acknowledged_at')
+      .where('sent_at', '<', before)
+      .orderBy('sent_at');
+  }
+
+  async markOverdueNotified(db: Db, ids: readonly string[], at: Date): Promise<void> {
+    if (ids.length > 0) await db('funder_files').whereIn('id', ids).whereNull('overdue_notified_at').update({ overdue_notified_at: at });
+  }
+
   async list(db: Db, filter: { direction?: FileDirection; flow?: Flow } = {}, limit = 100): Promise<FunderFileRow[]> {
     const q = db<FunderFileRow>('funder_files').orderBy('created_at', 'desc').limit(limit);
     if (filter.direction) void q.where('direction', filter.direction);

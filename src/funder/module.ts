@@ -16,6 +16,8 @@ import { type DossierOpeners, type IdentityMatcher, OrientationFollowUp } from '
 import { OrientationIntake } from './orientations/intake';
 import { OrientationQueue } from './orientations/queue';
 import { OrientationRepository } from './orientations/repository';
+import { AcknowledgementReader } from './outbound/acknowledgement-reader';
+import { FunderRecordRepository } from './outbound/records-repository';
 import { OutboundSender } from './outbound/sender';
 import { FunderReporting } from './reporting/service';
 import { createFunderTransport } from './transport';
@@ -62,6 +64,16 @@ export function createFunderModule(deps: {
     clock: deps.clock,
     logger: deps.logger,
   });
+  const funderAcknowledgements = new AcknowledgementReader({
+    db: deps.db,
+    transport: () => createFunderTransport(deps.transport),
+    files,
+    records: new FunderRecordRepository(),
+    blobs: deps.blobs,
+    audit: deps.audit,
+    clock: deps.clock,
+    logger: deps.logger,
+  });
   const orientationQueue = new OrientationQueue({
     db: deps.db,
     orientations,
@@ -92,5 +104,15 @@ export function createFunderModule(deps: {
     logger: deps.logger,
   });
   const funderReporting = new FunderReporting({ db: deps.db, clock: deps.clock, outbound: funderOutbound });
-  return { orientationIntake, orientationQueue, orientationFollowUp, funderOutbound, funderLedger, funderBilling, funderBillingSettings, funderReporting };
+  return {
+    orientationIntake,
+    orientationQueue,
+    orientationFollowUp,
+    funderOutbound,
+    funderAcknowledgements,
+    funderLedger,
+    funderBilling,
+    funderBillingSettings,
+    funderReporting,
+  };
 }

@@ -95,3 +95,64 @@ describe('outbound files', () => {
     expect(onServer()).toContain(file.manifest);
   });
 });
+
+describe('the funder’s acknowledgements of our files', () => {
+  const ack = (name: string, lines: object[]) =>
+    fs.writeFileSync(path.join(server.root, 'retour', `ACK_${name}`), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+  const records = (fileId: string) => t.ctx.knex('funder_records').where({ file_id: fileId }).orderBy('record_id');
+  const read = () => t.ctx.services.funderAcknowledgements.run();
+
+  it('keeps every record of a file that leaves, « envoyé », linked to the file', async () => {
+    const file = await prepare([event('A-1'), event('A-2')]);
+    expect((await records(file.fileId)).map((r: { record_id: string; status: string; sendings: number }) => [r.record_id, r.status, r.sendings])).toEqual([
+      ['A-1', 'envoye', 1],
+      ['A-2', 'envoye', 1],
+    ]);
+    await t.ctx.services.funderOutbound.deliver();
+  });
+
+  it('marks the file and each record as the acknowledgement says, the rejected ones with their code and message, in one go', async () => {
+    const file = await prepare([event('A-10'), event('A-11'), event('A-12')]);
+    await t.ctx.services.funderOutbound.deliver();
+    // nothing yet: the file waits for its acknowledgement
+    expect(await read()).toEqual([]);
+    ack(file.file, [
+      { fichier: file.file, statut: 'recu', recu_le: '2026-12-02T08:00:00+01:00' },
+      { id: 'A-10', statut: 'accepte' },
+      { id: 'A-11', statut: 'rejete', code: 'INCONNU', message: 'orientation_asd : dossier inconnu' },
+      { id: 'A-12', statut: 'doublon', code: 'DOUBLON', message: 'déjà reçu' },
+    ]);
+    expect(await read()).toEqual([{ file: file.file, status: 'rejete_en_partie', accepted: 1, rejected: 1, duplicates: 1, problem: null }]);
+    const row = await t.ctx.knex('funder_files').where({ id: file.fileId }).first();
+    expect(row).toMatchObject({ status: 'rejete_en_partie', accepted: 1, rejected: 1, duplicates: 1 });
+    expect(row.acknowledged_at).not.toBeNull();
+    expect(row.ack_blob_id).not.toBeNull();
+    expect((await records(file.fileId)).map((r: { record_id: string; status: string; code: string | null }) => [r.record_id, r.status, r.code])).toEqual([
+      ['A-10', 'accepte', null],
+      ['A-11', 'rejete', 'INCONNU'],
+      ['A-12', 'doublon', 'DOUBLON'],
+    ]);
+    // read once: the next run finds nothing new
+    expect(await read()).toEqual([]);
+  });
+
+  it('refuses every record of a file the funder refused whole', async () => {
+    const file = await prepare([event('A-20'), event('A-21')]);
+    await t.ctx.services.funderOutbound.deliver();
+    ack(file.file, [{ fichier: file.file, statut: 'rejete', recu_le: '2026-12-02T08:00:00+01:00', code: 'MANIFESTE', message: 'empreinte fausse' }]);
+    expect(await read()).toMatchObject([{ status: 'rejete', problem: 'MANIFESTE : empreinte fausse' }]);
+    expect((await records(file.fileId)).map((r: { status: string }) => r.status)).toEqual(['rejete', 'rejete']);
+  });
+
+  it('applies nothing of an acknowledgement that breaks its schema, and says why on the file', async () => {
+    const file = await prepare([event('A-30')]);
+    await t.ctx.services.funderOutbound.deliver();
+    ack(file.file, [
+      { fichier: file.file, statut: 'recu', recu_le: '2026-12-02T08:00:00+01:00' },
+      { id: 'A-30', statut: 'perdu' },
+    ]);
+    expect(await read()).toMatchObject([{ status: 'illisible', problem: expect.stringContaining('ligne 2 : statut') as string }]);
+    expect(await t.ctx.knex('funder_files').where({ id: file.fileId }).first()).toMatchObject({ status: 'depose', acknowledged_at: null });
+    expect((await records(file.fileId)).map((r: { status: string }) => r.status)).toEqual(['envoye']);
+  });
+});

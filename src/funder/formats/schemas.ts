@@ -32,8 +32,10 @@ export function schemaProblem(name: SchemaName, value: unknown): string | null {
   const validate = validator(name);
   if (validate(value)) return null;
   const errors = validate.errors ?? [];
-  // oneOf (acknowledgements): the branch errors say more than "must match exactly one schema"
-  const error = errors.find((e) => e.keyword !== 'oneOf') ?? errors[0];
+  // oneOf (acknowledgements): the branch errors say more than "must match exactly one schema", and a
+  // branch that fails only on a missing field is likely the wrong branch: another one's error is the one to tell
+  const branches = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if');
+  const error = branches.find((e) => e.keyword !== 'required') ?? branches[0] ?? errors[0];
   return error ? describe(error) : 'enregistrement invalide';
 }
 

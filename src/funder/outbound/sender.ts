@@ -5,6 +5,7 @@ import type { BlobStore } from '../../files/storage';
 import type { Logger } from '../../logger';
 import type { Clock } from '../../shared/clock';
 import type { FunderFileRepository, FunderFileRow } from '../files-repository';
+import { FunderRecordRepository, type RecordSource } from './records-repository';
 import { toJsonLines } from '../formats/jsonl';
 import { buildManifest } from '../formats/manifest';
 import { dataFileName, manifestName, type Flow } from '../formats/names';
@@ -63,6 +64,7 @@ export class OutboundSender {
   private readonly db: Knex;
   private readonly transport: () => FunderTransport;
   private readonly files: FunderFileRepository;
+  private readonly records = new FunderRecordRepository();
   private readonly blobs: BlobStore;
   private readonly audit: AuditService;
   private readonly clock: Clock;
@@ -89,7 +91,15 @@ export class OutboundSender {
   /** Builds and stores one file of `flow` (call it inside the transaction that decides what it holds). */
   async prepare(
     trx: Db,
-    input: { flow: OutboundFlow; periodStart: string; periodEnd: string; records: readonly OutboundRecord[]; totals?: Record<string, number> },
+    input: {
+      flow: OutboundFlow;
+      periodStart: string;
+      periodEnd: string;
+      records: readonly OutboundRecord[];
+      totals?: Record<string, number>;
+      /** where each record comes from (by record id), for the person who corrects a rejected one */
+      sources?: ReadonlyMap<string, RecordSource>;
+    },
   ): Promise<PreparedFile> {
     for (const record of input.records) {
       const problem = schemaProblem(SCHEMA_OF[input.flow], record);
@@ -137,6 +147,7 @@ export class OutboundSender {
       },
       now,
     );
+    await this.records.sent(trx, input.flow, fileId, input.records, input.sources ?? new Map(), now);
     await this.audit.record(trx, SENDER, {
       entityType: 'funder_file',
       entityId: fileId,
