@@ -132,6 +132,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     logger,
     transport: config.funder.transport,
     ledger: new LedgerRepository(),
+    events,
     settings,
     settingsRepository,
   });

@@ -72,6 +72,7 @@ export function createAidRequestsModule(deps: {
     payments: deps.owed.payments,
     payees: deps.owed.payeeRepository,
     assignedCheck: deps.assignedCheck,
+    events: deps.events,
   });
   return {
     aidRequests,

@@ -8,6 +8,7 @@ import type { AccessLogService } from '../audit/access-log';
 import type { AuditEvent } from '../audit/repository';
 import type { AuditService } from '../audit/service';
 import type { Db } from '../db/types';
+import type { DomainEvents } from '../shared/domain-events';
 import { type AssignedCheck, AssignedReach } from '../permissions/assigned';
 import { normalizeName } from '../households/duplicates/normalize';
 import type { PersonRepository } from '../households/persons-repository';
@@ -73,6 +74,7 @@ export class AidRequestService {
   private readonly payments: PaymentRepository;
   private readonly payees: PayeeRepository;
   private readonly accessLog: AccessLogService;
+  private readonly domainEvents: DomainEvents;
 
   constructor(deps: {
     db: Knex;
@@ -89,7 +91,9 @@ export class AidRequestService {
     payees: PayeeRepository;
     assignedCheck?: AssignedCheck;
     accessLog: AccessLogService;
+    events: DomainEvents;
   }) {
+    this.domainEvents = deps.events;
     this.accessLog = deps.accessLog;
     this.assigned = new AssignedReach({ general: 'requests:read', assigned: 'requests:read-assigned', check: deps.assignedCheck });
     this.db = deps.db;
@@ -209,6 +213,8 @@ export class AidRequestService {
       before: { status: request.status },
       after: { status: m.to, ...m.after },
     });
+    // the funder's follow-up outbox hangs on it (a request from an ASD orientation); nothing runs after the commit
+    await this.domainEvents.emit(trx, 'request.moved', { requestId: request.id, from: request.status, to: m.to, after: m.after ?? {} }, now);
     return eventId;
   }
 

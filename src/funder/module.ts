@@ -16,6 +16,9 @@ import { type DossierOpeners, type IdentityMatcher, OrientationFollowUp } from '
 import { OrientationIntake } from './orientations/intake';
 import { OrientationQueue } from './orientations/queue';
 import { OrientationRepository } from './orientations/repository';
+import type { DomainEvents } from '../shared/domain-events';
+import { FollowUpOutbox } from './followup/outbox';
+import { FollowUpFiles } from './followup/sender';
 import { AcknowledgementReader } from './outbound/acknowledgement-reader';
 import { FunderRecordRepository } from './outbound/records-repository';
 import { OutboundSender } from './outbound/sender';
@@ -39,17 +42,23 @@ export function createFunderModule(deps: {
   transport: FunderTransportConfig;
   /** the closed months and their FEC lines (ECRITURES) */
   ledger: LedgerSource;
+  /** the business events the SUIVI outbox hangs on */
+  events: DomainEvents;
   /** the association's letterhead (invoices) and the settings table (billing settings) */
   settings: SettingsService;
   settingsRepository: SettingsRepository;
 }) {
   const files = new FunderFileRepository();
+  const records = new FunderRecordRepository();
+  const outbox = new FollowUpOutbox(records);
+  outbox.register(deps.events);
   const orientations = new OrientationRepository();
   const orientationIntake = new OrientationIntake({
     db: deps.db,
     transport: () => createFunderTransport(deps.transport),
     files,
     orientations,
+    outbox,
     blobs: deps.blobs,
     audit: deps.audit,
     clock: deps.clock,
@@ -68,7 +77,7 @@ export function createFunderModule(deps: {
     db: deps.db,
     transport: () => createFunderTransport(deps.transport),
     files,
-    records: new FunderRecordRepository(),
+    records,
     blobs: deps.blobs,
     audit: deps.audit,
     clock: deps.clock,
@@ -77,6 +86,7 @@ export function createFunderModule(deps: {
   const orientationQueue = new OrientationQueue({
     db: deps.db,
     orientations,
+    outbox,
     duplicates: deps.duplicates,
     audit: deps.audit,
     accessLog: deps.accessLog,
@@ -91,6 +101,7 @@ export function createFunderModule(deps: {
     accessLog: deps.accessLog,
     clock: deps.clock,
   });
+  const funderFollowUp = new FollowUpFiles({ db: deps.db, clock: deps.clock, records, outbound: funderOutbound });
   const funderLedger = new FunderLedgerFlow({ db: deps.db, ledger: deps.ledger, outbound: funderOutbound });
   const funderBillingSettings = new FunderBillingSettingsStore({ db: deps.db, repository: deps.settingsRepository, audit: deps.audit, clock: deps.clock });
   const funderBilling = new FunderBilling({
@@ -110,6 +121,7 @@ export function createFunderModule(deps: {
     orientationFollowUp,
     funderOutbound,
     funderAcknowledgements,
+    funderFollowUp,
     funderLedger,
     funderBilling,
     funderBillingSettings,

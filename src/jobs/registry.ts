@@ -7,6 +7,7 @@ import { informationReminders } from './definitions/information-reminders';
 import { mailRetry } from './definitions/mail-retry';
 import { backup } from './definitions/backup';
 import { funderBilling } from './definitions/funder-billing';
+import { funderFollowUp } from './definitions/funder-followup';
 import { funderLedger } from './definitions/funder-ledger';
 import { funderOrientations } from './definitions/funder-orientations';
 import { funderReporting } from './definitions/funder-reporting';
@@ -26,6 +27,7 @@ export const JOBS: ReadonlyArray<JobDefinition<Services>> = [
   accessAlerts,
   supportRetention,
   funderOrientations,
+  funderFollowUp,
   funderLedger,
   funderBilling,
   funderReporting,

@@ -314,7 +314,9 @@ export class MissionService {
       if (m.status === 'accepted') {
         if (!(await this.missions.update(trx, m.id, m.version, { status: 'in_progress', started_at: now, adviser_id: m.adviserId ?? actor.userId }, now)))
           throw new ConflictError();
+        await this.events.emit(trx, 'mission.moved', { missionId: m.id, from: m.status, to: 'in_progress' }, now);
       }
+      await this.events.emit(trx, 'mission.session_recorded', { missionId: m.id, heldOn: s.heldOn, minutes: s.durationMinutes }, now);
       await this.audit.record(trx, actor, {
         entityType: 'mission',
         entityId: m.id,
@@ -541,6 +543,8 @@ export class MissionService {
         before: c.before ?? null,
         after: c.after,
       });
+      if (typeof c.patch.status === 'string' && c.patch.status !== m.status)
+        await this.events.emit(trx, 'mission.moved', { missionId: m.id, from: m.status, to: c.patch.status }, this.clock.now());
       // a closing change is announced: the appointments call themselves off (their mails leave after the commit)
       if (CLOSED_STATUSES.includes(c.patch.status as MissionStatus))
         afterCommit.push(...(await this.events.emit(trx, 'mission.closed', { actor, missionId: m.id, organisationId: m.organisationId }, this.clock.now())));

@@ -15,8 +15,8 @@ export interface EventPayment {
 
 /**
  * The business events several areas react to, by name, with what they carry. An area announces
- * one inside its transaction; the areas that hang on it (the ledger today, the funder's follow-up
- * outbox and the fund movements next) are registered at the root, never called by hand.
+ * one inside its transaction; the areas that hang on it (the ledger, the funder's follow-up outbox,
+ * the appointments) are registered at the root, never called by hand.
  */
 export interface DomainEventMap {
   /** A decision granting an aid was validated: its instalments are scheduled. */
@@ -36,6 +36,12 @@ export interface DomainEventMap {
   'instalments.cancelled': { requestId: string; reference: string; payments: EventPayment[]; reason: string; by: string };
   /** A mission was completed or interrupted. */
   'mission.closed': { actor: Actor; missionId: string; organisationId: string };
+  /** A request changed status (filed, information asked, decided…); `after` is what its audit line says of the change. */
+  'request.moved': { requestId: string; from: string; to: string; after: Record<string, unknown> };
+  /** A mission changed status (accepted, declined, started, completed, interrupted). */
+  'mission.moved': { missionId: string; from: string; to: string };
+  /** A session was held with the household. */
+  'mission.session_recorded': { missionId: string; heldOn: string; minutes: number };
 }
 
 export type DomainEventName = keyof DomainEventMap;

@@ -64,9 +64,10 @@ export async function grantedRequest(
   services: Services,
   knex: Knex,
   world: World,
-  o: { aqId: string; householdId: string; amountCents: number; instalments: number; firstDueDate: string },
+  o: { aqId: string; householdId: string; amountCents: number; instalments: number; firstDueDate: string; orientationAsd?: string },
 ): Promise<string> {
   const id = await insertRequest(knex, {
+    ...(o.orientationAsd ? { orientationAsd: o.orientationAsd } : {}),
     organisationId: world.landlordA.id,
     householdId: o.householdId,
     aidTypeId: o.aqId,

@@ -29,6 +29,8 @@ export interface RequestOverrides {
   assignedTo?: string;
   agencyId?: string;
   tenantName?: string;
+  /** the ASD case number of the orientation it comes from */
+  orientationAsd?: string;
 }
 
 /** A draft request of a landlord for one of its households, with a plausible situation snapshot. */
@@ -69,6 +71,7 @@ export async function insertRequest(knex: Knex, o: RequestOverrides): Promise<st
       aid_type_version_id: versionId ?? null,
       submitted_at: submitted ? new Date('2026-11-10T10:00:00Z') : null,
       assigned_to: o.assignedTo ?? null,
+      orientation_asd: o.orientationAsd ?? null,
       payee_kind: 'landlord',
       payee_name: 'Bailleur Alpha',
       payee_iban: 'FR7630006000011234567890189',

@@ -7,6 +7,7 @@ describe('a job schedule in French words', () => {
     expect(words).toEqual({
       backup: 'chaque nuit à 01:30',
       'funder-orientations': 'toutes les 15 minutes',
+      'funder-followup': 'chaque jour à 06:00',
       'funder-ledger': 'chaque jour à 06:30',
       'funder-billing': 'le 2 de chaque mois à 06:00',
       'funder-reporting': 'le 3 de chaque mois à 06:00',

@@ -12,6 +12,7 @@ import { manifestProblem, recordCount, sha256Hex } from '../formats/manifest';
 import { acknowledgementName, manifestName, parseDataFileName } from '../formats/names';
 import { schemaProblem } from '../formats/schemas';
 import { TransportError, type FunderTransport } from '../transport/transport';
+import type { FollowUpOutbox } from '../followup/outbox';
 import type { OrientationRepository } from './repository';
 
 const INTAKE: SystemActor = { userId: null, name: 'Tâche funder-orientations' };
@@ -63,6 +64,7 @@ export class OrientationIntake {
   private readonly transport: () => FunderTransport;
   private readonly files: FunderFileRepository;
   private readonly orientations: OrientationRepository;
+  private readonly outbox: FollowUpOutbox;
   private readonly blobs: BlobStore;
   private readonly audit: AuditService;
   private readonly clock: Clock;
@@ -73,6 +75,7 @@ export class OrientationIntake {
     transport: () => FunderTransport;
     files: FunderFileRepository;
     orientations: OrientationRepository;
+    outbox: FollowUpOutbox;
     blobs: BlobStore;
     audit: AuditService;
     clock: Clock;
@@ -82,6 +85,7 @@ export class OrientationIntake {
     this.transport = deps.transport;
     this.files = deps.files;
     this.orientations = deps.orientations;
+    this.outbox = deps.outbox;
     this.blobs = deps.blobs;
     this.audit = deps.audit;
     this.clock = deps.clock;
@@ -208,6 +212,7 @@ export class OrientationIntake {
           record: record as unknown as Record<string, unknown>,
           received_at: now,
         });
+        await this.outbox.orientation(trx, id, record.orientation_asd, 'orientation_recue', now);
         await this.audit.record(trx, INTAKE, {
           entityType: 'funder_orientation',
           entityId: id,

@@ -6,6 +6,7 @@ import type { DuplicateCheck, DuplicateService } from '../../households/duplicat
 import { type Actor, inScope, scopeFor } from '../../permissions';
 import type { Clock } from '../../shared/clock';
 import { ConflictError, NotFoundError } from '../../shared/errors';
+import type { FollowUpOutbox } from '../followup/outbox';
 import type { OrientationRow, OrientationRepository, OrientationStatus } from './repository';
 
 export const CLOSE_REASONS = ['hors_parc_adherent', 'injoignable', 'besoin_couvert', 'refus_menage', 'autre'] as const;
@@ -60,6 +61,7 @@ const view = (r: OrientationRow & { organisation_name: string }): OrientationVie
 export class OrientationQueue {
   private readonly db: Knex;
   private readonly orientations: OrientationRepository;
+  private readonly outbox: FollowUpOutbox;
   private readonly duplicates: DuplicateService;
   private readonly audit: AuditService;
   private readonly accessLog: AccessLogService;
@@ -68,6 +70,7 @@ export class OrientationQueue {
   constructor(deps: {
     db: Knex;
     orientations: OrientationRepository;
+    outbox: FollowUpOutbox;
     duplicates: DuplicateService;
     audit: AuditService;
     accessLog: AccessLogService;
@@ -75,6 +78,7 @@ export class OrientationQueue {
   }) {
     this.db = deps.db;
     this.orientations = deps.orientations;
+    this.outbox = deps.outbox;
     this.duplicates = deps.duplicates;
     this.audit = deps.audit;
     this.accessLog = deps.accessLog;
@@ -116,6 +120,7 @@ export class OrientationQueue {
       const now = this.clock.now();
       const changed = await this.orientations.close(trx, id, input.version, { reason: input.reason, by: actor.userId, at: now });
       if (!changed) throw new ConflictError();
+      await this.outbox.orientation(trx, id, before.orientationAsd, 'orientation_close', now, input.reason);
       await this.audit.record(trx, actor, {
         entityType: 'funder_orientation',
         entityId: id,

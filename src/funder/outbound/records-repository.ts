@@ -44,6 +44,13 @@ export class FunderRecordRepository {
       .limit(limit);
   }
 
+  /** A waiting record that breaks its schema: refused here, before it leaves, for a person to see. */
+  async refuseBeforeSending(db: Db, id: string, problem: string, now: Date): Promise<void> {
+    await db('funder_records')
+      .where({ id, status: 'a_envoyer' })
+      .update({ status: 'rejete', code: 'SCHEMA', message: `refusé avant l’envoi : ${problem}`.slice(0, 500), updated_at: now });
+  }
+
   /** Adds one record to the outbox (an event of the business transaction); a second with the same id is ignored. */
   async enqueue(db: Db, flow: Flow, payload: { id: string } & Record<string, unknown>, source: RecordSource | null, now: Date): Promise<void> {
     await db('funder_records')

@@ -49,6 +49,9 @@ export class OutboundRecordInvalid extends Error {
   }
 }
 
+/** Why a record of a flow cannot leave (its schema), or null. */
+export const recordProblem = (flow: OutboundFlow, record: unknown): string | null => schemaProblem(SCHEMA_OF[flow], record);
+
 const SENDER: SystemActor = { userId: null, name: 'Échanges Action Logement' };
 
 /**
