@@ -1,5 +1,6 @@
 import { STATUS_LABELS as REQUEST_STATUS_LABELS } from './aid-requests/state-machine';
 import { CONSENT_MODES, ORIENTATION_CAUSES, ORIENTATION_CLOSE_REASONS, ORIENTATION_NEEDS, ORIENTATION_STATUS_LABELS } from './funder/labels';
+import { ACK_CODE_LABELS, FILE_STATUS_LABELS, FLOW_LABELS, RECORD_STATUS_LABELS as FUNDER_RECORD_STATUS_LABELS } from './funder/exchanges/labels';
 import { DECISION_KINDS, REFUSAL_REASONS } from './aid-requests/instruction/schemas';
 import { CAUSES, CONSENT_METHODS } from './aid-requests/filing/schemas';
 import { DOCUMENT_KINDS, PAYEE_KINDS } from './aid-types/rules';
@@ -106,4 +107,8 @@ export const LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> 
   orientation_need: ORIENTATION_NEEDS,
   orientation_cause: ORIENTATION_CAUSES,
   orientation_consent: CONSENT_MODES,
+  funder_file_status: FILE_STATUS_LABELS,
+  funder_record_status: FUNDER_RECORD_STATUS_LABELS,
+  funder_ack_code: ACK_CODE_LABELS,
+  funder_flow: FLOW_LABELS,
 };

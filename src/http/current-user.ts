@@ -32,6 +32,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: urls.requests(), label: 'Demandes', permission: 'requests:read' },
   { href: urls.missions(), label: 'Accompagnement', permission: 'missions:read' },
   { href: urls.orientations(), label: 'Orientations ASD', permission: 'orientations:read' },
+  { href: urls.exchanges(), label: 'Échanges', permission: 'exchanges:read' },
   { href: urls.payments(), label: 'Paiements', permission: 'payments:read' },
   { href: urls.accounting(), label: 'Comptabilité', permission: 'accounting:read' },
   { href: urls.households(), label: 'Ménages', permission: 'households:read' },

@@ -93,6 +93,10 @@ const GRANTS = {
   // orientations from Action Logement's ASD service: the association takes them up; a landlord sees and takes up its tenants'
   'orientations:read': { admin: 'all', operator: 'all', landlord_admin: 'own', landlord_instructor: 'own' },
   'orientations:manage': { admin: 'all', operator: 'all', landlord_admin: 'own', landlord_instructor: 'own' },
+  // the files exchanged with Action Logement (both ways) and the records it refused: the association follows them, the auditor reads them
+  'exchanges:read': { admin: 'all', operator: 'all', auditor: 'all' },
+  // put a refused record back to leave again, deposit again the files left waiting
+  'exchanges:manage': { admin: 'all', operator: 'all' },
   // GDPR rights requests (access, rectification, erasure…): the register and the export of a person's data
   'rights:manage': { admin: 'all' },
 } as const satisfies Record<string, Partial<Record<Role, Reach>>>;

@@ -50,6 +50,8 @@ const PERSONAL_READS: Record<string, PersonalRead> = {
   // the household form prefilled from the orientation: the orientation is read to fill it
   '/orientations/:id/menage': { persona: 'operator', action: 'orientation.view', status: 302 },
   '/admin/droits/:id/donnees.json': { persona: 'admin', action: 'person.export' },
+  // a file exchanged with Action Logement, downloaded: an ORIENTATIONS file names the people oriented (every part and flow traced alike)
+  '/echanges/fichiers/:id/:part': { persona: 'operator', action: 'funder_file.download' },
 };
 
 /** The other GET routes, by reason they show no one's personal data record by record. */
@@ -138,6 +140,8 @@ const NOT_PERSONAL: Record<string, readonly string[]> = {
     '/healthz',
     '/readyz',
   ],
+  'exchanges with Action Logement: files, counts, control totals and record ids, codes and messages (SUIVI, FACTURATION hold ASD case numbers and references, never a name; an orientation’s person is read on its own page)':
+    ['/echanges', '/echanges/fichiers/:id'],
   'the household’s own appointment link (no account: the link is the household’s)': ['/rdv/:token'],
 };
 

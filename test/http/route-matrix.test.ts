@@ -24,6 +24,8 @@ const SUBMITTED_A: Expectation = { allowed: ['admin', 'operator', 'adminA', 'ins
 const SUBMITTED_A_OR_ADVISER: Expectation = { ...SUBMITTED_A, otherOrganisation: ['adminB', 'social_adviser'] };
 /** The draft of landlord A: only its landlord reaches the filing steps. */
 const DRAFT_STEP: Expectation = { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] };
+/** The exchanges with Action Logement: read by the association's instructors and its auditor (no person's data on the pages). */
+const EXCHANGE_READERS: Persona[] = ['admin', 'operator', 'auditor'];
 const MISSION_READERS: Persona[] = ['admin', 'operator', 'social_adviser', 'adminA', 'instructorA', 'adminB'];
 const MISSION_ORDERERS: Persona[] = ['admin', 'operator', 'adminA', 'instructorA', 'adminB'];
 const MISSION_WORKERS: Persona[] = ['admin', 'operator', 'social_adviser'];
@@ -199,6 +201,12 @@ const ROUTES: Record<string, Expectation> = {
   'POST /orientations/:id/cloture': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   'GET /orientations/:id/menage': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   'POST /orientations/:id/suite': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  // the files exchanged with Action Logement: the association reads them, its auditor too; admins and operators act on them
+  'GET /echanges': { allowed: EXCHANGE_READERS },
+  'GET /echanges/fichiers/:id': { allowed: EXCHANGE_READERS },
+  'GET /echanges/fichiers/:id/:part': { allowed: EXCHANGE_READERS },
+  'POST /echanges/enregistrements/:id/renvoyer': { allowed: INSTRUCTORS },
+  'POST /echanges/deposer': { allowed: INSTRUCTORS },
   'GET /admin/droits': { allowed: ['admin'] },
   'POST /admin/droits': { allowed: ['admin'] },
   'GET /admin/droits/nouvelle': { allowed: ['admin'] },

@@ -48,6 +48,8 @@ describe('permission module', () => {
         'mission-types:manage',
         'orientations:read',
         'orientations:manage',
+        'exchanges:read',
+        'exchanges:manage',
         'rights:manage',
       ],
       operator: [
@@ -72,6 +74,8 @@ describe('permission module', () => {
         'missions:work',
         'orientations:read',
         'orientations:manage',
+        'exchanges:read',
+        'exchanges:manage',
       ],
       social_adviser: ['home:view', 'account:manage', 'households:read-assigned', 'requests:read-assigned', 'missions:read', 'missions:work'],
       accountant: [
@@ -84,7 +88,7 @@ describe('permission module', () => {
         'accounting:manage',
         'accounting:close',
       ],
-      auditor: ['home:view', 'account:manage', 'dashboard:view'],
+      auditor: ['home:view', 'account:manage', 'dashboard:view', 'exchanges:read'],
       landlord_admin: [
         'home:view',
         'account:manage',

@@ -62,7 +62,7 @@ export interface RouteWorld {
   attachmentId: string;
   decisionId: string;
   filterId: string;
-  /** Payments: a bank account with its RIB, a supplier, a debtor account, an approved batch and its paid payment, job runs, ledger, mission… */
+  /** Payments: a bank account with its RIB, a supplier, a debtor account, an approved batch and its paid payment, job runs, ledger, mission, a file sent to the funder and a record it refused… */
   pay: Record<string, string>;
   params: Record<string, string>;
   /** A blob any record may point to. */
@@ -362,6 +362,51 @@ export async function buildRouteWorld(knex: Knex): Promise<RouteWorld> {
     })
     .returning('id');
   pay.orientation = (orientation as { id: string }).id;
+  // a SUIVI file sent to Action Logement, with its data and manifest, and one of its records the funder refused
+  const [outFile] = await knex('funder_files')
+    .insert({
+      direction: 'out',
+      name: 'ENTRAIDE_SUIVI_20261120_000001.jsonl',
+      flow: 'SUIVI',
+      sender: 'ENTRAIDE',
+      sequence: 1,
+      period_start: '2026-11-20',
+      period_end: '2026-11-20',
+      status: 'rejete_en_partie',
+      records: 1,
+      rejected: 1,
+      sha256: '1'.repeat(64),
+      data_blob_id: (blob as { id: string }).id,
+      manifest_blob_id: (blob as { id: string }).id,
+      totals: JSON.stringify({ montant_centimes: 1000 }),
+      sent_at: new Date('2026-11-20T10:00:00Z'),
+      acknowledged_at: new Date('2026-11-20T12:00:00Z'),
+    })
+    .returning('id');
+  pay.funderFile = (outFile as { id: string }).id;
+  const [funderRecord] = await knex('funder_records')
+    .insert({
+      flow: 'SUIVI',
+      record_id: 'S-ROUTES-1',
+      orientation_asd: 'ASD-2026-000001',
+      source_type: 'mission',
+      source_id: pay.mission,
+      payload: JSON.stringify({
+        id: 'S-ROUTES-1',
+        orientation_asd: 'ASD-2026-000001',
+        horodatage: '2026-11-20T09:00:00Z',
+        evenement: 'accompagnement_termine',
+      }),
+      status: 'rejete',
+      code: 'INCONNU',
+      message: 'orientation_asd : dossier inconnu',
+      file_id: pay.funderFile,
+      sendings: 1,
+      created_at: new Date('2026-11-20T09:00:00Z'),
+      updated_at: new Date('2026-11-20T12:00:00Z'),
+    })
+    .returning('id');
+  pay.funderRecord = (funderRecord as { id: string }).id;
   const [appointment] = await knex('appointments')
     .insert({
       mission_id: pay.mission,
@@ -424,6 +469,8 @@ export function concreteUrl(w: RouteWorld, path: string): string {
   if (path === '/admin/taches/:job/lancer') return path.replace(':job', 'mail-retry');
   if (path.startsWith('/admin/droits/:id')) return path.replace(':id', pay.rightsRequest as string);
   if (path.startsWith('/orientations/:id')) return path.replace(':id', pay.orientation as string);
+  if (path.startsWith('/echanges/fichiers/:id')) return path.replace(':id', pay.funderFile as string).replace(':part', 'donnees');
+  if (path.startsWith('/echanges/enregistrements/:id')) return path.replace(':id', pay.funderRecord as string);
   if (path.startsWith('/admin/taches/:id')) return path.replace(':id', pay.doneRun as string).replace(':index', '0');
   if (path === '/demandes/:id/annuler-echeances') return path.replace(':id', w.submittedId);
   if (path.includes(':agencyId')) return path.replace(':id/agences/:agencyId', params[':id/agences/:agencyId'] as string);
