@@ -7,13 +7,15 @@ import { type DemoLogin, seedDemo } from './demo';
 import { seedDemoRequests } from './demo-requests';
 import { seedDemoMissions } from './demo-missions';
 import { seedDemoRights } from './demo-rights';
+import { seedDemoFunder } from './demo-funder';
 import { paymentHistoryEvents, seedDemoBankAccounts } from './demo-payments';
 import { DEMO_SEED } from './demo-state';
 
 /**
  * The whole demo: organisations, people and catalogue, bank accounts, then requests in every
  * status filed and instructed through the services, the payment batches of the oldest grant, and
- * support missions in every status with the adviser's appointments. Its mails are only stored
+ * support missions in every status with the adviser's appointments, the exchanges with Action
+ * Logement (last month's files, today's orientations waiting in `retour`). Its mails are only stored
  * (never sent to the demo addresses).
  *
  * One transaction: the services run on it (theirs become savepoints), and its `seed_runs` row is
@@ -28,6 +30,7 @@ export async function loadDemo(db: Database, config: Config, logger: Logger, now
     await seedDemoRequests(services, clock, now, paymentHistoryEvents(services, clock, now));
     await seedDemoMissions(services, clock, now);
     await seedDemoRights(services, clock, now);
+    await seedDemoFunder(services, clock, now);
     await trx('seed_runs').insert({ name: DEMO_SEED, completed_at: new Date(), clock_at: now });
     return logins;
   });

@@ -67,6 +67,7 @@ export const JOB_COUNT_LABELS = {
   secret: 'cases secrètes',
   events: 'événements',
   acknowledgements: 'accusés lus',
+  unacknowledged: 'fichiers sans accusé depuis 48 h signalés',
 } as const;
 
 /**

@@ -136,7 +136,18 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     settings,
     settingsRepository,
   });
-  const { jobs } = createJobsModule({ ...base, accounts, organisationRepository, mailer, mails, blobs, audit, logger, baseUrl: config.baseUrl });
+  const { jobs, funderOverdueNotice } = createJobsModule({
+    ...base,
+    accounts,
+    organisationRepository,
+    mailer,
+    mails,
+    blobs,
+    audit,
+    logger,
+    baseUrl: config.baseUrl,
+    claimUnacknowledgedFunderFiles: (trx, sentBefore, now) => funder.funderOutbound.claimUnacknowledged(trx, sentBefore, now),
+  });
 
   const services = {
     config,
@@ -174,6 +185,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     appointments: missionsModule.appointments,
     supportRetention: missionsModule.supportRetention,
     ...funder,
+    funderOverdueNotice,
     ...createAccessWatchModule({ ...base, organisationRepository, accounts, mailer, logger, baseUrl: config.baseUrl }),
     ...createRightsModule({ ...base, audit, accessLog, cipher }),
     ...createDashboardModule({ ...base, settings }),

@@ -114,17 +114,16 @@ export class FunderFileRepository {
     await db('funder_files').where({ id }).update({ problem });
   }
 
-  /** Files on the funder's server for more than `hours` without an acknowledgement. */
-  async unacknowledgedSince(db: Db, before: Date): Promise<FunderFileRow[]> {
-    return db<FunderFileRow>('funder_files')
+  /** Outbound files on the server since before `sentBefore`, unacknowledged and not flagged yet: flagged at `at`, their names returned. */
+  async claimOverdue(db: Db, sentBefore: Date, at: Date): Promise<string[]> {
+    const rows = await db('funder_files')
       .where({ direction: 'out', status: 'depose' })
       .whereNull('acknowledged_at')
-      .where('sent_at', '<', before)
-      .orderBy('sent_at');
-  }
-
-  async markOverdueNotified(db: Db, ids: readonly string[], at: Date): Promise<void> {
-    if (ids.length > 0) await db('funder_files').whereIn('id', ids).whereNull('overdue_notified_at').update({ overdue_notified_at: at });
+      .whereNull('overdue_notified_at')
+      .where('sent_at', '<', sentBefore)
+      .update({ overdue_notified_at: at })
+      .returning<Array<{ name: string }>>('name');
+    return rows.map((r) => r.name).sort();
   }
 
   async list(db: Db, filter: { direction?: FileDirection; flow?: Flow } = {}, limit = 100): Promise<FunderFileRow[]> {

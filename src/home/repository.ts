@@ -1,5 +1,6 @@
 import { type RequestScope, visibleRequests } from '../aid-requests/repository';
 import type { Db } from '../db/types';
+import type { Scope } from '../permissions';
 
 /** A count as PostgreSQL returns it (a bigint, so a string), 0 when absent. */
 const count = (n: string | number | null | undefined): number => Number(n ?? 0);
@@ -55,6 +56,25 @@ export class HomeRepository {
   }
 
   /** Among these jobs, those whose latest run (latest period) failed: one index probe per job. */
+  /** ASD orientations waiting to be taken, for the whole association or one landlord. */
+  async orientationsWaiting(db: Db, scope: Scope): Promise<number> {
+    const q = db('funder_orientations').where({ status: 'a_traiter' });
+    if (!scope.all) void q.where('organisation_id', scope.organisationId);
+    const row = await q.count<Array<{ n: string }>>('* as n').first();
+    return count(row?.n);
+  }
+
+  /** Files on the funder's server since before `before` and still without its acknowledgement. */
+  async funderFilesUnacknowledged(db: Db, before: Date): Promise<number> {
+    const row = await db('funder_files')
+      .where({ direction: 'out', status: 'depose' })
+      .whereNull('acknowledged_at')
+      .where('sent_at', '<', before)
+      .count<Array<{ n: string }>>('* as n')
+      .first();
+    return count(row?.n);
+  }
+
   async jobsLastFailed(db: Db, jobs: readonly string[]): Promise<number> {
     if (jobs.length === 0) return 0;
     const { rows } = await db.raw<{ rows: Array<{ n: string }> }>(

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { RequestListRepository } from '../aid-requests/lists/repository';
 import type { AidRequestService } from '../aid-requests/service';
+import { ACKNOWLEDGEMENT_DUE_HOURS } from '../funder/agreement';
 import { type Actor, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
 import { addDays, addMonths, parisDate, parisDateTime } from '../shared/dates';
@@ -9,14 +10,33 @@ import type { HomeRepository } from './repository';
 /** A backup older than this is an alert on the administrators' home. */
 export const BACKUP_MAX_AGE_HOURS = 36;
 
+/** A file sent to Action Logement and not acknowledged after this many hours is flagged (interface agreement §3). */
+export const FUNDER_ACK_MAX_HOURS = ACKNOWLEDGEMENT_DUE_HOURS;
+
 /** How many finished months back the periods page offers to close (the same window here). */
 const CLOSABLE_MONTHS = 18;
 
 /** What each role has to do now, as counts (the home page words them). */
 export type HomeTodos =
-  | { kind: 'landlord'; awaiting: number; drafts: number; account: { confirmed: boolean; pending: boolean } | null; invited: number | null }
-  | { kind: 'operator'; toTake: number; mine: number; answers: number; toValidate: number }
-  | { kind: 'admin'; toValidate: number; accountReviews: number; failedJobs: number; lastBackup: Date | null; backupStale: boolean }
+  | {
+      kind: 'landlord';
+      awaiting: number;
+      drafts: number;
+      orientations: number;
+      account: { confirmed: boolean; pending: boolean } | null;
+      invited: number | null;
+    }
+  | { kind: 'operator'; toTake: number; mine: number; answers: number; toValidate: number; orientations: number }
+  | {
+      kind: 'admin';
+      toValidate: number;
+      accountReviews: number;
+      failedJobs: number;
+      lastBackup: Date | null;
+      backupStale: boolean;
+      orientations: number;
+      funderUnacknowledged: number;
+    }
   | { kind: 'accountant'; toApprove: number; toTransmit: number; closablePeriods: number }
   | { kind: 'adviser'; today: number; writeUp: { total: number; items: Array<{ missionId: string; missionReference: string; startsAt: Date }> } }
   | { kind: 'none' };
@@ -61,6 +81,7 @@ export class HomeService {
           mine: queue.mes_dossiers,
           answers: await this.repository.answersReceived(this.db, actor.userId),
           toValidate: queue.a_valider,
+          orientations: await this.repository.orientationsWaiting(this.db, scopeFor(actor, 'orientations:read')),
         };
       }
       case 'admin': {
@@ -75,6 +96,8 @@ export class HomeService {
           failedJobs: await this.repository.jobsLastFailed(this.db, this.jobNames()),
           lastBackup,
           backupStale: !lastBackup || now.getTime() - lastBackup.getTime() > BACKUP_MAX_AGE_HOURS * 3_600_000,
+          orientations: await this.repository.orientationsWaiting(this.db, scopeFor(actor, 'orientations:read')),
+          funderUnacknowledged: await this.repository.funderFilesUnacknowledged(this.db, new Date(now.getTime() - FUNDER_ACK_MAX_HOURS * 3_600_000)),
         };
       }
       case 'accountant': {
@@ -100,7 +123,10 @@ export class HomeService {
   }
 
   private async landlord(actor: Actor): Promise<HomeTodos> {
-    const requests = await this.repository.landlordRequests(this.db, this.aidRequests.scope(actor));
+    const requests = {
+      ...(await this.repository.landlordRequests(this.db, this.aidRequests.scope(actor))),
+      orientations: await this.repository.orientationsWaiting(this.db, scopeFor(actor, 'orientations:read')),
+    };
     if (actor.role !== 'landlord_admin') return { kind: 'landlord', ...requests, account: null, invited: null };
     const own = scopeFor(actor, 'bank-accounts:own');
     const users = scopeFor(actor, 'users:manage');

@@ -1,7 +1,7 @@
 import { can, type Actor, type Permission } from '../permissions';
 import { formatDateTime } from '../shared/format';
 import { urls } from '../urls';
-import { BACKUP_MAX_AGE_HOURS, type HomeTodos } from './service';
+import { BACKUP_MAX_AGE_HOURS, FUNDER_ACK_MAX_HOURS, type HomeTodos } from './service';
 
 /** One line of "À faire": its words, and the list showing those items when there are some and the person may open it. */
 export interface TodoLine {
@@ -24,6 +24,15 @@ export function todoLines(actor: Pick<Actor, 'role'>, t: HomeTodos): TodoLine[] 
     href: link(count, permission, href),
   });
   const queue = (tab: string) => `${urls.queue()}?onglet=${tab}`;
+  const orientationsLine = (count: number) =>
+    line(
+      'orientations',
+      count,
+      'Aucune orientation ASD à traiter',
+      `${n(count, 'orientation ASD', 'orientations ASD')} d’Action Logement à traiter`,
+      'orientations:read',
+      urls.orientations(),
+    );
   switch (t.kind) {
     case 'landlord': {
       const lines = [
@@ -43,6 +52,7 @@ export function todoLines(actor: Pick<Actor, 'role'>, t: HomeTodos): TodoLine[] 
           'requests:read',
           `${urls.requests()}?status=draft`,
         ),
+        orientationsLine(t.orientations),
       ];
       if (t.account) {
         const { confirmed, pending } = t.account;
@@ -98,6 +108,7 @@ export function todoLines(actor: Pick<Actor, 'role'>, t: HomeTodos): TodoLine[] 
           'requests:instruct',
           queue('a_valider'),
         ),
+        orientationsLine(t.orientations),
       ];
     case 'admin': {
       const since = `Aucune sauvegarde réussie depuis plus de ${BACKUP_MAX_AGE_HOURS} h`;
@@ -126,6 +137,15 @@ export function todoLines(actor: Pick<Actor, 'role'>, t: HomeTodos): TodoLine[] 
               href: link(1, 'jobs:manage', urls.jobs()),
             }
           : { key: 'backup', text: `Sauvegarde de moins de ${BACKUP_MAX_AGE_HOURS} h : rien à faire`, href: null },
+        orientationsLine(t.orientations),
+        line(
+          'funder_unacknowledged',
+          t.funderUnacknowledged,
+          `Aucun fichier envoyé à Action Logement sans accusé depuis plus de ${FUNDER_ACK_MAX_HOURS} h`,
+          `${n(t.funderUnacknowledged, 'fichier envoyé', 'fichiers envoyés')} à Action Logement sans accusé depuis plus de ${FUNDER_ACK_MAX_HOURS} h`,
+          'jobs:manage',
+          urls.jobs(),
+        ),
       ];
     }
     case 'accountant':

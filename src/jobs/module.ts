@@ -7,7 +7,9 @@ import type { Mailer } from '../notifications/mailer';
 import type { MailRepository } from '../notifications/repository';
 import type { OrganisationRepository } from '../organisations/repository';
 import type { Clock } from '../shared/clock';
+import type { Db } from '../db/types';
 import { jobFailureNotice } from './failure-notice';
+import { funderOverdueNotice } from './funder-overdue-notice';
 import { JobRunRepository } from './repository';
 import { JobRunner } from './runner';
 
@@ -23,8 +25,20 @@ export function createJobsModule(deps: {
   clock: Clock;
   logger: Logger;
   baseUrl: string;
+  /** the funder's files left without acknowledgement (flagged once each) */
+  claimUnacknowledgedFunderFiles: (trx: Db, sentBefore: Date, now: Date) => Promise<string[]>;
 }) {
   const { db, mailer, blobs, audit, clock, logger } = deps;
   const onFailure = [jobFailureNotice(db, mailer, deps.mails, deps.organisationRepository, deps.accounts, deps.baseUrl)];
-  return { jobs: new JobRunner({ db, runs: new JobRunRepository(), clock, logger, blobs, audit, onFailure }) };
+  return {
+    jobs: new JobRunner({ db, runs: new JobRunRepository(), clock, logger, blobs, audit, onFailure }),
+    funderOverdueNotice: funderOverdueNotice({
+      knex: db,
+      mailer,
+      organisations: deps.organisationRepository,
+      users: deps.accounts,
+      baseUrl: deps.baseUrl,
+      claimUnacknowledged: deps.claimUnacknowledgedFunderFiles,
+    }),
+  };
 }

@@ -53,6 +53,21 @@ export function jobFailedMail(to: string, firstName: string, failure: { job: str
   };
 }
 
+/** To the association's administrators: files sent to Action Logement still without its acknowledgement (once per file). */
+export function funderUnacknowledgedMail(to: string, firstName: string, notice: { files: string[]; hours: number; link: string }): OutgoingMail {
+  const many = notice.files.length > 1;
+  return {
+    kind: 'funder.unacknowledged',
+    to,
+    subject: `Entraide : ${many ? `${notice.files.length} fichiers envoyés` : 'un fichier envoyé'} à Action Logement sans accusé de réception`,
+    text:
+      `Bonjour ${firstName},\n\n${many ? 'Ces fichiers déposés' : 'Ce fichier déposé'} sur le serveur d’Action Logement n’${many ? 'ont' : 'a'} pas reçu d’accusé de réception après ${notice.hours} heures :\n` +
+      notice.files.map((f) => `- ${f}\n`).join('') +
+      `\nVérifiez auprès du financeur qu’${many ? 'ils ont' : 'il a'} bien été ${many ? 'reçus' : 'reçu'} ; les échanges se suivent depuis la page Tâches : ${notice.link}\n` +
+      SIGNATURE,
+  };
+}
+
 /** To the association's administrators: someone read many records in an hour (a count, never what was read). */
 export function accessAlertMail(
   to: string,

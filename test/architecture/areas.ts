@@ -28,7 +28,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'access-watch': ['accounts', 'notifications', 'organisations'],
   rights: ['audit', 'organisations', 'http'],
   dashboard: ['aid-requests', 'settings', 'http'],
-  home: ['aid-requests', 'http'],
+  home: ['aid-requests', 'funder', 'http'],
   backup: [],
   health: [],
   funder: ['accounting', 'audit', 'households', 'settings', 'http'],

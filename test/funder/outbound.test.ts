@@ -156,3 +156,24 @@ describe('the funder’s acknowledgements of our files', () => {
     expect((await records(file.fileId)).map((r: { status: string }) => r.status)).toEqual(['envoye']);
   });
 });
+
+describe('a file left without acknowledgement', () => {
+  it('is mailed to the association’s administrators once, 48 hours after it left', async () => {
+    const notices = () => t.ctx.knex('mail_outbox').where({ kind: 'funder.unacknowledged' });
+    const file = await prepare([event('L-1')]);
+    await t.ctx.services.funderOutbound.deliver();
+    const job = async (minutes: number) => {
+      t.ctx.clock.advanceMinutes(minutes);
+      return t.ctx.services.runJob('funder-orientations', { userId: null, label: 'Test' });
+    };
+    // every file delivered earlier in this file is older: flagged by the first run past 48 hours too
+    expect(await job(47 * 60)).toMatchObject({ status: 'succeeded' });
+    expect(await notices()).toEqual([]);
+    expect(await job(2 * 60)).toMatchObject({ status: 'succeeded' });
+    const mails = await notices();
+    expect(mails.map((m: { to_address: string }) => m.to_address)).toEqual([t.world.users.admin.email]);
+    expect(mails[0].text_body).toContain(file.file);
+    expect(await job(15)).toMatchObject({ status: 'succeeded' });
+    expect(await notices()).toHaveLength(mails.length);
+  });
+});

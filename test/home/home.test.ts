@@ -8,6 +8,7 @@ import { insertAgency } from '../factories/organisation';
 import { insertUser } from '../factories/user';
 import { TEST_NOW } from '../support/app';
 import { $, loginAs } from '../support/http';
+import { orientationRecord, writeOrientations } from '../support/funder-side';
 import { useWorld } from '../support/world';
 
 /**
@@ -292,5 +293,39 @@ describe('the auditor', () => {
     expect(links).toContain('/tableau-de-bord');
     for (const href of links) expect((await agent.get(href)).status).toBe(200);
     expect(page('main').text()).not.toMatch(/extraits statistiques/);
+  });
+});
+
+describe('the exchanges with Action Logement', () => {
+  it('counts the ASD orientations waiting: a landlord its own tenants’, the association all, and flags a file left without acknowledgement past 48 hours', async () => {
+    const dir = (t.ctx.services.config.funder.transport as { dir: string }).dir;
+    const siren = (await t.ctx.knex('organisations').where({ id: t.world.landlordA.id }).first('siren')).siren as string;
+    writeOrientations(dir, 1, [orientationRecord('HOME-1', siren), orientationRecord('HOME-2', siren)]);
+    t.ctx.clock.advanceMinutes(15);
+    await t.ctx.services.runJob('funder-orientations', { userId: null, label: 'Test' });
+    expect(await todo(t.world.users.instructorA.email, 'orientations')).toEqual({
+      text: '2 orientations ASD d’Action Logement à traiter',
+      href: '/orientations',
+    });
+    expect(await todo(t.world.users.adminB.email, 'orientations')).toEqual({ text: 'Aucune orientation ASD à traiter', href: undefined });
+    expect((await todo(t.world.users.operator.email, 'orientations')).text).toBe('2 orientations ASD d’Action Logement à traiter');
+
+    const file = await t.ctx.knex.transaction((trx) =>
+      t.ctx.services.funderOutbound.prepare(trx, {
+        flow: 'SUIVI',
+        periodStart: '2026-11-23',
+        periodEnd: '2026-11-23',
+        records: [{ id: 'S-home', orientation_asd: 'ASD-2026-000900', horodatage: '2026-11-23T09:00:00+01:00', evenement: 'orientation_recue' }],
+      }),
+    );
+    await t.ctx.services.funderOutbound.deliver();
+    t.ctx.clock.advanceMinutes(47 * 60);
+    expect((await todo(t.world.users.admin.email, 'funder_unacknowledged')).text).toMatch(/^Aucun fichier/);
+    t.ctx.clock.advanceMinutes(2 * 60);
+    expect(await todo(t.world.users.admin.email, 'funder_unacknowledged')).toEqual({
+      text: '1 fichier envoyé à Action Logement sans accusé depuis plus de 48 h',
+      href: '/admin/taches',
+    });
+    expect(file.file).toMatch(/^ENTRAIDE_SUIVI_/);
   });
 });

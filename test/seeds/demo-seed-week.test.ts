@@ -32,7 +32,7 @@ describe('the demo seed over a week', () => {
       expect(facts.outOfHours).toEqual([]);
       expect(facts.overlaps).toBe(1);
       expect(facts.auditAfterNow).toBe(0);
-      expect(Number(facts.counts.missions)).toBe(12);
+      expect(Number(facts.counts.missions)).toBe(13);
       expect(Number(facts.counts.aid_requests)).toBe(16);
       expect(facts.counts.seed_runs).toBe('1');
       reference ??= facts;

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Express } from 'express';
 import type { Knex } from 'knex';
 import { createLogger } from '../../src/logger';
@@ -26,12 +29,15 @@ export const TEST_NOW = new Date('2026-11-23T09:00:00.000Z');
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestContext> {
   const db = await createTestDatabase();
   const clock = new FakeClock(TEST_NOW);
+  const funderDir = fs.mkdtempSync(path.join(os.tmpdir(), 'entraide-test-funder-'));
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     SESSION_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     BASE_URL: 'http://entraide.test',
     DATA_DIR: '/tmp/entraide-test-data',
+    // the funder's two folders (folder transport): one pair per app, so that no test reads another's files
+    FUNDER_DIR: funderDir,
     ...env,
   });
   const logs: string[] = [];
@@ -55,6 +61,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     close: async () => {
       services.mailer.close();
       await db.close();
+      fs.rmSync(funderDir, { recursive: true, force: true });
     },
   };
 }

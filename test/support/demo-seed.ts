@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import winston from 'winston';
 import { loadDemo } from '../../seeds/load-demo';
 import { loadConfig } from '../../src/config';
@@ -6,8 +9,14 @@ import { parisDate, parisTime } from '../../src/shared/dates';
 import { isWorkingDay } from '../../src/shared/working-days';
 import { createTestDatabase } from './database';
 
+/** The demo's configuration; the funder's folders are its own (the demo writes an orientations file there), never shared with another seed. */
 export const demoConfig = () =>
-  loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'seed-secret-seed-secret-seed-secret-0123456789', DATA_DIR: '/tmp/entraide-seed-test' });
+  loadConfig({
+    NODE_ENV: 'test',
+    SESSION_SECRET: 'seed-secret-seed-secret-seed-secret-0123456789',
+    DATA_DIR: '/tmp/entraide-seed-test',
+    FUNDER_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'entraide-seed-funder-')),
+  });
 const silent = winston.createLogger({ silent: true });
 
 /** Per-year counters get a row per year the demo's past spans: they are not compared. */

@@ -171,6 +171,11 @@ export class OutboundSender {
     };
   }
 
+  /** Files on the server since before `sentBefore` and still unacknowledged, not flagged yet: flagged now, their names returned. */
+  async claimUnacknowledged(trx: Db, sentBefore: Date, now: Date): Promise<string[]> {
+    return this.files.claimOverdue(trx, sentBefore, now);
+  }
+
   /** An outbound file as `prepare` described it, read back (the jobs list the files a flow made). */
   async describe(fileId: string): Promise<PreparedFile | null> {
     const row = await this.files.find(this.db, fileId);

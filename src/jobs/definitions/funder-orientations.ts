@@ -16,11 +16,13 @@ export const funderOrientations: JobDefinition<Services> = {
   schedule: '*/15 * * * *',
   // one run per quarter of an hour: a file missed by one run is read by the next
   periodKey: minuteSlotKey(15),
-  run: async (services) => {
+  run: async (services, { now }) => {
     const reports = await services.orientationIntake.run();
     // the same quarter of an hour reads the funder's acknowledgements and re-delivers the files a failure left behind
     const acknowledgements = await services.funderAcknowledgements.run();
     const deliveries = await services.funderOutbound.deliver();
+    // files left without acknowledgement past 48 hours: mailed to the administrators, once each
+    const overdue = await services.funderOverdueNotice(now);
     const sum = (key: 'accepted' | 'rejected' | 'duplicates') => reports.reduce((n, r) => n + r[key], 0);
     return {
       counts: {
@@ -31,6 +33,7 @@ export const funderOrientations: JobDefinition<Services> = {
         duplicates: sum('duplicates'),
         unsent_acknowledgements: reports.filter((r) => !r.acknowledgementSent).length,
         acknowledgements: acknowledgements.length,
+        unacknowledged: overdue,
         ...deliveryCounts(deliveries),
       },
       outputs: [],
