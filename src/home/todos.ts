@@ -143,8 +143,8 @@ export function todoLines(actor: Pick<Actor, 'role'>, t: HomeTodos): TodoLine[] 
           t.funderUnacknowledged,
           `Aucun fichier envoyé à Action Logement sans accusé depuis plus de ${FUNDER_ACK_MAX_HOURS} h`,
           `${n(t.funderUnacknowledged, 'fichier envoyé', 'fichiers envoyés')} à Action Logement sans accusé depuis plus de ${FUNDER_ACK_MAX_HOURS} h`,
-          'jobs:manage',
-          urls.jobs(),
+          'exchanges:read',
+          urls.exchanges(),
         ),
       ];
     }

@@ -34,7 +34,7 @@ export function funderOverdueNotice(deps: {
               funderUnacknowledgedMail(admin.email, admin.firstName, {
                 files: claimed,
                 hours: ACKNOWLEDGEMENT_DUE_HOURS,
-                link: `${deps.baseUrl}${urls.jobs()}`,
+                link: `${deps.baseUrl}${urls.exchanges()}`,
               }),
             ),
           );

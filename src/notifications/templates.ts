@@ -63,7 +63,7 @@ export function funderUnacknowledgedMail(to: string, firstName: string, notice: 
     text:
       `Bonjour ${firstName},\n\n${many ? 'Ces fichiers déposés' : 'Ce fichier déposé'} sur le serveur d’Action Logement n’${many ? 'ont' : 'a'} pas reçu d’accusé de réception après ${notice.hours} heures :\n` +
       notice.files.map((f) => `- ${f}\n`).join('') +
-      `\nVérifiez auprès du financeur qu’${many ? 'ils ont' : 'il a'} bien été ${many ? 'reçus' : 'reçu'} ; les échanges se suivent depuis la page Tâches : ${notice.link}\n` +
+      `\nVérifiez auprès du financeur qu’${many ? 'ils ont' : 'il a'} bien été ${many ? 'reçus' : 'reçu'} ; les échanges se suivent sur la page Échanges : ${notice.link}\n` +
       SIGNATURE,
   };
 }

@@ -324,7 +324,7 @@ describe('the exchanges with Action Logement', () => {
     t.ctx.clock.advanceMinutes(2 * 60);
     expect(await todo(t.world.users.admin.email, 'funder_unacknowledged')).toEqual({
       text: '1 fichier envoyé à Action Logement sans accusé depuis plus de 48 h',
-      href: '/admin/taches',
+      href: '/echanges',
     });
     expect(file.file).toMatch(/^ENTRAIDE_SUIVI_/);
   });

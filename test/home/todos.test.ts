@@ -49,7 +49,7 @@ describe('home to-do lines', () => {
     );
     expect(admin.slice(-2).map((l) => [l.text, l.href])).toEqual([
       ['1 orientation ASD d’Action Logement à traiter', '/orientations'],
-      ['1 fichier envoyé à Action Logement sans accusé depuis plus de 48 h', '/admin/taches'],
+      ['1 fichier envoyé à Action Logement sans accusé depuis plus de 48 h', '/echanges'],
     ]);
   });
 
