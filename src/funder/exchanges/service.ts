@@ -120,6 +120,9 @@ export interface ExchangesSummary {
   unacknowledged: ExchangeFile[];
 }
 
+const TOTAL_KEYS = Object.keys(TOTAL_LABELS);
+const totalRank = (key: string) => (TOTAL_KEYS.includes(key) ? TOTAL_KEYS.indexOf(key) : TOTAL_KEYS.length);
+
 const toFile = (r: FunderFileRow): ExchangeFile => ({
   id: r.id,
   direction: r.direction,
@@ -240,12 +243,10 @@ export class FunderExchanges {
     return {
       ...toFile(row),
       sha256: row.sha256,
-      totals: Object.entries(row.totals ?? {}).map(([key, value]) => ({
-        key,
-        label: (TOTAL_LABELS as Record<string, string>)[key] ?? key,
-        value: Number(value),
-        money: key.endsWith('_centimes'),
-      })),
+      // in the order of the labels (jsonb keeps its keys by length), unknown keys last
+      totals: Object.entries(row.totals ?? {})
+        .map(([key, value]) => ({ key, label: (TOTAL_LABELS as Record<string, string>)[key] ?? key, value: Number(value), money: key.endsWith('_centimes') }))
+        .sort((a, b) => totalRank(a.key) - totalRank(b.key) || a.key.localeCompare(b.key)),
       ackStatus: row.ack_status,
       ackSentAt: row.ack_sent_at,
       manifest: manifest ? manifest.data.toString('utf8') : null,
