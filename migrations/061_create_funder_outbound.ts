@@ -45,7 +45,7 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('created_at', { useTz: true }).notNullable();
     t.timestamp('updated_at', { useTz: true }).notNullable();
     t.unique(['flow', 'record_id']);
-    t.index(['flow', 'status', 'created_at']);
+    t.index(['flow', 'status', 'created_at', 'record_id']);
     t.index(['file_id']);
   });
 }

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { toJsonLines } from '../src/funder/formats/jsonl';
 import { buildManifest } from '../src/funder/formats/manifest';
 import { acknowledgementName, dataFileName, manifestName } from '../src/funder/formats/names';
@@ -48,6 +50,7 @@ const orientation = (o: OrientationInput, extra: Record<string, unknown> = {}) =
 export async function seedDemoFunder(services: Services, clock: FakeClock, now: Date): Promise<void> {
   const transportConfig = services.config.funder.transport;
   if (transportConfig.kind !== 'folder') return;
+  setAsideEarlierDemo(transportConfig.dir, now);
   const funder = createFunderTransport(transportConfig);
   const at = demoMoment(clock, now);
   const actorFor = demoActors(services.knex);
@@ -182,6 +185,15 @@ export async function seedDemoFunder(services: Services, clock: FakeClock, now: 
   } finally {
     await funder.close();
   }
+}
+
+/**
+ * The folders an earlier demo left (its database since deleted) hold files whose names the new
+ * demo would use again, with other record ids: they are moved aside, never deleted.
+ */
+function setAsideEarlierDemo(dir: string, now: Date): void {
+  const used = ['depot', 'retour'].some((folder) => fs.existsSync(path.join(dir, folder)) && fs.readdirSync(path.join(dir, folder)).length > 0);
+  if (used) fs.renameSync(dir, `${dir}.avant-${now.toISOString().replace(/[:.]/g, '-')}`);
 }
 
 /** Writes an ALS_ORIENTATIONS file and its manifest into `retour`, as the funder's system does (once: a name is never replaced). */

@@ -7,6 +7,9 @@ import { type Delivery, type OutboundFlow, type OutboundSender, type PreparedFil
 
 const OUTBOUND: readonly OutboundFlow[] = FLOWS.filter((f): f is OutboundFlow => f !== 'ORIENTATIONS');
 
+/** At most this many records per file (~5 MB of SUIVI): a backlog leaves in several files, each under the stored files' size limit. */
+export const RECORDS_PER_FILE = 25_000;
+
 export interface FollowUpRun {
   files: PreparedFile[];
   /** records refused before leaving (they break their schema): shown to a person, never sent */
@@ -17,7 +20,8 @@ export interface FollowUpRun {
 /**
  * The daily `SUIVI` file (docs/echanges/suivi.md): every event the outbox holds since the last
  * file, each once; and, in the same run, the records of any flow a person put back to be sent
- * again after the funder rejected them — each flow's waiting records in one file, under their ids.
+ * again after the funder rejected them — each flow's waiting records in one file (several past
+ * RECORDS_PER_FILE), under their ids.
  * A record that breaks its schema is set aside (rejected here, with the reason) so that it never
  * holds the others back.
  */
@@ -33,25 +37,30 @@ export class FollowUpFiles {
       const made: PreparedFile[] = [];
       let setAside = 0;
       for (const flow of OUTBOUND) {
-        const waiting = await this.deps.records.waiting(trx, flow);
-        const valid = [];
-        for (const record of waiting) {
-          const problem = recordProblem(flow, record.payload);
-          if (problem) {
-            await this.deps.records.refuseBeforeSending(trx, record.id, problem, now);
-            setAside++;
-          } else valid.push(record);
+        // a file's worth at a time: sending marks them, so the next read starts after them
+        for (;;) {
+          const waiting = await this.deps.records.waiting(trx, flow, RECORDS_PER_FILE);
+          const valid = [];
+          for (const record of waiting) {
+            const problem = recordProblem(flow, record.payload);
+            if (problem) {
+              await this.deps.records.refuseBeforeSending(trx, record.id, problem, now);
+              setAside++;
+            } else valid.push(record);
+          }
+          if (valid.length > 0) {
+            const first = parisDate(valid[0]!.created_at);
+            made.push(
+              await this.deps.outbound.prepare(trx, {
+                flow,
+                periodStart: first < today ? first : today,
+                periodEnd: today,
+                records: valid.map((r) => r.payload),
+              }),
+            );
+          }
+          if (waiting.length < RECORDS_PER_FILE) break;
         }
-        if (valid.length === 0) continue;
-        const first = parisDate(valid[0]!.created_at);
-        made.push(
-          await this.deps.outbound.prepare(trx, {
-            flow,
-            periodStart: first < today ? first : today,
-            periodEnd: today,
-            records: valid.map((r) => r.payload),
-          }),
-        );
       }
       return { files: made, refused: setAside };
     });
