@@ -133,6 +133,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     transport: config.funder.transport,
     ledger: new LedgerRepository(),
     events,
+    jobNames: (): string[] => JOBS.map((j) => j.name),
     settings,
     settingsRepository,
   });
@@ -171,6 +172,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     duplicates: householdsModule.duplicates,
     aidRequests: requestsModule.aidRequests,
     requestDocuments: requestsModule.requestDocuments,
+    requestDossiers: requestsModule.requestDossiers,
     requestLists: requestsModule.requestLists,
     decisions: requestsModule.decisions,
     instruction: requestsModule.instruction,

@@ -76,6 +76,7 @@ export const routes = {
   requestReopen: '/demandes/:id/reprendre',
   requestClose: '/demandes/:id/cloturer',
   requestLetter: '/demandes/:id/decisions/:decisionId/courrier.pdf',
+  requestDossier: '/demandes/:id/dossier.zip',
   queue: '/instruction',
   queueAssign: '/instruction/attribuer',
   queueFilters: '/instruction/filtres',

@@ -26,6 +26,7 @@ import { RequestPaymentProgress } from './payment-progress';
 import { AidRequestRepository } from './repository';
 import { SavedFilterRepository } from './lists/saved-filters-repository';
 import { AidRequestService } from './service';
+import { RequestDossierExport } from './dossier-export';
 
 /**
  * Aid requests from filing to decision: the wizard, documents, lists and queues, instruction and
@@ -76,6 +77,17 @@ export function createAidRequestsModule(deps: {
   });
   return {
     aidRequests,
+    requestDossiers: new RequestDossierExport({
+      db,
+      aidRequests,
+      requests,
+      decisions: decisionRepository,
+      payments: deps.owed.payments,
+      documents,
+      blobs,
+      accessLog,
+      clock,
+    }),
     requestDocuments: new RequestDocumentService({ db, requests: aidRequests, documents, blobs, audit, clock, accessLog }),
     requestLists: new RequestListService({
       db,

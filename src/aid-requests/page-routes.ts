@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import { presentHistory } from '../audit/presenter';
 import type { FormState } from '../http/forms';
-import { actor, requireAnyPermission } from '../http/guards';
+import { actor, requireAnyPermission, requirePermission } from '../http/guards';
 import type { Services } from '../services';
 import { parisDate } from '../shared/dates';
 import { routes } from '../urls';
@@ -65,6 +65,12 @@ export function requestPageRoutes(services: Services): Router {
   router.get(routes.requestLetter, ...READ, async (req: Request, res) => {
     const file = await decisions.letter(actor(req), String(req.params.id), String(req.params.decisionId));
     sendAttachment(res, file.filename, 'application/pdf', file.data);
+  });
+
+  // the whole dossier for the funder's case worker (association only; a traced read)
+  router.get(routes.requestDossier, ...requirePermission('requests:instruct'), async (req, res) => {
+    const file = await services.requestDossiers.zip(actor(req), String(req.params.id));
+    sendAttachment(res, file.fileName, 'application/zip', file.data);
   });
 
   router.get(routes.requestAttachment, ...READ, async (req, res) => {

@@ -46,6 +46,8 @@ export interface AidRequest {
   situation: SituationSnapshot;
   tenantName: string | null;
   requestedCents: number | null;
+  /** the ASD case number when the request comes from an orientation of Action Logement */
+  orientationAsd: string | null;
   requestedMonths: number | null;
   grantedCents: number | null;
   payee: Payee | null;
@@ -106,6 +108,7 @@ export interface RequestTableRow {
   tenant_name: string | null;
   search_name: string | null;
   requested_cents: string | null;
+  orientation_asd: string | null;
   requested_months: number | null;
   granted_cents: string | null;
   payee_kind: PayeeKind | null;
@@ -163,6 +166,7 @@ export const toRequest = (r: SelectedRequestRow): AidRequest => ({
   situation: r.situation,
   tenantName: r.tenant_name ?? null,
   requestedCents: num(r.requested_cents),
+  orientationAsd: r.orientation_asd ?? null,
   requestedMonths: r.requested_months ?? null,
   grantedCents: num(r.granted_cents),
   payee: r.payee_kind ? { kind: r.payee_kind, name: r.payee_name ?? '', iban: r.payee_iban ?? '', bic: r.payee_bic ?? null } : null,

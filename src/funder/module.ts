@@ -17,6 +17,7 @@ import { OrientationIntake } from './orientations/intake';
 import { OrientationQueue } from './orientations/queue';
 import { OrientationRepository } from './orientations/repository';
 import type { DomainEvents } from '../shared/domain-events';
+import { createFunderExchanges } from './exchanges/service';
 import { FollowUpOutbox } from './followup/outbox';
 import { FollowUpFiles } from './followup/sender';
 import { AcknowledgementReader } from './outbound/acknowledgement-reader';
@@ -44,6 +45,8 @@ export function createFunderModule(deps: {
   ledger: LedgerSource;
   /** the business events the SUIVI outbox hangs on */
   events: DomainEvents;
+  /** the registered jobs (the « Échanges » page offers to run a flow's job) */
+  jobNames: () => readonly string[];
   /** the association's letterhead (invoices) and the settings table (billing settings) */
   settings: SettingsService;
   settingsRepository: SettingsRepository;
@@ -115,7 +118,17 @@ export function createFunderModule(deps: {
     logger: deps.logger,
   });
   const funderReporting = new FunderReporting({ db: deps.db, clock: deps.clock, outbound: funderOutbound });
+  const funderExchanges = createFunderExchanges({
+    db: deps.db,
+    blobs: deps.blobs,
+    audit: deps.audit,
+    accessLog: deps.accessLog,
+    clock: deps.clock,
+    outbound: funderOutbound,
+    jobNames: deps.jobNames,
+  });
   return {
+    funderExchanges,
     orientationIntake,
     orientationQueue,
     orientationFollowUp,

@@ -41,6 +41,7 @@ const PERSONAL_READS: Record<string, PersonalRead> = {
   '/demandes/:id/pieces/:documentId': { persona: 'instructorA', action: 'request.document' },
   '/demandes/:id/pieces-jointes/:attachmentId': { persona: 'operator', action: 'request.attachment' },
   '/demandes/:id/decisions/:decisionId/courrier.pdf': { persona: 'operator', action: 'request.letter' },
+  '/demandes/:id/dossier.zip': { persona: 'operator', action: 'request.dossier_export' },
   '/demandes/export.csv': { persona: 'operator', action: 'requests.export' },
   '/demandes/export.xlsx': { persona: 'operator', action: 'requests.export' },
   '/accompagnement/:id': { persona: 'social_adviser', action: 'mission.view' },

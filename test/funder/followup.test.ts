@@ -43,6 +43,7 @@ describe('the SUIVI outbox', () => {
     await t.ctx.services.runJob('funder-orientations', { userId: null, label: 'Test' });
     const orientation = await t.ctx.knex('funder_orientations').where({ record_id: 'SU-1' }).first();
     const operator = await actorOf(t.ctx.knex, t.world.users.operator.id);
+    t.ctx.clock.advanceMinutes(1);
     await t.ctx.services.orientationQueue.close(operator, orientation.id, { reason: 'injoignable', version: 1 });
     const events = await eventsOf(orientation.orientation_asd);
     expect(events.map((e) => [e.evenement, e.motif])).toEqual([

@@ -141,6 +141,8 @@ const ROUTES: Record<string, Expectation> = {
   'POST /demandes/:id/messages': SUBMITTED_A,
   'GET /demandes/:id/pieces-jointes/:attachmentId': SUBMITTED_A_OR_ADVISER,
   'GET /demandes/:id/decisions/:decisionId/courrier.pdf': SUBMITTED_A_OR_ADVISER,
+  // the whole dossier for the funder's case worker: the association's instructors
+  'GET /demandes/:id/dossier.zip': { allowed: INSTRUCTORS },
   'POST /demandes/:id/repondre': DRAFT_STEP,
   'POST /demandes/:id/notes': { allowed: INSTRUCTORS },
   'POST /demandes/:id/attribuer': { allowed: INSTRUCTORS },

@@ -75,13 +75,16 @@ describe('the domain-event dispatcher', () => {
 });
 
 describe('the assembled services', () => {
-  it('hang the ledger on the money events and the appointments on a closed mission', () => {
+  it('hang the ledger on the money events, the appointments on a closed mission, the funder’s follow-up outbox on the dossiers’ events', () => {
     expect(ctx.services.events.subscribed().sort()).toEqual([
       'aid.granted',
       'batch.transmitted',
       'instalments.cancelled',
       'mission.closed',
+      'mission.moved',
+      'mission.session_recorded',
       'payment.rejected',
+      'request.moved',
     ]);
   });
 });

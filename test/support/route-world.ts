@@ -472,7 +472,7 @@ export function concreteUrl(w: RouteWorld, path: string): string {
   if (path.startsWith('/echanges/fichiers/:id')) return path.replace(':id', pay.funderFile as string).replace(':part', 'donnees');
   if (path.startsWith('/echanges/enregistrements/:id')) return path.replace(':id', pay.funderRecord as string);
   if (path.startsWith('/admin/taches/:id')) return path.replace(':id', pay.doneRun as string).replace(':index', '0');
-  if (path === '/demandes/:id/annuler-echeances') return path.replace(':id', w.submittedId);
+  if (path === '/demandes/:id/annuler-echeances' || path === '/demandes/:id/dossier.zip') return path.replace(':id', w.submittedId);
   if (path.includes(':agencyId')) return path.replace(':id/agences/:agencyId', params[':id/agences/:agencyId'] as string);
   if (path.startsWith('/admin/membres/:id')) return path.replace(':id', world.landlordA.id);
   if (path.startsWith('/utilisateurs/:id')) return path.replace(':id', w.targetUserId);

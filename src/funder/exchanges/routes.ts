@@ -9,7 +9,7 @@ import { NotFoundError } from '../../shared/errors';
 import { routes, urls } from '../../urls';
 import { FLOWS } from '../formats/names';
 import { FLOW_LABELS } from './labels';
-import { createFunderExchanges, FILE_PARTS, type FunderExchanges } from './service';
+import { FILE_PARTS } from './service';
 
 /** `?flux=` and `?page=`: anything else shows every flow, page 1. */
 const listQuery = z.object({
@@ -28,17 +28,7 @@ const flowOptions = FLOWS.map((value) => ({ value, text: FLOW_LABELS[value] }));
 export function exchangesRoutes(services: Services): Router {
   const router = Router();
   const { logger } = services;
-  // wired by the composition root as `funderExchanges`; until then the page builds its own from the assembled services
-  const exchanges: FunderExchanges =
-    (services as Partial<{ funderExchanges: FunderExchanges }>).funderExchanges ??
-    createFunderExchanges({
-      db: services.knex,
-      blobs: services.blobs,
-      audit: services.audit,
-      accessLog: services.accessLog,
-      clock: services.clock,
-      outbound: services.funderOutbound,
-    });
+  const exchanges = services.funderExchanges;
   const id = (req: Request) => String(req.params.id);
 
   /** The page; `posted` is the record whose resend was just refused (its row shows the error). */

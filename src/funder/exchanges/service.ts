@@ -201,7 +201,7 @@ export class FunderExchanges {
     outbound: Outbound;
     repository?: ExchangesRepository;
     /** the scheduled jobs (the root knows them): a flow's « Lancer maintenant » shows only for a job that exists */
-    jobNames?: () => readonly string[];
+    jobNames: () => readonly string[];
   }) {
     this.db = deps.db;
     this.blobs = deps.blobs;
@@ -210,7 +210,7 @@ export class FunderExchanges {
     this.clock = deps.clock;
     this.outbound = deps.outbound;
     this.repository = deps.repository ?? new ExchangesRepository();
-    this.jobNames = deps.jobNames ?? (() => Object.values(FLOW_JOBS));
+    this.jobNames = deps.jobNames;
   }
 
   /** The files, newest first, 50 a page. */

@@ -245,7 +245,11 @@ export class OutboundSender {
     } catch (error) {
       if (!(error instanceof TransportError)) throw error;
       this.logger.warn('funder file not delivered', { file: file.name, error: error.message, retriable: error.retriable });
-      if (error.retriable) return { file: file.name, status: 'prepare', problem: error.message };
+      if (error.retriable) {
+        // « à redéposer » on the Échanges page: the next quarter of an hour tries again
+        await this.files.noteProblem(trx, file.id, error.message);
+        return { file: file.name, status: 'prepare', problem: error.message };
+      }
       await this.files.markFailed(trx, file.id, error.message);
       return { file: file.name, status: 'en_echec', problem: error.message };
     }

@@ -26,7 +26,8 @@ export function isCompleteName(name: string): boolean {
 const RETRIABLE_FS_CODES = new Set(['ENOSPC', 'EMFILE', 'ENFILE', 'EBUSY', 'EAGAIN']);
 
 function errorCode(err: unknown): string | undefined {
-  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+  // not `instanceof Error`: an error of Node's fs may come from another realm (a test sandbox's) and still carry its code
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 }
 
 /**

@@ -1,0 +1,62 @@
+import JSZip from 'jszip';
+import { insertHousehold } from '../factories/household';
+import { grantedRequest, paymentSetup } from '../factories/payment';
+import { loginAs } from '../support/http';
+import { useWorld } from '../support/world';
+
+/**
+ * A request's whole dossier as a ZIP for the funder's case worker (issue 15): its JSON, its
+ * current documents and its decision letters; for the association only, each export traced; no
+ * IBAN and no internal note in it.
+ */
+const t = useWorld();
+let requestId: string;
+
+beforeAll(async () => {
+  const { aqId } = await paymentSetup(t.ctx.services, t.ctx.knex, t.world);
+  const householdId = (await insertHousehold(t.ctx.knex, t.world.landlordA.id)).id;
+  requestId = await grantedRequest(t.ctx.services, t.ctx.knex, t.world, {
+    aqId,
+    householdId,
+    amountCents: 90000,
+    instalments: 3,
+    firstDueDate: '2026-12-10',
+    orientationAsd: 'ASD-2026-000777',
+  });
+});
+
+const binary = (res: { on: (e: string, f: (c?: Buffer) => void) => void }, done: (e: Error | null, b?: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (c?: Buffer) => chunks.push(c as Buffer));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+};
+
+describe('the dossier export', () => {
+  it('gives the operator one ZIP: the dossier as JSON with its decisions and instalments, the decision letter, and traces the read', async () => {
+    const agent = await loginAs(t.ctx.app, t.world.users.operator.email);
+    const res = await agent.get(`/demandes/${requestId}/dossier.zip`).buffer(true).parse(binary);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/zip');
+    expect(res.headers['content-disposition']).toMatch(/attachment; filename="dossier-\d{4}-\d{5}-\d{4}-\d{2}-\d{2}\.zip"/);
+    const zip = await JSZip.loadAsync(res.body as Buffer);
+    const names = Object.keys(zip.files).sort();
+    expect(names).toContain('dossier.json');
+    expect(names).toContain('courriers/decision-1-grant.pdf');
+    expect((await zip.file('courriers/decision-1-grant.pdf')!.async('nodebuffer')).subarray(0, 5).toString()).toBe('%PDF-');
+    const text = await zip.file('dossier.json')!.async('string');
+    const dossier = JSON.parse(text) as { demande: Record<string, unknown>; decisions: Array<Record<string, unknown>>; versements: unknown[] };
+    expect(dossier.demande).toMatchObject({ orientation_asd: 'ASD-2026-000777', statut: 'granted', aide: { code: 'AQ' } });
+    expect(dossier.decisions[0]).toMatchObject({ nature: 'grant', montant_centimes: 90000, echeances: 3 });
+    expect(dossier.versements).toHaveLength(3);
+    expect(text).not.toMatch(/FR76\s?\d{4}/);
+    const traces = await t.ctx.knex('access_events').where({ action: 'request.dossier_export', entity_id: requestId, user_id: t.world.users.operator.id });
+    expect(traces).toHaveLength(1);
+  });
+
+  it('is refused to the landlord and to the adviser', async () => {
+    for (const email of [t.world.users.instructorA.email, t.world.users.social_adviser.email]) {
+      const agent = await loginAs(t.ctx.app, email);
+      expect((await agent.get(`/demandes/${requestId}/dossier.zip`)).status).toBe(403);
+    }
+  });
+});
