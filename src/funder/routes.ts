@@ -37,7 +37,7 @@ export function funderRoutes(services: Services): Router {
         suite: choices?.suggestedAidTypeId ? 'aide' : 'accompagnement',
         aidTypeId: choices?.suggestedAidTypeId ?? '',
         missionTypeId: choices?.suggestedMissionTypeId ?? '',
-        reason: choices?.reason ?? '',
+        missionReason: choices?.reason ?? '',
       },
       errors: {},
       errorSummary: [],
@@ -95,7 +95,7 @@ export function funderRoutes(services: Services): Router {
       const followUp =
         data.suite === 'aide'
           ? { kind: 'aide' as const, aidTypeId: data.aidTypeId! }
-          : { kind: 'accompagnement' as const, missionTypeId: data.missionTypeId!, reason: data.reason! };
+          : { kind: 'accompagnement' as const, missionTypeId: data.missionTypeId!, reason: data.missionReason! };
       const opened = await orientationFollowUp.start(actor(req), id(req), { version: data.version, householdId: data.householdId, followUp });
       if (opened.kind === 'aide' && can(actor(req), 'requests:file')) {
         req.flash('success', 'La demande est créée à partir de l’orientation : complétez-la puis déposez-la.');

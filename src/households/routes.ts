@@ -103,7 +103,7 @@ export function householdRoutes(services: Services): Router {
       const back = postedField(req, 'retour');
       if (typeof back === 'string' && ORIENTATION_PATH.test(back)) {
         req.flash('success', 'Le ménage est créé : choisissez maintenant la suite donnée à l’orientation.');
-        return res.redirect(`${back}?menage=${id}#suite`);
+        return res.redirect(`${back}?menage=${id}#donner-suite`);
       }
       // created from "Nouvelle demande": back to the request, with the household chosen
       const forRequest = postedField(req, 'demande') === '1' && can(actor(req), 'requests:file');

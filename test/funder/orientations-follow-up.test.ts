@@ -47,9 +47,9 @@ describe('the follow-up of an orientation', () => {
     const id = await receive('FU-1');
     const agent = await loginAs(t.ctx.app, t.world.users.instructorA.email);
     const page = $((await agent.get(`/orientations/${id}`)).text);
-    expect(page(`#suite input[name="householdId"][value="${knownHousehold}"]`).attr('checked')).toBeDefined();
-    expect(page('#suite select[name="aidTypeId"] option[selected]').attr('value')).toBe(aq);
-    expect(page('#suite input[name="suite"][value="aide"]').attr('checked')).toBeDefined();
+    expect(page(`#donner-suite input[name="householdId"][value="${knownHousehold}"]`).attr('checked')).toBeDefined();
+    expect(page('#donner-suite select[name="aidTypeId"] option[selected]').attr('value')).toBe(aq);
+    expect(page('#donner-suite input[name="suite"][value="aide"]').attr('checked')).toBeDefined();
 
     const res = await postForm(
       agent,
@@ -91,8 +91,8 @@ describe('the follow-up of an orientation', () => {
     });
     const agent = await loginAs(t.ctx.app, t.world.users.operator.email);
     const page = $((await agent.get(`/orientations/${id}`)).text);
-    expect(page('#suite').text()).toContain('Aucun ménage');
-    expect(page('#suite button[type="submit"]').length).toBe(0);
+    expect(page('#donner-suite').text()).toContain('Aucun ménage');
+    expect(page('#donner-suite button[type="submit"]').length).toBe(0);
 
     const prefill = await agent.get(`/orientations/${id}/menage`);
     expect(prefill.status).toBe(302);
@@ -115,22 +115,22 @@ describe('the follow-up of an orientation', () => {
     const created = await postForm(agent, '/menages', { ...values, employmentStatus: 'private_employee' }, '/menages/nouveau');
     expect(created.status).toBe(302);
     const back = created.headers.location as string;
-    expect(back).toMatch(new RegExp(`^/orientations/${id}\\?menage=[0-9a-f-]{36}#suite$`));
+    expect(back).toMatch(new RegExp(`^/orientations/${id}\\?menage=[0-9a-f-]{36}#donner-suite$`));
     const householdId = /menage=([0-9a-f-]{36})/.exec(back)![1]!;
     expect((await t.ctx.knex('households').where({ id: householdId }).first()).organisation_id).toBe(t.world.landlordA.id);
 
-    const chosen = $((await agent.get(back.replace('#suite', ''))).text);
-    expect(chosen(`#suite input[name="householdId"][value="${householdId}"]`).attr('checked')).toBeDefined();
-    expect(chosen('#suite input[name="suite"][value="accompagnement"]').attr('checked')).toBeDefined();
-    const reason = chosen('#suite textarea[name="reason"]').text();
+    const chosen = $((await agent.get(back.replace('#donner-suite', ''))).text);
+    expect(chosen(`#donner-suite input[name="householdId"][value="${householdId}"]`).attr('checked')).toBeDefined();
+    expect(chosen('#donner-suite input[name="suite"][value="accompagnement"]').attr('checked')).toBeDefined();
+    const reason = chosen('#donner-suite textarea[name="missionReason"]').text();
     expect(reason).toContain('accompagnement budgétaire');
-    const budget = chosen('#suite select[name="missionTypeId"] option[selected]').attr('value')!;
-    expect(chosen('#suite select[name="missionTypeId"] option[selected]').text()).toBe('Accompagnement budgétaire');
+    const budget = chosen('#donner-suite select[name="missionTypeId"] option[selected]').attr('value')!;
+    expect(chosen('#donner-suite select[name="missionTypeId"] option[selected]').text()).toBe('Accompagnement budgétaire');
 
     const res = await postForm(
       agent,
       `/orientations/${id}/suite`,
-      { householdId, suite: 'accompagnement', missionTypeId: budget, reason, version: '1' },
+      { householdId, suite: 'accompagnement', missionTypeId: budget, missionReason: reason, version: '1' },
       `/orientations/${id}`,
     );
     expect(res.status).toBe(302);
@@ -164,14 +164,14 @@ describe('the follow-up of an orientation', () => {
     const missing = await postForm(
       agent,
       `/orientations/${id}/suite`,
-      { householdId: knownHousehold, suite: 'accompagnement', reason: 'Mon motif', version: '1' },
+      { householdId: knownHousehold, suite: 'accompagnement', missionReason: 'Mon motif', version: '1' },
       `/orientations/${id}`,
     );
     expect(missing.status).toBe(400);
     const page = $(missing.text);
-    expect(page('#suite').text()).toContain('Choisissez le type d’accompagnement');
-    expect(page('#suite textarea[name="reason"]').text()).toBe('Mon motif');
-    expect(page('#suite input[name="suite"][value="accompagnement"]').attr('checked')).toBeDefined();
+    expect(page('#donner-suite').text()).toContain('Choisissez le type d’accompagnement');
+    expect(page('#donner-suite textarea[name="missionReason"]').text()).toBe('Mon motif');
+    expect(page('#donner-suite input[name="suite"][value="accompagnement"]').attr('checked')).toBeDefined();
 
     const householdB = (await insertHousehold(t.ctx.knex, t.world.landlordB.id)).id;
     const foreign = await postForm(
@@ -181,7 +181,7 @@ describe('the follow-up of an orientation', () => {
       `/orientations/${id}`,
     );
     expect(foreign.status).toBe(400);
-    expect($(foreign.text)('#suite').text()).toContain('Choisissez le ménage de la personne orientée');
+    expect($(foreign.text)('#donner-suite').text()).toContain('Choisissez le ménage de la personne orientée');
     expect(await orientation(id)).toMatchObject({ status: 'a_traiter', version: 1 });
   });
 

@@ -19,12 +19,13 @@ export const followUpSchema = z
     suite: choice(['aide', 'accompagnement'] as const, 'Choisissez la suite donnée'),
     aidTypeId: z.preprocess((v) => (v === '' ? undefined : v), z.uuid().optional().catch(undefined)),
     missionTypeId: z.preprocess((v) => (v === '' ? undefined : v), z.uuid().optional().catch(undefined)),
-    reason: z.preprocess((v) => (v === '' ? undefined : v), requiredText('Saisissez le motif de l’accompagnement', 2000).optional()),
+    missionReason: z.preprocess((v) => (v === '' ? undefined : v), requiredText('Saisissez le motif de l’accompagnement', 2000).optional()),
     version: versionField(),
   })
   .superRefine((v, ctx) => {
     if (v.suite === 'aide' && !v.aidTypeId) ctx.addIssue({ code: 'custom', path: ['aidTypeId'], message: 'Choisissez l’aide demandée' });
     if (v.suite === 'accompagnement' && !v.missionTypeId)
       ctx.addIssue({ code: 'custom', path: ['missionTypeId'], message: 'Choisissez le type d’accompagnement' });
-    if (v.suite === 'accompagnement' && !v.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'Saisissez le motif de l’accompagnement' });
+    if (v.suite === 'accompagnement' && !v.missionReason)
+      ctx.addIssue({ code: 'custom', path: ['missionReason'], message: 'Saisissez le motif de l’accompagnement' });
   });
