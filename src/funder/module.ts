@@ -126,6 +126,7 @@ export function createFunderModule(deps: {
     clock: deps.clock,
     outbound: funderOutbound,
     jobNames: deps.jobNames,
+    reportingSheet: (month) => funderReporting.xlsx(month),
   });
   return {
     funderExchanges,

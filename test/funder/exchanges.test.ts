@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { OutboundRecord, PreparedFile } from '../../src/funder/outbound/sender';
+import { insertAidTypes } from '../../seeds/demo';
+import { insertHousehold } from '../factories/household';
+import { insertRequest } from '../factories/request';
 import { $, type Agent, download, loginAs, postForm } from '../support/http';
 import { useWorld } from '../support/world';
 
@@ -167,6 +170,34 @@ describe('the « Échanges » page', () => {
     expect((await operator.get(`/echanges/fichiers/${suivi.fileId}/autre`)).status).toBe(404);
     expect((await operator.get('/echanges/fichiers/pas-un-id/donnees')).status).toBe(404);
     expect((await operator.get('/echanges/fichiers/00000000-0000-0000-0000-000000000000')).status).toBe(404);
+  });
+
+  it('gives a REPORTING month as a spreadsheet for people, from its file’s page, and none for another flow', async () => {
+    // a month with activity: one request submitted in October
+    await insertAidTypes(t.ctx.knex);
+    const aidTypeId = (await t.ctx.knex('aid_types').where({ code: 'AQ' }).first('id')).id as string;
+    const householdId = (await insertHousehold(t.ctx.knex, t.world.landlordA.id)).id;
+    const requestId = await insertRequest(t.ctx.knex, {
+      organisationId: t.world.landlordA.id,
+      householdId,
+      aidTypeId,
+      createdBy: t.world.users.instructorA.id,
+      status: 'submitted',
+    });
+    await t.ctx
+      .knex('aid_requests')
+      .where({ id: requestId })
+      .update({ submitted_at: new Date('2026-10-15T10:00:00+02:00') });
+    const sent = await t.ctx.services.funderReporting.sendMonth('2026-10');
+    const file = sent.prepared!;
+    const page = $((await operator.get(`/echanges/fichiers/${file.fileId}`)).text);
+    expect(page(`a[href="/echanges/fichiers/${file.fileId}/tableur"]`).length).toBe(1);
+    const res = await download(operator, `/echanges/fichiers/${file.fileId}/tableur`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toContain('spreadsheetml');
+    expect(res.headers['content-disposition']).toContain('attachment; filename="reporting-2026-10.xlsx"');
+    expect(res.body.subarray(0, 2).toString()).toBe('PK');
+    expect((await operator.get(`/echanges/fichiers/${suivi.fileId}/tableur`)).status).toBe(404);
   });
 
   it('lists the rejected records with a link to their source when the reader may open it', async () => {

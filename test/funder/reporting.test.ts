@@ -309,6 +309,16 @@ describe('the monthly file', () => {
   });
 });
 
+describe('a month without activity', () => {
+  it('sends no file and uses no sequence number (an empty file is never stored)', async () => {
+    const files = async () => Number((await t.ctx.knex('funder_files').where({ flow: 'REPORTING' }).count<{ n: string }[]>({ n: '*' }))[0]!.n);
+    const before = await files();
+    const sent = await reporting.sendMonth('2025-03');
+    expect(sent).toMatchObject({ status: 'vide', file: '', records: 0, prepared: null });
+    expect(await files()).toBe(before);
+  });
+});
+
 describe('the spreadsheet', () => {
   it('has French headers, the same figures, and « secret » where the file has null', async () => {
     const book = new ExcelJS.Workbook();

@@ -21,8 +21,11 @@ export interface Outbound {
 export const PAGE_SIZE = 50;
 /** A file on the funder's server this long without acknowledgement is shown « sans accusé depuis 48 h ». */
 export const ACK_OVERDUE_HOURS = 48;
-export const FILE_PARTS = ['donnees', 'manifeste', 'accuse', 'facture'] as const;
+export const FILE_PARTS = ['donnees', 'manifeste', 'accuse', 'facture', 'tableur'] as const;
 export type FilePart = (typeof FILE_PARTS)[number];
+
+/** `reporting-2026-11.xlsx`: a REPORTING month's spreadsheet (dates are read as `AAAA-MM-JJ` text, src/db/database.ts). */
+const sheetName = (periodStart: string): string => `reporting-${periodStart.slice(0, 7)}.xlsx`;
 
 /** The job that makes (or reads) each flow's files: the « Lancer maintenant » of the jobs page. */
 export const FLOW_JOBS: Readonly<Record<Flow, string>> = {
@@ -190,6 +193,7 @@ export class FunderExchanges {
   private readonly repository: ExchangesRepository;
   private readonly jobNames: () => readonly string[];
   private readonly outbound: Outbound;
+  private readonly reportingSheet: (month: string) => Promise<Buffer>;
 
   constructor(deps: {
     db: Knex;
@@ -202,6 +206,8 @@ export class FunderExchanges {
     repository?: ExchangesRepository;
     /** the scheduled jobs (the root knows them): a flow's « Lancer maintenant » shows only for a job that exists */
     jobNames: () => readonly string[];
+    /** a REPORTING month's figures as a spreadsheet for people (the same secrecy as the file) */
+    reportingSheet: (month: string) => Promise<Buffer>;
   }) {
     this.db = deps.db;
     this.blobs = deps.blobs;
@@ -211,6 +217,7 @@ export class FunderExchanges {
     this.outbound = deps.outbound;
     this.repository = deps.repository ?? new ExchangesRepository();
     this.jobNames = deps.jobNames;
+    this.reportingSheet = deps.reportingSheet;
   }
 
   /** The files, newest first, 50 a page. */
@@ -240,6 +247,8 @@ export class FunderExchanges {
         fileName: acknowledgementName(row.name),
       });
     if (invoice) downloads.push({ part: 'facture', label: `Facture ${invoice.number}`, fileName: `facture-${invoice.number}.pdf` });
+    if (row.flow === 'REPORTING' && row.period_start)
+      downloads.push({ part: 'tableur', label: 'Indicateurs du mois (tableur)', fileName: sheetName(row.period_start) });
     return {
       ...toFile(row),
       sha256: row.sha256,
@@ -276,15 +285,26 @@ export class FunderExchanges {
       const invoice = await this.repository.invoiceOf(this.db, row.id);
       target = invoice ? { blobId: invoice.pdfBlobId, fileName: `facture-${invoice.number}.pdf` } : null;
     }
+    if (part === 'tableur') {
+      if (row.flow !== 'REPORTING' || !row.period_start) throw new NotFoundError();
+      const month = row.period_start.slice(0, 7);
+      const data = await this.reportingSheet(month);
+      await this.trace(actor, row.id, part);
+      return { fileName: sheetName(row.period_start), contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', data };
+    }
     const blob = target?.blobId ? await this.blobs.get(this.db, target.blobId) : null;
     if (!target || !blob) throw new NotFoundError();
-    const trace = { action: 'funder_file.download', entityType: 'funder_file', entityId: row.id };
+    await this.trace(actor, row.id, part);
+    return { fileName: target.fileName, contentType: blob.contentType, data: blob.data };
+  }
+
+  private async trace(actor: Actor, fileId: string, part: FilePart): Promise<void> {
+    const trace = { action: 'funder_file.download', entityType: 'funder_file', entityId: fileId };
     if (this.accessLog) await this.accessLog.read(actor, trace);
     else
       await this.db.transaction((trx) =>
-        this.audit.record(trx, actor, { entityType: 'funder_file', entityId: row.id, organisationId: null, action: trace.action, after: { part } }),
+        this.audit.record(trx, actor, { entityType: 'funder_file', entityId: fileId, organisationId: null, action: trace.action, after: { part } }),
       );
-    return { fileName: target.fileName, contentType: blob.contentType, data: blob.data };
   }
 
   /** The records the funder refused, newest first, each with where to correct it. */

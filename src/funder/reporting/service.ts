@@ -8,9 +8,9 @@ import { ReportingRepository } from './repository';
 
 export interface MonthSending {
   month: string;
-  /** prepare: a file was made for the month now; deja_envoye: one existed, nothing new was made */
-  status: 'prepare' | 'deja_envoye';
-  /** the month's file: the one just made, or the one made before */
+  /** prepare: a file was made for the month now; deja_envoye: one existed, nothing new was made; vide: nothing happened that month, no file */
+  status: 'prepare' | 'deja_envoye' | 'vide';
+  /** the month's file: the one just made, or the one made before ('' for an empty month) */
   file: string;
   /** records of the file made now, and how many of them are secret (0 and 0 when none was made) */
   records: number;
@@ -94,6 +94,8 @@ export class FunderReporting {
       const existing = await this.repository.fileOfMonth(trx, bounds.periodStart);
       if (existing && !options.force) return { status: 'deja_envoye' as const, file: existing.name, records: 0, secret: 0, prepared: null };
       const records = await this.indicators(month, trx);
+      // a month without a request, payment or mission: no file (an empty one cannot be stored), no sequence number used
+      if (records.length === 0) return { status: 'vide' as const, file: '', records: 0, secret: 0, prepared: null };
       const prepared = await this.outbound.prepare(trx, {
         flow: 'REPORTING',
         periodStart: bounds.periodStart,
