@@ -27,6 +27,8 @@ export async function up(knex: Knex): Promise<void> {
 
   await knex.schema.createTable('funder_records', (t) => {
     t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));
+    // the order records were written in (events of one instant too): the order they leave in
+    t.specificType('position', 'bigserial').notNullable();
     t.text('flow').notNullable();
     // the record's id in the files: stable, unique per flow for ever; a corrected record leaves again under it
     t.text('record_id').notNullable();
@@ -45,7 +47,7 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('created_at', { useTz: true }).notNullable();
     t.timestamp('updated_at', { useTz: true }).notNullable();
     t.unique(['flow', 'record_id']);
-    t.index(['flow', 'status', 'created_at', 'record_id']);
+    t.index(['flow', 'status', 'position']);
     t.index(['file_id']);
   });
 }

@@ -30,6 +30,7 @@ import { accountRoutes } from './payments/accounts/routes';
 import { rightsRoutes } from './rights/routes';
 import { funderRoutes } from './funder/routes';
 import { exchangesRoutes } from './funder/exchanges/routes';
+import { funderBillingRoutes } from './funder/billing/routes';
 import { jobRoutes } from './jobs/routes';
 import { accountingRoutes } from './accounting/routes';
 import { missionAdminRoutes } from './missions/admin-routes';
@@ -111,6 +112,7 @@ export function createApp(services: Services): Express {
   app.use(jobRoutes(services));
   app.use(rightsRoutes(services));
   app.use(funderRoutes(services));
+  app.use(funderBillingRoutes(services));
   app.use(exchangesRoutes(services));
   app.use(accountingRoutes(services));
   app.use(missionAdminRoutes(services)); // before missionRoutes: /accompagnement/facturation is not a mission id

@@ -113,6 +113,7 @@ export const routes = {
   orientationFollowUp: '/orientations/:id/suite',
   orientationHousehold: '/orientations/:id/menage',
   exchanges: '/echanges',
+  funderBillingSettings: '/echanges/facturation',
   exchangesDeliver: '/echanges/deposer',
   exchangeFile: '/echanges/fichiers/:id',
   exchangeFilePart: '/echanges/fichiers/:id/:part',

@@ -71,6 +71,7 @@ const NOT_PERSONAL: Record<string, readonly string[]> = {
   ],
   'forms to create a record (nothing read yet)': ['/menages/nouveau', '/demandes/nouvelle', '/accompagnement/nouvelle', '/admin/droits/nouvelle'],
   'organisations, accounts of staff, settings and reference data': [
+    '/echanges/facturation',
     '/admin/membres',
     '/admin/membres/:id',
     '/admin/membres/:id/modifier',

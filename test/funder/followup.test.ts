@@ -31,7 +31,7 @@ beforeAll(async () => {
 
 const outbox = () => t.ctx.knex('funder_records').where({ flow: 'SUIVI' }).orderBy('created_at').orderBy('record_id');
 const eventsOf = async (asd: string) =>
-  (await t.ctx.knex('funder_records').where({ flow: 'SUIVI', orientation_asd: asd }).orderBy('created_at')).map(
+  (await t.ctx.knex('funder_records').where({ flow: 'SUIVI', orientation_asd: asd }).orderBy('position')).map(
     (r: { payload: Record<string, unknown> }) => r.payload,
   );
 const depotFile = (name: string) => fs.readFileSync(path.join(root, 'depot', name));
@@ -152,7 +152,7 @@ describe('the SUIVI outbox', () => {
 
 describe('the daily SUIVI file', () => {
   it('sends every waiting event once, valid against its schema, with a true manifest; a second run sends nothing', async () => {
-    const waiting = await t.ctx.knex('funder_records').where({ flow: 'SUIVI', status: 'a_envoyer' }).orderBy('created_at').orderBy('record_id');
+    const waiting = await t.ctx.knex('funder_records').where({ flow: 'SUIVI', status: 'a_envoyer' }).orderBy('position');
     expect(waiting.length).toBe(8);
     t.ctx.clock.set(new Date('2026-12-02T05:00:00Z'));
     const outcome = await t.ctx.services.runJob('funder-followup', { userId: null, label: 'Test' });

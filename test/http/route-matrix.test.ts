@@ -205,6 +205,9 @@ const ROUTES: Record<string, Expectation> = {
   'POST /orientations/:id/suite': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   // the files exchanged with Action Logement: the association reads them, its auditor too; admins and operators act on them
   'GET /echanges': { allowed: EXCHANGE_READERS },
+  // the invoice's fees, terms and buyer: the association's administrators
+  'GET /echanges/facturation': { allowed: ['admin'] },
+  'POST /echanges/facturation': { allowed: ['admin'] },
   'GET /echanges/fichiers/:id': { allowed: EXCHANGE_READERS },
   'GET /echanges/fichiers/:id/:part': { allowed: EXCHANGE_READERS },
   'POST /echanges/enregistrements/:id/renvoyer': { allowed: INSTRUCTORS },

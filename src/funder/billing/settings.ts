@@ -33,25 +33,34 @@ export const DEFAULT_FUNDER_BILLING: FunderBillingSettings = {
 };
 
 /** The form an administrator saves them with (amounts typed in euros). */
-export const funderBillingSettingsSchema = z.object({
-  flatFee: optionalAmountCents(),
-  feeRatePercent: z.coerce
-    .number({ error: 'Saisissez un pourcentage, par exemple 5' })
-    .min(0, { error: 'Le pourcentage ne peut pas être négatif' })
-    .max(100, { error: 'Le pourcentage ne peut pas dépasser 100' })
-    .transform((v) => Math.round(v * 100)),
-  paymentDays: z.coerce
-    .number({ error: 'Saisissez un nombre de jours' })
-    .int({ error: 'Saisissez un nombre entier de jours' })
-    .min(0, { error: 'Au moins 0 jour' })
-    .max(120, { error: 'Au plus 120 jours' }),
-  printIban: checkbox(),
-  iban: ibanField().optional(),
-  bic: optionalBicField(),
-  buyerName: requiredText('Saisissez le nom du financeur facturé', 140),
-  buyerAddress: requiredText('Saisissez l’adresse du financeur (une ligne par ligne du courrier)', 400),
-  version: z.coerce.number({ error: 'Version manquante' }).int().min(0),
-});
+export const funderBillingSettingsSchema = z
+  .object({
+    flatFee: optionalAmountCents(),
+    // « 5,5 » as French people type it
+    feeRatePercent: z.preprocess(
+      (v) => (typeof v === 'string' ? v.trim().replace(',', '.') : v),
+      z.coerce
+        .number({ error: 'Saisissez un pourcentage, par exemple 5' })
+        .min(0, { error: 'Le pourcentage ne peut pas être négatif' })
+        .max(100, { error: 'Le pourcentage ne peut pas dépasser 100' })
+        .transform((v) => Math.round(v * 100)),
+    ),
+    paymentDays: z.coerce
+      .number({ error: 'Saisissez un nombre de jours' })
+      .int({ error: 'Saisissez un nombre entier de jours' })
+      .min(0, { error: 'Au moins 0 jour' })
+      .max(120, { error: 'Au plus 120 jours' }),
+    printIban: checkbox(),
+    // empty: no RIB (the rule below asks for one only when it is to be printed)
+    iban: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), ibanField().optional()),
+    bic: optionalBicField(),
+    buyerName: requiredText('Saisissez le nom du financeur facturé', 140),
+    buyerAddress: requiredText('Saisissez l’adresse du financeur (une ligne par ligne du courrier)', 400),
+    version: z.coerce.number({ error: 'Version manquante' }).int().min(0),
+  })
+  .superRefine((v, ctx) => {
+    if (v.printIban && !v.iban) ctx.addIssue({ code: 'custom', path: ['iban'], message: 'Saisissez l’IBAN à imprimer sur la facture, ou décochez la case' });
+  });
 export type FunderBillingSettingsInput = z.infer<typeof funderBillingSettingsSchema>;
 
 const KEY = 'funder_billing';

@@ -11,6 +11,8 @@ export type RecordStatus = 'a_envoyer' | 'envoye' | 'accepte' | 'rejete' | 'doub
 
 export interface FunderRecordRow {
   id: string;
+  /** the order the records were written in: the order they leave in */
+  position: string;
   flow: Flow;
   record_id: string;
   orientation_asd: string | null;
@@ -36,12 +38,9 @@ const CHUNK = 500;
  * again, under the same id, in the next file of its flow.
  */
 export class FunderRecordRepository {
-  /** Records waiting to leave in a flow, oldest first. */
+  /** Records waiting to leave in a flow, in the order they were written. */
   async waiting(db: Db, flow: Flow, limit = 100_000): Promise<FunderRecordRow[]> {
-    return db<FunderRecordRow>('funder_records')
-      .where({ flow, status: 'a_envoyer' })
-      .orderBy([{ column: 'created_at' }, { column: 'record_id' }])
-      .limit(limit);
+    return db<FunderRecordRow>('funder_records').where({ flow, status: 'a_envoyer' }).orderBy('position').limit(limit);
   }
 
   /** A waiting record that breaks its schema: refused here, before it leaves, for a person to see. */
