@@ -147,6 +147,7 @@ export const routes = {
   missions: '/accompagnement',
   missionNew: '/accompagnement/nouvelle',
   mission: '/accompagnement/:id',
+  missionDossier: '/accompagnement/:id/dossier.zip',
   missionAssign: '/accompagnement/:id/attribuer',
   missionAccept: '/accompagnement/:id/accord',
   missionDecline: '/accompagnement/:id/refus',

@@ -46,6 +46,8 @@ export interface Mission {
   outcome: string | null;
   recommendations: string | null;
   reportBlobId: string | null;
+  /** the ASD case number when the mission comes from an orientation of Action Logement */
+  orientationAsd: string | null;
   /** when its content was erased at the end of the retention period */
   anonymisedAt: Date | null;
   version: number;
@@ -124,6 +126,7 @@ interface MissionRow {
   outcome: string | null;
   recommendations: string | null;
   report_blob_id: string | null;
+  orientation_asd: string | null;
   anonymised_at: Date | null;
   version: number;
   updated_at: Date;
@@ -199,6 +202,7 @@ const toMission = (r: MissionRow): Mission => ({
   outcome: r.outcome ?? null,
   recommendations: r.recommendations ?? null,
   reportBlobId: r.report_blob_id ?? null,
+  orientationAsd: r.orientation_asd ?? null,
   anonymisedAt: r.anonymised_at ?? null,
   version: r.version,
   householdAddress: r.household_address,

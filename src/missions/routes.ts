@@ -321,6 +321,12 @@ export function missionRoutes(services: Services): Router {
     },
   });
 
+  // the whole dossier for the funder's case worker (association; a traced read)
+  router.get(routes.missionDossier, ...requirePermission('missions:manage'), async (req, res) => {
+    const file = await missions.dossier(actor(req), id(req));
+    sendAttachment(res, file.fileName, 'application/zip', file.data);
+  });
+
   router.get(routes.missionReport, ...requirePermission('missions:read'), async (req, res) => {
     const file = await missions.report(actor(req), id(req));
     sendAttachment(res, file.filename, 'application/pdf', file.data);

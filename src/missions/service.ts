@@ -3,6 +3,8 @@ import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
 import type { AidRequestRepository } from '../aid-requests/repository';
 import { type Db, isUuid, type Page } from '../db/types';
+import { zipArchive } from '../shared/zip';
+import { missionDossierEntries } from './dossier-export';
 import type { BlobStore } from '../files/storage';
 import type { HouseholdRepository } from '../households/repository';
 import { type Actor, can, scopeFor } from '../permissions';
@@ -369,6 +371,20 @@ export class MissionService {
         after: { status: to, reason },
       };
     });
+  }
+
+  /** The mission's dossier as one ZIP for the funder's case worker (association; a traced read). */
+  async dossier(actor: Actor, id: string): Promise<{ fileName: string; data: Buffer }> {
+    scopeFor(actor, 'missions:manage');
+    const m = await this.get(actor, id);
+    const [objectives, sessions] = await Promise.all([this.missions.objectives(this.db, m.id), this.missions.sessions(this.db, m.id)]);
+    const report = m.reportBlobId ? await this.blobs.get(this.db, m.reportBlobId) : null;
+    await this.accessLog.read(actor, { action: 'mission.dossier_export', entityType: 'mission', entityId: m.id });
+    const now = this.clock.now();
+    return {
+      fileName: `dossier-${m.reference}-${parisDate(now)}.zip`,
+      data: await zipArchive(missionDossierEntries(m, objectives, sessions, report?.data ?? null, now)),
+    };
   }
 
   /** The closing report, in the summary form a landlord may read. */

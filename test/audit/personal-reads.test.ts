@@ -46,6 +46,7 @@ const PERSONAL_READS: Record<string, PersonalRead> = {
   '/demandes/export.xlsx': { persona: 'operator', action: 'requests.export' },
   '/accompagnement/:id': { persona: 'social_adviser', action: 'mission.view' },
   '/accompagnement/:id/bilan.pdf': { persona: 'operator', action: 'mission.report' },
+  '/accompagnement/:id/dossier.zip': { persona: 'operator', action: 'mission.dossier_export' },
   '/admin/droits/:id': { persona: 'admin', action: 'rights.view' },
   '/orientations/:id': { persona: 'operator', action: 'orientation.view' },
   // the household form prefilled from the orientation: the orientation is read to fill it

@@ -143,6 +143,7 @@ const ROUTES: Record<string, Expectation> = {
   'GET /demandes/:id/decisions/:decisionId/courrier.pdf': SUBMITTED_A_OR_ADVISER,
   // the whole dossier for the funder's case worker: the association's instructors
   'GET /demandes/:id/dossier.zip': { allowed: INSTRUCTORS },
+  'GET /accompagnement/:id/dossier.zip': { allowed: INSTRUCTORS },
   'POST /demandes/:id/repondre': DRAFT_STEP,
   'POST /demandes/:id/notes': { allowed: INSTRUCTORS },
   'POST /demandes/:id/attribuer': { allowed: INSTRUCTORS },

@@ -1,11 +1,12 @@
 import JSZip from 'jszip';
 import { insertHousehold } from '../factories/household';
-import { grantedRequest, paymentSetup } from '../factories/payment';
+import { acceptedMission, missionSetup } from '../factories/mission';
+import { actorOf, grantedRequest, paymentSetup } from '../factories/payment';
 import { loginAs } from '../support/http';
 import { useWorld } from '../support/world';
 
 /**
- * A request's whole dossier as a ZIP for the funder's case worker (issue 15): its JSON, its
+ * A request's or a mission's whole dossier as a ZIP for the funder's case worker (issue 15): its JSON, its
  * current documents and its decision letters; for the association only, each export traced; no
  * IBAN and no internal note in it.
  */
@@ -58,5 +59,35 @@ describe('the dossier export', () => {
       const agent = await loginAs(t.ctx.app, email);
       expect((await agent.get(`/demandes/${requestId}/dossier.zip`)).status).toBe(403);
     }
+  });
+});
+
+describe('the mission dossier export', () => {
+  it('gives the operator the mission, its objectives and sessions without their summaries, and its report; traced; refused to the adviser', async () => {
+    const setup = await missionSetup(t.ctx.services, t.ctx.knex, t.world);
+    const missionId = await acceptedMission(t.ctx.services, t.ctx.knex, t.world, setup);
+    const adviser = await actorOf(t.ctx.knex, t.world.users.social_adviser.id);
+    await t.ctx.services.missions.recordSession(adviser, missionId, {
+      heldOn: '2026-11-21',
+      durationMinutes: 60,
+      kind: 'home_visit',
+      participants: 'Mme Durand',
+      summary: 'Confidences sur la santé du ménage',
+      privateNotes: 'Note privée du conseiller',
+    });
+    const agent = await loginAs(t.ctx.app, t.world.users.operator.email);
+    const res = await agent.get(`/accompagnement/${missionId}/dossier.zip`).buffer(true).parse(binary);
+    expect(res.status).toBe(200);
+    const zip = await JSZip.loadAsync(res.body as Buffer);
+    const text = await zip.file('dossier.json')!.async('string');
+    const dossier = JSON.parse(text) as { accompagnement: Record<string, unknown>; objectifs: unknown[]; entretiens: unknown[] };
+    expect(dossier.accompagnement).toMatchObject({ statut: 'in_progress', type: { code: 'DIAG' } });
+    expect(dossier.objectifs.length).toBeGreaterThan(0);
+    expect(dossier.entretiens).toEqual([{ le: '2026-11-21', duree_minutes: 60, type: 'home_visit' }]);
+    expect(text).not.toContain('santé');
+    expect(text).not.toContain('Note privée');
+    expect(await t.ctx.knex('access_events').where({ action: 'mission.dossier_export', entity_id: missionId })).toHaveLength(1);
+    const other = await loginAs(t.ctx.app, t.world.users.social_adviser.email);
+    expect((await other.get(`/accompagnement/${missionId}/dossier.zip`)).status).toBe(403);
   });
 });
