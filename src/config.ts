@@ -77,6 +77,11 @@ const envSchema = z
       .optional(),
     FUNDER_SFTP_DEPOT: z.string().min(1).default('/depot'),
     FUNDER_SFTP_RETOUR: z.string().min(1).default('/retour'),
+    // OpenPGP (optional): the flows Entraide encrypts to the funder and signs, the funder's public key, ours (private, armored files)
+    FUNDER_PGP_FLOWS: z.string().optional(),
+    FUNDER_PGP_FUNDER_KEY: z.string().min(1).optional(),
+    FUNDER_PGP_OWN_KEY: z.string().min(1).optional(),
+    FUNDER_PGP_PASSPHRASE: z.string().optional(),
   })
   .superRefine((env, ctx) => {
     for (const key of ['DATA_ENCRYPTION_OLD_KEYS'] as const) {
@@ -96,6 +101,15 @@ const envSchema = z
     if (env.FUNDER_TRANSPORT === 'sftp') {
       for (const key of ['FUNDER_SFTP_HOST', 'FUNDER_SFTP_USER', 'FUNDER_SFTP_KEY', 'FUNDER_SFTP_HOST_KEY'] as const) {
         if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'est obligatoire avec FUNDER_TRANSPORT=sftp' });
+      }
+    }
+    if (env.FUNDER_PGP_FLOWS || env.FUNDER_PGP_FUNDER_KEY || env.FUNDER_PGP_OWN_KEY) {
+      for (const key of ['FUNDER_PGP_FUNDER_KEY', 'FUNDER_PGP_OWN_KEY'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'est obligatoire dès qu’OpenPGP est configuré (FUNDER_PGP_…)' });
+      }
+      for (const flow of (env.FUNDER_PGP_FLOWS ?? '').split(',').map((f) => f.trim()).filter(Boolean)) {
+        if (!['SUIVI', 'FACTURATION', 'ECRITURES', 'REPORTING'].includes(flow))
+          ctx.addIssue({ code: 'custom', path: ['FUNDER_PGP_FLOWS'], message: `flux inconnu « ${flow} » (SUIVI, FACTURATION, ECRITURES, REPORTING)` });
       }
     }
     if (env.NODE_ENV !== 'production') return;
@@ -176,7 +190,19 @@ export interface Config {
   /** Where the nightly backups go, and how many of them stay. */
   readonly backup: { readonly dir: string; readonly keep: number };
   /** How files reach Action Logement's server and come back from it (docs/echanges). */
-  readonly funder: { readonly transport: FunderTransportConfig };
+  readonly funder: { readonly transport: FunderTransportConfig; readonly pgp: FunderPgpConfig | null };
+}
+
+/**
+ * OpenPGP between Entraide and the funder (interface agreement §1): the outbound flows encrypted to
+ * the funder's key and signed with ours (`.jsonl.pgp`, the manifest clear), and any `.jsonl.pgp`
+ * received decrypted with ours and verified with the funder's. Keys are armored files.
+ */
+export interface FunderPgpConfig {
+  readonly flows: readonly string[];
+  readonly funderPublicKeyPath: string;
+  readonly ownPrivateKeyPath: string;
+  readonly passphrase: string | null;
 }
 
 /**
@@ -249,6 +275,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
               retour: env.FUNDER_SFTP_RETOUR,
             }
           : { kind: 'folder', dir: path.resolve(env.FUNDER_DIR ?? path.join(env.EXPORT_DIR ?? path.join(dataDir, 'exports'), 'action-logement')) },
+      pgp:
+        env.FUNDER_PGP_FUNDER_KEY && env.FUNDER_PGP_OWN_KEY
+          ? {
+              flows: (env.FUNDER_PGP_FLOWS ?? '')
+                .split(',')
+                .map((f) => f.trim())
+                .filter(Boolean),
+              funderPublicKeyPath: path.resolve(env.FUNDER_PGP_FUNDER_KEY),
+              ownPrivateKeyPath: path.resolve(env.FUNDER_PGP_OWN_KEY),
+              passphrase: env.FUNDER_PGP_PASSPHRASE ?? null,
+            }
+          : null,
     },
     secondFactorRoles: secondFactorRoles(
       env.SECOND_FACTOR ?? env.ADMIN_SECOND_FACTOR ?? (env.NODE_ENV === 'production' ? 'required' : 'off'),

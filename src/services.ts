@@ -131,6 +131,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     blobs,
     logger,
     transport: config.funder.transport,
+    pgp: config.funder.pgp,
     ledger: new LedgerRepository(),
     events,
     jobNames: (): string[] => JOBS.map((j) => j.name),

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
-import type { FunderTransportConfig } from '../config';
+import type { FunderPgpConfig, FunderTransportConfig } from '../config';
 import type { BlobStore } from '../files/storage';
 import type { DuplicateService } from '../households/duplicates/service';
 import type { Logger } from '../logger';
@@ -11,6 +11,7 @@ import type { SettingsService } from '../settings/service';
 import { FunderBilling } from './billing/service';
 import { FunderBillingSettingsStore } from './billing/settings';
 import { FunderFileRepository } from './files-repository';
+import { FunderPgp } from './formats/pgp';
 import { FunderLedgerFlow, type LedgerSource } from './ledger-flow/flow';
 import { type DossierOpeners, type IdentityMatcher, OrientationFollowUp } from './orientations/follow-up';
 import { OrientationIntake } from './orientations/intake';
@@ -41,6 +42,8 @@ export function createFunderModule(deps: {
   blobs: BlobStore;
   logger: Logger;
   transport: FunderTransportConfig;
+  /** OpenPGP with the funder (null: files in clear) */
+  pgp: FunderPgpConfig | null;
   /** the closed months and their FEC lines (ECRITURES) */
   ledger: LedgerSource;
   /** the business events the SUIVI outbox hangs on */
@@ -52,6 +55,7 @@ export function createFunderModule(deps: {
   settingsRepository: SettingsRepository;
 }) {
   const files = new FunderFileRepository();
+  const pgp = deps.pgp ? new FunderPgp(deps.pgp) : null;
   const records = new FunderRecordRepository();
   const outbox = new FollowUpOutbox(records);
   outbox.register(deps.events);
@@ -62,6 +66,7 @@ export function createFunderModule(deps: {
     files,
     orientations,
     outbox,
+    pgp,
     blobs: deps.blobs,
     audit: deps.audit,
     clock: deps.clock,
@@ -69,6 +74,7 @@ export function createFunderModule(deps: {
   });
   const funderOutbound = new OutboundSender({
     db: deps.db,
+    pgp,
     transport: () => createFunderTransport(deps.transport),
     files,
     blobs: deps.blobs,

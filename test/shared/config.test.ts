@@ -24,6 +24,18 @@ describe('configuration', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
 
+  it('takes OpenPGP with the funder whole or not at all, for the outbound flows only', () => {
+    expect(loadConfig({}).funder.pgp).toBeNull();
+    expect(() => loadConfig({ FUNDER_PGP_FLOWS: 'SUIVI' })).toThrow(/FUNDER_PGP_FUNDER_KEY.*FUNDER_PGP_OWN_KEY|FUNDER_PGP_OWN_KEY.*FUNDER_PGP_FUNDER_KEY/);
+    expect(() => loadConfig({ FUNDER_PGP_FLOWS: 'SUIVI,ORIENTATIONS', FUNDER_PGP_FUNDER_KEY: 'a.asc', FUNDER_PGP_OWN_KEY: 'b.asc' })).toThrow(
+      /flux inconnu « ORIENTATIONS »/,
+    );
+    expect(loadConfig({ FUNDER_PGP_FLOWS: 'SUIVI, REPORTING', FUNDER_PGP_FUNDER_KEY: 'a.asc', FUNDER_PGP_OWN_KEY: 'b.asc' }).funder.pgp).toMatchObject({
+      flows: ['SUIVI', 'REPORTING'],
+      passphrase: null,
+    });
+  });
+
   it('requires secrets, database, SMTP and base URL in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET.*DATABASE_URL.*SMTP_HOST.*BASE_URL/);
   });

@@ -29,7 +29,10 @@ export function buildManifest(input: {
   periodStart: string;
   periodEnd: string;
   generatedAt: string;
+  /** the records, in clear: their count */
   data: Buffer;
+  /** the file as deposited when it differs (encrypted, `.jsonl.pgp`): its SHA-256 */
+  sent?: Buffer;
   totals?: Record<string, number>;
 }): Manifest {
   const manifest: Manifest = {
@@ -42,7 +45,7 @@ export function buildManifest(input: {
     genere_le: input.generatedAt,
     enregistrements: recordCount(input.data),
     ...(input.totals ? { totaux: input.totals } : {}),
-    sha256: sha256Hex(input.data),
+    sha256: sha256Hex(input.sent ?? input.data),
   };
   const problem = schemaProblem('manifest', manifest);
   if (problem) throw new Error(`manifeste invalide, rien n’est envoyé : ${problem}`);
@@ -51,9 +54,15 @@ export function buildManifest(input: {
 
 /**
  * Why a received file must be refused whole, or null: the manifest breaks its schema, names
- * another file, flow or sender, or its count or hash disagree with the data.
+ * another file, flow or sender, or its count or hash disagree with the data. The hash is the
+ * file's as received; the count is the records' — read in `plain` for an encrypted file.
  */
-export function manifestProblem(manifestBytes: Buffer, data: Buffer, expected: { fileName: string; flow: Flow; sender: Sender }): string | null {
+export function manifestProblem(
+  manifestBytes: Buffer,
+  data: Buffer,
+  expected: { fileName: string; flow: Flow; sender: Sender },
+  plain: Buffer = data,
+): string | null {
   let manifest: unknown;
   try {
     manifest = JSON.parse(manifestBytes.toString('utf8'));
@@ -66,7 +75,7 @@ export function manifestProblem(manifestBytes: Buffer, data: Buffer, expected: {
   if (m.fichier !== expected.fileName) return `le manifeste décrit le fichier ${m.fichier}, pas ${expected.fileName}`;
   if (m.flux !== expected.flow || m.emetteur !== expected.sender) return `le manifeste annonce le flux ${m.flux} de ${m.emetteur}`;
   if (m.sha256 !== sha256Hex(data)) return 'l’empreinte SHA-256 du fichier ne correspond pas au manifeste (fichier incomplet ou modifié)';
-  const count = recordCount(data);
+  const count = recordCount(plain);
   if (m.enregistrements !== count) return `le manifeste annonce ${m.enregistrements} enregistrement(s), le fichier en contient ${count}`;
   return null;
 }

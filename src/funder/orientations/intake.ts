@@ -13,6 +13,7 @@ import { acknowledgementName, manifestName, parseDataFileName } from '../formats
 import { schemaProblem } from '../formats/schemas';
 import { TransportError, type FunderTransport } from '../transport/transport';
 import type { FollowUpOutbox } from '../followup/outbox';
+import { type FunderPgp, PgpError } from '../formats/pgp';
 import type { OrientationRepository } from './repository';
 
 const INTAKE: SystemActor = { userId: null, name: 'Tâche funder-orientations' };
@@ -65,6 +66,7 @@ export class OrientationIntake {
   private readonly files: FunderFileRepository;
   private readonly orientations: OrientationRepository;
   private readonly outbox: FollowUpOutbox;
+  private readonly pgp: FunderPgp | null;
   private readonly blobs: BlobStore;
   private readonly audit: AuditService;
   private readonly clock: Clock;
@@ -76,6 +78,8 @@ export class OrientationIntake {
     files: FunderFileRepository;
     orientations: OrientationRepository;
     outbox: FollowUpOutbox;
+    /** OpenPGP with the funder, when configured: a `.jsonl.pgp` is decrypted and its signature required */
+    pgp: FunderPgp | null;
     blobs: BlobStore;
     audit: AuditService;
     clock: Clock;
@@ -86,6 +90,7 @@ export class OrientationIntake {
     this.files = deps.files;
     this.orientations = deps.orientations;
     this.outbox = deps.outbox;
+    this.pgp = deps.pgp;
     this.blobs = deps.blobs;
     this.audit = deps.audit;
     this.clock = deps.clock;
@@ -157,8 +162,10 @@ export class OrientationIntake {
       let acks: RecordAck[] = [];
       let fileAck: FileAck = { fichier: name, statut: 'recu', recu_le: receivedAt };
       let accepted: Array<{ record: OrientationRecord; line: number; organisationId: string }> = [];
+      // the records' count: read in clear (an encrypted file that cannot be opened counts none)
+      let records = parsedName.encrypted ? 0 : recordCount(data);
       try {
-        ({ acks, accepted } = await this.check(trx, name, data, manifest, parsedName.encrypted));
+        ({ acks, accepted, records } = await this.check(trx, name, data, manifest, parsedName.encrypted));
       } catch (error) {
         if (!(error instanceof FileRefused)) throw error;
         fileAck = { fichier: name, statut: 'rejete', recu_le: receivedAt, code: error.code, message: error.message };
@@ -178,7 +185,7 @@ export class OrientationIntake {
           period_start: null,
           period_end: parsedName.periodEnd,
           status: fileAck.statut,
-          records: recordCount(data),
+          records,
           accepted: count('accepte'),
           rejected: count('rejete'),
           duplicates: count('doublon'),
@@ -224,7 +231,7 @@ export class OrientationIntake {
       return {
         file: name,
         status: fileAck.statut,
-        records: recordCount(data),
+        records,
         accepted: count('accepte'),
         rejected: count('rejete'),
         duplicates: count('doublon'),
@@ -236,12 +243,12 @@ export class OrientationIntake {
   }
 
   private async check(trx: Knex.Transaction, name: string, data: Buffer, manifest: Buffer, encrypted: boolean) {
-    if (encrypted) throw new FileRefused('AUTRE', 'fichier chiffré (OpenPGP) : le déchiffrement n’est pas configuré pour ORIENTATIONS');
-    const problem = manifestProblem(manifest, data, { fileName: name, flow: 'ORIENTATIONS', sender: 'ALS' });
+    const plain = encrypted ? await this.decrypt(data) : data;
+    const problem = manifestProblem(manifest, data, { fileName: name, flow: 'ORIENTATIONS', sender: 'ALS' }, plain);
     if (problem) throw new FileRefused('MANIFESTE', problem);
     let lines;
     try {
-      lines = parseJsonLines(data);
+      lines = parseJsonLines(plain);
     } catch (error) {
       if (error instanceof JsonLinesError) throw new FileRefused('AUTRE', error.message);
       throw error;
@@ -287,7 +294,18 @@ export class OrientationIntake {
       acks.push({ id, statut: 'accepte' });
       accepted.push({ record, line, organisationId });
     }
-    return { acks, accepted };
+    return { acks, accepted, records: lines.length };
+  }
+
+  /** A `.jsonl.pgp`: decrypted with Entraide's key, signed by the funder — or refused whole. */
+  private async decrypt(data: Buffer): Promise<Buffer> {
+    if (!this.pgp) throw new FileRefused('AUTRE', 'fichier chiffré (OpenPGP) : le déchiffrement n’est pas configuré pour ORIENTATIONS');
+    try {
+      return await this.pgp.decrypt(data);
+    } catch (error) {
+      if (error instanceof PgpError) throw new FileRefused('AUTRE', error.message);
+      throw error;
+    }
   }
 
   /** What the schema cannot say: Luhn keys, dates that cannot be. */

@@ -8,6 +8,7 @@ import type { FunderFileRepository, FunderFileRow } from '../files-repository';
 import { FunderRecordRepository, type RecordSource } from './records-repository';
 import { toJsonLines } from '../formats/jsonl';
 import { buildManifest } from '../formats/manifest';
+import type { FunderPgp } from '../formats/pgp';
 import { dataFileName, manifestName, type Flow } from '../formats/names';
 import { type SchemaName, schemaProblem } from '../formats/schemas';
 import { TransportError, type FunderTransport } from '../transport/transport';
@@ -72,6 +73,7 @@ export class OutboundSender {
   private readonly audit: AuditService;
   private readonly clock: Clock;
   private readonly logger: Logger;
+  private readonly pgp: FunderPgp | null;
 
   constructor(deps: {
     db: Knex;
@@ -81,7 +83,10 @@ export class OutboundSender {
     audit: AuditService;
     clock: Clock;
     logger: Logger;
+    /** OpenPGP with the funder, when configured */
+    pgp: FunderPgp | null;
   }) {
+    this.pgp = deps.pgp;
     this.db = deps.db;
     this.transport = deps.transport;
     this.files = deps.files;
@@ -110,8 +115,10 @@ export class OutboundSender {
     }
     const now = this.clock.now();
     const sequence = await this.nextSequence(trx, input.flow);
-    const file = dataFileName({ sender: 'ENTRAIDE', flow: input.flow, periodEnd: input.periodEnd, sequence });
     const data = toJsonLines(input.records);
+    // OpenPGP for this flow: encrypted to the funder and signed; the manifest stays clear, its hash the file's as deposited
+    const sent = this.pgp?.encrypts(input.flow) ? await this.pgp.encrypt(data) : null;
+    const file = dataFileName({ sender: 'ENTRAIDE', flow: input.flow, periodEnd: input.periodEnd, sequence, encrypted: sent !== null });
     const manifest = buildManifest({
       fileName: file,
       flow: input.flow,
@@ -120,10 +127,11 @@ export class OutboundSender {
       periodEnd: input.periodEnd,
       generatedAt: now.toISOString(),
       data,
+      ...(sent ? { sent } : {}),
       ...(input.totals ? { totals: input.totals } : {}),
     });
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
-    const dataBlob = await this.blobs.put(trx, data, 'application/jsonl');
+    const dataBlob = await this.blobs.put(trx, sent ?? data, sent ? 'application/pgp-encrypted' : 'application/jsonl');
     const manifestBlob = await this.blobs.put(trx, manifestBytes, 'application/json');
     const fileId = await this.files.insert(
       trx,
