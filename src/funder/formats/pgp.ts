@@ -25,7 +25,8 @@ export class FunderPgp {
   async encrypt(data: Buffer): Promise<Buffer> {
     const { funder, own } = await this.loadKeys();
     const message = await openpgp.createMessage({ binary: new Uint8Array(data) });
-    const encrypted = await openpgp.encrypt({ message, encryptionKeys: funder, signingKeys: own, format: 'binary' });
+    // openpgp's types name web streams this project's TypeScript libs do not have: the binary form is a Uint8Array
+    const encrypted = (await openpgp.encrypt({ message, encryptionKeys: funder, signingKeys: own, format: 'binary' })) as Uint8Array;
     return Buffer.from(encrypted);
   }
 
@@ -38,13 +39,13 @@ export class FunderPgp {
       throw new PgpError('fichier chiffré illisible (OpenPGP)');
     }
     try {
-      const { data: plain, signatures } = await openpgp.decrypt({
+      const { data: plain, signatures } = (await openpgp.decrypt({
         message,
         decryptionKeys: own,
         verificationKeys: funder,
         expectSigned: true,
         format: 'binary',
-      });
+      })) as { data: Uint8Array; signatures: Array<{ verified: Promise<boolean> }> };
       await Promise.all(signatures.map((s) => s.verified));
       return Buffer.from(plain);
     } catch (error) {
