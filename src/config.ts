@@ -107,7 +107,10 @@ const envSchema = z
       for (const key of ['FUNDER_PGP_FUNDER_KEY', 'FUNDER_PGP_OWN_KEY'] as const) {
         if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'est obligatoire dès qu’OpenPGP est configuré (FUNDER_PGP_…)' });
       }
-      for (const flow of (env.FUNDER_PGP_FLOWS ?? '').split(',').map((f) => f.trim()).filter(Boolean)) {
+      for (const flow of (env.FUNDER_PGP_FLOWS ?? '')
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean)) {
         if (!['SUIVI', 'FACTURATION', 'ECRITURES', 'REPORTING'].includes(flow))
           ctx.addIssue({ code: 'custom', path: ['FUNDER_PGP_FLOWS'], message: `flux inconnu « ${flow} » (SUIVI, FACTURATION, ECRITURES, REPORTING)` });
       }
