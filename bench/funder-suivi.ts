@@ -1,7 +1,7 @@
 /**
  * The daily SUIVI file at volume: BENCH_EVENTS events (100,000 by default) waiting in the outbox
  * (`funder_records`, as the business transactions write them), sent by one run of the follow-up
- * (lock, every record checked against suivi.v1, files of at most 25,000 records with their
+ * (lock, every record checked against suivi.v1, files of at most 10,000 records with their
  * manifests, records marked sent, files delivered to a folder). Prints the time and the peak RSS
  * of the process that sends (a fresh one: the filling's memory is not counted). Runs on
  * PostgreSQL, in a database it creates afresh (entraide_bench_suivi on BENCH_SERVER_URL).

@@ -7,8 +7,8 @@ import { type Delivery, type OutboundFlow, type OutboundSender, type PreparedFil
 
 const OUTBOUND: readonly OutboundFlow[] = FLOWS.filter((f): f is OutboundFlow => f !== 'ORIENTATIONS');
 
-/** At most this many records per file (~5 MB of SUIVI): a backlog leaves in several files, each under the stored files' size limit. */
-export const RECORDS_PER_FILE = 25_000;
+/** At most this many records per file (~2.3 MB of SUIVI): a backlog leaves in several files, each under the stored files' size limit. */
+export const RECORDS_PER_FILE = 10_000;
 
 export interface FollowUpRun {
   files: PreparedFile[];
