@@ -1,26 +1,12 @@
 import type { Db } from '../../db/types';
 import type { FileDirection, FunderFileRow } from '../files-repository';
 import type { Flow } from '../formats/names';
+import type { FunderRecordRow as StoredRecordRow, RecordSource, RecordStatus } from '../outbound/records-repository';
 
-export type RecordStatus = 'a_envoyer' | 'envoye' | 'accepte' | 'rejete' | 'doublon';
-export type SourceType = 'aid_request' | 'mission' | 'ledger_entry' | 'mission_billing_line' | 'funder_orientation';
-
-/** A row of funder_records (what Entraide sent, record by record, and what the funder answered). */
-export interface FunderRecordRow {
-  id: string;
-  flow: Flow;
-  record_id: string;
-  orientation_asd: string | null;
-  source_type: SourceType | null;
-  source_id: string | null;
-  status: RecordStatus;
-  code: string | null;
-  message: string | null;
-  file_id: string | null;
-  sendings: number;
-  created_at: Date;
-  updated_at: Date;
-}
+/** A row of funder_records as the page reads it: never the payload (the page shows ids, codes and messages). */
+export type FunderRecordRow = Omit<StoredRecordRow, 'payload' | 'position'>;
+export type { RecordStatus };
+export type SourceType = RecordSource['sourceType'];
 
 /** A rejected record with what its source is called (request or mission reference, entry number, ASD case number). */
 export interface RejectedRecordRow extends FunderRecordRow {

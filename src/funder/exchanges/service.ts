@@ -188,7 +188,7 @@ export class FunderExchanges {
   private readonly db: Knex;
   private readonly blobs: BlobStore;
   private readonly audit: AuditService;
-  private readonly accessLog: AccessLogService | undefined;
+  private readonly accessLog: AccessLogService;
   private readonly clock: Clock;
   private readonly repository: ExchangesRepository;
   private readonly jobNames: () => readonly string[];
@@ -199,7 +199,7 @@ export class FunderExchanges {
     db: Knex;
     blobs: BlobStore;
     audit: AuditService;
-    accessLog?: AccessLogService;
+    accessLog: AccessLogService;
     clock: Clock;
     /** the sender of the outbound files (its delivery puts the files left « préparé » on the server) */
     outbound: Outbound;
@@ -298,13 +298,8 @@ export class FunderExchanges {
     return { fileName: target.fileName, contentType: blob.contentType, data: blob.data };
   }
 
-  private async trace(actor: Actor, fileId: string, part: FilePart): Promise<void> {
-    const trace = { action: 'funder_file.download', entityType: 'funder_file', entityId: fileId };
-    if (this.accessLog) await this.accessLog.read(actor, trace);
-    else
-      await this.db.transaction((trx) =>
-        this.audit.record(trx, actor, { entityType: 'funder_file', entityId: fileId, organisationId: null, action: trace.action, after: { part } }),
-      );
+  private async trace(actor: Actor, fileId: string, _part: FilePart): Promise<void> {
+    await this.accessLog.read(actor, { action: 'funder_file.download', entityType: 'funder_file', entityId: fileId });
   }
 
   /** The records the funder refused, newest first, each with where to correct it. */
