@@ -11,6 +11,7 @@ import { missionSetup, missionVersion } from '../factories/mission';
 import { actorOf, grantedRequest, paymentSetup } from '../factories/payment';
 import { insertRequest } from '../factories/request';
 import { orientationRecord, writeOrientations } from '../support/funder-side';
+import { onPostgres } from '../support/database';
 import { useWorld } from '../support/world';
 
 /**
@@ -206,5 +207,24 @@ describe('the daily SUIVI file', () => {
       code: null,
       file_id: run.files[0]!.fileId,
     });
+  });
+
+  it(`sends each waiting event in one file only when two runs meet (${onPostgres() ? 'PostgreSQL: two runs at once, the advisory lock' : 'PGlite: one connection'})`, async () => {
+    const records = new FunderRecordRepository();
+    const now = t.ctx.clock.now();
+    for (const n of [1, 2, 3])
+      await records.enqueue(
+        t.ctx.knex,
+        'SUIVI',
+        { id: `S-twice-${n}`, orientation_asd: 'ASD-2026-700010', horodatage: now.toISOString(), evenement: 'orientation_recue' },
+        null,
+        now,
+      );
+    const runs = await Promise.all([t.ctx.services.funderFollowUp.send(), t.ctx.services.funderFollowUp.send()]);
+    const files = runs.flatMap((r) => r.files);
+    expect(files.map((f) => f.records)).toEqual([3]);
+    const rows = await t.ctx.knex('funder_records').whereLike('record_id', 'S-twice-%').select('status', 'sendings', 'file_id');
+    expect(rows).toEqual(Array.from({ length: 3 }, () => ({ status: 'envoye', sendings: 1, file_id: files[0]!.fileId })));
+    expect(fs.readdirSync(path.join(root, 'depot')).filter((n) => n === files[0]!.file)).toHaveLength(1);
   });
 });
