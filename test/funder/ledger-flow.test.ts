@@ -7,7 +7,7 @@ import { manifestProblem } from '../../src/funder/formats/manifest';
 import { parseDataFileName } from '../../src/funder/formats/names';
 import { schemaProblem } from '../../src/funder/formats/schemas';
 import { FunderLedgerFlow } from '../../src/funder/ledger-flow/flow';
-import { monthFile, UnbalancedMonthError } from '../../src/funder/ledger-flow/records';
+import { monthFile, monthFiles, UnbalancedMonthError } from '../../src/funder/ledger-flow/records';
 import { sepaBatches } from '../../src/jobs/definitions/sepa-batches';
 import { insertHousehold } from '../factories/household';
 import { actorOf, grantedRequest, paymentSetup } from '../factories/payment';
@@ -150,6 +150,44 @@ describe('the ECRITURES flow', () => {
     });
     expect(november.records).toBe(fec.length);
   });
+  it('cuts a month longer than a file may hold between two entries: each file balances, together they are the FEC of the month', async () => {
+    at('2026-12-03T08:00:00Z');
+    for (const [amount, instalments] of [
+      [60000, 2],
+      [24000, 1],
+      [31000, 3],
+      [12000, 1],
+    ] as const)
+      await grant(amount, instalments, '2027-01-15');
+    at('2027-01-02T08:00:00Z');
+    await close('2026-12');
+    const small = new FunderLedgerFlow({ db: t.ctx.knex, ledger: new LedgerRepository(), outbound: t.ctx.services.funderOutbound, linesPerFile: 3 });
+    const run = await small.sendMonth('2026-12');
+    expect(run.files.length).toBeGreaterThan(1);
+    const sequences = run.files.map((f) => parseDataFileName(f.file)?.sequence as number);
+    expect(sequences).toEqual(sequences.map((_, i) => sequences[0]! + i));
+    const lines: Array<{ EcritureNum: string; CompteNum: string; debit_centimes: number; credit_centimes: number }> = [];
+    const entries: Array<Set<string>> = [];
+    for (const file of run.files) {
+      const data = read(file.file);
+      expect(manifestProblem(read(file.manifest), data, { fileName: file.file, flow: 'ECRITURES', sender: 'ENTRAIDE' })).toBeNull();
+      const records = parseJsonLines(data).map((l) => ('value' in l ? l.value : {})) as typeof lines;
+      expect(file.totals).toEqual({
+        debit_centimes: records.reduce((n, r) => n + r.debit_centimes, 0),
+        credit_centimes: records.reduce((n, r) => n + r.credit_centimes, 0),
+        lignes: records.length,
+      });
+      expect(file.totals.debit_centimes).toBe(file.totals.credit_centimes);
+      lines.push(...records);
+      entries.push(new Set(records.map((r) => r.EcritureNum)));
+    }
+    // an entry is never cut: each entry number lives in one file only
+    expect(entries.reduce((n, e) => n + e.size, 0)).toBe(new Set(lines.map((l) => l.EcritureNum)).size);
+    const fec = await fecLinesOf('2026-12');
+    expect(lines.map((r) => ({ num: r.EcritureNum, account: r.CompteNum, debit: r.debit_centimes, credit: r.credit_centimes }))).toEqual(fec);
+    // the month counts as sent: nothing leaves twice
+    expect(await small.sendClosedMonths()).toEqual({ files: [], deliveries: [] });
+  });
 });
 
 describe('the records of a month', () => {
@@ -207,5 +245,34 @@ describe('the records of a month', () => {
     for (const record of file.records) expect(schemaProblem('ecritures', record)).toBeNull();
     expect(schemaProblem('ecritures', { ...file.records[0], debit_centimes: 12.5 })).toMatch(/debit_centimes/);
     expect(schemaProblem('ecritures', { ...file.records[0], Debit: '1250,50' })).toMatch(/Debit : champ inconnu/);
+  });
+  it('cuts only between entries, and refuses an unbalanced month before cutting it', () => {
+    const rows = [
+      row('2026-000001', 1, 1000, 0),
+      row('2026-000001', 2, 0, 1000),
+      row('2026-000002', 1, 500, 0),
+      row('2026-000002', 2, 0, 300),
+      row('2026-000002', 3, 0, 200),
+      row('2026-000003', 1, 700, 0),
+      row('2026-000003', 2, 0, 700),
+    ];
+    expect(monthFiles('2026-10', rows, 7)).toHaveLength(1);
+    const parts = monthFiles('2026-10', rows, 4);
+    expect(parts.map((p) => p.records.map((r) => r.id))).toEqual([
+      ['2026-000001.1', '2026-000001.2'],
+      ['2026-000002.1', '2026-000002.2', '2026-000002.3'],
+      ['2026-000003.1', '2026-000003.2'],
+    ]);
+    expect(parts.map((p) => p.totals)).toEqual([
+      { debit_centimes: 1000, credit_centimes: 1000, lignes: 2 },
+      { debit_centimes: 500, credit_centimes: 500, lignes: 3 },
+      { debit_centimes: 700, credit_centimes: 700, lignes: 2 },
+    ]);
+    // an entry longer than a file goes whole in its own file
+    expect(monthFiles('2026-10', rows, 2).map((p) => p.totals.lignes)).toEqual([2, 3, 2]);
+    expect(() => monthFiles('2026-10', [...rows, row('2026-000004', 1, 1, 0)], 2)).toThrow(UnbalancedMonthError);
+    // and by weight, whatever the count: long texts make fewer lines per file
+    const lineBytes = Buffer.byteLength(JSON.stringify(monthFile('2026-10', rows).records[0])) + 1;
+    expect(monthFiles('2026-10', rows, 1000, lineBytes * 3).map((p) => p.totals.lignes)).toEqual([2, 3, 2]);
   });
 });

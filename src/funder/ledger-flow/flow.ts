@@ -3,7 +3,7 @@ import type { LedgerRepository } from '../../accounting/repository';
 import type { Db } from '../../db/types';
 import { ConflictError, ValidationError } from '../../shared/errors';
 import type { Delivery, OutboundSender, PreparedFile } from '../outbound/sender';
-import { monthFile, monthLabel, monthPeriod } from './records';
+import { LINES_PER_FILE, monthFiles, monthLabel, monthPeriod } from './records';
 import { LedgerFileRepository } from './repository';
 
 /** What the flow reads of the ledger: the closed months, and the FEC's lines of a month. */
@@ -20,7 +20,8 @@ const MONTH = /^(\d{4}-(?:0[1-9]|1[0-2]))(?:-\d{2})?$/;
 /**
  * The ECRITURES flow to Action Logement (docs/echanges/ecritures.md): once the accountant has
  * closed a month, its ledger lines leave in one file — the FEC's lines of the month, with totals
- * that balance (a month without any line sends nothing). Each month is prepared in its own
+ * that balance (a month without any line sends nothing; a month past `LINES_PER_FILE` lines leaves
+ * in several files cut between entries, each balanced). Each month is prepared in its own
  * transaction under the flow's lock, after checking again that no file exists for it, so it
  * leaves exactly once however many runs meet; the files prepared are delivered after their commit.
  */
@@ -29,9 +30,11 @@ export class FunderLedgerFlow {
   private readonly ledger: LedgerSource;
   private readonly outbound: OutboundSender;
   private readonly files: LedgerFileRepository;
+  private readonly linesPerFile: number;
 
-  constructor(deps: { db: Knex; ledger: LedgerSource; outbound: OutboundSender; files?: LedgerFileRepository }) {
+  constructor(deps: { db: Knex; ledger: LedgerSource; outbound: OutboundSender; files?: LedgerFileRepository; linesPerFile?: number }) {
     this.db = deps.db;
+    this.linesPerFile = deps.linesPerFile ?? LINES_PER_FILE;
     this.ledger = deps.ledger;
     this.outbound = deps.outbound;
     this.files = deps.files ?? new LedgerFileRepository();
@@ -63,8 +66,7 @@ export class FunderLedgerFlow {
     let failure: Error | null = null;
     try {
       for (const month of months) {
-        const file = await this.db.transaction((trx) => this.prepareMonth(trx, month));
-        if (file) files.push(file);
+        files.push(...(await this.db.transaction((trx) => this.prepareMonth(trx, month))));
       }
     } catch (error) {
       failure = error instanceof Error ? error : new Error(String(error));
@@ -75,14 +77,17 @@ export class FunderLedgerFlow {
     return { files, deliveries };
   }
 
-  private async prepareMonth(trx: Db, month: string): Promise<PreparedFile | null> {
+  /** The month's file — or files, past `linesPerFile` lines, with consecutive sequence numbers — in one transaction. */
+  private async prepareMonth(trx: Db, month: string): Promise<PreparedFile[]> {
     await this.files.lock(trx);
-    if ((await this.files.monthsSent(trx)).has(month)) return null;
+    if ((await this.files.monthsSent(trx)).has(month)) return [];
     const { periodStart, periodEnd } = monthPeriod(month);
     const rows = await this.ledger.fecRowsDated(trx, periodStart, periodEnd);
     // a month without any line sends nothing (an empty data file cannot be stored)
-    if (rows.length === 0) return null;
-    const file = monthFile(month, rows);
-    return this.outbound.prepare(trx, { flow: 'ECRITURES', periodStart, periodEnd, records: file.records, totals: file.totals });
+    if (rows.length === 0) return [];
+    const prepared: PreparedFile[] = [];
+    for (const file of monthFiles(month, rows, this.linesPerFile))
+      prepared.push(await this.outbound.prepare(trx, { flow: 'ECRITURES', periodStart, periodEnd, records: file.records, totals: file.totals }));
+    return prepared;
   }
 }

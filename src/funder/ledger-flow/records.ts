@@ -95,6 +95,45 @@ export function ecrituresRecord(r: LedgerRow): EcrituresRecord {
   };
 }
 
+/**
+ * At most this many lines per file (~465 bytes each: ~18.6 MB), and at most FILE_BYTES however
+ * long the texts: under the 20 MiB a stored file may weigh. A longer month leaves in several
+ * files, cut between entries so that each balances.
+ */
+export const LINES_PER_FILE = 40_000;
+export const FILE_BYTES = 19 * 1024 * 1024;
+
+/**
+ * The files of a month: one when it fits, else several cut between two entries (never inside one),
+ * each balanced with its own totals; together they hold the month's lines in the FEC's order.
+ * The whole month must balance before anything is cut.
+ */
+export function monthFiles(month: string, rows: readonly LedgerRow[], linesPerFile = LINES_PER_FILE, fileBytes = FILE_BYTES): MonthFile[] {
+  const whole = monthFile(month, rows);
+  // a line of the data file is its record's JSON and a line feed
+  const sizes = whole.records.map((r) => Buffer.byteLength(JSON.stringify(r)) + 1);
+  if (rows.length <= linesPerFile && sizes.reduce((a, b) => a + b, 0) <= fileBytes) return [whole];
+  const parts: LedgerRow[][] = [];
+  let part: LedgerRow[] = [];
+  let bytes = 0;
+  for (let i = 0; i < rows.length;) {
+    // one entry: the consecutive lines of the same entry number
+    let end = i + 1;
+    let entryBytes = sizes[i]!;
+    while (end < rows.length && rows[end]!.entryNumber === rows[i]!.entryNumber) entryBytes += sizes[end++]!;
+    if (part.length > 0 && (part.length + (end - i) > linesPerFile || bytes + entryBytes > fileBytes)) {
+      parts.push(part);
+      part = [];
+      bytes = 0;
+    }
+    part.push(...rows.slice(i, end));
+    bytes += entryBytes;
+    i = end;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts.map((p) => monthFile(month, p));
+}
+
 /** The file of a month: one record per line, and totals that must balance (sums taken on bigint, never on floats). */
 export function monthFile(month: string, rows: readonly LedgerRow[]): MonthFile {
   let debit = 0n;
