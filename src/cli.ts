@@ -131,6 +131,33 @@ program
   );
 
 program
+  .command('funder:reporting')
+  .description(
+    'envoie à Action Logement le REPORTING d’un mois ; avec --force, l’envoie à nouveau en entier (nouveau fichier, mêmes identifiants) après une correction',
+  )
+  .requiredOption('--month <mois>', 'mois, AAAA-MM')
+  .option('--force', 'renvoie le mois même si un fichier existe déjà')
+  .action((opts: { month: string; force?: boolean }) =>
+    withDatabase(async ({ db }) => {
+      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(opts.month)) throw new ValidationError({ month: '--month : un mois AAAA-MM, par exemple 2026-10' });
+      const config = loadConfig();
+      const services = createServices(db, config, systemClock, createLogger(config.logLevel));
+      try {
+        const r = await services.funderReporting.sendMonth(opts.month, { force: opts.force === true });
+        if (r.prepared)
+          process.stdout.write(
+            `${JSON.stringify({ flow: 'REPORTING', file: r.prepared.file, manifest: r.prepared.manifest, records: r.prepared.records, sha256: r.prepared.sha256 })}\n`,
+          );
+        process.stdout.write(
+          `${JSON.stringify({ month: r.month, status: r.status, file: r.file, records: r.records, secret: r.secret, deliveries: r.deliveries })}\n`,
+        );
+      } finally {
+        services.mailer.close();
+      }
+    }),
+  );
+
+program
   .command('fec')
   .description('écrit le FEC (fichier des écritures comptables) d’un exercice dans EXPORT_DIR/fec/')
   .requiredOption('--year <year>', 'exercice, par l’année où il commence, par exemple 2026')

@@ -133,6 +133,9 @@ export function createFunderModule(deps: {
     outbound: funderOutbound,
     jobNames: deps.jobNames,
     reportingSheet: (month) => funderReporting.xlsx(month),
+    // a REPORTING cell is figures: after a correction, recomputed; the other flows' records are facts
+    currentRecord: async (db, flow, payload) =>
+      flow === 'REPORTING' ? ((await funderReporting.indicators(String(payload.mois), db)).find((r) => r.id === payload.id) ?? null) : undefined,
   });
   return {
     funderExchanges,

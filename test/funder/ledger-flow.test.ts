@@ -177,7 +177,7 @@ describe('the ECRITURES flow', () => {
         credit_centimes: records.reduce((n, r) => n + r.credit_centimes, 0),
         lignes: records.length,
       });
-      expect(file.totals.debit_centimes).toBe(file.totals.credit_centimes);
+      expect(file.totals?.debit_centimes).toBe(file.totals?.credit_centimes);
       lines.push(...records);
       entries.push(new Set(records.map((r) => r.EcritureNum)));
     }

@@ -363,3 +363,88 @@ describe('the spreadsheet', () => {
     expect(secret.slice(6)).toEqual(['oui', ...Array<string>(13).fill('secret')]);
   });
 });
+
+describe('a record the funder rejected, sent again after a correction', () => {
+  const LARGE = () => `R-202611-A-AQ-${sirenA}-69`;
+  const REUNION = () => `R-202611-A-AQ-${sirenB}-974`;
+  /** The funder rejects records of the file that last carried them (folder transport: its `retour`). */
+  async function rejectOnFunderSide(...recordIds: string[]): Promise<string[]> {
+    const rows = await t.ctx
+      .knex('funder_records as r')
+      .join('funder_files as f', 'f.id', 'r.file_id')
+      .where({ 'r.flow': 'REPORTING' })
+      .whereIn('r.record_id', recordIds)
+      .orderBy('r.record_id')
+      .select('r.id', 'r.record_id', 'f.name');
+    const row = rows[0];
+    expect(rows.map((r: { name: string }) => r.name)).toEqual(recordIds.map(() => row.name));
+    const ids = parseJsonLines(fs.readFileSync(path.join(funderDir, 'depot', row.name as string))).map((l) => ('value' in l ? String(l.value.id) : ''));
+    const lines = [
+      { fichier: row.name, statut: 'recu', recu_le: '2026-12-03T08:00:00+01:00' },
+      ...ids.map((id) =>
+        recordIds.includes(id)
+          ? { id, statut: 'rejete', code: 'AUTRE', message: 'un ménage est compté dans le mauvais département' }
+          : { id, statut: 'accepte' },
+      ),
+    ];
+    fs.writeFileSync(path.join(funderDir, 'retour', `ACK_${row.name as string}`), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    await t.ctx.services.funderAcknowledgements.run();
+    const statuses = await t.ctx
+      .knex('funder_records')
+      .whereIn(
+        'id',
+        rows.map((r: { id: string }) => r.id),
+      )
+      .pluck('status');
+    expect(statuses).toEqual(recordIds.map(() => 'rejete'));
+    return recordIds.map((recordId) => (rows as Array<{ id: string; record_id: string }>).find((r) => r.record_id === recordId)!.id);
+  }
+  let reunionId: string;
+  const admin = () => actorOf(t.ctx.knex, t.world.users.admin.id);
+
+  it('leaves again under the same id with the cell’s figures as they are after the correction, the change in the audit trail', async () => {
+    fs.mkdirSync(path.join(funderDir, 'retour'), { recursive: true });
+    const before = byId(await reporting.indicators('2026-11'), LARGE());
+    const ids = await rejectOnFunderSide(LARGE(), REUNION());
+    const id = ids[0]!;
+    reunionId = ids[1]!;
+    // the correction: the refused request's household lives in Isère, not in the Rhône
+    const refusedHousehold = await t.ctx.knex('aid_requests').where({ id: largeCell[6] }).first('household_id');
+    await t.ctx.knex('households').where({ id: refusedHousehold.household_id }).update({ postcode: '38000' });
+
+    expect(await t.ctx.services.funderExchanges.resend(await admin(), id)).toEqual({ recordId: LARGE(), flow: 'REPORTING', rebuilt: true });
+    const waiting = await t.ctx.knex('funder_records').where({ id }).first('status', 'payload');
+    expect(waiting.status).toBe('a_envoyer');
+    expect(waiting.payload).toMatchObject({
+      id: LARGE(),
+      demandes_recues: before.demandes_recues! - 1,
+      refus: 0,
+      demandes_decidees: before.demandes_decidees! - 1,
+    });
+    expect(schemaProblem('reporting', waiting.payload)).toBeNull();
+    const audit = await t.ctx.knex('audit_events').where({ entity_type: 'funder_record', entity_id: id, action: 'resend' }).first('before', 'after');
+    expect(audit.before.payload).toMatchObject({ demandes_recues: before.demandes_recues });
+    expect(audit.after).toMatchObject({ rebuilt: true, payload: { demandes_recues: before.demandes_recues! - 1 } });
+
+    // the next daily run carries it, rebuilt, under its id
+    const run = await t.ctx.services.funderFollowUp.send();
+    const file = run.files.find((f) => f.flow === 'REPORTING');
+    expect(file).toBeDefined();
+    const sent = parseJsonLines(fs.readFileSync(path.join(funderDir, 'depot', file!.file))).map((l) => ('value' in l ? l.value : {}));
+    expect(sent).toEqual([waiting.payload]);
+  });
+
+  it('refuses, in French and changing nothing, a record whose cell no longer exists after the correction', async () => {
+    const id = reunionId;
+    await t.ctx
+      .knex('households')
+      .whereIn('id', t.ctx.knex('aid_requests').where({ organisation_id: t.world.landlordB.id }).select('household_id'))
+      .where({ postcode: '97411' })
+      .update({ postcode: '20090' });
+    await expect(t.ctx.services.funderExchanges.resend(await admin(), id)).rejects.toThrow(
+      /ne peut pas repartir sous le même identifiant.*funder:reporting --month 2026-11 --force/,
+    );
+    expect(await t.ctx.knex('funder_records').where({ id }).first('status')).toEqual({ status: 'rejete' });
+    expect(await t.ctx.knex('audit_events').where({ entity_type: 'funder_record', entity_id: id, action: 'resend' })).toEqual([]);
+  });
+});

@@ -132,13 +132,18 @@ export class ExchangesRepository {
   }
 
   /** One record, locked until the transaction ends (two people resending it at once: the second waits, then sees it). */
-  async recordForUpdate(db: Db, id: string): Promise<FunderRecordRow | undefined> {
-    return db('funder_records').where({ id }).forUpdate().first<FunderRecordRow | undefined>(RECORD_COLUMNS);
+  async recordForUpdate(db: Db, id: string): Promise<(FunderRecordRow & Pick<StoredRecordRow, 'payload'>) | undefined> {
+    return db('funder_records')
+      .where({ id })
+      .forUpdate()
+      .first<(FunderRecordRow & Pick<StoredRecordRow, 'payload'>) | undefined>([...RECORD_COLUMNS, 'payload']);
   }
 
   /** A rejected record back in its flow's outbox: it leaves again, under the same id, in the next file. */
-  async putBackToSend(db: Db, id: string, now: Date): Promise<boolean> {
-    const n = await db('funder_records').where({ id, status: 'rejete' }).update({ status: 'a_envoyer', updated_at: now });
+  async putBackToSend(db: Db, id: string, now: Date, payload?: StoredRecordRow['payload']): Promise<boolean> {
+    const n = await db('funder_records')
+      .where({ id, status: 'rejete' })
+      .update({ status: 'a_envoyer', updated_at: now, ...(payload ? { payload: JSON.stringify(payload) } : {}) });
     return n === 1;
   }
 

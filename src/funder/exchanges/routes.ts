@@ -66,10 +66,10 @@ export function exchangesRoutes(services: Services): Router {
     schema: resendSchema,
     render: (req, res, form) => renderIndex(req, res, form, id(req)),
     handle: async (req, res) => {
-      const { recordId, flow } = await exchanges.resend(actor(req), id(req));
+      const { recordId, flow, rebuilt } = await exchanges.resend(actor(req), id(req));
       req.flash(
         'success',
-        `L’enregistrement ${recordId} est remis à envoyer : il repartira, sous le même identifiant, dans le prochain fichier « ${FLOW_LABELS[flow]} ».`,
+        `L’enregistrement ${recordId} est remis à envoyer${rebuilt ? ', recalculé à partir des données corrigées' : ''} : il repartira, sous le même identifiant, dans le prochain fichier « ${FLOW_LABELS[flow]} ».`,
       );
       res.redirect(urls.exchanges());
     },

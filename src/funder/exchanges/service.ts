@@ -1,13 +1,14 @@
 import type { Knex } from 'knex';
 import type { AccessLogService } from '../../audit/access-log';
 import type { AuditService } from '../../audit/service';
-import { isUuid, type Page, toPage } from '../../db/types';
+import { type Db, isUuid, type Page, toPage } from '../../db/types';
 import type { BlobStore } from '../../files/storage';
 import { type Actor, type Permission, scopeFor } from '../../permissions';
 import type { Clock } from '../../shared/clock';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import { urls } from '../../urls';
 import type { FileDirection, FunderFileRow } from '../files-repository';
+import type { FunderRecordRow as StoredRecordRow } from '../outbound/records-repository';
 import type { Delivery } from '../outbound/sender';
 import { acknowledgementName, type Flow, FLOWS, manifestName } from '../formats/names';
 import { FLOW_LABELS, RECORD_STATUS_LABELS, TOTAL_LABELS } from './labels';
@@ -194,6 +195,7 @@ export class FunderExchanges {
   private readonly jobNames: () => readonly string[];
   private readonly outbound: Outbound;
   private readonly reportingSheet: (month: string) => Promise<Buffer>;
+  private readonly currentRecord: CurrentRecord;
 
   constructor(deps: {
     db: Knex;
@@ -208,6 +210,12 @@ export class FunderExchanges {
     jobNames: () => readonly string[];
     /** a REPORTING month's figures as a spreadsheet for people (the same secrecy as the file) */
     reportingSheet: (month: string) => Promise<Buffer>;
+    /**
+     * A rejected record as its source says it now, for a resend after a correction: the record
+     * rebuilt (same id), `null` when the source no longer yields it, `undefined` when the flow's
+     * records are facts that leave again as they were (events, an issued invoice, the ledger).
+     */
+    currentRecord?: CurrentRecord;
   }) {
     this.db = deps.db;
     this.blobs = deps.blobs;
@@ -218,6 +226,7 @@ export class FunderExchanges {
     this.repository = deps.repository ?? new ExchangesRepository();
     this.jobNames = deps.jobNames;
     this.reportingSheet = deps.reportingSheet;
+    this.currentRecord = deps.currentRecord ?? (async () => undefined);
   }
 
   /** The files, newest first, 50 a page. */
@@ -324,8 +333,12 @@ export class FunderExchanges {
     };
   }
 
-  /** A rejected record put back `a_envoyer`: it leaves again, under the same id, in the next file of its flow. */
-  async resend(actor: Actor, recordId: string): Promise<{ recordId: string; flow: Flow }> {
+  /**
+   * A rejected record put back `a_envoyer`: it leaves again, under the same id, in the next file of
+   * its flow — rebuilt from its source where the flow's records can be (REPORTING: the cell's
+   * figures as they are now, after the correction), else as it was sent.
+   */
+  async resend(actor: Actor, recordId: string): Promise<{ recordId: string; flow: Flow; rebuilt: boolean }> {
     scopeFor(actor, 'exchanges:manage');
     if (!isUuid(recordId)) throw new NotFoundError();
     return this.db.transaction(async (trx) => {
@@ -335,16 +348,30 @@ export class FunderExchanges {
         throw new ConflictError(
           `L’enregistrement ${record.record_id} n’est pas rejeté (il est « ${RECORD_STATUS_LABELS[record.status]} ») : il n’y a rien à renvoyer.`,
         );
-      await this.repository.putBackToSend(trx, record.id, this.clock.now());
+      const current = await this.currentRecord(trx, record.flow, record.payload);
+      if (current === null)
+        throw new ConflictError(
+          `L’enregistrement ${record.record_id} ne peut pas repartir sous le même identifiant : sa case n’existe plus après la correction (un SIREN ou un département corrigé la déplace). Le mois entier doit repartir dans un nouveau fichier : l’équipe technique lance « npm run cli -- funder:reporting --month ${String(record.payload.mois)} --force » (docs/echanges/reporting.md).`,
+        );
+      const rebuilt = current !== undefined && JSON.stringify(current) !== JSON.stringify(record.payload);
+      await this.repository.putBackToSend(trx, record.id, this.clock.now(), rebuilt ? current : undefined);
       await this.audit.record(trx, actor, {
         entityType: 'funder_record',
         entityId: record.id,
         organisationId: null,
         action: 'resend',
-        before: { status: record.status, code: record.code, message: record.message },
-        after: { status: 'a_envoyer', code: record.code, message: record.message, flow: record.flow, record_id: record.record_id },
+        before: { status: record.status, code: record.code, message: record.message, ...(rebuilt ? { payload: record.payload } : {}) },
+        after: {
+          status: 'a_envoyer',
+          code: record.code,
+          message: record.message,
+          flow: record.flow,
+          record_id: record.record_id,
+          rebuilt,
+          ...(rebuilt ? { payload: current } : {}),
+        },
       });
-      return { recordId: record.record_id, flow: record.flow };
+      return { recordId: record.record_id, flow: record.flow, rebuilt };
     });
   }
 
@@ -397,6 +424,11 @@ export class FunderExchanges {
 }
 
 /** Builds the page's service (src/services.ts wires it as `funderExchanges`). */
+type StoredPayload = StoredRecordRow['payload'];
+
+/** See `currentRecord` in FunderExchanges' dependencies. */
+export type CurrentRecord = (db: Db, flow: Flow, payload: StoredPayload) => Promise<StoredPayload | null | undefined>;
+
 export function createFunderExchanges(deps: ConstructorParameters<typeof FunderExchanges>[0]): FunderExchanges {
   return new FunderExchanges(deps);
 }
