@@ -97,6 +97,11 @@ const GRANTS = {
   'exchanges:read': { admin: 'all', operator: 'all', auditor: 'all' },
   // put a refused record back to leave again, deposit again the files left waiting
   'exchanges:manage': { admin: 'all', operator: 'all' },
+  // statistics (no personal data): the association and the auditor on the whole association, a landlord
+  // administrator on its own organisation (beside the association's average), an adviser on their own missions
+  'statistics:view': { admin: 'all', operator: 'all', auditor: 'all', landlord_admin: 'own', social_adviser: 'all' },
+  // a pseudonymised extract of requests and missions for a period (keyed hashes, no identity): steering and data
+  'statistics:extract': { admin: 'all', auditor: 'all' },
   // GDPR rights requests (access, rectification, erasure…): the register and the export of a person's data
   'rights:manage': { admin: 'all' },
 } as const satisfies Record<string, Partial<Record<Role, Reach>>>;

@@ -50,6 +50,8 @@ describe('permission module', () => {
         'orientations:manage',
         'exchanges:read',
         'exchanges:manage',
+        'statistics:view',
+        'statistics:extract',
         'rights:manage',
       ],
       operator: [
@@ -76,8 +78,17 @@ describe('permission module', () => {
         'orientations:manage',
         'exchanges:read',
         'exchanges:manage',
+        'statistics:view',
       ],
-      social_adviser: ['home:view', 'account:manage', 'households:read-assigned', 'requests:read-assigned', 'missions:read', 'missions:work'],
+      social_adviser: [
+        'home:view',
+        'account:manage',
+        'households:read-assigned',
+        'requests:read-assigned',
+        'missions:read',
+        'missions:work',
+        'statistics:view',
+      ],
       accountant: [
         'home:view',
         'account:manage',
@@ -88,7 +99,7 @@ describe('permission module', () => {
         'accounting:manage',
         'accounting:close',
       ],
-      auditor: ['home:view', 'account:manage', 'dashboard:view', 'exchanges:read'],
+      auditor: ['home:view', 'account:manage', 'dashboard:view', 'exchanges:read', 'statistics:view', 'statistics:extract'],
       landlord_admin: [
         'home:view',
         'account:manage',
@@ -106,6 +117,7 @@ describe('permission module', () => {
         'missions:order',
         'orientations:read',
         'orientations:manage',
+        'statistics:view',
       ],
       landlord_instructor: [
         'home:view',
