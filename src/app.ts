@@ -24,6 +24,7 @@ import { instructionRoutes } from './aid-requests/instruction/routes';
 import { requestListRoutes } from './aid-requests/lists/routes';
 import { requestPageRoutes } from './aid-requests/page-routes';
 import { dashboardRoutes } from './dashboard/routes';
+import { statisticsRoutes } from './statistics/routes';
 import { settingsRoutes } from './settings/routes';
 import { paymentRoutes } from './payments/routes';
 import { accountRoutes } from './payments/accounts/routes';
@@ -106,6 +107,7 @@ export function createApp(services: Services): Express {
   app.use(aidRequestRoutes(services));
   app.use(requestPageRoutes(services));
   app.use(dashboardRoutes(services));
+  app.use(statisticsRoutes(services));
   app.use(settingsRoutes(services));
   app.use(paymentRoutes(services));
   app.use(accountRoutes(services));

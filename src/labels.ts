@@ -68,6 +68,8 @@ export const JOB_COUNT_LABELS = {
   events: 'événements',
   acknowledgements: 'accusés lus',
   unacknowledged: 'fichiers sans accusé depuis 48 h signalés',
+  months: 'mois recalculés',
+  full: 'recalcul complet',
 } as const;
 
 /**

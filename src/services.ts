@@ -10,6 +10,8 @@ import { createAuthModule } from './auth/module';
 import { BackupService } from './backup/service';
 import type { Config } from './config';
 import { createDashboardModule } from './dashboard/module';
+import { createStatisticsModule } from './statistics/module';
+import { CAUSES } from './aid-requests/filing/schemas';
 import type { Database } from './db/database';
 import { DatabaseBlobStore } from './files/storage';
 import { HealthService } from './health/service';
@@ -192,6 +194,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     ...createAccessWatchModule({ ...base, organisationRepository, accounts, mailer, logger, baseUrl: config.baseUrl }),
     ...createRightsModule({ ...base, audit, accessLog, cipher }),
     ...createDashboardModule({ ...base, settings }),
+    ...createStatisticsModule({ ...base, audit, causeLabels: CAUSES }),
     ...createHomeModule({ ...base, aidRequests: requestsModule.aidRequests, jobNames: (): string[] => JOBS.map((j) => j.name) }),
     health: new HealthService(knex),
     backups: new BackupService({ db, dir: config.backup.dir, keep: config.backup.keep, logger }),

@@ -12,6 +12,7 @@ import { funderLedger } from './definitions/funder-ledger';
 import { funderOrientations } from './definitions/funder-orientations';
 import { funderReporting } from './definitions/funder-reporting';
 import { sepaBatches } from './definitions/sepa-batches';
+import { statisticsRefresh } from './definitions/statistics-refresh';
 import { supportRetention } from './definitions/support-retention';
 import type { JobDefinition } from './runner';
 
@@ -31,6 +32,7 @@ export const JOBS: ReadonlyArray<JobDefinition<Services>> = [
   funderLedger,
   funderBilling,
   funderReporting,
+  statisticsRefresh,
 ];
 
 export function findJob(name: string): JobDefinition<Services> | undefined {

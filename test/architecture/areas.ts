@@ -28,6 +28,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'access-watch': ['accounts', 'notifications', 'organisations'],
   rights: ['audit', 'organisations', 'http'],
   dashboard: ['aid-requests', 'settings', 'http'],
+  statistics: ['aid-requests', 'audit', 'missions', 'http'],
   home: ['aid-requests', 'funder', 'http'],
   backup: [],
   health: [],

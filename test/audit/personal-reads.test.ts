@@ -146,6 +146,8 @@ const NOT_PERSONAL: Record<string, readonly string[]> = {
   'exchanges with Action Logement: files, counts, control totals and record ids, codes and messages (SUIVI, FACTURATION hold ASD case numbers and references, never a name; an orientation’s person is read on its own page)':
     ['/echanges', '/echanges/fichiers/:id'],
   'the household’s own appointment link (no account: the link is the household’s)': ['/rdv/:token'],
+  'statistics: figures from the aggregates, never a name (« < 5 » under five households), their charts and downloads; the extraction’s form (the pseudonymised file is a POST, audited)':
+    ['/statistiques', '/statistiques/graphiques/:chart', '/statistiques/chiffres/:format', '/statistiques/extraction'],
 };
 
 let ctx: TestContext;

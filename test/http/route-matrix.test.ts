@@ -26,6 +26,8 @@ const SUBMITTED_A_OR_ADVISER: Expectation = { ...SUBMITTED_A, otherOrganisation:
 const DRAFT_STEP: Expectation = { allowed: ['adminA', 'instructorA'], otherOrganisation: ['adminB'] };
 /** The exchanges with Action Logement: read by the association's instructors and its auditor (no person's data on the pages). */
 const EXCHANGE_READERS: Persona[] = ['admin', 'operator', 'auditor'];
+// the statistics: the association and the auditor, landlord administrators (their own figures), advisers (their missions)
+const STATISTICS_READERS: Persona[] = ['admin', 'operator', 'social_adviser', 'auditor', 'adminA', 'adminB'];
 const MISSION_READERS: Persona[] = ['admin', 'operator', 'social_adviser', 'adminA', 'instructorA', 'adminB'];
 const MISSION_ORDERERS: Persona[] = ['admin', 'operator', 'adminA', 'instructorA', 'adminB'];
 const MISSION_WORKERS: Persona[] = ['admin', 'operator', 'social_adviser'];
@@ -205,6 +207,11 @@ const ROUTES: Record<string, Expectation> = {
   'GET /orientations/:id/menage': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   'POST /orientations/:id/suite': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   // the files exchanged with Action Logement: the association reads them, its auditor too; admins and operators act on them
+  'GET /statistiques': { allowed: STATISTICS_READERS },
+  'GET /statistiques/graphiques/:chart': { allowed: STATISTICS_READERS },
+  'GET /statistiques/chiffres/:format': { allowed: STATISTICS_READERS },
+  'GET /statistiques/extraction': { allowed: ['admin', 'auditor'] },
+  'POST /statistiques/extraction': { allowed: ['admin', 'auditor'] },
   'GET /echanges': { allowed: EXCHANGE_READERS },
   // the invoice's fees, terms and buyer: the association's administrators
   'GET /echanges/facturation': { allowed: ['admin'] },

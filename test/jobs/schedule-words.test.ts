@@ -12,6 +12,7 @@ describe('a job schedule in French words', () => {
       'funder-billing': 'le 2 de chaque mois à 06:00',
       'funder-reporting': 'le 3 de chaque mois à 06:00',
       'sepa-batches': 'chaque nuit à 02:00',
+      'statistics-refresh': 'toutes les 5 minutes',
       'accounting-export': 'chaque nuit à 03:00',
       'information-reminders': 'chaque jour à 08:00',
       'appointment-reminders': 'toutes les 5 minutes',

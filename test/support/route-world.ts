@@ -469,6 +469,8 @@ export function concreteUrl(w: RouteWorld, path: string): string {
   if (path === '/admin/taches/:job/lancer') return path.replace(':job', 'mail-retry');
   if (path.startsWith('/admin/droits/:id')) return path.replace(':id', pay.rightsRequest as string);
   if (path.startsWith('/orientations/:id')) return path.replace(':id', pay.orientation as string);
+  if (path === '/statistiques/graphiques/:chart') return '/statistiques/graphiques/demandes.svg';
+  if (path === '/statistiques/chiffres/:format') return '/statistiques/chiffres/csv';
   if (path.startsWith('/echanges/fichiers/:id')) return path.replace(':id', pay.funderFile as string).replace(':part', 'donnees');
   if (path.startsWith('/echanges/enregistrements/:id')) return path.replace(':id', pay.funderRecord as string);
   if (path.startsWith('/admin/taches/:id')) return path.replace(':id', pay.doneRun as string).replace(':index', '0');

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/types';
+import { departementSql } from '../../shared/departement';
 
 /** One cell of a month before secrecy: what happened for one type, one landlord, one département. */
 export interface ReportingCell {
@@ -107,12 +108,7 @@ events as (
 ),
 placed as (
   select e.*, o.siren,
-         case
-           when h.postcode ~ '^2[AB]' then substr(h.postcode, 1, 2)
-           when h.postcode ~ '^20' then case when h.postcode < '20200' then '2A' else '2B' end
-           when h.postcode ~ '^9[78]' then substr(h.postcode, 1, 3)
-           else substr(h.postcode, 1, 2)
-         end as departement
+         ${departementSql('h.postcode')} as departement
   from events e
   join households h on h.id = e.household_id
   join organisations o on o.id = e.organisation_id
