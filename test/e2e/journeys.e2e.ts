@@ -43,6 +43,7 @@ const DEMO_LOGINS: Array<[string, string[]]> = [
     [
       'Accueil',
       'Tableau de bord',
+      'Statistiques',
       'Instruction',
       'Demandes',
       'Accompagnement',
@@ -63,14 +64,33 @@ const DEMO_LOGINS: Array<[string, string[]]> = [
   ],
   [
     'operateur@asso.demo',
-    ['Accueil', 'Tableau de bord', 'Instruction', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Échanges', 'Paiements', 'Ménages', 'Doublons', 'Aides'],
+    [
+      'Accueil',
+      'Tableau de bord',
+      'Statistiques',
+      'Instruction',
+      'Demandes',
+      'Accompagnement',
+      'Orientations ASD',
+      'Échanges',
+      'Paiements',
+      'Ménages',
+      'Doublons',
+      'Aides',
+    ],
   ],
-  ['conseiller@asso.demo', ['Accueil', 'Accompagnement']],
+  ['conseiller@asso.demo', ['Accueil', 'Statistiques', 'Accompagnement']],
   ['comptable@asso.demo', ['Accueil', 'Paiements', 'Comptabilité', 'Aides']],
-  ['auditeur@asso.demo', ['Accueil', 'Tableau de bord', 'Échanges']],
-  ['admin@bailleur-a.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire']],
+  ['auditeur@asso.demo', ['Accueil', 'Tableau de bord', 'Statistiques', 'Échanges']],
+  [
+    'admin@bailleur-a.demo',
+    ['Accueil', 'Statistiques', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire'],
+  ],
   ['instructeur@bailleur-a.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides']],
-  ['admin@bailleur-b.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire']],
+  [
+    'admin@bailleur-b.demo',
+    ['Accueil', 'Statistiques', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire'],
+  ],
   ['instructeur@bailleur-b.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides']],
 ];
 

@@ -22,6 +22,8 @@ const silent = winston.createLogger({ silent: true });
 /** Per-year counters get a row per year the demo's past spans: they are not compared. */
 const PER_YEAR = new Set(['ledger_counters', 'mission_sequences', 'request_sequences']);
 const NOT_DATA = new Set(['knex_migrations', 'knex_migrations_lock', 'sessions']);
+/** The statistics' aggregates: one row per month and cell, so their count follows the calendar; their sums must not. */
+const PER_MONTH = new Set(['stat_cells', 'stat_delays', 'stat_households', 'stat_refreshes']);
 const BY_STATUS = ['aid_requests', 'missions', 'appointments', 'payments', 'payment_batches', 'decisions'] as const;
 
 export interface DemoFacts {
@@ -51,9 +53,17 @@ async function factsOf(db: Database, now: Date): Promise<DemoFacts> {
     await knex.raw("select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1")
   ).rows.map((r: { table_name: string }) => r.table_name);
   const counts: Record<string, string> = {};
-  for (const t of tables.filter((name) => !PER_YEAR.has(name) && !NOT_DATA.has(name))) {
+  for (const t of tables.filter((name) => !PER_YEAR.has(name) && !NOT_DATA.has(name) && !PER_MONTH.has(name))) {
     counts[t] = String((await knex(t).count('* as c').first())?.c);
   }
+  const sums = await knex('stat_cells').first(
+    knex.raw('sum(received)::text as received'),
+    knex.raw('sum(decided)::text as decided'),
+    knex.raw('sum(granted)::text as granted'),
+    knex.raw('sum(opened)::text as opened'),
+    knex.raw('sum(minutes)::text as minutes'),
+  );
+  counts['stat_cells sums'] = JSON.stringify(sums);
   for (const t of BY_STATUS) {
     const column = t === 'decisions' ? 'kind' : 'status';
     const rows = await knex(t).select(column).count('* as c').groupBy(column).orderBy(column);
