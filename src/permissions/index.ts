@@ -102,6 +102,8 @@ const GRANTS = {
   'statistics:view': { admin: 'all', operator: 'all', auditor: 'all', landlord_admin: 'own', social_adviser: 'all' },
   // a pseudonymised extract of requests and missions for a period (keyed hashes, no identity): steering and data
   'statistics:extract': { admin: 'all', auditor: 'all' },
+  // the monthly activity reports archived (PDF, XLSX): the association and the auditor all, a landlord administrator its own
+  'reports:read': { admin: 'all', auditor: 'all', landlord_admin: 'own' },
   // GDPR rights requests (access, rectification, erasure…): the register and the export of a person's data
   'rights:manage': { admin: 'all' },
 } as const satisfies Record<string, Partial<Record<Role, Reach>>>;

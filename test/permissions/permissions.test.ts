@@ -52,6 +52,7 @@ describe('permission module', () => {
         'exchanges:manage',
         'statistics:view',
         'statistics:extract',
+        'reports:read',
         'rights:manage',
       ],
       operator: [
@@ -99,7 +100,7 @@ describe('permission module', () => {
         'accounting:manage',
         'accounting:close',
       ],
-      auditor: ['home:view', 'account:manage', 'dashboard:view', 'exchanges:read', 'statistics:view', 'statistics:extract'],
+      auditor: ['home:view', 'account:manage', 'dashboard:view', 'exchanges:read', 'statistics:view', 'statistics:extract', 'reports:read'],
       landlord_admin: [
         'home:view',
         'account:manage',
@@ -118,6 +119,7 @@ describe('permission module', () => {
         'orientations:read',
         'orientations:manage',
         'statistics:view',
+        'reports:read',
       ],
       landlord_instructor: [
         'home:view',
