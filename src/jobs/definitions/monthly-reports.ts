@@ -1,4 +1,3 @@
-import type { MonthlyReportService } from '../../reports/service';
 import type { JobDefinition } from '../runner';
 import { monthBefore, monthOfRun } from './funder-files';
 
@@ -8,7 +7,12 @@ import { monthBefore, monthOfRun } from './funder-files';
  * auditors — made, archived and mailed once per month and landlord. `jobs:run monthly-reports
  * --date 2026-11-05` makes October's again for whatever is missing, and sends nothing twice.
  */
-export const monthlyReports: JobDefinition<{ monthlyReports: MonthlyReportService }> = {
+/** What the job needs of the services (the reports area's MonthlyReportService), by shape: the jobs area does not import it. */
+interface MonthlyReportSender {
+  monthlyReports: { sendMonth(month: string): Promise<{ reports: number; already: number; mails: number }> };
+}
+
+export const monthlyReports: JobDefinition<MonthlyReportSender> = {
   name: 'monthly-reports',
   label: 'Rapports mensuels d’activité',
   description:
