@@ -177,6 +177,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     requestDocuments: requestsModule.requestDocuments,
     requestDossiers: requestsModule.requestDossiers,
     requestLists: requestsModule.requestLists,
+    listSubscriptions: requestsModule.listSubscriptions,
     decisions: requestsModule.decisions,
     instruction: requestsModule.instruction,
     payees: owed.payees,

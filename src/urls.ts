@@ -77,6 +77,8 @@ export const routes = {
   requestClose: '/demandes/:id/cloturer',
   requestLetter: '/demandes/:id/decisions/:decisionId/courrier.pdf',
   requestDossier: '/demandes/:id/dossier.zip',
+  listSubscriptions: '/listes-par-courriel',
+  listSubscriptionDelete: '/listes-par-courriel/:id/supprimer',
   queue: '/instruction',
   queueAssign: '/instruction/attribuer',
   queueFilters: '/instruction/filtres',

@@ -24,6 +24,7 @@ import { RequestListRepository } from './lists/repository';
 import { RequestListService } from './lists/service';
 import { RequestPaymentProgress } from './payment-progress';
 import { AidRequestRepository } from './repository';
+import { ListSubscriptions } from './lists/subscriptions';
 import { SavedFilterRepository } from './lists/saved-filters-repository';
 import { AidRequestService } from './service';
 import { RequestDossierExport } from './dossier-export';
@@ -75,6 +76,15 @@ export function createAidRequestsModule(deps: {
     assignedCheck: deps.assignedCheck,
     events: deps.events,
   });
+  const requestLists = new RequestListService({
+    db,
+    lists: new RequestListRepository(),
+    savedFilters: new SavedFilterRepository(),
+    aidRequests,
+    clock,
+    cache,
+    accessLog,
+  });
   return {
     aidRequests,
     requestDossiers: new RequestDossierExport({
@@ -89,15 +99,8 @@ export function createAidRequestsModule(deps: {
       clock,
     }),
     requestDocuments: new RequestDocumentService({ db, requests: aidRequests, documents, blobs, audit, clock, accessLog }),
-    requestLists: new RequestListService({
-      db,
-      lists: new RequestListRepository(),
-      savedFilters: new SavedFilterRepository(),
-      aidRequests,
-      clock,
-      cache,
-      accessLog,
-    }),
+    requestLists,
+    listSubscriptions: new ListSubscriptions({ db, clock, lists: requestLists, users: deps.accounts, mailer, blobs, audit, baseUrl }),
     decisions: new DecisionService({
       db,
       requests,

@@ -4,6 +4,7 @@ import { accessLogRetention } from './definitions/access-log-retention';
 import { accountingExport } from './definitions/accounting-export';
 import { appointmentReminders } from './definitions/appointment-reminders';
 import { informationReminders } from './definitions/information-reminders';
+import { listReports } from './definitions/list-reports';
 import { mailRetry } from './definitions/mail-retry';
 import { backup } from './definitions/backup';
 import { funderBilling } from './definitions/funder-billing';
@@ -33,6 +34,7 @@ export const JOBS: ReadonlyArray<JobDefinition<Services>> = [
   funderBilling,
   funderReporting,
   statisticsRefresh,
+  listReports,
 ];
 
 export function findJob(name: string): JobDefinition<Services> | undefined {

@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { PassThrough, type Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { primed, safeCell } from './csv';
 
@@ -20,7 +21,36 @@ export async function sendXlsx<T>(
   const rows = await primed(source);
   res.setHeader('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
   res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: res, useStyles: true, useSharedStrings: false });
+  await writeXlsx(res, sheet, columns, rows, toCells);
+}
+
+/** The same workbook as bytes (a mail's attachment). */
+export async function xlsxBuffer<T>(
+  sheet: string,
+  columns: Array<{ header: string; format: XlsxFormat }>,
+  source: AsyncIterable<T>,
+  toCells: (row: T) => XlsxCell[],
+): Promise<Buffer> {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  const ended = new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  await writeXlsx(stream, sheet, columns, source, toCells);
+  await ended;
+  return Buffer.concat(chunks);
+}
+
+async function writeXlsx<T>(
+  stream: Writable,
+  sheet: string,
+  columns: Array<{ header: string; format: XlsxFormat }>,
+  rows: AsyncIterable<T>,
+  toCells: (row: T) => XlsxCell[],
+): Promise<void> {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream, useStyles: true, useSharedStrings: false });
   const ws = workbook.addWorksheet(sheet);
   ws.columns = columns.map((c) => ({
     header: c.header,

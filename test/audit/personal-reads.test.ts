@@ -148,6 +148,9 @@ const NOT_PERSONAL: Record<string, readonly string[]> = {
   'the household’s own appointment link (no account: the link is the household’s)': ['/rdv/:token'],
   'statistics: figures from the aggregates, never a name (« < 5 » under five households), their charts and downloads; the extraction’s form (the pseudonymised file is a POST, audited)':
     ['/statistiques', '/statistiques/graphiques/:chart', '/statistiques/chiffres/:format', '/statistiques/extraction'],
+  'the lists a person receives by mail: their names, filters and frequencies (the list itself is mailed, its export traced as the person’s read)': [
+    '/listes-par-courriel',
+  ],
 };
 
 let ctx: TestContext;

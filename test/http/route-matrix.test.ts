@@ -207,6 +207,9 @@ const ROUTES: Record<string, Expectation> = {
   'GET /orientations/:id/menage': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   'POST /orientations/:id/suite': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   // the files exchanged with Action Logement: the association reads them, its auditor too; admins and operators act on them
+  'GET /listes-par-courriel': { allowed: REQUEST_READERS },
+  'POST /listes-par-courriel': { allowed: REQUEST_READERS },
+  'POST /listes-par-courriel/:id/supprimer': { allowed: REQUEST_READERS },
   'GET /statistiques': { allowed: STATISTICS_READERS },
   'GET /statistiques/graphiques/:chart': { allowed: STATISTICS_READERS },
   'GET /statistiques/chiffres/:format': { allowed: STATISTICS_READERS },

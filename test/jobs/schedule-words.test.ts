@@ -15,6 +15,7 @@ describe('a job schedule in French words', () => {
       'statistics-refresh': 'toutes les 5 minutes',
       'accounting-export': 'chaque nuit à 03:00',
       'information-reminders': 'chaque jour à 08:00',
+      'list-reports': 'chaque jour à 07:00',
       'appointment-reminders': 'toutes les 5 minutes',
       'mail-retry': 'toutes les 15 minutes',
       'access-log-retention': 'chaque nuit à 04:00',

@@ -469,6 +469,8 @@ export function concreteUrl(w: RouteWorld, path: string): string {
   if (path === '/admin/taches/:job/lancer') return path.replace(':job', 'mail-retry');
   if (path.startsWith('/admin/droits/:id')) return path.replace(':id', pay.rightsRequest as string);
   if (path.startsWith('/orientations/:id')) return path.replace(':id', pay.orientation as string);
+  // nobody's list: the POST's empty body is refused (400) before the list is looked up
+  if (path === '/listes-par-courriel/:id/supprimer') return path.replace(':id', '00000000-0000-4000-8000-000000000000');
   if (path === '/statistiques/graphiques/:chart') return '/statistiques/graphiques/demandes.svg';
   if (path === '/statistiques/chiffres/:format') return '/statistiques/chiffres/csv';
   if (path.startsWith('/echanges/fichiers/:id')) return path.replace(':id', pay.funderFile as string).replace(':part', 'donnees');

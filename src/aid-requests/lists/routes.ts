@@ -1,4 +1,9 @@
-import { Router } from 'express';
+import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { emptyForm, type FormState, postForm } from '../../http/forms';
+import { checkbox } from '../../shared/form-fields';
+import { routes } from '../../urls';
+import { cleanQuery, FREQUENCY_LABELS, type Frequency } from './subscriptions';
 import { actor, requirePermission } from '../../http/guards';
 import { can } from '../../permissions/index';
 import type { Services } from '../../services';
@@ -6,28 +11,12 @@ import { sendCsv } from '../../shared/csv';
 import { parisDate } from '../../shared/dates';
 import { formatDate } from '../../shared/format';
 import { centsToInput } from '../../shared/money';
-import { sendXlsx, type XlsxCell, type XlsxFormat } from '../../shared/xlsx';
+import { sendXlsx } from '../../shared/xlsx';
+import { CELLS } from './cells';
 import { urls } from '../../urls';
 import type { RequestRow } from './repository';
 import { DEFAULT_EXPORT_COLUMNS, EXPORT_COLUMNS, type ExportColumn, exportQuery, listQuery, SORTS } from './schemas';
 import { REQUEST_STATUSES, STATUS_LABELS } from '../state-machine';
-
-/** One export column: its value for a row, as a spreadsheet cell, and its format. */
-const CELLS: Record<ExportColumn, { format: XlsxFormat; value: (r: RequestRow) => XlsxCell }> = {
-  reference: { format: 'text', value: (r) => r.reference ?? (r.status === 'draft' ? 'Brouillon' : 'Non déposée') },
-  aide: { format: 'text', value: (r) => r.aidTypeLabel },
-  bailleur: { format: 'text', value: (r) => r.organisationName },
-  agence: { format: 'text', value: (r) => r.agencyName },
-  locataire: { format: 'text', value: (r) => r.tenantName },
-  statut: { format: 'text', value: (r) => STATUS_LABELS[r.status] },
-  demande: { format: 'euros', value: (r) => (r.requestedCents === null ? null : r.requestedCents / 100) },
-  mensualites: { format: 'integer', value: (r) => r.requestedMonths },
-  accorde: { format: 'euros', value: (r) => (r.grantedCents === null ? null : r.grantedCents / 100) },
-  depot: { format: 'date', value: (r) => r.submittedAt },
-  decision: { format: 'date', value: (r) => r.decidedAt },
-  instructeur: { format: 'text', value: (r) => r.assignedToName },
-  maj: { format: 'date', value: (r) => r.updatedAt },
-};
 
 /** CSV cells: amounts with a decimal comma from the cents (never through a float), dates as 31/12/2026. */
 const csvCell = (column: ExportColumn, r: RequestRow): unknown => {
@@ -90,5 +79,48 @@ export function requestListRoutes(services: Services): Router {
     );
   });
 
+  // « Recevoir cette liste par courriel »: the person's lists received weekly or monthly (docs/rapports.md)
+  const renderSubscriptions = async (req: Request, res: Response, form: FormState, deleting?: string) => {
+    const query = typeof form.values.query === 'string' ? cleanQuery(form.values.query) : '';
+    res.render('aid-requests/subscriptions', {
+      form,
+      query,
+      deleting,
+      subscriptions: (await services.listSubscriptions.list(actor(req))).map((s) => ({ ...s, frequencyLabel: FREQUENCY_LABELS[s.frequency] })),
+      frequencies: Object.entries(FREQUENCY_LABELS).map(([value, text]) => ({ value, text })),
+    });
+  };
+  router.get(routes.listSubscriptions, ...requirePermission('requests:read'), async (req, res) => {
+    const query = typeof req.query.query === 'string' ? req.query.query.slice(0, 2000) : '';
+    await renderSubscriptions(req, res, emptyForm(req, { query, frequency: 'weekly' }));
+  });
+  postForm(router, routes.listSubscriptions, services.logger, {
+    permission: 'requests:read',
+    schema: subscribeSchema,
+    render: (req, res, form) => renderSubscriptions(req, res, form),
+    handle: async (req, res, input) => {
+      await services.listSubscriptions.subscribe(actor(req), input);
+      req.flash('success', `La liste « ${input.name} » vous sera envoyée ${FREQUENCY_LABELS[input.frequency]}, en tableur XLSX.`);
+      res.redirect(urls.listSubscriptions());
+    },
+  });
+  postForm(router, routes.listSubscriptionDelete, services.logger, {
+    permission: 'requests:read',
+    schema: z.object({ confirm: checkbox().refine((v) => v, { error: 'Cochez la case pour confirmer que vous ne voulez plus recevoir cette liste' }) }),
+    render: (req, res, form) => renderSubscriptions(req, res, form, String(req.params.id)),
+    handle: async (req, res) => {
+      await services.listSubscriptions.unsubscribe(actor(req), String(req.params.id));
+      req.flash('success', 'Vous ne recevrez plus cette liste.');
+      res.redirect(urls.listSubscriptions());
+    },
+  });
+
   return router;
 }
+
+const FREQUENCIES = ['weekly', 'monthly'] as const satisfies readonly Frequency[];
+export const subscribeSchema = z.object({
+  name: z.string({ error: 'Nommez cette liste' }).trim().min(1, { error: 'Nommez cette liste' }).max(80, { error: 'Un nom de 80 caractères au plus' }),
+  frequency: z.enum(FREQUENCIES, { error: 'Choisissez quand la recevoir' }),
+  query: z.string().max(2000, { error: 'Ce filtre est trop long' }).default(''),
+});
