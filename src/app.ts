@@ -25,6 +25,7 @@ import { requestListRoutes } from './aid-requests/lists/routes';
 import { requestPageRoutes } from './aid-requests/page-routes';
 import { dashboardRoutes } from './dashboard/routes';
 import { statisticsRoutes } from './statistics/routes';
+import { reportRoutes } from './reports/routes';
 import { settingsRoutes } from './settings/routes';
 import { paymentRoutes } from './payments/routes';
 import { accountRoutes } from './payments/accounts/routes';
@@ -108,6 +109,7 @@ export function createApp(services: Services): Express {
   app.use(requestPageRoutes(services));
   app.use(dashboardRoutes(services));
   app.use(statisticsRoutes(services));
+  app.use(reportRoutes(services));
   app.use(settingsRoutes(services));
   app.use(paymentRoutes(services));
   app.use(accountRoutes(services));

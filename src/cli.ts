@@ -158,6 +158,25 @@ program
   );
 
 program
+  .command('reports:monthly')
+  .description('envoie les rapports mensuels d’activité d’un mois (un par bailleur et le rapport de l’association) ; avec --force, une nouvelle édition')
+  .requiredOption('--month <mois>', 'mois, AAAA-MM')
+  .option('--force', 'refait et renvoie les rapports même s’ils sont déjà partis')
+  .action((opts: { month: string; force?: boolean }) =>
+    withDatabase(async ({ db }) => {
+      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(opts.month)) throw new ValidationError({ month: '--month : un mois AAAA-MM, par exemple 2026-10' });
+      const config = loadConfig();
+      const services = createServices(db, config, systemClock, createLogger(config.logLevel));
+      try {
+        const r = await services.monthlyReports.sendMonth(opts.month, { force: opts.force === true });
+        process.stdout.write(`${JSON.stringify(r)}\n`);
+      } finally {
+        services.mailer.close();
+      }
+    }),
+  );
+
+program
   .command('fec')
   .description('écrit le FEC (fichier des écritures comptables) d’un exercice dans EXPORT_DIR/fec/')
   .requiredOption('--year <year>', 'exercice, par l’année où il commence, par exemple 2026')

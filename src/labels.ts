@@ -70,6 +70,9 @@ export const JOB_COUNT_LABELS = {
   unacknowledged: 'fichiers sans accusé depuis 48 h signalés',
   months: 'mois recalculés',
   full: 'recalcul complet',
+  reports: 'rapports envoyés',
+  already: 'rapports déjà envoyés',
+  mails: 'courriels',
 } as const;
 
 /**

@@ -11,6 +11,7 @@ import { BackupService } from './backup/service';
 import type { Config } from './config';
 import { createDashboardModule } from './dashboard/module';
 import { createStatisticsModule } from './statistics/module';
+import { createReportsModule } from './reports/module';
 import { CAUSES } from './aid-requests/filing/schemas';
 import type { Database } from './db/database';
 import { DatabaseBlobStore } from './files/storage';
@@ -153,6 +154,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     claimUnacknowledgedFunderFiles: (trx, sentBefore, now) => funder.funderOutbound.claimUnacknowledged(trx, sentBefore, now),
   });
 
+  const statisticsModule = createStatisticsModule({ ...base, audit, causeLabels: CAUSES });
   const services = {
     config,
     db,
@@ -195,7 +197,18 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     ...createAccessWatchModule({ ...base, organisationRepository, accounts, mailer, logger, baseUrl: config.baseUrl }),
     ...createRightsModule({ ...base, audit, accessLog, cipher }),
     ...createDashboardModule({ ...base, settings }),
-    ...createStatisticsModule({ ...base, audit, causeLabels: CAUSES }),
+    ...statisticsModule,
+    ...createReportsModule({
+      ...base,
+      statistics: statisticsModule.statistics,
+      statisticsRefresher: statisticsModule.statisticsRefresher,
+      settings,
+      mailer,
+      blobs,
+      audit,
+      logger,
+      baseUrl: config.baseUrl,
+    }),
     ...createHomeModule({ ...base, aidRequests: requestsModule.aidRequests, jobNames: (): string[] => JOBS.map((j) => j.name) }),
     health: new HealthService(knex),
     backups: new BackupService({ db, dir: config.backup.dir, keep: config.backup.keep, logger }),

@@ -29,6 +29,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: urls.home(), label: 'Accueil', permission: 'home:view' },
   { href: urls.dashboard(), label: 'Tableau de bord', permission: 'dashboard:view' },
   { href: urls.statistics(), label: 'Statistiques', permission: 'statistics:view' },
+  { href: urls.reports(), label: 'Rapports', permission: 'reports:read' },
   { href: urls.queue(), label: 'Instruction', permission: 'requests:instruct' },
   { href: urls.requests(), label: 'Demandes', permission: 'requests:read' },
   { href: urls.missions(), label: 'Accompagnement', permission: 'missions:read' },

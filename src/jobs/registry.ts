@@ -6,6 +6,7 @@ import { appointmentReminders } from './definitions/appointment-reminders';
 import { informationReminders } from './definitions/information-reminders';
 import { listReports } from './definitions/list-reports';
 import { mailRetry } from './definitions/mail-retry';
+import { monthlyReports } from './definitions/monthly-reports';
 import { backup } from './definitions/backup';
 import { funderBilling } from './definitions/funder-billing';
 import { funderFollowUp } from './definitions/funder-followup';
@@ -34,6 +35,7 @@ export const JOBS: ReadonlyArray<JobDefinition<Services>> = [
   funderBilling,
   funderReporting,
   statisticsRefresh,
+  monthlyReports,
   listReports,
 ];
 

@@ -29,6 +29,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   rights: ['audit', 'organisations', 'http'],
   dashboard: ['aid-requests', 'settings', 'http'],
   statistics: ['aid-requests', 'audit', 'missions', 'http'],
+  reports: ['audit', 'notifications', 'settings', 'statistics', 'http'],
   home: ['aid-requests', 'funder', 'http'],
   backup: [],
   health: [],

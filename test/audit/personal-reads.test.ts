@@ -148,6 +148,10 @@ const NOT_PERSONAL: Record<string, readonly string[]> = {
   'the household’s own appointment link (no account: the link is the household’s)': ['/rdv/:token'],
   'statistics: figures from the aggregates, never a name (« < 5 » under five households), their charts and downloads; the extraction’s form (the pseudonymised file is a POST, audited)':
     ['/statistiques', '/statistiques/graphiques/:chart', '/statistiques/chiffres/:format', '/statistiques/extraction'],
+  'monthly activity reports: figures from the statistics’ aggregates, never a name (« < 5 » under five households), their PDF/XLSX downloads': [
+    '/rapports',
+    '/rapports/:id/:format',
+  ],
   'the lists a person receives by mail: their names, filters and frequencies (the list itself is mailed, its export traced as the person’s read)': [
     '/listes-par-courriel',
   ],

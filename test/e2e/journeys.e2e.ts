@@ -44,6 +44,7 @@ const DEMO_LOGINS: Array<[string, string[]]> = [
       'Accueil',
       'Tableau de bord',
       'Statistiques',
+      'Rapports',
       'Instruction',
       'Demandes',
       'Accompagnement',
@@ -81,7 +82,7 @@ const DEMO_LOGINS: Array<[string, string[]]> = [
   ],
   ['conseiller@asso.demo', ['Accueil', 'Statistiques', 'Accompagnement']],
   ['comptable@asso.demo', ['Accueil', 'Paiements', 'Comptabilité', 'Aides']],
-  ['auditeur@asso.demo', ['Accueil', 'Tableau de bord', 'Statistiques', 'Échanges']],
+  ['auditeur@asso.demo', ['Accueil', 'Tableau de bord', 'Statistiques', 'Rapports', 'Échanges']],
   [
     'admin@bailleur-a.demo',
     ['Accueil', 'Statistiques', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire'],

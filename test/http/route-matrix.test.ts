@@ -27,6 +27,7 @@ const DRAFT_STEP: Expectation = { allowed: ['adminA', 'instructorA'], otherOrgan
 /** The exchanges with Action Logement: read by the association's instructors and its auditor (no person's data on the pages). */
 const EXCHANGE_READERS: Persona[] = ['admin', 'operator', 'auditor'];
 // the statistics: the association and the auditor, landlord administrators (their own figures), advisers (their missions)
+const REPORT_READERS: Persona[] = ['admin', 'auditor', 'adminA', 'adminB'];
 const STATISTICS_READERS: Persona[] = ['admin', 'operator', 'social_adviser', 'auditor', 'adminA', 'adminB'];
 const MISSION_READERS: Persona[] = ['admin', 'operator', 'social_adviser', 'adminA', 'instructorA', 'adminB'];
 const MISSION_ORDERERS: Persona[] = ['admin', 'operator', 'adminA', 'instructorA', 'adminB'];
@@ -210,6 +211,9 @@ const ROUTES: Record<string, Expectation> = {
   'GET /listes-par-courriel': { allowed: REQUEST_READERS },
   'POST /listes-par-courriel': { allowed: REQUEST_READERS },
   'POST /listes-par-courriel/:id/supprimer': { allowed: REQUEST_READERS },
+  'GET /rapports': { allowed: REPORT_READERS },
+  'POST /rapports/abonnement': { allowed: REPORT_READERS },
+  'GET /rapports/:id/:format': { allowed: ['admin', 'auditor', 'adminA'], otherOrganisation: ['adminB'] },
   'GET /statistiques': { allowed: STATISTICS_READERS },
   'GET /statistiques/graphiques/:chart': { allowed: STATISTICS_READERS },
   'GET /statistiques/chiffres/:format': { allowed: STATISTICS_READERS },

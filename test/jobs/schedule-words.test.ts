@@ -18,6 +18,7 @@ describe('a job schedule in French words', () => {
       'list-reports': 'chaque jour à 07:00',
       'appointment-reminders': 'toutes les 5 minutes',
       'mail-retry': 'toutes les 15 minutes',
+      'monthly-reports': 'le 5 de chaque mois à 07:00',
       'access-log-retention': 'chaque nuit à 04:00',
       'access-alerts': 'toutes les heures à :05',
       'support-retention': 'chaque nuit à 04:30',

@@ -284,6 +284,22 @@ export async function buildRouteWorld(knex: Knex): Promise<RouteWorld> {
     })
     .returning('id');
   pay.export = (accExport as { id: string }).id;
+  // landlord A's monthly report of October, archived (its administrator reads it, landlord B's does not: 404)
+  const [reportBlob] = await knex('blobs')
+    .insert({ content_type: 'application/pdf', size: 8, sha256: '0'.repeat(64), data: Buffer.from('%PDF-1.7') })
+    .returning('id');
+  const [report] = await knex('monthly_reports')
+    .insert({
+      month: '2026-10',
+      organisation_id: world.landlordA.id,
+      pdf_blob_id: (reportBlob as { id: string }).id,
+      xlsx_blob_id: (reportBlob as { id: string }).id,
+      recipients: 1,
+      created_at: new Date(),
+      updated_at: new Date(),
+    })
+    .returning('id');
+  pay.monthlyReport = (report as { id: string }).id;
   // a mission of landlord A, assigned to the adviser, closed with its report, with one appointment
   const [missionType] = await knex('mission_types')
     .insert({ code: 'DIAG', label: 'Diagnostic', default_minutes: 240, billing_mode: 'hourly', rate_cents: 4500 })
@@ -469,6 +485,7 @@ export function concreteUrl(w: RouteWorld, path: string): string {
   if (path === '/admin/taches/:job/lancer') return path.replace(':job', 'mail-retry');
   if (path.startsWith('/admin/droits/:id')) return path.replace(':id', pay.rightsRequest as string);
   if (path.startsWith('/orientations/:id')) return path.replace(':id', pay.orientation as string);
+  if (path === '/rapports/:id/:format') return `/rapports/${pay.monthlyReport as string}/pdf`;
   // nobody's list: the POST's empty body is refused (400) before the list is looked up
   if (path === '/listes-par-courriel/:id/supprimer') return path.replace(':id', '00000000-0000-4000-8000-000000000000');
   if (path === '/statistiques/graphiques/:chart') return '/statistiques/graphiques/demandes.svg';
