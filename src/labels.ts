@@ -70,6 +70,7 @@ export const JOB_COUNT_LABELS = {
   unacknowledged: 'fichiers sans accusé depuis 48 h signalés',
   months: 'mois recalculés',
   full: 'recalcul complet',
+  views: 'pages préparées',
   reports: 'rapports envoyés',
   already: 'rapports déjà envoyés',
   mails: 'courriels',

@@ -191,10 +191,15 @@ export class StatisticsRefreshRepository {
   }
 
   /** The last refresh, and the last complete one. */
-  async lastRefreshes(db: Db): Promise<{ last: Date | null; lastAll: Date | null }> {
+  async lastRefreshes(db: Db): Promise<{ last: Date | null; lastAll: Date | null; id: string }> {
     const row = await db('stat_refreshes')
-      .select(db.raw('max(finished_at) as last'), db.raw("max(finished_at) filter (where scope = 'all') as last_all"))
-      .first<{ last: Date | null; last_all: Date | null }>();
-    return { last: row?.last ?? null, lastAll: row?.last_all ?? null };
+      .select(db.raw('max(finished_at) as last'), db.raw("max(finished_at) filter (where scope = 'all') as last_all"), db.raw('max(id)::text as id'))
+      .first<{ last: Date | null; last_all: Date | null; id: string | null }>();
+    return { last: row?.last ?? null, lastAll: row?.last_all ?? null, id: row?.id ?? '' };
+  }
+
+  /** Fresh planner statistics for the aggregates after a complete rebuild (their sizes change by orders of magnitude). */
+  async analyse(db: Db): Promise<void> {
+    await db.raw('analyze stat_cells, stat_delays, stat_households');
   }
 }

@@ -63,6 +63,7 @@ export class StatisticsRefresher {
         await this.repository.rebuildMonth(trx, monthSpan(month));
       });
     }
+    if (scope === 'all') await this.repository.analyse(this.db);
     const durationMs = Date.now() - started;
     await this.repository.noteRefresh(this.db, { scope, months, startedAt, finishedAt: this.clock.now(), durationMs });
     return { scope, months, durationMs };
@@ -71,5 +72,11 @@ export class StatisticsRefresher {
   /** When the figures were last brought up to date (null: never). */
   async updatedAt(): Promise<Date | null> {
     return (await this.repository.lastRefreshes(this.db)).last;
+  }
+
+  /** The last refresh: its number (what a view computed from the aggregates depends on) and its time. */
+  async lastRefresh(): Promise<{ id: string; at: Date | null }> {
+    const r = await this.repository.lastRefreshes(this.db);
+    return { id: r.id, at: r.last };
   }
 }

@@ -5,6 +5,7 @@ import { emptyForm, type FormState, postForm } from '../http/forms';
 import { actor, requirePermission } from '../http/guards';
 import type { Services } from '../services';
 import { sendCsv, toAsync } from '../shared/csv';
+import { parisDate } from '../shared/dates';
 import { NotFoundError } from '../shared/errors';
 import { sendXlsx, type XlsxCell } from '../shared/xlsx';
 import { routes, urls } from '../urls';
@@ -196,8 +197,9 @@ export function statisticsRoutes(services: Services): Router {
     const a = actor(req);
     const query = statisticsQuery.parse(req.query);
     // the same figures (same reach, same filters, same refresh) draw the same bytes: drawn once (~12 ms each)
-    const updatedAt = (await services.statisticsRefresher.updatedAt())?.toISOString() ?? '';
-    const key = JSON.stringify([chart, a.role, a.organisationId, a.role === 'social_adviser' ? a.userId : '', query, updatedAt]);
+    const refresh = (await services.statisticsRefresher.lastRefresh()).id;
+    const month = parisDate(services.clock.now()).slice(0, 7);
+    const key = JSON.stringify([chart, a.role, a.organisationId, a.role === 'social_adviser' ? a.userId : '', query, refresh, month]);
     let svg = drawn.get(key);
     if (svg === undefined) {
       svg = chartSvg(chart, await services.statistics.view(a, query, 'charts'));

@@ -9,6 +9,9 @@ import { type CellFilter, type DelayHistogram, type Dimension, NO_SUMS, Statisti
 import type { StatisticsRefresher } from './refresh';
 import { monthsBetween } from './refresh';
 
+/** How many computed views are kept in memory (each a few tens of kilobytes). */
+const VIEWS_KEPT = 300;
+
 /** At most this many months on one page (two years: a period and the one before it stay readable). */
 export const MAX_MONTHS = 24;
 
@@ -161,6 +164,8 @@ export class StatisticsService {
   private readonly repository: StatisticsRepository;
   private readonly refresher: StatisticsRefresher;
   private readonly causeLabels: Readonly<Record<string, string>>;
+  /** views computed lately, by what they show (oldest dropped first) */
+  private readonly views = new Map<string, StatisticsView>();
 
   constructor(deps: {
     db: Knex;
@@ -201,6 +206,48 @@ export class StatisticsService {
    * delays' distribution), for the chart images that each come in their own request.
    */
   async view(actor: Actor, query: StatisticsQuery, parts: 'all' | 'charts' = 'all'): Promise<StatisticsView> {
+    scopeFor(actor, 'statistics:view');
+    // the figures change only when the aggregates are refreshed: a view is computed once per reach,
+    // filters, refresh and current month (the default period follows the month)
+    const refresh = await this.refresher.lastRefresh();
+    const key = JSON.stringify([
+      parts,
+      actor.role,
+      actor.organisationId,
+      actor.role === 'social_adviser' ? actor.userId : '',
+      can(actor, 'requests:read'),
+      query,
+      refresh.id,
+      parisDate(this.clock.now()).slice(0, 7),
+    ]);
+    const cached = this.views.get(key);
+    if (cached) return cached;
+    const computed = await this.compute(actor, query, parts);
+    this.views.set(key, computed);
+    if (this.views.size > VIEWS_KEPT) this.views.delete(this.views.keys().next().value as string);
+    return computed;
+  }
+
+  /**
+   * Computes, after a refresh, the views the association opens most — the default page of an
+   * administrator, an operator and the auditor, and its charts — so that the first person to open
+   * them does not wait for the aggregates to be read.
+   */
+  async warm(): Promise<number> {
+    const association = await this.db('organisations').where({ kind: 'association' }).orderBy('created_at').first<{ id: string } | undefined>('id');
+    if (!association) return 0;
+    const query = statisticsQuery.parse({});
+    let n = 0;
+    for (const role of ['admin', 'operator', 'auditor'] as const) {
+      const reader: Actor = { userId: '', role, organisationId: association.id, organisationKind: 'association', name: 'Statistiques' };
+      await this.view(reader, query, 'all');
+      await this.view(reader, query, 'charts');
+      n += 2;
+    }
+    return n;
+  }
+
+  private async compute(actor: Actor, query: StatisticsQuery, parts: 'all' | 'charts'): Promise<StatisticsView> {
     const full = parts === 'all';
     const scope = scopeFor(actor, 'statistics:view');
     const audience = actor.role === 'social_adviser' ? 'adviser' : scope.all ? 'association' : 'landlord';
@@ -260,7 +307,17 @@ export class StatisticsService {
     };
 
     // the whole period, its comparison, and (for a landlord) the association's average per member landlord
-    const totals = async (f: CellFilter) => ({
+    const totalsOf = new Map<string, ReturnType<typeof computeTotals>>();
+    // the period's totals are read once, for the headline and the delays
+    const totals = (f: CellFilter): ReturnType<typeof computeTotals> => {
+      const k = JSON.stringify(f);
+      const known = totalsOf.get(k);
+      if (known) return known;
+      const made = computeTotals(f);
+      totalsOf.set(k, made);
+      return made;
+    };
+    const computeTotals = async (f: CellFilter) => ({
       sums: (await this.repository.sums(this.db, f))[0]?.sums ?? NO_SUMS,
       households: (await this.repository.households(this.db, f))[0] ?? { key: '', concerned: 0, helped: 0 },
       delays: {

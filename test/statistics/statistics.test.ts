@@ -332,6 +332,22 @@ describe('the aggregates’ refresh', () => {
   });
 });
 
+describe('views kept until the next refresh', () => {
+  it('shows the figures of the last refresh: a request filed since appears after the next one; the job prepares the association’s pages', async () => {
+    t.ctx.clock.set(paris('2027-01-05', '10:00'));
+    await t.ctx.services.statisticsRefresher.refresh('recent');
+    const query: StatisticsQuery = { du: '2027-01', au: '2027-01', comparer: 'non' };
+    const before = headline(await view('admin', query), 'received');
+    for (let i = 0; i < 5; i++) await submitted({ landlord: 'A', postcode: '69003', at: paris('2027-01-05', '09:00') });
+    expect(headline(await view('admin', query), 'received')).toEqual(before);
+    t.ctx.clock.set(paris('2027-01-05', '10:05'));
+    await t.ctx.services.statisticsRefresher.refresh('recent');
+    expect(before).toMatchObject({ secret: true });
+    expect(headline(await view('admin', query), 'received')).toMatchObject({ value: 6 });
+    expect(await t.ctx.services.statistics.warm()).toBe(6);
+  });
+});
+
 describe('figures from histograms', () => {
   it('reads medians and percentiles as PostgreSQL’s percentile_cont does', () => {
     expect(quantile([], 0.5)).toBeNull();

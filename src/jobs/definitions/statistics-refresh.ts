@@ -14,6 +14,8 @@ export const statisticsRefresh: JobDefinition<Services> = {
   periodKey: minuteSlotKey(5),
   run: async (services) => {
     const r = await services.statisticsRefresher.refreshDue();
-    return { counts: { months: r.months.length, full: r.scope === 'all' ? 1 : 0 }, outputs: [] };
+    // the association's default pages, computed now rather than by the first person to open them
+    const views = await services.statistics.warm();
+    return { counts: { months: r.months.length, full: r.scope === 'all' ? 1 : 0, views }, outputs: [] };
   },
 };
