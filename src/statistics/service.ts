@@ -165,7 +165,7 @@ export class StatisticsService {
   private readonly refresher: StatisticsRefresher;
   private readonly causeLabels: Readonly<Record<string, string>>;
   /** views computed lately, by what they show (oldest dropped first) */
-  private readonly views = new Map<string, StatisticsView>();
+  private readonly views = new Map<string, Promise<StatisticsView>>();
 
   constructor(deps: {
     db: Knex;
@@ -220,12 +220,18 @@ export class StatisticsService {
       refresh.id,
       parisDate(this.clock.now()).slice(0, 7),
     ]);
-    const cached = this.views.get(key);
-    if (cached) return cached;
-    const computed = await this.compute(actor, query, parts);
-    this.views.set(key, computed);
+    // one computation per view, however many people ask for it at once: they wait for the same one
+    const known = this.views.get(key);
+    if (known) return known;
+    const computing = this.compute(actor, query, parts);
+    this.views.set(key, computing);
     if (this.views.size > VIEWS_KEPT) this.views.delete(this.views.keys().next().value as string);
-    return computed;
+    try {
+      return await computing;
+    } catch (error) {
+      this.views.delete(key);
+      throw error;
+    }
   }
 
   /**
