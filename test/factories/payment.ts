@@ -93,3 +93,19 @@ export async function grantedRequest(
     await services.decisions.validate(await actorOf(knex, world.users.admin.id), id, { outcome: 'approve', version: version + 1 } as never);
   return id;
 }
+
+/** The operator proposes a decision on a request (grant, refuse, adjourn): the fields not given are left out, the version read. */
+export async function proposeDecision(services: Services, knex: Knex, world: World, requestId: string, input: Record<string, unknown>): Promise<void> {
+  const version = Number((await knex('aid_requests').where({ id: requestId }).first('version')).version);
+  await services.decisions.propose(await actorOf(knex, world.users.operator.id), requestId, {
+    amountCents: undefined,
+    instalments: undefined,
+    firstDueDate: undefined,
+    amount: undefined,
+    reasonCode: undefined,
+    adjournedUntil: undefined,
+    comment: undefined,
+    ...input,
+    version,
+  } as never);
+}

@@ -9,7 +9,7 @@ import { insertHousehold } from '../factories/household';
 import { missionSetup, missionVersion } from '../factories/mission';
 import { actorOf, grantedRequest, paymentSetup } from '../factories/payment';
 import { orientationRecord, readAcknowledgement, writeOrientations } from '../support/funder-side';
-import { startSftpServer, type TestSftpServer } from '../support/sftp-server';
+import { sftpEnv, startSftpServer, type TestSftpServer } from '../support/sftp-server';
 import { useWorld } from '../support/world';
 
 /**
@@ -24,14 +24,7 @@ let server: TestSftpServer;
 const env: Record<string, string> = {};
 beforeAll(async () => {
   server = await startSftpServer();
-  Object.assign(env, {
-    FUNDER_TRANSPORT: 'sftp',
-    FUNDER_SFTP_HOST: '127.0.0.1',
-    FUNDER_SFTP_PORT: String(server.port),
-    FUNDER_SFTP_USER: server.username,
-    FUNDER_SFTP_KEY: server.privateKeyPath,
-    FUNDER_SFTP_HOST_KEY: server.hostKeySha256,
-  });
+  Object.assign(env, sftpEnv(server));
 });
 const t = useWorld(env);
 afterAll(() => server.close());

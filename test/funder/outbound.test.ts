@@ -4,7 +4,7 @@ import { parseJsonLines } from '../../src/funder/formats/jsonl';
 import { manifestProblem } from '../../src/funder/formats/manifest';
 import { schemaProblem } from '../../src/funder/formats/schemas';
 import { OutboundRecordInvalid, type OutboundRecord } from '../../src/funder/outbound/sender';
-import { startSftpServer, type TestSftpServer } from '../support/sftp-server';
+import { sftpEnv, startSftpServer, type TestSftpServer } from '../support/sftp-server';
 import { useWorld } from '../support/world';
 
 /**
@@ -16,14 +16,7 @@ let server: TestSftpServer;
 const env: Record<string, string> = {};
 beforeAll(async () => {
   server = await startSftpServer();
-  Object.assign(env, {
-    FUNDER_TRANSPORT: 'sftp',
-    FUNDER_SFTP_HOST: '127.0.0.1',
-    FUNDER_SFTP_PORT: String(server.port),
-    FUNDER_SFTP_USER: server.username,
-    FUNDER_SFTP_KEY: server.privateKeyPath,
-    FUNDER_SFTP_HOST_KEY: server.hostKeySha256,
-  });
+  Object.assign(env, sftpEnv(server));
 });
 const t = useWorld(env);
 afterAll(() => server.close());

@@ -11,7 +11,7 @@ import { FunderReporting } from '../../src/funder/reporting/service';
 import { parisDateTime } from '../../src/shared/dates';
 import { insertHousehold } from '../factories/household';
 import { missionSetup, missionVersion } from '../factories/mission';
-import { actorOf, grantedRequest, paymentSetup } from '../factories/payment';
+import { actorOf, grantedRequest, paymentSetup, proposeDecision } from '../factories/payment';
 import { insertRequest } from '../factories/request';
 import { onPostgres } from '../support/database';
 import { useWorld } from '../support/world';
@@ -41,20 +41,7 @@ let sirenB: string;
 const granted: Array<{ id: string; cents: number; submittedDay: string; decidedDay: string }> = [];
 const largeCell: string[] = [];
 
-async function propose(requestId: string, input: Record<string, unknown>) {
-  const version = Number((await t.ctx.knex('aid_requests').where({ id: requestId }).first('version')).version);
-  await t.ctx.services.decisions.propose(await actorOf(t.ctx.knex, t.world.users.operator.id), requestId, {
-    amountCents: undefined,
-    instalments: undefined,
-    firstDueDate: undefined,
-    amount: undefined,
-    reasonCode: undefined,
-    adjournedUntil: undefined,
-    comment: undefined,
-    ...input,
-    version,
-  } as never);
-}
+const propose = (requestId: string, input: Record<string, unknown>) => proposeDecision(t.ctx.services, t.ctx.knex, t.world, requestId, input);
 
 async function submitted(o: { landlord: 'A' | 'B'; aidTypeId: string; postcode: string; at: Date; status?: 'submitted' | 'in_review' }): Promise<string> {
   const landlord = o.landlord === 'A' ? t.world.landlordA : t.world.landlordB;

@@ -7,7 +7,7 @@ import { PseudonymisedExtract, SECRET } from '../../src/statistics/extract';
 import { ExtractRepository } from '../../src/statistics/extract-repository';
 import { insertHousehold, insertPerson } from '../factories/household';
 import { missionSetup, missionVersion } from '../factories/mission';
-import { actorOf, grantedRequest, IBAN, paymentSetup } from '../factories/payment';
+import { actorOf, grantedRequest, IBAN, paymentSetup, proposeDecision } from '../factories/payment';
 import { insertRequest } from '../factories/request';
 import { useWorld } from '../support/world';
 
@@ -42,20 +42,7 @@ let auditor: Actor;
 const quetzal = { household: '', holder: '', child: '', grantedId: '', secondId: '', missionId: '' };
 let refusedId = '';
 
-async function propose(requestId: string, input: Record<string, unknown>) {
-  const version = Number((await t.ctx.knex('aid_requests').where({ id: requestId }).first('version')).version);
-  await t.ctx.services.decisions.propose(await actorOf(t.ctx.knex, t.world.users.operator.id), requestId, {
-    amountCents: undefined,
-    instalments: undefined,
-    firstDueDate: undefined,
-    amount: undefined,
-    reasonCode: undefined,
-    adjournedUntil: undefined,
-    comment: undefined,
-    ...input,
-    version,
-  } as never);
-}
+const propose = (requestId: string, input: Record<string, unknown>) => proposeDecision(t.ctx.services, t.ctx.knex, t.world, requestId, input);
 
 /** The situation as filed, with the household's real members (the factory's holds a placeholder person). */
 async function fileSituation(requestId: string, members: Array<{ personId: string; name: string }>, extra: Record<string, unknown> = {}) {

@@ -6,7 +6,7 @@ import { monthsBetween } from '../../src/statistics/refresh';
 import type { AidRow, StatisticsQuery, StatisticsView } from '../../src/statistics/service';
 import { insertHousehold } from '../factories/household';
 import { missionSetup, missionVersion } from '../factories/mission';
-import { actorOf, grantedRequest, paymentSetup } from '../factories/payment';
+import { actorOf, grantedRequest, paymentSetup, proposeDecision } from '../factories/payment';
 import { insertRequest } from '../factories/request';
 import { TEST_NOW } from '../support/app';
 import { useWorld } from '../support/world';
@@ -38,20 +38,7 @@ async function submitted(o: { landlord: 'A' | 'B'; postcode: string; at: Date; s
   return id;
 }
 
-async function propose(requestId: string, input: Record<string, unknown>) {
-  const version = Number((await t.ctx.knex('aid_requests').where({ id: requestId }).first('version')).version);
-  await t.ctx.services.decisions.propose(await actorOf(t.ctx.knex, t.world.users.operator.id), requestId, {
-    amountCents: undefined,
-    instalments: undefined,
-    firstDueDate: undefined,
-    amount: undefined,
-    reasonCode: undefined,
-    adjournedUntil: undefined,
-    comment: undefined,
-    ...input,
-    version,
-  } as never);
-}
+const propose = (requestId: string, input: Record<string, unknown>) => proposeDecision(t.ctx.services, t.ctx.knex, t.world, requestId, input);
 
 const view = async (role: keyof typeof t.world.users, query: StatisticsQuery = NOV): Promise<StatisticsView> =>
   t.ctx.services.statistics.view(await actorOf(t.ctx.knex, t.world.users[role].id), query);

@@ -231,3 +231,13 @@ function serveFolder(sftp: SFTPWrapper, root: string): void {
     handles.clear();
   });
 }
+
+/** The configuration that points the app's funder transport at this server. */
+export const sftpEnv = (server: TestSftpServer): Record<string, string> => ({
+  FUNDER_TRANSPORT: 'sftp',
+  FUNDER_SFTP_HOST: '127.0.0.1',
+  FUNDER_SFTP_PORT: String(server.port),
+  FUNDER_SFTP_USER: server.username,
+  FUNDER_SFTP_KEY: server.privateKeyPath,
+  FUNDER_SFTP_HOST_KEY: server.hostKeySha256,
+});
