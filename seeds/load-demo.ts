@@ -2,6 +2,7 @@ import type { Config } from '../src/config';
 import type { Database } from '../src/db/database';
 import type { Logger } from '../src/logger';
 import { createServices } from '../src/services';
+import { monthBefore } from '../src/jobs/definitions/funder-files';
 import { FakeClock } from '../src/shared/clock';
 import { type DemoLogin, seedDemo } from './demo';
 import { seedDemoRequests } from './demo-requests';
@@ -33,6 +34,8 @@ export async function loadDemo(db: Database, config: Config, logger: Logger, now
     await seedDemoFunder(services, clock, now);
     // the statistics' aggregates, so that the first page shows figures before the 5-minute job has run
     await services.statisticsRefresher.refresh('all');
+    // last month's activity reports, archived and mailed as on the 5th (Rapports; Courriels)
+    await services.monthlyReports.sendMonth(monthBefore(now));
     await trx('seed_runs').insert({ name: DEMO_SEED, completed_at: new Date(), clock_at: now });
     return logins;
   });
