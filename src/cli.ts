@@ -130,6 +130,20 @@ program
     }),
   );
 
+/** A command about one month (`--month AAAA-MM`): the month checked, the services assembled, the mailer closed after. */
+function withMonthServices(month: string, fn: (services: ReturnType<typeof createServices>) => Promise<void>): Promise<void> {
+  return withDatabase(async ({ db }) => {
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new ValidationError({ month: '--month : un mois AAAA-MM, par exemple 2026-10' });
+    const config = loadConfig();
+    const services = createServices(db, config, systemClock, createLogger(config.logLevel));
+    try {
+      await fn(services);
+    } finally {
+      services.mailer.close();
+    }
+  });
+}
+
 program
   .command('funder:reporting')
   .description(
@@ -138,22 +152,15 @@ program
   .requiredOption('--month <mois>', 'mois, AAAA-MM')
   .option('--force', 'renvoie le mois même si un fichier existe déjà')
   .action((opts: { month: string; force?: boolean }) =>
-    withDatabase(async ({ db }) => {
-      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(opts.month)) throw new ValidationError({ month: '--month : un mois AAAA-MM, par exemple 2026-10' });
-      const config = loadConfig();
-      const services = createServices(db, config, systemClock, createLogger(config.logLevel));
-      try {
-        const r = await services.funderReporting.sendMonth(opts.month, { force: opts.force === true });
-        if (r.prepared)
-          process.stdout.write(
-            `${JSON.stringify({ flow: 'REPORTING', file: r.prepared.file, manifest: r.prepared.manifest, records: r.prepared.records, sha256: r.prepared.sha256 })}\n`,
-          );
+    withMonthServices(opts.month, async (services) => {
+      const r = await services.funderReporting.sendMonth(opts.month, { force: opts.force === true });
+      if (r.prepared)
         process.stdout.write(
-          `${JSON.stringify({ month: r.month, status: r.status, file: r.file, records: r.records, secret: r.secret, deliveries: r.deliveries })}\n`,
+          `${JSON.stringify({ flow: 'REPORTING', file: r.prepared.file, manifest: r.prepared.manifest, records: r.prepared.records, sha256: r.prepared.sha256 })}\n`,
         );
-      } finally {
-        services.mailer.close();
-      }
+      process.stdout.write(
+        `${JSON.stringify({ month: r.month, status: r.status, file: r.file, records: r.records, secret: r.secret, deliveries: r.deliveries })}\n`,
+      );
     }),
   );
 
@@ -163,16 +170,9 @@ program
   .requiredOption('--month <mois>', 'mois, AAAA-MM')
   .option('--force', 'refait et renvoie les rapports même s’ils sont déjà partis')
   .action((opts: { month: string; force?: boolean }) =>
-    withDatabase(async ({ db }) => {
-      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(opts.month)) throw new ValidationError({ month: '--month : un mois AAAA-MM, par exemple 2026-10' });
-      const config = loadConfig();
-      const services = createServices(db, config, systemClock, createLogger(config.logLevel));
-      try {
-        const r = await services.monthlyReports.sendMonth(opts.month, { force: opts.force === true });
-        process.stdout.write(`${JSON.stringify(r)}\n`);
-      } finally {
-        services.mailer.close();
-      }
+    withMonthServices(opts.month, async (services) => {
+      const r = await services.monthlyReports.sendMonth(opts.month, { force: opts.force === true });
+      process.stdout.write(`${JSON.stringify(r)}\n`);
     }),
   );
 
