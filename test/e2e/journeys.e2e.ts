@@ -85,12 +85,12 @@ const DEMO_LOGINS: Array<[string, string[]]> = [
   ['auditeur@asso.demo', ['Accueil', 'Tableau de bord', 'Statistiques', 'Rapports', 'Échanges']],
   [
     'admin@bailleur-a.demo',
-    ['Accueil', 'Statistiques', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire'],
+    ['Accueil', 'Statistiques', 'Rapports', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire'],
   ],
   ['instructeur@bailleur-a.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides']],
   [
     'admin@bailleur-b.demo',
-    ['Accueil', 'Statistiques', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire'],
+    ['Accueil', 'Statistiques', 'Rapports', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire'],
   ],
   ['instructeur@bailleur-b.demo', ['Accueil', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides']],
 ];
