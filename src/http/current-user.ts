@@ -44,7 +44,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: urls.users(), label: 'Utilisateurs', permission: 'users:manage' },
   { href: urls.ownBankAccount(), label: 'Compte bancaire', permission: 'bank-accounts:own' },
   { href: urls.mails(), label: 'Courriels', permission: 'mail:read' },
-  { href: urls.jobs(), label: 'Tâches', permission: 'jobs:manage' },
+  { href: urls.jobs(), label: 'Tâches', permission: 'jobs:read' },
   { href: urls.rights(), label: 'Droits RGPD', permission: 'rights:manage' },
   { href: urls.settings(), label: 'Paramètres', permission: 'settings:manage' },
 ];

@@ -15,7 +15,7 @@ export function jobRoutes(services: Services): Router {
   const { jobs, logger } = services;
   const id = (req: Request) => String(req.params.id);
 
-  router.get(urls.jobs(), ...requirePermission('jobs:manage'), async (req, res) => {
+  router.get(urls.jobs(), ...requirePermission('jobs:read'), async (req, res) => {
     const latest = services.backups.latest();
     // a backup older than a day and a half means last night's did not happen
     const backupLate = !latest || services.clock.now().getTime() - latest.at.getTime() > 36 * 3_600_000;

@@ -153,7 +153,7 @@ export class JobRunner {
 
   /** The newest run of each job (the jobs page shows its counts and files beside the job). */
   async latestByJob(actor: Actor): Promise<Map<string, JobRun>> {
-    scopeFor(actor, 'jobs:manage');
+    scopeFor(actor, 'jobs:read');
     return new Map((await this.runs.latestPerJob(this.db)).map((r) => [r.job, r]));
   }
 
@@ -162,7 +162,7 @@ export class JobRunner {
   }
 
   list(actor: Actor, limit = 100): Promise<JobRun[]> {
-    scopeFor(actor, 'jobs:manage');
+    scopeFor(actor, 'jobs:read');
     return this.runs.recent(this.db, limit);
   }
 

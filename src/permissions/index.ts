@@ -77,6 +77,8 @@ const GRANTS = {
   'bank-accounts:own': { landlord_admin: 'own' },
   'bank-accounts:review': { admin: 'all', operator: 'all' },
   'payees:manage': { admin: 'all', operator: 'all' },
+  // the jobs page: when each job runs, its last runs and counts — the auditor reads it (no file, no button)
+  'jobs:read': { admin: 'all', auditor: 'all' },
   'jobs:manage': { admin: 'all' },
   // accounting: the ledger and its exports for the accountant (and administrators); closing a period is the accountant's alone
   'accounting:read': { admin: 'all', accountant: 'all' },

@@ -82,7 +82,7 @@ const DEMO_LOGINS: Array<[string, string[]]> = [
   ],
   ['conseiller@asso.demo', ['Accueil', 'Statistiques', 'Accompagnement']],
   ['comptable@asso.demo', ['Accueil', 'Paiements', 'Comptabilité', 'Aides']],
-  ['auditeur@asso.demo', ['Accueil', 'Tableau de bord', 'Statistiques', 'Rapports', 'Échanges']],
+  ['auditeur@asso.demo', ['Accueil', 'Tableau de bord', 'Statistiques', 'Rapports', 'Échanges', 'Tâches']],
   [
     'admin@bailleur-a.demo',
     ['Accueil', 'Statistiques', 'Rapports', 'Demandes', 'Accompagnement', 'Orientations ASD', 'Ménages', 'Aides', 'Utilisateurs', 'Compte bancaire'],

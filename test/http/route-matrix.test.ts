@@ -199,7 +199,7 @@ const ROUTES: Record<string, Expectation> = {
   'GET /admin/comptes-emetteurs/:id/modifier': { allowed: ['admin'] },
   'POST /admin/comptes-emetteurs/:id/modifier': { allowed: ['admin'] },
   'POST /admin/comptes-emetteurs/affectation': { allowed: ['admin'] },
-  'GET /admin/taches': { allowed: ['admin'] },
+  'GET /admin/taches': { allowed: ['admin', 'auditor'] },
   // GDPR rights register: the association's administrators only
   'GET /orientations': { allowed: REQUEST_READERS },
   // an orientation for a tenant of landlord A: landlord B gets 404

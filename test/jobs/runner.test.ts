@@ -186,7 +186,7 @@ describe('a job that runs every day', () => {
 });
 
 describe('the jobs page', () => {
-  it('lists every job of the registry for the association’s administrators, and is refused to every other role', async () => {
+  it('lists every job of the registry for the association’s administrators, reads it to the auditor (issue 16), and is refused to every other role', async () => {
     const admin = await loginAs(t.ctx.app, t.world.users.admin.email);
     const page = $((await admin.get('/admin/taches')).text);
     expect(
@@ -196,10 +196,13 @@ describe('the jobs page', () => {
     ).toEqual(JOBS.map((j) => `tache-${j.name}`));
     // the failed-then-succeeded run shows its second attempt
     expect(page('main').text()).toContain('par Planificateur, essai 2');
-    for (const key of ['operator', 'social_adviser', 'accountant', 'auditor', 'adminA', 'instructorA'] as const) {
+    for (const key of ['operator', 'social_adviser', 'accountant', 'adminA', 'instructorA'] as const) {
       const agent = await loginAs(t.ctx.app, t.world.users[key].email);
       expect({ key, status: (await agent.get('/admin/taches')).status }).toEqual({ key, status: 403 });
     }
+    // the auditor reads it, without its buttons (test/jobs/page-auditor.test.ts)
+    const auditor = await loginAs(t.ctx.app, t.world.users.auditor.email);
+    expect((await auditor.get('/admin/taches')).status).toBe(200);
   });
 
   it('refuses to run again a run that did not fail, and says so', async () => {

@@ -37,6 +37,7 @@ describe('permission module', () => {
         'payments:approve',
         'bank-accounts:review',
         'payees:manage',
+        'jobs:read',
         'jobs:manage',
         'accounting:read',
         'accounting:manage',
@@ -100,7 +101,7 @@ describe('permission module', () => {
         'accounting:manage',
         'accounting:close',
       ],
-      auditor: ['home:view', 'account:manage', 'dashboard:view', 'exchanges:read', 'statistics:view', 'statistics:extract', 'reports:read'],
+      auditor: ['home:view', 'account:manage', 'dashboard:view', 'jobs:read', 'exchanges:read', 'statistics:view', 'statistics:extract', 'reports:read'],
       landlord_admin: [
         'home:view',
         'account:manage',
