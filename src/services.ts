@@ -12,6 +12,7 @@ import type { Config } from './config';
 import { createDashboardModule } from './dashboard/module';
 import { createStatisticsModule } from './statistics/module';
 import { createReportsModule } from './reports/module';
+import { createFundsModule } from './funds/module';
 import { CAUSES } from './aid-requests/filing/schemas';
 import type { Database } from './db/database';
 import { DatabaseBlobStore } from './files/storage';
@@ -63,6 +64,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const householdsModule = createHouseholdsModule({ ...base, organisationRepository, audit, accessLog, cache, assignedCheck: reach.households });
   const { aidTypes, aidTypeRepository } = createAidTypesModule({ ...base, audit });
   const owed = createPaymentsModule({ ...base, cipher, blobs, audit });
+  const fundsModule = createFundsModule({ ...base, accounts, mailer, audit, accessLog, events, baseUrl: config.baseUrl });
   const requestsModule = createAidRequestsModule({
     ...base,
     cipher,
@@ -79,6 +81,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     accessLog,
     cache,
     events,
+    budget: fundsModule.budget,
     assignedCheck: reach.requests,
     baseUrl: config.baseUrl,
   });
@@ -198,6 +201,8 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     ...createRightsModule({ ...base, audit, accessLog, cipher }),
     ...createDashboardModule({ ...base, settings }),
     ...statisticsModule,
+    funds: fundsModule.funds,
+    budget: fundsModule.budget,
     ...createReportsModule({
       ...base,
       statistics: statisticsModule.statistics,

@@ -46,6 +46,8 @@ export interface FecRow {
   matchCode: string | null;
   matchDate: string | null;
   validatedOn: string;
+  /** the fund's analytic code (not a FEC column: the accounting software's CSV carries it) */
+  analyticCode?: string | null;
 }
 
 /** "2026-12-01" → "20261201". */

@@ -98,6 +98,7 @@ export class LedgerService {
           sourceType: 'grant',
           requestId: g.requestId,
           createdByLabel: g.by,
+          analyticCode: g.analyticCode,
           lines: [
             { accountNumber: expense, label, debitCents: total, creditCents: 0 },
             ...g.payments.map((p): NewLine => ({
@@ -127,6 +128,10 @@ export class LedgerService {
     const key = (p: LedgerPayment) => p.reissueOf ?? p.id;
     const open = await this.ledger.openPayables(trx, b.items.map(key));
     const payees = await this.ledger.payeeAccounts(trx, ids(b.items.map((p) => p.payeeId)));
+    const analytic = await this.ledger.analyticCodes(
+      trx,
+      b.items.map((p) => p.requestId),
+    );
     const drafts = b.items.map((p): Draft => {
       const label = `Virement ${p.reference ?? ''} échéance ${p.instalment}/${p.instalments}`;
       return {
@@ -139,6 +144,7 @@ export class LedgerService {
         batchId: b.batchId,
         requestId: p.requestId,
         createdByLabel: b.by,
+        analyticCode: analytic.get(p.requestId) ?? null,
         lines: [
           {
             accountNumber: open.get(key(p))?.accountNumber ?? s.accounts.payable,
@@ -183,6 +189,7 @@ export class LedgerService {
           requestId: p.requestId,
           reversesEntryId: paid.entryId,
           createdByLabel: p.by,
+          analyticCode: (await this.ledger.analyticCodes(trx, [p.requestId])).get(p.requestId) ?? null,
           lines: [
             { accountNumber: s.accounts.bank, label, debitCents: paid.debitCents, creditCents: 0 },
             {
@@ -228,6 +235,7 @@ export class LedgerService {
           requestId: c.requestId,
           reversesEntryId: first.entryId,
           createdByLabel: c.by,
+          analyticCode: (await this.ledger.analyticCodes(trx, [c.requestId])).get(c.requestId) ?? null,
           lines: [
             ...owed.map((p): NewLine => ({
               accountNumber: open.get(key(p))!.accountNumber,

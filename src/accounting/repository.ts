@@ -27,6 +27,8 @@ export interface NewEntry {
   batchId?: string | null;
   reversesEntryId?: string | null;
   createdByLabel: string;
+  /** the analytic code of the fund that pays the aid, on every line of the entry */
+  analyticCode?: string | null;
   lines: NewLine[];
 }
 
@@ -230,6 +232,7 @@ export class LedgerRepository {
           debit_cents: l.debitCents,
           credit_cents: l.creditCents,
           payment_id: l.paymentId ?? null,
+          analytic_code: e.analyticCode ?? null,
         })),
       );
       const byEntry = new Map<string, Array<{ id: string; line_no: number }>>();
@@ -292,6 +295,22 @@ export class LedgerRepository {
           'l.credit_cents',
         );
       for (const r of rows) out.set(r.payment_id, { id: r.id, entryId: r.entry_id, accountNumber: r.account_number, creditCents: Number(r.credit_cents) });
+    }
+    return out;
+  }
+
+  /** The analytic code of each request's grant entry (the fund that pays it), where there is one. */
+  async analyticCodes(trx: Db, requestIds: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const unique = [...new Set(requestIds)];
+    for (let i = 0; i < unique.length; i += 5000) {
+      const rows = await trx('ledger_entries as e')
+        .join('ledger_lines as l', 'l.entry_id', 'e.id')
+        .whereIn('e.request_id', unique.slice(i, i + 5000))
+        .where('e.source_type', 'grant')
+        .whereNotNull('l.analytic_code')
+        .distinct<Array<{ request_id: string; analytic_code: string }>>('e.request_id', 'l.analytic_code');
+      for (const r of rows) out.set(r.request_id, r.analytic_code);
     }
     return out;
   }
@@ -478,6 +497,7 @@ export class LedgerRepository {
         'm.code as matchCode',
         'm.matched_on as matchDate',
         db.raw("to_char(e.validated_at at time zone 'Europe/Paris', 'YYYY-MM-DD') as \"validatedOn\""),
+        'l.analytic_code as analyticCode',
       );
   }
 

@@ -16,6 +16,7 @@ export const CSV_FIELDS = {
   credit: 'Crédit',
   amount: 'Montant signé',
   match: 'Lettrage',
+  analytic: 'Code analytique (fonds)',
 } as const;
 export type CsvField = keyof typeof CSV_FIELDS;
 
@@ -42,7 +43,7 @@ export const CSV_PRESETS: Record<string, { label: string; format: CsvFormat }> =
   international: {
     label: 'International (virgule, dates ISO, point décimal)',
     format: {
-      columns: ['journal', 'number', 'date', 'account', 'accountLabel', 'aux', 'auxLabel', 'piece', 'label', 'debit', 'credit', 'match'],
+      columns: ['journal', 'number', 'date', 'account', 'accountLabel', 'aux', 'auxLabel', 'piece', 'label', 'debit', 'credit', 'match', 'analytic'],
       separator: ',',
       dateFormat: 'YYYY-MM-DD',
       decimal: '.',
@@ -96,6 +97,7 @@ export function csvRow(r: FecRow, f: CsvFormat): string {
     credit: amount(credit, f.decimal),
     amount: amount(debit - credit, f.decimal),
     match: r.matchCode ?? '',
+    analytic: r.analyticCode ?? '',
   };
   return f.columns.map((c) => cell(values[c], f.separator)).join(f.separator);
 }

@@ -16,6 +16,7 @@ import type { DomainEvents } from '../shared/domain-events';
 import type { FieldCipher } from '../shared/field-cipher';
 import type { ReferenceCache } from '../shared/reference-cache';
 import { DecisionService } from './instruction/decisions';
+import type { BudgetPort } from './instruction/budget-port';
 import { DecisionRepository } from './instruction/decisions-repository';
 import { RequestDocumentService } from './filing/documents';
 import { RequestDocumentRepository } from './filing/documents-repository';
@@ -52,6 +53,8 @@ export function createAidRequestsModule(deps: {
   clock: Clock;
   cache: ReferenceCache;
   events: DomainEvents;
+  /** the budget envelopes a grant commits on (the funds area provides it) */
+  budget: BudgetPort;
   assignedCheck: AssignedCheck;
   baseUrl: string;
 }) {
@@ -118,6 +121,7 @@ export function createAidRequestsModule(deps: {
       instalments: deps.owed.grantScheduler,
       events: deps.events,
       accessLog,
+      budget: deps.budget,
     }),
     instruction: new InstructionService({
       db,

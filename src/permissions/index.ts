@@ -106,6 +106,10 @@ const GRANTS = {
   'statistics:extract': { admin: 'all', auditor: 'all' },
   // the monthly activity reports archived (PDF, XLSX): the association and the auditor all, a landlord administrator its own
   'reports:read': { admin: 'all', auditor: 'all', landlord_admin: 'own' },
+  // budget envelopes: the association and the auditor read what each fund committed, paid and left (no personal data);
+  // the accountant too (the ledger's analytic codes); administrators define them and may grant above what remains
+  'funds:read': { admin: 'all', operator: 'all', accountant: 'all', auditor: 'all' },
+  'funds:manage': { admin: 'all' },
   // GDPR rights requests (access, rectification, erasure…): the register and the export of a person's data
   'rights:manage': { admin: 'all' },
 } as const satisfies Record<string, Partial<Record<Role, Reach>>>;

@@ -25,6 +25,8 @@ export interface DomainEventMap {
     reference: string;
     aidCode: string;
     rulesAccounts: { expenseAccount: string; thirdPartyAccount: string } | null;
+    /** the analytic code of the fund the grant commits on (null: no fund pays it) */
+    analyticCode: string | null;
     payments: EventPayment[];
     by: string;
   };

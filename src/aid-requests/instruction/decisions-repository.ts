@@ -24,6 +24,9 @@ export interface Decision {
   validatedAt: Date | null;
   validationComment: string | null;
   letterBlobId: string | null;
+  /** the fund a grant commits on, and an administrator's reason to go above what remains */
+  fundId: string | null;
+  budgetOverrideReason: string | null;
 }
 
 export type NewDecision = Pick<
@@ -40,6 +43,8 @@ export type NewDecision = Pick<
   | 'proposedBy'
   | 'proposedByLabel'
   | 'proposedAt'
+  | 'fundId'
+  | 'budgetOverrideReason'
 >;
 
 /** A row of decisions as PostgreSQL returns it (bigint as string, dates as 'YYYY-MM-DD'). */
@@ -63,6 +68,8 @@ export interface DecisionRow {
   validated_at: Date | null;
   validation_comment: string | null;
   letter_blob_id: string | null;
+  fund_id: string | null;
+  budget_override_reason: string | null;
 }
 
 export const toDecision = (r: DecisionRow): Decision => ({
@@ -85,6 +92,8 @@ export const toDecision = (r: DecisionRow): Decision => ({
   validatedAt: r.validated_at ?? null,
   validationComment: r.validation_comment ?? null,
   letterBlobId: r.letter_blob_id ?? null,
+  fundId: r.fund_id ?? null,
+  budgetOverrideReason: r.budget_override_reason ?? null,
 });
 
 /** Decisions of requests: a pending proposal at most per request (unique index), applied or returned. */
@@ -119,6 +128,8 @@ export class DecisionRepository {
         proposed_by: d.proposedBy,
         proposed_by_label: d.proposedByLabel,
         proposed_at: d.proposedAt,
+        fund_id: d.fundId,
+        budget_override_reason: d.budgetOverrideReason,
       })
       .returning<{ id: string }[]>('id');
     return row!.id; // an insert returns its row

@@ -18,6 +18,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { formatDate, formatEuros } from '../../shared/format';
 import type { UserRepository } from '../../accounts/repository';
 import type { Decision, DecisionRepository, NewDecision } from './decisions-repository';
+import type { BudgetPort, FundChoice } from './budget-port';
 import { type ProposalInput, REFUSAL_REASONS, type ValidationInput } from './schemas';
 import { buildDecisionLetter } from './letter';
 import { aboutRequest, decisionMail } from './mails';
@@ -61,6 +62,7 @@ export class DecisionService {
   private readonly instalments: GrantScheduler;
   private readonly events: DomainEvents;
   private readonly accessLog: AccessLogService;
+  private readonly budget: BudgetPort;
 
   constructor(deps: {
     db: Knex;
@@ -79,8 +81,10 @@ export class DecisionService {
     instalments: GrantScheduler;
     events: DomainEvents;
     accessLog: AccessLogService;
+    budget: BudgetPort;
   }) {
     this.accessLog = deps.accessLog;
+    this.budget = deps.budget;
     this.db = deps.db;
     this.requests = deps.requests;
     this.decisions = deps.decisions;
@@ -117,6 +121,7 @@ export class DecisionService {
       if (await this.decisions.pending(trx, id)) throw new ConflictError('Une proposition de décision attend déjà sa validation sur cette demande.');
       if (input.kind === 'grant') await this.checkGrant(trx, request, input.amountCents as number, input.instalments as number);
       const now = this.clock.now();
+      const fund = input.kind === 'grant' ? await this.chooseFund(trx, actor, request, input, now) : null;
       const stake = amountAtStake(input.kind, input.amountCents, request.requestedCents);
       const proposal: NewDecision = {
         requestId: id,
@@ -127,10 +132,13 @@ export class DecisionService {
         reasonCode: input.kind === 'refuse' ? (input.reasonCode ?? null) : null,
         comment: input.comment ?? null,
         adjournedUntil: input.kind === 'adjourn' ? (input.adjournedUntil ?? null) : null,
-        needsValidation: needsSecondLevel(request.validationThresholdCents, stake),
+        // above what remains in the fund, an administrator's grant is validated by a second person whatever the amount
+        needsValidation: needsSecondLevel(request.validationThresholdCents, stake) || Boolean(fund?.over),
         proposedBy: actor.userId,
         proposedByLabel: actor.name,
         proposedAt: now,
+        fundId: fund?.fundId ?? null,
+        budgetOverrideReason: fund?.over ? (input.budgetOverride ?? null) : null,
       };
       if (!proposal.needsValidation) {
         const decisionId = await this.decisions.insert(trx, proposal, 'applied');
@@ -157,7 +165,14 @@ export class DecisionService {
         organisationId: request.organisationId,
         action: 'request.decision_proposed',
         before: null,
-        after: { decisionId, decision: proposal.kind, amountCents: proposal.amountCents, threshold: request.validationThresholdCents },
+        after: {
+          decisionId,
+          decision: proposal.kind,
+          amountCents: proposal.amountCents,
+          threshold: request.validationThresholdCents,
+          fundId: proposal.fundId,
+          budgetOverride: proposal.budgetOverrideReason,
+        },
       });
       return 'pending' as const;
     });
@@ -287,6 +302,25 @@ export class DecisionService {
       throw new ValidationError({ _form: 'Le bénéficiaire du versement et son IBAN manquent : demandez-les au bailleur avant d’accorder l’aide.' });
   }
 
+  /**
+   * The fund a proposed grant goes on, checked against what remains: above it, only an
+   * administrator may grant, with a reason (the budget refuses anyone else in French).
+   */
+  private async chooseFund(trx: Db, actor: Actor, request: AidRequest, input: ProposalInput, now: Date): Promise<FundChoice | null> {
+    const override = input.budgetOverride ?? null;
+    if (override && actor.role !== 'admin')
+      throw new ValidationError({ budgetOverride: 'Seul un administrateur peut accorder au-delà de ce qui reste dans le fonds.' });
+    return this.budget.choose(trx, {
+      requestId: request.id,
+      organisationId: request.organisationId,
+      aidTypeCode: request.aidTypeCode,
+      amountCents: input.amountCents as number,
+      fundId: input.fundId ?? null,
+      overrideReason: override,
+      on: parisDate(now),
+    });
+  }
+
   private summary(d: Pick<Decision, 'kind' | 'amountCents' | 'instalments' | 'reasonCode' | 'adjournedUntil'>): string {
     if (d.kind === 'grant') return `accorder ${formatEuros(d.amountCents)}${d.instalments && d.instalments > 1 ? ` en ${d.instalments} échéances` : ''}`;
     if (d.kind === 'refuse') return `refuser (${REFUSAL_REASONS[d.reasonCode as keyof typeof REFUSAL_REASONS] ?? d.reasonCode})`;
@@ -310,6 +344,26 @@ export class DecisionService {
       adjourned_until: d.kind === 'adjourn' ? d.adjournedUntil : null,
     };
     const secondLevel = d.needsValidation ? { userId: actor.userId, label: actor.name } : null;
+    // the fund first: a grant above what remains stops here, before anything changed
+    const fund =
+      d.kind === 'grant'
+        ? await this.budget.commit(
+            trx,
+            {
+              requestId: request.id,
+              decisionId: d.id,
+              organisationId: request.organisationId,
+              aidTypeCode: request.aidTypeCode,
+              amountCents: d.amountCents as number,
+              fundId: d.fundId,
+              overrideReason: d.budgetOverrideReason,
+              on: parisDate(now),
+              by: actor.name,
+            },
+            now,
+          )
+        : null;
+    if (fund) mails.push(...fund.mails);
     const letter = await this.blobs.put(trx, await this.buildLetter(trx, request, d, schedule, now), 'application/pdf');
     await this.aidRequests.move(
       trx,
@@ -330,6 +384,7 @@ export class DecisionService {
           proposedBy: d.proposedByLabel,
           validatedBy: secondLevel?.label ?? null,
           letterSha256: letter.sha256,
+          ...(fund ? { fundId: fund.fundId, budgetOverride: d.budgetOverrideReason } : {}),
         },
       },
       now,
@@ -359,6 +414,7 @@ export class DecisionService {
           reference: request.reference as string,
           aidCode: request.aidTypeCode,
           rulesAccounts: rules?.rules.accounting ?? null,
+          analyticCode: fund?.analyticCode ?? null,
           by: actor.name,
           payments,
         },

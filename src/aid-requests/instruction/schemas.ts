@@ -42,6 +42,10 @@ export const proposalSchema = (today: string) =>
       ),
       adjournedUntil: optionalDate(),
       comment: optionalText(2000),
+      // the fund the grant commits on, when several can pay it (else chosen by itself)
+      fundId: z.preprocess(blank, z.uuid({ error: 'Choisissez un fonds de la liste' }).optional()),
+      // an administrator grants above what remains in the fund: the reason (audited; a second person validates)
+      budgetOverride: optionalText(500),
       version: versionField(),
     })
     .superRefine((v, ctx) => {
