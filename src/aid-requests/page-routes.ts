@@ -4,6 +4,7 @@ import type { FormState } from '../http/forms';
 import { actor, requireAnyPermission, requirePermission } from '../http/guards';
 import type { Services } from '../services';
 import { parisDate } from '../shared/dates';
+import { parseEurosToCents } from '../shared/money';
 import { routes } from '../urls';
 import { sendAttachment } from '../http/download';
 import { exchangesOf, HISTORY_LABELS, requestPageModel, synthesisModel, type Tab, tabQuery } from './presenter';
@@ -14,7 +15,7 @@ import { documentsView } from './filing/routes';
  * and errors (`form`), on the tab that holds it; every form of the page reads the same FormState.
  */
 export async function renderRequest(services: Services, req: Request, res: Response, tab: Tab, form?: FormState): Promise<void> {
-  const { aidRequests, instruction, households, clock } = services;
+  const { aidRequests, instruction, households, clock, decisions: decisionService } = services;
   const a = actor(req);
   const request = await aidRequests.get(a, String(req.params.id));
   const { check, decisions, payments, events } = await aidRequests.pageData(a, request, tab);
@@ -37,6 +38,11 @@ export async function renderRequest(services: Services, req: Request, res: Respo
       model,
       synthesisModel({ abilities, events, payments, decisions, instructors, chosenKind: (form?.values.kind as string | undefined) || req.query.decision }),
     );
+    // the funds a grant would commit on, what each has left (and would have after the amount typed or asked)
+    if (abilities.forAssociation && (pending?.kind === 'grant' || abilities.actions.includes('grant'))) {
+      const typed = typeof form?.values.amount === 'string' ? parseEurosToCents(form.values.amount) : null;
+      Object.assign(model, await decisionService.fundOptions(a, request, typed ?? pending?.amountCents ?? request.requestedCents, [pending?.fundId ?? null]));
+    }
   } else if (tab === 'menage') {
     model.household = await households.get(a, request.householdId).catch(() => null);
     model.canOpenHousehold = abilities.canOpenHousehold && model.household !== null;

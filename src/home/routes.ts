@@ -61,6 +61,14 @@ export function homeRoutes(services: Services): Router {
         link: 'Gérer les utilisateurs',
       });
     }
+    if (can(a, 'funds:read')) {
+      cards.push({
+        title: 'Fonds',
+        text: 'Les enveloppes budgétaires : engagé, versé et reste, par bailleur et par aide.',
+        href: urls.funds(),
+        link: 'Voir les fonds',
+      });
+    }
     if (can(a, 'mail:read')) {
       cards.push({ title: 'Courriels', text: 'Les courriels envoyés par Entraide et leur statut de remise.', href: urls.mails(), link: 'Voir les courriels' });
     }
@@ -75,7 +83,9 @@ export function homeRoutes(services: Services): Router {
       a.role === 'social_adviser'
         ? { appointments: await services.appointments.upcoming(a, 7), missions: (await services.missions.list(a, { open: true }, 1)).items }
         : null;
-    res.render('home/index', { me, todos, cards, intro: ROLE_INTROS[a.role], adviser });
+    // the funds at 80 % or more, for those who grant (operators and administrators)
+    const fundWarnings = can(a, 'requests:instruct') && can(a, 'funds:read') ? await services.funds.warnings(a) : [];
+    res.render('home/index', { me, todos, cards, intro: ROLE_INTROS[a.role], adviser, fundWarnings });
   });
   return router;
 }

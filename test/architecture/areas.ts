@@ -31,7 +31,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   statistics: ['aid-requests', 'audit', 'missions', 'http'],
   reports: ['audit', 'notifications', 'settings', 'statistics', 'http'],
   funds: ['accounts', 'aid-requests', 'audit', 'notifications', 'statistics', 'http'],
-  home: ['aid-requests', 'funder', 'funds', 'http'],
+  home: ['aid-requests', 'funder', 'http'],
   backup: [],
   health: [],
   funder: ['accounting', 'audit', 'households', 'settings', 'http'],

@@ -7,6 +7,9 @@ import { actorOf, grantedRequest, paymentSetup } from '../factories/payment';
 import { insertRequest } from '../factories/request';
 import { onPostgres } from '../support/database';
 import { useWorld } from '../support/world';
+import { ReportingRepository } from '../../src/funder/reporting/repository';
+import { monthBounds, toRecord } from '../../src/funder/reporting/records';
+import { schemaProblem } from '../../src/funder/formats/schemas';
 
 /**
  * Budget envelopes follow the money: a grant commits on its fund, a transfer sent consumes, a
@@ -144,6 +147,19 @@ describe('the fund follows every money event of its grants', () => {
       .select('e.source_type', 'l.analytic_code');
     expect(new Set(lines.map((l: { source_type: string }) => l.source_type))).toEqual(new Set(['grant', 'batch', 'rejection', 'cancellation']));
     expect(lines.every((l: { analytic_code: string }) => l.analytic_code === 'QUIT26')).toBe(true);
+
+    // the funder's REPORTING cell of this aid carries what the envelopes consumed in the month: 200 sent, returned, sent again
+    const cells = await new ReportingRepository().cells(t.ctx.knex, monthBounds('2026-11'));
+    const aq = cells.find((c) => c.nature === 'aide' && c.code === 'AQ');
+    expect(aq?.enveloppeConsommeeCentimes).toBe(20_000);
+    const record = toRecord('2026-11', { ...aq!, menagesConcernes: 5, menagesAides: 5 });
+    expect(record.enveloppe_consommee_centimes).toBe(20_000);
+    expect(schemaProblem('reporting', record)).toBeNull();
+    // secret cell: null like every indicator, still valid
+    expect(toRecord('2026-11', aq!).enveloppe_consommee_centimes).toBeNull();
+    expect(schemaProblem('reporting', toRecord('2026-11', aq!))).toBeNull();
+    // a cell of an aid no fund pays has no such field
+    expect(toRecord('2026-11', { ...aq!, code: 'AE', enveloppeConsommeeCentimes: null })).not.toHaveProperty('enveloppe_consommee_centimes');
   });
 
   it('an aid no fund pays is granted without a movement', async () => {

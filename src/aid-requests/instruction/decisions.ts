@@ -265,6 +265,30 @@ export class DecisionService {
     });
   }
 
+  /**
+   * The funds the decision form shows for a request the actor may decide: what each has left, what
+   * would be left after granting `amountCents`, the 80 % warning; an administrator may go above.
+   */
+  async fundOptions(actor: Actor, request: AidRequest, amountCents: number | null, fundIds: Array<string | null> = []) {
+    scopeFor(actor, 'requests:instruct');
+    const on = parisDate(this.clock.now());
+    const options = await this.budget.options(this.db, { aidTypeCode: request.aidTypeCode, organisationId: request.organisationId, on });
+    const names = new Map(options.map((o) => [o.id, o.name]));
+    return {
+      fundOptions: options.map((o) => ({
+        ...o,
+        afterCents: amountCents === null ? null : o.availableCents - amountCents,
+        usedBp: o.totalCents > 0 ? Math.floor((o.committedCents * 10000) / o.totalCents) : 0,
+        warning: o.totalCents > 0 && o.committedCents * 10 >= o.totalCents * 8,
+      })),
+      fundChoices: options.map((o) => ({ value: o.id, text: `${o.name} — reste ${formatEuros(o.availableCents)}` })),
+      fundNames: Object.fromEntries(
+        fundIds.filter((x): x is string => Boolean(x)).map((id) => [id, names.get(id) ?? 'fonds qui ne paie plus cette aide aujourd’hui']),
+      ),
+      canOverrideBudget: actor.role === 'admin',
+    };
+  }
+
   /** A decision's letter, for whoever may read the request. */
   async letter(actor: Actor, requestId: string, decisionId: string): Promise<{ filename: string; data: Buffer }> {
     const request = await this.aidRequests.get(actor, requestId);

@@ -26,6 +26,8 @@ export type ReportingRecord = {
   missions_ouvertes: number | null;
   missions_terminees: number | null;
   heures_accompagnement: number | null;
+  /** where a fund pays the aid type that month: consumed on the envelopes (transfers sent less returned) */
+  enveloppe_consommee_centimes?: number | null;
 };
 
 /** The indicators a secret record hides: all of them (only its keys and `secret` remain). */
@@ -115,6 +117,7 @@ export function toRecord(month: string, cell: ReportingCell): ReportingRecord {
     missions_ouvertes: shown(cell.missionsOuvertes),
     missions_terminees: shown(cell.missionsTerminees),
     heures_accompagnement: shown(Math.round((cell.minutesAccompagnement * 100) / 60) / 100),
+    ...(cell.enveloppeConsommeeCentimes === null ? {} : { enveloppe_consommee_centimes: shown(cell.enveloppeConsommeeCentimes) }),
   };
 }
 

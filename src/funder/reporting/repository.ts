@@ -22,6 +22,8 @@ export interface ReportingCell {
   missionsOuvertes: number;
   missionsTerminees: number;
   minutesAccompagnement: number;
+  /** null: no fund pays this aid type during the month */
+  enveloppeConsommeeCentimes: number | null;
 }
 
 /** The month: [from, to) as instants (Paris midnights) and as dates (sessions are dated, not timed). */
@@ -90,6 +92,13 @@ events as (
   from first_sent f
   join aid_requests r on r.id = f.request_id
   union all
+  -- budget envelopes: what the month's transfers consumed on funds, less what the bank returned
+  select 'aide', r.aid_type_id, r.organisation_id, r.household_id,
+         'enveloppe', null, case when fm.kind = 'consume' then fm.amount_cents else -fm.amount_cents end, null, 0, false
+  from fund_movements fm
+  join aid_requests r on r.id = fm.request_id
+  where fm.kind in ('consume', 'unconsume') and fm.occurred_at >= :from and fm.occurred_at < :to
+  union all
   select 'accompagnement', m.mission_type_id, m.organisation_id, m.household_id,
          'ouverte', null, 0, null, 0, false
   from missions m
@@ -108,7 +117,12 @@ events as (
 ),
 placed as (
   select e.*, o.siren,
-         ${departementSql('h.postcode')} as departement
+         ${departementSql('h.postcode')} as departement,
+         -- a fund pays this aid type during the month: the cell carries what the envelopes consumed
+         e.nature = 'aide' and exists (
+           select 1 from funds f join aid_types ft on ft.code = any(f.aid_type_codes)
+           where ft.id = e.type_id and f.starts_on < :toDate and f.ends_on >= :fromDate
+         ) as budget
   from events e
   join households h on h.id = e.household_id
   join organisations o on o.id = e.organisation_id
@@ -127,7 +141,9 @@ select p.nature, coalesce(at.code, mt.code) as code, p.siren, p.departement,
        percentile_cont(0.5) within group (order by p.days) filter (where p.ev = 'premier_versement') as delai_versement,
        count(*) filter (where p.ev = 'ouverte') as missions_ouvertes,
        count(*) filter (where p.ev = 'terminee') as missions_terminees,
-       coalesce(sum(p.minutes) filter (where p.ev = 'seance'), 0) as minutes
+       coalesce(sum(p.minutes) filter (where p.ev = 'seance'), 0) as minutes,
+       bool_or(p.budget) as budget,
+       coalesce(sum(p.cents) filter (where p.ev = 'enveloppe'), 0) as enveloppe
 from placed p
 left join aid_types at on p.nature = 'aide' and at.id = p.type_id
 left join mission_types mt on p.nature = 'accompagnement' and mt.id = p.type_id
@@ -153,6 +169,8 @@ interface CellRow {
   missions_ouvertes: string | number;
   missions_terminees: string | number;
   minutes: string | number;
+  budget: boolean | null;
+  enveloppe: string | number;
 }
 
 const orNull = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -180,6 +198,7 @@ export class ReportingRepository {
       missionsOuvertes: Number(r.missions_ouvertes),
       missionsTerminees: Number(r.missions_terminees),
       minutesAccompagnement: Number(r.minutes),
+      enveloppeConsommeeCentimes: r.budget ? Number(r.enveloppe) : null,
     }));
   }
 
