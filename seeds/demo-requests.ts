@@ -183,10 +183,11 @@ const REQUESTS: DemoRequest[] = [
     aid: 'AE',
     instructor: INS_B,
     steps: [
-      [14, { do: 'file', situation: { cause: 'income_drop', chargesIncrease: '120' }, amount: '600', payee: 'edf', payeeKind: 'supplier', submit: true }],
-      [13, { do: 'take', by: OP }],
-      [6, { do: 'grant', by: OP, amount: '600', instalments: 1, firstDueInDays: 16 }],
-      [5, { do: 'validate', by: ADMIN }],
+      // paid to the supplier by the night's batch of the oldest grant's second instalment: the Fonds Énergie consumes it
+      [40, { do: 'file', situation: { cause: 'income_drop', chargesIncrease: '120' }, amount: '600', payee: 'edf', payeeKind: 'supplier', submit: true }],
+      [39, { do: 'take', by: OP }],
+      [36, { do: 'grant', by: OP, amount: '600', instalments: 1, firstDueInDays: 5 }],
+      [35, { do: 'validate', by: ADMIN }],
     ],
   },
   {

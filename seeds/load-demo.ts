@@ -11,10 +11,12 @@ import { seedDemoRights } from './demo-rights';
 import { seedDemoFunder } from './demo-funder';
 import { paymentHistoryEvents, seedDemoBankAccounts } from './demo-payments';
 import { DEMO_SEED } from './demo-state';
+import { seedDemoFunds, settleDemoRentFund } from './demo-funds';
 
 /**
  * The whole demo: organisations, people and catalogue, bank accounts, then requests in every
- * status filed and instructed through the services, the payment batches of the oldest grant, and
+ * status filed and instructed through the services (their grants committed on last year's and this
+ * year's budget envelopes), the payment batches of the oldest grant and of an energy aid, and
  * support missions in every status with the adviser's appointments, the exchanges with Action
  * Logement (last month's files, today's orientations waiting in `retour`). Its mails are only stored
  * (never sent to the demo addresses).
@@ -28,7 +30,9 @@ export async function loadDemo(db: Database, config: Config, logger: Logger, now
     const clock = new FakeClock(now);
     const services = createServices({ ...db, knex: trx }, { ...config, smtp: null }, clock, logger);
     await seedDemoBankAccounts(services, clock, now);
+    await seedDemoFunds(services, clock, now);
     await seedDemoRequests(services, clock, now, paymentHistoryEvents(services, clock, now));
+    await settleDemoRentFund(services, now);
     await seedDemoMissions(services, clock, now);
     await seedDemoRights(services, clock, now);
     await seedDemoFunder(services, clock, now);

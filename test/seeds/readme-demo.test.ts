@@ -52,8 +52,30 @@ describe('the README’s demo section', () => {
     expect(README).toContain('one whose 2 400 € grant proposal waits');
     expect(README).toContain(`${WORDS[s.awaiting_information ?? 0]} awaiting the landlord's information`);
     expect(README).toContain(`${WORDS[(s.granted ?? 0) + (s.in_payment ?? 0)]} grants — ${WORDS[s.granted ?? 0]} granted`);
-    expect(README).toContain(`${WORDS[s.in_payment ?? 0]} in payment — ${WORDS[s.refused ?? 0]} refusals, an adjournment and a withdrawal`);
+    expect(README).toContain(`${WORDS[s.in_payment ?? 0]} in payment — the oldest`);
+    expect(README).toContain(`batches; ${WORDS[s.refused ?? 0]} refusals, an adjournment and a withdrawal`);
     expect([s.adjourned, s.withdrawn]).toEqual([1, 1]);
+  });
+
+  it('gives the budget envelopes: two years of each fund, the energy fund co-financed, the demo’s money on them, the rent-aid endowment just under 80 %', async () => {
+    const funds = await rows('select name, total_cents, committed_cents, consumed_cents from funds order by name');
+    expect(funds.map((f) => f.name)).toEqual([
+      'Aide sur quittance — dotation 2025',
+      'Aide sur quittance — dotation 2026',
+      'Fonds Énergie 2025',
+      'Fonds Énergie 2026',
+    ]);
+    expect(README).toContain("Bailleur A's 12 400 dwellings and Bailleur B's 8 600 at 10 € each, matched at 50 % by Action Logement (315 000 €)");
+    expect(funds.filter((f) => f.name?.startsWith('Fonds Énergie')).map((f) => Number(f.total_cents))).toEqual([31_500_000, 31_500_000]);
+    const energy = funds.find((f) => f.name === 'Fonds Énergie 2026');
+    expect([Number(energy?.committed_cents), Number(energy?.consumed_cents)]).toEqual([60_000, 60_000]);
+    const kinds = await byKey('select kind as k, count(*) as c from fund_movements group by 1');
+    expect(kinds.unconsume).toBe(1);
+    const rent = funds.filter((f) => f.name?.startsWith('Aide sur quittance')).sort((a, b) => Number(b.committed_cents) - Number(a.committed_cents))[0];
+    const used = Number(rent?.committed_cents) / Number(rent?.total_cents);
+    expect(used).toBeGreaterThan(0.77);
+    expect(used).toBeLessThan(0.8);
+    expect(README).toContain('they use about 78 % of it');
   });
 
   it('gives the missions per status and the adviser’s appointments', async () => {
