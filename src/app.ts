@@ -26,6 +26,7 @@ import { requestPageRoutes } from './aid-requests/page-routes';
 import { dashboardRoutes } from './dashboard/routes';
 import { statisticsRoutes } from './statistics/routes';
 import { reportRoutes } from './reports/routes';
+import { fundRoutes } from './funds/routes';
 import { settingsRoutes } from './settings/routes';
 import { paymentRoutes } from './payments/routes';
 import { accountRoutes } from './payments/accounts/routes';
@@ -109,6 +110,7 @@ export function createApp(services: Services): Express {
   app.use(requestPageRoutes(services));
   app.use(dashboardRoutes(services));
   app.use(statisticsRoutes(services));
+  app.use(fundRoutes(services));
   app.use(reportRoutes(services));
   app.use(settingsRoutes(services));
   app.use(paymentRoutes(services));

@@ -316,6 +316,12 @@ export class FundRepository {
     return { landlords: new Set(landlordList.map((l) => l.id)), aidTypes: new Set(aidTypeList.map((a) => a.code)), landlordList, aidTypeList };
   }
 
+  /** Aid types' labels by code (a fund names the aid types it pays). */
+  async aidTypeLabels(db: Db): Promise<Map<string, string>> {
+    const rows = await db('aid_types').select<Array<{ code: string; label: string }>>('code', 'label');
+    return new Map(rows.map((r) => [r.code, r.label]));
+  }
+
   /** The association (its staff get the 80 % warning). */
   async associationId(db: Db): Promise<string | null> {
     const row = await db('organisations').where({ kind: 'association' }).orderBy('created_at').first<{ id: string } | undefined>('id');

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { AccessLogService } from '../audit/access-log';
 import type { AuditService } from '../audit/service';
-import { type Actor, scopeFor } from '../permissions/index';
+import { type Actor, can, scopeFor } from '../permissions/index';
 import type { Clock } from '../shared/clock';
 import { parisDate } from '../shared/dates';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
@@ -22,6 +22,8 @@ export interface FundView extends FundRecord {
   warning: boolean;
   /** open on the date (its period holds it) */
   open: boolean;
+  /** the aid types it pays, with their labels */
+  aidTypes: Array<{ code: string; label: string }>;
 }
 
 /** What the fund form posts, parsed (the form's schema builds it). */
@@ -94,6 +96,7 @@ export class FundService {
     const { contributions, formula } = computeTotal(await this.funds.contributions(this.db, f.id));
     const bp = usedBp(f.committedCents, f.totalCents);
     const today = parisDate(this.clock.now());
+    const labels = await this.funds.aidTypeLabels(this.db);
     return {
       ...f,
       contributions,
@@ -103,6 +106,7 @@ export class FundService {
       usedBp: bp,
       warning: bp >= WARNING_BP,
       open: f.startsOn <= today && today <= f.endsOn,
+      aidTypes: f.aidTypeCodes.map((code) => ({ code, label: labels.get(code) ?? code })),
     };
   }
 
@@ -125,7 +129,9 @@ export class FundService {
           allocationCents: a.amountCents,
           remainingCents: a.amountCents,
         });
-    return { fund, byLandlord, byAidType: await this.funds.breakdown(this.db, fund.id, 'aid_type'), months: await this.timeline(fund) };
+    const labels = new Map(fund.aidTypes.map((t) => [t.code, t.label]));
+    const byAidType = (await this.funds.breakdown(this.db, fund.id, 'aid_type')).map((r) => ({ ...r, label: labels.get(r.key) ?? r.key }));
+    return { fund, byLandlord, byAidType, months: await this.timeline(fund) };
   }
 
   /** Month by month over the fund's period (to today): committed and paid so far, cumulated. */
@@ -174,6 +180,8 @@ export class FundService {
   async exportXlsx(actor: Actor, id: string): Promise<{ filename: string; data: Buffer }> {
     const fund = await this.get(actor, id);
     const rows = await this.funds.allMovements(this.db, fund.id);
+    // who decided and the override's free-text reason: only for those who read the requests (never the auditor)
+    const named = can(actor, 'requests:read');
     await this.accessLog.read(actor, { action: 'fund.export', entityType: 'fund', entityId: fund.id });
     async function* source() {
       yield* rows;
@@ -200,8 +208,8 @@ export class FundService {
         m.aidTypeCode,
         m.kind === 'commit' ? m.amountCents / 100 : m.kind === 'release' ? -m.amountCents / 100 : 0,
         m.kind === 'consume' ? m.amountCents / 100 : m.kind === 'unconsume' ? -m.amountCents / 100 : 0,
-        m.byLabel,
-        m.overrideReason,
+        named ? m.byLabel : null,
+        m.overrideReason ? (named ? m.overrideReason : 'Oui') : null,
       ],
     );
     return { filename: `fonds-${fund.analyticCode.toLowerCase()}.xlsx`, data };

@@ -36,6 +36,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: urls.orientations(), label: 'Orientations ASD', permission: 'orientations:read' },
   { href: urls.exchanges(), label: 'Échanges', permission: 'exchanges:read' },
   { href: urls.payments(), label: 'Paiements', permission: 'payments:read' },
+  { href: urls.funds(), label: 'Fonds', permission: 'funds:read' },
   { href: urls.accounting(), label: 'Comptabilité', permission: 'accounting:read' },
   { href: urls.households(), label: 'Ménages', permission: 'households:read' },
   { href: urls.duplicates(), label: 'Doublons', permission: 'households:merge' },

@@ -152,6 +152,8 @@ const NOT_PERSONAL: Record<string, readonly string[]> = {
     '/rapports',
     '/rapports/:id/:format',
   ],
+  'budget envelopes: totals, landlords, aid types and movements named by request reference, never a person (the workbook of movements is traced all the same, as fund.export)':
+    ['/fonds', '/fonds/nouveau', '/fonds/:id', '/fonds/:id/modifier', '/fonds/:id/graphique', '/fonds/:id/mouvements'],
   'the lists a person receives by mail: their names, filters and frequencies (the list itself is mailed, its export traced as the person’s read)': [
     '/listes-par-courriel',
   ],

@@ -2,7 +2,8 @@ import { insertAidTypes } from '../../seeds/demo';
 import { actorOf } from '../factories/payment';
 import { insertHousehold } from '../factories/household';
 import { insertRequest } from '../factories/request';
-import { $, csrfToken, fieldError, loginAs } from '../support/http';
+import ExcelJS from 'exceljs';
+import { $, csrfToken, download, fieldError, loginAs } from '../support/http';
 import { useWorld } from '../support/world';
 
 /**
@@ -102,5 +103,37 @@ describe('the fund on the decision form', () => {
     expect(shown).toContain('Fonds : « Fonds Énergie test », reste 300,00 € ; après cet accord -150,00 €.');
     expect(shown).toContain('Au-delà de ce qui reste dans le fonds, motif de l’administrateur : « Coupure imminente »');
     expect(await t.ctx.knex('fund_movements').where({ fund_id: fundId })).toHaveLength(0);
+  });
+
+  it('validated, the override shows on the fund page with its reason for the association; the auditor sees « Oui », no names, no reason, page or workbook', async () => {
+    const operator = await loginAs(t.ctx.app, t.world.users.operator.email);
+    const token = await csrfToken(operator, `/demandes/${requestId}`);
+    expect(
+      (
+        await operator
+          .post(`/demandes/${requestId}/valider`)
+          .type('form')
+          .send({ _csrf: token, outcome: 'approve', version: await version() })
+      ).status,
+    ).toBe(302);
+    expect(plain($((await operator.get(`/fonds/${fundId}`)).text)('#mouvements').text())).toContain('Coupure imminente');
+    const auditor = await loginAs(t.ctx.app, t.world.users.auditor.email);
+    const table = $((await auditor.get(`/fonds/${fundId}`)).text)('#mouvements');
+    expect(
+      table
+        .find('th')
+        .map((_, th) => $(th).text())
+        .get(),
+    ).not.toContain('Par');
+    expect(plain(table.text())).not.toContain('Coupure');
+    expect(table.find('tbody td').last().text().trim()).toBe('Oui');
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load((await download(auditor, `/fonds/${fundId}/mouvements`)).body as never);
+    const cells = JSON.stringify(workbook.worksheets[0]?.getSheetValues());
+    expect(cells).toContain('Oui');
+    expect(cells).not.toContain('Coupure');
+    const by = (await t.ctx.knex('fund_movements').where({ fund_id: fundId }).first('by_label')).by_label as string;
+    expect(by.length).toBeGreaterThan(3);
+    expect(cells).not.toContain(by);
   });
 });

@@ -29,6 +29,7 @@ const EXCHANGE_READERS: Persona[] = ['admin', 'operator', 'auditor'];
 // the statistics: the association and the auditor, landlord administrators (their own figures), advisers (their missions)
 const REPORT_READERS: Persona[] = ['admin', 'auditor', 'adminA', 'adminB'];
 const STATISTICS_READERS: Persona[] = ['admin', 'operator', 'social_adviser', 'auditor', 'adminA', 'adminB'];
+const FUND_READERS: Persona[] = ['admin', 'operator', 'accountant', 'auditor'];
 const MISSION_READERS: Persona[] = ['admin', 'operator', 'social_adviser', 'adminA', 'instructorA', 'adminB'];
 const MISSION_ORDERERS: Persona[] = ['admin', 'operator', 'adminA', 'instructorA', 'adminB'];
 const MISSION_WORKERS: Persona[] = ['admin', 'operator', 'social_adviser'];
@@ -219,6 +220,15 @@ const ROUTES: Record<string, Expectation> = {
   'GET /statistiques/chiffres/:format': { allowed: STATISTICS_READERS },
   'GET /statistiques/extraction': { allowed: ['admin', 'auditor'] },
   'POST /statistiques/extraction': { allowed: ['admin', 'auditor'] },
+  // budget envelopes: the association and the auditor read them (no personal data), administrators define them
+  'GET /fonds': { allowed: FUND_READERS },
+  'GET /fonds/nouveau': { allowed: ['admin'] },
+  'POST /fonds/nouveau': { allowed: ['admin'] },
+  'GET /fonds/:id': { allowed: FUND_READERS },
+  'GET /fonds/:id/modifier': { allowed: ['admin'] },
+  'POST /fonds/:id/modifier': { allowed: ['admin'] },
+  'GET /fonds/:id/graphique': { allowed: FUND_READERS },
+  'GET /fonds/:id/mouvements': { allowed: FUND_READERS },
   'GET /echanges': { allowed: EXCHANGE_READERS },
   // the invoice's fees, terms and buyer: the association's administrators
   'GET /echanges/facturation': { allowed: ['admin'] },

@@ -54,6 +54,8 @@ describe('permission module', () => {
         'statistics:view',
         'statistics:extract',
         'reports:read',
+        'funds:read',
+        'funds:manage',
         'rights:manage',
       ],
       operator: [
@@ -81,6 +83,7 @@ describe('permission module', () => {
         'exchanges:read',
         'exchanges:manage',
         'statistics:view',
+        'funds:read',
       ],
       social_adviser: [
         'home:view',
@@ -100,8 +103,19 @@ describe('permission module', () => {
         'accounting:read',
         'accounting:manage',
         'accounting:close',
+        'funds:read',
       ],
-      auditor: ['home:view', 'account:manage', 'dashboard:view', 'jobs:read', 'exchanges:read', 'statistics:view', 'statistics:extract', 'reports:read'],
+      auditor: [
+        'home:view',
+        'account:manage',
+        'dashboard:view',
+        'jobs:read',
+        'exchanges:read',
+        'statistics:view',
+        'statistics:extract',
+        'reports:read',
+        'funds:read',
+      ],
       landlord_admin: [
         'home:view',
         'account:manage',

@@ -300,6 +300,28 @@ export async function buildRouteWorld(knex: Knex): Promise<RouteWorld> {
     })
     .returning('id');
   pay.monthlyReport = (report as { id: string }).id;
+  // a fund (budget envelope) paying AQ this year, landlord A's dwellings as its only contribution
+  const [fund] = await knex('funds')
+    .insert({
+      name: 'Fonds de la matrice',
+      analytic_code: 'MATRICE',
+      starts_on: '2026-01-01',
+      ends_on: '2026-12-31',
+      aid_type_codes: ['AQ'],
+      total_cents: 500_000,
+      created_at: new Date(),
+      updated_at: new Date(),
+    })
+    .returning('id');
+  pay.fund = (fund as { id: string }).id;
+  await knex('fund_contributions').insert({
+    fund_id: pay.fund,
+    position: 1,
+    kind: 'landlord',
+    organisation_id: world.landlordA.id,
+    dwellings: 1000,
+    per_dwelling_cents: 500,
+  });
   // a mission of landlord A, assigned to the adviser, closed with its report, with one appointment
   const [missionType] = await knex('mission_types')
     .insert({ code: 'DIAG', label: 'Diagnostic', default_minutes: 240, billing_mode: 'hourly', rate_cents: 4500 })
@@ -486,6 +508,7 @@ export function concreteUrl(w: RouteWorld, path: string): string {
   if (path.startsWith('/admin/droits/:id')) return path.replace(':id', pay.rightsRequest as string);
   if (path.startsWith('/orientations/:id')) return path.replace(':id', pay.orientation as string);
   if (path === '/rapports/:id/:format') return `/rapports/${pay.monthlyReport as string}/pdf`;
+  if (path.startsWith('/fonds/:id')) return path.replace(':id', pay.fund as string);
   // nobody's list: the POST's empty body is refused (400) before the list is looked up
   if (path === '/listes-par-courriel/:id/supprimer') return path.replace(':id', '00000000-0000-4000-8000-000000000000');
   if (path === '/statistiques/graphiques/:chart') return '/statistiques/graphiques/demandes.svg';
