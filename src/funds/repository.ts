@@ -109,6 +109,8 @@ const net = (plus: MovementKind, minus: MovementKind, alias = 'm') =>
   `coalesce(sum(case when ${alias}.kind = '${plus}' then ${alias}.amount_cents when ${alias}.kind = '${minus}' then -${alias}.amount_cents else 0 end), 0)`;
 export const COMMITTED_SQL = net('commit', 'release');
 export const CONSUMED_SQL = net('consume', 'unconsume');
+const BREAKDOWN_KEYS = { organisation: 'm.organisation_id as key', aid_type: 'm.aid_type_code as key' } as const;
+const BREAKDOWN_LABELS = { organisation: 'o.name as label', aid_type: 'm.aid_type_code as label' } as const;
 
 /** Funds, their contributions, allocations and movements (the association's: no organisation scope on the fund itself). */
 export class FundRepository {
@@ -416,8 +418,8 @@ export class FundRepository {
     if (by === 'organisation') q.join('organisations as o', 'o.id', 'm.organisation_id').groupBy('m.organisation_id', 'o.name').orderBy('o.name');
     else q.groupBy('m.aid_type_code').orderBy('m.aid_type_code');
     const rows = await q.select<Array<{ key: string; label: string; committed: string; consumed: string }>>(
-      db.raw(by === 'organisation' ? 'm.organisation_id as key' : 'm.aid_type_code as key'),
-      db.raw(by === 'organisation' ? 'o.name as label' : 'm.aid_type_code as label'),
+      db.raw(BREAKDOWN_KEYS[by]),
+      db.raw(BREAKDOWN_LABELS[by]),
       db.raw(`${COMMITTED_SQL} as committed`),
       db.raw(`${CONSUMED_SQL} as consumed`),
     );
