@@ -60,8 +60,9 @@ export async function seedDemoFunds(services: Services, clock: FakeClock, now: D
 }
 
 /**
- * After the requests: the rent-aid endowment that holds the demo's grants set so that what the demo's grants committed
- * is about 78 % of it — the next grant may cross the 80 % warning, a large one goes above what remains.
+ * After the requests: the rent-aid endowment that holds the demo's grants set so that what they
+ * committed, with the proposal waiting for validation, is about 78 % of it — once that proposal is
+ * validated, the next grant crosses the 80 % warning and a large one goes above what remains.
  */
 export async function settleDemoRentFund(services: Services, now: Date): Promise<void> {
   const admin = await demoActors(services.knex)(ADMIN);
@@ -69,10 +70,12 @@ export async function settleDemoRentFund(services: Services, now: Date): Promise
   // this year's, unless the new year has just begun and last year's holds the demo's grants
   const [fund] = (await services.funds.list(admin))
     .filter((f) => [rentName(year), rentName(year - 1)].includes(f.name))
-    .sort((a, b) => b.committedCents - a.committedCents || b.endsOn.localeCompare(a.endsOn));
+    .sort((a, b) => b.committedCents + b.pendingCents - (a.committedCents + a.pendingCents) || b.endsOn.localeCompare(a.endsOn));
   if (!fund || fund.committedCents === 0) throw new Error('the demo’s rent-aid grants committed nothing');
-  // whole hundreds of euros, rounded up: used stays just under 78 %
-  const amountCents = Math.ceil((fund.committedCents * 10_000) / RENT_FUND_USED_BP / 10_000) * 10_000;
+  // with the grant proposal waiting for validation (it commits when validated), in whole hundreds of
+  // euros rounded up: validated, the fund stands just under 78 %, and the next grant crosses 80 %
+  const base = fund.committedCents + fund.pendingCents;
+  const amountCents = Math.ceil((base * 10_000) / RENT_FUND_USED_BP / 10_000) * 10_000;
   await services.funds.update(admin, fund.id, fund.version, {
     name: fund.name,
     analyticCode: fund.analyticCode,

@@ -318,6 +318,17 @@ export class FundRepository {
     return { landlords: new Set(landlordList.map((l) => l.id)), aidTypes: new Set(aidTypeList.map((a) => a.code)), landlordList, aidTypeList };
   }
 
+  /** Grants proposed on each fund and waiting for their second-level validation (not committed yet). */
+  async pendingGrants(db: Db, fundIds: string[]): Promise<Map<string, number>> {
+    if (fundIds.length === 0) return new Map();
+    const rows = await db('decisions')
+      .whereIn('fund_id', fundIds)
+      .where({ status: 'pending', kind: 'grant' })
+      .groupBy('fund_id')
+      .select<Array<{ fund_id: string; cents: string }>>('fund_id', db.raw('sum(amount_cents) as cents'));
+    return new Map(rows.map((r) => [r.fund_id, Number(r.cents)]));
+  }
+
   /** Aid types' labels by code (a fund names the aid types it pays). */
   async aidTypeLabels(db: Db): Promise<Map<string, string>> {
     const rows = await db('aid_types').select<Array<{ code: string; label: string }>>('code', 'label');

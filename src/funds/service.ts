@@ -24,6 +24,8 @@ export interface FundView extends FundRecord {
   open: boolean;
   /** the aid types it pays, with their labels */
   aidTypes: Array<{ code: string; label: string }>;
+  /** grants proposed on the fund, waiting for validation: not committed yet, they will be if validated */
+  pendingCents: number;
 }
 
 /** What the fund form posts, parsed (the form's schema builds it). */
@@ -97,6 +99,7 @@ export class FundService {
     const bp = usedBp(f.committedCents, f.totalCents);
     const today = parisDate(this.clock.now());
     const labels = await this.funds.aidTypeLabels(this.db);
+    const pending = (await this.funds.pendingGrants(this.db, [f.id])).get(f.id) ?? 0;
     return {
       ...f,
       contributions,
@@ -107,6 +110,7 @@ export class FundService {
       warning: bp >= WARNING_BP,
       open: f.startsOn <= today && today <= f.endsOn,
       aidTypes: f.aidTypeCodes.map((code) => ({ code, label: labels.get(code) ?? code })),
+      pendingCents: pending,
     };
   }
 

@@ -234,6 +234,8 @@ describe('what remains', () => {
     const b = await inReview('AD', 210_000);
     expect(await propose(t.world.users.operator.id, a, 210_000)).toBe('pending');
     expect(await propose(t.world.users.operator.id, b, 210_000)).toBe('pending');
+    // the fund's page shows them waiting, not committed
+    expect(await t.ctx.services.funds.get(await admin(), other)).toMatchObject({ pendingCents: 420_000, committedCents: 0 });
     expect(await t.ctx.services.decisions.validate(await admin(), a, { outcome: 'approve', version: await versionOf(a) } as never)).toBe('applied');
     expect(await failure(t.ctx.services.decisions.validate(await admin(), b, { outcome: 'approve', version: await versionOf(b) } as never))).toContain(
       'n’a plus que 900,00 € sur 3 000,00 €',
