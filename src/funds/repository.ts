@@ -104,6 +104,17 @@ const toFund = (r: FundRow): FundRecord => ({
   updatedAt: r.updated_at,
 });
 
+/** A fund's own columns, as an administrator sets them. */
+const columns = (f: FundFields) => ({
+  name: f.name,
+  analytic_code: f.analyticCode,
+  starts_on: f.startsOn,
+  ends_on: f.endsOn,
+  aid_type_codes: f.aidTypeCodes,
+  total_cents: f.totalCents,
+  notes: f.notes,
+});
+
 /** A sum over movements: what the kinds add and take away. */
 const net = (plus: MovementKind, minus: MovementKind, alias = 'm') =>
   `coalesce(sum(case when ${alias}.kind = '${plus}' then ${alias}.amount_cents when ${alias}.kind = '${minus}' then -${alias}.amount_cents else 0 end), 0)`;
@@ -187,13 +198,7 @@ export class FundRepository {
   async insert(db: Db, f: FundFields, by: string, now: Date): Promise<string> {
     const [row] = await db('funds')
       .insert({
-        name: f.name,
-        analytic_code: f.analyticCode,
-        starts_on: f.startsOn,
-        ends_on: f.endsOn,
-        aid_type_codes: f.aidTypeCodes,
-        total_cents: f.totalCents,
-        notes: f.notes,
+        ...columns(f),
         created_by: by,
         created_at: now,
         updated_at: now,
@@ -207,13 +212,7 @@ export class FundRepository {
     const n = await db('funds')
       .where({ id, version })
       .update({
-        name: f.name,
-        analytic_code: f.analyticCode,
-        starts_on: f.startsOn,
-        ends_on: f.endsOn,
-        aid_type_codes: f.aidTypeCodes,
-        total_cents: f.totalCents,
-        notes: f.notes,
+        ...columns(f),
         updated_at: now,
         version: db.raw('version + 1'),
       });
