@@ -66,3 +66,44 @@ export async function acceptedMission(services: Services, knex: Knex, world: Wor
   });
   return id;
 }
+
+/**
+ * Support missions of landlord A met on one day: each ordered, accepted with one budget objective,
+ * one 90-minute home visit; the first completed with its objective reached (the November scenario
+ * the statistics and the funder's reporting both count).
+ */
+export async function missionsMetOn(
+  services: Services,
+  knex: Knex,
+  world: World,
+  setup: MissionSetup,
+  o: { count: number; postcode: string; heldOn: string },
+): Promise<string[]> {
+  const operator = await actorOf(knex, world.users.operator.id);
+  const adviser = await actorOf(knex, world.users.social_adviser.id);
+  const ids: string[] = [];
+  for (let i = 0; i < o.count; i++) {
+    const household = (await insertHousehold(knex, world.landlordA.id, { postcode: o.postcode })).id;
+    const id = await services.missions.order(operator, {
+      householdId: household,
+      missionTypeId: setup.types.diag,
+      reason: 'Retards de loyer',
+      adviserId: world.users.social_adviser.id,
+    });
+    await services.missions.accept(adviser, id, await missionVersion(knex, id), {
+      consentDate: o.heldOn,
+      consentMethod: 'in_person',
+      objectives: [{ category: 'budget', text: 'Établir un budget mensuel' }],
+    });
+    await services.missions.recordSession(adviser, id, {
+      heldOn: o.heldOn,
+      durationMinutes: 90,
+      kind: 'home_visit',
+      participants: 'Le ménage',
+      summary: 'Point sur le budget',
+    });
+    if (i === 0) await services.missions.complete(adviser, id, await missionVersion(knex, id), { results: { 1: 'reached' }, outcome: 'Budget établi' });
+    ids.push(id);
+  }
+  return ids;
+}

@@ -10,7 +10,7 @@ import type { ReportingRecord } from '../../src/funder/reporting/records';
 import { FunderReporting } from '../../src/funder/reporting/service';
 import { parisDateTime } from '../../src/shared/dates';
 import { insertHousehold } from '../factories/household';
-import { missionSetup, missionVersion } from '../factories/mission';
+import { missionSetup, missionsMetOn } from '../factories/mission';
 import { actorOf, grantedRequest, paymentSetup, proposeDecision } from '../factories/payment';
 import { insertRequest } from '../factories/request';
 import { onPostgres } from '../support/database';
@@ -112,31 +112,7 @@ beforeAll(async () => {
   // five support missions of landlord A in Lyon, accepted and met on 20 November (90 minutes each), one completed
   t.ctx.clock.set(paris('2026-11-20', '16:00'));
   const missions = await missionSetup(t.ctx.services, t.ctx.knex, t.world);
-  const operator = await actorOf(t.ctx.knex, t.world.users.operator.id);
-  const adviser = await actorOf(t.ctx.knex, t.world.users.social_adviser.id);
-  for (let i = 0; i < 5; i++) {
-    const household = (await insertHousehold(t.ctx.knex, t.world.landlordA.id, { postcode: '69007' })).id;
-    const id = await t.ctx.services.missions.order(operator, {
-      householdId: household,
-      missionTypeId: missions.types.diag,
-      reason: 'Retards de loyer',
-      adviserId: t.world.users.social_adviser.id,
-    });
-    await t.ctx.services.missions.accept(adviser, id, await missionVersion(t.ctx.knex, id), {
-      consentDate: '2026-11-20',
-      consentMethod: 'in_person',
-      objectives: [{ category: 'budget', text: 'Établir un budget mensuel' }],
-    });
-    await t.ctx.services.missions.recordSession(adviser, id, {
-      heldOn: '2026-11-20',
-      durationMinutes: 90,
-      kind: 'home_visit',
-      participants: 'Le ménage',
-      summary: 'Point sur le budget',
-    });
-    if (i === 0)
-      await t.ctx.services.missions.complete(adviser, id, await missionVersion(t.ctx.knex, id), { results: { 1: 'reached' }, outcome: 'Budget établi' });
-  }
+  await missionsMetOn(t.ctx.services, t.ctx.knex, t.world, missions, { count: 5, postcode: '69007', heldOn: '2026-11-20' });
   t.ctx.clock.set(paris('2026-12-03', '06:00'));
 });
 

@@ -5,7 +5,7 @@ import { quantile } from '../../src/statistics/figures';
 import { monthsBetween } from '../../src/statistics/refresh';
 import type { AidRow, StatisticsQuery, StatisticsView } from '../../src/statistics/service';
 import { insertHousehold } from '../factories/household';
-import { missionSetup, missionVersion } from '../factories/mission';
+import { missionSetup, missionsMetOn } from '../factories/mission';
 import { actorOf, grantedRequest, paymentSetup, proposeDecision } from '../factories/payment';
 import { insertRequest } from '../factories/request';
 import { TEST_NOW } from '../support/app';
@@ -92,31 +92,7 @@ beforeAll(async () => {
   // five missions of landlord A accepted and met on 20 November (90 minutes each), one completed with its objective reached
   t.ctx.clock.set(paris('2026-11-20', '16:00'));
   const setup = await missionSetup(t.ctx.services, t.ctx.knex, t.world);
-  const operator = await actorOf(t.ctx.knex, t.world.users.operator.id);
-  const adviser = await actorOf(t.ctx.knex, t.world.users.social_adviser.id);
-  for (let i = 0; i < 5; i++) {
-    const household = (await insertHousehold(t.ctx.knex, t.world.landlordA.id, { postcode: '69007' })).id;
-    const id = await t.ctx.services.missions.order(operator, {
-      householdId: household,
-      missionTypeId: setup.types.diag,
-      reason: 'Retards de loyer',
-      adviserId: t.world.users.social_adviser.id,
-    });
-    await t.ctx.services.missions.accept(adviser, id, await missionVersion(t.ctx.knex, id), {
-      consentDate: '2026-11-20',
-      consentMethod: 'in_person',
-      objectives: [{ category: 'budget', text: 'Établir un budget mensuel' }],
-    });
-    await t.ctx.services.missions.recordSession(adviser, id, {
-      heldOn: '2026-11-20',
-      durationMinutes: 90,
-      kind: 'home_visit',
-      participants: 'Le ménage',
-      summary: 'Point',
-    });
-    if (i === 0)
-      await t.ctx.services.missions.complete(adviser, id, await missionVersion(t.ctx.knex, id), { results: { 1: 'reached' }, outcome: 'Budget établi' });
-  }
+  await missionsMetOn(t.ctx.services, t.ctx.knex, t.world, setup, { count: 5, postcode: '69007', heldOn: '2026-11-20' });
   t.ctx.clock.set(paris('2026-12-02', '09:00'));
   await t.ctx.services.statisticsRefresher.refresh('all');
 });
