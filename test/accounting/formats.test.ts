@@ -93,6 +93,13 @@ describe('CSV for the accounting software', () => {
     expect(csvRow({ ...row, label: '=SUM(A1)' }, generic)).toContain(";'=SUM(A1);");
   });
 
+  it('carries the fund’s analytic code (the international preset ends with it; empty for an aid no fund pays)', () => {
+    const international = (CSV_PRESETS.international as { format: CsvFormat }).format;
+    expect(csvHeader(international)?.split(',').at(-1)).toBe('Code analytique (fonds)');
+    expect(csvRow({ ...row, analyticCode: 'FE2026' }, international).split(',').at(-1)).toBe('FE2026');
+    expect(csvRow(row, international).split(',').at(-1)).toBe('');
+  });
+
   it('letters matching codes A … Z, AA …', () => {
     expect([1, 26, 27, 52, 703].map(matchCode)).toEqual(['A', 'Z', 'AA', 'AZ', 'AAA']);
   });
