@@ -1,4 +1,4 @@
-import { type Response, Router } from 'express';
+import { type Application, type Response, Router } from 'express';
 import { z } from 'zod';
 import { sendAttachment } from '../http/download';
 import { emptyForm, type FormState, postForm } from '../http/forms';
@@ -151,8 +151,52 @@ export const extractSchema = z.object({
 /** Charts drawn lately, by what they show (oldest dropped first): a page's five images, asked again, are not drawn again. */
 const DRAWN_MAX = 500;
 
+/** What the page shows of one view, rendered once: the HTML of its filters and of its figures, its downloads' links. */
+interface Shown {
+  filters: string;
+  figures: string;
+  downloads: { csv: string; xlsx: string };
+}
+
+/** A template rendered to a string by the app's Nunjucks environment (autoescaping), with the app's locals only: never a request's. */
+const renderToString = (app: Application, view: string, locals: object): Promise<string> =>
+  new Promise((resolve, reject) => app.render(view, locals, (err: Error | null, html?: string) => (err ? reject(err) : resolve(html ?? ''))));
+
 export function statisticsRoutes(services: Services): Router {
   const router = Router();
+  // The page's figures (~2,300 cells for the association) were rendered by Nunjucks for every request
+  // (docs/benchmarks.md, « Statistiques »). The service returns the same view object for the same
+  // reach, filters and refresh until the next refresh, so what depends only on it is rendered once
+  // per object (single flight: concurrent requests wait for the same rendering; a failed one is
+  // forgotten) and dropped with it. In development, where templates are reloaded as they are
+  // edited, it is rendered every time.
+  const shown = new WeakMap<StatisticsView, Promise<Shown>>();
+  const renderShown = async (app: Application, v: StatisticsView): Promise<Shown> => {
+    const search = new URLSearchParams(Object.entries(v.query).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')).toString();
+    const charts = (v.audience === 'adviser' ? (['accompagnements.svg'] as Chart[]) : (Object.keys(CHARTS) as Chart[])).map((c) => ({
+      src: `${urls.statisticsChart(c)}?${search}`,
+      title: CHARTS[c],
+      name: c,
+    }));
+    const [filters, figures] = await Promise.all([
+      renderToString(app, 'statistics/_filters', { v }),
+      renderToString(app, 'statistics/_figures', { v, charts }),
+    ]);
+    return { filters, figures, downloads: { csv: `${urls.statisticsDownload('csv')}?${search}`, xlsx: `${urls.statisticsDownload('xlsx')}?${search}` } };
+  };
+  const shownOf = (app: Application, v: StatisticsView): Promise<Shown> => {
+    if (services.config.env === 'development') return renderShown(app, v);
+    let known = shown.get(v);
+    if (!known) {
+      const rendering = renderShown(app, v);
+      known = rendering;
+      shown.set(v, rendering);
+      rendering.catch(() => {
+        if (shown.get(v) === rendering) shown.delete(v);
+      });
+    }
+    return known;
+  };
   const drawn = new Map<string, string>();
   const renderExtract = (_req: unknown, res: Response, form: FormState) => res.render('statistics/extract', { form });
 
@@ -176,19 +220,8 @@ export function statisticsRoutes(services: Services): Router {
   });
 
   router.get(routes.statistics, ...requirePermission('statistics:view'), async (req, res) => {
-    const query = statisticsQuery.parse(req.query);
-    const v = await services.statistics.view(actor(req), query);
-    const search = new URLSearchParams(Object.entries(v.query).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')).toString();
-    res.render('statistics/index', {
-      v,
-      search,
-      charts: (v.audience === 'adviser' ? (['accompagnements.svg'] as Chart[]) : (Object.keys(CHARTS) as Chart[])).map((c) => ({
-        src: `${urls.statisticsChart(c)}?${search}`,
-        title: CHARTS[c],
-        name: c,
-      })),
-      downloads: { csv: `${urls.statisticsDownload('csv')}?${search}`, xlsx: `${urls.statisticsDownload('xlsx')}?${search}` },
-    });
+    const v = await services.statistics.view(actor(req), statisticsQuery.parse(req.query));
+    res.render('statistics/index', { shown: await shownOf(req.app, v) });
   });
 
   router.get(routes.statisticsChart, ...requirePermission('statistics:view'), async (req, res) => {

@@ -96,7 +96,11 @@ describe('CSV for the accounting software', () => {
   it('carries the fund’s analytic code (the international preset ends with it; empty for an aid no fund pays)', () => {
     const international = (CSV_PRESETS.international as { format: CsvFormat }).format;
     expect(csvHeader(international)?.split(',').at(-1)).toBe('Code analytique (fonds)');
-    expect(csvRow({ ...row, analyticCode: 'FE2026' }, international).split(',').at(-1)).toBe('FE2026');
+    expect(
+      csvRow({ ...row, analyticCode: 'FE2026' }, international)
+        .split(',')
+        .at(-1),
+    ).toBe('FE2026');
     expect(csvRow(row, international).split(',').at(-1)).toBe('');
   });
 
