@@ -10,6 +10,8 @@ import { currentUser } from './http/current-user';
 import { errorHandler, notFound } from './http/errors';
 import { flash } from './http/flash';
 import { requestId } from './http/request-id';
+import { reenterRequestContext, requestLog } from './http/request-log';
+import { metricsRoutes } from './monitoring/routes';
 import { noStore, securityHeaders } from './http/security';
 import { sessionMiddleware, sessionTimeouts } from './http/session';
 import { configureViews } from './http/views';
@@ -58,7 +60,7 @@ function staticAssets(app: Express): void {
 }
 
 /**
- * The Express application, wired in one fixed order: request id → security headers → static →
+ * The Express application, wired in one fixed order: request id → request log → security headers → static →
  * body parsing → session → passport → CSRF → current user → routes → 404 → error handler.
  */
 export function createApp(services: Services): Express {
@@ -71,9 +73,11 @@ export function createApp(services: Services): Express {
   configureViews(app, { watch: config.env === 'development', labels: LABELS });
 
   app.use(requestId);
+  app.use(requestLog(logger, (r) => services.metrics.observeRequest(r)));
   app.use(securityHeaders({ hsts: config.trustProxy }));
   staticAssets(app);
   app.use(healthRoutes(services));
+  app.use(metricsRoutes(services));
   app.use(noStore);
   app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 500 }));
   app.use(express.json({ limit: '200kb' }));
@@ -94,6 +98,7 @@ export function createApp(services: Services): Express {
     next();
   });
   app.use(currentUser);
+  app.use(reenterRequestContext);
   app.use(refuseControlCharacters);
 
   app.use(authRoutes(services, passport));

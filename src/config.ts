@@ -50,6 +50,13 @@ const envSchema = z
     SMTP_PASSWORD: z.string().optional(),
     MAIL_FROM: z.string().min(3).default('Entraide <ne-pas-repondre@entraide.local>'),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug', 'silent']).default('info'),
+    // GET /metrics: a bearer token (32 characters or more) and/or the addresses allowed without it
+    METRICS_TOKEN: z.string().min(32, 'doit compter au moins 32 caractères').max(200).optional(),
+    METRICS_ALLOW: z
+      .string()
+      .max(1000)
+      .regex(/^[0-9a-fA-F:.,\s]*$/, 'une liste d’adresses IP séparées par des virgules')
+      .optional(),
     REFERENCE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).optional(),
     ADMIN_SECOND_FACTOR: z.enum(['required', 'off']).optional(),
     SECOND_FACTOR: z.enum(['required', 'off']).optional(),
@@ -178,6 +185,8 @@ export interface Config {
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug' | 'silent';
   /** How long a process keeps reference lists (landlords, aid types, instructors) for forms and filters. */
   readonly referenceCacheSeconds: number;
+  /** who may read GET /metrics: the bearer token and the addresses allowed without it (none: nobody) */
+  readonly metrics: { token: string | null; allow: readonly string[] };
   /** The roles that confirm each login with a second factor (none unless required; in production always required). */
   readonly secondFactorRoles: readonly Role[];
   /** Keys of the column encryption (AES-256-GCM): `current` encrypts, every key of `keys` decrypts (rotation). */
@@ -259,6 +268,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     // tests insert reference data behind the services' back: no cache unless a test asks for one
     referenceCacheSeconds: env.REFERENCE_CACHE_SECONDS ?? (env.NODE_ENV === 'test' ? 0 : 30),
+    metrics: {
+      token: env.METRICS_TOKEN ?? null,
+      allow: (env.METRICS_ALLOW ?? '')
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    },
     // the demo and the tests log in without an authenticator app unless asked; production never does
     accessLogRetentionMonths: env.ACCESS_LOG_RETENTION_MONTHS,
     accessAlertRecordsPerHour: env.ACCESS_ALERT_RECORDS_PER_HOUR,

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import winston from 'winston';
+import { requestContext } from './shared/request-context';
 
 export type Logger = winston.Logger;
 
@@ -64,6 +65,16 @@ export const redact = winston.format((info) => {
   return info;
 });
 
+/** Every line written while serving a request carries its id and its user's, taken from the request's context, never passed by hand. */
+export const withRequestContext = winston.format((info) => {
+  const context = requestContext();
+  if (context) {
+    info.requestId ??= context.requestId;
+    if (context.userId) info.userId ??= context.userId;
+  }
+  return info;
+});
+
 /**
  * JSON lines; callers pass ids (request, user, organisation), never personal data or dossier content.
  * `stream` replaces the console (tests read what would be written).
@@ -72,7 +83,7 @@ export function createLogger(level: 'error' | 'warn' | 'info' | 'debug' | 'silen
   return winston.createLogger({
     level: level === 'silent' ? 'error' : level,
     silent: level === 'silent',
-    format: winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), redact(), winston.format.json()),
+    format: winston.format.combine(winston.format.timestamp(), withRequestContext(), winston.format.errors({ stack: true }), redact(), winston.format.json()),
     defaultMeta: { service: 'entraide' },
     transports: [stream ? new winston.transports.Stream({ stream }) : new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
   });

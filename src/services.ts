@@ -13,6 +13,9 @@ import { createDashboardModule } from './dashboard/module';
 import { createStatisticsModule } from './statistics/module';
 import { createReportsModule } from './reports/module';
 import { createFundsModule } from './funds/module';
+import { Metrics } from './monitoring/metrics';
+import { MetricsLogTransport } from './monitoring/log-transport';
+import { poolUse } from './monitoring/pool';
 import { CAUSES } from './aid-requests/filing/schemas';
 import type { Database } from './db/database';
 import { DatabaseBlobStore } from './files/storage';
@@ -44,6 +47,9 @@ export type Services = ReturnType<typeof createServices>;
  */
 export function createServices(db: Database, config: Config, clock: Clock, logger: Logger) {
   const knex = db.knex;
+  const backups = new BackupService({ db, dir: config.backup.dir, keep: config.backup.keep, logger });
+  const metrics = new Metrics({ knex, clock, latestBackup: () => backups.latest(), poolUse: () => poolUse(knex) });
+  logger.add(new MetricsLogTransport(metrics));
   // one cipher for the columns encrypted at rest (IBANs, second-factor keys, notes): repositories encrypt on write, decrypt on read
   const cipher = new FieldCipher(config.dataEncryption);
   const cache = new ReferenceCache({ ttlMs: config.referenceCacheSeconds * 1000 });
@@ -216,7 +222,8 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     }),
     ...createHomeModule({ ...base, aidRequests: requestsModule.aidRequests, jobNames: (): string[] => JOBS.map((j) => j.name) }),
     health: new HealthService(knex),
-    backups: new BackupService({ db, dir: config.backup.dir, keep: config.backup.keep, logger }),
+    metrics,
+    backups,
     jobs,
     /** Runs a scheduled job now, by name, as a person (the payments page prepares the day's batches this way). */
     runJob: (name: string, starter: JobStarter): Promise<RunOutcome> => {

@@ -188,6 +188,7 @@ export const routes = {
   mailAttachment: '/admin/courriels/:id/pieces-jointes/:attachmentId',
   healthz: '/healthz',
   readyz: '/readyz',
+  metrics: '/metrics',
 } as const;
 
 /** The names of a pattern's parameters, in order: `'/a/:id/b/:docId'` → `['id', 'docId']`. */

@@ -94,8 +94,7 @@ export function postForm<S extends z.ZodType>(router: Router, path: string, logg
         event: 'input.invalid',
         path: (req.route as { path: string } | undefined)?.path,
         fields: Object.keys(errors),
-        requestId: req.id,
-        userId: req.actor?.userId,
+        // the request id and the user come from the request's context (http/request-log.ts)
       });
       res.status(400);
       await route.render(req, res, invalidForm(req.body, errors));

@@ -34,6 +34,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   home: ['aid-requests', 'funder', 'http'],
   backup: [],
   health: [],
+  monitoring: [],
   funder: ['accounting', 'audit', 'households', 'settings', 'http'],
   jobs: ['accounts', 'audit', 'funder', 'notifications', 'organisations', 'payments', 'http'],
 };

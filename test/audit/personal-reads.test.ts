@@ -142,6 +142,7 @@ const NOT_PERSONAL: Record<string, readonly string[]> = {
     '/tableau-de-bord',
     '/healthz',
     '/readyz',
+    '/metrics',
   ],
   'exchanges with Action Logement: files, counts, control totals and record ids, codes and messages (SUIVI, FACTURATION hold ASD case numbers and references, never a name; an orientation’s person is read on its own page)':
     ['/echanges', '/echanges/fichiers/:id'],

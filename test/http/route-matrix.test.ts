@@ -57,6 +57,8 @@ const ROUTES: Record<string, Expectation> = {
   'POST /mot-de-passe/definir/:token': { allowed: 'public' },
   'GET /healthz': { allowed: 'public' },
   'GET /readyz': { allowed: 'public' },
+  // outside the session: its bearer token or an allowed address (test/monitoring/metrics*.test.ts)
+  'GET /metrics': { allowed: 'public' },
   'GET /': { allowed: LOGGED_IN },
   'GET /mon-compte': { allowed: LOGGED_IN },
   'GET /mon-compte/mot-de-passe': { allowed: LOGGED_IN },
