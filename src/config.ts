@@ -50,6 +50,8 @@ const envSchema = z
     SMTP_PASSWORD: z.string().optional(),
     MAIL_FROM: z.string().min(3).default('Entraide <ne-pas-repondre@entraide.local>'),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug', 'silent']).default('info'),
+    // /readyz answers 503 when the data or backup folder has less free space than this
+    READY_MIN_FREE_MB: z.coerce.number().int().min(0).max(10_000_000).default(500),
     // GET /metrics: a bearer token (32 characters or more) and/or the addresses allowed without it
     METRICS_TOKEN: z.string().min(32, 'doit compter au moins 32 caractères').max(200).optional(),
     METRICS_ALLOW: z
@@ -187,6 +189,8 @@ export interface Config {
   readonly referenceCacheSeconds: number;
   /** who may read GET /metrics: the bearer token and the addresses allowed without it (none: nobody) */
   readonly metrics: { token: string | null; allow: readonly string[] };
+  /** /readyz: the free space the data and backup folders must keep */
+  readonly readyMinFreeMb: number;
   /** The roles that confirm each login with a second factor (none unless required; in production always required). */
   readonly secondFactorRoles: readonly Role[];
   /** Keys of the column encryption (AES-256-GCM): `current` encrypts, every key of `keys` decrypts (rotation). */
@@ -268,6 +272,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     // tests insert reference data behind the services' back: no cache unless a test asks for one
     referenceCacheSeconds: env.REFERENCE_CACHE_SECONDS ?? (env.NODE_ENV === 'test' ? 0 : 30),
+    readyMinFreeMb: env.READY_MIN_FREE_MB,
     metrics: {
       token: env.METRICS_TOKEN ?? null,
       allow: (env.METRICS_ALLOW ?? '')

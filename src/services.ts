@@ -49,7 +49,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const knex = db.knex;
   const backups = new BackupService({ db, dir: config.backup.dir, keep: config.backup.keep, logger });
   const metrics = new Metrics({ knex, clock, latestBackup: () => backups.latest(), poolUse: () => poolUse(knex) });
-  logger.add(new MetricsLogTransport(metrics));
+  MetricsLogTransport.attach(logger, metrics);
   // one cipher for the columns encrypted at rest (IBANs, second-factor keys, notes): repositories encrypt on write, decrypt on read
   const cipher = new FieldCipher(config.dataEncryption);
   const cache = new ReferenceCache({ ttlMs: config.referenceCacheSeconds * 1000 });
@@ -221,7 +221,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
       baseUrl: config.baseUrl,
     }),
     ...createHomeModule({ ...base, aidRequests: requestsModule.aidRequests, jobNames: (): string[] => JOBS.map((j) => j.name) }),
-    health: new HealthService(knex),
+    health: new HealthService(knex, { data: config.dataDir, backups: config.backup.dir, minFreeMb: config.readyMinFreeMb }),
     metrics,
     backups,
     jobs,
