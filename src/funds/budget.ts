@@ -46,6 +46,8 @@ export class Budget implements BudgetPort {
       remainingCents,
       allocationRemainingCents,
       availableCents: Math.max(0, Math.min(remainingCents, allocationRemainingCents ?? remainingCents)),
+      usedBp: usedBp(f.committedCents, f.totalCents),
+      warning: isWarned(f.committedCents, f.totalCents),
     };
   }
 

@@ -104,6 +104,36 @@ const toFund = (r: FundRow): FundRecord => ({
   updatedAt: r.updated_at,
 });
 
+interface MovementRow {
+  id: string;
+  kind: MovementKind;
+  amount_cents: string;
+  request_id: string;
+  reference: string | null;
+  organisation_id: string;
+  organisation_name: string;
+  aid_type_code: string;
+  payment_id: string | null;
+  occurred_at: Date;
+  by_label: string;
+  override_reason: string | null;
+}
+
+const toMovement = (r: MovementRow): Movement => ({
+  id: r.id,
+  kind: r.kind,
+  amountCents: Number(r.amount_cents),
+  requestId: r.request_id,
+  reference: r.reference ?? null,
+  organisationId: r.organisation_id,
+  organisationName: r.organisation_name,
+  aidTypeCode: r.aid_type_code,
+  paymentId: r.payment_id ?? null,
+  occurredAt: r.occurred_at,
+  byLabel: r.by_label,
+  overrideReason: r.override_reason ?? null,
+});
+
 /** A fund's own columns, as an administrator sets them. */
 const columns = (f: FundFields) => ({
   name: f.name,
@@ -351,34 +381,29 @@ export class FundRepository {
 
   /** Movements of a fund, newest first, a page at a time. */
   async movements(db: Db, fundId: string, page: number, pageSize: number): Promise<{ rows: Movement[]; total: number }> {
-    const base = db('fund_movements as m').where('m.fund_id', fundId);
-    const count = await base.clone().count<{ n: string }[]>('* as n');
-    const rows = await base
-      .clone()
+    const count = await db('fund_movements').where({ fund_id: fundId }).count<{ n: string }[]>('* as n');
+    const rows = await this.movementRows(db, fundId, 'desc')
+      .limit(pageSize)
+      .offset((page - 1) * pageSize);
+    return { total: Number(count[0]?.n ?? 0), rows: rows.map(toMovement) };
+  }
+
+  /** Every movement of a fund, oldest first (the XLSX export). */
+  async allMovements(db: Db, fundId: string): Promise<Movement[]> {
+    return (await this.movementRows(db, fundId, 'asc')).map(toMovement);
+  }
+
+  /** A fund's movements with their request's reference and their landlord's name, in date order. */
+  private movementRows(db: Db, fundId: string, order: 'asc' | 'desc') {
+    return db('fund_movements as m')
       .join('aid_requests as r', 'r.id', 'm.request_id')
       .join('organisations as o', 'o.id', 'm.organisation_id')
+      .where('m.fund_id', fundId)
       .orderBy([
-        { column: 'm.occurred_at', order: 'desc' },
-        { column: 'm.id', order: 'desc' },
+        { column: 'm.occurred_at', order },
+        { column: 'm.id', order },
       ])
-      .limit(pageSize)
-      .offset((page - 1) * pageSize)
-      .select<
-        Array<{
-          id: string;
-          kind: MovementKind;
-          amount_cents: string;
-          request_id: string;
-          reference: string | null;
-          organisation_id: string;
-          organisation_name: string;
-          aid_type_code: string;
-          payment_id: string | null;
-          occurred_at: Date;
-          by_label: string;
-          override_reason: string | null;
-        }>
-      >(
+      .select<MovementRow[]>(
         'm.id',
         'm.kind',
         'm.amount_cents',
@@ -392,30 +417,6 @@ export class FundRepository {
         'm.by_label',
         'm.override_reason',
       );
-    return {
-      total: Number(count[0]?.n ?? 0),
-      rows: rows.map((r) => ({
-        id: r.id,
-        kind: r.kind,
-        amountCents: Number(r.amount_cents),
-        requestId: r.request_id,
-        reference: r.reference ?? null,
-        organisationId: r.organisation_id,
-        organisationName: r.organisation_name,
-        aidTypeCode: r.aid_type_code,
-        paymentId: r.payment_id ?? null,
-        occurredAt: r.occurred_at,
-        byLabel: r.by_label,
-        overrideReason: r.override_reason ?? null,
-      })),
-    };
-  }
-
-  /** Every movement of a fund, oldest first (the XLSX export). */
-  async allMovements(db: Db, fundId: string): Promise<Movement[]> {
-    const { total } = await this.movements(db, fundId, 1, 1);
-    const { rows } = await this.movements(db, fundId, 1, Math.max(total, 1));
-    return rows.reverse();
   }
 
   /** Committed and paid by a breakdown: landlord or aid type. */

@@ -12,6 +12,9 @@ export interface FundOption {
   allocationRemainingCents: number | null;
   /** the smaller of the two: what a grant may commit without an override */
   availableCents: number;
+  /** committed ÷ total in basis points, and whether the fund reached its warning (80 %) */
+  usedBp: number;
+  warning: boolean;
 }
 
 /** A grant as the budget sees it. */

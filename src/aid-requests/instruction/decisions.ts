@@ -278,8 +278,6 @@ export class DecisionService {
       fundOptions: options.map((o) => ({
         ...o,
         afterCents: amountCents === null ? null : o.availableCents - amountCents,
-        usedBp: o.totalCents > 0 ? Math.floor((o.committedCents * 10000) / o.totalCents) : 0,
-        warning: o.totalCents > 0 && o.committedCents * 10 >= o.totalCents * 8,
       })),
       fundChoices: options.map((o) => ({ value: o.id, text: `${o.name} — reste ${formatEuros(o.availableCents)}` })),
       fundNames: Object.fromEntries(
