@@ -46,21 +46,34 @@ async function main(): Promise<void> {
   });
 
   let stopping = false;
+  // once stopping, every answer closes its connection: a keep-alive client cannot hold the server open
+  server.prependListener('request', (_req, res: import('node:http').ServerResponse) => {
+    if (stopping) res.setHeader('Connection', 'close');
+  });
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('server stopping', { signal });
-    scheduler?.stop();
-    server.close(() => {
-      services.mailer.close();
-      opened.shutdown().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-    // requests under way finish (their database connections are still there); idle keep-alive connections go now
+    const started = Date.now();
+    // requests under way and job runs under way finish (their database connections are still there);
+    // idle keep-alive connections go now; then the mailer and the database close, in that order
+    const requestsDone = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    setTimeout(() => process.exit(1), 10_000).unref();
+    Promise.all([requestsDone, scheduler?.stop()])
+      .then(async () => {
+        services.mailer.close();
+        await opened.shutdown();
+        logger.info('server stopped', { signal, durationMs: Date.now() - started });
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error('server stop failed', { signal, error: (err as Error).message });
+        process.exit(1);
+      });
+    setTimeout(() => {
+      logger.error('server stop timed out: requests or job runs still under way after 10 s', { signal, jobsRunning: scheduler?.running() ?? 0 });
+      process.exit(1);
+    }, 10_000).unref();
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
