@@ -8,6 +8,7 @@ import { type DemoLogin, seedDemo } from './demo';
 import { seedDemoRequests } from './demo-requests';
 import { seedDemoMissions } from './demo-missions';
 import { seedDemoRights } from './demo-rights';
+import { seedDemoAssistance } from './demo-assistance';
 import { seedDemoFunder } from './demo-funder';
 import { paymentHistoryEvents, seedDemoBankAccounts } from './demo-payments';
 import { DEMO_SEED } from './demo-state';
@@ -35,6 +36,7 @@ export async function loadDemo(db: Database, config: Config, logger: Logger, now
     await settleDemoRentFund(services, now);
     await seedDemoMissions(services, clock, now);
     await seedDemoRights(services, clock, now);
+    await seedDemoAssistance(services, clock, now);
     await seedDemoFunder(services, clock, now);
     // the statistics' aggregates, so that the first page shows figures before the 5-minute job has run
     await services.statisticsRefresher.refresh('all');

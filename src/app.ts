@@ -28,11 +28,13 @@ import { requestPageRoutes } from './aid-requests/page-routes';
 import { dashboardRoutes } from './dashboard/routes';
 import { statisticsRoutes } from './statistics/routes';
 import { reportRoutes } from './reports/routes';
+import { selfAuditRoutes } from './self-audit/routes';
 import { fundRoutes } from './funds/routes';
 import { settingsRoutes } from './settings/routes';
 import { paymentRoutes } from './payments/routes';
 import { accountRoutes } from './payments/accounts/routes';
 import { rightsRoutes } from './rights/routes';
+import { assistanceRoutes } from './assistance/routes';
 import { funderRoutes } from './funder/routes';
 import { exchangesRoutes } from './funder/exchanges/routes';
 import { funderBillingRoutes } from './funder/billing/routes';
@@ -95,6 +97,7 @@ export function createApp(services: Services): Express {
   app.use(csrf.protect);
   app.use((req, _res, next) => {
     req.checkCsrf = () => csrf.validate(req);
+    req.screenUploads = (files, route) => services.uploadScreen.screen(files, route);
     next();
   });
   app.use(currentUser);
@@ -117,11 +120,13 @@ export function createApp(services: Services): Express {
   app.use(statisticsRoutes(services));
   app.use(fundRoutes(services));
   app.use(reportRoutes(services));
+  app.use(selfAuditRoutes(services));
   app.use(settingsRoutes(services));
   app.use(paymentRoutes(services));
   app.use(accountRoutes(services));
   app.use(jobRoutes(services));
   app.use(rightsRoutes(services));
+  app.use(assistanceRoutes(services));
   app.use(funderRoutes(services));
   app.use(funderBillingRoutes(services));
   app.use(exchangesRoutes(services));

@@ -21,6 +21,8 @@ import { systemClock } from './shared/clock';
 import { ValidationError } from './shared/errors';
 import { bootstrapAdmin } from './users/bootstrap-admin';
 import { BackupService, restorePglite } from './backup/service';
+import { offsiteFromConfig, type OffsiteBackups } from './backup/offsite';
+import { DomainError } from './shared/errors';
 import { lockDataDir } from './db/data-dir-lock';
 import { UserRepository } from './accounts/repository';
 import { FieldCipher, FieldCipherError } from './shared/field-cipher';
@@ -253,6 +255,88 @@ program
       process.stdout.write(`Base PostgreSQL restaurée depuis ${file}.\n`);
     });
   });
+
+/** The off-site storage from the configuration; a command that needs it stops with one line when it is off. French refusals print as such. */
+async function withOffsite(fn: (offsite: OffsiteBackups) => Promise<void>): Promise<void> {
+  const config = loadConfig();
+  const offsite = offsiteFromConfig(config, { logger: createLogger('error') });
+  if (!offsite)
+    throw new ConfigError(
+      'Sauvegarde hors site non configurée : BACKUP_S3_ENDPOINT, BACKUP_S3_BUCKET, BACKUP_S3_ACCESS_KEY_ID, BACKUP_S3_SECRET_ACCESS_KEY et une clé',
+    );
+  try {
+    await fn(offsite);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+program
+  .command('backup:offsite-list')
+  .description('liste les sauvegardes complètes copiées hors site (stockage S3), la plus récente d’abord')
+  .action(() =>
+    withOffsite(async (offsite) => {
+      const backups = await offsite.list();
+      if (!backups.length) process.stdout.write('Aucune sauvegarde hors site.\n');
+      for (const b of backups) process.stdout.write(`${b.name}\t${b.at.toISOString()}\t${b.bytes} octets\n`);
+    }),
+  );
+
+program
+  .command('backup:offsite-fetch')
+  .description(
+    'télécharge une sauvegarde hors site (la plus récente par défaut), la déchiffre et la vérifie (SHA-256) dans un dossier ; restaurez-la ensuite avec « restore --file »',
+  )
+  .option('--name <name>', 'le nom de la sauvegarde (backup:offsite-list)')
+  .requiredOption('--dest <dir>', 'le dossier où l’écrire')
+  .action((opts: { name?: string; dest: string }) =>
+    withOffsite(async (offsite) => {
+      const name = opts.name ?? (await offsite.latest())?.name;
+      if (!name) throw new ValidationError({ name: 'Aucune sauvegarde hors site.' });
+      process.stdout.write(`${await offsite.fetch(name, path.resolve(opts.dest))}\n`);
+    }),
+  );
+
+program
+  .command('backup:offsite-push')
+  .description('chiffre et copie hors site une sauvegarde locale (la plus récente de BACKUP_DIR par défaut), comme la tâche « backup » chaque nuit')
+  .option('--file <path>', 'le fichier de sauvegarde')
+  .action((opts: { file?: string }) =>
+    withDatabase(async ({ db }) => {
+      const config = loadConfig();
+      const offsite = offsiteFromConfig(config, { logger: createLogger(config.logLevel), db: db.knex, clock: systemClock });
+      if (!offsite) throw new ConfigError('Sauvegarde hors site non configurée (BACKUP_S3_…)');
+      const file = opts.file
+        ? path.resolve(opts.file)
+        : new BackupService({ db, dir: config.backup.dir, keep: config.backup.keep, logger: createLogger('error') }).list()[0];
+      if (!file) throw new ValidationError({ file: `Aucune sauvegarde dans ${config.backup.dir}` });
+      process.stdout.write(`${JSON.stringify(await offsite.push(file))}\n`);
+    }),
+  );
+
+program
+  .command('restore-drill')
+  .description(
+    'exercice de restauration : la dernière sauvegarde (hors site si configurée, sinon locale) restaurée dans une base temporaire et vérifiée (lignes par table, comptabilité, piste d’audit, dernier lot SEPA, migrations) ; rapport aux administrateurs',
+  )
+  .action(() =>
+    withDatabase(async ({ db }) => {
+      const config = loadConfig();
+      const services = createServices(db, config, systemClock, createLogger(config.logLevel));
+      try {
+        const drill = await services.restoreDrills.run();
+        process.stdout.write(
+          `Exercice de restauration : ${drill.ok ? 'réussi' : 'ÉCHEC'} — ${drill.backupName ?? 'aucune sauvegarde'} (${drill.sourceNote}), RPO ${drill.rpoSeconds ?? '?'} s, RTO ${drill.rtoSeconds ?? '?'} s\n`,
+        );
+        for (const c of drill.checks) process.stdout.write(`${c.ok ? '✓' : '✗'} ${c.label} : ${c.detail}\n`);
+        if (!drill.ok) process.exitCode = 1;
+      } finally {
+        services.mailer.close();
+      }
+    }),
+  );
 
 program
   .command('retention:missions')

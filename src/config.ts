@@ -73,6 +73,27 @@ const envSchema = z
     ACCESS_ALERT_RECORDS_PER_HOUR: z.coerce.number().int().min(10).default(150),
     BACKUP_DIR: z.string().min(1).optional(),
     BACKUP_KEEP: z.coerce.number().int().min(1).max(365).default(14),
+    // off-site copies (S3-compatible storage), always encrypted: AES-256-GCM key, or OpenPGP public key (private only where restores run)
+    BACKUP_ENCRYPTION_KEY: z
+      .string()
+      .regex(/^\s*([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)\s*$/, 'doit valoir 32 octets en base64 ou en hexadécimal, par exemple $(openssl rand -base64 32)')
+      .optional(),
+    BACKUP_PGP_PUBLIC_KEY: z.string().min(1).optional(),
+    BACKUP_PGP_PRIVATE_KEY: z.string().min(1).optional(),
+    BACKUP_PGP_PASSPHRASE: z.string().optional(),
+    BACKUP_S3_ENDPOINT: z.url('doit être une adresse, par exemple https://s3.fr-par.scw.cloud').optional(),
+    BACKUP_S3_BUCKET: z.string().min(3).max(63).optional(),
+    BACKUP_S3_REGION: z.string().min(1).default('us-east-1'),
+    BACKUP_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    BACKUP_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    BACKUP_S3_PREFIX: z
+      .string()
+      .max(200)
+      .regex(/^[A-Za-z0-9._\-/]*$/, 'lettres, chiffres, . _ - et / seulement')
+      .default(''),
+    BACKUP_S3_KEEP_DAILY: z.coerce.number().int().min(1).max(366).default(14),
+    BACKUP_S3_KEEP_WEEKLY: z.coerce.number().int().min(0).max(520).default(8),
+    BACKUP_S3_KEEP_MONTHLY: z.coerce.number().int().min(0).max(240).default(12),
     SUPPORT_RETENTION_MONTHS: z.coerce.number().int().min(12, 'un an au moins').max(120).default(24),
     FUNDER_TRANSPORT: z.enum(['folder', 'sftp']).default('folder'),
     FUNDER_DIR: z.string().min(1).optional(),
@@ -91,6 +112,12 @@ const envSchema = z
     FUNDER_PGP_FUNDER_KEY: z.string().min(1).optional(),
     FUNDER_PGP_OWN_KEY: z.string().min(1).optional(),
     FUNDER_PGP_PASSPHRASE: z.string().optional(),
+    // every uploaded file is scanned by clamd (INSTREAM) before it is kept: off is refused in production
+    UPLOAD_SCAN: z.enum(['clamav', 'off']).optional(),
+    CLAMD_SOCKET: z.string().min(1).optional(),
+    CLAMD_HOST: z.string().min(1).optional(),
+    CLAMD_PORT: z.coerce.number().int().min(1).max(65535).default(3310),
+    CLAMD_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
   })
   .superRefine((env, ctx) => {
     for (const key of ['DATA_ENCRYPTION_OLD_KEYS'] as const) {
@@ -123,6 +150,38 @@ const envSchema = z
         if (!['SUIVI', 'FACTURATION', 'ECRITURES', 'REPORTING'].includes(flow))
           ctx.addIssue({ code: 'custom', path: ['FUNDER_PGP_FLOWS'], message: `flux inconnu « ${flow} » (SUIVI, FACTURATION, ECRITURES, REPORTING)` });
       }
+    }
+    const s3 = ['BACKUP_S3_ENDPOINT', 'BACKUP_S3_BUCKET', 'BACKUP_S3_ACCESS_KEY_ID', 'BACKUP_S3_SECRET_ACCESS_KEY'] as const;
+    if (s3.some((key) => env[key])) {
+      for (const key of s3) {
+        if (!env[key])
+          ctx.addIssue({ code: 'custom', path: [key], message: `est obligatoire dès que la sauvegarde hors site est configurée (${s3.join(', ')})` });
+      }
+      if (!env.BACKUP_ENCRYPTION_KEY && !env.BACKUP_PGP_PUBLIC_KEY && !env.BACKUP_PGP_PRIVATE_KEY) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['BACKUP_ENCRYPTION_KEY'],
+          message: 'les sauvegardes hors site sont toujours chiffrées : donnez BACKUP_ENCRYPTION_KEY ou BACKUP_PGP_PUBLIC_KEY',
+        });
+      }
+    }
+    if (env.BACKUP_ENCRYPTION_KEY && (env.BACKUP_PGP_PUBLIC_KEY || env.BACKUP_PGP_PRIVATE_KEY)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BACKUP_ENCRYPTION_KEY'],
+        message: 'un seul chiffrement des sauvegardes : BACKUP_ENCRYPTION_KEY ou OpenPGP (BACKUP_PGP_…), pas les deux',
+      });
+    }
+    if (env.CLAMD_SOCKET && env.CLAMD_HOST) {
+      ctx.addIssue({ code: 'custom', path: ['CLAMD_HOST'], message: 'clamd est joint par CLAMD_SOCKET (socket Unix) ou par CLAMD_HOST (TCP), pas les deux' });
+    }
+    if (env.NODE_ENV === 'production' && env.UPLOAD_SCAN === 'off') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['UPLOAD_SCAN'],
+        message:
+          'l’analyse antivirus des fichiers déposés ne peut pas être désactivée en production : installez clamd (docs/exploitation.md, « Analyse antivirus des fichiers ») et retirez UPLOAD_SCAN=off',
+      });
     }
     if (env.NODE_ENV !== 'production') return;
     const missing = (key: string) => ctx.addIssue({ code: 'custom', path: [key], message: 'est obligatoire en production (NODE_ENV=production)' });
@@ -205,9 +264,27 @@ export interface Config {
   readonly supportRetentionMonths: number;
   /** Where the nightly backups go, and how many of them stay. */
   readonly backup: { readonly dir: string; readonly keep: number };
+  /** The off-site copies of the backups (S3-compatible storage), or null when they are off. */
+  readonly backupOffsite: OffsiteConfig | null;
+  /** How backups are encrypted before they leave the machine (mandatory with `backupOffsite`). */
+  readonly backupEncryption: BackupEncryptionConfig | null;
   /** How files reach Action Logement's server and come back from it (docs/echanges). */
   readonly funder: { readonly transport: FunderTransportConfig; readonly pgp: FunderPgpConfig | null };
+  /** How uploaded files are scanned for viruses (src/files/virus-scan.ts): clamd, or not at all (outside production). */
+  readonly uploadScan: UploadScanConfig;
 }
+
+/** `clamav`: every uploaded file goes to clamd before it is kept; unreachable clamd refuses the upload. */
+export type UploadScanConfig =
+  | { readonly mode: 'off' }
+  | {
+      readonly mode: 'clamav';
+      readonly address: { readonly socket: string } | { readonly host: string; readonly port: number };
+      readonly timeoutMs: number;
+    };
+
+/** Debian's clamav-daemon listens there (LocalSocket in /etc/clamav/clamd.conf). */
+export const DEFAULT_CLAMD_SOCKET = '/var/run/clamav/clamd.ctl';
 
 /**
  * OpenPGP between Entraide and the funder (interface agreement §1): the outbound flows encrypted to
@@ -238,6 +315,26 @@ export type FunderTransportConfig =
       readonly depot: string;
       readonly retour: string;
     };
+
+/** S3-compatible storage for the off-site backups, and how many of them stay (newest of each day, ISO week, month). */
+export interface OffsiteConfig {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly bucket: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** '' or a folder ending with '/' */
+  readonly prefix: string;
+  readonly keep: { readonly daily: number; readonly weekly: number; readonly monthly: number };
+}
+
+/**
+ * `aes`: AES-256-GCM with a 32-byte key (encrypts and decrypts). `pgp`: OpenPGP — the public key
+ * encrypts; the private key (and its passphrase), given only where a restore runs, decrypts.
+ */
+export type BackupEncryptionConfig =
+  | { readonly kind: 'aes'; readonly key: Buffer }
+  | { readonly kind: 'pgp'; readonly publicKeyPath: string | null; readonly privateKeyPath: string | null; readonly passphrase: string | null };
 
 export class ConfigError extends Error {}
 
@@ -285,6 +382,28 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     accessAlertRecordsPerHour: env.ACCESS_ALERT_RECORDS_PER_HOUR,
     supportRetentionMonths: env.SUPPORT_RETENTION_MONTHS,
     backup: { dir: path.resolve(env.BACKUP_DIR ?? path.join(dataDir, 'backups')), keep: env.BACKUP_KEEP },
+    backupOffsite:
+      env.BACKUP_S3_ENDPOINT && env.BACKUP_S3_BUCKET && env.BACKUP_S3_ACCESS_KEY_ID && env.BACKUP_S3_SECRET_ACCESS_KEY
+        ? {
+            endpoint: env.BACKUP_S3_ENDPOINT,
+            region: env.BACKUP_S3_REGION,
+            bucket: env.BACKUP_S3_BUCKET,
+            accessKeyId: env.BACKUP_S3_ACCESS_KEY_ID,
+            secretAccessKey: env.BACKUP_S3_SECRET_ACCESS_KEY,
+            prefix: env.BACKUP_S3_PREFIX.replace(/^\/+|\/+$/g, '') ? `${env.BACKUP_S3_PREFIX.replace(/^\/+|\/+$/g, '')}/` : '',
+            keep: { daily: env.BACKUP_S3_KEEP_DAILY, weekly: env.BACKUP_S3_KEEP_WEEKLY, monthly: env.BACKUP_S3_KEEP_MONTHLY },
+          }
+        : null,
+    backupEncryption: env.BACKUP_ENCRYPTION_KEY
+      ? { kind: 'aes', key: backupKey(env.BACKUP_ENCRYPTION_KEY) }
+      : env.BACKUP_PGP_PUBLIC_KEY || env.BACKUP_PGP_PRIVATE_KEY
+        ? {
+            kind: 'pgp',
+            publicKeyPath: env.BACKUP_PGP_PUBLIC_KEY ? path.resolve(env.BACKUP_PGP_PUBLIC_KEY) : null,
+            privateKeyPath: env.BACKUP_PGP_PRIVATE_KEY ? path.resolve(env.BACKUP_PGP_PRIVATE_KEY) : null,
+            passphrase: env.BACKUP_PGP_PASSPHRASE ?? null,
+          }
+        : null,
     funder: {
       transport:
         env.FUNDER_TRANSPORT === 'sftp'
@@ -312,6 +431,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
             }
           : null,
     },
+    // production always scans (UPLOAD_SCAN=off is refused above); the demo and the tests scan when asked
+    uploadScan:
+      (env.UPLOAD_SCAN ?? (env.NODE_ENV === 'production' ? 'clamav' : 'off')) === 'clamav'
+        ? {
+            mode: 'clamav',
+            address: env.CLAMD_HOST ? { host: env.CLAMD_HOST, port: env.CLAMD_PORT } : { socket: path.resolve(env.CLAMD_SOCKET ?? DEFAULT_CLAMD_SOCKET) },
+            timeoutMs: env.CLAMD_TIMEOUT_SECONDS * 1000,
+          }
+        : { mode: 'off' },
     secondFactorRoles: secondFactorRoles(
       env.SECOND_FACTOR ?? env.ADMIN_SECOND_FACTOR ?? (env.NODE_ENV === 'production' ? 'required' : 'off'),
       // ADMIN_SECOND_FACTOR alone (its former name) keeps its former meaning: association administrators only
@@ -353,4 +481,10 @@ function encryptionKeys(current: string | undefined, old: string | undefined, pr
   const chosen = current ?? DEMO_KEY;
   add(chosen);
   return Object.freeze({ currentKeyId: chosen.split(':')[0] as string, keys: Object.freeze(keys) });
+}
+
+/** BACKUP_ENCRYPTION_KEY (checked by the schema): 32 bytes in hexadecimal or base64. */
+function backupKey(text: string): Buffer {
+  const value = text.trim();
+  return /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
 }

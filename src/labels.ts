@@ -53,6 +53,9 @@ export const JOB_COUNT_LABELS = {
   erased: 'missions effacées',
   bytes: 'octets',
   kept: 'sauvegardes gardées',
+  offsite_bytes: 'octets copiés hors site',
+  offsite_kept: 'sauvegardes gardées hors site',
+  offsite_deleted: 'sauvegardes hors site supprimées',
   files: 'fichiers',
   refused: 'fichiers refusés',
   accepted: 'acceptées',
@@ -73,7 +76,11 @@ export const JOB_COUNT_LABELS = {
   views: 'pages préparées',
   reports: 'rapports envoyés',
   already: 'rapports déjà envoyés',
+  checks_ok: 'contrôles réussis',
+  rpo_seconds: 'âge de la sauvegarde (RPO, s)',
+  rto_seconds: 'durée de restauration (RTO, s)',
   mails: 'courriels',
+  reviews: 'points à revoir',
 } as const;
 
 /**

@@ -8,10 +8,15 @@ import { LedgerRepository } from './accounting/repository';
 import { createFunderModule } from './funder/module';
 import { createAuthModule } from './auth/module';
 import { BackupService } from './backup/service';
+import { offsiteFromConfig } from './backup/offsite';
+import { RestoreDrillService } from './backup/drill';
 import type { Config } from './config';
 import { createDashboardModule } from './dashboard/module';
 import { createStatisticsModule } from './statistics/module';
 import { createReportsModule } from './reports/module';
+import { createSelfAuditModule } from './self-audit/module';
+import { ADVISORY_FILES } from './self-audit/checks/advisories';
+import { LOCK_MINUTES } from './auth/service';
 import { createFundsModule } from './funds/module';
 import { Metrics } from './monitoring/metrics';
 import { MetricsLogTransport } from './monitoring/log-transport';
@@ -19,6 +24,8 @@ import { poolUse } from './monitoring/pool';
 import { CAUSES } from './aid-requests/filing/schemas';
 import type { Database } from './db/database';
 import { DatabaseBlobStore } from './files/storage';
+import { UploadScreen } from './files/upload-screen';
+import { virusScannerFor } from './files/virus-scan';
 import { HealthService } from './health/service';
 import { createHomeModule } from './home/module';
 import { createHouseholdsModule } from './households/module';
@@ -31,6 +38,7 @@ import { createNotificationsModule } from './notifications/module';
 import { createOrganisationsModule } from './organisations/module';
 import { createPaymentsModule, createTransfersModule } from './payments/module';
 import { createRightsModule } from './rights/module';
+import { createAssistanceModule } from './assistance/module';
 import { createSettingsModule } from './settings/module';
 import type { Clock } from './shared/clock';
 import { DomainEvents } from './shared/domain-events';
@@ -48,6 +56,8 @@ export type Services = ReturnType<typeof createServices>;
 export function createServices(db: Database, config: Config, clock: Clock, logger: Logger) {
   const knex = db.knex;
   const backups = new BackupService({ db, dir: config.backup.dir, keep: config.backup.keep, logger });
+  // off-site copies of the backups (S3-compatible storage, encrypted), or null when BACKUP_S3_… is not set
+  const offsite = offsiteFromConfig(config, { logger, db: knex, clock });
   const metrics = new Metrics({ knex, clock, latestBackup: () => backups.latest(), poolUse: () => poolUse(knex) });
   MetricsLogTransport.attach(logger, metrics);
   // one cipher for the columns encrypted at rest (IBANs, second-factor keys, notes): repositories encrypt on write, decrypt on read
@@ -164,6 +174,19 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   });
 
   const statisticsModule = createStatisticsModule({ ...base, audit, causeLabels: CAUSES });
+  // the monthly restore drill (docs/continuite.md): the newest off-site backup — the newest local one when no off-site storage is configured — restored into a scratch database and checked
+  const restoreDrills = new RestoreDrillService({
+    db,
+    clock,
+    logger,
+    backups,
+    offsite: () => offsite,
+    blobs,
+    mailer,
+    organisations: organisationRepository,
+    users: accounts,
+    baseUrl: config.baseUrl,
+  });
   const services = {
     config,
     db,
@@ -205,6 +228,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     funderOverdueNotice,
     ...createAccessWatchModule({ ...base, organisationRepository, accounts, mailer, logger, baseUrl: config.baseUrl }),
     ...createRightsModule({ ...base, audit, accessLog, cipher }),
+    ...createAssistanceModule({ ...base, accounts, organisationRepository, blobs, mailer, audit, accessLog, baseUrl: config.baseUrl }),
     ...createDashboardModule({ ...base, settings }),
     ...statisticsModule,
     funds: fundsModule.funds,
@@ -222,8 +246,28 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     }),
     ...createHomeModule({ ...base, aidRequests: requestsModule.aidRequests, jobNames: (): string[] => JOBS.map((j) => j.name) }),
     health: new HealthService(knex, { data: config.dataDir, backups: config.backup.dir, minFreeMb: config.readyMinFreeMb }),
+    ...createSelfAuditModule({
+      ...base,
+      config,
+      audit,
+      mailer,
+      logger,
+      sources: {
+        latestBackup: () => backups.latest(),
+        // the same measure as /readyz
+        diskSpace: async () =>
+          (await new HealthService(knex, { data: config.dataDir, backups: config.backup.dir, minFreeMb: config.readyMinFreeMb }).readiness()).disk,
+        advisoryFiles: ADVISORY_FILES,
+        lockMinutes: LOCK_MINUTES,
+      },
+      deactivateUser: (actor, userId) => users.setStatus(actor, userId, 'deactivated'),
+    }),
     metrics,
+    /** Every uploaded file is scanned for viruses before a handler sees it (src/http/uploads.ts). */
+    uploadScreen: new UploadScreen(virusScannerFor(config.uploadScan), logger),
     backups,
+    offsite,
+    restoreDrills,
     jobs,
     /** Runs a scheduled job now, by name, as a person (the payments page prepares the day's batches this way). */
     runJob: (name: string, starter: JobStarter): Promise<RunOutcome> => {

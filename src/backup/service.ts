@@ -5,18 +5,22 @@ import path from 'node:path';
 import { createPglite, type Database } from '../db/database';
 import type { Logger } from '../logger';
 import { ValidationError } from '../shared/errors';
+import { type BackupManifest, manifestPath, writeManifest } from './manifest';
+import { BackupFactsRepository, type DatabaseFacts } from './repository';
 
 export interface Backup {
   file: string;
   bytes: number;
   sha256: string;
+  /** the manifest written beside it (`<file>.manifest.json`) */
+  manifest: BackupManifest;
 }
 
 const PREFIX = 'entraide-';
 const stamp = (now: Date) => now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 
 /** Runs a command, resolving on exit code 0 and rejecting with its standard error otherwise. */
-function run(command: string, args: string[]): Promise<void> {
+export function run(command: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -41,12 +45,19 @@ async function sha256Of(file: string): Promise<string> {
  * data folder (PGlite's own dump, taken while the application's single connection is held, so no
  * change slips in), a PostgreSQL server with pg_dump (custom format). Each file is written under a
  * temporary name and renamed once complete, with its SHA-256 beside it; the newest `keep` stay.
+ *
+ * Beside it too, its manifest (rows per table, ledger, audit trail, latest SEPA batch, schema
+ * version), read in the very snapshot the dump is taken from: on PGlite in the held transaction;
+ * on PostgreSQL in a REPEATABLE READ transaction that exports its snapshot, which pg_dump then
+ * takes (`--snapshot`) while the transaction stays open. So a drill can require equality for
+ * every table, not only for the append-only ones.
  */
 export class BackupService {
   private readonly db: Database;
   private readonly dir: string;
   private readonly keep: number;
   private readonly logger: Logger;
+  private readonly facts = new BackupFactsRepository();
 
   constructor(deps: { db: Database; dir: string; keep: number; logger: Logger }) {
     this.db = deps.db;
@@ -59,15 +70,35 @@ export class BackupService {
     fs.mkdirSync(this.dir, { recursive: true });
     const base = path.join(this.dir, `${PREFIX}${stamp(now)}${this.db.kind === 'pglite' ? '.tar.gz' : '.dump'}`);
     const part = `${base}.part`;
+    let facts: DatabaseFacts;
     try {
       if (this.db.kind === 'pglite') {
         const pglite = this.db.pglite;
         if (!pglite) throw new Error('embedded database not open');
-        // holding the one connection keeps every other query waiting while the folder is copied
-        const dump = await this.db.knex.transaction(async () => pglite.dumpDataDir('gzip'));
+        // holding the one connection keeps every other query waiting while the facts are read and the folder is copied
+        const { dump, read } = await this.db.knex.transaction(async (trx) => {
+          const read = await this.facts.facts(trx);
+          return { read, dump: await pglite.dumpDataDir('gzip') };
+        });
+        facts = read;
         fs.writeFileSync(part, Buffer.from(await dump.arrayBuffer()));
       } else {
-        await run('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--file=${part}`, this.connectionUrl()]);
+        const url = this.connectionUrl();
+        facts = await this.db.knex.transaction(
+          async (trx) => {
+            const { rows } = await trx.raw<{ rows: Array<{ id: string }> }>('select pg_export_snapshot() as id');
+            const snapshot = rows[0]!.id;
+            // pg_dump reads the exported snapshot while this transaction, which counts in it, stays open
+            const [read, dumped] = await Promise.allSettled([
+              this.facts.facts(trx),
+              run('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--snapshot=${snapshot}`, `--file=${part}`, url]),
+            ]);
+            if (dumped.status === 'rejected') throw dumped.reason;
+            if (read.status === 'rejected') throw read.reason;
+            return read.value;
+          },
+          { isolationLevel: 'repeatable read', readOnly: true },
+        );
       }
       fs.renameSync(part, base);
     } finally {
@@ -75,10 +106,12 @@ export class BackupService {
     }
     const sha256 = await sha256Of(base);
     fs.writeFileSync(`${base}.sha256`, `${sha256}  ${path.basename(base)}\n`);
+    const manifest: BackupManifest = { format: 1, file: path.basename(base), kind: this.db.kind, backupAt: now.toISOString(), ...facts };
+    writeManifest(base, manifest);
     const bytes = fs.statSync(base).size;
     this.prune();
     this.logger.info('backup written', { event: 'backup.created', file: path.basename(base), bytes });
-    return { file: base, bytes, sha256 };
+    return { file: base, bytes, sha256, manifest };
   }
 
   /** The backups present, newest first. */
@@ -115,6 +148,7 @@ export class BackupService {
     for (const old of this.list().slice(this.keep)) {
       fs.rmSync(old, { force: true });
       fs.rmSync(`${old}.sha256`, { force: true });
+      fs.rmSync(manifestPath(old), { force: true });
     }
   }
 

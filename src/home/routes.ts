@@ -85,7 +85,11 @@ export function homeRoutes(services: Services): Router {
         : null;
     // the funds at 80 % or more, for those who grant (operators and administrators)
     const fundWarnings = can(a, 'requests:instruct') && can(a, 'funds:read') ? await services.funds.warnings(a) : [];
-    res.render('home/index', { me, todos, cards, intro: ROLE_INTROS[a.role], adviser, fundWarnings });
+    // the assistance desk's counts and the breaches still to notify, for the association's administrators
+    const assistanceDesk = can(a, 'assistance:manage')
+      ? { ...(await services.assistance.summary(a)), breaches: can(a, 'breaches:read') ? await services.breaches.undecided(a) : [] }
+      : null;
+    res.render('home/index', { me, todos, cards, intro: ROLE_INTROS[a.role], adviser, fundWarnings, assistanceDesk });
   });
   return router;
 }

@@ -46,7 +46,10 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: urls.ownBankAccount(), label: 'Compte bancaire', permission: 'bank-accounts:own' },
   { href: urls.mails(), label: 'Courriels', permission: 'mail:read' },
   { href: urls.jobs(), label: 'Tâches', permission: 'jobs:read' },
+  { href: urls.selfAudit(), label: 'Auto-contrôle', permission: 'self-audit:read' },
   { href: urls.rights(), label: 'Droits RGPD', permission: 'rights:manage' },
+  { href: urls.assistanceQueue(), label: 'Assistance', permission: 'assistance:manage' },
+  { href: urls.breaches(), label: 'Violations de données', permission: 'breaches:read' },
   { href: urls.settings(), label: 'Paramètres', permission: 'settings:manage' },
 ];
 

@@ -7,8 +7,10 @@ declare module 'express-serve-static-core' {
   interface Request {
     /** Checks the CSRF token of a request whose body the route parsed itself (multipart). */
     checkCsrf?: () => boolean;
-    /** A French message when the upload itself was refused (too large, too many files). */
+    /** A French message when the upload itself was refused (too large, too many files, a virus, no virus scan). */
     uploadError?: string;
+    /** Scans the uploaded files for viruses (src/files/upload-screen.ts): null when they may be kept, else why not. */
+    screenUploads?: (files: ReadonlyArray<{ originalname: string; buffer: Buffer; fieldname?: string }>, route?: string) => Promise<string | null>;
   }
 }
 
@@ -43,6 +45,8 @@ export function flatFields(body: unknown): Record<string, unknown> {
  * must come before the files in the form so it is read even when a file is too large. Then, like
  * the edge does for urlencoded bodies, a field or a file name holding a control character is
  * refused with the French 400, and so is a body the parser could not read (a malformed part header).
+ * Last, every file is scanned for viruses (src/files/upload-screen.ts, clamd): an infected file, or
+ * clamd unreachable, sets `req.uploadError` and takes the files away from the handler.
  */
 function multipart(parse: RequestHandler, maxFiles: number): RequestHandler[] {
   return [
@@ -78,6 +82,20 @@ function multipart(parse: RequestHandler, maxFiles: number): RequestHandler[] {
       }
       const names = uploadedFiles(req).flatMap((f) => [f.originalname, (f as { fieldname?: string }).fieldname ?? '']);
       if (holdsControlCharacters(req.body) || holdsControlCharacters(names)) return next(controlCharactersError());
+      next();
+    },
+    // every file is scanned for viruses before a handler can keep it: one place, no form can forget it
+    async (req: Request, _res: Response, next: NextFunction) => {
+      const files = uploadedFiles(req);
+      if (!req.uploadError && files.length > 0) {
+        if (!req.screenUploads) return next(new Error('uploads: no virus scan wired for this request (src/app.ts sets req.screenUploads)'));
+        req.uploadError = (await req.screenUploads(files, (req.route as { path?: string } | undefined)?.path)) ?? undefined;
+      }
+      // a handler sees files only once they were scanned clean: one that forgot req.uploadError finds nothing to store
+      if (req.uploadError) {
+        req.file = undefined;
+        req.files = undefined;
+      }
       next();
     },
   ];

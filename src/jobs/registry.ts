@@ -8,6 +8,8 @@ import { listReports } from './definitions/list-reports';
 import { mailRetry } from './definitions/mail-retry';
 import { monthlyReports } from './definitions/monthly-reports';
 import { backup } from './definitions/backup';
+import { restoreDrill } from './definitions/restore-drill';
+import { selfAudit } from './definitions/self-audit';
 import { funderBilling } from './definitions/funder-billing';
 import { funderFollowUp } from './definitions/funder-followup';
 import { funderLedger } from './definitions/funder-ledger';
@@ -37,6 +39,8 @@ export const JOBS: ReadonlyArray<JobDefinition<Services>> = [
   statisticsRefresh,
   monthlyReports,
   listReports,
+  restoreDrill,
+  selfAudit,
 ];
 
 export function findJob(name: string): JobDefinition<Services> | undefined {

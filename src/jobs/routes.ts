@@ -20,11 +20,14 @@ export function jobRoutes(services: Services): Router {
     // a backup older than a day and a half means last night's did not happen
     const backupLate = !latest || services.clock.now().getTime() - latest.at.getTime() > 36 * 3_600_000;
     const lastRuns = await jobs.latestByJob(actor(req));
+    // the restore drills' history (docs/continuite.md): counts and durations only, no personal data
+    const drills = await services.restoreDrills.history(12);
     res.render('jobs/index', {
       latestBackup: latest,
       backupLate,
       backupDir: services.config.backup.dir,
       backupSchedule: describeSchedule(backup.schedule),
+      drills,
       runs: await jobs.list(actor(req)),
       jobs: JOBS.map((j) => ({
         name: j.name,

@@ -39,7 +39,7 @@ export function startScheduler(services: Services, jobs: readonly JobDefinition<
   return {
     stop: async () => {
       stopped = true;
-      await Promise.all(tasks.map((t) => t.stop()));
+      for (const task of tasks) await task.stop();
       await Promise.all([...underWay]);
     },
     running: () => underWay.size,

@@ -3,8 +3,16 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Clock } from '../shared/clock';
 import { type MonitoringSnapshot, MonitoringRepository } from './repository';
 
-/** The security events counted from the logs (logins, failures, lockouts): the event name is the label. */
-export const COUNTED_EVENTS = new Set(['auth.login_succeeded', 'auth.login_failed', 'auth.login_locked', 'auth.account_locked', 'security.rate_limited']);
+/** The security events counted from the logs (logins, failures, lockouts, infected uploads, virus scan outages): the event name is the label. */
+export const COUNTED_EVENTS = new Set([
+  'auth.login_succeeded',
+  'auth.login_failed',
+  'auth.login_locked',
+  'auth.account_locked',
+  'security.rate_limited',
+  'upload.infected',
+  'upload.scan_unavailable',
+]);
 
 /**
  * What Prometheus scrapes on GET /metrics (text format, prom-client): HTTP request durations by
@@ -65,6 +73,8 @@ export class Metrics {
         registers: register,
         async collect() {
           this.reset();
+          // an unlabelled gauge holds a 0 after reset: a value not known (no drill yet…) must be no sample, not 0
+          if (labelNames.length === 0) this.remove();
           fill(this, await read());
         },
       });
@@ -83,7 +93,21 @@ export class Metrics {
     gauge('entraide_funder_files_unacknowledged', 'Fichiers déposés chez Action Logement sans accusé de réception', [], (g, s) =>
       g.set(s.funderUnacknowledged),
     );
+    gauge('entraide_restore_drill_age_seconds', 'Temps écoulé depuis le dernier exercice de restauration réussi (absent s’il n’y en a aucun)', [], (g, s) => {
+      if (s.drill.lastOkAt) g.set(Math.max(0, (clock.now().getTime() - s.drill.lastOkAt.getTime()) / 1000));
+    });
+    gauge('entraide_restore_drill_last_ok', 'Le dernier exercice de restauration a réussi (1) ou échoué (0) ; absent avant le premier', [], (g, s) => {
+      if (s.drill.lastOk !== null) g.set(s.drill.lastOk ? 1 : 0);
+    });
+    gauge('entraide_restore_drill_rto_seconds', 'Durée mesurée (téléchargement, restauration, contrôles) du dernier exercice réussi', [], (g, s) => {
+      if (s.drill.rtoSeconds !== null) g.set(s.drill.rtoSeconds);
+    });
     gauge('entraide_funder_files_unacknowledged_48h', 'Dont déposés depuis plus de 48 heures', [], (g, s) => g.set(s.funderOverdue));
+    // recorded by the backup job in backup_offsite_copies: no call to the storage per scrape
+    gauge('entraide_backup_offsite_age_seconds', 'Âge de la dernière sauvegarde copiée hors site (absent s’il n’y en a aucune)', [], (g, s) => {
+      // none recorded is no sample, not "just now" (the helper removes the default series)
+      if (s.offsiteLatestAt) g.set(Math.max(0, (clock.now().getTime() - s.offsiteLatestAt.getTime()) / 1000));
+    });
     new Gauge({
       name: 'entraide_backup_age_seconds',
       help: 'Âge de la dernière sauvegarde locale (absent s’il n’y en a aucune)',
@@ -91,6 +115,8 @@ export class Metrics {
       collect() {
         const latest = deps.latestBackup();
         if (latest) this.set((clock.now().getTime() - latest.at.getTime()) / 1000);
+        // no backup yet: no sample (the gauge's default 0 would read as "just backed up" and silence both alerts)
+        else this.remove();
       },
     });
   }

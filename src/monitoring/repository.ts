@@ -7,6 +7,10 @@ export interface MonitoringSnapshot {
   batchesAwaiting: number;
   funderUnacknowledged: number;
   funderOverdue: number;
+  /** when the newest backup copied off-site was taken (null: none recorded) */
+  offsiteLatestAt: Date | null;
+  /** the restore drills: the last successful one's end and RTO, and whether the last finished one passed (null: none yet) */
+  drill: { lastOkAt: Date | null; lastOk: boolean | null; rtoSeconds: number | null };
 }
 
 /** Reads, for the metrics, what the other areas' tables say about the running system (counts and dates only). */
@@ -35,6 +39,12 @@ export class MonitoringRepository {
     const funder = await db('funder_files')
       .where({ direction: 'out', status: 'depose' })
       .first<{ n: string; late: string }>(db.raw('count(*) as n'), db.raw('count(*) filter (where created_at < ?) as late', [overdue]));
+    const offsite = await db('backup_offsite_copies').first<{ latest: Date | null } | undefined>(db.raw('max(taken_at) as latest'));
+    const lastDrill = await db('restore_drills').whereNotNull('finished_at').orderBy('started_at', 'desc').first<{ ok: boolean } | undefined>('ok');
+    const lastOkDrill = await db('restore_drills')
+      .where({ ok: true })
+      .orderBy('started_at', 'desc')
+      .first<{ finished_at: Date; rto_seconds: number | string | null } | undefined>('finished_at', 'rto_seconds');
     return {
       jobs: jobs.map((j) => ({
         job: j.job,
@@ -47,6 +57,12 @@ export class MonitoringRepository {
       batchesAwaiting: Number(batches[0]?.n ?? 0),
       funderUnacknowledged: Number(funder?.n ?? 0),
       funderOverdue: Number(funder?.late ?? 0),
+      drill: {
+        lastOkAt: lastOkDrill ? new Date(lastOkDrill.finished_at) : null,
+        lastOk: lastDrill ? lastDrill.ok : null,
+        rtoSeconds: lastOkDrill?.rto_seconds == null ? null : Number(lastOkDrill.rto_seconds),
+      },
+      offsiteLatestAt: offsite?.latest ? new Date(offsite.latest) : null,
     };
   }
 }

@@ -110,8 +110,26 @@ const GRANTS = {
   // the accountant too (the ledger's analytic codes); administrators define them and may grant above what remains
   'funds:read': { admin: 'all', operator: 'all', accountant: 'all', auditor: 'all' },
   'funds:manage': { admin: 'all' },
+  // the weekly self-audit (accounts, configuration, backups, dependencies, keys): the association's administrators,
+  // the auditor reads it; deactivating an inactive account from it is an administrator's (with users:manage)
+  'self-audit:read': { admin: 'all', auditor: 'all' },
+  'self-audit:manage': { admin: 'all' },
   // GDPR rights requests (access, rectification, erasure…): the register and the export of a person's data
   'rights:manage': { admin: 'all' },
+  // the assistance desk: every user opens requests to the association and follows their own; its administrators triage and answer them all
+  'assistance:use': {
+    admin: 'own',
+    operator: 'own',
+    social_adviser: 'own',
+    accountant: 'own',
+    auditor: 'own',
+    landlord_admin: 'own',
+    landlord_instructor: 'own',
+  },
+  'assistance:manage': { admin: 'all' },
+  // the register of personal-data breaches (GDPR art. 33(5)): kept by the association's administrators, read by its auditor
+  'breaches:read': { admin: 'all', auditor: 'all' },
+  'breaches:manage': { admin: 'all' },
 } as const satisfies Record<string, Partial<Record<Role, Reach>>>;
 
 export type Permission = keyof typeof GRANTS;

@@ -48,6 +48,12 @@ const PERSONAL_READS: Record<string, PersonalRead> = {
   '/accompagnement/:id/bilan.pdf': { persona: 'operator', action: 'mission.report' },
   '/accompagnement/:id/dossier.zip': { persona: 'operator', action: 'mission.dossier_export' },
   '/admin/droits/:id': { persona: 'admin', action: 'rights.view' },
+  '/assistance/:id': { persona: 'adminA', action: 'assistance.view' },
+  '/assistance/:id/pieces-jointes/:attachmentId': { persona: 'admin', action: 'assistance.attachment' },
+  // the breach register may describe the people a breach touched: each entry read and each export traced
+  '/admin/violations/:id': { persona: 'auditor', action: 'breach.view' },
+  '/admin/violations/:id/modifier': { persona: 'admin', action: 'breach.view' },
+  '/admin/violations/registre.csv': { persona: 'auditor', action: 'breaches.export' },
   '/orientations/:id': { persona: 'operator', action: 'orientation.view' },
   // the household form prefilled from the orientation: the orientation is read to fill it
   '/orientations/:id/menage': { persona: 'operator', action: 'orientation.view', status: 302 },
@@ -69,8 +75,18 @@ const NOT_PERSONAL: Record<string, readonly string[]> = {
     '/personnes/doublons',
     '/admin/droits',
     '/orientations',
+    '/assistance',
+    '/admin/assistance',
+    '/admin/violations',
   ],
-  'forms to create a record (nothing read yet)': ['/menages/nouveau', '/demandes/nouvelle', '/accompagnement/nouvelle', '/admin/droits/nouvelle'],
+  'forms to create a record (nothing read yet)': [
+    '/menages/nouveau',
+    '/demandes/nouvelle',
+    '/accompagnement/nouvelle',
+    '/admin/droits/nouvelle',
+    '/assistance/nouvelle',
+    '/admin/violations/nouvelle',
+  ],
   'organisations, accounts of staff, settings and reference data': [
     '/echanges/facturation',
     '/admin/membres',
@@ -149,6 +165,8 @@ const NOT_PERSONAL: Record<string, readonly string[]> = {
   'the household’s own appointment link (no account: the link is the household’s)': ['/rdv/:token'],
   'statistics: figures from the aggregates, never a name (« < 5 » under five households), their charts and downloads; the extraction’s form (the pseudonymised file is a POST, audited)':
     ['/statistiques', '/statistiques/graphiques/:chart', '/statistiques/chiffres/:format', '/statistiques/extraction'],
+  'the weekly self-audit: staff accounts (name, e-mail, role, last login — like the user pages), configuration, backups, dependencies, never a household or a dossier':
+    ['/admin/auto-controle', '/admin/auto-controle/:id'],
   'monthly activity reports: figures from the statistics’ aggregates, never a name (« < 5 » under five households), their PDF/XLSX downloads': [
     '/rapports',
     '/rapports/:id/:format',

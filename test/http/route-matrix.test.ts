@@ -36,6 +36,12 @@ const MISSION_WORKERS: Persona[] = ['admin', 'operator', 'social_adviser'];
 /** A closed mission of landlord A assigned to the adviser: landlord B gets 404. */
 const MISSION_A: Expectation = { allowed: ['admin', 'operator', 'social_adviser', 'adminA', 'instructorA'], otherOrganisation: ['adminB'] };
 
+/** Landlord A's administrator's assistance request: its requester and the association's administrators; anyone else 404. */
+const ASSISTANCE_A: Expectation = {
+  allowed: ['admin', 'adminA'],
+  otherOrganisation: ['operator', 'social_adviser', 'accountant', 'auditor', 'instructorA', 'adminB'],
+};
+
 interface Expectation {
   /** who gets the page; everyone else logged in gets 403, anonymous goes to the login page */
   allowed: Persona[] | 'public';
@@ -203,6 +209,10 @@ const ROUTES: Record<string, Expectation> = {
   'POST /admin/comptes-emetteurs/:id/modifier': { allowed: ['admin'] },
   'POST /admin/comptes-emetteurs/affectation': { allowed: ['admin'] },
   'GET /admin/taches': { allowed: ['admin', 'auditor'] },
+  // the weekly self-audit: the association's administrators and the auditor read it; deactivating an account from it is the administrators'
+  'GET /admin/auto-controle': { allowed: ['admin', 'auditor'] },
+  'GET /admin/auto-controle/:id': { allowed: ['admin', 'auditor'] },
+  'POST /admin/auto-controle/:id/comptes/:userId/desactiver': { allowed: ['admin'] },
   // GDPR rights register: the association's administrators only
   'GET /orientations': { allowed: REQUEST_READERS },
   // an orientation for a tenant of landlord A: landlord B gets 404
@@ -245,6 +255,25 @@ const ROUTES: Record<string, Expectation> = {
   'GET /admin/droits/:id': { allowed: ['admin'] },
   'POST /admin/droits/:id/reponse': { allowed: ['admin'] },
   'GET /admin/droits/:id/donnees.json': { allowed: ['admin'] },
+  // the assistance desk: everyone opens and follows their own requests; a request is its requester's (landlord A's
+  // administrator here) and the association's administrators' — anyone else gets 404; triage and notes are the administrators'
+  'GET /assistance': { allowed: LOGGED_IN },
+  'POST /assistance': { allowed: LOGGED_IN },
+  'GET /assistance/nouvelle': { allowed: LOGGED_IN },
+  'GET /assistance/:id': ASSISTANCE_A,
+  'POST /assistance/:id/messages': ASSISTANCE_A,
+  'GET /assistance/:id/pieces-jointes/:attachmentId': ASSISTANCE_A,
+  'POST /assistance/:id/tri': { allowed: ['admin'] },
+  'POST /assistance/:id/notes': { allowed: ['admin'] },
+  'GET /admin/assistance': { allowed: ['admin'] },
+  // the breach register (GDPR art. 33(5)): the association's administrators write it, its auditor reads it
+  'GET /admin/violations': { allowed: ['admin', 'auditor'] },
+  'POST /admin/violations': { allowed: ['admin'] },
+  'GET /admin/violations/registre.csv': { allowed: ['admin', 'auditor'] },
+  'GET /admin/violations/nouvelle': { allowed: ['admin'] },
+  'GET /admin/violations/:id': { allowed: ['admin', 'auditor'] },
+  'GET /admin/violations/:id/modifier': { allowed: ['admin'] },
+  'POST /admin/violations/:id/modifier': { allowed: ['admin'] },
   'POST /admin/taches/:id/relancer': { allowed: ['admin'] },
   'POST /admin/taches/:job/lancer': { allowed: ['admin'] },
   'GET /admin/taches/:id/fichiers/:index': { allowed: ['admin'] },

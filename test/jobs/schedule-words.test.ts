@@ -22,6 +22,8 @@ describe('a job schedule in French words', () => {
       'access-log-retention': 'chaque nuit à 04:00',
       'access-alerts': 'toutes les heures à :05',
       'support-retention': 'chaque nuit à 04:30',
+      'restore-drill': 'le 1er de chaque mois à 05:00',
+      'self-audit': 'chaque lundi à 06:00',
     });
   });
 

@@ -51,6 +51,19 @@ describe('GET /metrics', () => {
     expect(sample(res.text, 'entraide_process_resident_memory_bytes')).toBeGreaterThan(0);
   });
 
+  it('gives no age sample before the first backup, off-site copy or restore drill: the alerts on absence can fire', async () => {
+    const text = (await scrape()).text;
+    for (const name of [
+      'entraide_backup_age_seconds',
+      'entraide_backup_offsite_age_seconds',
+      'entraide_restore_drill_age_seconds',
+      'entraide_restore_drill_last_ok',
+    ])
+      expect({ name, value: sample(text, name) }).toEqual({ name, value: null });
+    // a figure always known still gives its 0
+    expect(sample(text, 'entraide_payment_batches_awaiting_approval')).toBe(0);
+  });
+
   it('counts logins and failures from the logs', async () => {
     const before = sample((await scrape()).text, 'entraide_security_events_total', { event: 'auth.login_failed' }) ?? 0;
     await postForm(request.agent(t.ctx.app), '/connexion', { email: t.world.users.auditor.email, password: 'not-the-password-1' });

@@ -56,7 +56,13 @@ describe('permission module', () => {
         'reports:read',
         'funds:read',
         'funds:manage',
+        'self-audit:read',
+        'self-audit:manage',
         'rights:manage',
+        'assistance:use',
+        'assistance:manage',
+        'breaches:read',
+        'breaches:manage',
       ],
       operator: [
         'home:view',
@@ -84,6 +90,7 @@ describe('permission module', () => {
         'exchanges:manage',
         'statistics:view',
         'funds:read',
+        'assistance:use',
       ],
       social_adviser: [
         'home:view',
@@ -93,6 +100,7 @@ describe('permission module', () => {
         'missions:read',
         'missions:work',
         'statistics:view',
+        'assistance:use',
       ],
       accountant: [
         'home:view',
@@ -104,6 +112,7 @@ describe('permission module', () => {
         'accounting:manage',
         'accounting:close',
         'funds:read',
+        'assistance:use',
       ],
       auditor: [
         'home:view',
@@ -115,6 +124,9 @@ describe('permission module', () => {
         'statistics:extract',
         'reports:read',
         'funds:read',
+        'self-audit:read',
+        'assistance:use',
+        'breaches:read',
       ],
       landlord_admin: [
         'home:view',
@@ -135,6 +147,7 @@ describe('permission module', () => {
         'orientations:manage',
         'statistics:view',
         'reports:read',
+        'assistance:use',
       ],
       landlord_instructor: [
         'home:view',
@@ -149,6 +162,7 @@ describe('permission module', () => {
         'missions:order',
         'orientations:read',
         'orientations:manage',
+        'assistance:use',
       ],
     });
   });

@@ -91,4 +91,15 @@ describe('the README’s demo section', () => {
     expect(a).toEqual({ done: 1, no_show: 1, scheduled: 6 });
     expect(README).toContain('an appointment held and one missed over the last working days, six upcoming ones');
   });
+
+  it('gives the assistance requests and the breach register', async () => {
+    const r = await byKey("select category || '/' || status as k, count(*) as c from assistance_requests group by 1");
+    expect(r).toEqual({ 'question/resolved': 1, 'anomaly/in_progress': 1, 'security_incident/new': 1 });
+    const b = await rows('select cnil_status, source_request_id is not null as linked from data_breaches');
+    expect(b).toEqual([{ cnil_status: 'pending', linked: true }]);
+    expect(README).toContain(
+      `${WORDS[Object.values(r).reduce((x, y) => x + y, 0)]} assistance requests (a question resolved, an anomaly in progress, a security incident) and`,
+    );
+    expect(README).toContain('one breach entry whose CNIL notification is still to decide');
+  });
 });

@@ -300,6 +300,22 @@ export async function buildRouteWorld(knex: Knex): Promise<RouteWorld> {
     })
     .returning('id');
   pay.monthlyReport = (report as { id: string }).id;
+  // a weekly self-audit report (association administrators and the auditor read it; deactivating from it is the administrators')
+  const [selfAuditReport] = await knex('self_audit_reports')
+    .insert({
+      period_key: '2026-W47',
+      covers_from: new Date('2026-11-08T23:00:00Z'),
+      covers_to: new Date('2026-11-15T23:00:00Z'),
+      ok_count: 0,
+      review_count: 0,
+      alert_count: 0,
+      report: JSON.stringify({ checks: [] }),
+      text_body: 'Rien à signaler cette semaine.',
+      recipients: 1,
+      created_at: new Date(),
+    })
+    .returning('id');
+  pay.selfAudit = (selfAuditReport as { id: string }).id;
   // a fund (budget envelope) paying AQ this year, landlord A's dwellings as its only contribution
   const [fund] = await knex('funds')
     .insert({
@@ -360,6 +376,55 @@ export async function buildRouteWorld(knex: Knex): Promise<RouteWorld> {
     })
     .returning('id');
   pay.rightsRequest = (rightsRequest as { id: string }).id;
+  // an assistance request of landlord A's administrator with a file, and an entry of the breach register
+  const [assistanceRequest] = await knex('assistance_requests')
+    .insert({
+      requester_id: world.users.adminA.id,
+      organisation_id: world.landlordA.id,
+      category: 'question',
+      subject: 'Question',
+      priority: 'normal',
+      due_at: new Date('2026-11-23T09:00:00Z'),
+      created_at: new Date('2026-11-20T09:00:00Z'),
+      updated_at: new Date('2026-11-20T09:00:00Z'),
+    })
+    .returning('id');
+  pay.assistanceRequest = (assistanceRequest as { id: string }).id;
+  const [assistanceEvent] = await knex('assistance_events')
+    .insert({
+      request_id: pay.assistanceRequest,
+      kind: 'message',
+      visibility: 'shared',
+      author_label: 'A',
+      from_association: false,
+      message: 'Bonjour',
+      created_at: new Date(),
+    })
+    .returning('id');
+  const [assistanceAttachment] = await knex('assistance_attachments')
+    .insert({
+      request_id: pay.assistanceRequest,
+      event_id: (assistanceEvent as { id: string }).id,
+      blob_id: (blob as { id: string }).id,
+      filename: 'capture.pdf',
+      created_at: new Date(),
+    })
+    .returning('id');
+  pay.assistanceAttachment = (assistanceAttachment as { id: string }).id;
+  const [breach] = await knex('data_breaches')
+    .insert({
+      nature: 'Perte',
+      people_categories: 'Locataires',
+      record_categories: 'Identité',
+      consequences: 'Aucune',
+      measures: 'Aucune',
+      aware_at: new Date('2026-11-22T09:00:00Z'),
+      created_by: world.users.admin.id,
+      created_at: new Date(),
+      updated_at: new Date(),
+    })
+    .returning('id');
+  pay.breach = (breach as { id: string }).id;
   // an orientation of Action Logement's ASD service for a tenant of landlord A, waiting in the queue
   const [funderFile] = await knex('funder_files')
     .insert({
@@ -506,8 +571,12 @@ export function concreteUrl(w: RouteWorld, path: string): string {
   if (path === '/admin/taches/:id/relancer') return path.replace(':id', pay.failedRun as string);
   if (path === '/admin/taches/:job/lancer') return path.replace(':job', 'mail-retry');
   if (path.startsWith('/admin/droits/:id')) return path.replace(':id', pay.rightsRequest as string);
+  if (path.startsWith('/assistance/:id'))
+    return path.replace(':id', pay.assistanceRequest as string).replace(':attachmentId', pay.assistanceAttachment as string);
+  if (path.startsWith('/admin/violations/:id')) return path.replace(':id', pay.breach as string);
   if (path.startsWith('/orientations/:id')) return path.replace(':id', pay.orientation as string);
   if (path === '/rapports/:id/:format') return `/rapports/${pay.monthlyReport as string}/pdf`;
+  if (path.startsWith('/admin/auto-controle/:id')) return path.replace(':id', pay.selfAudit as string).replace(':userId', w.targetUserId);
   if (path.startsWith('/fonds/:id')) return path.replace(':id', pay.fund as string);
   // nobody's list: the POST's empty body is refused (400) before the list is looked up
   if (path === '/listes-par-courriel/:id/supprimer') return path.replace(':id', '00000000-0000-4000-8000-000000000000');

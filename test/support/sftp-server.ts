@@ -75,7 +75,8 @@ export async function startSftpServer(): Promise<TestSftpServer> {
   let failures = 0;
   let dropped = 0;
   const sockets = new Set<Socket>();
-  const tcp = createServer((socket) => {
+  // Nagle off, as for the transport's socket: ssh2's replies are several writes per packet without its native binding
+  const tcp = createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     if (failures > 0) {
