@@ -228,7 +228,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     funderOverdueNotice,
     ...createAccessWatchModule({ ...base, organisationRepository, accounts, mailer, logger, baseUrl: config.baseUrl }),
     ...createRightsModule({ ...base, audit, accessLog, cipher }),
-    ...createAssistanceModule({ ...base, accounts, organisationRepository, blobs, mailer, audit, accessLog, baseUrl: config.baseUrl }),
+    ...createAssistanceModule({ ...base, cipher, accounts, organisationRepository, blobs, mailer, audit, accessLog, baseUrl: config.baseUrl }),
     ...createDashboardModule({ ...base, settings }),
     ...statisticsModule,
     funds: fundsModule.funds,

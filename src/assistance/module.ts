@@ -6,6 +6,7 @@ import type { BlobStore } from '../files/storage';
 import type { Mailer } from '../notifications/mailer';
 import type { OrganisationRepository } from '../organisations/repository';
 import type { Clock } from '../shared/clock';
+import type { FieldCipher } from '../shared/field-cipher';
 import { BreachRepository } from './breach-repository';
 import { BreachService } from './breaches';
 import { AssistanceRepository } from './repository';
@@ -15,6 +16,7 @@ import { AssistanceService } from './service';
 export function createAssistanceModule(deps: {
   db: Knex;
   clock: Clock;
+  cipher: FieldCipher;
   accounts: UserRepository;
   organisationRepository: OrganisationRepository;
   blobs: BlobStore;
@@ -23,7 +25,7 @@ export function createAssistanceModule(deps: {
   accessLog: AccessLogService;
   baseUrl: string;
 }) {
-  const requests = new AssistanceRepository();
+  const requests = new AssistanceRepository(deps.cipher);
   return {
     assistance: new AssistanceService({
       db: deps.db,

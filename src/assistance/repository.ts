@@ -1,4 +1,5 @@
 import type { Db } from '../db/types';
+import type { FieldCipher } from '../shared/field-cipher';
 import { isUuid } from '../db/types';
 import type { AssistanceCategory, AssistancePriority, AssistanceStatus } from './labels';
 
@@ -112,8 +113,10 @@ export interface RequestFilter {
   statuses?: readonly AssistanceStatus[];
 }
 
-/** The requests of the assistance desk, their thread and attachments. */
+/** The requests of the assistance desk, their thread and attachments. A thread's messages are stored encrypted (they may describe a person's data). */
 export class AssistanceRepository {
+  constructor(private readonly cipher: FieldCipher) {}
+
   async insert(
     db: Db,
     r: {
@@ -205,7 +208,7 @@ export class AssistanceRepository {
         author_id: e.authorId,
         author_label: e.authorLabel,
         from_association: e.fromAssociation,
-        message: e.message,
+        message: this.cipher.encrypt(e.message, 'assistance_events.message'),
         created_at: now,
       })
       .returning<Array<{ id: string }>>('id');
@@ -222,7 +225,7 @@ export class AssistanceRepository {
       visibility: r.visibility as AssistanceEvent['visibility'],
       authorLabel: r.author_label as string,
       fromAssociation: Boolean(r.from_association),
-      message: r.message as string,
+      message: this.cipher.decrypt(r.message as string, 'assistance_events.message'),
       createdAt: new Date(r.created_at as Date),
     }));
   }

@@ -42,6 +42,7 @@ export const ENCRYPTED_TABLES: readonly EncryptedTable[] = [
     only: (q) => q.where('visibility', 'internal'),
   },
   { table: 'decisions', idType: 'uuid', columns: [{ column: 'validation_comment', field: 'decisions.validation_comment' }] },
+  { table: 'assistance_events', idType: 'uuid', columns: [{ column: 'message', field: 'assistance_events.message' }] },
 ];
 
 export interface RotationCount {

@@ -14,7 +14,8 @@ export type EncryptedField =
   | 'mission_sessions.summary'
   | 'mission_sessions.private_notes'
   | 'request_events.message'
-  | 'decisions.validation_comment';
+  | 'decisions.validation_comment'
+  | 'assistance_events.message';
 
 export interface FieldKeys {
   readonly currentKeyId: string;

@@ -35,6 +35,7 @@ const t = useWorld({ DATA_ENCRYPTION_KEY: K1 });
 const NOTE = 'Le bailleur signale des violences conjugales : ne pas contacter Monsieur';
 const SUMMARY = 'Budget reconstitué avec Madame Durand, dossier de surendettement envisagé';
 const PRIVATE = 'Madame évoque une dépression depuis le départ de son fils';
+const ASSISTANCE = 'Corriger la date de naissance de Madame Durand : elle est née le 3 mars 1971';
 const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const spaced = (iban: string) => formatIban(iban);
 
@@ -138,6 +139,12 @@ describe('secrets at rest', () => {
       privateNotes: PRIVATE,
       nextSteps: 'Rendez-vous à la Banque de France',
     });
+    // a request to the assistance desk whose message names a person
+    await services.assistance.open(
+      await actorOf(knex, t.world.users.instructorA.id),
+      { category: 'data_correction', subject: 'Correction', message: ASSISTANCE },
+      [],
+    );
     ids.person = (await knex('household_members').where({ household_id: setup.householdA, relationship: 'holder' }).first('person_id')).person_id as string;
 
     // an administrator enrols a second factor
@@ -157,11 +164,12 @@ describe('secrets at rest', () => {
       mission_sessions: await knex('mission_sessions').select('summary', 'private_notes'),
       request_events: await knex('request_events').where({ request_id: ids.aq, visibility: 'internal' }).select('message'),
       users: await knex('users').whereNotNull('totp_secret').select('totp_secret'),
+      assistance_events: await knex('assistance_events').select('message'),
     };
     for (const [table, list] of Object.entries(rows)) {
       expect([table, list.length > 0]).toEqual([table, true]);
       const raw = JSON.stringify(list);
-      for (const secret of [...Object.values(IBAN), ...Object.values(IBAN).map(spaced), NOTE, SUMMARY, PRIVATE, TOTP_SECRET])
+      for (const secret of [...Object.values(IBAN), ...Object.values(IBAN).map(spaced), NOTE, SUMMARY, PRIVATE, TOTP_SECRET, ASSISTANCE])
         expect([table, raw.includes(secret)]).toEqual([table, false]);
       for (const row of list as Array<Record<string, string | null>>) {
         for (const [column, value] of Object.entries(row)) {
@@ -269,6 +277,8 @@ describe('secrets at rest', () => {
       }
     }
     expect(await snapshot(rotated)).toEqual(before);
+    const assistance = await knex('assistance_events').first('message');
+    expect(cipher.decrypt(assistance.message, 'assistance_events.message')).toBe(ASSISTANCE);
     const after = $((await operator.get(`/demandes/${third}`)).text)('main').text();
     for (const reference of references) expect(after).toContain(reference);
     // the stored files too: every one under k2 (its first bytes name the key), the pain.001 read back byte for byte
@@ -327,6 +337,7 @@ const ENCRYPTED: Record<string, string[]> = {
   users: ['totp_secret'],
   mission_sessions: ['summary', 'private_notes'],
   request_events: ['message'],
+  assistance_events: ['message'],
 };
 
 /** What the application reads of every encrypted value, through its repositories. */
