@@ -42,6 +42,8 @@ export async function loadDemo(db: Database, config: Config, logger: Logger, now
     await services.statisticsRefresher.refresh('all');
     // last month's activity reports, archived and mailed as on the 5th (Rapports; Courriels)
     await services.monthlyReports.sendMonth(monthBefore(now));
+    // this week's self-audit, archived and mailed as on Monday (Auto-contrôle; Courriels)
+    await services.selfAudit.runWeek();
     await trx('seed_runs').insert({ name: DEMO_SEED, completed_at: new Date(), clock_at: now });
     return logins;
   });

@@ -102,4 +102,11 @@ describe('the README’s demo section', () => {
     );
     expect(README).toContain('one breach entry whose CNIL notification is still to decide');
   });
+
+  it('gives this week’s self-audit, mailed to the association’s administrators', async () => {
+    const reports = await rows('select period_key, alert_count > 0 as alerts from self_audit_reports');
+    expect(reports).toEqual([{ period_key: '2026-W49', alerts: true }]);
+    expect(Number((await rows("select count(*) as c from mail_outbox where kind = 'self_audit.weekly'"))[0]!.c)).toBeGreaterThan(0);
+    expect(README).toContain("**Auto-contrôle** holds this week's self-audit, made when the demo is loaded");
+  });
 });
