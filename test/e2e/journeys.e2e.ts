@@ -415,7 +415,7 @@ describe('payment journey', () => {
     await page.goto(`${baseUrl}/admin/comptes-emetteurs`);
     await expectAccessible(page, 'comptes émetteurs');
     await page.goto(`${baseUrl}/admin/taches`);
-    await expect(page.locator('table').nth(1).locator('tbody tr', { hasText: 'sepa-batches' }).count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator('#historique-executions').locator('tbody tr', { hasText: 'sepa-batches' }).count()).resolves.toBeGreaterThan(0);
     await shot(page, 'paiements-4-taches');
     await context.clearCookies();
 
