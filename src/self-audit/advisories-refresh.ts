@@ -43,9 +43,9 @@ export async function refreshAdvisories(options: {
 
 if (require.main === module) {
   refreshAdvisories(ADVISORY_FILES).then(
-    (r) => console.log(`security/advisories.json : ${r.packages} versions vérifiées, ${r.advised} paquet(s) avec un avis de sécurité`),
+    (r) => process.stdout.write(`security/advisories.json : ${r.packages} versions vérifiées, ${r.advised} paquet(s) avec un avis de sécurité\n`),
     (err: unknown) => {
-      console.error(`Avis de sécurité non rafraîchis : ${(err as Error).message}`);
+      process.stderr.write(`Avis de sécurité non rafraîchis : ${(err as Error).message}\n`);
       process.exitCode = 1;
     },
   );
