@@ -42,6 +42,7 @@ import { jobRoutes } from './jobs/routes';
 import { accountingRoutes } from './accounting/routes';
 import { missionAdminRoutes } from './missions/admin-routes';
 import { appointmentLinkRoutes } from './missions/appointments/link-routes';
+import { householdSpaceRoutes } from './household-space/routes';
 import { missionRoutes } from './missions/routes';
 import { organisationRoutes } from './organisations/routes';
 import { PROJECT_ROOT } from './paths';
@@ -84,6 +85,8 @@ export function createApp(services: Services): Express {
   app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 500 }));
   app.use(express.json({ limit: '200kb' }));
   app.use(cookieParser());
+  // the household's own space (/mon-espace): its own session, CSRF and 404, before the extranet's session ever runs
+  app.use(householdSpaceRoutes(services));
   app.use(sessionMiddleware(services.knex, config, { cleanup: config.env !== 'test' }));
   app.use(flash);
 

@@ -11,7 +11,7 @@ import { APPOINTMENT_MODES, MISSION_STATUS_LABELS, OBJECTIVE_CATEGORIES, OBJECTI
 import { BATCH_STATUS_LABELS } from './payments/transfers/batches';
 import { BANK_ACCOUNT_STATUS_LABELS } from './payments/labels';
 import { ORGANISATION_KIND_LABELS, ROLE_LABELS } from './permissions/roles';
-import { RIGHT_CHANNELS, RIGHT_KINDS } from './rights/labels';
+import { RIGHT_CHANNEL_LABELS, RIGHT_KINDS } from './rights/labels';
 
 /** The status of a user, a member, an agency or a mail (one word for all of them). */
 export const RECORD_STATUS_LABELS = {
@@ -115,7 +115,7 @@ export const LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> 
   organisation_kind: ORGANISATION_KIND_LABELS,
   record_status: RECORD_STATUS_LABELS,
   right_kind: RIGHT_KINDS,
-  right_channel: RIGHT_CHANNELS,
+  right_channel: RIGHT_CHANNEL_LABELS,
   orientation_status: ORIENTATION_STATUS_LABELS,
   orientation_close_reason: ORIENTATION_CLOSE_REASONS,
   orientation_need: ORIENTATION_NEEDS,

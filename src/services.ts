@@ -38,6 +38,7 @@ import { createNotificationsModule } from './notifications/module';
 import { createOrganisationsModule } from './organisations/module';
 import { createPaymentsModule, createTransfersModule } from './payments/module';
 import { createRightsModule } from './rights/module';
+import { createHouseholdSpaceModule } from './household-space/module';
 import { createAssistanceModule } from './assistance/module';
 import { createSettingsModule } from './settings/module';
 import type { Clock } from './shared/clock';
@@ -72,6 +73,19 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
   const { audit, accessLog } = createAuditModule({ ...base, cache });
   const { accounts } = createAccountsModule({ cipher });
   const { mailer, mails } = createNotificationsModule({ ...base, logger, config, blobs });
+  const rightsModule = createRightsModule({ ...base, audit, accessLog, cipher });
+  // the household's own space (/mon-espace): its links and codes, its dossier; its GDPR requests land in the rights register
+  const householdSpaceModule = createHouseholdSpaceModule({
+    ...base,
+    mailer,
+    audit,
+    blobs,
+    logger,
+    events,
+    baseUrl: config.baseUrl,
+    secret: config.session.secret,
+    rightsRegister: (trx, r) => rightsModule.rights.recordFromPerson(trx, r),
+  });
   const { organisations, organisationRepository } = createOrganisationsModule({ ...base, audit });
   const { auth, secondFactor, tokens } = createAuthModule({ ...base, accounts, audit, mailer, logger, config });
   const { users } = createUsersModule({ ...base, accounts, organisationRepository, tokens, auth, audit, mailer });
@@ -227,7 +241,8 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     ...funder,
     funderOverdueNotice,
     ...createAccessWatchModule({ ...base, organisationRepository, accounts, mailer, logger, baseUrl: config.baseUrl }),
-    ...createRightsModule({ ...base, audit, accessLog, cipher }),
+    ...rightsModule,
+    ...householdSpaceModule,
     ...createAssistanceModule({ ...base, cipher, accounts, organisationRepository, blobs, mailer, audit, accessLog, baseUrl: config.baseUrl }),
     ...createDashboardModule({ ...base, settings }),
     ...statisticsModule,

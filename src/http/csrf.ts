@@ -6,7 +6,10 @@ import type { Config } from '../config';
  * Double-submit CSRF tokens bound to the session (csrf-csrf). Forms carry a hidden `_csrf`
  * field, htmx sends the `X-CSRF-Token` header; any POST without a valid token is refused.
  */
-export function csrfProtection(config: Config): {
+export function csrfProtection(
+  config: Config,
+  scope: { cookieName: string; path: string } = { cookieName: 'entraide.csrf', path: '/' },
+): {
   protect: RequestHandler;
   exposeToken: RequestHandler;
   validate: (req: import('express').Request) => boolean;
@@ -15,8 +18,9 @@ export function csrfProtection(config: Config): {
   const { doubleCsrfProtection, generateCsrfToken, validateRequest } = doubleCsrf({
     getSecret: () => config.session.secret,
     getSessionIdentifier: (req) => req.session?.id ?? '',
-    cookieName: secure ? '__Host-entraide.csrf' : 'entraide.csrf',
-    cookieOptions: { sameSite: 'lax', secure, httpOnly: true, path: '/' },
+    // __Host- cookies must have path /: a narrower scope (the household space) keeps its plain name
+    cookieName: secure && scope.path === '/' ? `__Host-${scope.cookieName}` : scope.cookieName,
+    cookieOptions: { sameSite: 'lax', secure, httpOnly: true, path: scope.path },
     getCsrfTokenFromRequest: (req) => {
       const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
       return typeof fromBody === 'string' ? fromBody : req.get('x-csrf-token');

@@ -66,7 +66,7 @@ export function sessionMiddleware(knex: Knex, config: Config, options: { cleanup
 }
 
 /** One-time codes typed on a form (second factor, recovery code, re-authentication): never kept either. */
-const SECRET_CODE_FIELDS = new Set(['confirmCode', 'recoveryCode', 'enrolmentCode']);
+const SECRET_CODE_FIELDS = new Set(['confirmCode', 'recoveryCode', 'enrolmentCode', 'accessCode', 'signatureCode']);
 
 /** Keys never kept from a form, whatever happens (passwords, tokens, one-time codes). */
 export function keepableValues(body: unknown): Record<string, unknown> {

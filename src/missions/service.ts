@@ -216,6 +216,7 @@ export class MissionService {
           ...(options.orientationAsd ? { orientationAsd: options.orientationAsd } : {}),
         },
       });
+      await this.events.emit(trx, 'mission.ordered', { missionId: id, householdId: household.id }, now);
       return id;
     });
   }

@@ -16,4 +16,6 @@ export const RIGHT_CHANNELS = {
   phone: 'Téléphone',
   landlord: 'Transmise par le bailleur',
 } as const;
-export type RightChannel = keyof typeof RIGHT_CHANNELS;
+/** How a request reached the register: the channels staff record, and the person's own space. */
+export const RIGHT_CHANNEL_LABELS = { ...RIGHT_CHANNELS, household_space: 'Depuis l’espace du ménage' } as const;
+export type RightChannel = keyof typeof RIGHT_CHANNEL_LABELS;

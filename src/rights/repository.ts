@@ -29,7 +29,7 @@ interface RightsRequestRow {
   details: string | null;
   answered_on: string | null;
   answer: string | null;
-  created_by: string;
+  created_by: string | null;
   created_at: Date;
   version: number;
 }
@@ -75,7 +75,8 @@ export class RightsRepository {
       channel: RightChannel;
       requester: string;
       details: string | null;
-      createdBy: string;
+      /** null: made by the person from their own space */
+      createdBy: string | null;
     },
     now: Date,
   ): Promise<string> {

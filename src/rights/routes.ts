@@ -5,7 +5,7 @@ import { emptyForm, type FormState, postForm } from '../http/forms';
 import { actor, requirePermission } from '../http/guards';
 import type { Services } from '../services';
 import { routes, urls } from '../urls';
-import { RIGHT_CHANNELS, RIGHT_KINDS } from './labels';
+import { RIGHT_CHANNEL_LABELS, RIGHT_CHANNELS, RIGHT_KINDS } from './labels';
 import { rightsAnswerSchema, rightsRequestSchema } from './schemas';
 
 const options = (o: Record<string, string>) => Object.entries(o).map(([value, text]) => ({ value, text }));
@@ -43,7 +43,7 @@ export function rightsRoutes(services: Services): Router {
 
   const renderShow = async (req: Request, res: Response, form: FormState) => {
     const { request, person } = await rights.view(actor(req), id(req));
-    res.render('rights/show', { request, person, form, today: rights.today(), kinds: RIGHT_KINDS, channels: RIGHT_CHANNELS });
+    res.render('rights/show', { request, person, form, today: rights.today(), kinds: RIGHT_KINDS, channels: RIGHT_CHANNEL_LABELS });
   };
   router.get(routes.right, ...requirePermission('rights:manage'), async (req, res) => {
     const request = await rights.get(actor(req), id(req));

@@ -3,7 +3,7 @@ import { choice, optionalText, requiredDate, requiredText, versionField } from '
 import { RIGHT_CHANNELS, RIGHT_KINDS, type RightChannel, type RightKind } from './labels';
 
 const kinds = Object.keys(RIGHT_KINDS) as [RightKind, ...RightKind[]];
-const channels = Object.keys(RIGHT_CHANNELS) as [RightChannel, ...RightChannel[]];
+const channels = Object.keys(RIGHT_CHANNELS) as [Exclude<RightChannel, 'household_space'>, ...Array<Exclude<RightChannel, 'household_space'>>];
 
 /** A request received, as the register records it (the received date is not in the future). */
 export const rightsRequestSchema = (today: string) =>

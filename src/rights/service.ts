@@ -94,6 +94,19 @@ export class RightsService {
     });
   }
 
+  /** A request the person made from their own space (no staff author): into the register, in the caller's transaction, one month to answer. */
+  async recordFromPerson(
+    trx: Knex.Transaction,
+    r: { personId: string; kind: RightsRequestInput['kind']; details: string | null; requester: string; now: Date },
+  ): Promise<string> {
+    const receivedOn = parisDate(r.now);
+    return this.rights.insert(
+      trx,
+      { personId: r.personId, kind: r.kind, receivedOn, dueOn: addMonths(receivedOn, 1), channel: 'household_space', requester: r.requester, details: r.details, createdBy: null },
+      r.now,
+    );
+  }
+
   async answer(actor: Actor, id: string, input: RightsAnswerInput): Promise<void> {
     const current = await this.get(actor, id);
     if (current.answeredOn) throw new ConflictError('Cette demande a déjà reçu sa réponse.');

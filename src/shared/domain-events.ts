@@ -42,6 +42,8 @@ export interface DomainEventMap {
   'request.moved': { requestId: string; from: string; to: string; after: Record<string, unknown> };
   /** A mission changed status (accepted, declined, started, completed, interrupted). */
   'mission.moved': { missionId: string; from: string; to: string };
+  /** a mission proposed to a household (the household space sends its members their link) */
+  'mission.ordered': { missionId: string; householdId: string };
   /** A session was held with the household. */
   'mission.session_recorded': { missionId: string; heldOn: string; minutes: number };
 }

@@ -1,0 +1,48 @@
+import type { Knex } from 'knex';
+import type { AuditService } from '../audit/service';
+import type { Db } from '../db/types';
+import type { BlobStore } from '../files/storage';
+import type { Logger } from '../logger';
+import type { Mailer } from '../notifications/mailer';
+import type { Clock } from '../shared/clock';
+import type { DomainEvents } from '../shared/domain-events';
+import { HouseholdAccessService } from './access';
+import { HouseholdDossierRepository } from './dossier-repository';
+import { HouseholdDossierService, type RightsRegisterPort } from './dossier';
+import { HouseholdAccessRepository } from './repository';
+
+/**
+ * The household's own space: its door (links, codes, sessions, read traces) and its dossier. A
+ * request filed for the household, or a mission proposed to it, sends its members their link.
+ */
+export function createHouseholdSpaceModule(deps: {
+  db: Knex;
+  clock: Clock;
+  mailer: Mailer;
+  audit: AuditService;
+  blobs: BlobStore;
+  logger: Logger;
+  events: DomainEvents;
+  baseUrl: string;
+  secret: string;
+  rightsRegister: RightsRegisterPort;
+}) {
+  const access = new HouseholdAccessService({ ...deps, repository: new HouseholdAccessRepository() });
+  const dossierRepository = new HouseholdDossierRepository();
+  const dossier = new HouseholdDossierService({ ...deps, repository: dossierRepository, access });
+  const householdOf = async (db: Db, table: 'aid_requests' | 'missions', id: string): Promise<string | null> =>
+    ((await db(table).where({ id }).first('household_id')) as { household_id: string } | undefined)?.household_id ?? null;
+  // the links leave with the business change's transaction (mail outbox); the mail-retry job delivers what is still pending
+  deps.events.on('request.moved', async (trx, event) => {
+    if (event.to !== 'submitted' || event.from !== 'draft') return;
+    const householdId = await householdOf(trx, 'aid_requests', event.requestId);
+    if (!householdId) return;
+    const mails = await access.issueForHousehold(householdId, 'request', trx);
+    return () => access.deliver(mails);
+  });
+  deps.events.on('mission.ordered', async (trx, event) => {
+    const mails = await access.issueForHousehold(event.householdId, 'mission', trx);
+    return () => access.deliver(mails);
+  });
+  return { householdSpace: { access, dossier, trace: access.trace.bind(access), links: { issueFor: access.issueFor.bind(access) } } };
+}
