@@ -176,7 +176,8 @@ export class HouseholdAccessService {
         const left = CODE_TRIES - code.attempts - 1;
         logger.info('household code refused', { event: 'household.code_refused', linkId: link.id, left, ip: context.ip });
         return {
-          error: left > 0 ? `Ce code n’est pas le bon. Il vous reste ${left} essai${left > 1 ? 's' : ''}.` : 'Ce code n’est pas le bon. Demandez un nouveau code.',
+          error:
+            left > 0 ? `Ce code n’est pas le bon. Il vous reste ${left} essai${left > 1 ? 's' : ''}.` : 'Ce code n’est pas le bon. Demandez un nouveau code.',
         };
       }
       await repository.useCode(trx, code.id, now);
@@ -184,7 +185,13 @@ export class HouseholdAccessService {
       await audit.record(
         trx,
         { userId: null, name: `Ménage — ${person.firstNames} ${person.lastName.slice(0, 1)}.` },
-        { entityType: 'person', entityId: person.personId, organisationId: person.organisationId, action: 'household.session_opened', after: { linkId: link.id } },
+        {
+          entityType: 'person',
+          entityId: person.personId,
+          organisationId: person.organisationId,
+          action: 'household.session_opened',
+          after: { linkId: link.id },
+        },
       );
       const actor: HouseholdActor = {
         personId: person.personId,
@@ -206,7 +213,11 @@ export class HouseholdAccessService {
   }
 
   /** Records a read made from the household space (who, which record, no payload). */
-  async trace(actor: HouseholdActor, trace: { action: string; entityType: string; entityId: string; requestId?: string }, db: Db = this.deps.db): Promise<void> {
+  async trace(
+    actor: HouseholdActor,
+    trace: { action: string; entityType: string; entityId: string; requestId?: string },
+    db: Db = this.deps.db,
+  ): Promise<void> {
     await this.deps.repository.traceRead(db, {
       personId: actor.personId,
       householdId: actor.householdId,
@@ -228,4 +239,3 @@ export class HouseholdAccessService {
     return x.length === y.length && timingSafeEqual(x, y);
   }
 }
-

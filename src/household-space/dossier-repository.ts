@@ -147,7 +147,7 @@ export class HouseholdDossierRepository {
         'm.reference',
         'm.status',
         't.label as typeLabel',
-        db.raw("case when u.id is null then null else u.first_name || ' ' || u.last_name end as \"adviserName\""),
+        db.raw('case when u.id is null then null else u.first_name || \' \' || u.last_name end as "adviserName"'),
         'm.accepted_at as acceptedAt',
         'm.started_at as startedAt',
         'm.ended_at as endedAt',
@@ -155,7 +155,10 @@ export class HouseholdDossierRepository {
   }
 
   async objectives(db: Db, missionId: string): Promise<Array<{ text: string; result: string | null }>> {
-    return (await db('mission_objectives').where({ mission_id: missionId }).orderBy('position').select('text', 'result')) as Array<{ text: string; result: string | null }>;
+    return (await db('mission_objectives').where({ mission_id: missionId }).orderBy('position').select('text', 'result')) as Array<{
+      text: string;
+      result: string | null;
+    }>;
   }
 
   async appointments(db: Db, missionId: string): Promise<HouseholdAppointmentRow[]> {

@@ -56,7 +56,10 @@ export class HouseholdDossierService {
       request: { ...request, now: requestNow(request.status) },
       decisions,
       payments: payments.map((p) => ({ ...p, words: paymentWords(p.status) })),
-      paidCents: payments.filter((p) => p.status === 'settled' || p.status === 'sent').reduce((sum, p) => sum + BigInt(p.amountCents), 0n).toString(),
+      paidCents: payments
+        .filter((p) => p.status === 'settled' || p.status === 'sent')
+        .reduce((sum, p) => sum + BigInt(p.amountCents), 0n)
+        .toString(),
     };
   }
 

@@ -65,7 +65,10 @@ export class HouseholdAccessRepository {
     return (await REACHABLE(db).whereRaw('lower(p.email) = ?', [email.toLowerCase()]).limit(5)) as Reachable[];
   }
 
-  async insertLink(db: Db, link: { personId: string; householdId: string; tokenHash: string; reason: LinkReason; now: Date; expiresAt: Date }): Promise<string> {
+  async insertLink(
+    db: Db,
+    link: { personId: string; householdId: string; tokenHash: string; reason: LinkReason; now: Date; expiresAt: Date },
+  ): Promise<string> {
     const [row] = await db('household_links')
       .insert({
         person_id: link.personId,
@@ -117,15 +120,7 @@ export class HouseholdAccessRepository {
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .forUpdate()
-      .first(
-        'id',
-        'code_hash as codeHash',
-        'sent_to as sentTo',
-        'created_at as createdAt',
-        'expires_at as expiresAt',
-        'attempts',
-        'used_at as usedAt',
-      );
+      .first('id', 'code_hash as codeHash', 'sent_to as sentTo', 'created_at as createdAt', 'expires_at as expiresAt', 'attempts', 'used_at as usedAt');
     return (row as CodeRow | undefined) ?? null;
   }
 
@@ -143,7 +138,9 @@ export class HouseholdAccessRepository {
   }
 
   async useCode(db: Db, codeId: string, now: Date): Promise<void> {
-    await db('household_codes').where({ id: codeId }).update({ used_at: now, attempts: db.raw('attempts + 1') });
+    await db('household_codes')
+      .where({ id: codeId })
+      .update({ used_at: now, attempts: db.raw('attempts + 1') });
   }
 
   async traceRead(

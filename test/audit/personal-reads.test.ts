@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { startTestApp, type TestContext } from '../support/app';
 import { loginAs, type Agent } from '../support/http';
+import { householdAgent } from '../support/household';
 import { buildRouteWorld, concreteUrl, type Persona, personaEmails, registeredRoutes, type RouteWorld } from '../support/route-world';
 
 /**
@@ -60,6 +61,17 @@ const PERSONAL_READS: Record<string, PersonalRead> = {
   '/admin/droits/:id/donnees.json': { persona: 'admin', action: 'person.export' },
   // a file exchanged with Action Logement, downloaded: an ORIENTATIONS file names the people oriented (every part and flow traced alike)
   '/echanges/fichiers/:id/:part': { persona: 'operator', action: 'funder_file.download' },
+};
+
+/**
+ * The household space's pages that show its own dossier: traced in household_access_events (the
+ * person's reads, not a staff member's), as the household persona `menage` (household A's holder).
+ */
+const HOUSEHOLD_READS: Record<string, { action: string }> = {
+  '/mon-espace': { action: 'household.home' },
+  '/mon-espace/demandes/:requestId': { action: 'household.request' },
+  '/mon-espace/demandes/:requestId/courrier/:letterId': { action: 'household.decision_letter' },
+  '/mon-espace/accompagnements/:missionId': { action: 'household.mission' },
 };
 
 /** The other GET routes, by reason they show no one's personal data record by record. */
@@ -163,6 +175,11 @@ const NOT_PERSONAL: Record<string, readonly string[]> = {
   'exchanges with Action Logement: files, counts, control totals and record ids, codes and messages (SUIVI, FACTURATION hold ASD case numbers and references, never a name; an orientation’s person is read on its own page)':
     ['/echanges', '/echanges/fichiers/:id'],
   'the household’s own appointment link (no account: the link is the household’s)': ['/rdv/:token'],
+  'the household space’s door and forms (the link page shows a first name and a masked address to the link’s holder)': [
+    '/mon-espace/acces',
+    '/mon-espace/lien/:token',
+    '/mon-espace/mes-droits',
+  ],
   'statistics: figures from the aggregates, never a name (« < 5 » under five households), their charts and downloads; the extraction’s form (the pseudonymised file is a POST, audited)':
     ['/statistiques', '/statistiques/graphiques/:chart', '/statistiques/chiffres/:format', '/statistiques/extraction'],
   'the weekly self-audit: staff accounts (name, e-mail, role, last login — like the user pages), configuration, backups, dependencies, never a household or a dossier':
@@ -181,11 +198,13 @@ const NOT_PERSONAL: Record<string, readonly string[]> = {
 let ctx: TestContext;
 let routeWorld: RouteWorld;
 const agents = new Map<Persona, Agent>();
+let household: Agent;
 beforeAll(async () => {
   ctx = await startTestApp();
   routeWorld = await buildRouteWorld(ctx.knex);
   agents.set('anonymous', request.agent(ctx.app));
   for (const [persona, email] of Object.entries(personaEmails(routeWorld.world))) agents.set(persona as Persona, await loginAs(ctx.app, email));
+  household = await householdAgent(ctx, routeWorld.household.personA as string);
 });
 afterAll(() => ctx.close());
 
@@ -196,7 +215,7 @@ const tracesOf = async (userId: string, action: string): Promise<number> => {
 
 describe('personal data read, traced', () => {
   it('classifies every GET route of the app', () => {
-    const classified = new Set([...Object.keys(PERSONAL_READS), ...Object.values(NOT_PERSONAL).flat()]);
+    const classified = new Set([...Object.keys(PERSONAL_READS), ...Object.keys(HOUSEHOLD_READS), ...Object.values(NOT_PERSONAL).flat()]);
     const routes = registeredRoutes(ctx.app)
       .filter((r) => r.startsWith('GET '))
       .map((r) => r.slice(4));
@@ -215,5 +234,15 @@ describe('personal data read, traced', () => {
     const res = await (agents.get(persona) as Agent).get(concreteUrl(routeWorld, path));
     expect({ path, status: res.status }).toEqual({ path, status });
     expect({ path, traces: (await tracesOf(userId, action)) - before }).toEqual({ path, traces });
+  });
+
+  it.each(Object.entries(HOUSEHOLD_READS))('GET %s leaves the household’s read trace', async (path, { action }) => {
+    const personId = routeWorld.household.personA as string;
+    const count = async () =>
+      Number((await ctx.knex('household_access_events').where({ person_id: personId, action }).count<{ n: string }[]>({ n: '*' }).first())?.n ?? 0);
+    const before = await count();
+    const res = await household.get(concreteUrl(routeWorld, path));
+    expect({ path, status: res.status }).toEqual({ path, status: 200 });
+    expect({ path, traces: (await count()) - before }).toEqual({ path, traces: 1 });
   });
 });

@@ -15,7 +15,10 @@ let aidTypeId: string;
 beforeAll(async () => {
   ctx = await startTestApp();
   world = await buildWorld(ctx.knex);
-  const [aid] = await ctx.knex('aid_types').insert({ code: 'LOY', label: 'Aide au loyer', payees: ['landlord'] }).returning('id');
+  const [aid] = await ctx
+    .knex('aid_types')
+    .insert({ code: 'LOY', label: 'Aide au loyer', payees: ['landlord'] })
+    .returning('id');
   aidTypeId = (aid as { id: string }).id;
 });
 afterAll(() => ctx.close());

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { startTestApp, type TestContext } from '../support/app';
 import { loginAs, postFormKeepingToken, type Agent } from '../support/http';
 import type { World } from '../factories/world';
+import { householdAgent } from '../support/household';
 import { buildRouteWorld, concreteUrl, personaEmails, registeredRoutes, type Persona, type RouteWorld } from '../support/route-world';
 
 /**
@@ -9,6 +10,17 @@ import { buildRouteWorld, concreteUrl, personaEmails, registeredRoutes, type Per
  * The table below must list each route: a new route without an entry fails this test.
  */
 const ASSOCIATION: Persona[] = ['admin', 'operator', 'social_adviser', 'accountant', 'auditor'];
+/** The household space's personas: household A's holder and another household's. */
+const HOUSEHOLDS: Persona[] = ['menage', 'menageB'];
+/** Where a persona's CSRF token comes from: a page of the space for the space's forms (its own cookie), else the extranet's. */
+const tokenPage = (persona: Persona, householdRoute: boolean): string =>
+  householdRoute
+    ? HOUSEHOLDS.includes(persona)
+      ? '/mon-espace'
+      : '/mon-espace/acces'
+    : persona === 'anonymous' || HOUSEHOLDS.includes(persona)
+      ? '/connexion'
+      : '/mon-compte';
 const LOGGED_IN: Persona[] = [...ASSOCIATION, 'adminA', 'instructorA', 'adminB'];
 /** Who may work on a household of landlord A. */
 const HOUSEHOLD_A: Persona[] = ['admin', 'operator', 'adminA', 'instructorA'];
@@ -43,8 +55,14 @@ const ASSISTANCE_A: Expectation = {
 };
 
 interface Expectation {
-  /** who gets the page; everyone else logged in gets 403, anonymous goes to the login page */
-  allowed: Persona[] | 'public';
+  /**
+   * who gets the page; everyone else logged in gets 403, anonymous goes to the login page.
+   * 'household': a page of the household space — only a household session gets in (both households,
+   * but those in otherHousehold get 404); everyone else, logged into the extranet or not, is sent to its access page.
+   */
+  allowed: Persona[] | 'public' | 'household';
+  /** households whose session reaches the space but not this record (another household's): 404 */
+  otherHousehold?: Persona[];
   /** personas allowed by role but outside the record's organisation: 404 */
   otherOrganisation?: Persona[];
 }
@@ -326,6 +344,19 @@ const ROUTES: Record<string, Expectation> = {
   'GET /rdv/:token': { allowed: 'public' },
   'POST /rdv/:token/confirmer': { allowed: 'public' },
   'POST /rdv/:token/annuler': { allowed: 'public' },
+  // the household space (test/household-space/): its door is public, its pages need a household session
+  'GET /mon-espace/acces': { allowed: 'public' },
+  'POST /mon-espace/acces': { allowed: 'public' },
+  'GET /mon-espace/lien/:token': { allowed: 'public' },
+  'POST /mon-espace/lien/:token/code': { allowed: 'public' },
+  'POST /mon-espace/lien/:token/verifier': { allowed: 'public' },
+  'POST /mon-espace/deconnexion': { allowed: 'public' },
+  'GET /mon-espace': { allowed: 'household' },
+  'GET /mon-espace/demandes/:requestId': { allowed: 'household', otherHousehold: ['menageB'] },
+  'GET /mon-espace/demandes/:requestId/courrier/:letterId': { allowed: 'household', otherHousehold: ['menageB'] },
+  'GET /mon-espace/accompagnements/:missionId': { allowed: 'household', otherHousehold: ['menageB'] },
+  'GET /mon-espace/mes-droits': { allowed: 'household' },
+  'POST /mon-espace/mes-droits': { allowed: 'household' },
 };
 
 let ctx: TestContext;
@@ -341,6 +372,8 @@ beforeAll(async () => {
   agents.set('anonymous', request.agent(ctx.app));
   const emails = personaEmails(world);
   for (const [persona, email] of Object.entries(emails)) agents.set(persona as Persona, await loginAs(ctx.app, email));
+  agents.set('menage', await householdAgent(ctx, routeWorld.household.personA as string));
+  agents.set('menageB', await householdAgent(ctx, routeWorld.household.personB as string));
 });
 afterAll(() => ctx.close());
 
@@ -356,8 +389,9 @@ describe('route × role matrix', () => {
   it.each(protectedRoutes)('%s answers each persona as declared', async (route, expectation) => {
     const [method, path] = route.split(' ') as ['GET' | 'POST', string];
     const url = concrete(path);
-    const allowed = expectation.allowed as Persona[];
-    for (const persona of ['anonymous', ...LOGGED_IN] as Persona[]) {
+    const householdRoute = expectation.allowed === 'household';
+    const allowed = householdRoute ? HOUSEHOLDS.filter((p) => !expectation.otherHousehold?.includes(p)) : (expectation.allowed as Persona[]);
+    for (const persona of ['anonymous', ...LOGGED_IN, ...HOUSEHOLDS] as Persona[]) {
       const agent = agents.get(persona) as Agent;
       let status: number;
       let location: string | undefined;
@@ -368,16 +402,20 @@ describe('route × role matrix', () => {
       } else {
         // an empty body: allowed personas get a validation answer (400) or a redirect, never a 500
         // (the persona's token is read once and kept; a refusal of the token itself is never the answer: see postFormKeepingToken)
-        const res = await postFormKeepingToken(agent, url, {}, persona === 'anonymous' ? '/connexion' : '/mon-compte');
+        const res = await postFormKeepingToken(agent, url, {}, tokenPage(persona, householdRoute));
         status = res.status;
         location = res.headers.location;
       }
       const label = `${route} as ${persona}`;
-      if (persona === 'anonymous') {
+      if (householdRoute && !allowed.includes(persona) && !expectation.otherHousehold?.includes(persona)) {
+        // no household session (the extranet's own never reaches the space): the access page
+        expect({ label, status, location }).toEqual({ label, status: 302, location: '/mon-espace/acces' });
+      } else if (persona === 'anonymous' || (!householdRoute && HOUSEHOLDS.includes(persona))) {
+        // a household's session never reaches the extranet: as anonymous
         expect({ label, status, location }).toEqual({ label, status: 302, location: '/connexion' });
       } else if (allowed.includes(persona)) {
         expect({ label, ok: [200, 302, 400].includes(status) }).toEqual({ label, ok: true });
-      } else if (expectation.otherOrganisation?.includes(persona)) {
+      } else if (expectation.otherOrganisation?.includes(persona) || expectation.otherHousehold?.includes(persona)) {
         expect({ label, status }).toEqual({ label, status: 404 });
       } else {
         expect({ label, status }).toEqual({ label, status: 403 });

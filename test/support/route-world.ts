@@ -12,10 +12,23 @@ import { insertDraftRequest, insertRequest } from '../factories/request';
  * mail. Numbers (ledger entry 2026-900001, mission M2026-90001) stay clear of the application's own
  * counters, so a real post that creates one does not collide with them.
  */
-export type Persona = 'anonymous' | 'admin' | 'operator' | 'social_adviser' | 'accountant' | 'auditor' | 'adminA' | 'instructorA' | 'adminB';
+export type Persona =
+  | 'anonymous'
+  | 'admin'
+  | 'operator'
+  | 'social_adviser'
+  | 'accountant'
+  | 'auditor'
+  | 'adminA'
+  | 'instructorA'
+  | 'adminB'
+  // the household space's sessions (no account): household A's holder, and another household's
+  | 'menage'
+  | 'menageB';
+export type HouseholdPersona = 'menage' | 'menageB';
 
 /** The e-mail each logged-in persona signs in with. */
-export const personaEmails = (world: World): Record<Exclude<Persona, 'anonymous'>, string> => ({
+export const personaEmails = (world: World): Record<Exclude<Persona, 'anonymous' | HouseholdPersona>, string> => ({
   admin: world.users.admin.email,
   operator: world.users.operator.email,
   social_adviser: world.users.social_adviser.email,
@@ -65,6 +78,8 @@ export interface RouteWorld {
   /** Payments: a bank account with its RIB, a supplier, a debtor account, an approved batch and its paid payment, job runs, ledger, mission, a file sent to the funder and a record it refused… */
   pay: Record<string, string>;
   params: Record<string, string>;
+  /** The household space: its personas' persons (with an e-mail) and the ids its routes' parameters take (`:requestId` → household[requestId]). */
+  household: Record<string, string>;
   /** A blob any record may point to. */
   blobId: string;
 }
@@ -363,6 +378,29 @@ export async function buildRouteWorld(knex: Knex): Promise<RouteWorld> {
     })
     .returning('id');
   pay.mission = (mission as { id: string }).id;
+  // the household space: household A's holder (persona menage) and another household's (menageB) have an e-mail
+  const household: Record<string, string> = {};
+  await knex('persons').where({ id: householdA.holderId }).update({ email: 'menage.a@exemple.fr' });
+  household.personA = householdA.holderId;
+  household.personB = (
+    await insertHousehold(knex, world.landlordB.id, { members: [{ personId: await insertPerson(knex, { email: 'menage.b@exemple.fr' }) }] })
+  ).holderId;
+  household.requestId = submittedId;
+  household.missionId = pay.mission;
+  const [letter] = await knex('decisions')
+    .insert({
+      request_id: submittedId,
+      kind: 'refuse',
+      status: 'applied',
+      reason_code: 'other',
+      needs_validation: false,
+      proposed_by: world.users.operator.id,
+      proposed_by_label: 'Op',
+      proposed_at: new Date(),
+      letter_blob_id: (blob as { id: string }).id,
+    })
+    .returning('id');
+  household.letterId = (letter as { id: string }).id;
   const [rightsRequest] = await knex('rights_requests')
     .insert({
       person_id: householdA.holderId,
@@ -551,6 +589,7 @@ export async function buildRouteWorld(knex: Knex): Promise<RouteWorld> {
     filterId,
     pay,
     params,
+    household,
     blobId: (blob as { id: string }).id,
   };
 }
@@ -558,6 +597,13 @@ export async function buildRouteWorld(knex: Knex): Promise<RouteWorld> {
 /** A concrete URL for a pattern: records of landlord A (or the association's admin pages). */
 export function concreteUrl(w: RouteWorld, path: string): string {
   const { world, pay, params, householdA } = w;
+  // the household space: each parameter's id for household A (its persona), named after the parameter
+  if (path.startsWith('/mon-espace/'))
+    return path.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
+      const id = w.household[name];
+      if (!id) throw new Error(`route world: no household id for :${name} (${path})`);
+      return id;
+    });
   if (path.startsWith('/admin/courriels/:id')) return path.replace(':id', params.mail as string).replace(':attachmentId', params.mailAttachment as string);
   if (path.startsWith('/accompagnement/:id')) return path.replace(':id', pay.mission as string).replace(':appointmentId', pay.appointment as string);
   if (path.startsWith('/admin/types-accompagnement/:id')) return path.replace(':id', pay.missionType as string);
