@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { loadDemo } from '../seeds/load-demo';
+import { demoHouseholdLink } from '../seeds/demo-household';
 import { demoState, partialDemoMessage } from '../seeds/demo-state';
 import { createApp } from './app';
 import { openConfiguredDatabase } from './bootstrap';
@@ -32,6 +33,12 @@ async function main(): Promise<void> {
         logins.map((l) => `  ${l.email.padEnd(30)} ${ROLE_LABELS[l.role].padEnd(36)} ${l.organisation}`).join('\n') +
         '\n\n',
     );
+    const householdLink = await demoHouseholdLink(db.knex);
+    if (householdLink)
+      process.stdout.write(
+        `Espace d’un ménage (Éloïse Lefèvre-Dupont, sans compte) : ${householdLink}\n` +
+          '  le code à 6 chiffres demandé arrive dans Courriels (connecté comme admin@asso.demo) : la démonstration n’envoie aucun courriel.\n\n',
+      );
   } else if (empty) {
     process.stdout.write('\nBase vide : créez le premier administrateur avec  npm run cli -- create-admin --email … --name "…"\n\n');
   }

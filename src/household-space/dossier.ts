@@ -7,7 +7,7 @@ import { NotFoundError } from '../shared/errors';
 import { type HouseholdActor, householdAuditActor } from './actor';
 import type { HouseholdAccessService } from './access';
 import type { HouseholdDossierRepository } from './dossier-repository';
-import { missionNow, paymentWords, requestNow } from './plain-words';
+import { decisionWords, missionNow, paymentWords, requestNow } from './plain-words';
 
 /** A right the person can exercise from their space (GDPR art. 15 to 21). */
 export type HouseholdRight = 'access' | 'portability' | 'rectification' | 'erasure' | 'restriction' | 'objection';
@@ -54,7 +54,7 @@ export class HouseholdDossierService {
     await access.trace(actor, { action: 'household.request', entityType: 'aid_request', entityId: request.id });
     return {
       request: { ...request, now: requestNow(request.status) },
-      decisions,
+      decisions: decisions.map((d) => ({ ...d, words: decisionWords(d.kind) })),
       payments: payments.map((p) => ({ ...p, words: paymentWords(p.status) })),
       paidCents: payments
         .filter((p) => p.status === 'settled' || p.status === 'sent')

@@ -43,3 +43,11 @@ const PAYMENT: Record<string, string> = {
 export const requestNow = (status: string): PlainStatus => REQUEST[status] ?? { label: status, next: '', tone: 'secondary' };
 export const missionNow = (status: string): PlainStatus => MISSION[status] ?? { label: status, next: '', tone: 'secondary' };
 export const paymentWords = (status: string): string => PAYMENT[status] ?? status;
+
+const DECISION: Record<string, string> = {
+  grant: 'Aide accordée',
+  refuse: 'Aide refusée',
+  adjourn: 'Décision reportée',
+};
+
+export const decisionWords = (kind: string): string => DECISION[kind] ?? kind;
