@@ -2,14 +2,19 @@ import type { Db } from '../db/types';
 
 /** The traces' housekeeping and watch: batch purge past a cutoff, heavy readers of a period, the alerts raised. */
 export class AccessWatchRepository {
-  /** Deletes up to `limit` traces older than the cutoff, declaring it to the database's row check (migration 050). */
+  /** Deletes up to `limit` traces older than the cutoff (the extranet's, and the household space's), declaring it to the database's row check (migrations 050, 077). */
   async purgeBatch(trx: Db, cutoff: Date, limit: number): Promise<number> {
     await trx.raw("select set_config('entraide.access_purge_before', ?, true)", [cutoff.toISOString()]);
     const rows = await trx('access_events')
       .whereIn('id', trx('access_events').where('occurred_at', '<', cutoff).orderBy('occurred_at').limit(limit).select('id'))
       .delete()
       .returning<Array<{ id: string }>>('id');
-    return rows.length;
+    // the household space's own read traces (migration 077), kept as long
+    const household = await trx('household_access_events')
+      .whereIn('id', trx('household_access_events').where('occurred_at', '<', cutoff).orderBy('occurred_at').limit(limit).select('id'))
+      .delete()
+      .returning<Array<{ id: string }>>('id');
+    return rows.length + household.length;
   }
 
   /** The users who read more than `threshold` distinct records in [start, end), with their name and organisation. */
