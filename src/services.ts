@@ -85,6 +85,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     baseUrl: config.baseUrl,
     secret: config.session.secret,
     rightsRegister: (trx, r) => rightsModule.rights.recordFromPerson(trx, r),
+    cipher,
   });
   const { organisations, organisationRepository } = createOrganisationsModule({ ...base, audit });
   const { auth, secondFactor, tokens } = createAuthModule({ ...base, accounts, audit, mailer, logger, config });

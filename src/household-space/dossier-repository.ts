@@ -1,4 +1,5 @@
 import type { Db } from '../db/types';
+import type { FieldCipher } from '../shared/field-cipher';
 
 export interface HouseholdRequestRow {
   id: string;
@@ -60,7 +61,27 @@ export interface HouseholdAppointmentRow {
  * and date, never the bank details), missions, objectives and appointments (never the adviser's
  * notes or session summaries).
  */
+export interface HouseholdSharedSession {
+  heldOn: string;
+  durationMinutes: number;
+  kind: string;
+  summary: string;
+  nextSteps: string | null;
+}
+
 export class HouseholdDossierRepository {
+  constructor(private readonly cipher: FieldCipher) {}
+
+  /** The sessions whose summary the adviser shared with the household (never the private notes). */
+  async sharedSessions(db: Db, missionId: string): Promise<HouseholdSharedSession[]> {
+    const rows = (await db('mission_sessions')
+      .where({ mission_id: missionId, shared_with_household: true })
+      .orderBy('held_on', 'desc')
+      .limit(100)
+      .select('held_on as heldOn', 'duration_minutes as durationMinutes', 'kind', 'summary', 'next_steps as nextSteps')) as HouseholdSharedSession[];
+    return rows.map((r) => ({ ...r, summary: this.cipher.decrypt(r.summary, 'mission_sessions.summary') }));
+  }
+
   async requests(db: Db, householdId: string): Promise<HouseholdRequestRow[]> {
     return (await db('aid_requests as r')
       .join('aid_types as t', 't.id', 'r.aid_type_id')

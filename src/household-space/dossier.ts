@@ -78,12 +78,17 @@ export class HouseholdDossierService {
     const { db, repository, access } = this.deps;
     const mission = isUuid(missionId) ? await repository.mission(db, actor.householdId, missionId) : null;
     if (!mission) throw new NotFoundError('Cet accompagnement n’existe pas dans votre espace.');
-    const [objectives, appointments] = await Promise.all([repository.objectives(db, mission.id), repository.appointments(db, mission.id)]);
+    const [objectives, appointments, sessions] = await Promise.all([
+      repository.objectives(db, mission.id),
+      repository.appointments(db, mission.id),
+      repository.sharedSessions(db, mission.id),
+    ]);
     await access.trace(actor, { action: 'household.mission', entityType: 'mission', entityId: mission.id });
     const now = this.deps.clock.now().getTime();
     return {
       mission: { ...mission, now: missionNow(mission.status) },
       objectives,
+      sessions,
       upcoming: appointments.filter((a) => a.startsAt.getTime() >= now && ['scheduled', 'confirmed'].includes(a.status)).reverse(),
       past: appointments.filter((a) => a.startsAt.getTime() < now || !['scheduled', 'confirmed'].includes(a.status)),
     };

@@ -6,6 +6,7 @@ import type { Logger } from '../logger';
 import type { Mailer } from '../notifications/mailer';
 import type { Clock } from '../shared/clock';
 import type { DomainEvents } from '../shared/domain-events';
+import type { FieldCipher } from '../shared/field-cipher';
 import { HouseholdAccessService } from './access';
 import { HouseholdDossierRepository } from './dossier-repository';
 import { HouseholdDossierService, type RightsRegisterPort } from './dossier';
@@ -26,9 +27,10 @@ export function createHouseholdSpaceModule(deps: {
   baseUrl: string;
   secret: string;
   rightsRegister: RightsRegisterPort;
+  cipher: FieldCipher;
 }) {
   const access = new HouseholdAccessService({ ...deps, repository: new HouseholdAccessRepository() });
-  const dossierRepository = new HouseholdDossierRepository();
+  const dossierRepository = new HouseholdDossierRepository(deps.cipher);
   const dossier = new HouseholdDossierService({ ...deps, repository: dossierRepository, access });
   const householdOf = async (db: Db, table: 'aid_requests' | 'missions', id: string): Promise<string | null> =>
     ((await db(table).where({ id }).first('household_id')) as { household_id: string } | undefined)?.household_id ?? null;

@@ -73,6 +73,8 @@ export interface MissionSession {
   summary: string;
   privateNotes: string | null;
   nextSteps: string | null;
+  /** the household reads the summary in its own space */
+  sharedWithHousehold: boolean;
   recordedByLabel: string;
 }
 
@@ -145,6 +147,7 @@ interface SessionRow {
   summary: string;
   private_notes: string | null;
   next_steps: string | null;
+  shared_with_household: boolean;
   recorded_by: string;
   recorded_by_label: string;
   created_at: Date;
@@ -218,6 +221,7 @@ const toSession = (r: SessionRow): MissionSession => ({
   summary: r.summary,
   privateNotes: r.private_notes ?? null,
   nextSteps: r.next_steps ?? null,
+  sharedWithHousehold: Boolean(r.shared_with_household),
   recordedByLabel: r.recorded_by_label,
 });
 
@@ -477,6 +481,7 @@ export class MissionRepository {
         summary: this.cipher.encrypt(s.summary, 'mission_sessions.summary'),
         private_notes: this.cipher.encryptNullable(s.privateNotes, 'mission_sessions.private_notes'),
         next_steps: s.nextSteps,
+        shared_with_household: s.sharedWithHousehold,
         recorded_by: by.id,
         recorded_by_label: by.label,
         created_at: now,

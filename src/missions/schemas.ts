@@ -95,6 +95,8 @@ export const sessionSchema = (today: string) =>
     summary: requiredText('Résumez l’entretien (ce résumé figure dans le dossier de la mission)', 4000),
     privateNotes: optionalText(4000),
     nextSteps: optionalText(2000),
+    // the household reads this summary in its own space (never the private notes)
+    shareWithHousehold: checkbox(),
   });
 
 /** The end of a mission: a result for each objective (fields result1…resultN), the outcome, recommendations. */

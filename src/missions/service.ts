@@ -290,6 +290,7 @@ export class MissionService {
       summary: string;
       privateNotes?: string | undefined;
       nextSteps?: string | undefined;
+      shareWithHousehold?: boolean;
     },
   ): Promise<void> {
     scopeFor(actor, 'missions:work');
@@ -310,6 +311,7 @@ export class MissionService {
           summary: s.summary,
           privateNotes: s.privateNotes ?? null,
           nextSteps: s.nextSteps ?? null,
+          sharedWithHousehold: s.shareWithHousehold ?? false,
         },
         { id: actor.userId, label: actor.name },
         now,

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { startTestApp, type TestContext } from '../support/app';
 import { loginAs, type Agent } from '../support/http';
 import { householdAgent } from '../support/household';
-import { buildRouteWorld, concreteUrl, type Persona, personaEmails, registeredRoutes, type RouteWorld } from '../support/route-world';
+import { buildRouteWorld, concreteUrl, type HouseholdPersona, type Persona, personaEmails, registeredRoutes, type RouteWorld } from '../support/route-world';
 
 /**
  * CNIL / ASVS 8.3.5: every page or file that shows personal data leaves a read trace, written by
@@ -10,7 +10,7 @@ import { buildRouteWorld, concreteUrl, type Persona, personaEmails, registeredRo
  * the app is classified here: a new route must say whether it shows personal data.
  */
 interface PersonalRead {
-  persona: Exclude<Persona, 'anonymous'>;
+  persona: Exclude<Persona, 'anonymous' | HouseholdPersona>;
   action: string;
   /** traces one page leaves (default 1) */
   traces?: number;
@@ -69,6 +69,8 @@ const PERSONAL_READS: Record<string, PersonalRead> = {
  */
 const HOUSEHOLD_READS: Record<string, { action: string }> = {
   '/mon-espace': { action: 'household.home' },
+  '/mon-espace/documents': { action: 'household.documents.list' },
+  '/mon-espace/documents/fichiers/:householdFileId': { action: 'household.document.download' },
   '/mon-espace/demandes/:requestId': { action: 'household.request' },
   '/mon-espace/demandes/:requestId/courrier/:letterId': { action: 'household.decision_letter' },
   '/mon-espace/accompagnements/:missionId': { action: 'household.mission' },

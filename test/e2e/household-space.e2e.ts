@@ -35,7 +35,7 @@ async function phone(): Promise<Page> {
 
 /** The page fits the screen's width (no horizontal scroll) and has no axe violation. */
 async function checkPage(page: Page, label: string): Promise<void> {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
   expect({ label, overflow: overflow <= 0 }).toEqual({ label, overflow: true });
   await expectAccessible(page, label);
   await page.screenshot({ path: `${SHOTS}/${label.replace(/\W+/g, '-')}.png`, fullPage: true });

@@ -3,7 +3,7 @@ import { startTestApp, type TestContext } from '../support/app';
 import { buildWorld, type World } from '../factories/world';
 import { insertHousehold, insertPerson } from '../factories/household';
 import { insertRequest } from '../factories/request';
-import { missionSetup } from '../factories/mission';
+import { acceptedMission, missionSetup } from '../factories/mission';
 import { actorOf } from '../factories/payment';
 import { loginAs, postForm, $ } from '../support/http';
 import { householdAgent, mailedHouseholdCode, mailedLinkPath } from '../support/household';
@@ -168,11 +168,34 @@ describe('the door of the household space', () => {
     expect(row).toEqual({ kind: 'access', channel: 'household_space', created_by: null, due_on: '2026-12-23' });
   });
 
+  it('shows a mission’s objectives and the summaries the adviser shared, never an unshared summary nor the private notes', async () => {
+    const setup = await missionSetup(ctx.services, ctx.knex, world);
+    const missionId = await acceptedMission(ctx.services, ctx.knex, world, setup);
+    const adviser = await actorOf(ctx.knex, world.users.social_adviser.id);
+    const session = { heldOn: '2026-11-20', durationMinutes: 60, kind: 'home_visit', participants: 'Léa Durand' };
+    await ctx.services.missions.recordSession(adviser, missionId, {
+      ...session,
+      summary: 'Budget établi ensemble',
+      privateNotes: 'Note confidentielle',
+      shareWithHousehold: true,
+    });
+    await ctx.services.missions.recordSession(adviser, missionId, { ...session, summary: 'Résumé gardé pour l’association' });
+    const holder = (await ctx.knex('household_members').where({ household_id: setup.householdA }).first('person_id')) as { person_id: string };
+    const agent = await householdAgent(ctx, holder.person_id);
+    const page = await agent.get(`/mon-espace/accompagnements/${missionId}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Établir un budget mensuel');
+    expect(page.text).toContain('Budget établi ensemble');
+    expect(page.text).not.toContain('Note confidentielle');
+    expect(page.text).not.toContain('Résumé gardé pour l’association');
+  });
+
   it('sends the household its link when a mission is proposed to it', async () => {
     const mine = await family();
-    const setup = await missionSetup(ctx.services, ctx.knex, world);
+    // the mission types made by the test above
+    const type = (await ctx.knex('mission_types').where({ code: 'BUDGET' }).first('id')) as { id: string };
     const operator = await actorOf(ctx.knex, world.users.operator.id);
-    await ctx.services.missions.order(operator, { householdId: mine.householdId, missionTypeId: setup.types.budget, reason: 'Budget' });
+    await ctx.services.missions.order(operator, { householdId: mine.householdId, missionTypeId: type.id, reason: 'Budget' });
     const mail = await ctx.knex('mail_outbox').where({ to_address: mine.email, kind: 'household.link' }).first('text_body');
     expect(mail?.text_body).toContain('Un accompagnement vous est proposé');
   });
