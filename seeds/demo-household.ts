@@ -10,10 +10,10 @@ export const DEMO_HOUSEHOLD_EMAIL = 'eloise.lefevre@exemple.fr';
  * demo never sends mail.
  */
 export async function demoHouseholdLink(knex: Knex): Promise<string | null> {
-  const mail = (await knex('mail_outbox')
+  const mail = await knex('mail_outbox')
     .where({ to_address: DEMO_HOUSEHOLD_EMAIL, kind: 'household.link' })
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
-    .first('text_body')) as { text_body: string } | undefined;
+    .first<{ text_body: string } | undefined>('text_body');
   return /(https?:\/\/\S+\/mon-espace\/lien\/[\w-]+)/.exec(mail?.text_body ?? '')?.[1] ?? null;
 }

@@ -74,22 +74,22 @@ export class HouseholdDossierRepository {
 
   /** The sessions whose summary the adviser shared with the household (never the private notes). */
   async sharedSessions(db: Db, missionId: string): Promise<HouseholdSharedSession[]> {
-    const rows = (await db('mission_sessions')
+    const rows = await db('mission_sessions')
       .where({ mission_id: missionId, shared_with_household: true })
       .orderBy('held_on', 'desc')
       .limit(100)
-      .select('held_on as heldOn', 'duration_minutes as durationMinutes', 'kind', 'summary', 'next_steps as nextSteps')) as HouseholdSharedSession[];
+      .select<HouseholdSharedSession[]>('held_on as heldOn', 'duration_minutes as durationMinutes', 'kind', 'summary', 'next_steps as nextSteps');
     return rows.map((r) => ({ ...r, summary: this.cipher.decrypt(r.summary, 'mission_sessions.summary') }));
   }
 
   async requests(db: Db, householdId: string): Promise<HouseholdRequestRow[]> {
-    return (await db('aid_requests as r')
+    return db('aid_requests as r')
       .join('aid_types as t', 't.id', 'r.aid_type_id')
       .where('r.household_id', householdId)
       .whereNot('r.status', 'withdrawn')
       .orderBy('r.created_at', 'desc')
       .limit(100)
-      .select(
+      .select<HouseholdRequestRow[]>(
         'r.id',
         'r.reference',
         'r.status',
@@ -101,7 +101,7 @@ export class HouseholdDossierRepository {
         'r.information_requested_at as informationRequestedAt',
         'r.information_answered_at as informationAnsweredAt',
         'r.created_at as createdAt',
-      )) as HouseholdRequestRow[];
+      );
   }
 
   async request(db: Db, householdId: string, requestId: string): Promise<HouseholdRequestRow | null> {
@@ -142,11 +142,11 @@ export class HouseholdDossierRepository {
   }
 
   async payments(db: Db, requestId: string): Promise<HouseholdPaymentRow[]> {
-    return (await db('payments')
+    return db('payments')
       .where({ request_id: requestId })
       .whereNot('status', 'cancelled')
       .orderBy('instalment')
-      .select('instalment', 'instalments', 'amount_cents as amountCents', 'due_date as dueDate', 'status', 'payee_name as payeeName')) as HouseholdPaymentRow[];
+      .select<HouseholdPaymentRow[]>('instalment', 'instalments', 'amount_cents as amountCents', 'due_date as dueDate', 'status', 'payee_name as payeeName');
   }
 
   async missions(db: Db, householdId: string): Promise<HouseholdMissionRow[]> {
@@ -176,17 +176,17 @@ export class HouseholdDossierRepository {
   }
 
   async objectives(db: Db, missionId: string): Promise<Array<{ text: string; result: string | null }>> {
-    return (await db('mission_objectives').where({ mission_id: missionId }).orderBy('position').select('text', 'result')) as Array<{
-      text: string;
-      result: string | null;
-    }>;
+    return db('mission_objectives')
+      .where({ mission_id: missionId })
+      .orderBy('position')
+      .select<Array<{ text: string; result: string | null }>>('text', 'result');
   }
 
   async appointments(db: Db, missionId: string): Promise<HouseholdAppointmentRow[]> {
-    return (await db('appointments')
+    return db('appointments')
       .where({ mission_id: missionId })
       .orderBy('starts_at', 'desc')
       .limit(50)
-      .select('id', 'starts_at as startsAt', 'duration_minutes as durationMinutes', 'mode', 'place', 'status')) as HouseholdAppointmentRow[];
+      .select<HouseholdAppointmentRow[]>('id', 'starts_at as startsAt', 'duration_minutes as durationMinutes', 'mode', 'place', 'status');
   }
 }

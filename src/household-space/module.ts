@@ -33,7 +33,7 @@ export function createHouseholdSpaceModule(deps: {
   const dossierRepository = new HouseholdDossierRepository(deps.cipher);
   const dossier = new HouseholdDossierService({ ...deps, repository: dossierRepository, access });
   const householdOf = async (db: Db, table: 'aid_requests' | 'missions', id: string): Promise<string | null> =>
-    ((await db(table).where({ id }).first('household_id')) as { household_id: string } | undefined)?.household_id ?? null;
+    (await db(table).where({ id }).first<{ household_id: string } | undefined>('household_id'))?.household_id ?? null;
   // the links leave with the business change's transaction (mail outbox); the mail-retry job delivers what is still pending
   deps.events.on('request.moved', async (trx, event) => {
     if (event.to !== 'submitted' || event.from !== 'draft') return;

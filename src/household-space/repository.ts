@@ -90,8 +90,8 @@ export class HouseholdAccessRepository {
   async linkByHash(db: Db, tokenHash: string): Promise<LinkRow | null> {
     const row = await db('household_links')
       .where({ token_hash: tokenHash })
-      .first('id', 'person_id as personId', 'household_id as householdId', 'expires_at as expiresAt', 'revoked_at as revokedAt');
-    return (row as LinkRow | undefined) ?? null;
+      .first<LinkRow | undefined>('id', 'person_id as personId', 'household_id as householdId', 'expires_at as expiresAt', 'revoked_at as revokedAt');
+    return row ?? null;
   }
 
   async markOpened(db: Db, linkId: string, now: Date): Promise<void> {
@@ -120,8 +120,16 @@ export class HouseholdAccessRepository {
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .forUpdate()
-      .first('id', 'code_hash as codeHash', 'sent_to as sentTo', 'created_at as createdAt', 'expires_at as expiresAt', 'attempts', 'used_at as usedAt');
-    return (row as CodeRow | undefined) ?? null;
+      .first<CodeRow | undefined>(
+        'id',
+        'code_hash as codeHash',
+        'sent_to as sentTo',
+        'created_at as createdAt',
+        'expires_at as expiresAt',
+        'attempts',
+        'used_at as usedAt',
+      );
+    return row ?? null;
   }
 
   async lastCode(db: Db, linkId: string): Promise<Pick<CodeRow, 'sentTo' | 'expiresAt' | 'attempts' | 'usedAt'> | null> {
@@ -129,8 +137,13 @@ export class HouseholdAccessRepository {
       .where({ link_id: linkId })
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
-      .first('sent_to as sentTo', 'expires_at as expiresAt', 'attempts', 'used_at as usedAt');
-    return (row as CodeRow | undefined) ?? null;
+      .first<Pick<CodeRow, 'sentTo' | 'expiresAt' | 'attempts' | 'usedAt'> | undefined>(
+        'sent_to as sentTo',
+        'expires_at as expiresAt',
+        'attempts',
+        'used_at as usedAt',
+      );
+    return row ?? null;
   }
 
   async countAttempt(db: Db, codeId: string): Promise<void> {

@@ -42,12 +42,12 @@ async function checkPage(page: Page, label: string): Promise<void> {
 }
 
 async function mailedCode(): Promise<string> {
-  const mail = (await demo.db
+  const mail = await demo.db
     .knex('mail_outbox')
     .where({ to_address: DEMO_HOUSEHOLD_EMAIL, kind: 'household.access_code' })
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
-    .first('text_body')) as { text_body: string };
+    .first<{ text_body: string }>('text_body');
   return /\n(\d{6})\n/.exec(mail.text_body)?.[1] as string;
 }
 

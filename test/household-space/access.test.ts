@@ -180,7 +180,7 @@ describe('the door of the household space', () => {
       shareWithHousehold: true,
     });
     await ctx.services.missions.recordSession(adviser, missionId, { ...session, summary: 'Résumé gardé pour l’association' });
-    const holder = (await ctx.knex('household_members').where({ household_id: setup.householdA }).first('person_id')) as { person_id: string };
+    const holder = await ctx.knex('household_members').where({ household_id: setup.householdA }).first<{ person_id: string }>('person_id');
     const agent = await householdAgent(ctx, holder.person_id);
     const page = await agent.get(`/mon-espace/accompagnements/${missionId}`);
     expect(page.status).toBe(200);
@@ -193,7 +193,7 @@ describe('the door of the household space', () => {
   it('sends the household its link when a mission is proposed to it', async () => {
     const mine = await family();
     // the mission types made by the test above
-    const type = (await ctx.knex('mission_types').where({ code: 'BUDGET' }).first('id')) as { id: string };
+    const type = await ctx.knex('mission_types').where({ code: 'BUDGET' }).first<{ id: string }>('id');
     const operator = await actorOf(ctx.knex, world.users.operator.id);
     await ctx.services.missions.order(operator, { householdId: mine.householdId, missionTypeId: type.id, reason: 'Budget' });
     const mail = await ctx.knex('mail_outbox').where({ to_address: mine.email, kind: 'household.link' }).first('text_body');

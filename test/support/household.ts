@@ -34,7 +34,7 @@ export async function mailedHouseholdCode(knex: Knex, email: string): Promise<st
  * door, as the person goes through it.
  */
 export async function householdAgent(ctx: { app: Express; knex: Knex; services: Services }, personId: string): Promise<Agent> {
-  const person = (await ctx.knex('persons').where({ id: personId }).first('email')) as { email: string | null } | undefined;
+  const person = await ctx.knex('persons').where({ id: personId }).first<{ email: string | null } | undefined>('email');
   if (!person?.email) throw new Error(`person ${personId} has no e-mail: no household link can reach them`);
   if (!(await ctx.services.householdSpace.access.issueFor(personId, 'staff'))) throw new Error(`person ${personId} is in no household`);
   const agent = request.agent(ctx.app);
