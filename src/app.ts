@@ -43,6 +43,7 @@ import { accountingRoutes } from './accounting/routes';
 import { missionAdminRoutes } from './missions/admin-routes';
 import { appointmentLinkRoutes } from './missions/appointments/link-routes';
 import { householdSpaceRoutes } from './household-space/routes';
+import { householdStaffRoutes } from './household-space/staff-routes';
 import { missionRoutes } from './missions/routes';
 import { organisationRoutes } from './organisations/routes';
 import { PROJECT_ROOT } from './paths';
@@ -113,6 +114,7 @@ export function createApp(services: Services): Express {
   app.use(userRoutes(services));
   app.use(notificationRoutes(services));
   app.use(householdRoutes(services));
+  app.use(householdStaffRoutes(services));
   app.use(duplicateRoutes(services));
   app.use(aidTypeRoutes(services));
   app.use(requestListRoutes(services));

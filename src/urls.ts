@@ -39,6 +39,7 @@ export const routes = {
   householdSplit: '/menages/:id/separer',
   householdMerge: '/menages/:id/fusionner',
   memberLeave: '/menages/:id/membres/:memberId/depart',
+  memberSpaceLink: '/menages/:id/membres/:memberId/lien-espace',
   personEdit: '/personnes/:id/modifier',
   personDuplicateCheck: '/personnes/doublons',
   duplicates: '/doublons',

@@ -5,6 +5,7 @@ import type { AuditService } from '../audit/service';
 import type { Db } from '../db/types';
 import type { Logger } from '../logger';
 import type { Mailer } from '../notifications/mailer';
+import type { Actor } from '../permissions';
 import type { Clock } from '../shared/clock';
 import { NotFoundError, ValidationError } from '../shared/errors';
 import { fillPattern, routes } from '../urls';
@@ -56,6 +57,25 @@ export class HouseholdAccessService {
     const person = await this.deps.repository.reachablePerson(db, personId);
     if (!person) return null;
     return this.issue(db, person, reason);
+  }
+
+  /** A staff member sends the link (the household asked them): audited with their name; false when the person has no e-mail. */
+  async sendByStaff(actor: Actor, personId: string, organisationId: string): Promise<boolean> {
+    const { db, audit, mailer } = this.deps;
+    const mailId = await db.transaction(async (trx) => {
+      const id = await this.issueFor(personId, 'staff', trx);
+      if (id)
+        await audit.record(trx, actor, {
+          entityType: 'person',
+          entityId: personId,
+          organisationId,
+          action: 'household.link_sent_by_staff',
+          after: { reason: 'staff' },
+        });
+      return id;
+    });
+    if (mailId) await mailer.deliver([mailId]);
+    return mailId !== null;
   }
 
   /** Links to every current member with an e-mail of a household (a request filed, a mission proposed). */

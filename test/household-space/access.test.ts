@@ -190,6 +190,21 @@ describe('the door of the household space', () => {
     expect(page.text).not.toContain('Résumé gardé pour l’association');
   });
 
+  it('lets the landlord’s instructor send a member the link to the space (audited with their name), and refuses another landlord', async () => {
+    const mine = await family();
+    const memberId = ((await ctx.knex('household_members').where({ person_id: mine.holder }).first<{ id: string }>('id'))).id;
+    const instructor = await loginAs(ctx.app, world.users.instructorA.email);
+    const sent = await postForm(instructor, `/menages/${mine.householdId}/membres/${memberId}/lien-espace`, {}, `/menages/${mine.householdId}`);
+    expect(sent.status).toBe(302);
+    expect((await instructor.get(sent.headers.location as string)).text).toContain('Le lien de son espace a été envoyé');
+    expect(await ctx.knex('mail_outbox').where({ to_address: mine.email, kind: 'household.link' }).count<{ n: string }[]>({ n: '*' })).toEqual([{ n: '1' }]);
+    const audit = await ctx.knex('audit_events').where({ entity_id: mine.holder, action: 'household.link_sent_by_staff' }).first('actor_user_id');
+    expect(audit).toEqual({ actor_user_id: world.users.instructorA.id });
+    const other = await loginAs(ctx.app, world.users.adminB.email);
+    const refused = await postForm(other, `/menages/${mine.householdId}/membres/${memberId}/lien-espace`, {}, '/mon-compte');
+    expect(refused.status).toBe(404);
+  });
+
   it('sends the household its link when a mission is proposed to it', async () => {
     const mine = await family();
     // the mission types made by the test above

@@ -126,6 +126,8 @@ const ROUTES: Record<string, Expectation> = {
   'POST /menages/:id/separer': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   'GET /menages/:id/membres/:memberId/depart': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   'POST /menages/:id/membres/:memberId/depart': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
+  // sending a member the link to the household space: whoever manages the household
+  'POST /menages/:id/membres/:memberId/lien-espace': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
   'GET /menages/:id/fusionner': { allowed: ['admin', 'operator'] },
   'POST /menages/:id/fusionner': { allowed: ['admin', 'operator'] },
   'GET /personnes/:id/modifier': { allowed: HOUSEHOLD_A, otherOrganisation: ['adminB'] },
