@@ -352,6 +352,13 @@ export class SubjectExportRepository {
       .orderBy('e.occurred_at', 'desc')
       .limit(traceLimit)
       .select<SubjectTraceRow[]>('e.occurred_at', 'e.action', 'e.entity_type', 'o.name as organisation');
+    // what the person read of their own dossier from the household space (household_access_events)
+    const ownReads = await db('household_access_events')
+      .where({ person_id: personId })
+      .orderBy('occurred_at', 'desc')
+      .limit(traceLimit)
+      .select<SubjectTraceRow[]>('occurred_at', 'action', 'entity_type', db.raw("'La personne elle-même, depuis son espace' as organisation"));
+    const allTraces = [...traces, ...ownReads].sort((a, b) => new Date(b.occurred_at).getTime() - new Date(a.occurred_at).getTime()).slice(0, traceLimit);
     const rights = await db('rights_requests')
       .where({ person_id: personId })
       .orderBy('received_on')
@@ -372,7 +379,7 @@ export class SubjectExportRepository {
       sessions,
       appointments,
       history,
-      traces,
+      traces: allTraces,
       rights,
     };
   }

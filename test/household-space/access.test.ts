@@ -192,7 +192,7 @@ describe('the door of the household space', () => {
 
   it('lets the landlord’s instructor send a member the link to the space (audited with their name), and refuses another landlord', async () => {
     const mine = await family();
-    const memberId = ((await ctx.knex('household_members').where({ person_id: mine.holder }).first<{ id: string }>('id'))).id;
+    const memberId = (await ctx.knex('household_members').where({ person_id: mine.holder }).first<{ id: string }>('id')).id;
     const instructor = await loginAs(ctx.app, world.users.instructorA.email);
     const sent = await postForm(instructor, `/menages/${mine.householdId}/membres/${memberId}/lien-espace`, {}, `/menages/${mine.householdId}`);
     expect(sent.status).toBe(302);
@@ -203,6 +203,18 @@ describe('the door of the household space', () => {
     const other = await loginAs(ctx.app, world.users.adminB.email);
     const refused = await postForm(other, `/menages/${mine.householdId}/membres/${memberId}/lien-espace`, {}, '/mon-compte');
     expect(refused.status).toBe(404);
+  });
+
+  it('gives the person’s own reads from the space in their subject-access export', async () => {
+    const mine = await family();
+    const agent = await householdAgent(ctx, mine.holder);
+    await agent.get(`/mon-espace/demandes/${mine.requestId}`);
+    await postForm(agent, '/mon-espace/mes-droits', { kind: 'access' });
+    const request = (await ctx.knex('rights_requests').where({ person_id: mine.holder }).first<{ id: string }>('id')) as { id: string };
+    const admin = await actorOf(ctx.knex, world.users.admin.id);
+    const exported = (await ctx.services.rights.exportData(admin, request.id)).body;
+    expect(exported).toContain('La personne elle-même, depuis son espace');
+    expect(exported).toContain('household.request');
   });
 
   it('sends the household its link when a mission is proposed to it', async () => {
