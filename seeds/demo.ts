@@ -217,6 +217,7 @@ const HOUSEHOLDS: Record<string, DemoHousehold[]> = {
           relationship: 'holder',
           employmentStatus: 'job_seeker',
           unemployment: 112000,
+          email: 'karim.haddad@exemple.fr',
         },
         {
           civility: 'mme',
@@ -502,6 +503,7 @@ const HOUSEHOLDS: Record<string, DemoHousehold[]> = {
           employmentStatus: 'private_employee',
           employerName: 'Clinique du Nord',
           salary: 112000,
+          email: 'sandrine.mercier@exemple.fr',
         },
       ],
     },

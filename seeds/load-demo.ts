@@ -6,6 +6,8 @@ import { monthBefore } from '../src/jobs/definitions/funder-files';
 import { FakeClock } from '../src/shared/clock';
 import { type DemoLogin, seedDemo } from './demo';
 import { seedDemoRequests } from './demo-requests';
+import { seedDemoSatisfaction } from './demo-satisfaction';
+import { seedDemoAvailability } from './demo-household';
 import { seedDemoMissions } from './demo-missions';
 import { seedDemoRights } from './demo-rights';
 import { seedDemoAssistance } from './demo-assistance';
@@ -35,6 +37,10 @@ export async function loadDemo(db: Database, config: Config, logger: Logger, now
     await seedDemoRequests(services, clock, now, paymentHistoryEvents(services, clock, now));
     await settleDemoRentFund(services, now);
     await seedDemoMissions(services, clock, now);
+    // satisfaction questionnaires of the missions completed and appointments held, most of them answered (issue 17)
+    await seedDemoSatisfaction(services, clock, now);
+    // the adviser's published availability and a booking made from the QR code (issue 17)
+    await seedDemoAvailability(services, clock, now);
     await seedDemoRights(services, clock, now);
     await seedDemoAssistance(services, clock, now);
     await seedDemoFunder(services, clock, now);

@@ -25,8 +25,10 @@ import { aidRequestRoutes } from './aid-requests/filing/routes';
 import { instructionRoutes } from './aid-requests/instruction/routes';
 import { requestListRoutes } from './aid-requests/lists/routes';
 import { requestPageRoutes } from './aid-requests/page-routes';
+import { eSignatureRoutes } from './e-signature/extranet-routes';
 import { dashboardRoutes } from './dashboard/routes';
 import { statisticsRoutes } from './statistics/routes';
+import { satisfactionRoutes } from './satisfaction/routes';
 import { reportRoutes } from './reports/routes';
 import { selfAuditRoutes } from './self-audit/routes';
 import { fundRoutes } from './funds/routes';
@@ -41,6 +43,7 @@ import { funderBillingRoutes } from './funder/billing/routes';
 import { jobRoutes } from './jobs/routes';
 import { accountingRoutes } from './accounting/routes';
 import { missionAdminRoutes } from './missions/admin-routes';
+import { availabilityRoutes } from './missions/availability/routes';
 import { appointmentLinkRoutes } from './missions/appointments/link-routes';
 import { householdSpaceRoutes } from './household-space/routes';
 import { householdStaffRoutes } from './household-space/staff-routes';
@@ -121,7 +124,9 @@ export function createApp(services: Services): Express {
   app.use(instructionRoutes(services));
   app.use(aidRequestRoutes(services));
   app.use(requestPageRoutes(services));
+  app.use(eSignatureRoutes(services));
   app.use(dashboardRoutes(services));
+  app.use(satisfactionRoutes(services));
   app.use(statisticsRoutes(services));
   app.use(fundRoutes(services));
   app.use(reportRoutes(services));
@@ -136,6 +141,7 @@ export function createApp(services: Services): Express {
   app.use(funderBillingRoutes(services));
   app.use(exchangesRoutes(services));
   app.use(accountingRoutes(services));
+  app.use(availabilityRoutes(services)); // before missionRoutes: /accompagnement/disponibilites is not a mission id
   app.use(missionAdminRoutes(services)); // before missionRoutes: /accompagnement/facturation is not a mission id
   app.use(missionRoutes(services));
   app.use(appointmentLinkRoutes(services));

@@ -118,6 +118,11 @@ const envSchema = z
     CLAMD_HOST: z.string().min(1).optional(),
     CLAMD_PORT: z.coerce.number().int().min(1).max(65535).default(3310),
     CLAMD_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(30),
+    // the electronic consent (src/e-signature): the association's signing certificate (PKCS#12 file or base64), optional RFC 3161 timestamping
+    SIGNING_P12_PATH: z.string().min(1).optional(),
+    SIGNING_P12_BASE64: z.string().min(1).optional(),
+    SIGNING_P12_PASSPHRASE: z.string().optional(),
+    SIGNING_TSA_URL: z.url().optional(),
   })
   .superRefine((env, ctx) => {
     for (const key of ['DATA_ENCRYPTION_OLD_KEYS'] as const) {
@@ -272,6 +277,12 @@ export interface Config {
   readonly funder: { readonly transport: FunderTransportConfig; readonly pgp: FunderPgpConfig | null };
   /** How uploaded files are scanned for viruses (src/files/virus-scan.ts): clamd, or not at all (outside production). */
   readonly uploadScan: UploadScanConfig;
+  /** The electronic consent: the PKCS#12 that signs the PDFs (null: a demonstration certificate kept in the database) and the RFC 3161 timestamping service (null: none). */
+  readonly eSignature: {
+    readonly p12: { readonly path: string } | { readonly base64: string } | null;
+    readonly passphrase: string;
+    readonly tsaUrl: string | null;
+  };
 }
 
 /** `clamav`: every uploaded file goes to clamd before it is kept; unreachable clamd refuses the upload. */
@@ -446,6 +457,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       env.SECOND_FACTOR_ROLES ?? (env.SECOND_FACTOR === undefined && env.ADMIN_SECOND_FACTOR !== undefined ? 'admin' : undefined),
     ),
     dataEncryption: encryptionKeys(env.DATA_ENCRYPTION_KEY, env.DATA_ENCRYPTION_OLD_KEYS, env.NODE_ENV === 'production'),
+    eSignature: {
+      p12: env.SIGNING_P12_PATH ? { path: path.resolve(env.SIGNING_P12_PATH) } : env.SIGNING_P12_BASE64 ? { base64: env.SIGNING_P12_BASE64 } : null,
+      passphrase: env.SIGNING_P12_PASSPHRASE ?? '',
+      tsaUrl: env.SIGNING_TSA_URL ?? null,
+    },
     // outside production a value derived from the session secret keeps the demo and the tests at two commands
     linkSigningSecret:
       env.LINK_SIGNING_SECRET ??

@@ -91,7 +91,7 @@ export const JOB_COUNT_LABELS = {
 export const LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   request_status: REQUEST_STATUS_LABELS,
   request_cause: CAUSES,
-  consent_method: CONSENT_METHODS,
+  consent_method: { ...CONSENT_METHODS, e_signature: 'Signé électroniquement par le ménage' },
   decision_kind: DECISION_KINDS,
   refusal_reason: REFUSAL_REASONS,
   document_kind: DOCUMENT_KINDS,

@@ -12,7 +12,9 @@ import { offsiteFromConfig } from './backup/offsite';
 import { RestoreDrillService } from './backup/drill';
 import type { Config } from './config';
 import { createDashboardModule } from './dashboard/module';
+import { createESignatureModule } from './e-signature/module';
 import { createStatisticsModule } from './statistics/module';
+import { createSatisfactionModule } from './satisfaction/module';
 import { createReportsModule } from './reports/module';
 import { createSelfAuditModule } from './self-audit/module';
 import { ADVISORY_FILES } from './self-audit/checks/advisories';
@@ -34,6 +36,7 @@ import { JOBS } from './jobs/registry';
 import type { JobStarter, RunOutcome } from './jobs/runner';
 import type { Logger } from './logger';
 import { createAdviserReach, createMissionsModule } from './missions/module';
+import { createAvailabilityModule } from './missions/availability/module';
 import { createNotificationsModule } from './notifications/module';
 import { createOrganisationsModule } from './organisations/module';
 import { createPaymentsModule, createTransfersModule } from './payments/module';
@@ -46,6 +49,7 @@ import { DomainEvents } from './shared/domain-events';
 import { FieldCipher } from './shared/field-cipher';
 import { ReferenceCache } from './shared/reference-cache';
 import { createUsersModule } from './users/module';
+import { createHouseholdDocumentsModule } from './household-space/documents/module';
 
 /** Everything the root assembles: what routes, jobs and tools receive (never `knex` or a repository in a route). */
 export type Services = ReturnType<typeof createServices>;
@@ -202,6 +206,32 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     users: accounts,
     baseUrl: config.baseUrl,
   });
+  // issue 17: papers asked of the household and sent from its space (its traces and links: the household space's)
+  const { householdDocuments } = createHouseholdDocumentsModule({
+    ...base,
+    requests: requestsModule.requestRepository,
+    instruction: requestsModule.instruction,
+    users: accounts,
+    blobs,
+    mailer,
+    settings,
+    audit,
+    baseUrl: config.baseUrl,
+    space: householdSpaceModule.householdSpace,
+  });
+  // issue 17: the household signs its consent online, with an evidence file (src/e-signature); its link and read traces: the household space's
+  const { consentSignatures } = createESignatureModule({
+    ...base,
+    logger,
+    blobs,
+    mailer,
+    audit,
+    accessLog,
+    settings,
+    aidRequests: requestsModule.aidRequests,
+    config,
+    ports: () => ({ issueLink: householdSpaceModule.householdSpace.links.issueFor, trace: householdSpaceModule.householdSpace.trace }),
+  });
   const services = {
     config,
     db,
@@ -229,6 +259,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     listSubscriptions: requestsModule.listSubscriptions,
     decisions: requestsModule.decisions,
     instruction: requestsModule.instruction,
+    householdDocuments,
     payees: owed.payees,
     debtorAccounts: owed.debtorAccounts,
     batches: transfers.batches,
@@ -239,14 +270,18 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     missions: missionsModule.missions,
     appointments: missionsModule.appointments,
     supportRetention: missionsModule.supportRetention,
+    ...createAvailabilityModule({ ...base, mailer, blobs, settings, audit, appointments: missionsModule.appointments, baseUrl: config.baseUrl }),
     ...funder,
     funderOverdueNotice,
     ...createAccessWatchModule({ ...base, organisationRepository, accounts, mailer, logger, baseUrl: config.baseUrl }),
     ...rightsModule,
     ...householdSpaceModule,
+    consentSignatures,
     ...createAssistanceModule({ ...base, cipher, accounts, organisationRepository, blobs, mailer, audit, accessLog, baseUrl: config.baseUrl }),
     ...createDashboardModule({ ...base, settings }),
     ...statisticsModule,
+    // satisfaction questionnaires (issue 17): invitations after a mission or an appointment, anonymous answers, results
+    ...createSatisfactionModule({ ...base, mailer, audit, baseUrl: config.baseUrl, associationName: async (db) => (await settings.get(db)).letterhead.name }),
     funds: fundsModule.funds,
     budget: fundsModule.budget,
     ...createReportsModule({

@@ -9,6 +9,7 @@ import { routes } from '../urls';
 import { sendAttachment } from '../http/download';
 import { exchangesOf, HISTORY_LABELS, requestPageModel, synthesisModel, type Tab, tabQuery } from './presenter';
 import { documentsView } from './filing/routes';
+import { householdDocumentOptions } from './instruction/household-ask';
 
 /**
  * Renders the request page on a tab. A rejected instruction form comes back here with its values
@@ -34,6 +35,8 @@ export async function renderRequest(services: Services, req: Request, res: Respo
   });
   if (tab === 'synthese') {
     const instructors = abilities.forAssociation ? await instruction.instructors(a) : [];
+    model.householdDocumentOptions = householdDocumentOptions;
+    model.consentSignatures = await services.consentSignatures.forRequestPage(a, request.id); // issue 17: consent signed online
     Object.assign(
       model,
       synthesisModel({ abilities, events, payments, decisions, instructors, chosenKind: (form?.values.kind as string | undefined) || req.query.decision }),

@@ -7,8 +7,12 @@ import { emptyForm, type FormState, postForm } from '../http/forms';
 import { DatabaseRateLimitStore } from '../http/rate-limit-store';
 import { sendAttachment } from '../http/download';
 import type { Services } from '../services';
+import { householdSatisfactionRoutes } from './satisfaction/routes';
+import { householdDocumentsRoutes } from './documents/routes';
+import { householdConsentRoutes } from './consent/routes';
 import { routes, urls } from '../urls';
 import { householdActor } from './actor';
+import { householdBookingRoutes } from './booking/routes';
 import { HOUSEHOLD_RIGHTS, askLinkSchema, codeSchema, rightSchema } from './schemas';
 import { HOUSEHOLD_PATH, householdSessionActor, householdSessionMiddleware, requireHousehold } from './session';
 
@@ -43,6 +47,10 @@ export function householdSpaceRoutes(services: Services): Router {
   accessRoutes(router, services);
   dossierRoutes(router, services);
   // — feature routers (one line each) —
+  router.use(householdBookingRoutes(services));
+  router.use(householdDocumentsRoutes(services));
+  router.use(householdSatisfactionRoutes(services));
+  router.use(householdConsentRoutes(services));
 
   // an unknown page of the space: its own 404 (the extranet's pages and guards never answer here)
   router.use(HOUSEHOLD_PATH, (_req, res) => {
@@ -109,7 +117,9 @@ function accessRoutes(router: Router, services: Services): void {
       const actor = await householdSpace.access.verifyCode(token(req), data.accessCode, { ip: req.ip, requestId: req.id });
       const now = services.clock.now().getTime();
       // a new session id at entry (no fixation), then the person in it
-      await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        req.session.regenerate((err: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve())),
+      );
       req.session.householdActor = { ...actor, openedAt: now, lastSeenAt: now };
       req.flash('success', 'Bienvenue dans votre espace.');
       res.redirect(urls.householdHome());
@@ -120,7 +130,9 @@ function accessRoutes(router: Router, services: Services): void {
     schema: z.object({}),
     render: (_req, res) => res.redirect(urls.householdAccess()),
     handle: async (req, res) => {
-      await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        req.session.regenerate((err: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve())),
+      );
       req.flash('info', 'Vous êtes sorti de votre espace. À bientôt.');
       res.redirect(urls.householdAccess());
     },
@@ -131,7 +143,8 @@ function accessRoutes(router: Router, services: Services): void {
 function dossierRoutes(router: Router, services: Services): void {
   const { householdSpace, logger } = services;
   router.get(routes.householdHome, requireHousehold, async (req, res) => {
-    res.render('household/home', await householdSpace.dossier.home(householdActor(req)));
+    const actor = householdActor(req);
+    res.render('household/home', { ...(await householdSpace.dossier.home(actor)), consentsToSign: await services.consentSignatures.pendingFor(actor) });
   });
   router.get(routes.householdRequest, requireHousehold, async (req, res) => {
     res.render('household/request', await householdSpace.dossier.request(householdActor(req), String(req.params.requestId)));
@@ -143,7 +156,8 @@ function dossierRoutes(router: Router, services: Services): void {
   router.get(routes.householdMission, requireHousehold, async (req, res) => {
     res.render('household/mission', await householdSpace.dossier.mission(householdActor(req), String(req.params.missionId)));
   });
-  const renderRights = (_req: Request, res: Response, form: FormState) => res.render('household/rights', { form, rights: Object.entries(HOUSEHOLD_RIGHTS).map(([value, text]) => ({ value, text })) });
+  const renderRights = (_req: Request, res: Response, form: FormState) =>
+    res.render('household/rights', { form, rights: Object.entries(HOUSEHOLD_RIGHTS).map(([value, text]) => ({ value, text })) });
   router.get(routes.householdRights, requireHousehold, (req, res) => renderRights(req, res, emptyForm(req)));
   router.post(routes.householdRights, requireHousehold);
   postForm(router, routes.householdRights, logger, {

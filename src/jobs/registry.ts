@@ -9,6 +9,7 @@ import { mailRetry } from './definitions/mail-retry';
 import { monthlyReports } from './definitions/monthly-reports';
 import { backup } from './definitions/backup';
 import { restoreDrill } from './definitions/restore-drill';
+import { satisfactionInvitations } from './definitions/satisfaction-invitations';
 import { selfAudit } from './definitions/self-audit';
 import { funderBilling } from './definitions/funder-billing';
 import { funderFollowUp } from './definitions/funder-followup';
@@ -41,6 +42,7 @@ export const JOBS: ReadonlyArray<JobDefinition<Services>> = [
   listReports,
   restoreDrill,
   selfAudit,
+  satisfactionInvitations,
 ];
 
 export function findJob(name: string): JobDefinition<Services> | undefined {

@@ -5,7 +5,13 @@
  * while a relay is configured (without a relay — the embedded demo — the outbox is the only
  * place to read them, and shows them).
  */
-export const ONE_TIME_SECRET_KINDS: ReadonlySet<string> = new Set(['user.invitation', 'user.password_reset', 'user.second_factor_code', 'household.access_code']);
+export const ONE_TIME_SECRET_KINDS: ReadonlySet<string> = new Set([
+  'user.invitation',
+  'user.password_reset',
+  'user.second_factor_code',
+  'household.access_code',
+  'consent.signature_code',
+]);
 
 export const MASKED_LINK = '[lien à usage unique masqué : seul le destinataire l’a reçu]';
 export const MASKED_CODE = '[code à usage unique masqué]';

@@ -104,6 +104,10 @@ const GRANTS = {
   'statistics:view': { admin: 'all', operator: 'all', auditor: 'all', landlord_admin: 'own', social_adviser: 'all' },
   // a pseudonymised extract of requests and missions for a period (keyed hashes, no identity): steering and data
   'statistics:extract': { admin: 'all', auditor: 'all' },
+  // satisfaction questionnaires' results (anonymous answers): the association and the auditor read the figures, an adviser their own;
+  // the comments only the association's staff (an adviser those on their own work), never a landlord nor the auditor
+  'satisfaction:read': { admin: 'all', operator: 'all', social_adviser: 'all', auditor: 'all' },
+  'satisfaction:comments': { admin: 'all', operator: 'all', social_adviser: 'all' },
   // the monthly activity reports archived (PDF, XLSX): the association and the auditor all, a landlord administrator its own
   'reports:read': { admin: 'all', auditor: 'all', landlord_admin: 'own' },
   // budget envelopes: the association and the auditor read what each fund committed, paid and left (no personal data);

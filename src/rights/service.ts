@@ -102,7 +102,16 @@ export class RightsService {
     const receivedOn = parisDate(r.now);
     return this.rights.insert(
       trx,
-      { personId: r.personId, kind: r.kind, receivedOn, dueOn: addMonths(receivedOn, 1), channel: 'household_space', requester: r.requester, details: r.details, createdBy: null },
+      {
+        personId: r.personId,
+        kind: r.kind,
+        receivedOn,
+        dueOn: addMonths(receivedOn, 1),
+        channel: 'household_space',
+        requester: r.requester,
+        details: r.details,
+        createdBy: null,
+      },
       r.now,
     );
   }

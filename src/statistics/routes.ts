@@ -221,7 +221,8 @@ export function statisticsRoutes(services: Services): Router {
 
   router.get(routes.statistics, ...requirePermission('statistics:view'), async (req, res) => {
     const v = await services.statistics.view(actor(req), statisticsQuery.parse(req.query));
-    res.render('statistics/index', { shown: await shownOf(req.app, v) });
+    // the satisfaction questionnaires' summary (src/satisfaction), for who may read it
+    res.render('statistics/index', { shown: await shownOf(req.app, v), satisfaction: await services.satisfaction.overview(actor(req)) });
   });
 
   router.get(routes.statisticsChart, ...requirePermission('statistics:view'), async (req, res) => {

@@ -33,12 +33,18 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'self-audit': ['audit', 'notifications', 'http'],
   funds: ['accounts', 'aid-requests', 'audit', 'notifications', 'statistics', 'http'],
   assistance: ['accounts', 'audit', 'notifications', 'organisations', 'http'],
+  // the household's own space (issue 17): its door and dossier, and the household's side of documents, booking, consent and satisfaction
+  'household-space': ['accounts', 'aid-requests', 'aid-types', 'audit', 'auth', 'missions', 'notifications', 'satisfaction', 'settings', 'http'],
   home: ['aid-requests', 'funder', 'http'],
   backup: ['accounts', 'notifications', 'organisations'],
   health: [],
   monitoring: [],
   funder: ['accounting', 'audit', 'households', 'settings', 'http'],
   jobs: ['accounts', 'audit', 'funder', 'notifications', 'organisations', 'payments', 'http'],
+  // satisfaction questionnaires (issue 17); the household space imports it for its pages (household-space → satisfaction)
+  satisfaction: ['audit', 'notifications', 'http'],
+  // the household's consent signed online (issue 17): its household pages live in household-space (household-space → e-signature only through the services)
+  'e-signature': ['aid-requests', 'audit', 'household-space', 'notifications', 'settings', 'http'],
 };
 
 /** The graph as Mermaid, as docs/architecture.md shows it (kernel and http arrows left out: every area may use them). */

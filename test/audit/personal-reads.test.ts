@@ -42,6 +42,7 @@ const PERSONAL_READS: Record<string, PersonalRead> = {
   '/demandes/:id/pieces/:documentId': { persona: 'instructorA', action: 'request.document' },
   '/demandes/:id/pieces-jointes/:attachmentId': { persona: 'operator', action: 'request.attachment' },
   '/demandes/:id/decisions/:decisionId/courrier.pdf': { persona: 'operator', action: 'request.letter' },
+  '/demandes/:id/consentement-electronique/:signatureId/:file': { persona: 'operator', action: 'request.consent_signature.document.pdf' },
   '/demandes/:id/dossier.zip': { persona: 'operator', action: 'request.dossier_export' },
   '/demandes/export.csv': { persona: 'operator', action: 'requests.export' },
   '/demandes/export.xlsx': { persona: 'operator', action: 'requests.export' },
@@ -73,7 +74,17 @@ const HOUSEHOLD_READS: Record<string, { action: string }> = {
   '/mon-espace/documents/fichiers/:householdFileId': { action: 'household.document.download' },
   '/mon-espace/demandes/:requestId': { action: 'household.request' },
   '/mon-espace/demandes/:requestId/courrier/:letterId': { action: 'household.decision_letter' },
+  '/mon-espace/demandes/:requestId/consentement': { action: 'household.consent.view' },
+  '/mon-espace/demandes/:requestId/consentement/retirer': { action: 'household.consent.view' },
+  '/mon-espace/demandes/:requestId/consentement/texte.pdf': { action: 'household.consent.text' },
+  '/mon-espace/demandes/:requestId/consentement/:consentId/:consentFile': { action: 'household.consent.file' },
   '/mon-espace/accompagnements/:missionId': { action: 'household.mission' },
+  '/mon-espace/rendez-vous': { action: 'household.appointments' },
+  '/mon-espace/rendez-vous/:bookingId': { action: 'household.appointment' },
+  '/mon-espace/rendez-vous/:bookingId/deplacer': { action: 'household.appointment' },
+  // issue 17: the household's satisfaction questionnaires (the kind of support and when it was sent)
+  '/mon-espace/questionnaires': { action: 'household.surveys' },
+  '/mon-espace/questionnaires/a-remplir/:surveyId': { action: 'household.survey' },
 };
 
 /** The other GET routes, by reason they show no one's personal data record by record. */
@@ -177,6 +188,16 @@ const NOT_PERSONAL: Record<string, readonly string[]> = {
   'exchanges with Action Logement: files, counts, control totals and record ids, codes and messages (SUIVI, FACTURATION hold ASD case numbers and references, never a name; an orientation’s person is read on its own page)':
     ['/echanges', '/echanges/fichiers/:id'],
   'the household’s own appointment link (no account: the link is the household’s)': ['/rdv/:token'],
+  'satisfaction: the questionnaire of a mailed link (the questions and the kind of support, never a name); the results of anonymous answers (no household in their table)':
+    ['/mon-espace/questionnaires/:surveyToken', '/statistiques/satisfaction'],
+  'booking: advisers’ free hours, kinds of appointment, the QR code’s public page, an adviser’s own openings, the poster': [
+    '/mon-espace/rendez-vous/prendre',
+    '/mon-espace/prendre-rendez-vous',
+    '/mon-espace/prendre-rendez-vous/merci',
+    '/accompagnement/disponibilites',
+    '/accompagnement/disponibilites/motifs',
+    '/accompagnement/disponibilites/affiche.pdf',
+  ],
   'the household space’s door and forms (the link page shows a first name and a masked address to the link’s holder)': [
     '/mon-espace/acces',
     '/mon-espace/lien/:token',

@@ -210,7 +210,7 @@ describe('the door of the household space', () => {
     const agent = await householdAgent(ctx, mine.holder);
     await agent.get(`/mon-espace/demandes/${mine.requestId}`);
     await postForm(agent, '/mon-espace/mes-droits', { kind: 'access' });
-    const request = (await ctx.knex('rights_requests').where({ person_id: mine.holder }).first<{ id: string }>('id')) as { id: string };
+    const request = await ctx.knex('rights_requests').where({ person_id: mine.holder }).first<{ id: string }>('id');
     const admin = await actorOf(ctx.knex, world.users.admin.id);
     const exported = (await ctx.services.rights.exportData(admin, request.id)).body;
     expect(exported).toContain('La personne elle-même, depuis son espace');

@@ -6,6 +6,8 @@ import { csrfToken, loginAs, type Agent } from '../support/http';
 import { requireLogin } from '../../src/http/guards';
 import type { World } from '../factories/world';
 import { TEST_PASSWORD } from '../factories/user';
+import { householdAgent } from '../support/household';
+import { requireHousehold } from '../../src/household-space/session';
 import { buildRouteWorld, concreteUrl, personaEmails, registeredRoutes, type Layer, type Persona, type RouteWorld } from '../support/route-world';
 
 /**
@@ -21,6 +23,7 @@ import { buildRouteWorld, concreteUrl, personaEmails, registeredRoutes, type Lay
  */
 const ASSOCIATION: Persona[] = ['admin', 'operator', 'social_adviser', 'accountant', 'auditor'];
 const LANDLORDS: Persona[] = ['adminA', 'instructorA', 'adminB'];
+const HOUSEHOLDS: Persona[] = ['menage'];
 
 /** Every route registered in the app, as [METHOD, path]. */
 const routesOf = (app: Express): Array<['GET' | 'POST', string]> => registeredRoutes(app).map((r) => r.split(' ') as ['GET' | 'POST', string]);
@@ -88,6 +91,10 @@ beforeAll(async () => {
     tokens.set(persona as Persona, await csrfToken(agent, '/mon-compte'));
   }
   tokens.set('anonymous', await csrfToken(agents.get('anonymous') as Agent, '/connexion'));
+  // the household space: household A's holder in their own session, and the anonymous visitor of its door
+  agents.set('menage', await householdAgent(ctx, rw.household.personA as string));
+  spaceTokens.set('menage', await csrfToken(agents.get('menage') as Agent, '/mon-espace'));
+  spaceTokens.set('anonymous', await csrfToken(agents.get('anonymous') as Agent, '/mon-espace/acces'));
 });
 afterAll(() => ctx.close());
 
@@ -169,6 +176,12 @@ interface Outcome {
 }
 
 const tokens = new Map<Persona, string>();
+/** The household space has its own session and CSRF cookies: each persona's token there (anonymous: the access page's). */
+const spaceTokens = new Map<Persona, string>();
+const inSpace = (url: string) => url.startsWith('/mon-espace');
+const tokenFor = (persona: Persona, url: string) => (inSpace(url) ? spaceTokens.get(persona) : tokens.get(persona)) as string;
+const tokenPage = (persona: Persona, url: string) =>
+  inSpace(url) ? (persona === 'menage' ? '/mon-espace' : '/mon-espace/acces') : persona === 'anonymous' ? '/connexion' : '/mon-compte';
 const outcomes: Outcome[] = [];
 /** Forms seen on the pages, by the path they post to; query keys seen in GET forms and links, by path. */
 const postForms = new Map<string, FormSpec>();
@@ -287,7 +300,7 @@ async function send(c: Case): Promise<Outcome> {
   const outcome = await sendOnce(c);
   if (c.method !== 'POST' || outcome.status !== 403 || !outcome.csrf) return outcome;
   outcomes.pop();
-  tokens.set(c.persona, await csrfToken(agents.get(c.persona) as Agent, c.persona === 'anonymous' ? '/connexion' : '/mon-compte'));
+  (inSpace(c.url) ? spaceTokens : tokens).set(c.persona, await csrfToken(agents.get(c.persona) as Agent, tokenPage(c.persona, c.url)));
   const again = await sendOnce(c);
   if (again.status === 403 && again.csrf) csrfRefusals.push(again);
   return again;
@@ -330,15 +343,12 @@ async function sendOnce(c: Case): Promise<Outcome> {
       if (res.status === 200 && /html/.test(String(res.headers['content-type'])))
         discover(res.text, c.url.split('?')[0] as string, { url: c.url, persona: c.persona });
     } else if (c.multipart) {
-      let req = agent
-        .post(c.url)
-        .set('X-Request-Id', requestId)
-        .field('_csrf', tokens.get(c.persona) as string);
+      let req = agent.post(c.url).set('X-Request-Id', requestId).field('_csrf', tokenFor(c.persona, c.url));
       for (const [k, v] of withCurrentVersion(c)) req = req.field(k, v);
       for (const f of c.files ?? []) req = req.attach(f.field, PDF, { filename: f.filename, contentType: 'application/pdf' });
       res = await req;
     } else {
-      const body = new URLSearchParams([['_csrf', tokens.get(c.persona) as string], ...withCurrentVersion(c)]).toString();
+      const body = new URLSearchParams([['_csrf', tokenFor(c.persona, c.url)], ...withCurrentVersion(c)]).toString();
       res = await agent.post(c.url).set('X-Request-Id', requestId).type('form').send(body);
     }
     outcome.status = res.status;
@@ -354,7 +364,7 @@ async function sendOnce(c: Case): Promise<Outcome> {
 }
 
 /** An allowed persona gets the page or a form answer; a refused one 403, 404 or the login page. */
-const refused = (o: Outcome) => [401, 403, 404].includes(o.status) || (o.status === 302 && o.note === '/connexion');
+const refused = (o: Outcome) => [401, 403, 404].includes(o.status) || (o.status === 302 && (o.note === '/connexion' || o.note === '/mon-espace/acces'));
 
 /** True when the route sends anonymous visitors to the login page before anything else. */
 function isPublic(method: Method, pattern: string): boolean {
@@ -368,7 +378,7 @@ function isPublic(method: Method, pattern: string): boolean {
     }
     return undefined;
   };
-  return !(find(layers) ?? []).some((l) => l.handle === requireLogin);
+  return !(find(layers) ?? []).some((l) => l.handle === requireLogin || l.handle === requireHousehold);
 }
 
 /** The URL with the path parameter at segment `index` replaced (the value is sent as written: %00 stays a NUL). */
@@ -527,7 +537,9 @@ async function fuzz(method: Method, pattern: string, cases: Array<Omit<Case, 'pe
     return ['anonymous'];
   }
   const allowed: Persona[] = [];
-  for (const group of [ASSOCIATION, LANDLORDS]) {
+  // a page of the household space: only a household's session gets in
+  const groups = inSpace(pattern) ? [HOUSEHOLDS] : [ASSOCIATION, LANDLORDS];
+  for (const group of groups) {
     for (const persona of group) {
       if (!refused(await send({ ...first, persona }))) {
         allowed.push(persona);
@@ -537,7 +549,7 @@ async function fuzz(method: Method, pattern: string, cases: Array<Omit<Case, 'pe
   }
   const [primary] = allowed;
   if (!primary) return [];
-  const others = [...ASSOCIATION, ...LANDLORDS].filter((p) => p !== primary);
+  const others = (inSpace(pattern) ? HOUSEHOLDS : [...ASSOCIATION, ...LANDLORDS]).filter((p) => p !== primary);
   // the landlord (or association persona) that got in comes first in the rotation
   const rotation = [...allowed.slice(1), ...others.filter((p) => !allowed.includes(p))];
   let turn = 0;
@@ -638,6 +650,7 @@ describe('hostile input on every route', () => {
     // no persona lost its session on the way (a lost session would have hidden the routes after it)
     for (const persona of [...ASSOCIATION, ...LANDLORDS])
       expect([persona, (await (agents.get(persona) as Agent).get('/mon-compte')).status]).toEqual([persona, 200]);
+    expect(['menage', (await (agents.get('menage') as Agent).get('/mon-espace')).status]).toEqual(['menage', 200]);
 
     const { seen, errors } = logsOfRequests();
     // the capture works: the refused forms and filters of the fuzz were logged (at level info) with their request id

@@ -24,6 +24,7 @@ describe('a job schedule in French words', () => {
       'support-retention': 'chaque nuit à 04:30',
       'restore-drill': 'le 1er de chaque mois à 05:00',
       'self-audit': 'chaque lundi à 06:00',
+      'satisfaction-invitations': 'chaque jour à 10:00',
     });
   });
 

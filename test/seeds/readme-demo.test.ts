@@ -88,8 +88,23 @@ describe('the README’s demo section', () => {
     expect(m).toEqual({ proposed: 2, accepted: 3, declined: 2, in_progress: 2, completed: 2, interrupted: 2 });
     expect(README).toContain('Thirteen support missions: two in each status, six per landlord, and one more accepted, born of an ASD orientation');
     const a = await byKey('select status as k, count(*) as c from appointments group by 1');
-    expect(a).toEqual({ done: 1, no_show: 1, scheduled: 6 });
+    expect(a).toEqual({ done: 1, no_show: 1, scheduled: 7 });
     expect(README).toContain('an appointment held and one missed over the last working days, six upcoming ones');
+    // issue 17: the adviser's published availability and the one booking made from the QR code, without a mission
+    const booked = await byKey("select booked_by as k, count(*) as c from appointments where status = 'scheduled' group by 1");
+    expect(booked).toEqual({ adviser: 6, public: 1 });
+    expect(Number((await rows('select count(*) as c from availability_slots'))[0]!.c)).toBe(3);
+    expect(README).toContain('publishes her availability (Monday mornings in person, Wednesday afternoons by phone, Thursday mornings by video;');
+  });
+
+  it('gives the household space: Éloïse Lefèvre-Dupont’s link, the satisfaction questionnaires', async () => {
+    const links = await byKey('select reason as k, count(*) as c from household_links group by 1');
+    expect(Object.keys(links).length).toBeGreaterThan(0);
+    expect(README).toContain('Éloïse Lefèvre-Dupont');
+    const invitations = Number((await rows('select count(*) as c from satisfaction_invitations'))[0]!.c);
+    const answers = Number((await rows('select count(*) as c from satisfaction_answers'))[0]!.c);
+    expect({ invitations, answers }).toEqual({ invitations: 3, answers: 2 });
+    expect(README).toContain('three satisfaction questionnaires were sent, two answered');
   });
 
   it('gives the assistance requests and the breach register', async () => {

@@ -3,6 +3,10 @@ import type { Knex } from 'knex';
 import { buildWorld, type World } from '../factories/world';
 import { insertUser } from '../factories/user';
 import { insertHousehold, insertPerson } from '../factories/household';
+import { buildHouseholdDocumentsWorld } from './route-world-documents';
+import { buildSatisfactionWorld } from './route-world-satisfaction';
+import { buildConsentWorld } from './route-world-consent';
+import { buildBookingWorld } from './route-world-booking';
 import { insertDraftRequest, insertRequest } from '../factories/request';
 
 /**
@@ -401,6 +405,21 @@ export async function buildRouteWorld(knex: Knex): Promise<RouteWorld> {
     })
     .returning('id');
   household.letterId = (letter as { id: string }).id;
+  Object.assign(
+    household,
+    await buildHouseholdDocumentsWorld(knex, {
+      requestId: submittedId,
+      personId: householdA.holderId,
+      askedBy: world.users.operator.id,
+      blobId: (blob as { id: string }).id,
+    }),
+  );
+  Object.assign(household, await buildSatisfactionWorld(knex, { missionId: pay.mission, personId: householdA.holderId }));
+  Object.assign(household, await buildConsentWorld(knex, { requestId: submittedId, personId: householdA.holderId, blobId: (blob as { id: string }).id }));
+  Object.assign(
+    household,
+    await buildBookingWorld(knex, { householdId: householdA.id, organisationId: world.landlordA.id, adviserId: world.users.social_adviser.id }),
+  );
   const [rightsRequest] = await knex('rights_requests')
     .insert({
       person_id: householdA.holderId,
@@ -600,11 +619,13 @@ export function concreteUrl(w: RouteWorld, path: string): string {
   // the household space: each parameter's id for household A (its persona), named after the parameter
   if (path.startsWith('/mon-espace/'))
     return path.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
-      const id = w.household[name];
+      const id = w.household[name] ?? params[`:${name}`];
       if (!id) throw new Error(`route world: no household id for :${name} (${path})`);
       return id;
     });
   if (path.startsWith('/admin/courriels/:id')) return path.replace(':id', params.mail as string).replace(':attachmentId', params.mailAttachment as string);
+  // availability: a removal's or a kind's empty POST is refused (400) before its id is looked up
+  if (path.startsWith('/accompagnement/disponibilites/')) return path.replace(/:(openingId|exceptionId|kindId)/, '00000000-0000-4000-8000-000000000000');
   if (path.startsWith('/accompagnement/:id')) return path.replace(':id', pay.mission as string).replace(':appointmentId', pay.appointment as string);
   if (path.startsWith('/admin/types-accompagnement/:id')) return path.replace(':id', pay.missionType as string);
   if (path.startsWith('/paiements/lots/:id')) return path.replace(':id', pay.batch as string);
@@ -640,6 +661,11 @@ export function concreteUrl(w: RouteWorld, path: string): string {
   if (path.startsWith('/personnes/:id')) return path.replace(':id', householdA.holderId);
   if (path.startsWith('/doublons/:id')) return path.replace(':id', w.suspicionId);
   if (path.startsWith('/aides/:id')) return path.replace(':id', w.aidTypeId);
+  if (path.includes(':signatureId'))
+    return path
+      .replace(':id', w.submittedId)
+      .replace(':signatureId', w.household.consentId as string)
+      .replace(':file', 'document.pdf');
   if (path.includes(':documentId')) return path.replace(':id', w.requestId).replace(':documentId', w.documentId);
   if (path.includes(':attachmentId')) return path.replace(':id', w.submittedId).replace(':attachmentId', w.attachmentId);
   if (path.includes(':decisionId')) return path.replace(':id', w.submittedId).replace(':decisionId', w.decisionId);

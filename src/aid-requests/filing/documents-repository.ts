@@ -73,6 +73,8 @@ export interface StagedUpload {
   size: number;
   sha256: string;
   uploadedAt: Date;
+  /** sent by the household from its space (issue 17), not by the landlord */
+  sentByHousehold?: boolean;
 }
 
 const toStaged = (r: Record<string, unknown>): StagedUpload => ({
@@ -82,6 +84,7 @@ const toStaged = (r: Record<string, unknown>): StagedUpload => ({
   size: Number(r.size),
   sha256: r.sha256 as string,
   uploadedAt: r.uploaded_at as Date,
+  sentByHousehold: r.uploaded_by_person_id != null,
 });
 
 /** Files received before their type was chosen: kept until classified (they become documents) or discarded. */
@@ -90,7 +93,7 @@ export class StagedUploadRepository {
     const rows = await db('request_uploads as u')
       .join('blobs as b', 'b.id', 'u.blob_id')
       .where('u.request_id', requestId)
-      .select('u.id', 'u.filename', 'u.blob_id', 'b.size', 'b.sha256', 'u.uploaded_at')
+      .select('u.id', 'u.filename', 'u.blob_id', 'b.size', 'b.sha256', 'u.uploaded_at', 'u.uploaded_by_person_id')
       .orderBy([{ column: 'u.uploaded_at' }, { column: 'u.filename' }]);
     return rows.map(toStaged);
   }

@@ -148,6 +148,8 @@ export function aidRequestRoutes(services: Services): Router {
         causeOptions,
         consentOptions,
         payeeOptions: request.aidTypePayees.map((k) => ({ value: k, text: PAYEE_KINDS[k] })),
+        // issue 17: « Le ménage signe en ligne » (src/e-signature)
+        eSignature: def.step === 'consentement' ? await services.consentSignatures.stepState(a, request.id) : null,
       });
     };
     const path = def.pattern;

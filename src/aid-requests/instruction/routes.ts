@@ -77,8 +77,9 @@ export function instructionRoutes(services: Services): Router {
     schema: askInformationSchema,
     render: onTab('synthese'),
     handle: async (req, res, data) => {
-      await instruction.askInformation(actor(req), id(req), { message: data.information, version: data.version });
-      done(req, res, 'La demande d’informations est envoyée au bailleur.');
+      const household = data.household ? { kinds: data.householdKinds, other: data.householdOther ?? null } : null;
+      await instruction.askInformation(actor(req), id(req), { message: data.information, version: data.version, household });
+      done(req, res, household ? 'La demande d’informations est envoyée au bailleur et au ménage.' : 'La demande d’informations est envoyée au bailleur.');
     },
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { optionalDate, optionalText, requiredText, versionField } from '../../shared/form-fields';
 import { parseEurosToCents } from '../../shared/money';
+import { householdAskFields, refineHouseholdAsk } from './household-ask';
 
 export const REFUSAL_REASONS = {
   not_eligible: 'Le ménage ne remplit pas les conditions d’attribution de l’aide',
@@ -83,7 +84,14 @@ export const validationSchema = z
 export type ValidationInput = z.infer<typeof validationSchema>;
 
 export const messageSchema = z.object({ message: requiredText('Écrivez votre message', 5000) });
-export const askInformationSchema = z.object({ information: requiredText('Précisez les informations ou pièces attendues', 5000), version: versionField() });
+export const askInformationSchema = z
+  .object({
+    information: requiredText('Précisez les informations ou pièces attendues', 5000),
+    version: versionField(),
+    // issue 17: « Demander aussi au ménage », and which papers
+    ...householdAskFields,
+  })
+  .superRefine(refineHouseholdAsk);
 export const answerSchema = z.object({ message: requiredText('Écrivez votre réponse', 5000), version: versionField() });
 export const noteSchema = z.object({ note: requiredText('Écrivez la note', 5000) });
 

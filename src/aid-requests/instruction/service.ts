@@ -12,10 +12,16 @@ import { ConflictError, NotFoundError, ValidationError } from '../../shared/erro
 import type { UserRepository } from '../../accounts/repository';
 import type { DecisionRepository } from './decisions-repository';
 import { aboutRequest, informationAnsweredMail, informationRequestedMail, informationReminderMail, newMessageMail } from './mails';
-import type { AidRequestRepository } from '../repository';
+import type { AidRequest, AidRequestRepository } from '../repository';
+import type { HouseholdAskInput } from './household-ask';
 import type { AidRequestService } from '../service';
 import { type RequestStatus, transition } from '../state-machine';
 import { ReferenceCache } from '../../shared/reference-cache';
+
+/** The household-space side of an information request: what the household is asked (issue 17). */
+export interface HouseholdDocumentsPort {
+  ask(trx: Db, actor: Actor, request: AidRequest, input: HouseholdAskInput, message: string): Promise<string[]>;
+}
 
 export interface UploadedFile {
   originalname: string;
@@ -136,7 +142,14 @@ export class InstructionService {
     });
   }
 
-  async askInformation(actor: Actor, id: string, input: { message: string; version: number }): Promise<void> {
+  /** Asks the household too (issue 17, src/household-space/documents): wired by src/services.ts. */
+  private householdDocuments: HouseholdDocumentsPort | null = null;
+
+  useHouseholdDocuments(port: HouseholdDocumentsPort): void {
+    this.householdDocuments = port;
+  }
+
+  async askInformation(actor: Actor, id: string, input: { message: string; version: number; household?: HouseholdAskInput | null }): Promise<void> {
     const mails: string[] = [];
     await this.db.transaction(async (trx) => {
       const request = await this.aidRequests.lock(actor, id, trx, 'requests:instruct');
@@ -157,6 +170,10 @@ export class InstructionService {
       const creator = await this.users.findById(trx, { all: true }, request.createdBy);
       if (creator?.status === 'active')
         mails.push(await this.mailer.queue(trx, informationRequestedMail(creator.email, creator.firstName, aboutRequest(request, this.baseUrl), days)));
+      if (input.household) {
+        if (!this.householdDocuments) throw new ConflictError('Demander des pièces au ménage n’est pas possible pour le moment : demandez-les au bailleur.');
+        mails.push(...(await this.householdDocuments.ask(trx, actor, request, input.household, input.message)));
+      }
     });
     await this.mailer.deliver(mails);
   }

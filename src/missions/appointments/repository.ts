@@ -4,7 +4,8 @@ export type AppointmentStatus = 'scheduled' | 'confirmed' | 'cancelled' | 'done'
 
 export interface Appointment {
   id: string;
-  missionId: string;
+  /** null for an appointment booked from the association's QR code by someone with no mission */
+  missionId: string | null;
   missionReference: string;
   /** the landlord of the mission's household (its audit lines are filed under it) */
   organisationId: string;
@@ -17,6 +18,10 @@ export interface Appointment {
   place: string;
   contactName: string;
   contactEmail: string | null;
+  /** who took the slot: the adviser (as before), the household from its space, anyone from the QR code */
+  bookedBy: 'adviser' | 'household' | 'public';
+  reason: string | null;
+  contactPhone: string | null;
   status: AppointmentStatus;
   confirmedAt: Date | null;
   cancelledAt: Date | null;
@@ -27,7 +32,7 @@ export interface Appointment {
 /** An appointment as `select` returns it: the row of appointments, its mission's reference and landlord, its adviser's name and e-mail. */
 interface AppointmentRow {
   id: string;
-  mission_id: string;
+  mission_id: string | null;
   mission_reference: string | null;
   mission_organisation_id: string;
   adviser_id: string;
@@ -39,6 +44,9 @@ interface AppointmentRow {
   place: string;
   contact_name: string;
   contact_email: string | null;
+  booked_by: 'adviser' | 'household' | 'public';
+  reason: string | null;
+  contact_phone: string | null;
   status: AppointmentStatus;
   confirmed_at: Date | null;
   cancelled_at: Date | null;
@@ -61,6 +69,9 @@ const toAppointment = (r: AppointmentRow): Appointment => ({
   place: r.place,
   contactName: r.contact_name,
   contactEmail: r.contact_email ?? null,
+  bookedBy: r.booked_by ?? 'adviser',
+  reason: r.reason ?? null,
+  contactPhone: r.contact_phone ?? null,
   status: r.status,
   confirmedAt: r.confirmed_at ?? null,
   cancelledAt: r.cancelled_at ?? null,
@@ -71,15 +82,21 @@ const toAppointment = (r: AppointmentRow): Appointment => ({
 /** Appointments of missions and their reminders. */
 export class AppointmentRepository {
   private select(db: Db) {
+    // an appointment booked from the QR code has no mission: its organisation is on the row (migration 074)
     return db('appointments as a')
-      .join('missions as m', 'm.id', 'a.mission_id')
+      .leftJoin('missions as m', 'm.id', 'a.mission_id')
       .select<AppointmentRow[]>(
         'a.*',
         'm.reference as mission_reference',
-        'm.organisation_id as mission_organisation_id',
+        db.raw('coalesce(m.organisation_id, a.organisation_id) as mission_organisation_id'),
         db.raw("(select u.first_name || ' ' || u.last_name from users u where u.id = a.adviser_id) as adviser_name"),
         db.raw('(select u.email from users u where u.id = a.adviser_id) as adviser_email'),
       );
+  }
+
+  /** Serialises the bookings of one adviser (the household's booking takes the same lock): held until the transaction ends. */
+  async lockAdviser(trx: Db, adviserId: string): Promise<void> {
+    await trx.raw("select pg_advisory_xact_lock(hashtext('appointments:' || ?::text))", [adviserId]);
   }
 
   async insert(
@@ -159,7 +176,7 @@ export class AppointmentRepository {
         await this.select(db)
           .whereIn('a.status', ['scheduled', 'confirmed'])
           .whereNotNull('a.contact_email')
-          .whereIn('m.status', ['proposed', 'accepted', 'in_progress'])
+          .where((q) => q.whereIn('m.status', ['proposed', 'accepted', 'in_progress']).orWhereNull('a.mission_id'))
           // bounds on starts_at itself, so that the partial index of upcoming appointments serves
           .where('a.starts_at', '>', new Date(now.getTime() + untilMinutes * 60_000))
           .where('a.starts_at', '<=', new Date(now.getTime() + minutesBefore * 60_000))

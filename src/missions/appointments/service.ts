@@ -118,57 +118,72 @@ export class AppointmentService {
     if (input.date > addMonths(parisDate(now), APPOINTMENT_HORIZON_MONTHS))
       throw new ValidationError({ date: 'Un rendez-vous se fixe au plus six mois à l’avance' });
     const mails: string[] = [];
-    const id = await this.db.transaction(async (trx) => {
-      const mission = await this.missions.get(actor, missionId, trx, true);
-      if (!['proposed', 'accepted', 'in_progress'].includes(mission.status)) throw new ConflictError('Cette mission est close : plus de rendez-vous.');
-      const adviserId = mission.adviserId ?? (actor.role === 'social_adviser' ? actor.userId : null);
-      if (!adviserId) throw new ConflictError('Attribuez d’abord la mission à un conseiller ou une conseillère.');
-      const end = new Date(startsAt.getTime() + input.durationMinutes * 60_000);
-      const overlaps = await this.appointments.ofAdviser(trx, adviserId, startsAt, end);
-      if (overlaps.length && !input.acceptOverlap) {
-        const list = overlaps.map((o) => `${formatClock(o.startsAt)} (${o.missionReference})`).join(', ');
-        throw new ValidationError({
-          acceptOverlap: `Ce créneau chevauche ${overlaps.length > 1 ? 'les rendez-vous' : 'le rendez-vous'} de ${list}. Cochez la case pour le garder quand même.`,
-        });
-      }
-      const created = await this.appointments.insert(
-        trx,
-        {
-          missionId: mission.id,
-          adviserId,
-          startsAt,
-          durationMinutes: input.durationMinutes,
-          mode: input.mode,
-          place: input.place,
-          contactName: input.contactName,
-          contactEmail: input.contactEmail || null,
-        },
-        now,
-      );
-      const appointment = await this.appointments.findById(trx, created);
-      if (appointment?.contactEmail)
-        mails.push(
-          await this.mailer.queue(
-            trx,
-            appointmentMail(await this.details(trx, appointment), this.link(created), await this.icsAttachment(trx, appointment, false)),
-          ),
+    const id = await this.db
+      .transaction(async (trx) => {
+        const mission = await this.missions.get(actor, missionId, trx, true);
+        if (!['proposed', 'accepted', 'in_progress'].includes(mission.status)) throw new ConflictError('Cette mission est close : plus de rendez-vous.');
+        const adviserId = mission.adviserId ?? (actor.role === 'social_adviser' ? actor.userId : null);
+        if (!adviserId) throw new ConflictError('Attribuez d’abord la mission à un conseiller ou une conseillère.');
+        const end = new Date(startsAt.getTime() + input.durationMinutes * 60_000);
+        // the same lock as a household's booking (availability/booking.ts): the overlap check and the insert see every booking before them
+        await this.appointments.lockAdviser(trx, adviserId);
+        const overlaps = await this.appointments.ofAdviser(trx, adviserId, startsAt, end);
+        // one live appointment per adviser and start (migration 074): the same start is never kept
+        if (overlaps.some((o) => o.startsAt.getTime() === startsAt.getTime()))
+          throw new ValidationError({ appointmentTime: 'Un autre rendez-vous commence déjà à cette heure : choisissez une autre heure.' });
+        if (overlaps.length && !input.acceptOverlap) {
+          const list = overlaps.map((o) => `${formatClock(o.startsAt)} (${o.missionReference || o.contactName})`).join(', ');
+          throw new ValidationError({
+            acceptOverlap: `Ce créneau chevauche ${overlaps.length > 1 ? 'les rendez-vous' : 'le rendez-vous'} de ${list}. Cochez la case pour le garder quand même.`,
+          });
+        }
+        const created = await this.appointments.insert(
+          trx,
+          {
+            missionId: mission.id,
+            adviserId,
+            startsAt,
+            durationMinutes: input.durationMinutes,
+            mode: input.mode,
+            place: input.place,
+            contactName: input.contactName,
+            contactEmail: input.contactEmail || null,
+          },
+          now,
         );
-      await this.audit.record(trx, actor, {
-        entityType: 'mission',
-        entityId: mission.id,
-        organisationId: mission.organisationId,
-        action: 'appointment.scheduled',
-        after: {
-          appointmentId: created,
-          startsAt: startsAt.toISOString(),
-          durationMinutes: input.durationMinutes,
-          mode: input.mode,
-          overlaps: overlaps.length,
-          mailed: mails.length > 0,
-        },
+        const appointment = await this.appointments.findById(trx, created);
+        if (appointment?.contactEmail)
+          mails.push(
+            await this.mailer.queue(
+              trx,
+              appointmentMail(await this.details(trx, appointment), this.link(created), await this.icsAttachment(trx, appointment, false)),
+            ),
+          );
+        await this.audit.record(trx, actor, {
+          entityType: 'mission',
+          entityId: mission.id,
+          organisationId: mission.organisationId,
+          action: 'appointment.scheduled',
+          after: {
+            appointmentId: created,
+            startsAt: startsAt.toISOString(),
+            durationMinutes: input.durationMinutes,
+            mode: input.mode,
+            overlaps: overlaps.length,
+            mailed: mails.length > 0,
+          },
+        });
+        return created;
+      })
+      .catch((err: unknown) => {
+        // a booking of the same start committed meanwhile (the unique index of migration 074): said on the field, never a 500
+        if (
+          (err as { code?: string }).code === '23505' &&
+          /appointments_one_per_slot/.test(String((err as { constraint?: string }).constraint ?? (err as Error).message))
+        )
+          throw new ValidationError({ appointmentTime: 'Un autre rendez-vous vient d’être pris à cette heure : choisissez une autre heure.' });
+        throw err;
       });
-      return created;
-    });
     await this.mailer.deliver(mails);
     return id;
   }
@@ -293,8 +308,9 @@ export class AppointmentService {
           );
           await this.appointments.attachReminderMail(trx, a.id, kind, id);
           await this.audit.record(trx, REMINDER_JOB, {
-            entityType: 'mission',
-            entityId: a.missionId,
+            // an appointment booked from the QR code has no mission: the line is filed under the appointment
+            entityType: a.missionId ? 'mission' : 'appointment',
+            entityId: a.missionId ?? a.id,
             organisationId: details.organisationId,
             action: 'appointment.reminded',
             after: { appointmentId: a.id, kind },
@@ -325,11 +341,20 @@ export class AppointmentService {
       if (!(await this.appointments.setStatus(trx, a.id, a.version, ['scheduled', 'confirmed'], patch))) throw new ConflictError();
       const details = await this.details(trx, a);
       if (to === 'cancelled') {
-        mails.push(await this.mailer.queue(trx, householdCancelledMail(a.adviserEmail, details, `${this.baseUrl}/accompagnement/${a.missionId}`)));
+        mails.push(
+          await this.mailer.queue(
+            trx,
+            householdCancelledMail(
+              a.adviserEmail,
+              details,
+              a.missionId ? `${this.baseUrl}/accompagnement/${a.missionId}` : `${this.baseUrl}/accompagnement/calendrier`,
+            ),
+          ),
+        );
       }
       await this.audit.record(trx, HOUSEHOLD, {
-        entityType: 'mission',
-        entityId: a.missionId,
+        entityType: a.missionId ? 'mission' : 'appointment',
+        entityId: a.missionId ?? a.id,
         organisationId: details.organisationId,
         action: `appointment.${to}_by_household`,
         before: { appointmentId: a.id, status: a.status },
