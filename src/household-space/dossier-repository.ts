@@ -83,12 +83,19 @@ export class HouseholdDossierRepository {
   }
 
   async requests(db: Db, householdId: string): Promise<HouseholdRequestRow[]> {
+    return this.requestQuery(db, householdId).whereNot('r.status', 'withdrawn').orderBy('r.created_at', 'desc').limit(100);
+  }
+
+  async request(db: Db, householdId: string, requestId: string): Promise<HouseholdRequestRow | null> {
+    const [row] = await this.requestQuery(db, householdId).where('r.id', requestId);
+    return row ?? null;
+  }
+
+  /** The household's requests (the scope is in the query: its household id), as the household reads them. */
+  private requestQuery(db: Db, householdId: string) {
     return db('aid_requests as r')
       .join('aid_types as t', 't.id', 'r.aid_type_id')
       .where('r.household_id', householdId)
-      .whereNot('r.status', 'withdrawn')
-      .orderBy('r.created_at', 'desc')
-      .limit(100)
       .select<HouseholdRequestRow[]>(
         'r.id',
         'r.reference',
@@ -102,26 +109,6 @@ export class HouseholdDossierRepository {
         'r.information_answered_at as informationAnsweredAt',
         'r.created_at as createdAt',
       );
-  }
-
-  async request(db: Db, householdId: string, requestId: string): Promise<HouseholdRequestRow | null> {
-    const rows = await db('aid_requests as r')
-      .join('aid_types as t', 't.id', 'r.aid_type_id')
-      .where({ 'r.household_id': householdId, 'r.id': requestId })
-      .select(
-        'r.id',
-        'r.reference',
-        'r.status',
-        't.label as aidLabel',
-        'r.requested_cents as requestedCents',
-        'r.granted_cents as grantedCents',
-        'r.submitted_at as submittedAt',
-        'r.decided_at as decidedAt',
-        'r.information_requested_at as informationRequestedAt',
-        'r.information_answered_at as informationAnsweredAt',
-        'r.created_at as createdAt',
-      );
-    return (rows[0] as HouseholdRequestRow | undefined) ?? null;
   }
 
   /** The decisions applied on the request (a proposal waiting for its validation is not a decision yet). */

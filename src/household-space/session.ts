@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
 import session from 'express-session';
-import { ConnectSessionKnexStore } from 'connect-session-knex';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
+import { SessionStore } from '../http/session';
 import type { Clock } from '../shared/clock';
 import { urls } from '../urls';
 import type { HouseholdActor } from './actor';
@@ -20,15 +20,10 @@ export const HOUSEHOLD_PATH = '/mon-espace';
 export const HOUSEHOLD_IDLE_MINUTES = 30;
 export const HOUSEHOLD_ABSOLUTE_MINUTES = 120;
 
-class HouseholdSessionStore extends ConnectSessionKnexStore {
-  override async touch(_sid: string, _session: unknown, callback?: () => void): Promise<void> {
-    callback?.();
-  }
-}
-
 /** Sessions of the household space: their own table, their own cookie, sent only to /mon-espace. */
 export function householdSessionMiddleware(knex: Knex, config: Config, options: { cleanup: boolean }): RequestHandler {
-  const store = new HouseholdSessionStore({
+  // the extranet's store without `touch` (src/http/session.ts), on its own table
+  const store = new SessionStore({
     knex,
     tableName: 'household_sessions',
     createTable: false,

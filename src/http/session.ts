@@ -33,7 +33,7 @@ export const LAST_SEEN_RESOLUTION_MS = 60_000;
  * request. The expiry moves forward each time the session is saved, i.e. at least once a minute
  * while the person is active (`lastSeenAt`), which keeps an active session alive.
  */
-class SessionStore extends ConnectSessionKnexStore {
+export class SessionStore extends ConnectSessionKnexStore {
   override async touch(_sid: string, _session: unknown, callback?: () => void): Promise<void> {
     callback?.();
   }

@@ -139,6 +139,10 @@ const RECIPIENT = `
       and p.email is not null and btrim(p.email) <> '' and hm.relationship <> 'child'
     order by %PREFER% case hm.relationship when 'holder' then 0 when 'co_holder' then 1 when 'spouse' then 2 else 3 end, p.id
     limit 1)`;
+/** The recipient of a mission's questionnaire: the first adult member by relationship. */
+const MISSION_RECIPIENT = RECIPIENT.replace('%PREFER%', '');
+/** The recipient of an appointment's questionnaire: the member whose e-mail the appointment was sent to first. */
+const APPOINTMENT_RECIPIENT = RECIPIENT.replace('%PREFER%', "case when lower(p.email) = lower(coalesce(a.contact_email, '')) then 0 else 1 end,");
 
 export class SatisfactionRepository {
   async activeQuestionnaire(db: Db): Promise<Questionnaire | null> {
@@ -176,7 +180,7 @@ export class SatisfactionRepository {
               r.person_id, r.email, r.first_names, r.last_name, m.ended_at as at, t.label as mission_type_label
          from missions m
          join mission_types t on t.id = m.mission_type_id
-         cross join lateral ${RECIPIENT.replace('%PREFER%', '')} r
+         cross join lateral ${MISSION_RECIPIENT} r
         where m.status = 'completed' and m.ended_at >= ? and m.ended_at <= ? and m.adviser_id is not null and m.anonymised_at is null
           and not exists (select 1 from satisfaction_invitations i where i.kind = 'mission' and i.subject_id = m.id)
         order by m.ended_at, m.id`,
@@ -188,7 +192,7 @@ export class SatisfactionRepository {
          from appointments a
          join missions m on m.id = a.mission_id
          join mission_types t on t.id = m.mission_type_id
-         cross join lateral ${RECIPIENT.replace('%PREFER%', "case when lower(p.email) = lower(coalesce(a.contact_email, '')) then 0 else 1 end,")} r
+         cross join lateral ${APPOINTMENT_RECIPIENT} r
         where a.status = 'done' and a.starts_at >= ? and a.starts_at <= ? and m.anonymised_at is null
           and not exists (select 1 from satisfaction_invitations i where i.kind = 'appointment' and i.subject_id = a.id)
         order by a.starts_at, a.id`,

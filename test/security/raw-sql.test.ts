@@ -11,6 +11,10 @@ import ts from 'typescript';
  * until it is reviewed and listed here (or, better, turned into a binding).
  */
 const ALLOWED: Record<string, Record<string, string>> = {
+  'src/satisfaction/repository.ts': {
+    MISSION_RECIPIENT: 'a constant SQL text written in the module (the household member a mission’s questionnaire goes to)',
+    APPOINTMENT_RECIPIENT: 'a constant SQL text written in the module (the same, the appointment’s contact first)',
+  },
   'src/statistics/extract-repository.ts': {
     REQUESTS_SQL: 'a constant SQL text written in the module (the period’s requests), values as named :bindings',
     MISSIONS_SQL: 'a constant SQL text written in the module (the period’s missions), values as named :bindings',

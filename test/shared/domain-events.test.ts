@@ -75,13 +75,14 @@ describe('the domain-event dispatcher', () => {
 });
 
 describe('the assembled services', () => {
-  it('hang the ledger on the money events, the appointments on a closed mission, the funder’s follow-up outbox on the dossiers’ events', () => {
+  it('hang the ledger on the money events, the appointments on a closed mission, the funder’s follow-up outbox on the dossiers’ events, the household’s link on a mission proposed', () => {
     expect(ctx.services.events.subscribed().sort()).toEqual([
       'aid.granted',
       'batch.transmitted',
       'instalments.cancelled',
       'mission.closed',
       'mission.moved',
+      'mission.ordered',
       'mission.session_recorded',
       'payment.rejected',
       'request.moved',
