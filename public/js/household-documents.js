@@ -33,7 +33,10 @@
     var next = function () {
       if (done === files.length) {
         say(form, 'Tout est envoyé.');
-        show(form);
+        // a second to read it, then the page again with what arrived
+        window.setTimeout(function () {
+          show(form);
+        }, 1000);
         return undefined;
       }
       say(form, 'Envoi du fichier ' + (done + 1) + ' sur ' + files.length + '…');
