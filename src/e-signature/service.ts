@@ -335,6 +335,14 @@ export class ConsentSignatureService {
     const certificate = describeIdentity(identity);
     const signer = (await repository.person(db, pending.personId))!;
     const context = await this.context(facts, signer.name);
+    // the text sealed is the text the person was given: rebuilt from today's facts, it must be the stored document byte for byte
+    const rebuilt = createHash('sha256')
+      .update(await consentPdf(context, pending.createdAt))
+      .digest('hex');
+    if (rebuilt !== pending.documentSha256)
+      throw new ValidationError({
+        code: 'Le texte de l’accord a changé depuis qu’il vous a été envoyé. Votre bailleur doit vous le renvoyer : rien n’a été signé.',
+      });
     const outcome = await db.transaction(async (trx): Promise<CodeOutcome> => {
       const s = await repository.find(trx, pending.id, { lock: true });
       if (s?.status !== 'pending') throw new ValidationError({ code: 'Cette signature n’est plus en attente.' });

@@ -162,6 +162,7 @@ export class HouseholdAccessService {
     const now = clock.now();
     const mailId = await db.transaction(async (trx) => {
       const link = await this.link(trx, token);
+      await repository.lockLink(trx, link.id); // parallel asks count one after the other
       const person = await this.personOf(trx, link);
       if ((await repository.codesSince(trx, link.id, new Date(now.getTime() - 15 * 60_000))) >= CODES_PER_15_MIN) {
         logger.warn('household codes throttled', { event: 'household.code_throttled', linkId: link.id, ip: context.ip });
@@ -226,10 +227,11 @@ export class HouseholdAccessService {
     return outcome.actor;
   }
 
-  /** Whether the session's person is still in the household the session was opened for (a move ends the session). */
-  async stillMember(actor: HouseholdActor): Promise<boolean> {
-    const person = await this.deps.repository.reachablePerson(this.deps.db, actor.personId);
-    return person?.householdId === actor.householdId;
+  /** Whether a session may go on: its person is still in the household it was opened for, and its link neither withdrawn nor expired. */
+  async stillValid(actor: HouseholdActor): Promise<boolean> {
+    const { db, repository, clock } = this.deps;
+    const [person, link] = await Promise.all([repository.reachablePerson(db, actor.personId), repository.linkById(db, actor.linkId)]);
+    return person?.householdId === actor.householdId && link !== null && !link.revokedAt && link.expiresAt > clock.now();
   }
 
   /** Records a read made from the household space (who, which record, no payload). */

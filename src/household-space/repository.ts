@@ -94,6 +94,17 @@ export class HouseholdAccessRepository {
     return row ?? null;
   }
 
+  async linkById(db: Db, linkId: string): Promise<LinkRow | null> {
+    const row = await db('household_links')
+      .where({ id: linkId })
+      .first<LinkRow | undefined>('id', 'person_id as personId', 'household_id as householdId', 'expires_at as expiresAt', 'revoked_at as revokedAt');
+    return row ?? null;
+  }
+
+  async lockLink(db: Db, linkId: string): Promise<void> {
+    await db('household_links').where({ id: linkId }).forUpdate().first('id');
+  }
+
   async markOpened(db: Db, linkId: string, now: Date): Promise<void> {
     await db('household_links').where({ id: linkId }).update({ last_opened_at: now });
   }

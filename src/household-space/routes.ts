@@ -35,7 +35,10 @@ export function householdSpaceRoutes(services: Services): Router {
   const csrf = csrfProtection(config, { cookieName: 'entraide.menage.csrf', path: HOUSEHOLD_PATH });
   router.use(HOUSEHOLD_PATH, householdSessionMiddleware(services.knex, config, { cleanup: config.env !== 'test' }));
   router.use(HOUSEHOLD_PATH, flash);
-  router.use(HOUSEHOLD_PATH, householdSessionActor(services.clock));
+  router.use(
+    HOUSEHOLD_PATH,
+    householdSessionActor(services.clock, (actor) => services.householdSpace.access.stillValid(actor)),
+  );
   router.use(HOUSEHOLD_PATH, csrf.exposeToken);
   router.use(HOUSEHOLD_PATH, csrf.protect);
   router.use(HOUSEHOLD_PATH, (req, _res, next) => {

@@ -43,10 +43,11 @@ export function householdSessionMiddleware(knex: Knex, config: Config, options: 
 
 /**
  * Sets `req.household` from the session while it is alive by the injected clock (idle 30 minutes,
- * 2 hours in all); an ended session is forgotten. Records activity at most once a minute.
+ * 2 hours in all) and, checked once a minute, while its person is still in the household and its link
+ * still valid; an ended session is forgotten. Records activity at most once a minute.
  */
-export function householdSessionActor(clock: Clock): RequestHandler {
-  return (req, res, next) => {
+export function householdSessionActor(clock: Clock, stillValid: (actor: HouseholdActor) => Promise<boolean>): RequestHandler {
+  return async (req, res, next) => {
     const kept = req.session?.householdActor;
     res.locals.householdSpace = true;
     if (!kept) return next();
@@ -56,8 +57,16 @@ export function householdSessionActor(clock: Clock): RequestHandler {
       req.flash('info', 'Votre session a pris fin. Pour revenir, ouvrez de nouveau le lien reçu par courriel.');
       return next();
     }
-    if (now - kept.lastSeenAt >= 60_000) req.session.householdActor = { ...kept, lastSeenAt: now };
     const { openedAt: _o, lastSeenAt: _l, ...actor } = kept;
+    if (now - kept.lastSeenAt >= 60_000) {
+      // once a minute: the person is still in that household and the link was not withdrawn (a member who left loses the dossier at once)
+      if (!(await stillValid(actor))) {
+        delete req.session.householdActor;
+        req.flash('info', 'Votre espace n’est plus accessible avec ce lien. Demandez un nouveau lien si besoin.');
+        return next();
+      }
+      req.session.householdActor = { ...kept, lastSeenAt: now };
+    }
     req.household = actor;
     res.locals.household = actor;
     next();

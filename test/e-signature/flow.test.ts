@@ -328,3 +328,23 @@ describe('code rules through the pages', () => {
     expect(await t.ctx.knex('consent_signatures').where({ request_id: requestId })).toHaveLength(0);
   });
 });
+
+describe('the text sealed is the text given', () => {
+  test('a text that changed since it was sent (the landlord renamed) is not signed: the person is told, nothing is sealed', async () => {
+    const { email, requestId, agent } = await freshSigner();
+    const code = await askCode(agent, requestId, email);
+    const before = (await t.ctx.knex('organisations').where({ id: t.world.landlordA.id }).first<{ name: string }>('name')).name;
+    await t.ctx.knex('organisations').where({ id: t.world.landlordA.id }).update({ name: 'Bailleur Alpha Habitat' });
+    try {
+      const refused = await postForm(agent, urls.householdConsentSign(requestId), { code }, urls.householdConsent(requestId));
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain('Le texte de l’accord a changé');
+      expect((await signatureOf(requestId)).status).toBe('pending');
+    } finally {
+      await t.ctx.knex('organisations').where({ id: t.world.landlordA.id }).update({ name: before });
+    }
+    const signed = await postForm(agent, urls.householdConsentSign(requestId), { code }, urls.householdConsent(requestId));
+    expect(signed.status).toBe(302);
+    expect((await signatureOf(requestId)).status).toBe('signed');
+  });
+});

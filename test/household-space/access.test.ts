@@ -148,6 +148,26 @@ describe('the door of the household space', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('ends an open session within a minute once its person has left the household, or its link was withdrawn', async () => {
+    const leaving = await family();
+    const agent = await householdAgent(ctx, leaving.holder);
+    expect((await agent.get('/mon-espace')).status).toBe(200);
+    await ctx.knex('household_members').where({ person_id: leaving.holder }).update({ to_date: '2026-11-22' });
+    ctx.clock.advanceMinutes(2);
+    try {
+      const after = await agent.get(`/mon-espace/demandes/${leaving.requestId}`);
+      expect(after.status).toBe(302);
+      expect(after.headers.location).toBe('/mon-espace/acces');
+      const withdrawn = await family();
+      const other = await householdAgent(ctx, withdrawn.holder);
+      await ctx.knex('household_links').where({ person_id: withdrawn.holder }).update({ revoked_at: ctx.clock.now() });
+      ctx.clock.advanceMinutes(2);
+      expect((await other.get('/mon-espace')).headers.location).toBe('/mon-espace/acces');
+    } finally {
+      ctx.clock.advanceMinutes(-4);
+    }
+  });
+
   it('a link opens nothing once its person has left the household', async () => {
     const mine = await family();
     await ctx.services.householdSpace.access.issueFor(mine.holder, 'staff');

@@ -46,4 +46,13 @@ describe('one-time secrets in the outbox', () => {
     );
     expect(maskOneTimeSecrets('request.granted', reset)).toBe(reset);
   });
+
+  it('masks the household’s personal link and the questionnaire’s link once delivered (with the code, they open the space)', () => {
+    const link = 'Ouvrez ce lien (valable 60 jours) :\nhttps://entraide.example.org/mon-espace/lien/Zx_9-abcdefghijklmnopqrstu\n';
+    expect(maskOneTimeSecrets('household.link', link)).toBe(
+      'Ouvrez ce lien (valable 60 jours) :\n[lien à usage unique masqué : seul le destinataire l’a reçu]\n',
+    );
+    const survey = 'Votre avis :\nhttps://entraide.example.org/mon-espace/questionnaires/abcDEF_123-xyz\n';
+    expect(maskOneTimeSecrets('satisfaction.invitation', survey)).toBe('Votre avis :\n[lien à usage unique masqué : seul le destinataire l’a reçu]\n');
+  });
 });

@@ -129,7 +129,8 @@ export class BookingService {
     if (!kind) return { kinds, kind: null, advisers, date: q.date ?? null, slots: [], nextDates: [] };
     const chosen = q.adviserId && advisers.some((a) => a.id === q.adviserId) ? advisers.filter((a) => a.id === q.adviserId) : advisers;
     const today = parisDate(this.clock.now());
-    const from = q.date && /^\d{4}-\d{2}-\d{2}$/.test(q.date) && q.date >= today ? q.date : today;
+    // a real calendar day only (« 2026-13-45 » has the shape but is no day)
+    const from = q.date && /^\d{4}-\d{2}-\d{2}$/.test(q.date) && parisDateTime(q.date, '00:00') !== null && q.date >= today ? q.date : today;
     const all = await this.freeSlots(this.db, chosen, kind, from, addDays(from, LOOKAHEAD_DAYS), q.exceptAppointmentId);
     const date = q.date && q.date === from ? from : (all[0]?.date ?? from);
     const nextDates = [...new Set(all.map((s) => s.date))].filter((d) => d !== date).slice(0, 6);

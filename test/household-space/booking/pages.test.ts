@@ -156,6 +156,14 @@ describe('booking from the space', () => {
 
 describe('the public page of the QR code', () => {
   beforeAll(() => ctx.clock.set(new Date('2026-12-01T14:00:00Z')));
+  it('takes a day that has the shape of a date but is none (« 2026-13-45 », « 2026-02-30 ») as no day: the first free one, never a 500', async () => {
+    const anonymous = request.agent(ctx.app);
+    for (const jour of ['2026-13-45', '2026-02-30', '9999-99-99']) {
+      const page = await anonymous.get(`/mon-espace/prendre-rendez-vous?motif=${kinds.paperwork}&jour=${jour}`);
+      expect({ jour, status: page.status }).toEqual({ jour, status: 200 });
+    }
+  });
+
   it('books with a name and an e-mail, without any session', async () => {
     const anonymous = request.agent(ctx.app);
     const page = await anonymous.get(`/mon-espace/prendre-rendez-vous?motif=${kinds.paperwork}&jour=2026-12-08`);
