@@ -529,7 +529,7 @@ describe('support mission journey', () => {
     await page.getByLabel('Durée', { exact: true }).fill('1h15');
     await page.getByLabel('Type d’entretien').selectOption('office');
     await page.getByLabel('Participants').fill('Julien Moreau');
-    await page.getByLabel('Résumé').fill('Budget reconstitué poste par poste ; loyer à 38 % des ressources.');
+    await page.getByLabel('Résumé', { exact: true }).fill('Budget reconstitué poste par poste ; loyer à 38 % des ressources.');
     await page.getByLabel('Notes privées').fill('Inquiet pour la garde des enfants.');
     await page.getByRole('button', { name: 'Enregistrer l’entretien' }).click();
     await page.locator('.alert-success', { hasText: 'L’entretien est enregistré' }).waitFor();
