@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
 import type { AuditService } from '../audit/service';
-import type { Db } from '../db/types';
 import type { BlobStore } from '../files/storage';
 import type { Logger } from '../logger';
 import type { Mailer } from '../notifications/mailer';
@@ -29,15 +28,14 @@ export function createHouseholdSpaceModule(deps: {
   rightsRegister: RightsRegisterPort;
   cipher: FieldCipher;
 }) {
-  const access = new HouseholdAccessService({ ...deps, repository: new HouseholdAccessRepository() });
+  const accessRepository = new HouseholdAccessRepository();
+  const access = new HouseholdAccessService({ ...deps, repository: accessRepository });
   const dossierRepository = new HouseholdDossierRepository(deps.cipher);
   const dossier = new HouseholdDossierService({ ...deps, repository: dossierRepository, access });
-  const householdOf = async (db: Db, table: 'aid_requests' | 'missions', id: string): Promise<string | null> =>
-    (await db(table).where({ id }).first<{ household_id: string } | undefined>('household_id'))?.household_id ?? null;
   // the links leave with the business change's transaction (mail outbox); the mail-retry job delivers what is still pending
   deps.events.on('request.moved', async (trx, event) => {
     if (event.to !== 'submitted' || event.from !== 'draft') return;
-    const householdId = await householdOf(trx, 'aid_requests', event.requestId);
+    const householdId = await accessRepository.householdOfRequest(trx, event.requestId);
     if (!householdId) return;
     const mails = await access.issueForHousehold(householdId, 'request', trx);
     return () => access.deliver(mails);

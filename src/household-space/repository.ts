@@ -101,6 +101,12 @@ export class HouseholdAccessRepository {
     return row ?? null;
   }
 
+  /** The household a request is for (the link mails of a request filed). */
+  async householdOfRequest(db: Db, requestId: string): Promise<string | null> {
+    const row = await db('aid_requests').where({ id: requestId }).first<{ household_id: string } | undefined>('household_id');
+    return row?.household_id ?? null;
+  }
+
   async lockLink(db: Db, linkId: string): Promise<void> {
     await db('household_links').where({ id: linkId }).forUpdate().first('id');
   }
