@@ -1,0 +1,103 @@
+/**
+ * The extranet as `src/server.ts` builds it (same configuration checks, same services, same app,
+ * NODE_ENV=production), plus two bench-only instruments that the production entry point never loads:
+ *
+ * - a capture of what a page renders: a request carrying `x-bench-capture: <name>` has its view
+ *   and the exact options given to `app.render` (the route's locals and `res.locals`) kept in memory;
+ * - a second listener on BENCH_REPLAY_PORT, a bare `node:http` server with no middleware and no
+ *   database: `GET /render/<name>` renders the captured view from the captured options through the
+ *   same app (same Nunjucks environment, same view cache): what the page would cost if its data were
+ *   free. `GET /queries/<name>` gives the SQL statements the captured request ran (its round trips).
+ *
+ * Started by bench/pages.ts; never imported by src/.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import http from 'node:http';
+import type { Express } from 'express';
+import { createApp } from '../src/app';
+import { openConfiguredDatabase } from '../src/bootstrap';
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/logger';
+import { createServices } from '../src/services';
+import { systemClock } from '../src/shared/clock';
+
+interface Captured {
+  view: string;
+  options: Record<string, unknown>;
+  queries: string[];
+}
+
+const CAPTURE_HEADER = 'x-bench-capture';
+
+async function main(): Promise<void> {
+  if (process.env.NODE_ENV !== 'production') throw new Error('bench/pages-server.ts measures the production build: NODE_ENV=production');
+  const replayPort = Number(process.env.BENCH_REPLAY_PORT);
+  if (!replayPort) throw new Error('BENCH_REPLAY_PORT is required');
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const opened = await openConfiguredDatabase(config);
+  const services = createServices(opened.db, config, systemClock, logger);
+  const app = createApp(services);
+
+  const captured = new Map<string, Captured>();
+  const current = new AsyncLocalStorage<Captured & { name: string }>();
+  // the SQL of the request being captured (the session store, passport and the page's own queries)
+  services.knex.on('query', (q: { sql: string }) => current.getStore()?.queries.push(q.sql));
+  captureRenders(app, current, captured);
+
+  const server = http.createServer((req, res) => {
+    const name = req.headers[CAPTURE_HEADER];
+    if (typeof name !== 'string') return app(req, res);
+    current.run({ name, view: '', options: {}, queries: [] }, () => app(req, res));
+  });
+  server.listen(config.port);
+
+  const replay = http.createServer((req, res) => {
+    const [, kind, name] = (req.url ?? '').split('/');
+    const entry = captured.get(decodeURIComponent(name ?? ''));
+    if (!entry) {
+      res.writeHead(404).end();
+      return;
+    }
+    if (kind === 'queries') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(entry.queries));
+      return;
+    }
+    // what res.render hands to app.render, given back as it was: the view is rendered, nothing else runs
+    app.render(entry.view, { ...entry.options, _locals: { ...(entry.options._locals as object) } }, (err: Error | null, html?: string) => {
+      if (err) {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(err.stack);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+    });
+  });
+  replay.listen(replayPort, '127.0.0.1');
+
+  const stop = () => {
+    replay.close();
+    server.close(() => void opened.shutdown().then(() => process.exit(0)));
+    server.closeAllConnections();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+/** Wraps the app's render: a request under capture leaves its view and options (a shallow copy of res.locals). */
+function captureRenders(app: Express, current: AsyncLocalStorage<Captured & { name: string }>, captured: Map<string, Captured>): void {
+  const render = app.render.bind(app) as (view: string, options: Record<string, unknown>, done: (err: Error | null, html?: string) => void) => void;
+  (app as unknown as { render: typeof render }).render = (view, options, done) => {
+    const store = current.getStore();
+    if (store) {
+      store.view = view;
+      store.options = { ...options, _locals: { ...(options._locals as object) } };
+      captured.set(store.name, store);
+    }
+    render(view, options, done);
+  };
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+});
