@@ -24,7 +24,7 @@ import { systemClock } from '../src/shared/clock';
 interface Captured {
   view: string;
   options: Record<string, unknown>;
-  queries: string[];
+  queries: Array<{ sql: string; bindings: unknown[]; ms: number }>;
 }
 
 const CAPTURE_HEADER = 'x-bench-capture';
@@ -42,7 +42,21 @@ async function main(): Promise<void> {
   const captured = new Map<string, Captured>();
   const current = new AsyncLocalStorage<Captured & { name: string }>();
   // the SQL of the request being captured (the session store, passport and the page's own queries)
-  services.knex.on('query', (q: { sql: string }) => current.getStore()?.queries.push(q.sql));
+  const started = new Map<string, { at: number; entry: Captured['queries'][number] }>();
+  services.knex.on('query', (q: { sql: string; bindings?: unknown[]; __knexQueryUid: string }) => {
+    const store = current.getStore();
+    if (!store) return;
+    const entry = { sql: q.sql, bindings: q.bindings ?? [], ms: 0 };
+    store.queries.push(entry);
+    started.set(q.__knexQueryUid, { at: performance.now(), entry });
+  });
+  const done = (_r: unknown, q: { __knexQueryUid: string }) => {
+    const s = started.get(q.__knexQueryUid);
+    if (s) s.entry.ms = performance.now() - s.at;
+    started.delete(q.__knexQueryUid);
+  };
+  services.knex.on('query-response', done);
+  services.knex.on('query-error', (_e: unknown, q: { __knexQueryUid: string }) => done(null, q));
   captureRenders(app, current, captured);
 
   const server = http.createServer((req, res) => {

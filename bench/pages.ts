@@ -6,7 +6,8 @@
  *   BENCH_DATABASE_URL=postgres://root@127.0.0.1:5432/entraide_bench npm run bench:pages
  * Prints per page: req/s and p95 of both, their ratio, the SQL round trips of one real request,
  * and whether the page meets the goal (≥ 35 % of its floor, p95 ≤ 100 ms).
- * BENCH_ONLY=<part of a label> measures only those pages; BENCH_QUERIES=1 prints each page's SQL.
+ * BENCH_ONLY=<part of a label> measures only those pages; BENCH_QUERIES=1 prints each page's SQL;
+ * BENCH_PROFILE=<folder> writes the extranet's CPU profile there (the floor then runs 1 s only: its ratio is rough).
  */
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
@@ -71,7 +72,9 @@ async function main(): Promise<void> {
     await db.close();
   }
 
-  const server = spawn(process.execPath, ['--import', 'tsx', 'bench/pages-server.ts'], {
+  // BENCH_PROFILE=<folder>: the extranet's CPU profile of the whole run (open it in Chrome's DevTools)
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const server = spawn(process.execPath, [...profile, '--import', 'tsx', 'bench/pages-server.ts'], {
     env: { ...productionEnv(URL_, PORT), BENCH_REPLAY_PORT: String(REPLAY_PORT) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -120,10 +123,12 @@ async function main(): Promise<void> {
     for (const page of chosen) {
       const cookie = cookies[page.who];
       const name = encodeURIComponent(page.label);
+      // a first view fills what the extranet keeps a few seconds (reference lists); the second one, captured, is a page as most are served
+      await (await fetch(`${base}${page.path}`, { headers: { ...BENCH_HEADERS, cookie } })).text();
       const captured = await fetch(`${base}${page.path}`, { headers: { ...BENCH_HEADERS, cookie, 'x-bench-capture': page.label } });
       if (captured.status !== 200) throw new Error(`${page.label}: ${page.path} answered ${captured.status}`);
       await captured.text();
-      const queries = (await (await fetch(`${replay}/queries/${name}`)).json()) as string[];
+      const queries = (await (await fetch(`${replay}/queries/${name}`)).json()) as Array<{ sql: string; bindings: unknown[]; ms: number }>;
       const floorPage = await fetch(`${replay}/render/${name}`);
       if (floorPage.status !== 200) throw new Error(`${page.label}: replay failed: ${await floorPage.text()}`);
       await floorPage.text();
@@ -131,12 +136,13 @@ async function main(): Promise<void> {
       const real = { url: `${base}${page.path}`, headers: { ...BENCH_HEADERS, cookie } };
       const floor = { url: `${replay}/render/${name}`, headers: {} };
       await hammer(real, WARMUP_SECONDS);
-      await hammer(floor, WARMUP_SECONDS);
+      if (!process.env.BENCH_PROFILE) await hammer(floor, WARMUP_SECONDS);
       const r = new Totals();
       const f = new Totals();
       for (let round = 0; round < ROUNDS; round++) {
         r.add(await hammer(real, SECONDS));
-        f.add(await hammer(floor, SECONDS));
+        // BENCH_PROFILE: the profile holds the real pages only
+        if (!process.env.BENCH_PROFILE || round === 0) f.add(await hammer(floor, process.env.BENCH_PROFILE ? 1 : SECONDS));
       }
       const ratio = r.rps / f.rps;
       const ok = ratio >= GOAL_RATIO && r.p95 <= GOAL_P95_MS && r.errors === 0;
@@ -144,7 +150,11 @@ async function main(): Promise<void> {
       process.stdout.write(
         `${page.label.padEnd(42)} ${r.rps.toFixed(0).padStart(10)} ${`${r.p95.toFixed(0)} ms`.padStart(6)}   ${f.rps.toFixed(0).padStart(9)} ${`${f.p95.toFixed(0)} ms`.padStart(6)}   ${`${(ratio * 100).toFixed(0)} %`.padStart(5)}  ${String(queries.length).padStart(3)}  ${ok ? 'ok' : 'HORS OBJECTIF'}${r.errors ? ` (${r.errors} erreurs)` : ''}\n`,
       );
-      if (process.env.BENCH_QUERIES) for (const q of queries) process.stdout.write(`      ${q.replace(/\s+/g, ' ').slice(0, 220)}\n`);
+      if (process.env.BENCH_QUERIES)
+        for (const q of queries)
+          process.stdout.write(
+            `  ${q.ms.toFixed(1).padStart(6)} ms  ${q.sql.replace(/\s+/g, ' ').slice(0, process.env.BENCH_QUERIES === 'full' ? undefined : 200)}${process.env.BENCH_QUERIES === 'full' ? `  ${JSON.stringify(q.bindings)}` : ''}\n`,
+          );
     }
     const met = results.filter((x) => x.ok).length;
     process.stdout.write(`\n${met} page(s) sur ${results.length} dans l’objectif (≥ ${GOAL_RATIO * 100} % du plancher, p95 ≤ ${GOAL_P95_MS} ms)\n`);

@@ -12,6 +12,7 @@ import autocannon from 'autocannon';
 import { openDatabase } from '../src/db/database';
 import { migrateLatest } from '../src/db/migrations';
 import { SCALE_PASSWORD, seedScale } from '../seeds/scale';
+import { BENCH_HEADERS, benchCipher, enrolBenchLogins, login, productionEnv } from './production-env';
 
 const URL_ = process.env.BENCH_DATABASE_URL;
 const REQUESTS = Number(process.env.BENCH_SCALE_REQUESTS ?? 500_000);
@@ -34,36 +35,25 @@ async function main(): Promise<void> {
   );
   if (have < REQUESTS) {
     process.stdout.write(`Génération de ${REQUESTS - have} demandes…\n`);
-    await seedScale(db.knex, REQUESTS - have, (l) => process.stdout.write(`  ${l}\n`));
+    await seedScale(db.knex, REQUESTS - have, (l) => process.stdout.write(`  ${l}\n`), benchCipher());
   }
   const total = Number((await db.knex('aid_requests').count<{ n: string }[]>('* as n'))[0]?.n);
   const landlord = await db.knex('users').where({ email: 'instructeur1@echelle.test' }).first('organisation_id');
   const landlordCount = Number((await db.knex('aid_requests').where({ organisation_id: landlord.organisation_id }).count<{ n: string }[]>('* as n'))[0]?.n);
+  await enrolBenchLogins(db.knex, ['operateur@echelle.test', 'instructeur1@echelle.test']);
   const sample = await db.knex('aid_requests').where({ organisation_id: landlord.organisation_id, status: 'in_review' }).orderBy('id').first('id');
   await db.close();
 
+  // as in production (every check of loadConfig passing, templates compiled once, no demo data); mails wait in the outbox
   const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    // as in production: templates compiled once, no demo data; no mail leaves during these GETs
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      DATABASE_URL: URL_,
-      PORT: String(PORT),
-      BASE_URL: `http://127.0.0.1:${PORT}`,
-      LOG_LEVEL: 'silent',
-      SEED_DEMO: 'false',
-      SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: '2525',
-      DATABASE_POOL_MAX: '10',
-    },
+    env: productionEnv(URL_, PORT),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${PORT}`;
   try {
     await waitReady(base);
-    const operator = await login(base, 'operateur@echelle.test');
-    const instructor = await login(base, 'instructeur1@echelle.test');
+    const operator = await login(base, 'operateur@echelle.test', SCALE_PASSWORD);
+    const instructor = await login(base, 'instructeur1@echelle.test', SCALE_PASSWORD);
     const scenarios: Array<[string, string, string]> = [
       ['operator queue, « À prendre »', '/instruction', operator],
       ['operator queue, « Mes dossiers »', '/instruction?onglet=mes_dossiers', operator],
@@ -105,31 +95,11 @@ async function waitReady(base: string): Promise<void> {
   throw new Error('the extranet did not start');
 }
 
-async function login(base: string, email: string): Promise<string> {
-  const page = await fetch(`${base}/connexion`);
-  const jar = page.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
-  const res = await fetch(`${base}/connexion`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: jar, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: token, email, password: SCALE_PASSWORD }),
-  });
-  if (res.status !== 302) throw new Error(`login of ${email} failed: ${res.status}`);
-  return res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-}
-
 function hammer(url: string, cookie: string, seconds: number): Promise<{ rps: number; p50: number; p95: number; p99: number; count: number; errors: number }> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
     let errors = 0;
-    const instance = autocannon({ url, connections: CONCURRENCY, duration: seconds, headers: { cookie } }, (err, result) => {
+    const instance = autocannon({ url, connections: CONCURRENCY, duration: seconds, headers: { ...BENCH_HEADERS, cookie } }, (err, result) => {
       if (err) return reject(err instanceof Error ? err : new Error(String(err)));
       latencies.sort((a, b) => a - b);
       const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;

@@ -91,7 +91,7 @@ export function createApp(services: Services): Express {
   app.use(cookieParser());
   // the household's own space (/mon-espace): its own session, CSRF and 404, before the extranet's session ever runs
   app.use(householdSpaceRoutes(services));
-  app.use(sessionMiddleware(services.knex, config, { cleanup: config.env !== 'test' }));
+  app.use(sessionMiddleware(services.knex, config, { cleanup: config.env !== 'test', readWithUser: (sid) => services.auth.sessionWithUser(sid) }));
   app.use(flash);
 
   const passport = configurePassport(services);

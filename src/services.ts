@@ -91,7 +91,7 @@ export function createServices(db: Database, config: Config, clock: Clock, logge
     rightsRegister: (trx, r) => rightsModule.rights.recordFromPerson(trx, r),
     cipher,
   });
-  const { organisations, organisationRepository } = createOrganisationsModule({ ...base, audit });
+  const { organisations, organisationRepository } = createOrganisationsModule({ ...base, audit, cache });
   const { auth, secondFactor, tokens } = createAuthModule({ ...base, accounts, audit, mailer, logger, config });
   const { users } = createUsersModule({ ...base, accounts, organisationRepository, tokens, auth, audit, mailer });
   const { settings, settingsRepository } = createSettingsModule({ ...base, audit });

@@ -179,6 +179,38 @@ export class UserRepository {
   }
 
   /** Authentication only: looks a user up by e-mail across all organisations, with the hash. */
+  /**
+   * A live extranet session (row of `sessions`, not expired at `now`) and, in the same round trip, the
+   * user its passport entry names (null when it names none, or no such user): the session store's read.
+   */
+  async sessionWithUser(db: Db, sid: string, now: Date): Promise<{ sess: unknown; user: User | null } | null> {
+    const row = await db('sessions as s')
+      .leftJoin(
+        'users as u',
+        'u.id',
+        // a user id only when the session holds one shaped like a uuid (a cast of anything else would fail the read)
+        db.raw(
+          `case when (s.sess -> 'passport' ->> 'user') ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' then (s.sess -> 'passport' ->> 'user')::uuid end`,
+        ),
+      )
+      // the same columns as scopedUsers (inner join there: a user always has its organisation)
+      .leftJoin('organisations as o', 'o.id', 'u.organisation_id')
+      .leftJoin('agencies as a', 'a.id', 'u.agency_id')
+      .select(
+        's.sess as session_data',
+        'u.*',
+        'o.name as organisation_name',
+        'o.kind as organisation_kind',
+        'o.status as organisation_status',
+        'a.name as agency_name',
+      )
+      .where('s.sid', sid)
+      .where('s.expired', '>=', now)
+      .first<(UserRow & { session_data: unknown }) | undefined>();
+    if (!row) return null;
+    return { sess: row.session_data, user: row.id ? toUser(row) : null };
+  }
+
   async findForLogin(db: Db, email: string): Promise<UserWithSecret | null> {
     const row = (await scopedUsers(db, { all: true }).whereRaw('lower(u.email) = lower(?)', [email]).first()) as UserRow | undefined;
     return row ? { ...toUser(row), passwordHash: row.password_hash } : null;

@@ -36,7 +36,7 @@ export async function renderRequest(services: Services, req: Request, res: Respo
   if (tab === 'synthese') {
     const instructors = abilities.forAssociation ? await instruction.instructors(a) : [];
     model.householdDocumentOptions = householdDocumentOptions;
-    model.consentSignatures = await services.consentSignatures.forRequestPage(a, request.id); // issue 17: consent signed online
+    model.consentSignatures = await services.consentSignatures.forRequestPage(request); // issue 17: consent signed online (request read above, scoped)
     Object.assign(
       model,
       synthesisModel({ abilities, events, payments, decisions, instructors, chosenKind: (form?.values.kind as string | undefined) || req.query.decision }),

@@ -264,7 +264,7 @@ export interface EventRow {
   actor_org_kind: string | null;
 }
 
-/** An attachment as `attachmentsQuery` selects it. */
+/** An attachment of an event (`eventsQuery` gives each event's, as JSON). */
 export interface AttachmentRow {
   id: string;
   event_id: string;
@@ -380,23 +380,10 @@ export class AidRequestRepository {
   }
 
   /** Another open request of the same household for the same aid type. */
-  openOfSameTypeQuery(db: Db, householdId: string, aidTypeId: string, exceptId: string, openStatuses: readonly string[]) {
-    return db('aid_requests')
-      .where({ household_id: householdId, aid_type_id: aidTypeId })
-      .whereIn('status', openStatuses)
-      .whereNot('id', exceptId)
-      .limit(1)
-      .select<Array<{ reference: string | null; id: string }>>('reference', 'id');
-  }
-
   /** How many files of a request still wait for their type (received several at once, or without one). */
   async unclassifiedUploads(db: Db, requestId: string): Promise<number> {
     const row = await db('request_uploads').where({ request_id: requestId }).count<{ count: string }[]>('* as count').first();
     return Number(row?.count ?? 0);
-  }
-
-  async openOfSameType(db: Db, householdId: string, aidTypeId: string, exceptId: string, openStatuses: readonly string[]): Promise<string | null> {
-    return toOpenOther(await this.openOfSameTypeQuery(db, householdId, aidTypeId, exceptId, openStatuses));
   }
 
   /**
@@ -449,6 +436,43 @@ export class AidRequestRepository {
       .select<GrantedAidRow[]>('t.code', 't.group_code', 'r.decided_at', 'r.granted_cents');
     if (exceptId) q.whereNot('r.id', exceptId);
     return q;
+  }
+
+  /**
+   * What the checks read of a household's other requests, in one round trip: its granted aids (as
+   * grantedAidsOf) and an open request of the same aid type (as openOfSameType).
+   */
+  async householdHistory(
+    db: Db,
+    householdId: string,
+    aidTypeId: string,
+    exceptId: string,
+    openStatuses: readonly string[],
+  ): Promise<{ previousAids: Array<ReturnType<typeof toGrantedAid>>; openOther: string | null }> {
+    const granted = ['granted', 'in_payment', 'paid', 'closed'];
+    const rows = await db('aid_requests as r')
+      .join('aid_types as t', 't.id', 'r.aid_type_id')
+      .where('r.household_id', householdId)
+      .whereNot('r.id', exceptId)
+      .where((w) =>
+        w
+          .where((g) => g.whereIn('r.status', granted).whereNotNull('r.decided_at'))
+          .orWhere((o) => o.where('r.aid_type_id', aidTypeId).whereIn('r.status', openStatuses)),
+      )
+      .select<Array<GrantedAidRow & { id: string; reference: string | null; status: string; aid_type_id: string }>>(
+        'r.id',
+        'r.reference',
+        'r.status',
+        'r.aid_type_id',
+        't.code',
+        't.group_code',
+        'r.decided_at',
+        'r.granted_cents',
+      );
+    return {
+      previousAids: rows.filter((r) => granted.includes(r.status) && r.decided_at !== null).map(toGrantedAid),
+      openOther: toOpenOther(rows.filter((r) => r.aid_type_id === aidTypeId && openStatuses.includes(r.status)).slice(0, 1)),
+    };
   }
 
   async grantedAidsOf(db: Db, householdId: string, exceptId?: string) {
@@ -521,18 +545,21 @@ export class AidRequestRepository {
         { column: 'e.occurred_at', order: 'desc' },
         { column: 'e.id', order: 'desc' },
       ])
-      .select<EventRow[]>('e.*', 'o.kind as actor_org_kind');
+      .select<Array<EventRow & { attachments: Array<Omit<AttachmentRow, 'event_id'>> | null }>>(
+        'e.*',
+        'o.kind as actor_org_kind',
+        db.raw(
+          `(select json_agg(json_build_object('id', a.id, 'filename', a.filename) order by a.created_at, a.id) from request_attachments a where a.event_id = e.id) as attachments`,
+        ),
+      );
     if (!includeInternal) q.where('e.visibility', 'shared');
     return q;
   }
 
-  /** The attachments of a request's messages (all of them: the events shown pick theirs). */
-  attachmentsQuery(db: Db, requestId: string) {
-    return db('request_attachments').where({ request_id: requestId }).select<AttachmentRow[]>('id', 'event_id', 'filename').orderBy('created_at');
-  }
-
+  /** The timeline, newest first, each event with its attachments (one round trip). */
   async events(db: Db, requestId: string, includeInternal: boolean): Promise<RequestEvent[]> {
-    const [rows, attachments] = [await this.eventsQuery(db, requestId, includeInternal), await this.attachmentsQuery(db, requestId)];
+    const rows = await this.eventsQuery(db, requestId, includeInternal);
+    const attachments = rows.flatMap((r) => (r.attachments ?? []).map((a) => ({ ...a, event_id: r.id })));
     return toEvents(
       rows.map((r) => (r.visibility === 'internal' ? { ...r, message: this.cipher.decryptNullable(r.message, 'request_events.message') } : r)),
       attachments,

@@ -427,12 +427,14 @@ export class AidRequestService {
   }
 
   async evaluate(actor: Actor, request: AidRequest, db: Db = this.db): Promise<CheckResult> {
-    const [version, household, previousAids, documents, openOther, sameIban, account] = await Promise.all([
-      this.rulesOf(request, db),
+    const [version, household, history, documents, sameIban, account] = await Promise.all([
+      // a version's rules never change once written: kept the reference cache's few seconds outside transactions
+      db === this.db && request.aidTypeVersionId
+        ? this.cache.get(`aid-type-version:${request.aidTypeVersionId}`, ['aid_type'], () => this.rulesOf(request, db))
+        : this.rulesOf(request, db),
       this.households.findById(db, { all: true }, request.householdId),
-      this.requests.grantedAidsOf(db, request.householdId, request.id),
+      this.requests.householdHistory(db, request.householdId, request.aidTypeId, request.id, OPEN_STATUSES),
       this.documents.list(db, request.id),
-      this.requests.openOfSameType(db, request.householdId, request.aidTypeId, request.id, OPEN_STATUSES),
       this.sameIban(actor, request, db),
       request.payee?.kind === 'landlord' ? this.landlordAccount(request.organisationId, db) : Promise.resolve(null),
     ]);
@@ -440,9 +442,9 @@ export class AidRequestService {
     return this.checksFrom(request, {
       rules: version?.rules ?? null,
       householdEntryDate: household?.entryDate ?? null,
-      previousAids,
+      previousAids: history.previousAids,
       documents,
-      openOther,
+      openOther: history.openOther,
       sameIban,
       landlordAccount,
     });

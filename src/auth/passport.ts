@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import type { Request } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { Services } from '../services';
@@ -18,7 +20,10 @@ export function configurePassport(services: Services): passport.PassportStatic {
     }),
   );
   instance.serializeUser((user, done) => done(null, user.id));
-  instance.deserializeUser((id: string, done) => {
+  instance.deserializeUser((req: IncomingMessage, id: string, done: (err: unknown, user?: Express.User | false) => void) => {
+    // read with the session, in the same query (src/http/session.ts), when it is that user's
+    const read = (req as Request).sessionUserRead;
+    if (read && read.userId === id) return done(null, read.user ?? false);
     services.auth
       .sessionUser(id)
       .then((user) => done(null, user ?? false))

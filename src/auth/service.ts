@@ -127,9 +127,20 @@ export class AuthService {
 
   /** The user behind a session, or null when the account or its organisation may no longer log in. */
   async sessionUser(userId: string): Promise<User | null> {
-    const user = await this.users.findById(this.db, { all: true }, userId);
-    if (!user || user.status !== 'active' || user.organisationStatus !== 'active' || !user.hasPassword) return null;
-    return user;
+    return mayUseSession(await this.users.findById(this.db, { all: true }, userId));
+  }
+
+  /**
+   * The session store's read (src/http/session.ts): the live session `sid` and, in the same round
+   * trip, the user it names as sessionUser would give it (null when that user may no longer log in).
+   * Expiry is the store's own, by the wall clock, as express-session's stores do.
+   */
+  async sessionWithUser(sid: string): Promise<{ sess: unknown; userId: string | null; user: User | null } | null> {
+    const found = await this.users.sessionWithUser(this.db, sid, new Date());
+    if (!found) return null;
+    const sess = typeof found.sess === 'string' ? (JSON.parse(found.sess) as unknown) : found.sess;
+    const userId = (sess as { passport?: { user?: unknown } } | null)?.passport?.user;
+    return { sess, userId: typeof userId === 'string' ? userId : null, user: mayUseSession(found.user) };
   }
 
   async changePassword(actor: Actor, input: ChangePasswordInput, currentSessionId: string): Promise<void> {
@@ -228,4 +239,9 @@ export class AuthService {
     });
     return user;
   }
+}
+
+/** A user whose session still opens the extranet: active, in an active organisation, with a password. */
+function mayUseSession(user: User | null): User | null {
+  return user && user.status === 'active' && user.organisationStatus === 'active' && user.hasPassword ? user : null;
 }

@@ -221,8 +221,8 @@ export class ConsentSignatureService {
   }
 
   /** The signatures shown on the request page (cancelled ones left out), newest first. */
-  async forRequestPage(actor: Actor, requestId: string): Promise<SignatureSummary[]> {
-    const request = await this.d.aidRequests.get(actor, requestId);
+  /** The signatures of a request the actor has just read (`request` as the scoped read returned it: not read again). */
+  async forRequestPage(request: Awaited<ReturnType<AidRequestService['get']>>): Promise<SignatureSummary[]> {
     const list = (await this.d.repository.forRequest(this.d.db, request.id)).filter((s) => s.status !== 'cancelled');
     return Promise.all(list.map((s) => this.summary(this.d.db, s)));
   }

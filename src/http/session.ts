@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
-import session from 'express-session';
+import session, { type SessionData } from 'express-session';
+import type { User } from '../accounts/repository';
 import type { Knex } from 'knex';
 import { ConnectSessionKnexStore } from 'connect-session-knex';
 import type { Config } from '../config';
@@ -34,19 +35,73 @@ export const LAST_SEEN_RESOLUTION_MS = 60_000;
  * while the person is active (`lastSeenAt`), which keeps an active session alive.
  */
 export class SessionStore extends ConnectSessionKnexStore {
+  private readonly readWithUser?: ReadSessionWithUser;
+
+  /** With `readWithUser`, a session is read together with its user, in one round trip (see sessionMiddleware). */
+  constructor(options: ConstructorParameters<typeof ConnectSessionKnexStore>[0], readWithUser?: ReadSessionWithUser) {
+    super(options);
+    this.readWithUser = readWithUser;
+  }
+
   override async touch(_sid: string, _session: unknown, callback?: () => void): Promise<void> {
     callback?.();
   }
+
+  override async get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): Promise<SessionData | null> {
+    if (!this.readWithUser) return super.get(sid, callback);
+    try {
+      const found = await this.readWithUser(sid);
+      const sess = (found?.sess ?? null) as SessionData | null;
+      // kept beside the session's data, never in it: a symbol is neither copied into req.session nor saved
+      if (sess && found?.userId) (sess as SessionData & { [USER_READ]?: SessionUserRead })[USER_READ] = { userId: found.userId, user: found.user };
+      callback(null, sess);
+      return sess;
+    } catch (err) {
+      // express-session ignores the promise: the error goes to its callback only (never an unhandled rejection)
+      callback(err);
+      return null;
+    }
+  }
+
+  override createSession(req: Request, sess: SessionData): session.Session & Partial<SessionData> {
+    const read = (sess as SessionData & { [USER_READ]?: SessionUserRead })[USER_READ];
+    if (read) {
+      req.sessionUserRead = read;
+      delete (sess as SessionData & { [USER_READ]?: SessionUserRead })[USER_READ];
+    }
+    return super.createSession(req, sess);
+  }
 }
 
-/** Sessions live in PostgreSQL (table `sessions`), so every replica shares them. */
-export function sessionMiddleware(knex: Knex, config: Config, options: { cleanup: boolean }): RequestHandler {
-  const store = new SessionStore({
-    knex,
-    tableName: 'sessions',
-    createTable: false,
-    cleanupInterval: options.cleanup ? 15 * 60_000 : 0,
-  });
+/** What the session's read found of its user, handed to passport's deserializer (src/auth/passport.ts). */
+export interface SessionUserRead {
+  readonly userId: string;
+  /** null: that user may no longer log in (or is gone). */
+  readonly user: User | null;
+}
+export type ReadSessionWithUser = (sid: string) => Promise<{ sess: unknown; userId: string | null; user: User | null } | null>;
+const USER_READ = Symbol('the user read with the session');
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    sessionUserRead?: SessionUserRead;
+  }
+}
+
+/**
+ * Sessions live in PostgreSQL (table `sessions`), so every replica shares them. With `readWithUser`
+ * (the app's), the session row and the user it names come back in one query instead of two.
+ */
+export function sessionMiddleware(knex: Knex, config: Config, options: { cleanup: boolean; readWithUser?: ReadSessionWithUser }): RequestHandler {
+  const store = new SessionStore(
+    {
+      knex,
+      tableName: 'sessions',
+      createTable: false,
+      cleanupInterval: options.cleanup ? 15 * 60_000 : 0,
+    },
+    options.readWithUser,
+  );
   return session({
     name: SESSION_COOKIE,
     secret: config.session.secret,

@@ -4,6 +4,7 @@ import type { AuditEvent } from '../audit/repository';
 import type { Page } from '../db/types';
 import { type Actor, ROLES_BY_KIND, scopeFor } from '../permissions';
 import type { Clock } from '../shared/clock';
+import { ReferenceCache } from '../shared/reference-cache';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import type { Agency, AgencyFields, Organisation, OrganisationFields, OrganisationRepository, OrganisationSummary } from './repository';
 import type { AgencyInput, CreateOrganisationInput, OrganisationListQuery, UpdateAgencyInput, UpdateOrganisationInput } from './schemas';
@@ -44,12 +45,14 @@ export class OrganisationService {
   private readonly repository: OrganisationRepository;
   private readonly audit: AuditService;
   private readonly clock: Clock;
+  private readonly cache: ReferenceCache;
 
-  constructor(deps: { db: Knex; repository: OrganisationRepository; audit: AuditService; clock: Clock }) {
+  constructor(deps: { db: Knex; repository: OrganisationRepository; audit: AuditService; clock: Clock; cache?: ReferenceCache }) {
     this.db = deps.db;
     this.repository = deps.repository;
     this.audit = deps.audit;
     this.clock = deps.clock;
+    this.cache = deps.cache ?? new ReferenceCache({ ttlMs: 0 });
   }
 
   list(actor: Actor, query: OrganisationListQuery): Promise<Page<OrganisationSummary>> {
@@ -80,8 +83,10 @@ export class OrganisationService {
   }
 
   /** The open agencies of the actor's own organisation (list filters, household forms). */
+  /** The actor's organisation's active agencies (a list filter's options: kept the reference cache's few seconds). */
   async ownAgencies(actor: Actor): Promise<Agency[]> {
-    return (await this.repository.listAgencies(this.db, actor.organisationId)).filter((a) => a.status === 'active');
+    const all = await this.cache.get(`agencies:${actor.organisationId}`, [AGENCY], () => this.repository.listAgencies(this.db, actor.organisationId));
+    return all.filter((a) => a.status === 'active');
   }
 
   /** Organisations in which the actor may create users (for the "Organisation" select). */
