@@ -6,8 +6,10 @@
  *   BENCH_DATABASE_URL=postgres://root@127.0.0.1:5432/entraide_bench npm run bench:pages
  * Prints per page: req/s and p95 of both, their ratio, the SQL round trips of one real request,
  * and whether the page meets the goal (≥ 35 % of its floor, p95 ≤ 100 ms).
- * BENCH_ONLY=<part of a label> measures only those pages; BENCH_QUERIES=1 prints each page's SQL;
- * BENCH_PROFILE=<folder> writes the extranet's CPU profile there (the floor then runs 1 s only: its ratio is rough).
+ * BENCH_ONLY=<part of a label> measures only those pages; BENCH_QUERIES=1 prints each page's SQL
+ * (`explain`: PostgreSQL's planning and execution time of each);
+ * BENCH_PROFILE=<folder> writes the extranet's CPU profile there, of the real pages (BENCH_PROFILE_SIDE=floor: of
+ * the floors); the other side then runs 1 s only and the ratio is rough.
  */
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
@@ -135,14 +137,16 @@ async function main(): Promise<void> {
 
       const real = { url: `${base}${page.path}`, headers: { ...BENCH_HEADERS, cookie } };
       const floor = { url: `${replay}/render/${name}`, headers: {} };
-      await hammer(real, WARMUP_SECONDS);
-      if (!process.env.BENCH_PROFILE) await hammer(floor, WARMUP_SECONDS);
+      // BENCH_PROFILE: the profile holds one side only (BENCH_PROFILE_SIDE, real by default); the other runs 1 s
+      const profiled = process.env.BENCH_PROFILE ? (process.env.BENCH_PROFILE_SIDE === 'floor' ? 'floor' : 'real') : null;
+      const seconds = (side: 'real' | 'floor') => (profiled && profiled !== side ? 1 : SECONDS);
+      if (!profiled || profiled === 'real') await hammer(real, WARMUP_SECONDS);
+      if (!profiled || profiled === 'floor') await hammer(floor, WARMUP_SECONDS);
       const r = new Totals();
       const f = new Totals();
       for (let round = 0; round < ROUNDS; round++) {
-        r.add(await hammer(real, SECONDS));
-        // BENCH_PROFILE: the profile holds the real pages only
-        if (!process.env.BENCH_PROFILE || round === 0) f.add(await hammer(floor, process.env.BENCH_PROFILE ? 1 : SECONDS));
+        if (!profiled || profiled === 'real' || round === 0) r.add(await hammer(real, seconds('real')));
+        if (!profiled || profiled === 'floor' || round === 0) f.add(await hammer(floor, seconds('floor')));
       }
       const ratio = r.rps / f.rps;
       const ok = ratio >= GOAL_RATIO && r.p95 <= GOAL_P95_MS && r.errors === 0;
@@ -150,7 +154,8 @@ async function main(): Promise<void> {
       process.stdout.write(
         `${page.label.padEnd(42)} ${r.rps.toFixed(0).padStart(10)} ${`${r.p95.toFixed(0)} ms`.padStart(6)}   ${f.rps.toFixed(0).padStart(9)} ${`${f.p95.toFixed(0)} ms`.padStart(6)}   ${`${(ratio * 100).toFixed(0)} %`.padStart(5)}  ${String(queries.length).padStart(3)}  ${ok ? 'ok' : 'HORS OBJECTIF'}${r.errors ? ` (${r.errors} erreurs)` : ''}\n`,
       );
-      if (process.env.BENCH_QUERIES)
+      if (process.env.BENCH_QUERIES === 'explain') await explain(outbox.knex, queries);
+      else if (process.env.BENCH_QUERIES)
         for (const q of queries)
           process.stdout.write(
             `  ${q.ms.toFixed(1).padStart(6)} ms  ${q.sql.replace(/\s+/g, ' ').slice(0, process.env.BENCH_QUERIES === 'full' ? undefined : 200)}${process.env.BENCH_QUERIES === 'full' ? `  ${JSON.stringify(q.bindings)}` : ''}\n`,
@@ -161,6 +166,28 @@ async function main(): Promise<void> {
   } finally {
     await outbox.close();
     server.kill('SIGTERM');
+  }
+}
+
+/** Each statement's planning and execution time in PostgreSQL (EXPLAIN ANALYZE in a transaction rolled back). */
+async function explain(knex: import('knex').Knex, queries: Array<{ sql: string; bindings: unknown[] }>): Promise<void> {
+  for (const q of queries) {
+    const trx = await knex.transaction();
+    let times: { 'Planning Time': number; 'Execution Time': number } | undefined;
+    try {
+      const plan = await trx.raw<{ rows: Array<{ 'QUERY PLAN': Array<{ 'Planning Time': number; 'Execution Time': number }> }> }>(
+        `explain (analyze, summary, format json) ${q.sql.replace(/\$(\d+)/g, '?')}`,
+        q.bindings as never[],
+      );
+      times = plan.rows[0]?.['QUERY PLAN'][0];
+    } catch {
+      times = undefined;
+    } finally {
+      await trx.rollback();
+    }
+    process.stdout.write(
+      `  plan ${(times?.['Planning Time'] ?? NaN).toFixed(2).padStart(6)} ms  exec ${(times?.['Execution Time'] ?? NaN).toFixed(2).padStart(6)} ms  ${q.sql.replace(/\s+/g, ' ').slice(0, 150)}\n`,
+    );
   }
 }
 

@@ -52,7 +52,12 @@ export class RequestListService {
   async list(actor: Actor, query: ListQuery): Promise<{ page: Page<RequestRow>; counts: Partial<Record<RequestStatus, number>> }> {
     const scope = this.aidRequests.scope(actor);
     const estimates = scope.all ? await this.cache.get('request-status-estimates', [], () => this.lists.statusEstimates(this.db)) : undefined;
-    const counts = await this.lists.countsByStatus(this.db, scope, query, estimates);
+    // the counters of an unfiltered list are the same for everyone sharing its scope (the whole association, or
+    // one landlord): kept the reference cache's few seconds, dropped at once by a request change audited here
+    const unfiltered = !(query.type || query.agence || query.bailleur || query.menage || query.du || query.au || query.q);
+    const counts = unfiltered
+      ? await this.cache.get(`request-counts:${JSON.stringify(scope)}`, ['aid_request'], () => this.lists.countsByStatus(this.db, scope, query, estimates))
+      : await this.lists.countsByStatus(this.db, scope, query, estimates);
     return { page: await this.lists.list(this.db, scope, query, counts), counts };
   }
 
