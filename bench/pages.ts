@@ -17,7 +17,7 @@ import { openDatabase } from '../src/db/database';
 import { migrateLatest } from '../src/db/migrations';
 import { SCALE_PASSWORD, seedScale } from '../seeds/scale';
 import { preparePagesData, BENCH_HOLDER_EMAIL } from './pages-data';
-import { BENCH_HEADERS, benchCipher, enrolBenchLogins, householdLogin, login, productionEnv } from './production-env';
+import { BENCH_HEADERS, benchCipher, enrolBenchLogins, householdLogin, login, productionEnv, waitReady } from './production-env';
 
 const URL_ = process.env.BENCH_DATABASE_URL;
 const REQUESTS = Number(process.env.BENCH_SCALE_REQUESTS ?? 500_000);
@@ -210,18 +210,6 @@ class Totals {
     const sorted = [...this.latencies].sort((a, b) => a - b);
     return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? 0;
   }
-}
-
-async function waitReady(base: string): Promise<void> {
-  for (let i = 0; i < 240; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error('the extranet did not start');
 }
 
 function hammer(

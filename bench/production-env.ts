@@ -130,3 +130,16 @@ export async function householdLogin(
   if (entered.status !== 302 || entered.headers.get('location') !== '/mon-espace') throw new Error(`the household code was refused: ${entered.status}`);
   return jar.header();
 }
+
+/** Waits until the extranet at `base` answers /readyz (two minutes at most). */
+export async function waitReady(base: string): Promise<void> {
+  for (let i = 0; i < 240; i++) {
+    try {
+      if ((await fetch(`${base}/readyz`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('the extranet did not start');
+}

@@ -12,7 +12,7 @@ import autocannon from 'autocannon';
 import { openDatabase } from '../src/db/database';
 import { migrateLatest } from '../src/db/migrations';
 import { SCALE_PASSWORD, seedScale } from '../seeds/scale';
-import { BENCH_HEADERS, benchCipher, enrolBenchLogins, login, productionEnv } from './production-env';
+import { BENCH_HEADERS, benchCipher, enrolBenchLogins, login, productionEnv, waitReady } from './production-env';
 
 const URL_ = process.env.BENCH_DATABASE_URL;
 const REQUESTS = Number(process.env.BENCH_SCALE_REQUESTS ?? 500_000);
@@ -81,18 +81,6 @@ async function main(): Promise<void> {
   } finally {
     server.kill('SIGTERM');
   }
-}
-
-async function waitReady(base: string): Promise<void> {
-  for (let i = 0; i < 120; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error('the extranet did not start');
 }
 
 function hammer(url: string, cookie: string, seconds: number): Promise<{ rps: number; p50: number; p95: number; p99: number; count: number; errors: number }> {

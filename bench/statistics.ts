@@ -17,6 +17,7 @@
  *   npm run bench:statistics
  * BENCH_ONLY=<part of a label> measures only those pages; BENCH_SKIP_REFRESH=1 keeps the aggregates.
  */
+import { waitReady } from './production-env';
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { CAUSES as CAUSE_LABELS } from '../src/aid-requests/filing/schemas';
@@ -376,18 +377,6 @@ function print(label: string, r: Awaited<ReturnType<typeof hammer>>): void {
   line(
     `${label.padEnd(52)} ${r.rps.toFixed(0).padStart(5)} req/s   p50 ${r.p50.toFixed(0).padStart(4)} ms   p95 ${r.p95.toFixed(0).padStart(4)} ms   p99 ${r.p99.toFixed(0).padStart(4)} ms   (${r.count} requêtes, ${r.errors} erreurs)`,
   );
-}
-
-async function waitReady(base: string): Promise<void> {
-  for (let i = 0; i < 120; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error('the extranet did not start');
 }
 
 /** Cookies by name, the later ones replacing the earlier. */
