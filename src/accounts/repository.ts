@@ -178,7 +178,6 @@ export class UserRepository {
     return row ? toUser(row) : null;
   }
 
-  /** Authentication only: looks a user up by e-mail across all organisations, with the hash. */
   /**
    * A live extranet session (row of `sessions`, not expired at `now`) and, in the same round trip, the
    * user its passport entry names (null when it names none, or no such user): the session store's read.
@@ -211,6 +210,7 @@ export class UserRepository {
     return { sess: row.session_data, user: row.id ? toUser(row) : null };
   }
 
+  /** Authentication only: looks a user up by e-mail across all organisations, with the hash. */
   async findForLogin(db: Db, email: string): Promise<UserWithSecret | null> {
     const row = (await scopedUsers(db, { all: true }).whereRaw('lower(u.email) = lower(?)', [email]).first()) as UserRow | undefined;
     return row ? { ...toUser(row), passwordHash: row.password_hash } : null;

@@ -34,6 +34,8 @@ export interface AidRequest {
   agencyId: string | null;
   agencyName: string | null;
   householdId: string;
+  /** The household's entry date when read with the request (selectRequest): the checks need nothing more of the household. */
+  householdEntryDate?: string | null;
   aidTypeId: string;
   aidTypeCode: string;
   aidTypeLabel: string;
@@ -144,9 +146,12 @@ export interface SelectedRequestRow extends RequestTableRow {
   validation_threshold_cents: string | null;
   agency_name: string | null;
   assigned_to_name: string | null;
+  /** selectRequest's: the household's entry date, for the checks ('YYYY-MM-DD'); absent from other selects. */
+  household_entry_date?: string | null;
 }
 
 export const toRequest = (r: SelectedRequestRow): AidRequest => ({
+  ...(r.household_entry_date !== undefined ? { householdEntryDate: r.household_entry_date } : {}),
   id: r.id,
   reference: r.reference ?? null,
   organisationId: r.organisation_id,
@@ -228,6 +233,7 @@ export function selectRequest(db: Db, scope: RequestScope) {
     type('validation_threshold_cents', 'validation_threshold_cents'),
     db.raw('(select ag.name from agencies ag where ag.id = r.agency_id) as agency_name'),
     db.raw("(select au.first_name || ' ' || au.last_name from users au where au.id = r.assigned_to) as assigned_to_name"),
+    db.raw('(select h.entry_date from households h where h.id = r.household_id) as household_entry_date'),
   );
 }
 
@@ -379,7 +385,6 @@ export class AidRequestRepository {
     return n === 1;
   }
 
-  /** Another open request of the same household for the same aid type. */
   /** How many files of a request still wait for their type (received several at once, or without one). */
   async unclassifiedUploads(db: Db, requestId: string): Promise<number> {
     const row = await db('request_uploads').where({ request_id: requestId }).count<{ count: string }[]>('* as count').first();

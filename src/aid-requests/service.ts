@@ -432,7 +432,10 @@ export class AidRequestService {
       db === this.db && request.aidTypeVersionId
         ? this.cache.get(`aid-type-version:${request.aidTypeVersionId}`, ['aid_type'], () => this.rulesOf(request, db))
         : this.rulesOf(request, db),
-      this.households.findById(db, { all: true }, request.householdId),
+      // read with the request when it came from selectRequest (one round trip fewer on every request page)
+      request.householdEntryDate !== undefined
+        ? Promise.resolve({ entryDate: request.householdEntryDate })
+        : this.households.findById(db, { all: true }, request.householdId),
       this.requests.householdHistory(db, request.householdId, request.aidTypeId, request.id, OPEN_STATUSES),
       this.documents.list(db, request.id),
       this.sameIban(actor, request, db),

@@ -220,8 +220,10 @@ export class ConsentSignatureService {
     return id;
   }
 
-  /** The signatures shown on the request page (cancelled ones left out), newest first. */
-  /** The signatures of a request the actor has just read (`request` as the scoped read returned it: not read again). */
+  /**
+   * The signatures shown on the request page (cancelled ones left out), newest first, of a request
+   * the actor has just read (`request` as the scoped read returned it: not read again).
+   */
   async forRequestPage(request: Awaited<ReturnType<AidRequestService['get']>>): Promise<SignatureSummary[]> {
     const list = (await this.d.repository.forRequest(this.d.db, request.id)).filter((s) => s.status !== 'cancelled');
     return Promise.all(list.map((s) => this.summary(this.d.db, s)));
