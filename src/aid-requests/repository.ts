@@ -554,7 +554,8 @@ export class AidRequestRepository {
         'e.*',
         'o.kind as actor_org_kind',
         db.raw(
-          `(select json_agg(json_build_object('id', a.id, 'filename', a.filename) order by a.created_at, a.id) from request_attachments a where a.event_id = e.id) as attachments`,
+          // the files of one message share its instant: by name then (a uuid would order them at random)
+          `(select json_agg(json_build_object('id', a.id, 'filename', a.filename) order by a.created_at, a.filename, a.id) from request_attachments a where a.event_id = e.id) as attachments`,
         ),
       );
     if (!includeInternal) q.where('e.visibility', 'shared');
