@@ -76,7 +76,7 @@ const PAGES: Array<[string, () => Agent, () => string, number]> = [
   ['request page, exchanges tab', () => operator, () => `/demandes/${taken}?onglet=echanges`, 9],
   ['request page seen by its landlord', () => instructor, () => `/demandes/${taken}`, 10],
   ['statistics', () => operator, () => '/statistiques', 4],
-  ['exchanges with Action Logement', () => operator, () => '/echanges', 9],
+  ['exchanges with Action Logement', () => operator, () => '/echanges', 8],
   ['funds', () => operator, () => '/fonds', 2],
   ['household space', () => household, () => '/mon-espace', 5],
 ];

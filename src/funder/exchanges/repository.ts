@@ -93,6 +93,10 @@ export class ExchangesRepository {
 
   /** The records the funder refused, newest first, each with what its source is called. */
   async rejected(db: Db, limit: number): Promise<{ rows: RejectedRecordRow[]; total: number }> {
+    // counted first: most days there is none, and the list's seven joins cost PostgreSQL ~3 ms to plan on every view
+    const count = await db('funder_records').where({ status: 'rejete' }).count<Array<{ n: string | number }>>({ n: '*' }).first();
+    const total = Number(count?.n ?? 0);
+    if (total === 0) return { rows: [], total };
     const rows = await db('funder_records as r')
       .leftJoin('funder_files as f', 'f.id', 'r.file_id')
       .leftJoin('aid_requests as ar', function () {
@@ -127,8 +131,7 @@ export class ExchangesRepository {
         'bm.reference as billing_mission_reference',
         'o.orientation_asd as orientation_number',
       );
-    const count = await db('funder_records').where({ status: 'rejete' }).count<Array<{ n: string | number }>>({ n: '*' }).first();
-    return { rows, total: Number(count?.n ?? 0) };
+    return { rows, total };
   }
 
   /** One record, locked until the transaction ends (two people resending it at once: the second waits, then sees it). */
