@@ -6,7 +6,7 @@ import type { Scope } from '../permissions';
 import { parisDate } from '../shared/dates';
 import type { FieldCipher } from '../shared/field-cipher';
 import type { SituationSnapshot } from './filing/situation';
-import type { RequestStatus } from './state-machine';
+import { GRANTED_STATUSES, type RequestStatus } from './state-machine';
 
 /** Where an actor may look for requests: an organisation scope, narrowed to one agency for restricted users. */
 export type RequestScope = Scope & { readonly agencyId?: string };
@@ -436,7 +436,7 @@ export class AidRequestRepository {
     const q = db('aid_requests as r')
       .join('aid_types as t', 't.id', 'r.aid_type_id')
       .where('r.household_id', householdId)
-      .whereIn('r.status', ['granted', 'in_payment', 'paid', 'closed'])
+      .whereIn('r.status', GRANTED_STATUSES)
       .whereNotNull('r.decided_at')
       .select<GrantedAidRow[]>('t.code', 't.group_code', 'r.decided_at', 'r.granted_cents');
     if (exceptId) q.whereNot('r.id', exceptId);
@@ -454,17 +454,16 @@ export class AidRequestRepository {
     exceptId: string,
     openStatuses: readonly string[],
   ): Promise<{ previousAids: Array<ReturnType<typeof toGrantedAid>>; openOther: string | null }> {
-    const granted = ['granted', 'in_payment', 'paid', 'closed'];
     const rows = await db('aid_requests as r')
       .join('aid_types as t', 't.id', 'r.aid_type_id')
       .where('r.household_id', householdId)
       .whereNot('r.id', exceptId)
       .where((w) =>
         w
-          .where((g) => g.whereIn('r.status', granted).whereNotNull('r.decided_at'))
+          .where((g) => g.whereIn('r.status', GRANTED_STATUSES).whereNotNull('r.decided_at'))
           .orWhere((o) => o.where('r.aid_type_id', aidTypeId).whereIn('r.status', openStatuses)),
       )
-      .select<Array<GrantedAidRow & { id: string; reference: string | null; status: string; aid_type_id: string }>>(
+      .select<Array<GrantedAidRow & { id: string; reference: string | null; status: RequestStatus; aid_type_id: string }>>(
         'r.id',
         'r.reference',
         'r.status',
@@ -475,7 +474,7 @@ export class AidRequestRepository {
         'r.granted_cents',
       );
     return {
-      previousAids: rows.filter((r) => granted.includes(r.status) && r.decided_at !== null).map(toGrantedAid),
+      previousAids: rows.filter((r) => GRANTED_STATUSES.includes(r.status) && r.decided_at !== null).map(toGrantedAid),
       openOther: toOpenOther(rows.filter((r) => r.aid_type_id === aidTypeId && openStatuses.includes(r.status)).slice(0, 1)),
     };
   }

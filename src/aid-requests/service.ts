@@ -24,7 +24,7 @@ import { nextRequestReference } from './references';
 import type { AidRequest, AidRequestRepository, Consent, EventKind, Payee, RequestEvent, RequestScope, toGrantedAid } from './repository';
 import type { AmountInput, ConsentInput, PayeeInput, SituationInput } from './filing/schemas';
 import { applySituation, snapshotFromHousehold, tenantOf, toEligibilitySituation } from './filing/situation';
-import { availableActions, OPEN_STATUSES, type RequestStatus, transition } from './state-machine';
+import { availableActions, GRANTED_STATUSES, OPEN_STATUSES, type RequestStatus, transition } from './state-machine';
 import { ReferenceCache } from '../shared/reference-cache';
 
 /** An aid to choose, with what decides the choice (ceiling, instalments, the household's eligibility). */
@@ -42,7 +42,7 @@ export interface AidTypeChoice {
 const HOUSEHOLD_CONDITIONS = new Set(['frequency', 'private_sector', 'effort_rate', 'remaining_income']);
 
 /** Statuses of a request whose aid is granted: its own grant counts in the 12-month checks. */
-const GRANTED = new Set<RequestStatus>(['granted', 'in_payment', 'paid', 'closed']);
+const GRANTED = new Set<RequestStatus>(GRANTED_STATUSES);
 
 /** Version of the information notice on data processing shown to tenants (GDPR art. 13). */
 export const CONSENT_NOTICE_VERSION = '2026-01';

@@ -83,3 +83,5 @@ export function availableActions(role: Role, status: RequestStatus): Array<{ act
 
 /** A request is "open" (blocks a new one of the same type for the household) until decided or withdrawn. */
 export const OPEN_STATUSES: readonly RequestStatus[] = ['draft', 'submitted', 'in_review', 'awaiting_information', 'adjourned'];
+/** The statuses of a request that was granted (the checks count them as aids received). */
+export const GRANTED_STATUSES: readonly RequestStatus[] = ['granted', 'in_payment', 'paid', 'closed'];

@@ -82,8 +82,7 @@ export class OrganisationService {
     return this.repository.listAgencies(this.db, organisationId);
   }
 
-  /** The open agencies of the actor's own organisation (list filters, household forms). */
-  /** The actor's organisation's active agencies (a list filter's options: kept the reference cache's few seconds). */
+  /** The open agencies of the actor's own organisation (list filters, household forms), kept the reference cache's few seconds. */
   async ownAgencies(actor: Actor): Promise<Agency[]> {
     const all = await this.cache.get(`agencies:${actor.organisationId}`, [AGENCY], () => this.repository.listAgencies(this.db, actor.organisationId));
     return all.filter((a) => a.status === 'active');
