@@ -7,7 +7,11 @@
  * - a second listener on BENCH_REPLAY_PORT, a bare `node:http` server with no middleware and no
  *   database: `GET /render/<name>` renders the captured view from the captured options through the
  *   same app (same Nunjucks environment, same view cache): what the page would cost if its data were
- *   free. `GET /queries/<name>` gives the SQL statements the captured request ran (its round trips).
+ *   free. `GET /queries/<name>` gives the SQL statements the captured request ran (its round trips);
+ *   `GET /cpu` the CPU time this process has used so far (µs), to count the CPU of one request;
+ * - `GET /__bench/chaine` on the extranet's listener, placed right after the last middleware, before
+ *   the first area's routes: a page that is only the chain every page goes through (session and its
+ *   user, passport, CSRF, helmet, request log and context, the response's ending) and answers « ok ».
  *
  * Started by bench/pages.ts; never imported by src/.
  */
@@ -20,6 +24,7 @@ import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { createServices } from '../src/services';
 import { systemClock } from '../src/shared/clock';
+import { CHAIN_ONLY_PATH } from './production-env';
 
 interface Captured {
   view: string;
@@ -38,6 +43,7 @@ async function main(): Promise<void> {
   const opened = await openConfiguredDatabase(config);
   const services = createServices(opened.db, config, systemClock, logger);
   const app = createApp(services);
+  chainOnlyPage(app);
 
   const captured = new Map<string, Captured>();
   const current = new AsyncLocalStorage<Captured & { name: string }>();
@@ -68,6 +74,11 @@ async function main(): Promise<void> {
 
   const replay = http.createServer((req, res) => {
     const [, kind, name] = (req.url ?? '').split('/');
+    if (kind === 'cpu') {
+      const used = process.cpuUsage();
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(String(used.user + used.system));
+      return;
+    }
     const entry = captured.get(decodeURIComponent(name ?? ''));
     if (!entry) {
       res.writeHead(404).end();
@@ -95,6 +106,22 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/**
+ * Adds GET CHAIN_ONLY_PATH and moves it from the end of the app's stack to just after the last
+ * middleware every page goes through (`refuseControlCharacters`), before the areas' routers.
+ */
+function chainOnlyPage(app: Express): void {
+  type Layer = { name: string; handle: { name?: string } };
+  const stack = (app as unknown as { router: { stack: Layer[] } }).router.stack;
+  app.get(CHAIN_ONLY_PATH, (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+  const added = stack.pop() as Layer;
+  const last = stack.findIndex((l) => (l.handle.name || l.name) === 'refuseControlCharacters');
+  if (last < 0) throw new Error('bench/pages-server.ts: refuseControlCharacters is no longer in the app: say where the chain ends');
+  stack.splice(last + 1, 0, added);
 }
 
 /** Wraps the app's render: a request under capture leaves its view and options (a shallow copy of res.locals). */

@@ -6,6 +6,10 @@
  *   BENCH_DATABASE_URL=postgres://root@127.0.0.1:5432/entraide_bench npm run bench:pages
  * Prints per page: req/s and p95 of both, their ratio, the SQL round trips of one real request,
  * and whether the page meets the goal (≥ 35 % of its floor, p95 ≤ 100 ms).
+ * Also prints the CPU time the extranet's process spent per request on each side, and first the
+ * chain alone (an empty page behind every middleware, GET /__bench/chaine): what any page costs
+ * before its own reads and template; the « plafond » column is the ratio a page would reach if its
+ * own reads cost nothing: floor CPU / (chain CPU + floor CPU).
  * BENCH_ONLY=<part of a label> measures only those pages; BENCH_QUERIES=1 prints each page's SQL
  * (`explain`: PostgreSQL's planning and execution time of each);
  * BENCH_PROFILE=<folder> writes the extranet's CPU profile there, of the real pages (BENCH_PROFILE_SIDE=floor: of
@@ -17,7 +21,7 @@ import { openDatabase } from '../src/db/database';
 import { migrateLatest } from '../src/db/migrations';
 import { SCALE_PASSWORD, seedScale } from '../seeds/scale';
 import { preparePagesData, BENCH_HOLDER_EMAIL } from './pages-data';
-import { BENCH_HEADERS, benchCipher, enrolBenchLogins, householdLogin, login, productionEnv, waitReady } from './production-env';
+import { BENCH_HEADERS, CHAIN_ONLY_PATH, benchCipher, enrolBenchLogins, householdLogin, login, productionEnv, waitReady } from './production-env';
 
 const URL_ = process.env.BENCH_DATABASE_URL;
 const REQUESTS = Number(process.env.BENCH_SCALE_REQUESTS ?? 500_000);
@@ -118,8 +122,23 @@ async function main(): Promise<void> {
         `par page ${ROUNDS} × (${SECONDS} s réel + ${SECONDS} s plancher) après ${WARMUP_SECONDS} s de mise en route\n` +
         '« plancher » : la même vue rendue des mêmes données (locals capturés), sans middleware ni base\n\n',
     );
+    const cpu = async () => Number(await (await fetch(`${replay}/cpu`)).text());
+    const measured = async (target: Target, seconds: number, totals: Totals) => {
+      const before = await cpu();
+      const result = await hammer(target, seconds);
+      totals.add({ ...result, cpuMicros: (await cpu()) - before });
+    };
+    // the chain alone, as the operator's pages go through it
+    const chainTarget = { url: `${base}${CHAIN_ONLY_PATH}`, headers: { ...BENCH_HEADERS, cookie: cookies.operator } };
+    await hammer(chainTarget, WARMUP_SECONDS);
+    const chain = new Totals();
+    for (let round = 0; round < ROUNDS; round++) await measured(chainTarget, SECONDS, chain);
     process.stdout.write(
-      `${'page'.padEnd(42)} ${'réel req/s'.padStart(10)} ${'p95'.padStart(6)}   ${'plancher'.padStart(9)} ${'p95'.padStart(6)}   ratio  aller-retours SQL\n`,
+      `la chaîne seule (page vide derrière tous les middlewares, opératrice) : ${chain.rps.toFixed(0)} req/s, p95 ${chain.p95.toFixed(0)} ms, ` +
+        `${chain.cpuPerRequest.toFixed(0)} µs de CPU par requête\n\n`,
+    );
+    process.stdout.write(
+      `${'page'.padEnd(42)} ${'réel req/s'.padStart(10)} ${'p95'.padStart(6)}   ${'plancher'.padStart(9)} ${'p95'.padStart(6)}   ratio  ${'CPU réel'.padStart(9)} ${'plancher'.padStart(9)}  plafond  aller-retours SQL\n`,
     );
     const results = [];
     for (const page of chosen) {
@@ -145,14 +164,15 @@ async function main(): Promise<void> {
       const r = new Totals();
       const f = new Totals();
       for (let round = 0; round < ROUNDS; round++) {
-        if (!profiled || profiled === 'real' || round === 0) r.add(await hammer(real, seconds('real')));
-        if (!profiled || profiled === 'floor' || round === 0) f.add(await hammer(floor, seconds('floor')));
+        if (!profiled || profiled === 'real' || round === 0) await measured(real, seconds('real'), r);
+        if (!profiled || profiled === 'floor' || round === 0) await measured(floor, seconds('floor'), f);
       }
       const ratio = r.rps / f.rps;
+      const ceiling = f.cpuPerRequest / (chain.cpuPerRequest + f.cpuPerRequest);
       const ok = ratio >= GOAL_RATIO && r.p95 <= GOAL_P95_MS && r.errors === 0;
       results.push({ ok });
       process.stdout.write(
-        `${page.label.padEnd(42)} ${r.rps.toFixed(0).padStart(10)} ${`${r.p95.toFixed(0)} ms`.padStart(6)}   ${f.rps.toFixed(0).padStart(9)} ${`${f.p95.toFixed(0)} ms`.padStart(6)}   ${`${(ratio * 100).toFixed(0)} %`.padStart(5)}  ${String(queries.length).padStart(3)}  ${ok ? 'ok' : 'HORS OBJECTIF'}${r.errors ? ` (${r.errors} erreurs)` : ''}\n`,
+        `${page.label.padEnd(42)} ${r.rps.toFixed(0).padStart(10)} ${`${r.p95.toFixed(0)} ms`.padStart(6)}   ${f.rps.toFixed(0).padStart(9)} ${`${f.p95.toFixed(0)} ms`.padStart(6)}   ${`${(ratio * 100).toFixed(0)} %`.padStart(5)}  ${`${r.cpuPerRequest.toFixed(0)} µs`.padStart(9)} ${`${f.cpuPerRequest.toFixed(0)} µs`.padStart(9)}  ${`${(ceiling * 100).toFixed(0)} %`.padStart(7)}  ${String(queries.length).padStart(3)}  ${ok ? 'ok' : 'HORS OBJECTIF'}${r.errors ? ` (${r.errors} erreurs)` : ''}\n`,
       );
       if (process.env.BENCH_QUERIES === 'explain') await explain(outbox.knex, queries);
       else if (process.env.BENCH_QUERIES)
@@ -197,11 +217,17 @@ class Totals {
   private count = 0;
   private seconds = 0;
   errors = 0;
-  add(r: { latencies: number[]; count: number; seconds: number; errors: number }): void {
-    this.latencies.push(...r.latencies);
+  private cpuMicros = 0;
+  add(r: { latencies: number[]; count: number; seconds: number; errors: number; cpuMicros?: number }): void {
+    for (const l of r.latencies) this.latencies.push(l);
+    this.cpuMicros += r.cpuMicros ?? 0;
     this.count += r.count;
     this.seconds += r.seconds;
     this.errors += r.errors;
+  }
+  /** The extranet process's CPU time per request (µs), user and system. */
+  get cpuPerRequest(): number {
+    return this.cpuMicros / this.count;
   }
   get rps(): number {
     return this.count / this.seconds;
@@ -212,10 +238,9 @@ class Totals {
   }
 }
 
-function hammer(
-  target: { url: string; headers: Record<string, string> },
-  seconds: number,
-): Promise<{ latencies: number[]; count: number; seconds: number; errors: number }> {
+type Target = { url: string; headers: Record<string, string> };
+
+function hammer(target: Target, seconds: number): Promise<{ latencies: number[]; count: number; seconds: number; errors: number }> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
     let errors = 0;

@@ -38,6 +38,9 @@ export function productionEnv(databaseUrl: string, port: number): NodeJS.Process
   };
 }
 
+/** bench:pages' page that is the middleware chain only (bench/pages-server.ts adds it; src/ never does). */
+export const CHAIN_ONLY_PATH = '/__bench/chaine';
+
 /** Headers of every bench request: what the TLS proxy adds in production. */
 export const BENCH_HEADERS = { 'x-forwarded-proto': 'https', 'x-forwarded-for': '127.0.0.1' } as const;
 
