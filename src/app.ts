@@ -15,6 +15,7 @@ import { metricsRoutes } from './monitoring/routes';
 import { noStore, securityHeaders } from './http/security';
 import { sessionMiddleware, sessionTimeouts } from './http/session';
 import { configureViews } from './http/views';
+import { areaRouters } from './http/area-routers';
 import { LABELS } from './labels';
 import { refuseControlCharacters } from './http/control-characters';
 import { notificationRoutes } from './notifications/routes';
@@ -111,40 +112,45 @@ export function createApp(services: Services): Express {
   app.use(reenterRequestContext);
   app.use(refuseControlCharacters);
 
-  app.use(authRoutes(services, passport));
-  app.use(homeRoutes(services));
-  app.use(organisationRoutes(services));
-  app.use(userRoutes(services));
-  app.use(notificationRoutes(services));
-  app.use(householdRoutes(services));
-  app.use(householdStaffRoutes(services));
-  app.use(duplicateRoutes(services));
-  app.use(aidTypeRoutes(services));
-  app.use(requestListRoutes(services));
-  app.use(instructionRoutes(services));
-  app.use(aidRequestRoutes(services));
-  app.use(requestPageRoutes(services));
-  app.use(eSignatureRoutes(services));
-  app.use(dashboardRoutes(services));
-  app.use(satisfactionRoutes(services));
-  app.use(statisticsRoutes(services));
-  app.use(fundRoutes(services));
-  app.use(reportRoutes(services));
-  app.use(selfAuditRoutes(services));
-  app.use(settingsRoutes(services));
-  app.use(paymentRoutes(services));
-  app.use(accountRoutes(services));
-  app.use(jobRoutes(services));
-  app.use(rightsRoutes(services));
-  app.use(assistanceRoutes(services));
-  app.use(funderRoutes(services));
-  app.use(funderBillingRoutes(services));
-  app.use(exchangesRoutes(services));
-  app.use(accountingRoutes(services));
-  app.use(availabilityRoutes(services)); // before missionRoutes: /accompagnement/disponibilites is not a mission id
-  app.use(missionAdminRoutes(services)); // before missionRoutes: /accompagnement/facturation is not a mission id
-  app.use(missionRoutes(services));
-  app.use(appointmentLinkRoutes(services));
+  // the areas' routers, in this order; each request tried only by those that can answer it (src/http/area-routers.ts)
+  app.use(
+    areaRouters([
+      authRoutes(services, passport),
+      homeRoutes(services),
+      organisationRoutes(services),
+      userRoutes(services),
+      notificationRoutes(services),
+      householdRoutes(services),
+      householdStaffRoutes(services),
+      duplicateRoutes(services),
+      aidTypeRoutes(services),
+      requestListRoutes(services),
+      instructionRoutes(services),
+      aidRequestRoutes(services),
+      requestPageRoutes(services),
+      eSignatureRoutes(services),
+      dashboardRoutes(services),
+      satisfactionRoutes(services),
+      statisticsRoutes(services),
+      fundRoutes(services),
+      reportRoutes(services),
+      selfAuditRoutes(services),
+      settingsRoutes(services),
+      paymentRoutes(services),
+      accountRoutes(services),
+      jobRoutes(services),
+      rightsRoutes(services),
+      assistanceRoutes(services),
+      funderRoutes(services),
+      funderBillingRoutes(services),
+      exchangesRoutes(services),
+      accountingRoutes(services),
+      availabilityRoutes(services), // before missionRoutes: /accompagnement/disponibilites is not a mission id
+      missionAdminRoutes(services), // before missionRoutes: /accompagnement/facturation is not a mission id
+      missionRoutes(services),
+      appointmentLinkRoutes(services),
+    ]),
+  );
 
   app.use(notFound);
   app.use(errorHandler(logger, config.baseUrl));

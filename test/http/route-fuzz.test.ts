@@ -375,6 +375,11 @@ function isPublic(method: Method, pattern: string): boolean {
       if (route?.path === pattern && route.methods[method.toLowerCase()]) return route.stack;
       const inner = layer.handle?.stack ? find(layer.handle.stack) : undefined;
       if (inner) return inner;
+      // the areas' routers behind their dispatcher (src/http/area-routers.ts)
+      for (const router of layer.handle?.routers ?? []) {
+        const found = find(router.stack);
+        if (found) return found;
+      }
     }
     return undefined;
   };

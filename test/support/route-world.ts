@@ -46,7 +46,7 @@ export const personaEmails = (world: World): Record<Exclude<Persona, 'anonymous'
 /** A layer of Express's router stack (what the route lists are read from). */
 export interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
+  handle?: { stack?: Layer[]; routers?: Array<{ stack: Layer[] }> };
 }
 
 /** Lists "METHOD /path" for every route registered in the app, sorted. */
@@ -57,6 +57,8 @@ export function registeredRoutes(app: Express): string[] {
       if (layer.route) {
         for (const [method, on] of Object.entries(layer.route.methods)) if (on) out.add(`${method.toUpperCase()} ${layer.route.path}`);
       } else if (layer.handle?.stack) walk(layer.handle.stack);
+      // the areas' routers behind their dispatcher (src/http/area-routers.ts)
+      else if (layer.handle?.routers) for (const router of layer.handle.routers) walk(router.stack);
     }
   };
   walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
