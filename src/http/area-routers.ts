@@ -65,6 +65,6 @@ export function areaRouters(routers: Router[]): RequestHandler {
   // the routers and what each was found to answer, for the tests that list the app's routes
   return Object.assign(dispatch, {
     routers: all as readonly Router[],
-    routerSegments: plans.map((p) => p.segments) as ReadonlyArray<ReadonlySet<string> | null>,
+    routerSegments: plans.map((p) => p.segments),
   });
 }
