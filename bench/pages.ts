@@ -10,7 +10,7 @@
  * chain alone (an empty page behind every middleware, GET /__bench/chaine): what any page costs
  * before its own reads and template; the « plafond » column is the ratio a page would reach if its
  * own reads cost nothing: floor CPU / (chain CPU + floor CPU).
- * BENCH_ONLY=<part of a label> measures only those pages; BENCH_QUERIES=1 prints each page's SQL
+ * BENCH_ONLY=<part of a label>[|<another>…] measures only those pages; BENCH_QUERIES=1 prints each page's SQL
  * (`explain`: PostgreSQL's planning and execution time of each);
  * BENCH_PROFILE=<folder> writes the extranet's CPU profile there, of the real pages (BENCH_PROFILE_SIDE=floor: of
  * the floors); the other side then runs 1 s only and the ratio is rough.
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
       { label: 'espace du ménage', path: '/mon-espace', who: 'household' },
     ];
     const only = process.env.BENCH_ONLY;
-    const chosen = pages.filter((p) => !only || p.label.includes(only));
+    const chosen = pages.filter((p) => !only || only.split('|').some((part) => p.label.includes(part)));
     process.stdout.write(
       `Entraide bench:pages — PostgreSQL, ${counts.total} demandes, ${counts.taken} prises par l’opératrice mesurée ; ${CONCURRENCY} connexions ; ` +
         `par page ${ROUNDS} × (${SECONDS} s réel + ${SECONDS} s plancher) après ${WARMUP_SECONDS} s de mise en route\n` +

@@ -20,7 +20,7 @@ export async function openConfiguredDatabase(config: Config): Promise<OpenedData
     fs.mkdirSync(config.database.dir, { recursive: true });
     db = openDatabase({ kind: 'pglite', dir: config.database.dir });
   } else {
-    db = openDatabase({ kind: 'postgres', url: config.database.url, poolMax: config.database.poolMax });
+    db = openDatabase({ kind: 'postgres', url: config.database.url, poolMax: config.database.poolMax, preparedStatements: config.database.preparedStatements });
   }
   try {
     const appliedMigrations = await migrateLatest(db.knex);

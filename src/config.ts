@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_PREPARED_STATEMENTS } from './db/prepared-statements';
 import { PRIVILEGED_ROLES, ROLES, type Role } from './permissions/roles';
 
 /** `<key id>:<32 random bytes in base64>`; the id is written beside every value it encrypts. */
@@ -32,6 +33,7 @@ const envSchema = z
       .regex(/^postgres(ql)?:\/\//, 'doit commencer par postgres://')
       .optional(),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+    DATABASE_PREPARED_STATEMENTS: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_PREPARED_STATEMENTS),
     SEED_DEMO: booleanFlag.optional(),
     SESSION_SECRET: z.string().min(32, 'doit compter au moins 32 caractères').optional(),
     SESSION_IDLE_MINUTES: z.coerce
@@ -241,7 +243,9 @@ export interface Config {
   readonly baseUrl: string;
   readonly dataDir: string;
   readonly exportDir: string;
-  readonly database: { readonly kind: 'postgres'; readonly url: string; readonly poolMax: number } | { readonly kind: 'pglite'; readonly dir: string };
+  readonly database:
+    | { readonly kind: 'postgres'; readonly url: string; readonly poolMax: number; readonly preparedStatements: number }
+    | { readonly kind: 'pglite'; readonly dir: string };
   readonly seedDemo: boolean;
   readonly session: { readonly secret: string; readonly idleMinutes: number; readonly absoluteHours: number };
   readonly trustProxy: boolean;
@@ -365,7 +369,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     exportDir: path.resolve(env.EXPORT_DIR ?? path.join(dataDir, 'exports')),
     database: env.DATABASE_URL
-      ? { kind: 'postgres', url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX }
+      ? { kind: 'postgres', url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, preparedStatements: env.DATABASE_PREPARED_STATEMENTS }
       : { kind: 'pglite', dir: path.join(dataDir, 'pgdata') },
     seedDemo: env.SEED_DEMO ?? !env.DATABASE_URL,
     session: {

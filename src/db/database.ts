@@ -2,6 +2,7 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
 import ClientPGLite from 'knex-pglite';
 import pg from 'pg';
+import { DEFAULT_PREPARED_STATEMENTS, preparingPgClient } from './prepared-statements';
 
 /** PostgreSQL type oids we parse the same way on both drivers. */
 const OID = { INT8: 20, NUMERIC: 1700, DATE: 1082 } as const;
@@ -21,7 +22,15 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export type DatabaseOptions = { kind: 'postgres'; url: string; poolMax?: number } | { kind: 'pglite'; dir?: string; loadDataDir?: Blob };
+export type DatabaseOptions =
+  | {
+      kind: 'postgres';
+      url: string;
+      poolMax?: number;
+      /** Statements prepared per connection at most (DEFAULT_PREPARED_STATEMENTS; 0: none, every statement parsed and planned each time). */
+      preparedStatements?: number;
+    }
+  | { kind: 'pglite'; dir?: string; loadDataDir?: Blob };
 
 const identity = (v: string): string => v;
 
@@ -39,8 +48,9 @@ export function createPglite(options: { dir?: string; loadDataDir?: Blob }): PGl
 /** One knex instance on PostgreSQL (pool) or on an embedded PGlite (one connection). */
 export function openDatabase(options: DatabaseOptions): Database {
   if (options.kind === 'postgres') {
+    const prepared = options.preparedStatements ?? DEFAULT_PREPARED_STATEMENTS;
     const knex = knexFactory({
-      client: 'pg',
+      client: prepared > 0 ? preparingPgClient(prepared) : 'pg',
       connection: options.url,
       pool: { min: 0, max: options.poolMax ?? 10 },
       acquireConnectionTimeout: 15000,

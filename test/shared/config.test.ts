@@ -13,7 +13,7 @@ describe('configuration', () => {
 
   it('uses PostgreSQL with DATABASE_URL and no demo data unless asked', () => {
     const c = loadConfig({ DATABASE_URL: 'postgres://u@h/db' });
-    expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db', poolMax: 10 });
+    expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db', poolMax: 10, preparedStatements: 256 });
     expect(c.seedDemo).toBe(false);
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', SEED_DEMO: 'true' }).seedDemo).toBe(true);
   });
