@@ -218,9 +218,9 @@ class Totals {
   private seconds = 0;
   errors = 0;
   private cpuMicros = 0;
-  add(r: { latencies: number[]; count: number; seconds: number; errors: number; cpuMicros?: number }): void {
+  add(r: { latencies: number[]; count: number; seconds: number; errors: number; cpuMicros: number }): void {
     for (const l of r.latencies) this.latencies.push(l);
-    this.cpuMicros += r.cpuMicros ?? 0;
+    this.cpuMicros += r.cpuMicros;
     this.count += r.count;
     this.seconds += r.seconds;
     this.errors += r.errors;
